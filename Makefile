@@ -1,0 +1,38 @@
+# The two commands: `make run` (the whole system) and `make test` (the whole suite).
+# Both build the virtual environment at .venv/ from the pinned requirements.lock first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck schemas install clean-state
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@echo "==> preparing $(VENV) (pinned by requirements.lock)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/thidua run
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m schemas.export --check
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+schemas: $(STAMP)
+	$(BIN)/python -m schemas.export
+
+clean-state:
+	rm -rf .state

@@ -1,0 +1,1 @@
+"""Thi đua services: apps that run, never import one another."""

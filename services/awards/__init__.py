@@ -1,0 +1,1 @@
+"""Awards service (khen thưởng)."""

@@ -1,0 +1,1 @@
+"""Adapters of the awards service: PostgreSQL and Kafka at the edge."""

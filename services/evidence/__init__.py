@@ -1,0 +1,1 @@
+"""Evidence service (cổng tiếp nhận minh chứng)."""

@@ -1,0 +1,1 @@
+"""Adapters of the evidence service: PostgreSQL and Kafka at the edge."""

@@ -1,0 +1,1 @@
+"""Notify service (thông báo)."""

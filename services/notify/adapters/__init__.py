@@ -1,0 +1,1 @@
+"""Adapters of the notify service: PostgreSQL and Kafka at the edge."""

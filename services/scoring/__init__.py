@@ -1,0 +1,1 @@
+"""Scoring service (chấm điểm thi đua)."""

@@ -1,0 +1,1 @@
+"""Adapters of the scoring service: PostgreSQL and Kafka at the edge."""

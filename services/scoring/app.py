@@ -1,0 +1,33 @@
+"""Entry point of the scoring service: create_app(settings) wires HTTP, Kafka and PostgreSQL."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiokafka import ConsumerRecord
+from fastapi import FastAPI
+
+from schemas import topics
+from services.scoring.adapters import postgres
+from services.scoring.config import Settings
+from thidua.runtime import http
+from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.service import Runtime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+INPUTS = (topics.EVIDENCE_ACCEPTED,)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The scoring service as an ASGI app; its resources open in the lifespan."""
+    runtime = Runtime(name="scoring", settings=settings, migrations=MIGRATIONS)
+
+    async def on_batch(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await postgres.record_received(conn, records)
+
+    for topic in INPUTS:
+        subscribe_batches(runtime.broker, service="scoring", topic=topic, group_id=settings.group_id,
+                          handler=on_batch, max_records=settings.max_batch)
+    app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan)
+    http.install(app, runtime)
+    return app

@@ -1,0 +1,177 @@
+"""`thidua run`: Kafka, PostgreSQL and the four services as one supervised local system."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from thidua.localinfra.kafka import LocalKafka
+from thidua.localinfra.postgres import LocalPostgres
+from thidua.localinfra.process import port_open, spawn, stop
+from thidua.runtime.topics import ensure_topics
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    """A service as the stack starts it: module, port and its port's env variable."""
+
+    name: str
+    port: int
+    port_env: str
+
+
+SERVICES = (
+    ServiceProcess("evidence", 8081, "EVIDENCE_HTTP_PORT"),
+    ServiceProcess("scoring", 8082, "SCORING_HTTP_PORT"),
+    ServiceProcess("awards", 8083, "AWARDS_HTTP_PORT"),
+    ServiceProcess("notify", 8084, "NOTIFY_HTTP_PORT"),
+)
+
+
+def _say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+class Stack:
+    """Starts what is missing, supervises the services, stops everything on a signal."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir.resolve()
+        self.kafka: LocalKafka | None = None
+        self.postgres: LocalPostgres | None = None
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.env = dict(os.environ)
+        self._stopping = False
+
+    def start_infrastructure(self) -> None:
+        """Local Kafka and PostgreSQL unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name servers."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if "KAFKA_BOOTSTRAP_SERVERS" not in self.env:
+            port = int(self.env.get("THIDUA_KAFKA_PORT", "9092"))
+            cport = int(self.env.get("THIDUA_KAFKA_CONTROLLER_PORT", str(port + 1)))
+            if port_open(port):
+                raise SystemExit(f"port {port} is taken: stop what listens there or set THIDUA_KAFKA_PORT")
+            _say(f"starting Kafka (KRaft) on 127.0.0.1:{port}, data in {self.state_dir / 'kafka'}")
+            started = time.monotonic()
+            self.kafka = LocalKafka(self.state_dir / "kafka", port=port, controller_port=cport, heap="1g")
+            self.kafka.start()
+            _say(f"Kafka ready in {time.monotonic() - started:.1f}s")
+            self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka.bootstrap
+        if "DATABASE_URL" not in self.env:
+            port = int(self.env.get("THIDUA_POSTGRES_PORT", "55432"))
+            if port_open(port):
+                raise SystemExit(f"port {port} is taken: stop what listens there or set THIDUA_POSTGRES_PORT")
+            _say(f"starting PostgreSQL on 127.0.0.1:{port}, data in {self.state_dir / 'postgres'}")
+            started = time.monotonic()
+            self.postgres = LocalPostgres(self.state_dir / "postgres", port=port)
+            self.postgres.start()
+            _say(f"PostgreSQL ready in {time.monotonic() - started:.1f}s")
+            self.env["DATABASE_URL"] = self.postgres.url
+        created = asyncio.run(ensure_topics(self.env["KAFKA_BOOTSTRAP_SERVERS"]))
+        if created:
+            _say(f"created topics: {', '.join(created)}")
+
+    def _spawn(self, svc: ServiceProcess) -> subprocess.Popen[bytes]:
+        env = {**self.env}
+        env.setdefault(svc.port_env, str(svc.port))
+        return spawn([sys.executable, "-m", f"services.{svc.name}"], env=env,
+                     log_path=self.state_dir / "logs" / f"{svc.name}.log")
+
+    def port_of(self, svc: ServiceProcess) -> int:
+        return int(self.env.get(svc.port_env, svc.port))
+
+    def start_services(self, *, timeout: float = 90.0) -> None:
+        """Start the four services and wait until each /readyz answers 200."""
+        for svc in SERVICES:
+            self.children[svc.name] = self._spawn(svc)
+        deadline = time.monotonic() + timeout
+        for svc in SERVICES:
+            url = f"http://127.0.0.1:{self.port_of(svc)}/readyz"
+            while not _ready(url):
+                proc = self.children[svc.name]
+                if proc.poll() is not None:
+                    raise SystemExit(f"{svc.name} exited with code {proc.returncode}; see "
+                                     f"{self.state_dir / 'logs' / (svc.name + '.log')}")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{svc.name} not ready after {timeout:.0f}s")
+                time.sleep(0.2)
+
+    def describe(self) -> str:
+        """Where everything listens, for the operator."""
+        lines = [f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}",
+                 f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}"]
+        for svc in SERVICES:
+            url = f"http://127.0.0.1:{self.port_of(svc)}/"
+            lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
+        lines.append(f"  logs         {self.state_dir / 'logs'}")
+        return "\n".join(lines)
+
+    def supervise(self) -> None:
+        """Block until a signal; restart a service that dies, with a pause between tries."""
+        while not self._stopping:
+            for svc in SERVICES:
+                proc = self.children.get(svc.name)
+                if proc is not None and proc.poll() is not None and not self._stopping:
+                    _say(f"{svc.name} exited with code {proc.returncode}; restarting in 2s")
+                    time.sleep(2)
+                    self.children[svc.name] = self._spawn(svc)
+            time.sleep(0.5)
+
+    def request_stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def shutdown(self) -> None:
+        """Services first (they flush and commit), then Kafka, then PostgreSQL."""
+        self._stopping = True
+        for name, proc in reversed(list(self.children.items())):
+            _say(f"stopping {name}")
+            stop(proc, timeout=20)
+        if self.kafka is not None:
+            _say("stopping Kafka")
+            self.kafka.stop()
+        if self.postgres is not None:
+            _say("stopping PostgreSQL")
+            self.postgres.stop()
+        _say("stopped")
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def _redact(url: str) -> str:
+    # Never print a password an operator put into DATABASE_URL.
+    if "@" in url and ":" in url.split("@", 1)[0].split("//", 1)[-1]:
+        scheme, rest = url.split("//", 1)
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        return f"{scheme}//{user}:***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
+    """Bring the whole system up, run optional follow-up commands, and wait for Ctrl-C or SIGTERM."""
+    stack = Stack(state_dir)
+    signal.signal(signal.SIGTERM, stack.request_stop)
+    signal.signal(signal.SIGINT, stack.request_stop)
+    try:
+        stack.start_infrastructure()
+        _say("starting the services")
+        stack.start_services()
+        print("\nThi đua is running:\n" + stack.describe() + "\n\nPress Ctrl-C to stop.\n", flush=True)
+        for command in after_start or []:
+            subprocess.run([sys.executable, "-m", "thidua.cli", *command.split()], env=stack.env, check=False)
+        stack.supervise()
+    finally:
+        stack.shutdown()
+    return 0

@@ -1,0 +1,1 @@
+"""Runtime pieces every service shares: database, migrations, topics, HTTP probes, batch consumers."""

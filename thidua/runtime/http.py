@@ -1,0 +1,65 @@
+"""HTTP face shared by the services: probes, metrics and the contract's JSON error shape."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from thidua.runtime.service import Runtime
+
+
+class ApiError(Exception):
+    """An error answered as {"error", "details": [{"field", "message"}]} with an HTTP status."""
+
+    def __init__(self, status: int, error: str, details: list[dict[str, str]] | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.details = details or []
+
+
+def error_body(error: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The contract's error document."""
+    return {"error": error, "details": details or []}
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
+
+
+def install(app: FastAPI, runtime: Runtime) -> None:
+    """Add /healthz, /readyz, /metrics and the error handlers to app."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.error, exc.details), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"field": _loc(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        return JSONResponse(error_body("invalid request", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code)
+
+    @app.get("/healthz", tags=["probes"], summary="Process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/readyz", tags=["probes"], summary="Kafka and PostgreSQL are reachable")
+    async def readyz() -> JSONResponse:
+        db_ok, kafka_ok = await asyncio.gather(runtime.db_ready(), runtime.kafka_ready())
+        body = {"service": runtime.name, "postgres": "ok" if db_ok else "unreachable",
+                "kafka": "ok" if kafka_ok else "unreachable"}
+        return JSONResponse(body, status_code=200 if db_ok and kafka_ok else 503)
+
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

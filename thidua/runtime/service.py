@@ -1,0 +1,70 @@
+"""The resources of one running service, opened and closed in the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.kafka import BatchPublisher
+from thidua.runtime.settings import ServiceSettings
+from thidua.runtime.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Pool, broker and publisher of a service; the lifespan starts them in a safe order."""
+
+    def __init__(self, *, name: str, settings: ServiceSettings, migrations: Path) -> None:
+        self.name = name
+        self.settings = settings
+        self.migrations = migrations
+        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"thidua-{name}",
+                                  logger=logging.getLogger(f"thidua.{name}.broker"))
+        self.publisher = BatchPublisher(settings.kafka_bootstrap_servers, service=name)
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError(f"{self.name}: database pool used before start")
+        return self._pool
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object) -> AsyncIterator[None]:
+        """Database and migrations first, topics next, consumers last: nothing is consumed unsaved."""
+        self._pool = await create_pool(self.settings.database_url, schema=self.name,
+                                       max_size=self.settings.db_pool_size)
+        applied = await migrate(self._pool, schema=self.name, directory=self.migrations)
+        if applied:
+            log.info("%s: applied migrations %s", self.name, ", ".join(applied))
+        await ensure_topics(self.settings.kafka_bootstrap_servers)
+        await self.publisher.start()
+        await self.broker.start()
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            await self.publisher.stop()
+            await self._pool.close()
+            self._pool = None
+
+    async def db_ready(self) -> bool:
+        """True when PostgreSQL answers within two seconds."""
+        if self._pool is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2.0) == 1)
+        except Exception:
+            return False
+
+    async def kafka_ready(self) -> bool:
+        """True when the Kafka cluster answers a metadata request."""
+        return await self.publisher.ping()

@@ -1,0 +1,22 @@
+"""Settings every service shares; each service subclasses it once with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Kafka and PostgreSQL come from the contract's global names; the rest is per service."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres",
+                              validation_alias="DATABASE_URL")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    # Upper bound of records handed to one batch handler (one transaction each).
+    max_batch: int = Field(2000, ge=1, le=50000)
+    db_pool_size: int = Field(10, ge=1, le=100)

@@ -1,0 +1,1 @@
+"""Test support: real, throw-away Kafka and PostgreSQL for a test session."""

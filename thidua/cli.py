@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
 SERVICE_NAMES = ("evidence", "scoring", "awards", "notify")
+_UNIT_ID = re.compile(r"[A-Z0-9.]{2,32}")
+_SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _run_service(name: str) -> int:
@@ -40,7 +43,49 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SERVICE_NAMES:
         sub.add_parser(name, help=f"run the {name} service alone (configuration from the environment)")
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
+    source_sub = source.add_subparsers(dest="action", required=True)
+    source_add = source_sub.add_parser("add", help="register a source and print its token once")
+    source_add.add_argument("name", help="source name, e.g. motcua-namdinh")
+    source_add.add_argument("--units", required=True, help="comma-separated unit ids, or * for all units")
+    token = sub.add_parser("token", help="bearer tokens for units, councils and admins")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    token_add = token_sub.add_parser("add", help="issue a token and print it once")
+    token_add.add_argument("--role", required=True, choices=["unit", "council", "admin"])
+    token_add.add_argument("--unit", help="the unit id (required for --role unit)")
+    token_add.add_argument("--label", help="who holds it, for the audit trail")
     return parser
+
+
+def _database_url() -> str:
+    # The local stack's PostgreSQL unless the operator names a server.
+    port = os.environ.get("THIDUA_POSTGRES_PORT", "55432")
+    return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")
+
+
+def _source_add(name: str, units_arg: str) -> int:
+    from services.evidence.admin import add_source
+
+    units = [u.strip() for u in units_arg.split(",") if u.strip()]
+    bad = [u for u in units if u != "*" and not _UNIT_ID.fullmatch(u)]
+    if not _SOURCE.fullmatch(name) or not units or bad:
+        print(f"refused: source must match {_SOURCE.pattern}; units must be * or match {_UNIT_ID.pattern}"
+              + (f" (bad: {', '.join(bad)})" if bad else ""), file=sys.stderr)
+        return 2
+    token = asyncio.run(add_source(_database_url(), name=name, units=units))
+    print(f"source {name} registered for {', '.join(units)}\ntoken (shown once, keep it secret):\n{token}")
+    return 0
+
+
+def _token_add(role: str, unit: str | None, label: str | None) -> int:
+    from services.evidence.admin import add_token
+
+    if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
+        print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
+        return 2
+    token = asyncio.run(add_token(_database_url(), role=role, unit_id=unit, label=label))
+    print(f"{role} token" + (f" for {unit}" if unit else "") + f" (shown once, keep it secret):\n{token}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run_service(args.command)
     if args.command == "topics":
         return _topics()
+    if args.command == "source":
+        return _source_add(args.name, args.units)
+    if args.command == "token":
+        return _token_add(args.role, args.unit, args.label)
     return 2
 
 

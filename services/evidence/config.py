@@ -1,5 +1,6 @@
 """Settings of the evidence service, from EVIDENCE_* environment variables."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
@@ -12,3 +13,8 @@ class Settings(ServiceSettings):
 
     http_port: int = 8081
     group_id: str = "thidua-evidence"
+    # Limits of POST /v1/events: the request body in bytes and the items per request.
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    max_items: int = Field(1000, ge=1, le=10000)
+    # Messages the outbox relay publishes per transaction.
+    relay_batch: int = Field(5000, ge=1, le=50000)

@@ -24,6 +24,7 @@ class Outgoing:
     topic: str
     key: str | None
     value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 class BatchPublisher:
@@ -56,7 +57,8 @@ class BatchPublisher:
     async def publish(self, records: Sequence[Outgoing]) -> None:
         """Send every record; return once the broker has acknowledged all of them."""
         futures = [
-            await self.producer.send(r.topic, r.value, key=r.key.encode() if r.key is not None else None)
+            await self.producer.send(r.topic, r.value, key=r.key.encode() if r.key is not None else None,
+                                     headers=list(r.headers) or None)
             for r in records
         ]
         if futures:

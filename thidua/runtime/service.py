@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -30,6 +30,12 @@ class Runtime:
                                   logger=logging.getLogger(f"thidua.{name}.broker"))
         self.publisher = BatchPublisher(settings.kafka_bootstrap_servers, service=name)
         self._pool: asyncpg.Pool | None = None
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def run_in_background(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run loop() as a task once the pool and publisher are up; cancelled at shutdown."""
+        self._background.append(loop)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -47,11 +53,15 @@ class Runtime:
             log.info("%s: applied migrations %s", self.name, ", ".join(applied))
         await ensure_topics(self.settings.kafka_bootstrap_servers)
         await self.publisher.start()
+        self._tasks = [asyncio.ensure_future(loop()) for loop in self._background]
         await self.broker.start()
         try:
             yield
         finally:
             await self.broker.stop()
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             await self.publisher.stop()
             await self._pool.close()
             self._pool = None
@@ -68,3 +78,4 @@ class Runtime:
     async def kafka_ready(self) -> bool:
         """True when the Kafka cluster answers a metadata request."""
         return await self.publisher.ping()
+

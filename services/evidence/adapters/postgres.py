@@ -1,18 +1,171 @@
-"""All SQL of the evidence service."""
+"""All SQL of the evidence service: sources, tokens, ledger, rejections, outbox."""
 
-from collections.abc import Sequence
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRecord
+
+from services.evidence.domain.principal import Principal, SourceScope
 
 
-async def record_received(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
-    """Insert the batch's positions in one statement; return how many were new."""
+async def load_scopes(conn: asyncpg.Connection) -> dict[str, SourceScope]:
+    """Every registered source with its units (a few dozen rows: one query per batch)."""
+    rows = await conn.fetch("SELECT name, units FROM sources")
+    return {r["name"]: SourceScope(r["name"], frozenset(r["units"])) for r in rows}
+
+
+async def find_principal(conn: asyncpg.Connection, token_hash: str) -> Principal | None:
+    """The holder of a live token, or None."""
+    row = await conn.fetchrow(
+        "SELECT role, source, unit_id FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL", token_hash)
+    return Principal(row["role"], row["source"], row["unit_id"]) if row else None
+
+
+async def add_source(conn: asyncpg.Connection, *, name: str, units: Sequence[str], token_hash: str) -> None:
+    """Register a source (or widen its units) and store a new token for it."""
+    await conn.execute(
+        "INSERT INTO sources (name, units) VALUES ($1, $2)"
+        " ON CONFLICT (name) DO UPDATE SET units = EXCLUDED.units", name, list(units))
+    await conn.execute("INSERT INTO tokens (token_hash, role, source, label) VALUES ($1, 'source', $2, $2)",
+                       token_hash, name)
+
+
+async def add_token(conn: asyncpg.Connection, *, role: str, token_hash: str, unit_id: str | None,
+                    label: str | None) -> None:
+    """Store a unit, council or admin token."""
+    await conn.execute("INSERT INTO tokens (token_hash, role, unit_id, label) VALUES ($1, $2, $3, $4)",
+                       token_hash, role, unit_id, label)
+
+
+async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (source, event_id) pairs are already in the ledger."""
+    pairs = list(keys)
+    if not pairs:
+        return set()
     rows = await conn.fetch(
-        'INSERT INTO received (topic, partition, "offset", key)'
-        " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])"
-        ' ON CONFLICT DO NOTHING RETURNING "offset"',
-        [r.topic for r in records], [r.partition for r in records], [r.offset for r in records],
-        [r.key.decode(errors="replace") if r.key else None for r in records],
-    )
-    return len(rows)
+        "SELECT l.source, l.event_id FROM ledger l"
+        " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
+        [p[0] for p in pairs], [p[1] for p in pairs])
+    return {(r["source"], r["event_id"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """An accepted event as the ledger stores it."""
+
+    source: str
+    event_id: str
+    type: str
+    unit_id: str
+    officer_id: str | None
+    occurred_at: datetime
+    envelope: str  # canonical JSON
+
+
+async def append(conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel: str,
+                 accepted_at: datetime) -> dict[tuple[str, str], int]:
+    """Insert the new events in one statement; return {(source, event_id): seq} of those inserted.
+
+    Rows whose key exists already are left alone (ON CONFLICT DO NOTHING): they are duplicates.
+    """
+    if not rows:
+        return {}
+    inserted = await conn.fetch(
+        "INSERT INTO ledger (source, event_id, type, unit_id, officer_id, occurred_at, envelope, channel,"
+        " accepted_at)"
+        " SELECT s, e, t, u, o, oc, env::jsonb, $8, $9 FROM unnest($1::text[], $2::text[], $3::text[],"
+        " $4::text[], $5::text[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(s, e, t, u, o, oc, env, n)"
+        " ORDER BY n"
+        " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id, seq",
+        [r.source for r in rows], [r.event_id for r in rows], [r.type for r in rows],
+        [r.unit_id for r in rows], [r.officer_id for r in rows], [r.occurred_at for r in rows],
+        [r.envelope for r in rows], channel, accepted_at)
+    return {(r["source"], r["event_id"]): r["seq"] for r in inserted}
+
+
+@dataclass(frozen=True)
+class RejectionRow:
+    """A refused item with its reasons and original bytes."""
+
+    source: str | None
+    event_id: str | None
+    unit_id: str | None
+    reasons: list[dict[str, str]]
+    original: bytes
+    position: tuple[str, int, int] | None = None  # Kafka topic, partition, offset
+
+
+async def record_rejections(conn: asyncpg.Connection, rows: Sequence[RejectionRow], *, channel: str,
+                            rejected_at: datetime) -> list[int]:
+    """Store refusals; a Kafka record refused before (same position) is not stored again.
+
+    Returns the indexes (into rows) of the refusals that are new.
+    """
+    if not rows:
+        return []
+    inserted = await conn.fetch(
+        "INSERT INTO rejections (source, event_id, unit_id, reasons, original, kafka_topic, kafka_partition,"
+        " kafka_offset, channel, rejected_at)"
+        " SELECT s, e, u, r::jsonb, o, kt, kp, ko, $9, $10 FROM unnest($1::text[], $2::text[], $3::text[],"
+        " $4::text[], $5::bytea[], $6::text[], $7::int[], $8::bigint[]) AS x(s, e, u, r, o, kt, kp, ko)"
+        " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING"
+        " RETURNING kafka_topic, kafka_partition, kafka_offset",
+        [r.source for r in rows], [r.event_id for r in rows], [r.unit_id for r in rows],
+        [json.dumps(r.reasons, ensure_ascii=False) for r in rows], [r.original for r in rows],
+        [r.position[0] if r.position else None for r in rows],
+        [r.position[1] if r.position else None for r in rows],
+        [r.position[2] if r.position else None for r in rows], channel, rejected_at)
+    new = {(r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]) for r in inserted}
+    # HTTP refusals have no position and never conflict; Kafka ones are new unless seen before.
+    return [i for i, r in enumerate(rows) if r.position is None or r.position in new]
+
+
+async def enqueue(conn: asyncpg.Connection, messages: Sequence[tuple[str, str | None, bytes, dict[str, str]]]
+                  ) -> None:
+    """Add (topic, key, value, headers) messages to the outbox, in order."""
+    if not messages:
+        return
+    await conn.execute(
+        "INSERT INTO outbox (topic, key, value, headers)"
+        " SELECT t, k, v, h::jsonb FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[])"
+        " WITH ORDINALITY AS x(t, k, v, h, n) ORDER BY n",
+        [m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages],
+        [json.dumps(m[3]) for m in messages])
+
+
+async def event_status(conn: asyncpg.Connection, *, source: str, event_id: str) -> dict[str, Any] | None:
+    """What became of (source, event_id): accepted (and whether retracted), rejected and why, or None."""
+    row = await conn.fetchrow(
+        "SELECT seq, type, unit_id, occurred_at, accepted_at, channel, envelope::text AS envelope,"
+        " (SELECT r.event_id FROM ledger r WHERE r.type = 'evidence.retracted' AND r.source = l.source"
+        "   AND r.envelope -> 'payload' ->> 'target_event_id' = l.event_id ORDER BY r.seq LIMIT 1)"
+        "   AS retracted_by"
+        " FROM ledger l WHERE source = $1 AND event_id = $2", source, event_id)
+    if row is not None:
+        return {"event_id": event_id, "status": "accepted", "ledger_seq": row["seq"], "type": row["type"],
+                "unit_id": row["unit_id"], "channel": row["channel"],
+                "accepted_at": row["accepted_at"].isoformat(), "retracted_by": row["retracted_by"],
+                "envelope": json.loads(row["envelope"])}
+    rej = await conn.fetchrow(
+        "SELECT reasons::text AS reasons, channel, rejected_at FROM rejections"
+        " WHERE source = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1", source, event_id)
+    if rej is not None:
+        return {"event_id": event_id, "status": "rejected", "channel": rej["channel"],
+                "rejected_at": rej["rejected_at"].isoformat(), "errors": json.loads(rej["reasons"])}
+    return None
+
+
+async def take_outbox(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
+    """The oldest outbox messages, in order (call inside the relay's transaction)."""
+    return list(await conn.fetch(
+        "SELECT id, topic, key, value, headers::text AS headers FROM outbox ORDER BY id LIMIT $1", limit))
+
+
+async def forget_outbox(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    """Remove published messages from the outbox."""
+    await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(ids))

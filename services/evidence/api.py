@@ -1,0 +1,104 @@
+"""HTTP face of the evidence service: POST /v1/events and GET /v1/events/{event_id}."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from services.evidence.adapters import postgres as pg
+from services.evidence.config import Settings
+from services.evidence.domain.intake import Submission
+from services.evidence.domain.principal import Principal
+from services.evidence.domain.tokens import token_hash
+from services.evidence.handlers import ingest
+from thidua.runtime.http import ApiError
+from thidua.runtime.service import Runtime
+
+
+def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) -> APIRouter:
+    """The evidence endpoints, bound to the service's runtime."""
+    api = APIRouter(prefix="/v1", tags=["evidence"])
+
+    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise ApiError(401, "missing bearer token", [{"field": "Authorization",
+                                                          "message": "send 'Authorization: Bearer <token>'"}])
+        async with runtime.pool.acquire() as conn:
+            principal = await pg.find_principal(conn, token_hash(authorization[7:].strip()))
+        if principal is None:
+            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization",
+                                                              "message": "token not recognised"}])
+        return principal
+
+    async def source_caller(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+        if principal.role != "source" or principal.source is None:
+            raise ApiError(403, "a source token is required", [{"field": "Authorization",
+                                                                "message": f"role '{principal.role}' "
+                                                                           "cannot submit evidence"}])
+        return principal
+
+    @api.post("/events", summary="Submit one evidence envelope or a JSON array of up to 1000",
+              responses={401: {}, 403: {}, 413: {}, 422: {}})
+    async def post_events(request: Request,
+                          principal: Annotated[Principal, Depends(source_caller)]) -> JSONResponse:
+        items = _items(await _body(request, settings.max_body_bytes), settings.max_items)
+        submissions = [Submission(item if isinstance(item, dict) else json.dumps(item).encode(),
+                                  token_source=principal.source) for item in items]
+        async with runtime.pool.acquire() as conn:
+            results = await ingest(conn, submissions, channel="http", now=datetime.now(UTC))
+        on_commit()
+        return JSONResponse([r.as_json() for r in results])
+
+    @api.get("/events/{event_id}", summary="What became of one of the caller's events")
+    async def get_event(event_id: str, principal: Annotated[Principal, Depends(source_caller)]
+                        ) -> dict[str, Any]:
+        assert principal.source is not None
+        async with runtime.pool.acquire() as conn:
+            found = await pg.event_status(conn, source=principal.source, event_id=event_id)
+        if found is None:
+            raise ApiError(404, "no such event from this source", [{"field": "event_id",
+                                                                    "message": f"'{event_id}' not found"}])
+        return found
+
+    return api
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it passes the limit."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "request body too large", [{"field": "body", "message": f"at most {limit} bytes"}])
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "request body too large", [{"field": "body",
+                                                            "message": f"at most {limit} bytes"}])
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _items(body: bytes, max_items: int) -> list[object]:
+    """One envelope or an array of them; anything else is a 422."""
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise ApiError(422, "body is not JSON", [{"field": "body", "message": str(exc)}]) from exc
+    if isinstance(doc, dict):
+        return [doc]
+    if isinstance(doc, list):
+        if not doc:
+            raise ApiError(422, "empty array", [{"field": "body", "message": "send at least one envelope"}])
+        if len(doc) > max_items:
+            raise ApiError(413, "too many events in one request",
+                           [{"field": "body", "message": f"at most {max_items} envelopes per request, "
+                                                         f"got {len(doc)}"}])
+        return doc
+    raise ApiError(422, "body is not an envelope or an array of envelopes",
+                   [{"field": "body", "message": f"expected an object or an array, got {type(doc).__name__}"}])

@@ -1,0 +1,1 @@
+"""Pure rules of the evidence service: no I/O, time passed in."""

@@ -1,0 +1,115 @@
+"""Deciding each submitted item: valid and in scope, duplicate within the batch, or refused with reasons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from schemas.errors import EvidenceInvalid, FieldError
+from schemas.evidence import EvidenceEvent, parse_evidence
+
+from services.evidence.domain.principal import SourceScope
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One item as it arrived: its bytes or decoded JSON, and where it came from."""
+
+    data: bytes | Mapping[str, Any]
+    # The source named by the caller's token (HTTP); None on Kafka, where the envelope names it.
+    token_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid, in-scope event, still to be checked against the ledger."""
+
+    event: EvidenceEvent
+    source: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An item refused with the reasons, field by field."""
+
+    reasons: list[FieldError]
+    source: str | None = None
+    event_id: str | None = None
+    unit_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchDuplicate:
+    """The same (source, event_id) appeared earlier in the same batch."""
+
+    event_id: str
+    source: str
+
+
+Verdict = Candidate | Refusal | BatchDuplicate
+
+
+@dataclass
+class _Seen:
+    keys: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _decode(data: bytes | Mapping[str, Any]) -> object:
+    """JSON bytes to a document (None when not JSON); mappings pass through."""
+    if not isinstance(data, bytes):
+        return data
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def _hint(doc: object, key: str) -> str | None:
+    """Best-effort identity of a refused item, so the caller can match the answer to it."""
+    value = doc.get(key) if isinstance(doc, Mapping) else None
+    return value[:128] if isinstance(value, str) else None
+
+
+def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope], seen: _Seen) -> Verdict:
+    """Validate one item, settle its source and check that the source may speak for the unit."""
+    doc = _decode(item.data)
+    hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}
+    try:
+        # Anything but a JSON object goes to the parser as it came, and the parser names the problem.
+        raw = dict(doc) if isinstance(doc, Mapping) else item.data
+        event = parse_evidence(raw if isinstance(raw, bytes | dict) else dict(raw), now=now,
+                               source_required=item.token_source is None)
+    except EvidenceInvalid as invalid:
+        return Refusal(list(invalid.details), hints["source"] or item.token_source, hints["event_id"],
+                       hints["unit_id"])
+    source = item.token_source or event.source
+    assert source is not None  # parse_evidence requires it when no token names it
+    if item.token_source is not None and event.source not in (None, item.token_source):
+        return Refusal([FieldError(field="source", message=f"must match the caller's source "
+                                                           f"'{item.token_source}'")],
+                       item.token_source, event.event_id, event.unit_id)
+    scope = scopes.get(source)
+    if scope is None:
+        return Refusal([FieldError(field="source", message=f"unknown source '{source}'")],
+                       source, event.event_id, event.unit_id)
+    if not scope.covers(event.unit_id):
+        return Refusal([FieldError(field="unit_id", message=f"source '{source}' is not registered for "
+                                                            f"unit '{event.unit_id}'")],
+                       source, event.event_id, event.unit_id)
+    key = (source, event.event_id)
+    if key in seen.keys:
+        return BatchDuplicate(event.event_id, source)
+    seen.keys.add(key)
+    if event.source is None:
+        event = event.model_copy(update={"source": source})
+    return Candidate(event, source)
+
+
+def decide_batch(items: Sequence[Submission], *, now: datetime,
+                 scopes: Mapping[str, SourceScope]) -> list[Verdict]:
+    """Verdicts in the order of the items; a repeat inside the batch counts once."""
+    seen = _Seen()
+    return [decide(item, now=now, scopes=scopes, seen=seen) for item in items]

@@ -1,0 +1,112 @@
+"""Use cases of the evidence service: ingest a batch (HTTP or Kafka) in one transaction."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+from schemas.errors import FieldError
+from schemas.outputs import RejectedEvidence
+
+from schemas import topics
+from services.evidence.adapters import postgres as pg
+from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
+
+Channel = Literal["http", "kafka"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The answer for one submitted item, in the order submitted."""
+
+    event_id: str | None
+    status: Literal["accepted", "duplicate", "rejected"]
+    errors: tuple[FieldError, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        body: dict[str, object] = {"event_id": self.event_id, "status": self.status}
+        if self.errors:
+            body["errors"] = [e.model_dump() for e in self.errors]
+        return body
+
+
+def _original(item: Submission) -> bytes:
+    data = item.data
+    return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+
+
+async def ingest(conn: asyncpg.Connection, items: Sequence[Submission], *, channel: Channel, now: datetime,
+                 positions: Sequence[tuple[str, int, int]] | None = None) -> list[ItemResult]:
+    """Validate, de-duplicate and append a batch to the ledger and outbox, in one transaction.
+
+    Accepted events and refusals are queued in the outbox with the ledger rows, so a crash after
+    the commit loses nothing: the relay publishes them later.
+    """
+    async with conn.transaction():
+        verdicts = decide_batch(items, now=now, scopes=await pg.load_scopes(conn))
+        verdicts = await _check_retraction_targets(conn, verdicts)
+        candidates = [v for v in verdicts if isinstance(v, Candidate)]
+        rows = [pg.LedgerRow(c.source, c.event.event_id, c.event.type, c.event.unit_id, c.event.officer_id,
+                             c.event.occurred_at, c.event.model_dump_json(exclude_none=True))
+                for c in candidates]
+        seqs = await pg.append(conn, rows, channel=channel, accepted_at=now)
+        refusals = [(i, v) for i, v in enumerate(verdicts) if isinstance(v, Refusal)]
+        rejection_rows = [
+            pg.RejectionRow(v.source, v.event_id, v.unit_id, [e.model_dump() for e in v.reasons],
+                            _original(items[i]), positions[i] if positions else None)
+            for i, v in refusals]
+        new_refusals = await pg.record_rejections(conn, rejection_rows, channel=channel, rejected_at=now)
+        outbox = [
+            (topics.EVIDENCE_ACCEPTED, row.unit_id, row.envelope.encode(),
+             {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()})
+            for row in rows if (row.source, row.event_id) in seqs]
+        for index in new_refusals:
+            row = rejection_rows[index]
+            outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, _rejected_message(row, channel, now), {}))
+        await pg.enqueue(conn, outbox)
+    return [_result(v, seqs) for v in verdicts]
+
+
+def _result(verdict: Candidate | Refusal | BatchDuplicate, seqs: dict[tuple[str, str], int]) -> ItemResult:
+    if isinstance(verdict, Refusal):
+        return ItemResult(verdict.event_id, "rejected", tuple(verdict.reasons))
+    if isinstance(verdict, BatchDuplicate):
+        return ItemResult(verdict.event_id, "duplicate")
+    accepted = (verdict.source, verdict.event.event_id) in seqs
+    return ItemResult(verdict.event.event_id, "accepted" if accepted else "duplicate")
+
+
+async def _check_retraction_targets(conn: asyncpg.Connection, verdicts: list[Candidate | Refusal | BatchDuplicate]
+                                    ) -> list[Candidate | Refusal | BatchDuplicate]:
+    """A retraction must name an event of the same source, already in the ledger or earlier in the batch."""
+    wanted = {(v.source, v.event.payload.target_event_id) for v in verdicts
+              if isinstance(v, Candidate) and v.event.type == "evidence.retracted"}
+    if not wanted:
+        return verdicts
+    known = await pg.existing_events(conn, wanted)
+    checked: list[Candidate | Refusal | BatchDuplicate] = []
+    for v in verdicts:
+        if isinstance(v, Candidate) and v.event.type == "evidence.retracted":
+            target = v.event.payload.target_event_id
+            if (v.source, target) not in known or target == v.event.event_id:
+                v = Refusal([FieldError(field="payload.target_event_id",
+                                        message=f"no earlier event '{target}' from source '{v.source}'")],
+                            v.source, v.event.event_id, v.event.unit_id)
+        if isinstance(v, Candidate):
+            known.add((v.source, v.event.event_id))
+        checked.append(v)
+    return checked
+
+
+def _rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:
+    topic, partition, offset = row.position if row.position else (None, None, None)
+    return RejectedEvidence(
+        rejected_at=now, channel=channel, source=row.source, unit_id=row.unit_id, event_id=row.event_id,
+        reasons=[FieldError(**r) for r in row.reasons], original_base64=base64.b64encode(row.original).decode(),
+        original_topic=topic, original_partition=partition, original_offset=offset,
+    ).model_dump_json(exclude_none=True).encode()

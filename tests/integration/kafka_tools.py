@@ -1,0 +1,35 @@
+"""Reading topics of the real broker from the beginning, for assertions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+async def read_topic(bootstrap: str, topic: str, keep: Callable[[ConsumerRecord[bytes, bytes]], bool], *,
+                     expect: int, timeout: float = 20.0, settle: float = 1.0) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of topic that keep() selects: waits for `expect` of them, then `settle` s more.
+
+    The extra wait is what lets a test see a record that should NOT be there (a double publish).
+    """
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    settled_at: float | None = None
+    try:
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                found.extend(r for r in records if keep(r))
+            if len(found) >= expect:
+                settled_at = settled_at or loop.time() + settle
+                if loop.time() >= settled_at:
+                    break
+    finally:
+        await consumer.stop()
+    return found

@@ -1,7 +1,5 @@
 """HTTP face of the evidence service: POST /v1/events and GET /v1/events/{event_id}."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime

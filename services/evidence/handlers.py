@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Literal
 
 import asyncpg
-from schemas.errors import FieldError
-from schemas.outputs import RejectedEvidence
 
 from schemas import topics
+from schemas.errors import FieldError
+from schemas.outputs import RejectedEvidence
 from services.evidence.adapters import postgres as pg
 from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
 
@@ -61,7 +61,7 @@ async def ingest(conn: asyncpg.Connection, items: Sequence[Submission], *, chann
                             _original(items[i]), positions[i] if positions else None)
             for i, v in refusals]
         new_refusals = await pg.record_rejections(conn, rejection_rows, channel=channel, rejected_at=now)
-        outbox = [
+        outbox: list[tuple[str, str | None, bytes, dict[str, str]]] = [
             (topics.EVIDENCE_ACCEPTED, row.unit_id, row.envelope.encode(),
              {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()})
             for row in rows if (row.source, row.event_id) in seqs]

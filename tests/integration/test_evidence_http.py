@@ -68,7 +68,7 @@ async def accepted_on_topic(ev: Evidence, *, expect: int) -> list[dict[str, Any]
 async def test_an_event_sent_twice_is_published_once_and_reported_duplicate(evidence: Evidence) -> None:
     first = await evidence.http.post("/v1/events", json=envelope("e-1"))
     second = await evidence.http.post("/v1/events", json=envelope("e-1"))
-    assert first.status_code == second.status_code == 200
+    assert first.status_code == second.status_code == 200, first.text
     assert first.json() == [{"event_id": "e-1", "status": "accepted"}]
     assert second.json() == [{"event_id": "e-1", "status": "duplicate"}]
     published = await accepted_on_topic(evidence, expect=1)

@@ -10,7 +10,6 @@ from typing import Any
 
 from schemas.errors import EvidenceInvalid, FieldError
 from schemas.evidence import EvidenceEvent, parse_evidence
-
 from services.evidence.domain.principal import SourceScope
 
 

@@ -1,0 +1,43 @@
+"""Constrained types shared by the contract's models."""
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+
+EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
+UnitId = Annotated[str, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh điện tử of the unit")]
+OfficerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+SourceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Code = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
+Bool = StrictBool
+
+TitleCode = Literal[
+    "lao_dong_tien_tien", "chien_si_thi_dua_co_so", "chien_si_thi_dua_tinh", "bang_khen_chu_tich_tinh",
+    "tap_the_lao_dong_tien_tien", "tap_the_lao_dong_xuat_sac", "co_thi_dua_tinh",
+]
+
+
+class Strict(BaseModel):
+    """Base of every contract model: frozen, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(value: object) -> object:
+    """Only RFC 3339 text with an offset (or an aware datetime built in code) is a timestamp."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 timestamp with an offset, e.g. 2025-03-14T09:30:00+07:00")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]

@@ -1,0 +1,95 @@
+"""Events the services publish: standings, alerts, nominations and refused evidence."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictBool, StrictFloat, StrictInt
+
+from schemas.common import Code, Name, Strict, Text, Timestamp, TitleCode, UnitId, Year
+from schemas.errors import FieldError
+
+Band = Literal["Tốt", "Khá", "Trung bình", "Yếu"]
+Period = Annotated[str, Field(pattern=r"^(\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2])|\d{4}-\d{4})$")]
+Score = Annotated[float, Field(ge=0, le=100)]
+Rank = Annotated[int, Field(ge=1)]
+
+
+class StandingChanged(Strict):
+    """standings.changed.v1: a unit's or officer's score, band or rank changed."""
+
+    event_id: Code
+    occurred_at: Timestamp
+    period: Period
+    subject_kind: Literal["unit", "officer"]
+    subject_id: Code
+    unit_id: UnitId
+    cluster_id: Code | None = None
+    name: Name | None = None
+    score: Score
+    band: Band
+    rank_in_cluster: Rank | None = None
+    rank_in_province: Rank | None = None
+    previous_rank_in_cluster: Rank | None = None
+    previous_rank_in_province: Rank | None = None
+    previous_score: Score | None = None
+    previous_band: Band | None = None
+    rule_version: Code
+
+
+class Alert(Strict):
+    """alerts.v1: a condition a unit must act on; condition_key identifies repeats of one condition."""
+
+    alert_id: Code
+    condition_key: Code
+    kind: Literal["dossier_due_soon", "dossier_overdue", "band_dropped", "award_on_track", "award_at_risk",
+                  "complaint_overdue"]
+    priority: Literal["high", "normal", "low"]
+    unit_id: UnitId
+    occurred_at: Timestamp
+    period: Period | None = None
+    subject_id: Code | None = None
+    title: Text | None = None
+    data: dict[str, StrictBool | StrictInt | StrictFloat | str | None] = Field(default_factory=dict)
+    rule_version: Code | None = None
+
+
+class Criterion(Strict):
+    """One criterion of a title, met or not, with the reason in words."""
+
+    code: Code
+    met: StrictBool
+    reason: Text
+
+
+class NominationChanged(Strict):
+    """nominations.v1: a nomination was created, decided or revoked."""
+
+    event_id: Code
+    nomination_id: Code
+    change: Literal["created", "decided", "revoked"]
+    status: Literal["proposed", "approved", "rejected", "revoked"]
+    title: TitleCode
+    year: Year
+    subject_kind: Literal["officer", "unit"]
+    subject_id: Code
+    unit_id: UnitId
+    cash_multiple: Annotated[float, Field(ge=0)]
+    rule_version: Code
+    criteria: list[Criterion]
+    evidence_ids: list[str]
+    reason: Text | None = None
+    occurred_at: Timestamp
+
+
+class RejectedEvidence(Strict):
+    """evidence.rejected.v1: refused input with the original bytes (base64) and the reasons."""
+
+    rejected_at: Timestamp
+    channel: Literal["kafka", "http"]
+    source: str | None = None
+    unit_id: str | None = None
+    event_id: str | None = None
+    reasons: list[FieldError]
+    original_base64: str
+    original_topic: str | None = None
+    original_partition: int | None = None
+    original_offset: int | None = None

@@ -26,7 +26,8 @@ def create_app(settings: Settings) -> FastAPI:
     """The evidence service as an ASGI app: HTTP and Kafka ingest share one path into the ledger."""
     runtime = Runtime(name="evidence", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime, batch=settings.relay_batch)
-    runtime.run_in_background(relay.run)
+    if settings.relay_enabled:
+        runtime.run_in_background(relay.run)
 
     async def on_inbound(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         submissions = [Submission(r.value or b"") for r in records]

@@ -18,3 +18,5 @@ class Settings(ServiceSettings):
     max_items: int = Field(1000, ge=1, le=10000)
     # Messages the outbox relay publishes per transaction.
     relay_batch: int = Field(5000, ge=1, le=50000)
+    # Ingest-only replicas may leave publishing to others: the outbox waits for any relay.
+    relay_enabled: bool = True

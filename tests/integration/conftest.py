@@ -1,48 +1,5 @@
-"""Integration tests run against the session's real broker and database."""
+"""Integration tests run against the session's real broker and database (fixtures in tests/conftest.py)."""
 
-from __future__ import annotations
+from tests.integration.evidence_support import evidence
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-
-import uvicorn
-from fastapi import FastAPI
-
-from thidua.localinfra.process import free_port
-
-
-@contextlib.asynccontextmanager
-async def running_app(app: FastAPI) -> AsyncIterator[str]:
-    """Serve app with uvicorn on a free loopback port; yield its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(300):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.05)
-    if task.done():
-        task.result()  # surfaces the startup error
-        raise RuntimeError("server stopped during startup")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def eventually(check: Callable[[], object], *, timeout: float = 20.0, interval: float = 0.1) -> None:
-    """Retry an async or sync assertion until it passes or the timeout runs out."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            result = check()
-            if asyncio.iscoroutine(result):
-                await result
-            return
-        except AssertionError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(interval)
+__all__ = ["evidence"]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from schemas import topics
-from tests.integration.conftest import eventually, running_app
+from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 
 INPUTS = {

@@ -14,9 +14,9 @@ from services.evidence import api
 from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers import ingest
-from services.evidence.relay import OutboxRelay
 from thidua.runtime import http
 from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"

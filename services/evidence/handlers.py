@@ -16,6 +16,7 @@ from schemas.errors import FieldError
 from schemas.outputs import RejectedEvidence
 from services.evidence.adapters import postgres as pg
 from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
+from thidua.runtime.outbox import Message, enqueue
 
 Channel = Literal["http", "kafka"]
 
@@ -61,14 +62,14 @@ async def ingest(conn: asyncpg.Connection, items: Sequence[Submission], *, chann
                             _original(items[i]), positions[i] if positions else None)
             for i, v in refusals]
         new_refusals = await pg.record_rejections(conn, rejection_rows, channel=channel, rejected_at=now)
-        outbox: list[tuple[str, str | None, bytes, dict[str, str]]] = [
+        outbox: list[Message] = [
             (topics.EVIDENCE_ACCEPTED, row.unit_id, row.envelope.encode(),
              {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()})
             for row in rows if (row.source, row.event_id) in seqs]
         for index in new_refusals:
             row = rejection_rows[index]
             outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, _rejected_message(row, channel, now), {}))
-        await pg.enqueue(conn, outbox)
+        await enqueue(conn, outbox)
     return [_result(v, seqs) for v in verdicts]
 
 

@@ -100,7 +100,8 @@ def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id
         description=f"{service} consumes {topic} in batches; offsets committed after the database commit",
     )
     async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
-        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        raw = msg.raw_message
+        records = tuple(raw) if isinstance(raw, tuple | list) else (raw,)
         started = time.perf_counter()
         try:
             await handler(records)

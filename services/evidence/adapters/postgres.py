@@ -125,19 +125,6 @@ async def record_rejections(conn: asyncpg.Connection, rows: Sequence[RejectionRo
     return [i for i, r in enumerate(rows) if r.position is None or r.position in new]
 
 
-async def enqueue(conn: asyncpg.Connection, messages: Sequence[tuple[str, str | None, bytes, dict[str, str]]]
-                  ) -> None:
-    """Add (topic, key, value, headers) messages to the outbox, in order."""
-    if not messages:
-        return
-    await conn.execute(
-        "INSERT INTO outbox (topic, key, value, headers)"
-        " SELECT t, k, v, h::jsonb FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[])"
-        " WITH ORDINALITY AS x(t, k, v, h, n) ORDER BY n",
-        [m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages],
-        [json.dumps(m[3]) for m in messages])
-
-
 async def event_status(conn: asyncpg.Connection, *, source: str, event_id: str) -> dict[str, Any] | None:
     """What became of (source, event_id): accepted (and whether retracted), rejected and why, or None."""
     row = await conn.fetchrow(
@@ -158,14 +145,3 @@ async def event_status(conn: asyncpg.Connection, *, source: str, event_id: str) 
         return {"event_id": event_id, "status": "rejected", "channel": rej["channel"],
                 "rejected_at": rej["rejected_at"].isoformat(), "errors": json.loads(rej["reasons"])}
     return None
-
-
-async def take_outbox(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
-    """The oldest outbox messages, in order (call inside the relay's transaction)."""
-    return list(await conn.fetch(
-        "SELECT id, topic, key, value, headers::text AS headers FROM outbox ORDER BY id LIMIT $1", limit))
-
-
-async def forget_outbox(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
-    """Remove published messages from the outbox."""
-    await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(ids))

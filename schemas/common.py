@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
 UnitId = Annotated[str, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh điện tử of the unit")]
@@ -15,6 +15,8 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 Bool = StrictBool
+Number = StrictFloat
+"""A JSON number: integers are taken as floats, strings and booleans are refused."""
 
 TitleCode = Literal[
     "lao_dong_tien_tien", "chien_si_thi_dua_co_so", "chien_si_thi_dua_tinh", "bang_khen_chu_tich_tinh",
@@ -41,3 +43,13 @@ def _rfc3339(value: object) -> object:
 
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+
+
+def _exactly_one(value: object) -> object:
+    """schema_version is the integer 1: not true, not 1.0, not "1"."""
+    if type(value) is not int:
+        raise ValueError("must be 1")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_exactly_one)]

@@ -2,12 +2,11 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictFloat, StrictInt
+from pydantic import Field, StrictInt
 
-from schemas.common import Bool, Code, Name, OfficerId, Strict, Text, Timestamp, TitleCode, UnitId, Year
+from schemas.common import Bool, Code, Name, Number, OfficerId, Strict, Text, Timestamp, TitleCode, UnitId, Year
 
 Channel = Literal["counter", "online", "postal"]
-NonNegative = Annotated[StrictInt | StrictFloat, Field(ge=0)]
 
 
 class ProcedureReceived(Strict):
@@ -32,7 +31,7 @@ class ProcedureProcessed(Strict):
     finished_at: Timestamp
     status: Literal["resolved", "rejected", "stopped", "withdrawn"]
     supplement_requests: Annotated[StrictInt, Field(ge=0, le=1000)]
-    supplement_days: Annotated[NonNegative, Field(le=3650)]
+    supplement_days: Annotated[Number, Field(ge=0, le=3650)]
     fee_required: Bool
     paid_online: Bool
     digitized: Bool
@@ -79,7 +78,7 @@ class TrainingCompleted(Strict):
 
     course_code: Code
     title: Text
-    hours: Annotated[StrictInt | StrictFloat, Field(gt=0, le=2000)]
+    hours: Annotated[Number, Field(gt=0, le=2000)]
     topic: Literal["office_culture", "professional", "it", "political", "other"]
     completed_at: Timestamp
 
@@ -89,7 +88,7 @@ class EvaluationRecorded(Strict):
 
     year: Year
     level: Literal["excellent", "good", "complete", "incomplete"]
-    score: Annotated[StrictInt | StrictFloat, Field(ge=0, le=100)] | None = None
+    score: Annotated[Number, Field(ge=0, le=100)] | None = None
 
 
 class DisciplineRecorded(Strict):

@@ -1,0 +1,130 @@
+"""Dossiers and complaints as cases merged from their events, whatever order the events arrive in.
+
+A case keeps every event of each kind (slot) by its key; the effective one is the latest by
+(occurred_at, key) that is not retracted. Merging is therefore idempotent and order-independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+State = dict[str, Any]  # JSON-serialisable: {"slots": {slot: {key: record}}, "retracted": [keys]}
+
+DOSSIER_SLOTS = {"procedure.received": "received", "procedure.processed": "processed",
+                 "procedure.rated": "rated"}
+COMPLAINT_SLOTS = {"complaint.received": "received", "complaint.resolved": "resolved",
+                   "complaint.feedback": "feedback"}
+
+
+def empty() -> State:
+    return {"slots": {}, "retracted": []}
+
+
+def merge(state: State, slot: str, key: str, record: dict[str, Any]) -> State:
+    """The state with one more event in slot (a repeat of the same key changes nothing)."""
+    slots = {name: dict(records) for name, records in state["slots"].items()}
+    slots.setdefault(slot, {})[key] = record
+    return {"slots": slots, "retracted": list(state["retracted"])}
+
+
+def retract(state: State, key: str) -> State:
+    """The state with the event `key` no longer counting (history keeps it)."""
+    if key in state["retracted"]:
+        return state
+    return {"slots": state["slots"], "retracted": sorted([*state["retracted"], key])}
+
+
+def holds(state: State, key: str) -> bool:
+    return any(key in records for records in state["slots"].values())
+
+
+def effective(state: State, slot: str) -> tuple[str, dict[str, Any]] | None:
+    """The (key, record) that counts for slot, or None."""
+    live = [(r["occurred_at"], k, r) for k, r in state["slots"].get(slot, {}).items()
+            if k not in state["retracted"]]
+    if not live:
+        return None
+    _, key, record = max(live, key=lambda item: (item[0], item[1]))
+    return key, record
+
+
+def _at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """The effective view of a dossier (hồ sơ thủ tục hành chính)."""
+
+    unit_id: str
+    code: str
+    received_at: datetime | None
+    due_at: datetime | None
+    channel: str | None
+    fee_required: bool | None
+    finished_at: datetime | None
+    status: str | None
+    supplement_requests: int
+    supplement_days: float
+    paid_online: bool
+    digitized: bool
+    e_result: bool
+    data_reused: bool
+    officer_id: str | None
+    unsatisfied: bool
+    event_keys: tuple[str, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None and self.due_at is not None
+
+
+def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
+    """What counts of a dossier's events."""
+    received = effective(state, "received")
+    processed = effective(state, "processed")
+    rated = effective(state, "rated")
+    base = (processed or received or (None, {}))[1]
+    p = processed[1] if processed else {}
+    keys = tuple(k for k, _ in (x for x in (received, processed, rated) if x is not None))
+    return Dossier(
+        unit_id=unit_id, code=code, received_at=_at(base.get("received_at")), due_at=_at(base.get("due_at")),
+        channel=base.get("channel"), fee_required=base.get("fee_required"), finished_at=_at(p.get("finished_at")),
+        status=p.get("status"), supplement_requests=int(p.get("supplement_requests", 0)),
+        supplement_days=float(p.get("supplement_days", 0)), paid_online=bool(p.get("paid_online")),
+        digitized=bool(p.get("digitized")), e_result=bool(p.get("e_result")),
+        data_reused=bool(p.get("data_reused")), officer_id=p.get("officer_id"),
+        unsatisfied=bool(rated and rated[1].get("satisfied") is False), event_keys=keys)
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """The effective view of a complaint or feedback (phản ánh, kiến nghị)."""
+
+    unit_id: str
+    complaint_id: str
+    received_at: datetime | None
+    category: str | None
+    officer_id: str | None
+    resolved_at: datetime | None
+    outcome: str | None
+    substantiated: bool
+    unsatisfied: bool
+    re_complained: bool
+    event_keys: tuple[str, ...]
+
+
+def complaint_view(unit_id: str, complaint_id: str, state: State) -> Complaint:
+    """What counts of a complaint's events."""
+    received = effective(state, "received")
+    resolved = effective(state, "resolved")
+    feedback = effective(state, "feedback")
+    r = received[1] if received else {}
+    s = resolved[1] if resolved else {}
+    f = feedback[1] if feedback else {}
+    keys = tuple(k for k, _ in (x for x in (received, resolved, feedback) if x is not None))
+    return Complaint(unit_id, complaint_id, _at(r.get("received_at")), r.get("category"), r.get("officer_id"),
+                     _at(s.get("resolved_at")), s.get("outcome"), bool(s.get("substantiated")),
+                     f.get("satisfied") is False, bool(f.get("re_complained")), keys)

@@ -1,0 +1,79 @@
+"""Periods of the movement (kỳ thi đua): year, quarter, month and the 2019–2025 stage, in Vietnam time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+STAGE = "2019-2025"  # Decision 733/QĐ-TTg: the movement's stage, reviewed in 2022 and 2025
+_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A half-open interval [start, end) with its contract label (2025, 2025-Q1, 2025-03, 2019-2025)."""
+
+    start: datetime
+    end: datetime
+    label: str
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def _local(year: int, month: int = 1) -> datetime:
+    return datetime(year, month, 1, tzinfo=VN)
+
+
+def _next_month(moment: datetime) -> datetime:
+    return _local(moment.year + moment.month // 12, moment.month % 12 + 1)
+
+
+def parse_period(label: str) -> Period:
+    """The period named by label; ValueError with the accepted forms otherwise."""
+    if label == STAGE:
+        return Period(_local(2019), _local(2026), STAGE)
+    match = _PATTERN.match(label)
+    if match is None:
+        raise ValueError(f"period '{label}' must be YYYY, YYYY-Qn, YYYY-MM or {STAGE}")
+    year = int(match["year"])
+    if match["q"]:
+        first = 3 * (int(match["q"]) - 1) + 1
+        start = _local(year, first)
+        return Period(start, _next_month(_next_month(_next_month(start))), label)
+    if match["m"]:
+        start = _local(year, int(match["m"]))
+        return Period(start, _next_month(start), label)
+    return Period(_local(year), _local(year + 1), label)
+
+
+def periods_of(moment: datetime) -> tuple[Period, ...]:
+    """Every period containing moment: month, quarter, year and, for 2019–2025, the stage."""
+    local = moment.astimezone(VN)
+    year = local.year
+    labels = [f"{year}-{local.month:02d}", f"{year}-Q{(local.month - 1) // 3 + 1}", str(year)]
+    if 2019 <= year <= 2025:
+        labels.append(STAGE)
+    return tuple(parse_period(label) for label in labels)
+
+
+def period_ends_between(after: datetime, until: datetime) -> tuple[Period, ...]:
+    """Periods whose end falls in (after, until]: those a still-open case outlived."""
+    if until <= after:
+        return ()
+    found: list[Period] = []
+    cursor = _local(after.astimezone(VN).year, after.astimezone(VN).month)
+    while cursor <= until:
+        for period in periods_of(cursor):
+            if after < period.end <= until and period not in found:
+                found.append(period)
+        cursor = _next_month(cursor)
+    return tuple(found)
+
+
+def next_boundary(moment: datetime) -> datetime:
+    """The start of the month after moment: the next time a period ends."""
+    return _next_month(moment.astimezone(VN))

@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+from thidua.runtime.auth import Role
+
 SERVICE_NAMES = ("evidence", "scoring", "awards", "notify")
 _UNIT_ID = re.compile(r"[A-Z0-9.]{2,32}")
 _SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -77,7 +79,7 @@ def _source_add(name: str, units_arg: str) -> int:
     return 0
 
 
-def _token_add(role: str, unit: str | None, label: str | None) -> int:
+def _token_add(role: Role, unit: str | None, label: str | None) -> int:
     from services.evidence.admin import add_token
 
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from services.evidence.adapters import postgres as pg
 from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
-from services.evidence.domain.principal import Principal
-from services.evidence.domain.tokens import token_hash
 from services.evidence.handlers import ingest
+from thidua.runtime import auth
+from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError
 from thidua.runtime.service import Runtime
 
@@ -27,7 +27,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
             raise ApiError(401, "missing bearer token", [{"field": "Authorization",
                                                           "message": "send 'Authorization: Bearer <token>'"}])
         async with runtime.pool.acquire() as conn:
-            principal = await pg.find_principal(conn, token_hash(authorization[7:].strip()))
+            principal = await auth.find_principal(conn, authorization[7:].strip())
         if principal is None:
             raise ApiError(401, "invalid or revoked token", [{"field": "Authorization",
                                                               "message": "token not recognised"}])

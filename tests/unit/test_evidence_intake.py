@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
 from services.evidence.domain.principal import SourceScope
-from services.evidence.domain.tokens import new_token, token_hash
 from tests.unit.test_contract import envelope
+from thidua.runtime.auth import new_token, token_hash
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SCOPES = {"motcua-namdinh": SourceScope("motcua-namdinh", frozenset({"H40.12.05"})),

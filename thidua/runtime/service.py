@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 from faststream.kafka import KafkaBroker
 
+from thidua.runtime import auth
 from thidua.runtime.db import create_pool, migrate
 from thidua.runtime.kafka import BatchPublisher
 from thidua.runtime.settings import ServiceSettings
@@ -49,6 +50,7 @@ class Runtime:
         self._pool = await create_pool(self.settings.database_url, schema=self.name,
                                        max_size=self.settings.db_pool_size)
         applied = await migrate(self._pool, schema=self.name, directory=self.migrations)
+        await auth.ensure_schema(self._pool)
         if applied:
             log.info("%s: applied migrations %s", self.name, ", ".join(applied))
         await ensure_topics(self.settings.kafka_bootstrap_servers)

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from services.evidence.domain.principal import Principal, SourceScope
+from services.evidence.domain.principal import SourceScope
 
 
 async def load_scopes(conn: asyncpg.Connection) -> dict[str, SourceScope]:
@@ -19,27 +19,11 @@ async def load_scopes(conn: asyncpg.Connection) -> dict[str, SourceScope]:
     return {r["name"]: SourceScope(r["name"], frozenset(r["units"])) for r in rows}
 
 
-async def find_principal(conn: asyncpg.Connection, token_hash: str) -> Principal | None:
-    """The holder of a live token, or None."""
-    row = await conn.fetchrow(
-        "SELECT role, source, unit_id FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL", token_hash)
-    return Principal(row["role"], row["source"], row["unit_id"]) if row else None
-
-
-async def add_source(conn: asyncpg.Connection, *, name: str, units: Sequence[str], token_hash: str) -> None:
-    """Register a source (or widen its units) and store a new token for it."""
+async def add_source(conn: asyncpg.Connection, *, name: str, units: Sequence[str]) -> None:
+    """Register a source, or replace the units it may submit for."""
     await conn.execute(
         "INSERT INTO sources (name, units) VALUES ($1, $2)"
         " ON CONFLICT (name) DO UPDATE SET units = EXCLUDED.units", name, list(units))
-    await conn.execute("INSERT INTO tokens (token_hash, role, source, label) VALUES ($1, 'source', $2, $2)",
-                       token_hash, name)
-
-
-async def add_token(conn: asyncpg.Connection, *, role: str, token_hash: str, unit_id: str | None,
-                    label: str | None) -> None:
-    """Store a unit, council or admin token."""
-    await conn.execute("INSERT INTO tokens (token_hash, role, unit_id, label) VALUES ($1, $2, $3, $4)",
-                       token_hash, role, unit_id, label)
 
 
 async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -1,21 +1,10 @@
-"""Who is calling, and what a source may submit (phạm vi của nguồn dữ liệu)."""
+"""What a source may submit (phạm vi của nguồn dữ liệu)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Role = Literal["source", "unit", "council", "admin"]
 ALL_UNITS = "*"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The holder of a bearer token: a role, and the source or unit it speaks for."""
-
-    role: Role
-    source: str | None = None
-    unit_id: str | None = None
 
 
 @dataclass(frozen=True)

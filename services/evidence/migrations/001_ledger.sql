@@ -5,19 +5,6 @@ CREATE TABLE sources (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Bearer tokens, stored only as SHA-256 hashes. role: source | unit | council | admin.
-CREATE TABLE tokens (
-    token_hash text PRIMARY KEY,
-    role       text NOT NULL CHECK (role IN ('source', 'unit', 'council', 'admin')),
-    source     text REFERENCES sources (name),
-    unit_id    text,
-    label      text,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    revoked_at timestamptz,
-    CHECK ((role = 'source') = (source IS NOT NULL)),
-    CHECK ((role = 'unit') = (unit_id IS NOT NULL))
-);
-
 -- The append-only evidence ledger (sổ minh chứng): each accepted event once per (source, event_id).
 -- A retraction is a row of its own; the retracted original stays.
 CREATE TABLE ledger (

@@ -4,15 +4,25 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
-EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
-UnitId = Annotated[str, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh điện tử of the unit")]
-OfficerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
-SourceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-Code = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+EventId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
+UnitId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh (electronic id)")]
+OfficerId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+SourceName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Code = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Text = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 Bool = StrictBool
 Number = StrictFloat

@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from schemas import payloads as p
-from schemas.common import EventId, OfficerId, SourceName, Strict, Timestamp, UnitId
-from schemas.errors import EvidenceInvalid, FieldError
+from schemas.common import EventId, OfficerId, SchemaVersion, SourceName, Strict, Timestamp, UnitId
+from schemas.errors import EvidenceInvalid, FieldError, describe, dotted
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -17,7 +18,7 @@ class Envelope(Strict):
     """Fields every evidence event carries (contract.md, "Evidence envelope")."""
 
     event_id: EventId
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     occurred_at: Timestamp
     unit_id: UnitId
     officer_id: OfficerId | None = None
@@ -198,17 +199,21 @@ EVIDENCE_TYPES: tuple[str, ...] = (
     "evidence.retracted",
 )
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
+"""Validates any v1 envelope, choosing the class by its `type`."""
 
 
-def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_required: bool) -> EvidenceEvent:
+def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime,
+                   source_required: bool) -> EvidenceEvent:
     """Validate one envelope; raise EvidenceInvalid naming each refused field and why."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     try:
         if isinstance(data, bytes | str):
             event = EVIDENCE_ADAPTER.validate_json(data)
         else:
             event = EVIDENCE_ADAPTER.validate_python(data)
     except ValidationError as error:
-        raise EvidenceInvalid(_details(error, data)) from None
+        raise EvidenceInvalid([_field_error(e, data) for e in error.errors(include_url=False)]) from None
     problems: list[FieldError] = []
     if event.occurred_at > now + FUTURE_TOLERANCE:
         problems.append(FieldError(field="occurred_at", message="is more than 5 minutes in the future"))
@@ -219,37 +224,26 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
     return event
 
 
-def _details(error: ValidationError, data: object) -> list[FieldError]:
-    details: list[FieldError] = []
-    for e in error.errors(include_url=False):
-        kind, loc = e["type"], tuple(e["loc"])
-        if kind == "json_invalid":
-            details.append(FieldError(field="body", message=f"not valid JSON ({e['ctx'].get('error', '')})"))
-        elif kind == "union_tag_not_found":
-            details.append(FieldError(field="type", message="field required"))
-        elif kind == "union_tag_invalid":
-            details.append(FieldError(field="type", message=f"unknown type {_given_type(data)!r}; known types: "
-                                                            + ", ".join(EVIDENCE_TYPES)))
-        elif not loc:
-            details.append(FieldError(field="body", message="expected a JSON object (an evidence envelope)"))
-        else:
-            # loc starts with the discriminator tag ("procedure.processed", ...): drop it.
-            path = ".".join(str(part) for part in loc[1:]) or "body"
-            details.append(FieldError(field=path, message=_message(kind, e["msg"])))
-    return details
-
-
-def _message(kind: str, msg: str) -> str:
-    if kind == "missing":
-        return "field required"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    return msg[0].lower() + msg[1:] if msg else kind
+def _field_error(error: ErrorDetails, data: object) -> FieldError:
+    """One pydantic error of the union as a FieldError, without the discriminator tag in its path."""
+    kind, loc = error["type"], tuple(error["loc"])
+    if kind == "json_invalid":
+        return FieldError(field="body", message=f"not valid JSON ({error.get('ctx', {}).get('error', '')})")
+    if kind == "union_tag_not_found":
+        return FieldError(field="type", message="field required")
+    if kind == "union_tag_invalid":
+        given = repr(_given_type(data))
+        given = given if len(given) <= 60 else given[:57] + "..."
+        known = ", ".join(EVIDENCE_TYPES)
+        return FieldError(field="type", message=f"unknown type {given}; must be one of: {known}")
+    if not loc:
+        return FieldError(field="body", message="must be a JSON object (an evidence envelope)")
+    # loc starts with the discriminator tag ("procedure.processed", ...): drop it.
+    return FieldError(field=dotted(loc[1:]), message=describe(error))
 
 
 def _given_type(data: object) -> object:
+    """The `type` value of the refused document, for the error message."""
     if isinstance(data, bytes | str):
         try:
             data = json.loads(data)

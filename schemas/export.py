@@ -19,35 +19,49 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def _render(document: dict[str, Any]) -> str:
+    """Pretty, sorted, newline-terminated: the same bytes on every run."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def generated() -> dict[str, str]:
     """File name -> JSON Schema text, deterministic."""
-    schemas: dict[str, dict[str, Any]] = {"evidence.json": EVIDENCE_ADAPTER.json_schema()}
-    schemas.update({name: model.model_json_schema() for name, model in MODELS.items()})
-    return {name: json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-            for name, doc in schemas.items()}
+    evidence = {"title": "EvidenceEvent", "description": "Evidence envelope v1 (any type).",
+                **EVIDENCE_ADAPTER.json_schema()}
+    documents: dict[str, dict[str, Any]] = {"evidence.json": evidence}
+    documents.update({name: model.model_json_schema() for name, model in MODELS.items()})
+    return {name: _render(document) for name, document in documents.items()}
 
 
-def drift() -> list[str]:
-    """Names of the files on disk that differ from what the models generate."""
+def drift(directory: Path = DIRECTORY) -> list[str]:
+    """Names of the files on disk that are missing or differ from what the models generate."""
     return [name for name, text in generated().items()
-            if not (DIRECTORY / name).exists() or (DIRECTORY / name).read_text(encoding="utf-8") != text]
+            if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text]
 
 
-def main(argv: list[str]) -> int:
-    """Write the files, or with --check report drift and exit 1."""
-    if "--check" in argv:
+def write(directory: Path = DIRECTORY) -> list[str]:
+    """Write every schema file; return their names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = generated()
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return sorted(files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the files, or with --check report drift (exit 1) and write nothing."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--check" in args:
         stale = drift()
         if stale:
             print("JSON Schemas out of date (run `make schemas`): " + ", ".join(stale))
             return 1
         print("JSON Schemas up to date")
         return 0
-    DIRECTORY.mkdir(exist_ok=True)
-    for name, text in generated().items():
-        (DIRECTORY / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(generated())} schemas to {DIRECTORY}")
+    names = write()
+    print(f"wrote {len(names)} schemas to {DIRECTORY}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -75,7 +75,7 @@ class NominationChanged(Strict):
     cash_multiple: Annotated[float, Field(ge=0)]
     rule_version: Code
     criteria: list[Criterion]
-    evidence_ids: list[str]
+    evidence_ids: list[Code]
     reason: Text | None = None
     occurred_at: Timestamp
 
@@ -91,5 +91,5 @@ class RejectedEvidence(Strict):
     reasons: list[FieldError]
     original_base64: str
     original_topic: str | None = None
-    original_partition: int | None = None
-    original_offset: int | None = None
+    original_partition: Annotated[int, Field(ge=0)] | None = None
+    original_offset: Annotated[int, Field(ge=0)] | None = None

@@ -4,7 +4,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
-from schemas.common import Bool, Code, Name, Number, OfficerId, Strict, Text, Timestamp, TitleCode, UnitId, Year
+from schemas.common import (
+    Bool,
+    Code,
+    EventId,
+    Name,
+    Number,
+    OfficerId,
+    Strict,
+    Text,
+    Timestamp,
+    TitleCode,
+    UnitId,
+    Year,
+)
 
 Channel = Literal["counter", "online", "postal"]
 
@@ -174,6 +187,6 @@ class OfficerRegistered(Strict):
 class EvidenceRetracted(Strict):
     """evidence.retracted: an earlier event of the same source stops counting."""
 
-    target_event_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
+    target_event_id: EventId
     reason: Text
 

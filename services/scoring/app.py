@@ -1,33 +1,81 @@
 """Entry point of the scoring service: create_app(settings) wires HTTP, Kafka and PostgreSQL."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
+from prometheus_client import Histogram
 
 from schemas import topics
-from services.scoring.adapters import postgres
+from services.scoring import api, handlers
 from services.scoring.config import Settings
+from services.scoring.rules import RulesCache, seed
 from thidua.runtime import http
 from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-INPUTS = (topics.EVIDENCE_ACCEPTED,)
+log = logging.getLogger(__name__)
+FRESHNESS = Histogram("thidua_scoring_freshness_seconds", "From acceptance by evidence to standings committed",
+                      buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60))
+
+
+def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode()
+    return None
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The scoring service as an ASGI app; its resources open in the lifespan."""
+    """The scoring service as an ASGI app: evidence in, scores, standings and alerts out."""
     runtime = Runtime(name="scoring", settings=settings, migrations=MIGRATIONS)
+    relay = OutboxRelay(runtime)
+    cache = RulesCache()
 
-    async def on_batch(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            await postgres.record_received(conn, records)
+    async def seed_rules() -> None:
+        async with runtime.pool.acquire() as conn:
+            log.info("scoring rulebook %s active", await seed(conn, settings.rules_file))
 
-    for topic in INPUTS:
-        subscribe_batches(runtime.broker, service="scoring", topic=topic, group_id=settings.group_id,
-                          handler=on_batch, max_records=settings.max_batch)
-    app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan)
+    async def on_accepted(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        batch = []
+        for r in records:
+            seq = _header(r, "ledger_seq")
+            batch.append((r.value or b"", int(seq) if seq and seq.isdigit() else None))
+        async with runtime.pool.acquire() as conn:
+            await handlers.apply_batch(conn, batch, rules=await cache.active(conn), now=datetime.now(UTC))
+        committed = datetime.now(UTC)
+        for r in records:
+            accepted = _header(r, "accepted_at")
+            if accepted:
+                FRESHNESS.observe(max(0.0, (committed - datetime.fromisoformat(accepted)).total_seconds()))
+        relay.wake()
+
+    async def clock() -> None:
+        while True:
+            try:
+                async with runtime.pool.acquire() as conn:
+                    rules = await cache.active(conn)
+                    while await handlers.tick(conn, rules=rules, now=datetime.now(UTC)):
+                        relay.wake()
+            except Exception:
+                log.exception("scoring clock failed; retrying")
+            await asyncio.sleep(settings.tick_seconds)
+
+    runtime.on_start(seed_rules)
+    runtime.run_in_background(relay.run)
+    runtime.run_in_background(clock)
+    subscribe_batches(runtime.broker, service="scoring", topic=topics.EVIDENCE_ACCEPTED, group_id=settings.group_id,
+                      handler=on_accepted, max_records=settings.max_batch)
+    app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan,
+                  description="Chấm điểm thi đua: live standings traced to the evidence.")
     http.install(app, runtime)
+    app.include_router(api.router(runtime, cache))
     return app

@@ -1,8 +1,13 @@
 """Settings of the scoring service, from SCORING_* environment variables."""
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
+
+RULES = Path(__file__).parent / "rules" / "rulebook.toml"
 
 
 class Settings(ServiceSettings):
@@ -12,3 +17,7 @@ class Settings(ServiceSettings):
 
     http_port: int = 8082
     group_id: str = "thidua-scoring"
+    # Rule file seeded at first start; later versions are activated by `thidua scoring rebuild --rules`.
+    rules_file: Path = RULES
+    # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
+    tick_seconds: float = Field(2.0, gt=0)

@@ -32,7 +32,12 @@ class Runtime:
         self.publisher = BatchPublisher(settings.kafka_bootstrap_servers, service=name)
         self._pool: asyncpg.Pool | None = None
         self._background: list[Callable[[], Awaitable[None]]] = []
+        self._startup: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+
+    def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run step() after the migrations and before any consumer starts (e.g. seed reference data)."""
+        self._startup.append(step)
 
     def run_in_background(self, loop: Callable[[], Awaitable[None]]) -> None:
         """Run loop() as a task once the pool and publisher are up; cancelled at shutdown."""
@@ -51,6 +56,8 @@ class Runtime:
                                        max_size=self.settings.db_pool_size)
         applied = await migrate(self._pool, schema=self.name, directory=self.migrations)
         await auth.ensure_schema(self._pool)
+        for step in self._startup:
+            await step()
         if applied:
             log.info("%s: applied migrations %s", self.name, ", ".join(applied))
         await ensure_topics(self.settings.kafka_bootstrap_servers)

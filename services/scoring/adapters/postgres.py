@@ -1,18 +1,303 @@
-"""All SQL of the scoring service."""
+"""All SQL of the scoring service: inbox, cases, counters, facts, directory, scores, standings, rulebooks."""
 
-from collections.abc import Sequence
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRecord
+
+from services.scoring.domain.contributions import CounterKey
+from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
+from services.scoring.domain.periods import Period
 
 
-async def record_received(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
-    """Insert the batch's positions in one statement; return how many were new."""
+async def claim(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str, str | None, int | None]]
+                ) -> set[tuple[str, str]]:
+    """Record (source, event_id, type, unit_id, target, ledger_seq) in the inbox; return the keys that are new."""
+    if not rows:
+        return set()
+    inserted = await conn.fetch(
+        "INSERT INTO inbox (source, event_id, type, unit_id, target, ledger_seq)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])"
+        " ON CONFLICT DO NOTHING RETURNING source, event_id",
+        *[[r[i] for r in rows] for i in range(6)])
+    return {(r["source"], r["event_id"]) for r in inserted}
+
+
+async def targets(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """What each (source, event_id) touched, for the ones the inbox knows."""
+    pairs = sorted(set(keys))
+    if not pairs:
+        return {}
     rows = await conn.fetch(
-        'INSERT INTO received (topic, partition, "offset", key)'
-        " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])"
-        ' ON CONFLICT DO NOTHING RETURNING "offset"',
-        [r.topic for r in records], [r.partition for r in records], [r.offset for r in records],
-        [r.key.decode(errors="replace") if r.key else None for r in records],
-    )
-    return len(rows)
+        "SELECT i.source, i.event_id, i.target FROM inbox i"
+        " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
+        [p[0] for p in pairs], [p[1] for p in pairs])
+    return {(r["source"], r["event_id"]): r["target"] for r in rows}
+
+
+async def remember_early_retractions(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    if rows:
+        await conn.execute(
+            "INSERT INTO early_retractions (source, target_event_id, retraction_id)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
+async def early_retracted(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    pairs = sorted(set(keys))
+    if not pairs:
+        return set()
+    rows = await conn.fetch(
+        "SELECT e.source, e.target_event_id FROM early_retractions e"
+        " JOIN unnest($1::text[], $2::text[]) AS k(source, target_event_id) USING (source, target_event_id)",
+        [p[0] for p in pairs], [p[1] for p in pairs])
+    return {(r["source"], r["target_event_id"]) for r in rows}
+
+
+async def lock_cases(conn: asyncpg.Connection, keys: Iterable[tuple[str, str, str]]
+                     ) -> dict[tuple[str, str, str], tuple[dict[str, Any], datetime]]:
+    """Load (state, as_of) of the cases, locking them for this transaction (in key order: no deadlocks)."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
+    rows = await conn.fetch(
+        "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state, c.as_of FROM cases c"
+        " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, unit_id, case_id) USING (kind, unit_id, case_id)"
+        " ORDER BY c.kind, c.unit_id, c.case_id FOR UPDATE OF c",
+        [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered])
+    return {(r["kind"], r["unit_id"], r["case_id"]): (json.loads(r["state"]), r["as_of"]) for r in rows}
+
+
+async def save_cases(conn: asyncpg.Connection,
+                     rows: Sequence[tuple[str, str, str, str, datetime | None, datetime | None, datetime,
+                                          datetime | None]]) -> None:
+    """Upsert (kind, unit_id, case_id, state json, opened_at, closed_at, as_of, next_tick)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
+    await conn.execute(
+        "INSERT INTO cases (kind, unit_id, case_id, state, opened_at, closed_at, as_of, next_tick)"
+        " SELECT k, u, c, s::jsonb, o, cl, a, n FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+        " $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) AS x(k, u, c, s, o, cl, a, n)"
+        " ON CONFLICT (kind, unit_id, case_id) DO UPDATE SET state = EXCLUDED.state, opened_at = EXCLUDED.opened_at,"
+        " closed_at = EXCLUDED.closed_at, as_of = EXCLUDED.as_of, next_tick = EXCLUDED.next_tick",
+        *[[r[i] for r in ordered] for i in range(8)])
+
+
+async def add_counters(conn: asyncpg.Connection, deltas: Mapping[CounterKey, Sequence[float]]) -> None:
+    """Add the deltas to the counters in one statement (additive, so concurrent batches compose)."""
+    if not deltas:
+        return
+    keys = sorted(deltas)
+    await conn.execute(
+        "INSERT INTO counters (subject_kind, subject_id, unit_id, period, counter, num, den)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[])"
+        " ON CONFLICT (subject_kind, subject_id, unit_id, period, counter)"
+        " DO UPDATE SET num = counters.num + EXCLUDED.num, den = counters.den + EXCLUDED.den",
+        *[[k[i] for k in keys] for i in range(5)], [deltas[k][0] for k in keys], [deltas[k][1] for k in keys])
+
+
+async def insert_facts(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, Fact, bool]]) -> None:
+    """Store (source, event_id, fact, retracted) rows."""
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO facts (source, event_id, kind, unit_id, officer_id, at, data, retracted)"
+        " SELECT s, e, k, u, o, a, d::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::timestamptz[], $7::text[], $8::bool[]) AS x(s, e, k, u, o, a, d, r) ON CONFLICT DO NOTHING",
+        [r[0] for r in rows], [r[1] for r in rows], [r[2].kind for r in rows], [r[2].unit_id for r in rows],
+        [r[2].officer_id for r in rows], [r[2].at for r in rows], [json.dumps(r[2].data) for r in rows],
+        [r[3] for r in rows])
+
+
+async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> list[asyncpg.Record]:
+    """Mark facts retracted; return them (kind, unit_id, officer_id, at)."""
+    if not keys:
+        return []
+    return list(await conn.fetch(
+        "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
+        " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at",
+        [k[0] for k in keys], [k[1] for k in keys]))
+
+
+async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -> None:
+    """Latest registration wins, whatever order registrations arrive in."""
+    for e in sorted(entries, key=lambda x: x.occurred_at):
+        await conn.execute(
+            "INSERT INTO units VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id) DO UPDATE SET"
+            " name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,"
+            " cluster_id = EXCLUDED.cluster_id, cluster_name = EXCLUDED.cluster_name,"
+            " occurred_at = EXCLUDED.occurred_at"
+            " WHERE units.occurred_at <= EXCLUDED.occurred_at",
+            e.unit_id, e.name, e.level, e.parent_id, e.cluster_id, e.cluster_name, e.occurred_at)
+
+
+async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:
+    """Latest registration wins (an officer moving unit moves with it)."""
+    latest: dict[str, OfficerEntry] = {}
+    for e in sorted(entries, key=lambda x: x.occurred_at):
+        latest[e.officer_id] = e
+    if not latest:
+        return
+    rows = sorted(latest.values(), key=lambda e: e.officer_id)
+    await conn.execute(
+        "INSERT INTO officers SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::timestamptz[]) ON CONFLICT (officer_id) DO UPDATE SET unit_id = EXCLUDED.unit_id,"
+        " full_name = EXCLUDED.full_name, category = EXCLUDED.category, position = EXCLUDED.position,"
+        " occurred_at = EXCLUDED.occurred_at WHERE officers.occurred_at <= EXCLUDED.occurred_at",
+        [e.officer_id for e in rows], [e.unit_id for e in rows], [e.full_name for e in rows],
+        [e.category for e in rows], [e.position for e in rows], [e.occurred_at for e in rows])
+
+
+async def counters_of(conn: asyncpg.Connection, kind: str, subjects: Iterable[tuple[str, str]]
+                      ) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
+    """{(subject_id, period): {counter: (num, den)}} for the given subjects and periods."""
+    pairs = sorted(set(subjects))
+    found: dict[tuple[str, str], dict[str, tuple[float, float]]] = {p: {} for p in pairs}
+    if not pairs:
+        return found
+    rows = await conn.fetch(
+        "SELECT c.subject_id, c.period, c.counter, sum(c.num) AS num, sum(c.den) AS den FROM counters c"
+        " JOIN unnest($2::text[], $3::text[]) AS k(subject_id, period) USING (subject_id, period)"
+        " WHERE c.subject_kind = $1 GROUP BY 1, 2, 3",
+        kind, [p[0] for p in pairs], [p[1] for p in pairs])
+    for r in rows:
+        found[(r["subject_id"], r["period"])][r["counter"]] = (float(r["num"]), float(r["den"]))
+    return found
+
+
+async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequence[str], topics: Sequence[str],
+                         weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined."""
+    rows = await conn.fetch(
+        "SELECT u.unit_id,"
+        " (SELECT count(*) FROM officers o WHERE o.unit_id = u.unit_id) AS officers,"
+        " (SELECT count(DISTINCT f.officer_id) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'training'"
+        "   AND NOT f.retracted AND f.at >= $2 AND f.at < $3 AND f.data->>'topic' = ANY($4::text[])) AS trained,"
+        " (SELECT count(*) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'inspection' AND NOT f.retracted"
+        "   AND f.at >= $2 AND f.at < $3) AS inspections,"
+        " (SELECT coalesce(sum(coalesce((x->>'count')::float8, 1)"
+        "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1)), 0)"
+        "   FROM facts f, jsonb_array_elements(f.data->'findings') x WHERE f.unit_id = u.unit_id"
+        "   AND f.kind = 'inspection' AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS findings,"
+        " (SELECT count(*) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'discipline' AND NOT f.retracted"
+        "   AND f.at >= $2 AND f.at < $3) AS disciplined"
+        " FROM unnest($1::text[]) AS u(unit_id)",
+        list(units), period.start, period.end, list(topics), json.dumps(dict(weights)))
+    return {r["unit_id"]: {"officers": r["officers"], "trained": r["trained"], "inspections": r["inspections"],
+                           "findings": float(r["findings"]), "disciplined": r["disciplined"]} for r in rows}
+
+
+async def officer_inputs(conn: asyncpg.Connection, period: Period, officers: Sequence[str]
+                         ) -> dict[str, tuple[float, int]]:
+    """Per officer, for one period: training hours and disciplinary decisions."""
+    rows = await conn.fetch(
+        "SELECT o.officer_id,"
+        " (SELECT coalesce(sum((f.data->>'hours')::float8), 0) FROM facts f WHERE f.officer_id = o.officer_id"
+        "   AND f.kind = 'training' AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS hours,"
+        " (SELECT count(*) FROM facts f WHERE f.officer_id = o.officer_id AND f.kind = 'discipline'"
+        "   AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS disciplined"
+        " FROM unnest($1::text[]) AS o(officer_id)", list(officers), period.start, period.end)
+    return {r["officer_id"]: (float(r["hours"]), int(r["disciplined"])) for r in rows}
+
+
+async def officer_units(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT officer_id, unit_id FROM officers WHERE officer_id = ANY($1::text[])",
+                            list(officers))
+    return {r["officer_id"]: r["unit_id"] for r in rows}
+
+
+async def periods_scored(conn: asyncpg.Connection, units: Sequence[str]) -> list[tuple[str, str]]:
+    rows = await conn.fetch("SELECT unit_id, period FROM unit_scores WHERE unit_id = ANY($1::text[])", list(units))
+    return [(r["unit_id"], r["period"]) for r in rows]
+
+
+async def save_unit_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+    """Upsert (unit_id, period, score, band, service_index, culture_index, rule_version, card json)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: (r[0], r[1]))
+    await conn.execute(
+        "INSERT INTO unit_scores SELECT u, p, s, b, si, ci, v, c::jsonb, $9 FROM unnest($1::text[], $2::text[],"
+        " $3::float8[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[]) AS x(u, p, s, b, si, ci, v, c)"
+        " ON CONFLICT (unit_id, period) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,"
+        " service_index = EXCLUDED.service_index, culture_index = EXCLUDED.culture_index,"
+        " rule_version = EXCLUDED.rule_version, card = EXCLUDED.card, updated_at = EXCLUDED.updated_at",
+        *[[r[i] for r in ordered] for i in range(8)], now)
+
+
+async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+    """Upsert (officer_id, unit_id, period, score, band, rule_version, card json)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: (r[0], r[2]))
+    await conn.execute(
+        "INSERT INTO officer_scores SELECT o, u, p, s, b, v, c::jsonb, $8 FROM unnest($1::text[], $2::text[],"
+        " $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[]) AS x(o, u, p, s, b, v, c)"
+        " ON CONFLICT (officer_id, period) DO UPDATE SET unit_id = EXCLUDED.unit_id, score = EXCLUDED.score,"
+        " band = EXCLUDED.band, rule_version = EXCLUDED.rule_version, card = EXCLUDED.card,"
+        " updated_at = EXCLUDED.updated_at",
+        *[[r[i] for r in ordered] for i in range(7)], now)
+
+
+async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) -> list[asyncpg.Record]:
+    """Current ranks of every subject of kind in the periods (units: cluster and province; officers: unit and
+    province), joined with what was last published."""
+    if kind == "unit":
+        query = (
+            "SELECT s.unit_id AS subject_id, s.unit_id, s.period, u.cluster_id, s.score, s.band, s.rule_version,"
+            " CASE WHEN u.cluster_id IS NULL THEN NULL ELSE"
+            "   rank() OVER (PARTITION BY s.period, u.cluster_id ORDER BY s.score DESC)::int END AS rank_in_cluster,"
+            " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
+            " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = ANY($1::text[])")
+    else:
+        query = (
+            "SELECT s.officer_id AS subject_id, s.unit_id, s.period, s.unit_id AS cluster_id, s.score, s.band,"
+            " s.rule_version,"
+            " rank() OVER (PARTITION BY s.period, s.unit_id ORDER BY s.score DESC)::int AS rank_in_cluster,"
+            " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
+            " FROM officer_scores s WHERE s.period = ANY($1::text[])")
+    return list(await conn.fetch(
+        f"SELECT r.*, st.score AS old_score, st.band AS old_band, st.rank_in_cluster AS old_rank_in_cluster,"
+        f" st.rank_in_province AS old_rank_in_province FROM ({query}) r LEFT JOIN standings st"
+        f" ON st.subject_kind = $2 AND st.subject_id = r.subject_id AND st.period = r.period",
+        list(periods), kind))
+
+
+async def save_standings(conn: asyncpg.Connection, kind: str, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+    """Upsert changed standings (subject_id, period, unit_id, cluster_id, score, band, rank_c, rank_p, rule_version,
+    prev_rank_c, prev_rank_p, prev_score, prev_band)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: (r[0], r[1]))
+    await conn.execute(
+        "INSERT INTO standings (subject_kind, subject_id, period, unit_id, cluster_id, score, band, rank_in_cluster,"
+        " rank_in_province, rule_version, previous_rank_in_cluster, previous_rank_in_province, previous_score,"
+        " previous_band, changed_at)"
+        " SELECT $14, * , $15 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[],"
+        " $7::int[], $8::int[], $9::text[], $10::int[], $11::int[], $12::float8[], $13::text[])"
+        " ON CONFLICT (subject_kind, subject_id, period) DO UPDATE SET unit_id = EXCLUDED.unit_id,"
+        " cluster_id = EXCLUDED.cluster_id, score = EXCLUDED.score, band = EXCLUDED.band,"
+        " rank_in_cluster = EXCLUDED.rank_in_cluster, rank_in_province = EXCLUDED.rank_in_province,"
+        " rule_version = EXCLUDED.rule_version, previous_rank_in_cluster = EXCLUDED.previous_rank_in_cluster,"
+        " previous_rank_in_province = EXCLUDED.previous_rank_in_province, previous_score = EXCLUDED.previous_score,"
+        " previous_band = EXCLUDED.previous_band, changed_at = EXCLUDED.changed_at",
+        *[[r[i] for r in ordered] for i in range(13)], kind, now)
+
+
+async def active_rulebook(conn: asyncpg.Connection) -> tuple[str, dict[str, Any]] | None:
+    row = await conn.fetchrow("SELECT version, content::text AS content FROM rulebooks WHERE activated_at IS NOT NULL"
+                              " ORDER BY activated_at DESC, version DESC LIMIT 1")
+    return (row["version"], json.loads(row["content"])) if row else None
+
+
+async def store_rulebook(conn: asyncpg.Connection, version: str, content: Mapping[str, Any], *, activate: bool) -> None:
+    """Store a rulebook version (its content never changes once stored) and optionally activate it."""
+    await conn.execute("INSERT INTO rulebooks (version, content) VALUES ($1, $2::jsonb)"
+                       " ON CONFLICT (version) DO NOTHING", version, json.dumps(dict(content), ensure_ascii=False))
+    if activate:
+        await conn.execute("UPDATE rulebooks SET activated_at = clock_timestamp() WHERE version = $1", version)

@@ -1,0 +1,157 @@
+"""HTTP face of scoring: standings, scorecards and the events behind every number."""
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query
+
+from services.scoring import handlers
+from services.scoring.domain.periods import Period, parse_period
+from services.scoring.rules import RulesCache
+from thidua.runtime import auth
+from thidua.runtime.auth import Principal
+from thidua.runtime.http import ApiError
+from thidua.runtime.service import Runtime
+
+# Scorecard indicator -> the counters whose cases explain it.
+CASE_COUNTERS = {"on_time": ["on_time"], "online_submission": ["online_submission"],
+                 "online_payment": ["online_payment"], "digitised": ["digitised"], "data_reuse": ["data_reuse"],
+                 "dossier_satisfaction": ["dossier_ok", "pakn_procedure"], "pakn_on_time": ["pakn_on_time"],
+                 "pakn_satisfaction": ["pakn_ok"], "conduct_complaints": ["conduct_substantiated"]}
+FACT_KINDS = {"training_share": "training", "inspection_findings": "inspection", "discipline": "discipline"}
+
+
+def _period(label: str) -> Period:
+    try:
+        return parse_period(label)
+    except ValueError as exc:
+        raise ApiError(422, "invalid period", [{"field": "period", "message": str(exc)}]) from exc
+
+
+def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
+    """The scoring endpoints, bound to the service's runtime."""
+    api = APIRouter(prefix="/v1", tags=["scoring"])
+
+    async def optional_caller(authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+        if not authorization:
+            return None
+        if not authorization.startswith("Bearer "):
+            raise ApiError(401, "malformed Authorization header", [{"field": "Authorization",
+                                                                    "message": "send 'Bearer <token>'"}])
+        async with runtime.pool.acquire() as conn:
+            principal = await auth.find_principal(conn, authorization[7:].strip())
+        if principal is None:
+            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization", "message": "not recognised"}])
+        return principal
+
+    def require(principal: Principal | None, unit_id: str | None) -> None:
+        if principal is None:
+            raise ApiError(401, "a token is required for officers' data", [{"field": "Authorization",
+                                                                          "message": "send 'Bearer <token>'"}])
+        if not (principal.role in ("council", "admin") or (unit_id is not None and principal.may_read_unit(unit_id))):
+            raise ApiError(403, "this token may not read that unit's officers", [{"field": "Authorization",
+                                                                                 "message": f"role {principal.role}"}])
+
+    @api.get("/standings", summary="Ranked units (public) or officers (token) of a period")
+    async def standings(period: str, cluster: str | None = None,
+                        subject: Annotated[Literal["unit", "officer"], Query()] = "unit",
+                        unit: str | None = None,
+                        principal: Annotated[Principal | None, Depends(optional_caller)] = None) -> dict[str, Any]:
+        _period(period)
+        if subject == "officer":
+            require(principal, unit)
+        by_group = cluster if subject == "unit" else unit
+        rank, previous = ("rank_in_cluster", "previous_rank_in_cluster") if by_group else (
+            "rank_in_province", "previous_rank_in_province")
+        where = "s.subject_kind = $1 AND s.period = $2"
+        if by_group:
+            where += " AND s.cluster_id = $3" if subject == "unit" else " AND s.unit_id = $3"
+        name = "u.name" if subject == "unit" else "o.full_name"
+        join = ("LEFT JOIN units u ON u.unit_id = s.subject_id" if subject == "unit"
+                else "LEFT JOIN officers o ON o.officer_id = s.subject_id")
+        async with runtime.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT s.{rank} AS rank, s.subject_id, {name} AS name, s.score, s.band,"
+                f" s.{previous} AS previous_rank,"
+                f" s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s {join} WHERE {where}"
+                f" ORDER BY s.{rank}, s.subject_id", *([subject, period] + ([by_group] if by_group else [])))
+            rules = await cache.active(conn)
+        return {"period": period, "subject": subject, "cluster": cluster, "unit": unit,
+                "rule_version": rows[0]["rule_version"] if rows else rules.version,
+                "as_of": max((r["changed_at"] for r in rows), default=None),
+                "rows": [{"rank": r["rank"], "subject_id": r["subject_id"], "name": r["name"], "score": r["score"],
+                          "band": r["band"], "previous_rank": r["previous_rank"], "unit_id": r["unit_id"],
+                          "cluster_id": r["cluster_id"]} for r in rows]}
+
+    @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
+    async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
+        _period(period)
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT s.card::text AS card, s.updated_at, u.name, u.cluster_id, u.cluster_name FROM unit_scores s"
+                " LEFT JOIN units u USING (unit_id) WHERE s.unit_id = $1 AND s.period = $2", unit_id, period)
+        if row is None:
+            raise ApiError(404, "no score for this unit and period",
+                           [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}])
+        return {**json.loads(row["card"]), "name": row["name"], "cluster_id": row["cluster_id"],
+                "cluster_name": row["cluster_name"], "as_of": row["updated_at"]}
+
+    @api.get("/units/{unit_id}/scorecard/events", summary="The evidence behind one indicator of a unit's scorecard")
+    async def indicator_events(unit_id: str, period: str, indicator: str) -> dict[str, Any]:
+        p = _period(period)
+        if indicator not in CASE_COUNTERS and indicator not in FACT_KINDS:
+            raise ApiError(422, "unknown indicator", [{"field": "indicator", "message": "one of: "
+                                                       + ", ".join([*CASE_COUNTERS, *FACT_KINDS])}])
+        async with runtime.pool.acquire() as conn:
+            rules = await cache.active(conn)
+            if indicator in FACT_KINDS:
+                rows = await conn.fetch(
+                    "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
+                    " AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 ORDER BY at",
+                    unit_id, FACT_KINDS[indicator], p.start, p.end)
+                items = [{"event_id": r["event_id"], "source": r["source"], "officer_id": r["officer_id"],
+                          "at": r["at"], "data": json.loads(r["data"])} for r in rows]
+                return {"unit_id": unit_id, "period": period, "indicator": indicator, "events": items}
+            rows = await conn.fetch(
+                "SELECT kind, case_id, state::text AS state, as_of FROM cases WHERE unit_id = $1"
+                " AND (opened_at IS NULL OR opened_at < $3) AND (closed_at IS NULL OR closed_at >= $2)"
+                " ORDER BY case_id", unit_id, p.start, p.end)
+        items = []
+        for r in rows:
+            view = handlers.case_view(r["kind"], unit_id, r["case_id"], json.loads(r["state"]))
+            tally = handlers.contribution(view, r["as_of"], rules)
+            for counter in CASE_COUNTERS[indicator]:
+                num, den = tally.get(("unit", unit_id, unit_id, period, counter), (0.0, 0.0))
+                if den:
+                    items.append({"case": f"{r['kind']}:{r['case_id']}", "counter": counter, "numerator": num,
+                                  "denominator": den, "events": list(view.event_keys)})
+        return {"unit_id": unit_id, "period": period, "indicator": indicator, "rule_version": rules.version,
+                "cases": items}
+
+    @api.get("/officers/{officer_id}/scorecard", summary="An officer's evidence-based score (token required)")
+    async def officer_scorecard(officer_id: str, period: str,
+                                principal: Annotated[Principal | None, Depends(optional_caller)] = None
+                                ) -> dict[str, Any]:
+        _period(period)
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT s.card::text AS card, s.unit_id, s.updated_at, o.full_name FROM officer_scores s"
+                " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2",
+                officer_id, period)
+        require(principal, row["unit_id"] if row else None)
+        if row is None:
+            raise ApiError(404, "no score for this officer and period", [{"field": "officer_id",
+                                                                         "message": f"no evidence in {period}"}])
+        return {**json.loads(row["card"]), "unit_id": row["unit_id"], "name": row["full_name"],
+                "as_of": row["updated_at"]}
+
+    @api.get("/rulebook", summary="The active rulebook (indicators, thresholds, weights, bands, calendar)")
+    async def rulebook() -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT version, content::text AS content, activated_at FROM rulebooks"
+                                      " WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1")
+        if row is None:
+            raise ApiError(503, "no rulebook active yet")
+        return {"version": row["version"], "activated_at": row["activated_at"], "content": json.loads(row["content"])}
+
+    return api

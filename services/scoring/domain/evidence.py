@@ -1,0 +1,93 @@
+"""What each accepted evidence event means to scoring: a case event, a fact, a directory entry, a retraction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.scoring.domain.cases import COMPLAINT_SLOTS, DOSSIER_SLOTS
+
+FACT_TYPES = {"training.completed": ("training", "completed_at"), "inspection.recorded": ("inspection", "inspected_at"),
+              "discipline.recorded": ("discipline", "decided_at")}
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """An event of a dossier or complaint, to merge into its case."""
+
+    kind: str
+    unit_id: str
+    case_id: str
+    slot: str
+    record: dict[str, Any]
+
+    @property
+    def case_key(self) -> str:
+        return f"{self.kind}|{self.unit_id}|{self.case_id}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A low-volume fact: training, inspection or discipline."""
+
+    kind: str
+    unit_id: str
+    officer_id: str | None
+    at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    unit_id: str
+    name: str
+    level: str
+    parent_id: str | None
+    cluster_id: str
+    cluster_name: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class OfficerEntry:
+    officer_id: str
+    unit_id: str
+    full_name: str
+    category: str
+    position: str | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Retraction:
+    target_event_id: str
+
+
+Meaning = CaseEvent | Fact | UnitEntry | OfficerEntry | Retraction | None
+
+
+def meaning(event: dict[str, Any]) -> Meaning:
+    """Classify one accepted event (envelope as JSON); None for types scoring does not use."""
+    kind, payload, unit = event["type"], event["payload"], event["unit_id"]
+    occurred = event["occurred_at"]
+    if kind in DOSSIER_SLOTS:
+        record = {**payload, "occurred_at": occurred, "officer_id": event.get("officer_id")}
+        return CaseEvent("dossier", unit, payload["dossier_code"], DOSSIER_SLOTS[kind], record)
+    if kind in COMPLAINT_SLOTS:
+        record = {**payload, "occurred_at": occurred}
+        if kind == "complaint.received":
+            record["officer_id"] = payload.get("officer_id") or event.get("officer_id")
+        return CaseEvent("complaint", unit, payload["complaint_id"], COMPLAINT_SLOTS[kind], record)
+    if kind in FACT_TYPES:
+        fact_kind, at_field = FACT_TYPES[kind]
+        return Fact(fact_kind, unit, event.get("officer_id"), datetime.fromisoformat(payload[at_field]), payload)
+    if kind == "unit.registered":
+        return UnitEntry(unit, payload["name"], payload["level"], payload.get("parent_id"), payload["cluster_id"],
+                         payload.get("cluster_name"), datetime.fromisoformat(occurred))
+    if kind == "officer.registered":
+        return OfficerEntry(event["officer_id"], unit, payload["full_name"], payload["category"],
+                            payload.get("position"), datetime.fromisoformat(occurred))
+    if kind == "evidence.retracted":
+        return Retraction(payload["target_event_id"])
+    return None

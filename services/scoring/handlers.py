@@ -1,0 +1,193 @@
+"""Use case of the scoring service: apply a batch of accepted evidence in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.scoring import standings
+from services.scoring.adapters import postgres as pg
+from services.scoring.domain import cases as c
+from services.scoring.domain.contributions import (
+    CounterKey,
+    accumulate,
+    complaint_contribution,
+    difference,
+    dossier_contribution,
+    next_complaint_tick,
+    next_dossier_tick,
+)
+from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, Retraction, UnitEntry, meaning
+from services.scoring.domain.periods import periods_of
+from services.scoring.rules import Rules
+
+log = logging.getLogger(__name__)
+CaseId = tuple[str, str, str]  # kind, unit_id, case_id
+
+
+@dataclass
+class Affected:
+    """Subjects and periods whose scores must be recomputed after a batch."""
+
+    units: set[tuple[str, str]] = field(default_factory=set)  # (unit_id, period)
+    officers: set[tuple[str, str, str]] = field(default_factory=set)  # (officer_id, unit_id, period)
+
+    def add_counters(self, keys: Sequence[CounterKey]) -> None:
+        for kind, subject, unit, period, _ in keys:
+            if kind == "unit":
+                self.units.add((unit, period))
+            else:
+                self.officers.add((subject, unit, period))
+
+    def add_fact(self, unit: str, officer: str | None, at: datetime) -> None:
+        for p in periods_of(at):
+            self.units.add((unit, p.label))
+            if officer:
+                self.officers.add((officer, unit, p.label))
+
+
+def case_view(kind: str, unit: str, case_id: str, state: c.State) -> c.Dossier | c.Complaint:
+    return c.dossier_view(unit, case_id, state) if kind == "dossier" else c.complaint_view(unit, case_id, state)
+
+
+def contribution(view: c.Dossier | c.Complaint, as_of: datetime, rules: Rules) -> dict[CounterKey, tuple[float, float]]:
+    """The counters one case feeds, judged at as_of."""
+    if isinstance(view, c.Dossier):
+        return dossier_contribution(view, as_of)
+    return complaint_contribution(view, as_of, rules.book, rules.calendar)
+
+
+def next_tick(view: c.Dossier | c.Complaint, as_of: datetime, rules: Rules) -> datetime | None:
+    if isinstance(view, c.Dossier):
+        return next_dossier_tick(view, as_of, rules.calendar)
+    return next_complaint_tick(view, as_of, rules.book, rules.calendar)
+
+
+def _span(view: c.Dossier | c.Complaint) -> tuple[datetime | None, datetime | None]:
+    if isinstance(view, c.Dossier):
+        return view.received_at or view.finished_at, view.finished_at
+    return view.received_at or view.resolved_at, view.resolved_at
+
+
+def decode(records: Sequence[tuple[bytes, int | None]]) -> list[tuple[dict[str, Any], int | None]]:
+    """Accepted events as dicts; a record that is not an evidence envelope is logged and skipped."""
+    events = []
+    for value, seq in records:
+        try:
+            event = json.loads(value)
+            _ = (event["source"], event["event_id"], event["type"], event["unit_id"], event["payload"])
+        except (ValueError, KeyError, TypeError):
+            log.error("skipping a record of evidence.accepted.v1 that is not an evidence envelope: %r", value[:200])
+            continue
+        events.append((event, seq))
+    return events
+
+
+async def apply_batch(conn: asyncpg.Connection, records: Sequence[tuple[bytes, int | None]], *, rules: Rules,
+                      now: datetime) -> Affected:
+    """Apply a batch: inbox, cases, facts, directory, counters and scores, all in one transaction."""
+    async with conn.transaction():
+        affected = await _apply(conn, decode(records), rules=rules, now=now)
+        await standings.rescore(conn, affected, rules=rules, now=now)
+    return affected
+
+
+async def _apply(conn: asyncpg.Connection, events: list[tuple[dict[str, Any], int | None]], *, rules: Rules,
+                 now: datetime) -> Affected:
+    seen: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = {}
+    for event, seq in events:
+        seen.setdefault((event["source"], event["event_id"]), (event, seq))
+    meanings = {key: meaning(event) for key, (event, _) in seen.items()}
+    rows = []
+    for key, (event, seq) in seen.items():
+        m = meanings[key]
+        target = m.case_key if isinstance(m, CaseEvent) else "fact" if isinstance(m, Fact) else None
+        rows.append((key[0], key[1], event["type"], event["unit_id"], target, seq))
+    fresh = await pg.claim(conn, rows)
+    if not fresh:
+        return Affected()
+    early = await pg.early_retracted(conn, [k for k in fresh if not isinstance(meanings[k], Retraction)])
+    # Retractions: find what each target touched; remember the ones whose target has not arrived yet.
+    retractions = {k: meanings[k] for k in fresh if isinstance(meanings[k], Retraction)}
+    wanted = {(k[0], m.target_event_id) for k, m in retractions.items() if isinstance(m, Retraction)}
+    touched = await pg.targets(conn, wanted)
+    await pg.remember_early_retractions(conn, [
+        (k[0], m.target_event_id, k[1]) for k, m in retractions.items()
+        if isinstance(m, Retraction) and (k[0], m.target_event_id) not in touched])
+    affected = Affected()
+    case_events: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
+    case_retractions: dict[CaseId, list[str]] = {}
+    for k in fresh:
+        m = meanings[k]
+        if isinstance(m, CaseEvent):
+            case_events.setdefault((m.kind, m.unit_id, m.case_id), []).append((f"{k[0]}:{k[1]}", m))
+            if k in early:
+                case_retractions.setdefault((m.kind, m.unit_id, m.case_id), []).append(f"{k[0]}:{k[1]}")
+    fact_retractions = []
+    for (source, target_id), target in touched.items():
+        if target and target != "fact":
+            kind, unit, case_id = target.split("|", 2)
+            case_retractions.setdefault((kind, unit, case_id), []).append(f"{source}:{target_id}")
+        elif target == "fact":
+            fact_retractions.append((source, target_id))
+    await _apply_cases(conn, case_events, case_retractions, affected, rules=rules, now=now)
+    facts = [(k[0], k[1], m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Fact)]
+    await pg.insert_facts(conn, facts)
+    for _, _, fact, _ in facts:
+        affected.add_fact(fact.unit_id, fact.officer_id, fact.at)
+    for r in await pg.retract_facts(conn, fact_retractions):
+        affected.add_fact(r["unit_id"], r["officer_id"], r["at"])
+    units = [m for k in fresh if isinstance(m := meanings[k], UnitEntry)]
+    officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
+    await pg.upsert_units(conn, units)
+    await pg.upsert_officers(conn, officers)
+    # A directory change moves cluster ranks and officer counts of every period the unit is scored in.
+    changed_units = sorted({u.unit_id for u in units} | {o.unit_id for o in officers})
+    affected.units.update(await pg.periods_scored(conn, changed_units))
+    return affected
+
+
+async def _apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
+                       retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
+                       now: datetime) -> None:
+    """Merge events into their cases and add (new − old contribution) to the counters."""
+    ids = set(events) | set(retractions)
+    stored = await pg.lock_cases(conn, ids)
+    deltas: dict[CounterKey, list[float]] = {}
+    rows = []
+    for case in sorted(ids):
+        kind, unit, case_id = case
+        state, old_as_of = stored.get(case, (c.empty(), now))
+        old = contribution(case_view(kind, unit, case_id, state), old_as_of, rules) if case in stored else {}
+        for key, event in events.get(case, []):
+            state = c.merge(state, event.slot, key, event.record)
+        for key in retractions.get(case, []):
+            state = c.retract(state, key)
+        view = case_view(kind, unit, case_id, state)
+        accumulate(deltas, difference(contribution(view, now, rules), old))
+        opened, closed = _span(view)
+        rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
+    await pg.save_cases(conn, rows)
+    await pg.add_counters(conn, deltas)
+    affected.add_counters(list(deltas))
+
+
+async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 5000) -> int:
+    """Advance the clock for open cases whose next tick has come (overdue, a period ended); return how many."""
+    async with conn.transaction():
+        rows = await conn.fetch(
+            "SELECT kind, unit_id, case_id FROM cases WHERE next_tick <= $1 ORDER BY next_tick LIMIT $2"
+            " FOR UPDATE SKIP LOCKED", now, limit)
+        if not rows:
+            return 0
+        affected = Affected()
+        await _apply_cases(conn, {}, {(r["kind"], r["unit_id"], r["case_id"]): [] for r in rows}, affected,
+                           rules=rules, now=now)
+        await standings.rescore(conn, affected, rules=rules, now=now)
+        return len(rows)

@@ -1,0 +1,71 @@
+"""The rulebook and calendar as the service uses them: loaded from files, stored versioned in the database."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from services.scoring.adapters import postgres as pg
+from services.scoring.domain.calendar import WorkingCalendar, load_calendar
+from services.scoring.domain.rulebook import Rulebook, build_rulebook
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A rulebook with its working-day calendar, under one version."""
+
+    book: Rulebook
+    calendar: WorkingCalendar
+
+    @property
+    def version(self) -> str:
+        return self.book.version
+
+
+def read_rules_file(path: Path, calendar_dir: Path | None = None) -> dict[str, Any]:
+    """The rule file plus the calendar it uses, as one JSON-able document (what gets versioned)."""
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    calendar = load_calendar(calendar_dir or path.parent / "calendar")
+    doc["calendar"] = {"holidays": sorted(d.isoformat() for d in calendar.holidays),
+                       "working_weekends": sorted(d.isoformat() for d in calendar.working_weekends),
+                       "years": sorted(calendar.years)}
+    build_rulebook(doc)  # refuse a bad file before it is stored
+    return doc
+
+
+def rules_from(doc: dict[str, Any]) -> Rules:
+    cal = doc["calendar"]
+    return Rules(build_rulebook(doc), WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
+                                                      frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
+                                                      frozenset(cal["years"])))
+
+
+class RulesCache:
+    """The active rulebook, read per batch by version so a rebuild's switch takes effect at once."""
+
+    def __init__(self) -> None:
+        self._by_version: dict[str, Rules] = {}
+
+    async def active(self, conn: asyncpg.Connection) -> Rules:
+        found = await pg.active_rulebook(conn)
+        if found is None:
+            raise RuntimeError("no rulebook stored: the service seeds one at start")
+        version, doc = found
+        if version not in self._by_version:
+            self._by_version[version] = rules_from(doc)
+        return self._by_version[version]
+
+
+async def seed(conn: asyncpg.Connection, rules_file: Path) -> str:
+    """Store the configured rule file; it becomes active only if no rulebook is active yet."""
+    doc = read_rules_file(rules_file)
+    current = await pg.active_rulebook(conn)
+    await pg.store_rulebook(conn, str(doc["version"]), doc, activate=current is None)
+    return str(doc["version"]) if current is None else current[0]

@@ -43,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--state-dir", default=os.environ.get("THIDUA_STATE_DIR", ".state"),
                      help="where local Kafka and PostgreSQL keep their data (default .state)")
     for name in SERVICE_NAMES:
-        sub.add_parser(name, help=f"run the {name} service alone (configuration from the environment)")
+        service = sub.add_parser(name, help=f"run the {name} service alone (configuration from the environment)")
+        if name == "scoring":
+            tasks = service.add_subparsers(dest="action")
+            again = tasks.add_parser("rebuild", help="recompute a period from the evidence mirror, switch atomically")
+            again.add_argument("--period", required=True, help="2025, 2025-Q1, 2025-03 or 2019-2025")
+            again.add_argument("--rules", type=Path, help="a new rule file to activate with the rebuild")
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
     source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
     source_sub = source.add_subparsers(dest="action", required=True)
@@ -79,6 +84,34 @@ def _source_add(name: str, units_arg: str) -> int:
     return 0
 
 
+def _rebuild(period: str, rules: Path | None) -> int:
+    from datetime import UTC, datetime
+
+    from services.scoring.app import MIGRATIONS
+    from services.scoring.rebuild import rebuild
+    from thidua.runtime.db import create_pool, migrate
+
+    async def go() -> int:
+        pool = await create_pool(_database_url(), schema="scoring", max_size=1)
+        try:
+            await migrate(pool, schema="scoring", directory=MIGRATIONS)
+            async with pool.acquire() as conn:
+                report = await rebuild(conn, period=period, rules_file=rules, now=datetime.now(UTC))
+        finally:
+            await pool.close()
+        print(f"rebuilt {report.period} under rules {report.rule_version}: {report.cases} cases, "
+              f"{report.units} units, {report.officers} officers rescored")
+        for unit, old, new in report.changes:
+            print(f"  {unit}: {old if old is not None else '-'} -> {new}")
+        return 0
+
+    try:
+        return asyncio.run(go())
+    except ValueError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+
+
 def _token_add(role: Role, unit: str | None, label: str | None) -> int:
     from services.evidence.admin import add_token
 
@@ -97,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         from thidua.localinfra.stack import run
 
         return run(Path(args.state_dir))
+    if args.command == "scoring" and getattr(args, "action", None) == "rebuild":
+        return _rebuild(args.period, args.rules)
     if args.command in SERVICE_NAMES:
         return _run_service(args.command)
     if args.command == "topics":

@@ -11,9 +11,12 @@ from typing import Any
 
 import asyncpg
 
+from schemas import topics
+from schemas.outputs import Alert
 from services.scoring import standings
 from services.scoring.adapters import postgres as pg
 from services.scoring.domain import cases as c
+from services.scoring.domain.alerts import dossier_conditions, new_conditions
 from services.scoring.domain.contributions import (
     CounterKey,
     accumulate,
@@ -26,6 +29,7 @@ from services.scoring.domain.contributions import (
 from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, Retraction, UnitEntry, meaning
 from services.scoring.domain.periods import periods_of
 from services.scoring.rules import Rules
+from thidua.runtime.outbox import Message, enqueue
 
 log = logging.getLogger(__name__)
 CaseId = tuple[str, str, str]  # kind, unit_id, case_id
@@ -161,21 +165,46 @@ async def _apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple
     stored = await pg.lock_cases(conn, ids)
     deltas: dict[CounterKey, list[float]] = {}
     rows = []
+    alerts: list[Message] = []
     for case in sorted(ids):
         kind, unit, case_id = case
         state, old_as_of = stored.get(case, (c.empty(), now))
-        old = contribution(case_view(kind, unit, case_id, state), old_as_of, rules) if case in stored else {}
+        old_view = case_view(kind, unit, case_id, state)
+        old = contribution(old_view, old_as_of, rules) if case in stored else {}
         for key, event in events.get(case, []):
             state = c.merge(state, event.slot, key, event.record)
         for key in retractions.get(case, []):
             state = c.retract(state, key)
         view = case_view(kind, unit, case_id, state)
         accumulate(deltas, difference(contribution(view, now, rules), old))
+        if isinstance(view, c.Dossier) and isinstance(old_view, c.Dossier):
+            alerts += _dossier_alerts(old_view, old_as_of, view, rules, now)
         opened, closed = _span(view)
         rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
     await pg.save_cases(conn, rows)
     await pg.add_counters(conn, deltas)
+    await enqueue(conn, alerts)
     affected.add_counters(list(deltas))
+
+
+_TITLES = {"dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết (còn 1 ngày làm việc)",
+           "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết"}
+
+
+def _dossier_alerts(old: c.Dossier, old_as_of: datetime, new: c.Dossier, rules: Rules, now: datetime
+                    ) -> list[Message]:
+    """alerts.v1 messages for conditions the dossier entered since it was last judged."""
+    before = dossier_conditions(old, old_as_of, rules.calendar) if old.due_at else {}
+    out: list[Message] = []
+    for kind, since in new_conditions(before, dossier_conditions(new, now, rules.calendar), now).items():
+        key = f"{kind}:{new.unit_id}:{new.code}"
+        alert = Alert(alert_id=key, condition_key=key, kind=kind,
+                      priority="high" if kind == "dossier_overdue" else "normal", unit_id=new.unit_id,
+                      occurred_at=now, subject_id=new.code, title=_TITLES[kind].format(code=new.code),
+                      data={"dossier_code": new.code, "due_at": new.due_at.isoformat() if new.due_at else None,
+                            "since": since.isoformat()}, rule_version=rules.version)
+        out.append((topics.ALERTS, new.unit_id, alert.model_dump_json(exclude_none=True).encode(), {}))
+    return out
 
 
 async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 5000) -> int:

@@ -33,3 +33,22 @@ async def read_topic(bootstrap: str, topic: str, keep: Callable[[ConsumerRecord[
     finally:
         await consumer.stop()
     return found
+
+
+async def start_group_at_end(bootstrap: str, group_id: str, topic: str) -> None:
+    """Commit the group's offsets at the topic's end, so a new consumer skips earlier tests' records."""
+    from aiokafka import TopicPartition
+    from aiokafka.structs import OffsetAndMetadata
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        from schemas.topics import TOPICS
+
+        count = next(spec.partitions for spec in TOPICS if spec.name == topic)
+        partitions = [TopicPartition(topic, p) for p in range(count)]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()

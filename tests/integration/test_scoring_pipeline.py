@@ -1,0 +1,143 @@
+"""Evidence in at the evidence service, standings out at scoring: real Kafka, real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from schemas import topics
+from services.evidence.admin import add_source
+from services.evidence.app import create_app as evidence_app
+from services.evidence.config import Settings as EvidenceSettings
+from services.scoring.app import MIGRATIONS
+from services.scoring.app import create_app as scoring_app
+from services.scoring.config import RULES
+from services.scoring.config import Settings as ScoringSettings
+from services.scoring.domain.periods import VN
+from services.scoring.handlers import apply_batch
+from services.scoring.rebuild import rebuild
+from services.scoring.rules import RulesCache, seed
+from tests.integration.kafka_tools import read_topic, start_group_at_end
+from tests.integration.scoring_support import province
+from tests.integration.support import eventually, running_app
+from thidua.runtime.db import create_pool, migrate
+
+
+async def _fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def second_database(infra: Any) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await _fetch(infra.database_url, f'CREATE DATABASE "{name}"')
+    yield infra.database_url.rsplit("/", 1)[0] + f"/{name}"
+    await _fetch(infra.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applies_the_formula(
+        kafka_bootstrap: str, database_url: str, second_database: str, tmp_path: Path) -> None:
+    prefix = "T" + uuid.uuid4().hex[:5].upper()
+    events = province(prefix)
+    token = await add_source(database_url, name="motcua", units=["*"])
+    group = f"test-scoring-{uuid.uuid4().hex[:6]}"
+    await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
+    evidence = evidence_app(EvidenceSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
+                                             group_id=f"test-ev-{uuid.uuid4().hex[:6]}"))
+    scoring = scoring_app(ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
+                                          group_id=group, tick_seconds=0.5))
+    async with running_app(evidence) as ev_url, running_app(scoring) as sc_url, \
+            httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        for start in range(0, len(events), 25):
+            answer = await http.post(f"{ev_url}/v1/events", json=events[start:start + 25])
+            assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text
+
+        async def drained() -> None:
+            [row] = await _fetch(database_url, "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
+                                 " (SELECT count(*) FROM scoring.inbox) AS inbox,"
+                                 " (SELECT count(*) FROM scoring.outbox) AS outbox")
+            assert row["ledger"] == row["inbox"] == len(events) and row["outbox"] == 0
+
+        await eventually(drained, timeout=60)
+        standings = (await http.get(f"{sc_url}/v1/standings", params={"period": "2025-03", "cluster": "K-SO"})).json()
+        card = (await http.get(f"{sc_url}/v1/units/{prefix}.01/scorecard", params={"period": "2025-03"})).json()
+        drill = (await http.get(f"{sc_url}/v1/units/{prefix}.01/scorecard/events",
+                                params={"period": "2025-03", "indicator": "on_time"})).json()
+
+    # From scratch: the whole ledger, in ledger order, in one batch, into an empty database.
+    ledger = await _fetch(database_url, "SELECT seq, envelope::text AS envelope FROM evidence.ledger ORDER BY seq")
+    pool = await create_pool(second_database, schema="scoring", max_size=2)
+    try:
+        await migrate(pool, schema="scoring", directory=MIGRATIONS)
+        async with pool.acquire() as conn:
+            await seed(conn, RULES)
+            await apply_batch(conn, [(r["envelope"].encode(), r["seq"]) for r in ledger],
+                              rules=await RulesCache().active(conn), now=datetime.now(UTC))
+    finally:
+        await pool.close()
+    query = ("SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"
+             " WHERE unit_id LIKE $1 ORDER BY 1, 2")
+    live = await _fetch(database_url, query, f"{prefix}%")
+    scratch = await _fetch(second_database, query, f"{prefix}%")
+    # The open dossiers, overdue since March 2025, are late in every period that has ended since, and now.
+    now_month = datetime.now(UTC).astimezone(VN).strftime("%Y-%m")
+    assert {r["period"] for r in live} >= {"2025-03", "2025-Q1", "2025", "2019-2025", "2025-04", now_month}
+    assert [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in live] == \
+           [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in scratch]
+
+    # What a person sees: ranks in the cluster, the counts behind the number and the events behind them.
+    assert [row["rank"] for row in standings["rows"]] == sorted(row["rank"] for row in standings["rows"])
+    assert {row["subject_id"] for row in standings["rows"]} == {f"{prefix}.01", f"{prefix}.02"}
+    on_time = next(i for i in card["indicators"] if i["code"] == "on_time")
+    # 6 dossiers, e-1 retracted: 5 judged in March, plus the open dossier overdue since 7 March.
+    assert on_time["denominator"] == 6
+    assert sum(c["denominator"] for c in drill["cases"]) == on_time["denominator"]
+    assert sum(c["numerator"] for c in drill["cases"]) == on_time["numerator"]
+    assert all("motcua:e-1" not in c["events"] for c in drill["cases"])  # the retracted dossier
+    published = await read_topic(kafka_bootstrap, topics.STANDINGS_CHANGED,
+                                 lambda r: prefix.encode() in (r.value or b""), expect=16, timeout=30)
+    assert {json.loads(r.value or b"")["subject_id"] for r in published} >= {f"{prefix}.01", f"{prefix}.12"}
+
+    # Rebuild under a higher online-submission threshold: the points follow rate × max ÷ threshold.
+    doc = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    text = RULES.read_text(encoding="utf-8").replace('version = "2025.1"', 'version = "test.2"')
+    text = text.replace('max = 12\nthreshold = 0.5', 'max = 12\nthreshold = 0.9')
+    assert doc["index"]["indicators"]["online_submission"]["threshold"] == 0.5
+    (tmp_path / "calendar").symlink_to(RULES.parent / "calendar")
+    (tmp_path / "rulebook.toml").write_text(text, encoding="utf-8")
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
+    try:
+        report = await rebuild(conn, period="2025-03", rules_file=tmp_path / "rulebook.toml", now=datetime.now(UTC))
+        after = json.loads(await conn.fetchval(
+            "SELECT card::text FROM unit_scores WHERE unit_id = $1 AND period = '2025-03'", f"{prefix}.01"))
+        untouched = await conn.fetchval("SELECT rule_version FROM unit_scores WHERE unit_id = $1 AND period = '2025'",
+                                        f"{prefix}.01")
+    finally:
+        await conn.close()
+    assert report.rule_version == "test.2" and after["rule_version"] == "test.2"
+    assert untouched == "2025.1"  # other periods keep their scores until rebuilt
+    before_ind = {i["code"]: i for i in card["indicators"]}
+    after_ind = {i["code"]: i for i in after["indicators"]}
+    rate = before_ind["online_submission"]["rate"]
+    assert 0.5 <= rate < 0.9  # full points before, fewer after
+    assert after_ind["online_submission"]["points"] == pytest.approx(rate / 0.9 * 12)
+    for code in before_ind.keys() - {"online_submission"}:
+        assert after_ind[code]["points"] == before_ind[code]["points"]
+    scored_max = sum(i["max_points"] for i in after["indicators"] if i["points"] is not None)
+    expected_index = round(100 * sum(i["points"] or 0 for i in after["indicators"]) / scored_max, 2)
+    assert after["service_index"] == expected_index
+    assert after["score"] == round(0.7 * expected_index + 0.3 * after["culture_index"], 2)
+    assert after["score"] < card["score"]

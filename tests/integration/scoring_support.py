@@ -83,8 +83,10 @@ def province(prefix: str = "H40") -> list[dict[str, Any]]:
     events.append(event("wrong", "training.completed", f"{prefix}.11", {
         "course_code": "X", "title": "Nhập nhầm", "hours": 4, "topic": "professional",
         "completed_at": f"2025-03-05T08:00:00{T}"}, officer="CB-21"))
-    events.append(event("retract", "evidence.retracted", f"{prefix}.11", {"target_event_id": "e-wrong", "reason": "nhầm"}))
-    events.append(event("retract2", "evidence.retracted", f"{prefix}.01", {"target_event_id": "e-1", "reason": "trùng"}))
+    events.append(event("retract", "evidence.retracted", f"{prefix}.11",
+                        {"target_event_id": "e-wrong", "reason": "nhầm"}))
+    events.append(event("retract2", "evidence.retracted", f"{prefix}.01",
+                        {"target_event_id": "e-1", "reason": "trùng"}))
     return events
 
 

@@ -43,18 +43,24 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     for unit, period in sorted(affected.units):
         by_period[period].append(unit)
     unit_rows = []
+    gone: list[tuple[str, str, str]] = []
     for label, units in by_period.items():
         inputs = await pg.culture_inputs(conn, parse_period(label), units, sorted(book.culture.training_topics),
                                          book.culture.finding_weights)
         for unit in units:
             x = inputs[unit]
+            if not _has_evidence(counters[(unit, label)]) and not (x["trained"] or x["inspections"]
+                                                                    or x["disciplined"]):
+                gone.append(("unit", unit, label))  # e.g. its only evidence was retracted
+                continue
             card = unit_scorecard(unit, label, counters[(unit, label)],
                                   CultureInputs(int(x["officers"]), int(x["trained"]), x["findings"],
                                                 int(x["inspections"]), int(x["disciplined"])), book)
             unit_rows.append((unit, label, card.score, card.band, card.service_index, card.culture_index, book.version,
                               json.dumps(card.as_json(), ensure_ascii=False)))
     await pg.save_unit_scores(conn, unit_rows, now)
-    officer_rows = await _officer_rows(conn, affected, rules)
+    officer_rows = await _officer_rows(conn, affected, rules, gone)
+    await pg.forget_scores(conn, gone)
     await pg.save_officer_scores(conn, officer_rows, now)
     periods = sorted({p for _, p in affected.units} | {p for _, _, p in affected.officers})
     messages: list[Message] = []
@@ -63,7 +69,13 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     await enqueue(conn, messages)
 
 
-async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rules) -> list[tuple[Any, ...]]:
+def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
+    """A subject is scored in a period only when some evidence of the period counts."""
+    return any(num or den for num, den in counters.values())
+
+
+async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rules,
+                        gone: list[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
     if not affected.officers:
         return []
     officers = sorted({o for o, _, _ in affected.officers})
@@ -80,6 +92,9 @@ async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rul
         for officer in sorted(members):
             got = counters[(officer, label)]
             hours, disciplined = facts[officer]
+            if not _has_evidence(got) and not hours and not disciplined:
+                gone.append(("officer", officer, label))
+                continue
             card = officer_scorecard(officer, label, OfficerInputs(
                 got.get("on_time", (0.0, 0.0)), hours, got.get("conduct_substantiated", (0.0, 0.0))[0], disciplined,
                 period_fraction(label)), rules.book)

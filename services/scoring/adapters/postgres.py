@@ -244,6 +244,20 @@ async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any
         *[[r[i] for r in ordered] for i in range(7)], now)
 
 
+async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, str, str]]) -> None:
+    """Remove the scores and standings of (kind, subject, period) left without any evidence."""
+    for kind, table, column in (("unit", "unit_scores", "unit_id"), ("officer", "officer_scores", "officer_id")):
+        chosen = sorted((s, p) for k, s, p in subjects if k == kind)
+        if not chosen:
+            continue
+        await conn.execute(
+            f"DELETE FROM {table} t USING unnest($1::text[], $2::text[]) AS k(s, p) WHERE t.{column} = k.s"
+            " AND t.period = k.p", [c[0] for c in chosen], [c[1] for c in chosen])
+        await conn.execute(
+            "DELETE FROM standings t USING unnest($2::text[], $3::text[]) AS k(s, p) WHERE t.subject_kind = $1"
+            " AND t.subject_id = k.s AND t.period = k.p", kind, [c[0] for c in chosen], [c[1] for c in chosen])
+
+
 async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) -> list[asyncpg.Record]:
     """Current ranks of every subject of kind in the periods (units: cluster and province; officers: unit and
     province), joined with what was last published."""

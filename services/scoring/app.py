@@ -23,7 +23,8 @@ from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
-FRESHNESS = Histogram("thidua_scoring_freshness_seconds", "From acceptance by evidence to standings committed",
+FRESHNESS = Histogram("thidua_scoring_freshness_seconds",
+                      "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
                       buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60))
 
 
@@ -44,19 +45,42 @@ def create_app(settings: Settings) -> FastAPI:
         async with runtime.pool.acquire() as conn:
             log.info("scoring rulebook %s active", await seed(conn, settings.rules_file))
 
+    rescore_now = asyncio.Event()
+
     async def on_accepted(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         batch = []
+        accepted: list[datetime] = []
         for r in records:
             seq = _header(r, "ledger_seq")
             batch.append((r.value or b"", int(seq) if seq and seq.isdigit() else None))
+            stamp = _header(r, "accepted_at")
+            if stamp:
+                accepted.append(datetime.fromisoformat(stamp))
+        now = datetime.now(UTC)
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_batch(conn, batch, rules=await cache.active(conn), now=datetime.now(UTC))
-        committed = datetime.now(UTC)
-        for r in records:
-            accepted = _header(r, "accepted_at")
-            if accepted:
-                FRESHNESS.observe(max(0.0, (committed - datetime.fromisoformat(accepted)).total_seconds()))
-        relay.wake()
+            await handlers.apply_batch(conn, batch, rules=await cache.active(conn), now=now,
+                                       accepted_at=min(accepted, default=now))
+        rescore_now.set()
+
+    async def rescorer() -> None:
+        # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
+        while True:
+            rescore_now.clear()
+            try:
+                async with runtime.pool.acquire() as conn:
+                    rules = await cache.active(conn)
+                    while waited := await handlers.rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
+                        done = datetime.now(UTC)
+                        for since in waited:
+                            FRESHNESS.observe(max(0.0, (done - since).total_seconds()))
+                        relay.wake()
+            except Exception:
+                log.exception("scoring rescorer failed; retrying")
+                await asyncio.sleep(1)
+            try:
+                await asyncio.wait_for(rescore_now.wait(), settings.rescore_seconds)
+            except TimeoutError:
+                pass
 
     async def clock() -> None:
         while True:
@@ -64,7 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
                 async with runtime.pool.acquire() as conn:
                     rules = await cache.active(conn)
                     while await handlers.tick(conn, rules=rules, now=datetime.now(UTC)):
-                        relay.wake()
+                        rescore_now.set()
             except Exception:
                 log.exception("scoring clock failed; retrying")
             await asyncio.sleep(settings.tick_seconds)
@@ -72,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.on_start(seed_rules)
     runtime.run_in_background(relay.run)
     runtime.run_in_background(clock)
+    runtime.run_in_background(rescorer)
     subscribe_batches(runtime.broker, service="scoring", topic=topics.EVIDENCE_ACCEPTED, group_id=settings.group_id,
                       handler=on_accepted, max_records=settings.max_batch)
     app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan,

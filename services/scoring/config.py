@@ -21,3 +21,5 @@ class Settings(ServiceSettings):
     rules_file: Path = RULES
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
+    # Longest wait of the rescorer between two looks at the queue (it also wakes after every batch).
+    rescore_seconds: float = Field(0.2, gt=0)

@@ -94,12 +94,36 @@ def decode(records: Sequence[tuple[bytes, int | None]]) -> list[tuple[dict[str, 
 
 
 async def apply_batch(conn: asyncpg.Connection, records: Sequence[tuple[bytes, int | None]], *, rules: Rules,
-                      now: datetime) -> Affected:
-    """Apply a batch: inbox, cases, facts, directory, counters and scores, all in one transaction."""
+                      now: datetime, accepted_at: datetime | None = None) -> Affected:
+    """Apply a batch: inbox, cases, facts, directory and counters, and queue the subjects to rescore, in one
+    transaction. accepted_at is the oldest acceptance time in the batch (for the freshness figure)."""
     async with conn.transaction():
         affected = await _apply(conn, decode(records), rules=rules, now=now)
-        await standings.rescore(conn, affected, rules=rules, now=now)
+        await mark(conn, affected, accepted_at or now)
     return affected
+
+
+async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: datetime) -> None:
+    """Queue the affected subjects for the rescorer."""
+    rows = [("unit", u, u, p) for u, p in affected.units] + [("officer", o, u, p) for o, u, p in affected.officers]
+    await pg.mark_dirty(conn, rows, accepted_at)
+
+
+async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 20000
+                        ) -> list[datetime]:
+    """Recompute the queued subjects in one transaction; return the evidence times they waited since."""
+    async with conn.transaction():
+        rows = await pg.take_dirty(conn, limit)
+        if not rows:
+            return []
+        affected = Affected()
+        for r in rows:
+            if r["subject_kind"] == "unit":
+                affected.units.add((r["subject_id"], r["period"]))
+            else:
+                affected.officers.add((r["subject_id"], r["unit_id"], r["period"]))
+        await standings.rescore(conn, affected, rules=rules, now=now)
+        return [r["accepted_at"] for r in rows]
 
 
 async def _apply(conn: asyncpg.Connection, events: list[tuple[dict[str, Any], int | None]], *, rules: Rules,
@@ -218,5 +242,5 @@ async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: 
         affected = Affected()
         await _apply_cases(conn, {}, {(r["kind"], r["unit_id"], r["case_id"]): [] for r in rows}, affected,
                            rules=rules, now=now)
-        await standings.rescore(conn, affected, rules=rules, now=now)
+        await mark(conn, affected, now)
         return len(rows)

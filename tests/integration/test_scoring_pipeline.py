@@ -23,7 +23,7 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.config import RULES
 from services.scoring.config import Settings as ScoringSettings
 from services.scoring.domain.periods import VN
-from services.scoring.handlers import apply_batch
+from services.scoring.handlers import apply_batch, rescore_dirty
 from services.scoring.rebuild import rebuild
 from services.scoring.rules import RulesCache, seed
 from tests.integration.kafka_tools import read_topic, start_group_at_end
@@ -68,8 +68,9 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
         async def drained() -> None:
             [row] = await _fetch(database_url, "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
                                  " (SELECT count(*) FROM scoring.inbox) AS inbox,"
-                                 " (SELECT count(*) FROM scoring.outbox) AS outbox")
-            assert row["ledger"] == row["inbox"] == len(events) and row["outbox"] == 0
+                                 " (SELECT count(*) FROM scoring.outbox) AS outbox,"
+                                 " (SELECT count(*) FROM scoring.dirty) AS dirty")
+            assert row["ledger"] == row["inbox"] == len(events) and row["outbox"] == 0 and row["dirty"] == 0
 
         await eventually(drained, timeout=60)
         standings = (await http.get(f"{sc_url}/v1/standings", params={"period": "2025-03", "cluster": "K-SO"})).json()
@@ -84,8 +85,10 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
         await migrate(pool, schema="scoring", directory=MIGRATIONS)
         async with pool.acquire() as conn:
             await seed(conn, RULES)
-            await apply_batch(conn, [(r["envelope"].encode(), r["seq"]) for r in ledger],
-                              rules=await RulesCache().active(conn), now=datetime.now(UTC))
+            rules = await RulesCache().active(conn)
+            await apply_batch(conn, [(r["envelope"].encode(), r["seq"]) for r in ledger], rules=rules,
+                              now=datetime.now(UTC))
+            await rescore_dirty(conn, rules=rules, now=datetime.now(UTC))
     finally:
         await pool.close()
     query = ("SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from services.scoring.app import MIGRATIONS
 from services.scoring.config import RULES
-from services.scoring.handlers import apply_batch
+from services.scoring.handlers import apply_batch, rescore_dirty
 from services.scoring.rules import RulesCache, seed
 from tests.integration.scoring_support import T, event, processed, records
 from thidua.runtime.db import create_pool, migrate
@@ -47,7 +47,8 @@ EVENTS = [
     event("x2", "evidence.retracted", U, {"target_event_id": "e-2", "reason": "nhầm"}),
     event("xtr", "evidence.retracted", U, {"target_event_id": "e-tr", "reason": "nhầm"}),
 ]
-TABLES = "inbox, early_retractions, cases, counters, facts, units, officers, unit_scores, officer_scores, standings, outbox"
+TABLES = ("inbox, early_retractions, cases, counters, facts, units, officers, unit_scores, officer_scores, standings,"
+          " outbox, dirty")
 
 
 async def _snapshot(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -73,6 +74,9 @@ async def _run(url: str, batches: list[list[int]]) -> dict[str, Any]:
             rules = await RulesCache().active(conn)
             for batch in batches:
                 await apply_batch(conn, records([EVENTS[i] for i in batch]), rules=rules, now=NOW)
+                if len(batch) % 2:  # the rescorer sometimes runs between batches, sometimes not
+                    await rescore_dirty(conn, rules=rules, now=NOW)
+            await rescore_dirty(conn, rules=rules, now=NOW)
             return await _snapshot(conn)
     finally:
         await pool.close()

@@ -173,36 +173,39 @@ async def counters_of(conn: asyncpg.Connection, kind: str, subjects: Iterable[tu
 async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequence[str], topics: Sequence[str],
                          weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined."""
+    found: dict[str, dict[str, float]] = {u: {"officers": 0, "trained": 0, "inspections": 0, "findings": 0.0,
+                                              "disciplined": 0} for u in units}
+    for r in await conn.fetch("SELECT unit_id, count(*) AS n FROM officers WHERE unit_id = ANY($1::text[])"
+                              " GROUP BY unit_id", list(units)):
+        found[r["unit_id"]]["officers"] = r["n"]
     rows = await conn.fetch(
-        "SELECT u.unit_id,"
-        " (SELECT count(*) FROM officers o WHERE o.unit_id = u.unit_id) AS officers,"
-        " (SELECT count(DISTINCT f.officer_id) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'training'"
-        "   AND NOT f.retracted AND f.at >= $2 AND f.at < $3 AND f.data->>'topic' = ANY($4::text[])) AS trained,"
-        " (SELECT count(*) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'inspection' AND NOT f.retracted"
-        "   AND f.at >= $2 AND f.at < $3) AS inspections,"
-        " (SELECT coalesce(sum(coalesce((x->>'count')::float8, 1)"
-        "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1)), 0)"
-        "   FROM facts f, jsonb_array_elements(f.data->'findings') x WHERE f.unit_id = u.unit_id"
-        "   AND f.kind = 'inspection' AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS findings,"
-        " (SELECT count(*) FROM facts f WHERE f.unit_id = u.unit_id AND f.kind = 'discipline' AND NOT f.retracted"
-        "   AND f.at >= $2 AND f.at < $3) AS disciplined"
-        " FROM unnest($1::text[]) AS u(unit_id)",
+        "SELECT unit_id,"
+        " count(DISTINCT officer_id) FILTER (WHERE kind = 'training' AND data->>'topic' = ANY($4::text[])) AS trained,"
+        " count(*) FILTER (WHERE kind = 'inspection') AS inspections,"
+        " count(*) FILTER (WHERE kind = 'discipline') AS disciplined,"
+        " coalesce(sum((SELECT sum(coalesce((x->>'count')::float8, 1)"
+        "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1))"
+        "   FROM jsonb_array_elements(data->'findings') x)) FILTER (WHERE kind = 'inspection'), 0) AS findings"
+        " FROM facts WHERE unit_id = ANY($1::text[]) AND NOT retracted AND at >= $2 AND at < $3 GROUP BY unit_id",
         list(units), period.start, period.end, list(topics), json.dumps(dict(weights)))
-    return {r["unit_id"]: {"officers": r["officers"], "trained": r["trained"], "inspections": r["inspections"],
-                           "findings": float(r["findings"]), "disciplined": r["disciplined"]} for r in rows}
+    for r in rows:
+        found[r["unit_id"]].update(trained=r["trained"], inspections=r["inspections"], disciplined=r["disciplined"],
+                                   findings=float(r["findings"]))
+    return found
 
 
 async def officer_inputs(conn: asyncpg.Connection, period: Period, officers: Sequence[str]
                          ) -> dict[str, tuple[float, int]]:
     """Per officer, for one period: training hours and disciplinary decisions."""
+    found = {o: (0.0, 0) for o in officers}
     rows = await conn.fetch(
-        "SELECT o.officer_id,"
-        " (SELECT coalesce(sum((f.data->>'hours')::float8), 0) FROM facts f WHERE f.officer_id = o.officer_id"
-        "   AND f.kind = 'training' AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS hours,"
-        " (SELECT count(*) FROM facts f WHERE f.officer_id = o.officer_id AND f.kind = 'discipline'"
-        "   AND NOT f.retracted AND f.at >= $2 AND f.at < $3) AS disciplined"
-        " FROM unnest($1::text[]) AS o(officer_id)", list(officers), period.start, period.end)
-    return {r["officer_id"]: (float(r["hours"]), int(r["disciplined"])) for r in rows}
+        "SELECT officer_id, coalesce(sum((data->>'hours')::float8) FILTER (WHERE kind = 'training'), 0) AS hours,"
+        " count(*) FILTER (WHERE kind = 'discipline') AS disciplined FROM facts WHERE officer_id = ANY($1::text[])"
+        " AND kind IN ('training', 'discipline') AND NOT retracted AND at >= $2 AND at < $3 GROUP BY officer_id",
+        list(officers), period.start, period.end)
+    for r in rows:
+        found[r["officer_id"]] = (float(r["hours"]), int(r["disciplined"]))
+    return found
 
 
 async def officer_units(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, str]:
@@ -242,6 +245,27 @@ async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any
         " band = EXCLUDED.band, rule_version = EXCLUDED.rule_version, card = EXCLUDED.card,"
         " updated_at = EXCLUDED.updated_at",
         *[[r[i] for r in ordered] for i in range(7)], now)
+
+
+async def mark_dirty(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str]], accepted_at: datetime
+                     ) -> None:
+    """Queue (kind, subject, unit, period) for the rescorer, keeping the oldest pending evidence time."""
+    if not rows:
+        return
+    unique = {(r[0], r[1], r[3]): r for r in sorted(rows)}  # one row per subject and period
+    ordered = [unique[k] for k in sorted(unique)]
+    await conn.execute(
+        "INSERT INTO dirty SELECT k, s, u, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+        " AS x(k, s, u, p) ON CONFLICT (subject_kind, subject_id, period) DO UPDATE"
+        " SET accepted_at = least(dirty.accepted_at, EXCLUDED.accepted_at)",
+        *[[r[i] for r in ordered] for i in range(4)], accepted_at)
+
+
+async def take_dirty(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Claim queued subjects for this transaction (other rescorers skip them)."""
+    return list(await conn.fetch(
+        "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
+        " FROM dirty ORDER BY accepted_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *", limit))
 
 
 async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, str, str]]) -> None:

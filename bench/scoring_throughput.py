@@ -1,0 +1,176 @@
+"""Scoring throughput (events/s) and freshness (accepted → standings committed, p50/p99) at a steady load.
+
+    .venv/bin/python bench/scoring_throughput.py            # throw-away stack on spare ports
+    .venv/bin/python bench/scoring_throughput.py --running  # the stack of `make run`
+
+Accepted evidence is produced straight to evidence.accepted.v1 (as the evidence service's relay would),
+with the accepted_at header set at send time; freshness is read from scoring's
+thidua_scoring_freshness_seconds histogram (interpolated within buckets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+UNITS = [f"B{d:02d}.{u:02d}" for d in range(1, 6) for u in range(1, 11)]  # 50 units in 5 clusters
+TOPIC = "evidence.accepted.v1"
+
+
+def make_event(n: int, rng: random.Random, source: str) -> tuple[str, dict[str, Any]]:
+    unit = UNITS[n % len(UNITS)]
+    day = 1 + n % 27
+    base = {"event_id": f"{source}-{n}", "schema_version": 1, "unit_id": unit, "source": source,
+            "occurred_at": f"2025-{1 + n % 12:02d}-{day:02d}T10:00:00+07:00",
+            "officer_id": f"{unit}-CB{n % 40}"}
+    kind = rng.random()
+    month = f"2025-{1 + n % 12:02d}"
+    if kind < 0.85:
+        late = rng.random() < 0.15
+        base.update(type="procedure.processed", payload={
+            "dossier_code": f"{source}-HS{n}", "procedure_code": "1.00" + str(n % 9), "channel": rng.choice(
+                ["online", "online", "counter", "postal"]), "received_at": f"{month}-{day:02d}T08:00:00+07:00",
+            "due_at": f"{month}-{day:02d}T17:00:00+07:00",
+            "finished_at": f"{month}-{day:02d}T{18 if late else 16}:00:00+07:00", "status": "resolved",
+            "supplement_requests": 0, "supplement_days": 0, "fee_required": n % 3 == 0, "paid_online": n % 6 == 0,
+            "digitized": rng.random() < 0.8, "e_result": rng.random() < 0.9, "data_reused": rng.random() < 0.5})
+    elif kind < 0.93:
+        base.update(type="procedure.rated", payload={"dossier_code": f"{source}-HS{n - 1}",
+                                                     "satisfied": rng.random() < 0.9})
+    elif kind < 0.97:
+        base.update(type="complaint.received", payload={"complaint_id": f"{source}-PA{n}", "category": "procedure",
+                                                        "received_at": f"{month}-{day:02d}T08:00:00+07:00"})
+    else:
+        base.update(type="training.completed", payload={"course_code": "VHCS", "title": "Văn hóa công sở",
+                                                        "hours": 4, "topic": "office_culture",
+                                                        "completed_at": f"{month}-{day:02d}T08:00:00+07:00"})
+    return unit, base
+
+
+def freshness_buckets(url: str) -> dict[float, float]:
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("thidua_scoring_freshness_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            out[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1]
+    if total <= 0:
+        return float("nan")
+    target, previous_bound, previous_count = q * total, 0.0, 0.0
+    for bound, count in zip(bounds, counts, strict=True):
+        if count >= target:
+            if bound == float("inf"):
+                return previous_bound
+            share = (target - previous_count) / max(count - previous_count, 1e-9)
+            return previous_bound + share * (bound - previous_bound)
+        previous_bound, previous_count = bound, count
+    return bounds[-2]
+
+
+async def produce(producer: AIOKafkaProducer, events: list[tuple[str, dict[str, Any]]], seq0: int) -> None:
+    stamp = datetime.now(UTC).isoformat().encode()
+    for i, (unit, body) in enumerate(events):
+        await producer.send(TOPIC, json.dumps(body).encode(), key=unit.encode(),
+                            headers=[("ledger_seq", str(seq0 + i).encode()), ("accepted_at", stamp)])
+
+
+async def inbox_count(database_url: str, source: str) -> int:
+    """Events of source applied, or -1 while scores are still queued for recomputation."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        applied = int(await conn.fetchval("SELECT count(*) FROM scoring.inbox WHERE source = $1", source))
+        queued = int(await conn.fetchval("SELECT count(*) FROM scoring.dirty"))
+        return applied if queued == 0 else -1
+    finally:
+        await conn.close()
+
+
+async def wait_for_inbox(database_url: str, source: str, count: int, timeout: float = 900) -> None:
+    """Poll until scoring has applied `count` events of source and recomputed every score they touched."""
+    deadline = time.perf_counter() + timeout
+    while (done := await inbox_count(database_url, source)) < count:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"only {done} of {count} scored in {timeout:.0f} s")
+        await asyncio.sleep(0.2)
+
+
+async def measure(kafka: str, database_url: str, scoring_url: str, args: argparse.Namespace) -> None:
+    rng = random.Random(42)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, max_batch_size=1 << 20)
+    await producer.start()
+    try:
+        # 1. Throughput: a backlog of events, timed from the first send to the last one committed.
+        source = f"bench{int(time.time())}"
+        events = [make_event(n, rng, source) for n in range(args.events)]
+        started = time.perf_counter()
+        await produce(producer, events, 0)
+        await producer.flush()
+        await wait_for_inbox(database_url, source, len(events))
+        elapsed = time.perf_counter() - started
+        print(f"scoring throughput : {len(events) / elapsed:8.0f} events/s  ({len(events)} events in {elapsed:.1f} s,"
+              " produce to standings committed)")
+        # 2. Freshness at a steady rate, in 100 ms slices.
+        source = f"steady{int(time.time())}"
+        before = freshness_buckets(f"{scoring_url}/metrics")
+        n, slice_size = 0, max(1, int(args.rate / 10))
+        end = time.perf_counter() + args.seconds
+        while time.perf_counter() < end:
+            tick = time.perf_counter()
+            await produce(producer, [make_event(n + i, rng, source) for i in range(slice_size)], n)
+            await producer.flush()
+            n += slice_size
+            await asyncio.sleep(max(0.0, 0.1 - (time.perf_counter() - tick)))
+        await wait_for_inbox(database_url, source, n)
+        await asyncio.sleep(1.0)  # the rescorer's last pass
+        after = freshness_buckets(f"{scoring_url}/metrics")
+        p50, p99 = quantile(before, after, 0.5), quantile(before, after, 0.99)
+        print(f"freshness at {args.rate} ev/s for {args.seconds:.0f} s: p50 {p50 * 1000:.0f} ms,"
+              f" p99 {p99 * 1000:.0f} ms  ({n} events)")
+    finally:
+        await producer.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--running", action="store_true", help="use the running `make run` stack")
+    parser.add_argument("--events", type=int, default=100_000, help="backlog size for the throughput figure")
+    parser.add_argument("--rate", type=int, default=2000, help="steady load, events/s, for the freshness figure")
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    if args.running:
+        asyncio.run(measure(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+                            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:55432/postgres"),
+                            "http://127.0.0.1:8082", args))
+        return
+    from bench._stack import throwaway_stack
+    from thidua.localinfra.stack import SERVICES
+
+    with throwaway_stack() as running:
+        scoring = next(s for s in SERVICES if s.name == "scoring")
+        asyncio.run(measure(running.env["KAFKA_BOOTSTRAP_SERVERS"], running.env["DATABASE_URL"],
+                            f"http://127.0.0.1:{running.port_of(scoring)}", args))
+
+
+if __name__ == "__main__":
+    main()

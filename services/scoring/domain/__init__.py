@@ -1,0 +1,1 @@
+"""Pure domain logic of the scoring service: rules, periods, working days, scorecards."""

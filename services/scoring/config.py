@@ -16,6 +16,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCORING_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8082
+    # Bigger batches than the other services: per-batch work (one transaction, one upsert per table) dominates.
+    max_batch: int = Field(5000, ge=1, le=50000)
     group_id: str = "thidua-scoring"
     # Rule file seeded at first start; later versions are activated by `thidua scoring rebuild --rules`.
     rules_file: Path = RULES

@@ -161,9 +161,10 @@ async def counters_of(conn: asyncpg.Connection, kind: str, subjects: Iterable[tu
     if not pairs:
         return found
     rows = await conn.fetch(
-        "SELECT c.subject_id, c.period, c.counter, sum(c.num) AS num, sum(c.den) AS den FROM counters c"
-        " JOIN unnest($2::text[], $3::text[]) AS k(subject_id, period) USING (subject_id, period)"
-        " WHERE c.subject_kind = $1 GROUP BY 1, 2, 3",
+        "SELECT k.subject_id, k.period, c.counter, sum(c.num) AS num, sum(c.den) AS den"
+        " FROM unnest($2::text[], $3::text[]) AS k(subject_id, period) CROSS JOIN LATERAL"
+        " (SELECT counter, num, den FROM counters WHERE subject_kind = $1 AND subject_id = k.subject_id"
+        "  AND period = k.period) c GROUP BY 1, 2, 3",
         kind, [p[0] for p in pairs], [p[1] for p in pairs])
     for r in rows:
         found[(r["subject_id"], r["period"])][r["counter"]] = (float(r["num"]), float(r["den"]))
@@ -225,7 +226,7 @@ async def save_unit_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, .
         return
     ordered = sorted(rows, key=lambda r: (r[0], r[1]))
     await conn.execute(
-        "INSERT INTO unit_scores SELECT u, p, s, b, si, ci, v, c::jsonb, $9 FROM unnest($1::text[], $2::text[],"
+        "INSERT INTO unit_scores SELECT u, p, s, b, si, ci, v, c::json, $9 FROM unnest($1::text[], $2::text[],"
         " $3::float8[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[]) AS x(u, p, s, b, si, ci, v, c)"
         " ON CONFLICT (unit_id, period) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,"
         " service_index = EXCLUDED.service_index, culture_index = EXCLUDED.culture_index,"
@@ -239,7 +240,7 @@ async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any
         return
     ordered = sorted(rows, key=lambda r: (r[0], r[2]))
     await conn.execute(
-        "INSERT INTO officer_scores SELECT o, u, p, s, b, v, c::jsonb, $8 FROM unnest($1::text[], $2::text[],"
+        "INSERT INTO officer_scores SELECT o, u, p, s, b, v, c::json, $8 FROM unnest($1::text[], $2::text[],"
         " $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[]) AS x(o, u, p, s, b, v, c)"
         " ON CONFLICT (officer_id, period) DO UPDATE SET unit_id = EXCLUDED.unit_id, score = EXCLUDED.score,"
         " band = EXCLUDED.band, rule_version = EXCLUDED.rule_version, card = EXCLUDED.card,"

@@ -86,10 +86,11 @@ def complaint_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalendar)
 
 
 def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar) -> bool:
-    """Rejected within reject_days or answered within answer_days working days."""
+    """Rejected within reject_days or answered within answer_days working days (the clock starts on the first
+    working day, so a complaint received on a Sunday gets its full number of working days)."""
     assert c.received_at is not None and c.resolved_at is not None
     limit = rules.reject_days if c.outcome == "rejected" else rules.answer_days
-    return calendar.working_days_between(c.received_at, c.resolved_at) <= limit
+    return c.resolved_at <= calendar.add_working_days(c.received_at, limit)
 
 
 def complaint_contribution(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> Tally:

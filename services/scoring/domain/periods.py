@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,8 +54,13 @@ def parse_period(label: str) -> Period:
 def periods_of(moment: datetime) -> tuple[Period, ...]:
     """Every period containing moment: month, quarter, year and, for 2019–2025, the stage."""
     local = moment.astimezone(VN)
-    year = local.year
-    labels = [f"{year}-{local.month:02d}", f"{year}-Q{(local.month - 1) // 3 + 1}", str(year)]
+    return _periods_of_month(local.year, local.month)
+
+
+@lru_cache(maxsize=4096)
+def _periods_of_month(year: int, month: int) -> tuple[Period, ...]:
+    # Hot path of scoring (every case of every batch): a month's periods are computed once.
+    labels = [f"{year}-{month:02d}", f"{year}-Q{(month - 1) // 3 + 1}", str(year)]
     if 2019 <= year <= 2025:
         labels.append(STAGE)
     return tuple(parse_period(label) for label in labels)

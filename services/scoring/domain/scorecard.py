@@ -4,7 +4,7 @@ and the officer's evidence-based score. Pure: every number shows its numerator, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.scoring.domain.rulebook import Rulebook
@@ -25,6 +25,12 @@ class IndicatorResult:
     threshold: float | None
     max_points: float
     points: float | None  # None: no evidence in the period, left out of the scale
+
+    def as_json(self) -> dict[str, Any]:
+        # Written by hand: dataclasses.asdict deep-copies and was the rescorer's hottest line.
+        return {"code": self.code, "name": self.name, "group": self.group, "numerator": self.numerator,
+                "denominator": self.denominator, "rate": self.rate, "threshold": self.threshold,
+                "max_points": self.max_points, "points": self.points}
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,11 @@ class UnitScorecard:
     evidence: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"unit_id": self.unit_id, "period": self.period, "rule_version": self.rule_version,
+                "indicators": [i.as_json() for i in self.indicators], "groups": self.groups,
+                "service_index": self.service_index, "service_band": self.service_band,
+                "culture": [i.as_json() for i in self.culture], "culture_index": self.culture_index,
+                "score": self.score, "band": self.band, "evidence": self.evidence}
 
 
 def _ratio(code: str, name: str, group: str, num: float, den: float, threshold: float, max_points: float
@@ -154,7 +164,8 @@ class OfficerScorecard:
     band: str
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"officer_id": self.officer_id, "period": self.period, "rule_version": self.rule_version,
+                "parts": [p.as_json() for p in self.parts], "score": self.score, "band": self.band}
 
 
 def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rulebook) -> OfficerScorecard:

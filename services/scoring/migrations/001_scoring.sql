@@ -92,7 +92,7 @@ CREATE TABLE unit_scores (
     service_index double precision,
     culture_index double precision NOT NULL,
     rule_version  text NOT NULL,
-    card          jsonb NOT NULL,
+    card          json NOT NULL,  -- json, not jsonb: written often, only ever read whole
     updated_at    timestamptz NOT NULL,
     PRIMARY KEY (unit_id, period)
 );
@@ -103,7 +103,7 @@ CREATE TABLE officer_scores (
     score        double precision NOT NULL,
     band         text NOT NULL,
     rule_version text NOT NULL,
-    card         jsonb NOT NULL,
+    card         json NOT NULL,
     updated_at   timestamptz NOT NULL,
     PRIMARY KEY (officer_id, period)
 );

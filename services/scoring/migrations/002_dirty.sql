@@ -8,3 +8,6 @@ CREATE TABLE dirty (
     accepted_at  timestamptz NOT NULL,  -- the oldest evidence not yet reflected in the standings
     PRIMARY KEY (subject_kind, subject_id, period)
 );
+
+-- Scorecards read every counter of a subject and period at once.
+CREATE INDEX counters_subject_period_idx ON counters (subject_kind, subject_id, period);

@@ -13,8 +13,9 @@ from schemas import topics
 from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 
+# Services whose consumers still only record what they receive (their behaviour comes in their own issues);
+# evidence and scoring have tests of their real behaviour.
 INPUTS = {
-    "scoring": topics.EVIDENCE_ACCEPTED,
     "awards": topics.STANDINGS_CHANGED,
     "notify": topics.ALERTS,
 }
@@ -51,3 +52,15 @@ async def test_service_is_ready_and_consumes_its_input(name: str, kafka_bootstra
         await eventually(consumed, timeout=30)
         metrics = (await http.get("/metrics")).text
         assert f'thidua_consumed_records_total{{service="{name}",topic="{INPUTS[name]}"}}' in metrics
+
+
+@pytest.mark.parametrize("name", ["evidence", "scoring"])
+async def test_service_is_ready(name: str, kafka_bootstrap: str, database_url: str) -> None:
+    config = importlib.import_module(f"services.{name}.config")
+    app_module = importlib.import_module(f"services.{name}.app")
+    settings = config.Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
+                               group_id=f"test-{uuid.uuid4().hex[:8]}")
+    async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"service": name, "postgres": "ok", "kafka": "ok"}
+        assert "thidua_batch_seconds" in (await http.get("/metrics")).text

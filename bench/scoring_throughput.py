@@ -61,11 +61,11 @@ def make_event(n: int, rng: random.Random, source: str) -> tuple[str, dict[str, 
     return unit, base
 
 
-def freshness_buckets(url: str) -> dict[float, float]:
+def freshness_buckets(url: str, subject: str) -> dict[float, float]:
     text = urllib.request.urlopen(url, timeout=5).read().decode()
     out = {}
     for line in text.splitlines():
-        if line.startswith("thidua_scoring_freshness_seconds_bucket"):
+        if line.startswith("thidua_scoring_freshness_seconds_bucket") and f'subject="{subject}"' in line:
             le = line.split('le="')[1].split('"')[0]
             out[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
     return out
@@ -132,7 +132,7 @@ async def measure(kafka: str, database_url: str, scoring_url: str, args: argpars
               " produce to standings committed)")
         # 2. Freshness at a steady rate, in 100 ms slices.
         source = f"steady{int(time.time())}"
-        before = freshness_buckets(f"{scoring_url}/metrics")
+        before = {s: freshness_buckets(f"{scoring_url}/metrics", s) for s in ("unit", "officer")}
         n, slice_size = 0, max(1, int(args.rate / 10))
         end = time.perf_counter() + args.seconds
         while time.perf_counter() < end:
@@ -143,10 +143,11 @@ async def measure(kafka: str, database_url: str, scoring_url: str, args: argpars
             await asyncio.sleep(max(0.0, 0.1 - (time.perf_counter() - tick)))
         await wait_for_inbox(database_url, source, n)
         await asyncio.sleep(1.0)  # the rescorer's last pass
-        after = freshness_buckets(f"{scoring_url}/metrics")
-        p50, p99 = quantile(before, after, 0.5), quantile(before, after, 0.99)
-        print(f"freshness at {args.rate} ev/s for {args.seconds:.0f} s: p50 {p50 * 1000:.0f} ms,"
-              f" p99 {p99 * 1000:.0f} ms  ({n} events)")
+        for subject in ("unit", "officer"):
+            after = freshness_buckets(f"{scoring_url}/metrics", subject)
+            p50, p99 = quantile(before[subject], after, 0.5), quantile(before[subject], after, 0.99)
+            print(f"freshness of {subject} standings at {args.rate} ev/s for {args.seconds:.0f} s:"
+                  f" p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms  ({n} events)")
     finally:
         await producer.stop()
 

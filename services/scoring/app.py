@@ -25,7 +25,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 FRESHNESS = Histogram("thidua_scoring_freshness_seconds",
                       "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
-                      buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60))
+                      ["subject"],
+                      buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60))
 
 
 def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
@@ -71,8 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
                     rules = await cache.active(conn)
                     while waited := await handlers.rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
                         done = datetime.now(UTC)
-                        for since in waited:
-                            FRESHNESS.observe(max(0.0, (done - since).total_seconds()))
+                        for kind, since in waited:
+                            FRESHNESS.labels(kind).observe(max(0.0, (done - since).total_seconds()))
                         relay.wake()
             except Exception:
                 log.exception("scoring rescorer failed; retrying")

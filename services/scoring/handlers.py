@@ -110,10 +110,20 @@ async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: dateti
 
 
 async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 20000
-                        ) -> list[datetime]:
-    """Recompute the queued subjects in one transaction; return the evidence times they waited since."""
+                        ) -> list[tuple[str, datetime]]:
+    """Recompute queued units, then queued officers, each in one transaction; return (kind, waited since).
+
+    Units go first and alone: the public standings should not wait behind thousands of officers."""
+    waited: list[tuple[str, datetime]] = []
+    for kind in ("unit", "officer"):
+        waited += await _rescore_kind(conn, kind, rules=rules, now=now, limit=limit)
+    return waited
+
+
+async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+                        ) -> list[tuple[str, datetime]]:
     async with conn.transaction():
-        rows = await pg.take_dirty(conn, limit)
+        rows = await pg.take_dirty(conn, kind, limit)
         if not rows:
             return []
         affected = Affected()
@@ -123,7 +133,7 @@ async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime
             else:
                 affected.officers.add((r["subject_id"], r["unit_id"], r["period"]))
         await standings.rescore(conn, affected, rules=rules, now=now)
-        return [r["accepted_at"] for r in rows]
+        return [(kind, r["accepted_at"]) for r in rows]
 
 
 async def _apply(conn: asyncpg.Connection, events: list[tuple[dict[str, Any], int | None]], *, rules: Rules,

@@ -262,11 +262,12 @@ async def mark_dirty(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, st
         *[[r[i] for r in ordered] for i in range(4)], accepted_at)
 
 
-async def take_dirty(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Claim queued subjects for this transaction (other rescorers skip them)."""
+async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[asyncpg.Record]:
+    """Claim queued subjects of kind for this transaction (other rescorers skip them)."""
     return list(await conn.fetch(
         "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-        " FROM dirty ORDER BY accepted_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *", limit))
+        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING *",
+        kind, limit))
 
 
 async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, str, str]]) -> None:

@@ -109,15 +109,14 @@ async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: dateti
     await pg.mark_dirty(conn, rows, accepted_at)
 
 
-async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 20000
-                        ) -> list[tuple[str, datetime]]:
-    """Recompute queued units, then queued officers, each in one transaction; return (kind, waited since).
+async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000,
+                        officers: int = 2000) -> list[tuple[str, datetime]]:
+    """Recompute queued units, then some queued officers, each in one transaction; return (kind, waited since).
 
-    Units go first and alone: the public standings should not wait behind thousands of officers."""
-    waited: list[tuple[str, datetime]] = []
-    for kind in ("unit", "officer"):
-        waited += await _rescore_kind(conn, kind, rules=rules, now=now, limit=limit)
-    return waited
+    Units go first and the officers' share of a pass is small: the public standings should not wait behind
+    thousands of officers; callers loop until nothing is returned."""
+    waited = await _rescore_kind(conn, "unit", rules=rules, now=now, limit=units)
+    return waited + await _rescore_kind(conn, "officer", rules=rules, now=now, limit=officers)
 
 
 async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int

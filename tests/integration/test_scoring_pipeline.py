@@ -88,7 +88,8 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
             rules = await RulesCache().active(conn)
             await apply_batch(conn, [(r["envelope"].encode(), r["seq"]) for r in ledger], rules=rules,
                               now=datetime.now(UTC))
-            await rescore_dirty(conn, rules=rules, now=datetime.now(UTC))
+            while await rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
+                pass
     finally:
         await pool.close()
     query = ("SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"

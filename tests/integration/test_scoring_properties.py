@@ -75,8 +75,10 @@ async def _run(url: str, batches: list[list[int]]) -> dict[str, Any]:
             for batch in batches:
                 await apply_batch(conn, records([EVENTS[i] for i in batch]), rules=rules, now=NOW)
                 if len(batch) % 2:  # the rescorer sometimes runs between batches, sometimes not
-                    await rescore_dirty(conn, rules=rules, now=NOW)
-            await rescore_dirty(conn, rules=rules, now=NOW)
+                    while await rescore_dirty(conn, rules=rules, now=NOW):
+                pass
+            while await rescore_dirty(conn, rules=rules, now=NOW):
+                pass
             return await _snapshot(conn)
     finally:
         await pool.close()

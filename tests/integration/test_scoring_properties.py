@@ -76,7 +76,7 @@ async def _run(url: str, batches: list[list[int]]) -> dict[str, Any]:
                 await apply_batch(conn, records([EVENTS[i] for i in batch]), rules=rules, now=NOW)
                 if len(batch) % 2:  # the rescorer sometimes runs between batches, sometimes not
                     while await rescore_dirty(conn, rules=rules, now=NOW):
-                pass
+                        pass
             while await rescore_dirty(conn, rules=rules, now=NOW):
                 pass
             return await _snapshot(conn)

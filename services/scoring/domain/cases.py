@@ -42,7 +42,8 @@ def holds(state: State, key: str) -> bool:
 
 def effective(state: State, slot: str) -> tuple[str, dict[str, Any]] | None:
     """The (key, record) that counts for slot, or None."""
-    live = [(r["occurred_at"], k, r) for k, r in state["slots"].get(slot, {}).items()
+    # By instant, not by text: sources write occurred_at with different offsets (Z, +07:00).
+    live = [(_at(r["occurred_at"]), k, r) for k, r in state["slots"].get(slot, {}).items()
             if k not in state["retracted"]]
     if not live:
         return None

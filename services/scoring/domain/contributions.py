@@ -58,7 +58,8 @@ def dossier_contribution(d: Dossier, as_of: datetime) -> Tally:
         out.add("unit", unit, unit, _labels(d.received_at), "online_submission", float(d.channel == "online"))
     if d.due_at is None:
         return out.result()
-    overdue_from = max(d.due_at, d.received_at or d.due_at)
+    # Overdue only once the due date plus the time spent waiting for the citizen has passed.
+    overdue_from = max(d.due_at + timedelta(days=d.supplement_days), d.received_at or d.due_at)
     if d.finished_at is not None:
         if d.status == "withdrawn":  # withdrawn by the citizen: not judged
             return out.result()

@@ -1,8 +1,12 @@
 """Settings of the awards service, from AWARDS_* environment variables."""
 
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
+
+RULES = Path(__file__).parent / "rules" / "awards.toml"
 
 
 class Settings(ServiceSettings):
@@ -12,3 +16,4 @@ class Settings(ServiceSettings):
 
     http_port: int = 8083
     group_id: str = "thidua-awards"
+    rules_file: Path = RULES

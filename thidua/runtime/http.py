@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from thidua.runtime import auth
+from thidua.runtime.auth import Principal
 from thidua.runtime.service import Runtime
 
 
@@ -63,3 +66,33 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def bearer(runtime: Runtime) -> Callable[..., Awaitable[Principal | None]]:
+    """A FastAPI dependency: the caller's Principal, None without a token, 401 for an unknown one."""
+
+    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+        if not authorization:
+            return None
+        if not authorization.startswith("Bearer "):
+            raise ApiError(401, "malformed Authorization header",
+                           [{"field": "Authorization", "message": "send 'Bearer <token>'"}])
+        async with runtime.pool.acquire() as conn:
+            principal = await auth.find_principal(conn, authorization[7:].strip())
+        if principal is None:
+            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization", "message": "not recognised"}])
+        return principal
+
+    return caller
+
+
+def require(principal: Principal | None, *, roles: tuple[str, ...] = ("council", "admin"),
+            unit_id: str | None = None) -> Principal:
+    """401 without a token; 403 unless the role is allowed or it is the unit's own token."""
+    if principal is None:
+        raise ApiError(401, "a bearer token is required", [{"field": "Authorization",
+                                                            "message": "send 'Authorization: Bearer <token>'"}])
+    if principal.role in roles or (unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id):
+        return principal
+    raise ApiError(403, "this token may not do that", [{"field": "Authorization",
+                                                       "message": f"role '{principal.role}' is not allowed here"}])

@@ -1,18 +1,158 @@
 """All SQL of the awards service."""
 
-from collections.abc import Sequence
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRecord
+
+from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
 
 
-async def record_received(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
-    """Insert the batch's positions in one statement; return how many were new."""
-    rows = await conn.fetch(
-        'INSERT INTO received (topic, partition, "offset", key)'
-        " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])"
-        ' ON CONFLICT DO NOTHING RETURNING "offset"',
-        [r.topic for r in records], [r.partition for r in records], [r.offset for r in records],
-        [r.key.decode(errors="replace") if r.key else None for r in records],
-    )
-    return len(rows)
+async def claim(conn: asyncpg.Connection, keys: list[str]) -> set[str]:
+    """Record consumed keys; return the new ones."""
+    rows = await conn.fetch("INSERT INTO inbox (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING key",
+                            keys)
+    return {r["key"] for r in rows}
+
+
+async def upsert_unit(conn: asyncpg.Connection, unit_id: str, name: str, cluster: str | None, parent: str | None,
+                      at: datetime) -> None:
+    await conn.execute("INSERT INTO units VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO UPDATE SET"
+                       " name = EXCLUDED.name, cluster_id = EXCLUDED.cluster_id, parent_id = EXCLUDED.parent_id,"
+                       " occurred_at = EXCLUDED.occurred_at WHERE units.occurred_at <= EXCLUDED.occurred_at",
+                       unit_id, name, cluster, parent, at)
+
+
+async def upsert_officer(conn: asyncpg.Connection, officer_id: str, unit_id: str, name: str, at: datetime) -> None:
+    await conn.execute("INSERT INTO officers VALUES ($1, $2, $3, $4) ON CONFLICT (officer_id) DO UPDATE SET"
+                       " unit_id = EXCLUDED.unit_id, full_name = EXCLUDED.full_name, occurred_at = EXCLUDED.occurred_at"
+                       " WHERE officers.occurred_at <= EXCLUDED.occurred_at", officer_id, unit_id, name, at)
+
+
+async def upsert_rating(conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int, level: str,
+                        event: str, at: datetime) -> None:
+    await conn.execute("INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                       " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
+                       " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id"
+                       " WHERE (ratings.occurred_at, ratings.event) <= (EXCLUDED.occurred_at, EXCLUDED.event)",
+                       kind, subject, unit, year, level, event, at)
+
+
+async def add_title(conn: asyncpg.Connection, kind: str, subject: str, year: int, title: str, ref: str) -> None:
+    await conn.execute("INSERT INTO titles VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                       kind, subject, year, title, ref)
+
+
+async def add_row(conn: asyncpg.Connection, table: str, values: tuple[Any, ...]) -> None:
+    """Insert into initiatives or disciplines (keyed by event; a repeat is ignored)."""
+    assert table in ("initiatives", "disciplines")
+    marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    await conn.execute(f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING", *values)
+
+
+async def set_grievance(conn: asyncpg.Connection, key: str, unit: str, officer: str | None, is_open: bool,
+                        substantiated: bool | None, event: str, at: datetime) -> None:
+    """The latest event of a grievance decides whether it is open."""
+    await conn.execute("INSERT INTO grievances VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_key) DO UPDATE"
+                       " SET is_open = EXCLUDED.is_open, substantiated = EXCLUDED.substantiated,"
+                       " event = EXCLUDED.event,"
+                       " occurred_at = EXCLUDED.occurred_at WHERE grievances.occurred_at <= EXCLUDED.occurred_at",
+                       key, unit, officer, is_open, substantiated, event, at)
+
+
+async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, int | None]]:
+    """A retraction: remove what the event recorded; return the (unit, year) it touched."""
+    touched: list[tuple[str, int | None]] = []
+    for table in ("ratings", "initiatives", "disciplines"):
+        rows = await conn.fetch(f"DELETE FROM {table} WHERE event = $1 RETURNING unit_id, year", event)
+        touched += [(r["unit_id"], r["year"]) for r in rows]
+    rows = await conn.fetch("DELETE FROM titles t USING officers o WHERE t.ref = $1 AND o.officer_id = t.subject_id"
+                            " RETURNING o.unit_id, t.year", event)
+    touched += [(r["unit_id"], r["year"]) for r in rows]
+    rows = await conn.fetch("DELETE FROM grievances WHERE event = $1 RETURNING unit_id", event)
+    touched += [(r["unit_id"], None) for r in rows]
+    return touched
+
+
+async def set_standing(conn: asyncpg.Connection, unit: str, year: int, rank: int | None, band: str, score: float,
+                       event: str, at: datetime) -> None:
+    await conn.execute("INSERT INTO standings VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id, year)"
+                       " DO UPDATE SET rank_in_cluster = EXCLUDED.rank_in_cluster, band = EXCLUDED.band,"
+                       " score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at"
+                       " WHERE standings.occurred_at <= EXCLUDED.occurred_at", unit, year, rank, band, score, event, at)
+
+
+async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
+    """The unit and its members with every year of their records."""
+    u = await conn.fetchrow("SELECT name, cluster_id FROM units WHERE unit_id = $1", unit_id)
+    unit = UnitRecord(unit_id, u["cluster_id"] if u else None, u["name"] if u else unit_id)
+    members = {r["officer_id"]: OfficerRecord(r["officer_id"], unit_id, r["full_name"]) for r in await conn.fetch(
+        "SELECT officer_id, full_name FROM officers WHERE unit_id = $1 ORDER BY officer_id", unit_id)}
+    unit.members = list(members.values())
+    for r in await conn.fetch("SELECT subject_kind, subject_id, year, level, event FROM ratings"
+                              " WHERE unit_id = $1 OR (subject_kind = 'unit' AND subject_id = $1)", unit_id):
+        target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
+        if target is not None:
+            target.ratings[r["year"]] = Fact(r["year"], r["level"], r["event"])
+    for r in await conn.fetch("SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
+                              " WHERE (t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
+                              " AND t.subject_id = ANY($2::text[]))", unit_id, list(members)):
+        target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
+        if target is not None:
+            target.titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
+    for r in await conn.fetch("SELECT officer_id, year, scope, event FROM initiatives"
+                              " WHERE officer_id = ANY($1::text[])", list(members)):
+        members[r["officer_id"]].initiatives.append(Fact(r["year"], r["scope"], r["event"]))
+    for r in await conn.fetch("SELECT officer_id, year, form, event FROM disciplines"
+                              " WHERE officer_id = ANY($1::text[])", list(members)):
+        members[r["officer_id"]].disciplines.append(Fact(r["year"], r["form"], r["event"]))
+    for r in await conn.fetch("SELECT officer_id, event FROM grievances WHERE unit_id = $1 AND is_open", unit_id):
+        target = members.get(r["officer_id"]) if r["officer_id"] else unit
+        if target is not None:
+            target.open_grievances.append(r["event"])
+    for r in await conn.fetch("SELECT year, rank_in_cluster, band, event FROM standings WHERE unit_id = $1", unit_id):
+        unit.standing[r["year"]] = (r["rank_in_cluster"], r["band"], r["event"])
+    return unit
+
+
+async def units_of_year(conn: asyncpg.Connection, year: int) -> list[str]:
+    """Units with anything to evaluate in year: registered units, rated units, units of rated officers."""
+    rows = await conn.fetch("SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1"
+                            " ORDER BY 1", year)
+    return [r["unit_id"] for r in rows]
+
+
+async def closed_year(conn: asyncpg.Connection, year: int) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT year, closed_at, rule_version FROM closed_years WHERE year = $1", year)
+
+
+async def nominations_of(conn: asyncpg.Connection, unit_id: str, year: int) -> dict[str, asyncpg.Record]:
+    rows = await conn.fetch("SELECT * FROM nominations WHERE (unit_id = $1) AND year = $2 FOR UPDATE", unit_id, year)
+    return {r["id"]: r for r in rows}
+
+
+async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: datetime) -> bool:
+    created = await conn.fetchval(
+        "INSERT INTO nominations (id, title, year, subject_kind, subject_id, unit_id, status, cash_multiple,"
+        " rule_version, criteria, evidence_ids, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'proposed',"
+        " $7, $8, $9::jsonb, $10::jsonb, $11, $11) ON CONFLICT DO NOTHING RETURNING id",
+        row["id"], row["title"], row["year"], row["subject_kind"], row["subject_id"], row["unit_id"],
+        row["cash_multiple"], row["rule_version"], json.dumps(row["criteria"], ensure_ascii=False),
+        json.dumps(row["evidence_ids"]), now)
+    return created is not None
+
+
+async def set_status(conn: asyncpg.Connection, nomination_id: str, status: str, reason: str, now: datetime,
+                     votes: dict[str, int] | None = None) -> None:
+    await conn.execute("UPDATE nominations SET status = $2, reason = $3, updated_at = $4,"
+                       " votes = coalesce($5::jsonb, votes) WHERE id = $1", nomination_id, status, reason, now,
+                       json.dumps(votes) if votes is not None else None)
+
+
+async def audit(conn: asyncpg.Connection, nomination_id: str, before: str | None, after: str, reason: str,
+                actor: str, now: datetime) -> None:
+    await conn.execute("INSERT INTO audit (nomination_id, from_status, to_status, reason, actor, at)"
+                       " VALUES ($1, $2, $3, $4, $5, $6)", nomination_id, before, after, reason, actor, now)

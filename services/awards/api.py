@@ -1,0 +1,95 @@
+"""HTTP face of awards: nominations with their criteria and evidence, closing a year, council votes."""
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.awards import handlers
+from services.awards.domain.rulebook import AwardRules
+from thidua.runtime.auth import Principal
+from thidua.runtime.http import ApiError, bearer, require
+from thidua.runtime.service import Runtime
+
+BASE_SALARY_VND = 2_340_000
+
+
+class Votes(BaseModel):
+    """A council session's vote on one nomination."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    members_total: int = Field(gt=0, le=1000)
+    members_present: int = Field(ge=0, le=1000)
+    votes_for: int = Field(ge=0, le=1000)
+
+
+def _nomination(row: asyncpg.Record) -> dict[str, Any]:
+    body = dict(row)
+    body["criteria"] = json.loads(row["criteria"])
+    body["evidence_ids"] = json.loads(row["evidence_ids"])
+    body["votes"] = json.loads(row["votes"]) if row["votes"] else None
+    body["blocks"] = [c for c in body["criteria"] if not c["met"]]
+    body["cash_vnd"] = round(row["cash_multiple"] * BASE_SALARY_VND)
+    return body
+
+
+def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
+    """The awards endpoints, bound to the runtime and the rule file."""
+    api = APIRouter(prefix="/v1", tags=["awards"])
+    caller = bearer(runtime)
+
+    @api.get("/nominations", summary="Nominations of a year (council, admin, or a unit's own)")
+    async def nominations(period: str, principal: Annotated[Principal | None, Depends(caller)],
+                          status: str | None = None, title: str | None = None) -> dict[str, Any]:
+        who = require(principal, roles=("council", "admin", "unit"))
+        if not period.isdigit():
+            raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
+        async with runtime.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM nominations WHERE year = $1 AND ($2::text IS NULL OR status = $2)"
+                " AND ($3::text IS NULL OR title = $3) AND ($4::text IS NULL OR unit_id = $4) ORDER BY id",
+                int(period), status, title, who.unit_id if who.role == "unit" else None)
+        return {"period": period, "rule_version": rules.version, "nominations": [_nomination(r) for r in rows]}
+
+    @api.get("/nominations/{nomination_id}", summary="One nomination: criteria, evidence, blocks, cash, history")
+    async def nomination(nomination_id: str, principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
+            history = await conn.fetch("SELECT from_status, to_status, reason, actor, at FROM audit"
+                                       " WHERE nomination_id = $1 ORDER BY id", nomination_id)
+        require(principal, unit_id=row["unit_id"] if row else None)
+        if row is None:
+            raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}])
+        return {**_nomination(row), "history": [dict(h) for h in history]}
+
+    @api.post("/periods/{period}/close", summary="Evaluate the year-end titles and create nominations (council)")
+    async def close(period: str, principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
+        who = require(principal)
+        if not period.isdigit() or not 2000 <= int(period) <= 2100:
+            raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
+        async with runtime.pool.acquire() as conn:
+            created = await handlers.close_year(conn, int(period), rules=rules, now=datetime.now(UTC),
+                                                actor=f"{who.role}:{who.unit_id or ''}")
+        return {"period": period, "created": len(created), "nominations": created, "rule_version": rules.version}
+
+    @api.post("/nominations/{nomination_id}/votes", summary="Record the council's vote and decide (council)")
+    async def votes(nomination_id: str, body: Votes,
+                    principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
+        who = require(principal)
+        async with runtime.pool.acquire() as conn:
+            try:
+                row = await handlers.vote(conn, nomination_id, members_total=body.members_total,
+                                          members_present=body.members_present, votes_for=body.votes_for, rules=rules,
+                                          now=datetime.now(UTC), actor=who.role)
+            except KeyError as exc:
+                raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}]
+                               ) from exc
+            except handlers.VoteRefused as exc:
+                raise ApiError(409, "the vote decides nothing", [{"field": "votes", "message": str(exc)}]) from exc
+        return _nomination(row)
+
+    return api

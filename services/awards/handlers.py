@@ -1,0 +1,218 @@
+"""Use cases of the awards service: take in evidence and standings, close a year, decide by vote."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from schemas import topics
+from schemas.outputs import Alert, Criterion, NominationChanged
+from services.awards.adapters import postgres as pg
+from services.awards.domain.evaluate import cash_multiple, council_decision, evaluate_unit
+from services.awards.domain.rulebook import AwardRules
+from services.awards.domain.titles import Verdict
+from thidua.runtime.outbox import Message, enqueue
+
+log = logging.getLogger(__name__)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+LIVE = ("proposed", "approved")
+
+
+def _year(stamp: str) -> int:
+    return datetime.fromisoformat(stamp).astimezone(VN).year
+
+
+async def apply_evidence(conn: asyncpg.Connection, values: Sequence[bytes], *, rules: AwardRules, now: datetime
+                         ) -> None:
+    """Record what the award rules need from accepted evidence; re-evaluate closed years it touches."""
+    async with conn.transaction():
+        events = []
+        for value in values:
+            try:
+                events.append(json.loads(value))
+            except ValueError:
+                log.error("skipping a record that is not JSON: %r", value[:200])
+        keys = [f"{e.get('source')}:{e.get('event_id')}" for e in events]
+        fresh = await pg.claim(conn, keys)
+        touched: set[tuple[str, int | None]] = set()
+        for key, e in zip(keys, events, strict=True):
+            if key in fresh:
+                touched |= await _record(conn, key, e)
+        await _reevaluate(conn, touched, rules=rules, now=now)
+
+
+async def _record(conn: asyncpg.Connection, key: str, e: dict[str, Any]) -> set[tuple[str, int | None]]:
+    kind, p, unit, officer = e["type"], e["payload"], e["unit_id"], e.get("officer_id")
+    at = datetime.fromisoformat(e["occurred_at"])
+    if kind == "unit.registered":
+        await pg.upsert_unit(conn, unit, p["name"], p.get("cluster_id"), p.get("parent_id"), at)
+    elif kind == "officer.registered":
+        await pg.upsert_officer(conn, str(officer), unit, p["full_name"], at)
+    elif kind == "evaluation.recorded":
+        await pg.upsert_rating(conn, "officer" if officer else "unit", officer or unit, unit, p["year"], p["level"],
+                               key, at)
+        return {(unit, p["year"])}
+    elif kind == "title.awarded":
+        await pg.add_title(conn, "officer" if officer else "unit", officer or unit, p["year"], p["title"], key)
+        return {(unit, p["year"])}
+    elif kind == "initiative.recognized":
+        year = _year(p["decided_at"])
+        await pg.add_row(conn, "initiatives", (key, officer, unit, year, p["scope"]))
+        return {(unit, year)}
+    elif kind == "discipline.recorded":
+        year = _year(p["decided_at"])
+        await pg.add_row(conn, "disciplines", (key, officer, unit, year, p["form"]))
+        return {(unit, year)}
+    elif kind in ("grievance.opened", "grievance.closed"):
+        await pg.set_grievance(conn, f"{e['source']}|{unit}|{p['case_id']}", unit, officer,
+                               kind == "grievance.opened", p.get("substantiated"), key, at)
+        return {(unit, None)}
+    elif kind == "evidence.retracted":
+        return set(await pg.forget_event(conn, f"{e['source']}:{p['target_event_id']}"))
+    return set()
+
+
+async def _reevaluate(conn: asyncpg.Connection, touched: set[tuple[str, int | None]], *, rules: AwardRules,
+                      now: datetime) -> None:
+    closed = {r["year"] for r in await conn.fetch("SELECT year FROM closed_years")}
+    for unit, year in sorted(touched, key=lambda t: (t[0], t[1] or 0)):
+        for y in sorted(closed) if year is None else [year] if year in closed else []:
+            await sync_unit_year(conn, unit, y, rules=rules, now=now, actor="evidence",
+                                 create=_before_deadline(y, rules, now))
+
+
+def _before_deadline(year: int, rules: AwardRules, now: datetime) -> bool:
+    """Late input still creates nominations until the deadline of the following year."""
+    month, day = (int(x) for x in rules.late_input_until.split("-"))
+    return now.astimezone(VN).date() <= datetime(year + 1, month, day, tzinfo=VN).date()
+
+
+async def sync_unit_year(conn: asyncpg.Connection, unit_id: str, year: int, *, rules: AwardRules, now: datetime,
+                         actor: str, create: bool) -> list[str]:
+    """Evaluate the unit's titles for year: create nominations newly met, revoke live ones no longer met."""
+    record = await pg.load_unit(conn, unit_id)
+    existing = await pg.nominations_of(conn, unit_id, year)
+    messages: list[Message] = []
+    created: list[str] = []
+    for kind, subject, verdict in evaluate_unit(record, year, rules):
+        nid = f"{verdict.title}:{year}:{kind}:{subject}"
+        current = existing.get(nid)
+        if verdict.met and current is None and create:
+            row = _row(nid, kind, subject, unit_id, year, verdict, rules)
+            if await pg.create_nomination(conn, row, now):
+                await pg.audit(conn, nid, None, "proposed", "đủ tiêu chuẩn khi xét", actor, now)
+                messages.append(_event(row, "created", "proposed", None, now))
+                created.append(nid)
+        elif current is not None and current["status"] in LIVE and not verdict.met:
+            reason = "; ".join(c.reason for c in verdict.checks if not c.met)
+            await pg.set_status(conn, nid, "revoked", reason, now)
+            await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
+            messages.append(_event(dict(current), "revoked", "revoked", reason, now))
+    await enqueue(conn, messages)
+    return created
+
+
+def _row(nid: str, kind: str, subject: str, unit: str, year: int, verdict: Verdict, rules: AwardRules
+         ) -> dict[str, Any]:
+    return {"id": nid, "title": verdict.title, "year": year, "subject_kind": kind, "subject_id": subject,
+            "unit_id": unit, "cash_multiple": cash_multiple(kind, verdict.title, rules), "rule_version": rules.version,
+            "criteria": [{"code": c.code, "met": c.met, "reason": c.reason} for c in verdict.checks],
+            "evidence_ids": verdict.evidence}
+
+
+def _event(row: dict[str, Any], change: str, status: str, reason: str | None, now: datetime) -> Message:
+    criteria = row["criteria"] if isinstance(row["criteria"], list) else json.loads(row["criteria"])
+    evidence = row["evidence_ids"] if isinstance(row["evidence_ids"], list) else json.loads(row["evidence_ids"])
+    event = NominationChanged(
+        event_id=f"{row['id']}:{change}:{now.isoformat()}", nomination_id=row["id"], change=change,
+        status=status, title=row["title"], year=row["year"], subject_kind=row["subject_kind"],
+        subject_id=row["subject_id"], unit_id=row["unit_id"], cash_multiple=row["cash_multiple"],
+        rule_version=row["rule_version"], criteria=[Criterion(**c) for c in criteria], evidence_ids=evidence,
+        reason=reason[:500] if reason else None, occurred_at=now)
+    return (topics.NOMINATIONS, row["unit_id"], event.model_dump_json(exclude_none=True).encode(), {})
+
+
+async def close_year(conn: asyncpg.Connection, year: int, *, rules: AwardRules, now: datetime, actor: str
+                     ) -> list[str]:
+    """Evaluate every unit's year-end titles and create the nominations met; closing twice creates nothing new."""
+    async with conn.transaction():
+        await conn.execute("INSERT INTO closed_years VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", year, now,
+                           rules.version)
+        created: list[str] = []
+        for unit in await pg.units_of_year(conn, year):
+            created += await sync_unit_year(conn, unit, year, rules=rules, now=now, actor=actor, create=True)
+        return created
+
+
+class VoteRefused(Exception):
+    """The session could not decide (no quorum, bad numbers) or the nomination is not open to a vote."""
+
+
+async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: int, members_present: int,
+               votes_for: int, rules: AwardRules, now: datetime, actor: str) -> asyncpg.Record:
+    """Record a council vote and decide the nomination by the thresholds and quorum of the rule file."""
+    async with conn.transaction():
+        row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1 FOR UPDATE", nomination_id)
+        if row is None:
+            raise KeyError(nomination_id)
+        if row["status"] != "proposed":
+            raise VoteRefused(f"hồ sơ đang ở trạng thái {row['status']}, không thể biểu quyết")
+        decision, reason = council_decision(row["title"], members_total, members_present, votes_for, rules)
+        votes = {"members_total": members_total, "members_present": members_present, "votes_for": votes_for}
+        if decision is None:
+            await pg.audit(conn, nomination_id, "proposed", "proposed", f"phiên họp không quyết định: {reason}",
+                           actor, now)
+            raise VoteRefused(reason)
+        await pg.set_status(conn, nomination_id, decision, reason, now, votes)
+        await pg.audit(conn, nomination_id, "proposed", decision, reason, actor, now)
+        if decision == "approved":
+            await pg.add_title(conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id)
+        await enqueue(conn, [_event(dict(row), "decided", decision, reason, now)])
+        updated = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
+        assert updated is not None
+        return updated
+
+
+async def apply_standings(conn: asyncpg.Connection, values: Sequence[bytes], *, rules: AwardRules, now: datetime
+                          ) -> None:
+    """Keep each unit's year standing; send on-track / at-risk signals for the flag when they change."""
+    async with conn.transaction():
+        docs = []
+        for value in values:
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                continue
+            if doc.get("subject_kind") == "unit" and str(doc.get("period", "")).isdigit():
+                docs.append(doc)
+        fresh = await pg.claim(conn, [f"standings:{d['event_id']}" for d in docs])
+        messages: list[Message] = []
+        for d in docs:
+            if f"standings:{d['event_id']}" not in fresh:
+                continue
+            year = int(d["period"])
+            await pg.set_standing(conn, d["unit_id"], year, d.get("rank_in_cluster"), d["band"], d["score"],
+                                  d["event_id"], datetime.fromisoformat(d["occurred_at"]))
+            on_track = d.get("rank_in_cluster") == 1 and d["band"] == rules.flag_min_band
+            state = "on_track" if on_track else "at_risk"
+            before = await conn.fetchval("SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3",
+                                         d["unit_id"], year, "co_thi_dua_tinh")
+            if before == state or (before is None and not on_track):
+                continue  # only transitions, and no "at risk" for a unit that never was on track
+            await conn.execute("INSERT INTO signals VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id, year, title)"
+                               " DO UPDATE SET state = EXCLUDED.state", d["unit_id"], year, "co_thi_dua_tinh", state)
+            alert = Alert(
+                alert_id=f"award_{state}:{d['unit_id']}:{year}:{d['event_id']}",
+                condition_key=f"award_{state}:{d['unit_id']}:{year}:co_thi_dua_tinh", kind=f"award_{state}",
+                priority="low" if on_track else "normal", unit_id=d["unit_id"], occurred_at=now, period=str(year),
+                title=("Đang dẫn đầu cụm, khối: hướng tới Cờ thi đua" if on_track
+                       else "Có nguy cơ không đạt Cờ thi đua: không còn dẫn đầu cụm, khối"),
+                data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"]})
+            messages.append((topics.ALERTS, d["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {}))
+        await enqueue(conn, messages)

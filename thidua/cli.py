@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the whole local system (Kafka, PostgreSQL, four services)")
     run.add_argument("--state-dir", default=os.environ.get("THIDUA_STATE_DIR", ".state"),
                      help="where local Kafka and PostgreSQL keep their data (default .state)")
+    run.add_argument("--no-demo", action="store_true", default=os.environ.get("THIDUA_DEMO", "1") == "0",
+                     help="do not feed the demo province after start (or set THIDUA_DEMO=0)")
     for name in SERVICE_NAMES:
         service = sub.add_parser(name, help=f"run the {name} service alone (configuration from the environment)")
         if name == "scoring":
@@ -50,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
             again.add_argument("--period", required=True, help="2025, 2025-Q1, 2025-03 or 2019-2025")
             again.add_argument("--rules", type=Path, help="a new rule file to activate with the rebuild")
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--year", type=int, default=2025)
+    demo.add_argument("--dossiers-per-unit", type=int, default=600)
+    demo.add_argument("--live", action="store_true", help="send events in time order with pauses, as they arrive")
+    demo.add_argument("--no-close", action="store_true", help="do not close the year at the awards service")
     source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
     source_sub = source.add_subparsers(dest="action", required=True)
     source_add = source_sub.add_parser("add", help="register a source and print its token once")
@@ -82,6 +90,48 @@ def _source_add(name: str, units_arg: str) -> int:
     token = asyncio.run(add_source(_database_url(), name=name, units=units))
     print(f"source {name} registered for {', '.join(units)}\ntoken (shown once, keep it secret):\n{token}")
     return 0
+
+
+def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
+    import time
+
+    import httpx
+
+    from services.evidence.admin import add_source, add_token
+    from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, feed
+
+    port = {name: os.environ.get(f"{name.upper()}_HTTP_PORT", str(8081 + i)) for i, name in enumerate(SERVICE_NAMES)}
+    evidence_url = f"http://127.0.0.1:{port['evidence']}"
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+    async def go() -> int:
+        db = _database_url()
+        tokens = {SOURCE_ONE_STOP: await add_source(db, name=SOURCE_ONE_STOP, units=["*"]),
+                  SOURCE_HR: await add_source(db, name=SOURCE_HR, units=["*"])}
+        print(f"==> demo province {year} (seed {seed}): sending evidence over HTTP and Kafka", flush=True)
+        counts = await feed(evidence_url=evidence_url, kafka=kafka, tokens=tokens, seed=seed, year=year,
+                            dossiers_per_unit=per_unit, live=live)
+        print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
+              f" {counts['rejected']} rejected) and {counts['kafka']} to evidence.inbound.v1", flush=True)
+        if not close:
+            return 0
+        async with httpx.AsyncClient(timeout=30) as http:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:  # let scoring publish the year's standings first
+                rows = (await http.get(f"http://127.0.0.1:{port['scoring']}/v1/standings",
+                                       params={"period": str(year)})).json().get("rows", [])
+                if len(rows) >= 20:
+                    break
+                await asyncio.sleep(2)
+            await asyncio.sleep(5)
+            council = await add_token(db, role="council", unit_id=None, label="demo council")
+            closed = await http.post(f"http://127.0.0.1:{port['awards']}/v1/periods/{year}/close",
+                                     headers={"Authorization": f"Bearer {council}"})
+            print(f"==> closed {year} at the awards service: {closed.json().get('created')} new nominations",
+                  flush=True)
+        return 0
+
+    return asyncio.run(go())
 
 
 def _rebuild(period: str, rules: Path | None) -> int:
@@ -129,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from thidua.localinfra.stack import run
 
-        return run(Path(args.state_dir))
+        return run(Path(args.state_dir), after_start=[] if args.no_demo else ["demo"])
     if args.command == "scoring" and getattr(args, "action", None) == "rebuild":
         return _rebuild(args.period, args.rules)
     if args.command in SERVICE_NAMES:
         return _run_service(args.command)
     if args.command == "topics":
         return _topics()
+    if args.command == "demo":
+        return _demo(args.seed, args.year, args.dossiers_per_unit, args.live, not args.no_close)
     if args.command == "source":
         return _source_add(args.name, args.units)
     if args.command == "token":

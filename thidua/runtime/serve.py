@@ -20,6 +20,8 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # FastStream logs every message at INFO; a batch-per-line log is noise at our rates.
     logging.getLogger("faststream").setLevel(logging.WARNING)
+    for name in ("evidence", "scoring", "awards", "notify"):
+        logging.getLogger(f"thidua.{name}.broker").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     app = create_app(settings)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port,

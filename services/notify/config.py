@@ -1,5 +1,6 @@
 """Settings of the notify service, from NOTIFY_* environment variables."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
@@ -12,3 +13,28 @@ class Settings(ServiceSettings):
 
     http_port: int = 8084
     group_id: str = "thidua-notify"
+    # Links in messages point at the dashboard.
+    public_base_url: str = "http://127.0.0.1:8080"
+    # A condition notified less than this long ago (by event time) is not notified again (flapping).
+    damping_seconds: float = Field(3600.0, ge=0)
+    # This many dossier_overdue conditions of one unit within the window tell its parent unit, once a window.
+    escalation_threshold: int = Field(3, ge=1)
+    escalation_window_seconds: float = Field(24 * 3600.0, gt=0)
+    # Push deliveries: attempts before parking, and the exponential backoff (with jitter) between them.
+    max_attempts: int = Field(5, ge=1)
+    retry_base_seconds: float = Field(2.0, gt=0)
+    retry_max_seconds: float = Field(3600.0, gt=0)
+    delivery_poll_seconds: float = Field(1.0, gt=0)
+    delivery_batch: int = Field(50, ge=1, le=1000)
+    # A claimed delivery is retried by anyone after this long (the sender crashed mid-attempt).
+    delivery_lease_seconds: float = Field(120.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # E-mail over SMTP (plain, no auth: a local relay).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "thidua@localhost"
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    # The daily digest of low-priority items is assembled at this local (UTC+7) hour or later, once a day.
+    digest_hour: int = Field(7, ge=0, le=23)
+    digest_check_seconds: float = Field(60.0, gt=0)
+    digest_enabled: bool = True

@@ -1,18 +1,201 @@
 """All SQL of the notify service."""
 
+import json
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRecord
+
+from services.notify.domain.rules import Candidate
+
+DELIVERY_COLUMNS = ("d.id, d.notification_id, d.unit_id, d.channel, d.target, d.status, d.attempts,"
+                    " d.next_attempt_at, d.last_error, d.created_at, d.sent_at, d.parked_at")
+NOTIFICATION_COLUMNS = ("id, unit_id, condition_key, occurrence, kind, priority, title, body, link,"
+                        " data::text AS data, created_at, read_at")
 
 
-async def record_received(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
-    """Insert the batch's positions in one statement; return how many were new."""
+async def first_seen(conn: asyncpg.Connection, topic: str, message_ids: Sequence[str]) -> set[str]:
+    """Record message identities; return those never consumed before (redeliveries drop out here)."""
+    rows = await conn.fetch("INSERT INTO consumed (topic, message_id) SELECT $1, unnest($2::text[])"
+                            " ON CONFLICT DO NOTHING RETURNING message_id", topic, list(message_ids))
+    return {r["message_id"] for r in rows}
+
+
+async def upsert_units(conn: asyncpg.Connection, rows: Sequence[tuple[str, str | None, str | None]]) -> None:
+    """Keep the latest name and parent of each registered unit."""
+    latest = {unit_id: (unit_id, name, parent) for unit_id, name, parent in rows}
+    await conn.executemany("INSERT INTO units (unit_id, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (unit_id)"
+                           " DO UPDATE SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, updated_at = now()",
+                           list(latest.values()))
+
+
+async def unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
+    """Name and parent of a unit, if registered."""
+    return await conn.fetchrow("SELECT unit_id, name, parent_id FROM units WHERE unit_id = $1", unit_id)
+
+
+async def observe(conn: asyncpg.Connection, c: Candidate) -> asyncpg.Record:
+    """Count one sighting of the condition and lock its row; return occurrences and notified_at before it."""
+    return await conn.fetchrow(
+        "INSERT INTO conditions AS k (unit_id, condition_key, kind, first_seen_at, last_seen_at)"
+        " VALUES ($1, $2, $3, $4, $4) ON CONFLICT (unit_id, condition_key) DO UPDATE"
+        " SET last_seen_at = greatest(k.last_seen_at, EXCLUDED.last_seen_at), seen = k.seen + 1"
+        " RETURNING occurrences, notified_at", c.unit_id, c.condition_key, c.kind, c.at)
+
+
+async def mark_notified(conn: asyncpg.Connection, c: Candidate, occurrence: int) -> None:
+    await conn.execute("UPDATE conditions SET occurrences = $3, notified_at = $4 WHERE unit_id = $1"
+                       " AND condition_key = $2", c.unit_id, c.condition_key, occurrence, c.at)
+
+
+async def mark_damped(conn: asyncpg.Connection, c: Candidate) -> None:
+    await conn.execute("UPDATE conditions SET damped = damped + 1 WHERE unit_id = $1 AND condition_key = $2",
+                       c.unit_id, c.condition_key)
+
+
+async def insert_notification(conn: asyncpg.Connection, c: Candidate, occurrence: int, *, kind: str | None = None,
+                              priority: str | None = None) -> int | None:
+    """The inbox row; None when this occurrence is already there."""
+    m = c.message
+    return await conn.fetchval(
+        "INSERT INTO notifications (unit_id, condition_key, occurrence, kind, priority, title, body, link, data)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING RETURNING id",
+        c.unit_id, c.condition_key, occurrence, kind or c.kind, priority or c.priority, m.title, m.body, m.link,
+        json.dumps(dict(m.data), ensure_ascii=False, default=str))
+
+
+async def insert_digest_item(conn: asyncpg.Connection, c: Candidate, occurrence: int) -> None:
+    m = c.message
+    await conn.execute(
+        "INSERT INTO digest_items (unit_id, condition_key, occurrence, kind, title, body, link)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        c.unit_id, c.condition_key, occurrence, c.kind, m.title, m.body, m.link)
+
+
+async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id: str) -> int:
+    """Queue the push deliveries the unit's channel preferences ask for; return how many."""
     rows = await conn.fetch(
-        'INSERT INTO received (topic, partition, "offset", key)'
-        " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])"
-        ' ON CONFLICT DO NOTHING RETURNING "offset"',
-        [r.topic for r in records], [r.partition for r in records], [r.offset for r in records],
-        [r.key.decode(errors="replace") if r.key else None for r in records],
-    )
+        "INSERT INTO deliveries (notification_id, unit_id, channel, target)"
+        " SELECT $1, $2, ch.channel, ch.target FROM channels c,"
+        " LATERAL (VALUES ('webhook', c.webhook_url), ('email', c.email)) AS ch (channel, target)"
+        " WHERE c.unit_id = $2 AND ch.target IS NOT NULL ON CONFLICT DO NOTHING RETURNING id",
+        notification_id, unit_id)
     return len(rows)
+
+
+async def count_overdue(conn: asyncpg.Connection, unit_id: str, since: datetime, until: datetime) -> int:
+    """Distinct dossier_overdue conditions of the unit seen in (since, until]."""
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = 'dossier_overdue'"
+        " AND last_seen_at > $2 AND last_seen_at <= $3", unit_id, since, until))
+
+
+def notification_json(r: asyncpg.Record) -> dict[str, Any]:
+    """An inbox row as the API shows it."""
+    return {"id": r["id"], "unit_id": r["unit_id"], "kind": r["kind"], "priority": r["priority"],
+            "condition_key": r["condition_key"], "title": r["title"], "body": r["body"], "link": r["link"],
+            "data": json.loads(r["data"]), "created_at": r["created_at"].isoformat(),
+            "read": r["read_at"] is not None, "read_at": r["read_at"].isoformat() if r["read_at"] else None}
+
+
+async def inbox(conn: asyncpg.Connection, unit_id: str, *, unread: bool, limit: int,
+                before: int | None) -> list[asyncpg.Record]:
+    return list(await conn.fetch(
+        f"SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE unit_id = $1"
+        " AND ($2::bool IS FALSE OR read_at IS NULL) AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $3",
+        unit_id, unread, limit, before))
+
+
+async def unread_count(conn: asyncpg.Connection, unit_id: str) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM notifications WHERE unit_id = $1 AND read_at IS NULL",
+                                   unit_id))
+
+
+async def notification(conn: asyncpg.Connection, notification_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1", notification_id)
+
+
+async def mark_read(conn: asyncpg.Connection, notification_id: int) -> asyncpg.Record:
+    """Set read_at once (a second call keeps the first time)."""
+    return await conn.fetchrow(
+        "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1"
+        f" RETURNING {NOTIFICATION_COLUMNS}", notification_id)
+
+
+async def channels(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT unit_id, webhook_url, webhook_secret, email, updated_at FROM channels"
+                               " WHERE unit_id = $1", unit_id)
+
+
+async def put_channels(conn: asyncpg.Connection, unit_id: str, *, webhook_url: str | None,
+                       webhook_secret: str | None, email: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "INSERT INTO channels (unit_id, webhook_url, webhook_secret, email) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (unit_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
+        " webhook_secret = EXCLUDED.webhook_secret, email = EXCLUDED.email, updated_at = now()"
+        " RETURNING unit_id, webhook_url, webhook_secret, email, updated_at", unit_id, webhook_url, webhook_secret,
+        email)
+
+
+async def deliveries(conn: asyncpg.Connection, *, status: str | None, unit_id: str | None,
+                     limit: int) -> list[asyncpg.Record]:
+    return list(await conn.fetch(
+        f"SELECT {DELIVERY_COLUMNS}, n.title FROM deliveries d JOIN notifications n ON n.id = d.notification_id"
+        " WHERE ($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.unit_id = $2)"
+        " ORDER BY d.id DESC LIMIT $3", status, unit_id, limit))
+
+
+async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime,
+                    limit: int) -> list[asyncpg.Record]:
+    """Take due pending deliveries for one attempt: pushing next_attempt_at to the lease end hides them."""
+    return list(await conn.fetch(
+        "WITH due AS (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1"
+        " ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        " UPDATE deliveries d SET next_attempt_at = $2 FROM due, notifications n, channels c"
+        " WHERE d.id = due.id AND n.id = d.notification_id AND c.unit_id = d.unit_id"
+        " RETURNING d.id, d.notification_id, d.unit_id, d.channel, d.target, d.attempts, c.webhook_secret,"
+        " n.kind, n.priority, n.condition_key, n.title, n.body, n.link, n.data::text AS data, n.created_at",
+        now, lease_until, limit))
+
+
+async def delivery_sent(conn: asyncpg.Connection, delivery_id: int, *, now: datetime) -> None:
+    await conn.execute("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = $2,"
+                       " last_error = NULL WHERE id = $1 AND status = 'pending'", delivery_id, now)
+
+
+async def delivery_failed(conn: asyncpg.Connection, delivery_id: int, *, error: str, retry_at: datetime | None,
+                          now: datetime) -> None:
+    """Count a failed attempt: retry at retry_at, or park (retry_at None) with the reason."""
+    await conn.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, last_error = $2,"
+        " status = CASE WHEN $3::timestamptz IS NULL THEN 'parked' ELSE 'pending' END,"
+        " next_attempt_at = coalesce($3, next_attempt_at), parked_at = CASE WHEN $3::timestamptz IS NULL"
+        " THEN $4::timestamptz END WHERE id = $1 AND status = 'pending'", delivery_id, error[:1000], retry_at, now)
+
+
+async def retry_parked(conn: asyncpg.Connection, delivery_id: int) -> asyncpg.Record | None:
+    """An operator sends a parked delivery again: attempts start over."""
+    return await conn.fetchrow(
+        "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), parked_at = NULL"
+        " WHERE id = $1 AND status = 'parked' RETURNING id", delivery_id)
+
+
+async def digest_units(conn: asyncpg.Connection, *, until: datetime, digest_key: str) -> list[str]:
+    """Units with low-priority items waiting since before until and no digest under digest_key yet."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT unit_id FROM digest_items d WHERE digest_id IS NULL AND created_at <= $1 AND NOT EXISTS"
+        " (SELECT 1 FROM notifications n WHERE n.unit_id = d.unit_id AND n.condition_key = $2) ORDER BY unit_id",
+        until, digest_key)
+    return [r["unit_id"] for r in rows]
+
+
+async def lock_digest_items(conn: asyncpg.Connection, unit_id: str, *, until: datetime) -> list[asyncpg.Record]:
+    return list(await conn.fetch(
+        "SELECT id, kind, title, link FROM digest_items WHERE unit_id = $1 AND digest_id IS NULL"
+        " AND created_at <= $2 ORDER BY created_at, id FOR UPDATE", unit_id, until))
+
+
+async def attach_digest(conn: asyncpg.Connection, item_ids: Sequence[int], digest_id: int) -> None:
+    await conn.execute("UPDATE digest_items SET digest_id = $2 WHERE id = ANY($1::bigint[])", list(item_ids),
+                       digest_id)

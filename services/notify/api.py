@@ -1,0 +1,133 @@
+"""HTTP face of notify: a unit's inbox, its channel preferences, and parked deliveries for operators."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notify import handlers
+from services.notify.adapters import postgres as pg
+from services.notify.config import Settings
+from services.notify.domain.delivery import new_secret
+from thidua.runtime import auth
+from thidua.runtime.auth import Principal
+from thidua.runtime.http import ApiError
+from thidua.runtime.service import Runtime
+
+AUTH = [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>'"}]
+
+
+class ChannelsIn(BaseModel):
+    """PUT /v1/units/{unit_id}/channels: push channels; an omitted one is switched off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    webhook_secret: Annotated[str, Field(min_length=16, max_length=200)] | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
+
+
+def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) -> APIRouter:
+    """The notify endpoints, bound to the service's runtime."""
+    api = APIRouter(prefix="/v1", tags=["notify"])
+
+    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise ApiError(401, "missing bearer token", AUTH)
+        async with runtime.pool.acquire() as conn:
+            principal = await auth.find_principal(conn, authorization[7:].strip())
+        if principal is None:
+            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization",
+                                                              "message": "token not recognised"}])
+        return principal
+
+    def require_unit(principal: Principal, unit_id: str) -> None:
+        if principal.role == "admin" or (principal.role == "unit" and principal.unit_id == unit_id):
+            return
+        raise ApiError(403, "this token may not use that unit's inbox", [{"field": "Authorization",
+                                                                          "message": f"role {principal.role}"}])
+
+    def require_admin(principal: Principal) -> None:
+        if principal.role != "admin":
+            raise ApiError(403, "an admin token is required", [{"field": "Authorization",
+                                                                "message": f"role {principal.role}"}])
+
+    Caller = Annotated[Principal, Depends(caller)]
+
+    @api.get("/units/{unit_id}/notifications", summary="A unit's inbox, newest first (unit token or admin)")
+    async def inbox(unit_id: str, principal: Caller, unread: bool = False,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                    before: Annotated[int | None, Query(description="page: ids below this one")] = None
+                    ) -> dict[str, Any]:
+        require_unit(principal, unit_id)
+        async with runtime.pool.acquire() as conn:
+            rows = await pg.inbox(conn, unit_id, unread=unread, limit=limit, before=before)
+            count = await pg.unread_count(conn, unit_id)
+        return {"unit_id": unit_id, "unread_count": count, "items": [pg.notification_json(r) for r in rows]}
+
+    @api.post("/notifications/{notification_id}/read", summary="Mark a notification read (its unit or admin)")
+    async def mark_read(notification_id: int, principal: Caller) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            row = await pg.notification(conn, notification_id)
+            if row is None:
+                raise ApiError(404, "no such notification", [{"field": "id", "message": str(notification_id)}])
+            require_unit(principal, row["unit_id"])
+            return pg.notification_json(await pg.mark_read(conn, notification_id))
+
+    @api.get("/units/{unit_id}/channels", summary="A unit's push channels (unit token or admin)")
+    async def get_channels(unit_id: str, principal: Caller) -> dict[str, Any]:
+        require_unit(principal, unit_id)
+        async with runtime.pool.acquire() as conn:
+            row = await pg.channels(conn, unit_id)
+        return _channels_json(unit_id, row)
+
+    @api.put("/units/{unit_id}/channels", summary="Set a unit's push channels; a webhook secret is generated"
+                                                  " when none is given (unit token or admin)")
+    async def put_channels(unit_id: str, body: ChannelsIn, principal: Caller) -> dict[str, Any]:
+        require_unit(principal, unit_id)
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            current = await pg.channels(conn, unit_id)
+            secret = body.webhook_secret or (current["webhook_secret"] if current else None) or new_secret()
+            row = await pg.put_channels(conn, unit_id, webhook_url=body.webhook_url, webhook_secret=secret,
+                                        email=body.email)
+        return _channels_json(unit_id, row)
+
+    @api.get("/deliveries", summary="Push deliveries for operators, e.g. ?status=parked (admin)")
+    async def list_deliveries(principal: Caller, status: Literal["pending", "sent", "parked"] | None = None,
+                              unit: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+                              ) -> dict[str, Any]:
+        require_admin(principal)
+        async with runtime.pool.acquire() as conn:
+            rows = await pg.deliveries(conn, status=status, unit_id=unit, limit=limit)
+        return {"items": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+                          for r in rows]}
+
+    @api.post("/deliveries/{delivery_id}/retry", summary="Send a parked delivery again (admin)")
+    async def retry(delivery_id: int, principal: Caller) -> dict[str, Any]:
+        require_admin(principal)
+        async with runtime.pool.acquire() as conn:
+            row = await pg.retry_parked(conn, delivery_id)
+        if row is None:
+            raise ApiError(404, "no parked delivery with this id", [{"field": "id", "message": str(delivery_id)}])
+        on_commit()
+        return {"id": delivery_id, "status": "pending"}
+
+    @api.post("/digests/run", summary="Assemble today's digests now (admin); the service also does it daily")
+    async def run_digests(principal: Caller) -> dict[str, Any]:
+        require_admin(principal)
+        async with runtime.pool.acquire() as conn:
+            ids = await handlers.assemble_digests(conn, now=datetime.now(UTC), settings=settings)
+        on_commit()
+        return {"digests": ids}
+
+    return api
+
+
+def _channels_json(unit_id: str, row: Any) -> dict[str, Any]:
+    if row is None:
+        return {"unit_id": unit_id, "inbox": True, "webhook_url": None, "webhook_secret": None, "email": None}
+    return {"unit_id": unit_id, "inbox": True, "webhook_url": row["webhook_url"],
+            "webhook_secret": row["webhook_secret"], "email": row["email"],
+            "updated_at": row["updated_at"].isoformat()}

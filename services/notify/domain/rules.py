@@ -1,0 +1,82 @@
+"""Who is told what: contract events in, notification candidates out (no I/O)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from schemas.outputs import Alert, NominationChanged, StandingChanged
+from services.notify.domain import templates
+from services.notify.domain.templates import Message
+
+Priority = Literal["high", "normal", "low"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A notification to be decided: the unit told, the condition it is about, and when it happened."""
+
+    unit_id: str
+    condition_key: str
+    kind: str
+    priority: Priority
+    at: datetime
+    message: Message
+
+
+def damped(last_notified: datetime | None, at: datetime, damping_seconds: float) -> bool:
+    """True when the same condition was notified less than damping_seconds ago (event time)."""
+    return last_notified is not None and abs(at - last_notified) < timedelta(seconds=damping_seconds)
+
+
+def from_alert(alert: Alert, *, unit_name: str | None, base_url: str) -> Candidate:
+    """An alert is told to its own unit, at its own priority."""
+    message = templates.alert(alert.kind, unit_id=alert.unit_id, unit_name=unit_name, title=alert.title,
+                              period=alert.period, subject_id=alert.subject_id, data=alert.data, base_url=base_url)
+    return Candidate(alert.unit_id, alert.condition_key, alert.kind, alert.priority, alert.occurred_at, message)
+
+
+def from_standing(event: StandingChanged, *, unit_name: str | None, base_url: str) -> Candidate | None:
+    """A unit's move inside its own cluster: a drop now, a rise in the daily digest; anything else is silent."""
+    if event.subject_kind != "unit" or event.cluster_id is None:
+        return None
+    rank, previous = event.rank_in_cluster, event.previous_rank_in_cluster
+    if rank is None or previous is None or rank == previous:
+        return None
+    message = templates.rank_changed(unit_id=event.unit_id, unit_name=unit_name or event.name,
+                                     cluster_id=event.cluster_id, period=event.period, rank=rank, previous=previous,
+                                     score=event.score, band=event.band, base_url=base_url)
+    key = f"rank:{event.unit_id}:{event.period}:{rank}"
+    return Candidate(event.unit_id, key, "rank_changed", "normal" if rank > previous else "low", event.occurred_at,
+                     message)
+
+
+def from_nomination(event: NominationChanged, *, base_url: str) -> Candidate:
+    """A nomination is told to the unit it belongs to; decisions and revocations are urgent."""
+    message = templates.nomination(nomination_id=event.nomination_id, change=event.change, status=event.status,
+                                   title=event.title, year=event.year, subject_kind=event.subject_kind,
+                                   subject_id=event.subject_id, cash_multiple=event.cash_multiple,
+                                   reason=event.reason, base_url=base_url)
+    key = f"nomination:{event.nomination_id}:{event.status}"
+    priority: Priority = "normal" if event.change == "created" else "high"
+    return Candidate(event.unit_id, key, f"nomination_{event.change}", priority, event.occurred_at, message)
+
+
+def escalation(*, parent_id: str, unit_id: str, unit_name: str | None, count: int, at: datetime,
+               window_seconds: float, base_url: str) -> Candidate:
+    """The parent unit hears about a child unit's repeated overdue dossiers."""
+    message = templates.escalation(unit_id=unit_id, unit_name=unit_name, count=count,
+                                   window_hours=window_seconds / 3600, base_url=base_url)
+    return Candidate(parent_id, f"escalation:dossier_overdue:{unit_id}", "escalation", "high", at, message)
+
+
+def directory_entry(doc: Mapping[str, object]) -> tuple[str, str | None, str | None] | None:
+    """(unit_id, name, parent_id) of a unit.registered envelope, or None for anything else."""
+    if doc.get("type") != "unit.registered":
+        return None
+    payload = doc.get("payload")
+    unit_id = doc.get("unit_id")
+    if not isinstance(payload, dict) or not isinstance(unit_id, str):
+        return None
+    name, parent = payload.get("name"), payload.get("parent_id")
+    return unit_id, name if isinstance(name, str) else None, parent if isinstance(parent, str) else None

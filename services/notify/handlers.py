@@ -1,0 +1,171 @@
+"""Consumed events to notifications: idempotent, damped, escalated, in the consumer's transaction."""
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from schemas import topics
+from schemas.outputs import Alert, NominationChanged, StandingChanged
+from services.notify.adapters import postgres as pg
+from services.notify.config import Settings
+from services.notify.domain import rules, templates
+from services.notify.domain.rules import Candidate
+
+log = logging.getLogger(__name__)
+NOTIFIED = Counter("thidua_notify_notifications_total", "Notification decisions", ["kind", "outcome"])
+Event = Alert | StandingChanged | NominationChanged
+MODELS: dict[str, type[Alert] | type[StandingChanged] | type[NominationChanged]] = {
+    topics.ALERTS: Alert, topics.STANDINGS_CHANGED: StandingChanged, topics.NOMINATIONS: NominationChanged}
+
+
+@dataclass
+class Outcome:
+    """What one batch did: notifications created (and pushed), damped, held for the digest."""
+
+    notified: int = 0
+    pushed: int = 0
+    damped: int = 0
+    digested: int = 0
+
+
+def identity(event: Event) -> str:
+    """The message identity recorded once: an alert is its alert_id at its occurrence time."""
+    if isinstance(event, Alert):
+        return f"{event.alert_id}@{event.occurred_at.isoformat()}"
+    return event.event_id
+
+
+def decode(topic: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Event]:
+    """Valid contract events of the batch; invalid records are logged and skipped (never block the topic)."""
+    model = MODELS[topic]
+    out: list[Event] = []
+    for r in records:
+        try:
+            out.append(model.model_validate_json(r.value or b""))
+        except ValidationError as exc:
+            log.warning("notify: skipping invalid %s record %s/%s: %s", topic, r.partition, r.offset,
+                        exc.errors()[:3])
+    return out
+
+
+async def handle(conn: asyncpg.Connection, topic: str, events: Sequence[Event], *, settings: Settings) -> Outcome:
+    """Apply a batch of one topic in one transaction; messages seen before do nothing."""
+    outcome = Outcome()
+    async with conn.transaction():
+        fresh = await pg.first_seen(conn, topic, [identity(e) for e in events])
+        for event in events:
+            key = identity(event)
+            if key not in fresh:
+                continue
+            fresh.discard(key)  # the same message twice in one batch counts once
+            await _one(conn, event, settings, outcome)
+    return outcome
+
+
+async def _one(conn: asyncpg.Connection, event: Event, settings: Settings, outcome: Outcome) -> None:
+    base = settings.public_base_url
+    if isinstance(event, NominationChanged):
+        await notify(conn, rules.from_nomination(event, base_url=base), settings.damping_seconds, outcome)
+        return
+    entry = await pg.unit(conn, event.unit_id)
+    name = entry["name"] if entry else None
+    if isinstance(event, StandingChanged):
+        candidate = rules.from_standing(event, unit_name=name, base_url=base)
+        if candidate is not None:
+            await notify(conn, candidate, settings.damping_seconds, outcome)
+        return
+    await notify(conn, rules.from_alert(event, unit_name=name, base_url=base), settings.damping_seconds, outcome)
+    if event.kind == "dossier_overdue":
+        await escalate(conn, event, entry, settings, outcome)
+
+
+async def notify(conn: asyncpg.Connection, c: Candidate, damping_seconds: float, outcome: Outcome) -> int | None:
+    """One notification per condition: damped repeats are counted, low priority waits for the digest."""
+    state = await pg.observe(conn, c)
+    if rules.damped(state["notified_at"], c.at, damping_seconds):
+        await pg.mark_damped(conn, c)
+        outcome.damped += 1
+        NOTIFIED.labels(c.kind, "damped").inc()
+        return None
+    occurrence = state["occurrences"] + 1
+    await pg.mark_notified(conn, c, occurrence)
+    if c.priority == "low":
+        await pg.insert_digest_item(conn, c, occurrence)
+        outcome.digested += 1
+        NOTIFIED.labels(c.kind, "digest").inc()
+        return None
+    notification_id = await pg.insert_notification(conn, c, occurrence)
+    if notification_id is None:
+        return None
+    outcome.notified += 1
+    outcome.pushed += await pg.add_deliveries(conn, notification_id, c.unit_id)
+    NOTIFIED.labels(c.kind, "notified").inc()
+    return notification_id
+
+
+async def escalate(conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record | None, settings: Settings,
+                   outcome: Outcome) -> None:
+    """Tell the parent unit, once a window, when the unit has N overdue dossiers within the window."""
+    if entry is None or not entry["parent_id"]:
+        return
+    window = settings.escalation_window_seconds
+    count = await pg.count_overdue(conn, alert.unit_id, alert.occurred_at - timedelta(seconds=window),
+                                   alert.occurred_at)
+    if count < settings.escalation_threshold:
+        return
+    candidate = rules.escalation(parent_id=entry["parent_id"], unit_id=alert.unit_id, unit_name=entry["name"],
+                                 count=count, at=alert.occurred_at, window_seconds=window,
+                                 base_url=settings.public_base_url)
+    await notify(conn, candidate, window, outcome)
+
+
+async def record_units(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
+    """Keep unit.registered entries of evidence.accepted (name, parent); everything else is skipped cheaply."""
+    rows = []
+    for r in records:
+        if not r.value or b'"unit.registered"' not in r.value:
+            continue
+        try:
+            doc = json.loads(r.value)
+        except ValueError:
+            continue
+        entry = rules.directory_entry(doc) if isinstance(doc, dict) else None
+        if entry:
+            rows.append(entry)
+    if rows:
+        await pg.upsert_units(conn, rows)
+    return len(rows)
+
+
+async def assemble_digests(conn: asyncpg.Connection, *, now: datetime, settings: Settings) -> list[int]:
+    """Each unit's waiting low-priority items become one digest notification for the day; return their ids.
+
+    A unit gets at most one digest a (Vietnam) day: items arriving after it wait for the next one.
+    """
+    day: date = now.astimezone(templates.VN).date()
+    key = f"digest:{day.isoformat()}"
+    created: list[int] = []
+    for unit_id in await pg.digest_units(conn, until=now, digest_key=key):
+        async with conn.transaction():
+            items = await pg.lock_digest_items(conn, unit_id, until=now)
+            if not items:
+                continue
+            entry = await pg.unit(conn, unit_id)
+            message = templates.digest(unit_id=unit_id, unit_name=entry["name"] if entry else None, day=day,
+                                       items=[(i["title"], i["link"]) for i in items],
+                                       base_url=settings.public_base_url)
+            candidate = Candidate(unit_id, key, "digest", "normal", now, message)
+            digest_id = await pg.insert_notification(conn, candidate, 1)
+            if digest_id is None:
+                continue
+            await pg.attach_digest(conn, [i["id"] for i in items], digest_id)
+            await pg.add_deliveries(conn, digest_id, unit_id)
+            created.append(digest_id)
+    return created

@@ -1,0 +1,108 @@
+"""Notify's pure rules: templates in Vietnamese, who is told, damping, signatures and backoff."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from schemas.outputs import Alert, NominationChanged, StandingChanged
+from services.notify.domain import delivery, rules, templates
+
+BASE = "http://127.0.0.1:8080"
+AT = datetime(2025, 3, 14, 2, 30, tzinfo=UTC)
+
+
+def _standing(rank: int | None, previous: int | None, **extra: object) -> StandingChanged:
+    doc = {"event_id": "s-1", "occurred_at": AT, "period": "2025-03", "subject_kind": "unit",
+           "subject_id": "H40.01", "unit_id": "H40.01", "cluster_id": "K-SO", "score": 87.5, "band": "Tốt",
+           "rank_in_cluster": rank, "previous_rank_in_cluster": previous, "rule_version": "2025.1", **extra}
+    return StandingChanged.model_validate(doc)
+
+
+def test_numbers_and_times_are_written_the_vietnamese_way() -> None:
+    assert templates.number(87.5) == "87,5"
+    assert templates.number(1234.25) == "1.234,25"
+    assert templates.number(3) == "3"
+    assert templates.moment("2025-03-14T09:30:00+07:00") == "09:30 14/03/2025"
+    assert templates.moment(AT) == "09:30 14/03/2025"
+
+
+def test_an_overdue_alert_names_the_dossier_and_links_the_scorecard() -> None:
+    alert = Alert(alert_id="k", condition_key="k", kind="dossier_overdue", priority="high", unit_id="H40.01",
+                  occurred_at=AT, period="2025-03",
+                  data={"dossier_code": "HS-1", "due_at": "2025-03-07T17:00:00+07:00"})
+    c = rules.from_alert(alert, unit_name="UBND xã Hải Đường", base_url=BASE)
+    assert c.unit_id == "H40.01" and c.priority == "high" and c.condition_key == "k"
+    assert c.message.title == "Hồ sơ HS-1 đã quá hạn giải quyết"
+    assert "UBND xã Hải Đường (H40.01)" in c.message.body
+    assert "Hạn giải quyết: 17:00 07/03/2025." in c.message.body
+    assert c.message.link == f"{BASE}/units/H40.01?period=2025-03"
+    assert c.message.link in c.message.body
+
+
+def test_only_rank_moves_inside_the_cluster_are_told_drops_now_rises_in_the_digest() -> None:
+    assert rules.from_standing(_standing(2, 2), unit_name=None, base_url=BASE) is None
+    assert rules.from_standing(_standing(2, None), unit_name=None, base_url=BASE) is None
+    assert rules.from_standing(_standing(2, 1, cluster_id=None), unit_name=None, base_url=BASE) is None
+    drop = rules.from_standing(_standing(3, 1), unit_name="Sở Tư pháp", base_url=BASE)
+    rise = rules.from_standing(_standing(1, 3), unit_name=None, base_url=BASE)
+    assert drop is not None and rise is not None
+    assert drop.priority == "normal" and rise.priority == "low"
+    assert drop.message.title == "Thứ hạng trong cụm thi đua giảm: từ 1 xuống 3"
+    assert "Điểm: 87,5; xếp loại: Tốt." in drop.message.body
+    assert drop.condition_key == "rank:H40.01:2025-03:3"
+
+
+def test_nominations_link_to_the_nomination_and_decisions_are_urgent() -> None:
+    doc = {"event_id": "n-1", "nomination_id": "N/1", "change": "decided", "status": "approved",
+           "title": "co_thi_dua_tinh", "year": 2025, "subject_kind": "unit", "subject_id": "H40.01",
+           "unit_id": "H40.01", "cash_multiple": 1.5, "rule_version": "2025.1", "criteria": [], "evidence_ids": [],
+           "occurred_at": AT}
+    c = rules.from_nomination(NominationChanged.model_validate(doc), base_url=BASE)
+    assert c.priority == "high" and c.message.link == f"{BASE}/nominations/N%2F1"
+    assert "Cờ thi đua của UBND tỉnh" in c.message.title and "đã được Hội đồng" in c.message.title
+    assert "1,5 lần mức lương cơ sở" in c.message.body
+
+
+def test_damping_is_by_event_time_in_either_direction() -> None:
+    assert not rules.damped(None, AT, 3600)
+    assert rules.damped(AT, AT + timedelta(minutes=59), 3600)
+    assert rules.damped(AT, AT - timedelta(minutes=59), 3600)
+    assert not rules.damped(AT, AT + timedelta(hours=1), 3600)
+    assert not rules.damped(AT, AT, 0)
+
+
+def test_escalation_goes_to_the_parent_and_the_digest_lists_every_item() -> None:
+    c = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
+                         window_seconds=86400, base_url=BASE)
+    assert c.unit_id == "H40" and c.priority == "high"
+    assert c.message.title == "Đơn vị trực thuộc Phường Lộc Hạ (H40.01) có 3 hồ sơ quá hạn trong 24 giờ"
+    d = templates.digest(unit_id="H40.01", unit_name=None, day=date(2025, 3, 14),
+                         items=[("Thứ hạng tăng", f"{BASE}/a"), ("Đạt tiêu chí", None)], base_url=BASE)
+    assert d.title == "Bản tin thi đua ngày 14/03/2025: 2 thông báo"
+    assert f"• Thứ hạng tăng — {BASE}/a" in d.body and "• Đạt tiêu chí" in d.body
+
+
+def test_directory_entries_come_only_from_unit_registered() -> None:
+    doc = {"type": "unit.registered", "unit_id": "H40.01", "payload": {"name": "Xã Ý Yên", "parent_id": "H40"}}
+    assert rules.directory_entry(doc) == ("H40.01", "Xã Ý Yên", "H40")
+    assert rules.directory_entry({**doc, "type": "procedure.rated"}) is None
+
+
+def test_signature_is_hmac_sha256_of_the_raw_utf8_body() -> None:
+    body = delivery.body_bytes({"title": "Hồ sơ quá hạn", "n": 1})
+    assert "Hồ sơ quá hạn".encode() in body and json.loads(body) == {"title": "Hồ sơ quá hạn", "n": 1}
+    header = delivery.signature("bí mật", body)
+    assert header.startswith("sha256=") and len(header) == 7 + 64
+    assert delivery.verify("bí mật", body, header)
+    assert not delivery.verify("khác", body, header) and not delivery.verify("bí mật", body + b" ", header)
+    assert delivery.new_secret() != delivery.new_secret()
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
+    assert delivery.backoff(1, base=2, cap=3600, jitter=0) == 1
+    assert delivery.backoff(1, base=2, cap=3600, jitter=1) == 2
+    assert delivery.backoff(3, base=2, cap=3600, jitter=0.5) == 6
+    assert delivery.backoff(30, base=2, cap=100, jitter=1) == 100
+    spread = {delivery.backoff(4, base=1, cap=3600, jitter=j / 10) for j in range(10)}
+    assert len(spread) == 10 and min(spread) >= 4 and max(spread) <= 8

@@ -199,20 +199,39 @@ async def apply_standings(conn: asyncpg.Connection, values: Sequence[bytes], *, 
             year = int(d["period"])
             await pg.set_standing(conn, d["unit_id"], year, d.get("rank_in_cluster"), d["band"], d["score"],
                                   d["event_id"], datetime.fromisoformat(d["occurred_at"]))
-            on_track = d.get("rank_in_cluster") == 1 and d["band"] == rules.flag_min_band
-            state = "on_track" if on_track else "at_risk"
-            before = await conn.fetchval("SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3",
-                                         d["unit_id"], year, "co_thi_dua_tinh")
-            if before == state or (before is None and not on_track):
-                continue  # only transitions, and no "at risk" for a unit that never was on track
-            await conn.execute("INSERT INTO signals VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id, year, title)"
-                               " DO UPDATE SET state = EXCLUDED.state", d["unit_id"], year, "co_thi_dua_tinh", state)
-            alert = Alert(
-                alert_id=f"award_{state}:{d['unit_id']}:{year}:{d['event_id']}",
-                condition_key=f"award_{state}:{d['unit_id']}:{year}:co_thi_dua_tinh", kind=f"award_{state}",
-                priority="low" if on_track else "normal", unit_id=d["unit_id"], occurred_at=now, period=str(year),
-                title=("Đang dẫn đầu cụm, khối: hướng tới Cờ thi đua" if on_track
-                       else "Có nguy cơ không đạt Cờ thi đua: không còn dẫn đầu cụm, khối"),
-                data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"]})
-            messages.append((topics.ALERTS, d["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {}))
+            for title, on_track in on_track_signals(d, rules).items():
+                messages += await _signal(conn, d, year, title, on_track, now)
         await enqueue(conn, messages)
+
+
+SIGNAL_NAMES = {"co_thi_dua_tinh": "Cờ thi đua", "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
+                "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến"}
+
+
+def on_track_signals(standing: dict[str, Any], rules: AwardRules) -> dict[str, bool]:
+    """During the year, from a unit's year standing: is each collective title within reach?"""
+    band = standing["band"]
+    return {"co_thi_dua_tinh": standing.get("rank_in_cluster") == 1 and band == rules.flag_min_band,
+            "tap_the_lao_dong_xuat_sac": band == "Tốt",
+            "tap_the_lao_dong_tien_tien": band in ("Tốt", "Khá")}
+
+
+async def _signal(conn: asyncpg.Connection, d: dict[str, Any], year: int, title: str, on_track: bool,
+                  now: datetime) -> list[Message]:
+    """An award_on_track / award_at_risk alert when the unit's state for title changes."""
+    state = "on_track" if on_track else "at_risk"
+    before = await conn.fetchval("SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3",
+                                 d["unit_id"], year, title)
+    if before == state or (before is None and not on_track):
+        return []  # only transitions, and no "at risk" for a unit that never was on track
+    await conn.execute("INSERT INTO signals VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id, year, title)"
+                       " DO UPDATE SET state = EXCLUDED.state", d["unit_id"], year, title, state)
+    name = SIGNAL_NAMES[title]
+    alert = Alert(
+        alert_id=f"award_{state}:{d['unit_id']}:{year}:{title}:{d['event_id']}",
+        condition_key=f"award_{state}:{d['unit_id']}:{year}:{title}", kind=f"award_{state}",
+        priority="low" if on_track else "normal", unit_id=d["unit_id"], occurred_at=now, period=str(year),
+        subject_id=title, title=(f"Đang đạt tiêu chí hướng tới {name}" if on_track
+                                 else f"Có nguy cơ không đạt {name}"),
+        data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"]})
+    return [(topics.ALERTS, d["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {})]

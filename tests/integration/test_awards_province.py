@@ -14,7 +14,7 @@ from schemas import topics
 from services.awards.app import create_app
 from services.awards.config import Settings
 from services.evidence.admin import add_token
-from tests.integration.kafka_tools import start_group_at_end
+from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 
@@ -118,6 +118,14 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
                 assert n == len(events) + 2
 
             await eventually(consumed, timeout=30)
+            # During the year, standings give signals: U1 leads its cluster with "Tốt", U5 with "Khá".
+            signals = await read_topic(kafka_bootstrap, topics.ALERTS, lambda r: p.encode() in (r.value or b""),
+                                       expect=4, timeout=20)
+            kinds = sorted((json.loads(r.value or b"")["unit_id"], json.loads(r.value or b"")["subject_id"])
+                           for r in signals)
+            assert kinds == sorted([(f"{p}.U1", "co_thi_dua_tinh"), (f"{p}.U1", "tap_the_lao_dong_xuat_sac"),
+                                    (f"{p}.U1", "tap_the_lao_dong_tien_tien"),
+                                    (f"{p}.U5", "tap_the_lao_dong_tien_tien")])
             first = (await http.post("/v1/periods/2025/close")).json()
             again = (await http.post("/v1/periods/2025/close")).json()
             assert again["created"] == 0  # closing twice creates nothing new

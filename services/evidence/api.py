@@ -5,16 +5,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.evidence.adapters import postgres as pg
 from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers import ingest
-from thidua.runtime import auth
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError
+from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.service import Runtime
 
 
@@ -22,16 +21,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
     """The evidence endpoints, bound to the service's runtime."""
     api = APIRouter(prefix="/v1", tags=["evidence"])
 
-    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise ApiError(401, "missing bearer token", [{"field": "Authorization",
-                                                          "message": "send 'Authorization: Bearer <token>'"}])
-        async with runtime.pool.acquire() as conn:
-            principal = await auth.find_principal(conn, authorization[7:].strip())
-        if principal is None:
-            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization",
-                                                              "message": "token not recognised"}])
-        return principal
+    caller = authenticated(runtime)
 
     async def source_caller(principal: Annotated[Principal, Depends(caller)]) -> Principal:
         if principal.role != "source" or principal.source is None:

@@ -4,16 +4,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notify import handlers
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
 from services.notify.domain.delivery import new_secret
-from thidua.runtime import auth
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError
+from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.service import Runtime
 
 AUTH = [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>'"}]
@@ -33,15 +32,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
     """The notify endpoints, bound to the service's runtime."""
     api = APIRouter(prefix="/v1", tags=["notify"])
 
-    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise ApiError(401, "missing bearer token", AUTH)
-        async with runtime.pool.acquire() as conn:
-            principal = await auth.find_principal(conn, authorization[7:].strip())
-        if principal is None:
-            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization",
-                                                              "message": "token not recognised"}])
-        return principal
+    caller = authenticated(runtime)
 
     def require_unit(principal: Principal, unit_id: str) -> None:
         if principal.role == "admin" or (principal.role == "unit" and principal.unit_id == unit_id):

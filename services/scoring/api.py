@@ -3,14 +3,13 @@
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.scoring import handlers
 from services.scoring.domain.periods import Period, parse_period
 from services.scoring.rules import RulesCache
-from thidua.runtime import auth
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError
+from thidua.runtime.http import ApiError, bearer, require
 from thidua.runtime.service import Runtime
 
 # Scorecard indicator -> the counters whose cases explain it.
@@ -32,25 +31,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     """The scoring endpoints, bound to the service's runtime."""
     api = APIRouter(prefix="/v1", tags=["scoring"])
 
-    async def optional_caller(authorization: Annotated[str | None, Header()] = None) -> Principal | None:
-        if not authorization:
-            return None
-        if not authorization.startswith("Bearer "):
-            raise ApiError(401, "malformed Authorization header", [{"field": "Authorization",
-                                                                    "message": "send 'Bearer <token>'"}])
-        async with runtime.pool.acquire() as conn:
-            principal = await auth.find_principal(conn, authorization[7:].strip())
-        if principal is None:
-            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization", "message": "not recognised"}])
-        return principal
-
-    def require(principal: Principal | None, unit_id: str | None) -> None:
-        if principal is None:
-            raise ApiError(401, "a token is required for officers' data", [{"field": "Authorization",
-                                                                          "message": "send 'Bearer <token>'"}])
-        if not (principal.role in ("council", "admin") or (unit_id is not None and principal.may_read_unit(unit_id))):
-            raise ApiError(403, "this token may not read that unit's officers", [{"field": "Authorization",
-                                                                                 "message": f"role {principal.role}"}])
+    optional_caller = bearer(runtime)
 
     @api.get("/standings", summary="Ranked units (public) or officers (token) of a period")
     async def standings(period: str, cluster: str | None = None,
@@ -59,7 +40,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                         principal: Annotated[Principal | None, Depends(optional_caller)] = None) -> dict[str, Any]:
         _period(period)
         if subject == "officer":
-            require(principal, unit)
+            require(principal, unit_id=unit)
         by_group = cluster if subject == "unit" else unit
         rank, previous = ("rank_in_cluster", "previous_rank_in_cluster") if by_group else (
             "rank_in_province", "previous_rank_in_province")
@@ -138,7 +119,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                 "SELECT s.card::text AS card, s.unit_id, s.updated_at, o.full_name FROM officer_scores s"
                 " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2",
                 officer_id, period)
-        require(principal, row["unit_id"] if row else None)
+        require(principal, unit_id=row["unit_id"] if row else None)
         if row is None:
             raise ApiError(404, "no score for this officer and period", [{"field": "officer_id",
                                                                          "message": f"no evidence in {period}"}])

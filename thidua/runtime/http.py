@@ -96,3 +96,17 @@ def require(principal: Principal | None, *, roles: tuple[str, ...] = ("council",
         return principal
     raise ApiError(403, "this token may not do that", [{"field": "Authorization",
                                                        "message": f"role '{principal.role}' is not allowed here"}])
+
+
+def authenticated(runtime: Runtime) -> Callable[..., Awaitable[Principal]]:
+    """A FastAPI dependency: the caller's Principal; 401 without a valid token."""
+    optional = bearer(runtime)
+
+    async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        principal = await optional(authorization)
+        if principal is None:
+            raise ApiError(401, "missing bearer token", [{"field": "Authorization",
+                                                          "message": "send 'Authorization: Bearer <token>'"}])
+        return principal
+
+    return caller

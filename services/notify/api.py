@@ -15,8 +15,6 @@ from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.service import Runtime
 
-AUTH = [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>'"}]
-
 
 class ChannelsIn(BaseModel):
     """PUT /v1/units/{unit_id}/channels: push channels; an omitted one is switched off."""

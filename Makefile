@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck schemas install clean-state browser-deps
+.PHONY: run test lint typecheck schemas install clean-state browser-deps web
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ test: $(STAMP) browser-deps
 	$(BIN)/mypy
 	$(BIN)/python -m schemas.export --check
 	$(BIN)/pytest -q
+
+web: $(STAMP)
+	$(BIN)/thidua web
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
             again.add_argument("--period", required=True, help="2025, 2025-Q1, 2025-03 or 2019-2025")
             again.add_argument("--rules", type=Path, help="a new rule file to activate with the rebuild")
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    sub.add_parser("web", help="run the web dashboard (WEB_HTTP_HOST:WEB_HTTP_PORT, default 127.0.0.1:8080)")
     demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--year", type=int, default=2025)
@@ -186,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run_service(args.command)
     if args.command == "topics":
         return _topics()
+    if args.command == "web":
+        from thidua.web.__main__ import main as web_main
+
+        return web_main()
     if args.command == "demo":
         return _demo(args.seed, args.year, args.dossiers_per_unit, args.live, not args.no_close)
     if args.command == "source":

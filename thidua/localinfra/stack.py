@@ -103,6 +103,26 @@ class Stack:
                     raise SystemExit(f"{svc.name} not ready after {timeout:.0f}s")
                 time.sleep(0.2)
 
+    def start_web(self) -> None:
+        """The dashboard, once the services are ready (it only reads their public HTTP APIs)."""
+        env = {**self.env}
+        for svc in SERVICES[1:]:  # scoring, awards, notify -> SCORING_URL, AWARDS_URL, NOTIFY_URL
+            env.setdefault(f"{svc.name.upper()}_URL", f"http://127.0.0.1:{self.port_of(svc)}")
+        if "WEB_ADMIN_TOKEN" not in env:
+            # One admin token for the local dashboard, kept in the state directory across runs.
+            saved = self.state_dir / "web-admin-token"
+            if not saved.exists():
+                from services.evidence.admin import add_token
+
+                saved.write_text(asyncio.run(add_token(env["DATABASE_URL"], role="admin", unit_id=None,
+                                                       label="dashboard (local stack)")))
+                saved.chmod(0o600)
+            env["WEB_ADMIN_TOKEN"] = saved.read_text().strip()
+        env.setdefault("WEB_HTTP_PORT", "8080")
+        self.env["WEB_HTTP_PORT"] = env["WEB_HTTP_PORT"]
+        self.children["web"] = spawn([sys.executable, "-m", "thidua.web"], env=env,
+                                     log_path=self.state_dir / "logs" / "web.log")
+
     def describe(self) -> str:
         """Where everything listens, for the operator."""
         lines = [f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}",
@@ -110,6 +130,7 @@ class Stack:
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"
             lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
+        lines.append(f"  dashboard    http://127.0.0.1:{self.env.get('WEB_HTTP_PORT', '8080')}/  (bảng điều khiển)")
         lines.append(f"  logs         {self.state_dir / 'logs'}")
         return "\n".join(lines)
 
@@ -168,6 +189,7 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
         stack.start_infrastructure()
         _say("starting the services")
         stack.start_services()
+        stack.start_web()
         print("\nThi đua is running:\n" + stack.describe() + "\n\nPress Ctrl-C to stop.\n", flush=True)
         for command in after_start or []:
             subprocess.run([sys.executable, "-m", "thidua.cli", *command.split()], env=stack.env, check=False)

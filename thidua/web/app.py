@@ -1,0 +1,260 @@
+"""The dashboard's FastAPI app: fetch from the services' public APIs, render with thidua.web.render."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from thidua.web import render
+from thidua.web.settings import WebSettings
+from thidua.web.upstream import Upstream, get_json
+
+log = logging.getLogger("thidua.web")
+
+VIETNAM = timezone(timedelta(hours=7))
+_INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
+_UNIT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+
+
+def current_year(now: datetime | None = None) -> int:
+    """The year in Vietnam right now."""
+    return (now or datetime.now(UTC)).astimezone(VIETNAM).year
+
+
+def _status_for(result: Upstream) -> int:
+    """The dashboard's HTTP status when the page's main content could not be fetched."""
+    if result.status == 404:
+        return 404
+    return 502
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _bad_request(message: str) -> HTMLResponse:
+    return _html(render.error_page("Yêu cầu không hợp lệ", render.error_panel("Yêu cầu không hợp lệ", message)), 400)
+
+
+def _bad_period(period: str) -> HTMLResponse:
+    return _bad_request(f"Kỳ “{period}” không hợp lệ. Hãy dùng dạng 2025, 2025-Q1, 2025-03 hoặc 2019-2025.")
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The dashboard app; its one httpx client lives as long as the app."""
+    cfg = settings or WebSettings()
+    scoring = cfg.scoring_url.rstrip("/")
+    awards = cfg.awards_url.rstrip("/")
+    notify = cfg.notify_url.rstrip("/")
+    clients: list[httpx.AsyncClient] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        clients.append(httpx.AsyncClient(timeout=cfg.timeout, headers={"Accept": "application/json"}))
+        try:
+            yield
+        finally:
+            for client in clients:
+                await client.aclose()
+            clients.clear()
+
+    app = FastAPI(title=render.SITE_TITLE, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    async def fetch(url: str, params: dict[str, str] | None = None, *, token: str | None = None) -> Upstream:
+        if not clients:  # used without the lifespan (e.g. a bare ASGI transport): one client per call
+            async with httpx.AsyncClient(timeout=cfg.timeout) as client:
+                return await get_json(client, url, params=params, token=token)
+        return await get_json(clients[0], url, params=params, token=token)
+
+    def unit_url(unit_id: str, suffix: str = "") -> str:
+        return f"{scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            panel = render.error_panel("Không tìm thấy trang", "Địa chỉ này không có trên bảng điều khiển.")
+        else:
+            panel = render.error_panel("Yêu cầu không thực hiện được", f"Mã lỗi {exc.status_code}.")
+        return _html(render.error_page("Không tìm thấy" if exc.status_code == 404 else "Lỗi", panel),
+                     exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
+        return _bad_request(f"Tham số không hợp lệ: {fields or 'yêu cầu'}.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("dashboard page failed", exc_info=exc)
+        panel = render.error_panel("Đã có lỗi xảy ra", "Bảng điều khiển gặp sự cố khi hiển thị trang này.")
+        return _html(render.error_page("Lỗi hệ thống", panel), 500)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, str]:
+        # Ready as soon as it serves: every page copes with the services being down.
+        return {"status": "ok"}
+
+    async def boards(period: str) -> tuple[str, int]:
+        result = await fetch(f"{scoring}/v1/standings", {"period": period})
+        if not result.ok or not isinstance(result.body, dict):
+            return render.upstream_error("chấm điểm", result.problem or "dữ liệu không đúng dạng",
+                                         result.status), _status_for(result)
+        return render.leaderboards(result.body, period), 200
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home(period: str | None = None) -> Response:
+        year = current_year()
+        chosen = (period or "").strip() or str(year)
+        if not render.valid_period(chosen):
+            return _bad_period(chosen)
+        html, status = await boards(chosen)
+        return _html(render.home_page(chosen, year, html, refresh=cfg.refresh_seconds), status)
+
+    @app.get("/partials/leaderboards", response_class=HTMLResponse)
+    async def leaderboards_partial(period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(current_year())
+        if not render.valid_period(chosen):
+            return _html(render.error_panel("Yêu cầu không hợp lệ", "Kỳ không hợp lệ."), 400)
+        html, _ = await boards(chosen)
+        return _html(html)  # 200 even on outage: the live page shows the panel in place of stale tables
+
+    @app.get("/units", response_class=HTMLResponse)
+    async def find_unit(unit_id: str = "", period: str | None = None) -> Response:
+        unit = unit_id.strip()
+        if not _UNIT.fullmatch(unit):
+            return _bad_request("Mã đơn vị không hợp lệ.")
+        target = render.unit_path(unit) + (f"?period={quote(period)}" if period else "")
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/units/{unit_id}", response_class=HTMLResponse)
+    async def unit_page(unit_id: str, period: str | None = None) -> Response:
+        year = current_year()
+        chosen = (period or "").strip() or str(year)
+        if not render.valid_period(chosen):
+            return _bad_period(chosen)
+        trend_year = render.period_year(chosen)
+        months = [f"{trend_year}-{m:02d}" for m in range(1, 13)]
+        card, *monthly = await asyncio.gather(
+            fetch(unit_url(unit_id, "/scorecard"), {"period": chosen}),
+            *(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months))
+        values, problem = _monthly(monthly)
+        if not card.ok or not isinstance(card.body, dict):
+            if card.not_found:
+                panel = render.error_panel("Chưa có phiếu điểm", f"Đơn vị {unit_id} chưa có dữ liệu trong "
+                                           f"{render.period_label(chosen).lower()}.")
+                trend = render.trend_section(trend_year, values, problem)
+                return _html(render.scorecard_page(unit_id, chosen, year, panel, trend, None), 404)
+            panel = render.upstream_error("chấm điểm", card.problem or "dữ liệu không đúng dạng", card.status)
+            return _html(render.scorecard_page(unit_id, chosen, year, panel, "", None), _status_for(card))
+        main = render.scorecard_body(card.body, unit_id, chosen)
+        name = card.body.get("name")
+        trend = render.trend_section(trend_year, values, problem)
+        return _html(render.scorecard_page(unit_id, chosen, year, main, trend, name if isinstance(name, str) else None))
+
+    @app.get("/units/{unit_id}/events", response_class=HTMLResponse)
+    async def events_page(unit_id: str, indicator: str, period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(current_year())
+        if not render.valid_period(chosen):
+            return _bad_period(chosen)
+        if not _INDICATOR.fullmatch(indicator):
+            return _bad_request("Mã chỉ tiêu không hợp lệ.")
+        result = await fetch(unit_url(unit_id, "/scorecard/events"), {"period": chosen, "indicator": indicator})
+        if not result.ok or not isinstance(result.body, dict):
+            panel = render.upstream_error("chấm điểm", result.problem or "dữ liệu không đúng dạng", result.status)
+            status = 400 if result.status == 422 else _status_for(result)
+            return _html(render.events_page(unit_id, chosen, indicator, panel), status)
+        return _html(render.events_page(unit_id, chosen, indicator, render.events_body(result.body)))
+
+    @app.get("/units/{unit_id}/inbox", response_class=HTMLResponse)
+    async def inbox(unit_id: str) -> Response:
+        year = current_year()
+        if not cfg.admin_token:
+            panel = render.error_panel("Chưa cấu hình quyền truy cập",
+                                       "Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) "
+                                       "nên không đọc được hộp thư thông báo của đơn vị.")
+            return _html(render.inbox_page(unit_id, year, panel))
+        result = await fetch(f"{notify}/v1/units/{quote(unit_id, safe='')}/notifications", token=cfg.admin_token)
+        if not result.ok:
+            if result.status in (401, 403):
+                panel = render.error_panel("Không có quyền xem hộp thư",
+                                           "Dịch vụ thông báo từ chối mã truy cập của bảng điều khiển "
+                                           "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).", result.problem)
+            else:
+                panel = render.upstream_error("thông báo", result.problem, result.status)
+            return _html(render.inbox_page(unit_id, year, panel))
+        return _html(render.inbox_page(unit_id, year, render.inbox_body(result.body)))
+
+    def no_token(what: str) -> str:
+        return render.error_panel("Chưa cấu hình quyền truy cập",
+                                  f"Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) nên không "
+                                  f"đọc được {what}.")
+
+    def awards_problem(result: Upstream) -> str:
+        if result.status in (401, 403):
+            return render.error_panel("Không có quyền xem khen thưởng",
+                                      "Dịch vụ khen thưởng từ chối mã truy cập của bảng điều khiển "
+                                      "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).", result.problem)
+        return render.upstream_error("khen thưởng", result.problem or "dữ liệu không đúng dạng", result.status)
+
+    @app.get("/nominations", response_class=HTMLResponse)
+    async def nominations(period: str | None = None) -> Response:
+        year = current_year()
+        chosen = (period or "").strip() or str(year)
+        if not re.fullmatch(r"\d{4}", chosen):
+            return _bad_request(f"Năm “{chosen}” không hợp lệ: khen thưởng xét theo năm, ví dụ 2025.")
+        if not cfg.admin_token:
+            return _html(render.nominations_page(chosen, year, no_token("danh sách đề nghị khen thưởng")))
+        result = await fetch(f"{awards}/v1/nominations", {"period": chosen}, token=cfg.admin_token)
+        if not result.ok or not isinstance(result.body, dict):
+            status = 200 if result.status in (401, 403) else _status_for(result)
+            return _html(render.nominations_page(chosen, year, awards_problem(result)), status)
+        return _html(render.nominations_page(chosen, year, render.nominations_body(result.body)))
+
+    @app.get("/nominations/{nomination_id}", response_class=HTMLResponse)
+    async def nomination(nomination_id: str) -> Response:
+        if not _NOMINATION.fullmatch(nomination_id):
+            return _bad_request("Mã đề nghị không hợp lệ.")
+        if not cfg.admin_token:
+            return _html(render.nomination_page(nomination_id, no_token("đề nghị khen thưởng")))
+        result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}", token=cfg.admin_token)
+        if not result.ok or not isinstance(result.body, dict):
+            if result.not_found:
+                panel = render.error_panel("Không tìm thấy đề nghị",
+                                           f"Không có đề nghị khen thưởng mã {nomination_id}.")
+                return _html(render.nomination_page(nomination_id, panel), 404)
+            status = 200 if result.status in (401, 403) else _status_for(result)
+            return _html(render.nomination_page(nomination_id, awards_problem(result)), status)
+        title = result.body.get("title")
+        return _html(render.nomination_page(nomination_id, render.nomination_body(result.body),
+                                            title if isinstance(title, str) else None))
+
+    return app
+
+
+def _monthly(results: list[Upstream]) -> tuple[list[float | None], str | None]:
+    """Scores month by month (None where a month has no data or failed) and the first failure, if any."""
+    values: list[float | None] = []
+    problem: str | None = None
+    for r in results:
+        score: Any = r.body.get("score") if r.ok and isinstance(r.body, dict) else None
+        values.append(float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None)
+        if not r.ok and not r.not_found and problem is None:
+            problem = r.problem
+    return values, problem

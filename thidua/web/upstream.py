@@ -1,0 +1,48 @@
+"""Calls to the services' public HTTP APIs; every failure becomes a value the pages can explain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """The answer of one upstream call: the JSON body, or why there is none."""
+
+    status: int | None  # None: no HTTP answer at all (connection refused, timeout, bad JSON)
+    body: Any = None
+    problem: str | None = None  # a technical note for the error panel ("connection refused", "HTTP 503")
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+async def get_json(client: httpx.AsyncClient, url: str, *, params: dict[str, str] | None = None,
+                   token: str | None = None) -> Upstream:
+    """GET url and decode its JSON; never raises for network or HTTP errors."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = await client.get(url, params=params, headers=headers)
+    except httpx.TimeoutException:
+        return Upstream(None, problem="hết thời gian chờ (timeout)")
+    except httpx.HTTPError as exc:
+        return Upstream(None, problem=f"không kết nối được ({type(exc).__name__})")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not 200 <= response.status_code < 300:
+        detail = body.get("error") if isinstance(body, dict) else None
+        return Upstream(response.status_code, body,
+                        problem=f"HTTP {response.status_code}" + (f": {detail}" if detail else ""))
+    if body is None:
+        return Upstream(response.status_code, None, problem="câu trả lời không phải JSON")
+    return Upstream(response.status_code, body)

@@ -110,7 +110,7 @@ async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: dateti
 
 
 async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000,
-                        officers: int = 2000) -> list[tuple[str, datetime]]:
+                        officers: int = 500) -> list[tuple[str, datetime]]:
     """Recompute queued units, then some queued officers, each in one transaction; return (kind, waited since).
 
     Units go first and the officers' share of a pass is small: the public standings should not wait behind

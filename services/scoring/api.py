@@ -47,12 +47,12 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         where = "s.subject_kind = $1 AND s.period = $2"
         if by_group:
             where += " AND s.cluster_id = $3" if subject == "unit" else " AND s.unit_id = $3"
-        name = "u.name" if subject == "unit" else "o.full_name"
+        name = "u.name, u.cluster_name" if subject == "unit" else "o.full_name AS name, NULL AS cluster_name"
         join = ("LEFT JOIN units u ON u.unit_id = s.subject_id" if subject == "unit"
                 else "LEFT JOIN officers o ON o.officer_id = s.subject_id")
         async with runtime.pool.acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT s.{rank} AS rank, s.subject_id, {name} AS name, s.score, s.band,"
+                f"SELECT s.{rank} AS rank, s.subject_id, {name}, s.score, s.band,"
                 f" s.{previous} AS previous_rank,"
                 f" s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s {join} WHERE {where}"
                 f" ORDER BY s.{rank}, s.subject_id", *([subject, period] + ([by_group] if by_group else [])))
@@ -62,7 +62,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                 "as_of": max((r["changed_at"] for r in rows), default=None),
                 "rows": [{"rank": r["rank"], "subject_id": r["subject_id"], "name": r["name"], "score": r["score"],
                           "band": r["band"], "previous_rank": r["previous_rank"], "unit_id": r["unit_id"],
-                          "cluster_id": r["cluster_id"]} for r in rows]}
+                          "cluster_id": r["cluster_id"], "cluster_name": r["cluster_name"]} for r in rows]}
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:

@@ -393,7 +393,8 @@ def leaderboard_table(cluster: str, rows: Sequence[Mapping[str, Any]], period: s
                     f'<td class="num">{fmt_number(r.get("score"))}</td><td>{band_badge(r.get("band"))}</td>'
                     f'<td class="num">{esc(r.get("rank"))}</td>'
                     f'<td class="num">{movement(r.get("rank"), r.get("previous_rank"))}</td></tr>')
-    title = f"Cụm, khối thi đua {cluster}" if cluster else "Chưa xếp cụm, khối"
+    named = next((r.get("cluster_name") for r in rows if r.get("cluster_name")), None)
+    title = (str(named) if named else f"Cụm, khối thi đua {cluster}") if cluster else "Chưa xếp cụm, khối"
     return (f'<section class="card cluster" data-cluster="{esc(cluster)}"><h2>{esc(title)}</h2>'
             '<table><thead><tr><th class="num">Hạng</th><th>Đơn vị</th><th class="num">Điểm</th><th>Xếp loại</th>'
             '<th class="num">Hạng toàn tỉnh</th><th class="num">Thay đổi</th></tr></thead>'

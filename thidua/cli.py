@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--year", type=int, default=2025)
-    demo.add_argument("--dossiers-per-unit", type=int, default=600)
+    demo.add_argument("--dossiers-per-unit", type=int, default=500)
     demo.add_argument("--live", action="store_true", help="send events in time order with pauses, as they arrive")
     demo.add_argument("--no-close", action="store_true", help="do not close the year at the awards service")
     source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
@@ -117,14 +117,17 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
         if not close:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:  # let scoring publish the year's standings first
-                rows = (await http.get(f"http://127.0.0.1:{port['scoring']}/v1/standings",
-                                       params={"period": str(year)})).json().get("rows", [])
-                if len(rows) >= 20:
-                    break
-                await asyncio.sleep(2)
-            await asyncio.sleep(5)
+            print("==> waiting for the pipeline to take it all in before the year's close", flush=True)
+            deadline, quiet, last = time.monotonic() + 600, 0, -1.0
+            while time.monotonic() < deadline and quiet < 4:  # consumers idle for 4 s in a row
+                consumed = 0.0
+                for name in ("evidence", "scoring", "awards"):
+                    metrics = (await http.get(f"http://127.0.0.1:{port[name]}/metrics")).text
+                    consumed += sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                                    if line.startswith("thidua_consumed_records_total{"))
+                quiet = quiet + 1 if consumed == last else 0
+                last = consumed
+                await asyncio.sleep(1)
             council = await add_token(db, role="council", unit_id=None, label="demo council")
             closed = await http.post(f"http://127.0.0.1:{port['awards']}/v1/periods/{year}/close",
                                      headers={"Authorization": f"Bearer {council}"})

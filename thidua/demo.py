@@ -24,9 +24,12 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SOURCE_ONE_STOP = "motcua-demo"
 SOURCE_HR = "noivu-demo"
 DEPARTMENTS = ["Sở Nội vụ", "Sở Tư pháp", "Sở Xây dựng", "Sở Tài chính", "Sở Y tế", "Sở Giáo dục và Đào tạo",
-               "Sở Công Thương", "Sở Nông nghiệp và Môi trường"]
+               "Sở Công Thương", "Sở Nông nghiệp và Môi trường", "Sở Văn hóa, Thể thao và Du lịch",
+               "Sở Khoa học và Công nghệ", "Sở Dân tộc và Tôn giáo", "Văn phòng UBND tỉnh"]
 COMMUNES = ["Xã Mỹ Lộc", "Xã Nam Trực", "Xã Hải Hậu", "Xã Giao Thủy", "Xã Ý Yên", "Xã Vụ Bản", "Phường Nam Định",
-            "Phường Thiên Trường", "Xã Trực Ninh", "Xã Xuân Trường", "Xã Nghĩa Hưng", "Phường Đông A"]
+            "Phường Thiên Trường", "Xã Trực Ninh", "Xã Xuân Trường", "Xã Nghĩa Hưng", "Phường Đông A",
+            "Xã Hải Thịnh", "Xã Quất Lâm", "Xã Nghĩa Lâm", "Xã Cổ Lễ", "Xã Liễu Đề", "Xã Yên Cường",
+            "Xã Hiển Khánh", "Xã Nam Điền", "Phường Mỹ Xá", "Phường Lộc Hòa", "Xã Hồng Thuận", "Xã Xuân Hưng"]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Thu Hà", "Quốc Huy", "Thị Lan", "Đức Mạnh", "Thanh Hương", "Văn Nam",
          "Ngọc Oanh", "Hữu Phúc", "Thị Quỳnh", "Văn Sơn", "Thị Thảo", "Anh Tuấn", "Thị Yến"]
@@ -48,14 +51,15 @@ class Unit:
 
 
 def province(rng: random.Random) -> list[Unit]:
-    """Two clusters of departments (khối sở) and two of communes (cụm xã), in the national id format."""
+    """Two blocks of departments (khối sở) and two clusters of communes (cụm xã): 36 units, ~2,400 officers."""
     units = []
     for i, name in enumerate(DEPARTMENTS):
-        cluster = ("KHOI-SO-1", "Khối các sở quản lý nhà nước 1") if i < 4 else ("KHOI-SO-2", "Khối các sở 2")
-        units.append(_unit(rng, f"H40.{10 + i:02d}", name, "department", cluster, 60))
+        cluster = (("KHOI-SO-1", "Khối các sở quản lý kinh tế") if i % 2 == 0
+                   else ("KHOI-SO-2", "Khối các sở quản lý văn hóa – xã hội"))
+        units.append(_unit(rng, f"H40.{10 + i:02d}", name, "department", cluster, 120))
     for i, name in enumerate(COMMUNES):
-        cluster = ("CUM-XA-1", "Cụm xã phía Bắc") if i < 6 else ("CUM-XA-2", "Cụm xã phía Nam")
-        units.append(_unit(rng, f"H40.40.{i + 1:02d}", name, "commune", cluster, 25))
+        cluster = ("CUM-XA-1", "Cụm xã, phường phía Bắc") if i < 12 else ("CUM-XA-2", "Cụm xã, phường phía Nam")
+        units.append(_unit(rng, f"H40.40.{i + 1:02d}", name, "commune", cluster, 40))
     return units
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from schemas.labels import TITLE_NAMES
+
 SITE_TITLE = "Thi đua — Văn hóa công sở"
 
 # Bands, best first, with their badge colours.
@@ -17,15 +19,6 @@ BANDS: tuple[str, ...] = ("Tốt", "Khá", "Trung bình", "Yếu")
 BAND_COLOURS: dict[str, str] = {"Tốt": "#1e8e3e", "Khá": "#1a73e8", "Trung bình": "#e8a200", "Yếu": "#d93025"}
 UNKNOWN_COLOUR = "#80868b"
 
-TITLE_NAMES: dict[str, str] = {
-    "lao_dong_tien_tien": "Lao động tiên tiến",
-    "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
-    "chien_si_thi_dua_tinh": "Chiến sĩ thi đua cấp tỉnh",
-    "bang_khen_chu_tich_tinh": "Bằng khen của Chủ tịch UBND tỉnh",
-    "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
-    "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
-    "co_thi_dua_tinh": "Cờ thi đua của UBND tỉnh",
-}
 STATUS_NAMES: dict[str, str] = {"proposed": "đề nghị", "approved": "được duyệt", "rejected": "không duyệt",
                                 "revoked": "thu hồi"}
 STATUS_COLOURS: dict[str, str] = {"proposed": "#1a73e8", "approved": "#1e8e3e", "rejected": "#d93025",

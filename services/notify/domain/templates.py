@@ -6,17 +6,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from schemas.labels import TITLE_NAMES
+
 VN = timezone(timedelta(hours=7), "ICT")
 
-TITLE_NAMES = {
-    "lao_dong_tien_tien": "Lao động tiên tiến",
-    "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
-    "chien_si_thi_dua_tinh": "Chiến sĩ thi đua cấp tỉnh",
-    "bang_khen_chu_tich_tinh": "Bằng khen của Chủ tịch UBND tỉnh",
-    "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
-    "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
-    "co_thi_dua_tinh": "Cờ thi đua của UBND tỉnh",
-}
 ALERT_HEADINGS = {
     "dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết",
     "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết",

@@ -202,16 +202,17 @@ async def _apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple
     for case in sorted(ids):
         kind, unit, case_id = case
         state, old_as_of = stored.get(case, (c.empty(), now))
-        old_view = case_view(kind, unit, case_id, state)
-        old = contribution(old_view, old_as_of, rules) if case in stored else {}
+        old_view = case_view(kind, unit, case_id, state) if case in stored else None
+        old = contribution(old_view, old_as_of, rules) if old_view is not None else {}
         for key, event in events.get(case, []):
             state = c.merge(state, event.slot, key, event.record)
         for key in retractions.get(case, []):
             state = c.retract(state, key)
         view = case_view(kind, unit, case_id, state)
         accumulate(deltas, difference(contribution(view, now, rules), old))
-        if isinstance(view, c.Dossier) and isinstance(old_view, c.Dossier):
-            alerts += _dossier_alerts(old_view, old_as_of, view, rules, now)
+        if isinstance(view, c.Dossier):
+            before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
+            alerts += _dossier_alerts(before, old_as_of, view, rules, now)
         opened, closed = _span(view)
         rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
     await pg.save_cases(conn, rows)

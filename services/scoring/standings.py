@@ -62,10 +62,12 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     officer_rows = await _officer_rows(conn, affected, rules, gone)
     await pg.forget_scores(conn, gone)
     await pg.save_officer_scores(conn, officer_rows, now)
-    periods = sorted({p for _, p in affected.units} | {p for _, _, p in affected.officers})
     messages: list[Message] = []
-    for kind in ("unit", "officer"):
-        messages += await _publish_changes(conn, kind, periods, rules, now)
+    # Only the kinds rescored are re-ranked: a unit pass must not rank thousands of officers.
+    if affected.units:
+        messages += await _publish_changes(conn, "unit", sorted({p for _, p in affected.units}), rules, now)
+    if affected.officers:
+        messages += await _publish_changes(conn, "officer", sorted({p for _, _, p in affected.officers}), rules, now)
     await enqueue(conn, messages)
 
 

@@ -63,25 +63,37 @@ def create_app(settings: Settings) -> FastAPI:
                                        accepted_at=min(accepted, default=now))
         rescore_now.set()
 
+    async def rescore_pending() -> None:
+        async with runtime.pool.acquire() as conn:
+            rules = await cache.active(conn)
+            while waited := await handlers.rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
+                done = datetime.now(UTC)
+                for kind, since in waited:
+                    FRESHNESS.labels(kind).observe(max(0.0, (done - since).total_seconds()))
+                relay.wake()
+
     async def rescorer() -> None:
         # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
-        while True:
-            rescore_now.clear()
+        # The consumer may run in another process: its commits wake this loop through LISTEN/NOTIFY.
+        def wake(*_: object) -> None:
+            rescore_now.set()
+
+        async with runtime.pool.acquire() as listener:
+            await listener.add_listener("scoring_dirty", wake)
             try:
-                async with runtime.pool.acquire() as conn:
-                    rules = await cache.active(conn)
-                    while waited := await handlers.rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
-                        done = datetime.now(UTC)
-                        for kind, since in waited:
-                            FRESHNESS.labels(kind).observe(max(0.0, (done - since).total_seconds()))
-                        relay.wake()
-            except Exception:
-                log.exception("scoring rescorer failed; retrying")
-                await asyncio.sleep(1)
-            try:
-                await asyncio.wait_for(rescore_now.wait(), settings.rescore_seconds)
-            except TimeoutError:
-                pass
+                while True:
+                    rescore_now.clear()
+                    try:
+                        await rescore_pending()
+                    except Exception:
+                        log.exception("scoring rescorer failed; retrying")
+                        await asyncio.sleep(1)
+                    try:
+                        await asyncio.wait_for(rescore_now.wait(), settings.rescore_seconds)
+                    except TimeoutError:
+                        pass
+            finally:
+                await listener.remove_listener("scoring_dirty", wake)
 
     async def clock() -> None:
         while True:
@@ -96,10 +108,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     runtime.on_start(seed_rules)
     runtime.run_in_background(relay.run)
-    runtime.run_in_background(clock)
-    runtime.run_in_background(rescorer)
-    subscribe_batches(runtime.broker, service="scoring", topic=topics.EVIDENCE_ACCEPTED, group_id=settings.group_id,
-                      handler=on_accepted, max_records=settings.max_batch)
+    if "rescore" in settings.roles:
+        runtime.run_in_background(clock)
+        runtime.run_in_background(rescorer)
+    if "consume" in settings.roles:
+        subscribe_batches(runtime.broker, service="scoring", topic=topics.EVIDENCE_ACCEPTED,
+                          group_id=settings.group_id, handler=on_accepted, max_records=settings.max_batch)
     app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan,
                   description="Chấm điểm thi đua: live standings traced to the evidence.")
     http.install(app, runtime)

@@ -1,6 +1,7 @@
 """Settings of the scoring service, from SCORING_* environment variables."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -23,5 +24,8 @@ class Settings(ServiceSettings):
     rules_file: Path = RULES
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
+    # What this process does: consume evidence into counters, rescore queued subjects (and run the clock), or
+    # both. Split them over two processes to use two cores: SCORING_ROLES='["consume"]' and '["rescore"]'.
+    roles: frozenset[Literal["consume", "rescore"]] = frozenset({"consume", "rescore"})
     # Longest wait of the rescorer between two looks at the queue (it also wakes after every batch).
     rescore_seconds: float = Field(0.2, gt=0)

@@ -100,6 +100,8 @@ async def apply_batch(conn: asyncpg.Connection, records: Sequence[tuple[bytes, i
     async with conn.transaction():
         affected = await _apply(conn, decode(records), rules=rules, now=now)
         await mark(conn, affected, accepted_at or now)
+        # Delivered at commit: wakes a rescorer running in another process at once.
+        await conn.execute("SELECT pg_notify('scoring_dirty', '')")
     return affected
 
 

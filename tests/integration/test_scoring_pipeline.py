@@ -30,6 +30,7 @@ from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import province
 from tests.integration.support import eventually, running_app
 from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.kafka import BatchPublisher, Outgoing
 
 
 async def _fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -145,3 +146,30 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     assert after["service_index"] == expected_index
     assert after["score"] == round(0.7 * expected_index + 0.3 * after["culture_index"], 2)
     assert after["score"] < card["score"]
+
+
+async def test_consumer_and_rescorer_in_two_processes_share_the_work(kafka_bootstrap: str, database_url: str) -> None:
+    prefix = "R" + uuid.uuid4().hex[:5].upper()
+    group = f"test-split-{uuid.uuid4().hex[:6]}"
+    await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
+    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url, "group_id": group}
+    consumer = scoring_app(ScoringSettings(**common, roles=frozenset({"consume"})))
+    # The rescorer only waits for NOTIFY: a long poll proves it is woken, not polling.
+    rescorer = scoring_app(ScoringSettings(**common, roles=frozenset({"rescore"}), rescore_seconds=30))
+    publisher = BatchPublisher(kafka_bootstrap, service="test")
+    await publisher.start()
+    try:
+        async with running_app(consumer) as consumer_url, running_app(rescorer):
+            await publisher.publish([Outgoing(topics.EVIDENCE_ACCEPTED, e["unit_id"], json.dumps(e).encode())
+                                     for e in province(prefix)])
+
+            async def ranked() -> None:
+                async with httpx.AsyncClient() as http:
+                    rows = (await http.get(f"{consumer_url}/v1/standings", params={"period": "2025-03"})).json()
+                assert {r["subject_id"] for r in rows["rows"]} >= {f"{prefix}.01", f"{prefix}.12"}
+                [left] = await _fetch(database_url, "SELECT count(*) AS n FROM scoring.dirty")
+                assert left["n"] == 0
+
+            await eventually(ranked, timeout=20)
+    finally:
+        await publisher.stop()

@@ -61,6 +61,3 @@ CREATE TABLE audit (
 -- Last signal sent per unit, year and title (on track / at risk), so only transitions are sent.
 CREATE TABLE signals (unit_id text NOT NULL, year int NOT NULL, title text NOT NULL, state text NOT NULL,
                       PRIMARY KEY (unit_id, year, title));
-
-CREATE TABLE outbox (id bigserial PRIMARY KEY, topic text NOT NULL, key text, value bytea NOT NULL,
-                     headers jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now());

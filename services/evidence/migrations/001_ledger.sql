@@ -48,13 +48,3 @@ CREATE TABLE rejections (
     UNIQUE (kafka_topic, kafka_partition, kafka_offset)
 );
 CREATE INDEX rejections_event_idx ON rejections (source, event_id, id);
-
--- Transactional outbox: written in the same transaction as the ledger, drained to Kafka by the relay.
-CREATE TABLE outbox (
-    id         bigserial PRIMARY KEY,
-    topic      text  NOT NULL,
-    key        text,
-    value      bytea NOT NULL,
-    headers    jsonb NOT NULL DEFAULT '{}',
-    created_at timestamptz NOT NULL DEFAULT now()
-);

@@ -137,12 +137,3 @@ CREATE TABLE rulebooks (
     stored_at    timestamptz NOT NULL DEFAULT now(),
     activated_at timestamptz
 );
-
-CREATE TABLE outbox (
-    id         bigserial PRIMARY KEY,
-    topic      text  NOT NULL,
-    key        text,
-    value      bytea NOT NULL,
-    headers    jsonb NOT NULL DEFAULT '{}',
-    created_at timestamptz NOT NULL DEFAULT now()
-);

@@ -143,12 +143,12 @@ def _rebuild(period: str, rules: Path | None) -> int:
 
     from services.scoring.app import MIGRATIONS
     from services.scoring.rebuild import rebuild
-    from thidua.runtime.db import create_pool, migrate
+    from thidua.runtime.db import create_pool, prepare_schema
 
     async def go() -> int:
         pool = await create_pool(_database_url(), schema="scoring", max_size=1)
         try:
-            await migrate(pool, schema="scoring", directory=MIGRATIONS)
+            await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
             async with pool.acquire() as conn:
                 report = await rebuild(conn, period=period, rules_file=rules, now=datetime.now(UTC))
         finally:

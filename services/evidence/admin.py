@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.evidence.adapters import postgres as pg
 from thidua.runtime import auth
-from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.db import create_pool, prepare_schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -16,7 +16,7 @@ async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
     token = auth.new_token()
     pool = await create_pool(database_url, schema="evidence", max_size=1)
     try:
-        await migrate(pool, schema="evidence", directory=MIGRATIONS)
+        await prepare_schema(pool, schema="evidence", directory=MIGRATIONS)
         await auth.ensure_schema(pool)
         async with pool.acquire() as conn, conn.transaction():
             await pg.add_source(conn, name=name, units=units)

@@ -29,7 +29,7 @@ from services.scoring.rules import RulesCache, seed
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import province
 from tests.integration.support import eventually, running_app
-from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 
 
@@ -83,7 +83,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     ledger = await _fetch(database_url, "SELECT seq, envelope::text AS envelope FROM evidence.ledger ORDER BY seq")
     pool = await create_pool(second_database, schema="scoring", max_size=2)
     try:
-        await migrate(pool, schema="scoring", directory=MIGRATIONS)
+        await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
         async with pool.acquire() as conn:
             await seed(conn, RULES)
             rules = await RulesCache().active(conn)

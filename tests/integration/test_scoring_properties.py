@@ -17,7 +17,7 @@ from services.scoring.config import RULES
 from services.scoring.handlers import apply_batch, rescore_dirty
 from services.scoring.rules import RulesCache, seed
 from tests.integration.scoring_support import T, event, processed, records
-from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.db import create_pool, prepare_schema
 from thidua.testing.infra import Infrastructure
 
 NOW = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ async def _database(infra: Infrastructure) -> str:
     await admin.close()
     url = infra.database_url.rsplit("/", 1)[0] + f"/{name}"
     pool = await create_pool(url, schema="scoring", max_size=1)
-    await migrate(pool, schema="scoring", directory=MIGRATIONS)
+    await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
     async with pool.acquire() as conn:
         await seed(conn, RULES)
     await pool.close()

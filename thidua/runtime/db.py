@@ -60,3 +60,12 @@ async def migrate(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[s
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
     return applied
+
+
+SHARED = Path(__file__).parent / "shared_migrations"
+
+
+async def prepare_schema(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[str]:
+    """A service's own migrations, then the tables every service shares the shape of (the outbox)."""
+    return [*await migrate(pool, schema=schema, directory=directory),
+            *await migrate(pool, schema=schema, directory=SHARED)]

@@ -1,6 +1,7 @@
 """Transactional outbox shared by the services: enqueue in the state's transaction, relay to Kafka.
 
-Each service has an `outbox` table in its own schema (see its migrations):
+Each service has an `outbox` table in its own schema (thidua/runtime/shared_migrations, applied by
+db.prepare_schema):
     id bigserial PRIMARY KEY, topic text, key text, value bytea, headers jsonb, created_at timestamptz
 """
 
@@ -11,18 +12,15 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import asyncpg
 
-from thidua.runtime.db import migrate
 from thidua.runtime.kafka import Outgoing
 from thidua.runtime.service import Runtime
 
 log = logging.getLogger(__name__)
 
 Message = tuple[str, str | None, bytes, dict[str, str]]  # topic, key, value, headers
-MIGRATIONS = Path(__file__).parent / "outbox_migrations"
 
 
 async def enqueue(conn: asyncpg.Connection, messages: Sequence[Message]) -> None:
@@ -51,7 +49,6 @@ class OutboxRelay:
 
     def __init__(self, runtime: Runtime, *, batch: int = 5000, idle_interval: float = 0.2) -> None:
         self.runtime = runtime
-        runtime.on_start(self.ensure_table)
         # One relay per service at a time keeps per-key order: other replicas wait on this lock.
         self._lock = int.from_bytes(hashlib.sha256(f"outbox:{runtime.name}".encode()).digest()[:8], "big",
                                     signed=True)
@@ -59,10 +56,6 @@ class OutboxRelay:
         self.idle_interval = idle_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-
-    async def ensure_table(self) -> None:
-        """The outbox table in the service's schema (a migration shared by every publishing service)."""
-        await migrate(self.runtime.pool, schema=self.runtime.name, directory=MIGRATIONS)
 
     def wake(self) -> None:
         """Something was committed: publish it now rather than at the next poll."""

@@ -12,7 +12,7 @@ import asyncpg
 from faststream.kafka import KafkaBroker
 
 from thidua.runtime import auth
-from thidua.runtime.db import create_pool, migrate
+from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher
 from thidua.runtime.settings import ServiceSettings
 from thidua.runtime.topics import ensure_topics
@@ -54,7 +54,7 @@ class Runtime:
         """Database and migrations first, topics next, consumers last: nothing is consumed unsaved."""
         self._pool = await create_pool(self.settings.database_url, schema=self.name,
                                        max_size=self.settings.db_pool_size)
-        applied = await migrate(self._pool, schema=self.name, directory=self.migrations)
+        applied = await prepare_schema(self._pool, schema=self.name, directory=self.migrations)
         await auth.ensure_schema(self._pool)
         for step in self._startup:
             await step()

@@ -166,7 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.running:
         asyncio.run(measure(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:55432/postgres"),
+                            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
                             "http://127.0.0.1:8082", args))
         return
     from bench._stack import throwaway_stack

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _database_url() -> str:
     # The local stack's PostgreSQL unless the operator names a server.
-    port = os.environ.get("THIDUA_POSTGRES_PORT", "55432")
+    port = os.environ.get("THIDUA_POSTGRES_PORT", "15432")
     return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")
 
 
@@ -142,8 +142,15 @@ def _rebuild(period: str, rules: Path | None) -> int:
     from datetime import UTC, datetime
 
     from services.scoring.app import MIGRATIONS
+    from services.scoring.domain.periods import parse_period
     from services.scoring.rebuild import rebuild
     from thidua.runtime.db import create_pool, prepare_schema
+
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
 
     async def go() -> int:
         pool = await create_pool(_database_url(), schema="scoring", max_size=1)
@@ -180,6 +187,16 @@ def _token_add(role: Role, unit: str | None, label: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except OSError as exc:
+        # Most often: the local stack is not running and no DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS names a server.
+        print(f"thidua {args.command}: cannot reach a server ({exc}). Is `make run` running, or are DATABASE_URL and "
+              "KAFKA_BOOTSTRAP_SERVERS set?", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from thidua.localinfra.stack import run
 

@@ -65,7 +65,8 @@ class Stack:
             _say(f"Kafka ready in {time.monotonic() - started:.1f}s")
             self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka.bootstrap
         if "DATABASE_URL" not in self.env:
-            port = int(self.env.get("THIDUA_POSTGRES_PORT", "55432"))
+            # Below the ephemeral range (32768+), so a test's free port never takes it.
+            port = int(self.env.get("THIDUA_POSTGRES_PORT", "15432"))
             if port_open(port):
                 raise SystemExit(f"port {port} is taken: stop what listens there or set THIDUA_POSTGRES_PORT")
             _say(f"starting PostgreSQL on 127.0.0.1:{port}, data in {self.state_dir / 'postgres'}")

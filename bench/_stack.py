@@ -34,3 +34,17 @@ def throwaway_stack() -> Iterator[stack_module.Stack]:
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def endpoints(*, running: bool, service: str) -> Iterator[tuple[str, str, str]]:
+    """(Kafka bootstrap, database URL, the service's base URL): `make run`'s stack or a throw-away one."""
+    if running:
+        svc = stack_module.service(service)
+        yield (os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+               os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
+               f"http://127.0.0.1:{os.environ.get(svc.port_env, svc.port)}")
+        return
+    with throwaway_stack() as stack:
+        yield (stack.env["KAFKA_BOOTSTRAP_SERVERS"], stack.env["DATABASE_URL"],
+               f"http://127.0.0.1:{stack.port_of(stack_module.service(service))}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -107,26 +106,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--kafka-events", type=int, default=100_000)
     args = parser.parse_args()
-    if args.running:
-        import os
+    from bench._stack import endpoints
 
-        asyncio.run(measure(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
-                            "http://127.0.0.1:8081", args))
-        return
-    from bench._stack import throwaway_stack
-
-    with contextlib.ExitStack() as stack:
-        running = stack.enter_context(throwaway_stack())
-        evidence = next(s for s in running_services() if s.name == "evidence")
-        asyncio.run(measure(running.env["KAFKA_BOOTSTRAP_SERVERS"], running.env["DATABASE_URL"],
-                            f"http://127.0.0.1:{running.port_of(evidence)}", args))
-
-
-def running_services() -> tuple[Any, ...]:
-    from thidua.localinfra.stack import SERVICES
-
-    return SERVICES
+    with endpoints(running=args.running, service="evidence") as (kafka, database_url, evidence_url):
+        asyncio.run(measure(kafka, database_url, evidence_url, args))
 
 
 if __name__ == "__main__":

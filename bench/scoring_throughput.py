@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
 import time
@@ -164,18 +163,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=2000, help="steady load, events/s, for the freshness figure")
     parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
-    if args.running:
-        asyncio.run(measure(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
-                            "http://127.0.0.1:8082", args))
-        return
-    from bench._stack import throwaway_stack
-    from thidua.localinfra.stack import SERVICES
+    from bench._stack import endpoints
 
-    with throwaway_stack() as running:
-        scoring = next(s for s in SERVICES if s.name == "scoring")
-        asyncio.run(measure(running.env["KAFKA_BOOTSTRAP_SERVERS"], running.env["DATABASE_URL"],
-                            f"http://127.0.0.1:{running.port_of(scoring)}", args))
+    with endpoints(running=args.running, service="scoring") as (kafka, database_url, scoring_url):
+        asyncio.run(measure(kafka, database_url, scoring_url, args))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 
 from thidua.runtime.topics import ensure_topics
+from thidua.testing.database import create_database, drop_database
 from thidua.testing.infra import Infrastructure, session_infrastructure
 
 
@@ -29,16 +28,6 @@ async def kafka_bootstrap(infra: Infrastructure) -> str:
 @pytest.fixture
 async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
     """A fresh, empty database on the session server for one test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = infra.database_url.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    url = await create_database(infra.database_url)
+    yield url
+    await drop_database(infra.database_url, url)

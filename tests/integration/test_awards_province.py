@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
 from schemas import topics
@@ -17,6 +17,7 @@ from services.evidence.admin import add_token
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.testing.database import fetchval
 
 T = "+07:00"
 
@@ -110,12 +111,7 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
                                      for u, c, b in ((f"{p}.U1", "CUM-A", "Tốt"), (f"{p}.U5", "CUM-B", "Khá"))])
 
             async def consumed() -> None:
-                conn = await asyncpg.connect(database_url)
-                try:
-                    n = await conn.fetchval("SELECT count(*) FROM awards.inbox")
-                finally:
-                    await conn.close()
-                assert n == len(events) + 2
+                assert await fetchval(database_url, "SELECT count(*) FROM awards.inbox") == len(events) + 2
 
             await eventually(consumed, timeout=30)
             # During the year, standings give signals: U1 leads its cluster with "Tốt", U5 with "Khá".
@@ -174,3 +170,34 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
             assert {n["id"] for n in still["nominations"]} == set(u1) - revoked_expected
     finally:
         await publisher.stop()
+
+
+
+async def test_a_retracted_title_stops_counting_for_units_and_officers(database_url: str) -> None:
+    import tomllib
+
+    from services.awards.app import MIGRATIONS
+    from services.awards.config import RULES
+    from services.awards.domain.rulebook import build_award_rules
+    from services.awards.handlers import apply_evidence
+    from thidua.runtime.db import create_pool, prepare_schema
+
+    rules = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))
+    titles = [_event("t-unit", "title.awarded", "X.01", {"title": "tap_the_lao_dong_xuat_sac", "year": 2024,
+                                                         "decision_no": "1/QĐ"}),
+              _event("o-reg", "officer.registered", "X.01", {"full_name": "A", "category": "civil_servant"}, "CB-1"),
+              _event("t-officer", "title.awarded", "X.01", {"title": "chien_si_thi_dua_co_so", "year": 2024,
+                                                            "decision_no": "2/QĐ"}, "CB-1")]
+    retractions = [_event(f"x-{t}", "evidence.retracted", "X.01", {"target_event_id": t, "reason": "nhầm"})
+                   for t in ("t-unit", "t-officer")]
+    pool = await create_pool(database_url, schema="awards", max_size=1)
+    try:
+        await prepare_schema(pool, schema="awards", directory=MIGRATIONS)
+        async with pool.acquire() as conn:
+            now = datetime.now(UTC)
+            await apply_evidence(conn, [json.dumps(e).encode() for e in titles], rules=rules, now=now)
+            assert await conn.fetchval("SELECT count(*) FROM titles") == 2
+            await apply_evidence(conn, [json.dumps(e).encode() for e in retractions], rules=rules, now=now)
+            assert await conn.fetchval("SELECT count(*) FROM titles") == 0
+    finally:
+        await pool.close()

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from schemas import topics
@@ -22,6 +21,7 @@ from tests.integration.evidence_support import envelope
 from tests.integration.kafka_tools import read_topic
 from tests.integration.support import eventually
 from thidua.localinfra.process import free_port
+from thidua.testing.database import fetch, fetchval
 
 
 class EvidenceProcess:
@@ -64,19 +64,11 @@ class EvidenceProcess:
 
 
 async def _ledger_ids(database_url: str) -> list[str]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return [r["event_id"] for r in await conn.fetch("SELECT event_id FROM evidence.ledger ORDER BY seq")]
-    finally:
-        await conn.close()
+    return [r["event_id"] for r in await fetch(database_url, "SELECT event_id FROM evidence.ledger ORDER BY seq")]
 
 
 async def _outbox_size(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM evidence.outbox"))
-    finally:
-        await conn.close()
+    return int(await fetchval(database_url, "SELECT count(*) FROM evidence.outbox"))
 
 
 async def test_kill_after_commit_before_publish_loses_nothing(kafka_bootstrap: str, database_url: str,

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -32,6 +31,7 @@ from tests.integration.support import eventually, running_app
 from thidua.localinfra.process import free_port
 from thidua.runtime.db import create_pool
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.testing.database import fetch
 
 TOPICS = (topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED)
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -140,14 +140,6 @@ def unit_registered(unit: str, name: str, parent: str | None) -> tuple[str, str,
     return topics.EVIDENCE_ACCEPTED, unit, doc
 
 
-async def query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
-
-
 def prefix() -> str:
     return "N" + uuid.uuid4().hex[:6].upper()
 
@@ -190,7 +182,7 @@ async def test_an_alert_reaches_every_channel_once_with_its_diacritics(
         await publish(kafka_bootstrap, [first, first, later])
 
         async def all_seen() -> None:
-            rows = await query(database_url, "SELECT seen, damped, occurrences FROM notify.conditions"
+            rows = await fetch(database_url, "SELECT seen, damped, occurrences FROM notify.conditions"
                                              " WHERE unit_id = $1", unit)
             assert [(r["seen"], r["damped"], r["occurrences"]) for r in rows] == [(2, 1, 1)]
 
@@ -246,7 +238,7 @@ async def test_webhooks_are_retried_until_the_receiver_recovers_and_parked_after
         await publish(kafka_bootstrap, [alert(flaky, "HS-1"), alert(broken, "HS-2")])
 
         async def settled() -> None:
-            rows = await query(database_url, "SELECT unit_id, status, attempts, last_error FROM notify.deliveries"
+            rows = await fetch(database_url, "SELECT unit_id, status, attempts, last_error FROM notify.deliveries"
                                              " WHERE unit_id = ANY($1::text[]) ORDER BY unit_id", [flaky, broken])
             assert {r["unit_id"]: (r["status"], r["attempts"]) for r in rows} == {flaky: ("sent", 3),
                                                                                   broken: ("parked", 3)}
@@ -270,7 +262,7 @@ async def test_webhooks_are_retried_until_the_receiver_recovers_and_parked_after
         assert (await http.post(f"/v1/deliveries/{row['id']}/retry")).status_code == 200
 
         async def resent() -> None:
-            [r] = await query(database_url, "SELECT status FROM notify.deliveries WHERE id = $1", row["id"])
+            [r] = await fetch(database_url, "SELECT status FROM notify.deliveries WHERE id = $1", row["id"])
             assert r["status"] == "sent"
 
         await eventually(resent, timeout=20)
@@ -327,7 +319,7 @@ async def test_a_restart_and_a_replay_of_the_topic_notify_nobody_twice(
     assert sorted(i["title"] for i in items) == ["Hồ sơ HS-A đã quá hạn giải quyết", "Hồ sơ HS-B đã quá hạn giải quyết"]
     titles = [json.loads(body)["title"] for _, body in receiver.calls[unit]]
     assert sorted(titles) == sorted(i["title"] for i in items)
-    replayed = await query(database_url, "SELECT count(*) AS n FROM notify.consumed WHERE message_id LIKE $1",
+    replayed = await fetch(database_url, "SELECT count(*) AS n FROM notify.consumed WHERE message_id LIKE $1",
                            f"%{unit}:HS-A@%")
     assert replayed[0]["n"] == 1
 
@@ -348,7 +340,7 @@ async def test_escalation_flapping_standings_nominations_and_the_daily_digest(
                                         unit_registered(child, "UBND xã Yên Tiến", parent)])
 
         async def registered() -> None:
-            rows = await query(database_url, "SELECT parent_id FROM notify.units WHERE unit_id = $1", child)
+            rows = await fetch(database_url, "SELECT parent_id FROM notify.units WHERE unit_id = $1", child)
             assert [r["parent_id"] for r in rows] == [parent]
 
         await eventually(registered, timeout=30)

@@ -31,22 +31,14 @@ from tests.integration.scoring_support import province
 from tests.integration.support import eventually, running_app
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher, Outgoing
-
-
-async def _fetch(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
+from thidua.testing.database import create_database, drop_database, fetch
 
 
 @pytest.fixture
 async def second_database(infra: Any) -> AsyncIterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    await _fetch(infra.database_url, f'CREATE DATABASE "{name}"')
-    yield infra.database_url.rsplit("/", 1)[0] + f"/{name}"
-    await _fetch(infra.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = await create_database(infra.database_url)
+    yield url
+    await drop_database(infra.database_url, url)
 
 
 async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applies_the_formula(
@@ -67,7 +59,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
             assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text
 
         async def drained() -> None:
-            [row] = await _fetch(database_url, "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
+            [row] = await fetch(database_url, "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
                                  " (SELECT count(*) FROM scoring.inbox) AS inbox,"
                                  " (SELECT count(*) FROM scoring.outbox) AS outbox,"
                                  " (SELECT count(*) FROM scoring.dirty) AS dirty")
@@ -80,7 +72,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
                                 params={"period": "2025-03", "indicator": "on_time"})).json()
 
     # From scratch: the whole ledger, in ledger order, in one batch, into an empty database.
-    ledger = await _fetch(database_url, "SELECT seq, envelope::text AS envelope FROM evidence.ledger ORDER BY seq")
+    ledger = await fetch(database_url, "SELECT seq, envelope::text AS envelope FROM evidence.ledger ORDER BY seq")
     pool = await create_pool(second_database, schema="scoring", max_size=2)
     try:
         await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
@@ -95,8 +87,8 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
         await pool.close()
     query = ("SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"
              " WHERE unit_id LIKE $1 ORDER BY 1, 2")
-    live = await _fetch(database_url, query, f"{prefix}%")
-    scratch = await _fetch(second_database, query, f"{prefix}%")
+    live = await fetch(database_url, query, f"{prefix}%")
+    scratch = await fetch(second_database, query, f"{prefix}%")
     # The open dossiers, overdue since March 2025, are late in every period that has ended since, and now.
     now_month = datetime.now(UTC).astimezone(VN).strftime("%Y-%m")
     assert {r["period"] for r in live} >= {"2025-03", "2025-Q1", "2025", "2019-2025", "2025-04", now_month}
@@ -167,7 +159,7 @@ async def test_consumer_and_rescorer_in_two_processes_share_the_work(kafka_boots
                 async with httpx.AsyncClient() as http:
                     rows = (await http.get(f"{consumer_url}/v1/standings", params={"period": "2025-03"})).json()
                 assert {r["subject_id"] for r in rows["rows"]} >= {f"{prefix}.01", f"{prefix}.12"}
-                [left] = await _fetch(database_url, "SELECT count(*) AS n FROM scoring.dirty")
+                [left] = await fetch(database_url, "SELECT count(*) AS n FROM scoring.dirty")
                 assert left["n"] == 0
 
             await eventually(ranked, timeout=20)

@@ -4,7 +4,6 @@ as applying each event once in order (real PostgreSQL, the service's own batch h
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from services.scoring.handlers import apply_batch, rescore_dirty
 from services.scoring.rules import RulesCache, seed
 from tests.integration.scoring_support import T, event, processed, records
 from thidua.runtime.db import create_pool, prepare_schema
+from thidua.testing.database import create_database
 from thidua.testing.infra import Infrastructure
 
 NOW = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
@@ -85,11 +85,7 @@ async def _run(url: str, batches: list[list[int]]) -> dict[str, Any]:
 
 
 async def _database(infra: Infrastructure) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(infra.database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = infra.database_url.rsplit("/", 1)[0] + f"/{name}"
+    url = await create_database(infra.database_url)
     pool = await create_pool(url, schema="scoring", max_size=1)
     await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
     async with pool.acquire() as conn:

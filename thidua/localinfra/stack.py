@@ -198,3 +198,8 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
     finally:
         stack.shutdown()
     return 0
+
+
+def service(name: str) -> ServiceProcess:
+    """The service process called name."""
+    return next(s for s in SERVICES if s.name == name)

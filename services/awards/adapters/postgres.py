@@ -69,9 +69,11 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
     for table in ("ratings", "initiatives", "disciplines"):
         rows = await conn.fetch(f"DELETE FROM {table} WHERE event = $1 RETURNING unit_id, year", event)
         touched += [(r["unit_id"], r["year"]) for r in rows]
-    rows = await conn.fetch("DELETE FROM titles t USING officers o WHERE t.ref = $1 AND o.officer_id = t.subject_id"
-                            " RETURNING o.unit_id, t.year", event)
-    touched += [(r["unit_id"], r["year"]) for r in rows]
+    # A unit's title names the unit; an officer's is traced to the officer's unit.
+    rows = await conn.fetch(
+        "DELETE FROM titles t WHERE t.ref = $1 RETURNING t.year, CASE WHEN t.subject_kind = 'unit' THEN t.subject_id"
+        " ELSE (SELECT o.unit_id FROM officers o WHERE o.officer_id = t.subject_id) END AS unit_id", event)
+    touched += [(r["unit_id"], r["year"]) for r in rows if r["unit_id"]]
     rows = await conn.fetch("DELETE FROM grievances WHERE event = $1 RETURNING unit_id", event)
     touched += [(r["unit_id"], None) for r in rows]
     return touched

@@ -31,6 +31,13 @@ class OfficerEnvelope(Envelope):
     officer_id: OfficerId
 
 
+class ProcedureCataloguedEvent(Envelope):
+    """procedure.catalogued"""
+
+    type: Literal["procedure.catalogued"]
+    payload: p.ProcedureCatalogued
+
+
 class ProcedureReceivedEvent(Envelope):
     """procedure.received"""
 
@@ -52,6 +59,13 @@ class ProcedureRatedEvent(Envelope):
     payload: p.ProcedureRated
 
 
+class ProcedurePublishedEvent(Envelope):
+    """procedure.published"""
+
+    type: Literal["procedure.published"]
+    payload: p.ProcedurePublished
+
+
 class ComplaintReceivedEvent(Envelope):
     """complaint.received"""
 
@@ -64,6 +78,20 @@ class ComplaintResolvedEvent(Envelope):
 
     type: Literal["complaint.resolved"]
     payload: p.ComplaintResolved
+
+
+class ComplaintSupplementRequestedEvent(Envelope):
+    """complaint.supplement_requested"""
+
+    type: Literal["complaint.supplement_requested"]
+    payload: p.ComplaintSupplementRequested
+
+
+class ComplaintPublishedEvent(Envelope):
+    """complaint.published"""
+
+    type: Literal["complaint.published"]
+    payload: p.ComplaintPublished
 
 
 class ComplaintFeedbackEvent(Envelope):
@@ -99,6 +127,13 @@ class InitiativeRecognizedEvent(OfficerEnvelope):
 
     type: Literal["initiative.recognized"]
     payload: p.InitiativeRecognized
+
+
+class ResearchAcceptedEvent(OfficerEnvelope):
+    """research.accepted"""
+
+    type: Literal["research.accepted"]
+    payload: p.ResearchAccepted
 
 
 class GrievanceOpenedEvent(Envelope):
@@ -175,7 +210,12 @@ EvidenceEvent = Annotated[
     | TitleAwardedEvent
     | UnitRegisteredEvent
     | OfficerRegisteredEvent
-    | EvidenceRetractedEvent,
+    | EvidenceRetractedEvent
+    | ProcedureCataloguedEvent
+    | ProcedurePublishedEvent
+    | ComplaintSupplementRequestedEvent
+    | ComplaintPublishedEvent
+    | ResearchAcceptedEvent,
     Field(discriminator="type"),
 ]
 EVIDENCE_TYPES: tuple[str, ...] = (
@@ -197,6 +237,11 @@ EVIDENCE_TYPES: tuple[str, ...] = (
     "unit.registered",
     "officer.registered",
     "evidence.retracted",
+    "procedure.catalogued",
+    "procedure.published",
+    "complaint.supplement_requested",
+    "complaint.published",
+    "research.accepted",
 )
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""

@@ -65,8 +65,10 @@ class NominationChanged(Strict):
 
     event_id: Code
     nomination_id: Code
-    change: Literal["created", "decided", "revoked"]
-    status: Literal["proposed", "approved", "rejected", "revoked"]
+    change: Literal["created", "decided", "revoked", "held", "released"]
+    status: Literal["proposed", "approved", "rejected", "revoked", "needs_review", "on_hold"]
+    """needs_review: relies on an excellent rating over the excellence cap (the council decides);
+    on_hold: an open complaint or denunciation holds it until closed (Law 06/2022 ch. VII)."""
     title: TitleCode
     year: Year
     subject_kind: Literal["officer", "unit"]

@@ -60,6 +60,26 @@ class ProcedureRated(Strict):
     score: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
 
 
+class ProcedureCatalogued(Strict):
+    """procedure.catalogued: a procedure the unit handles (danh mục thủ tục hành chính), as now offered."""
+
+    procedure_code: Code
+    name: Name
+    online: Bool
+    """Offered as an online public service (dịch vụ công trực tuyến)."""
+    published: Bool
+    """Published in full on the public portal (công khai thủ tục hành chính)."""
+    active: Bool = True
+    """False when the procedure was abolished or moved away: it stops counting."""
+
+
+class ProcedurePublished(Strict):
+    """procedure.published: a dossier's result was published on the public portal (công khai kết quả)."""
+
+    dossier_code: Code
+    published_at: Timestamp
+
+
 class ComplaintReceived(Strict):
     """complaint.received: a complaint or feedback (phản ánh, kiến nghị) arrived."""
 
@@ -67,6 +87,8 @@ class ComplaintReceived(Strict):
     category: Literal["procedure", "conduct"]
     received_at: Timestamp
     officer_id: OfficerId | None = None
+    dossier_code: Code | None = None
+    """The dossier the complaint is about, if any: a substantiated one makes that dossier unsatisfied."""
 
 
 class ComplaintResolved(Strict):
@@ -76,6 +98,20 @@ class ComplaintResolved(Strict):
     resolved_at: Timestamp
     outcome: Literal["answered", "rejected"]
     substantiated: Bool
+
+
+class ComplaintSupplementRequested(Strict):
+    """complaint.supplement_requested: the citizen was asked to complete the complaint (5 working days)."""
+
+    complaint_id: Code
+    requested_at: Timestamp
+
+
+class ComplaintPublished(Strict):
+    """complaint.published: the answer to the complaint was made public (2 working days after it)."""
+
+    complaint_id: Code
+    published_at: Timestamp
 
 
 class ComplaintFeedback(Strict):
@@ -115,6 +151,14 @@ class DisciplineRecorded(Strict):
 
 class InitiativeRecognized(Strict):
     """initiative.recognized: an officer's initiative (sáng kiến) was recognised."""
+
+    title: Text
+    scope: Literal["unit", "province", "national"]
+    decided_at: Timestamp
+
+
+class ResearchAccepted(Strict):
+    """research.accepted: an officer's research project (đề tài khoa học) was accepted (nghiệm thu)."""
 
     title: Text
     scope: Literal["unit", "province", "national"]

@@ -44,6 +44,12 @@ PAYLOADS: dict[str, tuple[dict[str, Any], str | None]] = {
     "unit.registered": ({"name": "UBND xã Mỹ Lộc", "level": "commune", "parent_id": "H40.12",
                          "cluster_id": "CUM-XA-1", "cluster_name": "Cụm xã 1"}, None),
     "officer.registered": ({"full_name": "Nguyễn Thị Hoa", "category": "civil_servant"}, "CB-1"),
+    "procedure.catalogued": ({"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True,
+                              "published": True}, None),
+    "procedure.published": ({"dossier_code": "HS-1", "published_at": T}, None),
+    "complaint.supplement_requested": ({"complaint_id": "PA-1", "requested_at": T}, None),
+    "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
+    "research.accepted": ({"title": "Đề tài cải cách hành chính", "scope": "unit", "decided_at": T}, "CB-1"),
     "evidence.retracted": ({"target_event_id": "e-0", "reason": "nhập nhầm"}, None),
 }
 

@@ -62,6 +62,12 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str | None]] = {
     "unit.registered": ({"name": "UBND xã Mỹ Lộc", "level": "commune", "cluster_id": "CUM-XA-1"}, None),
     "officer.registered": ({"full_name": "Trần Văn Nam", "category": "public_employee",
                             "position": "Chuyên viên"}, "CB-2"),
+    "procedure.catalogued": ({"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True,
+                              "published": True}, None),
+    "procedure.published": ({"dossier_code": "HS-1", "published_at": T}, None),
+    "complaint.supplement_requested": ({"complaint_id": "PA-1", "requested_at": T}, None),
+    "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
+    "research.accepted": ({"title": "Đề tài cải cách hành chính", "scope": "unit", "decided_at": T}, "CB-1"),
     "evidence.retracted": ({"target_event_id": "motcua-2025-000122", "reason": "gửi nhầm đơn vị"}, None),
 }
 
@@ -94,7 +100,7 @@ def test_evidence_types_list_every_class_of_the_union_and_every_example() -> Non
     union = typing.get_args(typing.get_args(evidence.EvidenceEvent)[0])
     declared = {typing.get_args(cls.model_fields["type"].annotation)[0] for cls in union}
     assert declared == set(EVIDENCE_TYPES) == set(EXAMPLES)
-    assert len(EVIDENCE_TYPES) == 18
+    assert len(EVIDENCE_TYPES) == 23
 
 
 def test_the_contract_example_parses_from_bytes() -> None:

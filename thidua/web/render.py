@@ -20,9 +20,10 @@ BAND_COLOURS: dict[str, str] = {"Tốt": "#1e8e3e", "Khá": "#1a73e8", "Trung b�
 UNKNOWN_COLOUR = "#80868b"
 
 STATUS_NAMES: dict[str, str] = {"proposed": "đề nghị", "approved": "được duyệt", "rejected": "không duyệt",
-                                "revoked": "thu hồi"}
+                                "revoked": "thu hồi", "needs_review": "cần Hội đồng xem xét",
+                                "on_hold": "tạm dừng xét"}
 STATUS_COLOURS: dict[str, str] = {"proposed": "#1a73e8", "approved": "#1e8e3e", "rejected": "#d93025",
-                                  "revoked": "#80868b"}
+                                  "revoked": "#80868b", "needs_review": "#e37400", "on_hold": "#9334e6"}
 GROUP_NAMES: dict[str, str] = {"timeliness": "Tiến độ, kết quả giải quyết", "online": "Cung cấp dịch vụ trực tuyến",
                                "digitisation": "Số hóa hồ sơ", "satisfaction": "Mức độ hài lòng",
                                "culture": "Văn hóa công sở"}

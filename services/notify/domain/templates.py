@@ -24,7 +24,9 @@ DATA_LABELS = {
 }
 STATUS_WORDS = {"approved": "đã được Hội đồng thi đua – khen thưởng thông qua",
                 "rejected": "không được Hội đồng thi đua – khen thưởng thông qua",
-                "revoked": "đã bị thu hồi", "proposed": "đang được đề nghị"}
+                "revoked": "đã bị thu hồi", "proposed": "đang được đề nghị",
+                "needs_review": "được chuyển Hội đồng xem xét (vượt tỷ lệ hoàn thành xuất sắc)",
+                "on_hold": "tạm dừng xét do có khiếu nại, tố cáo đang giải quyết"}
 
 
 @dataclass(frozen=True)

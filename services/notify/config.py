@@ -17,7 +17,8 @@ class Settings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # A condition notified less than this long ago (by event time) is not notified again (flapping).
     damping_seconds: float = Field(3600.0, ge=0)
-    # This many dossier_overdue conditions of one unit within the window tell its parent unit, once a window.
+    # This many dossier_overdue (or, counted apart, complaint_overdue) conditions of one unit within the window
+    # tell its parent unit, once a window per kind.
     escalation_threshold: int = Field(3, ge=1)
     escalation_window_seconds: float = Field(24 * 3600.0, gt=0)
     # Push deliveries: attempts before parking, and the exponential backoff (with jitter) between them.

@@ -82,7 +82,7 @@ async def _one(conn: asyncpg.Connection, event: Event, settings: Settings, outco
             await notify(conn, candidate, settings.damping_seconds, outcome)
         return
     await notify(conn, rules.from_alert(event, unit_name=name, base_url=base), settings.damping_seconds, outcome)
-    if event.kind == "dossier_overdue":
+    if rules.escalates(event.kind):
         await escalate(conn, event, entry, settings, outcome)
 
 
@@ -112,17 +112,20 @@ async def notify(conn: asyncpg.Connection, c: Candidate, damping_seconds: float,
 
 async def escalate(conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record | None, settings: Settings,
                    outcome: Outcome) -> None:
-    """Tell the parent unit, once a window, when the unit has N overdue dossiers within the window."""
+    """Tell the parent unit, once a window, when the unit has N conditions of the alert's kind within the window.
+
+    Overdue dossiers and overdue complaints are counted apart, each with its own escalation (and damping).
+    """
     if entry is None or not entry["parent_id"]:
         return
     window = settings.escalation_window_seconds
-    count = await pg.count_overdue(conn, alert.unit_id, alert.occurred_at - timedelta(seconds=window),
+    count = await pg.count_overdue(conn, alert.unit_id, alert.kind, alert.occurred_at - timedelta(seconds=window),
                                    alert.occurred_at)
     if count < settings.escalation_threshold:
         return
     candidate = rules.escalation(parent_id=entry["parent_id"], unit_id=alert.unit_id, unit_name=entry["name"],
                                  count=count, at=alert.occurred_at, window_seconds=window,
-                                 base_url=settings.public_base_url)
+                                 base_url=settings.public_base_url, kind=alert.kind)
     await notify(conn, candidate, window, outcome)
 
 

@@ -412,3 +412,75 @@ async def test_escalation_flapping_standings_nominations_and_the_daily_digest(
         await eventually(digest_pushed, timeout=30)
         [mail] = [m for m in box.to("xa@ytien.example") if m["Subject"] == digest["title"]]
         assert "• Đơn vị đang đạt tiêu chí Cờ thi đua" in mail.get_content()
+
+
+def complaint_alert(unit: str, complaint: str, *, at: datetime = NOW) -> tuple[str, str, dict[str, Any]]:
+    """A complaint_overdue alert exactly as scoring produces it (the PAKN answer clock ran out)."""
+    key = f"complaint_overdue:{unit}:{complaint}"
+    doc = {"alert_id": key, "condition_key": key, "kind": "complaint_overdue", "priority": "high", "unit_id": unit,
+           "occurred_at": at.isoformat(), "subject_id": complaint, "period": "2025",
+           "title": f"Phản ánh, kiến nghị {complaint} đã quá hạn giải quyết",
+           "data": {"complaint_id": complaint, "due_at": "2025-03-07T17:00:00+07:00",
+                    "since": "2025-03-07T17:00:00+07:00"}, "rule_version": "2025.1"}
+    return topics.ALERTS, unit, doc
+
+
+async def test_overdue_complaints_reach_the_unit_damped_and_escalate_to_the_parent_like_dossiers(
+        kafka_bootstrap: str, database_url: str, receiver: Receiver, mailbox: tuple[Mailbox, int]) -> None:
+    """Decision 766/QĐ-TTg, PAKN answer clock (≤ 15 working days): an overdue complaint is told to its unit at once,
+    a flapping repeat is damped, and three within the window tell the parent unit once, apart from dossiers."""
+    _, smtp_port = mailbox
+    p = prefix()
+    parent, child = p, f"{p}.09"
+    parent_token = await add_token(database_url, role="unit", unit_id=parent, label=None)
+    child_token = await add_token(database_url, role="unit", unit_id=child, label=None)
+    group = await new_group(kafka_bootstrap)
+    settings = settings_for(kafka_bootstrap, database_url, group, smtp_port, damping_seconds=600)
+    async with running_app(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        await http.put(f"/v1/units/{child}/channels", headers=bearer(child_token),
+                       json={"webhook_url": f"{receiver.url}/hook/{child}"})
+        await publish(kafka_bootstrap, [unit_registered(parent, "UBND tỉnh Ninh Bình", None),
+                                        unit_registered(child, "UBND xã Ý Yên", parent)])
+
+        async def registered() -> None:
+            rows = await fetch(database_url, "SELECT parent_id FROM notify.units WHERE unit_id = $1", child)
+            assert [r["parent_id"] for r in rows] == [parent]
+
+        await eventually(registered, timeout=30)
+        await publish(kafka_bootstrap, [
+            *(complaint_alert(child, f"{child}-PA00{i}", at=NOW + timedelta(hours=i)) for i in range(4)),
+            complaint_alert(child, f"{child}-PA000", at=NOW + timedelta(minutes=5)),  # flapping: damped
+            *(alert(child, f"HS-{i}", at=NOW + timedelta(hours=i)) for i in range(2)),  # 2 dossiers: below 3
+        ])
+
+        async def inboxes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            mine = (await http.get(f"/v1/units/{child}/notifications", headers=bearer(child_token))).json()
+            theirs = (await http.get(f"/v1/units/{parent}/notifications", headers=bearer(parent_token))).json()
+            return mine["items"], theirs["items"]
+
+        async def all_arrived() -> None:
+            mine, theirs = await inboxes()
+            assert len(mine) == 4 + 2 and len(theirs) == 1
+            assert len(receiver.calls[child]) == 4 + 2
+
+        await eventually(all_arrived, timeout=30)
+        mine, theirs = await inboxes()
+        complaints = [i for i in mine if i["kind"] == "complaint_overdue"]
+        assert sorted(i["condition_key"] for i in complaints) == [
+            f"complaint_overdue:{child}:{child}-PA00{i}" for i in range(4)]
+        assert all(i["priority"] == "high" for i in complaints)
+        [first] = [i for i in complaints if i["condition_key"].endswith("PA000")]
+        assert first["title"] == f"Phản ánh, kiến nghị {child}-PA000 đã quá hạn giải quyết"
+        assert "UBND xã Ý Yên" in first["body"] and "Quá hạn từ: 17:00 07/03/2025." in first["body"]
+        assert first["data"]["complaint_id"] == f"{child}-PA000"
+        [escalation] = theirs  # three within 24 h escalate once; the fourth is inside the same window
+        assert escalation["kind"] == "escalation" and escalation["priority"] == "high"
+        assert escalation["condition_key"] == f"escalation:complaint_overdue:{child}"
+        assert escalation["title"] == f"Đơn vị trực thuộc UBND xã Ý Yên ({child}) có 3 phản ánh, kiến nghị quá hạn " \
+                                      "trong 24 giờ"
+        assert escalation["data"] == {"child_unit_id": child, "count": 3, "kind": "complaint_overdue"}
+        damped = await fetch(database_url, "SELECT damped FROM notify.conditions WHERE unit_id = $1"
+                             " AND condition_key = $2", child, f"complaint_overdue:{child}:{child}-PA000")
+        assert [r["damped"] for r in damped] == [1]
+        pushed = [json.loads(b) for _, b in receiver.calls[child]]
+        assert sum(1 for b in pushed if b["kind"] == "complaint_overdue") == 4

@@ -106,3 +106,52 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     assert delivery.backoff(30, base=2, cap=100, jitter=1) == 100
     spread = {delivery.backoff(4, base=1, cap=3600, jitter=j / 10) for j in range(10)}
     assert len(spread) == 10 and min(spread) >= 4 and max(spread) <= 8
+
+
+# ---- complaint_overdue: the PAKN answer clock (Decision 766/QĐ-TTg, group 5) ----------------------------------
+
+def _complaint_overdue(unit: str = "H40.01", complaint: str = "H40.01-PA007") -> Alert:
+    key = f"complaint_overdue:{unit}:{complaint}"
+    return Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high", unit_id=unit,
+                 occurred_at=AT, period="2025", subject_id=complaint,
+                 title=f"Phản ánh, kiến nghị {complaint} đã quá hạn giải quyết",
+                 data={"complaint_id": complaint, "due_at": "2025-03-07T17:00:00+07:00",
+                       "since": "2025-03-07T17:00:00+07:00"})
+
+
+def test_an_overdue_complaint_is_told_to_its_unit_urgently_with_its_clock() -> None:
+    """Decision 766/QĐ-TTg, PAKN answer clock (≤ 15 working days): the unit hears at once, as for a dossier."""
+    c = rules.from_alert(_complaint_overdue(), unit_name="Xã Ý Yên", base_url=BASE)
+    assert c.unit_id == "H40.01" and c.priority == "high" and c.kind == "complaint_overdue"
+    assert c.condition_key == "complaint_overdue:H40.01:H40.01-PA007"
+    assert c.message.title == "Phản ánh, kiến nghị H40.01-PA007 đã quá hạn giải quyết"
+    assert "Xã Ý Yên (H40.01)" in c.message.body and "Mã phản ánh: H40.01-PA007." in c.message.body
+    assert "Hạn giải quyết: 17:00 07/03/2025." in c.message.body and "Quá hạn từ: 17:00 07/03/2025." in c.message.body
+    assert "Đề nghị đơn vị khẩn trương xử lý." in c.message.body
+    assert c.message.link == f"{BASE}/units/H40.01?period=2025"
+
+
+def test_an_overdue_complaint_without_a_title_gets_the_same_heading_as_scoring_gives() -> None:
+    """Decision 766/QĐ-TTg, PAKN answer clock: the fallback heading says 'quá hạn giải quyết' like the alert."""
+    alert = _complaint_overdue().model_copy(update={"title": None})
+    c = rules.from_alert(alert, unit_name=None, base_url=BASE)
+    assert c.message.title == "Phản ánh, kiến nghị H40.01-PA007 đã quá hạn giải quyết"
+
+
+def test_overdue_complaints_escalate_to_the_parent_like_dossiers_but_counted_apart() -> None:
+    """Decision 766/QĐ-TTg, PAKN answer clock and dossier timeliness: both pile-ups reach the parent unit, each kind
+    under its own condition key (so one does not damp the other)."""
+    assert rules.escalates("dossier_overdue") and rules.escalates("complaint_overdue")
+    assert not rules.escalates("dossier_due_soon") and not rules.escalates("band_dropped")
+    c = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
+                         window_seconds=86400, base_url=BASE, kind="complaint_overdue")
+    d = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
+                         window_seconds=86400, base_url=BASE)
+    assert c.unit_id == "H40" and c.priority == "high" and c.kind == "escalation"
+    assert c.condition_key == "escalation:complaint_overdue:H40.01" != d.condition_key
+    assert d.condition_key == "escalation:dossier_overdue:H40.01"
+    assert c.message.title == "Đơn vị trực thuộc Phường Lộc Hạ (H40.01) có 3 phản ánh, kiến nghị quá hạn trong 24 giờ"
+    assert "3 phản ánh, kiến nghị quá hạn giải quyết trong 24 giờ qua" in c.message.body
+    assert c.message.data == {"child_unit_id": "H40.01", "count": 3, "kind": "complaint_overdue"}
+    assert d.message.data == {"child_unit_id": "H40.01", "count": 3}
+    assert "hồ sơ thủ tục hành chính" in d.message.body

@@ -84,11 +84,11 @@ async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id
     return len(rows)
 
 
-async def count_overdue(conn: asyncpg.Connection, unit_id: str, since: datetime, until: datetime) -> int:
-    """Distinct dossier_overdue conditions of the unit seen in (since, until]."""
+async def count_overdue(conn: asyncpg.Connection, unit_id: str, kind: str, since: datetime, until: datetime) -> int:
+    """Distinct conditions of that kind (dossier_overdue, complaint_overdue) of the unit seen in (since, until]."""
     return int(await conn.fetchval(
-        "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = 'dossier_overdue'"
-        " AND last_seen_at > $2 AND last_seen_at <= $3", unit_id, since, until))
+        "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = $2"
+        " AND last_seen_at > $3 AND last_seen_at <= $4", unit_id, kind, since, until))
 
 
 def notification_json(r: asyncpg.Record) -> dict[str, Any]:

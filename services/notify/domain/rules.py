@@ -10,6 +10,9 @@ from services.notify.domain import templates
 from services.notify.domain.templates import Message
 
 Priority = Literal["high", "normal", "low"]
+ESCALATED_KINDS = ("dossier_overdue", "complaint_overdue")
+"""Alert kinds whose repetition in one unit is escalated to its parent unit, each kind counted on its own:
+overdue dossiers (Decision 766/QĐ-TTg, group 2 timeliness) and overdue complaints (PAKN answer clock, group 5)."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,17 @@ def from_nomination(event: NominationChanged, *, base_url: str) -> Candidate:
     return Candidate(event.unit_id, key, f"nomination_{event.change}", priority, event.occurred_at, message)
 
 
+def escalates(kind: str) -> bool:
+    """True for the alert kinds a parent unit hears about when they pile up in a child unit."""
+    return kind in ESCALATED_KINDS
+
+
 def escalation(*, parent_id: str, unit_id: str, unit_name: str | None, count: int, at: datetime,
-               window_seconds: float, base_url: str) -> Candidate:
-    """The parent unit hears about a child unit's repeated overdue dossiers."""
+               window_seconds: float, base_url: str, kind: str = "dossier_overdue") -> Candidate:
+    """The parent unit hears about a child unit's repeated overdue dossiers (or complaints: kind)."""
     message = templates.escalation(unit_id=unit_id, unit_name=unit_name, count=count,
-                                   window_hours=window_seconds / 3600, base_url=base_url)
-    return Candidate(parent_id, f"escalation:dossier_overdue:{unit_id}", "escalation", "high", at, message)
+                                   window_hours=window_seconds / 3600, base_url=base_url, kind=kind)
+    return Candidate(parent_id, f"escalation:{kind}:{unit_id}", "escalation", "high", at, message)
 
 
 def directory_entry(doc: Mapping[str, object]) -> tuple[str, str | None, str | None] | None:

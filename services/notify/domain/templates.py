@@ -16,7 +16,7 @@ ALERT_HEADINGS = {
     "band_dropped": "Xếp loại thi đua của đơn vị bị giảm",
     "award_on_track": "Đơn vị đang đạt tiêu chí khen thưởng",
     "award_at_risk": "Đơn vị có nguy cơ không đạt tiêu chí khen thưởng",
-    "complaint_overdue": "Phản ánh, kiến nghị {code} đã quá hạn xử lý",
+    "complaint_overdue": "Phản ánh, kiến nghị {code} đã quá hạn giải quyết",
 }
 DATA_LABELS = {
     "dossier_code": "Mã hồ sơ", "due_at": "Hạn giải quyết", "since": "Quá hạn từ", "complaint_id": "Mã phản ánh",
@@ -136,18 +136,30 @@ def nomination(*, nomination_id: str, change: str, status: str, title: str, year
                                                      "title": title, "year": year})
 
 
-def escalation(*, unit_id: str, unit_name: str | None, count: int, window_hours: float, base_url: str) -> Message:
-    """Told to a parent unit: a child unit keeps letting dossiers run late."""
+ESCALATION_WORDS = {
+    # kind: (what piles up, as the heading says it; as the body says it)
+    "dossier_overdue": ("hồ sơ quá hạn", "hồ sơ thủ tục hành chính quá hạn giải quyết"),
+    "complaint_overdue": ("phản ánh, kiến nghị quá hạn", "phản ánh, kiến nghị quá hạn giải quyết"),
+}
+
+
+def escalation(*, unit_id: str, unit_name: str | None, count: int, window_hours: float, base_url: str,
+               kind: str = "dossier_overdue") -> Message:
+    """Told to a parent unit: a child unit keeps letting dossiers (or complaints) run late."""
     who = unit_label(unit_id, unit_name)
     hours = number(round(window_hours, 2))
-    heading = f"Đơn vị trực thuộc {who} có {count} hồ sơ quá hạn trong {hours} giờ"
+    short, long = ESCALATION_WORDS.get(kind, ESCALATION_WORDS["dossier_overdue"])
+    heading = f"Đơn vị trực thuộc {who} có {count} {short} trong {hours} giờ"
     link = scorecard_link(base_url, unit_id)
     body = "\n".join([
-        f"Đơn vị {who} có {count} hồ sơ thủ tục hành chính quá hạn giải quyết trong {hours} giờ qua.",
+        f"Đơn vị {who} có {count} {long} trong {hours} giờ qua.",
         "Đề nghị đơn vị cấp trên đôn đốc, chỉ đạo xử lý.",
         f"Xem bảng điểm: {link}",
     ])
-    return Message(heading, body, link, {"child_unit_id": unit_id, "count": count})
+    data: dict[str, Any] = {"child_unit_id": unit_id, "count": count}
+    if kind != "dossier_overdue":
+        data["kind"] = kind
+    return Message(heading, body, link, data)
 
 
 def digest(*, unit_id: str, unit_name: str | None, day: date, items: Sequence[tuple[str, str | None]],

@@ -15,9 +15,11 @@ from thidua.runtime.service import Runtime
 # Scorecard indicator -> the counters whose cases explain it.
 CASE_COUNTERS = {"on_time": ["on_time"], "online_submission": ["online_submission"],
                  "online_payment": ["online_payment"], "digitised": ["digitised"], "data_reuse": ["data_reuse"],
-                 "dossier_satisfaction": ["dossier_ok", "pakn_procedure"], "pakn_on_time": ["pakn_on_time"],
-                 "pakn_satisfaction": ["pakn_ok"], "conduct_complaints": ["conduct_substantiated"]}
-FACT_KINDS = {"training_share": "training", "inspection_findings": "inspection", "discipline": "discipline"}
+                 "dossier_satisfaction": ["dossier_ok"], "pakn_on_time": ["pakn_on_time"],
+                 "pakn_satisfaction": ["pakn_ok"], "conduct_complaints": ["conduct_substantiated"],
+                 "result_publication": ["result_publication"]}
+FACT_KINDS = {"training_share": "training", "inspection_findings": "inspection", "discipline": "discipline",
+              "procedures_published": "catalogue", "online_service_coverage": "catalogue"}
 
 
 def _period(label: str) -> Period:
@@ -57,12 +59,20 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                 f" s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s {join} WHERE {where}"
                 f" ORDER BY s.{rank}, s.subject_id", *([subject, period] + ([by_group] if by_group else [])))
             rules = await cache.active(conn)
+            unranked = [] if subject != "unit" else await conn.fetch(
+                "SELECT s.unit_id, u.name, u.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
+                " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = $1 AND s.score IS NULL"
+                " AND ($2::text IS NULL OR u.cluster_id = $2) ORDER BY s.unit_id", period, cluster)
         return {"period": period, "subject": subject, "cluster": cluster, "unit": unit,
                 "rule_version": rows[0]["rule_version"] if rows else rules.version,
                 "as_of": max((r["changed_at"] for r in rows), default=None),
                 "rows": [{"rank": r["rank"], "subject_id": r["subject_id"], "name": r["name"], "score": r["score"],
                           "band": r["band"], "previous_rank": r["previous_rank"], "unit_id": r["unit_id"],
-                          "cluster_id": r["cluster_id"], "cluster_name": r["cluster_name"]} for r in rows]}
+                          "cluster_id": r["cluster_id"], "cluster_name": r["cluster_name"]} for r in rows],
+                # Not ranked: too few dossiers for the service index (rulebook index.min_dossiers).
+                "unranked": [{"subject_id": r["unit_id"], "name": r["name"], "cluster_id": r["cluster_id"],
+                              "status": "insufficient_data", "status_label": "Chưa đủ dữ liệu",
+                              "dossiers": r["dossiers"], "min_dossiers": rules.book.min_dossiers} for r in unranked]}
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:

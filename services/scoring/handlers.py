@@ -16,11 +16,12 @@ from schemas.outputs import Alert
 from services.scoring import standings
 from services.scoring.adapters import postgres as pg
 from services.scoring.domain import cases as c
-from services.scoring.domain.alerts import dossier_conditions, new_conditions
+from services.scoring.domain.alerts import complaint_conditions, dossier_conditions, new_conditions
 from services.scoring.domain.contributions import (
     CounterKey,
     accumulate,
     complaint_contribution,
+    complaint_deadline,
     difference,
     dossier_contribution,
     next_complaint_tick,
@@ -63,13 +64,13 @@ def case_view(kind: str, unit: str, case_id: str, state: c.State) -> c.Dossier |
 def contribution(view: c.Dossier | c.Complaint, as_of: datetime, rules: Rules) -> dict[CounterKey, tuple[float, float]]:
     """The counters one case feeds, judged at as_of."""
     if isinstance(view, c.Dossier):
-        return dossier_contribution(view, as_of)
+        return dossier_contribution(view, as_of, rules.book, rules.calendar)
     return complaint_contribution(view, as_of, rules.book, rules.calendar)
 
 
 def next_tick(view: c.Dossier | c.Complaint, as_of: datetime, rules: Rules) -> datetime | None:
     if isinstance(view, c.Dossier):
-        return next_dossier_tick(view, as_of, rules.calendar)
+        return next_dossier_tick(view, as_of, rules.book, rules.calendar)
     return next_complaint_tick(view, as_of, rules.book, rules.calendar)
 
 
@@ -195,12 +196,22 @@ async def _apply(conn: asyncpg.Connection, events: list[tuple[dict[str, Any], in
 async def _apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
                        retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
                        now: datetime) -> None:
-    """Merge events into their cases and add (new − old contribution) to the counters."""
+    """Merge events into their cases and add (new − old contribution) to the counters; a complaint about a
+    dossier then hands its verdict to that dossier's case (a second pass over those dossiers only)."""
+    derived = await _apply_case_pass(conn, events, retractions, affected, rules=rules, now=now)
+    if derived:
+        await _apply_case_pass(conn, derived, {}, affected, rules=rules, now=now)
+
+
+async def _apply_case_pass(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
+                           retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
+                           now: datetime) -> dict[CaseId, list[tuple[str, CaseEvent]]]:
     ids = set(events) | set(retractions)
     stored = await pg.lock_cases(conn, ids)
     deltas: dict[CounterKey, list[float]] = {}
     rows = []
     alerts: list[Message] = []
+    derived: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
     for case in sorted(ids):
         kind, unit, case_id = case
         state, old_as_of = stored.get(case, (c.empty(), now))
@@ -215,12 +226,31 @@ async def _apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple
         if isinstance(view, c.Dossier):
             before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
             alerts += _dossier_alerts(before, old_as_of, view, rules, now)
+        else:
+            was = old_view if isinstance(old_view, c.Complaint) else None
+            alerts += _complaint_alerts(was, old_as_of, view, rules, now)
+            _hand_verdict(was, view, derived)
         opened, closed = _span(view)
         rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
     await pg.save_cases(conn, rows)
     await pg.add_counters(conn, deltas)
     await enqueue(conn, alerts)
     affected.add_counters(list(deltas))
+    return derived
+
+
+def _hand_verdict(old: c.Complaint | None, new: c.Complaint, derived: dict[CaseId, list[tuple[str, CaseEvent]]]
+                  ) -> None:
+    """Tell the dossier a complaint is about whether it was substantiated (and the old dossier, if it moved)."""
+    before = {old.dossier_code: old.substantiated and old.resolved_at is not None} if old and old.dossier_code else {}
+    after = {new.dossier_code: new.substantiated and new.resolved_at is not None} if new.dossier_code else {}
+    key = f"complaint|{new.unit_id}|{new.complaint_id}"
+    for code in sorted(set(before) | set(after)):
+        verdict = after.get(code, False)
+        if verdict != before.get(code, False):
+            record = {"substantiated": verdict, "occurred_at": None}
+            derived.setdefault(("dossier", new.unit_id, code), []).append(
+                (key, CaseEvent("dossier", new.unit_id, code, c.COMPLAINTS_ABOUT, record)))
 
 
 _TITLES = {"dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết (còn 1 ngày làm việc)",
@@ -239,6 +269,24 @@ def _dossier_alerts(old: c.Dossier, old_as_of: datetime, new: c.Dossier, rules: 
                       occurred_at=now, subject_id=new.code, title=_TITLES[kind].format(code=new.code),
                       data={"dossier_code": new.code, "due_at": new.due_at.isoformat() if new.due_at else None,
                             "since": since.isoformat()}, rule_version=rules.version)
+        out.append((topics.ALERTS, new.unit_id, alert.model_dump_json(exclude_none=True).encode(), {}))
+    return out
+
+
+def _complaint_alerts(old: c.Complaint | None, old_as_of: datetime, new: c.Complaint, rules: Rules, now: datetime
+                     ) -> list[Message]:
+    """alerts.v1 complaint_overdue when a complaint passed its answer clock since it was last judged."""
+    book, cal = rules.book, rules.calendar
+    before = complaint_conditions(old, old_as_of, complaint_deadline(old, book, cal)) if old is not None else {}
+    out: list[Message] = []
+    for kind, since in new_conditions(before, complaint_conditions(new, now, complaint_deadline(new, book, cal)),
+                                      now).items():
+        key = f"{kind}:{new.unit_id}:{new.complaint_id}"
+        alert = Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high", unit_id=new.unit_id,
+                      occurred_at=now, subject_id=new.complaint_id,
+                      title=f"Phản ánh, kiến nghị {new.complaint_id} đã quá hạn giải quyết"[:500],
+                      data={"complaint_id": new.complaint_id, "due_at": since.isoformat(), "since": since.isoformat()},
+                      rule_version=rules.version)
         out.append((topics.ALERTS, new.unit_id, alert.model_dump_json(exclude_none=True).encode(), {}))
     return out
 

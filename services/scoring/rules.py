@@ -12,7 +12,7 @@ import asyncpg
 
 from services.scoring.adapters import postgres as pg
 from services.scoring.domain.calendar import WorkingCalendar, load_calendar
-from services.scoring.domain.rulebook import Rulebook, build_rulebook
+from services.scoring.domain.rulebook import Rulebook, RulebookInvalid, build_rulebook
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -36,15 +36,26 @@ def read_rules_file(path: Path, calendar_dir: Path | None = None) -> dict[str, A
     doc["calendar"] = {"holidays": sorted(d.isoformat() for d in calendar.holidays),
                        "working_weekends": sorted(d.isoformat() for d in calendar.working_weekends),
                        "years": sorted(calendar.years)}
-    build_rulebook(doc)  # refuse a bad file before it is stored
+    book = build_rulebook(doc)  # refuse a bad file before it is stored
+    missing = sorted(book.years - calendar.years)
+    if missing:
+        # Without the government's list of days off, every working-day clock of that year would be wrong.
+        raise RulebookInvalid(f"no calendar file for year(s) {', '.join(map(str, missing))}: add "
+                              f"calendar/<year>.toml with the announced holidays and swapped days")
     return doc
 
 
 def rules_from(doc: dict[str, Any]) -> Rules:
+    """The stored document as rules; the calendar only knows the years the rulebook declares."""
     cal = doc["calendar"]
-    return Rules(build_rulebook(doc), WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
-                                                      frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
-                                                      frozenset(cal["years"])))
+    book = build_rulebook(doc)
+    years = frozenset(cal["years"])
+    missing = sorted(book.years - years)
+    if missing:
+        raise RulebookInvalid(f"no calendar for year(s) {', '.join(map(str, missing))}")
+    return Rules(book, WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
+                                       frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
+                                       years & book.years))
 
 
 class RulesCache:

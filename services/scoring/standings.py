@@ -44,6 +44,7 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
         by_period[period].append(unit)
     unit_rows = []
     gone: list[tuple[str, str, str]] = []
+    unranked: list[tuple[str, str]] = []
     for label, units in by_period.items():
         inputs = await pg.culture_inputs(conn, parse_period(label), units, sorted(book.culture.training_topics),
                                          book.culture.finding_weights)
@@ -55,12 +56,16 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                 continue
             card = unit_scorecard(unit, label, counters[(unit, label)],
                                   CultureInputs(int(x["officers"]), int(x["trained"]), x["findings"],
-                                                int(x["inspections"]), int(x["disciplined"])), book)
+                                                int(x["inspections"]), int(x["disciplined"]), int(x["procedures"]),
+                                                int(x["procedures_online"]), int(x["procedures_published"])), book)
+            if card.score is None:
+                unranked.append((unit, label))  # listed as "chưa đủ dữ liệu", never on the leaderboard
             unit_rows.append((unit, label, card.score, card.band, card.service_index, card.culture_index, book.version,
                               json.dumps(card.as_json(), ensure_ascii=False)))
     await pg.save_unit_scores(conn, unit_rows, now)
     officer_rows = await _officer_rows(conn, affected, rules, gone)
     await pg.forget_scores(conn, gone)
+    await pg.forget_standings(conn, "unit", unranked)
     await pg.save_officer_scores(conn, officer_rows, now)
     messages: list[Message] = []
     # Only the kinds rescored are re-ranked: a unit pass must not rank thousands of officers.

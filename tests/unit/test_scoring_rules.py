@@ -99,6 +99,8 @@ def all_of(value: tuple[float, float], *labels: str) -> dict[str, tuple[float, f
     return dict.fromkeys(labels, value)
 
 
+_RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")))
+_CAL = load_calendar(RULES_DIR / "calendar")
 MARCH = ("2025-03", "2025-Q1", "2025", STAGE)
 APRIL = ("2025-04", "2025-Q2", "2025", STAGE)
 AS_OF = vn(2025, 6, 1)
@@ -108,12 +110,12 @@ AS_OF = vn(2025, 6, 1)
 
 
 def test_indicator_points_at_threshold_edges(rules: Rulebook) -> None:
-    online = rules.indicators["online_submission"]  # threshold 0.5, max 12
-    assert (online.threshold, online.max_points) == (0.5, 12.0)
-    assert online.points(0.5) == 12.0  # at the threshold: full points
-    assert online.points(1.0) == 12.0  # above: still the max, never more
-    assert online.points(0.25) == pytest.approx(6.0)  # 0.25 × 12 ÷ 0.5 = 6
-    assert online.points(0.49) == pytest.approx(11.76)  # 0.49 × 12 ÷ 0.5 = 11.76
+    online = rules.indicators["online_submission"]  # threshold 0.5, max 8
+    assert (online.threshold, online.max_points) == (0.5, 8.0)
+    assert online.points(0.5) == 8.0  # at the threshold: full points
+    assert online.points(1.0) == 8.0  # above: still the max, never more
+    assert online.points(0.25) == pytest.approx(4.0)  # 0.25 × 8 ÷ 0.5 = 4
+    assert online.points(0.49) == pytest.approx(7.84)  # 0.49 × 8 ÷ 0.5 = 7.84
     assert online.points(0.0) == 0.0
     on_time = rules.indicators["on_time"]  # threshold 1.0, max 20
     assert on_time.points(0.99) == pytest.approx(19.8)  # 0.99 × 20 ÷ 1 = 19.8
@@ -124,21 +126,25 @@ def test_indicator_points_at_threshold_edges(rules: Rulebook) -> None:
 
 def test_indicator_without_denominator_is_left_out_of_the_scale(rules: Rulebook) -> None:
     none = CultureInputs(officers=10, trained_officers=10, weighted_findings=0, inspections=0, disciplined=0)
-    # Only on_time (10/10 → 20 of 20) and online_submission (1/4 = 0.25 → 0.25 × 12 ÷ 0.5 = 6 of 12) have evidence:
-    # service index = 100 × (20 + 6) ÷ (20 + 12) = 81.25; every other indicator has no denominator.
-    card = unit_scorecard(U, "2025", {"on_time": (10, 10), "online_submission": (1, 4)}, none, rules)
+    # Only on_time (20/20 → 20 of 20), online_submission (1/4 = 0.25 → 0.25 × 8 ÷ 0.5 = 4 of 8) and dossier
+    # satisfaction (20/20 → 6 of 6) have evidence: index = 100 × (20 + 4 + 6) ÷ (20 + 8 + 6) = 88.24.
+    counters = {"on_time": (20, 20), "online_submission": (1, 4), "dossier_ok": (20, 20)}
+    card = unit_scorecard(U, "2025", counters, none, rules)
     by_code = {i.code: i for i in card.indicators}
-    assert by_code["online_submission"].points == pytest.approx(6.0)
+    assert by_code["online_submission"].points == pytest.approx(4.0)
     assert by_code["online_submission"].rate == pytest.approx(0.25)
-    for code in ("online_payment", "digitised", "data_reuse", "dossier_satisfaction", "pakn_on_time",
-                 "pakn_satisfaction"):
+    for code in ("online_payment", "digitised", "data_reuse", "pakn_on_time", "pakn_satisfaction",
+                 "procedures_published", "result_publication", "publicity_other", "online_service_coverage"):
         assert by_code[code].points is None and by_code[code].rate is None, code
-    assert card.service_index == 81.25
-    assert card.groups["online"] == {"max": 22.0, "points": pytest.approx(6.0), "scored_max": 12.0}
+    assert card.service_index == 88.24
+    assert card.groups["online"] == {"max": 22.0, "points": pytest.approx(4.0), "scored_max": 8.0}
     assert card.groups["digitisation"]["points"] is None
-    # A zero rate with a denominator does count: online_submission 0/4 → 0 points, index 100 × 20 ÷ 32 = 62.5.
-    zero = unit_scorecard(U, "2025", {"on_time": (10, 10), "online_submission": (0, 4)}, none, rules)
-    assert zero.service_index == 62.5
+    # Every indicator left out is listed, and the rescaling is said in words (34 of 100 points).
+    assert {m["code"] for m in card.missing} == {code for code, i in by_code.items() if i.points is None}
+    assert any("34/100" in note for note in card.notes)
+    # A zero rate with a denominator does count: online_submission 0/4 → 0 points, index 100 × 26 ÷ 34 = 76.47.
+    zero = unit_scorecard(U, "2025", {**counters, "online_submission": (0, 4)}, none, rules)
+    assert zero.service_index == 76.47
 
 
 # ---------------------------------------------------------------------------------------------- 2. dossier on time
@@ -146,7 +152,7 @@ def test_indicator_without_denominator_is_left_out_of_the_scale(rules: Rulebook)
 
 def _on_time(**kw: Any) -> dict[str, tuple[float, float]]:
     d = dossier(("processed", "s:p1", processed(**kw)))
-    return cells(dossier_contribution(d, AS_OF), "on_time")
+    return cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time")
 
 
 def test_dossier_finished_before_due_is_on_time() -> None:
@@ -172,7 +178,7 @@ def test_more_than_one_supplement_request_is_late() -> None:
 
 def test_withdrawn_dossier_is_not_judged() -> None:
     d = dossier(("processed", "s:p1", processed(finished=f"2025-03-25T10:00:00{T}", status="withdrawn")))
-    tally = dossier_contribution(d, AS_OF)
+    tally = dossier_contribution(d, AS_OF, _RB, _CAL)
     for counter in ("on_time", "dossier_ok", "digitised", "data_reuse", "online_payment"):
         assert cells(tally, counter) == {}, counter
     assert cells(tally, "on_time", "officer", "CB-1") == {}
@@ -192,7 +198,7 @@ def test_on_time_thanks_to_supplement_is_not_late_in_the_month_it_outlived() -> 
 
 def test_officer_on_time_follows_the_processing_officer() -> None:
     d = dossier(("processed", "s:p1", processed(finished=f"2025-03-25T10:00:00{T}", officer="CB-9")))
-    assert cells(dossier_contribution(d, AS_OF), "on_time", "officer", "CB-9") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time", "officer", "CB-9") == all_of((0.0, 1.0), *MARCH)
 
 
 # ---------------------------------------------------------------------------------------------- 3. open and overdue
@@ -200,23 +206,23 @@ def test_officer_on_time_follows_the_processing_officer() -> None:
 
 def test_open_overdue_dossier_is_late_in_every_period_it_outlived_and_the_current_one() -> None:
     d = dossier(("received", "s:r1", received()))  # received 10/3, due 20/3, never processed
-    tally = dossier_contribution(d, vn(2025, 5, 5, 12))
+    tally = dossier_contribution(d, vn(2025, 5, 5, 12), _RB, _CAL)
     # Ended while open and overdue: 2025-03 and 2025-Q1 (1/4), 2025-04 (1/5). Current: 2025-05, Q2, 2025, stage.
     assert cells(tally, "on_time") == all_of(
         (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE)
     # Before its due it is not judged at all (nor at the very due moment).
-    assert cells(dossier_contribution(d, vn(2025, 3, 15)), "on_time") == {}
-    assert cells(dossier_contribution(d, vn(2025, 3, 20, 17)), "on_time") == {}
+    assert cells(dossier_contribution(d, vn(2025, 3, 15), _RB, _CAL), "on_time") == {}
+    assert cells(dossier_contribution(d, vn(2025, 3, 20, 17), _RB, _CAL), "on_time") == {}
     # Just after the due, still in March: late in March only (no period has ended yet).
-    assert cells(dossier_contribution(d, vn(2025, 3, 21)), "on_time") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(d, vn(2025, 3, 21), _RB, _CAL), "on_time") == all_of((0.0, 1.0), *MARCH)
 
 
 def test_open_dossier_processed_late_later_keeps_earlier_months_late() -> None:
     open_d = dossier(("received", "s:r1", received()))
-    before = dossier_contribution(open_d, vn(2025, 5, 5, 12))
+    before = dossier_contribution(open_d, vn(2025, 5, 5, 12), _RB, _CAL)
     done = dossier(("received", "s:r1", received()),
                    ("processed", "s:p1", processed(finished=f"2025-05-10T10:00:00{T}")))
-    after = dossier_contribution(done, vn(2025, 5, 20))
+    after = dossier_contribution(done, vn(2025, 5, 20), _RB, _CAL)
     assert cells(after, "on_time") == all_of(
         (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE)
     # The incremental delta changes no on_time cell (late stays late, counted once) but adds the finish counters.
@@ -233,7 +239,7 @@ def test_late_dossier_across_the_year_counts_each_period_once() -> None:
     # finished in 2025-02, 2025-Q1, 2025 and the stage.
     d = dossier(("processed", "s:p1", processed(at=f"2024-12-10T09:00:00{T}", due=f"2024-12-20T17:00:00{T}",
                                                 finished=f"2025-02-10T10:00:00{T}")))
-    assert cells(dossier_contribution(d, AS_OF), "on_time") == all_of(
+    assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time") == all_of(
         (0.0, 1.0), "2024-12", "2024-Q4", "2024", "2025-01", "2025-02", "2025-Q1", "2025", STAGE)
 
 
@@ -243,25 +249,26 @@ def test_late_dossier_across_the_year_counts_each_period_once() -> None:
 def test_online_submission_is_attributed_to_the_received_month() -> None:
     d = dossier(("processed", "s:p1", processed(at=f"2025-03-28T09:00:00{T}", due=f"2025-04-15T17:00:00{T}",
                                                 finished=f"2025-04-10T10:00:00{T}")))
-    tally = dossier_contribution(d, AS_OF)
+    tally = dossier_contribution(d, AS_OF, _RB, _CAL)
     assert cells(tally, "online_submission") == all_of((1.0, 1.0), *MARCH)
     assert cells(tally, "on_time") == all_of((1.0, 1.0), *APRIL)
     counter = dossier(("received", "s:r1", received(channel="counter")))
-    assert cells(dossier_contribution(counter, vn(2025, 3, 11)), "online_submission") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(counter, vn(2025, 3, 11), _RB, _CAL), "online_submission") == \
+        all_of((0.0, 1.0), *MARCH)
     # 20:00 UTC on 31/3 is 03:00 on 1/4 in Vietnam: the April dossier count.
     late_night = dossier(("received", "s:r1", received(at="2025-03-31T20:00:00Z", due="2025-04-10T10:00:00Z")))
-    assert cells(dossier_contribution(late_night, vn(2025, 4, 2)), "online_submission") == \
+    assert cells(dossier_contribution(late_night, vn(2025, 4, 2), _RB, _CAL), "online_submission") == \
         all_of((1.0, 1.0), *APRIL)
 
 
 def test_online_payment_counts_only_fee_bearing_dossiers() -> None:
     finished = f"2025-03-18T10:00:00{T}"
     no_fee = dossier(("processed", "s:p1", processed(finished=finished, fee=False, paid_online=False)))
-    assert cells(dossier_contribution(no_fee, AS_OF), "online_payment") == {}
+    assert cells(dossier_contribution(no_fee, AS_OF, _RB, _CAL), "online_payment") == {}
     paid = dossier(("processed", "s:p1", processed(finished=finished, fee=True, paid_online=True)))
-    assert cells(dossier_contribution(paid, AS_OF), "online_payment") == all_of((1.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(paid, AS_OF, _RB, _CAL), "online_payment") == all_of((1.0, 1.0), *MARCH)
     unpaid = dossier(("processed", "s:p1", processed(finished=finished, fee=True, paid_online=False)))
-    assert cells(dossier_contribution(unpaid, AS_OF), "online_payment") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(unpaid, AS_OF, _RB, _CAL), "online_payment") == all_of((0.0, 1.0), *MARCH)
 
 
 @pytest.mark.parametrize(("digitized", "e_result", "num"), [(True, True, 1.0), (True, False, 0.0),
@@ -269,15 +276,16 @@ def test_online_payment_counts_only_fee_bearing_dossiers() -> None:
 def test_digitised_needs_digitised_input_and_electronic_result(digitized: bool, e_result: bool, num: float) -> None:
     d = dossier(("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}", digitized=digitized,
                                                 e_result=e_result)))
-    assert cells(dossier_contribution(d, AS_OF), "digitised") == all_of((num, 1.0), *MARCH)
+    assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "digitised") == all_of((num, 1.0), *MARCH)
 
 
 def test_dossier_ok_excludes_late_or_unsatisfied() -> None:
     on_time = ("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}"))
     unhappy = ("rated", "s:q1", {"dossier_code": "HS-1", "satisfied": False, "occurred_at": f"2025-03-19T10:00:00{T}",
                                  "officer_id": None})
-    assert cells(dossier_contribution(dossier(on_time), AS_OF), "dossier_ok") == all_of((1.0, 1.0), *MARCH)
-    assert cells(dossier_contribution(dossier(on_time, unhappy), AS_OF), "dossier_ok") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(dossier(on_time), AS_OF, _RB, _CAL), "dossier_ok") == all_of((1.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(dossier(on_time, unhappy), AS_OF, _RB, _CAL), "dossier_ok") == \
+        all_of((0.0, 1.0), *MARCH)
 
 
 # ---------------------------------------------------------------------------------------------- 5. complaints
@@ -285,7 +293,7 @@ def test_dossier_ok_excludes_late_or_unsatisfied() -> None:
 
 def complaint(received_at: str, resolved_at: str | None = None, *, category: str = "procedure",
               outcome: str = "answered", substantiated: bool = False, officer: str | None = None,
-              satisfied: bool | None = None, re_complained: bool = False) -> Any:
+              satisfied: bool | None = None, re_complained: bool = False, published: bool = True) -> Any:
     state = merge(empty(), "received", "s:c1", {"complaint_id": "PA-1", "category": category,
                                                  "received_at": received_at, "officer_id": officer,
                                                  "occurred_at": received_at})
@@ -293,6 +301,9 @@ def complaint(received_at: str, resolved_at: str | None = None, *, category: str
         state = merge(state, "resolved", "s:c2", {"complaint_id": "PA-1", "resolved_at": resolved_at,
                                                    "outcome": outcome, "substantiated": substantiated,
                                                    "occurred_at": resolved_at})
+        if published and outcome == "answered":  # published at once: only the answer clock is under test
+            state = merge(state, "published", "s:c4", {"complaint_id": "PA-1", "published_at": resolved_at,
+                                                        "occurred_at": resolved_at})
     if satisfied is not None:
         state = merge(state, "feedback", "s:c3", {"complaint_id": "PA-1", "satisfied": satisfied,
                                                    "re_complained": re_complained,
@@ -310,7 +321,6 @@ def test_answer_within_15_working_days_across_tet_is_on_time(rules: Rulebook, ca
     assert (c.resolved_at - c.received_at).days > 15
     tally = complaint_contribution(c, AS_OF, rules, cal)
     assert cells(tally, "pakn_on_time") == all_of((1.0, 1.0), *FEB)
-    assert cells(tally, "pakn_procedure") == all_of((1.0, 1.0), "2025-01", "2025-Q1", "2025", STAGE)
     # Mon 24/2 is past the deadline: late, in February only (no period ended between 21/2 and 24/2).
     late = complaint(f"2025-01-24T10:00:00{T}", f"2025-02-24T09:00:00{T}")
     assert cells(complaint_contribution(late, AS_OF, rules, cal), "pakn_on_time") == all_of((0.0, 1.0), *FEB)
@@ -349,7 +359,6 @@ def test_substantiated_conduct_complaint_counts_for_unit_and_officer(rules: Rule
     tally = complaint_contribution(c, AS_OF, rules, cal)
     assert cells(tally, "conduct_substantiated") == all_of((1.0, 1.0), *MARCH)
     assert cells(tally, "conduct_substantiated", "officer", "CB-7") == all_of((1.0, 1.0), *MARCH)
-    assert cells(tally, "pakn_procedure") == {}  # a conduct complaint is not about a procedure
     unfounded = complaint(f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", category="conduct",
                           substantiated=False, officer="CB-7")
     assert cells(complaint_contribution(unfounded, AS_OF, rules, cal), "conduct_substantiated") == {}
@@ -408,7 +417,7 @@ def test_retracting_the_processed_event_reverts_the_dossier_to_open() -> None:
     assert reverted.finished_at is None and reverted.is_open and reverted.status is None
     assert reverted.event_keys == ("s:r1",)
     # Open again and overdue on 5/4: late in March, Q1 and the current April periods, no finish counters.
-    tally = dossier_contribution(reverted, vn(2025, 4, 5))
+    tally = dossier_contribution(reverted, vn(2025, 4, 5), _RB, _CAL)
     assert cells(tally, "on_time") == all_of((0.0, 1.0), "2025-03", "2025-Q1", *APRIL)
     assert cells(tally, "dossier_ok") == {}
 
@@ -419,10 +428,10 @@ def test_the_latest_processed_event_wins_and_retracting_it_restores_the_earlier(
         state = merge(state, slot, key, record)
     d = dossier_view(U, "HS-1", state)
     assert d.finished_at == vn(2025, 3, 25, 10)  # s:p2 occurred later: it counts (late, 25/3 > 20/3)
-    assert cells(dossier_contribution(d, AS_OF), "on_time") == all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time") == all_of((0.0, 1.0), *MARCH)
     back = dossier_view(U, "HS-1", retract(state, "s:p2"))
     assert back.finished_at == vn(2025, 3, 18, 10)  # s:p1 counts again (on time)
-    assert cells(dossier_contribution(back, AS_OF), "on_time") == all_of((1.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(back, AS_OF, _RB, _CAL), "on_time") == all_of((1.0, 1.0), *MARCH)
 
 
 def test_latest_event_is_decided_by_instant_not_by_text() -> None:
@@ -443,61 +452,42 @@ def test_latest_event_is_decided_by_instant_not_by_text() -> None:
 
 def test_unit_scorecard_by_hand(rules: Rulebook) -> None:
     counters = {"on_time": (18, 20), "online_submission": (5, 20), "online_payment": (8, 10),
-                "digitised": (12, 20), "data_reuse": (0, 20), "dossier_ok": (19, 20), "pakn_procedure": (1, 1),
+                "digitised": (12, 20), "data_reuse": (0, 20), "dossier_ok": (19, 20),
                 "pakn_on_time": (3, 4), "pakn_ok": (2, 4)}
     culture_in = CultureInputs(officers=50, trained_officers=30, weighted_findings=2, inspections=1, disciplined=0)
     card = unit_scorecard(U, "2025", counters, culture_in, rules)
-    points = {i.code: i.points for i in card.indicators}
-    # on_time 0.9 → 0.9 × 20 ÷ 1 = 18; online_submission 0.25 → 6; online_payment 0.8 → 10 (threshold);
-    # digitised 0.6 → 0.6 × 11 ÷ 0.8 = 8.25; data_reuse 0 → 0;
-    # dossier_satisfaction (19 − 1) ÷ 20 = 0.9 → 6; pakn_on_time 0.75 → 4.5;
-    # pakn_satisfaction 0.5 → 0.5 × 6 ÷ 0.9 = 3.333…
-    assert points == pytest.approx({"on_time": 18, "online_submission": 6, "online_payment": 10, "digitised": 8.25,
+    points = {i.code: i.points for i in card.indicators if i.points is not None}
+    # on_time 0.9 → 0.9 × 20 ÷ 1 = 18; online_submission 0.25 → 0.25 × 8 ÷ 0.5 = 4; online_payment 0.8 → 8;
+    # digitised 0.6 → 0.6 × 11 ÷ 0.8 = 8.25; data_reuse 0 → 0; dossier_satisfaction 19 ÷ 20 = 0.95 → 6;
+    # pakn_on_time 0.75 → 4.5; pakn_satisfaction 0.5 → 0.5 × 6 ÷ 0.9 = 3.333…
+    assert points == pytest.approx({"on_time": 18, "online_submission": 4, "online_payment": 8, "digitised": 8.25,
                                     "data_reuse": 0, "dossier_satisfaction": 6, "pakn_on_time": 4.5,
                                     "pakn_satisfaction": 10 / 3})
     sat = next(i for i in card.indicators if i.code == "dossier_satisfaction")
-    assert (sat.numerator, sat.denominator, sat.rate) == (18, 20, pytest.approx(0.9))
-    # Sum 56.0833 over 82 (all groups scored) → 68.394 → 68.39 (Trung bình).
-    assert card.service_index == 68.39
+    assert (sat.numerator, sat.denominator, sat.rate) == (19, 20, pytest.approx(0.95))
+    # Sum 52.0833 over the 76 points with evidence (no catalogue, no publication evidence) → 68.53 (Trung bình).
+    assert card.service_index == 68.53
     assert card.service_band == "Trung bình"
-    # Culture: training 30/50 = 0.6 → 0.6 × 40 ÷ 0.8 = 30; conduct 0 → 20; findings 2 per 50 = 4 per 100
-    # → 30 × (1 − 4 ÷ 10) = 18; no discipline → 10. Total 78.
+    # Culture: training 30/50 = 0.6 → 0.6 × 40 ÷ 0.8 = 30; conduct 0 → 20; findings 2 in 1 inspection per 50
+    # officers = 4 per 100 → 30 × (1 − 4 ÷ 10) = 18; no discipline → 10. Total 78.
     assert [c.points for c in card.culture] == pytest.approx([30, 20, 18, 10])
     assert card.culture_index == 78
-    # Score 0.7 × 68.39 + 0.3 × 78 = 47.873 + 23.4 = 71.273 → 71.27, Khá.
-    assert card.score == 71.27
+    # Score 0.7 × 68.53 + 0.3 × 78 = 47.971 + 23.4 = 71.371 → 71.37, Khá.
+    assert card.score == 71.37
     assert card.band == "Khá"
-
-
-def test_dossier_satisfaction_subtracts_procedure_complaints(rules: Rulebook) -> None:
-    nobody = CultureInputs(officers=0, trained_officers=0, weighted_findings=0, inspections=0, disciplined=0)
-    # (10 − 4) ÷ 10 = 0.6 → 0.6 × 6 ÷ 0.9 = 4; never below zero: (2 − 5) → 0.
-    card = unit_scorecard(U, "2025", {"dossier_ok": (10, 10), "pakn_procedure": (4, 4)}, nobody, rules)
-    sat = next(i for i in card.indicators if i.code == "dossier_satisfaction")
-    assert sat.points == pytest.approx(4.0)
-    card = unit_scorecard(U, "2025", {"dossier_ok": (2, 10), "pakn_procedure": (5, 5)}, nobody, rules)
-    sat = next(i for i in card.indicators if i.code == "dossier_satisfaction")
-    assert (sat.numerator, sat.points) == (0.0, 0.0)
 
 
 def test_culture_penalties_and_discipline(rules: Rulebook) -> None:
     # 20 officers, 1 substantiated conduct complaint = 5 per 100 ≥ limit 2 → 0 (never negative);
-    # findings 1 (weighted) per 20 = 5 per 100 → 30 × (1 − 0.5) = 15; all trained (1.0 ≥ 0.8) → 40; disciplined → 0.
+    # findings 1 (weighted) in 1 inspection per 20 = 5 per 100 → 30 × (1 − 0.5) = 15; all trained → 40;
+    # disciplined → 0.
     x = CultureInputs(officers=20, trained_officers=20, weighted_findings=1, inspections=1, disciplined=1)
     card = unit_scorecard(U, "2025", {"conduct_substantiated": (1, 1)}, x, rules)
     assert [c.points for c in card.culture] == pytest.approx([40, 0, 15, 0])
     assert card.culture_index == 55
-    # conduct_substantiated alone gives no service evidence → scored on culture alone.
-    assert card.service_index is None and card.score == 55 and card.band == "Trung bình"
-
-
-def test_unit_without_dossier_evidence_is_scored_on_culture_alone(rules: Rulebook) -> None:
-    x = CultureInputs(officers=10, trained_officers=8, weighted_findings=0, inspections=0, disciplined=0)
-    card = unit_scorecard(U, "2025-Q1", {}, x, rules)
-    # 8/10 = 0.8 → 40; conduct 20; findings 30; discipline 10 → 100.
-    assert card.service_index is None and card.service_band is None
-    assert card.culture_index == 100 and card.score == 100 and card.band == "Tốt"
-    # Not the 0.3 × 100 = 30 a missing service index would give if counted as zero.
+    # conduct_substantiated alone gives no service evidence: no emulation score (chưa đủ dữ liệu).
+    assert card.service_index is None and card.score is None and card.band is None
+    assert card.status == "insufficient_data"
 
 
 @pytest.mark.parametrize(("score", "band"), [(100, "Tốt"), (90, "Tốt"), (89.99, "Khá"), (70, "Khá"),
@@ -533,15 +523,15 @@ def test_officer_conduct_penalty_and_discipline_cap(rules: Rulebook) -> None:
     assert (capped.score, capped.band) == (49, "Yếu")
     # A score already under the cap stays: 0 + 0 + 20 = 20.
     assert officer_scorecard("CB-1", "2025", OfficerInputs((0, 10), 0, 0, 1, 1.0), rules).score == 20
-    # No dossiers handled: on-time part neither rewarded nor punished (full 50); 0 h → 0; 20 → 70.
-    assert officer_scorecard("CB-1", "2025", OfficerInputs((0, 0), 0, 0, 0, 1.0), rules).score == 70
+    # No dossiers handled: the on-time part is missing; 0 h → 0 of 30, conduct 20 of 20 → 100 × 20 ÷ 50 = 40.
+    assert officer_scorecard("CB-1", "2025", OfficerInputs((0, 0), 0, 0, 0, 1.0), rules).score == 40
 
 
 # ---------------------------------------------------------------------------------------------- 9. rulebook validation
 
 
 def test_shipped_rulebook_is_valid(rules: Rulebook) -> None:
-    assert rules.version == "2025.1"
+    assert rules.version == "2025.2"
     assert (rules.answer_days, rules.reject_days) == (15, 2)
     assert (rules.service_weight, rules.culture_weight) == (0.7, 0.3)
     assert [b for b, _ in rules.bands] == ["Tốt", "Khá", "Trung bình", "Yếu"]
@@ -549,7 +539,7 @@ def test_shipped_rulebook_is_valid(rules: Rulebook) -> None:
 
 def test_indicator_maxima_must_add_up_to_the_group(rule_doc: dict[str, Any]) -> None:
     doc = copy.deepcopy(rule_doc)
-    doc["index"]["indicators"]["online_submission"]["max"] = 13
+    doc["index"]["indicators"]["online_submission"]["max"] = 9
     with pytest.raises(RulebookInvalid, match=r"group online: indicator maxima add up to 23(\.0)?, not 22"):
         build_rulebook(doc)
 

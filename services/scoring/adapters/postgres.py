@@ -175,7 +175,8 @@ async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequen
                          weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined."""
     found: dict[str, dict[str, float]] = {u: {"officers": 0, "trained": 0, "inspections": 0, "findings": 0.0,
-                                              "disciplined": 0} for u in units}
+                                              "disciplined": 0, "procedures": 0, "procedures_online": 0,
+                                              "procedures_published": 0} for u in units}
     for r in await conn.fetch("SELECT unit_id, count(*) AS n FROM officers WHERE unit_id = ANY($1::text[])"
                               " GROUP BY unit_id", list(units)):
         found[r["unit_id"]]["officers"] = r["n"]
@@ -192,6 +193,18 @@ async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequen
     for r in rows:
         found[r["unit_id"]].update(trained=r["trained"], inspections=r["inspections"], disciplined=r["disciplined"],
                                    findings=float(r["findings"]))
+    # The procedure catalogue as it stood at the period's end: the latest statement of each procedure counts.
+    for r in await conn.fetch(
+            "SELECT unit_id, count(*) FILTER (WHERE active) AS procedures,"
+            " count(*) FILTER (WHERE active AND online) AS online, count(*) FILTER (WHERE active AND published)"
+            " AS published FROM (SELECT DISTINCT ON (unit_id, data->>'procedure_code') unit_id,"
+            " coalesce((data->>'active')::bool, true) AS active, (data->>'online')::bool AS online,"
+            " (data->>'published')::bool AS published FROM facts WHERE kind = 'catalogue'"
+            " AND unit_id = ANY($1::text[]) AND NOT retracted AND at < $2"
+            " ORDER BY unit_id, data->>'procedure_code', at DESC, event_id DESC) latest GROUP BY unit_id",
+            list(units), period.end):
+        found[r["unit_id"]].update(procedures=r["procedures"], procedures_online=r["online"],
+                                   procedures_published=r["published"])
     return found
 
 
@@ -284,6 +297,14 @@ async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, 
             " AND t.subject_id = k.s AND t.period = k.p", kind, [c[0] for c in chosen], [c[1] for c in chosen])
 
 
+async def forget_standings(conn: asyncpg.Connection, kind: str, subjects: Sequence[tuple[str, str]]) -> None:
+    """Take (subject, period) off the leaderboard (e.g. a unit left with too few dossiers to be ranked)."""
+    if subjects:
+        await conn.execute(
+            "DELETE FROM standings t USING unnest($2::text[], $3::text[]) AS k(s, p) WHERE t.subject_kind = $1"
+            " AND t.subject_id = k.s AND t.period = k.p", kind, [s for s, _ in subjects], [p for _, p in subjects])
+
+
 async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) -> list[asyncpg.Record]:
     """Current ranks of every subject of kind in the periods (units: cluster and province; officers: unit and
     province), joined with what was last published."""
@@ -293,7 +314,8 @@ async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) ->
             " CASE WHEN u.cluster_id IS NULL THEN NULL ELSE"
             "   rank() OVER (PARTITION BY s.period, u.cluster_id ORDER BY s.score DESC)::int END AS rank_in_cluster,"
             " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
-            " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = ANY($1::text[])")
+            " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = ANY($1::text[])"
+            " AND s.score IS NOT NULL")
     else:
         query = (
             "SELECT s.officer_id AS subject_id, s.unit_id, s.period, s.unit_id AS cluster_id, s.score, s.band,"

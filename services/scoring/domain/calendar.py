@@ -28,6 +28,14 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=VN_TZ)
 
 
+class CalendarYearMissing(ValueError):
+    """A working-day clock reached a year the calendar has no file for (never silently weekends only)."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"no working-day calendar for year {year}: add calendar/{year}.toml")
+        self.year = year
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Holidays and weekend days made working days, as the government announces them each year."""
@@ -40,6 +48,8 @@ class WorkingCalendar:
         """Monday–Friday and not a holiday, or a weekend day swapped into a working day."""
         if isinstance(day, datetime):
             day = day.date()
+        if self.years and day.year not in self.years:
+            raise CalendarYearMissing(day.year)
         if day in self.working_weekends:
             return True
         return day.weekday() < 5 and day not in self.holidays

@@ -13,9 +13,12 @@ from typing import Any
 State = dict[str, Any]  # JSON-serialisable: {"slots": {slot: {key: record}}, "retracted": [keys]}
 
 DOSSIER_SLOTS = {"procedure.received": "received", "procedure.processed": "processed",
-                 "procedure.rated": "rated"}
+                 "procedure.rated": "rated", "procedure.published": "published"}
 COMPLAINT_SLOTS = {"complaint.received": "received", "complaint.resolved": "resolved",
-                   "complaint.feedback": "feedback"}
+                   "complaint.feedback": "feedback", "complaint.supplement_requested": "supplement",
+                   "complaint.published": "published"}
+# Derived slot of a dossier: the verdict of each complaint about it, keyed by the complaint's case id.
+COMPLAINTS_ABOUT = "complaints"
 
 
 def empty() -> State:
@@ -76,6 +79,8 @@ class Dossier:
     officer_id: str | None
     unsatisfied: bool
     event_keys: tuple[str, ...]
+    published_at: datetime | None = None
+    complained: bool = False  # a substantiated complaint (PAKN) about this very dossier
 
     @property
     def is_open(self) -> bool:
@@ -87,9 +92,11 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
     received = effective(state, "received")
     processed = effective(state, "processed")
     rated = effective(state, "rated")
+    published = effective(state, "published")
     base = (processed or received or (None, {}))[1]
     p = processed[1] if processed else {}
-    keys = tuple(k for k, _ in (x for x in (received, processed, rated) if x is not None))
+    keys = tuple(k for k, _ in (x for x in (received, processed, rated, published) if x is not None))
+    about = state["slots"].get(COMPLAINTS_ABOUT, {})
     return Dossier(
         unit_id=unit_id, code=code, received_at=_at(base.get("received_at")), due_at=_at(base.get("due_at")),
         channel=base.get("channel"), fee_required=base.get("fee_required"), finished_at=_at(p.get("finished_at")),
@@ -97,7 +104,9 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
         supplement_days=float(p.get("supplement_days", 0)), paid_online=bool(p.get("paid_online")),
         digitized=bool(p.get("digitized")), e_result=bool(p.get("e_result")),
         data_reused=bool(p.get("data_reused")), officer_id=p.get("officer_id"),
-        unsatisfied=bool(rated and rated[1].get("satisfied") is False), event_keys=keys)
+        unsatisfied=bool(rated and rated[1].get("satisfied") is False), event_keys=keys,
+        published_at=_at(published[1].get("published_at")) if published else None,
+        complained=any(r.get("substantiated") for r in about.values()))
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,9 @@ class Complaint:
     unsatisfied: bool
     re_complained: bool
     event_keys: tuple[str, ...]
+    supplement_requested_at: datetime | None = None
+    published_at: datetime | None = None
+    dossier_code: str | None = None
 
 
 def complaint_view(unit_id: str, complaint_id: str, state: State) -> Complaint:
@@ -122,10 +134,22 @@ def complaint_view(unit_id: str, complaint_id: str, state: State) -> Complaint:
     received = effective(state, "received")
     resolved = effective(state, "resolved")
     feedback = effective(state, "feedback")
+    supplement = _first(state, "supplement", "requested_at")
+    published = effective(state, "published")
     r = received[1] if received else {}
     s = resolved[1] if resolved else {}
     f = feedback[1] if feedback else {}
-    keys = tuple(k for k, _ in (x for x in (received, resolved, feedback) if x is not None))
+    keys = tuple(k for k, _ in (x for x in (received, resolved, feedback, published) if x is not None))
     return Complaint(unit_id, complaint_id, _at(r.get("received_at")), r.get("category"), r.get("officer_id"),
                      _at(s.get("resolved_at")), s.get("outcome"), bool(s.get("substantiated")),
-                     f.get("satisfied") is False, bool(f.get("re_complained")), keys)
+                     f.get("satisfied") is False, bool(f.get("re_complained")), keys,
+                     supplement_requested_at=supplement,
+                     published_at=_at(published[1].get("published_at")) if published else None,
+                     dossier_code=r.get("dossier_code"))
+
+
+def _first(state: State, slot: str, field: str) -> datetime | None:
+    """The earliest value of a time field among the live events of slot (the first request is the one clocked)."""
+    moments = [_at(r.get(field)) for k, r in state["slots"].get(slot, {}).items() if k not in state["retracted"]]
+    found = [m for m in moments if m is not None]
+    return min(found) if found else None

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from services.scoring.domain.calendar import WorkingCalendar
+from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
 from services.scoring.domain.periods import next_boundary, period_ends_between, periods_of
 from services.scoring.domain.rulebook import Rulebook
@@ -50,7 +50,7 @@ def dossier_on_time(d: Dossier) -> bool:
     return d.supplement_requests <= 1 and d.finished_at - timedelta(days=d.supplement_days) <= d.due_at
 
 
-def dossier_contribution(d: Dossier, as_of: datetime) -> Tally:
+def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> Tally:
     """Counters a dossier feeds; an open one is judged against as_of (open and overdue = late)."""
     out = _Adder()
     unit = d.unit_id
@@ -73,49 +73,113 @@ def dossier_contribution(d: Dossier, as_of: datetime) -> Tally:
             out.add("unit", unit, unit, finished, "online_payment", float(d.paid_online))
         out.add("unit", unit, unit, finished, "digitised", float(d.digitized and d.e_result))
         out.add("unit", unit, unit, finished, "data_reuse", float(d.data_reused))
-        out.add("unit", unit, unit, finished, "dossier_ok", float(on_time and not d.unsatisfied))
+        # Decision 766: satisfied = not rated unsatisfied, no substantiated PAKN about it, and not late.
+        out.add("unit", unit, unit, finished, "dossier_ok", float(on_time and not d.unsatisfied and not d.complained))
+        published = result_published_on_time(d, as_of, rules, calendar)
+        if published is not None:
+            out.add("unit", unit, unit, finished, "result_publication", float(published))
     elif as_of > d.due_at:
         out.add("unit", unit, unit, _outlived(overdue_from, as_of) + _labels(as_of), "on_time", 0.0)
     return out.result()
 
 
+def result_deadline(d: Dossier, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
+    """When a finished dossier's result must be on the public portal; None when the calendar cannot say."""
+    if d.finished_at is None:
+        return None
+    try:
+        return calendar.add_working_days(d.finished_at, rules.result_days)
+    except CalendarYearMissing:
+        return None
+
+
+def result_published_on_time(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
+                             ) -> bool | None:
+    """Published within result_days working days of finishing; None while it still may be, or cannot be judged."""
+    deadline = result_deadline(d, rules, calendar)
+    if deadline is None:
+        return None
+    if d.published_at is not None:
+        return d.published_at <= deadline
+    return False if as_of > deadline else None
+
+
 def complaint_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
-    """When an open complaint becomes late: the answer clock in working days."""
+    """When an open complaint becomes late: the answer clock in working days (None: no calendar for it)."""
     if c.received_at is None:
         return None
-    return calendar.add_working_days(c.received_at, rules.answer_days)
+    try:
+        return calendar.add_working_days(c.received_at, rules.answer_days)
+    except CalendarYearMissing:
+        return None
 
 
-def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar) -> bool:
-    """Rejected within reject_days or answered within answer_days working days (the clock starts on the first
-    working day, so a complaint received on a Sunday gets its full number of working days)."""
+def publication_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
+    """When an answered complaint's answer must be public (publish_days working days after the answer)."""
+    if c.resolved_at is None or c.outcome != "answered":
+        return None
+    return calendar.add_working_days(c.resolved_at, rules.publish_days)
+
+
+def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar, as_of: datetime | None = None
+                      ) -> bool | None:
+    """Every clock that applies was met: rejected within reject_days or answered within answer_days, the first
+    supplement request within supplement_days, an answer published within publish_days after it (working days;
+    the clock starts on the first working day). None while publication is still due."""
     assert c.received_at is not None and c.resolved_at is not None
     limit = rules.reject_days if c.outcome == "rejected" else rules.answer_days
-    return c.resolved_at <= calendar.add_working_days(c.received_at, limit)
+    if c.resolved_at > calendar.add_working_days(c.received_at, limit):
+        return False
+    if c.supplement_requested_at is not None and c.supplement_requested_at > calendar.add_working_days(
+            c.received_at, rules.supplement_days):
+        return False
+    deadline = publication_deadline(c, rules, calendar)
+    if deadline is None:
+        return True
+    if c.published_at is not None:
+        return c.published_at <= deadline
+    return None if as_of is None or as_of <= deadline else False
 
 
 def complaint_contribution(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> Tally:
-    """Counters a complaint (PAKN) feeds."""
+    """Counters a complaint (PAKN) feeds; one whose clocks fall in a year without a calendar is not judged."""
     out = _Adder()
     unit = c.unit_id
-    deadline = complaint_deadline(c, rules, calendar)
-    if c.received_at is None or deadline is None:
+    if c.received_at is None:
         return out.result()
-    if c.category == "procedure":
-        out.add("unit", unit, unit, _labels(c.received_at), "pakn_procedure", 1.0)
+    try:
+        return _complaint_counters(out, c, as_of, rules, calendar)
+    except CalendarYearMissing:
+        fresh = _Adder()  # counted as unjudged, never judged against weekends only
+        fresh.add("unit", unit, unit, _labels(c.received_at), "pakn_unjudged", 1.0)
+        return fresh.result()
+
+
+def _complaint_counters(out: _Adder, c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
+                        ) -> Tally:
+    unit = c.unit_id
+    assert c.received_at is not None
+    deadline = calendar.add_working_days(c.received_at, rules.answer_days)
     if c.resolved_at is not None:
-        on_time = complaint_on_time(c, rules, calendar)
-        resolved = _labels(c.resolved_at)
-        out.add("unit", unit, unit, resolved, "pakn_on_time", float(on_time))
-        out.add("unit", unit, unit, _outlived(deadline, c.resolved_at), "pakn_on_time", 0.0)
-        out.add("unit", unit, unit, resolved, "pakn_ok",
-                float(on_time and not c.unsatisfied and not c.re_complained))
         if c.category == "conduct" and c.substantiated:
+            resolved = _labels(c.resolved_at)
             out.add("unit", unit, unit, resolved, "conduct_substantiated", 1.0)
             if c.officer_id:
                 out.add("officer", c.officer_id, unit, resolved, "conduct_substantiated", 1.0)
+        on_time = complaint_on_time(c, rules, calendar, as_of)
+        if on_time is None:  # answered, its publication still due: judged when published or overdue
+            return out.result()
+        resolved = _labels(c.resolved_at)
+        outlived = _outlived(deadline, c.resolved_at)
+        out.add("unit", unit, unit, resolved, "pakn_on_time", float(on_time))
+        out.add("unit", unit, unit, outlived, "pakn_on_time", 0.0)
+        out.add("unit", unit, unit, resolved, "pakn_ok", float(on_time and not c.unsatisfied and not c.re_complained))
+        out.add("unit", unit, unit, outlived, "pakn_ok", 0.0)
     elif as_of > deadline:
-        out.add("unit", unit, unit, _outlived(deadline, as_of) + _labels(as_of), "pakn_on_time", 0.0)
+        # Open and overdue at a period's end: late, and in the satisfaction denominator as not satisfied.
+        late = _outlived(deadline, as_of) + _labels(as_of)
+        out.add("unit", unit, unit, late, "pakn_on_time", 0.0)
+        out.add("unit", unit, unit, late, "pakn_ok", 0.0)
     return out.result()
 
 
@@ -139,21 +203,33 @@ def accumulate(into: dict[CounterKey, list[float]], tally: Tally) -> None:
         cell[1] += den
 
 
-def next_dossier_tick(d: Dossier, as_of: datetime, calendar: WorkingCalendar) -> datetime | None:
-    """The next moment the clock alone changes an open dossier's counters or alerts."""
-    if not d.is_open or d.due_at is None:
+def next_dossier_tick(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
+    """The next moment the clock alone changes a dossier's counters or alerts."""
+    if d.finished_at is not None:
+        deadline = result_deadline(d, rules, calendar) if d.published_at is None else None
+        return deadline if deadline is not None and as_of < deadline else None
+    if d.due_at is None:
         return None
-    due_soon = calendar.next_working_day_before(d.due_at)
+    try:
+        due_soon: datetime | None = calendar.next_working_day_before(d.due_at)
+    except CalendarYearMissing:
+        due_soon = None
     for moment in (due_soon, d.due_at):
-        if as_of < moment:
+        if moment is not None and as_of < moment:
             return moment
     return next_boundary(as_of)
 
 
 def next_complaint_tick(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
                         ) -> datetime | None:
-    """The next moment the clock alone changes an open complaint's counters."""
+    """The next moment the clock alone changes a complaint's counters or alerts."""
     deadline = complaint_deadline(c, rules, calendar)
-    if c.resolved_at is not None or deadline is None:
+    if deadline is None:
         return None
+    if c.resolved_at is not None:
+        try:
+            published = publication_deadline(c, rules, calendar) if c.published_at is None else None
+        except CalendarYearMissing:
+            return None
+        return published if published is not None and as_of < published else None
     return deadline if as_of < deadline else next_boundary(as_of)

@@ -79,6 +79,8 @@ def meaning(event: dict[str, Any]) -> Meaning:
         if kind == "complaint.received":
             record["officer_id"] = payload.get("officer_id") or event.get("officer_id")
         return CaseEvent("complaint", unit, payload["complaint_id"], COMPLAINT_SLOTS[kind], record)
+    if kind == "procedure.catalogued":  # the catalogue as stated at occurred_at (latest per procedure counts)
+        return Fact("catalogue", unit, None, datetime.fromisoformat(occurred), payload)
     if kind in FACT_TYPES:
         fact_kind, at_field = FACT_TYPES[kind]
         return Fact(fact_kind, unit, event.get("officer_id"), datetime.fromisoformat(payload[at_field]), payload)

@@ -16,6 +16,7 @@ class Indicator:
     name: str
     max_points: float
     threshold: float
+    has_evidence: bool = True  # False: no evidence type carries it, always listed as missing
 
     def points(self, rate: float) -> float:
         """Full points at or above the threshold, otherwise rate × max ÷ threshold."""
@@ -37,6 +38,7 @@ class Culture:
     inspection_limit_per_100: float
     discipline_max: float
     finding_weights: Mapping[str, float]
+    min_covered_share: float
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ class Rulebook:
     culture_weight: float
     officer: OfficerRules
     bands: tuple[tuple[str, float], ...]
+    min_dossiers: int = 20
+    supplement_days: int = 5
+    publish_days: int = 2
+    result_days: int = 1
+    years: frozenset[int] = frozenset()
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -83,20 +90,26 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     try:
         groups = {code: (str(g["name"]), float(g["max"])) for code, g in doc["index"]["groups"].items()}
         indicators = {
-            code: Indicator(code, str(i["group"]), str(i["name"]), float(i["max"]), float(i["threshold"]))
+            code: Indicator(code, str(i["group"]), str(i["name"]), float(i["max"]), float(i["threshold"]),
+                            bool(i.get("evidence", True)))
             for code, i in doc["index"]["indicators"].items()}
         c = doc["culture"]
         culture = Culture(float(c["training_max"]), float(c["training_threshold"]), frozenset(c["training_topics"]),
                           float(c["conduct_max"]), float(c["conduct_limit_per_100"]), float(c["inspection_max"]),
                           float(c["inspection_limit_per_100"]), float(c["discipline_max"]),
-                          {k: float(v) for k, v in c["finding_weights"].items()})
+                          {k: float(v) for k, v in c["finding_weights"].items()}, float(c["min_covered_share"]))
         o = doc["officer"]
         officer = OfficerRules(float(o["on_time_max"]), float(o["training_max"]), float(o["training_hours_per_year"]),
                                float(o["conduct_max"]), float(o["conduct_penalty"]), float(o["disciplined_cap"]))
         bands = tuple(sorted(((str(k), float(v)) for k, v in doc["bands"].items()), key=lambda b: -b[1]))
         rulebook = Rulebook(str(doc["version"]), groups, indicators, int(doc["complaints"]["answer_days"]),
                             int(doc["complaints"]["reject_days"]), culture, float(doc["emulation"]["service_weight"]),
-                            float(doc["emulation"]["culture_weight"]), officer, bands)
+                            float(doc["emulation"]["culture_weight"]), officer, bands,
+                            min_dossiers=int(doc["index"]["min_dossiers"]),
+                            supplement_days=int(doc["complaints"]["supplement_days"]),
+                            publish_days=int(doc["complaints"]["publish_days"]),
+                            result_days=int(doc["publication"]["result_days"]),
+                            years=frozenset(int(y) for y in doc["years"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise RulebookInvalid(f"rule file incomplete or malformed: {exc!r}") from exc
     problems = [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
@@ -108,6 +121,12 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
             problems.append(f"group {group}: indicator maxima add up to {total}, not {maximum}")
     if abs(rulebook.service_weight + rulebook.culture_weight - 1) > 1e-9:
         problems.append("emulation weights must add up to 1")
+    if rulebook.min_dossiers < 1:
+        problems.append("index.min_dossiers must be at least 1")
+    if not 0 <= rulebook.culture.min_covered_share <= 1:
+        problems.append("culture.min_covered_share must be in [0, 1]")
+    if not rulebook.years:
+        problems.append("years must list the years the rulebook judges")
     if not bands or bands[-1][1] != 0:
         problems.append("bands must end with a band whose lower bound is 0")
     if problems:

@@ -35,18 +35,24 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class CultureInputs:
-    """Low-volume facts of a unit in a period (officers, trainings, inspections, discipline)."""
+    """Low-volume facts of a unit in a period (officers, trainings, inspections, discipline, catalogue)."""
 
     officers: int
     trained_officers: int
     weighted_findings: float
     inspections: int
     disciplined: int
+    procedures: int = 0  # active procedures in the unit's catalogue at the period's end
+    procedures_online: int = 0
+    procedures_published: int = 0
+
+
+INSUFFICIENT = "Chưa đủ dữ liệu"
 
 
 @dataclass(frozen=True)
 class UnitScorecard:
-    """A unit's scorecard for one period under one rule version."""
+    """A unit's scorecard for one period under one rule version; score None = not ranked (chưa đủ dữ liệu)."""
 
     unit_id: str
     period: str
@@ -56,17 +62,25 @@ class UnitScorecard:
     service_index: float | None
     service_band: str | None
     culture: list[IndicatorResult]
-    culture_index: float
-    score: float
-    band: str
+    culture_index: float | None
+    score: float | None
+    band: str | None
     evidence: dict[str, float] = field(default_factory=dict)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "scored" if self.score is not None else "insufficient_data"
 
     def as_json(self) -> dict[str, Any]:
         return {"unit_id": self.unit_id, "period": self.period, "rule_version": self.rule_version,
                 "indicators": [i.as_json() for i in self.indicators], "groups": self.groups,
                 "service_index": self.service_index, "service_band": self.service_band,
                 "culture": [i.as_json() for i in self.culture], "culture_index": self.culture_index,
-                "score": self.score, "band": self.band, "evidence": self.evidence}
+                "score": self.score, "band": self.band, "status": self.status,
+                "status_label": INSUFFICIENT if self.score is None else self.band, "evidence": self.evidence,
+                "missing": self.missing, "notes": self.notes}
 
 
 def _ratio(code: str, name: str, group: str, num: float, den: float, threshold: float, max_points: float
@@ -78,64 +92,128 @@ def _ratio(code: str, name: str, group: str, num: float, den: float, threshold: 
     return IndicatorResult(code, name, group, num, den, rate, threshold, max_points, points)
 
 
+def _missing(i: IndicatorResult) -> IndicatorResult:
+    return IndicatorResult(i.code, i.name, i.group, i.numerator, i.denominator, None, i.threshold, i.max_points, None)
+
+
 def _rounded(value: float) -> float:
     return round(value, 2)
+
+
+def _points(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+# Which counter feeds each service indicator (dossier_ok: Decision 766's dossier satisfaction).
+INDICATOR_COUNTERS = {"on_time": "on_time", "online_submission": "online_submission",
+                      "online_payment": "online_payment", "digitised": "digitised", "data_reuse": "data_reuse",
+                      "dossier_satisfaction": "dossier_ok", "pakn_on_time": "pakn_on_time",
+                      "pakn_satisfaction": "pakn_ok", "result_publication": "result_publication"}
+NO_CASE_REASON = "không có hồ sơ, phản ánh hoặc danh mục thủ tục làm căn cứ trong kỳ"
 
 
 def unit_scorecard(unit_id: str, period: str, counters: Counters, culture_in: CultureInputs,
                    rules: Rulebook) -> UnitScorecard:
     """Score a unit: the 766-style service index, the office-culture index and their weighted sum."""
-    c = {k: counters.get(k, (0.0, 0.0)) for k in (
-        "on_time", "online_submission", "online_payment", "digitised", "data_reuse", "dossier_ok",
-        "pakn_on_time", "pakn_ok", "pakn_procedure", "conduct_substantiated")}
-    sources = {code: c[code] for code in ("on_time", "online_submission", "online_payment", "digitised",
-                                          "data_reuse", "pakn_on_time")}
-    sources["pakn_satisfaction"] = c["pakn_ok"]
-    # Dossier satisfaction: (dossiers − unsatisfied or late − PAKN about procedures) ÷ dossiers.
-    ok, dossiers = c["dossier_ok"]
-    sources["dossier_satisfaction"] = (max(0.0, ok - c["pakn_procedure"][0]), dossiers)
-    indicators = [_ratio(i.code, i.name, i.group, *sources.get(i.code, (0.0, 0.0)), i.threshold, i.max_points)
-                  for i in rules.indicators.values()]
+    sources = {code: counters.get(counter, (0.0, 0.0)) for code, counter in INDICATOR_COUNTERS.items()}
+    sources["procedures_published"] = (float(culture_in.procedures_published), float(culture_in.procedures))
+    sources["online_service_coverage"] = (float(culture_in.procedures_online), float(culture_in.procedures))
+    indicators: list[IndicatorResult] = []
+    missing: list[dict[str, Any]] = []
+    for i in rules.indicators.values():
+        result = _ratio(i.code, i.name, i.group, *sources.get(i.code, (0.0, 0.0)), i.threshold, i.max_points)
+        if not i.has_evidence or i.code not in sources:
+            result = _missing(result)
+            missing.append({"code": i.code, "name": i.name, "max_points": i.max_points,
+                            "reason": "chưa có loại dữ liệu (sự kiện) nào cung cấp chỉ số này"})
+        elif result.points is None:
+            missing.append({"code": i.code, "name": i.name, "max_points": i.max_points, "reason": NO_CASE_REASON})
+        indicators.append(result)
     groups: dict[str, dict[str, float | None]] = {}
     for code, (_, maximum) in rules.groups.items():
         scored = [i for i in indicators if i.group == code and i.points is not None]
         groups[code] = {"max": maximum, "points": sum(i.points or 0 for i in scored) if scored else None,
                         "scored_max": sum(i.max_points for i in scored)}
     scored_max = sum(i.max_points for i in indicators if i.points is not None)
-    service_index = (_rounded(100 * sum(i.points or 0 for i in indicators) / scored_max)
-                     if scored_max else None)
-    culture = culture_parts(culture_in, c["conduct_substantiated"][0], rules)
-    culture_index = _rounded(sum(i.points or 0 for i in culture))
-    # Without dossier evidence the unit is scored on office culture alone, never on a missing number.
-    score = culture_index if service_index is None else _rounded(
-        rules.service_weight * service_index + rules.culture_weight * culture_index)
+    total_max = sum(i.max_points for i in indicators)
+    finished = counters.get("dossier_ok", (0.0, 0.0))[1]
+    notes: list[str] = []
+    service_index: float | None = None
+    if finished < rules.min_dossiers:
+        notes.append(f"Chưa đủ dữ liệu: {finished:g} hồ sơ đã giải quyết trong kỳ, cần tối thiểu {rules.min_dossiers}"
+                     " hồ sơ để tính chỉ số phục vụ; đơn vị không được tính điểm thi đua và không xếp hạng.")
+    elif scored_max:
+        service_index = _rounded(100 * sum(i.points or 0 for i in indicators) / scored_max)
+        if missing:
+            notes.append(f"Chỉ số phục vụ tính trên {_points(scored_max)}/{_points(total_max)} điểm có dữ liệu "
+                         f"(thiếu: {', '.join(m['name'] for m in missing)}), quy đổi về thang 100.")
+    culture = culture_parts(culture_in, counters.get("conduct_substantiated", (0.0, 0.0))[0], rules)
+    culture_index, culture_note = culture_score(culture, rules)
+    if culture_note:
+        notes.append(culture_note)
+    score: float | None = None
+    if service_index is not None:
+        if culture_index is None:
+            score = service_index
+            notes.append("Điểm thi đua = chỉ số phục vụ (chỉ số văn hóa công sở chưa đủ dữ liệu).")
+        else:
+            score = _rounded(rules.service_weight * service_index + rules.culture_weight * culture_index)
+    unjudged = counters.get("pakn_unjudged", (0.0, 0.0))[0]
+    if unjudged:
+        notes.append(f"{unjudged:g} phản ánh, kiến nghị chưa được đánh giá đúng hạn: thiếu lịch ngày làm việc của năm.")
     return UnitScorecard(
         unit_id, period, rules.version, indicators, groups, service_index,
         rules.band(service_index) if service_index is not None else None, culture, culture_index, score,
-        rules.band(score), evidence={"dossiers_judged": c["on_time"][1], "dossiers_finished": dossiers,
-                                     "complaints_judged": c["pakn_on_time"][1], "officers": culture_in.officers,
-                                     "inspections": culture_in.inspections})
+        rules.band(score) if score is not None else None,
+        evidence={"dossiers_judged": counters.get("on_time", (0.0, 0.0))[1], "dossiers_finished": finished,
+                  "min_dossiers": float(rules.min_dossiers),
+                  "complaints_judged": counters.get("pakn_on_time", (0.0, 0.0))[1], "complaints_unjudged": unjudged,
+                  "officers": culture_in.officers, "inspections": culture_in.inspections,
+                  "procedures": culture_in.procedures}, missing=missing, notes=notes)
+
+
+def culture_score(parts: list[IndicatorResult], rules: Rulebook) -> tuple[float | None, str | None]:
+    """The office-culture index over the parts with evidence, rescaled to 100, and the words saying so."""
+    covered = sum(p.max_points for p in parts if p.points is not None)
+    total = sum(p.max_points for p in parts)
+    lacking = [p.name for p in parts if p.points is None]
+    if not total or covered / total < rules.culture.min_covered_share:
+        return None, (f"Chỉ số văn hóa công sở chưa tính: chỉ {_points(covered)}/{_points(total)} điểm có dữ liệu "
+                      f"(thiếu: {', '.join(lacking)}).")
+    index = _rounded(100 * sum(p.points or 0 for p in parts) / covered)
+    if not lacking:
+        return index, None
+    return index, (f"Chỉ số văn hóa công sở tính trên {_points(covered)}/{_points(total)} điểm có dữ liệu "
+                   f"(thiếu: {', '.join(lacking)}), quy đổi về thang 100.")
 
 
 def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[IndicatorResult]:
-    """The office-culture index in four parts: training, conduct complaints, inspections, discipline."""
+    """The office-culture index in four parts: training, conduct complaints, inspections, discipline.
+
+    Per-100-officer rates need a known headcount and inspection findings an inspection (domain.md §3): without
+    them the part is missing (points None), never full points."""
     r = rules.culture
-    per_100 = 100 / x.officers if x.officers else 0.0
     training = _ratio("training_share", "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn", "culture",
                       x.trained_officers, x.officers, r.training_threshold, r.training_max)
-    if training.points is None:
-        training = IndicatorResult(training.code, training.name, "culture", 0, 0, None, r.training_threshold,
-                                   r.training_max, 0.0)
-    conduct_rate = conduct * per_100
-    findings_rate = x.weighted_findings * per_100
+    conduct_part = IndicatorResult("conduct_complaints", "Phản ánh có cơ sở về thái độ, tác phong (trên 100 cán bộ)",
+                                   "culture", conduct, x.officers, None, r.conduct_limit_per_100, r.conduct_max, None)
+    findings = IndicatorResult(
+        "inspection_findings", "Vi phạm qua kiểm tra công vụ (có trọng số, mỗi lần kiểm tra, trên 100 cán bộ)",
+        "culture", x.weighted_findings, float(x.inspections), None, r.inspection_limit_per_100, r.inspection_max, None)
+    if x.officers > 0:
+        conduct_rate = conduct * 100 / x.officers
+        conduct_part = IndicatorResult(conduct_part.code, conduct_part.name, "culture", conduct, x.officers,
+                                       conduct_rate, r.conduct_limit_per_100, r.conduct_max,
+                                       r.conduct_max * max(0.0, 1 - conduct_rate / r.conduct_limit_per_100))
+        if x.inspections > 0:
+            rate = x.weighted_findings / x.inspections * 100 / x.officers
+            findings = IndicatorResult(findings.code, findings.name, "culture", x.weighted_findings,
+                                       float(x.inspections), rate, r.inspection_limit_per_100, r.inspection_max,
+                                       r.inspection_max * max(0.0, 1 - rate / r.inspection_limit_per_100))
     return [
         training,
-        IndicatorResult("conduct_complaints", "Phản ánh có cơ sở về thái độ, tác phong (trên 100 cán bộ)", "culture",
-                        conduct, x.officers, conduct_rate, r.conduct_limit_per_100, r.conduct_max,
-                        r.conduct_max * max(0.0, 1 - conduct_rate / r.conduct_limit_per_100)),
-        IndicatorResult("inspection_findings", "Vi phạm qua kiểm tra công vụ (có trọng số, trên 100 cán bộ)",
-                        "culture", x.weighted_findings, x.officers, findings_rate, r.inspection_limit_per_100,
-                        r.inspection_max, r.inspection_max * max(0.0, 1 - findings_rate / r.inspection_limit_per_100)),
+        conduct_part,
+        findings,
         IndicatorResult("discipline", "Không có cán bộ bị kỷ luật", "culture", float(x.disciplined), 0, None, None,
                         r.discipline_max, 0.0 if x.disciplined else r.discipline_max),
     ]
@@ -154,7 +232,7 @@ class OfficerInputs:
 
 @dataclass(frozen=True)
 class OfficerScorecard:
-    """An officer's evidence-based score for one period."""
+    """An officer's evidence-based score for one period, over the parts that have evidence."""
 
     officer_id: str
     period: str
@@ -162,25 +240,37 @@ class OfficerScorecard:
     parts: list[IndicatorResult]
     score: float
     band: str
+    weight_covered: float = 1.0
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"officer_id": self.officer_id, "period": self.period, "rule_version": self.rule_version,
-                "parts": [p.as_json() for p in self.parts], "score": self.score, "band": self.band}
+                "parts": [p.as_json() for p in self.parts], "score": self.score, "band": self.band,
+                "weight_covered": self.weight_covered, "notes": self.notes}
 
 
 def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rulebook) -> OfficerScorecard:
-    """Dossiers on time, training hours, conduct; discipline caps the score (domain.md §4)."""
+    """Dossiers on time, training hours, conduct; discipline caps the score (domain.md §4). A part without
+    evidence (no dossiers handled) is missing and the score is taken over the parts that have it."""
     o = rules.officer
     on_time = _ratio("on_time", "Hồ sơ giải quyết đúng hạn", "officer", *x.on_time, 1.0, o.on_time_max)
-    if on_time.points is None:  # handles no dossiers: neither rewarded nor punished
-        on_time = IndicatorResult("on_time", on_time.name, "officer", 0, 0, None, 1.0, o.on_time_max, o.on_time_max)
     target = o.training_hours_per_year * x.period_fraction
     training = _ratio("training_hours", "Số giờ bồi dưỡng", "officer", x.training_hours, target, 1.0, o.training_max)
     conduct = IndicatorResult("conduct", "Phản ánh có cơ sở về tác phong", "officer", x.conduct_substantiated, 0,
                               None, None, o.conduct_max,
                               max(0.0, o.conduct_max - o.conduct_penalty * x.conduct_substantiated))
-    score = sum(p.points or 0 for p in (on_time, training, conduct))
+    parts = [on_time, training, conduct]
+    covered = sum(p.max_points for p in parts if p.points is not None)
+    total = sum(p.max_points for p in parts)
+    score = 100 * sum(p.points or 0 for p in parts) / covered if covered else 0.0
+    notes = []
+    if covered < total:
+        lacking = ", ".join(p.name for p in parts if p.points is None)
+        notes.append(f"Điểm tính trên {_points(covered)}/{_points(total)} điểm có dữ liệu (thiếu: {lacking}), "
+                     "quy đổi về thang 100.")
     if x.disciplined:
         score = min(score, o.disciplined_cap)
+        notes.append(f"Bị kỷ luật trong kỳ: điểm tối đa {_points(o.disciplined_cap)}.")
     score = _rounded(score)
-    return OfficerScorecard(officer_id, period, rules.version, [on_time, training, conduct], score, rules.band(score))
+    return OfficerScorecard(officer_id, period, rules.version, parts, score, rules.band(score),
+                            round(covered / total, 4) if total else 0.0, notes)

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.awards import handlers
-from services.awards.domain.rulebook import AwardRules
+from services.awards.domain.evaluate import cash_table
+from services.awards.domain.rulebook import AwardRules, deadline
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer, require
 from thidua.runtime.service import Runtime
-
-BASE_SALARY_VND = 2_340_000
 
 
 class Votes(BaseModel):
@@ -27,13 +26,15 @@ class Votes(BaseModel):
     votes_for: int = Field(ge=0, le=1000)
 
 
-def _nomination(row: asyncpg.Record) -> dict[str, Any]:
+def _nomination(row: asyncpg.Record, rules: AwardRules) -> dict[str, Any]:
+    """A nomination as the API shows it: criteria, evidence, blocks and cash (base salary from the rule file)."""
     body = dict(row)
     body["criteria"] = json.loads(row["criteria"])
     body["evidence_ids"] = json.loads(row["evidence_ids"])
     body["votes"] = json.loads(row["votes"]) if row["votes"] else None
     body["blocks"] = [c for c in body["criteria"] if not c["met"]]
-    body["cash_vnd"] = round(row["cash_multiple"] * BASE_SALARY_VND)
+    body["cash_vnd"] = round(row["cash_multiple"] * rules.base_salary_vnd)
+    body["base_salary_vnd"] = rules.base_salary_vnd
     return body
 
 
@@ -53,7 +54,13 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
                 "SELECT * FROM nominations WHERE year = $1 AND ($2::text IS NULL OR status = $2)"
                 " AND ($3::text IS NULL OR title = $3) AND ($4::text IS NULL OR unit_id = $4) ORDER BY id",
                 int(period), status, title, who.unit_id if who.role == "unit" else None)
-        return {"period": period, "rule_version": rules.version, "nominations": [_nomination(r) for r in rows]}
+        return {"period": period, "rule_version": rules.version, "base_salary_vnd": rules.base_salary_vnd,
+                "cash_multiples": cash_table(rules), "nominations": [_nomination(r, rules) for r in rows]}
+
+    @api.get("/cash-multiples", summary="Cash rewards of every title and form, Giấy khen tập thể included (public)")
+    async def cash() -> dict[str, Any]:
+        return {"rule_version": rules.version, "base_salary_vnd": rules.base_salary_vnd,
+                "cash_multiples": cash_table(rules)}
 
     @api.get("/nominations/{nomination_id}", summary="One nomination: criteria, evidence, blocks, cash, history")
     async def nomination(nomination_id: str, principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
@@ -64,17 +71,25 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         require(principal, unit_id=row["unit_id"] if row else None)
         if row is None:
             raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}])
-        return {**_nomination(row), "history": [dict(h) for h in history]}
+        return {**_nomination(row, rules), "history": [dict(h) for h in history]}
 
     @api.post("/periods/{period}/close", summary="Evaluate the year-end titles and create nominations (council)")
-    async def close(period: str, principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
+    async def close(period: str, principal: Annotated[Principal | None, Depends(caller)],
+                    force: bool = False) -> dict[str, Any]:
         who = require(principal)
         if not period.isdigit() or not 2000 <= int(period) <= 2100:
             raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
+        year = int(period)
         async with runtime.pool.acquire() as conn:
-            created = await handlers.close_year(conn, int(period), rules=rules, now=datetime.now(UTC),
-                                                actor=f"{who.role}:{who.unit_id or ''}")
-        return {"period": period, "created": len(created), "nominations": created, "rule_version": rules.version}
+            try:
+                created = await handlers.close_year(conn, year, rules=rules, now=datetime.now(UTC),
+                                                    actor=f"{who.role}:{who.unit_id or ''}", force=force)
+            except handlers.CloseRefused as exc:
+                raise ApiError(409, "the rating deadline has not passed (chưa hết hạn đánh giá, xếp loại)",
+                               [{"field": "period", "message": str(exc)}]) from exc
+        return {"period": period, "created": len(created), "nominations": created, "rule_version": rules.version,
+                "forced": force, "rating_deadline": deadline(year, rules.rating_deadline).isoformat(),
+                "dossier_deadline": deadline(year, rules.dossier_deadline).isoformat()}
 
     @api.post("/nominations/{nomination_id}/votes", summary="Record the council's vote and decide (council)")
     async def votes(nomination_id: str, body: Votes,
@@ -90,6 +105,6 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
                                ) from exc
             except handlers.VoteRefused as exc:
                 raise ApiError(409, "the vote decides nothing", [{"field": "votes", "message": str(exc)}]) from exc
-        return _nomination(row)
+        return _nomination(row, rules)
 
     return api

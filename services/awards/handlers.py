@@ -14,14 +14,16 @@ import asyncpg
 from schemas import topics
 from schemas.outputs import Alert, Criterion, NominationChanged
 from services.awards.adapters import postgres as pg
-from services.awards.domain.evaluate import cash_multiple, council_decision, evaluate_unit
-from services.awards.domain.rulebook import AwardRules
+from services.awards.domain.evaluate import cash_multiple, close_refusal, council_decision, evaluate_unit
+from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import Verdict
 from thidua.runtime.outbox import Message, enqueue
 
 log = logging.getLogger(__name__)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-LIVE = ("proposed", "approved")
+PENDING = ("proposed", "needs_review")  # open to a council vote
+LIVE = ("proposed", "needs_review", "on_hold", "approved")  # not yet rejected or revoked
+Touched = set[tuple[str, int | None]]
 
 
 def _year(stamp: str) -> int:
@@ -40,14 +42,18 @@ async def apply_evidence(conn: asyncpg.Connection, values: Sequence[bytes], *, r
                 log.error("skipping a record that is not JSON: %r", value[:200])
         keys = [f"{e.get('source')}:{e.get('event_id')}" for e in events]
         fresh = await pg.claim(conn, keys)
-        touched: set[tuple[str, int | None]] = set()
+        touched: Touched = set()
+        findings: list[asyncpg.Record] = []
         for key, e in zip(keys, events, strict=True):
             if key in fresh:
-                touched |= await _record(conn, key, e)
+                touched |= await _record(conn, key, e, findings)
+        for finding in findings:
+            touched |= await _substantiated(conn, finding, rules=rules, now=now)
         await _reevaluate(conn, touched, rules=rules, now=now)
 
 
-async def _record(conn: asyncpg.Connection, key: str, e: dict[str, Any]) -> set[tuple[str, int | None]]:
+async def _record(conn: asyncpg.Connection, key: str, e: dict[str, Any], findings: list[asyncpg.Record]
+                  ) -> Touched:
     kind, p, unit, officer = e["type"], e["payload"], e["unit_id"], e.get("officer_id")
     at = datetime.fromisoformat(e["occurred_at"])
     if kind == "unit.registered":
@@ -61,41 +67,71 @@ async def _record(conn: asyncpg.Connection, key: str, e: dict[str, Any]) -> set[
     elif kind == "title.awarded":
         await pg.add_title(conn, "officer" if officer else "unit", officer or unit, p["year"], p["title"], key)
         return {(unit, p["year"])}
-    elif kind == "initiative.recognized":
+    elif kind in ("initiative.recognized", "research.accepted"):
         year = _year(p["decided_at"])
-        await pg.add_row(conn, "initiatives", (key, officer, unit, year, p["scope"]))
+        table = "initiatives" if kind == "initiative.recognized" else "research"
+        await pg.add_row(conn, table, (key, officer, unit, year, p["scope"]))
         return {(unit, year)}
+    elif kind == "emulation.registered":
+        await pg.add_registration(conn, key, "officer" if officer else "unit", officer or unit, unit, p["year"],
+                                  list(p["titles"]))
+        return {(unit, p["year"])}
     elif kind == "discipline.recorded":
         year = _year(p["decided_at"])
         await pg.add_row(conn, "disciplines", (key, officer, unit, year, p["form"]))
         return {(unit, year)}
     elif kind in ("grievance.opened", "grievance.closed"):
-        await pg.set_grievance(conn, f"{e['source']}|{unit}|{p['case_id']}", unit, officer,
-                               kind == "grievance.opened", p.get("substantiated"), key, at)
+        row = await pg.set_grievance(conn, f"{e['source']}|{unit}|{p['case_id']}", unit, officer,
+                                     kind == "grievance.opened", p.get("substantiated"), key, at)
+        if row is not None and kind == "grievance.closed" and p.get("substantiated") is True:
+            findings.append(row)
         return {(unit, None)}
     elif kind == "evidence.retracted":
         return set(await pg.forget_event(conn, f"{e['source']}:{p['target_event_id']}"))
     return set()
 
 
-async def _reevaluate(conn: asyncpg.Connection, touched: set[tuple[str, int | None]], *, rules: AwardRules,
-                      now: datetime) -> None:
+async def _substantiated(conn: asyncpg.Connection, g: asyncpg.Record, *, rules: AwardRules, now: datetime
+                         ) -> Touched:
+    """A substantiated complaint or denunciation revokes the subject's approved and held nominations of the year it
+    was opened and the years before it the rule file names (Luật 06/2022, chương VII)."""
+    opened_year = (g["opened_at"] or g["occurred_at"]).astimezone(VN).year
+    kind, subject = ("officer", g["officer_id"]) if g["officer_id"] else ("unit", g["unit_id"])
+    keys = [k for k in (g["opened_event"], g["event"]) if k]
+    reason = (f"khiếu nại, tố cáo được kết luận có căn cứ ({', '.join(keys)}): thu hồi theo Luật Thi đua, "
+              "Khen thưởng 06/2022/QH15, chương VII")
+    touched: Touched = set()
+    messages: list[Message] = []
+    for row in await pg.subject_nominations(conn, kind, subject, ("approved", "on_hold"),
+                                            (opened_year - rules.grievance_revoke_years_back, opened_year)):
+        messages.append(await _revoke(conn, row, reason, keys, "evidence", now))
+        touched.add((row["unit_id"], row["year"] + 1))
+    await enqueue(conn, messages)
+    return touched
+
+
+async def _reevaluate(conn: asyncpg.Connection, touched: Touched, *, rules: AwardRules, now: datetime) -> None:
+    """Evaluate again every closed year touched, and the closed years after it (streaks count earlier titles)."""
     closed = {r["year"] for r in await conn.fetch("SELECT year FROM closed_years")}
-    for unit, year in sorted(touched, key=lambda t: (t[0], t[1] or 0)):
-        for y in sorted(closed) if year is None else [year] if year in closed else []:
+    todo: dict[str, set[int]] = {}
+    for unit, year in touched:
+        todo.setdefault(unit, set()).update(y for y in closed if year is None or y >= year)
+    for unit in sorted(todo):
+        for y in sorted(todo[unit]):
             await sync_unit_year(conn, unit, y, rules=rules, now=now, actor="evidence",
                                  create=_before_deadline(y, rules, now))
 
 
 def _before_deadline(year: int, rules: AwardRules, now: datetime) -> bool:
     """Late input still creates nominations until the deadline of the following year."""
-    month, day = (int(x) for x in rules.late_input_until.split("-"))
-    return now.astimezone(VN).date() <= datetime(year + 1, month, day, tzinfo=VN).date()
+    return now.astimezone(VN).date() <= deadline(year + 1, rules.late_input_until)
 
 
 async def sync_unit_year(conn: asyncpg.Connection, unit_id: str, year: int, *, rules: AwardRules, now: datetime,
                          actor: str, create: bool) -> list[str]:
-    """Evaluate the unit's titles for year: create nominations newly met, revoke live ones no longer met."""
+    """Evaluate the unit's titles for year: create nominations newly met (proposed, needs_review or on_hold),
+    hold pending ones an open grievance now concerns, release those it no longer does, revoke live ones no longer
+    met (a discipline in the year revokes even approved ones; an open grievance never does)."""
     record = await pg.load_unit(conn, unit_id)
     existing = await pg.nominations_of(conn, unit_id, year)
     messages: list[Message] = []
@@ -103,26 +139,60 @@ async def sync_unit_year(conn: asyncpg.Connection, unit_id: str, year: int, *, r
     for kind, subject, verdict in evaluate_unit(record, year, rules):
         nid = f"{verdict.title}:{year}:{kind}:{subject}"
         current = existing.get(nid)
-        if verdict.met and current is None and create:
-            row = _row(nid, kind, subject, unit_id, year, verdict, rules)
-            if await pg.create_nomination(conn, row, now):
-                await pg.audit(conn, nid, None, "proposed", "đủ tiêu chuẩn khi xét", actor, now)
-                messages.append(_event(row, "created", "proposed", None, now))
-                created.append(nid)
-        elif current is not None and current["status"] in LIVE and not verdict.met:
-            reason = "; ".join(c.reason for c in verdict.checks if not c.met)
-            await pg.set_status(conn, nid, "revoked", reason, now)
-            await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
-            messages.append(_event(dict(current), "revoked", "revoked", reason, now))
+        held = "; ".join(c.reason for c in verdict.checks if c.effect == "hold" and not c.met)
+        if current is None:
+            if verdict.met and create:
+                row = _row(nid, kind, subject, unit_id, year, verdict, rules)
+                status = row["status"] = verdict.status
+                if status == "on_hold":
+                    row["held_from"], row["reason"] = "needs_review" if verdict.review else "proposed", held
+                elif status == "needs_review":
+                    row["reason"] = "; ".join(c.reason for c in verdict.checks if c.effect == "review" and not c.met)
+                if await pg.create_nomination(conn, row, now):
+                    await pg.audit(conn, nid, None, status, row.get("reason") or "đủ tiêu chuẩn khi xét", actor, now)
+                    messages.append(_event(row, "created", status, row.get("reason"), now))
+                    created.append(nid)
+            continue
+        status = current["status"]
+        if status not in LIVE:
+            continue
+        if not verdict.met:
+            before = set(json.loads(current["evidence_ids"]))
+            new = [e for e in verdict.evidence if e not in before]
+            reason = "; ".join(c.reason for c in verdict.checks if not c.met and c.effect == "block")
+            if new:
+                reason += f" (căn cứ: {', '.join(new)})"
+            messages.append(await _revoke(conn, current, reason, new, actor, now))
+        elif status in PENDING and verdict.held:
+            await pg.set_status(conn, nid, "on_hold", held, now, held_from=status)
+            await pg.audit(conn, nid, status, "on_hold", held, actor, now)
+            messages.append(_event(dict(current), "held", "on_hold", held, now))
+        elif status == "on_hold" and not verdict.held:
+            back = current["held_from"] or ("needs_review" if verdict.review else "proposed")
+            reason = "khiếu nại, tố cáo đã giải quyết xong, không có căn cứ: tiếp tục xét"
+            await pg.set_status(conn, nid, back, reason, now)
+            await pg.audit(conn, nid, "on_hold", back, reason, actor, now)
+            messages.append(_event(dict(current), "released", back, reason, now))
     await enqueue(conn, messages)
     return created
+
+
+async def _revoke(conn: asyncpg.Connection, current: asyncpg.Record, reason: str, evidence: list[str], actor: str,
+                  now: datetime) -> Message:
+    """Revoke a live nomination with the reason and the evidence behind it; its title stops counting."""
+    nid = current["id"]
+    ids = sorted(set(json.loads(current["evidence_ids"])) | set(evidence))
+    await pg.set_status(conn, nid, "revoked", reason, now, evidence_ids=ids)
+    await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
+    await pg.remove_title(conn, nid)
+    return _event({**dict(current), "evidence_ids": ids}, "revoked", "revoked", reason, now)
 
 
 def _row(nid: str, kind: str, subject: str, unit: str, year: int, verdict: Verdict, rules: AwardRules
          ) -> dict[str, Any]:
     return {"id": nid, "title": verdict.title, "year": year, "subject_kind": kind, "subject_id": subject,
             "unit_id": unit, "cash_multiple": cash_multiple(kind, verdict.title, rules), "rule_version": rules.version,
-            "criteria": [{"code": c.code, "met": c.met, "reason": c.reason} for c in verdict.checks],
+            "criteria": [{"code": c.code, "met": c.met, "reason": c.reason[:500]} for c in verdict.checks],
             "evidence_ids": verdict.evidence}
 
 
@@ -138,9 +208,17 @@ def _event(row: dict[str, Any], change: str, status: str, reason: str | None, no
     return (topics.NOMINATIONS, row["unit_id"], event.model_dump_json(exclude_none=True).encode(), {})
 
 
-async def close_year(conn: asyncpg.Connection, year: int, *, rules: AwardRules, now: datetime, actor: str
-                     ) -> list[str]:
-    """Evaluate every unit's year-end titles and create the nominations met; closing twice creates nothing new."""
+class CloseRefused(Exception):
+    """The year may not be closed yet (before the rating deadline of the rule file)."""
+
+
+async def close_year(conn: asyncpg.Connection, year: int, *, rules: AwardRules, now: datetime, actor: str,
+                     force: bool = False) -> list[str]:
+    """Evaluate every unit's year-end titles and create the nominations met; closing twice creates nothing new.
+    Before the rating deadline (domain.md §5) the close is refused unless forced."""
+    refusal = close_refusal(year, now.astimezone(VN).date(), rules)
+    if refusal and not force:
+        raise CloseRefused(refusal)
     async with conn.transaction():
         await conn.execute("INSERT INTO closed_years VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", year, now,
                            rules.version)
@@ -161,16 +239,19 @@ async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: i
         row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1 FOR UPDATE", nomination_id)
         if row is None:
             raise KeyError(nomination_id)
-        if row["status"] != "proposed":
+        if row["status"] == "on_hold":
+            raise VoteRefused("hồ sơ đang tạm dừng xét do có khiếu nại, tố cáo chưa giải quyết xong, không thể biểu "
+                              "quyết (on hold until the complaint or denunciation is closed)")
+        if row["status"] not in PENDING:
             raise VoteRefused(f"hồ sơ đang ở trạng thái {row['status']}, không thể biểu quyết")
         decision, reason = council_decision(row["title"], members_total, members_present, votes_for, rules)
         votes = {"members_total": members_total, "members_present": members_present, "votes_for": votes_for}
         if decision is None:
-            await pg.audit(conn, nomination_id, "proposed", "proposed", f"phiên họp không quyết định: {reason}",
-                           actor, now)
+            await pg.audit(conn, nomination_id, row["status"], row["status"],
+                           f"phiên họp không quyết định: {reason}", actor, now)
             raise VoteRefused(reason)
         await pg.set_status(conn, nomination_id, decision, reason, now, votes)
-        await pg.audit(conn, nomination_id, "proposed", decision, reason, actor, now)
+        await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
         if decision == "approved":
             await pg.add_title(conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id)
         await enqueue(conn, [_event(dict(row), "decided", decision, reason, now)])
@@ -189,7 +270,7 @@ async def apply_standings(conn: asyncpg.Connection, values: Sequence[bytes], *, 
                 doc = json.loads(value)
             except ValueError:
                 continue
-            if doc.get("subject_kind") == "unit" and str(doc.get("period", "")).isdigit():
+            if doc.get("subject_kind") in ("unit", "officer") and str(doc.get("period", "")).isdigit():
                 docs.append(doc)
         fresh = await pg.claim(conn, [f"standings:{d['event_id']}" for d in docs])
         messages: list[Message] = []
@@ -197,10 +278,14 @@ async def apply_standings(conn: asyncpg.Connection, values: Sequence[bytes], *, 
             if f"standings:{d['event_id']}" not in fresh:
                 continue
             year = int(d["period"])
+            if d["subject_kind"] == "officer":
+                await pg.set_officer_score(conn, d["subject_id"], year, float(d["score"]), d["event_id"],
+                                           datetime.fromisoformat(d["occurred_at"]))
+                continue
             await pg.set_standing(conn, d["unit_id"], year, d.get("rank_in_cluster"), d["band"], d["score"],
                                   d["event_id"], datetime.fromisoformat(d["occurred_at"]))
             for title, on_track in on_track_signals(d, rules).items():
-                messages += await _signal(conn, d, year, title, on_track, now)
+                messages += await _signal(conn, d, year, title, on_track, now, rules)
         await enqueue(conn, messages)
 
 
@@ -217,7 +302,7 @@ def on_track_signals(standing: dict[str, Any], rules: AwardRules) -> dict[str, b
 
 
 async def _signal(conn: asyncpg.Connection, d: dict[str, Any], year: int, title: str, on_track: bool,
-                  now: datetime) -> list[Message]:
+                  now: datetime, rules: AwardRules) -> list[Message]:
     """An award_on_track / award_at_risk alert when the unit's state for title changes."""
     state = "on_track" if on_track else "at_risk"
     before = await conn.fetchval("SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3",
@@ -227,11 +312,14 @@ async def _signal(conn: asyncpg.Connection, d: dict[str, Any], year: int, title:
     await conn.execute("INSERT INTO signals VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id, year, title)"
                        " DO UPDATE SET state = EXCLUDED.state", d["unit_id"], year, title, state)
     name = SIGNAL_NAMES[title]
+    dossier, rating = deadline(year, rules.dossier_deadline), deadline(year, rules.rating_deadline)
     alert = Alert(
         alert_id=f"award_{state}:{d['unit_id']}:{year}:{title}:{d['event_id']}",
         condition_key=f"award_{state}:{d['unit_id']}:{year}:{title}", kind=f"award_{state}",
         priority="low" if on_track else "normal", unit_id=d["unit_id"], occurred_at=now, period=str(year),
-        subject_id=title, title=(f"Đang đạt tiêu chí hướng tới {name}" if on_track
-                                 else f"Có nguy cơ không đạt {name}"),
-        data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"]})
+        subject_id=title, title=(f"Đang đạt tiêu chí hướng tới {name}; nộp hồ sơ trước {dossier:%d/%m/%Y}" if on_track
+                                 else f"Có nguy cơ không đạt {name}; hạn nộp hồ sơ {dossier:%d/%m/%Y}"),
+        data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"],
+              "dossier_deadline": dossier.isoformat(), "rating_deadline": rating.isoformat()},
+        rule_version=rules.version)
     return [(topics.ALERTS, d["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {})]

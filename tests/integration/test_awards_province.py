@@ -130,7 +130,7 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
             assert mine == expected(p)
             assert first["created"] >= len(expected(p))
             flag = next(n for n in listed if n["title"] == "co_thi_dua_tinh" and n["subject_id"] == f"{p}.U1")
-            assert flag["cash_multiple"] == 8.0 and flag["rule_version"] == "2025.1" and flag["evidence_ids"]
+            assert flag["cash_multiple"] == 8.0 and flag["rule_version"] == "2025.2" and flag["evidence_ids"]
             champion = (await http.get(f"/v1/nominations/chien_si_thi_dua_tinh:2025:officer:{p}.U1-O1")).json()
             assert "hr:init-1" in champion["evidence_ids"] and all(c["met"] for c in champion["criteria"])
 
@@ -155,9 +155,12 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
                 "disc-2", "discipline.recorded", f"{p}.U1", {"decision_no": "9/QĐ-KL", "form": "warning",
                                                                "decided_at": f"2025-11-20T09:00:00{T}",
                                                                "reason": "vi phạm"}, f"{p}.U1-O2")).encode())])
+            # A warning is "warning or above": it also blocks Tập thể LĐXS (which needs every member at least
+            # "complete" on effective ratings, and nobody disciplined at warning+) and Cờ thi đua (same gate).
             revoked_expected = {f"lao_dong_tien_tien:2025:officer:{p}.U1-O2",
                                 f"chien_si_thi_dua_co_so:2025:officer:{p}.U1-O2",
-                                f"tap_the_lao_dong_tien_tien:2025:unit:{p}.U1"}
+                                f"tap_the_lao_dong_tien_tien:2025:unit:{p}.U1",
+                                f"tap_the_lao_dong_xuat_sac:2025:unit:{p}.U1", f"co_thi_dua_tinh:2025:unit:{p}.U1"}
 
             async def revoked() -> None:
                 rows = (await http.get("/v1/nominations", params={"period": "2025", "status": "revoked"})).json()

@@ -47,20 +47,25 @@ def test_lao_dong_tien_tien_needs_good_or_better_and_no_discipline() -> None:
     assert not lao_dong_tien_tien(officer(1, None), Y).met
     disciplined = officer(1, "good", disciplines=[Fact(Y, "reprimand", "src:d")])
     verdict = lao_dong_tien_tien(disciplined, Y)
-    assert not verdict.met and [c.code for c in verdict.checks if not c.met] == ["no_discipline"]
+    # Decree 90/2020 as amended by Decree 48/2023: the discipline also makes the effective rating "incomplete".
+    assert not verdict.met and [c.code for c in verdict.checks if not c.met] == ["rating_good_or_better",
+                                                                                 "no_discipline"]
     # Discipline in another year does not block this one.
     assert lao_dong_tien_tien(officer(1, "good", disciplines=[Fact(Y - 1, "warning", "src:d")]), Y).met
 
 
-def test_an_open_grievance_blocks() -> None:
-    assert not lao_dong_tien_tien(officer(1, "good", open_grievances=["src:g"]), Y).met
+def test_an_open_grievance_holds_rather_than_blocks_law_06_2022_chapter_vii() -> None:
+    verdict = lao_dong_tien_tien(officer(1, "good", open_grievances=["src:g"]), Y)
+    assert verdict.met and verdict.held and verdict.status == "on_hold"
 
 
 def test_cstdcs_by_excellence_or_by_initiative() -> None:
     assert chien_si_thi_dua_co_so(officer(1, "excellent"), Y).met
     assert chien_si_thi_dua_co_so(officer(1, "good", initiatives=[Fact(Y, "unit", "src:i")]), Y).met
     assert not chien_si_thi_dua_co_so(officer(1, "good"), Y).met
-    assert not chien_si_thi_dua_co_so(officer(1, "excellent"), Y, excellence_ok=False).met
+    over = excellence_within_cap(unit([officer(1, "excellent")]), Y, RULES_)  # 1 excellent, 0 good: over the cap
+    relying = chien_si_thi_dua_co_so(officer(1, "excellent"), Y, over)
+    assert relying.met and relying.status == "needs_review"
 
 
 def _with_cstdcs_titles(years: list[int]) -> OfficerRecord:
@@ -118,15 +123,15 @@ def test_excellent_collective_needs_everyone_complete_and_a_cstdcs() -> None:
     assert not tap_the_lao_dong_xuat_sac(unit(members, "excellent"), Y, everyone, {"CB-0"}, RULES_).met
 
 
-def test_excellence_cap_is_twenty_percent_of_good_or_better() -> None:
-    five = [officer(n, "excellent" if n == 0 else "good") for n in range(5)]  # 1 of 5 = 20%: within
-    assert excellence_within_cap(unit(five), Y, RULES_).met
-    four = [officer(n, "excellent" if n == 0 else "good") for n in range(4)]  # 1 of 4 = 25%: over
-    assert not excellence_within_cap(unit(four), Y, RULES_).met
-    # Over the cap, an excellent rating no longer makes a CSTĐCS by itself.
-    decisions = evaluate_unit(unit(four), Y, RULES_)
+def test_excellence_cap_is_twenty_percent_of_good_quy_dinh_366_art_11_decree_48_2023() -> None:
+    six = [officer(n, "excellent" if n == 0 else "good") for n in range(6)]  # 1 excellent, 5 good: 20%, at the cap
+    assert excellence_within_cap(unit(six), Y, RULES_).met
+    five = [officer(n, "excellent" if n == 0 else "good") for n in range(5)]  # 1 excellent, 4 good: 25%, over
+    assert not excellence_within_cap(unit(five), Y, RULES_).met
+    # Over the cap, the council decides: the CSTĐCS by excellence is produced for review, not denied.
+    decisions = evaluate_unit(unit(five), Y, RULES_)
     cstdcs = [v for kind, s, v in decisions if v.title == "chien_si_thi_dua_co_so" and s == "CB-0"]
-    assert cstdcs and not cstdcs[0].met
+    assert cstdcs and cstdcs[0].met and cstdcs[0].status == "needs_review"
 
 
 def test_the_flag_goes_to_the_cluster_leader_with_targets_exceeded() -> None:

@@ -47,26 +47,59 @@ async def add_title(conn: asyncpg.Connection, kind: str, subject: str, year: int
 
 
 async def add_row(conn: asyncpg.Connection, table: str, values: tuple[Any, ...]) -> None:
-    """Insert into initiatives or disciplines (keyed by event; a repeat is ignored)."""
-    assert table in ("initiatives", "disciplines")
+    """Insert into initiatives, research or disciplines (keyed by event; a repeat is ignored)."""
+    assert table in ("initiatives", "research", "disciplines")
     marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
     await conn.execute(f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING", *values)
 
 
 async def set_grievance(conn: asyncpg.Connection, key: str, unit: str, officer: str | None, is_open: bool,
-                        substantiated: bool | None, event: str, at: datetime) -> None:
-    """The latest event of a grievance decides whether it is open."""
-    await conn.execute("INSERT INTO grievances VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_key) DO UPDATE"
-                       " SET is_open = EXCLUDED.is_open, substantiated = EXCLUDED.substantiated,"
-                       " event = EXCLUDED.event,"
-                       " occurred_at = EXCLUDED.occurred_at WHERE grievances.occurred_at <= EXCLUDED.occurred_at",
-                       key, unit, officer, is_open, substantiated, event, at)
+                        substantiated: bool | None, event: str, at: datetime) -> asyncpg.Record | None:
+    """The latest event of a grievance decides whether it is open; return the row when this event is the latest."""
+    return await conn.fetchrow(
+        "INSERT INTO grievances (case_key, unit_id, officer_id, is_open, substantiated, event, occurred_at,"
+        " opened_event, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $4 THEN $6 END,"
+        " CASE WHEN $4 THEN $7::timestamptz END) ON CONFLICT (case_key) DO UPDATE"
+        " SET is_open = EXCLUDED.is_open, substantiated = EXCLUDED.substantiated, event = EXCLUDED.event,"
+        " occurred_at = EXCLUDED.occurred_at, opened_event = coalesce(EXCLUDED.opened_event, grievances.opened_event),"
+        " opened_at = coalesce(EXCLUDED.opened_at, grievances.opened_at)"
+        " WHERE grievances.occurred_at <= EXCLUDED.occurred_at RETURNING *",
+        key, unit, officer, is_open, substantiated, event, at)
+
+
+async def add_registration(conn: asyncpg.Connection, event: str, kind: str, subject: str, unit: str, year: int,
+                           titles: list[str]) -> None:
+    """Record an emulation registration (đăng ký thi đua); a repeat is ignored."""
+    await conn.execute("INSERT INTO registrations VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                       event, kind, subject, unit, year, titles)
+
+
+async def set_officer_score(conn: asyncpg.Connection, officer: str, year: int, score: float, event: str,
+                            at: datetime) -> None:
+    """Keep the latest evidence-based score of an officer for a year."""
+    await conn.execute("INSERT INTO officer_scores VALUES ($1, $2, $3, $4, $5) ON CONFLICT (officer_id, year)"
+                       " DO UPDATE SET score = EXCLUDED.score, event = EXCLUDED.event,"
+                       " occurred_at = EXCLUDED.occurred_at WHERE officer_scores.occurred_at <= EXCLUDED.occurred_at",
+                       officer, year, score, event, at)
+
+
+async def remove_title(conn: asyncpg.Connection, ref: str) -> None:
+    """A revoked nomination's title no longer counts."""
+    await conn.execute("DELETE FROM titles WHERE ref = $1", ref)
+
+
+async def subject_nominations(conn: asyncpg.Connection, kind: str, subject: str, statuses: tuple[str, ...],
+                              years: tuple[int, int]) -> list[asyncpg.Record]:
+    """The subject's nominations in the given statuses and years (inclusive), locked."""
+    return await conn.fetch("SELECT * FROM nominations WHERE subject_kind = $1 AND subject_id = $2"
+                            " AND status = ANY($3::text[]) AND year BETWEEN $4 AND $5 ORDER BY id FOR UPDATE",
+                            kind, subject, list(statuses), years[0], years[1])
 
 
 async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, int | None]]:
     """A retraction: remove what the event recorded; return the (unit, year) it touched."""
     touched: list[tuple[str, int | None]] = []
-    for table in ("ratings", "initiatives", "disciplines"):
+    for table in ("ratings", "initiatives", "research", "disciplines", "registrations"):
         rows = await conn.fetch(f"DELETE FROM {table} WHERE event = $1 RETURNING unit_id, year", event)
         touched += [(r["unit_id"], r["year"]) for r in rows]
     # A unit's title names the unit; an officer's is traced to the officer's unit.
@@ -99,15 +132,29 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
         target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
         if target is not None:
             target.ratings[r["year"]] = Fact(r["year"], r["level"], r["event"])
+    # Only approved titles count: title.awarded evidence, or a nomination the council approved (and not revoked).
     for r in await conn.fetch("SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
-                              " WHERE (t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
-                              " AND t.subject_id = ANY($2::text[]))", unit_id, list(members)):
+                              " WHERE ((t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
+                              " AND t.subject_id = ANY($2::text[]))) AND NOT EXISTS (SELECT 1 FROM nominations n"
+                              " WHERE n.id = t.ref AND n.status <> 'approved')", unit_id, list(members)):
         target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
         if target is not None:
             target.titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
     for r in await conn.fetch("SELECT officer_id, year, scope, event FROM initiatives"
                               " WHERE officer_id = ANY($1::text[])", list(members)):
         members[r["officer_id"]].initiatives.append(Fact(r["year"], r["scope"], r["event"]))
+    for r in await conn.fetch("SELECT officer_id, year, scope, event FROM research"
+                              " WHERE officer_id = ANY($1::text[])", list(members)):
+        members[r["officer_id"]].research.append(Fact(r["year"], r["scope"], r["event"]))
+    for r in await conn.fetch("SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[])",
+                              list(members)):
+        members[r["officer_id"]].scores[r["year"]] = r["score"]
+    for r in await conn.fetch("SELECT subject_kind, subject_id, year, titles FROM registrations"
+                              " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
+                              " AND subject_id = ANY($2::text[]))", unit_id, list(members)):
+        holder = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
+        if holder is not None:
+            holder.registered.setdefault(r["year"], set()).update(r["titles"])
     for r in await conn.fetch("SELECT officer_id, year, form, event FROM disciplines"
                               " WHERE officer_id = ANY($1::text[])", list(members)):
         members[r["officer_id"]].disciplines.append(Fact(r["year"], r["form"], r["event"]))
@@ -137,21 +184,26 @@ async def nominations_of(conn: asyncpg.Connection, unit_id: str, year: int) -> d
 
 
 async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: datetime) -> bool:
+    """Insert a nomination in row["status"] (held_from and reason optional); False when it already exists."""
     created = await conn.fetchval(
         "INSERT INTO nominations (id, title, year, subject_kind, subject_id, unit_id, status, cash_multiple,"
-        " rule_version, criteria, evidence_ids, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'proposed',"
-        " $7, $8, $9::jsonb, $10::jsonb, $11, $11) ON CONFLICT DO NOTHING RETURNING id",
-        row["id"], row["title"], row["year"], row["subject_kind"], row["subject_id"], row["unit_id"],
+        " rule_version, criteria, evidence_ids, created_at, updated_at, held_from, reason) VALUES ($1, $2, $3, $4,"
+        " $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id",
+        row["id"], row["title"], row["year"], row["subject_kind"], row["subject_id"], row["unit_id"], row["status"],
         row["cash_multiple"], row["rule_version"], json.dumps(row["criteria"], ensure_ascii=False),
-        json.dumps(row["evidence_ids"]), now)
+        json.dumps(row["evidence_ids"]), now, row.get("held_from"), row.get("reason"))
     return created is not None
 
 
 async def set_status(conn: asyncpg.Connection, nomination_id: str, status: str, reason: str, now: datetime,
-                     votes: dict[str, int] | None = None) -> None:
+                     votes: dict[str, int] | None = None, held_from: str | None = None,
+                     evidence_ids: list[str] | None = None) -> None:
+    """Move a nomination to status (held_from kept only while on hold; evidence replaced when given)."""
     await conn.execute("UPDATE nominations SET status = $2, reason = $3, updated_at = $4,"
-                       " votes = coalesce($5::jsonb, votes) WHERE id = $1", nomination_id, status, reason, now,
-                       json.dumps(votes) if votes is not None else None)
+                       " votes = coalesce($5::jsonb, votes), held_from = $6,"
+                       " evidence_ids = coalesce($7::jsonb, evidence_ids) WHERE id = $1",
+                       nomination_id, status, reason, now, json.dumps(votes) if votes is not None else None,
+                       held_from, json.dumps(evidence_ids) if evidence_ids is not None else None)
 
 
 async def audit(conn: asyncpg.Connection, nomination_id: str, before: str | None, after: str, reason: str,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from services.awards.domain.records import UnitRecord
-from services.awards.domain.rulebook import AwardRules
+from datetime import date
+
+from services.awards.domain.records import OfficerRecord, UnitRecord
+from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import (
+    LEVEL_RANK,
     Check,
     Verdict,
     bang_khen_ca_nhan,
@@ -12,58 +15,93 @@ from services.awards.domain.titles import (
     chien_si_thi_dua_co_so,
     chien_si_thi_dua_tinh,
     co_thi_dua_tinh,
+    effective_rating,
     excellence_within_cap,
     lao_dong_tien_tien,
+    registered_check,
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
+    with_check,
 )
 
 Decision = tuple[str, str, Verdict]  # subject kind, subject id, verdict
+QUOTA_ORDER = "điểm thi đua cao hơn, xếp loại cao hơn, họ tên, mã cán bộ"
 
 
-def _quota(candidates: list[tuple[str, Verdict]], members: int, share: float) -> list[tuple[str, Verdict]]:
-    """Optional cap on CSTĐCS (off at 0): beyond it, the verdict says the quota was reached."""
+def quota_rank(o: OfficerRecord, year: int) -> tuple[int, float, int, str, str]:
+    """Order of qualifying members under the CSTĐCS quota: evidence score (highest first, none last), effective
+    rating level, name, id."""
+    score = o.scores.get(year)
+    rating = effective_rating(o, year)
+    return (0 if score is not None else 1, -(score or 0.0), LEVEL_RANK.get(rating.value, 9) if rating else 9,
+            o.name.casefold(), o.officer_id)
+
+
+def _quota(candidates: list[tuple[OfficerRecord, Verdict]], members: int, share: float, year: int
+           ) -> list[tuple[OfficerRecord, Verdict]]:
+    """Optional cap on CSTĐCS (off at 0): a share of the unit's members, given to qualifying members by rank."""
     if share <= 0:
         return candidates
-    allowed = int(members * share)
+    allowed = int(members * share + 1e-9)
+    ranked = sorted((o for o, v in candidates if v.met), key=lambda o: quota_rank(o, year))
+    inside = {o.officer_id for o in ranked[:allowed]}
     capped = []
-    for rank, (officer, verdict) in enumerate(sorted(candidates)):
-        if verdict.met and rank >= allowed:
-            verdict = Verdict(verdict.title, False, [*verdict.checks, Check(
-                "quota", False, f"vượt chỉ tiêu {share:.0%} số thành viên")], verdict.evidence)
+    for officer, verdict in candidates:
+        if verdict.met:
+            ok = officer.officer_id in inside
+            verdict = with_check(verdict, Check("quota", ok, (
+                f"trong chỉ tiêu {share:.0%} số thành viên ({allowed}/{members})" if ok else
+                f"ngoài chỉ tiêu {share:.0%} số thành viên ({allowed}/{members}; thứ tự xét: {QUOTA_ORDER})")))
         capped.append((officer, verdict))
     return capped
+
+
+def _gate(verdict: Verdict, record: OfficerRecord | UnitRecord, year: int, rules: AwardRules) -> Verdict:
+    """With registration required, the subject must have registered the title for the year."""
+    if not rules.registration_required:
+        return verdict
+    return with_check(verdict, registered_check(record.registered, year, verdict.title))
+
+
+def _review(verdict: Verdict) -> tuple[Check, ...]:
+    return tuple(c for c in verdict.checks if c.effect == "review" and not c.met) if verdict.met else ()
 
 
 def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decision]:
     """Every title's verdict for the unit and each member, for one year."""
     decisions: list[Decision] = []
     cap = excellence_within_cap(unit, year, rules)
+    caps = {year: cap, year - 1: excellence_within_cap(unit, year - 1, rules)}
     lao_dong: set[str] = set()
-    cstdcs_candidates: list[tuple[str, Verdict]] = []
+    cstdcs_candidates: list[tuple[OfficerRecord, Verdict]] = []
     for member in unit.members:
-        ldtt = lao_dong_tien_tien(member, year)
+        ldtt = _gate(lao_dong_tien_tien(member, year), member, year, rules)
         decisions.append(("officer", member.officer_id, ldtt))
         if ldtt.met:
             lao_dong.add(member.officer_id)
-        cstdcs = chien_si_thi_dua_co_so(member, year, excellence_ok=cap.met)
-        if not cap.met and member.ratings.get(year) and member.ratings[year].value == "excellent":
-            cstdcs.checks.append(cap)
-        cstdcs_candidates.append((member.officer_id, cstdcs))
+        cstdcs_candidates.append((member, _gate(chien_si_thi_dua_co_so(member, year, cap), member, year, rules)))
     cstdcs_met: set[str] = set()
-    for officer, verdict in _quota(cstdcs_candidates, len(unit.members), rules.cstdcs_quota_share):
-        decisions.append(("officer", officer, verdict))
+    review: dict[str, tuple[Check, ...]] = {}
+    for officer, verdict in _quota(cstdcs_candidates, len(unit.members), rules.cstdcs_quota_share, year):
+        decisions.append(("officer", officer.officer_id, verdict))
         if verdict.met:
-            cstdcs_met.add(officer)
+            cstdcs_met.add(officer.officer_id)
+            review[officer.officer_id] = _review(verdict)
     for member in unit.members:
-        now = member.officer_id in cstdcs_met
-        decisions.append(("officer", member.officer_id, chien_si_thi_dua_tinh(member, year, now)))
-        decisions.append(("officer", member.officer_id, bang_khen_ca_nhan(member, year, now)))
-    ttlxs = tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules)
-    decisions.append(("unit", unit.unit_id, tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules)))
+        now, why = member.officer_id in cstdcs_met, review.get(member.officer_id, ())
+        decisions.append(("officer", member.officer_id,
+                          _gate(chien_si_thi_dua_tinh(member, year, now, why), member, year, rules)))
+        decisions.append(("officer", member.officer_id,
+                          _gate(bang_khen_ca_nhan(member, year, now, why, caps), member, year, rules)))
+    on_review = {o for o, checks in review.items() if checks}
+    ttlxs = _gate(tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules, on_review, cap), unit, year,
+                  rules)
+    decisions.append(("unit", unit.unit_id, _gate(tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules), unit, year,
+                                                  rules)))
     decisions.append(("unit", unit.unit_id, ttlxs))
-    decisions.append(("unit", unit.unit_id, co_thi_dua_tinh(unit, year, rules)))
-    decisions.append(("unit", unit.unit_id, bang_khen_tap_the(unit, year, ttlxs.met)))
+    decisions.append(("unit", unit.unit_id, _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules)))
+    decisions.append(("unit", unit.unit_id, _gate(bang_khen_tap_the(unit, year, ttlxs.met, _review(ttlxs)), unit,
+                                                  year, rules)))
     return decisions
 
 
@@ -72,6 +110,20 @@ def cash_multiple(kind: str, title: str, rules: AwardRules) -> float:
     if title == "bang_khen_chu_tich_tinh":
         title = f"{title}_{'collective' if kind == 'unit' else 'individual'}"
     return rules.cash_multiple.get(title, 0.0)
+
+
+def cash_table(rules: AwardRules) -> dict[str, dict[str, float | int]]:
+    """Every cash multiple of the rule file (Giấy khen tập thể included) with its amount in VND."""
+    return {k: {"multiple": v, "vnd": round(v * rules.base_salary_vnd)} for k, v in sorted(rules.cash_multiple.items())}
+
+
+def close_refusal(year: int, today: date, rules: AwardRules) -> str | None:
+    """Why a year may not be closed yet (before the rating deadline, domain.md §5), or None."""
+    due = deadline(year, rules.rating_deadline)
+    if today >= due:
+        return None
+    return (f"chưa hết hạn đánh giá, xếp loại năm {year} ({due:%d/%m/%Y}); the annual rating deadline "
+            f"{due.isoformat()} has not passed: close with force=true to close anyway")
 
 
 def council_decision(title: str, members_total: int, members_present: int, votes_for: int,

@@ -63,9 +63,11 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
             unit_rows.append((unit, label, card.score, card.band, card.service_index, card.culture_index, book.version,
                               json.dumps(card.as_json(), ensure_ascii=False)))
     await pg.save_unit_scores(conn, unit_rows, now)
-    officer_rows = await _officer_rows(conn, affected, rules, gone)
+    officers_unranked: list[tuple[str, str]] = []
+    officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked)
     await pg.forget_scores(conn, gone)
     await pg.forget_standings(conn, "unit", unranked)
+    await pg.forget_standings(conn, "officer", officers_unranked)
     await pg.save_officer_scores(conn, officer_rows, now)
     messages: list[Message] = []
     # Only the kinds rescored are re-ranked: a unit pass must not rank thousands of officers.
@@ -82,7 +84,7 @@ def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
 
 
 async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rules,
-                        gone: list[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
+                        gone: list[tuple[str, str, str]], unranked: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
     if not affected.officers:
         return []
     officers = sorted({o for o, _, _ in affected.officers})
@@ -105,6 +107,8 @@ async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rul
             card = officer_scorecard(officer, label, OfficerInputs(
                 got.get("on_time", (0.0, 0.0)), hours, got.get("conduct_substantiated", (0.0, 0.0))[0], disciplined,
                 period_fraction(label)), rules.book)
+            if card.weight_covered < rules.book.officer.min_ranked_coverage:
+                unranked.append((officer, label))  # listed with its coverage, never ranked above a full record
             rows.append((officer, homes.get(officer, fallback[officer]), label, card.score, card.band,
                          rules.version, json.dumps(card.as_json(), ensure_ascii=False)))
     return rows
@@ -116,7 +120,7 @@ async def _publish_changes(conn: asyncpg.Connection, kind: str, periods: list[st
     changed = []
     messages: list[Message] = []
     order = [name for name, _ in rules.book.bands]
-    for r in await pg.ranked(conn, kind, periods):
+    for r in await pg.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage):
         score = round(float(r["score"]), 2)
         old_score = None if r["old_score"] is None else round(float(r["old_score"]), 2)
         same = (old_score == score and r["old_band"] == r["band"] and r["old_rank_in_cluster"] == r["rank_in_cluster"]

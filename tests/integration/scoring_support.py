@@ -54,7 +54,7 @@ def province(prefix: str = "H40") -> list[dict[str, Any]]:
                                 {"full_name": f"Cán bộ {i}{k}", "category": "civil_servant"}, officer=f"CB-{i}{k}"))
     n = 0
     for i, unit in enumerate(units):
-        for k in range(6 + 2 * i):
+        for k in range(21 + 2 * i):  # ≥ 20 finished dossiers (rulebook index.min_dossiers) after e-1's retraction
             n += 1
             late = (k + i) % 3 == 0
             events.append(processed(n, unit, finished=f"2025-03-{20 if late else 13}T09:30:00{T}",

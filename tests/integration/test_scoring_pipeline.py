@@ -99,8 +99,8 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     assert [row["rank"] for row in standings["rows"]] == sorted(row["rank"] for row in standings["rows"])
     assert {row["subject_id"] for row in standings["rows"]} == {f"{prefix}.01", f"{prefix}.02"}
     on_time = next(i for i in card["indicators"] if i["code"] == "on_time")
-    # 6 dossiers, e-1 retracted: 5 judged in March, plus the open dossier overdue since 7 March.
-    assert on_time["denominator"] == 6
+    # 21 dossiers, e-1 retracted: 20 judged in March, plus the open dossier overdue since 7 March.
+    assert on_time["denominator"] == 21
     assert sum(c["denominator"] for c in drill["cases"]) == on_time["denominator"]
     assert sum(c["numerator"] for c in drill["cases"]) == on_time["numerator"]
     assert all("motcua:e-1" not in c["events"] for c in drill["cases"])  # the retracted dossier
@@ -110,8 +110,8 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
 
     # Rebuild under a higher online-submission threshold: the points follow rate × max ÷ threshold.
     doc = tomllib.loads(RULES.read_text(encoding="utf-8"))
-    text = RULES.read_text(encoding="utf-8").replace('version = "2025.1"', 'version = "test.2"')
-    text = text.replace('max = 12\nthreshold = 0.5', 'max = 12\nthreshold = 0.9')
+    text = RULES.read_text(encoding="utf-8").replace('version = "2025.2"', 'version = "test.2"')
+    text = text.replace('max = 8\nthreshold = 0.5', 'max = 8\nthreshold = 0.9')
     assert doc["index"]["indicators"]["online_submission"]["threshold"] == 0.5
     (tmp_path / "calendar").symlink_to(RULES.parent / "calendar")
     (tmp_path / "rulebook.toml").write_text(text, encoding="utf-8")
@@ -125,12 +125,12 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     finally:
         await conn.close()
     assert report.rule_version == "test.2" and after["rule_version"] == "test.2"
-    assert untouched == "2025.1"  # other periods keep their scores until rebuilt
+    assert untouched == "2025.2"  # other periods keep their scores until rebuilt
     before_ind = {i["code"]: i for i in card["indicators"]}
     after_ind = {i["code"]: i for i in after["indicators"]}
     rate = before_ind["online_submission"]["rate"]
     assert 0.5 <= rate < 0.9  # full points before, fewer after
-    assert after_ind["online_submission"]["points"] == pytest.approx(rate / 0.9 * 12)
+    assert after_ind["online_submission"]["points"] == pytest.approx(rate / 0.9 * 8)
     for code in before_ind.keys() - {"online_submission"}:
         assert after_ind[code]["points"] == before_ind[code]["points"]
     scored_max = sum(i["max_points"] for i in after["indicators"] if i["points"] is not None)

@@ -305,7 +305,8 @@ async def forget_standings(conn: asyncpg.Connection, kind: str, subjects: Sequen
             " AND t.subject_id = k.s AND t.period = k.p", kind, [s for s, _ in subjects], [p for _, p in subjects])
 
 
-async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) -> list[asyncpg.Record]:
+async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str], min_coverage: float = 0.0
+                 ) -> list[asyncpg.Record]:
     """Current ranks of every subject of kind in the periods (units: cluster and province; officers: unit and
     province), joined with what was last published."""
     if kind == "unit":
@@ -322,12 +323,13 @@ async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str]) ->
             " s.rule_version,"
             " rank() OVER (PARTITION BY s.period, s.unit_id ORDER BY s.score DESC)::int AS rank_in_cluster,"
             " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
-            " FROM officer_scores s WHERE s.period = ANY($1::text[])")
+            " FROM officer_scores s WHERE s.period = ANY($1::text[])"
+            " AND coalesce((s.card->>'weight_covered')::float8, 1) >= $3")
     return list(await conn.fetch(
         f"SELECT r.*, st.score AS old_score, st.band AS old_band, st.rank_in_cluster AS old_rank_in_cluster,"
         f" st.rank_in_province AS old_rank_in_province FROM ({query}) r LEFT JOIN standings st"
         f" ON st.subject_kind = $2 AND st.subject_id = r.subject_id AND st.period = r.period",
-        list(periods), kind))
+        list(periods), kind, *([min_coverage] if kind == "officer" else [])))
 
 
 async def save_standings(conn: asyncpg.Connection, kind: str, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:

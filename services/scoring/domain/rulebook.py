@@ -51,6 +51,7 @@ class OfficerRules:
     conduct_max: float
     conduct_penalty: float
     disciplined_cap: float
+    min_ranked_coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
                           {k: float(v) for k, v in c["finding_weights"].items()}, float(c["min_covered_share"]))
         o = doc["officer"]
         officer = OfficerRules(float(o["on_time_max"]), float(o["training_max"]), float(o["training_hours_per_year"]),
-                               float(o["conduct_max"]), float(o["conduct_penalty"]), float(o["disciplined_cap"]))
+                               float(o["conduct_max"]), float(o["conduct_penalty"]), float(o["disciplined_cap"]),
+                               float(o["min_ranked_coverage"]))
         bands = tuple(sorted(((str(k), float(v)) for k, v in doc["bands"].items()), key=lambda b: -b[1]))
         rulebook = Rulebook(str(doc["version"]), groups, indicators, int(doc["complaints"]["answer_days"]),
                             int(doc["complaints"]["reject_days"]), culture, float(doc["emulation"]["service_weight"]),

@@ -405,7 +405,19 @@ def leaderboards(standings: Mapping[str, Any], period: str) -> str:
     meta = (f'<p class="muted">Bộ quy tắc: {esc(standings.get("rule_version") or "—")} · '
             f'Cập nhật: {fmt_time(standings.get("as_of"))} · {len(rows)} đơn vị</p>')
     tables = "".join(leaderboard_table(c, members, period) for c, members in clusters_of(rows).items())
-    return f'{meta}<div class="grid">{tables}</div>'
+    return f'{meta}<div class="grid">{tables}</div>{unranked_section(standings.get("unranked"), period)}'
+
+
+def unranked_section(rows: object, period: str) -> str:
+    """Units listed but not ranked: too few dossiers for the service index (chưa đủ dữ liệu)."""
+    if not isinstance(rows, list) or not rows:
+        return ""
+    items = "".join(
+        f'<li><a href="{esc(_query(unit_path(str(r.get("subject_id")), ""), period=period))}">'
+        f'{esc(r.get("name") or r.get("subject_id"))}</a>: {fmt_number(r.get("dossiers"), 0)} hồ sơ '
+        f'(cần tối thiểu {fmt_number(r.get("min_dossiers"), 0)})</li>' for r in rows if isinstance(r, Mapping))
+    return (f'<section class="card"><h2>Chưa xếp hạng — chưa đủ dữ liệu ({len(rows)} đơn vị)</h2>'
+            f"<ul>{items}</ul></section>")
 
 
 def home_page(period: str, current_year: int, boards: str, *, refresh: int) -> str:
@@ -476,8 +488,9 @@ def scorecard_body(card: Mapping[str, Any], unit_id: str, period: str) -> str:
         f'<tr><th>Đơn vị</th><td>{esc(card.get("name") or unit_id)} '
         f'<span class="muted">({esc(unit_id)})</span></td></tr>'
         f'<tr><th>Cụm, khối thi đua</th><td>{esc(card.get("cluster_name") or card.get("cluster_id") or "—")}</td></tr>'
-        f'<tr><th>Tổng điểm</th><td><strong>{fmt_number(card.get("score"))}</strong> '
-        f'{band_badge(card.get("band"))}</td></tr>'
+        + (f'<tr><th>Tổng điểm</th><td><strong>{fmt_number(card.get("score"))}</strong> '
+           f'{band_badge(card.get("band"))}</td></tr>' if card.get("status") != "insufficient_data" else
+           '<tr><th>Tổng điểm</th><td><strong>Chưa đủ dữ liệu</strong> (không xếp hạng)</td></tr>') +
         f'<tr><th>Chỉ số phục vụ (cải cách hành chính)</th><td>{fmt_number(card.get("service_index"))} '
         f'{band_badge(card.get("service_band")) if card.get("service_band") else ""}</td></tr>'
         f'<tr><th>Chỉ số văn hóa công sở</th><td>{fmt_number(card.get("culture_index"))}</td></tr>'
@@ -487,6 +500,10 @@ def scorecard_body(card: Mapping[str, Any], unit_id: str, period: str) -> str:
     service = indicator_rows(unit_id, period, card.get("indicators"))
     culture = indicator_rows(unit_id, period, card.get("culture"))
     tables = ""
+    notes = card.get("notes")
+    if isinstance(notes, list) and notes:
+        tables += ('<section class="card"><h2>Cách tính</h2><ul>'
+                   + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")
     if service:
         tables += (f'<section class="card"><h2>Chỉ số phục vụ người dân, doanh nghiệp</h2>'
                    f"<table>{INDICATOR_HEAD}<tbody>{service}</tbody></table></section>")

@@ -162,7 +162,8 @@ async def sync_unit_year(conn: asyncpg.Connection, unit_id: str, year: int, *, r
             reason = "; ".join(c.reason for c in verdict.checks if not c.met and c.effect == "block")
             if new:
                 reason += f" (căn cứ: {', '.join(new)})"
-            messages.append(await _revoke(conn, current, reason, new, actor, now))
+            criteria = _row(nid, kind, subject, unit_id, year, verdict, rules)["criteria"]
+            messages.append(await _revoke(conn, current, reason, new, actor, now, criteria))
         elif status in PENDING and verdict.held:
             await pg.set_status(conn, nid, "on_hold", held, now, held_from=status)
             await pg.audit(conn, nid, status, "on_hold", held, actor, now)
@@ -178,14 +179,16 @@ async def sync_unit_year(conn: asyncpg.Connection, unit_id: str, year: int, *, r
 
 
 async def _revoke(conn: asyncpg.Connection, current: asyncpg.Record, reason: str, evidence: list[str], actor: str,
-                  now: datetime) -> Message:
-    """Revoke a live nomination with the reason and the evidence behind it; its title stops counting."""
+                  now: datetime, criteria: list[dict[str, Any]] | None = None) -> Message:
+    """Revoke a live nomination with the reason and the evidence behind it (and the criteria as now evaluated);
+    its title stops counting."""
     nid = current["id"]
     ids = sorted(set(json.loads(current["evidence_ids"])) | set(evidence))
-    await pg.set_status(conn, nid, "revoked", reason, now, evidence_ids=ids)
+    await pg.set_status(conn, nid, "revoked", reason, now, evidence_ids=ids, criteria=criteria)
     await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
     await pg.remove_title(conn, nid)
-    return _event({**dict(current), "evidence_ids": ids}, "revoked", "revoked", reason, now)
+    return _event({**dict(current), "evidence_ids": ids, "criteria": criteria or current["criteria"]}, "revoked",
+                  "revoked", reason, now)
 
 
 def _row(nid: str, kind: str, subject: str, unit: str, year: int, verdict: Verdict, rules: AwardRules
@@ -254,6 +257,8 @@ async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: i
         await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
         if decision == "approved":
             await pg.add_title(conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id)
+            # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
+            await _reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
         await enqueue(conn, [_event(dict(row), "decided", decision, reason, now)])
         updated = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
         assert updated is not None

@@ -197,13 +197,15 @@ async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: 
 
 async def set_status(conn: asyncpg.Connection, nomination_id: str, status: str, reason: str, now: datetime,
                      votes: dict[str, int] | None = None, held_from: str | None = None,
-                     evidence_ids: list[str] | None = None) -> None:
-    """Move a nomination to status (held_from kept only while on hold; evidence replaced when given)."""
+                     evidence_ids: list[str] | None = None, criteria: list[dict[str, Any]] | None = None) -> None:
+    """Move a nomination to status (held_from kept only while on hold; evidence and criteria replaced when given)."""
     await conn.execute("UPDATE nominations SET status = $2, reason = $3, updated_at = $4,"
                        " votes = coalesce($5::jsonb, votes), held_from = $6,"
-                       " evidence_ids = coalesce($7::jsonb, evidence_ids) WHERE id = $1",
-                       nomination_id, status, reason, now, json.dumps(votes) if votes is not None else None,
-                       held_from, json.dumps(evidence_ids) if evidence_ids is not None else None)
+                       " evidence_ids = coalesce($7::jsonb, evidence_ids), criteria = coalesce($8::jsonb, criteria)"
+                       " WHERE id = $1", nomination_id, status, reason, now,
+                       json.dumps(votes) if votes is not None else None, held_from,
+                       json.dumps(evidence_ids) if evidence_ids is not None else None,
+                       json.dumps(criteria, ensure_ascii=False) if criteria is not None else None)
 
 
 async def audit(conn: asyncpg.Connection, nomination_id: str, before: str | None, after: str, reason: str,

@@ -131,8 +131,12 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
             council = await add_token(db, role="council", unit_id=None, label="demo council")
             closed = await http.post(f"http://127.0.0.1:{port['awards']}/v1/periods/{year}/close",
                                      headers={"Authorization": f"Bearer {council}"})
-            print(f"==> closed {year} at the awards service: {closed.json().get('created')} new nominations",
-                  flush=True)
+            if closed.status_code != 200:  # e.g. the year's rating deadline (15 Dec) has not come yet
+                print(f"==> {year} not closed at the awards service ({closed.status_code}): {closed.text[:300]}",
+                      flush=True)
+            else:
+                print(f"==> closed {year} at the awards service: {closed.json().get('created')} new nominations",
+                      flush=True)
         return 0
 
     return asyncio.run(go())

@@ -54,7 +54,7 @@ def province(p: str) -> list[dict[str, Any]]:
             events.append(envelope(f"{o}-reg", "officer.registered", u, {"full_name": f"Nguyễn Văn {k}",
                                                                          "category": "civil_servant"}, o))
             events.append(envelope(f"{o}-eval", "evaluation.recorded", u, {"year": 2025, "level": "good"}, o))
-        for d in range(10):
+        for d in range(20):  # the rulebook's minimum (index.min_dossiers) for a unit to be ranked
             late = u.endswith("02") and d % 2 == 0
             events.append(envelope(f"{u}-HS{d}", "procedure.processed", u, {
                 "dossier_code": f"HS{d}", "procedure_code": "1.001", "channel": "online",
@@ -115,7 +115,7 @@ async def test_evidence_to_standings_to_nominations_to_a_units_inbox_and_webhook
         await eventually(ranked, timeout=60)
         card = (await http.get(f"{sc}/v1/units/{p}.02/scorecard", params={"period": "2025-05"})).json()
         on_time = next(i for i in card["indicators"] if i["code"] == "on_time")
-        assert (on_time["numerator"], on_time["denominator"]) == (5, 10)
+        assert (on_time["numerator"], on_time["denominator"]) == (10, 20)
 
         async def standings_reached_awards() -> None:
             closed = await http.post(f"{aw}/v1/periods/2025/close", headers={"Authorization": f"Bearer {council}"})

@@ -147,7 +147,7 @@ class LocalKafka:
         if not (self.data_dir / "logs" / "meta.properties").exists():
             subprocess.run(
                 ["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-                 "-t", _cluster_id(), "-c", str(config)],
+                 f"--cluster-id={_cluster_id()}", "-c", str(config)],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         log4j = libs.parent / "log4j2.properties"
@@ -168,5 +168,6 @@ class LocalKafka:
 
 
 def _cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (it may start with "-", hence the
+    --cluster-id=... form: as a separate argument the storage tool would take it for an option)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -5,21 +5,26 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from schemas import topics
+from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
+from schemas.outputs import StandingChanged
 from services.awards import api, handlers
 from services.awards.config import Settings
 from services.awards.domain.rulebook import build_award_rules
 from thidua.runtime import http
-from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.decoding import decode_as
 from thidua.runtime.outbox import OutboxRelay
+from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+decode_evidence = partial(decode_as, EVIDENCE_ADAPTER)
+decode_standing = partial(decode_as, StandingChanged)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -28,21 +33,23 @@ def create_app(settings: Settings) -> FastAPI:
     runtime = Runtime(name="awards", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime)
 
-    async def on_evidence(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+    # Each call is one transaction: a batch that fails leaves nothing behind, so the runtime may retry it
+    # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
+    async def on_evidence(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_evidence(conn, [r.value or b"" for r in records], rules=rules, now=datetime.now(UTC))
+            await handlers.apply_evidence(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
         relay.wake()
 
-    async def on_standings(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+    async def on_standings(deliveries: Sequence[Delivery[StandingChanged]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_standings(conn, [r.value or b"" for r in records], rules=rules, now=datetime.now(UTC))
+            await handlers.apply_standings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
         relay.wake()
 
     runtime.run_in_background(relay.run)
-    subscribe_batches(runtime.broker, service="awards", topic=topics.EVIDENCE_ACCEPTED, group_id=settings.group_id,
-                      handler=on_evidence, max_records=settings.max_batch)
-    subscribe_batches(runtime.broker, service="awards", topic=topics.STANDINGS_CHANGED, group_id=settings.group_id,
-                      handler=on_standings, max_records=settings.max_batch)
+    runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=decode_evidence, handler=on_evidence,
+                      group_id=settings.group_id, max_records=settings.max_batch)
+    runtime.subscribe(topics.STANDINGS_CHANGED, decode=decode_standing, handler=on_standings,
+                      group_id=settings.group_id, max_records=settings.max_batch)
     app = FastAPI(title="Thi đua — awards", version="1", lifespan=runtime.lifespan,
                   description="Khen thưởng: nominations that follow the law, with the evidence attached.")
     http.install(app, runtime)

@@ -12,11 +12,26 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from schemas import topics
-from schemas.outputs import Alert, Criterion, NominationChanged
+from schemas.evidence import (
+    DisciplineRecordedEvent,
+    EmulationRegisteredEvent,
+    EvaluationRecordedEvent,
+    EvidenceEvent,
+    EvidenceRetractedEvent,
+    GrievanceClosedEvent,
+    GrievanceOpenedEvent,
+    InitiativeRecognizedEvent,
+    OfficerRegisteredEvent,
+    ResearchAcceptedEvent,
+    TitleAwardedEvent,
+    UnitRegisteredEvent,
+)
+from schemas.outputs import Alert, Criterion, NominationChanged, StandingChanged
 from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import cash_multiple, close_refusal, council_decision, evaluate_unit
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import Verdict
+from thidua.runtime import inbox
 from thidua.runtime.outbox import Message, enqueue
 
 log = logging.getLogger(__name__)
@@ -26,68 +41,78 @@ LIVE = ("proposed", "needs_review", "on_hold", "approved")  # not yet rejected o
 Touched = set[tuple[str, int | None]]
 
 
-def _year(stamp: str) -> int:
-    return datetime.fromisoformat(stamp).astimezone(VN).year
+def _year(at: datetime) -> int:
+    """The Vietnam calendar year of an instant (a decision at 23:30 on 31/12 UTC+7 belongs to that year)."""
+    return at.astimezone(VN).year
 
 
-async def apply_evidence(conn: asyncpg.Connection, values: Sequence[bytes], *, rules: AwardRules, now: datetime
-                         ) -> None:
-    """Record what the award rules need from accepted evidence; re-evaluate closed years it touches."""
+def evidence_key(event: EvidenceEvent) -> str:
+    """The inbox key and evidence id of an accepted event: "source:event_id"."""
+    return f"{event.source}:{event.event_id}"
+
+
+async def apply_evidence(conn: asyncpg.Connection, events: Sequence[EvidenceEvent], *, rules: AwardRules,
+                         now: datetime) -> None:
+    """Record what the award rules need from accepted evidence; re-evaluate closed years it touches.
+
+    One transaction: a failure leaves nothing behind (the inbox claim included), so the batch can be retried
+    record by record and a parked record replayed later."""
     async with conn.transaction():
-        events = []
-        for value in values:
-            try:
-                events.append(json.loads(value))
-            except ValueError:
-                log.error("skipping a record that is not JSON: %r", value[:200])
-        keys = [f"{e.get('source')}:{e.get('event_id')}" for e in events]
-        fresh = await pg.claim(conn, keys)
+        keys = [evidence_key(e) for e in events]
+        fresh = await inbox.claim(conn, keys)
         touched: Touched = set()
         findings: list[asyncpg.Record] = []
         for key, e in zip(keys, events, strict=True):
             if key in fresh:
+                fresh.discard(key)  # the same event twice in one batch counts once
                 touched |= await _record(conn, key, e, findings)
         for finding in findings:
             touched |= await _substantiated(conn, finding, rules=rules, now=now)
         await _reevaluate(conn, touched, rules=rules, now=now)
 
 
-async def _record(conn: asyncpg.Connection, key: str, e: dict[str, Any], findings: list[asyncpg.Record]
-                  ) -> Touched:
-    kind, p, unit, officer = e["type"], e["payload"], e["unit_id"], e.get("officer_id")
-    at = datetime.fromisoformat(e["occurred_at"])
-    if kind == "unit.registered":
-        await pg.upsert_unit(conn, unit, p["name"], p.get("cluster_id"), p.get("parent_id"), at)
-    elif kind == "officer.registered":
-        await pg.upsert_officer(conn, str(officer), unit, p["full_name"], at)
-    elif kind == "evaluation.recorded":
-        await pg.upsert_rating(conn, "officer" if officer else "unit", officer or unit, unit, p["year"], p["level"],
-                               key, at)
-        return {(unit, p["year"])}
-    elif kind == "title.awarded":
-        await pg.add_title(conn, "officer" if officer else "unit", officer or unit, p["year"], p["title"], key)
-        return {(unit, p["year"])}
-    elif kind in ("initiative.recognized", "research.accepted"):
-        year = _year(p["decided_at"])
-        table = "initiatives" if kind == "initiative.recognized" else "research"
-        await pg.add_row(conn, table, (key, officer, unit, year, p["scope"]))
+def _subject(e: EvidenceEvent) -> tuple[str, str]:
+    """(kind, id) of whom the event is about: its officer when it names one, otherwise its unit."""
+    return ("officer", e.officer_id) if e.officer_id else ("unit", e.unit_id)
+
+
+async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings: list[asyncpg.Record]) -> Touched:
+    unit, at = e.unit_id, e.occurred_at
+    if isinstance(e, UnitRegisteredEvent):
+        await pg.upsert_unit(conn, unit, e.payload.name, e.payload.cluster_id, e.payload.parent_id, at)
+    elif isinstance(e, OfficerRegisteredEvent):
+        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, at)
+    elif isinstance(e, EvaluationRecordedEvent):
+        kind, subject = _subject(e)
+        await pg.upsert_rating(conn, kind, subject, unit, e.payload.year, e.payload.level, key, at)
+        return {(unit, e.payload.year)}
+    elif isinstance(e, TitleAwardedEvent):
+        kind, subject = _subject(e)
+        await pg.add_title(conn, kind, subject, e.payload.year, e.payload.title, key)
+        return {(unit, e.payload.year)}
+    elif isinstance(e, InitiativeRecognizedEvent | ResearchAcceptedEvent):
+        year = _year(e.payload.decided_at)
+        table = "initiatives" if isinstance(e, InitiativeRecognizedEvent) else "research"
+        await pg.add_row(conn, table, (key, e.officer_id, unit, year, e.payload.scope))
         return {(unit, year)}
-    elif kind == "emulation.registered":
-        await pg.add_registration(conn, key, "officer" if officer else "unit", officer or unit, unit, p["year"],
-                                  list(p["titles"]))
-        return {(unit, p["year"])}
-    elif kind == "discipline.recorded":
-        year = _year(p["decided_at"])
-        await pg.add_row(conn, "disciplines", (key, officer, unit, year, p["form"]))
+    elif isinstance(e, EmulationRegisteredEvent):
+        kind, subject = _subject(e)
+        await pg.add_registration(conn, key, kind, subject, unit, e.payload.year, list(e.payload.titles))
+        return {(unit, e.payload.year)}
+    elif isinstance(e, DisciplineRecordedEvent):
+        year = _year(e.payload.decided_at)
+        await pg.add_row(conn, "disciplines", (key, e.officer_id, unit, year, e.payload.form))
         return {(unit, year)}
-    elif kind in ("grievance.opened", "grievance.closed"):
-        row = await pg.set_grievance(conn, f"{e['source']}|{unit}|{p['case_id']}", unit, officer,
-                                     kind == "grievance.opened", p.get("substantiated"), key, at)
-        if row is not None and kind == "grievance.closed" and p.get("substantiated") is True:
+    elif isinstance(e, GrievanceOpenedEvent | GrievanceClosedEvent):
+        closed = isinstance(e, GrievanceClosedEvent)
+        substantiated = e.payload.substantiated if isinstance(e, GrievanceClosedEvent) else None
+        row = await pg.set_grievance(conn, f"{e.source}|{unit}|{e.payload.case_id}", unit, e.officer_id,
+                                     not closed, substantiated, key, at)
+        if row is not None and closed and substantiated is True:
             findings.append(row)
         return {(unit, None)}
-    elif kind == "evidence.retracted":
-        return set(await pg.forget_event(conn, f"{e['source']}:{p['target_event_id']}"))
+    elif isinstance(e, EvidenceRetractedEvent):
+        return set(await pg.forget_event(conn, f"{e.source}:{e.payload.target_event_id}"))
     return set()
 
 
@@ -265,30 +290,26 @@ async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: i
         return updated
 
 
-async def apply_standings(conn: asyncpg.Connection, values: Sequence[bytes], *, rules: AwardRules, now: datetime
-                          ) -> None:
-    """Keep each unit's year standing; send on-track / at-risk signals for the flag when they change."""
+async def apply_standings(conn: asyncpg.Connection, events: Sequence[StandingChanged], *, rules: AwardRules,
+                          now: datetime) -> None:
+    """Keep each unit's and officer's year standing; send on-track / at-risk signals for the flag when they change.
+
+    Standings of other periods (quarters, months, terms) are not for the awards. One transaction per call."""
     async with conn.transaction():
-        docs = []
-        for value in values:
-            try:
-                doc = json.loads(value)
-            except ValueError:
-                continue
-            if doc.get("subject_kind") in ("unit", "officer") and str(doc.get("period", "")).isdigit():
-                docs.append(doc)
-        fresh = await pg.claim(conn, [f"standings:{d['event_id']}" for d in docs])
+        yearly = [d for d in events if d.period.isdigit()]
+        fresh = await inbox.claim(conn, [f"standings:{d.event_id}" for d in yearly])
         messages: list[Message] = []
-        for d in docs:
-            if f"standings:{d['event_id']}" not in fresh:
+        for d in yearly:
+            key = f"standings:{d.event_id}"
+            if key not in fresh:
                 continue
-            year = int(d["period"])
-            if d["subject_kind"] == "officer":
-                await pg.set_officer_score(conn, d["subject_id"], year, float(d["score"]), d["event_id"],
-                                           datetime.fromisoformat(d["occurred_at"]))
+            fresh.discard(key)  # the same event twice in one batch counts once
+            year = int(d.period)
+            if d.subject_kind == "officer":
+                await pg.set_officer_score(conn, d.subject_id, year, d.score, d.event_id, d.occurred_at)
                 continue
-            await pg.set_standing(conn, d["unit_id"], year, d.get("rank_in_cluster"), d["band"], d["score"],
-                                  d["event_id"], datetime.fromisoformat(d["occurred_at"]))
+            await pg.set_standing(conn, d.unit_id, year, d.rank_in_cluster, d.band, d.score, d.event_id,
+                                  d.occurred_at)
             for title, on_track in on_track_signals(d, rules).items():
                 messages += await _signal(conn, d, year, title, on_track, now, rules)
         await enqueue(conn, messages)
@@ -298,33 +319,33 @@ SIGNAL_NAMES = {"co_thi_dua_tinh": "Cờ thi đua", "tap_the_lao_dong_xuat_sac":
                 "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến"}
 
 
-def on_track_signals(standing: dict[str, Any], rules: AwardRules) -> dict[str, bool]:
+def on_track_signals(standing: StandingChanged, rules: AwardRules) -> dict[str, bool]:
     """During the year, from a unit's year standing: is each collective title within reach?"""
-    band = standing["band"]
-    return {"co_thi_dua_tinh": standing.get("rank_in_cluster") == 1 and band == rules.flag_min_band,
+    band = standing.band
+    return {"co_thi_dua_tinh": standing.rank_in_cluster == 1 and band == rules.flag_min_band,
             "tap_the_lao_dong_xuat_sac": band == "Tốt",
             "tap_the_lao_dong_tien_tien": band in ("Tốt", "Khá")}
 
 
-async def _signal(conn: asyncpg.Connection, d: dict[str, Any], year: int, title: str, on_track: bool,
+async def _signal(conn: asyncpg.Connection, d: StandingChanged, year: int, title: str, on_track: bool,
                   now: datetime, rules: AwardRules) -> list[Message]:
     """An award_on_track / award_at_risk alert when the unit's state for title changes."""
     state = "on_track" if on_track else "at_risk"
     before = await conn.fetchval("SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3",
-                                 d["unit_id"], year, title)
+                                 d.unit_id, year, title)
     if before == state or (before is None and not on_track):
         return []  # only transitions, and no "at risk" for a unit that never was on track
     await conn.execute("INSERT INTO signals VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id, year, title)"
-                       " DO UPDATE SET state = EXCLUDED.state", d["unit_id"], year, title, state)
+                       " DO UPDATE SET state = EXCLUDED.state", d.unit_id, year, title, state)
     name = SIGNAL_NAMES[title]
     dossier, rating = deadline(year, rules.dossier_deadline), deadline(year, rules.rating_deadline)
     alert = Alert(
-        alert_id=f"award_{state}:{d['unit_id']}:{year}:{title}:{d['event_id']}",
-        condition_key=f"award_{state}:{d['unit_id']}:{year}:{title}", kind=f"award_{state}",
-        priority="low" if on_track else "normal", unit_id=d["unit_id"], occurred_at=now, period=str(year),
+        alert_id=f"award_{state}:{d.unit_id}:{year}:{title}:{d.event_id}",
+        condition_key=f"award_{state}:{d.unit_id}:{year}:{title}", kind=f"award_{state}",
+        priority="low" if on_track else "normal", unit_id=d.unit_id, occurred_at=now, period=str(year),
         subject_id=title, title=(f"Đang đạt tiêu chí hướng tới {name}; nộp hồ sơ trước {dossier:%d/%m/%Y}" if on_track
                                  else f"Có nguy cơ không đạt {name}; hạn nộp hồ sơ {dossier:%d/%m/%Y}"),
-        data={"rank_in_cluster": d.get("rank_in_cluster"), "band": d["band"], "score": d["score"],
+        data={"rank_in_cluster": d.rank_in_cluster, "band": d.band, "score": d.score,
               "dossier_deadline": dossier.isoformat(), "rating_deadline": rating.isoformat()},
         rule_version=rules.version)
-    return [(topics.ALERTS, d["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {})]
+    return [(topics.ALERTS, d.unit_id, alert.model_dump_json(exclude_none=True).encode(), {})]

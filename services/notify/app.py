@@ -2,20 +2,22 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from schemas import topics
+from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
 from services.notify import api, handlers
 from services.notify.config import Settings
 from services.notify.delivery import Deliverer
 from services.notify.domain.templates import VN
 from thidua.runtime import http
-from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.decoding import decode_as
+from thidua.runtime.parking import Delivery, Handler
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,22 +30,22 @@ def create_app(settings: Settings) -> FastAPI:
     runtime = Runtime(name="notify", settings=settings, migrations=MIGRATIONS)
     deliverer = Deliverer(lambda: runtime.pool, settings)
 
-    def on_topic(topic: str) -> Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[None]]:
-        async def on_batch(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            events = handlers.decode(topic, records)
-            if not events:
-                return
+    # Each call is one transaction: a batch that fails leaves nothing behind, so the runtime may retry it
+    # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
+    def on_topic(topic: str) -> Handler:
+        async def on_batch(deliveries: Sequence[Delivery[handlers.Event]]) -> None:
             async with runtime.pool.acquire() as conn:
-                outcome = await handlers.handle(conn, topic, events, settings=settings)
+                outcome = await handlers.handle(conn, topic, [d.event for d in deliveries], settings=settings)
             if outcome.pushed:
                 deliverer.wake()
         return on_batch
 
-    async def on_directory(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        if not any(r.value and b'"unit.registered"' in r.value for r in records):
-            return
+    async def on_directory(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
+        events = [d.event for d in deliveries]
+        if not any(e.type == "unit.registered" for e in events):
+            return  # nothing for the directory: no database round trip
         async with runtime.pool.acquire() as conn:
-            await handlers.record_units(conn, records)
+            await handlers.record_units(conn, events)
 
     async def digest_clock() -> None:
         while True:
@@ -58,10 +60,10 @@ def create_app(settings: Settings) -> FastAPI:
             await asyncio.sleep(settings.digest_check_seconds)
 
     for topic in INPUTS:
-        subscribe_batches(runtime.broker, service="notify", topic=topic, group_id=settings.group_id,
-                          handler=on_topic(topic), max_records=settings.max_batch)
-    subscribe_batches(runtime.broker, service="notify", topic=topics.EVIDENCE_ACCEPTED, group_id=settings.group_id,
-                      handler=on_directory, max_records=settings.max_batch)
+        runtime.subscribe(topic, decode=partial(decode_as, handlers.MODELS[topic]), handler=on_topic(topic),
+                          group_id=settings.group_id, max_records=settings.max_batch)
+    runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=partial(decode_as, EVIDENCE_ADAPTER), handler=on_directory,
+                      group_id=settings.group_id, max_records=settings.max_batch)
     runtime.run_in_background(deliverer.run)
     if settings.digest_enabled:
         runtime.run_in_background(digest_clock)

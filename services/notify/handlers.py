@@ -1,22 +1,21 @@
 """Consumed events to notifications: idempotent, damped, escalated, in the consumer's transaction."""
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import asyncpg
-from aiokafka import ConsumerRecord
 from prometheus_client import Counter
-from pydantic import ValidationError
 
 from schemas import topics
+from schemas.evidence import EvidenceEvent, UnitRegisteredEvent
 from schemas.outputs import Alert, NominationChanged, StandingChanged
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
 from services.notify.domain import rules, templates
 from services.notify.domain.rules import Candidate
+from thidua.runtime import inbox
 
 log = logging.getLogger(__name__)
 NOTIFIED = Counter("thidua_notify_notifications_total", "Notification decisions", ["kind", "outcome"])
@@ -42,26 +41,21 @@ def identity(event: Event) -> str:
     return event.event_id
 
 
-def decode(topic: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[Event]:
-    """Valid contract events of the batch; invalid records are logged and skipped (never block the topic)."""
-    model = MODELS[topic]
-    out: list[Event] = []
-    for r in records:
-        try:
-            out.append(model.model_validate_json(r.value or b""))
-        except ValidationError as exc:
-            log.warning("notify: skipping invalid %s record %s/%s: %s", topic, r.partition, r.offset,
-                        exc.errors()[:3])
-    return out
+def inbox_key(topic: str, event: Event) -> str:
+    """The event's key in the shared inbox: its topic, then its identity."""
+    return f"{topic}:{identity(event)}"
 
 
 async def handle(conn: asyncpg.Connection, topic: str, events: Sequence[Event], *, settings: Settings) -> Outcome:
-    """Apply a batch of one topic in one transaction; messages seen before do nothing."""
+    """Apply a batch of one topic in one transaction; messages seen before do nothing.
+
+    A failure leaves nothing behind (the inbox claim included): the runtime may then retry record by record,
+    park the one at fault and replay it after a fix, with its effects applied once."""
     outcome = Outcome()
     async with conn.transaction():
-        fresh = await pg.first_seen(conn, topic, [identity(e) for e in events])
+        fresh = await inbox.claim(conn, [inbox_key(topic, e) for e in events])
         for event in events:
-            key = identity(event)
+            key = inbox_key(topic, event)
             if key not in fresh:
                 continue
             fresh.discard(key)  # the same message twice in one batch counts once
@@ -129,19 +123,10 @@ async def escalate(conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record
     await notify(conn, candidate, window, outcome)
 
 
-async def record_units(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> int:
-    """Keep unit.registered entries of evidence.accepted (name, parent); everything else is skipped cheaply."""
-    rows = []
-    for r in records:
-        if not r.value or b'"unit.registered"' not in r.value:
-            continue
-        try:
-            doc = json.loads(r.value)
-        except ValueError:
-            continue
-        entry = rules.directory_entry(doc) if isinstance(doc, dict) else None
-        if entry:
-            rows.append(entry)
+async def record_units(conn: asyncpg.Connection, events: Sequence[EvidenceEvent]) -> int:
+    """Keep the unit.registered entries of evidence.accepted (name, parent) in one statement; other types are
+    ignored."""
+    rows = [rules.directory_entry(e) for e in events if isinstance(e, UnitRegisteredEvent)]
     if rows:
         await pg.upsert_units(conn, rows)
     return len(rows)

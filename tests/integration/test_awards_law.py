@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from schemas import topics
+from schemas.evidence import EVIDENCE_ADAPTER
 from services.awards.app import MIGRATIONS, create_app
 from services.awards.config import RULES, Settings
 from services.awards.domain.rulebook import AwardRules, build_award_rules
@@ -253,7 +254,7 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 async def _feed(conn: asyncpg.Connection, events: list[dict[str, Any]], now: datetime,
                 rules: AwardRules = RULES_) -> None:
-    await apply_evidence(conn, [json.dumps(e).encode() for e in events], rules=rules, now=now)
+    await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in events], rules=rules, now=now)
 
 
 async def _status(conn: asyncpg.Connection, nid: str) -> str | None:

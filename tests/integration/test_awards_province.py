@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from schemas import topics
+from schemas.evidence import EVIDENCE_ADAPTER
 from services.awards.app import create_app
 from services.awards.config import Settings
 from services.evidence.admin import add_token
@@ -175,7 +176,6 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(kafka_bo
         await publisher.stop()
 
 
-
 async def test_a_retracted_title_stops_counting_for_units_and_officers(database_url: str) -> None:
     import tomllib
 
@@ -198,9 +198,10 @@ async def test_a_retracted_title_stops_counting_for_units_and_officers(database_
         await prepare_schema(pool, schema="awards", directory=MIGRATIONS)
         async with pool.acquire() as conn:
             now = datetime.now(UTC)
-            await apply_evidence(conn, [json.dumps(e).encode() for e in titles], rules=rules, now=now)
+            await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in titles], rules=rules, now=now)
             assert await conn.fetchval("SELECT count(*) FROM titles") == 2
-            await apply_evidence(conn, [json.dumps(e).encode() for e in retractions], rules=rules, now=now)
+            await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in retractions], rules=rules,
+                                 now=now)
             assert await conn.fetchval("SELECT count(*) FROM titles") == 0
     finally:
         await pool.close()

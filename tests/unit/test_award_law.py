@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -123,7 +123,7 @@ def test_disciplined_without_hr_rating_is_still_incomplete_decree_90_2020_decree
 @pytest.mark.parametrize(("stamp", "year"), [("2025-12-31T23:59:59+07:00", 2025), ("2026-01-01T00:00:00+07:00", 2026),
                                              ("2025-12-31T16:59:59+00:00", 2025), ("2025-12-31T17:00:00+00:00", 2026)])
 def test_discipline_year_is_the_vietnam_calendar_year_decree_90_2020(stamp: str, year: int) -> None:
-    assert _year(stamp) == year
+    assert _year(datetime.fromisoformat(stamp)) == year
 
 
 # --- 10. Excellence cap (Quy định 366-QĐ/TW 2025 Art. 11; Decree 48/2023) ---------------------------------------

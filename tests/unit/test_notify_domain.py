@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from schemas.evidence import EVIDENCE_ADAPTER, UnitRegisteredEvent
 from schemas.outputs import Alert, NominationChanged, StandingChanged
 from services.notify.domain import delivery, rules, templates
 
@@ -83,10 +84,16 @@ def test_escalation_goes_to_the_parent_and_the_digest_lists_every_item() -> None
     assert f"• Thứ hạng tăng — {BASE}/a" in d.body and "• Đạt tiêu chí" in d.body
 
 
-def test_directory_entries_come_only_from_unit_registered() -> None:
-    doc = {"type": "unit.registered", "unit_id": "H40.01", "payload": {"name": "Xã Ý Yên", "parent_id": "H40"}}
-    assert rules.directory_entry(doc) == ("H40.01", "Xã Ý Yên", "H40")
-    assert rules.directory_entry({**doc, "type": "procedure.rated"}) is None
+def test_directory_entries_come_from_typed_unit_registered_events() -> None:
+    doc = {"event_id": "u-1", "type": "unit.registered", "schema_version": 1, "occurred_at": AT.isoformat(),
+           "unit_id": "H40.01", "payload": {"name": "Xã Ý Yên", "level": "commune", "cluster_id": "K-XA",
+                                            "parent_id": "H40"}}
+    event = EVIDENCE_ADAPTER.validate_python(doc)
+    assert isinstance(event, UnitRegisteredEvent)
+    assert rules.directory_entry(event) == ("H40.01", "Xã Ý Yên", "H40")
+    top = EVIDENCE_ADAPTER.validate_python({**doc, "payload": {"name": "Tỉnh", "level": "province",
+                                                               "cluster_id": "K"}})
+    assert isinstance(top, UnitRegisteredEvent) and rules.directory_entry(top) == ("H40.01", "Tỉnh", None)
 
 
 def test_signature_is_hmac_sha256_of_the_raw_utf8_body() -> None:

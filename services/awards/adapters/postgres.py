@@ -11,13 +11,6 @@ import asyncpg
 from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
 
 
-async def claim(conn: asyncpg.Connection, keys: list[str]) -> set[str]:
-    """Record consumed keys; return the new ones."""
-    rows = await conn.fetch("INSERT INTO inbox (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING key",
-                            keys)
-    return {r["key"] for r in rows}
-
-
 async def upsert_unit(conn: asyncpg.Connection, unit_id: str, name: str, cluster: str | None, parent: str | None,
                       at: datetime) -> None:
     await conn.execute("INSERT INTO units VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO UPDATE SET"

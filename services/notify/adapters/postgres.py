@@ -15,13 +15,6 @@ NOTIFICATION_COLUMNS = ("id, unit_id, condition_key, occurrence, kind, priority,
                         " data::text AS data, created_at, read_at")
 
 
-async def first_seen(conn: asyncpg.Connection, topic: str, message_ids: Sequence[str]) -> set[str]:
-    """Record message identities; return those never consumed before (redeliveries drop out here)."""
-    rows = await conn.fetch("INSERT INTO consumed (topic, message_id) SELECT $1, unnest($2::text[])"
-                            " ON CONFLICT DO NOTHING RETURNING message_id", topic, list(message_ids))
-    return {r["message_id"] for r in rows}
-
-
 async def upsert_units(conn: asyncpg.Connection, rows: Sequence[tuple[str, str | None, str | None]]) -> None:
     """Keep the latest name and parent of each registered unit."""
     latest = {unit_id: (unit_id, name, parent) for unit_id, name, parent in rows}

@@ -1,10 +1,10 @@
 """Who is told what: contract events in, notification candidates out (no I/O)."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from schemas.evidence import UnitRegisteredEvent
 from schemas.outputs import Alert, NominationChanged, StandingChanged
 from services.notify.domain import templates
 from services.notify.domain.templates import Message
@@ -78,13 +78,6 @@ def escalation(*, parent_id: str, unit_id: str, unit_name: str | None, count: in
     return Candidate(parent_id, f"escalation:{kind}:{unit_id}", "escalation", "high", at, message)
 
 
-def directory_entry(doc: Mapping[str, object]) -> tuple[str, str | None, str | None] | None:
-    """(unit_id, name, parent_id) of a unit.registered envelope, or None for anything else."""
-    if doc.get("type") != "unit.registered":
-        return None
-    payload = doc.get("payload")
-    unit_id = doc.get("unit_id")
-    if not isinstance(payload, dict) or not isinstance(unit_id, str):
-        return None
-    name, parent = payload.get("name"), payload.get("parent_id")
-    return unit_id, name if isinstance(name, str) else None, parent if isinstance(parent, str) else None
+def directory_entry(event: UnitRegisteredEvent) -> tuple[str, str, str | None]:
+    """(unit_id, name, parent_id) of a unit.registered event, for the unit directory."""
+    return event.unit_id, event.payload.name, event.payload.parent_id

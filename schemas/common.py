@@ -2,9 +2,12 @@
 
 import re
 from datetime import datetime
+
+from schemas.bounds import EARLIEST, LATEST
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -52,7 +55,14 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+def _bounded(value: datetime) -> datetime:
+    """Inside [EARLIEST, LATEST): far-past and far-future times are refused before any code computes with them."""
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must lie between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_bounded)]
 
 
 def _exactly_one(value: object) -> object:

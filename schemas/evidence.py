@@ -8,6 +8,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from schemas import payloads as p
+from schemas.bounds import FUTURE_HORIZON
 from schemas.common import EventId, OfficerId, SchemaVersion, SourceName, Strict, Timestamp, UnitId
 from schemas.errors import EvidenceInvalid, FieldError, describe, dotted
 
@@ -262,6 +263,10 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime,
     problems: list[FieldError] = []
     if event.occurred_at > now + FUTURE_TOLERANCE:
         problems.append(FieldError(field="occurred_at", message="is more than 5 minutes in the future"))
+    for name in type(event.payload).model_fields:
+        value = getattr(event.payload, name)
+        if isinstance(value, datetime) and value > now + FUTURE_HORIZON:
+            problems.append(FieldError(field=f"payload.{name}", message="is more than a year in the future"))
     if source_required and event.source is None:
         problems.append(FieldError(field="source", message="field required"))
     if problems:

@@ -13,6 +13,7 @@ from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers import ingest
 from thidua.runtime.auth import Principal
+from thidua.runtime.decoding import BadInput, load_json
 from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.service import Runtime
 
@@ -73,11 +74,11 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _items(body: bytes, max_items: int) -> list[object]:
-    """One envelope or an array of them; anything else is a 422."""
+    """One envelope or an array of them, bounded (depth, sizes, numbers, UTF-8); anything else is a 422."""
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ApiError(422, "body is not JSON", [{"field": "body", "message": str(exc)}]) from exc
+        doc = load_json(body)
+    except BadInput as exc:
+        raise ApiError(422, "body is not acceptable JSON", [{"field": exc.field, "message": exc.message}]) from exc
     if isinstance(doc, dict):
         return [doc]
     if isinstance(doc, list):

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from schemas import topics
@@ -15,8 +14,8 @@ from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers import ingest
 from thidua.runtime import http
-from thidua.runtime.kafka import subscribe_batches
 from thidua.runtime.outbox import OutboxRelay
+from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,15 +28,17 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.relay_enabled:
         runtime.run_in_background(relay.run)
 
-    async def on_inbound(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        submissions = [Submission(r.value or b"") for r in records]
-        positions = [(r.topic, r.partition, r.offset) for r in records]
+    async def on_inbound(deliveries: Sequence[Delivery[bytes]]) -> None:
+        # Inbound bytes are not decoded here: the intake validates them and refuses what is bad, with reasons,
+        # to evidence.rejected.v1 (never parked: a refusal is the answer the upstream system needs).
+        submissions = [Submission(d.event) for d in deliveries]
+        positions = [(d.record.topic, d.record.partition, d.record.offset) for d in deliveries]
         async with runtime.pool.acquire() as conn:
             await ingest(conn, submissions, channel="kafka", now=datetime.now(UTC), positions=positions)
         relay.wake()
 
-    subscribe_batches(runtime.broker, service="evidence", topic=topics.EVIDENCE_INBOUND,
-                      group_id=settings.group_id, handler=on_inbound, max_records=settings.max_batch)
+    runtime.subscribe(topics.EVIDENCE_INBOUND, decode=lambda value: value or b"", handler=on_inbound,
+                      group_id=settings.group_id, max_records=settings.max_batch)
     app = FastAPI(title="Thi đua — evidence", version="1", lifespan=runtime.lifespan,
                   description="Cổng tiếp nhận minh chứng: the only way evidence enters the platform.")
     http.install(app, runtime)

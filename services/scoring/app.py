@@ -8,17 +8,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 from prometheus_client import Histogram
 
 from schemas import topics
+from schemas.evidence import EvidenceEvent
 from services.scoring import api, handlers
 from services.scoring.config import Settings
 from services.scoring.rules import RulesCache, seed
 from thidua.runtime import http
-from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.decoding import decode_evidence
 from thidua.runtime.outbox import OutboxRelay
+from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,13 +28,6 @@ FRESHNESS = Histogram("thidua_scoring_freshness_seconds",
                       "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
                       ["subject"],
                       buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60))
-
-
-def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name:
-            return value.decode()
-    return None
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -48,15 +42,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     rescore_now = asyncio.Event()
 
-    async def on_accepted(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+    async def on_accepted(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         batch = []
         accepted: list[datetime] = []
-        for r in records:
-            seq = _header(r, "ledger_seq")
-            batch.append((r.value or b"", int(seq) if seq and seq.isdigit() else None))
-            stamp = _header(r, "accepted_at")
+        for d in deliveries:
+            seq = d.header("ledger_seq")
+            batch.append((d.event, int(seq) if seq and seq.isdigit() else None))
+            stamp = d.header("accepted_at")
             if stamp:
-                accepted.append(datetime.fromisoformat(stamp))
+                try:
+                    accepted.append(datetime.fromisoformat(stamp))
+                except ValueError:
+                    pass  # only the freshness figure uses it
         now = datetime.now(UTC)
         async with runtime.pool.acquire() as conn:
             await handlers.apply_batch(conn, batch, rules=await cache.active(conn), now=now,
@@ -112,8 +109,8 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.run_in_background(clock)
         runtime.run_in_background(rescorer)
     if "consume" in settings.roles:
-        subscribe_batches(runtime.broker, service="scoring", topic=topics.EVIDENCE_ACCEPTED,
-                          group_id=settings.group_id, handler=on_accepted, max_records=settings.max_batch)
+        runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=decode_evidence, handler=on_accepted,
+                          group_id=settings.group_id, max_records=settings.max_batch)
     app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan,
                   description="Chấm điểm thi đua: live standings traced to the evidence.")
     http.install(app, runtime)

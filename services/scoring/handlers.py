@@ -7,11 +7,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from schemas import topics
+from schemas.evidence import EvidenceEvent
 from schemas.outputs import Alert
 from services.scoring import standings
 from services.scoring.adapters import postgres as pg
@@ -80,26 +80,13 @@ def _span(view: c.Dossier | c.Complaint) -> tuple[datetime | None, datetime | No
     return view.received_at or view.resolved_at, view.resolved_at
 
 
-def decode(records: Sequence[tuple[bytes, int | None]]) -> list[tuple[dict[str, Any], int | None]]:
-    """Accepted events as dicts; a record that is not an evidence envelope is logged and skipped."""
-    events = []
-    for value, seq in records:
-        try:
-            event = json.loads(value)
-            _ = (event["source"], event["event_id"], event["type"], event["unit_id"], event["payload"])
-        except (ValueError, KeyError, TypeError):
-            log.error("skipping a record of evidence.accepted.v1 that is not an evidence envelope: %r", value[:200])
-            continue
-        events.append((event, seq))
-    return events
-
-
-async def apply_batch(conn: asyncpg.Connection, records: Sequence[tuple[bytes, int | None]], *, rules: Rules,
-                      now: datetime, accepted_at: datetime | None = None) -> Affected:
-    """Apply a batch: inbox, cases, facts, directory and counters, and queue the subjects to rescore, in one
-    transaction. accepted_at is the oldest acceptance time in the batch (for the freshness figure)."""
+async def apply_batch(conn: asyncpg.Connection, events: Sequence[tuple[EvidenceEvent, int | None]], *,
+                      rules: Rules, now: datetime, accepted_at: datetime | None = None) -> Affected:
+    """Apply a batch of typed evidence (with its ledger sequence): inbox, cases, facts, directory and counters,
+    and queue the subjects to rescore, in one transaction. accepted_at is the oldest acceptance time in the
+    batch (for the freshness figure)."""
     async with conn.transaction():
-        affected = await _apply(conn, decode(records), rules=rules, now=now)
+        affected = await _apply(conn, list(events), rules=rules, now=now)
         await mark(conn, affected, accepted_at or now)
         # Delivered at commit: wakes a rescorer running in another process at once.
         await conn.execute("SELECT pg_notify('scoring_dirty', '')")
@@ -138,17 +125,17 @@ async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, no
         return [(kind, r["accepted_at"]) for r in rows]
 
 
-async def _apply(conn: asyncpg.Connection, events: list[tuple[dict[str, Any], int | None]], *, rules: Rules,
+async def _apply(conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int | None]], *, rules: Rules,
                  now: datetime) -> Affected:
-    seen: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = {}
+    seen: dict[tuple[str, str], tuple[EvidenceEvent, int | None]] = {}
     for event, seq in events:
-        seen.setdefault((event["source"], event["event_id"]), (event, seq))
+        seen.setdefault((event.source or "", event.event_id), (event, seq))
     meanings = {key: meaning(event) for key, (event, _) in seen.items()}
     rows = []
     for key, (event, seq) in seen.items():
         m = meanings[key]
         target = m.case_key if isinstance(m, CaseEvent) else "fact" if isinstance(m, Fact) else None
-        rows.append((key[0], key[1], event["type"], event["unit_id"], target, seq))
+        rows.append((key[0], key[1], event.type, event.unit_id, target, seq))
     fresh = await pg.claim(conn, rows)
     if not fresh:
         return Affected()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemas.evidence import EvidenceEvent
 from services.scoring.config import RULES
 from services.scoring.rules import Rules, read_rules_file, rules_from
+from thidua.runtime.decoding import decode_evidence
 
 T = "+07:00"
 
@@ -90,5 +92,6 @@ def province(prefix: str = "H40") -> list[dict[str, Any]]:
     return events
 
 
-def records(events: list[dict[str, Any]]) -> list[tuple[bytes, int | None]]:
-    return [(json.dumps(e).encode(), i) for i, e in enumerate(events)]
+def records(events: list[dict[str, Any]]) -> list[tuple[EvidenceEvent, int | None]]:
+    """The events as the runtime hands them to scoring: typed, with their ledger sequence."""
+    return [(decode_evidence(json.dumps(e).encode()), i) for i, e in enumerate(events)]

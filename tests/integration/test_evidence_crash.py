@@ -18,7 +18,7 @@ import httpx
 from schemas import topics
 from services.evidence.admin import add_source
 from tests.integration.evidence_support import envelope
-from tests.integration.kafka_tools import read_topic
+from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually
 from thidua.localinfra.process import free_port
 from thidua.testing.database import fetch, fetchval
@@ -40,6 +40,9 @@ class EvidenceProcess:
                                          stdout=out, stderr=subprocess.STDOUT)
 
     async def start(self, **env: str) -> None:
+        if self.proc is None:  # only this test's records: start past what other tests wrote to the topic
+            group = f"{self.env['EVIDENCE_GROUP_ID']}.{topics.EVIDENCE_INBOUND}"
+            await start_group_at_end(self.env["KAFKA_BOOTSTRAP_SERVERS"], group, topics.EVIDENCE_INBOUND)
         self._spawn(env)
 
         async def ready() -> None:

@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 
 from schemas.topics import EVIDENCE_INBOUND, TOPICS
 from thidua.runtime.kafka import BatchPublisher, Outgoing, subscribe_batches
+from thidua.runtime.parking import Delivery, ParkingLot
 from thidua.runtime.topics import ensure_topics
 
 
@@ -35,14 +36,15 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
     seen: list[ConsumerRecord[bytes, bytes]] = []
     done = asyncio.Event()
 
-    async def handler(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        seen.extend(r for r in records if r.value and marker.encode() in r.value)
+    async def handler(deliveries: Sequence[Delivery[bytes]]) -> None:
+        seen.extend(d.record for d in deliveries if marker.encode() in d.event)
         if len(seen) >= 50:
             done.set()
 
     group = f"test-{marker}"
+    parking = ParkingLot("test", lambda: None)  # type: ignore[arg-type, return-value]  # nothing parks here
     subscribe_batches(broker, service="test", topic=EVIDENCE_INBOUND, group_id=group, handler=handler,
-                      max_records=500)
+                      decode=lambda value: value or b"", parking=parking, max_records=500)
     await broker.start()
     try:
         await publisher.publish([Outgoing(EVIDENCE_INBOUND, f"U{i % 5}", f"{marker}:{i}".encode())

@@ -30,6 +30,7 @@ from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import province
 from tests.integration.support import eventually, running_app
 from thidua.runtime.db import create_pool, prepare_schema
+from thidua.runtime.decoding import decode_evidence
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 from thidua.testing.database import create_database, drop_database, fetch
 
@@ -79,7 +80,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
         async with pool.acquire() as conn:
             await seed(conn, RULES)
             rules = await RulesCache().active(conn)
-            await apply_batch(conn, [(r["envelope"].encode(), r["seq"]) for r in ledger], rules=rules,
+            await apply_batch(conn, [(decode_evidence(r["envelope"].encode()), r["seq"]) for r in ledger], rules=rules,
                               now=datetime.now(UTC))
             while await rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
                 pass

@@ -20,5 +20,11 @@ async def test_service_is_ready(name: str, kafka_bootstrap: str, database_url: s
     async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
         assert (await http.get("/healthz")).json()["status"] == "ok"
         ready = await http.get("/readyz")
-        assert ready.status_code == 200 and ready.json() == {"service": name, "postgres": "ok", "kafka": "ok"}
+        body = ready.json()
+        assert ready.status_code == 200, body
+        assert (body["service"], body["postgres"], body["kafka"], body["status"]) == (name, "ok", "ok", "ready")
+        assert body["parked"] == 0
+        # Every consumer reports its group, lag and the age of its last progress; none is stalled.
+        assert body["consumers"] and all(not c["stalled"] and c["group"].startswith("test-")
+                                         for c in body["consumers"])
         assert "thidua_batch_seconds" in (await http.get("/metrics")).text

@@ -1,43 +1,108 @@
-"""Batch subscriber wiring with FastStream's in-memory broker (the real broker is in tests/integration)."""
+"""Batch subscriber wiring with FastStream's in-memory broker (the real broker is in tests/integration):
+records reach the handler decoded, transient failures are redelivered, poison is parked and the rest applied."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
+import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
+from thidua.runtime.decoding import Poison
 from thidua.runtime.kafka import subscribe_batches
+from thidua.runtime.parking import Delivery, ParkingLot, is_transient
 
 
-async def test_batches_reach_the_handler_as_raw_records() -> None:
-    broker = KafkaBroker()
-    seen: list[bytes] = []
+class MemoryParking(ParkingLot):
+    """A parking lot that keeps what it parks in a list (no database)."""
 
-    async def handler(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        seen.extend(r.value or b"" for r in records)
+    def __init__(self, attempts: int = 3) -> None:
+        super().__init__("unit", lambda: None, attempts=attempts)  # type: ignore[arg-type, return-value]
+        self.parked: list[tuple[bytes | None, str, int]] = []
 
-    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, max_records=10)
-    async with TestKafkaBroker(broker) as test_broker:
-        await test_broker.publish_batch(b"not json", b'{"a": 1}', topic="t.v1")
-    assert seen == [b"not json", b'{"a": 1}']
+    async def park(self, topic: str, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
+        self.parked.append((record.value, error, attempts))
 
 
-async def test_a_failing_handler_surfaces_the_error_so_the_batch_is_not_acknowledged(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def decode(value: bytes | None) -> Any:
+    try:
+        return json.loads(value or b"")
+    except ValueError:
+        raise Poison("not JSON") from None
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     import thidua.runtime.kafka as kafka_module
+    import thidua.runtime.parking as parking_module
 
-    async def no_sleep(_: float) -> None:
+    async def instantly(_: float) -> None:
         return None
 
-    monkeypatch.setattr(kafka_module.asyncio, "sleep", no_sleep)
+    monkeypatch.setattr(kafka_module.asyncio, "sleep", instantly)
+    monkeypatch.setattr(parking_module.asyncio, "sleep", instantly)
+
+
+async def test_batches_reach_the_handler_decoded_and_undecodable_records_are_parked() -> None:
     broker = KafkaBroker()
+    parking = MemoryParking()
+    seen: list[Any] = []
 
-    async def handler(records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        raise RuntimeError("database down")
+    async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
+        seen.extend(d.event for d in deliveries)
 
-    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, max_records=10)
+    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
+                      parking=parking, max_records=10)
     async with TestKafkaBroker(broker) as test_broker:
-        with pytest.raises(RuntimeError, match="database down"):
-            await test_broker.publish_batch(b"x", topic="t.v1")
+        await test_broker.publish_batch(b"not json", b'{"a": 1}', topic="t.v1")
+    assert seen == [{"a": 1}]
+    assert [(v, a) for v, _, a in parking.parked] == [(b"not json", 0)]
+
+
+async def test_a_transient_failure_surfaces_so_the_batch_is_redelivered_and_nothing_is_parked() -> None:
+    broker = KafkaBroker()
+    parking = MemoryParking()
+
+    async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
+        raise ConnectionRefusedError("database down")
+
+    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
+                      parking=parking, max_records=10)
+    async with TestKafkaBroker(broker) as test_broker:
+        with pytest.raises(ConnectionRefusedError, match="database down"):
+            await test_broker.publish_batch(b"{}", topic="t.v1")
+    assert parking.parked == []
+
+
+async def test_a_poison_record_is_retried_a_bounded_number_of_times_then_parked_and_the_rest_applied() -> None:
+    broker = KafkaBroker()
+    parking = MemoryParking(attempts=3)
+    applied: list[Any] = []
+    calls: list[int] = []
+
+    async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
+        calls.append(len(deliveries))
+        if any(d.event.get("poison") for d in deliveries):
+            raise KeyError("a value the domain cannot take")  # the whole batch rolls back
+        applied.extend(d.event["n"] for d in deliveries)
+
+    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
+                      parking=parking, max_records=10)
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish_batch(b'{"n": 1}', b'{"poison": true}', b'{"n": 3}', topic="t.v1")
+    assert applied == [1, 3]
+    assert calls == [3, 1, 1, 1, 1, 1]  # the batch, then one by one: 1, poison ×3, 3
+    [(value, error, attempts)] = parking.parked
+    assert value == b'{"poison": true}' and attempts == 3 and "KeyError" in error
+
+
+@pytest.mark.parametrize(("error", "transient"), [
+    (ConnectionResetError(), True), (TimeoutError(), True), (asyncpg.exceptions.CannotConnectNowError(), True),
+    (asyncpg.exceptions.SerializationError(), True), (asyncpg.exceptions.UniqueViolationError(), False),
+    (KeyError("x"), False), (OverflowError(), False), (RecursionError(), False)])
+def test_transient_errors_are_told_apart_from_poison(error: BaseException, transient: bool) -> None:
+    assert is_transient(error) is transient

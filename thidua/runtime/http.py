@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from thidua.runtime import auth
 from thidua.runtime.auth import Principal
+from thidua.runtime.decoding import BadInput
+from thidua.runtime.parking import is_transient
 from thidua.runtime.service import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class ReplayRequest(BaseModel):
+    """Which parked records to replay: some ids, or all open ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = Field(default_factory=list, max_length=10000)
+    all: bool = False
 
 
 class ApiError(Exception):
@@ -56,12 +72,49 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
-    @app.get("/readyz", tags=["probes"], summary="Kafka and PostgreSQL are reachable")
+    @app.exception_handler(BadInput)
+    async def _bad_input(_: Request, exc: BadInput) -> JSONResponse:
+        return JSONResponse(error_body("invalid input", [{"field": exc.field, "message": exc.message}]),
+                            status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # The contract's JSON shape even for a bug; 503 when the database or broker is what failed.
+        log.exception("%s: unhandled error", runtime.name)
+        status = 503 if is_transient(exc) else 500
+        return JSONResponse(error_body("temporarily unavailable" if status == 503 else "internal error"),
+                            status_code=status)
+
+    @app.get("/readyz", tags=["probes"], summary="Kafka and PostgreSQL reachable, consumers not stalled")
     async def readyz() -> JSONResponse:
         db_ok, kafka_ok = await asyncio.gather(runtime.db_ready(), runtime.kafka_ready())
+        consumers = await runtime.consumers() if kafka_ok else []
+        stalled = any(c["stalled"] for c in consumers)
+        parked: int | None = None
+        if db_ok:
+            try:
+                parked = await asyncio.wait_for(runtime.parking.open_count(), 2.0)
+            except Exception:
+                parked = None
         body = {"service": runtime.name, "postgres": "ok" if db_ok else "unreachable",
-                "kafka": "ok" if kafka_ok else "unreachable"}
-        return JSONResponse(body, status_code=200 if db_ok and kafka_ok else 503)
+                "kafka": "ok" if kafka_ok else "unreachable", "consumers": consumers, "parked": parked,
+                "status": "ready" if db_ok and kafka_ok and not stalled else "not ready"}
+        return JSONResponse(jsonable_encoder(body), status_code=200 if db_ok and kafka_ok and not stalled else 503)
+
+    @app.get("/v1/parked", tags=["operations"], summary="Parked (poison) records of this service (admin)")
+    async def parked(principal: Annotated[Principal | None, Depends(bearer(runtime))],
+                     include_replayed: bool = False) -> dict[str, Any]:
+        require(principal, roles=("admin",))
+        return {"service": runtime.name, "parked": await runtime.parking.listing(include_replayed=include_replayed)}
+
+    @app.post("/v1/parked/replay", tags=["operations"], summary="Replay parked records after a fix (admin)")
+    async def replay(body: ReplayRequest, principal: Annotated[Principal | None, Depends(bearer(runtime))]
+                     ) -> dict[str, Any]:
+        require(principal, roles=("admin",))
+        if not body.all and not body.ids:
+            raise ApiError(422, "name the records to replay", [{"field": "ids", "message": "give ids or all=true"}])
+        outcomes = await runtime.parking.replay(None if body.all else body.ids)
+        return {"service": runtime.name, "replayed": sum(o["replayed"] for o in outcomes), "outcomes": outcomes}
 
     @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
     async def metrics() -> Response:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, PUBLISHED
+from thidua.runtime.parking import Decoder, Handler, ParkingLot
 
 log = logging.getLogger(__name__)
 
@@ -76,40 +78,102 @@ class BatchPublisher:
             return False
 
 
-BatchHandler = Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
-
-
 async def _raw_body(msg: KafkaMessage) -> object:
-    # Bodies stay bytes: the handler decides what is valid, so poison input cannot crash decoding.
+    # Bodies stay bytes: the runtime's decoder decides what is valid, so poison input cannot crash decoding.
     return msg.body
 
 
-def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id: str,
-                      handler: BatchHandler, max_records: int) -> None:
-    """Register handler for fetched batches of topic; offsets are committed only after it returns.
+@dataclass
+class Subscription:
+    """One consumer of a topic: where it stands, for /readyz and the stall watchdog."""
 
-    If the handler raises, the batch is not acknowledged and the consumer seeks back, so every
-    record is delivered again (at least once); handlers make that harmless (idempotent effects).
+    service: str
+    topic: str
+    group: str
+    subscriber: Any = None
+    last_progress: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+
+    def progressed(self) -> None:
+        self.last_progress = time.monotonic()
+
+    async def lag(self, timeout: float = 2.0) -> int | None:
+        """Records of the assigned partitions not yet committed by the group (None when it cannot tell)."""
+        consumer = getattr(self.subscriber, "consumer", None)
+        if consumer is None:
+            return None
+        try:
+            parts = list(consumer.assignment())
+            if not parts:
+                return 0
+            ends = await asyncio.wait_for(consumer.end_offsets(parts), timeout)
+            total = 0
+            for tp in parts:
+                committed = await asyncio.wait_for(consumer.committed(tp), timeout)
+                total += max(0, ends[tp] - (committed or 0))
+            return total
+        except Exception:
+            return None
+
+    async def status(self, stall_after: float) -> dict[str, Any]:
+        """lag, seconds since the last committed batch, and whether it is stalled (lag but no progress)."""
+        lag = await self.lag()
+        age = time.monotonic() - self.last_progress
+        stalled = bool(lag) and age > stall_after
+        return {"topic": self.topic, "group": self.group, "lag": lag, "last_progress_age_s": round(age, 1),
+                "stalled": stalled, "restarts": self.restarts}
+
+    async def restart(self) -> None:
+        """Re-subscribe: a consumer that stopped fetching (e.g. after a broker restart) starts afresh from the
+        group's committed offsets; nothing is lost (offsets are committed only after the database commit)."""
+        self.restarts += 1
+        sub = self.subscriber
+        if sub is None:
+            return
+        try:
+            await sub.stop()
+        except Exception:
+            log.exception("%s: stopping the stalled consumer of %s failed", self.service, self.topic)
+        await sub.start()
+        self.progressed()
+
+
+def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id: str, handler: Handler,
+                      decode: Decoder, parking: ParkingLot, max_records: int) -> Subscription:
+    """Register handler for fetched batches of topic, decoded by the contract's model; offsets are committed
+    only after it returns.
+
+    A transient failure (database or broker down) raises: the batch is not acknowledged and is delivered
+    again, without limit. A record that cannot be decoded, or whose handling keeps failing otherwise, is
+    parked with its error after bounded attempts (ParkingLot) and the partition moves on.
     """
-
-    @broker.subscriber(
+    parking.register(topic, decode, handler)
+    group = f"{group_id}.{topic}"
+    subscription = Subscription(service, topic, group)
+    subscriber = broker.subscriber(
         # One group per (service, topic): members of a group then share identical subscriptions.
-        topic, batch=True, group_id=f"{group_id}.{topic}", auto_offset_reset="earliest",
+        topic, batch=True, group_id=group, auto_offset_reset="earliest",
         max_records=max_records,
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=_raw_body, batch_timeout_ms=50,
         description=f"{service} consumes {topic} in batches; offsets committed after the database commit",
     )
+    subscription.subscriber = subscriber
+
+    @subscriber
     async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
         raw = msg.raw_message
         records = tuple(raw) if isinstance(raw, tuple | list) else (raw,)
         started = time.perf_counter()
         try:
-            await handler(records)
+            await parking.handle(topic, records)
         except Exception:
             BATCH_FAILURES.labels(service, topic).inc()
-            log.exception("%s: batch of %d from %s failed; it will be redelivered", service,
+            log.exception("%s: batch of %d from %s failed (transient); it will be redelivered", service,
                           len(records), topic)
             await asyncio.sleep(1.0)  # back off before the redelivery, e.g. while the database restarts
             raise
+        subscription.progressed()
         BATCHES.labels(service, topic).observe(time.perf_counter() - started)
         CONSUMED.labels(service, topic).inc(len(records))
+
+    return subscription

@@ -10,3 +10,5 @@ BATCHES = Histogram("thidua_batch_seconds", "Time to handle one fetched batch", 
 BATCH_FAILURES = Counter("thidua_batch_failures_total", "Batches rolled back and redelivered",
                          ["service", "topic"])
 PUBLISHED = Counter("thidua_published_records_total", "Kafka records published", ["service", "topic"])
+PARKED = Counter("thidua_parked_records_total", "Records parked after bounded attempts (poison)",
+                 ["service", "topic"])

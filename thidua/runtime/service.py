@@ -13,7 +13,8 @@ from faststream.kafka import KafkaBroker
 
 from thidua.runtime import auth
 from thidua.runtime.db import create_pool, prepare_schema
-from thidua.runtime.kafka import BatchPublisher
+from thidua.runtime.kafka import BatchPublisher, Subscription, subscribe_batches
+from thidua.runtime.parking import Decoder, Handler, ParkingLot
 from thidua.runtime.settings import ServiceSettings
 from thidua.runtime.topics import ensure_topics
 
@@ -34,6 +35,34 @@ class Runtime:
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._startup: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.parking = ParkingLot(name, lambda: self.pool, attempts=settings.park_attempts)
+        self.subscriptions: list[Subscription] = []
+
+    def subscribe(self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int
+                  ) -> Subscription:
+        """Consume topic in batches, each record decoded by the contract's model; poison is parked."""
+        subscription = subscribe_batches(self.broker, service=self.name, topic=topic, group_id=group_id,
+                                         handler=handler, decode=decode, parking=self.parking,
+                                         max_records=max_records)
+        self.subscriptions.append(subscription)
+        return subscription
+
+    async def consumers(self) -> list[dict[str, object]]:
+        """Each consumer's lag, age of its last progress and whether it is stalled."""
+        return [await s.status(self.settings.stall_seconds) for s in self.subscriptions]
+
+    async def watchdog(self) -> None:
+        """Re-subscribe a consumer that has lag but made no progress for stall_seconds (aiokafka can stall
+        silently after a broker restart); the group's committed offsets make the restart lossless."""
+        while True:
+            await asyncio.sleep(max(2.0, self.settings.stall_seconds / 4))
+            for s in self.subscriptions:
+                try:
+                    if (await s.status(self.settings.stall_seconds))["stalled"]:
+                        log.error("%s: consumer of %s stalled; re-subscribing", self.name, s.topic)
+                        await s.restart()
+                except Exception:
+                    log.exception("%s: watchdog could not restart the consumer of %s", self.name, s.topic)
 
     def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run step() after the migrations and before any consumer starts (e.g. seed reference data)."""
@@ -64,6 +93,8 @@ class Runtime:
         await self.publisher.start()
         self._tasks = [asyncio.ensure_future(loop()) for loop in self._background]
         await self.broker.start()
+        if self.subscriptions:
+            self._tasks.append(asyncio.ensure_future(self.watchdog()))
         try:
             yield
         finally:

@@ -20,3 +20,7 @@ class ServiceSettings(BaseSettings):
     # Upper bound of records handed to one batch handler (one transaction each).
     max_batch: int = Field(2000, ge=1, le=50000)
     db_pool_size: int = Field(10, ge=1, le=100)
+    # A record whose handling fails otherwise than transiently is tried this often, then parked.
+    park_attempts: int = Field(3, ge=1, le=20)
+    # A consumer with lag and no committed batch for this long is stalled: /readyz turns red, it re-subscribes.
+    stall_seconds: float = Field(120.0, ge=5, le=3600)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 from schemas.errors import EvidenceInvalid, FieldError
 from schemas.evidence import EvidenceEvent, parse_evidence
 from services.evidence.domain.principal import SourceScope
+from thidua.runtime.decoding import BadInput, load_json
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,12 @@ class _Seen:
 
 
 def _decode(data: bytes | Mapping[str, Any]) -> object:
-    """JSON bytes to a document (None when not JSON); mappings pass through."""
+    """JSON bytes to a document (None when not JSON or out of bounds); mappings pass through."""
     if not isinstance(data, bytes):
         return data
     try:
-        return json.loads(data)
-    except ValueError:
+        return load_json(data)
+    except BadInput:
         return None
 
 
@@ -75,9 +75,13 @@ def _hint(doc: object, key: str) -> str | None:
 def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope], seen: _Seen) -> Verdict:
     """Validate one item, settle its source and check that the source may speak for the unit."""
     try:
-        # Bytes go straight to the JSON validator: one parse on the hot path.
+        if isinstance(item.data, bytes):
+            load_json(item.data)  # bounded depth, sizes and numbers before any model looks at it
+        # Bytes go to the JSON validator, which refuses bad UTF-8 and lone surrogates itself.
         event = parse_evidence(item.data if isinstance(item.data, bytes) else dict(item.data), now=now,
                                source_required=item.token_source is None)
+    except BadInput as bad:
+        return Refusal([FieldError(field=bad.field, message=bad.message)], item.token_source, None, None)
     except EvidenceInvalid as invalid:
         doc = _decode(item.data)
         hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}

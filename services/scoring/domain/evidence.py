@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from schemas.evidence import EvidenceEvent, EvidenceRetractedEvent, OfficerRegisteredEvent, UnitRegisteredEvent
 from services.scoring.domain.cases import COMPLAINT_SLOTS, DOSSIER_SLOTS
 
 FACT_TYPES = {"training.completed": ("training", "completed_at"), "inspection.recorded": ("inspection", "inspected_at"),
@@ -67,29 +68,30 @@ class Retraction:
 Meaning = CaseEvent | Fact | UnitEntry | OfficerEntry | Retraction | None
 
 
-def meaning(event: dict[str, Any]) -> Meaning:
-    """Classify one accepted event (envelope as JSON); None for types scoring does not use."""
-    kind, payload, unit = event["type"], event["payload"], event["unit_id"]
-    occurred = event["occurred_at"]
+def meaning(event: EvidenceEvent) -> Meaning:
+    """Classify one accepted, typed event; None for types scoring does not use."""
+    kind, unit = event.type, event.unit_id
+    payload = event.payload.model_dump(mode="json", exclude_none=True)
+    occurred = event.occurred_at.isoformat()
     if kind in DOSSIER_SLOTS:
-        record = {**payload, "occurred_at": occurred, "officer_id": event.get("officer_id")}
+        record = {**payload, "occurred_at": occurred, "officer_id": event.officer_id}
         return CaseEvent("dossier", unit, payload["dossier_code"], DOSSIER_SLOTS[kind], record)
     if kind in COMPLAINT_SLOTS:
         record = {**payload, "occurred_at": occurred}
         if kind == "complaint.received":
-            record["officer_id"] = payload.get("officer_id") or event.get("officer_id")
+            record["officer_id"] = payload.get("officer_id") or event.officer_id
         return CaseEvent("complaint", unit, payload["complaint_id"], COMPLAINT_SLOTS[kind], record)
     if kind == "procedure.catalogued":  # the catalogue as stated at occurred_at (latest per procedure counts)
-        return Fact("catalogue", unit, None, datetime.fromisoformat(occurred), payload)
+        return Fact("catalogue", unit, None, event.occurred_at, payload)
     if kind in FACT_TYPES:
         fact_kind, at_field = FACT_TYPES[kind]
-        return Fact(fact_kind, unit, event.get("officer_id"), datetime.fromisoformat(payload[at_field]), payload)
-    if kind == "unit.registered":
-        return UnitEntry(unit, payload["name"], payload["level"], payload.get("parent_id"), payload["cluster_id"],
-                         payload.get("cluster_name"), datetime.fromisoformat(occurred))
-    if kind == "officer.registered":
-        return OfficerEntry(event["officer_id"], unit, payload["full_name"], payload["category"],
-                            payload.get("position"), datetime.fromisoformat(occurred))
-    if kind == "evidence.retracted":
-        return Retraction(payload["target_event_id"])
+        return Fact(fact_kind, unit, event.officer_id, getattr(event.payload, at_field), payload)
+    if isinstance(event, UnitRegisteredEvent):
+        p = event.payload
+        return UnitEntry(unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at)
+    if isinstance(event, OfficerRegisteredEvent):
+        o = event.payload
+        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, event.occurred_at)
+    if isinstance(event, EvidenceRetractedEvent):
+        return Retraction(event.payload.target_event_id)
     return None

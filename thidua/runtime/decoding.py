@@ -1,0 +1,90 @@
+"""The one decoder of outside bytes: bounded JSON first, then the contract's models (typed edges)."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import pydantic_core
+from pydantic import TypeAdapter, ValidationError
+
+from schemas.bounds import MAX_ABS_NUMBER, MAX_JSON_DEPTH, MAX_STRING_CHARS
+
+T = TypeVar("T")
+
+
+class BadInput(ValueError):
+    """Input refused before any model or code computes with it: where, and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Poison(ValueError):
+    """A consumed record no contract model accepts: parked with this reason, never retried."""
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON with bounded depth, string lengths and finite, bounded numbers; BadInput otherwise.
+
+    pydantic-core's parser refuses bad UTF-8, lone surrogates and NaN/Infinity itself and never recurses
+    in Python (the standard json module raises RecursionError on ~1,000 nested arrays)."""
+    try:
+        doc = pydantic_core.from_json(data, allow_inf_nan=False)
+    except ValueError as exc:
+        raise BadInput("body", f"not valid JSON ({exc})") from None
+    check_bounds(doc)
+    return doc
+
+
+def check_bounds(doc: Any) -> None:
+    """Walk a decoded document (iteratively: no recursion) and refuse what exceeds the bounds."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise BadInput(path or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and len(key) > MAX_STRING_CHARS:
+                    raise BadInput(path or "body", f"a key longer than {MAX_STRING_CHARS} characters")
+                stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS:
+                raise BadInput(path or "body", f"longer than {MAX_STRING_CHARS} characters")
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int | float):
+            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_ABS_NUMBER:
+                raise BadInput(path or "body", f"number out of range (at most {MAX_ABS_NUMBER:g} in size)")
+
+
+@lru_cache(maxsize=32)
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+
+
+def decode_as(model: Any, value: bytes | None) -> Any:
+    """A consumed record's value as the contract model (a class, union or TypeAdapter); Poison otherwise."""
+    if not value:
+        raise Poison("empty record")
+    try:
+        load_json(value)
+        return _adapter(model).validate_json(value)
+    except BadInput as exc:
+        raise Poison(str(exc)) from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                             for e in exc.errors(include_url=False)[:5])
+        raise Poison(f"not a valid {getattr(model, '__name__', 'record')}: {problems}") from None
+
+
+def decode_evidence(value: bytes | None) -> Any:
+    """An accepted evidence envelope (evidence.accepted.v1) as its typed event; Poison otherwise."""
+    from schemas.evidence import EVIDENCE_ADAPTER  # the union is large: built on first use
+
+    return decode_as(EVIDENCE_ADAPTER, value)

@@ -2,8 +2,6 @@
 
 import re
 from datetime import datetime
-
-from schemas.bounds import EARLIEST, LATEST
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -18,6 +16,8 @@ from pydantic import (
     StrictInt,
     StrictStr,
 )
+
+from schemas.bounds import EARLIEST, LATEST
 
 EventId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
 UnitId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh (electronic id)")]

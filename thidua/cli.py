@@ -70,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     token_add.add_argument("--role", required=True, choices=["unit", "council", "admin"])
     token_add.add_argument("--unit", help="the unit id (required for --role unit)")
     token_add.add_argument("--label", help="who holds it, for the audit trail")
+    parked = sub.add_parser("parked", help="records a service could not handle, kept with their error")
+    parked_sub = parked.add_subparsers(dest="action", required=True)
+    parked_list = parked_sub.add_parser("list", help="list parked records (all services unless --service)")
+    parked_list.add_argument("--service", choices=SERVICE_NAMES)
+    parked_list.add_argument("--all", action="store_true", help="include records already replayed")
+    parked_replay = parked_sub.add_parser("replay", help="replay parked records after a fix (exactly once in effect)")
+    parked_replay.add_argument("--service", required=True, choices=SERVICE_NAMES)
+    which = parked_replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", help="a parked record's id (repeatable)")
+    which.add_argument("--all", action="store_true", help="every open parked record of the service")
     return parser
 
 
@@ -221,6 +231,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _source_add(args.name, args.units)
     if args.command == "token":
         return _token_add(args.role, args.unit, args.label)
+    if args.command == "parked":
+        from thidua import parked
+
+        if args.action == "list":
+            services = [args.service] if args.service else list(SERVICE_NAMES)
+            parked.print_listing(asyncio.run(parked.listing(_database_url(), services, include_replayed=args.all)))
+            return 0
+        return parked.run_replay(_database_url(), args.service, None if args.all else args.ids)
     return 2
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
+from prometheus_client import Counter
 
 from schemas import topics
 from schemas.evidence import EvidenceEvent
@@ -31,8 +32,11 @@ from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, Retr
 from services.scoring.domain.periods import periods_of
 from services.scoring.rules import Rules
 from thidua.runtime.outbox import Message, enqueue
+from thidua.runtime.parking import describe, is_transient
 
 log = logging.getLogger(__name__)
+QUARANTINED = Counter("thidua_scoring_quarantined_total", "Cases or subjects the rules could not judge, set aside "
+                      "so the clock and the rescorer go on", ["where"])
 CaseId = tuple[str, str, str]  # kind, unit_id, case_id
 
 
@@ -110,6 +114,35 @@ async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime
 
 
 async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+                        ) -> list[tuple[str, datetime]]:
+    try:
+        return await _rescore_some(conn, kind, rules=rules, now=now, limit=limit)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.warning("scoring: rescoring %d %s(s) failed (%s); isolating the subject at fault", limit, kind, exc)
+    # The pass rolled back: one subject per transaction, and a subject that cannot be scored leaves the queue.
+    waited: list[tuple[str, datetime]] = []
+    for _ in range(limit):
+        try:
+            done = await _rescore_some(conn, kind, rules=rules, now=now, limit=1)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            row = await conn.fetchrow("DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT"
+                                      " subject_kind, subject_id, period FROM dirty WHERE subject_kind = $1"
+                                      " ORDER BY accepted_at, subject_id, period LIMIT 1) RETURNING *", kind)
+            QUARANTINED.labels("rescore").inc()
+            log.error("scoring: %s %s cannot be scored for %s; left as it was: %s", kind,
+                      row and row["subject_id"], row and row["period"], describe(exc))
+            continue
+        if not done:
+            break
+        waited += done
+    return waited
+
+
+async def _rescore_some(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
                         ) -> list[tuple[str, datetime]]:
     async with conn.transaction():
         rows = await pg.take_dirty(conn, kind, limit)
@@ -279,7 +312,36 @@ def _complaint_alerts(old: c.Complaint | None, old_as_of: datetime, new: c.Compl
 
 
 async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int = 5000) -> int:
-    """Advance the clock for open cases whose next tick has come (overdue, a period ended); return how many."""
+    """Advance the clock for open cases whose next tick has come (overdue, a period ended); return how many.
+
+    A case the rules cannot judge never blocks the clock: it is taken off it (next_tick NULL), logged with
+    its error and counted; every other case goes on."""
+    try:
+        return await _tick(conn, rules=rules, now=now, limit=limit)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.warning("scoring: clock pass failed (%s); isolating the case at fault", exc)
+    rows = await conn.fetch("SELECT kind, unit_id, case_id FROM cases WHERE next_tick <= $1 ORDER BY next_tick"
+                            " LIMIT $2", now, limit)
+    for r in rows:
+        case = (r["kind"], r["unit_id"], r["case_id"])
+        try:
+            async with conn.transaction():
+                affected = Affected()
+                await _apply_cases(conn, {}, {case: []}, affected, rules=rules, now=now)
+                await mark(conn, affected, now)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            await conn.execute("UPDATE cases SET next_tick = NULL WHERE kind = $1 AND unit_id = $2 AND case_id = $3",
+                               *case)
+            QUARANTINED.labels("clock").inc()
+            log.error("scoring: case %s cannot be judged by the clock; taken off it: %s", case, describe(exc))
+    return len(rows)
+
+
+async def _tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int) -> int:
     async with conn.transaction():
         rows = await conn.fetch(
             "SELECT kind, unit_id, case_id FROM cases WHERE next_tick <= $1 ORDER BY next_tick LIMIT $2"

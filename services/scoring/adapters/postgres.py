@@ -279,7 +279,8 @@ async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[as
     """Claim queued subjects of kind for this transaction (other rescorers skip them)."""
     return list(await conn.fetch(
         "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING *",
+        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " RETURNING *",
         kind, limit))
 
 

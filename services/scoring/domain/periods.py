@@ -67,15 +67,15 @@ def _periods_of_month(year: int, month: int) -> tuple[Period, ...]:
 
 
 def period_ends_between(after: datetime, until: datetime) -> tuple[Period, ...]:
-    """Periods whose end falls in (after, until]: those a still-open case outlived."""
+    """Periods whose end falls in (after, until]: those a still-open case outlived (linear in the months)."""
     if until <= after:
         return ()
-    found: list[Period] = []
+    found: dict[Period, None] = {}  # insertion-ordered set: each period once, in the order met
     cursor = _local(after.astimezone(VN).year, after.astimezone(VN).month)
     while cursor <= until:
         for period in periods_of(cursor):
-            if after < period.end <= until and period not in found:
-                found.append(period)
+            if after < period.end <= until:
+                found[period] = None
         cursor = _next_month(cursor)
     return tuple(found)
 

@@ -19,15 +19,18 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request, Response
 
 from schemas import topics
+from schemas.outputs import Alert
 from schemas.topics import TOPICS as TOPIC_SPECS
 from services.evidence.admin import add_token
 from services.notify.app import create_app
 from services.notify.config import Settings
+from services.notify.domain import rules as notify_rules
 from services.notify.domain.delivery import verify
 from services.notify.domain.templates import VN
 from services.notify.handlers import assemble_digests
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
+from tests.integration.test_awards_poison import admin_api_usable
 from thidua.localinfra.process import free_port
 from thidua.runtime.db import create_pool
 from thidua.runtime.kafka import BatchPublisher, Outgoing
@@ -319,8 +322,8 @@ async def test_a_restart_and_a_replay_of_the_topic_notify_nobody_twice(
     assert sorted(i["title"] for i in items) == ["Hồ sơ HS-A đã quá hạn giải quyết", "Hồ sơ HS-B đã quá hạn giải quyết"]
     titles = [json.loads(body)["title"] for _, body in receiver.calls[unit]]
     assert sorted(titles) == sorted(i["title"] for i in items)
-    replayed = await fetch(database_url, "SELECT count(*) AS n FROM notify.consumed WHERE message_id LIKE $1",
-                           f"%{unit}:HS-A@%")
+    replayed = await fetch(database_url, "SELECT count(*) AS n FROM notify.inbox WHERE key LIKE $1",
+                           f"{topics.ALERTS}:%{unit}:HS-A@%")
     assert replayed[0]["n"] == 1
 
 
@@ -484,3 +487,148 @@ async def test_overdue_complaints_reach_the_unit_damped_and_escalate_to_the_pare
         assert [r["damped"] for r in damped] == [1]
         pushed = [json.loads(b) for _, b in receiver.calls[child]]
         assert sum(1 for b in pushed if b["kind"] == "complaint_overdue") == 4
+
+
+# ---- typed edges: poison is parked, the partition moves on; a parked record is replayed once ----------------
+
+async def _parked(database_url: str) -> list[dict[str, Any]]:
+    rows = await fetch(database_url, 'SELECT id, topic, "partition", "offset", key, value, error, attempts,'
+                                     " replayed_at FROM notify.parked ORDER BY id")
+    return [dict(r) for r in rows]
+
+
+def _raw(topic: str, key: str, values: Sequence[bytes | dict[str, Any]]) -> list[Outgoing]:
+    return [Outgoing(topic, key, v if isinstance(v, bytes) else json.dumps(v, ensure_ascii=False).encode())
+            for v in values]
+
+
+async def test_poison_on_every_consumed_topic_is_parked_and_the_next_record_of_the_partition_is_applied(
+        kafka_bootstrap: str, database_url: str, mailbox: tuple[Mailbox, int]) -> None:
+    _, smtp_port = mailbox
+    unit = f"{prefix()}.01"
+    admin = await add_token(database_url, role="admin", unit_id=None, label="t")
+    group = await new_group(kafka_bootstrap)
+    _, _, good_alert = alert(unit, "HS-OK")
+    no_priority = {k: v for k, v in alert(unit, "HS-X")[2].items() if k != "priority"}
+    standing = {"event_id": f"st-{unit}", "occurred_at": NOW.isoformat(), "period": "2025-03",
+                "subject_kind": "unit", "subject_id": unit, "unit_id": unit, "cluster_id": "K-XA", "score": 60.0,
+                "band": "Khá", "rank_in_cluster": 5, "previous_rank_in_cluster": 2, "rule_version": "2025.1"}
+    year_one = {**standing, "event_id": f"st0-{unit}", "occurred_at": "0001-01-01T00:00:00+00:00"}
+    nomination = {"event_id": f"nm-{unit}", "nomination_id": f"NOM-{unit}", "change": "decided",
+                  "status": "approved", "title": "tap_the_lao_dong_xuat_sac", "year": 2025, "subject_kind": "unit",
+                  "subject_id": unit, "unit_id": unit, "cash_multiple": 1.5, "rule_version": "2025.1",
+                  "criteria": [], "evidence_ids": [], "occurred_at": NOW.isoformat()}
+    _, _, registration = unit_registered(unit, "UBND phường Hải Châu", None)
+    no_payload_keys = {**registration, "event_id": f"u0-{unit}", "payload": {"name": "Thiếu cụm"}}
+    poison = {topics.ALERTS: [b"[]", b'{"type": "x"}', no_priority],
+              topics.STANDINGS_CHANGED: [year_one],
+              topics.NOMINATIONS: [{**nomination, "event_id": f"nm0-{unit}", "year": 1}, b"\xff"],
+              topics.EVIDENCE_ACCEPTED: [b"[]", no_payload_keys]}
+    normal: dict[str, dict[str, Any]] = {topics.ALERTS: good_alert, topics.STANDINGS_CHANGED: standing,
+                                         topics.NOMINATIONS: nomination, topics.EVIDENCE_ACCEPTED: registration}
+    async with running_app(create_app(settings_for(kafka_bootstrap, database_url, group, smtp_port))) as base, \
+            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+        publisher = BatchPublisher(kafka_bootstrap, service="test")
+        await publisher.start()
+        try:
+            # The directory first (the messages name the unit), each topic's poison before its normal record.
+            for topic in (topics.EVIDENCE_ACCEPTED, topics.ALERTS, topics.STANDINGS_CHANGED, topics.NOMINATIONS):
+                await publisher.publish(_raw(topic, unit, [*poison[topic], normal[topic]]))
+        finally:
+            await publisher.stop()
+
+        async def applied() -> None:
+            rows = await fetch(database_url, "SELECT name FROM notify.units WHERE unit_id = $1", unit)
+            assert [r["name"] for r in rows] == ["UBND phường Hải Châu"]
+            items = (await http.get(f"/v1/units/{unit}/notifications")).json()["items"]
+            assert sorted(i["kind"] for i in items) == ["dossier_overdue", "nomination_decided", "rank_changed"]
+
+        await eventually(applied, timeout=30)
+
+        async def all_parked() -> None:
+            assert len(await _parked(database_url)) == sum(len(v) for v in poison.values())
+
+        await eventually(all_parked, timeout=10)
+        parked = await _parked(database_url)
+        for topic, values in poison.items():
+            mine = [r for r in parked if r["topic"] == topic]
+            assert [r["value"] for r in mine] == [v if isinstance(v, bytes)
+                                                  else json.dumps(v, ensure_ascii=False).encode() for v in values]
+        assert all(r["key"] == unit.encode() and r["attempts"] == 0 and r["error"].startswith("Poison: ")
+                   for r in parked)
+        errors = {(r["topic"], r["value"]): r["error"] for r in parked}
+        assert "priority" in errors[(topics.ALERTS, json.dumps(no_priority, ensure_ascii=False).encode())]
+        assert "2000-01-01" in next(e for (t, _), e in errors.items() if t == topics.STANDINGS_CHANGED)
+        assert "payload.level" in errors[(topics.EVIDENCE_ACCEPTED,
+                                          json.dumps(no_payload_keys, ensure_ascii=False).encode())]
+        # Nothing of the poison was applied: one inbox key per normal message, the directory has no inbox.
+        keys = {r["key"] for r in await fetch(database_url, "SELECT key FROM notify.inbox")}
+        assert keys == {f"{topics.ALERTS}:{good_alert['alert_id']}@{NOW.isoformat()}",
+                        f"{topics.STANDINGS_CHANGED}:st-{unit}", f"{topics.NOMINATIONS}:nm-{unit}"}
+        assert (await http.get("/readyz")).json()["parked"] == len(parked)
+
+
+async def test_an_alert_that_keeps_failing_is_parked_and_replayed_once_after_the_fix(
+        kafka_bootstrap: str, database_url: str, receiver: Receiver, mailbox: tuple[Mailbox, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, smtp_port = mailbox
+    unit = f"{prefix()}.01"
+    admin = await add_token(database_url, role="admin", unit_id=None, label="t")
+    group = await new_group(kafka_bootstrap)
+    real = notify_rules.from_alert
+
+    def broken(event: Alert, **kw: Any) -> Any:
+        if event.subject_id == "HS-BAD":
+            raise RuntimeError("a template bug met by HS-BAD")
+        return real(event, **kw)
+
+    monkeypatch.setattr(notify_rules, "from_alert", broken)
+    async with running_app(create_app(settings_for(kafka_bootstrap, database_url, group, smtp_port))) as base, \
+            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+        await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": f"{receiver.url}/hook/{unit}"})
+        # One key, one partition: the batch fails and is rolled back, then applied record by record.
+        await publish(kafka_bootstrap, [alert(unit, "HS-1"), alert(unit, "HS-BAD"), alert(unit, "HS-2")])
+
+        async def moved_on() -> None:
+            items = (await http.get(f"/v1/units/{unit}/notifications")).json()["items"]
+            assert sorted(i["title"] for i in items) == ["Hồ sơ HS-1 đã quá hạn giải quyết",
+                                                         "Hồ sơ HS-2 đã quá hạn giải quyết"]
+            assert len(await _parked(database_url)) == 1
+
+        await eventually(moved_on, timeout=30)
+        [row] = await _parked(database_url)
+        assert row["topic"] == topics.ALERTS and row["attempts"] == 3 and row["replayed_at"] is None
+        assert "RuntimeError: a template bug met by HS-BAD" in row["error"]
+        # The failed batch left nothing behind: each good alert was seen, notified and pushed exactly once.
+        seen = await fetch(database_url, "SELECT condition_key, seen, occurrences FROM notify.conditions"
+                                         " WHERE unit_id = $1 ORDER BY condition_key", unit)
+        assert [(r["condition_key"], r["seen"], r["occurrences"]) for r in seen] == [
+            (f"dossier_overdue:{unit}:HS-1", 1, 1), (f"dossier_overdue:{unit}:HS-2", 1, 1)]
+
+        monkeypatch.setattr(notify_rules, "from_alert", real)  # the fix is deployed
+        listed = await http.get("/v1/parked")
+        admin_api_usable(listed)
+        assert [r["id"] for r in listed.json()["parked"]] == [row["id"]]
+        first = await http.post("/v1/parked/replay", json={"ids": [row["id"]]})
+        assert first.status_code == 200, first.text
+        assert first.json()["replayed"] == 1
+        second = await http.post("/v1/parked/replay", json={"all": True})
+        assert second.status_code == 200 and second.json()["replayed"] == 0
+        # A redelivery of the same alert after the replay is a no-op too (the shared inbox); HS-3 behind it on
+        # the same partition tells when it has been consumed.
+        await publish(kafka_bootstrap, [alert(unit, "HS-BAD"), alert(unit, "HS-3")])
+
+        async def delivered() -> None:
+            titles = sorted(json.loads(body)["title"] for _, body in receiver.calls[unit])
+            assert titles == [f"Hồ sơ HS-{c} đã quá hạn giải quyết" for c in ("1", "2", "3", "BAD")]
+
+        await eventually(delivered, timeout=30)
+        seen = await fetch(database_url, "SELECT seen, occurrences FROM notify.conditions WHERE condition_key = $1",
+                           f"dossier_overdue:{unit}:HS-BAD")
+        assert [(r["seen"], r["occurrences"]) for r in seen] == [(1, 1)]
+        items = (await http.get(f"/v1/units/{unit}/notifications")).json()["items"]
+        assert sum(1 for i in items if i["title"] == "Hồ sơ HS-BAD đã quá hạn giải quyết") == 1
+        [replayed] = await _parked(database_url)
+        assert replayed["replayed_at"] is not None
+        assert (await http.get("/readyz")).json()["parked"] == 0
+    assert len(receiver.calls[unit]) == 4

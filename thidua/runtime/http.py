@@ -1,7 +1,7 @@
 """HTTP face shared by the services: probes, metrics and the contract's JSON error shape."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI must resolve the Depends(bearer(runtime)) annotations
+# of the routes defined inside install(), which refer to its local `runtime`.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck schemas install clean-state browser-deps web
+.PHONY: run test lint typecheck schemas install clean-state browser-deps web test-faults
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ test: $(STAMP) browser-deps
 	$(BIN)/mypy
 	$(BIN)/python -m schemas.export --check
 	$(BIN)/pytest -q
+
+# The whole fault suite (kill -9 of each service, Kafka and PostgreSQL restarts, 10,000 events sent three times,
+# hostile input); `make test` runs only its sample. The table it prints is also saved in .state/fault-table.txt.
+test-faults: $(STAMP)
+	THIDUA_FAULTS=1 $(BIN)/pytest -q tests/reliability
 
 web: $(STAMP)
 	$(BIN)/thidua web

@@ -47,10 +47,11 @@ SAMPLE_UNITS = ("H40.10", "H40.12", "H40.40.01", "H40.40.02", "H40.40.03")
 HEAVY_UNITS = ("H40.10", "H40.12", "H40.14", "H40.40.01", "H40.40.02", "H40.40.03", "H40.40.04")
 """Three departments and four communes: ~3,600 demo events."""
 YEAR = 2025
-# Notifications derived from intermediate standings (a rank passed through, a band dropped on the way) depend on how
+# Notifications derived from intermediate standings (a rank passed through, a band dropped on the way, an award
+# signal on track or at risk on the way) depend on how
 # the stream was batched, not only on the evidence: two undisturbed runs differ there. They are checked for
 # exactly-once consumption (notify's `consumed` table against the topics), not compared by content.
-INTERMEDIATE_KINDS = ("rank_changed", "band_dropped", "digest")
+INTERMEDIATE_KINDS = ("rank_changed", "band_dropped", "award_on_track", "award_at_risk", "digest")
 # Keys whose values are processing times or processing history, never evidence.
 VOLATILE_KEYS = frozenset({"as_of", "updated_at", "changed_at", "created_at", "computed_at", "closed_at",
                            "evaluated_at", "decided_at_processing", "previous_rank", "previous_rank_in_cluster",
@@ -413,6 +414,11 @@ class Difference:
 
     def describe(self, limit: int = 8) -> str:
         return f"lost {len(self.lost)}: {self.lost[:limit]}; doubled {len(self.doubled)}: {self.doubled[:limit]}"
+
+    def save(self, path: Path) -> None:
+        """Every difference, one a line, next to the run's logs."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"lost {x}\n" for x in self.lost) + "".join(f"doubled {x}\n" for x in self.doubled))
 
 
 def compare(reference: Snapshot, other: Snapshot) -> Difference:

@@ -58,6 +58,8 @@ async def disturbed_run(infra: Infrastructure, workdir: Path, reference: Snapsho
         parked = sum((await system.parked()).values())
     finally:
         system.stop()
+    diff.save(system.log("scoring").parent / "differences.txt")
+    once.save(system.log("scoring").parent / "notify-exactly-once.txt")
     table.record(label, len(kills), lost=len(diff.lost) + len(once.lost), doubled=len(diff.doubled) + len(once.doubled),
                  parked=parked, http_5xx=system.counts.http_5xx,
                  note=f"seed {seed}; {len(province_events(units))} events; {system.counts.http_retries} HTTP resends")

@@ -366,8 +366,8 @@ class System:
                             list(INTERMEDIATE_KINDS))
         ledger = await fetchval(self.database_url, "SELECT count(*) FROM evidence.ledger")
         inbox = await fetchval(self.database_url, "SELECT count(*) FROM scoring.inbox")
-        counters = await fetch(self.database_url,
-                               "SELECT subject_kind, subject_id, unit_id, period, counter, num, den FROM scoring.counters")
+        counters = await fetch(self.database_url, "SELECT subject_kind, subject_id, unit_id, period, counter, num,"
+                                                  " den FROM scoring.counters")
         n = self.normalise
         return Snapshot(
             standings={n(r["subject_id"]): n(r) for r in [*standings["rows"], *standings.get("unranked", [])]}
@@ -500,7 +500,8 @@ async def notify_consumed_exactly_once(system: System) -> Difference:
         await consumer.stop()
     recorded: dict[str, set[str]] = {t: set() for t in MODELS}
     for topic, message in await notify_consumed(system.database_url):
-        if topic in recorded:
+        # Only this run's messages (every identity names its unit or subject): the topics are shared with others.
+        if topic in recorded and system.prefix in message:
             recorded[topic].add(message)
     diff = Difference()
     for topic in MODELS:
@@ -522,7 +523,8 @@ async def notify_consumed(url: str) -> list[tuple[str, str]]:
             out.append((topic, identity))
         return out
     if "consumed" in tables:
-        return [(r["topic"], r["message_id"]) for r in await fetch(url, "SELECT topic, message_id FROM notify.consumed")]
+        rows = await fetch(url, "SELECT topic, message_id FROM notify.consumed")
+        return [(r["topic"], r["message_id"]) for r in rows]
     return []
 
 

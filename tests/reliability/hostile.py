@@ -112,7 +112,8 @@ def corpus(unit: str, tag: str) -> list[Hostile]:
     items.append(Hostile("body over 8 MiB", "8 MiB + 1 of spaces in an array",
                          b"[" + b" " * (8 * 1024 * 1024) + b"]", kafka=False))
     small = {"event_id": "x", "type": "unit.registered"}
-    items.append(Hostile("array of 1001 items", "1001 stubs", _enc([{**small, "event_id": f"a{i}"} for i in range(1001)])))
+    stubs = [{**small, "event_id": f"a{i}"} for i in range(1001)]
+    items.append(Hostile("array of 1001 items", "1001 stubs", _enc(stubs)))
     items.append(Hostile("unknown type", "procedure.teleported", _enc(variant(type="procedure.teleported"))))
     items.append(Hostile("unknown type", "type is a number", _enc(variant(type=7))))
     items.append(Hostile("unknown type", "schema_version 2", _enc(variant(schema_version=2))))
@@ -143,7 +144,8 @@ def poison(unit: str, tag: str) -> dict[str, list[tuple[str, bytes]]]:
     """Records published straight to the internal topics: (name, value) per topic, all keyed by the unit."""
     now = datetime.now(UTC)
     common: list[tuple[str, bytes]] = [
-        ("JSON array", b"[]"), ("empty object", b"{}"), ("missing keys", b'{"event_id": "poison-' + tag.encode() + b'"}'),
+        ("JSON array", b"[]"), ("empty object", b"{}"),
+        ("missing keys", b'{"event_id": "poison-' + tag.encode() + b'"}'),
         ("not JSON", b"not json at all"), ("invalid UTF-8", b'{"event_id": "\xff\xfe"}'),
         ("nested 1,000 levels", b"[" * 1000 + b"]" * 1000), ("NaN", b'{"score": NaN}'),
         ("huge number", b'{"score": 1e999}'), ("lone surrogate", b'{"event_id": "\\ud800"}'), ("empty value", b""),

@@ -130,16 +130,17 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
                 row[1] += 1
                 problems.append(f"Kafka {item.category} / {item.name}: no refusal with reasons on evidence.rejected.v1")
         # Free text that looks like SQL or HTML is data: stored verbatim, and the ledger is still there.
-        stored = await fetch(system.database_url, "SELECT envelope->'payload'->>'cluster_name' AS c FROM evidence.ledger"
-                                                  " WHERE unit_id = $1 AND type = 'unit.registered'", unit)
+        stored = await fetch(system.database_url, "SELECT envelope->'payload'->>'cluster_name' AS c"
+                                                  " FROM evidence.ledger WHERE unit_id = $1"
+                                                  " AND type = 'unit.registered'", unit)
         assert {"'; DROP TABLE ledger; --", "<script>alert(1)</script>"} <= {r["c"] for r in stored}, stored
         # 3. Poison straight onto the internal topics, keyed by the unit.
         positions: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         producer = AIOKafkaProducer(bootstrap_servers=system.kafka, acks="all")
         await producer.start()
         try:
-            for topic, records in poison(unit, system.tag.lower()).items():
-                for name, value in records:
+            for topic, values in poison(unit, system.tag.lower()).items():
+                for name, value in values:
                     meta = await producer.send_and_wait(topic, value, key=unit.encode())
                     positions[topic].append((name, meta.partition, meta.offset))
             # 4. A normal event on the same key afterwards: through the front door, and a valid nomination.

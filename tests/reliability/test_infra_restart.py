@@ -75,9 +75,10 @@ async def reference(own_infra: OwnInfra, workdir: Path) -> AsyncIterator[Snapsho
     system = System(own_infra.kafka_bootstrap, own_infra.database_url, workdir, label="undisturbed-own-infra")
     try:
         await system.start()
-        yield await run_province(system, province_events(HEAVY_UNITS), HEAVY_UNITS, seconds=STREAM_SECONDS)
+        snapshot = await run_province(system, province_events(HEAVY_UNITS), HEAVY_UNITS, seconds=STREAM_SECONDS)
     finally:
-        system.stop()
+        system.stop()  # before the disturbed runs: its services must not publish alongside them
+    yield snapshot
 
 
 async def statuses(system: System) -> dict[str, int]:

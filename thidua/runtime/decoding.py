@@ -50,12 +50,14 @@ def check_bounds(doc: Any) -> None:
                 raise BadInput(path or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
-                if isinstance(key, str) and len(key) > MAX_STRING_CHARS:
-                    raise BadInput(path or "body", f"a key longer than {MAX_STRING_CHARS} characters")
+                if isinstance(key, str) and (len(key) > MAX_STRING_CHARS or "\x00" in key):
+                    raise BadInput(path or "body", f"a key longer than {MAX_STRING_CHARS} characters or with NUL")
                 stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
         elif isinstance(value, str):
             if len(value) > MAX_STRING_CHARS:
                 raise BadInput(path or "body", f"longer than {MAX_STRING_CHARS} characters")
+            if "\x00" in value:  # PostgreSQL text and jsonb cannot hold NUL
+                raise BadInput(path or "body", "contains a NUL character")
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int | float):

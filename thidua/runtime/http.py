@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -79,6 +80,11 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, UnicodeError | asyncpg.DataError):
+            # A value PostgreSQL cannot take (NUL, bad encoding, out of range) reached a query: the caller's input.
+            return JSONResponse(error_body("invalid input", [{"field": "request",
+                                                              "message": "a value is malformed or out of range"}]),
+                                status_code=422)
         # The contract's JSON shape even for a bug; 503 when the database or broker is what failed.
         log.exception("%s: unhandled error", runtime.name)
         status = 503 if is_transient(exc) else 500

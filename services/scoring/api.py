@@ -9,7 +9,8 @@ from services.scoring import handlers
 from services.scoring.domain.periods import Period, parse_period
 from services.scoring.rules import RulesCache
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError, bearer, require
+from thidua.runtime.http import ApiError, bearer
+from thidua.runtime.policy import may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
 
 # Scorecard indicator -> the counters whose cases explain it.
@@ -35,14 +36,15 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
 
     optional_caller = bearer(runtime)
 
-    @api.get("/standings", summary="Ranked units (public) or officers (token) of a period")
+    @api.get("/standings", summary="Ranked units (public) or officers (the unit's token, council or admin)")
     async def standings(period: str, cluster: str | None = None,
                         subject: Annotated[Literal["unit", "officer"], Query()] = "unit",
                         unit: str | None = None,
                         principal: Annotated[Principal | None, Depends(optional_caller)] = None) -> dict[str, Any]:
         _period(period)
-        if subject == "officer":
-            require(principal, unit_id=unit)
+        if subject == "officer" and not may_see_officers(principal, unit):
+            status, error, message = officer_denial(principal)
+            raise ApiError(status, error, [{"field": "Authorization", "message": message}])
         by_group = cluster if subject == "unit" else unit
         rank, previous = ("rank_in_cluster", "previous_rank_in_cluster") if by_group else (
             "rank_in_province", "previous_rank_in_province")
@@ -87,14 +89,26 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         return {**json.loads(row["card"]), "name": row["name"], "cluster_id": row["cluster_id"],
                 "cluster_name": row["cluster_name"], "as_of": row["updated_at"]}
 
-    @api.get("/units/{unit_id}/scorecard/events", summary="The evidence behind one indicator of a unit's scorecard")
-    async def indicator_events(unit_id: str, period: str, indicator: str) -> dict[str, Any]:
+    @api.get("/units/{unit_id}/scorecard/events", summary="The evidence behind one indicator of a unit's scorecard "
+             "(public: counts only for records about named officers; the unit's token, council or admin: the events)")
+    async def indicator_events(unit_id: str, period: str, indicator: str,
+                               principal: Annotated[Principal | None, Depends(optional_caller)] = None
+                               ) -> dict[str, Any]:
         p = _period(period)
         if indicator not in CASE_COUNTERS and indicator not in FACT_KINDS:
             raise ApiError(422, "unknown indicator", [{"field": "indicator", "message": "one of: "
                                                        + ", ".join([*CASE_COUNTERS, *FACT_KINDS])}])
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
+            if indicator in FACT_KINDS and not may_see_officers(principal, unit_id):
+                # Trainings, inspections and disciplinary decisions name officers: the public sees counts only.
+                counts = await conn.fetch(
+                    "SELECT to_char(at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month, count(*) AS n FROM facts"
+                    " WHERE unit_id = $1 AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 GROUP BY 1"
+                    " ORDER BY 1", unit_id, FACT_KINDS[indicator], p.start, p.end)
+                return {"unit_id": unit_id, "period": period, "indicator": indicator,
+                        "count": sum(r["n"] for r in counts), "by_month": {r["month"]: r["n"] for r in counts},
+                        "events": None, "restricted": "officer records need the unit's token, council or admin"}
             if indicator in FACT_KINDS:
                 rows = await conn.fetch(
                     "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
@@ -129,7 +143,12 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                 "SELECT s.card::text AS card, s.unit_id, s.updated_at, o.full_name FROM officer_scores s"
                 " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2",
                 officer_id, period)
-        require(principal, unit_id=row["unit_id"] if row else None)
+            # Without a score in the period the directory says whose officer it is (the unit may ask).
+            home = row["unit_id"] if row else await conn.fetchval(
+                "SELECT unit_id FROM officers WHERE officer_id = $1", officer_id)
+        if not may_see_officers(principal, home):
+            status, error, message = officer_denial(principal)
+            raise ApiError(status, error, [{"field": "Authorization", "message": message}])
         if row is None:
             raise ApiError(404, "no score for this officer and period", [{"field": "officer_id",
                                                                          "message": f"no evidence in {period}"}])

@@ -1,0 +1,29 @@
+"""Who may see what: the one place that decides access to data about named officers.
+
+A unit's figures are public (công khai, minh bạch); anything that names an officer (id, name, records such as
+discipline, ratings, trainings, inspection findings, officer scorecards and standings) needs a token of the
+officer's unit, the council or admin. Routes ask this module; they never decide it themselves."""
+
+from __future__ import annotations
+
+from thidua.runtime.auth import Principal
+
+OFFICER_READERS = ("council", "admin")
+
+
+def may_see_officers(principal: Principal | None, unit_id: str | None) -> bool:
+    """True for council and admin, and for the unit's own token when the officers belong to unit_id."""
+    if principal is None:
+        return False
+    if principal.role in OFFICER_READERS:
+        return True
+    return unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id
+
+
+def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
+    """(status, error, message) for a caller who may not see officer data: 401 without a token, else 403."""
+    if principal is None:
+        return 401, "a bearer token is required for data about named officers", \
+            "send the token of the officer's unit, the council or admin"
+    return 403, "this token may not see data about these officers", \
+        f"role '{principal.role}' of another unit is not allowed here"

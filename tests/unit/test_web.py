@@ -150,3 +150,18 @@ def test_times_in_vietnam() -> None:
     assert render.fmt_time("2025-03-04T01:00:00Z") == "04/03/2025 08:00"
     assert render.fmt_time("<không>") == "&lt;không&gt;"
     assert render.fmt_time(None) == "—"
+
+
+def test_the_public_inbox_drops_notifications_that_name_an_officer() -> None:
+    from thidua.web.app import _without_officers
+
+    body = {"items": [
+        {"kind": "nomination", "title": "Đề nghị danh hiệu «Lao động tiên tiến» năm 2025 cho cá nhân CB-1",
+         "link": "/nominations/lao_dong_tien_tien:2025:officer:CB-1", "data": "{}"},
+        {"kind": "nomination", "title": "Đề nghị danh hiệu «Cờ thi đua» năm 2025 cho tập thể H40.10",
+         "link": "/nominations/co_thi_dua_tinh:2025:unit:H40.10", "data": "{}"},
+        {"kind": "dossier_overdue", "title": "Hồ sơ HS-1 đã quá hạn giải quyết", "link": None, "data": "{}"}],
+        "unread_count": 3}
+    kept = _without_officers(body)["items"]
+    assert [i["kind"] for i in kept] == ["nomination", "dossier_overdue"]
+    assert all("CB-1" not in str(i) for i in kept)

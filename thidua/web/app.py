@@ -53,6 +53,18 @@ def _bad_period(period: str) -> HTMLResponse:
     return _bad_request(f"Kỳ “{period}” không hợp lệ. Hãy dùng dạng 2025, 2025-Q1, 2025-03 hoặc 2019-2025.")
 
 
+def _without_officers(body: Any) -> Any:
+    """A unit's inbox without the notifications that name an officer (individual nominations): the dashboard has
+    no sign-in yet, so what it shows is public."""
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        return body
+    def names_officer(item: Any) -> bool:
+        text = f"{item.get('link') or ''} {item.get('data') or ''} {item.get('title') or ''}" \
+            if isinstance(item, dict) else ""
+        return ":officer:" in text or '"officer"' in text or "cá nhân" in text
+    return {**body, "items": [i for i in body["items"] if not names_officer(i)]}
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """The dashboard app; its one httpx client lives as long as the app."""
     cfg = settings or WebSettings()
@@ -199,7 +211,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             else:
                 panel = render.upstream_error("thông báo", result.problem, result.status)
             return _html(render.inbox_page(unit_id, year, panel))
-        return _html(render.inbox_page(unit_id, year, render.inbox_body(result.body)))
+        return _html(render.inbox_page(unit_id, year, render.inbox_body(_without_officers(result.body))))
 
     def no_token(what: str) -> str:
         return render.error_panel("Chưa cấu hình quyền truy cập",
@@ -225,7 +237,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if not result.ok or not isinstance(result.body, dict):
             status = 200 if result.status in (401, 403) else _status_for(result)
             return _html(render.nominations_page(chosen, year, awards_problem(result)), status)
-        return _html(render.nominations_page(chosen, year, render.nominations_body(result.body)))
+        # The dashboard has no sign-in yet: individual nominations name officers and stay off the public page.
+        listed = [n for n in result.body.get("nominations") or [] if isinstance(n, dict)]
+        collective = [n for n in listed if n.get("subject_kind") != "officer"]
+        hidden = len(listed) - len(collective)
+        note = (f'<p class="muted">{hidden} đề nghị khen thưởng cá nhân không hiển thị công khai: thông tin về cán bộ '
+                "chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng và quản trị (qua API với mã truy cập)."
+                "</p>") if hidden else ""
+        return _html(render.nominations_page(chosen, year, note + render.nominations_body(
+            {**result.body, "nominations": collective})))
 
     @app.get("/nominations/{nomination_id}", response_class=HTMLResponse)
     async def nomination(nomination_id: str) -> Response:
@@ -241,6 +261,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 return _html(render.nomination_page(nomination_id, panel), 404)
             status = 200 if result.status in (401, 403) else _status_for(result)
             return _html(render.nomination_page(nomination_id, awards_problem(result)), status)
+        if result.body.get("subject_kind") == "officer":
+            panel = render.error_panel("Đề nghị khen thưởng cá nhân",
+                                       "Thông tin về cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen "
+                                       "thưởng và quản trị (qua API với mã truy cập).")
+            return _html(render.nomination_page(nomination_id, panel), 403)
         title = result.body.get("title")
         return _html(render.nomination_page(nomination_id, render.nomination_body(result.body),
                                             title if isinstance(title, str) else None))

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.notify import handlers
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
-from services.notify.domain.delivery import new_secret
+from services.notify.domain.delivery import fingerprint, new_secret
+from services.notify.webhooks import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.service import Runtime
@@ -24,9 +25,11 @@ class ChannelsIn(BaseModel):
     webhook_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = None
     webhook_secret: Annotated[str, Field(min_length=16, max_length=200)] | None = None
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
+    rotate_secret: bool = Field(False, description="replace the webhook secret by a new generated one (shown once)")
 
 
-def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) -> APIRouter:
+def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None],
+           resolver: Resolver = system_resolver) -> APIRouter:
     """The notify endpoints, bound to the service's runtime."""
     api = APIRouter(prefix="/v1", tags=["notify"])
 
@@ -65,23 +68,36 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
             require_unit(principal, row["unit_id"])
             return pg.notification_json(await pg.mark_read(conn, notification_id))
 
-    @api.get("/units/{unit_id}/channels", summary="A unit's push channels (unit token or admin)")
+    @api.get("/units/{unit_id}/channels", summary="A unit's push channels, never the webhook secret (unit token"
+                                                  " or admin)")
     async def get_channels(unit_id: str, principal: Caller) -> dict[str, Any]:
         require_unit(principal, unit_id)
         async with runtime.pool.acquire() as conn:
             row = await pg.channels(conn, unit_id)
         return _channels_json(unit_id, row)
 
-    @api.put("/units/{unit_id}/channels", summary="Set a unit's push channels; a webhook secret is generated"
-                                                  " when none is given (unit token or admin)")
+    @api.put("/units/{unit_id}/channels", summary="Set a unit's push channels; the webhook URL must reach a public"
+                                                  " address; a webhook secret is generated when none is given and"
+                                                  " shown once (unit token or admin)")
     async def put_channels(unit_id: str, body: ChannelsIn, principal: Caller) -> dict[str, Any]:
         require_unit(principal, unit_id)
+        if body.rotate_secret and body.webhook_secret:
+            raise ApiError(422, "give a webhook_secret or ask for rotate_secret, not both",
+                           [{"field": "rotate_secret", "message": "a rotated secret is generated"}])
+        if body.webhook_url is not None:
+            try:
+                await check_target(body.webhook_url, settings.webhook_allow_list, resolver)
+            except (AddressRefused, Unresolvable) as exc:
+                raise ApiError(422, "webhook_url may not be used", [{"field": "webhook_url",
+                                                                     "message": str(exc)}]) from None
         async with runtime.pool.acquire() as conn, conn.transaction():
             current = await pg.channels(conn, unit_id)
-            secret = body.webhook_secret or (current["webhook_secret"] if current else None) or new_secret()
+            kept = None if body.rotate_secret or current is None else current["webhook_secret"]
+            secret = body.webhook_secret or kept or new_secret()
             row = await pg.put_channels(conn, unit_id, webhook_url=body.webhook_url, webhook_secret=secret,
                                         email=body.email)
-        return _channels_json(unit_id, row)
+        # The secret is shown when this request set it (given, generated or rotated), never again.
+        return _channels_json(unit_id, row, shown_secret=secret if body.webhook_secret or secret != kept else None)
 
     @api.get("/deliveries", summary="Push deliveries for operators, e.g. ?status=parked (admin)")
     async def list_deliveries(principal: Caller, status: Literal["pending", "sent", "parked"] | None = None,
@@ -114,9 +130,16 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
     return api
 
 
-def _channels_json(unit_id: str, row: Any) -> dict[str, Any]:
+def _channels_json(unit_id: str, row: Any, *, shown_secret: str | None = None) -> dict[str, Any]:
+    """The channels; the webhook secret only as `webhook_secret_set` and a fingerprint, except in the answer
+    to the PUT that set it (`webhook_secret`, shown once)."""
     if row is None:
-        return {"unit_id": unit_id, "inbox": True, "webhook_url": None, "webhook_secret": None, "email": None}
-    return {"unit_id": unit_id, "inbox": True, "webhook_url": row["webhook_url"],
-            "webhook_secret": row["webhook_secret"], "email": row["email"],
-            "updated_at": row["updated_at"].isoformat()}
+        return {"unit_id": unit_id, "inbox": True, "webhook_url": None, "webhook_secret_set": False,
+                "webhook_secret_fingerprint": None, "email": None}
+    stored = row["webhook_secret"]
+    body = {"unit_id": unit_id, "inbox": True, "webhook_url": row["webhook_url"],
+            "webhook_secret_set": bool(stored), "webhook_secret_fingerprint": fingerprint(stored) if stored else None,
+            "email": row["email"], "updated_at": row["updated_at"].isoformat()}
+    if shown_secret is not None:
+        body["webhook_secret"] = shown_secret
+    return body

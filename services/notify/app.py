@@ -15,6 +15,7 @@ from services.notify import api, handlers
 from services.notify.config import Settings
 from services.notify.delivery import Deliverer
 from services.notify.domain.templates import VN
+from services.notify.webhooks import Resolver, system_resolver
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as
 from thidua.runtime.parking import Delivery, Handler
@@ -25,10 +26,12 @@ INPUTS = (topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED)
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The notify service as an ASGI app: alerts, standings and nominations in; inbox, webhooks, e-mail out."""
+def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> FastAPI:
+    """The notify service as an ASGI app: alerts, standings and nominations in; inbox, webhooks, e-mail out.
+
+    resolver (host, port -> addresses) is the system's DNS; tests give another to play DNS rebinding."""
     runtime = Runtime(name="notify", settings=settings, migrations=MIGRATIONS)
-    deliverer = Deliverer(lambda: runtime.pool, settings)
+    deliverer = Deliverer(lambda: runtime.pool, settings, resolver)
 
     # Each call is one transaction: a batch that fails leaves nothing behind, so the runtime may retry it
     # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
@@ -70,5 +73,5 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Thi đua — notify", version="1", lifespan=runtime.lifespan,
                   description="Thông báo: the right unit hears it in time, and only once.")
     http.install(app, runtime)
-    app.include_router(api.router(runtime, settings, deliverer.wake))
+    app.include_router(api.router(runtime, settings, deliverer.wake, resolver))
     return app

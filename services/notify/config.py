@@ -1,8 +1,9 @@
 """Settings of the notify service, from NOTIFY_* environment variables."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.notify.domain.addresses import AllowList, parse_allow
 from thidua.runtime.settings import ServiceSettings
 
 
@@ -30,6 +31,9 @@ class Settings(ServiceSettings):
     # A claimed delivery is retried by anyone after this long (the sender crashed mid-attempt).
     delivery_lease_seconds: float = Field(120.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # Webhooks reach public addresses only; these comma-separated host names, IP addresses or CIDR blocks are
+    # admitted as well (on-premises receivers, e.g. "10.20.0.0/16,hooks.so-tttt.local"; tests: "127.0.0.1").
+    webhook_allow: str = ""
     # E-mail over SMTP (plain, no auth: a local relay).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -39,3 +43,13 @@ class Settings(ServiceSettings):
     digest_hour: int = Field(7, ge=0, le=23)
     digest_check_seconds: float = Field(60.0, gt=0)
     digest_enabled: bool = True
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _allow_parses(cls, value: str) -> str:
+        parse_allow(value)
+        return value
+
+    @property
+    def webhook_allow_list(self) -> AllowList:
+        return parse_allow(self.webhook_allow)

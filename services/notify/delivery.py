@@ -5,6 +5,7 @@ import json
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -18,6 +19,7 @@ from prometheus_client import Counter
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
 from services.notify.domain import delivery
+from services.notify.webhooks import AddressRefused, Resolver, Target, check_target, pinned_request, system_resolver
 
 log = logging.getLogger(__name__)
 ATTEMPTS = Counter("thidua_notify_delivery_attempts_total", "Push delivery attempts", ["channel", "outcome"])
@@ -25,6 +27,10 @@ ATTEMPTS = Counter("thidua_notify_delivery_attempts_total", "Push delivery attem
 
 class DeliveryError(Exception):
     """An attempt failed; the message is what operators see as last_error."""
+
+
+class Refused(DeliveryError):
+    """The attempt may not be made at all (e.g. the webhook's address is not public): parked at once."""
 
 
 def payload(row: asyncpg.Record) -> dict[str, Any]:
@@ -50,9 +56,11 @@ def email_message(row: asyncpg.Record, *, sender: str) -> EmailMessage:
 class Deliverer:
     """Sends due deliveries; wake() after a commit makes it look at once instead of at the next poll."""
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], settings: Settings) -> None:
+    def __init__(self, pool: Callable[[], asyncpg.Pool], settings: Settings,
+                 resolver: Resolver = system_resolver) -> None:
         self._pool = pool
         self.settings = settings
+        self._resolver = resolver
         self._wake = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
 
@@ -87,13 +95,13 @@ class Deliverer:
         results = await asyncio.gather(*(self._attempt(row) for row in rows))
         done = datetime.now(UTC)
         async with self._pool().acquire() as conn, conn.transaction():
-            for row, error in zip(rows, results, strict=True):
-                ATTEMPTS.labels(row["channel"], "sent" if error is None else "failed").inc()
+            for row, (error, refused) in zip(rows, results, strict=True):
+                ATTEMPTS.labels(row["channel"], "sent" if error is None else "refused" if refused else "failed").inc()
                 if error is None:
                     await pg.delivery_sent(conn, row["id"], now=done)
                     continue
                 attempts = row["attempts"] + 1
-                retry_at = None if attempts >= s.max_attempts else done + timedelta(seconds=delivery.backoff(
+                retry_at = None if refused or attempts >= s.max_attempts else done + timedelta(seconds=delivery.backoff(
                     attempts, base=s.retry_base_seconds, cap=s.retry_max_seconds, jitter=random.random()))
                 if retry_at is None:
                     log.warning("notify: parked %s delivery %s after %d attempts: %s", row["channel"], row["id"],
@@ -101,33 +109,51 @@ class Deliverer:
                 await pg.delivery_failed(conn, row["id"], error=error, retry_at=retry_at, now=done)
         return len(rows)
 
-    async def _attempt(self, row: asyncpg.Record) -> str | None:
-        """None on success, else the reason."""
+    async def _attempt(self, row: asyncpg.Record) -> tuple[str | None, bool]:
+        """(None, False) on success, else (the reason, whether to park at once)."""
         try:
             if row["channel"] == "webhook":
                 await self._webhook(row)
             else:
                 await asyncio.to_thread(self._email, row)
-            return None
+            return None, False
+        except Refused as exc:
+            return str(exc), True
         except DeliveryError as exc:
-            return str(exc)
+            return str(exc), False
         except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"[:1000]
+            return f"{type(exc).__name__}: {exc}"[:1000], False
 
     async def _webhook(self, row: asyncpg.Record) -> None:
         if not row["webhook_secret"]:
             raise DeliveryError("no webhook secret for this unit")
+        # Checked again now, not only at registration: the name may resolve elsewhere today (DNS rebinding), or
+        # the allow-list may have changed. The request then goes to the address just checked.
+        try:
+            target = await check_target(row["target"], self.settings.webhook_allow_list, self._resolver)
+        except AddressRefused as exc:
+            raise Refused(f"refused: {exc}") from None
         body = delivery.body_bytes(payload(row))
+        secret = row["webhook_secret"]
         headers = {"Content-Type": "application/json; charset=utf-8",
-                   "X-Signature": delivery.signature(row["webhook_secret"], body),
+                   "X-Signature": delivery.signature(secret, body),
+                   "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),
                    "X-Notification-Id": str(row["notification_id"]), "User-Agent": "thidua-notify/1"}
         if self._http is not None:
-            answer = await self._http.post(row["target"], content=body, headers=headers)
+            status = await self._post(self._http, target, body, headers)
         else:
             async with httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds) as http:
-                answer = await http.post(row["target"], content=body, headers=headers)
-        if not 200 <= answer.status_code < 300:
-            raise DeliveryError(f"HTTP {answer.status_code}: {answer.text[:200]}")
+                status = await self._post(http, target, body, headers)
+        if not 200 <= status < 300:
+            # Only the status is kept: the receiver's answer is neither read nor stored nor shown back.
+            raise DeliveryError(f"HTTP {status}")
+
+    @staticmethod
+    async def _post(http: httpx.AsyncClient, target: Target, body: bytes, headers: dict[str, str]) -> int:
+        request = pinned_request(http, target, content=body, headers=headers)
+        answer = await http.send(request, stream=True, follow_redirects=False)
+        await answer.aclose()
+        return answer.status_code
 
     def _email(self, row: asyncpg.Record) -> None:
         s = self.settings

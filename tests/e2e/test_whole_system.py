@@ -90,7 +90,7 @@ async def test_evidence_to_standings_to_nominations_to_a_units_inbox_and_webhook
             scoring_app(ScoringSettings(**common, group_id=f"e2e-scoring-{suffix}", tick_seconds=0.5)),
             awards_app(AwardsSettings(**common, group_id=f"e2e-awards-{suffix}")),
             notify_app(NotifySettings(**common, group_id=f"e2e-notify-{suffix}", delivery_poll_seconds=0.2,
-                                      retry_base_seconds=0.2, digest_enabled=False))]
+                                      retry_base_seconds=0.2, digest_enabled=False, webhook_allow="127.0.0.1"))]
     async with running_app(hook) as hook_url, running_app(apps[0]) as ev, running_app(apps[1]) as sc, \
             running_app(apps[2]) as aw, running_app(apps[3]) as nt, httpx.AsyncClient(timeout=30) as http:
         channels = await http.put(f"{nt}/v1/units/{unit}/channels", json={"webhook_url": f"{hook_url}/hook"},

@@ -102,6 +102,8 @@ async def receiver() -> AsyncIterator[Receiver]:
 # ---- helpers ----------------------------------------------------------------------------------------------
 
 def settings_for(kafka: str, database_url: str, group: str, smtp_port: int, **extra: Any) -> Settings:
+    # The receiver listens on loopback, which webhooks may only reach when the allow-list says so.
+    extra.setdefault("webhook_allow", "127.0.0.1")
     return Settings(kafka_bootstrap_servers=kafka, database_url=database_url, group_id=group, smtp_port=smtp_port,
                     retry_base_seconds=0.05, retry_max_seconds=0.5, delivery_poll_seconds=0.1,
                     digest_enabled=False, **extra)

@@ -28,6 +28,41 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(signature(secret, body), header)
 
 
+SIGNATURE_TOLERANCE_SECONDS = 300  # what receivers should accept between t= and their own clock (docs/notify.md)
+
+
+def timestamped_signature(secret: str, body: bytes, t: int) -> str:
+    """The X-Thidua-Signature header value: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">.
+
+    Signing the time with the body lets a receiver refuse a captured request replayed later."""
+    mac = hmac.new(secret.encode(), str(t).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def verify_timestamped(secret: str, body: bytes, header: str, *, now: float,
+                       tolerance: float = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """True when header is `t=..,v1=..` of body under secret and t is within tolerance of now (either side).
+
+    Several v1= values may appear (e.g. during a secret rotation on the receiver's side); one match suffices."""
+    t: int | None = None
+    macs: list[str] = []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            t = int(value)
+        elif key == "v1":
+            macs.append(value)
+    if t is None or not macs or abs(now - t) > tolerance:
+        return False
+    expected = timestamped_signature(secret, body, t).rsplit("v1=", 1)[1]
+    return any(hmac.compare_digest(expected, m) for m in macs)
+
+
+def fingerprint(secret: str) -> str:
+    """A short, non-reversible name of a secret, so a unit can tell which one is configured without seeing it."""
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
 def backoff(attempt: int, *, base: float, cap: float, jitter: float) -> float:
     """Seconds before the next try after `attempt` failures: base·2^(attempt−1), capped, then "equal jitter".
 

@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     token_add.add_argument("--role", required=True, choices=["unit", "council", "admin"])
     token_add.add_argument("--unit", help="the unit id (required for --role unit)")
     token_add.add_argument("--label", help="who holds it, for the audit trail")
+    token_add.add_argument("--expires-days", type=_positive_days, metavar="N",
+                           help="valid for N days (a number > 0), then answered 401 like a revoked token")
+    token_sub.add_parser("list", help="list tokens: id, role, unit/source, label, created, expires, revoked"
+                                      " (never the token)")
+    token_revoke = token_sub.add_parser("revoke", help="revoke a token by its id: 401 everywhere from now on")
+    token_revoke.add_argument("id", type=int, help="the token's id (from `thidua token list`)")
+    token_rotate = token_sub.add_parser("rotate", help="revoke a token and print its replacement once (same role,"
+                                                       " unit or source, label and lifetime)")
+    token_rotate.add_argument("id", type=int, help="the token's id (from `thidua token list`)")
     parked = sub.add_parser("parked", help="records a service could not handle, kept with their error")
     parked_sub = parked.add_subparsers(dest="action", required=True)
     parked_list = parked_sub.add_parser("list", help="list parked records (all services unless --service)")
@@ -187,15 +196,87 @@ def _rebuild(period: str, rules: Path | None) -> int:
         return 2
 
 
-def _token_add(role: Role, unit: str | None, label: str | None) -> int:
-    from services.evidence.admin import add_token
+def _positive_days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not days > 0 or days > 36500:
+        raise argparse.ArgumentTypeError("the number of days must be > 0 (and at most 36500)")
+    return days
+
+
+def _token_add(role: Role, unit: str | None, label: str | None, expires_days: float | None = None) -> int:
+    from services.evidence.admin import issue_token
 
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
         print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
         return 2
-    token = asyncio.run(add_token(_database_url(), role=role, unit_id=unit, label=label))
-    print(f"{role} token" + (f" for {unit}" if unit else "") + f" (shown once, keep it secret):\n{token}")
+    token_id, token = asyncio.run(issue_token(_database_url(), role=role, unit_id=unit, label=label,
+                                              expires_days=expires_days))
+    print(f"{role} token #{token_id}" + (f" for {unit}" if unit else "")
+          + (f", expires in {expires_days:g} days" if expires_days else "")
+          + f" (shown once, keep it secret):\n{token}")
     return 0
+
+
+def _when(value: object) -> str:
+    from datetime import datetime
+
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else "-"
+
+
+def _token_list() -> int:
+    from services.evidence.admin import list_tokens
+
+    rows = asyncio.run(list_tokens(_database_url()))
+    table = [("id", "role", "unit/source", "label", "created", "expires", "revoked", "state")]
+    for r in rows:
+        state = "live" if r["live"] else "revoked" if r["revoked_at"] else "expired"
+        if r["replaced_by"] is not None:
+            state += f" (rotated to #{r['replaced_by']})"
+        table.append((str(r["id"]), r["role"], r["unit_id"] or r["source"] or "-", r["label"] or "-",
+                      _when(r["created_at"]), _when(r["expires_at"]), _when(r["revoked_at"]), state))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _token_revoke(token_id: int) -> int:
+    from services.evidence.admin import revoke_token
+
+    row = asyncio.run(revoke_token(_database_url(), token_id))
+    if row is None:
+        print(f"refused: no token #{token_id}", file=sys.stderr)
+        return 2
+    print(f"token #{token_id} ({row['role']}" + (f" {row['unit_id'] or row['source']}" if row["unit_id"]
+                                                  or row["source"] else "")
+          + f") revoked at {_when(row['revoked_at'])}: it is answered 401 from now on")
+    return 0
+
+
+def _token_rotate(token_id: int) -> int:
+    from services.evidence.admin import rotate_token
+    from thidua.runtime.auth import TokenNotRotatable
+
+    try:
+        new_id, token = asyncio.run(rotate_token(_database_url(), token_id))
+    except TokenNotRotatable as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"token #{token_id} revoked; its replacement #{new_id} (shown once, keep it secret):\n{token}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _token_list()
+    if args.action == "revoke":
+        return _token_revoke(args.id)
+    if args.action == "rotate":
+        return _token_rotate(args.id)
+    return _token_add(args.role, args.unit, args.label, args.expires_days)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,7 +311,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "source":
         return _source_add(args.name, args.units)
     if args.command == "token":
-        return _token_add(args.role, args.unit, args.label)
+        return _token(args)
     if args.command == "parked":
         from thidua import parked
 

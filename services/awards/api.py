@@ -99,7 +99,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
             try:
                 row = await handlers.vote(conn, nomination_id, members_total=body.members_total,
                                           members_present=body.members_present, votes_for=body.votes_for, rules=rules,
-                                          now=datetime.now(UTC), actor=who.role)
+                                          now=datetime.now(UTC), actor=who.actor)  # e.g. council:token#12
             except KeyError as exc:
                 raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}]
                                ) from exc

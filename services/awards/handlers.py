@@ -262,7 +262,11 @@ class VoteRefused(Exception):
 
 async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: int, members_present: int,
                votes_for: int, rules: AwardRules, now: datetime, actor: str) -> asyncpg.Record:
-    """Record a council vote and decide the nomination by the thresholds and quorum of the rule file."""
+    """Record a council vote and decide the nomination by the thresholds and quorum of the rule file.
+
+    actor names the voter in the audit row: role and token number, e.g. `council:token#12`. A session that cannot
+    decide (no quorum, bad numbers) is audited too: that row is committed, then VoteRefused is raised."""
+    undecided: str | None = None
     async with conn.transaction():
         row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1 FOR UPDATE", nomination_id)
         if row is None:
@@ -277,17 +281,21 @@ async def vote(conn: asyncpg.Connection, nomination_id: str, *, members_total: i
         if decision is None:
             await pg.audit(conn, nomination_id, row["status"], row["status"],
                            f"phiên họp không quyết định: {reason}", actor, now)
-            raise VoteRefused(reason)
-        await pg.set_status(conn, nomination_id, decision, reason, now, votes)
-        await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
-        if decision == "approved":
-            await pg.add_title(conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id)
-            # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
-            await _reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
-        await enqueue(conn, [_event(dict(row), "decided", decision, reason, now)])
+            undecided = reason
+        else:
+            await pg.set_status(conn, nomination_id, decision, reason, now, votes)
+            await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
+            if decision == "approved":
+                await pg.add_title(conn, row["subject_kind"], row["subject_id"], row["year"], row["title"],
+                                   nomination_id)
+                # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
+                await _reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
+            await enqueue(conn, [_event(dict(row), "decided", decision, reason, now)])
         updated = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
         assert updated is not None
-        return updated
+    if undecided is not None:
+        raise VoteRefused(undecided)
+    return updated
 
 
 async def apply_standings(conn: asyncpg.Connection, events: Sequence[StandingChanged], *, rules: AwardRules,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -19,11 +20,18 @@ SCHEMA = "auth"
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of a bearer token: a role, and the source or unit it speaks for."""
+    """The holder of a bearer token: a role, the source or unit it speaks for, and the token's number (for audit
+    trails such as `council:token#12`; None only for a Principal not read from the token store)."""
 
     role: Role
     source: str | None = None
     unit_id: str | None = None
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who acted, for an audit row: role and token number, e.g. `council:token#12`."""
+        return f"{self.role}:token#{self.token_id}" if self.token_id is not None else self.role
 
     def may_read_unit(self, unit_id: str) -> bool:
         """Council and admin read everything; a unit token reads its own unit."""
@@ -45,13 +53,56 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
 
 
 async def find_principal(conn: asyncpg.Connection, token: str) -> Principal | None:
-    """The holder of a live token, or None."""
-    row = await conn.fetchrow("SELECT role, source, unit_id FROM auth.tokens WHERE token_hash = $1"
-                              " AND revoked_at IS NULL", token_hash(token))
-    return Principal(row["role"], row["source"], row["unit_id"]) if row else None
+    """The holder of a live token (neither revoked nor expired), or None: every service then answers 401."""
+    row = await conn.fetchrow("SELECT id, role, source, unit_id FROM auth.tokens WHERE token_hash = $1"
+                              " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
+                              token_hash(token))
+    return Principal(row["role"], row["source"], row["unit_id"], row["id"]) if row else None
 
 
 async def store_token(conn: asyncpg.Connection, token: str, *, role: Role, source: str | None = None,
-                      unit_id: str | None = None, label: str | None = None) -> None:
-    await conn.execute("INSERT INTO auth.tokens (token_hash, role, source, unit_id, label)"
-                       " VALUES ($1, $2, $3, $4, $5)", token_hash(token), role, source, unit_id, label)
+                      unit_id: str | None = None, label: str | None = None,
+                      expires_at: datetime | None = None) -> int:
+    """Store a token's hash; return the token's number."""
+    token_id: int = await conn.fetchval(
+        "INSERT INTO auth.tokens (token_hash, role, source, unit_id, label, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", token_hash(token), role, source, unit_id, label, expires_at)
+    return token_id
+
+
+TOKEN_COLUMNS = ("id, role, source, unit_id, label, created_at, expires_at, revoked_at, replaced_by,"
+                 " (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live")
+
+
+async def list_tokens(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every token's number, holder and dates, oldest first (never the token, which is not stored)."""
+    return list(await conn.fetch(f"SELECT {TOKEN_COLUMNS} FROM auth.tokens ORDER BY id"))
+
+
+async def revoke_token(conn: asyncpg.Connection, token_id: int) -> asyncpg.Record | None:
+    """Revoke token number token_id (a revoked one stays revoked, with its first date); None if unknown."""
+    return await conn.fetchrow(f"UPDATE auth.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+                               f" RETURNING {TOKEN_COLUMNS}", token_id)
+
+
+class TokenNotRotatable(Exception):
+    """The token is unknown or revoked (a revoked token is not brought back by rotating it)."""
+
+
+async def rotate_token(conn: asyncpg.Connection, token_id: int) -> tuple[int, str]:
+    """Revoke token_id and issue a new token with the same role, source, unit and label, and the same lifetime
+    (counted from now) when it had an expiry; return (new number, new token). An expired token may be rotated."""
+    async with conn.transaction():
+        old = await conn.fetchrow("SELECT * FROM auth.tokens WHERE id = $1 FOR UPDATE", token_id)
+        if old is None:
+            raise TokenNotRotatable(f"no token #{token_id}")
+        if old["revoked_at"] is not None:
+            raise TokenNotRotatable(f"token #{token_id} is revoked")
+        now: datetime = await conn.fetchval("SELECT now()")
+        expires_at = now + (old["expires_at"] - old["created_at"]) if old["expires_at"] is not None else None
+        token = new_token()
+        new_id = await store_token(conn, token, role=old["role"], source=old["source"], unit_id=old["unit_id"],
+                                   label=old["label"], expires_at=expires_at)
+        await conn.execute("UPDATE auth.tokens SET revoked_at = $2, replaced_by = $3 WHERE id = $1", token_id, now,
+                           new_id)
+    return new_id, token

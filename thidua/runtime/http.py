@@ -122,8 +122,12 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         outcomes = await runtime.parking.replay(None if body.all else body.ids)
         return {"service": runtime.name, "replayed": sum(o["replayed"] for o in outcomes), "outcomes": outcomes}
 
-    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics")
-    async def metrics() -> Response:
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (public unless METRICS_PUBLIC=false: then"
+                                                   " admin)")
+    async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+        if not runtime.settings.metrics_public:
+            # The token is looked at only when metrics are private: a public scrape never fails on a stale one.
+            require(await bearer(runtime)(authorization), roles=("admin",))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,3 +24,5 @@ class ServiceSettings(BaseSettings):
     park_attempts: int = Field(3, ge=1, le=20)
     # A consumer with lag and no committed batch for this long is stalled: /readyz turns red, it re-subscribes.
     stall_seconds: float = Field(120.0, ge=5, le=3600)
+    # GET /metrics without a token (Prometheus, `make run`); false: an admin bearer token is required (401/403).
+    metrics_public: bool = Field(True, validation_alias=AliasChoices("METRICS_PUBLIC", "metrics_public"))

@@ -137,11 +137,13 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:
             print("==> waiting for the pipeline to take it all in before the year's close", flush=True)
+            # An admin token reads /metrics also where METRICS_PUBLIC=false.
+            watcher = {"Authorization": f"Bearer {await add_token(db, role='admin', unit_id=None, label='demo')}"}
             deadline, quiet, last = time.monotonic() + 600, 0, -1.0
             while time.monotonic() < deadline and quiet < 4:  # consumers idle for 4 s in a row
                 consumed = 0.0
                 for name in ("evidence", "scoring", "awards"):
-                    metrics = (await http.get(f"http://127.0.0.1:{port[name]}/metrics")).text
+                    metrics = (await http.get(f"http://127.0.0.1:{port[name]}/metrics", headers=watcher)).text
                     consumed += sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                                     if line.startswith("thidua_consumed_records_total{"))
                 quiet = quiet + 1 if consumed == last else 0

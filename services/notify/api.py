@@ -11,6 +11,7 @@ from services.notify import handlers
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
 from services.notify.domain.delivery import fingerprint, new_secret
+from services.notify.sealing import SecretBox
 from services.notify.webhooks import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
@@ -28,9 +29,9 @@ class ChannelsIn(BaseModel):
     rotate_secret: bool = Field(False, description="replace the webhook secret by a new generated one (shown once)")
 
 
-def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None],
+def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None], box: SecretBox,
            resolver: Resolver = system_resolver) -> APIRouter:
-    """The notify endpoints, bound to the service's runtime."""
+    """The notify endpoints, bound to the service's runtime; box seals and opens webhook secrets."""
     api = APIRouter(prefix="/v1", tags=["notify"])
 
     caller = authenticated(runtime)
@@ -74,7 +75,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None],
         require_unit(principal, unit_id)
         async with runtime.pool.acquire() as conn:
             row = await pg.channels(conn, unit_id)
-        return _channels_json(unit_id, row)
+        return _channels_json(unit_id, row, box.reveal(row))
 
     @api.put("/units/{unit_id}/channels", summary="Set a unit's push channels; the webhook URL must reach a public"
                                                   " address; a webhook secret is generated when none is given and"
@@ -92,12 +93,13 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None],
                                                                      "message": str(exc)}]) from None
         async with runtime.pool.acquire() as conn, conn.transaction():
             current = await pg.channels(conn, unit_id)
-            kept = None if body.rotate_secret or current is None else current["webhook_secret"]
+            kept = None if body.rotate_secret else box.reveal(current)
             secret = body.webhook_secret or kept or new_secret()
-            row = await pg.put_channels(conn, unit_id, webhook_url=body.webhook_url, webhook_secret=secret,
+            row = await pg.put_channels(conn, unit_id, webhook_url=body.webhook_url, sealed_secret=box.seal(secret),
                                         email=body.email)
         # The secret is shown when this request set it (given, generated or rotated), never again.
-        return _channels_json(unit_id, row, shown_secret=secret if body.webhook_secret or secret != kept else None)
+        return _channels_json(unit_id, row, secret,
+                              shown_secret=secret if body.webhook_secret or secret != kept else None)
 
     @api.get("/deliveries", summary="Push deliveries for operators, e.g. ?status=parked (admin)")
     async def list_deliveries(principal: Caller, status: Literal["pending", "sent", "parked"] | None = None,
@@ -130,13 +132,13 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None],
     return api
 
 
-def _channels_json(unit_id: str, row: Any, *, shown_secret: str | None = None) -> dict[str, Any]:
-    """The channels; the webhook secret only as `webhook_secret_set` and a fingerprint, except in the answer
-    to the PUT that set it (`webhook_secret`, shown once)."""
+def _channels_json(unit_id: str, row: Any, stored: str | None, *, shown_secret: str | None = None
+                   ) -> dict[str, Any]:
+    """The channels (stored: the plain webhook secret); the webhook secret only as `webhook_secret_set` and a
+    fingerprint, except in the answer to the PUT that set it (`webhook_secret`, shown once)."""
     if row is None:
         return {"unit_id": unit_id, "inbox": True, "webhook_url": None, "webhook_secret_set": False,
                 "webhook_secret_fingerprint": None, "email": None}
-    stored = row["webhook_secret"]
     body = {"unit_id": unit_id, "inbox": True, "webhook_url": row["webhook_url"],
             "webhook_secret_set": bool(stored), "webhook_secret_fingerprint": fingerprint(stored) if stored else None,
             "email": row["email"], "updated_at": row["updated_at"].isoformat()}

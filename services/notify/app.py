@@ -15,6 +15,7 @@ from services.notify import api, handlers
 from services.notify.config import Settings
 from services.notify.delivery import Deliverer
 from services.notify.domain.templates import VN
+from services.notify.sealing import SecretBox, prepare
 from services.notify.webhooks import Resolver, system_resolver
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as
@@ -31,7 +32,16 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
 
     resolver (host, port -> addresses) is the system's DNS; tests give another to play DNS rebinding."""
     runtime = Runtime(name="notify", settings=settings, migrations=MIGRATIONS)
-    deliverer = Deliverer(lambda: runtime.pool, settings, resolver)
+    box = SecretBox()  # keys loaded at start, before the API or the deliverer opens a secret
+    deliverer = Deliverer(lambda: runtime.pool, settings, box, resolver)
+
+    async def seal_secrets() -> None:
+        async with runtime.pool.acquire() as conn:
+            sealed = await prepare(conn, box, settings.secret_key.get_secret_value())
+        if sealed:
+            log.info("notify: sealed %d stored webhook secrets under the current key", sealed)
+
+    runtime.on_start(seal_secrets)
 
     # Each call is one transaction: a batch that fails leaves nothing behind, so the runtime may retry it
     # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
@@ -73,5 +83,5 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
     app = FastAPI(title="Thi đua — notify", version="1", lifespan=runtime.lifespan,
                   description="Thông báo: the right unit hears it in time, and only once.")
     http.install(app, runtime)
-    app.include_router(api.router(runtime, settings, deliverer.wake, resolver))
+    app.include_router(api.router(runtime, settings, deliverer.wake, box, resolver))
     return app

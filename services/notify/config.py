@@ -1,9 +1,10 @@
 """Settings of the notify service, from NOTIFY_* environment variables."""
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.notify.domain.addresses import AllowList, parse_allow
+from services.notify.sealing import check_key
 from thidua.runtime.settings import ServiceSettings
 
 
@@ -34,6 +35,9 @@ class Settings(ServiceSettings):
     # Webhooks reach public addresses only; these comma-separated host names, IP addresses or CIDR blocks are
     # admitted as well (on-premises receivers, e.g. "10.20.0.0/16,hooks.so-tttt.local"; tests: "127.0.0.1").
     webhook_allow: str = ""
+    # The Fernet key webhook secrets are encrypted with in notify.channels (NOTIFY_SECRET_KEY; production: from the
+    # secret store). Empty: one is generated on first start and kept in notify.keys (see docs/notify.md).
+    secret_key: SecretStr = SecretStr("")
     # E-mail over SMTP (plain, no auth: a local relay).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -48,6 +52,17 @@ class Settings(ServiceSettings):
     @classmethod
     def _allow_parses(cls, value: str) -> str:
         parse_allow(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _key_is_fernet(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value():
+            try:
+                check_key(value.get_secret_value())
+            except ValueError:
+                raise ValueError("NOTIFY_SECRET_KEY must be a Fernet key: 32 url-safe base64-encoded bytes"
+                                 ) from None
         return value
 
     @property

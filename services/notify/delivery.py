@@ -14,11 +14,13 @@ from typing import Any
 
 import asyncpg
 import httpx
+from cryptography.fernet import InvalidToken
 from prometheus_client import Counter
 
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
 from services.notify.domain import delivery
+from services.notify.sealing import SecretBox
 from services.notify.webhooks import AddressRefused, Resolver, Target, check_target, pinned_request, system_resolver
 
 log = logging.getLogger(__name__)
@@ -56,10 +58,11 @@ def email_message(row: asyncpg.Record, *, sender: str) -> EmailMessage:
 class Deliverer:
     """Sends due deliveries; wake() after a commit makes it look at once instead of at the next poll."""
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], settings: Settings,
+    def __init__(self, pool: Callable[[], asyncpg.Pool], settings: Settings, box: SecretBox,
                  resolver: Resolver = system_resolver) -> None:
         self._pool = pool
         self.settings = settings
+        self._box = box
         self._resolver = resolver
         self._wake = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
@@ -125,7 +128,11 @@ class Deliverer:
             return f"{type(exc).__name__}: {exc}"[:1000], False
 
     async def _webhook(self, row: asyncpg.Record) -> None:
-        if not row["webhook_secret"]:
+        try:
+            secret = self._box.reveal(row)
+        except InvalidToken:
+            raise DeliveryError("the webhook secret cannot be decrypted (NOTIFY_SECRET_KEY changed?)") from None
+        if not secret:
             raise DeliveryError("no webhook secret for this unit")
         # Checked again now, not only at registration: the name may resolve elsewhere today (DNS rebinding), or
         # the allow-list may have changed. The request then goes to the address just checked.
@@ -134,7 +141,6 @@ class Deliverer:
         except AddressRefused as exc:
             raise Refused(f"refused: {exc}") from None
         body = delivery.body_bytes(payload(row))
-        secret = row["webhook_secret"]
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "X-Signature": delivery.signature(secret, body),
                    "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),

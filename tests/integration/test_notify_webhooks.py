@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request, Response
 from services.evidence.admin import add_token
 from services.notify.app import create_app
 from services.notify.domain.delivery import fingerprint, verify, verify_timestamped
+from services.notify.sealing import KEY_NAME, SecretBox
 from tests.integration.support import eventually, running_app
 from tests.integration.test_notify_service import alert, bearer, new_group, prefix, publish, settings_for
-from thidua.testing.database import fetch
+from thidua.testing.database import fetch, fetchval
 
 pytestmark = pytest.mark.integration
 
@@ -102,8 +103,11 @@ async def test_the_secret_is_shown_once_never_read_back_and_rotates(kafka_bootst
         both = await http.put(f"/v1/units/{unit}/channels", json={"rotate_secret": True,
                                                                 "webhook_secret": "x" * 20})
         assert both.status_code == 422 and both.json()["details"][0]["field"] == "rotate_secret"
-        [row] = await fetch(database_url, "SELECT webhook_secret FROM notify.channels WHERE unit_id = $1", unit)
-        assert row["webhook_secret"] == new
+        # Stored encrypted, never in clear: the plain column stays empty and the sealed one opens to the secret.
+        [row] = await fetch(database_url, "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels"
+                                          " WHERE unit_id = $1", unit)
+        assert row["webhook_secret"] is None and new not in row["webhook_secret_sealed"]
+        assert SecretBox([await held_key(database_url)]).open(row["webhook_secret_sealed"]) == new
 
 
 async def test_a_delivery_carries_both_signatures_and_keeps_only_the_status_of_a_failure(
@@ -173,6 +177,59 @@ async def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_and_parked(
 
         await eventually(parked, timeout=30)
     assert hook.calls == []
+
+
+async def held_key(database_url: str) -> str:
+    """The key notify generated and keeps in notify.keys (no NOTIFY_SECRET_KEY in the tests)."""
+    return str(await fetchval(database_url, "SELECT key FROM notify.keys WHERE name = $1", KEY_NAME))
+
+
+async def test_webhook_secrets_are_encrypted_at_rest_and_plain_ones_are_sealed_on_upgrade(
+        kafka_bootstrap: str, database_url: str, hook: Hook) -> None:
+    """The channels row never holds the secret in clear, yet deliveries are signed with it; a plain secret left
+    by the version before (or written since by one) is sealed when the service starts and keeps working."""
+    unit, old_unit = f"{prefix()}.01", f"{prefix()}.02"
+    admin = await add_token(database_url, role="admin", unit_id=None, label="vận hành")
+    given = f"bí-mật-của-{unit}-0123456789"
+    settings = settings_for(kafka_bootstrap, database_url, await new_group(kafka_bootstrap), 25)
+    async with running_app(create_app(settings)) as base, \
+            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+        put = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": hook.url, "webhook_secret": given})
+        assert put.status_code == 200 and put.json()["webhook_secret"] == given
+        assert put.json()["webhook_secret_fingerprint"] == fingerprint(given)
+        [row] = await fetch(database_url, "SELECT * FROM notify.channels WHERE unit_id = $1", unit)
+        assert row["webhook_secret"] is None
+        assert given not in repr(dict(row))
+        assert SecretBox([await held_key(database_url)]).open(row["webhook_secret_sealed"]) == given
+        shown = await http.get(f"/v1/units/{unit}/channels")
+        assert given not in shown.text and shown.json()["webhook_secret_fingerprint"] == fingerprint(given)
+
+        await publish(kafka_bootstrap, [alert(unit, "HS-E1")])
+        await eventually(lambda: _assert(len(hook.calls) == 1), timeout=30)
+        [(headers, body)] = hook.calls
+        assert verify(given, body, headers["x-signature"])
+        assert verify_timestamped(given, body, headers["x-thidua-signature"], now=time.time())
+
+    # A row as the version before wrote it: the secret in clear. The next start seals it.
+    plain = f"whsec_plain-before-the-upgrade-{old_unit}"
+    await fetch(database_url, "INSERT INTO notify.channels (unit_id, webhook_url, webhook_secret) VALUES ($1, $2, $3)",
+                old_unit, hook.url, plain)
+    settings = settings_for(kafka_bootstrap, database_url, await new_group(kafka_bootstrap), 25)
+    async with running_app(create_app(settings)) as base, \
+            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+        [row] = await fetch(database_url, "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels"
+                                          " WHERE unit_id = $1", old_unit)
+        assert row["webhook_secret"] is None and plain not in row["webhook_secret_sealed"]
+        shown = await http.get(f"/v1/units/{old_unit}/channels")
+        assert shown.json()["webhook_secret_set"] is True and shown.json()["webhook_secret_fingerprint"] == \
+            fingerprint(plain) and plain not in shown.text
+        again = await http.put(f"/v1/units/{old_unit}/channels", json={"webhook_url": hook.url})
+        assert "webhook_secret" not in again.json()  # kept, so not shown again
+        await publish(kafka_bootstrap, [alert(old_unit, "HS-E2")])
+        await eventually(lambda: _assert(len(hook.calls) == 2), timeout=30)
+        headers, body = hook.calls[1]
+        assert verify(plain, body, headers["x-signature"])
+        assert verify_timestamped(plain, body, headers["x-thidua-signature"], now=time.time())
 
 
 def _assert(condition: bool) -> None:

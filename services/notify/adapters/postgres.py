@@ -116,19 +116,45 @@ async def mark_read(conn: asyncpg.Connection, notification_id: int) -> asyncpg.R
         f" RETURNING {NOTIFICATION_COLUMNS}", notification_id)
 
 
+CHANNEL_COLUMNS = "unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email, updated_at"
+
+
 async def channels(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT unit_id, webhook_url, webhook_secret, email, updated_at FROM channels"
-                               " WHERE unit_id = $1", unit_id)
+    return await conn.fetchrow(f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE unit_id = $1", unit_id)
 
 
 async def put_channels(conn: asyncpg.Connection, unit_id: str, *, webhook_url: str | None,
-                       webhook_secret: str | None, email: str | None) -> asyncpg.Record:
+                       sealed_secret: str | None, email: str | None) -> asyncpg.Record:
+    """Store the channels with the webhook secret sealed (services/notify/sealing.py); no plain copy is kept."""
     return await conn.fetchrow(
-        "INSERT INTO channels (unit_id, webhook_url, webhook_secret, email) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (unit_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
-        " webhook_secret = EXCLUDED.webhook_secret, email = EXCLUDED.email, updated_at = now()"
-        " RETURNING unit_id, webhook_url, webhook_secret, email, updated_at", unit_id, webhook_url, webhook_secret,
-        email)
+        "INSERT INTO channels (unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email)"
+        " VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (unit_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
+        " webhook_secret = NULL, webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, email = EXCLUDED.email,"
+        f" updated_at = now() RETURNING {CHANNEL_COLUMNS}", unit_id, webhook_url, sealed_secret, email)
+
+
+async def held_key(conn: asyncpg.Connection, name: str) -> str | None:
+    """The encryption key kept in notify.keys under name, if any."""
+    return await conn.fetchval("SELECT key FROM keys WHERE name = $1", name)
+
+
+async def hold_key(conn: asyncpg.Connection, name: str, key: str) -> str:
+    """Keep key under name unless one is there already (another instance started first); return the kept one."""
+    await conn.execute("INSERT INTO keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", name, key)
+    return str(await conn.fetchval("SELECT key FROM keys WHERE name = $1", name))
+
+
+async def stored_secrets(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every channels row with a webhook secret (plain or sealed), locked for re-sealing."""
+    return list(await conn.fetch(
+        "SELECT unit_id, webhook_secret, webhook_secret_sealed FROM channels WHERE webhook_secret IS NOT NULL"
+        " OR webhook_secret_sealed IS NOT NULL ORDER BY unit_id FOR UPDATE"))
+
+
+async def store_sealed(conn: asyncpg.Connection, unit_id: str, sealed: str) -> None:
+    """Replace a unit's secret by its sealed form (the plain column is cleared; updated_at is kept)."""
+    await conn.execute("UPDATE channels SET webhook_secret = NULL, webhook_secret_sealed = $2 WHERE unit_id = $1",
+                       unit_id, sealed)
 
 
 async def deliveries(conn: asyncpg.Connection, *, status: str | None, unit_id: str | None,
@@ -148,6 +174,7 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: dat
         " UPDATE deliveries d SET next_attempt_at = $2 FROM due, notifications n, channels c"
         " WHERE d.id = due.id AND n.id = d.notification_id AND c.unit_id = d.unit_id"
         " RETURNING d.id, d.notification_id, d.unit_id, d.channel, d.target, d.attempts, c.webhook_secret,"
+        " c.webhook_secret_sealed,"
         " n.kind, n.priority, n.condition_key, n.title, n.body, n.link, n.data::text AS data, n.created_at",
         now, lease_until, limit))
 

@@ -9,8 +9,6 @@ import sys
 import asyncpg
 import httpx
 
-DEFAULT_PORTS = {"evidence": 8081, "scoring": 8082, "awards": 8083, "notify": 8084}
-
 
 async def listing(database_url: str, services: list[str], *, include_replayed: bool) -> list[dict[str, object]]:
     """Parked records of the services, read from each service's `parked` table."""
@@ -43,7 +41,10 @@ def print_listing(rows: list[dict[str, object]]) -> None:
 
 async def replay(service: str, token: str, ids: list[int] | None) -> dict[str, object]:
     """Ask the running service to hand the records to its handler again (its inbox makes it exactly once)."""
-    port = int(os.environ.get(f"{service.upper()}_HTTP_PORT", DEFAULT_PORTS[service]))
+    from thidua.localinfra.stack import SERVICES  # the one list of services, ports and port variables
+
+    svc = next(s for s in SERVICES if s.name == service)
+    port = int(os.environ.get(svc.port_env, svc.port))
     body = {"all": True} if ids is None else {"ids": ids}
     async with httpx.AsyncClient(timeout=120) as http:
         answer = await http.post(f"http://127.0.0.1:{port}/v1/parked/replay", json=body,

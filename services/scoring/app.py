@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         accepted: list[datetime] = []
         for d in deliveries:
             seq = d.header("ledger_seq")
-            batch.append((d.event, int(seq) if seq and seq.isdigit() else None))
+            batch.append((d.event, int(seq) if seq and seq.isdigit() and len(seq) <= 18 else None))  # a bigint
             stamp = d.header("accepted_at")
             if stamp:
                 try:

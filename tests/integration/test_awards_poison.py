@@ -38,17 +38,6 @@ def standing(unit: str, n: str, **extra: Any) -> dict[str, Any]:
             "band": "Tốt", "rank_in_cluster": 1, "rank_in_province": 1, "rule_version": "2025.1", **extra}
 
 
-def admin_api_usable(response: httpx.Response) -> None:
-    """xfail (not fail) on the known runtime defect: thidua/runtime/http.py has `from __future__ import annotations`
-    and annotates `principal: Annotated[Principal | None, Depends(bearer(runtime))]` with `runtime` a local of
-    install(); FastAPI cannot resolve it, takes `principal` for a required query field and answers 422 to every
-    call of /v1/parked and /v1/parked/replay. Once fixed, the test runs to the end."""
-    if response.status_code == 422 and '"principal"' in response.text:
-        pytest.xfail("thidua/runtime/http.py: /v1/parked* answer 422 'principal: Field required' (unresolvable "
-                     "annotation under `from __future__ import annotations`)")
-    assert response.status_code == 200, response.text
-
-
 @dataclass
 class Awards:
     http: httpx.AsyncClient
@@ -168,7 +157,7 @@ async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_
     # The fix is deployed; the operator lists the parked records and replays this one, twice.
     monkeypatch.setattr(pg, "upsert_unit", real)
     listed = await awards.http.get("/v1/parked")
-    admin_api_usable(listed)
+    assert listed.status_code == 200, listed.text
     assert [r["id"] for r in listed.json()["parked"]] == [row["id"]]
     first = await awards.http.post("/v1/parked/replay", json={"ids": [row["id"]]})
     assert first.status_code == 200, first.text

@@ -19,6 +19,7 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
+from thidua import parked as parked_cli
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 from thidua.testing.database import fetch, fetchval
 
@@ -75,11 +76,16 @@ async def test_poison_is_parked_and_the_next_events_on_the_partition_reach_the_s
 
         await eventually(ranked, timeout=30)
         ready = (await http.get(f"{url}/readyz")).json()
+        metrics = (await http.get(f"{url}/metrics")).text
     parked = await fetch(database_url, 'SELECT value, error FROM scoring.parked ORDER BY "offset"')
     assert [bytes(r["value"]) for r in parked] == [*POISON, _far_future(unit, prefix)]
     assert all(r["error"].startswith("Poison:") for r in parked)
     assert "9999" in parked[-1]["error"] or "2100" in parked[-1]["error"]
     assert ready["parked"] == len(POISON) + 1
+    assert 'thidua_parked_records_total{service="scoring",topic="evidence.accepted.v1"}' in metrics
+    # What `thidua parked list --service scoring` prints, from the same table.
+    listed = await parked_cli.listing(database_url, ["scoring", "awards"], include_replayed=False)
+    assert [r["service"] for r in listed] == ["scoring"] * (len(POISON) + 1)
 
 
 async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(

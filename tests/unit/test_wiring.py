@@ -106,3 +106,11 @@ async def test_a_poison_record_is_retried_a_bounded_number_of_times_then_parked_
     (KeyError("x"), False), (OverflowError(), False), (RecursionError(), False)])
 def test_transient_errors_are_told_apart_from_poison(error: BaseException, transient: bool) -> None:
     assert is_transient(error) is transient
+
+
+def test_a_parked_error_is_always_storable_so_parking_cannot_fail_on_its_own_message() -> None:
+    from thidua.runtime.parking import storable
+
+    text = storable("KeyError: '\x00' in \udc80" + "x" * 10000)
+    assert "\x00" not in text and len(text) <= 4000
+    text.encode("utf-8")  # PostgreSQL text takes it

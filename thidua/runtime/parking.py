@@ -60,7 +60,13 @@ def is_transient(exc: BaseException) -> bool:
 def describe(exc: BaseException) -> str:
     """The error as stored with the parked record: type, message and the innermost frames."""
     frames = traceback.format_exception(exc)
-    return ("".join(frames[-6:]))[-4000:]
+    return storable("".join(frames[-6:]))
+
+
+def storable(text: str) -> str:
+    """Text PostgreSQL can keep (no NUL, valid UTF-8, bounded): a park must never fail on its own error message,
+    or the record would be redelivered forever."""
+    return text.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")[-4000:]
 
 
 @dataclass
@@ -90,7 +96,7 @@ class ParkingLot:
                 " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (topic, \"partition\", \"offset\")"
                 " DO UPDATE SET error = EXCLUDED.error, attempts = parked.attempts + EXCLUDED.attempts,"
                 " replayed_at = NULL",
-                topic, record.partition, record.offset, record.key, record.value, json.dumps(headers), error[:4000],
+                topic, record.partition, record.offset, record.key, record.value, json.dumps(headers), storable(error),
                 attempts)
         PARKED.labels(self.service, topic).inc()
         log.error("%s: parked %s[%d]@%d after %d attempt(s): %s", self.service, topic, record.partition,

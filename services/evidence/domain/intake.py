@@ -56,16 +56,6 @@ class _Seen:
     keys: set[tuple[str, str]] = field(default_factory=set)
 
 
-def _decode(data: bytes | Mapping[str, Any]) -> object:
-    """JSON bytes to a document (None when not JSON or out of bounds); mappings pass through."""
-    if not isinstance(data, bytes):
-        return data
-    try:
-        return load_json(data)
-    except BadInput:
-        return None
-
-
 def _hint(doc: object, key: str) -> str | None:
     """Best-effort identity of a refused item, so the caller can match the answer to it."""
     value = doc.get(key) if isinstance(doc, Mapping) else None
@@ -75,15 +65,15 @@ def _hint(doc: object, key: str) -> str | None:
 def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope], seen: _Seen) -> Verdict:
     """Validate one item, settle its source and check that the source may speak for the unit."""
     try:
-        if isinstance(item.data, bytes):
-            load_json(item.data)  # bounded depth, sizes and numbers before any model looks at it
-        # Bytes go to the JSON validator, which refuses bad UTF-8 and lone surrogates itself.
-        event = parse_evidence(item.data if isinstance(item.data, bytes) else dict(item.data), now=now,
-                               source_required=item.token_source is None)
+        # One parse, bounded (depth, sizes, numbers, UTF-8) before any model looks at it; Kafka bytes then take
+        # the same path as HTTP items, which the API decoded with the same function.
+        doc = load_json(item.data) if isinstance(item.data, bytes) else item.data
+        if not isinstance(doc, Mapping):
+            raise EvidenceInvalid([FieldError(field="body", message="must be a JSON object (an evidence envelope)")])
+        event = parse_evidence(dict(doc), now=now, source_required=item.token_source is None)
     except BadInput as bad:
         return Refusal([FieldError(field=bad.field, message=bad.message)], item.token_source, None, None)
     except EvidenceInvalid as invalid:
-        doc = _decode(item.data)
         hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}
         return Refusal(list(invalid.details), hints["source"] or item.token_source, hints["event_id"],
                        hints["unit_id"])

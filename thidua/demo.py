@@ -363,6 +363,16 @@ class _Additions:
             "title": rng.choice(RESEARCH_TITLES), "scope": scope, "decided_at": when.isoformat()}, officer=officer)
 
 
+def source_producer(kafka: str, source: str) -> AIOKafkaProducer:
+    """A Kafka producer that speaks as `source` (its own credentials where the broker asks for them)."""
+    return AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=20)
+
+
+def source_topic(source: str) -> str:
+    """The topic a demo source writes its Kafka evidence to."""
+    return "evidence.inbound.v1"
+
+
 def _env(source: str, event_id: str, kind: str, unit: str, when: datetime, payload: dict[str, Any],
          officer: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"event_id": event_id, "type": kind, "schema_version": 1, "occurred_at": when.isoformat(),
@@ -379,7 +389,7 @@ async def feed(*, evidence_url: str, kafka: str, tokens: dict[str, str], seed: i
     all_events = list(events(seed, year, dossiers_per_unit))
     if live:  # as they would arrive: in time order
         all_events.sort(key=lambda e: e[1]["occurred_at"])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=20)
+    producer = source_producer(kafka, SOURCE_HR)
     await producer.start()
     started = time.monotonic()
     try:
@@ -405,7 +415,7 @@ async def feed(*, evidence_url: str, kafka: str, tokens: dict[str, str], seed: i
                         if live:
                             await asyncio.sleep(0.5)
                 else:
-                    await producer.send("evidence.inbound.v1", json.dumps(body).encode(),
+                    await producer.send(source_topic(body["source"]), json.dumps(body).encode(),
                                         key=body["unit_id"].encode())
                     counts["kafka"] += 1
                 if i % 2000 == 0:

@@ -1,0 +1,199 @@
+"""The demo's present year and live day: pure, deterministic, never after now, calibrated, spread over bands."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import tomllib
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from schemas.evidence import EVIDENCE_ADAPTER
+from thidua.demo import VN, events, province
+from thidua.demo_present import (
+    TimedEvent,
+    directory,
+    in_office_hours,
+    live_events,
+    present_events,
+    profiles,
+)
+
+SEED = 7
+TODAY = date(2026, 11, 25)
+RULEBOOK = tomllib.loads((Path(__file__).parents[2] / "services/scoring/rules/rulebook.toml").read_text())
+
+
+@functools.cache
+def _present(today: date = TODAY) -> tuple[tuple[str, dict[str, Any]], ...]:
+    return tuple(present_events(SEED, today))
+
+
+def _bodies(today: date = TODAY) -> list[dict[str, Any]]:
+    return [body for _, body in _present(today)]
+
+
+def _live(start: datetime, n: int, tick: float = 0.1) -> list[TimedEvent]:
+    return list(itertools.islice(live_events(SEED, start, timedelta(seconds=tick)), n))
+
+
+def test_the_same_seed_and_date_give_the_same_events_and_an_earlier_date_a_part_of_them() -> None:
+    early = list(present_events(SEED, date(2026, 3, 2)))
+    assert early == list(present_events(SEED, date(2026, 3, 2)))
+    later = {json.dumps(body, sort_keys=True) for _, body in _present(date(2026, 4, 15))}
+    assert all(json.dumps(body, sort_keys=True) in later for _, body in early)  # a day's events never change
+    assert len(later) > len(early) + 5000
+
+
+def test_nothing_happens_from_today_on_and_every_envelope_is_valid() -> None:
+    cutoff = datetime(2026, 11, 25, tzinfo=VN)
+    bodies = _bodies()
+    current = [b for b in bodies if b["type"] not in ("unit.registered", "officer.registered")]
+    assert max(datetime.fromisoformat(b["occurred_at"]) for b in bodies) < cutoff
+    assert min(datetime.fromisoformat(b["occurred_at"]) for b in current) >= datetime(2026, 1, 1, tzinfo=VN)
+    for body in bodies[::7]:
+        EVIDENCE_ADAPTER.validate_python(body)
+    ids = Counter((b["source"], b["event_id"]) for b in bodies)
+    assert max(ids.values()) == 1
+
+
+def test_ids_never_collide_with_the_closed_year_and_the_directory_is_the_same() -> None:
+    closed = {(b["source"], b["event_id"]): b for _, b in events(SEED, 2025, 500)}
+    present = {(b["source"], b["event_id"]): b for b in _bodies()}
+    shared = closed.keys() & present.keys()
+    assert {present[k]["type"] for k in shared} == {"unit.registered", "officer.registered"}
+    assert len(shared) == sum(1 for _ in directory(SEED))
+    assert all(closed[k] == present[k] for k in shared)  # re-sent byte for byte: reported duplicate
+    codes_2025 = {b["payload"]["dossier_code"] for b in closed.values() if b["type"] == "procedure.processed"}
+    assert not codes_2025 & {b["payload"]["dossier_code"] for b in present.values()
+                             if b["type"] == "procedure.processed"}
+
+
+def test_every_unit_has_twenty_finished_dossiers_by_the_end_of_january() -> None:
+    units = {u.unit_id for u in province(__import__("random").Random(SEED))}
+    finished = Counter(b["unit_id"] for b in _bodies(date(2026, 2, 1)) if b["type"] == "procedure.processed")
+    assert set(finished) == units
+    assert min(finished.values()) >= 20  # index.min_dossiers: every unit is ranked from February on
+
+
+def test_rates_are_calibrated_to_the_seeds_and_differ_by_unit() -> None:
+    bodies = _bodies()
+    dossiers = [b for b in bodies if b["type"] == "procedure.processed"]
+    per_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in dossiers:
+        per_unit[d["unit_id"]].append(d["payload"])
+    assert 380 <= min(len(v) for v in per_unit.values()) and max(len(v) for v in per_unit.values()) <= 650
+
+    def on_time(p: dict[str, Any]) -> bool:
+        return p["finished_at"] <= p["due_at"]
+
+    rates = {u: sum(map(on_time, ps)) / len(ps) for u, ps in per_unit.items()}
+    assert 0.85 <= sum(rates.values()) / len(rates) <= 0.97 and max(rates.values()) - min(rates.values()) > 0.1
+    online = {u: sum(p["channel"] == "online" for p in ps) / len(ps) for u, ps in per_unit.items()}
+    assert 0.4 <= sum(online.values()) / len(online) <= 0.75  # Nam Định: 1,030 of 1,716 procedures online
+    assert min(online.values()) < 0.5 < max(online.values())  # the 766 threshold splits the units
+    catalogue = [b["payload"] for b in bodies if b["type"] == "procedure.catalogued"]
+    assert 0.6 <= sum(p["online"] for p in catalogue) / len(catalogue) <= 0.95
+    assert sum(p["published"] for p in catalogue) / len(catalogue) >= 0.9  # target: 100 % published
+    ratings = [b["payload"]["satisfied"] for b in bodies if b["type"] == "procedure.rated"]
+    assert 0.85 <= sum(ratings) / len(ratings) <= 0.97  # target ≥ 80 % satisfied; Tuyên Quang: 93.67 % good
+    officers = Counter(b["unit_id"] for b in bodies if b["type"] == "officer.registered")
+    trained = Counter(b["unit_id"] for b in bodies if b["type"] == "training.completed")
+    shares = [trained[u] / officers[u] for u in officers]
+    assert 0.55 <= sum(shares) / len(shares) <= 0.85 and max(shares) - min(shares) > 0.25
+    inspected = Counter(b["unit_id"] for b in bodies if b["type"] == "inspection.recorded")
+    assert set(inspected) == set(officers)  # every unit has culture evidence (headcount and an inspection)
+    complaints = Counter(b["unit_id"] for b in bodies if b["type"] == "complaint.received")
+    assert 150 <= sum(complaints.values()) <= 400
+    resolved = [b["payload"] for b in bodies if b["type"] == "complaint.resolved"]
+    assert 0 < sum(p["substantiated"] for p in resolved) < len(resolved) / 3
+
+
+def _band(score: float) -> str:
+    return next(name for name, low in RULEBOOK["bands"].items() if score >= low)
+
+
+def test_the_units_spread_over_bands_in_every_cluster() -> None:
+    """An estimate of the service index over the dossier indicators, with the rulebook's thresholds and maxima."""
+    indicators = RULEBOOK["index"]["indicators"]
+    per_unit: dict[str, Counter[str]] = defaultdict(Counter)
+    for b in _bodies():
+        if b["type"] != "procedure.processed":
+            continue
+        p, c = b["payload"], per_unit[b["unit_id"]]
+        c["n"] += 1
+        c["on_time"] += p["finished_at"] <= p["due_at"]
+        c["online_submission"] += p["channel"] == "online"
+        c["fees"] += p["fee_required"]
+        c["online_payment"] += p["paid_online"]
+        c["digitised"] += p["digitized"] and p["e_result"]
+        c["data_reuse"] += p["data_reused"]
+    estimate: dict[str, float] = {}
+    for unit, c in per_unit.items():
+        got = total = 0.0
+        for code in ("on_time", "online_submission", "online_payment", "digitised", "data_reuse"):
+            rate = c[code] / (c["fees"] if code == "online_payment" else c["n"])
+            got += indicators[code]["max"] * min(1.0, rate / indicators[code]["threshold"])
+            total += indicators[code]["max"]
+        estimate[unit] = 100 * got / total
+    units = province(__import__("random").Random(SEED))
+    assert len({_band(s) for s in estimate.values()}) >= 3
+    for cluster in {u.cluster_id for u in units}:
+        scores = [estimate[u.unit_id] for u in units if u.cluster_id == cluster]
+        assert max(scores) - min(scores) > 15, cluster
+    quality = profiles(SEED, units)
+    best = max(units, key=lambda u: quality[u.unit_id].quality)
+    worst = min(units, key=lambda u: quality[u.unit_id].quality)
+    assert estimate[best.unit_id] > estimate[worst.unit_id] + 20
+
+
+def test_the_live_day_is_deterministic_in_time_order_and_never_ahead_of_its_tick() -> None:
+    start = datetime(2026, 11, 25, 9, 30, tzinfo=VN)
+    first = _live(start, 6000)
+    assert first == _live(start, 6000)
+    assert [at for at, _, _ in first] == [start + timedelta(seconds=0.1 * k) for k in range(6000)]
+    for at, _, body in first:
+        assert datetime.fromisoformat(body["occurred_at"]) <= at
+    ids = Counter((b["source"], b["event_id"]) for _, _, b in first)
+    assert max(ids.values()) == 1
+    for _, _, body in first[::5]:
+        EVIDENCE_ADAPTER.validate_python(body)
+    later = {b["event_id"] for _, _, b in _live(start + timedelta(seconds=1), 500)}
+    assert not later & {b["event_id"] for _, _, b in first}  # a restart never collides with an earlier run
+
+
+def test_the_live_day_finishes_dossiers_and_lets_some_run_late_for_alerts() -> None:
+    start = datetime(2026, 11, 25, 9, 30, tzinfo=VN)
+    stream = _live(start, 12000)  # twenty minutes at 10 events a second
+    kinds = Counter(b["type"] for _, _, b in stream)
+    assert kinds["procedure.processed"] > 0.5 * len(stream)
+    for kind in ("procedure.received", "procedure.rated", "procedure.published", "complaint.received",
+                 "complaint.resolved", "training.completed", "inspection.recorded"):
+        assert kinds[kind] > 0, kind
+    received = {b["payload"]["dossier_code"]: (at, b["payload"]) for at, _, b in stream
+                if b["type"] == "procedure.received"}
+    due_soon = [p for _, p in received.values() if datetime.fromisoformat(p["due_at"]) - start < timedelta(hours=1)]
+    assert len(due_soon) >= 36  # about one a unit in ten minutes: the due-soon alerts
+    overdue = 0
+    for at, _, b in stream:
+        p = b["payload"]
+        if b["type"] == "procedure.processed" and p["dossier_code"] in received:
+            assert at >= received[p["dossier_code"]][0]  # finished after it was received
+            due = datetime.fromisoformat(p["due_at"])
+            overdue += datetime.fromisoformat(p["finished_at"]) > due and due < start + timedelta(minutes=10)
+    assert overdue >= 3  # still open when due within the first ten minutes: overdue alerts
+    units = {b["unit_id"] for _, _, b in stream if b["type"] == "procedure.processed"}
+    assert len(units) == 36
+
+
+def test_outside_office_hours_dossiers_arrive_online_only() -> None:
+    night = datetime(2026, 11, 28, 22, 0, tzinfo=VN)  # a Saturday evening
+    assert not in_office_hours(night) and in_office_hours(datetime(2026, 11, 25, 9, 0, tzinfo=VN))
+    received = [b["payload"] for _, _, b in _live(night, 3000) if b["type"] == "procedure.received"]
+    assert received and {p["channel"] for p in received} == {"online"}
+    day = [b["payload"] for _, _, b in _live(datetime(2026, 11, 25, 9, 0, tzinfo=VN), 3000)
+           if b["type"] == "procedure.received"]
+    assert {p["channel"] for p in day} > {"online"}

@@ -1,0 +1,150 @@
+"""Sends the demo's present through the evidence service's front doors: the backfill at once, the live day in time.
+
+HTTP `POST /v1/events` with each source's token for the "http" events, the source's Kafka topic
+(`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones.
+The streams themselves are pure (thidua/demo_present.py); this module only sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from thidua import demo
+from thidua.demo import KafkaTarget
+from thidua.demo_present import Event, TimedEvent
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sender:
+    """Batches per source over HTTP, a producer per source over Kafka, and counts what the evidence service said."""
+
+    def __init__(self, http: httpx.AsyncClient, kafka: KafkaTarget, tokens: dict[str, str]) -> None:
+        self.http, self.kafka, self.tokens = http, kafka, tokens
+        self.producers: dict[str, AIOKafkaProducer] = {}
+        self.batch: dict[str, list[dict[str, Any]]] = {source: [] for source in tokens}
+        self.counts = {"http": 0, "kafka": 0, "accepted": 0, "duplicate": 0, "rejected": 0}
+
+    async def add(self, channel: str, body: dict[str, Any], *, batch_size: int = 500) -> None:
+        """Queue one envelope for HTTP (sent when its source's batch is full) or produce it to Kafka."""
+        source = body["source"]
+        if channel == "http":
+            self.batch[source].append(body)
+            if len(self.batch[source]) >= batch_size:
+                await self.flush(source)
+            return
+        if source not in self.producers:
+            producer = demo.source_producer(self.kafka, source)
+            await producer.start()
+            self.producers[source] = producer
+        await self.producers[source].send(demo.source_topic(source), json.dumps(body).encode(),
+                                          key=body["unit_id"].encode())
+        self.counts["kafka"] += 1
+
+    async def flush(self, source: str | None = None) -> None:
+        """POST what is queued (one source, or all)."""
+        for name in [source] if source else list(self.batch):
+            items = self.batch[name]
+            if not items:
+                continue
+            answer = await self.http.post("/v1/events", json=items,
+                                          headers={"Authorization": f"Bearer {self.tokens[name]}"})
+            answer.raise_for_status()
+            for result in answer.json():
+                self.counts[result["status"]] += 1
+            self.counts["http"] += len(items)
+            self.batch[name] = []
+
+    @property
+    def queued(self) -> int:
+        return sum(len(items) for items in self.batch.values())
+
+    async def close(self) -> None:
+        """Flush HTTP and Kafka, stop the producers."""
+        try:
+            await self.flush()
+            for producer in self.producers.values():
+                await producer.flush()
+        finally:
+            for producer in self.producers.values():
+                await producer.stop()
+
+
+async def send_all(events: Iterable[Event], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
+                   progress: bool = True) -> dict[str, int]:
+    """Send a backfill as fast as the front doors take it; the counts per channel and per answer."""
+    items = list(events)
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=evidence_url, timeout=120) as http:
+        sender = Sender(http, kafka, tokens)
+        try:
+            for i, (channel, body) in enumerate(items):
+                await sender.add(channel, body)
+                if progress and i % 2000 == 0:
+                    demo._progress(i, len(items), started)
+        finally:
+            await sender.close()
+    if progress:
+        demo._progress(len(items), len(items), started)
+        print(flush=True)
+    return sender.counts
+
+
+async def play(stream: Iterator[TimedEvent], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
+               until: datetime | None = None, clock: Clock = _now, flush_every: float = 0.25,
+               report_every: float = 60.0) -> dict[str, int]:
+    """Send each event of the live stream at its moment (never before), until `until` or cancellation.
+
+    HTTP batches go out at most every `flush_every` seconds; an unreachable evidence service is retried, so a
+    service restart under `make run` pauses the feed instead of ending it.
+    """
+    async with httpx.AsyncClient(base_url=evidence_url, timeout=30) as http:
+        sender = Sender(http, kafka, tokens)
+        last_flush = last_report = time.monotonic()
+        try:
+            for at, channel, body in stream:
+                if until is not None and at >= until:
+                    break
+                wait = (at - clock()).total_seconds()
+                if wait > 0:
+                    if sender.queued and time.monotonic() - last_flush >= flush_every:
+                        await _flush_retrying(sender)
+                        last_flush = time.monotonic()
+                        wait = (at - clock()).total_seconds()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                await sender.add(channel, body, batch_size=1000)
+                if report_every and time.monotonic() - last_report >= report_every:
+                    last_report = time.monotonic()
+                    print(f"==> live demo feed: {sender.counts}", flush=True)
+            await _flush_retrying(sender)
+        finally:
+            await sender.close()
+    return sender.counts
+
+
+async def _flush_retrying(sender: Sender) -> None:
+    """Flush, waiting out an evidence service that restarts (at most a minute, then give the batch up)."""
+    for attempt in range(30):
+        try:
+            await sender.flush()
+            return
+        except httpx.HTTPError as exc:
+            print(f"==> live demo feed: evidence not answering ({exc!r}); retrying", file=sys.stderr, flush=True)
+            await asyncio.sleep(min(2.0, 0.2 * (attempt + 1)))
+    dropped = sender.queued
+    sender.batch = {source: [] for source in sender.batch}
+    print(f"==> live demo feed: gave up {dropped} events", file=sys.stderr, flush=True)

@@ -174,6 +174,19 @@ async def test_leaderboard_groups_clusters_and_ranks_in_order(web: httpx.AsyncCl
     assert partial.status_code == 200 and "UBND huyện Hải Hậu" in partial.text and "<html" not in partial.text
 
 
+async def test_the_first_screen_opens_on_the_latest_period_with_standings(web: httpx.AsyncClient) -> None:
+    # The fake scoring has standings for 2025 only: this year and this month are empty, so the home page opens
+    # on 2025 (never on an empty year); a period without data names the periods that have some.
+    response = await web.get("/")
+    assert response.status_code == 200
+    assert "Sở Tư pháp" in response.text and "Chưa có kết quả" not in response.text
+    assert "/partials/leaderboards?period=2025" in response.text
+    empty = await web.get("/", params={"period": "2024-Q2"})
+    assert empty.status_code == 200
+    assert "Chưa có kết quả xếp hạng cho quý 2/2024" in empty.text
+    assert 'Các kỳ đã có kết quả: <a href="/?period=2025">Năm 2025</a>' in empty.text
+
+
 async def test_bad_period_is_a_friendly_400(web: httpx.AsyncClient) -> None:
     response = await web.get("/", params={"period": "năm ngoái"})
     assert response.status_code == 400

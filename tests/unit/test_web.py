@@ -94,6 +94,19 @@ def test_periods() -> None:
     assert render.period_year("2019-2025") == 2025 and render.period_year("2024-Q4") == 2024
 
 
+def test_the_first_screen_prefers_this_year_then_this_month_then_earlier_years() -> None:
+    from datetime import UTC, datetime
+
+    from thidua.web.app import candidate_periods
+
+    # 31 Dec 2025 18:00 UTC is already 1 January 2026 in Vietnam.
+    assert candidate_periods(datetime(2025, 12, 31, 18, tzinfo=UTC)) == ["2026", "2026-01", "2025", "2024", "2023"]
+    empty = render.leaderboards({"rows": []}, "2024", ["2026", "2026-11"])
+    assert "Chưa có kết quả xếp hạng cho năm 2024" in empty
+    assert '<a href="/?period=2026-11">Tháng 11/2026</a>' in empty
+    assert "Chưa có kỳ nào" in render.leaderboards({"rows": []}, "2024")
+
+
 def test_scorecard_rows_link_to_events_and_mark_missing_points() -> None:
     card = {"name": "Sở Tư pháp", "score": 93.5, "band": "Tốt", "indicators": [
         {"code": "on_time", "name": "Đúng hạn", "numerator": 4821, "denominator": 4903, "rate": 0.9833,

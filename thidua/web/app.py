@@ -34,6 +34,18 @@ def current_year(now: datetime | None = None) -> int:
     return (now or datetime.now(UTC)).astimezone(VIETNAM).year
 
 
+def candidate_periods(now: datetime | None = None, *, years_back: int = 3) -> list[str]:
+    """Periods the first screen may open on, preferred first: this year, this month, then earlier years."""
+    local = (now or datetime.now(UTC)).astimezone(VIETNAM)
+    earlier = [str(local.year - k) for k in range(1, years_back + 1)]
+    return [str(local.year), f"{local.year}-{local.month:02d}", *earlier]
+
+
+def _has_rows(result: Upstream) -> bool:
+    return result.ok and isinstance(result.body, dict) and isinstance(result.body.get("rows"), list) \
+        and bool(result.body["rows"])
+
+
 def _status_for(result: Upstream) -> int:
     """The dashboard's HTTP status when the page's main content could not be fetched."""
     if result.status == 404:
@@ -123,20 +135,34 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         # Ready as soon as it serves: every page copes with the services being down.
         return {"status": "ok"}
 
-    async def boards(period: str) -> tuple[str, int]:
-        result = await fetch(f"{scoring}/v1/standings", {"period": period})
+    async def standings_of(periods: list[str]) -> dict[str, Upstream]:
+        answers = await asyncio.gather(*(fetch(f"{scoring}/v1/standings", {"period": p}) for p in periods))
+        return dict(zip(periods, answers, strict=True))
+
+    async def boards(period: str, known: Upstream | None = None) -> tuple[str, int]:
+        result = known or await fetch(f"{scoring}/v1/standings", {"period": period})
         if not result.ok or not isinstance(result.body, dict):
             return render.upstream_error("chấm điểm", result.problem or "dữ liệu không đúng dạng",
                                          result.status), _status_for(result)
-        return render.leaderboards(result.body, period), 200
+        available: list[str] = []
+        if not _has_rows(result):  # say where the data is instead of an empty page
+            others = [p for p in candidate_periods() if p != period]
+            available = [p for p, r in (await standings_of(others)).items() if _has_rows(r)]
+        return render.leaderboards(result.body, period, available), 200
 
     @app.get("/", response_class=HTMLResponse)
     async def home(period: str | None = None) -> Response:
         year = current_year()
-        chosen = (period or "").strip() or str(year)
-        if not render.valid_period(chosen):
+        chosen = (period or "").strip()
+        if chosen and not render.valid_period(chosen):
             return _bad_period(chosen)
-        html, status = await boards(chosen)
+        known = None
+        if not chosen:  # the first screen opens where the data is: the first candidate with standings
+            candidates = candidate_periods()
+            found = await standings_of(candidates)
+            chosen = next((p for p in candidates if _has_rows(found[p])), candidates[0])
+            known = found[chosen]
+        html, status = await boards(chosen, known)
         return _html(render.home_page(chosen, year, html, refresh=cfg.refresh_seconds), status)
 
     @app.get("/partials/leaderboards", response_class=HTMLResponse)

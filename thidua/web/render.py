@@ -396,12 +396,15 @@ def leaderboard_table(cluster: str, rows: Sequence[Mapping[str, Any]], period: s
             f'<h3 class="muted">Phân bố xếp loại</h3>{band_chart_svg(rows)}</section>')
 
 
-def leaderboards(standings: Mapping[str, Any], period: str) -> str:
-    """Every cluster's leaderboard (the part of the home page that refreshes itself)."""
+def leaderboards(standings: Mapping[str, Any], period: str, available: Sequence[str] = ()) -> str:
+    """Every cluster's leaderboard (the part of the home page that refreshes itself); without rows, where data is."""
     rows = standings.get("rows")
     if not isinstance(rows, list) or not rows:
+        where = ("Các kỳ đã có kết quả: " + ", ".join(
+            f'<a href="{esc(_query("/", period=p))}">{esc(period_label(p))}</a>' for p in available) + "."
+                 if available else "Chưa có kỳ nào có kết quả xếp hạng: dữ liệu đang được gửi đến hoặc chưa có.")
         return ('<section class="card"><p>Chưa có kết quả xếp hạng cho '
-                f"{esc(period_label(period).lower())}.</p></section>")
+                f"{esc(period_label(period).lower())}.</p><p>{where}</p></section>")
     meta = (f'<p class="muted">Bộ quy tắc: {esc(standings.get("rule_version") or "—")} · '
             f'Cập nhật: {fmt_time(standings.get("as_of"))} · {len(rows)} đơn vị</p>')
     tables = "".join(leaderboard_table(c, members, period) for c, members in clusters_of(rows).items())

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schemas.topics import EVIDENCE_INBOUND
 from services.evidence.admin import add_source
+from thidua.runtime.kafka_access import kafka_options
 
 UNITS = [f"H40.{d:02d}.{u:02d}" for d in range(1, 5) for u in range(1, 11)]
 
@@ -64,7 +65,7 @@ async def bench_http(url: str, token: str, *, seconds: float, batch: int, client
 
 
 async def bench_kafka(bootstrap: str, database_url: str, source: str, *, count: int) -> float:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1 << 20)
+    producer = AIOKafkaProducer(**kafka_options(bootstrap), linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     values = [(UNITS[n % len(UNITS)].encode(), json.dumps(envelope(source, n)).encode()) for n in range(count)]
     started = time.perf_counter()

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from thidua.runtime.kafka_access import kafka_options
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 UNITS = [f"B{d:02d}.{u:02d}" for d in range(1, 6) for u in range(1, 11)]  # 50 units in 5 clusters
@@ -121,7 +123,7 @@ async def wait_for_inbox(database_url: str, source: str, count: int, timeout: fl
 
 async def measure(kafka: str, database_url: str, scoring_url: str, args: argparse.Namespace) -> None:
     rng = random.Random(42)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, max_batch_size=1 << 20)
+    producer = AIOKafkaProducer(**kafka_options(kafka), linger_ms=10, max_batch_size=1 << 20)
     await producer.start()
     try:
         # 1. Throughput: a backlog of events, timed from the first send to the last one committed.

@@ -10,6 +10,19 @@ EVIDENCE_REJECTED = "evidence.rejected.v1"
 STANDINGS_CHANGED = "standings.changed.v1"
 ALERTS = "alerts.v1"
 NOMINATIONS = "nominations.v1"
+# Each source's own inbound topic, `evidence.inbound.v1.<source>`: only that source's Kafka user may write to it
+# (ACL), so the evidence service takes the source from the topic, never from the envelope alone.
+EVIDENCE_INBOUND_PREFIX = EVIDENCE_INBOUND + "."
+
+
+def source_inbound(source: str) -> str:
+    """The inbound topic of one source."""
+    return EVIDENCE_INBOUND_PREFIX + source
+
+
+def inbound_source(topic: str) -> str | None:
+    """The source a per-source inbound topic belongs to; None for the shared inbound topic (or any other)."""
+    return topic[len(EVIDENCE_INBOUND_PREFIX):] or None if topic.startswith(EVIDENCE_INBOUND_PREFIX) else None
 
 # Thirty days: long enough to replay a month of evidence into a rebuilt service.
 _MONTH_MS = str(30 * 24 * 3600 * 1000)

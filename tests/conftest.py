@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,7 +16,19 @@ from thidua.testing.infra import Infrastructure, session_infrastructure
 def infra() -> Iterator[Infrastructure]:
     """Real Kafka and PostgreSQL for the whole session (started on first use, always torn down)."""
     with session_infrastructure() as running:
-        yield running
+        # Every client the tests build from bare bootstrap servers (KafkaAccess.coerce), in-process services'
+        # settings and the services the fault suite starts as processes speak as the broker's super user;
+        # tests/integration/test_kafka_auth.py checks the services' and sources' own principals.
+        saved = {k: os.environ.get(k) for k in running.kafka_env}
+        os.environ.update(running.kafka_env)
+        try:
+            yield running
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,10 @@ import re
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from thidua.runtime.auth import Role
+from thidua.runtime.kafka_access import KafkaAccess
 
 SERVICE_NAMES = ("evidence", "scoring", "awards", "notify")
 _UNIT_ID = re.compile(r"[A-Z0-9.]{2,32}")
@@ -29,9 +32,37 @@ def _run_service(name: str) -> int:
 def _topics() -> int:
     from thidua.runtime.topics import ensure_topics
 
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    created = asyncio.run(ensure_topics(bootstrap))
+    created = asyncio.run(ensure_topics(kafka_admin()))
     print("created: " + (", ".join(created) if created else "nothing, all topics exist"))
+    return 0
+
+
+def _kafka_provision(services: list[str], *, explicit: bool) -> int:
+    from thidua.runtime import kafka_acl
+    from thidua.runtime.topics import ensure_topics
+
+    admin = kafka_admin()
+    created = asyncio.run(ensure_topics(admin))
+    print("topics created: " + (", ".join(created) if created else "none, all exist"))
+    if not admin.uses_sasl:
+        print("this cluster does not authenticate (PLAINTEXT): no users to create; see docs/operations.md")
+        return 0
+    done = 0
+    for name in services:
+        password = os.environ.get(f"{name.upper()}_KAFKA_PASSWORD")
+        if not password:
+            if explicit:
+                print(f"refused: {name.upper()}_KAFKA_PASSWORD is not set", file=sys.stderr)
+                return 2
+            continue
+        kafka_acl.provision_service(admin, name, password)
+        rights = kafka_acl.SERVICE_RIGHTS[name]
+        print(f"{kafka_acl.service_user(name)}: reads {', '.join(rights.reads + rights.read_prefixes) or '-'};"
+              f" writes {', '.join(rights.writes) or '-'}; groups {rights.group_prefix}*")
+        done += 1
+    if not done:
+        print("no <SERVICE>_KAFKA_PASSWORD set: no service user created", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -52,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
             again.add_argument("--period", required=True, help="2025, 2025-Q1, 2025-03 or 2019-2025")
             again.add_argument("--rules", type=Path, help="a new rule file to activate with the rebuild")
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
+    kafka = sub.add_parser("kafka", help="Kafka principals on a cluster that authenticates (SASL/SCRAM, ACLs)")
+    kafka_sub = kafka.add_subparsers(dest="action", required=True)
+    provision = kafka_sub.add_parser(
+        "provision", help="create the topics, and a SCRAM user with its ACLs for each service whose password is in"
+                          " <SERVICE>_KAFKA_PASSWORD (run with an admin's KAFKA_USERNAME/KAFKA_PASSWORD)")
+    provision.add_argument("--service", choices=SERVICE_NAMES, action="append", dest="services",
+                           help="only this service (repeatable; default: every service with a password set)")
     sub.add_parser("web", help="run the web dashboard (WEB_HTTP_HOST:WEB_HTTP_PORT, default 127.0.0.1:8080)")
     demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
     demo.add_argument("--seed", type=int, default=7)
@@ -59,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dossiers-per-unit", type=int, default=500)
     demo.add_argument("--live", action="store_true", help="send events in time order with pauses, as they arrive")
     demo.add_argument("--no-close", action="store_true", help="do not close the year at the awards service")
+    demo.add_argument("--present", action="store_true",
+                      help="then the current year from 1 January up to today (Vietnam time), same seed")
+    demo.add_argument("--live-rate", type=float, default=0.0, metavar="EVENTS_PER_SECOND",
+                      help="then play the province's day live at this many events a second until Ctrl-C (0: no)")
+    demo.add_argument("--live-only", action="store_true", help="skip the backfills, only the live feed")
     source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
     source_sub = source.add_subparsers(dest="action", required=True)
     source_add = source_sub.add_parser("add", help="register a source and print its token once")
@@ -98,8 +141,21 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")
 
 
+def kafka_admin() -> KafkaAccess:
+    """The operator's Kafka access: KAFKA_* from the environment, or the local stack's admin (its state directory)."""
+    if "KAFKA_BOOTSTRAP_SERVERS" in os.environ:
+        return KafkaAccess.from_env()
+    state = Path(os.environ.get("THIDUA_STATE_DIR", ".state"))
+    bootstrap = f"127.0.0.1:{os.environ.get('THIDUA_KAFKA_PORT', '9092')}"
+    secret = state / "kafka" / "admin.password"
+    if not secret.exists():
+        return KafkaAccess(bootstrap=bootstrap)
+    return KafkaAccess(bootstrap=bootstrap, security_protocol="SASL_PLAINTEXT", username="admin",
+                       password=SecretStr(secret.read_text().strip()))
+
+
 def _source_add(name: str, units_arg: str) -> int:
-    from services.evidence.admin import add_source
+    from services.evidence.admin import register_source
 
     units = [u.strip() for u in units_arg.split(",") if u.strip()]
     bad = [u for u in units if u != "*" and not _UNIT_ID.fullmatch(u)]
@@ -107,32 +163,68 @@ def _source_add(name: str, units_arg: str) -> int:
         print(f"refused: source must match {_SOURCE.pattern}; units must be * or match {_UNIT_ID.pattern}"
               + (f" (bad: {', '.join(bad)})" if bad else ""), file=sys.stderr)
         return 2
-    token = asyncio.run(add_source(_database_url(), name=name, units=units))
-    print(f"source {name} registered for {', '.join(units)}\ntoken (shown once, keep it secret):\n{token}")
+    given = asyncio.run(register_source(_database_url(), kafka_admin(), name=name, units=units))
+    print(f"source {name} registered for {', '.join(units)}\n"
+          f"HTTP token (shown once, keep it secret):\n{given.token}")
+    if given.kafka_user:
+        print(f"Kafka (SASL/SCRAM-SHA-512, shown once): user {given.kafka_user}\npassword {given.kafka_password}\n"
+              f"write evidence to topic {given.topic} (only this user may)")
+    else:
+        print(f"Kafka: topic {given.topic}; this cluster does not authenticate (PLAINTEXT), see docs/operations.md")
     return 0
 
 
-def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
+def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, present: bool = False,
+          live_rate: float = 0.0, live_only: bool = False) -> int:
     import time
+    from datetime import datetime, timedelta
 
     import httpx
 
-    from services.evidence.admin import add_source, add_token
-    from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, feed
+    from services.evidence.admin import add_token, register_source
+    from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
+    from thidua.demo_live import play, send_all
+    from thidua.demo_present import live_events, present_events
 
     port = {name: os.environ.get(f"{name.upper()}_HTTP_PORT", str(8081 + i)) for i, name in enumerate(SERVICE_NAMES)}
     evidence_url = f"http://127.0.0.1:{port['evidence']}"
-    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    admin = kafka_admin()
 
     async def go() -> int:
         db = _database_url()
-        tokens = {SOURCE_ONE_STOP: await add_source(db, name=SOURCE_ONE_STOP, units=["*"]),
-                  SOURCE_HR: await add_source(db, name=SOURCE_HR, units=["*"])}
+        # Each demo source gets its HTTP token and, on a SASL cluster, its own Kafka user and topic.
+        given = {name: await register_source(db, admin, name=name, units=["*"])
+                 for name in (SOURCE_ONE_STOP, SOURCE_HR)}
+        tokens = {name: g.token for name, g in given.items()}
+        kafka: dict[str, KafkaAccess] = {
+            name: admin.as_user(g.kafka_user, g.kafka_password or "") if g.kafka_user else admin
+            for name, g in given.items()}
+        if not live_only:
+            await closed_year(db, tokens, kafka)
+        if present and not live_only:
+            today = datetime.now(VN).date()
+            print(f"==> demo province {today.year} up to {today:%d/%m/%Y} (seed {seed}): sending evidence",
+                  flush=True)
+            started = time.monotonic()
+            counts = await send_all(present_events(seed, today), evidence_url=evidence_url, kafka=kafka,
+                                    tokens=tokens)
+            print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
+                  f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
+                  f"{time.monotonic() - started:.0f}s", flush=True)
+        if live_rate > 0:
+            start = datetime.now(VN).replace(microsecond=0)
+            print(f"==> live demo feed from {start:%H:%M:%S}: {live_rate:g} events/s (Ctrl-C stops it)", flush=True)
+            await play(live_events(seed, start, timedelta(seconds=1 / live_rate)), evidence_url=evidence_url,
+                       kafka=kafka, tokens=tokens)
+        return 0
+
+    async def closed_year(db: str, tokens: dict[str, str], kafka: dict[str, KafkaAccess]) -> int:
         print(f"==> demo province {year} (seed {seed}): sending evidence over HTTP and Kafka", flush=True)
         counts = await feed(evidence_url=evidence_url, kafka=kafka, tokens=tokens, seed=seed, year=year,
                             dossiers_per_unit=per_unit, live=live)
         print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
-              f" {counts['rejected']} rejected) and {counts['kafka']} to evidence.inbound.v1", flush=True)
+              f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
+              flush=True)
         if not close:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:
@@ -160,7 +252,10 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool) -> int:
                       flush=True)
         return 0
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:  # Ctrl-C ends the live feed
+        return 0
 
 
 def _rebuild(period: str, rules: Path | None) -> int:
@@ -297,19 +392,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from thidua.localinfra.stack import run
 
-        return run(Path(args.state_dir), after_start=[] if args.no_demo else ["demo"])
+        return run(Path(args.state_dir), after_start=[] if args.no_demo else ["demo --present"])
     if args.command == "scoring" and getattr(args, "action", None) == "rebuild":
         return _rebuild(args.period, args.rules)
     if args.command in SERVICE_NAMES:
         return _run_service(args.command)
     if args.command == "topics":
         return _topics()
+    if args.command == "kafka":
+        return _kafka_provision(args.services or list(SERVICE_NAMES), explicit=bool(args.services))
     if args.command == "web":
         from thidua.web.__main__ import main as web_main
 
         return web_main()
     if args.command == "demo":
-        return _demo(args.seed, args.year, args.dossiers_per_unit, args.live, not args.no_close)
+        return _demo(args.seed, args.year, args.dossiers_per_unit, args.live, not args.no_close,
+                     present=args.present, live_rate=args.live_rate, live_only=args.live_only)
     if args.command == "source":
         return _source_add(args.name, args.units)
     if args.command == "token":

@@ -16,7 +16,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
+
+from schemas.topics import source_inbound
+from thidua.runtime.kafka_access import KafkaAccess
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SOURCE_ONE_STOP = "motcua-demo"
@@ -363,14 +366,19 @@ class _Additions:
             "title": rng.choice(RESEARCH_TITLES), "scope": scope, "decided_at": when.isoformat()}, officer=officer)
 
 
-def source_producer(kafka: str, source: str) -> AIOKafkaProducer:
-    """A Kafka producer that speaks as `source` (its own credentials where the broker asks for them)."""
-    return AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=20)
+KafkaTarget = str | KafkaAccess | Mapping[str, KafkaAccess]
+"""Bootstrap servers (credentials from the environment), one access, or each source's own access."""
+
+
+def source_producer(kafka: KafkaTarget, source: str) -> AIOKafkaProducer:
+    """A Kafka producer that speaks as `source` (its own SASL user where the broker authenticates)."""
+    access = kafka[source] if isinstance(kafka, Mapping) else KafkaAccess.coerce(kafka)
+    return AIOKafkaProducer(**access.aiokafka_options(), linger_ms=20)
 
 
 def source_topic(source: str) -> str:
-    """The topic a demo source writes its Kafka evidence to."""
-    return "evidence.inbound.v1"
+    """The topic a demo source writes its Kafka evidence to: its own, writable by that source only."""
+    return source_inbound(source)
 
 
 def _env(source: str, event_id: str, kind: str, unit: str, when: datetime, payload: dict[str, Any],
@@ -382,7 +390,7 @@ def _env(source: str, event_id: str, kind: str, unit: str, when: datetime, paylo
     return body
 
 
-async def feed(*, evidence_url: str, kafka: str, tokens: dict[str, str], seed: int, year: int,
+async def feed(*, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str], seed: int, year: int,
                dossiers_per_unit: int, live: bool = False) -> dict[str, int]:
     """Send the demo year: HTTP in batches of 500 with each source's token, the rest to evidence.inbound.v1."""
     counts = {"http": 0, "kafka": 0, "accepted": 0, "duplicate": 0, "rejected": 0}

@@ -12,7 +12,8 @@ from services.awards import handlers
 from services.awards.domain.evaluate import cash_table
 from services.awards.domain.rulebook import AwardRules, deadline
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError, bearer, require
+from thidua.runtime.http import ApiError, bearer, require, require_officer_access
+from thidua.runtime.policy import may_see_officers
 from thidua.runtime.service import Runtime
 
 
@@ -46,14 +47,16 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
     @api.get("/nominations", summary="Nominations of a year (council, admin, or a unit's own)")
     async def nominations(period: str, principal: Annotated[Principal | None, Depends(caller)],
                           status: str | None = None, title: str | None = None) -> dict[str, Any]:
+        # Council and admin see every nomination; a unit only its own (policy: data about named officers).
         who = require(principal, roles=("council", "admin", "unit"))
+        own_unit = None if may_see_officers(who, None) else who.unit_id
         if not period.isdigit():
             raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
         async with runtime.pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM nominations WHERE year = $1 AND ($2::text IS NULL OR status = $2)"
                 " AND ($3::text IS NULL OR title = $3) AND ($4::text IS NULL OR unit_id = $4) ORDER BY id",
-                int(period), status, title, who.unit_id if who.role == "unit" else None)
+                int(period), status, title, own_unit)
         return {"period": period, "rule_version": rules.version, "base_salary_vnd": rules.base_salary_vnd,
                 "cash_multiples": cash_table(rules), "nominations": [_nomination(r, rules) for r in rows]}
 
@@ -68,7 +71,8 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
             row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
             history = await conn.fetch("SELECT from_status, to_status, reason, actor, at FROM audit"
                                        " WHERE nomination_id = $1 ORDER BY id", nomination_id)
-        require(principal, unit_id=row["unit_id"] if row else None)
+        # A nomination names officers (their titles, ratings, blocks): the policy decides who may read it.
+        require_officer_access(principal, row["unit_id"] if row else None)
         if row is None:
             raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}])
         return {**_nomination(row, rules), "history": [dict(h) for h in history]}

@@ -1,9 +1,11 @@
-"""Operator tasks: register sources and issue tokens (the tokens live in the shared auth schema)."""
+"""Operator tasks: register sources (HTTP token and Kafka user) and issue tokens (in the shared auth schema)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,9 @@ from typing import Any
 import asyncpg
 
 from services.evidence.adapters import postgres as pg
-from thidua.runtime import auth
+from thidua.runtime import auth, kafka_acl
 from thidua.runtime.db import create_pool, prepare_schema
+from thidua.runtime.kafka_access import KafkaAccess
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,6 +33,31 @@ async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
     finally:
         await pool.close()
     return token
+
+
+@dataclass(frozen=True)
+class SourceCredentials:
+    """What a newly registered source is given, once: its HTTP token and its Kafka user, password and topic."""
+
+    token: str
+    topic: str
+    kafka_user: str | None
+    kafka_password: str | None
+
+
+async def register_source(database_url: str, kafka: KafkaAccess, *, name: str, units: list[str]
+                          ) -> SourceCredentials:
+    """Register source `name` for `units` with an HTTP token and, on a SASL cluster, a Kafka user allowed to write
+    its own topic evidence.inbound.v1.<name> only (kafka is an admin's access). Running it again for the same
+    source gives a new token (the old one stays valid until revoked) and a new Kafka password (the old one stops
+    working at once)."""
+    password = kafka_acl.new_password()
+    # Kafka first: if the broker refuses, nothing is registered and the operator simply runs it again.
+    topic = await asyncio.to_thread(kafka_acl.provision_source, kafka, name, password)
+    token = await add_source(database_url, name=name, units=units)
+    if not kafka.uses_sasl:
+        return SourceCredentials(token, topic, None, None)
+    return SourceCredentials(token, topic, kafka_acl.source_user(name), password)
 
 
 async def add_token(database_url: str, *, role: auth.Role, unit_id: str | None, label: str | None,

@@ -31,7 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def on_inbound(deliveries: Sequence[Delivery[bytes]]) -> None:
         # Inbound bytes are not decoded here: the intake validates them and refuses what is bad, with reasons,
         # to evidence.rejected.v1 (never parked: a refusal is the answer the upstream system needs).
-        submissions = [Submission(d.event) for d in deliveries]
+        # On a source's own topic the broker has authenticated the writer (SASL + ACL): that is the source.
+        submissions = [Submission(d.event, token_source=topics.inbound_source(d.record.topic)) for d in deliveries]
         positions = [(d.record.topic, d.record.partition, d.record.offset) for d in deliveries]
         async with runtime.pool.acquire() as conn:
             await ingest(conn, submissions, channel="kafka", now=datetime.now(UTC), positions=positions)
@@ -39,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     runtime.subscribe(topics.EVIDENCE_INBOUND, decode=lambda value: value or b"", handler=on_inbound,
                       group_id=settings.group_id, max_records=settings.max_batch)
+    # evidence.inbound.v1.<source>: one topic per source, writable by that source's Kafka user only.
+    runtime.subscribe(topics.EVIDENCE_INBOUND_PREFIX, decode=lambda value: value or b"", handler=on_inbound,
+                      group_id=settings.group_id, max_records=settings.max_batch, prefix=True)
     app = FastAPI(title="Thi đua — evidence", version="1", lifespan=runtime.lifespan,
                   description="Cổng tiếp nhận minh chứng: the only way evidence enters the platform.")
     http.install(app, runtime)

@@ -15,6 +15,7 @@ from services.notify.sealing import SecretBox
 from services.notify.webhooks import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
+from thidua.runtime.policy import may_use_inbox
 from thidua.runtime.service import Runtime
 
 
@@ -37,7 +38,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None], 
     caller = authenticated(runtime)
 
     def require_unit(principal: Principal, unit_id: str) -> None:
-        if principal.role == "admin" or (principal.role == "unit" and principal.unit_id == unit_id):
+        if may_use_inbox(principal, unit_id):
             return
         raise ApiError(403, "this token may not use that unit's inbox", [{"field": "Authorization",
                                                                           "message": f"role {principal.role}"}])

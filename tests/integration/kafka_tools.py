@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from thidua.runtime.kafka_access import kafka_options
+
 
 async def read_topic(bootstrap: str, topic: str, keep: Callable[[ConsumerRecord[bytes, bytes]], bool], *,
                      expect: int, timeout: float = 20.0, settle: float = 1.0) -> list[ConsumerRecord[bytes, bytes]]:
@@ -14,7 +16,7 @@ async def read_topic(bootstrap: str, topic: str, keep: Callable[[ConsumerRecord[
 
     The extra wait is what lets a test see a record that should NOT be there (a double publish).
     """
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    consumer = AIOKafkaConsumer(topic, **kafka_options(bootstrap), auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=None)
     await consumer.start()
     found: list[ConsumerRecord[bytes, bytes]] = []
@@ -40,7 +42,7 @@ async def start_group_at_end(bootstrap: str, group_id: str, topic: str) -> None:
     from aiokafka import TopicPartition
     from aiokafka.structs import OffsetAndMetadata
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=group_id, enable_auto_commit=False)
     await consumer.start()
     try:
         from schemas.topics import TOPICS

@@ -12,12 +12,13 @@ from faststream.kafka import KafkaBroker
 
 from schemas.topics import EVIDENCE_INBOUND, TOPICS
 from thidua.runtime.kafka import BatchPublisher, Outgoing, subscribe_batches
+from thidua.runtime.kafka_access import KafkaAccess, kafka_options
 from thidua.runtime.parking import Delivery, ParkingLot
 from thidua.runtime.topics import ensure_topics
 
 
 async def test_topics_exist_with_explicit_partitions(kafka_bootstrap: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_options(kafka_bootstrap))
     await admin.start()
     try:
         described = {t["topic"]: t for t in await admin.describe_topics([s.name for s in TOPICS])}
@@ -32,7 +33,7 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
     marker = uuid.uuid4().hex
     publisher = BatchPublisher(kafka_bootstrap, service="test")
     await publisher.start()
-    broker = KafkaBroker(kafka_bootstrap)
+    broker = KafkaBroker(kafka_bootstrap, security=KafkaAccess.coerce(kafka_bootstrap).faststream_security())
     seen: list[ConsumerRecord[bytes, bytes]] = []
     done = asyncio.Event()
 
@@ -60,7 +61,7 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
         by_key.setdefault(r.key, set()).add(r.partition)
     assert all(len(parts) == 1 for parts in by_key.values())
     # Offsets were committed after the handler: a new consumer in the group starts past them.
-    check = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=f"{group}.{EVIDENCE_INBOUND}",
+    check = AIOKafkaConsumer(**kafka_options(kafka_bootstrap), group_id=f"{group}.{EVIDENCE_INBOUND}",
                              enable_auto_commit=False)
     await check.start()
     try:

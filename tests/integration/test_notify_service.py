@@ -33,6 +33,7 @@ from tests.integration.support import eventually, running_app
 from thidua.localinfra.process import free_port
 from thidua.runtime.db import create_pool
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetch
 
 TOPICS = (topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED)
@@ -274,7 +275,7 @@ async def test_webhooks_are_retried_until_the_receiver_recovers_and_parked_after
 
 
 async def _end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(kafka), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         count = next(spec.partitions for spec in TOPIC_SPECS if spec.name == topic)
@@ -284,7 +285,7 @@ async def _end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
 
 
 async def _rewind(kafka: str, group: str, offsets: dict[TopicPartition, int]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(kafka), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(list(offsets))

@@ -32,6 +32,7 @@ from schemas.topics import TOPICS
 from services.evidence.admin import add_source, add_token
 from thidua import demo
 from thidua.localinfra.process import free_port, spawn
+from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import create_database, fetch, fetchval
 
 SERVICES = ("evidence", "scoring", "awards", "notify")
@@ -219,7 +220,7 @@ class System:
     async def stream(self, events: Sequence[tuple[str, dict[str, Any]]], *, seconds: float = 20.0,
                      http_batch: int = 100) -> None:
         """Send (channel, envelope) in order over about `seconds`: HTTP in batches per source, the rest to Kafka."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5,
+        producer = AIOKafkaProducer(**kafka_options(self.kafka), acks="all", linger_ms=5,
                                     request_timeout_ms=10000, retry_backoff_ms=500)
         await producer.start()
         started = time.monotonic()
@@ -267,11 +268,11 @@ class System:
 
     async def lag(self) -> dict[str, int]:
         """Records not yet committed per consumer group of this run (from the broker, not the services)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(**kafka_options(self.kafka), request_timeout_ms=5000)
         await admin.start()
         from aiokafka import AIOKafkaConsumer
 
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka, group_id=None, request_timeout_ms=5000)
+        consumer = AIOKafkaConsumer(**kafka_options(self.kafka), group_id=None, request_timeout_ms=5000)
         await consumer.start()
         try:
             every = [TopicPartition(t, p) for t in PARTITIONS for p in range(PARTITIONS[t])]
@@ -476,7 +477,7 @@ async def notify_consumed_exactly_once(system: System) -> Difference:
     from services.notify.handlers import MODELS, identity
 
     seen: dict[str, set[str]] = {t: set() for t in MODELS}
-    consumer = AIOKafkaConsumer(*MODELS, bootstrap_servers=system.kafka, group_id=None,
+    consumer = AIOKafkaConsumer(*MODELS, **kafka_options(system.kafka), group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
@@ -532,7 +533,7 @@ async def start_group_at_end(bootstrap: str, group_id: str, topic: str) -> None:
     """Commit the group's offsets at the topic's end, so a new consumer skips earlier runs' records."""
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=group_id, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(PARTITIONS[topic])]

@@ -16,6 +16,7 @@ from tests.reliability import table
 from tests.reliability.conftest import heavy
 from tests.reliability.harness import System, compare
 from thidua import demo
+from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetchval
 from thidua.testing.infra import Infrastructure
 
@@ -39,7 +40,7 @@ async def send_http(system: System, events: list[dict[str, Any]]) -> dict[str, i
 
 
 async def send_kafka(system: System, events: list[dict[str, Any]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=system.kafka, acks="all", linger_ms=20)
+    producer = AIOKafkaProducer(**kafka_options(system.kafka), acks="all", linger_ms=20)
     await producer.start()
     try:
         for e in events:

@@ -20,6 +20,7 @@ from schemas import topics
 from tests.reliability import table
 from tests.reliability.harness import PARTITIONS, YEAR, System
 from tests.reliability.hostile import corpus, follow_up_events, nomination_changed, poison
+from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetch, fetchval
 from thidua.testing.infra import Infrastructure
 
@@ -48,7 +49,7 @@ def refused_over_http(status: int, body: Any) -> str | None:
 
 
 async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=None)
     await consumer.start()
     try:
         return dict(await consumer.end_offsets([TopicPartition(topic, p) for p in range(PARTITIONS[topic])]))
@@ -59,7 +60,7 @@ async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
 async def rejected_since(bootstrap: str, start: dict[TopicPartition, int], wanted: set[bytes], *,
                          timeout: float) -> dict[bytes, list[dict[str, str]]]:
     """Kafka refusals on evidence.rejected.v1 after `start`, by original bytes, until all wanted are seen."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=None, enable_auto_commit=False)
     await consumer.start()
     found: dict[bytes, list[dict[str, str]]] = {}
     try:
@@ -111,7 +112,7 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
         # 2. Kafka front door: the same corpus (but what no broker carries) as records of evidence.inbound.v1.
         kafka_items = [i for i in corpus(unit, "k") if i.kafka]
         start = await ends(system.kafka, topics.EVIDENCE_REJECTED)
-        producer = AIOKafkaProducer(bootstrap_servers=system.kafka, acks="all", max_request_size=4 * 1024 * 1024)
+        producer = AIOKafkaProducer(**kafka_options(system.kafka), acks="all", max_request_size=4 * 1024 * 1024)
         await producer.start()
         try:
             for item in kafka_items:
@@ -136,7 +137,7 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
         assert {"'; DROP TABLE ledger; --", "<script>alert(1)</script>"} <= {r["c"] for r in stored}, stored
         # 3. Poison straight onto the internal topics, keyed by the unit.
         positions: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-        producer = AIOKafkaProducer(bootstrap_servers=system.kafka, acks="all")
+        producer = AIOKafkaProducer(**kafka_options(system.kafka), acks="all")
         await producer.start()
         try:
             for topic, values in poison(unit, system.tag.lower()).items():

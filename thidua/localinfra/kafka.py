@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -12,7 +13,10 @@ import time
 import uuid
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from thidua.localinfra.process import cache_dir, port_open, spawn, stop, wait_until
+from thidua.runtime.kafka_access import KafkaAccess
 
 KAFKA_VERSION = os.environ.get("THIDUA_KAFKA_VERSION", "4.1.1")
 LOG4J_VERSION = "2.24.3"
@@ -70,12 +74,14 @@ def ensure_jars(version: str = KAFKA_VERSION) -> Path:
     return libs
 
 
-def kafka_ready(bootstrap: str, timeout: float = 3.0) -> bool:
+def kafka_ready(access: KafkaAccess | str, timeout: float = 3.0) -> bool:
     """True when the broker answers a metadata request (a TCP connect alone is too early)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    options = KafkaAccess.coerce(access).aiokafka_options()
+
     async def probe() -> bool:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+        admin = AIOKafkaAdminClient(**options, request_timeout_ms=int(timeout * 1000))
         try:
             await asyncio.wait_for(admin.start(), timeout)
             cluster = await asyncio.wait_for(admin.describe_cluster(), timeout)
@@ -93,8 +99,18 @@ def kafka_ready(bootstrap: str, timeout: float = 3.0) -> bool:
     return bool(result and result[0])
 
 
+ADMIN = "admin"
+"""The broker's super user (super.users): it provisions topics, service and source principals and their ACLs."""
+
+
 class LocalKafka:
-    """A single-node broker+controller listening on loopback, data under data_dir."""
+    """A single-node broker+controller on loopback, data under data_dir, every client authenticated.
+
+    Clients speak SASL_PLAINTEXT with SCRAM-SHA-512 (the credentials live in the cluster metadata, salted and
+    hashed); the controller listener uses SASL/PLAIN with the admin's password from the broker's own config.
+    The StandardAuthorizer denies what no ACL allows; only the admin is a super user. TLS is for production
+    (docs/operations.md): on loopback it would add nothing but certificates to manage.
+    """
 
     def __init__(self, data_dir: Path, *, port: int, controller_port: int, heap: str = "512m") -> None:
         self.data_dir = data_dir
@@ -111,16 +127,27 @@ class LocalKafka:
     def log_path(self) -> Path:
         return self.data_dir / "broker.log"
 
-    def _write_config(self) -> Path:
+    @property
+    def _password_file(self) -> Path:
+        return self.data_dir / "admin.password"
+
+    @property
+    def admin_access(self) -> KafkaAccess:
+        """The super user's access (its password is generated on first start and kept in data_dir, mode 0600)."""
+        return KafkaAccess(bootstrap=self.bootstrap, security_protocol="SASL_PLAINTEXT",
+                           sasl_mechanism="SCRAM-SHA-512", username=ADMIN,
+                           password=SecretStr(self._password_file.read_text().strip()))
+
+    def _write_config(self, *, secured: bool = True) -> Path:
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "inter.broker.listener.name": "SASL_PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
             "log.dirs": str(self.data_dir / "logs"),
             "offsets.topic.replication.factor": "1",
             "offsets.topic.num.partitions": "6",
@@ -134,31 +161,91 @@ class LocalKafka:
             "num.network.threads": "2",
             "num.io.threads": "4",
         }
+        if secured:
+            secret = self._password_file.read_text().strip()
+            props.update({
+                "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config":
+                    f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{ADMIN}" '
+                    f'password="{secret}";',
+                # SCRAM credentials live in the metadata the controller serves, so the controller itself uses PLAIN.
+                "sasl.mechanism.controller.protocol": "PLAIN",
+                "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config":
+                    f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN}" '
+                    f'password="{secret}" user_{ADMIN}="{secret}";',
+                "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users": f"User:{ADMIN}",
+                "allow.everyone.if.no.acl.found": "false",
+            })
+        else:  # only to upgrade a data directory made before SCRAM (see start)
+            props.update({
+                "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+                "inter.broker.listener.name": "PLAINTEXT",
+                "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            })
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        path.chmod(0o600)  # it holds the admin's password
         return path
 
     def start(self, *, timeout: float = 90.0) -> None:
-        """Format storage on first use, start the broker and wait for a metadata answer."""
+        """Format storage (with the admin's SCRAM credential) on first use, start, wait for a metadata answer."""
         libs = ensure_jars()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        formatted = (self.data_dir / "logs" / "meta.properties").exists()
+        if formatted and not self._password_file.exists():
+            self._upgrade_to_scram(timeout=timeout)
+        if not self._password_file.exists():
+            self._password_file.write_text(secrets.token_urlsafe(24))
+            self._password_file.chmod(0o600)
         config = self._write_config()
-        classpath = f"{libs}/*"
-        if not (self.data_dir / "logs" / "meta.properties").exists():
+        if not formatted:
+            secret = self._password_file.read_text().strip()
             subprocess.run(
-                ["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-                 f"--cluster-id={_cluster_id()}", "-c", str(config)],
+                ["java", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format", "--standalone",
+                 f"--cluster-id={_cluster_id()}", "-c", str(config),
+                 "--add-scram", f"SCRAM-SHA-512=[name={ADMIN},password={secret}]"],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
+        self._run(config, self.admin_access, timeout=timeout)
+
+    def _run(self, config: Path, access: KafkaAccess, *, timeout: float) -> None:
+        libs = ensure_jars()
         log4j = libs.parent / "log4j2.properties"
         self.proc = spawn(
-            ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC", "-cp", classpath,
+            ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC", "-cp", f"{libs}/*",
              f"-Dlog4j2.configurationFile={log4j}", "kafka.Kafka", str(config)],
             log_path=self.log_path,
         )
-        wait_until(lambda: port_open(self.port) and kafka_ready(self.bootstrap), timeout=timeout,
-                   what="Kafka broker",
-                   proc=self.proc, log_path=self.log_path)
+        wait_until(lambda: port_open(self.port) and kafka_ready(access), timeout=timeout,
+                   what="Kafka broker", proc=self.proc, log_path=self.log_path)
+
+    def _upgrade_to_scram(self, *, timeout: float) -> None:
+        """A data directory from before SCRAM: start it once without authentication, add the admin's SCRAM
+        credential, stop. Its topics and offsets are kept."""
+        from confluent_kafka.admin import (
+            AdminClient,
+            ScramCredentialInfo,
+            ScramMechanism,
+            UserScramCredentialUpsertion,
+        )
+
+        secret = secrets.token_urlsafe(24)
+        self._run(self._write_config(secured=False), KafkaAccess(bootstrap=self.bootstrap), timeout=timeout)
+        try:
+            admin = AdminClient({"bootstrap.servers": self.bootstrap})
+            upsert = UserScramCredentialUpsertion(ADMIN, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192),
+                                                  secret.encode())
+            for future in admin.alter_user_scram_credentials([upsert]).values():
+                future.result(timeout)
+        finally:
+            self.stop()
+        self._password_file.write_text(secret)
+        self._password_file.chmod(0o600)
 
     def stop(self) -> None:
         """Controlled shutdown (SIGTERM), killed after 30 s."""

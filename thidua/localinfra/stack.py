@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 from thidua.localinfra.kafka import LocalKafka
 from thidua.localinfra.postgres import LocalPostgres
 from thidua.localinfra.process import port_open, spawn, stop
+from thidua.runtime import kafka_acl
+from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.topics import ensure_topics
 
 
@@ -48,6 +51,9 @@ class Stack:
         self.postgres: LocalPostgres | None = None
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.env = dict(os.environ)
+        # Who each Kafka client is: the operator's (admin's) access, and each service's own user.
+        self.kafka_admin: KafkaAccess | None = None
+        self.service_access: dict[str, KafkaAccess] = {}
         self._stopping = False
 
     def start_infrastructure(self) -> None:
@@ -62,8 +68,10 @@ class Stack:
             started = time.monotonic()
             self.kafka = LocalKafka(self.state_dir / "kafka", port=port, controller_port=cport, heap="1g")
             self.kafka.start()
-            _say(f"Kafka ready in {time.monotonic() - started:.1f}s")
+            _say(f"Kafka ready in {time.monotonic() - started:.1f}s (SASL/SCRAM-SHA-512, ACLs)")
+            self.kafka_admin = self.kafka.admin_access
             self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka.bootstrap
+            self.env["KAFKA_SECURITY_PROTOCOL"] = self.kafka_admin.security_protocol
         if "DATABASE_URL" not in self.env:
             # Below the ephemeral range (32768+), so a test's free port never takes it.
             port = int(self.env.get("THIDUA_POSTGRES_PORT", "15432"))
@@ -75,13 +83,29 @@ class Stack:
             self.postgres.start()
             _say(f"PostgreSQL ready in {time.monotonic() - started:.1f}s")
             self.env["DATABASE_URL"] = self.postgres.url
-        created = asyncio.run(ensure_topics(self.env["KAFKA_BOOTSTRAP_SERVERS"]))
+        admin = self.kafka_admin or KafkaAccess.from_env(self.env)
+        created = asyncio.run(ensure_topics(admin))
         if created:
             _say(f"created topics: {', '.join(created)}")
+        if self.kafka is not None:
+            self.service_access = self._provision_services(admin)
+            _say("Kafka users and ACLs for " + ", ".join(kafka_acl.service_user(s.name) for s in SERVICES))
+
+    def _provision_services(self, admin: KafkaAccess) -> dict[str, KafkaAccess]:
+        """One SCRAM user per service, allowed its own topics and groups; passwords kept in the state directory."""
+        saved = self.state_dir / "kafka" / "service-passwords.json"
+        passwords: dict[str, str] = json.loads(saved.read_text()) if saved.exists() else {}
+        for svc in SERVICES:
+            passwords.setdefault(svc.name, kafka_acl.new_password())
+        saved.write_text(json.dumps(passwords))
+        saved.chmod(0o600)
+        return {svc.name: kafka_acl.provision_service(admin, svc.name, passwords[svc.name]) for svc in SERVICES}
 
     def _spawn(self, svc: ServiceProcess) -> subprocess.Popen[bytes]:
         env = {**self.env}
         env.setdefault(svc.port_env, str(svc.port))
+        if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
+            env.update(self.service_access[svc.name].as_env())
         return spawn([sys.executable, "-m", f"services.{svc.name}"], env=env,
                      log_path=self.state_dir / "logs" / f"{svc.name}.log")
 
@@ -124,9 +148,15 @@ class Stack:
         self.children["web"] = spawn([sys.executable, "-m", "thidua.web"], env=env,
                                      log_path=self.state_dir / "logs" / "web.log")
 
+    def operator_env(self) -> dict[str, str]:
+        """The environment of an operator's command (`thidua source add`, the demo): the admin's Kafka access."""
+        return {**self.env, **(self.kafka_admin.as_env() if self.kafka_admin else {})}
+
     def describe(self) -> str:
         """Where everything listens, for the operator."""
-        lines = [f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}",
+        lines = [f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}"
+                 + (f"  ({self.kafka_admin.security_protocol} SCRAM-SHA-512; admin password in "
+                    f"{self.state_dir / 'kafka' / 'admin.password'})" if self.kafka_admin else ""),
                  f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}"]
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"
@@ -134,6 +164,20 @@ class Stack:
         lines.append(f"  dashboard    http://127.0.0.1:{self.env.get('WEB_HTTP_PORT', '8080')}/  (bảng điều khiển)")
         lines.append(f"  logs         {self.state_dir / 'logs'}")
         return "\n".join(lines)
+
+    def start_demo_feed(self) -> None:
+        """The demo's live feed (THIDUA_DEMO_RATE events a second, default 10; 0: none), stopped with the rest."""
+        rate = self.env.get("THIDUA_DEMO_RATE", "10").strip() or "10"
+        try:
+            if float(rate) <= 0:
+                return
+        except ValueError:
+            _say(f"THIDUA_DEMO_RATE={rate!r} is not a number: no live demo feed")
+            return
+        log = self.state_dir / "logs" / "demo-feed.log"
+        self.children["demo-feed"] = spawn([sys.executable, "-m", "thidua.cli", "demo", "--live-only", "--live-rate",
+                                            rate], env=self.operator_env(), log_path=log)
+        _say(f"live demo feed: {rate} events/s through the evidence service's front doors (log: {log})")
 
     def supervise(self) -> None:
         """Block until a signal; restart a service that dies, with a pause between tries."""
@@ -193,7 +237,12 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
         stack.start_web()
         print("\nThi đua is running:\n" + stack.describe() + "\n\nPress Ctrl-C to stop.\n", flush=True)
         for command in after_start or []:
-            subprocess.run([sys.executable, "-m", "thidua.cli", *command.split()], env=stack.env, check=False)
+            if stack._stopping:
+                break
+            subprocess.run([sys.executable, "-m", "thidua.cli", *command.split()], env=stack.operator_env(),
+                           check=False)
+        if any(command.split()[0] == "demo" for command in after_start or []) and not stack._stopping:
+            stack.start_demo_feed()
         stack.supervise()
     finally:
         stack.shutdown()

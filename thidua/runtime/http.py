@@ -20,6 +20,7 @@ from thidua.runtime import auth
 from thidua.runtime.auth import Principal
 from thidua.runtime.decoding import BadInput
 from thidua.runtime.parking import is_transient
+from thidua.runtime.policy import may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Add /healthz, /readyz, /metrics and the error handlers to app."""
+    app.state.runtime = runtime  # for operators' tools and tests that inspect a service's wiring
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -159,6 +161,15 @@ def require(principal: Principal | None, *, roles: tuple[str, ...] = ("council",
         return principal
     raise ApiError(403, "this token may not do that", [{"field": "Authorization",
                                                        "message": f"role '{principal.role}' is not allowed here"}])
+
+
+def require_officer_access(principal: Principal | None, unit_id: str | None) -> Principal:
+    """401/403 unless the policy lets the caller see data about the named officers of unit_id."""
+    if not may_see_officers(principal, unit_id):
+        status, error, message = officer_denial(principal)
+        raise ApiError(status, error, [{"field": "Authorization", "message": message}])
+    assert principal is not None
+    return principal
 
 
 def authenticated(runtime: Runtime) -> Callable[..., Awaitable[Principal]]:

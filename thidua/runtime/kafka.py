@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
+from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, PUBLISHED
 from thidua.runtime.parking import Decoder, Handler, ParkingLot
 
@@ -32,9 +34,9 @@ class Outgoing:
 class BatchPublisher:
     """An idempotent producer (acks=all) that sends many records and waits for all of them."""
 
-    def __init__(self, bootstrap: str, *, service: str) -> None:
+    def __init__(self, access: KafkaAccess | str, *, service: str) -> None:
         self.service = service
-        self.bootstrap = bootstrap
+        self.access = KafkaAccess.coerce(access)
         self._producer: AIOKafkaProducer | None = None
 
     @property
@@ -46,7 +48,7 @@ class BatchPublisher:
     async def start(self) -> None:
         # aiokafka binds to the running loop, so the producer is created here, not in __init__.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+            **self.access.aiokafka_options(), acks="all", enable_idempotence=True, linger_ms=5,
             max_batch_size=512 * 1024, client_id=f"thidua-{self.service}",
         )
         await self._producer.start()
@@ -139,20 +141,23 @@ class Subscription:
 
 
 def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id: str, handler: Handler,
-                      decode: Decoder, parking: ParkingLot, max_records: int) -> Subscription:
+                      decode: Decoder, parking: ParkingLot, max_records: int, prefix: bool = False
+                      ) -> Subscription:
     """Register handler for fetched batches of topic, decoded by the contract's model; offsets are committed
     only after it returns.
 
     A transient failure (database or broker down) raises: the batch is not acknowledged and is delivered
     again, without limit. A record that cannot be decoded, or whose handling keeps failing otherwise, is
     parked with its error after bounded attempts (ParkingLot) and the partition moves on.
+    With prefix=True, every topic whose name starts with `topic` is consumed (new ones within the metadata age).
     """
-    parking.register(topic, decode, handler)
-    group = f"{group_id}.{topic}"
-    subscription = Subscription(service, topic, group)
+    parking.register(topic, decode, handler, prefix=prefix)
+    group = f"{group_id}.{topic}*" if prefix else f"{group_id}.{topic}"
+    subscription = Subscription(service, f"{topic}*" if prefix else topic, group)
+    where: dict[str, Any] = {"pattern": "^" + re.escape(topic) + ".+$"} if prefix else {}
     subscriber = broker.subscriber(
         # One group per (service, topic): members of a group then share identical subscriptions.
-        topic, batch=True, group_id=group, auto_offset_reset="earliest",
+        *(() if prefix else (topic,)), **where, batch=True, group_id=group, auto_offset_reset="earliest",
         max_records=max_records,
         ack_policy=AckPolicy.NACK_ON_ERROR, decoder=_raw_body, batch_timeout_ms=50,
         description=f"{service} consumes {topic} in batches; offsets committed after the database commit",

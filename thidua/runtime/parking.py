@@ -83,12 +83,22 @@ class ParkingLot:
         self._pool = pool
         self.attempts = attempts
         self._routes: dict[str, _Route] = {}
+        self._prefixes: dict[str, _Route] = {}
 
-    def register(self, topic: str, decode: Decoder, handler: Handler) -> None:
-        self._routes[topic] = _Route(decode, handler)
+    def register(self, topic: str, decode: Decoder, handler: Handler, *, prefix: bool = False) -> None:
+        """Route records of topic (or, with prefix, of every topic whose name starts with it)."""
+        (self._prefixes if prefix else self._routes)[topic] = _Route(decode, handler)
+
+    def _route(self, topic: str) -> _Route | None:
+        if topic in self._routes:
+            return self._routes[topic]
+        return next((r for p, r in self._prefixes.items() if topic.startswith(p)), None)
 
     async def park(self, topic: str, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        """Store the record with its error (once per position); the caller then lets the partition move on."""
+        """Store the record with its error (once per position); the caller then lets the partition move on.
+
+        The row names the record's own topic (a prefix subscription reads several)."""
+        topic = record.topic or topic
         headers = [[k, base64.b64encode(v or b"").decode()] for k, v in record.headers or ()]
         async with self._pool().acquire() as conn:
             await conn.execute(
@@ -104,7 +114,9 @@ class ParkingLot:
 
     async def handle(self, topic: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """Decode and handle a fetched batch; undecodable or failing records are parked, transient errors raise."""
-        route = self._routes[topic]
+        route = self._route(records[0].topic if records else topic) or self._route(topic)
+        if route is None:
+            raise LookupError(f"{self.service}: no route for {topic}")
         good: list[Delivery[Any]] = []
         for r in records:
             try:
@@ -168,7 +180,7 @@ class ParkingLot:
         return outcomes
 
     async def _replay_one(self, row: asyncpg.Record) -> dict[str, Any]:
-        route = self._routes.get(row["topic"])
+        route = self._route(row["topic"])
         if route is None:
             return {"replayed": False, "error": f"this service does not consume {row['topic']}"}
         headers = [(k, base64.b64decode(v)) for k, v in json.loads(row["headers"])]

@@ -27,3 +27,12 @@ def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
             "send the token of the officer's unit, the council or admin"
     return 403, "this token may not see data about these officers", \
         f"role '{principal.role}' of another unit is not allowed here"
+
+
+def may_use_inbox(principal: Principal | None, unit_id: str) -> bool:
+    """A unit's inbox and channels (its notifications may name its officers): the unit's own token or admin.
+
+    The council reads officers' records where it decides (nominations, scorecards), not a unit's mailbox."""
+    if principal is None:
+        return False
+    return principal.role == "admin" or (principal.role == "unit" and principal.unit_id == unit_id)

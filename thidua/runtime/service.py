@@ -28,9 +28,13 @@ class Runtime:
         self.name = name
         self.settings = settings
         self.migrations = migrations
-        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"thidua-{name}",
+        self.kafka = settings.kafka_access()
+        self.broker = KafkaBroker(self.kafka.bootstrap, client_id=f"thidua-{name}",
+                                  security=self.kafka.faststream_security(),
+                                  # New per-source inbound topics are picked up within seconds, not minutes.
+                                  metadata_max_age_ms=10_000,
                                   logger=logging.getLogger(f"thidua.{name}.broker"))
-        self.publisher = BatchPublisher(settings.kafka_bootstrap_servers, service=name)
+        self.publisher = BatchPublisher(self.kafka, service=name)
         self._pool: asyncpg.Pool | None = None
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._startup: list[Callable[[], Awaitable[None]]] = []
@@ -38,12 +42,13 @@ class Runtime:
         self.parking = ParkingLot(name, lambda: self.pool, attempts=settings.park_attempts)
         self.subscriptions: list[Subscription] = []
 
-    def subscribe(self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int
-                  ) -> Subscription:
-        """Consume topic in batches, each record decoded by the contract's model; poison is parked."""
+    def subscribe(self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int,
+                  prefix: bool = False) -> Subscription:
+        """Consume topic (or every topic starting with it) in batches, each record decoded by the contract's
+        model; poison is parked."""
         subscription = subscribe_batches(self.broker, service=self.name, topic=topic, group_id=group_id,
                                          handler=handler, decode=decode, parking=self.parking,
-                                         max_records=max_records)
+                                         max_records=max_records, prefix=prefix)
         self.subscriptions.append(subscription)
         return subscription
 
@@ -89,7 +94,7 @@ class Runtime:
             await step()
         if applied:
             log.info("%s: applied migrations %s", self.name, ", ".join(applied))
-        await ensure_topics(self.settings.kafka_bootstrap_servers)
+        await ensure_topics(self.kafka)
         await self.publisher.start()
         self._tasks = [asyncio.ensure_future(loop()) for loop in self._background]
         await self.broker.start()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from thidua.runtime.kafka_access import KafkaAccess, Mechanism, Protocol
 
 
 class ServiceSettings(BaseSettings):
@@ -12,6 +14,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # The service's own Kafka principal (SASL/SCRAM on the local broker; SASL_SSL in production, operations.md).
+    kafka_security_protocol: Protocol = Field("PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Mechanism = Field("SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_username: str | None = Field(None, validation_alias="KAFKA_USERNAME")
+    kafka_password: SecretStr | None = Field(None, validation_alias="KAFKA_PASSWORD")
+    kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
     database_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres",
                               validation_alias="DATABASE_URL")
     http_host: str = "127.0.0.1"
@@ -26,3 +34,9 @@ class ServiceSettings(BaseSettings):
     stall_seconds: float = Field(120.0, ge=5, le=3600)
     # GET /metrics without a token (Prometheus, `make run`); false: an admin bearer token is required (401/403).
     metrics_public: bool = Field(True, validation_alias=AliasChoices("METRICS_PUBLIC", "metrics_public"))
+
+    def kafka_access(self) -> KafkaAccess:
+        """This service's way into the Kafka cluster."""
+        return KafkaAccess(bootstrap=self.kafka_bootstrap_servers, security_protocol=self.kafka_security_protocol,
+                           sasl_mechanism=self.kafka_sasl_mechanism, username=self.kafka_username,
+                           password=self.kafka_password, ssl_cafile=self.kafka_ssl_cafile)

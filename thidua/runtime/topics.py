@@ -6,12 +6,16 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from schemas.topics import TOPICS, TopicSpec
+from thidua.runtime.kafka_access import KafkaAccess
 
 
-async def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...] = TOPICS,
+async def ensure_topics(access: KafkaAccess | str, specs: tuple[TopicSpec, ...] = TOPICS,
                         *, replication_factor: int = 1) -> list[str]:
-    """Create the missing topics; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    """Create the missing topics; return the names created.
+
+    A service's own principal may only describe topics: when they all exist (provisioned by the operator or
+    `thidua run`), nothing is created and no CREATE right is needed."""
+    admin = AIOKafkaAdminClient(**KafkaAccess.coerce(access).aiokafka_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

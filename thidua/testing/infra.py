@@ -7,8 +7,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from thidua.runtime.kafka_access import KafkaAccess
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,13 @@ class Infrastructure:
     kafka_bootstrap: str
     database_url: str
     kind: str
+    # The super user's KAFKA_* variables where the broker authenticates (the local one does, with SCRAM).
+    kafka_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kafka_admin(self) -> KafkaAccess:
+        """The broker's super user (PLAINTEXT where the broker does not authenticate)."""
+        return KafkaAccess.from_env({**self.kafka_env, "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap})
 
 
 def docker_engine_available() -> bool:
@@ -56,7 +65,7 @@ def _local_processes() -> Iterator[Infrastructure]:
         kafka.start()
         print(f"\n==> test infrastructure up in {time.monotonic() - started:.1f}s: "
               f"Kafka {kafka.bootstrap}, PostgreSQL {postgres.url}", flush=True)
-        yield Infrastructure(kafka.bootstrap, postgres.url, "local processes")
+        yield Infrastructure(kafka.bootstrap, postgres.url, "local processes", kafka.admin_access.as_env())
     finally:
         kafka.stop()
         postgres.stop()

@@ -18,7 +18,8 @@ class Submission:
     """One item as it arrived: its bytes or decoded JSON, and where it came from."""
 
     data: bytes | Mapping[str, Any]
-    # The source named by the caller's token (HTTP); None on Kafka, where the envelope names it.
+    # The authenticated source: the caller's token (HTTP) or the Kafka topic only that source may write to
+    # (evidence.inbound.v1.<source>); None on the shared inbound topic, where the envelope names it.
     token_source: str | None = None
 
 

@@ -1,0 +1,150 @@
+"""Kafka principals and their ACLs: one SCRAM user per service and per source, each allowed only its own topics.
+
+The broker authenticates (SASL/SCRAM) and authorizes (ACLs): a source's user may write to its own inbound topic
+`evidence.inbound.v1.<source>` and nothing else, so the evidence service knows who sent a record from the topic
+it came on. Users and ACLs are managed with confluent-kafka's AdminClient (aiokafka has no API for them).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from schemas import topics
+from schemas.topics import TopicSpec, source_inbound
+from thidua.runtime.kafka_access import KafkaAccess
+
+SCRAM_ITERATIONS = 8192
+
+
+@dataclass(frozen=True)
+class Rights:
+    """Topics a principal reads and writes, and the prefix of the consumer groups it may join."""
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    read_prefixes: tuple[str, ...] = ()
+    group_prefix: str | None = None
+    # Services check at start that the contract's topics exist: they may see them all, not create them.
+    sees_contract_topics: bool = False
+
+
+# What each service consumes and publishes (contract.md's topic table); groups are `thidua-<service>.<topic>`.
+SERVICE_RIGHTS: dict[str, Rights] = {
+    "evidence": Rights(reads=(topics.EVIDENCE_INBOUND,), read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX,),
+                       writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED), group_prefix="thidua-evidence",
+                       sees_contract_topics=True),
+    "scoring": Rights(reads=(topics.EVIDENCE_ACCEPTED,), writes=(topics.STANDINGS_CHANGED, topics.ALERTS),
+                      group_prefix="thidua-scoring", sees_contract_topics=True),
+    "awards": Rights(reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED),
+                     writes=(topics.ALERTS, topics.NOMINATIONS), group_prefix="thidua-awards",
+                     sees_contract_topics=True),
+    "notify": Rights(reads=(topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED),
+                     group_prefix="thidua-notify", sees_contract_topics=True),
+}
+
+
+def service_user(service: str) -> str:
+    """The Kafka user of a service."""
+    return f"svc-{service}"
+
+
+def source_user(source: str) -> str:
+    """The Kafka user of an upstream source."""
+    return f"source-{source}"
+
+
+def new_password() -> str:
+    """A random password for a new principal (shown once; the broker keeps only its salted SCRAM hash)."""
+    return secrets.token_urlsafe(24)
+
+
+def _admin(access: KafkaAccess):  # type: ignore[no-untyped-def]
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient(access.confluent_config())
+
+
+def _wait(futures: dict[object, object], timeout: float) -> None:
+    for future in futures.values():
+        future.result(timeout)  # type: ignore[attr-defined]
+
+
+def upsert_user(access: KafkaAccess, username: str, password: str, *, timeout: float = 30.0) -> None:
+    """Create the SCRAM-SHA-512 user, or give it a new password."""
+    from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+
+    upsert = UserScramCredentialUpsertion(username, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512,
+                                                                        SCRAM_ITERATIONS), password.encode())
+    admin = _admin(access)  # kept referenced until the futures resolve: a collected client cancels them
+    _wait(admin.alter_user_scram_credentials([upsert]), timeout)
+
+
+def grant(access: KafkaAccess, username: str, rights: Rights, *, timeout: float = 30.0) -> None:
+    """Allow username exactly these rights (ACLs are additive and idempotent: granting twice changes nothing)."""
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    principal = f"User:{username}"
+
+    def allow(kind: ResourceType, name: str, pattern: ResourcePatternType, operation: AclOperation) -> AclBinding:
+        return AclBinding(kind, name, pattern, principal, "*", operation, AclPermissionType.ALLOW)
+
+    literal, prefixed = ResourcePatternType.LITERAL, ResourcePatternType.PREFIXED
+    bindings = []
+    for topic in rights.reads:
+        bindings += [allow(ResourceType.TOPIC, topic, literal, AclOperation.READ),
+                     allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE)]
+    for prefix in rights.read_prefixes:
+        bindings += [allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.READ),
+                     allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.DESCRIBE)]
+    for topic in rights.writes:
+        bindings += [allow(ResourceType.TOPIC, topic, literal, AclOperation.WRITE),
+                     allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE)]
+    if rights.sees_contract_topics:
+        bindings += [allow(ResourceType.TOPIC, spec.name, literal, AclOperation.DESCRIBE) for spec in topics.TOPICS]
+    if rights.group_prefix:
+        bindings.append(allow(ResourceType.GROUP, rights.group_prefix, prefixed, AclOperation.READ))
+    # No cluster right: an idempotent producer's id is granted by WRITE on a topic (KIP-679).
+    unique = list(dict.fromkeys(bindings))  # the client refuses a request that names one binding twice
+    if unique:
+        admin = _admin(access)
+        _wait(admin.create_acls(unique), timeout)
+
+
+def provision_service(access: KafkaAccess, service: str, password: str) -> KafkaAccess:
+    """The service's user with its rights; returns the service's own access."""
+    upsert_user(access, service_user(service), password)
+    grant(access, service_user(service), SERVICE_RIGHTS[service])
+    return access.as_user(service_user(service), password)
+
+
+def ensure_source_topic(access: KafkaAccess, source: str, *, timeout: float = 30.0) -> str:
+    """Create the source's inbound topic if missing; return its name."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    spec = source_inbound_spec(source)
+    admin = _admin(access)
+    if spec.name not in admin.list_topics(timeout=timeout).topics:
+        try:
+            _wait(admin.create_topics([NewTopic(spec.name, spec.partitions, 1, config=dict(spec.configs))]), timeout)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+    return spec.name
+
+
+def source_inbound_spec(source: str) -> TopicSpec:
+    """The inbound topic of one source, with the shared inbound topic's settings."""
+    shared = next(s for s in topics.TOPICS if s.name == topics.EVIDENCE_INBOUND)
+    return TopicSpec(source_inbound(source), 3, f"Evidence written by source {source} only (ACL).",
+                     dict(shared.configs))
+
+
+def provision_source(access: KafkaAccess, source: str, password: str) -> str:
+    """The source's user, allowed to write its own inbound topic only; returns the topic."""
+    topic = ensure_source_topic(access, source)
+    if access.uses_sasl:
+        upsert_user(access, source_user(source), password)
+        grant(access, source_user(source), Rights(writes=(topic,)))
+    return topic

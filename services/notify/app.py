@@ -31,7 +31,8 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
     """The notify service as an ASGI app: alerts, standings and nominations in; inbox, webhooks, e-mail out.
 
     resolver (host, port -> addresses) is the system's DNS; tests give another to play DNS rebinding."""
-    runtime = Runtime(name="notify", settings=settings, migrations=MIGRATIONS)
+    # notify publishes nothing to Kafka (its users are units, reached by e-mail and webhooks).
+    runtime = Runtime(name="notify", settings=settings, migrations=MIGRATIONS, publishes=False)
     box = SecretBox()  # keys loaded at start, before the API or the deliverer opens a secret
     deliverer = Deliverer(lambda: runtime.pool, settings, box, resolver)
 

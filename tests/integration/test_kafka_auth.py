@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
@@ -22,7 +24,7 @@ from services.evidence.app import create_app
 from services.evidence.config import Settings
 from tests.integration.evidence_support import envelope
 from tests.integration.kafka_tools import read_topic
-from tests.integration.support import running_app
+from tests.integration.support import eventually, running_app
 from thidua.runtime import kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.testing.infra import Infrastructure
@@ -120,3 +122,21 @@ async def test_a_service_user_may_not_write_what_it_does_not_publish(infra: Infr
     await _send(scoring, topics.ALERTS, {"probe": "scoring publishes alerts"})
     with pytest.raises(TopicAuthorizationFailedError):
         await _send(scoring, topics.EVIDENCE_ACCEPTED, {"probe": "only evidence may publish accepted evidence"})
+
+
+@pytest.mark.parametrize("name", ["evidence", "scoring", "awards", "notify"])
+async def test_every_service_starts_and_consumes_as_its_own_user(name: str, infra: Infrastructure,
+                                                                  kafka_bootstrap: str, database_url: str) -> None:
+    own = await asyncio.to_thread(kafka_acl.provision_service, infra.kafka_admin, name, kafka_acl.new_password())
+    config = importlib.import_module(f"services.{name}.config")
+    app_module = importlib.import_module(f"services.{name}.app")
+    settings = config.Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
+                               kafka_username=own.username, kafka_password=own.password,
+                               group_id=f"thidua-{name}-{uuid.uuid4().hex[:8]}")
+    async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        async def ready() -> None:
+            body = (await http.get("/readyz")).json()
+            assert body["kafka"] == "ok" and body["status"] == "ready", body
+            # Each consumer has joined its group and knows its lag: READ on its topics and groups was granted.
+            assert body["consumers"] and all(c["lag"] is not None for c in body["consumers"]), body
+        await eventually(ready, timeout=30)

@@ -236,12 +236,15 @@ class LocalKafka:
 
         secret = secrets.token_urlsafe(24)
         self._run(self._write_config(secured=False), KafkaAccess(bootstrap=self.bootstrap), timeout=timeout)
-        try:
+        def add_admin() -> None:  # the client is gone when this returns, before the broker stops
             admin = AdminClient({"bootstrap.servers": self.bootstrap})
             upsert = UserScramCredentialUpsertion(ADMIN, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192),
                                                   secret.encode())
             for future in admin.alter_user_scram_credentials([upsert]).values():
                 future.result(timeout)
+
+        try:
+            add_admin()
         finally:
             self.stop()
         self._password_file.write_text(secret)

@@ -34,8 +34,9 @@ class Outgoing:
 class BatchPublisher:
     """An idempotent producer (acks=all) that sends many records and waits for all of them."""
 
-    def __init__(self, access: KafkaAccess | str, *, service: str) -> None:
+    def __init__(self, access: KafkaAccess | str, *, service: str, idempotent: bool = True) -> None:
         self.service = service
+        self.idempotent = idempotent
         self.access = KafkaAccess.coerce(access)
         self._producer: AIOKafkaProducer | None = None
 
@@ -48,7 +49,7 @@ class BatchPublisher:
     async def start(self) -> None:
         # aiokafka binds to the running loop, so the producer is created here, not in __init__.
         self._producer = AIOKafkaProducer(
-            **self.access.aiokafka_options(), acks="all", enable_idempotence=True, linger_ms=5,
+            **self.access.aiokafka_options(), acks="all", enable_idempotence=self.idempotent, linger_ms=5,
             max_batch_size=512 * 1024, client_id=f"thidua-{self.service}",
         )
         await self._producer.start()
@@ -60,6 +61,8 @@ class BatchPublisher:
 
     async def publish(self, records: Sequence[Outgoing]) -> None:
         """Send every record; return once the broker has acknowledged all of them."""
+        if not self.idempotent and records:
+            raise RuntimeError(f"{self.service}: this service is not set up to publish (publishes=False)")
         futures = [
             await self.producer.send(r.topic, r.value, key=r.key.encode() if r.key is not None else None,
                                      headers=list(r.headers) or None)

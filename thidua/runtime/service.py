@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     """Pool, broker and publisher of a service; the lifespan starts them in a safe order."""
 
-    def __init__(self, *, name: str, settings: ServiceSettings, migrations: Path) -> None:
+    def __init__(self, *, name: str, settings: ServiceSettings, migrations: Path, publishes: bool = True) -> None:
         self.name = name
         self.settings = settings
         self.migrations = migrations
@@ -34,7 +34,8 @@ class Runtime:
                                   # New per-source inbound topics are picked up within seconds, not minutes.
                                   metadata_max_age_ms=10_000,
                                   logger=logging.getLogger(f"thidua.{name}.broker"))
-        self.publisher = BatchPublisher(self.kafka, service=name)
+        # A service that publishes nothing has no WRITE right, so its producer must not ask for a producer id.
+        self.publisher = BatchPublisher(self.kafka, service=name, idempotent=publishes)
         self._pool: asyncpg.Pool | None = None
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._startup: list[Callable[[], Awaitable[None]]] = []

@@ -199,24 +199,23 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         kafka: dict[str, KafkaAccess] = {
             name: admin.as_user(g.kafka_user, g.kafka_password or "") if g.kafka_user else admin
             for name, g in given.items()}
-        if not live_only:
+        if not live_only:  # with --present, this year is sent before the closed year's close waits for the pipeline
             await closed_year(db, tokens, kafka)
-        if present and not live_only:
-            today = datetime.now(VN).date()
-            print(f"==> demo province {today.year} up to {today:%d/%m/%Y} (seed {seed}): sending evidence",
-                  flush=True)
-            started = time.monotonic()
-            counts = await send_all(present_events(seed, today), evidence_url=evidence_url, kafka=kafka,
-                                    tokens=tokens)
-            print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
-                  f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
-                  f"{time.monotonic() - started:.0f}s", flush=True)
         if live_rate > 0:
             start = datetime.now(VN).replace(microsecond=0)
             print(f"==> live demo feed from {start:%H:%M:%S}: {live_rate:g} events/s (Ctrl-C stops it)", flush=True)
             await play(live_events(seed, start, timedelta(seconds=1 / live_rate)), evidence_url=evidence_url,
                        kafka=kafka, tokens=tokens)
         return 0
+
+    async def present_year(tokens: dict[str, str], kafka: dict[str, KafkaAccess]) -> None:
+        today = datetime.now(VN).date()
+        print(f"==> demo province {today.year} up to {today:%d/%m/%Y} (seed {seed}): sending evidence", flush=True)
+        started = time.monotonic()
+        counts = await send_all(present_events(seed, today), evidence_url=evidence_url, kafka=kafka, tokens=tokens)
+        print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
+              f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
+              f"{time.monotonic() - started:.0f}s", flush=True)
 
     async def closed_year(db: str, tokens: dict[str, str], kafka: dict[str, KafkaAccess]) -> int:
         print(f"==> demo province {year} (seed {seed}): sending evidence over HTTP and Kafka", flush=True)
@@ -225,6 +224,8 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
               f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
               flush=True)
+        if present:
+            await present_year(tokens, kafka)
         if not close:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:

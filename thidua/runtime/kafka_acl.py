@@ -62,7 +62,8 @@ def new_password() -> str:
 def _admin(access: KafkaAccess):  # type: ignore[no-untyped-def]
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient(access.confluent_config())
+    # librdkafka's notices (e.g. "purging unserved events" at close) are noise in an operator's terminal.
+    return AdminClient({**access.confluent_config(), "log_level": 3})
 
 
 def _wait(futures: dict[object, object], timeout: float) -> None:

@@ -199,7 +199,9 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         kafka: dict[str, KafkaAccess] = {
             name: admin.as_user(g.kafka_user, g.kafka_password or "") if g.kafka_user else admin
             for name, g in given.items()}
-        if not live_only:  # with --present, this year is sent before the closed year's close waits for the pipeline
+        if not live_only:
+            if present:  # this year first: the dashboard opens on it, so its standings should come first
+                await present_year(tokens, kafka)
             await closed_year(db, tokens, kafka)
         if live_rate > 0:
             start = datetime.now(VN).replace(microsecond=0)
@@ -224,8 +226,6 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
               f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
               flush=True)
-        if present:
-            await present_year(tokens, kafka)
         if not close:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:

@@ -10,3 +10,18 @@ TITLE_NAMES: dict[str, str] = {
     "co_thi_dua_tinh": "Cờ thi đua của UBND tỉnh",
 }
 BANDS: tuple[str, ...] = ("Tốt", "Khá", "Trung bình", "Yếu")  # best first
+
+# Kinds of alerts.v1 and their Vietnamese titles; {code} is the dossier's or complaint's code.
+ALERT_TITLES: dict[str, str] = {
+    "dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết",
+    "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết",
+    "complaint_overdue": "Phản ánh, kiến nghị {code} đã quá hạn giải quyết",
+    "band_dropped": "Xếp loại thi đua của đơn vị bị giảm",
+    "award_on_track": "Đơn vị đang đạt tiêu chí khen thưởng",
+    "award_at_risk": "Đơn vị có nguy cơ không đạt tiêu chí khen thưởng",
+}
+
+
+def alert_title(kind: str, code: str | None = None) -> str:
+    """The Vietnamese title of an alert kind (the kind itself when unknown)."""
+    return ALERT_TITLES.get(kind, kind).format(code=code or "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import re
 import sys
@@ -12,10 +11,12 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from thidua import registry
 from thidua.runtime.auth import Role
 from thidua.runtime.kafka_access import KafkaAccess
+from thidua.runtime.settings import operator_database_url
 
-SERVICE_NAMES = ("evidence", "scoring", "awards", "notify")
+SERVICE_NAMES = registry.names()
 _UNIT_ID = re.compile(r"[A-Z0-9.]{2,32}")
 _SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -23,9 +24,8 @@ _SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 def _run_service(name: str) -> int:
     from thidua.runtime.serve import serve
 
-    app_module = importlib.import_module(f"services.{name}.app")
-    config_module = importlib.import_module(f"services.{name}.config")
-    serve(app_module.create_app, config_module.Settings())
+    spec = registry.service(name)
+    serve(spec.create_app, spec.settings())
     return 0
 
 
@@ -75,13 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where local Kafka and PostgreSQL keep their data (default .state)")
     run.add_argument("--no-demo", action="store_true", default=os.environ.get("THIDUA_DEMO", "1") == "0",
                      help="do not feed the demo province after start (or set THIDUA_DEMO=0)")
-    for name in SERVICE_NAMES:
-        service = sub.add_parser(name, help=f"run the {name} service alone (configuration from the environment)")
-        if name == "scoring":
-            tasks = service.add_subparsers(dest="action")
-            again = tasks.add_parser("rebuild", help="recompute a period from the evidence mirror, switch atomically")
-            again.add_argument("--period", required=True, help="2025, 2025-Q1, 2025-03 or 2019-2025")
-            again.add_argument("--rules", type=Path, help="a new rule file to activate with the rebuild")
+    for spec in registry.services():
+        service = sub.add_parser(spec.name, help=f"run the {spec.name} service alone ({spec.summary}; configuration"
+                                                 " from the environment)")
+        if spec.add_commands is not None:
+            spec.add_commands(service)
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
     kafka = sub.add_parser("kafka", help="Kafka principals on a cluster that authenticates (SASL/SCRAM, ACLs)")
     kafka_sub = kafka.add_subparsers(dest="action", required=True)
@@ -137,8 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _database_url() -> str:
     # The local stack's PostgreSQL unless the operator names a server.
-    port = os.environ.get("THIDUA_POSTGRES_PORT", "15432")
-    return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")
+    return operator_database_url()
 
 
 def kafka_admin() -> KafkaAccess:
@@ -155,7 +152,7 @@ def kafka_admin() -> KafkaAccess:
 
 
 def _source_add(name: str, units_arg: str) -> int:
-    from services.evidence.admin import register_source
+    register_source = registry.task("register_source")
 
     units = [u.strip() for u in units_arg.split(",") if u.strip()]
     bad = [u for u in units if u != "*" and not _UNIT_ID.fullmatch(u)]
@@ -181,7 +178,9 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
 
     import httpx
 
-    from services.evidence.admin import add_token, register_source
+    from thidua.runtime.tokens import add_token
+
+    register_source = registry.task("register_source")
     from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
     from thidua.demo_live import play, send_all
     from thidua.demo_present import live_events, present_events
@@ -235,7 +234,7 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
             deadline, quiet, last = time.monotonic() + 600, 0, -1.0
             while time.monotonic() < deadline and quiet < 4:  # consumers idle for 4 s in a row
                 consumed = 0.0
-                for name in ("evidence", "scoring", "awards"):
+                for name in ("evidence", "scoring", "awards"):  # what the year's close depends on
                     metrics = (await http.get(f"http://127.0.0.1:{port[name]}/metrics", headers=watcher)).text
                     consumed += sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                                     if line.startswith("thidua_consumed_records_total{"))
@@ -259,41 +258,6 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         return 0
 
 
-def _rebuild(period: str, rules: Path | None) -> int:
-    from datetime import UTC, datetime
-
-    from services.scoring.app import MIGRATIONS
-    from services.scoring.domain.periods import parse_period
-    from services.scoring.rebuild import rebuild
-    from thidua.runtime.db import create_pool, prepare_schema
-
-    try:
-        parse_period(period)
-    except ValueError as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-
-    async def go() -> int:
-        pool = await create_pool(_database_url(), schema="scoring", max_size=1)
-        try:
-            await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
-            async with pool.acquire() as conn:
-                report = await rebuild(conn, period=period, rules_file=rules, now=datetime.now(UTC))
-        finally:
-            await pool.close()
-        print(f"rebuilt {report.period} under rules {report.rule_version}: {report.cases} cases, "
-              f"{report.units} units, {report.officers} officers rescored")
-        for unit, old, new in report.changes:
-            print(f"  {unit}: {old if old is not None else '-'} -> {new}")
-        return 0
-
-    try:
-        return asyncio.run(go())
-    except ValueError as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return 2
-
-
 def _positive_days(value: str) -> float:
     try:
         days = float(value)
@@ -305,7 +269,7 @@ def _positive_days(value: str) -> float:
 
 
 def _token_add(role: Role, unit: str | None, label: str | None, expires_days: float | None = None) -> int:
-    from services.evidence.admin import issue_token
+    from thidua.runtime.tokens import issue_token
 
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
         print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
@@ -325,7 +289,7 @@ def _when(value: object) -> str:
 
 
 def _token_list() -> int:
-    from services.evidence.admin import list_tokens
+    from thidua.runtime.tokens import list_tokens
 
     rows = asyncio.run(list_tokens(_database_url()))
     table = [("id", "role", "unit/source", "label", "created", "expires", "revoked", "state")]
@@ -342,7 +306,7 @@ def _token_list() -> int:
 
 
 def _token_revoke(token_id: int) -> int:
-    from services.evidence.admin import revoke_token
+    from thidua.runtime.tokens import revoke_token
 
     row = asyncio.run(revoke_token(_database_url(), token_id))
     if row is None:
@@ -355,8 +319,8 @@ def _token_revoke(token_id: int) -> int:
 
 
 def _token_rotate(token_id: int) -> int:
-    from services.evidence.admin import rotate_token
     from thidua.runtime.auth import TokenNotRotatable
+    from thidua.runtime.tokens import rotate_token
 
     try:
         new_id, token = asyncio.run(rotate_token(_database_url(), token_id))
@@ -394,10 +358,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from thidua.localinfra.stack import run
 
         return run(Path(args.state_dir), after_start=[] if args.no_demo else ["demo --present"])
-    if args.command == "scoring" and getattr(args, "action", None) == "rebuild":
-        return _rebuild(args.period, args.rules)
     if args.command in SERVICE_NAMES:
-        return _run_service(args.command)
+        task = getattr(args, "task", None)  # a service's own sub-command, e.g. `thidua scoring rebuild`
+        return int(task(args)) if task is not None else _run_service(args.command)
     if args.command == "topics":
         return _topics()
     if args.command == "kafka":

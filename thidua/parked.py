@@ -58,7 +58,7 @@ async def replay(service: str, token: str, ids: list[int] | None) -> dict[str, o
 
 def run_replay(database_url: str, service: str, ids: list[int] | None) -> int:
     """Mint a short-lived admin token for the call, replay, print each outcome."""
-    from services.evidence.admin import add_token
+    from thidua.runtime.tokens import add_token
 
     async def go() -> int:
         token = await add_token(database_url, role="admin", unit_id=None, label="thidua parked replay")

@@ -29,13 +29,14 @@ from aiokafka.structs import OffsetAndMetadata
 
 from schemas import topics
 from schemas.topics import TOPICS
-from services.evidence.admin import add_source, add_token
-from thidua import demo
+from services.evidence.handlers.sources import add_source
+from thidua import demo, registry
 from thidua.localinfra.process import free_port, spawn
 from thidua.runtime.kafka_access import kafka_options
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import create_database, fetch, fetchval
 
-SERVICES = ("evidence", "scoring", "awards", "notify")
+SERVICES = registry.names()
 CONSUMED: dict[str, tuple[str, ...]] = {
     "evidence": (topics.EVIDENCE_INBOUND,),
     "scoring": (topics.EVIDENCE_ACCEPTED,),

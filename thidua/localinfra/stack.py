@@ -10,32 +10,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
+from thidua import registry
 from thidua.localinfra.kafka import LocalKafka
 from thidua.localinfra.postgres import LocalPostgres
 from thidua.localinfra.process import port_open, spawn, stop
+from thidua.registry import ServiceSpec
 from thidua.runtime import kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.topics import ensure_topics
 
-
-@dataclass(frozen=True)
-class ServiceProcess:
-    """A service as the stack starts it: module, port and its port's env variable."""
-
-    name: str
-    port: int
-    port_env: str
-
-
-SERVICES = (
-    ServiceProcess("evidence", 8081, "EVIDENCE_HTTP_PORT"),
-    ServiceProcess("scoring", 8082, "SCORING_HTTP_PORT"),
-    ServiceProcess("awards", 8083, "AWARDS_HTTP_PORT"),
-    ServiceProcess("notify", 8084, "NOTIFY_HTTP_PORT"),
-)
+# The registered services, in start order (each with its name, default port and port variable).
+SERVICES: tuple[ServiceSpec, ...] = registry.services()
 
 
 def _say(text: str) -> None:
@@ -101,15 +88,15 @@ class Stack:
         saved.chmod(0o600)
         return {svc.name: kafka_acl.provision_service(admin, svc.name, passwords[svc.name]) for svc in SERVICES}
 
-    def _spawn(self, svc: ServiceProcess) -> subprocess.Popen[bytes]:
+    def _spawn(self, svc: ServiceSpec) -> subprocess.Popen[bytes]:
         env = {**self.env}
         env.setdefault(svc.port_env, str(svc.port))
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
-        return spawn([sys.executable, "-m", f"services.{svc.name}"], env=env,
+        return spawn([sys.executable, "-m", "thidua.cli", svc.name], env=env,
                      log_path=self.state_dir / "logs" / f"{svc.name}.log")
 
-    def port_of(self, svc: ServiceProcess) -> int:
+    def port_of(self, svc: ServiceSpec) -> int:
         return int(self.env.get(svc.port_env, svc.port))
 
     def start_services(self, *, timeout: float = 90.0) -> None:
@@ -137,7 +124,7 @@ class Stack:
             # One admin token for the local dashboard, kept in the state directory across runs.
             saved = self.state_dir / "web-admin-token"
             if not saved.exists():
-                from services.evidence.admin import add_token
+                from thidua.runtime.tokens import add_token
 
                 saved.write_text(asyncio.run(add_token(env["DATABASE_URL"], role="admin", unit_id=None,
                                                        label="dashboard (local stack)")))
@@ -249,6 +236,6 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
     return 0
 
 
-def service(name: str) -> ServiceProcess:
-    """The service process called name."""
-    return next(s for s in SERVICES if s.name == name)
+def service(name: str) -> ServiceSpec:
+    """The registered service called name."""
+    return registry.service(name)

@@ -9,6 +9,7 @@ from typing import TypeVar
 import uvicorn
 from fastapi import FastAPI
 
+from thidua import registry
 from thidua.runtime.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -20,7 +21,7 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # FastStream logs every message at INFO; a batch-per-line log is noise at our rates.
     logging.getLogger("faststream").setLevel(logging.WARNING)
-    for name in ("evidence", "scoring", "awards", "notify"):
+    for name in registry.names():
         logging.getLogger(f"thidua.{name}.broker").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     app = create_app(settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -40,3 +42,9 @@ class ServiceSettings(BaseSettings):
         return KafkaAccess(bootstrap=self.kafka_bootstrap_servers, security_protocol=self.kafka_security_protocol,
                            sasl_mechanism=self.kafka_sasl_mechanism, username=self.kafka_username,
                            password=self.kafka_password, ssl_cafile=self.kafka_ssl_cafile)
+
+
+def operator_database_url() -> str:
+    """The database of an operator's command: DATABASE_URL, else the local stack's PostgreSQL."""
+    port = os.environ.get("THIDUA_POSTGRES_PORT", "15432")
+    return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")

@@ -1,0 +1,71 @@
+"""Where the platform kit learns which services exist: they register themselves, the kit never imports them.
+
+Each service declares a `ServiceSpec` in its `registration` module and names it in pyproject.toml's entry-point
+group `thidua.services`; the CLI, the local stack and the tests read the group. Operator tasks a service
+offers (e.g. evidence's source registration, scoring's rebuild) are callables in its spec, so the kit can run
+them without knowing the service's modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any
+
+GROUP = "thidua.services"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service as the kit sees it: its name, default port, how to build it and the tasks it offers."""
+
+    name: str
+    order: int
+    port: int
+    create_app: Callable[[Any], Any]
+    settings: Callable[[], Any]
+    summary: str
+    # Extra sub-commands of `thidua <name> …` (e.g. scoring's `rebuild`); each sets `task` on its parser.
+    add_commands: Callable[[argparse.ArgumentParser], None] | None = None
+    # Operator tasks by name (e.g. "register_source"), for the CLI and the demo.
+    tasks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+    @property
+    def port_env(self) -> str:
+        return f"{self.name.upper()}_HTTP_PORT"
+
+
+@cache
+def services() -> tuple[ServiceSpec, ...]:
+    """Every registered service, in start order (evidence first: the others consume what it accepts)."""
+    found = [ep.load() for ep in entry_points(group=GROUP)]
+    bad = [spec for spec in found if not isinstance(spec, ServiceSpec)]
+    if bad:
+        raise TypeError(f"entry points of {GROUP} must be ServiceSpec objects: {bad!r}")
+    if not found:
+        raise RuntimeError(f"no service registered in the entry-point group {GROUP}: run `make` (pip install -e .)")
+    return tuple(sorted(found, key=lambda spec: spec.order))
+
+
+def service(name: str) -> ServiceSpec:
+    """The registered service called name."""
+    for spec in services():
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no service {name!r} is registered")
+
+
+def names() -> tuple[str, ...]:
+    """The registered services' names, in start order."""
+    return tuple(spec.name for spec in services())
+
+
+def task(name: str) -> Callable[..., Any]:
+    """The operator task called name, from whichever service offers it."""
+    for spec in services():
+        if name in spec.tasks:
+            return spec.tasks[name]
+    raise KeyError(f"no registered service offers the task {name!r}")

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,13 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.vietnam import VN_TZ
 from thidua.web import render
 from thidua.web.settings import WebSettings
 from thidua.web.upstream import Upstream, get_json
 
 log = logging.getLogger("thidua.web")
 
-VIETNAM = timezone(timedelta(hours=7))
 _INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
 _UNIT = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
@@ -31,12 +31,12 @@ _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 
 def current_year(now: datetime | None = None) -> int:
     """The year in Vietnam right now."""
-    return (now or datetime.now(UTC)).astimezone(VIETNAM).year
+    return (now or datetime.now(UTC)).astimezone(VN_TZ).year
 
 
 def candidate_periods(now: datetime | None = None, *, years_back: int = 3) -> list[str]:
     """Periods the first screen may open on, preferred first: this year, this month, then earlier years."""
-    local = (now or datetime.now(UTC)).astimezone(VIETNAM)
+    local = (now or datetime.now(UTC)).astimezone(VN_TZ)
     earlier = [str(local.year - k) for k in range(1, years_back + 1)]
     return [str(local.year), f"{local.year}-{local.month:02d}", *earlier]
 

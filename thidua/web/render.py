@@ -6,16 +6,16 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from schemas.labels import TITLE_NAMES
+from schemas import vietnam
+from schemas.labels import BANDS, TITLE_NAMES
 
 SITE_TITLE = "Thi đua — Văn hóa công sở"
 
 # Bands, best first, with their badge colours.
-BANDS: tuple[str, ...] = ("Tốt", "Khá", "Trung bình", "Yếu")
 BAND_COLOURS: dict[str, str] = {"Tốt": "#1e8e3e", "Khá": "#1a73e8", "Trung bình": "#e8a200", "Yếu": "#d93025"}
 UNKNOWN_COLOUR = "#80868b"
 
@@ -87,39 +87,32 @@ def esc(value: object) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
-def _group_thousands(digits: str) -> str:
-    return f"{int(digits):,}".replace(",", ".")
-
-
 def fmt_number(value: object, digits: int = 2) -> str:
-    """A number the Vietnamese way: dots between thousands, a comma before decimals; trailing zeros dropped."""
-    if value is None or isinstance(value, bool):
+    """A number the Vietnamese way (schemas.vietnam): dots between thousands, a comma before decimals."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return NO_DATA if value is None else esc(value)
-    if not isinstance(value, int | float):
-        return esc(value)
-    text = f"{float(value):.{digits}f}" if digits > 0 else f"{round(float(value)):d}"
-    sign = "-" if text.startswith("-") else ""
-    whole, _, frac = text.lstrip("-").partition(".")
-    frac = frac.rstrip("0")
-    out = _group_thousands(whole) + ("," + frac if frac else "")
-    return "0" if out == "0" else sign + out
+    return vietnam.number(value, digits)
+
+
+def fmt_score(value: object) -> str:
+    """A score, always with two decimals (88,10 beside 86,63)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return NO_DATA if value is None else esc(value)
+    return vietnam.score(value)
 
 
 def format_vnd(amount: object) -> str:
     """A cash amount in đồng with dots between thousands: 2340000 → '2.340.000 ₫'."""
     if amount is None or isinstance(amount, bool) or not isinstance(amount, int | float):
         return NO_DATA if amount is None else esc(amount)
-    return f"{fmt_number(round(amount), 0)} ₫"
+    return vietnam.money(amount)
 
 
 def fmt_percent(rate: object) -> str:
     """A share 0..1 as a percentage: 0.9342 → '93,42%'."""
     if not isinstance(rate, int | float) or isinstance(rate, bool):
         return NO_DATA if rate is None else esc(rate)
-    return fmt_number(rate * 100) + "%"
-
-
-VIETNAM = timezone(timedelta(hours=7))
+    return vietnam.percent(rate)
 
 
 def fmt_time(value: object) -> str:
@@ -131,7 +124,7 @@ def fmt_time(value: object) -> str:
     except ValueError:
         return esc(value)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(VIETNAM)
+        moment = moment.astimezone(vietnam.VN_TZ)
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
@@ -384,7 +377,7 @@ def leaderboard_table(cluster: str, rows: Sequence[Mapping[str, Any]], period: s
         link = esc(_query(unit_path(unit), period=period)) if unit else ""
         cell = f'<a href="{link}">{name}</a>' if unit else name
         body.append(f'<tr><td class="num">{esc(r.get("cluster_rank"))}</td><td>{cell}</td>'
-                    f'<td class="num">{fmt_number(r.get("score"))}</td><td>{band_badge(r.get("band"))}</td>'
+                    f'<td class="num">{fmt_score(r.get("score"))}</td><td>{band_badge(r.get("band"))}</td>'
                     f'<td class="num">{esc(r.get("rank"))}</td>'
                     f'<td class="num">{movement(r.get("rank"), r.get("previous_rank"))}</td></tr>')
     named = next((r.get("cluster_name") for r in rows if r.get("cluster_name")), None)
@@ -491,12 +484,12 @@ def scorecard_body(card: Mapping[str, Any], unit_id: str, period: str) -> str:
         f'<tr><th>Đơn vị</th><td>{esc(card.get("name") or unit_id)} '
         f'<span class="muted">({esc(unit_id)})</span></td></tr>'
         f'<tr><th>Cụm, khối thi đua</th><td>{esc(card.get("cluster_name") or card.get("cluster_id") or "—")}</td></tr>'
-        + (f'<tr><th>Tổng điểm</th><td><strong>{fmt_number(card.get("score"))}</strong> '
+        + (f'<tr><th>Tổng điểm</th><td><strong>{fmt_score(card.get("score"))}</strong> '
            f'{band_badge(card.get("band"))}</td></tr>' if card.get("status") != "insufficient_data" else
            '<tr><th>Tổng điểm</th><td><strong>Chưa đủ dữ liệu</strong> (không xếp hạng)</td></tr>') +
-        f'<tr><th>Chỉ số phục vụ (cải cách hành chính)</th><td>{fmt_number(card.get("service_index"))} '
+        f'<tr><th>Chỉ số phục vụ (cải cách hành chính)</th><td>{fmt_score(card.get("service_index"))} '
         f'{band_badge(card.get("service_band")) if card.get("service_band") else ""}</td></tr>'
-        f'<tr><th>Chỉ số văn hóa công sở</th><td>{fmt_number(card.get("culture_index"))}</td></tr>'
+        f'<tr><th>Chỉ số văn hóa công sở</th><td>{fmt_score(card.get("culture_index"))}</td></tr>'
         f'<tr><th>Bộ quy tắc</th><td>{esc(card.get("rule_version") or "—")}</td></tr>'
         f'<tr><th>Cập nhật</th><td>{fmt_time(card.get("as_of"))}</td></tr>'
         "</tbody></table></section>")

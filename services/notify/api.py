@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notify import handlers
+from services.notify import views
 from services.notify.adapters import postgres as pg
+from services.notify.adapters.sealing import SecretBox
+from services.notify.adapters.targets import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
 from services.notify.config import Settings
 from services.notify.domain.delivery import fingerprint, new_secret
-from services.notify.sealing import SecretBox
-from services.notify.webhooks import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
+from services.notify.handlers.digest import assemble_digests
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
 from thidua.runtime.policy import may_use_inbox
@@ -30,8 +31,13 @@ class ChannelsIn(BaseModel):
     rotate_secret: bool = Field(False, description="replace the webhook secret by a new generated one (shown once)")
 
 
-def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None], box: SecretBox,
-           resolver: Resolver = system_resolver) -> APIRouter:
+def router(
+    runtime: Runtime,
+    settings: Settings,
+    on_commit: Callable[[], None],
+    box: SecretBox,
+    resolver: Resolver = system_resolver,
+) -> APIRouter:
     """The notify endpoints, bound to the service's runtime; box seals and opens webhook secrets."""
     api = APIRouter(prefix="/v1", tags=["notify"])
 
@@ -40,77 +46,96 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None], 
     def require_unit(principal: Principal, unit_id: str) -> None:
         if may_use_inbox(principal, unit_id):
             return
-        raise ApiError(403, "this token may not use that unit's inbox", [{"field": "Authorization",
-                                                                          "message": f"role {principal.role}"}])
+        raise ApiError(
+            403,
+            "this token may not use that unit's inbox",
+            [{"field": "Authorization", "message": f"role {principal.role}"}],
+        )
 
     def require_admin(principal: Principal) -> None:
         if principal.role != "admin":
-            raise ApiError(403, "an admin token is required", [{"field": "Authorization",
-                                                                "message": f"role {principal.role}"}])
+            raise ApiError(
+                403, "an admin token is required", [{"field": "Authorization", "message": f"role {principal.role}"}]
+            )
 
     Caller = Annotated[Principal, Depends(caller)]
 
     @api.get("/units/{unit_id}/notifications", summary="A unit's inbox, newest first (unit token or admin)")
-    async def inbox(unit_id: str, principal: Caller, unread: bool = False,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                    before: Annotated[int | None, Query(description="page: ids below this one")] = None
-                    ) -> dict[str, Any]:
+    async def inbox(
+        unit_id: str,
+        principal: Caller,
+        unread: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before: Annotated[int | None, Query(description="page: ids below this one")] = None,
+    ) -> dict[str, Any]:
         require_unit(principal, unit_id)
         async with runtime.pool.acquire() as conn:
-            rows = await pg.inbox(conn, unit_id, unread=unread, limit=limit, before=before)
-            count = await pg.unread_count(conn, unit_id)
-        return {"unit_id": unit_id, "unread_count": count, "items": [pg.notification_json(r) for r in rows]}
+            rows = await views.inbox(conn, unit_id, unread=unread, limit=limit, before=before)
+            count = await views.unread_count(conn, unit_id)
+        return {"unit_id": unit_id, "unread_count": count, "items": [views.notification_json(r) for r in rows]}
 
     @api.post("/notifications/{notification_id}/read", summary="Mark a notification read (its unit or admin)")
     async def mark_read(notification_id: int, principal: Caller) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
-            row = await pg.notification(conn, notification_id)
+            row = await views.notification(conn, notification_id)
             if row is None:
                 raise ApiError(404, "no such notification", [{"field": "id", "message": str(notification_id)}])
             require_unit(principal, row["unit_id"])
-            return pg.notification_json(await pg.mark_read(conn, notification_id))
+            return views.notification_json(await pg.mark_read(conn, notification_id))
 
-    @api.get("/units/{unit_id}/channels", summary="A unit's push channels, never the webhook secret (unit token"
-                                                  " or admin)")
+    @api.get(
+        "/units/{unit_id}/channels", summary="A unit's push channels, never the webhook secret (unit token or admin)"
+    )
     async def get_channels(unit_id: str, principal: Caller) -> dict[str, Any]:
         require_unit(principal, unit_id)
         async with runtime.pool.acquire() as conn:
-            row = await pg.channels(conn, unit_id)
+            row = await views.channels(conn, unit_id)
         return _channels_json(unit_id, row, box.reveal(row))
 
-    @api.put("/units/{unit_id}/channels", summary="Set a unit's push channels; the webhook URL must reach a public"
-                                                  " address; a webhook secret is generated when none is given and"
-                                                  " shown once (unit token or admin)")
+    @api.put(
+        "/units/{unit_id}/channels",
+        summary="Set a unit's push channels; the webhook URL must reach a public"
+        " address; a webhook secret is generated when none is given and"
+        " shown once (unit token or admin)",
+    )
     async def put_channels(unit_id: str, body: ChannelsIn, principal: Caller) -> dict[str, Any]:
         require_unit(principal, unit_id)
         if body.rotate_secret and body.webhook_secret:
-            raise ApiError(422, "give a webhook_secret or ask for rotate_secret, not both",
-                           [{"field": "rotate_secret", "message": "a rotated secret is generated"}])
+            raise ApiError(
+                422,
+                "give a webhook_secret or ask for rotate_secret, not both",
+                [{"field": "rotate_secret", "message": "a rotated secret is generated"}],
+            )
         if body.webhook_url is not None:
             try:
                 await check_target(body.webhook_url, settings.webhook_allow_list, resolver)
             except (AddressRefused, Unresolvable) as exc:
-                raise ApiError(422, "webhook_url may not be used", [{"field": "webhook_url",
-                                                                     "message": str(exc)}]) from None
+                raise ApiError(
+                    422, "webhook_url may not be used", [{"field": "webhook_url", "message": str(exc)}]
+                ) from None
         async with runtime.pool.acquire() as conn, conn.transaction():
-            current = await pg.channels(conn, unit_id)
+            current = await views.channels(conn, unit_id)
             kept = None if body.rotate_secret else box.reveal(current)
             secret = body.webhook_secret or kept or new_secret()
-            row = await pg.put_channels(conn, unit_id, webhook_url=body.webhook_url, sealed_secret=box.seal(secret),
-                                        email=body.email)
+            row = await pg.put_channels(
+                conn, unit_id, webhook_url=body.webhook_url, sealed_secret=box.seal(secret), email=body.email
+            )
         # The secret is shown when this request set it (given, generated or rotated), never again.
-        return _channels_json(unit_id, row, secret,
-                              shown_secret=secret if body.webhook_secret or secret != kept else None)
+        return _channels_json(
+            unit_id, row, secret, shown_secret=secret if body.webhook_secret or secret != kept else None
+        )
 
     @api.get("/deliveries", summary="Push deliveries for operators, e.g. ?status=parked (admin)")
-    async def list_deliveries(principal: Caller, status: Literal["pending", "sent", "parked"] | None = None,
-                              unit: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                              ) -> dict[str, Any]:
+    async def list_deliveries(
+        principal: Caller,
+        status: Literal["pending", "sent", "parked"] | None = None,
+        unit: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
         require_admin(principal)
         async with runtime.pool.acquire() as conn:
-            rows = await pg.deliveries(conn, status=status, unit_id=unit, limit=limit)
-        return {"items": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
-                          for r in rows]}
+            rows = await views.deliveries(conn, status=status, unit_id=unit, limit=limit)
+        return {"items": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]}
 
     @api.post("/deliveries/{delivery_id}/retry", summary="Send a parked delivery again (admin)")
     async def retry(delivery_id: int, principal: Caller) -> dict[str, Any]:
@@ -126,23 +151,34 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None], 
     async def run_digests(principal: Caller) -> dict[str, Any]:
         require_admin(principal)
         async with runtime.pool.acquire() as conn:
-            ids = await handlers.assemble_digests(conn, now=datetime.now(UTC), settings=settings)
+            ids = await assemble_digests(conn, now=datetime.now(UTC), settings=settings)
         on_commit()
         return {"digests": ids}
 
     return api
 
 
-def _channels_json(unit_id: str, row: Any, stored: str | None, *, shown_secret: str | None = None
-                   ) -> dict[str, Any]:
+def _channels_json(unit_id: str, row: Any, stored: str | None, *, shown_secret: str | None = None) -> dict[str, Any]:
     """The channels (stored: the plain webhook secret); the webhook secret only as `webhook_secret_set` and a
     fingerprint, except in the answer to the PUT that set it (`webhook_secret`, shown once)."""
     if row is None:
-        return {"unit_id": unit_id, "inbox": True, "webhook_url": None, "webhook_secret_set": False,
-                "webhook_secret_fingerprint": None, "email": None}
-    body = {"unit_id": unit_id, "inbox": True, "webhook_url": row["webhook_url"],
-            "webhook_secret_set": bool(stored), "webhook_secret_fingerprint": fingerprint(stored) if stored else None,
-            "email": row["email"], "updated_at": row["updated_at"].isoformat()}
+        return {
+            "unit_id": unit_id,
+            "inbox": True,
+            "webhook_url": None,
+            "webhook_secret_set": False,
+            "webhook_secret_fingerprint": None,
+            "email": None,
+        }
+    body = {
+        "unit_id": unit_id,
+        "inbox": True,
+        "webhook_url": row["webhook_url"],
+        "webhook_secret_set": bool(stored),
+        "webhook_secret_fingerprint": fingerprint(stored) if stored else None,
+        "email": row["email"],
+        "updated_at": row["updated_at"].isoformat(),
+    }
     if shown_secret is not None:
         body["webhook_secret"] = shown_secret
     return body

@@ -11,12 +11,14 @@ from fastapi import FastAPI
 
 from schemas import topics
 from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
-from services.notify import api, handlers
+from schemas.vietnam import VN_TZ
+from services.notify import api
+from services.notify.adapters.sealing import SecretBox, prepare
+from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
-from services.notify.delivery import Deliverer
-from services.notify.domain.templates import VN
-from services.notify.sealing import SecretBox, prepare
-from services.notify.webhooks import Resolver, system_resolver
+from services.notify.handlers import consume
+from services.notify.handlers.deliver import Deliverer
+from services.notify.handlers.digest import assemble_digests
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as
 from thidua.runtime.parking import Delivery, Handler
@@ -47,11 +49,12 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
     # Each call is one transaction: a batch that fails leaves nothing behind, so the runtime may retry it
     # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
     def on_topic(topic: str) -> Handler:
-        async def on_batch(deliveries: Sequence[Delivery[handlers.Event]]) -> None:
+        async def on_batch(deliveries: Sequence[Delivery[consume.Event]]) -> None:
             async with runtime.pool.acquire() as conn:
-                outcome = await handlers.handle(conn, topic, [d.event for d in deliveries], settings=settings)
+                outcome = await consume.handle(conn, topic, [d.event for d in deliveries], settings=settings)
             if outcome.pushed:
                 deliverer.wake()
+
         return on_batch
 
     async def on_directory(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
@@ -59,30 +62,44 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
         if not any(e.type == "unit.registered" for e in events):
             return  # nothing for the directory: no database round trip
         async with runtime.pool.acquire() as conn:
-            await handlers.record_units(conn, events)
+            await consume.record_units(conn, events)
 
     async def digest_clock() -> None:
         while True:
             now = datetime.now(UTC)
-            if now.astimezone(VN).hour >= settings.digest_hour:
+            if now.astimezone(VN_TZ).hour >= settings.digest_hour:
                 try:
                     async with runtime.pool.acquire() as conn:
-                        if await handlers.assemble_digests(conn, now=now, settings=settings):
+                        if await assemble_digests(conn, now=now, settings=settings):
                             deliverer.wake()
                 except Exception:
                     log.exception("notify: digest assembly failed; retrying")
             await asyncio.sleep(settings.digest_check_seconds)
 
     for topic in INPUTS:
-        runtime.subscribe(topic, decode=partial(decode_as, handlers.MODELS[topic]), handler=on_topic(topic),
-                          group_id=settings.group_id, max_records=settings.max_batch)
-    runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=partial(decode_as, EVIDENCE_ADAPTER), handler=on_directory,
-                      group_id=settings.group_id, max_records=settings.max_batch)
+        runtime.subscribe(
+            topic,
+            decode=partial(decode_as, consume.MODELS[topic]),
+            handler=on_topic(topic),
+            group_id=settings.group_id,
+            max_records=settings.max_batch,
+        )
+    runtime.subscribe(
+        topics.EVIDENCE_ACCEPTED,
+        decode=partial(decode_as, EVIDENCE_ADAPTER),
+        handler=on_directory,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+    )
     runtime.run_in_background(deliverer.run)
     if settings.digest_enabled:
         runtime.run_in_background(digest_clock)
-    app = FastAPI(title="Thi đua — notify", version="1", lifespan=runtime.lifespan,
-                  description="Thông báo: the right unit hears it in time, and only once.")
+    app = FastAPI(
+        title="Thi đua — notify",
+        version="1",
+        lifespan=runtime.lifespan,
+        description="Thông báo: the right unit hears it in time, and only once.",
+    )
     http.install(app, runtime)
     app.include_router(api.router(runtime, settings, deliverer.wake, box, resolver))
     return app

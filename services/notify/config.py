@@ -3,8 +3,8 @@
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.notify.adapters.sealing import check_key
 from services.notify.domain.addresses import AllowList, parse_allow
-from services.notify.sealing import check_key
 from thidua.runtime.settings import ServiceSettings
 
 
@@ -61,8 +61,7 @@ class Settings(ServiceSettings):
             try:
                 check_key(value.get_secret_value())
             except ValueError:
-                raise ValueError("NOTIFY_SECRET_KEY must be a Fernet key: 32 url-safe base64-encoded bytes"
-                                 ) from None
+                raise ValueError("NOTIFY_SECRET_KEY must be a Fernet key: 32 url-safe base64-encoded bytes") from None
         return value
 
     @property

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from services.evidence.admin import add_token
+from services.notify.adapters.sealing import KEY_NAME, SecretBox
 from services.notify.app import create_app
 from services.notify.domain.delivery import fingerprint, verify, verify_timestamped
-from services.notify.sealing import KEY_NAME, SecretBox
 from tests.integration.support import eventually, running_app
 from tests.integration.test_notify_service import alert, bearer, new_group, prefix, publish, settings_for
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch, fetchval
 
 pytestmark = pytest.mark.integration
@@ -47,20 +47,28 @@ async def hook() -> AsyncIterator[Hook]:
 
 
 async def test_a_webhook_to_a_non_public_address_is_refused_at_registration(
-        kafka_bootstrap: str, database_url: str) -> None:
+    kafka_bootstrap: str, database_url: str
+) -> None:
     unit = f"{prefix()}.01"
     token = await add_token(database_url, role="unit", unit_id=unit, label="văn thư")
     group = await new_group(kafka_bootstrap)
     # The default: no allow-list, so loopback is refused like every other non-public address.
     app = create_app(settings_for(kafka_bootstrap, database_url, group, 25, webhook_allow=""))
     async with running_app(app) as base, httpx.AsyncClient(base_url=base, headers=bearer(token)) as http:
-        for url, why in (("http://127.0.0.1:9/hook", "loopback"),
-                         ("http://169.254.169.254/latest/meta-data/", "metadata"),
-                         ("http://10.0.0.1/hook", "private"), ("https://192.168.1.10/hook", "private"),
-                         ("http://172.16.5.4/hook", "private"), ("http://100.64.0.1/hook", "carrier-grade NAT"),
-                         ("http://0.0.0.0:8080/hook", "unspecified"), ("http://[::1]:8080/hook", "loopback"),
-                         ("http://[fe80::1]/hook", "link-local"), ("http://[fd00::1]/hook", "unique local"),
-                         ("http://[::ffff:10.0.0.1]/hook", "private"), ("http://localhost:8080/hook", "loopback")):
+        for url, why in (
+            ("http://127.0.0.1:9/hook", "loopback"),
+            ("http://169.254.169.254/latest/meta-data/", "metadata"),
+            ("http://10.0.0.1/hook", "private"),
+            ("https://192.168.1.10/hook", "private"),
+            ("http://172.16.5.4/hook", "private"),
+            ("http://100.64.0.1/hook", "carrier-grade NAT"),
+            ("http://0.0.0.0:8080/hook", "unspecified"),
+            ("http://[::1]:8080/hook", "loopback"),
+            ("http://[fe80::1]/hook", "link-local"),
+            ("http://[fd00::1]/hook", "unique local"),
+            ("http://[::ffff:10.0.0.1]/hook", "private"),
+            ("http://localhost:8080/hook", "loopback"),
+        ):
             answer = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": url})
             assert answer.status_code == 422, (url, answer.text)
             [detail] = answer.json()["details"]
@@ -94,29 +102,30 @@ async def test_the_secret_is_shown_once_never_read_back_and_rotates(kafka_bootst
         assert again.status_code == 200 and secret not in again.text
         assert again.json()["webhook_secret_fingerprint"] == fingerprint(secret)
 
-        rotated = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": "https://93.184.216.34/b",
-                                                                   "rotate_secret": True})
+        rotated = await http.put(
+            f"/v1/units/{unit}/channels", json={"webhook_url": "https://93.184.216.34/b", "rotate_secret": True}
+        )
         assert rotated.status_code == 200
         new = rotated.json()["webhook_secret"]
         assert new != secret and rotated.json()["webhook_secret_fingerprint"] == fingerprint(new)
         assert new not in (await http.get(f"/v1/units/{unit}/channels")).text
-        both = await http.put(f"/v1/units/{unit}/channels", json={"rotate_secret": True,
-                                                                "webhook_secret": "x" * 20})
+        both = await http.put(f"/v1/units/{unit}/channels", json={"rotate_secret": True, "webhook_secret": "x" * 20})
         assert both.status_code == 422 and both.json()["details"][0]["field"] == "rotate_secret"
         # Stored encrypted, never in clear: the plain column stays empty and the sealed one opens to the secret.
-        [row] = await fetch(database_url, "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels"
-                                          " WHERE unit_id = $1", unit)
+        [row] = await fetch(
+            database_url, "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels WHERE unit_id = $1", unit
+        )
         assert row["webhook_secret"] is None and new not in row["webhook_secret_sealed"]
         assert SecretBox([await held_key(database_url)]).open(row["webhook_secret_sealed"]) == new
 
 
 async def test_a_delivery_carries_both_signatures_and_keeps_only_the_status_of_a_failure(
-        kafka_bootstrap: str, database_url: str, hook: Hook) -> None:
+    kafka_bootstrap: str, database_url: str, hook: Hook
+) -> None:
     unit = f"{prefix()}.01"
     admin = await add_token(database_url, role="admin", unit_id=None, label="vận hành")
     group = await new_group(kafka_bootstrap)
-    app = create_app(settings_for(kafka_bootstrap, database_url, group, 25, max_attempts=2,
-                                  webhook_allow="127.0.0.1"))
+    app = create_app(settings_for(kafka_bootstrap, database_url, group, 25, max_attempts=2, webhook_allow="127.0.0.1"))
     async with running_app(app) as base, httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
         put = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": hook.url})
         assert put.status_code == 200, put.text
@@ -137,9 +146,13 @@ async def test_a_delivery_carries_both_signatures_and_keeps_only_the_status_of_a
         await publish(kafka_bootstrap, [alert(unit, "HS-K2")])
 
         async def parked() -> None:
-            rows = await fetch(database_url, "SELECT status, last_error FROM notify.deliveries d JOIN"
-                                             " notify.notifications n ON n.id = d.notification_id"
-                                             " WHERE d.unit_id = $1 AND n.condition_key LIKE '%HS-K2'", unit)
+            rows = await fetch(
+                database_url,
+                "SELECT status, last_error FROM notify.deliveries d JOIN"
+                " notify.notifications n ON n.id = d.notification_id"
+                " WHERE d.unit_id = $1 AND n.condition_key LIKE '%HS-K2'",
+                unit,
+            )
             assert [(r["status"], r["last_error"]) for r in rows] == [("parked", "HTTP 500")]
 
         await eventually(parked, timeout=30)
@@ -148,7 +161,8 @@ async def test_a_delivery_carries_both_signatures_and_keeps_only_the_status_of_a
 
 
 async def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_and_parked(
-        kafka_bootstrap: str, database_url: str, hook: Hook) -> None:
+    kafka_bootstrap: str, database_url: str, hook: Hook
+) -> None:
     """DNS rebinding: public when registered, loopback when delivered; the delivery is parked with the reason
     and the receiver on loopback never hears of it."""
     unit = f"{prefix()}.01"
@@ -163,17 +177,20 @@ async def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_and_parked(
     group = await new_group(kafka_bootstrap)
     app = create_app(settings_for(kafka_bootstrap, database_url, group, 25, webhook_allow=""), resolver=rebinding)
     async with running_app(app) as base, httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
-        put = await http.put(f"/v1/units/{unit}/channels",
-                             json={"webhook_url": f"http://hooks.rebind.example:{port}/hook"})
+        put = await http.put(
+            f"/v1/units/{unit}/channels", json={"webhook_url": f"http://hooks.rebind.example:{port}/hook"}
+        )
         assert put.status_code == 200, put.text
         await publish(kafka_bootstrap, [alert(unit, "HS-R1")])
 
         async def parked() -> None:
-            rows = await fetch(database_url, "SELECT status, attempts, last_error FROM notify.deliveries"
-                                             " WHERE unit_id = $1", unit)
+            rows = await fetch(
+                database_url, "SELECT status, attempts, last_error FROM notify.deliveries WHERE unit_id = $1", unit
+            )
             assert [(r["status"], r["attempts"]) for r in rows] == [("parked", 1)]
-            assert rows[0]["last_error"].startswith("refused: hooks.rebind.example resolves to 127.0.0.1 is a"
-                                                    " loopback address")
+            assert rows[0]["last_error"].startswith(
+                "refused: hooks.rebind.example resolves to 127.0.0.1 is a loopback address"
+            )
 
         await eventually(parked, timeout=30)
     assert hook.calls == []
@@ -185,15 +202,18 @@ async def held_key(database_url: str) -> str:
 
 
 async def test_webhook_secrets_are_encrypted_at_rest_and_plain_ones_are_sealed_on_upgrade(
-        kafka_bootstrap: str, database_url: str, hook: Hook) -> None:
+    kafka_bootstrap: str, database_url: str, hook: Hook
+) -> None:
     """The channels row never holds the secret in clear, yet deliveries are signed with it; a plain secret left
     by the version before (or written since by one) is sealed when the service starts and keeps working."""
     unit, old_unit = f"{prefix()}.01", f"{prefix()}.02"
     admin = await add_token(database_url, role="admin", unit_id=None, label="vận hành")
     given = f"bí-mật-của-{unit}-0123456789"
     settings = settings_for(kafka_bootstrap, database_url, await new_group(kafka_bootstrap), 25)
-    async with running_app(create_app(settings)) as base, \
-            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+    async with (
+        running_app(create_app(settings)) as base,
+        httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http,
+    ):
         put = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": hook.url, "webhook_secret": given})
         assert put.status_code == 200 and put.json()["webhook_secret"] == given
         assert put.json()["webhook_secret_fingerprint"] == fingerprint(given)
@@ -212,17 +232,30 @@ async def test_webhook_secrets_are_encrypted_at_rest_and_plain_ones_are_sealed_o
 
     # A row as the version before wrote it: the secret in clear. The next start seals it.
     plain = f"whsec_plain-before-the-upgrade-{old_unit}"
-    await fetch(database_url, "INSERT INTO notify.channels (unit_id, webhook_url, webhook_secret) VALUES ($1, $2, $3)",
-                old_unit, hook.url, plain)
+    await fetch(
+        database_url,
+        "INSERT INTO notify.channels (unit_id, webhook_url, webhook_secret) VALUES ($1, $2, $3)",
+        old_unit,
+        hook.url,
+        plain,
+    )
     settings = settings_for(kafka_bootstrap, database_url, await new_group(kafka_bootstrap), 25)
-    async with running_app(create_app(settings)) as base, \
-            httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
-        [row] = await fetch(database_url, "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels"
-                                          " WHERE unit_id = $1", old_unit)
+    async with (
+        running_app(create_app(settings)) as base,
+        httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http,
+    ):
+        [row] = await fetch(
+            database_url,
+            "SELECT webhook_secret, webhook_secret_sealed FROM notify.channels WHERE unit_id = $1",
+            old_unit,
+        )
         assert row["webhook_secret"] is None and plain not in row["webhook_secret_sealed"]
         shown = await http.get(f"/v1/units/{old_unit}/channels")
-        assert shown.json()["webhook_secret_set"] is True and shown.json()["webhook_secret_fingerprint"] == \
-            fingerprint(plain) and plain not in shown.text
+        assert (
+            shown.json()["webhook_secret_set"] is True
+            and shown.json()["webhook_secret_fingerprint"] == fingerprint(plain)
+            and plain not in shown.text
+        )
         again = await http.put(f"/v1/units/{old_unit}/channels", json={"webhook_url": hook.url})
         assert "webhook_secret" not in again.json()  # kept, so not shown again
         await publish(kafka_bootstrap, [alert(old_unit, "HS-E2")])

@@ -475,7 +475,7 @@ async def notify_consumed_exactly_once(system: System) -> Difference:
     This covers the standings-derived notifications that are not compared by content across runs."""
     from aiokafka import AIOKafkaConsumer
 
-    from services.notify.handlers import MODELS, identity
+    from services.notify.handlers.consume import MODELS, identity
 
     seen: dict[str, set[str]] = {t: set() for t in MODELS}
     consumer = AIOKafkaConsumer(*MODELS, **kafka_options(system.kafka), group_id=None,

@@ -14,9 +14,21 @@ AT = datetime(2025, 3, 14, 2, 30, tzinfo=UTC)
 
 
 def _standing(rank: int | None, previous: int | None, **extra: object) -> StandingChanged:
-    doc = {"event_id": "s-1", "occurred_at": AT, "period": "2025-03", "subject_kind": "unit",
-           "subject_id": "H40.01", "unit_id": "H40.01", "cluster_id": "K-SO", "score": 87.5, "band": "Tốt",
-           "rank_in_cluster": rank, "previous_rank_in_cluster": previous, "rule_version": "2025.1", **extra}
+    doc = {
+        "event_id": "s-1",
+        "occurred_at": AT,
+        "period": "2025-03",
+        "subject_kind": "unit",
+        "subject_id": "H40.01",
+        "unit_id": "H40.01",
+        "cluster_id": "K-SO",
+        "score": 87.5,
+        "band": "Tốt",
+        "rank_in_cluster": rank,
+        "previous_rank_in_cluster": previous,
+        "rule_version": "2025.1",
+        **extra,
+    }
     return StandingChanged.model_validate(doc)
 
 
@@ -29,9 +41,16 @@ def test_numbers_and_times_are_written_the_vietnamese_way() -> None:
 
 
 def test_an_overdue_alert_names_the_dossier_and_links_the_scorecard() -> None:
-    alert = Alert(alert_id="k", condition_key="k", kind="dossier_overdue", priority="high", unit_id="H40.01",
-                  occurred_at=AT, period="2025-03",
-                  data={"dossier_code": "HS-1", "due_at": "2025-03-07T17:00:00+07:00"})
+    alert = Alert(
+        alert_id="k",
+        condition_key="k",
+        kind="dossier_overdue",
+        priority="high",
+        unit_id="H40.01",
+        occurred_at=AT,
+        period="2025-03",
+        data={"dossier_code": "HS-1", "due_at": "2025-03-07T17:00:00+07:00"},
+    )
     c = rules.from_alert(alert, unit_name="UBND xã Hải Đường", base_url=BASE)
     assert c.unit_id == "H40.01" and c.priority == "high" and c.condition_key == "k"
     assert c.message.title == "Hồ sơ HS-1 đã quá hạn giải quyết"
@@ -55,10 +74,22 @@ def test_only_rank_moves_inside_the_cluster_are_told_drops_now_rises_in_the_dige
 
 
 def test_nominations_link_to_the_nomination_and_decisions_are_urgent() -> None:
-    doc = {"event_id": "n-1", "nomination_id": "N/1", "change": "decided", "status": "approved",
-           "title": "co_thi_dua_tinh", "year": 2025, "subject_kind": "unit", "subject_id": "H40.01",
-           "unit_id": "H40.01", "cash_multiple": 1.5, "rule_version": "2025.1", "criteria": [], "evidence_ids": [],
-           "occurred_at": AT}
+    doc = {
+        "event_id": "n-1",
+        "nomination_id": "N/1",
+        "change": "decided",
+        "status": "approved",
+        "title": "co_thi_dua_tinh",
+        "year": 2025,
+        "subject_kind": "unit",
+        "subject_id": "H40.01",
+        "unit_id": "H40.01",
+        "cash_multiple": 1.5,
+        "rule_version": "2025.1",
+        "criteria": [],
+        "evidence_ids": [],
+        "occurred_at": AT,
+    }
     c = rules.from_nomination(NominationChanged.model_validate(doc), base_url=BASE)
     assert c.priority == "high" and c.message.link == f"{BASE}/nominations/N%2F1"
     assert "Cờ thi đua của UBND tỉnh" in c.message.title and "đã được Hội đồng" in c.message.title
@@ -74,25 +105,41 @@ def test_damping_is_by_event_time_in_either_direction() -> None:
 
 
 def test_escalation_goes_to_the_parent_and_the_digest_lists_every_item() -> None:
-    c = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
-                         window_seconds=86400, base_url=BASE)
+    c = rules.escalation(
+        parent_id="H40",
+        unit_id="H40.01",
+        unit_name="Phường Lộc Hạ",
+        count=3,
+        at=AT,
+        window_seconds=86400,
+        base_url=BASE,
+    )
     assert c.unit_id == "H40" and c.priority == "high"
     assert c.message.title == "Đơn vị trực thuộc Phường Lộc Hạ (H40.01) có 3 hồ sơ quá hạn trong 24 giờ"
-    d = templates.digest(unit_id="H40.01", unit_name=None, day=date(2025, 3, 14),
-                         items=[("Thứ hạng tăng", f"{BASE}/a"), ("Đạt tiêu chí", None)], base_url=BASE)
+    d = templates.digest(
+        unit_id="H40.01",
+        unit_name=None,
+        day=date(2025, 3, 14),
+        items=[("Thứ hạng tăng", f"{BASE}/a"), ("Đạt tiêu chí", None)],
+        base_url=BASE,
+    )
     assert d.title == "Bản tin thi đua ngày 14/03/2025: 2 thông báo"
     assert f"• Thứ hạng tăng — {BASE}/a" in d.body and "• Đạt tiêu chí" in d.body
 
 
 def test_directory_entries_come_from_typed_unit_registered_events() -> None:
-    doc = {"event_id": "u-1", "type": "unit.registered", "schema_version": 1, "occurred_at": AT.isoformat(),
-           "unit_id": "H40.01", "payload": {"name": "Xã Ý Yên", "level": "commune", "cluster_id": "K-XA",
-                                            "parent_id": "H40"}}
+    doc = {
+        "event_id": "u-1",
+        "type": "unit.registered",
+        "schema_version": 1,
+        "occurred_at": AT.isoformat(),
+        "unit_id": "H40.01",
+        "payload": {"name": "Xã Ý Yên", "level": "commune", "cluster_id": "K-XA", "parent_id": "H40"},
+    }
     event = EVIDENCE_ADAPTER.validate_python(doc)
     assert isinstance(event, UnitRegisteredEvent)
     assert rules.directory_entry(event) == ("H40.01", "Xã Ý Yên", "H40")
-    top = EVIDENCE_ADAPTER.validate_python({**doc, "payload": {"name": "Tỉnh", "level": "province",
-                                                               "cluster_id": "K"}})
+    top = EVIDENCE_ADAPTER.validate_python({**doc, "payload": {"name": "Tỉnh", "level": "province", "cluster_id": "K"}})
     assert isinstance(top, UnitRegisteredEvent) and rules.directory_entry(top) == ("H40.01", "Tỉnh", None)
 
 
@@ -117,13 +164,21 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 
 # ---- complaint_overdue: the PAKN answer clock (Decision 766/QĐ-TTg, group 5) ----------------------------------
 
+
 def _complaint_overdue(unit: str = "H40.01", complaint: str = "H40.01-PA007") -> Alert:
     key = f"complaint_overdue:{unit}:{complaint}"
-    return Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high", unit_id=unit,
-                 occurred_at=AT, period="2025", subject_id=complaint,
-                 title=f"Phản ánh, kiến nghị {complaint} đã quá hạn giải quyết",
-                 data={"complaint_id": complaint, "due_at": "2025-03-07T17:00:00+07:00",
-                       "since": "2025-03-07T17:00:00+07:00"})
+    return Alert(
+        alert_id=key,
+        condition_key=key,
+        kind="complaint_overdue",
+        priority="high",
+        unit_id=unit,
+        occurred_at=AT,
+        period="2025",
+        subject_id=complaint,
+        title=f"Phản ánh, kiến nghị {complaint} đã quá hạn giải quyết",
+        data={"complaint_id": complaint, "due_at": "2025-03-07T17:00:00+07:00", "since": "2025-03-07T17:00:00+07:00"},
+    )
 
 
 def test_an_overdue_complaint_is_told_to_its_unit_urgently_with_its_clock() -> None:
@@ -150,10 +205,25 @@ def test_overdue_complaints_escalate_to_the_parent_like_dossiers_but_counted_apa
     under its own condition key (so one does not damp the other)."""
     assert rules.escalates("dossier_overdue") and rules.escalates("complaint_overdue")
     assert not rules.escalates("dossier_due_soon") and not rules.escalates("band_dropped")
-    c = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
-                         window_seconds=86400, base_url=BASE, kind="complaint_overdue")
-    d = rules.escalation(parent_id="H40", unit_id="H40.01", unit_name="Phường Lộc Hạ", count=3, at=AT,
-                         window_seconds=86400, base_url=BASE)
+    c = rules.escalation(
+        parent_id="H40",
+        unit_id="H40.01",
+        unit_name="Phường Lộc Hạ",
+        count=3,
+        at=AT,
+        window_seconds=86400,
+        base_url=BASE,
+        kind="complaint_overdue",
+    )
+    d = rules.escalation(
+        parent_id="H40",
+        unit_id="H40.01",
+        unit_name="Phường Lộc Hạ",
+        count=3,
+        at=AT,
+        window_seconds=86400,
+        base_url=BASE,
+    )
     assert c.unit_id == "H40" and c.priority == "high" and c.kind == "escalation"
     assert c.condition_key == "escalation:complaint_overdue:H40.01" != d.condition_key
     assert d.condition_key == "escalation:dossier_overdue:H40.01"

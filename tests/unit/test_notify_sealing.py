@@ -1,4 +1,4 @@
-"""Webhook secrets encrypted at rest (services/notify/sealing.py): what is stored is not the secret, opens back
+"""Webhook secrets encrypted at rest (services/notify/adapters/sealing.py): what is stored is not the secret, opens back
 to it, and a key change is handled (the old key opens, rows are re-sealed) or refused loudly."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import ValidationError
 
+from services.notify.adapters.sealing import SecretBox, check_key
 from services.notify.config import Settings
-from services.notify.sealing import SecretBox, check_key
 
 SECRET = "whsec_bí-mật-của-đơn-vị-0123456789"
 

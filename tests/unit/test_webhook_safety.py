@@ -10,28 +10,55 @@ import ipaddress
 import httpx
 import pytest
 
+from services.notify.adapters.targets import Target, Unresolvable, check_target, pinned_request
 from services.notify.config import Settings
 from services.notify.domain import delivery
 from services.notify.domain.addresses import AddressRefused, check_addresses, parse_allow, refusal, split_url
-from services.notify.webhooks import Target, Unresolvable, check_target, pinned_request
 
 NOTHING = parse_allow("")
 
 REFUSED = {
-    "127.0.0.1": "loopback", "127.8.9.10": "loopback", "::1": "loopback",
-    "169.254.169.254": "cloud metadata", "169.254.1.2": "link-local", "fe80::1": "link-local",
-    "10.0.0.1": "private", "10.255.255.255": "private", "172.16.0.1": "private", "172.31.255.254": "private",
-    "192.168.1.1": "private", "fc00::1": "unique local", "fd12:3456::1": "unique local",
-    "100.64.0.1": "carrier-grade NAT", "100.127.255.254": "carrier-grade NAT",
-    "0.0.0.0": "unspecified", "::": "unspecified",
-    "224.0.0.1": "multicast", "239.255.255.250": "multicast", "ff02::1": "multicast",
-    "240.0.0.1": "reserved", "255.255.255.255": "",
-    "192.0.2.10": "", "198.18.0.1": "", "2001:db8::1": "",
-    "::ffff:10.0.0.1": "private", "::ffff:127.0.0.1": "loopback", "::ffff:169.254.169.254": "metadata",
-    "64:ff9b::a00:1": "private", "2002:a00:1::1": "private",
+    "127.0.0.1": "loopback",
+    "127.8.9.10": "loopback",
+    "::1": "loopback",
+    "169.254.169.254": "cloud metadata",
+    "169.254.1.2": "link-local",
+    "fe80::1": "link-local",
+    "10.0.0.1": "private",
+    "10.255.255.255": "private",
+    "172.16.0.1": "private",
+    "172.31.255.254": "private",
+    "192.168.1.1": "private",
+    "fc00::1": "unique local",
+    "fd12:3456::1": "unique local",
+    "100.64.0.1": "carrier-grade NAT",
+    "100.127.255.254": "carrier-grade NAT",
+    "0.0.0.0": "unspecified",
+    "::": "unspecified",
+    "224.0.0.1": "multicast",
+    "239.255.255.250": "multicast",
+    "ff02::1": "multicast",
+    "240.0.0.1": "reserved",
+    "255.255.255.255": "",
+    "192.0.2.10": "",
+    "198.18.0.1": "",
+    "2001:db8::1": "",
+    "::ffff:10.0.0.1": "private",
+    "::ffff:127.0.0.1": "loopback",
+    "::ffff:169.254.169.254": "metadata",
+    "64:ff9b::a00:1": "private",
+    "2002:a00:1::1": "private",
 }
-PUBLIC = ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "203.113.131.1", "2606:4700:4700::1111",
-          "::ffff:8.8.8.8", "2001:4860:4860::8888"]
+PUBLIC = [
+    "8.8.8.8",
+    "1.1.1.1",
+    "172.32.0.1",
+    "100.128.0.1",
+    "203.113.131.1",
+    "2606:4700:4700::1111",
+    "::ffff:8.8.8.8",
+    "2001:4860:4860::8888",
+]
 
 
 @pytest.mark.parametrize(("address", "why"), sorted(REFUSED.items()))
@@ -79,18 +106,28 @@ def _resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
         if host not in table:
             raise Unresolvable(f"{host} does not resolve")
         return table[host]
+
     return resolve
 
 
 async def test_a_dns_name_is_checked_by_every_address_it_resolves_to() -> None:
-    resolve = _resolver({"hooks.example.org": ["93.184.216.34", "2606:2800:220:1::1"],
-                         "internal.example.org": ["10.1.2.3"], "sneaky.example.org": ["93.184.216.34", "127.0.0.1"],
-                         "v6.example.org": ["fd00::5"], "localhost": ["127.0.0.1", "::1"]})
+    resolve = _resolver(
+        {
+            "hooks.example.org": ["93.184.216.34", "2606:2800:220:1::1"],
+            "internal.example.org": ["10.1.2.3"],
+            "sneaky.example.org": ["93.184.216.34", "127.0.0.1"],
+            "v6.example.org": ["fd00::5"],
+            "localhost": ["127.0.0.1", "::1"],
+        }
+    )
     target = await check_target("https://hooks.example.org/in", NOTHING, resolve)
     assert target.host == "hooks.example.org" and str(target.addresses[0]) == "93.184.216.34"
-    for host, why in (("internal.example.org", "resolves to 10.1.2.3 is a private"),
-                      ("sneaky.example.org", "127.0.0.1 is a loopback"), ("v6.example.org", "unique local"),
-                      ("localhost", "loopback")):
+    for host, why in (
+        ("internal.example.org", "resolves to 10.1.2.3 is a private"),
+        ("sneaky.example.org", "127.0.0.1 is a loopback"),
+        ("v6.example.org", "unique local"),
+        ("localhost", "loopback"),
+    ):
         with pytest.raises(AddressRefused, match=why):
             await check_target(f"http://{host}/in", NOTHING, resolve)
     with pytest.raises(Unresolvable):
@@ -103,8 +140,12 @@ async def test_a_dns_name_is_checked_by_every_address_it_resolves_to() -> None:
 
 async def test_the_request_goes_to_the_checked_address_with_the_original_host_and_tls_name() -> None:
     async with httpx.AsyncClient() as client:
-        target = Target("https://hooks.example.org:8443/in?x=1", "https", "hooks.example.org",
-                        (ipaddress.ip_address("93.184.216.34"),))
+        target = Target(
+            "https://hooks.example.org:8443/in?x=1",
+            "https",
+            "hooks.example.org",
+            (ipaddress.ip_address("93.184.216.34"),),
+        )
         request = pinned_request(client, target, content=b"{}", headers={"X-Signature": "s"})
         assert str(request.url) == "https://93.184.216.34:8443/in?x=1"
         assert request.headers["host"] == "hooks.example.org:8443"

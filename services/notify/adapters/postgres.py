@@ -1,26 +1,26 @@
-"""All SQL of the notify service."""
+"""The write side of notify in PostgreSQL: conditions, notifications, channels, keys and delivery claims."""
 
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from services.notify.domain.rules import Candidate
 
-DELIVERY_COLUMNS = ("d.id, d.notification_id, d.unit_id, d.channel, d.target, d.status, d.attempts,"
-                    " d.next_attempt_at, d.last_error, d.created_at, d.sent_at, d.parked_at")
-NOTIFICATION_COLUMNS = ("id, unit_id, condition_key, occurrence, kind, priority, title, body, link,"
-                        " data::text AS data, created_at, read_at")
+NOTIFICATION_COLUMNS = (
+    "id, unit_id, condition_key, occurrence, kind, priority, title, body, link, data::text AS data, created_at, read_at"
+)
 
 
 async def upsert_units(conn: asyncpg.Connection, rows: Sequence[tuple[str, str | None, str | None]]) -> None:
     """Keep the latest name and parent of each registered unit."""
     latest = {unit_id: (unit_id, name, parent) for unit_id, name, parent in rows}
-    await conn.executemany("INSERT INTO units (unit_id, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (unit_id)"
-                           " DO UPDATE SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, updated_at = now()",
-                           list(latest.values()))
+    await conn.executemany(
+        "INSERT INTO units (unit_id, name, parent_id) VALUES ($1, $2, $3) ON CONFLICT (unit_id)"
+        " DO UPDATE SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, updated_at = now()",
+        list(latest.values()),
+    )
 
 
 async def unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
@@ -34,28 +34,50 @@ async def observe(conn: asyncpg.Connection, c: Candidate) -> asyncpg.Record:
         "INSERT INTO conditions AS k (unit_id, condition_key, kind, first_seen_at, last_seen_at)"
         " VALUES ($1, $2, $3, $4, $4) ON CONFLICT (unit_id, condition_key) DO UPDATE"
         " SET last_seen_at = greatest(k.last_seen_at, EXCLUDED.last_seen_at), seen = k.seen + 1"
-        " RETURNING occurrences, notified_at", c.unit_id, c.condition_key, c.kind, c.at)
+        " RETURNING occurrences, notified_at",
+        c.unit_id,
+        c.condition_key,
+        c.kind,
+        c.at,
+    )
 
 
 async def mark_notified(conn: asyncpg.Connection, c: Candidate, occurrence: int) -> None:
-    await conn.execute("UPDATE conditions SET occurrences = $3, notified_at = $4 WHERE unit_id = $1"
-                       " AND condition_key = $2", c.unit_id, c.condition_key, occurrence, c.at)
+    await conn.execute(
+        "UPDATE conditions SET occurrences = $3, notified_at = $4 WHERE unit_id = $1 AND condition_key = $2",
+        c.unit_id,
+        c.condition_key,
+        occurrence,
+        c.at,
+    )
 
 
 async def mark_damped(conn: asyncpg.Connection, c: Candidate) -> None:
-    await conn.execute("UPDATE conditions SET damped = damped + 1 WHERE unit_id = $1 AND condition_key = $2",
-                       c.unit_id, c.condition_key)
+    await conn.execute(
+        "UPDATE conditions SET damped = damped + 1 WHERE unit_id = $1 AND condition_key = $2",
+        c.unit_id,
+        c.condition_key,
+    )
 
 
-async def insert_notification(conn: asyncpg.Connection, c: Candidate, occurrence: int, *, kind: str | None = None,
-                              priority: str | None = None) -> int | None:
+async def insert_notification(
+    conn: asyncpg.Connection, c: Candidate, occurrence: int, *, kind: str | None = None, priority: str | None = None
+) -> int | None:
     """The inbox row; None when this occurrence is already there."""
     m = c.message
     return await conn.fetchval(
         "INSERT INTO notifications (unit_id, condition_key, occurrence, kind, priority, title, body, link, data)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING RETURNING id",
-        c.unit_id, c.condition_key, occurrence, kind or c.kind, priority or c.priority, m.title, m.body, m.link,
-        json.dumps(dict(m.data), ensure_ascii=False, default=str))
+        c.unit_id,
+        c.condition_key,
+        occurrence,
+        kind or c.kind,
+        priority or c.priority,
+        m.title,
+        m.body,
+        m.link,
+        json.dumps(dict(m.data), ensure_ascii=False, default=str),
+    )
 
 
 async def insert_digest_item(conn: asyncpg.Connection, c: Candidate, occurrence: int) -> None:
@@ -63,7 +85,14 @@ async def insert_digest_item(conn: asyncpg.Connection, c: Candidate, occurrence:
     await conn.execute(
         "INSERT INTO digest_items (unit_id, condition_key, occurrence, kind, title, body, link)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        c.unit_id, c.condition_key, occurrence, c.kind, m.title, m.body, m.link)
+        c.unit_id,
+        c.condition_key,
+        occurrence,
+        c.kind,
+        m.title,
+        m.body,
+        m.link,
+    )
 
 
 async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id: str) -> int:
@@ -73,64 +102,51 @@ async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id
         " SELECT $1, $2, ch.channel, ch.target FROM channels c,"
         " LATERAL (VALUES ('webhook', c.webhook_url), ('email', c.email)) AS ch (channel, target)"
         " WHERE c.unit_id = $2 AND ch.target IS NOT NULL ON CONFLICT DO NOTHING RETURNING id",
-        notification_id, unit_id)
+        notification_id,
+        unit_id,
+    )
     return len(rows)
 
 
 async def count_overdue(conn: asyncpg.Connection, unit_id: str, kind: str, since: datetime, until: datetime) -> int:
     """Distinct conditions of that kind (dossier_overdue, complaint_overdue) of the unit seen in (since, until]."""
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = $2"
-        " AND last_seen_at > $3 AND last_seen_at <= $4", unit_id, kind, since, until))
-
-
-def notification_json(r: asyncpg.Record) -> dict[str, Any]:
-    """An inbox row as the API shows it."""
-    return {"id": r["id"], "unit_id": r["unit_id"], "kind": r["kind"], "priority": r["priority"],
-            "condition_key": r["condition_key"], "title": r["title"], "body": r["body"], "link": r["link"],
-            "data": json.loads(r["data"]), "created_at": r["created_at"].isoformat(),
-            "read": r["read_at"] is not None, "read_at": r["read_at"].isoformat() if r["read_at"] else None}
-
-
-async def inbox(conn: asyncpg.Connection, unit_id: str, *, unread: bool, limit: int,
-                before: int | None) -> list[asyncpg.Record]:
-    return list(await conn.fetch(
-        f"SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE unit_id = $1"
-        " AND ($2::bool IS FALSE OR read_at IS NULL) AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $3",
-        unit_id, unread, limit, before))
-
-
-async def unread_count(conn: asyncpg.Connection, unit_id: str) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM notifications WHERE unit_id = $1 AND read_at IS NULL",
-                                   unit_id))
-
-
-async def notification(conn: asyncpg.Connection, notification_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1", notification_id)
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = $2"
+            " AND last_seen_at > $3 AND last_seen_at <= $4",
+            unit_id,
+            kind,
+            since,
+            until,
+        )
+    )
 
 
 async def mark_read(conn: asyncpg.Connection, notification_id: int) -> asyncpg.Record:
     """Set read_at once (a second call keeps the first time)."""
     return await conn.fetchrow(
-        "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1"
-        f" RETURNING {NOTIFICATION_COLUMNS}", notification_id)
+        f"UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING {NOTIFICATION_COLUMNS}",
+        notification_id,
+    )
 
 
 CHANNEL_COLUMNS = "unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email, updated_at"
 
 
-async def channels(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE unit_id = $1", unit_id)
-
-
-async def put_channels(conn: asyncpg.Connection, unit_id: str, *, webhook_url: str | None,
-                       sealed_secret: str | None, email: str | None) -> asyncpg.Record:
-    """Store the channels with the webhook secret sealed (services/notify/sealing.py); no plain copy is kept."""
+async def put_channels(
+    conn: asyncpg.Connection, unit_id: str, *, webhook_url: str | None, sealed_secret: str | None, email: str | None
+) -> asyncpg.Record:
+    """Store the channels with the webhook secret sealed (adapters/sealing.py); no plain copy is kept."""
     return await conn.fetchrow(
         "INSERT INTO channels (unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email)"
         " VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (unit_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
         " webhook_secret = NULL, webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, email = EXCLUDED.email,"
-        f" updated_at = now() RETURNING {CHANNEL_COLUMNS}", unit_id, webhook_url, sealed_secret, email)
+        f" updated_at = now() RETURNING {CHANNEL_COLUMNS}",
+        unit_id,
+        webhook_url,
+        sealed_secret,
+        email,
+    )
 
 
 async def held_key(conn: asyncpg.Connection, name: str) -> str | None:
@@ -146,59 +162,73 @@ async def hold_key(conn: asyncpg.Connection, name: str, key: str) -> str:
 
 async def stored_secrets(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Every channels row with a webhook secret (plain or sealed), locked for re-sealing."""
-    return list(await conn.fetch(
-        "SELECT unit_id, webhook_secret, webhook_secret_sealed FROM channels WHERE webhook_secret IS NOT NULL"
-        " OR webhook_secret_sealed IS NOT NULL ORDER BY unit_id FOR UPDATE"))
+    return list(
+        await conn.fetch(
+            "SELECT unit_id, webhook_secret, webhook_secret_sealed FROM channels WHERE webhook_secret IS NOT NULL"
+            " OR webhook_secret_sealed IS NOT NULL ORDER BY unit_id FOR UPDATE"
+        )
+    )
 
 
 async def store_sealed(conn: asyncpg.Connection, unit_id: str, sealed: str) -> None:
     """Replace a unit's secret by its sealed form (the plain column is cleared; updated_at is kept)."""
-    await conn.execute("UPDATE channels SET webhook_secret = NULL, webhook_secret_sealed = $2 WHERE unit_id = $1",
-                       unit_id, sealed)
+    await conn.execute(
+        "UPDATE channels SET webhook_secret = NULL, webhook_secret_sealed = $2 WHERE unit_id = $1", unit_id, sealed
+    )
 
 
-async def deliveries(conn: asyncpg.Connection, *, status: str | None, unit_id: str | None,
-                     limit: int) -> list[asyncpg.Record]:
-    return list(await conn.fetch(
-        f"SELECT {DELIVERY_COLUMNS}, n.title FROM deliveries d JOIN notifications n ON n.id = d.notification_id"
-        " WHERE ($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.unit_id = $2)"
-        " ORDER BY d.id DESC LIMIT $3", status, unit_id, limit))
-
-
-async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime,
-                    limit: int) -> list[asyncpg.Record]:
+async def claim_due(
+    conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int
+) -> list[asyncpg.Record]:
     """Take due pending deliveries for one attempt: pushing next_attempt_at to the lease end hides them."""
-    return list(await conn.fetch(
-        "WITH due AS (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1"
-        " ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
-        " UPDATE deliveries d SET next_attempt_at = $2 FROM due, notifications n, channels c"
-        " WHERE d.id = due.id AND n.id = d.notification_id AND c.unit_id = d.unit_id"
-        " RETURNING d.id, d.notification_id, d.unit_id, d.channel, d.target, d.attempts, c.webhook_secret,"
-        " c.webhook_secret_sealed,"
-        " n.kind, n.priority, n.condition_key, n.title, n.body, n.link, n.data::text AS data, n.created_at",
-        now, lease_until, limit))
+    return list(
+        await conn.fetch(
+            "WITH due AS (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1"
+            " ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " UPDATE deliveries d SET next_attempt_at = $2 FROM due, notifications n, channels c"
+            " WHERE d.id = due.id AND n.id = d.notification_id AND c.unit_id = d.unit_id"
+            " RETURNING d.id, d.notification_id, d.unit_id, d.channel, d.target, d.attempts, c.webhook_secret,"
+            " c.webhook_secret_sealed,"
+            " n.kind, n.priority, n.condition_key, n.title, n.body, n.link, n.data::text AS data, n.created_at",
+            now,
+            lease_until,
+            limit,
+        )
+    )
 
 
 async def delivery_sent(conn: asyncpg.Connection, delivery_id: int, *, now: datetime) -> None:
-    await conn.execute("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = $2,"
-                       " last_error = NULL WHERE id = $1 AND status = 'pending'", delivery_id, now)
+    await conn.execute(
+        "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = $2,"
+        " last_error = NULL WHERE id = $1 AND status = 'pending'",
+        delivery_id,
+        now,
+    )
 
 
-async def delivery_failed(conn: asyncpg.Connection, delivery_id: int, *, error: str, retry_at: datetime | None,
-                          now: datetime) -> None:
+async def delivery_failed(
+    conn: asyncpg.Connection, delivery_id: int, *, error: str, retry_at: datetime | None, now: datetime
+) -> None:
     """Count a failed attempt: retry at retry_at, or park (retry_at None) with the reason."""
     await conn.execute(
         "UPDATE deliveries SET attempts = attempts + 1, last_error = $2,"
         " status = CASE WHEN $3::timestamptz IS NULL THEN 'parked' ELSE 'pending' END,"
         " next_attempt_at = coalesce($3, next_attempt_at), parked_at = CASE WHEN $3::timestamptz IS NULL"
-        " THEN $4::timestamptz END WHERE id = $1 AND status = 'pending'", delivery_id, error[:1000], retry_at, now)
+        " THEN $4::timestamptz END WHERE id = $1 AND status = 'pending'",
+        delivery_id,
+        error[:1000],
+        retry_at,
+        now,
+    )
 
 
 async def retry_parked(conn: asyncpg.Connection, delivery_id: int) -> asyncpg.Record | None:
     """An operator sends a parked delivery again: attempts start over."""
     return await conn.fetchrow(
         "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), parked_at = NULL"
-        " WHERE id = $1 AND status = 'parked' RETURNING id", delivery_id)
+        " WHERE id = $1 AND status = 'parked' RETURNING id",
+        delivery_id,
+    )
 
 
 async def digest_units(conn: asyncpg.Connection, *, until: datetime, digest_key: str) -> list[str]:
@@ -206,16 +236,22 @@ async def digest_units(conn: asyncpg.Connection, *, until: datetime, digest_key:
     rows = await conn.fetch(
         "SELECT DISTINCT unit_id FROM digest_items d WHERE digest_id IS NULL AND created_at <= $1 AND NOT EXISTS"
         " (SELECT 1 FROM notifications n WHERE n.unit_id = d.unit_id AND n.condition_key = $2) ORDER BY unit_id",
-        until, digest_key)
+        until,
+        digest_key,
+    )
     return [r["unit_id"] for r in rows]
 
 
 async def lock_digest_items(conn: asyncpg.Connection, unit_id: str, *, until: datetime) -> list[asyncpg.Record]:
-    return list(await conn.fetch(
-        "SELECT id, kind, title, link FROM digest_items WHERE unit_id = $1 AND digest_id IS NULL"
-        " AND created_at <= $2 ORDER BY created_at, id FOR UPDATE", unit_id, until))
+    return list(
+        await conn.fetch(
+            "SELECT id, kind, title, link FROM digest_items WHERE unit_id = $1 AND digest_id IS NULL"
+            " AND created_at <= $2 ORDER BY created_at, id FOR UPDATE",
+            unit_id,
+            until,
+        )
+    )
 
 
 async def attach_digest(conn: asyncpg.Connection, item_ids: Sequence[int], digest_id: int) -> None:
-    await conn.execute("UPDATE digest_items SET digest_id = $2 WHERE id = ANY($1::bigint[])", list(item_ids),
-                       digest_id)
+    await conn.execute("UPDATE digest_items SET digest_id = $2 WHERE id = ANY($1::bigint[])", list(item_ids), digest_id)

@@ -87,8 +87,9 @@ async def prepare(conn: asyncpg.Connection, box: SecretBox, configured: str) -> 
                 else:
                     continue
             except InvalidToken:
-                raise RuntimeError(f"notify: the webhook secret of unit {row['unit_id']} cannot be decrypted with"
-                                   " NOTIFY_SECRET_KEY (or the key kept in notify.keys); was the key changed?"
-                                   ) from None
+                raise RuntimeError(
+                    f"notify: the webhook secret of unit {row['unit_id']} cannot be decrypted with"
+                    " NOTIFY_SECRET_KEY (or the key kept in notify.keys); was the key changed?"
+                ) from None
             changed += 1
         return changed

@@ -49,8 +49,9 @@ async def check_target(url: str, allow: AllowList, resolver: Resolver = system_r
     return Target(url, scheme, host, tuple(check_addresses(host, found, allow)))
 
 
-def pinned_request(client: httpx.AsyncClient, target: Target, *, content: bytes,
-                   headers: dict[str, str]) -> httpx.Request:
+def pinned_request(
+    client: httpx.AsyncClient, target: Target, *, content: bytes, headers: dict[str, str]
+) -> httpx.Request:
     """A POST to target's first checked address; the Host header and TLS server name (SNI, certificate check)
     stay the URL's host, so the receiver sees the same request as without pinning."""
     url = httpx.URL(target.url)
@@ -59,9 +60,9 @@ def pinned_request(client: httpx.AsyncClient, target: Target, *, content: bytes,
     host_header = url.netloc.decode("ascii").rsplit("@", 1)[-1]
     pinned = url.copy_with(host=str(target.addresses[0]))
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return client.build_request("POST", pinned, content=content, headers={**headers, "Host": host_header},
-                                extensions=extensions)
+    return client.build_request(
+        "POST", pinned, content=content, headers={**headers, "Host": host_header}, extensions=extensions
+    )
 
 
-__all__ = ["AddressRefused", "Resolver", "Target", "Unresolvable", "check_target", "pinned_request",
-           "system_resolver"]
+__all__ = ["AddressRefused", "Resolver", "Target", "Unresolvable", "check_target", "pinned_request", "system_resolver"]

@@ -142,8 +142,10 @@ def check_addresses(host: str, addresses: Iterable[str | IPAddress], allow: Allo
         reason = refusal(address)
         if reason and not allow.admits(address):
             where = "" if literal(host) is not None else f"{host} resolves to "
-            raise AddressRefused(f"{where}{reason}; webhooks may only reach public addresses"
-                                 " (an operator may allow a receiver with NOTIFY_WEBHOOK_ALLOW)")
+            raise AddressRefused(
+                f"{where}{reason}; webhooks may only reach public addresses"
+                " (an operator may allow a receiver with NOTIFY_WEBHOOK_ALLOW)"
+            )
         if address not in checked:
             checked.append(address)
     if not checked:

@@ -39,8 +39,9 @@ def timestamped_signature(secret: str, body: bytes, t: int) -> str:
     return f"t={t},v1={mac}"
 
 
-def verify_timestamped(secret: str, body: bytes, header: str, *, now: float,
-                       tolerance: float = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+def verify_timestamped(
+    secret: str, body: bytes, header: str, *, now: float, tolerance: float = SIGNATURE_TOLERANCE_SECONDS
+) -> bool:
     """True when header is `t=..,v1=..` of body under secret and t is within tolerance of now (either side).
 
     Several v1= values may appear (e.g. during a secret rotation on the receiver's side); one match suffices."""

@@ -34,8 +34,16 @@ def damped(last_notified: datetime | None, at: datetime, damping_seconds: float)
 
 def from_alert(alert: Alert, *, unit_name: str | None, base_url: str) -> Candidate:
     """An alert is told to its own unit, at its own priority."""
-    message = templates.alert(alert.kind, unit_id=alert.unit_id, unit_name=unit_name, title=alert.title,
-                              period=alert.period, subject_id=alert.subject_id, data=alert.data, base_url=base_url)
+    message = templates.alert(
+        alert.kind,
+        unit_id=alert.unit_id,
+        unit_name=unit_name,
+        title=alert.title,
+        period=alert.period,
+        subject_id=alert.subject_id,
+        data=alert.data,
+        base_url=base_url,
+    )
     return Candidate(alert.unit_id, alert.condition_key, alert.kind, alert.priority, alert.occurred_at, message)
 
 
@@ -46,20 +54,37 @@ def from_standing(event: StandingChanged, *, unit_name: str | None, base_url: st
     rank, previous = event.rank_in_cluster, event.previous_rank_in_cluster
     if rank is None or previous is None or rank == previous:
         return None
-    message = templates.rank_changed(unit_id=event.unit_id, unit_name=unit_name or event.name,
-                                     cluster_id=event.cluster_id, period=event.period, rank=rank, previous=previous,
-                                     score=event.score, band=event.band, base_url=base_url)
+    message = templates.rank_changed(
+        unit_id=event.unit_id,
+        unit_name=unit_name or event.name,
+        cluster_id=event.cluster_id,
+        period=event.period,
+        rank=rank,
+        previous=previous,
+        score=event.score,
+        band=event.band,
+        base_url=base_url,
+    )
     key = f"rank:{event.unit_id}:{event.period}:{rank}"
-    return Candidate(event.unit_id, key, "rank_changed", "normal" if rank > previous else "low", event.occurred_at,
-                     message)
+    return Candidate(
+        event.unit_id, key, "rank_changed", "normal" if rank > previous else "low", event.occurred_at, message
+    )
 
 
 def from_nomination(event: NominationChanged, *, base_url: str) -> Candidate:
     """A nomination is told to the unit it belongs to; decisions and revocations are urgent."""
-    message = templates.nomination(nomination_id=event.nomination_id, change=event.change, status=event.status,
-                                   title=event.title, year=event.year, subject_kind=event.subject_kind,
-                                   subject_id=event.subject_id, cash_multiple=event.cash_multiple,
-                                   reason=event.reason, base_url=base_url)
+    message = templates.nomination(
+        nomination_id=event.nomination_id,
+        change=event.change,
+        status=event.status,
+        title=event.title,
+        year=event.year,
+        subject_kind=event.subject_kind,
+        subject_id=event.subject_id,
+        cash_multiple=event.cash_multiple,
+        reason=event.reason,
+        base_url=base_url,
+    )
     key = f"nomination:{event.nomination_id}:{event.status}"
     priority: Priority = "normal" if event.change == "created" else "high"
     return Candidate(event.unit_id, key, f"nomination_{event.change}", priority, event.occurred_at, message)
@@ -70,11 +95,26 @@ def escalates(kind: str) -> bool:
     return kind in ESCALATED_KINDS
 
 
-def escalation(*, parent_id: str, unit_id: str, unit_name: str | None, count: int, at: datetime,
-               window_seconds: float, base_url: str, kind: str = "dossier_overdue") -> Candidate:
+def escalation(
+    *,
+    parent_id: str,
+    unit_id: str,
+    unit_name: str | None,
+    count: int,
+    at: datetime,
+    window_seconds: float,
+    base_url: str,
+    kind: str = "dossier_overdue",
+) -> Candidate:
     """The parent unit hears about a child unit's repeated overdue dossiers (or complaints: kind)."""
-    message = templates.escalation(unit_id=unit_id, unit_name=unit_name, count=count,
-                                   window_hours=window_seconds / 3600, base_url=base_url, kind=kind)
+    message = templates.escalation(
+        unit_id=unit_id,
+        unit_name=unit_name,
+        count=count,
+        window_hours=window_seconds / 3600,
+        base_url=base_url,
+        kind=kind,
+    )
     return Candidate(parent_id, f"escalation:{kind}:{unit_id}", "escalation", "high", at, message)
 
 

@@ -2,31 +2,33 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from schemas.labels import TITLE_NAMES
+from schemas.labels import ALERT_TITLES, TITLE_NAMES, alert_title
+from schemas.vietnam import moment, number
 
-VN = timezone(timedelta(hours=7), "ICT")
-
-ALERT_HEADINGS = {
-    "dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết",
-    "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết",
-    "band_dropped": "Xếp loại thi đua của đơn vị bị giảm",
-    "award_on_track": "Đơn vị đang đạt tiêu chí khen thưởng",
-    "award_at_risk": "Đơn vị có nguy cơ không đạt tiêu chí khen thưởng",
-    "complaint_overdue": "Phản ánh, kiến nghị {code} đã quá hạn giải quyết",
-}
+# The heading of an alert of a kind the contract added after this service: a generic warning, not the code.
+UNKNOWN_ALERT_TITLE = "Cảnh báo thi đua"
 DATA_LABELS = {
-    "dossier_code": "Mã hồ sơ", "due_at": "Hạn giải quyết", "since": "Quá hạn từ", "complaint_id": "Mã phản ánh",
-    "score": "Điểm", "band": "Xếp loại", "previous_band": "Xếp loại trước", "title": "Danh hiệu",
+    "dossier_code": "Mã hồ sơ",
+    "due_at": "Hạn giải quyết",
+    "since": "Quá hạn từ",
+    "complaint_id": "Mã phản ánh",
+    "score": "Điểm",
+    "band": "Xếp loại",
+    "previous_band": "Xếp loại trước",
+    "title": "Danh hiệu",
 }
-STATUS_WORDS = {"approved": "đã được Hội đồng thi đua – khen thưởng thông qua",
-                "rejected": "không được Hội đồng thi đua – khen thưởng thông qua",
-                "revoked": "đã bị thu hồi", "proposed": "đang được đề nghị",
-                "needs_review": "được chuyển Hội đồng xem xét (vượt tỷ lệ hoàn thành xuất sắc)",
-                "on_hold": "tạm dừng xét do có khiếu nại, tố cáo đang giải quyết"}
+STATUS_WORDS = {
+    "approved": "đã được Hội đồng thi đua – khen thưởng thông qua",
+    "rejected": "không được Hội đồng thi đua – khen thưởng thông qua",
+    "revoked": "đã bị thu hồi",
+    "proposed": "đang được đề nghị",
+    "needs_review": "được chuyển Hội đồng xem xét (vượt tỷ lệ hoàn thành xuất sắc)",
+    "on_hold": "tạm dừng xét do có khiếu nại, tố cáo đang giải quyết",
+}
 
 
 @dataclass(frozen=True)
@@ -37,28 +39,6 @@ class Message:
     body: str
     link: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
-
-
-def number(value: float | int | None) -> str:
-    """A number as Vietnamese write it: comma for decimals, at most two of them."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.2f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def moment(value: datetime | str | None) -> str:
-    """A timestamp in Vietnam time, e.g. 09:30 14/03/2025."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.astimezone(VN).strftime("%H:%M %d/%m/%Y")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return parsed.astimezone(VN).strftime("%H:%M %d/%m/%Y")
 
 
 def scorecard_link(base_url: str, unit_id: str, period: str | None = None) -> str:
@@ -77,11 +57,20 @@ def unit_label(unit_id: str, name: str | None) -> str:
     return f"{name} ({unit_id})" if name else unit_id
 
 
-def alert(kind: str, *, unit_id: str, unit_name: str | None, title: str | None, period: str | None,
-          subject_id: str | None, data: Mapping[str, Any], base_url: str) -> Message:
+def alert(
+    kind: str,
+    *,
+    unit_id: str,
+    unit_name: str | None,
+    title: str | None,
+    period: str | None,
+    subject_id: str | None,
+    data: Mapping[str, Any],
+    base_url: str,
+) -> Message:
     """An alerts.v1 condition, told to its unit."""
     code = str(data.get("dossier_code") or data.get("complaint_id") or subject_id or "")
-    heading = title or ALERT_HEADINGS.get(kind, "Cảnh báo thi đua").format(code=code)
+    heading = title or (alert_title(kind, code) if kind in ALERT_TITLES else UNKNOWN_ALERT_TITLE)
     lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}."]
     if period:
         lines.append(f"Kỳ đánh giá: {period}.")
@@ -89,8 +78,13 @@ def alert(kind: str, *, unit_id: str, unit_name: str | None, title: str | None, 
         if value is None:
             continue
         label = DATA_LABELS.get(key, key)
-        shown = moment(value) if key in ("due_at", "since") else number(value) if isinstance(
-            value, int | float) and not isinstance(value, bool) else str(value)
+        shown = (
+            moment(value)
+            if key in ("due_at", "since")
+            else number(value)
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else str(value)
+        )
         lines.append(f"{label}: {shown}.")
     if kind in ("dossier_overdue", "dossier_due_soon", "complaint_overdue"):
         lines.append("Đề nghị đơn vị khẩn trương xử lý.")
@@ -99,24 +93,58 @@ def alert(kind: str, *, unit_id: str, unit_name: str | None, title: str | None, 
     return Message(heading, "\n".join(lines), link, dict(data))
 
 
-def rank_changed(*, unit_id: str, unit_name: str | None, cluster_id: str, period: str, rank: int, previous: int,
-                 score: float, band: str, base_url: str) -> Message:
+def rank_changed(
+    *,
+    unit_id: str,
+    unit_name: str | None,
+    cluster_id: str,
+    period: str,
+    rank: int,
+    previous: int,
+    score: float,
+    band: str,
+    base_url: str,
+) -> Message:
     """A unit's rank inside its own cluster moved."""
     verb = "tăng" if rank < previous else "giảm"
     heading = f"Thứ hạng trong cụm thi đua {verb}: từ {previous} {'lên' if rank < previous else 'xuống'} {rank}"
     link = scorecard_link(base_url, unit_id, period)
-    body = "\n".join([
-        f"Đơn vị: {unit_label(unit_id, unit_name)}.",
-        f"Cụm, khối thi đua: {cluster_id}; kỳ đánh giá: {period}.",
-        f"Thứ hạng: {rank} (trước đó {previous}). Điểm: {number(score)}; xếp loại: {band}.",
-        f"Xem bảng điểm: {link}",
-    ])
-    return Message(heading, body, link, {"cluster_id": cluster_id, "period": period, "rank": rank,
-                                         "previous_rank": previous, "score": score, "band": band})
+    body = "\n".join(
+        [
+            f"Đơn vị: {unit_label(unit_id, unit_name)}.",
+            f"Cụm, khối thi đua: {cluster_id}; kỳ đánh giá: {period}.",
+            f"Thứ hạng: {rank} (trước đó {previous}). Điểm: {number(score)}; xếp loại: {band}.",
+            f"Xem bảng điểm: {link}",
+        ]
+    )
+    return Message(
+        heading,
+        body,
+        link,
+        {
+            "cluster_id": cluster_id,
+            "period": period,
+            "rank": rank,
+            "previous_rank": previous,
+            "score": score,
+            "band": band,
+        },
+    )
 
 
-def nomination(*, nomination_id: str, change: str, status: str, title: str, year: int, subject_kind: str,
-               subject_id: str, cash_multiple: float, reason: str | None, base_url: str) -> Message:
+def nomination(
+    *,
+    nomination_id: str,
+    change: str,
+    status: str,
+    title: str,
+    year: int,
+    subject_kind: str,
+    subject_id: str,
+    cash_multiple: float,
+    reason: str | None,
+    base_url: str,
+) -> Message:
     """A nomination was created, decided or revoked."""
     name = TITLE_NAMES.get(title, title)
     who = f"cá nhân {subject_id}" if subject_kind == "officer" else f"tập thể {subject_id}"
@@ -125,15 +153,22 @@ def nomination(*, nomination_id: str, change: str, status: str, title: str, year
     else:
         heading = f"Đề nghị danh hiệu «{name}» năm {year} {STATUS_WORDS.get(status, status)}"
     link = nomination_link(base_url, nomination_id)
-    lines = [f"Danh hiệu: {name}, năm {year}.", f"Đối tượng: {who}.",
-             f"Trạng thái: {STATUS_WORDS.get(status, status)}."]
+    lines = [
+        f"Danh hiệu: {name}, năm {year}.",
+        f"Đối tượng: {who}.",
+        f"Trạng thái: {STATUS_WORDS.get(status, status)}.",
+    ]
     if cash_multiple:
         lines.append(f"Mức tiền thưởng: {number(cash_multiple)} lần mức lương cơ sở.")
     if reason:
         lines.append(f"Lý do: {reason}.")
     lines.append(f"Xem hồ sơ đề nghị: {link}")
-    return Message(heading, "\n".join(lines), link, {"nomination_id": nomination_id, "status": status,
-                                                     "title": title, "year": year})
+    return Message(
+        heading,
+        "\n".join(lines),
+        link,
+        {"nomination_id": nomination_id, "status": status, "title": title, "year": year},
+    )
 
 
 ESCALATION_WORDS = {
@@ -143,27 +178,37 @@ ESCALATION_WORDS = {
 }
 
 
-def escalation(*, unit_id: str, unit_name: str | None, count: int, window_hours: float, base_url: str,
-               kind: str = "dossier_overdue") -> Message:
+def escalation(
+    *,
+    unit_id: str,
+    unit_name: str | None,
+    count: int,
+    window_hours: float,
+    base_url: str,
+    kind: str = "dossier_overdue",
+) -> Message:
     """Told to a parent unit: a child unit keeps letting dossiers (or complaints) run late."""
     who = unit_label(unit_id, unit_name)
     hours = number(round(window_hours, 2))
     short, long = ESCALATION_WORDS.get(kind, ESCALATION_WORDS["dossier_overdue"])
     heading = f"Đơn vị trực thuộc {who} có {count} {short} trong {hours} giờ"
     link = scorecard_link(base_url, unit_id)
-    body = "\n".join([
-        f"Đơn vị {who} có {count} {long} trong {hours} giờ qua.",
-        "Đề nghị đơn vị cấp trên đôn đốc, chỉ đạo xử lý.",
-        f"Xem bảng điểm: {link}",
-    ])
+    body = "\n".join(
+        [
+            f"Đơn vị {who} có {count} {long} trong {hours} giờ qua.",
+            "Đề nghị đơn vị cấp trên đôn đốc, chỉ đạo xử lý.",
+            f"Xem bảng điểm: {link}",
+        ]
+    )
     data: dict[str, Any] = {"child_unit_id": unit_id, "count": count}
     if kind != "dossier_overdue":
         data["kind"] = kind
     return Message(heading, body, link, data)
 
 
-def digest(*, unit_id: str, unit_name: str | None, day: date, items: Sequence[tuple[str, str | None]],
-           base_url: str) -> Message:
+def digest(
+    *, unit_id: str, unit_name: str | None, day: date, items: Sequence[tuple[str, str | None]], base_url: str
+) -> Message:
     """The daily digest: one line per low-priority item, with its link."""
     heading = f"Bản tin thi đua ngày {day:%d/%m/%Y}: {len(items)} thông báo"
     lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}.", ""]

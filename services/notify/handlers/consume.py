@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from prometheus_client import Counter
@@ -13,7 +13,7 @@ from schemas.evidence import EvidenceEvent, UnitRegisteredEvent
 from schemas.outputs import Alert, NominationChanged, StandingChanged
 from services.notify.adapters import postgres as pg
 from services.notify.config import Settings
-from services.notify.domain import rules, templates
+from services.notify.domain import rules
 from services.notify.domain.rules import Candidate
 from thidua.runtime import inbox
 
@@ -21,7 +21,10 @@ log = logging.getLogger(__name__)
 NOTIFIED = Counter("thidua_notify_notifications_total", "Notification decisions", ["kind", "outcome"])
 Event = Alert | StandingChanged | NominationChanged
 MODELS: dict[str, type[Alert] | type[StandingChanged] | type[NominationChanged]] = {
-    topics.ALERTS: Alert, topics.STANDINGS_CHANGED: StandingChanged, topics.NOMINATIONS: NominationChanged}
+    topics.ALERTS: Alert,
+    topics.STANDINGS_CHANGED: StandingChanged,
+    topics.NOMINATIONS: NominationChanged,
+}
 
 
 @dataclass
@@ -104,8 +107,9 @@ async def notify(conn: asyncpg.Connection, c: Candidate, damping_seconds: float,
     return notification_id
 
 
-async def escalate(conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record | None, settings: Settings,
-                   outcome: Outcome) -> None:
+async def escalate(
+    conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record | None, settings: Settings, outcome: Outcome
+) -> None:
     """Tell the parent unit, once a window, when the unit has N conditions of the alert's kind within the window.
 
     Overdue dossiers and overdue complaints are counted apart, each with its own escalation (and damping).
@@ -113,13 +117,21 @@ async def escalate(conn: asyncpg.Connection, alert: Alert, entry: asyncpg.Record
     if entry is None or not entry["parent_id"]:
         return
     window = settings.escalation_window_seconds
-    count = await pg.count_overdue(conn, alert.unit_id, alert.kind, alert.occurred_at - timedelta(seconds=window),
-                                   alert.occurred_at)
+    count = await pg.count_overdue(
+        conn, alert.unit_id, alert.kind, alert.occurred_at - timedelta(seconds=window), alert.occurred_at
+    )
     if count < settings.escalation_threshold:
         return
-    candidate = rules.escalation(parent_id=entry["parent_id"], unit_id=alert.unit_id, unit_name=entry["name"],
-                                 count=count, at=alert.occurred_at, window_seconds=window,
-                                 base_url=settings.public_base_url, kind=alert.kind)
+    candidate = rules.escalation(
+        parent_id=entry["parent_id"],
+        unit_id=alert.unit_id,
+        unit_name=entry["name"],
+        count=count,
+        at=alert.occurred_at,
+        window_seconds=window,
+        base_url=settings.public_base_url,
+        kind=alert.kind,
+    )
     await notify(conn, candidate, window, outcome)
 
 
@@ -130,30 +142,3 @@ async def record_units(conn: asyncpg.Connection, events: Sequence[EvidenceEvent]
     if rows:
         await pg.upsert_units(conn, rows)
     return len(rows)
-
-
-async def assemble_digests(conn: asyncpg.Connection, *, now: datetime, settings: Settings) -> list[int]:
-    """Each unit's waiting low-priority items become one digest notification for the day; return their ids.
-
-    A unit gets at most one digest a (Vietnam) day: items arriving after it wait for the next one.
-    """
-    day: date = now.astimezone(templates.VN).date()
-    key = f"digest:{day.isoformat()}"
-    created: list[int] = []
-    for unit_id in await pg.digest_units(conn, until=now, digest_key=key):
-        async with conn.transaction():
-            items = await pg.lock_digest_items(conn, unit_id, until=now)
-            if not items:
-                continue
-            entry = await pg.unit(conn, unit_id)
-            message = templates.digest(unit_id=unit_id, unit_name=entry["name"] if entry else None, day=day,
-                                       items=[(i["title"], i["link"]) for i in items],
-                                       base_url=settings.public_base_url)
-            candidate = Candidate(unit_id, key, "digest", "normal", now, message)
-            digest_id = await pg.insert_notification(conn, candidate, 1)
-            if digest_id is None:
-                continue
-            await pg.attach_digest(conn, [i["id"] for i in items], digest_id)
-            await pg.add_deliveries(conn, digest_id, unit_id)
-            created.append(digest_id)
-    return created

@@ -18,10 +18,17 @@ from cryptography.fernet import InvalidToken
 from prometheus_client import Counter
 
 from services.notify.adapters import postgres as pg
+from services.notify.adapters.sealing import SecretBox
+from services.notify.adapters.targets import (
+    AddressRefused,
+    Resolver,
+    Target,
+    check_target,
+    pinned_request,
+    system_resolver,
+)
 from services.notify.config import Settings
 from services.notify.domain import delivery
-from services.notify.sealing import SecretBox
-from services.notify.webhooks import AddressRefused, Resolver, Target, check_target, pinned_request, system_resolver
 
 log = logging.getLogger(__name__)
 ATTEMPTS = Counter("thidua_notify_delivery_attempts_total", "Push delivery attempts", ["channel", "outcome"])
@@ -37,10 +44,18 @@ class Refused(DeliveryError):
 
 def payload(row: asyncpg.Record) -> dict[str, Any]:
     """The document pushed for a notification (the same bytes on every attempt)."""
-    return {"notification_id": row["notification_id"], "unit_id": row["unit_id"], "kind": row["kind"],
-            "priority": row["priority"], "condition_key": row["condition_key"], "title": row["title"],
-            "body": row["body"], "link": row["link"], "data": json.loads(row["data"]),
-            "created_at": row["created_at"].isoformat()}
+    return {
+        "notification_id": row["notification_id"],
+        "unit_id": row["unit_id"],
+        "kind": row["kind"],
+        "priority": row["priority"],
+        "condition_key": row["condition_key"],
+        "title": row["title"],
+        "body": row["body"],
+        "link": row["link"],
+        "data": json.loads(row["data"]),
+        "created_at": row["created_at"].isoformat(),
+    }
 
 
 def email_message(row: asyncpg.Record, *, sender: str) -> EmailMessage:
@@ -58,8 +73,9 @@ def email_message(row: asyncpg.Record, *, sender: str) -> EmailMessage:
 class Deliverer:
     """Sends due deliveries; wake() after a commit makes it look at once instead of at the next poll."""
 
-    def __init__(self, pool: Callable[[], asyncpg.Pool], settings: Settings, box: SecretBox,
-                 resolver: Resolver = system_resolver) -> None:
+    def __init__(
+        self, pool: Callable[[], asyncpg.Pool], settings: Settings, box: SecretBox, resolver: Resolver = system_resolver
+    ) -> None:
         self._pool = pool
         self.settings = settings
         self._box = box
@@ -91,8 +107,9 @@ class Deliverer:
         now = now or datetime.now(UTC)
         s = self.settings
         async with self._pool().acquire() as conn:
-            rows = await pg.claim_due(conn, now=now, lease_until=now + timedelta(seconds=s.delivery_lease_seconds),
-                                      limit=s.delivery_batch)
+            rows = await pg.claim_due(
+                conn, now=now, lease_until=now + timedelta(seconds=s.delivery_lease_seconds), limit=s.delivery_batch
+            )
         if not rows:
             return 0
         results = await asyncio.gather(*(self._attempt(row) for row in rows))
@@ -104,11 +121,24 @@ class Deliverer:
                     await pg.delivery_sent(conn, row["id"], now=done)
                     continue
                 attempts = row["attempts"] + 1
-                retry_at = None if refused or attempts >= s.max_attempts else done + timedelta(seconds=delivery.backoff(
-                    attempts, base=s.retry_base_seconds, cap=s.retry_max_seconds, jitter=random.random()))
+                retry_at = (
+                    None
+                    if refused or attempts >= s.max_attempts
+                    else done
+                    + timedelta(
+                        seconds=delivery.backoff(
+                            attempts, base=s.retry_base_seconds, cap=s.retry_max_seconds, jitter=random.random()
+                        )
+                    )
+                )
                 if retry_at is None:
-                    log.warning("notify: parked %s delivery %s after %d attempts: %s", row["channel"], row["id"],
-                                attempts, error)
+                    log.warning(
+                        "notify: parked %s delivery %s after %d attempts: %s",
+                        row["channel"],
+                        row["id"],
+                        attempts,
+                        error,
+                    )
                 await pg.delivery_failed(conn, row["id"], error=error, retry_at=retry_at, now=done)
         return len(rows)
 
@@ -141,10 +171,13 @@ class Deliverer:
         except AddressRefused as exc:
             raise Refused(f"refused: {exc}") from None
         body = delivery.body_bytes(payload(row))
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "X-Signature": delivery.signature(secret, body),
-                   "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),
-                   "X-Notification-Id": str(row["notification_id"]), "User-Agent": "thidua-notify/1"}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Signature": delivery.signature(secret, body),
+            "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),
+            "X-Notification-Id": str(row["notification_id"]),
+            "User-Agent": "thidua-notify/1",
+        }
         if self._http is not None:
             status = await self._post(self._http, target, body, headers)
         else:

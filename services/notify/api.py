@@ -2,15 +2,16 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from services.notify import views
 from services.notify.adapters import postgres as pg
+from services.notify.adapters.channels import CHANNELS, Kit, Unusable
 from services.notify.adapters.sealing import SecretBox
-from services.notify.adapters.targets import AddressRefused, Resolver, Unresolvable, check_target, system_resolver
+from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
 from services.notify.domain.delivery import fingerprint, new_secret
 from services.notify.handlers.digest import assemble_digests
@@ -20,15 +21,26 @@ from thidua.runtime.policy import may_use_inbox
 from thidua.runtime.service import Runtime
 
 
-class ChannelsIn(BaseModel):
+class ChannelsBase(BaseModel):
     """PUT /v1/units/{unit_id}/channels: push channels; an omitted one is switched off."""
 
     model_config = ConfigDict(extra="forbid")
 
-    webhook_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = None
     webhook_secret: Annotated[str, Field(min_length=16, max_length=200)] | None = None
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
     rotate_secret: bool = Field(False, description="replace the webhook secret by a new generated one (shown once)")
+
+
+def _channels_model() -> type[ChannelsBase]:
+    """The PUT body: the webhook secret's options and one optional address field per registered channel."""
+    fields: dict[str, Any] = {c.field: (c.address | None, None) for c in CHANNELS.values()}
+    return create_model("ChannelsIn", __base__=ChannelsBase, __doc__=ChannelsBase.__doc__, **fields)
+
+
+# The fields come from the channel registry, so a new channel needs no change here; type checkers see the base.
+if TYPE_CHECKING:
+    ChannelsIn = ChannelsBase
+else:
+    ChannelsIn = _channels_model()
 
 
 def router(
@@ -42,6 +54,7 @@ def router(
     api = APIRouter(prefix="/v1", tags=["notify"])
 
     caller = authenticated(runtime)
+    kit = Kit(settings, resolver)
 
     def require_unit(principal: Principal, unit_id: str) -> None:
         if may_use_inbox(principal, unit_id):
@@ -96,7 +109,7 @@ def router(
         "/units/{unit_id}/channels",
         summary="Set a unit's push channels; the webhook URL must reach a public"
         " address; a webhook secret is generated when none is given and"
-        " shown once (unit token or admin)",
+        " shown once; a channel the server has not configured is refused (unit token or admin)",
     )
     async def put_channels(unit_id: str, body: ChannelsIn, principal: Caller) -> dict[str, Any]:
         require_unit(principal, unit_id)
@@ -106,20 +119,22 @@ def router(
                 "give a webhook_secret or ask for rotate_secret, not both",
                 [{"field": "rotate_secret", "message": "a rotated secret is generated"}],
             )
-        if body.webhook_url is not None:
+        given = {c: getattr(body, c.field) for c in CHANNELS.values() if getattr(body, c.field) is not None}
+        for channel, address in given.items():
             try:
-                await check_target(body.webhook_url, settings.webhook_allow_list, resolver)
-            except (AddressRefused, Unresolvable) as exc:
+                if not channel.configured(settings):
+                    raise Unusable(f"the {channel.name} channel is not configured on this server")
+                await channel.check(address, kit)
+            except Unusable as exc:
                 raise ApiError(
-                    422, "webhook_url may not be used", [{"field": "webhook_url", "message": str(exc)}]
+                    422, f"{channel.field} may not be used", [{"field": channel.field, "message": str(exc)}]
                 ) from None
         async with runtime.pool.acquire() as conn, conn.transaction():
             current = await views.channels(conn, unit_id)
             kept = None if body.rotate_secret else box.reveal(current)
             secret = body.webhook_secret or kept or new_secret()
-            row = await pg.put_channels(
-                conn, unit_id, webhook_url=body.webhook_url, sealed_secret=box.seal(secret), email=body.email
-            )
+            addresses = {c.name: address for c, address in given.items()}
+            row = await pg.put_channels(conn, unit_id, addresses=addresses, sealed_secret=box.seal(secret))
         # The secret is shown when this request set it (given, generated or rotated), never again.
         return _channels_json(
             unit_id, row, secret, shown_secret=secret if body.webhook_secret or secret != kept else None
@@ -159,26 +174,15 @@ def router(
 
 
 def _channels_json(unit_id: str, row: Any, stored: str | None, *, shown_secret: str | None = None) -> dict[str, Any]:
-    """The channels (stored: the plain webhook secret); the webhook secret only as `webhook_secret_set` and a
-    fingerprint, except in the answer to the PUT that set it (`webhook_secret`, shown once)."""
-    if row is None:
-        return {
-            "unit_id": unit_id,
-            "inbox": True,
-            "webhook_url": None,
-            "webhook_secret_set": False,
-            "webhook_secret_fingerprint": None,
-            "email": None,
-        }
-    body = {
-        "unit_id": unit_id,
-        "inbox": True,
-        "webhook_url": row["webhook_url"],
-        "webhook_secret_set": bool(stored),
-        "webhook_secret_fingerprint": fingerprint(stored) if stored else None,
-        "email": row["email"],
-        "updated_at": row["updated_at"].isoformat(),
-    }
+    """The channels (stored: the plain webhook secret): each registered channel's address field, and the webhook
+    secret only as `webhook_secret_set` and a fingerprint, except in the answer to the PUT that set it
+    (`webhook_secret`, shown once)."""
+    addresses = views.addresses(row)
+    body: dict[str, Any] = {"unit_id": unit_id, "inbox": True}
+    body |= {c.field: addresses.get(c.name) for c in CHANNELS.values()}
+    body |= {"webhook_secret_set": bool(stored), "webhook_secret_fingerprint": fingerprint(stored) if stored else None}
+    if row is not None:
+        body["updated_at"] = row["updated_at"].isoformat()
     if shown_secret is not None:
         body["webhook_secret"] = shown_secret
     return body

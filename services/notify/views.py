@@ -1,11 +1,12 @@
 """The read side of notify: the SQL behind the API's inbox, channels and delivery listings."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 
-from services.notify.adapters.postgres import CHANNEL_COLUMNS, NOTIFICATION_COLUMNS
+from services.notify.adapters.postgres import CHANNEL_COLUMNS, NOTIFICATION_COLUMNS, OWN_COLUMNS
 
 DELIVERY_COLUMNS = (
     "d.id, d.notification_id, d.unit_id, d.channel, d.target, d.status, d.attempts,"
@@ -58,6 +59,14 @@ async def notification(conn: asyncpg.Connection, notification_id: int) -> asyncp
 
 async def channels(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE unit_id = $1", unit_id)
+
+
+def addresses(row: Mapping[str, Any] | None) -> dict[str, str]:
+    """A channels row's addresses by channel name (only the channels that have one)."""
+    if row is None:
+        return {}
+    found = {name: row[column] for name, column in OWN_COLUMNS.items() if row[column] is not None}
+    return {**found, **json.loads(row["addresses"] or "{}")}
 
 
 async def deliveries(

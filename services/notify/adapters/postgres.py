@@ -1,7 +1,7 @@
 """The write side of notify in PostgreSQL: conditions, notifications, channels, keys and delivery claims."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -100,7 +100,8 @@ async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id
     rows = await conn.fetch(
         "INSERT INTO deliveries (notification_id, unit_id, channel, target)"
         " SELECT $1, $2, ch.channel, ch.target FROM channels c,"
-        " LATERAL (VALUES ('webhook', c.webhook_url), ('email', c.email)) AS ch (channel, target)"
+        " LATERAL (VALUES ('webhook', c.webhook_url), ('email', c.email)"
+        " UNION ALL SELECT key, value FROM jsonb_each_text(c.addresses)) AS ch (channel, target)"
         " WHERE c.unit_id = $2 AND ch.target IS NOT NULL ON CONFLICT DO NOTHING RETURNING id",
         notification_id,
         unit_id,
@@ -130,22 +131,28 @@ async def mark_read(conn: asyncpg.Connection, notification_id: int) -> asyncpg.R
     )
 
 
-CHANNEL_COLUMNS = "unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email, updated_at"
+CHANNEL_COLUMNS = "unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email, addresses::text, updated_at"
+# The channels that came first keep their own columns; every later one is a key of `addresses` (migration 004).
+OWN_COLUMNS = {"webhook": "webhook_url", "email": "email"}
 
 
 async def put_channels(
-    conn: asyncpg.Connection, unit_id: str, *, webhook_url: str | None, sealed_secret: str | None, email: str | None
+    conn: asyncpg.Connection, unit_id: str, *, addresses: Mapping[str, str], sealed_secret: str | None
 ) -> asyncpg.Record:
-    """Store the channels with the webhook secret sealed (adapters/sealing.py); no plain copy is kept."""
+    """Store a unit's addresses by channel name (an absent channel is off) with the webhook secret sealed
+    (adapters/sealing.py); no plain copy is kept."""
+    others = {name: address for name, address in addresses.items() if name not in OWN_COLUMNS}
     return await conn.fetchrow(
-        "INSERT INTO channels (unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email)"
-        " VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (unit_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
-        " webhook_secret = NULL, webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, email = EXCLUDED.email,"
-        f" updated_at = now() RETURNING {CHANNEL_COLUMNS}",
+        "INSERT INTO channels (unit_id, webhook_url, webhook_secret, webhook_secret_sealed, email, addresses)"
+        " VALUES ($1, $2, NULL, $3, $4, $5::jsonb) ON CONFLICT (unit_id) DO UPDATE SET"
+        " webhook_url = EXCLUDED.webhook_url, webhook_secret = NULL,"
+        " webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, email = EXCLUDED.email,"
+        f" addresses = EXCLUDED.addresses, updated_at = now() RETURNING {CHANNEL_COLUMNS}",
         unit_id,
-        webhook_url,
+        addresses.get("webhook"),
         sealed_secret,
-        email,
+        addresses.get("email"),
+        json.dumps(others, ensure_ascii=False),
     )
 
 

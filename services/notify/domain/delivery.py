@@ -1,11 +1,82 @@
-"""Signing and retry timing of push deliveries (pure)."""
+"""Push deliveries (pure): what is sent, how an attempt ended, signatures and retry timing."""
+
+from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+
+def _no_secret() -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A notification on its way to one channel; `secret` opens the unit's signing secret when a channel needs it."""
+
+    notification_id: int
+    unit_id: str
+    kind: str
+    priority: str
+    condition_key: str
+    title: str
+    body: str
+    link: str | None
+    data: Mapping[str, Any]
+    created_at: datetime
+    # Opened on demand only: channels that do not sign never decrypt it (may raise the sealing's InvalidToken).
+    secret: Callable[[], str | None] = field(default=_no_secret, repr=False, compare=False)
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document pushed for the notification (webhook body; the same on every attempt)."""
+        return {
+            "notification_id": self.notification_id,
+            "unit_id": self.unit_id,
+            "kind": self.kind,
+            "priority": self.priority,
+            "condition_key": self.condition_key,
+            "title": self.title,
+            "body": self.body,
+            "link": self.link,
+            "data": dict(self.data),
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def text(self) -> str:
+        """Title, body and (when the body lacks it) the link, for channels that carry plain text."""
+        return (
+            self.title + "\n\n" + self.body + (f"\n\n{self.link}" if self.link and self.link not in self.body else "")
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """How one attempt ended: sent (error None), failed (retried with backoff) or refused (parked at once)."""
+
+    error: str | None = None
+    park: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """The metric label: sent, failed or refused."""
+        return "sent" if self.error is None else "refused" if self.park else "failed"
+
+    @classmethod
+    def failed(cls, reason: str) -> DeliveryResult:
+        return cls(reason[:1000])
+
+    @classmethod
+    def refused(cls, reason: str) -> DeliveryResult:
+        return cls(reason[:1000], park=True)
+
+
+SENT = DeliveryResult()
 
 
 def new_secret() -> str:

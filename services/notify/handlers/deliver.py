@@ -1,73 +1,43 @@
-"""The push channels: due webhook and e-mail deliveries read from PostgreSQL, tried, retried or parked."""
+"""The push loop: due deliveries read from PostgreSQL, sent through their channel, retried or parked."""
 
 import asyncio
 import json
 import logging
 import random
-import smtplib
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
-from typing import Any
 
 import asyncpg
 import httpx
-from cryptography.fernet import InvalidToken
 from prometheus_client import Counter
 
 from services.notify.adapters import postgres as pg
+from services.notify.adapters.channels import CHANNELS, Kit
 from services.notify.adapters.sealing import SecretBox
-from services.notify.adapters.targets import (
-    AddressRefused,
-    Resolver,
-    Target,
-    check_target,
-    pinned_request,
-    system_resolver,
-)
+from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
 from services.notify.domain import delivery
+from services.notify.domain.delivery import DeliveryResult, Outgoing
 
 log = logging.getLogger(__name__)
 ATTEMPTS = Counter("thidua_notify_delivery_attempts_total", "Push delivery attempts", ["channel", "outcome"])
 
 
-class DeliveryError(Exception):
-    """An attempt failed; the message is what operators see as last_error."""
-
-
-class Refused(DeliveryError):
-    """The attempt may not be made at all (e.g. the webhook's address is not public): parked at once."""
-
-
-def payload(row: asyncpg.Record) -> dict[str, Any]:
-    """The document pushed for a notification (the same bytes on every attempt)."""
-    return {
-        "notification_id": row["notification_id"],
-        "unit_id": row["unit_id"],
-        "kind": row["kind"],
-        "priority": row["priority"],
-        "condition_key": row["condition_key"],
-        "title": row["title"],
-        "body": row["body"],
-        "link": row["link"],
-        "data": json.loads(row["data"]),
-        "created_at": row["created_at"].isoformat(),
-    }
-
-
-def email_message(row: asyncpg.Record, *, sender: str) -> EmailMessage:
-    """A UTF-8 e-mail of a notification; its Message-ID lets a mailbox drop a rare resend."""
-    msg = EmailMessage()
-    msg["Subject"] = row["title"]
-    msg["From"] = sender
-    msg["To"] = row["target"]
-    msg["Message-ID"] = make_msgid(idstring=f"thidua-notify-{row['notification_id']}", domain="thidua.local")
-    body = row["body"] + ("\n\n" + row["link"] if row["link"] and row["link"] not in row["body"] else "")
-    msg.set_content(body, charset="utf-8")
-    return msg
+def outgoing(row: asyncpg.Record, box: SecretBox) -> Outgoing:
+    """A claimed delivery row as the channel sees it; the unit's secret is opened only if the channel asks."""
+    return Outgoing(
+        notification_id=row["notification_id"],
+        unit_id=row["unit_id"],
+        kind=row["kind"],
+        priority=row["priority"],
+        condition_key=row["condition_key"],
+        title=row["title"],
+        body=row["body"],
+        link=row["link"],
+        data=json.loads(row["data"]),
+        created_at=row["created_at"],
+        secret=lambda: box.reveal(row),
+    )
 
 
 class Deliverer:
@@ -79,9 +49,8 @@ class Deliverer:
         self._pool = pool
         self.settings = settings
         self._box = box
-        self._resolver = resolver
+        self._kit = Kit(settings, resolver)
         self._wake = asyncio.Event()
-        self._http: httpx.AsyncClient | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -89,7 +58,7 @@ class Deliverer:
     async def run(self) -> None:
         """The background loop: deliver until nothing is due, then wait for a wake-up or the poll interval."""
         async with httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds) as http:
-            self._http = http
+            self._kit.http = http
             while True:
                 self._wake.clear()
                 try:
@@ -115,86 +84,37 @@ class Deliverer:
         results = await asyncio.gather(*(self._attempt(row) for row in rows))
         done = datetime.now(UTC)
         async with self._pool().acquire() as conn, conn.transaction():
-            for row, (error, refused) in zip(rows, results, strict=True):
-                ATTEMPTS.labels(row["channel"], "sent" if error is None else "refused" if refused else "failed").inc()
-                if error is None:
+            for row, result in zip(rows, results, strict=True):
+                ATTEMPTS.labels(row["channel"], result.outcome).inc()
+                if result.error is None:
                     await pg.delivery_sent(conn, row["id"], now=done)
                     continue
                 attempts = row["attempts"] + 1
-                retry_at = (
-                    None
-                    if refused or attempts >= s.max_attempts
-                    else done
-                    + timedelta(
-                        seconds=delivery.backoff(
-                            attempts, base=s.retry_base_seconds, cap=s.retry_max_seconds, jitter=random.random()
-                        )
+                retry_at = None
+                if not result.park and attempts < s.max_attempts:
+                    wait = delivery.backoff(
+                        attempts, base=s.retry_base_seconds, cap=s.retry_max_seconds, jitter=random.random()
                     )
-                )
-                if retry_at is None:
+                    retry_at = done + timedelta(seconds=wait)
+                else:
                     log.warning(
                         "notify: parked %s delivery %s after %d attempts: %s",
                         row["channel"],
                         row["id"],
                         attempts,
-                        error,
+                        result.error,
                     )
-                await pg.delivery_failed(conn, row["id"], error=error, retry_at=retry_at, now=done)
+                await pg.delivery_failed(conn, row["id"], error=result.error, retry_at=retry_at, now=done)
         return len(rows)
 
-    async def _attempt(self, row: asyncpg.Record) -> tuple[str | None, bool]:
-        """(None, False) on success, else (the reason, whether to park at once)."""
+    async def _attempt(self, row: asyncpg.Record) -> DeliveryResult:
+        """One attempt through the row's channel; a channel not registered or not configured is refused."""
+        channel = CHANNELS.get(row["channel"])
+        if channel is None:
+            return DeliveryResult.refused(f"refused: no channel {row['channel']!r} is registered")
+        if not channel.configured(self.settings):
+            return DeliveryResult.refused(f"refused: the {channel.name} channel is not configured")
         try:
-            if row["channel"] == "webhook":
-                await self._webhook(row)
-            else:
-                await asyncio.to_thread(self._email, row)
-            return None, False
-        except Refused as exc:
-            return str(exc), True
-        except DeliveryError as exc:
-            return str(exc), False
+            return await channel.send(outgoing(row, self._box), row["target"], self._kit)
         except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"[:1000], False
-
-    async def _webhook(self, row: asyncpg.Record) -> None:
-        try:
-            secret = self._box.reveal(row)
-        except InvalidToken:
-            raise DeliveryError("the webhook secret cannot be decrypted (NOTIFY_SECRET_KEY changed?)") from None
-        if not secret:
-            raise DeliveryError("no webhook secret for this unit")
-        # Checked again now, not only at registration: the name may resolve elsewhere today (DNS rebinding), or
-        # the allow-list may have changed. The request then goes to the address just checked.
-        try:
-            target = await check_target(row["target"], self.settings.webhook_allow_list, self._resolver)
-        except AddressRefused as exc:
-            raise Refused(f"refused: {exc}") from None
-        body = delivery.body_bytes(payload(row))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Signature": delivery.signature(secret, body),
-            "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),
-            "X-Notification-Id": str(row["notification_id"]),
-            "User-Agent": "thidua-notify/1",
-        }
-        if self._http is not None:
-            status = await self._post(self._http, target, body, headers)
-        else:
-            async with httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds) as http:
-                status = await self._post(http, target, body, headers)
-        if not 200 <= status < 300:
-            # Only the status is kept: the receiver's answer is neither read nor stored nor shown back.
-            raise DeliveryError(f"HTTP {status}")
-
-    @staticmethod
-    async def _post(http: httpx.AsyncClient, target: Target, body: bytes, headers: dict[str, str]) -> int:
-        request = pinned_request(http, target, content=body, headers=headers)
-        answer = await http.send(request, stream=True, follow_redirects=False)
-        await answer.aclose()
-        return answer.status_code
-
-    def _email(self, row: asyncpg.Record) -> None:
-        s = self.settings
-        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
-            smtp.send_message(email_message(row, sender=s.smtp_from))
+            return DeliveryResult.failed(f"{type(exc).__name__}: {exc}")

@@ -16,7 +16,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class Envelope(Strict):
-    """Fields every evidence event carries (contract.md, "Evidence envelope")."""
+    """Fields every evidence event carries (docs/contract.md, "Evidence envelope")."""
 
     event_id: EventId
     schema_version: SchemaVersion

@@ -1,4 +1,4 @@
-"""Payloads of the v1 evidence types (contract.md, "Evidence types")."""
+"""Payloads of the v1 evidence types (docs/contract.md, "Evidence types")."""
 
 from typing import Annotated, Literal
 

@@ -1,4 +1,4 @@
-"""Kafka topic names and their settings, defined once for every service (contract.md)."""
+"""Kafka topic names and their settings, defined once for every service (docs/contract.md, "Kafka topics")."""
 
 from __future__ import annotations
 

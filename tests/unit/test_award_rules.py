@@ -1,4 +1,4 @@
-"""Award rules at their edges (domain.md §5), without I/O."""
+"""Award rules at their edges (docs/rules.md, "Titles and awards"), without I/O."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from schemas.outputs import Alert, Criterion, NominationChanged, RejectedEvidenc
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 T = "2025-03-14T09:30:00+07:00"
 
-# The envelope of contract.md, "Evidence envelope", with a procedure.processed payload.
+# The envelope of docs/contract.md, "Evidence envelope", with a procedure.processed payload.
 CONTRACT_EXAMPLE: dict[str, Any] = {
     "event_id": "motcua-2025-000123",
     "type": "procedure.processed",

@@ -1,6 +1,6 @@
 """Scoring rules at the edges the legal texts draw, each test naming its source (Decision 766/QĐ-TTg 2022 for the
-service index and the PAKN clocks, domain.md §3 for the office-culture index, Labour Code 2019 art. 112 for the
-working-day calendar). Values just inside, at and just outside each limit."""
+service index and the PAKN clocks, docs/rules.md, "The movement's collective score" for the office-culture index,
+Labour Code 2019 art. 112 for the working-day calendar). Values just inside, at and just outside each limit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain.alerts import complaint_conditions
 from services.scoring.domain.calendar import VN_TZ, CalendarYearMissing, WorkingCalendar, load_calendar
 from services.scoring.domain.cases import (
@@ -30,11 +31,10 @@ from services.scoring.domain.contributions import (
     next_complaint_tick,
     next_dossier_tick,
 )
+from services.scoring.domain.judging import hand_verdict
 from services.scoring.domain.periods import STAGE
 from services.scoring.domain.rulebook import RulebookInvalid, build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
-from services.scoring.handlers import _hand_verdict
-from services.scoring.rules import read_rules_file
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
 RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")))
@@ -78,8 +78,9 @@ def test_decision_766_service_index_needs_min_dossiers_at_the_edge(dossiers: int
 
 
 def test_decision_766_a_unit_with_no_dossiers_never_gets_the_culture_index_as_its_score() -> None:
-    """Decision 766/QĐ-TTg and domain.md §3: culture is 30 % of the emulation score, never all of it; a unit with a
-    perfect culture record and no dossiers is not scored (it used to get 100, "Tốt", and could take the flag)."""
+    """Decision 766/QĐ-TTg and docs/rules.md, "The movement's collective score": culture is 30 % of the emulation
+    score, never all of it; a unit with a perfect culture record and no dossiers is not scored (it used to get 100,
+    "Tốt", and could take the flag)."""
     perfect = CultureInputs(officers=10, trained_officers=10, weighted_findings=0, inspections=2, disciplined=0)
     card = unit_scorecard(U, "2025", {}, perfect, RB)
     assert card.culture_index == 100
@@ -90,8 +91,9 @@ def test_decision_766_a_unit_with_no_dossiers_never_gets_the_culture_index_as_it
 
 
 def test_domain_3_without_headcount_per_100_officer_penalties_are_missing_never_full_points() -> None:
-    """domain.md §3: conduct complaints and inspection findings are per 100 officers; with 0 registered officers
-    (50 complaints, 500 weighted findings) those parts are missing, never full points."""
+    """docs/rules.md, "The movement's collective score": conduct complaints and inspection findings are per 100
+    officers; with 0 registered officers (50 complaints, 500 weighted findings) those parts are missing, never full
+    points."""
     x = CultureInputs(officers=0, trained_officers=0, weighted_findings=500, inspections=3, disciplined=0)
     card = unit_scorecard(U, "2025", {**full_service(30), "conduct_substantiated": (50, 50)}, x, RB)
     parts = {p.code: p for p in card.culture}
@@ -108,8 +110,9 @@ def test_domain_3_without_headcount_per_100_officer_penalties_are_missing_never_
                                                                   (1.99, 1, pytest.approx(0.15))])
 def test_domain_3_inspection_findings_are_per_inspection_and_per_100_officers(findings: float, inspections: int,
                                                                               points: Any) -> None:
-    """domain.md §3: findings per inspection per 100 officers; limit 10 zeroes the part (20 officers: 2 weighted
-    findings in one inspection = 10 per 100, at the limit → 0; 1.99 just inside → 30 × 0.005 = 0.15)."""
+    """docs/rules.md, "The movement's collective score": findings per inspection per 100 officers; limit 10 zeroes
+    the part (20 officers: 2 weighted findings in one inspection = 10 per 100, at the limit → 0; 1.99 just inside →
+    30 × 0.005 = 0.15)."""
     x = CultureInputs(officers=20, trained_officers=20, weighted_findings=findings, inspections=inspections,
                       disciplined=0)
     part = next(p for p in unit_scorecard(U, "2025", full_service(20), x, RB).culture
@@ -118,7 +121,8 @@ def test_domain_3_inspection_findings_are_per_inspection_and_per_100_officers(fi
 
 
 def test_domain_3_no_inspection_means_no_inspection_score() -> None:
-    """domain.md §3: a unit never inspected has no findings evidence: the part is missing, not 30 of 30."""
+    """docs/rules.md, "The movement's collective score": a unit never inspected has no findings evidence: the part
+    is missing, not 30 of 30."""
     x = CultureInputs(officers=20, trained_officers=16, weighted_findings=0, inspections=0, disciplined=0)
     card = unit_scorecard(U, "2025", full_service(20), x, RB)
     part = next(p for p in card.culture if p.code == "inspection_findings")
@@ -130,8 +134,8 @@ def test_domain_3_no_inspection_means_no_inspection_score() -> None:
 
 @pytest.mark.parametrize(("complaints", "points"), [(0.39, pytest.approx(0.5)), (0.4, 0.0), (0.41, 0.0)])
 def test_domain_3_conduct_complaints_limit_2_per_100_officers(complaints: float, points: Any) -> None:
-    """domain.md §3: substantiated conduct complaints per 100 officers; 2 per 100 zeroes the part (20 officers:
-    0.4 complaints = 2 per 100 at the limit)."""
+    """docs/rules.md, "The movement's collective score": substantiated conduct complaints per 100 officers; 2 per 100
+    zeroes the part (20 officers: 0.4 complaints = 2 per 100 at the limit)."""
     card = unit_scorecard(U, "2025", {**full_service(20), "conduct_substantiated": (complaints, complaints)},
                           STAFF, RB)
     assert next(p for p in card.culture if p.code == "conduct_complaints").points == points
@@ -141,8 +145,8 @@ def test_domain_3_conduct_complaints_limit_2_per_100_officers(complaints: float,
 
 
 def test_domain_4_officer_without_dossiers_has_no_on_time_points_and_is_not_ranked_above_99_percent() -> None:
-    """domain.md §4: the officer's evidence-based score; no dossiers = the on-time part is missing (it used to be
-    the full 50), the score is over the parts with evidence and the covered share is shown."""
+    """docs/rules.md, "Individuals": the officer's evidence-based score; no dossiers = the on-time part is missing (it
+    used to be the full 50), the score is over the parts with evidence and the covered share is shown."""
     none = officer_scorecard("CB-1", "2025", OfficerInputs((0, 0), 40, 0, 0, 1.0), RB)
     busy = officer_scorecard("CB-2", "2025", OfficerInputs((99, 100), 40, 0, 0, 1.0), RB)
     assert none.parts[0].points is None and none.weight_covered == 0.5
@@ -155,7 +159,8 @@ def test_domain_4_officer_without_dossiers_has_no_on_time_points_and_is_not_rank
 @pytest.mark.parametrize(("on_time", "score"), [((1, 1), 100.0), ((0, 1), 50.0)])
 def test_domain_4_one_dossier_is_enough_evidence_for_the_on_time_part(on_time: tuple[float, float],
                                                                       score: float) -> None:
-    """domain.md §4: with a single handled dossier the on-time part counts (50 points) over the full weight."""
+    """docs/rules.md, "Individuals": with a single handled dossier the on-time part counts (50 points) over the full
+    weight."""
     card = officer_scorecard("CB-1", "2025", OfficerInputs(on_time, 40, 0, 0, 1.0), RB)
     assert (card.score, card.weight_covered) == (score, 1.0)
 
@@ -218,14 +223,14 @@ def test_decision_766_a_substantiated_complaint_hands_its_verdict_to_that_dossie
     names (and is taken back when the complaint stops naming it)."""
     derived: dict[Any, Any] = {}
     open_one = _complaint(dossier="HS-1")
-    _hand_verdict(None, open_one, derived)
+    hand_verdict(None, open_one, derived)
     assert derived == {}  # received, not yet substantiated: nothing to tell
     founded = _complaint(dossier="HS-1", resolved=f"2025-03-12T09:00:00{T}", substantiated=True)
-    _hand_verdict(open_one, founded, derived)
+    hand_verdict(open_one, founded, derived)
     [(key, event)] = derived[("dossier", U, "HS-1")]
     assert key == "complaint|U1|PA-1" and event.record["substantiated"] is True
     derived = {}
-    _hand_verdict(founded, open_one, derived)  # the resolution retracted
+    hand_verdict(founded, open_one, derived)  # the resolution retracted
     assert derived[("dossier", U, "HS-1")][0][1].record["substantiated"] is False
 
 

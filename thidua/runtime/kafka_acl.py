@@ -29,7 +29,7 @@ class Rights:
     sees_contract_topics: bool = False
 
 
-# What each service consumes and publishes (contract.md's topic table); groups are `thidua-<service>.<topic>`.
+# What each service consumes and publishes (docs/contract.md, "Kafka topics"); groups are `thidua-<service>.<topic>`.
 SERVICE_RIGHTS: dict[str, Rights] = {
     "evidence": Rights(reads=(topics.EVIDENCE_INBOUND,), read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX,),
                        writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED), group_prefix="thidua-evidence",

@@ -1,5 +1,9 @@
 """Vietnamese labels of the contract's codes, for everything people read (defined once)."""
 
+from datetime import date
+
+from schemas.vietnam import day
+
 TITLE_NAMES: dict[str, str] = {
     "lao_dong_tien_tien": "Lao động tiên tiến",
     "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
@@ -25,3 +29,26 @@ ALERT_TITLES: dict[str, str] = {
 def alert_title(kind: str, code: str | None = None) -> str:
     """The Vietnamese title of an alert kind (the kind itself when unknown)."""
     return ALERT_TITLES.get(kind, kind).format(code=code or "")
+
+
+# Added for the awards (additive): the names and alert titles the awards have always used, kept byte-identical so
+# nominations and alerts.v1 messages do not change.
+CRITERIA_TITLE_NAMES: dict[str, str] = {**TITLE_NAMES, "co_thi_dua_tinh": "Cờ thi đua cấp tỉnh"}
+"""How award criteria name a title ("chưa đăng ký thi đua danh hiệu …"): the flag by its level."""
+TITLE_SHORT_NAMES: dict[str, str] = {
+    "co_thi_dua_tinh": "Cờ thi đua",
+    "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
+    "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
+}
+"""Collective titles as award alerts name them."""
+AWARD_ALERT_TITLES: dict[str, str] = {
+    "award_on_track": "Đang đạt tiêu chí hướng tới {name}; nộp hồ sơ trước {deadline}",
+    "award_at_risk": "Có nguy cơ không đạt {name}; hạn nộp hồ sơ {deadline}",
+}
+"""The title of an award alert for one collective title ({deadline}: the dossier deadline, dd/mm/yyyy)."""
+
+
+def award_alert_title(kind: str, title: str, dossier_deadline: date) -> str:
+    """The Vietnamese title of an award_on_track / award_at_risk alert for one title and its dossier deadline."""
+    name = TITLE_SHORT_NAMES.get(title, TITLE_NAMES.get(title, title))
+    return AWARD_ALERT_TITLES[kind].format(name=name, deadline=day(dossier_deadline))

@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from schemas import topics
 from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
 from schemas.outputs import StandingChanged
-from services.awards import api, handlers
-from services.awards.config import Settings
-from services.awards.domain.rulebook import build_award_rules
+from services.awards import api
+from services.awards.adapters.rulefile import load_rules
+from services.awards.config import MIGRATIONS, Settings
+from services.awards.handlers.evidence import apply_evidence
+from services.awards.handlers.standings import apply_standings
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 decode_evidence = partial(decode_as, EVIDENCE_ADAPTER)
 decode_standing = partial(decode_as, StandingChanged)
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The awards service: evidence and standings in, nominations and award signals out."""
-    rules = build_award_rules(tomllib.loads(settings.rules_file.read_text(encoding="utf-8")))
+    rules = load_rules(settings.rules_file)
     runtime = Runtime(name="awards", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime)
 
@@ -37,21 +36,35 @@ def create_app(settings: Settings) -> FastAPI:
     # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
     async def on_evidence(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_evidence(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+            await apply_evidence(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
         relay.wake()
 
     async def on_standings(deliveries: Sequence[Delivery[StandingChanged]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_standings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+            await apply_standings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
         relay.wake()
 
     runtime.run_in_background(relay.run)
-    runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=decode_evidence, handler=on_evidence,
-                      group_id=settings.group_id, max_records=settings.max_batch)
-    runtime.subscribe(topics.STANDINGS_CHANGED, decode=decode_standing, handler=on_standings,
-                      group_id=settings.group_id, max_records=settings.max_batch)
-    app = FastAPI(title="Thi đua — awards", version="1", lifespan=runtime.lifespan,
-                  description="Khen thưởng: nominations that follow the law, with the evidence attached.")
+    runtime.subscribe(
+        topics.EVIDENCE_ACCEPTED,
+        decode=decode_evidence,
+        handler=on_evidence,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+    )
+    runtime.subscribe(
+        topics.STANDINGS_CHANGED,
+        decode=decode_standing,
+        handler=on_standings,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+    )
+    app = FastAPI(
+        title="Thi đua — awards",
+        version="1",
+        lifespan=runtime.lifespan,
+        description="Khen thưởng: nominations that follow the law, with the evidence attached.",
+    )
     http.install(app, runtime)
     app.include_router(api.router(runtime, rules))
 

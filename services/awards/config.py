@@ -6,6 +6,7 @@ from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
 
+MIGRATIONS = Path(__file__).parent / "migrations"
 RULES = Path(__file__).parent / "rules" / "awards.toml"
 
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from services.evidence.adapters import postgres as pg
+from services.evidence import views
 from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
-from services.evidence.handlers import ingest
+from services.evidence.handlers.ingest import ingest
 from thidua.runtime.auth import Principal
 from thidua.runtime.decoding import BadInput, load_json
 from thidua.runtime.http import ApiError, authenticated
@@ -26,32 +26,38 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
 
     async def source_caller(principal: Annotated[Principal, Depends(caller)]) -> Principal:
         if principal.role != "source" or principal.source is None:
-            raise ApiError(403, "a source token is required", [{"field": "Authorization",
-                                                                "message": f"role '{principal.role}' "
-                                                                           "cannot submit evidence"}])
+            raise ApiError(
+                403,
+                "a source token is required",
+                [{"field": "Authorization", "message": f"role '{principal.role}' cannot submit evidence"}],
+            )
         return principal
 
-    @api.post("/events", summary="Submit one evidence envelope or a JSON array of up to 1000",
-              responses={401: {}, 403: {}, 413: {}, 422: {}})
-    async def post_events(request: Request,
-                          principal: Annotated[Principal, Depends(source_caller)]) -> JSONResponse:
+    @api.post(
+        "/events",
+        summary="Submit one evidence envelope or a JSON array of up to 1000",
+        responses={401: {}, 403: {}, 413: {}, 422: {}},
+    )
+    async def post_events(request: Request, principal: Annotated[Principal, Depends(source_caller)]) -> JSONResponse:
         items = _items(await _body(request, settings.max_body_bytes), settings.max_items)
-        submissions = [Submission(item if isinstance(item, dict) else json.dumps(item).encode(),
-                                  token_source=principal.source) for item in items]
+        submissions = [
+            Submission(item if isinstance(item, dict) else json.dumps(item).encode(), token_source=principal.source)
+            for item in items
+        ]
         async with runtime.pool.acquire() as conn:
             results = await ingest(conn, submissions, channel="http", now=datetime.now(UTC))
         on_commit()
         return JSONResponse([r.as_json() for r in results])
 
     @api.get("/events/{event_id}", summary="What became of one of the caller's events")
-    async def get_event(event_id: str, principal: Annotated[Principal, Depends(source_caller)]
-                        ) -> dict[str, Any]:
+    async def get_event(event_id: str, principal: Annotated[Principal, Depends(source_caller)]) -> dict[str, Any]:
         assert principal.source is not None
         async with runtime.pool.acquire() as conn:
-            found = await pg.event_status(conn, source=principal.source, event_id=event_id)
+            found = await views.event_status(conn, source=principal.source, event_id=event_id)
         if found is None:
-            raise ApiError(404, "no such event from this source", [{"field": "event_id",
-                                                                    "message": f"'{event_id}' not found"}])
+            raise ApiError(
+                404, "no such event from this source", [{"field": "event_id", "message": f"'{event_id}' not found"}]
+            )
         return found
 
     return api
@@ -67,8 +73,7 @@ async def _body(request: Request, limit: int) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "request body too large", [{"field": "body",
-                                                            "message": f"at most {limit} bytes"}])
+            raise ApiError(413, "request body too large", [{"field": "body", "message": f"at most {limit} bytes"}])
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -85,9 +90,14 @@ def _items(body: bytes, max_items: int) -> list[object]:
         if not doc:
             raise ApiError(422, "empty array", [{"field": "body", "message": "send at least one envelope"}])
         if len(doc) > max_items:
-            raise ApiError(413, "too many events in one request",
-                           [{"field": "body", "message": f"at most {max_items} envelopes per request, "
-                                                         f"got {len(doc)}"}])
+            raise ApiError(
+                413,
+                "too many events in one request",
+                [{"field": "body", "message": f"at most {max_items} envelopes per request, got {len(doc)}"}],
+            )
         return doc
-    raise ApiError(422, "body is not an envelope or an array of envelopes",
-                   [{"field": "body", "message": f"expected an object or an array, got {type(doc).__name__}"}])
+    raise ApiError(
+        422,
+        "body is not an envelope or an array of envelopes",
+        [{"field": "body", "message": f"expected an object or an array, got {type(doc).__name__}"}],
+    )

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from schemas import topics
 from services.evidence import api
-from services.evidence.config import Settings
+from services.evidence.config import MIGRATIONS, Settings
 from services.evidence.domain.intake import Submission
-from services.evidence.handlers import ingest
+from services.evidence.handlers.ingest import ingest
 from thidua.runtime import http
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,13 +35,28 @@ def create_app(settings: Settings) -> FastAPI:
             await ingest(conn, submissions, channel="kafka", now=datetime.now(UTC), positions=positions)
         relay.wake()
 
-    runtime.subscribe(topics.EVIDENCE_INBOUND, decode=lambda value: value or b"", handler=on_inbound,
-                      group_id=settings.group_id, max_records=settings.max_batch)
+    runtime.subscribe(
+        topics.EVIDENCE_INBOUND,
+        decode=lambda value: value or b"",
+        handler=on_inbound,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+    )
     # evidence.inbound.v1.<source>: one topic per source, writable by that source's Kafka user only.
-    runtime.subscribe(topics.EVIDENCE_INBOUND_PREFIX, decode=lambda value: value or b"", handler=on_inbound,
-                      group_id=settings.group_id, max_records=settings.max_batch, prefix=True)
-    app = FastAPI(title="Thi đua — evidence", version="1", lifespan=runtime.lifespan,
-                  description="Cổng tiếp nhận minh chứng: the only way evidence enters the platform.")
+    runtime.subscribe(
+        topics.EVIDENCE_INBOUND_PREFIX,
+        decode=lambda value: value or b"",
+        handler=on_inbound,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+        prefix=True,
+    )
+    app = FastAPI(
+        title="Thi đua — evidence",
+        version="1",
+        lifespan=runtime.lifespan,
+        description="Cổng tiếp nhận minh chứng: the only way evidence enters the platform.",
+    )
     http.install(app, runtime)
     app.include_router(api.router(runtime, settings, relay.wake))
     return app

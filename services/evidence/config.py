@@ -1,9 +1,13 @@
 """Settings of the evidence service, from EVIDENCE_* environment variables."""
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from thidua.runtime.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Settings(ServiceSettings):

@@ -16,9 +16,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from services.evidence.admin import add_source
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province

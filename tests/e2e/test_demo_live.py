@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from schemas import topics
-from services.evidence.admin import add_source, add_token
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.notify.app import create_app as notify_app
 from services.notify.config import Settings as NotifySettings
 from services.scoring.app import create_app as scoring_app
@@ -27,6 +27,7 @@ from tests.integration.support import eventually, running_app
 from thidua.demo import VN, Unit, province
 from thidua.demo_live import play, send_all
 from thidua.demo_present import Event, TimedEvent, live_events, present_events
+from thidua.runtime.tokens import add_token
 
 CONSUMED = {"evidence": [topics.EVIDENCE_INBOUND], "scoring": [topics.EVIDENCE_ACCEPTED],
             "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED]}

@@ -16,15 +16,16 @@ from fastapi import FastAPI, Request
 from schemas import topics
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
-from services.evidence.admin import add_source, add_token
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.notify.app import create_app as notify_app
 from services.notify.config import Settings as NotifySettings
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
+from thidua.runtime.tokens import add_token
 
 T = "+07:00"
 CONSUMED = {"evidence": [topics.EVIDENCE_INBOUND], "scoring": [topics.EVIDENCE_ACCEPTED],

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.evidence.admin import add_source
 from services.evidence.app import create_app
 from services.evidence.config import Settings
+from services.evidence.handlers.sources import add_source
 from tests.integration.support import running_app
 
 

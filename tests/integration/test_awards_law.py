@@ -22,12 +22,14 @@ from schemas.evidence import EVIDENCE_ADAPTER
 from services.awards.app import MIGRATIONS, create_app
 from services.awards.config import RULES, Settings
 from services.awards.domain.rulebook import AwardRules, build_award_rules
-from services.awards.handlers import CloseRefused, apply_evidence, close_year, vote
-from services.evidence.admin import add_token
+from services.awards.handlers.close import CloseRefused, close_year
+from services.awards.handlers.evidence import apply_evidence
+from services.awards.handlers.vote import vote
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.runtime.tokens import add_token
 
 T = "+07:00"
 RULES_ = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))

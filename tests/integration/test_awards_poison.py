@@ -17,10 +17,10 @@ from schemas import topics
 from services.awards.adapters import postgres as pg
 from services.awards.app import create_app
 from services.awards.config import Settings
-from services.evidence.admin import add_token
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch, fetchval
 
 T = "+07:00"

@@ -14,10 +14,10 @@ from schemas import topics
 from schemas.evidence import EVIDENCE_ADAPTER
 from services.awards.app import create_app
 from services.awards.config import Settings
-from services.evidence.admin import add_token
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetchval
 
 T = "+07:00"
@@ -182,7 +182,7 @@ async def test_a_retracted_title_stops_counting_for_units_and_officers(database_
     from services.awards.app import MIGRATIONS
     from services.awards.config import RULES
     from services.awards.domain.rulebook import build_award_rules
-    from services.awards.handlers import apply_evidence
+    from services.awards.handlers.evidence import apply_evidence
     from thidua.runtime.db import create_pool, prepare_schema
 
     rules = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))

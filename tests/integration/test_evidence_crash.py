@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from schemas import topics
-from services.evidence.admin import add_source
+from services.evidence.handlers.sources import add_source
 from tests.integration.evidence_support import envelope
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually

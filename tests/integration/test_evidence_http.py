@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from schemas import topics
-from services.evidence.admin import add_token
 from tests.integration.evidence_support import Evidence, envelope
 from tests.integration.kafka_tools import read_topic
+from thidua.runtime.tokens import add_token
 
 
 async def accepted_on_topic(ev: Evidence, *, expect: int) -> list[dict[str, Any]]:

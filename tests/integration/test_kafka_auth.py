@@ -19,9 +19,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 
 from schemas import topics
-from services.evidence.admin import SourceCredentials, register_source
 from services.evidence.app import create_app
 from services.evidence.config import Settings
+from services.evidence.handlers.sources import SourceCredentials, register_source
 from tests.integration.evidence_support import envelope
 from tests.integration.kafka_tools import read_topic
 from tests.integration.support import eventually, running_app

@@ -15,14 +15,15 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
-from services.evidence.admin import add_source, add_token
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.notify.app import create_app as notify_app
 from services.notify.config import Settings as NotifySettings
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.support import running_app
+from thidua.runtime.tokens import add_token
 
 EXAMPLES = 12  # per operation and token; every service's every operation is covered
 # Operations that change shared state in ways the other generated requests do not need (a real close of a year,

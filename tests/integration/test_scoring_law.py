@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 
 from schemas import topics
-from services.evidence.admin import add_source
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import read_topic, start_group_at_end

@@ -19,7 +19,6 @@ import pytest
 from schemas import topics
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
-from services.evidence.admin import issue_token, list_tokens, revoke_token, rotate_token
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.notify.app import create_app as notify_app
@@ -29,6 +28,7 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import running_app
 from thidua.runtime.auth import TokenNotRotatable
+from thidua.runtime.tokens import issue_token, list_tokens, revoke_token, rotate_token
 from thidua.testing.database import fetch
 
 pytestmark = pytest.mark.integration

@@ -10,6 +10,7 @@ import pytest
 
 from services.awards.config import RULES
 from services.awards.domain.evaluate import cash_table, close_refusal, evaluate_unit, quota_rank
+from services.awards.domain.lifecycle import vn_year
 from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
 from services.awards.domain.titles import (
@@ -25,7 +26,6 @@ from services.awards.domain.titles import (
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
 )
-from services.awards.handlers import _year
 
 DOC = tomllib.loads(RULES.read_text(encoding="utf-8"))
 RULES_ = build_award_rules(DOC)
@@ -123,7 +123,7 @@ def test_disciplined_without_hr_rating_is_still_incomplete_decree_90_2020_decree
 @pytest.mark.parametrize(("stamp", "year"), [("2025-12-31T23:59:59+07:00", 2025), ("2026-01-01T00:00:00+07:00", 2026),
                                              ("2025-12-31T16:59:59+00:00", 2025), ("2025-12-31T17:00:00+00:00", 2026)])
 def test_discipline_year_is_the_vietnam_calendar_year_decree_90_2020(stamp: str, year: int) -> None:
-    assert _year(datetime.fromisoformat(stamp)) == year
+    assert vn_year(datetime.fromisoformat(stamp)) == year
 
 
 # --- 10. Excellence cap (Quy định 366-QĐ/TW 2025 Art. 11; Decree 48/2023) ---------------------------------------

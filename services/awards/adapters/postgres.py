@@ -1,4 +1,4 @@
-"""All SQL of the awards service."""
+"""Awards' writes, and the reads its use cases need (a unit's whole record, its nominations, locked)."""
 
 from __future__ import annotations
 
@@ -11,32 +11,55 @@ import asyncpg
 from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
 
 
-async def upsert_unit(conn: asyncpg.Connection, unit_id: str, name: str, cluster: str | None, parent: str | None,
-                      at: datetime) -> None:
-    await conn.execute("INSERT INTO units VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO UPDATE SET"
-                       " name = EXCLUDED.name, cluster_id = EXCLUDED.cluster_id, parent_id = EXCLUDED.parent_id,"
-                       " occurred_at = EXCLUDED.occurred_at WHERE units.occurred_at <= EXCLUDED.occurred_at",
-                       unit_id, name, cluster, parent, at)
+async def upsert_unit(
+    conn: asyncpg.Connection, unit_id: str, name: str, cluster: str | None, parent: str | None, at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO units VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO UPDATE SET"
+        " name = EXCLUDED.name, cluster_id = EXCLUDED.cluster_id, parent_id = EXCLUDED.parent_id,"
+        " occurred_at = EXCLUDED.occurred_at WHERE units.occurred_at <= EXCLUDED.occurred_at",
+        unit_id,
+        name,
+        cluster,
+        parent,
+        at,
+    )
 
 
 async def upsert_officer(conn: asyncpg.Connection, officer_id: str, unit_id: str, name: str, at: datetime) -> None:
-    await conn.execute("INSERT INTO officers VALUES ($1, $2, $3, $4) ON CONFLICT (officer_id) DO UPDATE SET"
-                       " unit_id = EXCLUDED.unit_id, full_name = EXCLUDED.full_name, occurred_at = EXCLUDED.occurred_at"
-                       " WHERE officers.occurred_at <= EXCLUDED.occurred_at", officer_id, unit_id, name, at)
+    await conn.execute(
+        "INSERT INTO officers VALUES ($1, $2, $3, $4) ON CONFLICT (officer_id) DO UPDATE SET"
+        " unit_id = EXCLUDED.unit_id, full_name = EXCLUDED.full_name, occurred_at = EXCLUDED.occurred_at"
+        " WHERE officers.occurred_at <= EXCLUDED.occurred_at",
+        officer_id,
+        unit_id,
+        name,
+        at,
+    )
 
 
-async def upsert_rating(conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int, level: str,
-                        event: str, at: datetime) -> None:
-    await conn.execute("INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                       " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
-                       " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id"
-                       " WHERE (ratings.occurred_at, ratings.event) <= (EXCLUDED.occurred_at, EXCLUDED.event)",
-                       kind, subject, unit, year, level, event, at)
+async def upsert_rating(
+    conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int, level: str, event: str, at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
+        " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id"
+        " WHERE (ratings.occurred_at, ratings.event) <= (EXCLUDED.occurred_at, EXCLUDED.event)",
+        kind,
+        subject,
+        unit,
+        year,
+        level,
+        event,
+        at,
+    )
 
 
 async def add_title(conn: asyncpg.Connection, kind: str, subject: str, year: int, title: str, ref: str) -> None:
-    await conn.execute("INSERT INTO titles VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                       kind, subject, year, title, ref)
+    await conn.execute(
+        "INSERT INTO titles VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", kind, subject, year, title, ref
+    )
 
 
 async def add_row(conn: asyncpg.Connection, table: str, values: tuple[Any, ...]) -> None:
@@ -46,8 +69,16 @@ async def add_row(conn: asyncpg.Connection, table: str, values: tuple[Any, ...])
     await conn.execute(f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING", *values)
 
 
-async def set_grievance(conn: asyncpg.Connection, key: str, unit: str, officer: str | None, is_open: bool,
-                        substantiated: bool | None, event: str, at: datetime) -> asyncpg.Record | None:
+async def set_grievance(
+    conn: asyncpg.Connection,
+    key: str,
+    unit: str,
+    officer: str | None,
+    is_open: bool,
+    substantiated: bool | None,
+    event: str,
+    at: datetime,
+) -> asyncpg.Record | None:
     """The latest event of a grievance decides whether it is open; return the row when this event is the latest."""
     return await conn.fetchrow(
         "INSERT INTO grievances (case_key, unit_id, officer_id, is_open, substantiated, event, occurred_at,"
@@ -57,23 +88,45 @@ async def set_grievance(conn: asyncpg.Connection, key: str, unit: str, officer: 
         " occurred_at = EXCLUDED.occurred_at, opened_event = coalesce(EXCLUDED.opened_event, grievances.opened_event),"
         " opened_at = coalesce(EXCLUDED.opened_at, grievances.opened_at)"
         " WHERE grievances.occurred_at <= EXCLUDED.occurred_at RETURNING *",
-        key, unit, officer, is_open, substantiated, event, at)
+        key,
+        unit,
+        officer,
+        is_open,
+        substantiated,
+        event,
+        at,
+    )
 
 
-async def add_registration(conn: asyncpg.Connection, event: str, kind: str, subject: str, unit: str, year: int,
-                           titles: list[str]) -> None:
+async def add_registration(
+    conn: asyncpg.Connection, event: str, kind: str, subject: str, unit: str, year: int, titles: list[str]
+) -> None:
     """Record an emulation registration (đăng ký thi đua); a repeat is ignored."""
-    await conn.execute("INSERT INTO registrations VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                       event, kind, subject, unit, year, titles)
+    await conn.execute(
+        "INSERT INTO registrations VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        event,
+        kind,
+        subject,
+        unit,
+        year,
+        titles,
+    )
 
 
-async def set_officer_score(conn: asyncpg.Connection, officer: str, year: int, score: float, event: str,
-                            at: datetime) -> None:
+async def set_officer_score(
+    conn: asyncpg.Connection, officer: str, year: int, score: float, event: str, at: datetime
+) -> None:
     """Keep the latest evidence-based score of an officer for a year."""
-    await conn.execute("INSERT INTO officer_scores VALUES ($1, $2, $3, $4, $5) ON CONFLICT (officer_id, year)"
-                       " DO UPDATE SET score = EXCLUDED.score, event = EXCLUDED.event,"
-                       " occurred_at = EXCLUDED.occurred_at WHERE officer_scores.occurred_at <= EXCLUDED.occurred_at",
-                       officer, year, score, event, at)
+    await conn.execute(
+        "INSERT INTO officer_scores VALUES ($1, $2, $3, $4, $5) ON CONFLICT (officer_id, year)"
+        " DO UPDATE SET score = EXCLUDED.score, event = EXCLUDED.event,"
+        " occurred_at = EXCLUDED.occurred_at WHERE officer_scores.occurred_at <= EXCLUDED.occurred_at",
+        officer,
+        year,
+        score,
+        event,
+        at,
+    )
 
 
 async def remove_title(conn: asyncpg.Connection, ref: str) -> None:
@@ -81,12 +134,19 @@ async def remove_title(conn: asyncpg.Connection, ref: str) -> None:
     await conn.execute("DELETE FROM titles WHERE ref = $1", ref)
 
 
-async def subject_nominations(conn: asyncpg.Connection, kind: str, subject: str, statuses: tuple[str, ...],
-                              years: tuple[int, int]) -> list[asyncpg.Record]:
+async def subject_nominations(
+    conn: asyncpg.Connection, kind: str, subject: str, statuses: tuple[str, ...], years: tuple[int, int]
+) -> list[asyncpg.Record]:
     """The subject's nominations in the given statuses and years (inclusive), locked."""
-    return await conn.fetch("SELECT * FROM nominations WHERE subject_kind = $1 AND subject_id = $2"
-                            " AND status = ANY($3::text[]) AND year BETWEEN $4 AND $5 ORDER BY id FOR UPDATE",
-                            kind, subject, list(statuses), years[0], years[1])
+    return await conn.fetch(
+        "SELECT * FROM nominations WHERE subject_kind = $1 AND subject_id = $2"
+        " AND status = ANY($3::text[]) AND year BETWEEN $4 AND $5 ORDER BY id FOR UPDATE",
+        kind,
+        subject,
+        list(statuses),
+        years[0],
+        years[1],
+    )
 
 
 async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, int | None]]:
@@ -98,58 +158,89 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
     # A unit's title names the unit; an officer's is traced to the officer's unit.
     rows = await conn.fetch(
         "DELETE FROM titles t WHERE t.ref = $1 RETURNING t.year, CASE WHEN t.subject_kind = 'unit' THEN t.subject_id"
-        " ELSE (SELECT o.unit_id FROM officers o WHERE o.officer_id = t.subject_id) END AS unit_id", event)
+        " ELSE (SELECT o.unit_id FROM officers o WHERE o.officer_id = t.subject_id) END AS unit_id",
+        event,
+    )
     touched += [(r["unit_id"], r["year"]) for r in rows if r["unit_id"]]
     rows = await conn.fetch("DELETE FROM grievances WHERE event = $1 RETURNING unit_id", event)
     touched += [(r["unit_id"], None) for r in rows]
     return touched
 
 
-async def set_standing(conn: asyncpg.Connection, unit: str, year: int, rank: int | None, band: str, score: float,
-                       event: str, at: datetime) -> None:
-    await conn.execute("INSERT INTO standings VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id, year)"
-                       " DO UPDATE SET rank_in_cluster = EXCLUDED.rank_in_cluster, band = EXCLUDED.band,"
-                       " score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at"
-                       " WHERE standings.occurred_at <= EXCLUDED.occurred_at", unit, year, rank, band, score, event, at)
+async def set_standing(
+    conn: asyncpg.Connection, unit: str, year: int, rank: int | None, band: str, score: float, event: str, at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO standings VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id, year)"
+        " DO UPDATE SET rank_in_cluster = EXCLUDED.rank_in_cluster, band = EXCLUDED.band,"
+        " score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at"
+        " WHERE standings.occurred_at <= EXCLUDED.occurred_at",
+        unit,
+        year,
+        rank,
+        band,
+        score,
+        event,
+        at,
+    )
 
 
 async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
     """The unit and its members with every year of their records."""
     u = await conn.fetchrow("SELECT name, cluster_id FROM units WHERE unit_id = $1", unit_id)
     unit = UnitRecord(unit_id, u["cluster_id"] if u else None, u["name"] if u else unit_id)
-    members = {r["officer_id"]: OfficerRecord(r["officer_id"], unit_id, r["full_name"]) for r in await conn.fetch(
-        "SELECT officer_id, full_name FROM officers WHERE unit_id = $1 ORDER BY officer_id", unit_id)}
+    members = {
+        r["officer_id"]: OfficerRecord(r["officer_id"], unit_id, r["full_name"])
+        for r in await conn.fetch(
+            "SELECT officer_id, full_name FROM officers WHERE unit_id = $1 ORDER BY officer_id", unit_id
+        )
+    }
     unit.members = list(members.values())
-    for r in await conn.fetch("SELECT subject_kind, subject_id, year, level, event FROM ratings"
-                              " WHERE unit_id = $1 OR (subject_kind = 'unit' AND subject_id = $1)", unit_id):
+    for r in await conn.fetch(
+        "SELECT subject_kind, subject_id, year, level, event FROM ratings"
+        " WHERE unit_id = $1 OR (subject_kind = 'unit' AND subject_id = $1)",
+        unit_id,
+    ):
         target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
         if target is not None:
             target.ratings[r["year"]] = Fact(r["year"], r["level"], r["event"])
     # Only approved titles count: title.awarded evidence, or a nomination the council approved (and not revoked).
-    for r in await conn.fetch("SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
-                              " WHERE ((t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
-                              " AND t.subject_id = ANY($2::text[]))) AND NOT EXISTS (SELECT 1 FROM nominations n"
-                              " WHERE n.id = t.ref AND n.status <> 'approved')", unit_id, list(members)):
+    for r in await conn.fetch(
+        "SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
+        " WHERE ((t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
+        " AND t.subject_id = ANY($2::text[]))) AND NOT EXISTS (SELECT 1 FROM nominations n"
+        " WHERE n.id = t.ref AND n.status <> 'approved')",
+        unit_id,
+        list(members),
+    ):
         target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
         if target is not None:
             target.titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
-    for r in await conn.fetch("SELECT officer_id, year, scope, event FROM initiatives"
-                              " WHERE officer_id = ANY($1::text[])", list(members)):
+    for r in await conn.fetch(
+        "SELECT officer_id, year, scope, event FROM initiatives WHERE officer_id = ANY($1::text[])", list(members)
+    ):
         members[r["officer_id"]].initiatives.append(Fact(r["year"], r["scope"], r["event"]))
-    for r in await conn.fetch("SELECT officer_id, year, scope, event FROM research"
-                              " WHERE officer_id = ANY($1::text[])", list(members)):
+    for r in await conn.fetch(
+        "SELECT officer_id, year, scope, event FROM research WHERE officer_id = ANY($1::text[])", list(members)
+    ):
         members[r["officer_id"]].research.append(Fact(r["year"], r["scope"], r["event"]))
-    for r in await conn.fetch("SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[])",
-                              list(members)):
+    for r in await conn.fetch(
+        "SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[])", list(members)
+    ):
         members[r["officer_id"]].scores[r["year"]] = r["score"]
-    for r in await conn.fetch("SELECT subject_kind, subject_id, year, titles FROM registrations"
-                              " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
-                              " AND subject_id = ANY($2::text[]))", unit_id, list(members)):
+    for r in await conn.fetch(
+        "SELECT subject_kind, subject_id, year, titles FROM registrations"
+        " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
+        " AND subject_id = ANY($2::text[]))",
+        unit_id,
+        list(members),
+    ):
         holder = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
         if holder is not None:
             holder.registered.setdefault(r["year"], set()).update(r["titles"])
-    for r in await conn.fetch("SELECT officer_id, year, form, event FROM disciplines"
-                              " WHERE officer_id = ANY($1::text[])", list(members)):
+    for r in await conn.fetch(
+        "SELECT officer_id, year, form, event FROM disciplines WHERE officer_id = ANY($1::text[])", list(members)
+    ):
         members[r["officer_id"]].disciplines.append(Fact(r["year"], r["form"], r["event"]))
     for r in await conn.fetch("SELECT officer_id, event FROM grievances WHERE unit_id = $1 AND is_open", unit_id):
         target = members.get(r["officer_id"]) if r["officer_id"] else unit
@@ -162,8 +253,9 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
 
 async def units_of_year(conn: asyncpg.Connection, year: int) -> list[str]:
     """Units with anything to evaluate in year: registered units, rated units, units of rated officers."""
-    rows = await conn.fetch("SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1"
-                            " ORDER BY 1", year)
+    rows = await conn.fetch(
+        "SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1 ORDER BY 1", year
+    )
     return [r["unit_id"] for r in rows]
 
 
@@ -182,26 +274,101 @@ async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: 
         "INSERT INTO nominations (id, title, year, subject_kind, subject_id, unit_id, status, cash_multiple,"
         " rule_version, criteria, evidence_ids, created_at, updated_at, held_from, reason) VALUES ($1, $2, $3, $4,"
         " $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id",
-        row["id"], row["title"], row["year"], row["subject_kind"], row["subject_id"], row["unit_id"], row["status"],
-        row["cash_multiple"], row["rule_version"], json.dumps(row["criteria"], ensure_ascii=False),
-        json.dumps(row["evidence_ids"]), now, row.get("held_from"), row.get("reason"))
+        row["id"],
+        row["title"],
+        row["year"],
+        row["subject_kind"],
+        row["subject_id"],
+        row["unit_id"],
+        row["status"],
+        row["cash_multiple"],
+        row["rule_version"],
+        json.dumps(row["criteria"], ensure_ascii=False),
+        json.dumps(row["evidence_ids"]),
+        now,
+        row.get("held_from"),
+        row.get("reason"),
+    )
     return created is not None
 
 
-async def set_status(conn: asyncpg.Connection, nomination_id: str, status: str, reason: str, now: datetime,
-                     votes: dict[str, int] | None = None, held_from: str | None = None,
-                     evidence_ids: list[str] | None = None, criteria: list[dict[str, Any]] | None = None) -> None:
+async def set_status(
+    conn: asyncpg.Connection,
+    nomination_id: str,
+    status: str,
+    reason: str,
+    now: datetime,
+    votes: dict[str, int] | None = None,
+    held_from: str | None = None,
+    evidence_ids: list[str] | None = None,
+    criteria: list[dict[str, Any]] | None = None,
+) -> None:
     """Move a nomination to status (held_from kept only while on hold; evidence and criteria replaced when given)."""
-    await conn.execute("UPDATE nominations SET status = $2, reason = $3, updated_at = $4,"
-                       " votes = coalesce($5::jsonb, votes), held_from = $6,"
-                       " evidence_ids = coalesce($7::jsonb, evidence_ids), criteria = coalesce($8::jsonb, criteria)"
-                       " WHERE id = $1", nomination_id, status, reason, now,
-                       json.dumps(votes) if votes is not None else None, held_from,
-                       json.dumps(evidence_ids) if evidence_ids is not None else None,
-                       json.dumps(criteria, ensure_ascii=False) if criteria is not None else None)
+    await conn.execute(
+        "UPDATE nominations SET status = $2, reason = $3, updated_at = $4,"
+        " votes = coalesce($5::jsonb, votes), held_from = $6,"
+        " evidence_ids = coalesce($7::jsonb, evidence_ids), criteria = coalesce($8::jsonb, criteria)"
+        " WHERE id = $1",
+        nomination_id,
+        status,
+        reason,
+        now,
+        json.dumps(votes) if votes is not None else None,
+        held_from,
+        json.dumps(evidence_ids) if evidence_ids is not None else None,
+        json.dumps(criteria, ensure_ascii=False) if criteria is not None else None,
+    )
 
 
-async def audit(conn: asyncpg.Connection, nomination_id: str, before: str | None, after: str, reason: str,
-                actor: str, now: datetime) -> None:
-    await conn.execute("INSERT INTO audit (nomination_id, from_status, to_status, reason, actor, at)"
-                       " VALUES ($1, $2, $3, $4, $5, $6)", nomination_id, before, after, reason, actor, now)
+async def audit(
+    conn: asyncpg.Connection, nomination_id: str, before: str | None, after: str, reason: str, actor: str, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit (nomination_id, from_status, to_status, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        nomination_id,
+        before,
+        after,
+        reason,
+        actor,
+        now,
+    )
+
+
+async def closed_years(conn: asyncpg.Connection) -> set[int]:
+    """Every year closed so far."""
+    return {r["year"] for r in await conn.fetch("SELECT year FROM closed_years")}
+
+
+async def mark_closed(conn: asyncpg.Connection, year: int, now: datetime, rule_version: str) -> None:
+    """Record that year was closed (the first close counts; closing again changes nothing)."""
+    await conn.execute("INSERT INTO closed_years VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", year, now, rule_version)
+
+
+async def lock_nomination(conn: asyncpg.Connection, nomination_id: str) -> asyncpg.Record | None:
+    """The nomination, locked for a decision; None when there is no such nomination."""
+    return await conn.fetchrow("SELECT * FROM nominations WHERE id = $1 FOR UPDATE", nomination_id)
+
+
+async def nomination(conn: asyncpg.Connection, nomination_id: str) -> asyncpg.Record | None:
+    """The nomination as it now stands (after a write in the same transaction)."""
+    return await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
+
+
+async def signal_state(conn: asyncpg.Connection, unit_id: str, year: int, title: str) -> str | None:
+    """The last award signal sent for the unit, year and title (on_track, at_risk), or None."""
+    state: str | None = await conn.fetchval(
+        "SELECT state FROM signals WHERE unit_id = $1 AND year = $2 AND title = $3", unit_id, year, title
+    )
+    return state
+
+
+async def set_signal_state(conn: asyncpg.Connection, unit_id: str, year: int, title: str, state: str) -> None:
+    """Remember the award signal just sent, so only transitions are sent."""
+    await conn.execute(
+        "INSERT INTO signals VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (unit_id, year, title) DO UPDATE SET state = EXCLUDED.state",
+        unit_id,
+        year,
+        title,
+        state,
+    )

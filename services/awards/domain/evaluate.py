@@ -33,12 +33,18 @@ def quota_rank(o: OfficerRecord, year: int) -> tuple[int, float, int, str, str]:
     rating level, name, id."""
     score = o.scores.get(year)
     rating = effective_rating(o, year)
-    return (0 if score is not None else 1, -(score or 0.0), LEVEL_RANK.get(rating.value, 9) if rating else 9,
-            o.name.casefold(), o.officer_id)
+    return (
+        0 if score is not None else 1,
+        -(score or 0.0),
+        LEVEL_RANK.get(rating.value, 9) if rating else 9,
+        o.name.casefold(),
+        o.officer_id,
+    )
 
 
-def _quota(candidates: list[tuple[OfficerRecord, Verdict]], members: int, share: float, year: int
-           ) -> list[tuple[OfficerRecord, Verdict]]:
+def _quota(
+    candidates: list[tuple[OfficerRecord, Verdict]], members: int, share: float, year: int
+) -> list[tuple[OfficerRecord, Verdict]]:
     """Optional cap on CSTĐCS (off at 0): a share of the unit's members, given to qualifying members by rank."""
     if share <= 0:
         return candidates
@@ -49,9 +55,9 @@ def _quota(candidates: list[tuple[OfficerRecord, Verdict]], members: int, share:
     for officer, verdict in candidates:
         if verdict.met:
             ok = officer.officer_id in inside
-            verdict = with_check(verdict, Check("quota", ok, (
-                f"trong chỉ tiêu {share:.0%} số thành viên ({allowed}/{members})" if ok else
-                f"ngoài chỉ tiêu {share:.0%} số thành viên ({allowed}/{members}; thứ tự xét: {QUOTA_ORDER})")))
+            places = f"{share:.0%} số thành viên ({allowed}/{members}"
+            reason = f"trong chỉ tiêu {places})" if ok else f"ngoài chỉ tiêu {places}; thứ tự xét: {QUOTA_ORDER})"
+            verdict = with_check(verdict, Check("quota", ok, reason))
         capped.append((officer, verdict))
     return capped
 
@@ -89,19 +95,22 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
             review[officer.officer_id] = _review(verdict)
     for member in unit.members:
         now, why = member.officer_id in cstdcs_met, review.get(member.officer_id, ())
-        decisions.append(("officer", member.officer_id,
-                          _gate(chien_si_thi_dua_tinh(member, year, now, why), member, year, rules)))
-        decisions.append(("officer", member.officer_id,
-                          _gate(bang_khen_ca_nhan(member, year, now, why, caps), member, year, rules)))
+        decisions.append(
+            ("officer", member.officer_id, _gate(chien_si_thi_dua_tinh(member, year, now, why), member, year, rules))
+        )
+        decisions.append(
+            ("officer", member.officer_id, _gate(bang_khen_ca_nhan(member, year, now, why, caps), member, year, rules))
+        )
     on_review = {o for o, checks in review.items() if checks}
-    ttlxs = _gate(tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules, on_review, cap), unit, year,
-                  rules)
-    decisions.append(("unit", unit.unit_id, _gate(tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules), unit, year,
-                                                  rules)))
+    ttlxs = _gate(tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules, on_review, cap), unit, year, rules)
+    decisions.append(
+        ("unit", unit.unit_id, _gate(tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules), unit, year, rules))
+    )
     decisions.append(("unit", unit.unit_id, ttlxs))
     decisions.append(("unit", unit.unit_id, _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules)))
-    decisions.append(("unit", unit.unit_id, _gate(bang_khen_tap_the(unit, year, ttlxs.met, _review(ttlxs)), unit,
-                                                  year, rules)))
+    decisions.append(
+        ("unit", unit.unit_id, _gate(bang_khen_tap_the(unit, year, ttlxs.met, _review(ttlxs)), unit, year, rules))
+    )
     return decisions
 
 
@@ -122,18 +131,22 @@ def close_refusal(year: int, today: date, rules: AwardRules) -> str | None:
     due = deadline(year, rules.rating_deadline)
     if today >= due:
         return None
-    return (f"chưa hết hạn đánh giá, xếp loại năm {year} ({due:%d/%m/%Y}); the annual rating deadline "
-            f"{due.isoformat()} has not passed: close with force=true to close anyway")
+    return (
+        f"chưa hết hạn đánh giá, xếp loại năm {year} ({due:%d/%m/%Y}); the annual rating deadline "
+        f"{due.isoformat()} has not passed: close with force=true to close anyway"
+    )
 
 
-def council_decision(title: str, members_total: int, members_present: int, votes_for: int,
-                     rules: AwardRules) -> tuple[str | None, str]:
+def council_decision(
+    title: str, members_total: int, members_present: int, votes_for: int, rules: AwardRules
+) -> tuple[str | None, str]:
     """(approved | rejected | None when the session cannot decide, reason): quorum first, then the share."""
     if members_total <= 0 or not 0 <= members_present <= members_total or not 0 <= votes_for <= members_present:
         return None, "số liệu biểu quyết không hợp lệ"
     if members_present < rules.quorum_present * members_total - 1e-9:
-        return None, (f"không đủ túc số: {members_present}/{members_total} thành viên có mặt "
-                      f"(cần ≥ {rules.quorum_present:.0%})")
+        return None, (
+            f"không đủ túc số: {members_present}/{members_total} thành viên có mặt (cần ≥ {rules.quorum_present:.0%})"
+        )
     needed = rules.vote_threshold(title)
     share = votes_for / members_total
     if share >= needed - 1e-9:

@@ -21,14 +21,14 @@ class OfficerRecord:
     officer_id: str
     unit_id: str
     name: str = ""
-    ratings: dict[int, Fact] = field(default_factory=dict)           # year -> level as reported by HR
+    ratings: dict[int, Fact] = field(default_factory=dict)  # year -> level as reported by HR
     titles: dict[int, dict[str, str]] = field(default_factory=dict)  # year -> {approved title: event or nomination id}
-    initiatives: list[Fact] = field(default_factory=list)            # value = scope
-    research: list[Fact] = field(default_factory=list)               # accepted research projects, value = scope
-    disciplines: list[Fact] = field(default_factory=list)            # value = form
-    open_grievances: list[str] = field(default_factory=list)         # event keys
-    registered: dict[int, set[str]] = field(default_factory=dict)    # year -> titles registered (đăng ký thi đua)
-    scores: dict[int, float] = field(default_factory=dict)           # year -> evidence-based emulation score
+    initiatives: list[Fact] = field(default_factory=list)  # value = scope
+    research: list[Fact] = field(default_factory=list)  # accepted research projects, value = scope
+    disciplines: list[Fact] = field(default_factory=list)  # value = form
+    open_grievances: list[str] = field(default_factory=list)  # event keys
+    registered: dict[int, set[str]] = field(default_factory=dict)  # year -> titles registered (đăng ký thi đua)
+    scores: dict[int, float] = field(default_factory=dict)  # year -> evidence-based emulation score
 
     def has_title(self, year: int, title: str) -> bool:
         """True when the officer holds the approved title for year."""

@@ -48,12 +48,14 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
         council = dict(doc["council"])
         calendar = doc["calendar"]
         rules = AwardRules(
-            version=str(doc["version"]), cash_multiple={k: float(v) for k, v in doc["cash_multiple"].items()},
+            version=str(doc["version"]),
+            cash_multiple={k: float(v) for k, v in doc["cash_multiple"].items()},
             lao_dong_tien_tien_share=float(doc["collective"]["lao_dong_tien_tien_share"]),
             blocking_forms=frozenset(doc["collective"]["blocking_forms"]),
             excellent_max_share=float(doc["excellence"]["max_share_of_good"]),
             cstdcs_quota_share=float(doc["quota"]["chien_si_thi_dua_co_so_share"]),
-            flag_min_band=str(doc["flag"]["min_band"]), quorum_present=float(council.pop("quorum_present")),
+            flag_min_band=str(doc["flag"]["min_band"]),
+            quorum_present=float(council.pop("quorum_present")),
             vote_thresholds={k: float(v) for k, v in council.items()},
             late_input_until=str(calendar["late_input_until"]),
             base_salary_vnd=int(doc["base_salary_vnd"]),
@@ -63,7 +65,8 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
             flag_requires_no_heavy_discipline=bool(doc["flag"].get("no_heavy_discipline", True)),
             rating_deadline=str(calendar.get("rating_deadline", "12-15")),
             dossier_deadline=str(calendar.get("dossier_deadline", "12-10")),
-            grievance_revoke_years_back=int(doc.get("grievance", {}).get("revoke_years_back", 1)))
+            grievance_revoke_years_back=int(doc.get("grievance", {}).get("revoke_years_back", 1)),
+        )
         for month_day in (rules.late_input_until, rules.rating_deadline, rules.dossier_deadline):
             deadline(2024, month_day)  # a leap year: any valid MM-DD parses
         return rules

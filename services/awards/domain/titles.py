@@ -11,19 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from schemas.labels import BANDS, CRITERIA_TITLE_NAMES
 from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import AwardRules
 
 GOOD_OR_BETTER = ("good", "excellent")
-LEVEL_VI = {"excellent": "hoàn thành xuất sắc nhiệm vụ", "good": "hoàn thành tốt nhiệm vụ",
-            "complete": "hoàn thành nhiệm vụ", "incomplete": "không hoàn thành nhiệm vụ"}
+LEVEL_VI = {
+    "excellent": "hoàn thành xuất sắc nhiệm vụ",
+    "good": "hoàn thành tốt nhiệm vụ",
+    "complete": "hoàn thành nhiệm vụ",
+    "incomplete": "không hoàn thành nhiệm vụ",
+}
 LEVEL_RANK = {"excellent": 0, "good": 1, "complete": 2, "incomplete": 3}
-BAND_ORDER = ["Tốt", "Khá", "Trung bình", "Yếu"]
-TITLE_VI = {"lao_dong_tien_tien": "Lao động tiên tiến", "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
-            "chien_si_thi_dua_tinh": "Chiến sĩ thi đua cấp tỉnh",
-            "bang_khen_chu_tich_tinh": "Bằng khen của Chủ tịch UBND tỉnh",
-            "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
-            "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc", "co_thi_dua_tinh": "Cờ thi đua cấp tỉnh"}
 DISCIPLINE_SOURCE = "NĐ 90/2020/NĐ-CP, sửa đổi bởi NĐ 48/2023/NĐ-CP"
 CAP_SOURCE = "Quy định 366-QĐ/TW năm 2025, Điều 11; NĐ 48/2023/NĐ-CP"
 Effect = Literal["block", "review", "hold"]
@@ -77,8 +76,14 @@ def grievance_check(record: OfficerRecord | UnitRecord) -> Check:
     """An open complaint or denunciation holds the nomination (Luật 06/2022, chương VII); it does not fail it."""
     if not record.open_grievances:
         return Check("no_open_grievance", True, "không có khiếu nại, tố cáo đang giải quyết", "hold")
-    return Check("no_open_grievance", False, "đang có khiếu nại, tố cáo chưa giải quyết xong ("
-                 + ", ".join(sorted(record.open_grievances)) + "): tạm dừng xét", "hold")
+    return Check(
+        "no_open_grievance",
+        False,
+        "đang có khiếu nại, tố cáo chưa giải quyết xong ("
+        + ", ".join(sorted(record.open_grievances))
+        + "): tạm dừng xét",
+        "hold",
+    )
 
 
 def not_blocked(record: OfficerRecord | UnitRecord, year: int) -> list[Check]:
@@ -86,8 +91,15 @@ def not_blocked(record: OfficerRecord | UnitRecord, year: int) -> list[Check]:
     checks = []
     if isinstance(record, OfficerRecord):
         found = [d for d in record.disciplines if d.year == year]
-        checks.append(Check("no_discipline", not found, "không bị kỷ luật trong năm" if not found else
-                            f"bị kỷ luật ({', '.join(d.value for d in found)}) trong năm {year}"))
+        checks.append(
+            Check(
+                "no_discipline",
+                not found,
+                "không bị kỷ luật trong năm"
+                if not found
+                else f"bị kỷ luật ({', '.join(d.value for d in found)}) trong năm {year}",
+            )
+        )
     checks.append(grievance_check(record))
     return checks
 
@@ -108,8 +120,10 @@ def rating_reason(o: OfficerRecord, year: int) -> str:
     if effective is None or effective == reported:
         return said
     events = ", ".join(sorted(d.event for d in o.disciplines if d.year == year))
-    return (f"xếp loại báo cáo: {said.removeprefix('xếp loại ')}; xếp loại dùng để xét: "
-            f"{LEVEL_VI['incomplete']} do bị kỷ luật trong năm {year} ({events}; {DISCIPLINE_SOURCE})")
+    return (
+        f"xếp loại báo cáo: {said.removeprefix('xếp loại ')}; xếp loại dùng để xét: "
+        f"{LEVEL_VI['incomplete']} do bị kỷ luật trong năm {year} ({events}; {DISCIPLINE_SOURCE})"
+    )
 
 
 def _discipline_events(o: OfficerRecord, year: int) -> list[str]:
@@ -141,27 +155,39 @@ def excellence_cap(unit: UnitRecord, year: int, rules: AwardRules) -> Excellence
     levels = [r.value for m in unit.members if (r := effective_rating(m, year)) is not None]
     own = unit.ratings.get(year)
     outstanding = own is not None and own.value == rules.outstanding_unit_rating
-    return ExcellenceCap(sum(1 for lv in levels if lv == "excellent"), sum(1 for lv in levels if lv == "good"),
-                         rules.excellent_max_share_outstanding if outstanding else rules.excellent_max_share,
-                         outstanding)
+    return ExcellenceCap(
+        sum(1 for lv in levels if lv == "excellent"),
+        sum(1 for lv in levels if lv == "good"),
+        rules.excellent_max_share_outstanding if outstanding else rules.excellent_max_share,
+        outstanding,
+    )
 
 
 def excellence_within_cap(unit: UnitRecord, year: int, rules: AwardRules) -> Check:
     """The cap as a review criterion: over it, the council decides who keeps "excellent"."""
     cap = excellence_cap(unit, year, rules)
     kind = "đơn vị tiêu biểu" if cap.outstanding else "đơn vị"
-    return Check("excellence_cap", cap.within,
-                 f"năm {year} có {cap.excellent} cá nhân hoàn thành xuất sắc, tỷ lệ cho phép tối đa {cap.allowed}"
-                 f" ({cap.share:.0%} của {cap.good} cá nhân hoàn thành tốt, {kind}; {CAP_SOURCE})"
-                 + ("" if cap.within else ": Hội đồng xem xét"), "review")
+    return Check(
+        "excellence_cap",
+        cap.within,
+        f"năm {year} có {cap.excellent} cá nhân hoàn thành xuất sắc, tỷ lệ cho phép tối đa {cap.allowed}"
+        f" ({cap.share:.0%} của {cap.good} cá nhân hoàn thành tốt, {kind}; {CAP_SOURCE})"
+        + ("" if cap.within else ": Hội đồng xem xét"),
+        "review",
+    )
 
 
 def registered_check(registered: Mapping[int, set[str]], year: int, title: str) -> Check:
     """Đăng ký thi đua: did the subject register this title for the year?"""
-    name = TITLE_VI.get(title, title)
+    name = CRITERIA_TITLE_NAMES.get(title, title)
     ok = title in registered.get(year, set())
-    return Check("registered", ok, f"đã đăng ký thi đua danh hiệu {name} năm {year}" if ok
-                 else f"chưa đăng ký thi đua danh hiệu {name} năm {year}")
+    return Check(
+        "registered",
+        ok,
+        f"đã đăng ký thi đua danh hiệu {name} năm {year}"
+        if ok
+        else f"chưa đăng ký thi đua danh hiệu {name} năm {year}",
+    )
 
 
 def lao_dong_tien_tien(o: OfficerRecord, year: int) -> Verdict:
@@ -181,15 +207,26 @@ def chien_si_thi_dua_co_so(o: OfficerRecord, year: int, cap: Check | None = None
     excellent = rating is not None and rating.value == "excellent"
     initiatives = [i for i in o.initiatives if i.year == year]
     research = [r for r in o.research if r.year == year]
-    routes = ([LEVEL_VI["excellent"]] if excellent else []) + (
-        [f"có sáng kiến được công nhận ({len(initiatives)})"] if initiatives else []) + (
-        [f"có đề tài nghiên cứu khoa học được nghiệm thu ({len(research)})"] if research else [])
-    checks = [*base.checks, Check("excellent_or_initiative", bool(routes), "; ".join(routes) if routes else
-                                  "không hoàn thành xuất sắc, không có sáng kiến hay đề tài khoa học được công nhận")]
+    routes = (
+        ([LEVEL_VI["excellent"]] if excellent else [])
+        + ([f"có sáng kiến được công nhận ({len(initiatives)})"] if initiatives else [])
+        + ([f"có đề tài nghiên cứu khoa học được nghiệm thu ({len(research)})"] if research else [])
+    )
+    checks = [
+        *base.checks,
+        Check(
+            "excellent_or_initiative",
+            bool(routes),
+            "; ".join(routes)
+            if routes
+            else "không hoàn thành xuất sắc, không có sáng kiến hay đề tài khoa học được công nhận",
+        ),
+    ]
     if excellent and not initiatives and not research and cap is not None and not cap.met:
         checks.append(cap)
-    return _verdict("chien_si_thi_dua_co_so", checks,
-                    base.evidence + [i.event for i in initiatives] + [r.event for r in research])
+    return _verdict(
+        "chien_si_thi_dua_co_so", checks, base.evidence + [i.event for i in initiatives] + [r.event for r in research]
+    )
 
 
 def consecutive(years_with: set[int], year: int, count: int) -> bool:
@@ -201,25 +238,41 @@ def _approved_years(o: OfficerRecord | UnitRecord, title: str) -> set[int]:
     return {y for y in o.titles if o.has_title(y, title)}
 
 
-def chien_si_thi_dua_tinh(o: OfficerRecord, year: int, cstdcs_now: bool,
-                          cstdcs_review: tuple[Check, ...] = ()) -> Verdict:
+def chien_si_thi_dua_tinh(
+    o: OfficerRecord, year: int, cstdcs_now: bool, cstdcs_review: tuple[Check, ...] = ()
+) -> Verdict:
     """Chiến sĩ thi đua cấp tỉnh: three consecutive CSTĐCS titles (earlier ones approved) and a province-scope
     initiative."""
     years = _approved_years(o, "chien_si_thi_dua_co_so") | ({year} if cstdcs_now else set())
     streak = consecutive(years, year, 3)
     province = [i for i in o.initiatives if i.value in ("province", "national") and year - 2 <= i.year <= year]
-    checks = [Check("three_consecutive_cstdcs", streak, f"Chiến sĩ thi đua cơ sở (đã được công nhận) các năm "
-                    f"{sorted(years)}" + (" (đủ 3 năm liên tục)" if streak else " (chưa đủ 3 năm liên tục)")),
-              Check("province_initiative", bool(province), "có sáng kiến cấp tỉnh" if province
-                    else "chưa có sáng kiến phạm vi cấp tỉnh trong 3 năm"), *not_blocked(o, year)]
+    checks = [
+        Check(
+            "three_consecutive_cstdcs",
+            streak,
+            f"Chiến sĩ thi đua cơ sở (đã được công nhận) các năm "
+            f"{sorted(years)}" + (" (đủ 3 năm liên tục)" if streak else " (chưa đủ 3 năm liên tục)"),
+        ),
+        Check(
+            "province_initiative",
+            bool(province),
+            "có sáng kiến cấp tỉnh" if province else "chưa có sáng kiến phạm vi cấp tỉnh trong 3 năm",
+        ),
+        *not_blocked(o, year),
+    ]
     if streak and cstdcs_now:
         checks += list(cstdcs_review)
     evidence = [o.titles[y]["chien_si_thi_dua_co_so"] for y in years if o.has_title(y, "chien_si_thi_dua_co_so")]
     return _verdict("chien_si_thi_dua_tinh", checks, evidence + [i.event for i in province])
 
 
-def bang_khen_ca_nhan(o: OfficerRecord, year: int, cstdcs_now: bool, cstdcs_review: tuple[Check, ...] = (),
-                      caps: Mapping[int, Check] | None = None) -> Verdict:
+def bang_khen_ca_nhan(
+    o: OfficerRecord,
+    year: int,
+    cstdcs_now: bool,
+    cstdcs_review: tuple[Check, ...] = (),
+    caps: Mapping[int, Check] | None = None,
+) -> Verdict:
     """Bằng khen of the chairman (individual): 2 consecutive CSTĐCS (approved), or 2 consecutive excellent
     (effective) years with 2 initiatives; a route relying on excellence over the cap goes to review."""
     cstdcs = _approved_years(o, "chien_si_thi_dua_co_so") | ({year} if cstdcs_now else set())
@@ -229,15 +282,22 @@ def bang_khen_ca_nhan(o: OfficerRecord, year: int, cstdcs_now: bool, cstdcs_revi
     by_ratings = consecutive(excellent, year, 2) and len(initiatives) >= 2
     titles_review = list(cstdcs_review) if by_titles and cstdcs_now else []
     ratings_review = [c for y in (year - 1, year) if (c := (caps or {}).get(y)) is not None and not c.met]
-    reason = ("2 năm liên tục Chiến sĩ thi đua cơ sở" if by_titles else
-              "2 năm liên tục hoàn thành xuất sắc và 2 sáng kiến" if by_ratings else
-              "chưa đủ 2 năm liên tục Chiến sĩ thi đua cơ sở, hoặc 2 năm xuất sắc với 2 sáng kiến")
+    reason = (
+        "2 năm liên tục Chiến sĩ thi đua cơ sở"
+        if by_titles
+        else "2 năm liên tục hoàn thành xuất sắc và 2 sáng kiến"
+        if by_ratings
+        else "chưa đủ 2 năm liên tục Chiến sĩ thi đua cơ sở, hoặc 2 năm xuất sắc với 2 sáng kiến"
+    )
     review: list[Check] = []
     if not ((by_titles and not titles_review) or (by_ratings and not ratings_review)):
         review = titles_review if by_titles else ratings_review if by_ratings else []
     evidence = [o.ratings[y].event for y in (year - 1, year) if y in o.ratings]
-    return _verdict("bang_khen_chu_tich_tinh", [Check("two_year_record", by_titles or by_ratings, reason), *review,
-                                                 *not_blocked(o, year)], evidence + [i.event for i in initiatives])
+    return _verdict(
+        "bang_khen_chu_tich_tinh",
+        [Check("two_year_record", by_titles or by_ratings, reason), *review, *not_blocked(o, year)],
+        evidence + [i.event for i in initiatives],
+    )
 
 
 def _members_share(unit: UnitRecord, passed: set[str]) -> tuple[float, int, int]:
@@ -249,8 +309,13 @@ def _members_share(unit: UnitRecord, passed: set[str]) -> tuple[float, int, int]
 def heavy_discipline(unit: UnitRecord, year: int, rules: AwardRules) -> tuple[Check, list[str]]:
     """Nobody in the unit disciplined at warning or above in the year, and the decisions that say otherwise."""
     heavy = [d.event for m in unit.members for d in m.disciplines if d.year == year and d.value in rules.blocking_forms]
-    return Check("no_heavy_discipline", not heavy, "không có cá nhân bị kỷ luật từ cảnh cáo trở lên" if not heavy
-                 else f"{len(heavy)} cá nhân bị kỷ luật từ cảnh cáo trở lên trong năm {year}"), heavy
+    return Check(
+        "no_heavy_discipline",
+        not heavy,
+        "không có cá nhân bị kỷ luật từ cảnh cáo trở lên"
+        if not heavy
+        else f"{len(heavy)} cá nhân bị kỷ luật từ cảnh cáo trở lên trong năm {year}",
+    ), heavy
 
 
 def _unit_rating_reason(unit: UnitRecord, year: int) -> str:
@@ -264,18 +329,31 @@ def tap_the_lao_dong_tien_tien(unit: UnitRecord, year: int, lao_dong: set[str], 
     share, count, total = _members_share(unit, lao_dong)
     gate, heavy = heavy_discipline(unit, year, rules)
     checks = [
-        Check("unit_good_or_better", rating is not None and rating.value in GOOD_OR_BETTER,
-              _unit_rating_reason(unit, year)),
-        Check("members_lao_dong_tien_tien", share >= rules.lao_dong_tien_tien_share - 1e-9,
-              f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%},"
-              f" cần ≥ {rules.lao_dong_tien_tien_share:.0%})"),
-        gate, grievance_check(unit)]
+        Check(
+            "unit_good_or_better",
+            rating is not None and rating.value in GOOD_OR_BETTER,
+            _unit_rating_reason(unit, year),
+        ),
+        Check(
+            "members_lao_dong_tien_tien",
+            share >= rules.lao_dong_tien_tien_share - 1e-9,
+            f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%}, cần ≥ {rules.lao_dong_tien_tien_share:.0%})",
+        ),
+        gate,
+        grievance_check(unit),
+    ]
     return _verdict("tap_the_lao_dong_tien_tien", checks, ([rating.event] if rating else []) + heavy)
 
 
-def tap_the_lao_dong_xuat_sac(unit: UnitRecord, year: int, lao_dong: set[str], cstdcs: set[str],
-                              rules: AwardRules, cstdcs_review: set[str] | None = None,
-                              cap: Check | None = None) -> Verdict:
+def tap_the_lao_dong_xuat_sac(
+    unit: UnitRecord,
+    year: int,
+    lao_dong: set[str],
+    cstdcs: set[str],
+    rules: AwardRules,
+    cstdcs_review: set[str] | None = None,
+    cap: Check | None = None,
+) -> Verdict:
     """Tập thể lao động xuất sắc: unit excellent, all members at least complete (effective ratings), ≥ 70% LĐTT,
     ≥ 1 CSTĐCS, nobody disciplined at warning+; only CSTĐCS under review sends it to review too."""
     rating = unit.ratings.get(year)
@@ -285,18 +363,26 @@ def tap_the_lao_dong_xuat_sac(unit: UnitRecord, year: int, lao_dong: set[str], c
     gate, heavy = heavy_discipline(unit, year, rules)
     checks = [
         Check("unit_excellent", rating is not None and rating.value == "excellent", _unit_rating_reason(unit, year)),
-        Check("all_members_complete", total > 0 and not below,
-              "100% thành viên hoàn thành nhiệm vụ trở lên" if not below
-              else f"{len(below)} thành viên chưa đạt hoàn thành nhiệm vụ (kể cả do bị kỷ luật trong năm) "
-                   "hoặc chưa xếp loại"),
-        Check("members_lao_dong_tien_tien", share >= rules.lao_dong_tien_tien_share - 1e-9,
-              f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%})"),
+        Check(
+            "all_members_complete",
+            total > 0 and not below,
+            "100% thành viên hoàn thành nhiệm vụ trở lên"
+            if not below
+            else f"{len(below)} thành viên chưa đạt hoàn thành nhiệm vụ (kể cả do bị kỷ luật trong năm) "
+            "hoặc chưa xếp loại",
+        ),
+        Check(
+            "members_lao_dong_tien_tien",
+            share >= rules.lao_dong_tien_tien_share - 1e-9,
+            f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%})",
+        ),
         Check("has_cstdcs", bool(champions), f"{len(champions)} Chiến sĩ thi đua cơ sở"),
-        gate, grievance_check(unit)]
+        gate,
+        grievance_check(unit),
+    ]
     if champions and cstdcs_review is not None and cap is not None and set(champions) <= cstdcs_review:
         checks.append(cap)
-    evidence = ([rating.event] if rating else []) + heavy + [
-        d for m in below for d in _discipline_events(m, year)]
+    evidence = ([rating.event] if rating else []) + heavy + [d for m in below for d in _discipline_events(m, year)]
     return _verdict("tap_the_lao_dong_xuat_sac", checks, evidence)
 
 
@@ -306,9 +392,11 @@ def co_thi_dua_tinh(unit: UnitRecord, year: int, rules: AwardRules) -> Verdict:
     standing = unit.standing.get(year)
     rank, band = (standing[0], standing[1]) if standing else (None, "")
     leads = rank == 1
-    band_ok = band in BAND_ORDER and BAND_ORDER.index(band) <= BAND_ORDER.index(rules.flag_min_band)
-    checks = [Check("cluster_leader", leads, f"xếp thứ {rank} trong cụm, khối thi đua" if rank else "chưa có xếp hạng"),
-              Check("targets_exceeded", band_ok, f"xếp loại {band or 'chưa có'} (cần từ {rules.flag_min_band})")]
+    band_ok = band in BANDS and BANDS.index(band) <= BANDS.index(rules.flag_min_band)
+    checks = [
+        Check("cluster_leader", leads, f"xếp thứ {rank} trong cụm, khối thi đua" if rank else "chưa có xếp hạng"),
+        Check("targets_exceeded", band_ok, f"xếp loại {band or 'chưa có'} (cần từ {rules.flag_min_band})"),
+    ]
     heavy: list[str] = []
     if rules.flag_requires_no_heavy_discipline:
         gate, heavy = heavy_discipline(unit, year, rules)
@@ -324,9 +412,16 @@ def bang_khen_tap_the(unit: UnitRecord, year: int, ttldxs_now: bool, ttldxs_revi
     xuat_sac = _approved_years(unit, "tap_the_lao_dong_xuat_sac") | ({year} if ttldxs_now else set())
     by_ratings = consecutive(excellent, year, 2)
     ok = by_ratings or consecutive(xuat_sac, year, 2)
-    checks = [Check("two_excellent_years", ok, "2 năm liên tục hoàn thành xuất sắc" if ok
-                    else "chưa đủ 2 năm liên tục hoàn thành xuất sắc"), grievance_check(unit)]
+    checks = [
+        Check(
+            "two_excellent_years",
+            ok,
+            "2 năm liên tục hoàn thành xuất sắc" if ok else "chưa đủ 2 năm liên tục hoàn thành xuất sắc",
+        ),
+        grievance_check(unit),
+    ]
     if ok and not by_ratings:
         checks += list(ttldxs_review)
-    return _verdict("bang_khen_chu_tich_tinh", checks, [unit.ratings[y].event for y in (year - 1, year)
-                                                         if y in unit.ratings])
+    return _verdict(
+        "bang_khen_chu_tich_tinh", checks, [unit.ratings[y].event for y in (year - 1, year) if y in unit.ratings]
+    )

@@ -1,4 +1,4 @@
-"""All SQL of the evidence service: sources, tokens, ledger, rejections, outbox."""
+"""Evidence's writes (and the reads the write path needs): sources, ledger, rejections."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -22,8 +21,10 @@ async def load_scopes(conn: asyncpg.Connection) -> dict[str, SourceScope]:
 async def add_source(conn: asyncpg.Connection, *, name: str, units: Sequence[str]) -> None:
     """Register a source, or replace the units it may submit for."""
     await conn.execute(
-        "INSERT INTO sources (name, units) VALUES ($1, $2)"
-        " ON CONFLICT (name) DO UPDATE SET units = EXCLUDED.units", name, list(units))
+        "INSERT INTO sources (name, units) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET units = EXCLUDED.units",
+        name,
+        list(units),
+    )
 
 
 async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -34,7 +35,9 @@ async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
     rows = await conn.fetch(
         "SELECT l.source, l.event_id FROM ledger l"
         " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
-        [p[0] for p in pairs], [p[1] for p in pairs])
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
     return {(r["source"], r["event_id"]) for r in rows}
 
 
@@ -51,8 +54,9 @@ class LedgerRow:
     envelope: str  # canonical JSON
 
 
-async def append(conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel: str,
-                 accepted_at: datetime) -> dict[tuple[str, str], int]:
+async def append(
+    conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel: str, accepted_at: datetime
+) -> dict[tuple[str, str], int]:
     """Insert the new events in one statement; return {(source, event_id): seq} of those inserted.
 
     Rows whose key exists already are left alone (ON CONFLICT DO NOTHING): they are duplicates.
@@ -66,9 +70,16 @@ async def append(conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel
         " $4::text[], $5::text[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(s, e, t, u, o, oc, env, n)"
         " ORDER BY n"
         " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id, seq",
-        [r.source for r in rows], [r.event_id for r in rows], [r.type for r in rows],
-        [r.unit_id for r in rows], [r.officer_id for r in rows], [r.occurred_at for r in rows],
-        [r.envelope for r in rows], channel, accepted_at)
+        [r.source for r in rows],
+        [r.event_id for r in rows],
+        [r.type for r in rows],
+        [r.unit_id for r in rows],
+        [r.officer_id for r in rows],
+        [r.occurred_at for r in rows],
+        [r.envelope for r in rows],
+        channel,
+        accepted_at,
+    )
     return {(r["source"], r["event_id"]): r["seq"] for r in inserted}
 
 
@@ -84,8 +95,9 @@ class RejectionRow:
     position: tuple[str, int, int] | None = None  # Kafka topic, partition, offset
 
 
-async def record_rejections(conn: asyncpg.Connection, rows: Sequence[RejectionRow], *, channel: str,
-                            rejected_at: datetime) -> list[int]:
+async def record_rejections(
+    conn: asyncpg.Connection, rows: Sequence[RejectionRow], *, channel: str, rejected_at: datetime
+) -> list[int]:
     """Store refusals; a Kafka record refused before (same position) is not stored again.
 
     Returns the indexes (into rows) of the refusals that are new.
@@ -99,33 +111,17 @@ async def record_rejections(conn: asyncpg.Connection, rows: Sequence[RejectionRo
         " $4::text[], $5::bytea[], $6::text[], $7::int[], $8::bigint[]) AS x(s, e, u, r, o, kt, kp, ko)"
         " ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING"
         " RETURNING kafka_topic, kafka_partition, kafka_offset",
-        [r.source for r in rows], [r.event_id for r in rows], [r.unit_id for r in rows],
-        [json.dumps(r.reasons, ensure_ascii=False) for r in rows], [r.original for r in rows],
+        [r.source for r in rows],
+        [r.event_id for r in rows],
+        [r.unit_id for r in rows],
+        [json.dumps(r.reasons, ensure_ascii=False) for r in rows],
+        [r.original for r in rows],
         [r.position[0] if r.position else None for r in rows],
         [r.position[1] if r.position else None for r in rows],
-        [r.position[2] if r.position else None for r in rows], channel, rejected_at)
+        [r.position[2] if r.position else None for r in rows],
+        channel,
+        rejected_at,
+    )
     new = {(r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]) for r in inserted}
     # HTTP refusals have no position and never conflict; Kafka ones are new unless seen before.
     return [i for i, r in enumerate(rows) if r.position is None or r.position in new]
-
-
-async def event_status(conn: asyncpg.Connection, *, source: str, event_id: str) -> dict[str, Any] | None:
-    """What became of (source, event_id): accepted (and whether retracted), rejected and why, or None."""
-    row = await conn.fetchrow(
-        "SELECT seq, type, unit_id, occurred_at, accepted_at, channel, envelope::text AS envelope,"
-        " (SELECT r.event_id FROM ledger r WHERE r.type = 'evidence.retracted' AND r.source = l.source"
-        "   AND r.envelope -> 'payload' ->> 'target_event_id' = l.event_id ORDER BY r.seq LIMIT 1)"
-        "   AS retracted_by"
-        " FROM ledger l WHERE source = $1 AND event_id = $2", source, event_id)
-    if row is not None:
-        return {"event_id": event_id, "status": "accepted", "ledger_seq": row["seq"], "type": row["type"],
-                "unit_id": row["unit_id"], "channel": row["channel"],
-                "accepted_at": row["accepted_at"].isoformat(), "retracted_by": row["retracted_by"],
-                "envelope": json.loads(row["envelope"])}
-    rej = await conn.fetchrow(
-        "SELECT reasons::text AS reasons, channel, rejected_at FROM rejections"
-        " WHERE source = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1", source, event_id)
-    if rej is not None:
-        return {"event_id": event_id, "status": "rejected", "channel": rej["channel"],
-                "rejected_at": rej["rejected_at"].isoformat(), "errors": json.loads(rej["reasons"])}
-    return None

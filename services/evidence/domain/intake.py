@@ -76,22 +76,28 @@ def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope]
         return Refusal([FieldError(field=bad.field, message=bad.message)], item.token_source, None, None)
     except EvidenceInvalid as invalid:
         hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}
-        return Refusal(list(invalid.details), hints["source"] or item.token_source, hints["event_id"],
-                       hints["unit_id"])
+        return Refusal(list(invalid.details), hints["source"] or item.token_source, hints["event_id"], hints["unit_id"])
     source = item.token_source or event.source
     assert source is not None  # parse_evidence requires it when no token names it
     if item.token_source is not None and event.source not in (None, item.token_source):
-        return Refusal([FieldError(field="source", message=f"must match the caller's source "
-                                                           f"'{item.token_source}'")],
-                       item.token_source, event.event_id, event.unit_id)
+        return Refusal(
+            [FieldError(field="source", message=f"must match the caller's source '{item.token_source}'")],
+            item.token_source,
+            event.event_id,
+            event.unit_id,
+        )
     scope = scopes.get(source)
     if scope is None:
-        return Refusal([FieldError(field="source", message=f"unknown source '{source}'")],
-                       source, event.event_id, event.unit_id)
+        return Refusal(
+            [FieldError(field="source", message=f"unknown source '{source}'")], source, event.event_id, event.unit_id
+        )
     if not scope.covers(event.unit_id):
-        return Refusal([FieldError(field="unit_id", message=f"source '{source}' is not registered for "
-                                                            f"unit '{event.unit_id}'")],
-                       source, event.event_id, event.unit_id)
+        return Refusal(
+            [FieldError(field="unit_id", message=f"source '{source}' is not registered for unit '{event.unit_id}'")],
+            source,
+            event.event_id,
+            event.unit_id,
+        )
     key = (source, event.event_id)
     if key in seen.keys:
         return BatchDuplicate(event.event_id, source)
@@ -101,8 +107,7 @@ def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope]
     return Candidate(event, source)
 
 
-def decide_batch(items: Sequence[Submission], *, now: datetime,
-                 scopes: Mapping[str, SourceScope]) -> list[Verdict]:
+def decide_batch(items: Sequence[Submission], *, now: datetime, scopes: Mapping[str, SourceScope]) -> list[Verdict]:
     """Verdicts in the order of the items; a repeat inside the batch counts once."""
     seen = _Seen()
     return [decide(item, now=now, scopes=scopes, seen=seen) for item in items]

@@ -1,4 +1,4 @@
-"""Use cases of the evidence service: ingest a batch (HTTP or Kafka) in one transaction."""
+"""Use case: ingest a batch (one HTTP request or one fetched Kafka batch) into the ledger in one transaction."""
 
 from __future__ import annotations
 
@@ -41,8 +41,14 @@ def _original(item: Submission) -> bytes:
     return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
 
 
-async def ingest(conn: asyncpg.Connection, items: Sequence[Submission], *, channel: Channel, now: datetime,
-                 positions: Sequence[tuple[str, int, int]] | None = None) -> list[ItemResult]:
+async def ingest(
+    conn: asyncpg.Connection,
+    items: Sequence[Submission],
+    *,
+    channel: Channel,
+    now: datetime,
+    positions: Sequence[tuple[str, int, int]] | None = None,
+) -> list[ItemResult]:
     """Validate, de-duplicate and append a batch to the ledger and outbox, in one transaction.
 
     Accepted events and refusals are queued in the outbox with the ledger rows, so a crash after
@@ -52,20 +58,42 @@ async def ingest(conn: asyncpg.Connection, items: Sequence[Submission], *, chann
         verdicts = decide_batch(items, now=now, scopes=await pg.load_scopes(conn))
         verdicts = await _check_retraction_targets(conn, verdicts)
         candidates = [v for v in verdicts if isinstance(v, Candidate)]
-        rows = [pg.LedgerRow(c.source, c.event.event_id, c.event.type, c.event.unit_id, c.event.officer_id,
-                             c.event.occurred_at, c.event.model_dump_json(exclude_none=True))
-                for c in candidates]
+        rows = [
+            pg.LedgerRow(
+                c.source,
+                c.event.event_id,
+                c.event.type,
+                c.event.unit_id,
+                c.event.officer_id,
+                c.event.occurred_at,
+                c.event.model_dump_json(exclude_none=True),
+            )
+            for c in candidates
+        ]
         seqs = await pg.append(conn, rows, channel=channel, accepted_at=now)
         refusals = [(i, v) for i, v in enumerate(verdicts) if isinstance(v, Refusal)]
         rejection_rows = [
-            pg.RejectionRow(v.source, v.event_id, v.unit_id, [e.model_dump() for e in v.reasons],
-                            _original(items[i]), positions[i] if positions else None)
-            for i, v in refusals]
+            pg.RejectionRow(
+                v.source,
+                v.event_id,
+                v.unit_id,
+                [e.model_dump() for e in v.reasons],
+                _original(items[i]),
+                positions[i] if positions else None,
+            )
+            for i, v in refusals
+        ]
         new_refusals = await pg.record_rejections(conn, rejection_rows, channel=channel, rejected_at=now)
         outbox: list[Message] = [
-            (topics.EVIDENCE_ACCEPTED, row.unit_id, row.envelope.encode(),
-             {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()})
-            for row in rows if (row.source, row.event_id) in seqs]
+            (
+                topics.EVIDENCE_ACCEPTED,
+                row.unit_id,
+                row.envelope.encode(),
+                {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()},
+            )
+            for row in rows
+            if (row.source, row.event_id) in seqs
+        ]
         for index in new_refusals:
             row = rejection_rows[index]
             outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, _rejected_message(row, channel, now), {}))
@@ -82,11 +110,15 @@ def _result(verdict: Candidate | Refusal | BatchDuplicate, seqs: dict[tuple[str,
     return ItemResult(verdict.event.event_id, "accepted" if accepted else "duplicate")
 
 
-async def _check_retraction_targets(conn: asyncpg.Connection, verdicts: list[Candidate | Refusal | BatchDuplicate]
-                                    ) -> list[Candidate | Refusal | BatchDuplicate]:
+async def _check_retraction_targets(
+    conn: asyncpg.Connection, verdicts: list[Candidate | Refusal | BatchDuplicate]
+) -> list[Candidate | Refusal | BatchDuplicate]:
     """A retraction must name an event of the same source, already in the ledger or earlier in the batch."""
-    wanted = {(v.source, v.event.payload.target_event_id) for v in verdicts
-              if isinstance(v, Candidate) and v.event.type == "evidence.retracted"}
+    wanted = {
+        (v.source, v.event.payload.target_event_id)
+        for v in verdicts
+        if isinstance(v, Candidate) and v.event.type == "evidence.retracted"
+    }
     if not wanted:
         return verdicts
     known = await pg.existing_events(conn, wanted)
@@ -95,9 +127,17 @@ async def _check_retraction_targets(conn: asyncpg.Connection, verdicts: list[Can
         if isinstance(v, Candidate) and v.event.type == "evidence.retracted":
             target = v.event.payload.target_event_id
             if (v.source, target) not in known or target == v.event.event_id:
-                v = Refusal([FieldError(field="payload.target_event_id",
-                                        message=f"no earlier event '{target}' from source '{v.source}'")],
-                            v.source, v.event.event_id, v.event.unit_id)
+                v = Refusal(
+                    [
+                        FieldError(
+                            field="payload.target_event_id",
+                            message=f"no earlier event '{target}' from source '{v.source}'",
+                        )
+                    ],
+                    v.source,
+                    v.event.event_id,
+                    v.event.unit_id,
+                )
         if isinstance(v, Candidate):
             known.add((v.source, v.event.event_id))
         checked.append(v)
@@ -106,8 +146,19 @@ async def _check_retraction_targets(conn: asyncpg.Connection, verdicts: list[Can
 
 def _rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:
     topic, partition, offset = row.position if row.position else (None, None, None)
-    return RejectedEvidence(
-        rejected_at=now, channel=channel, source=row.source, unit_id=row.unit_id, event_id=row.event_id,
-        reasons=[FieldError(**r) for r in row.reasons], original_base64=base64.b64encode(row.original).decode(),
-        original_topic=topic, original_partition=partition, original_offset=offset,
-    ).model_dump_json(exclude_none=True).encode()
+    return (
+        RejectedEvidence(
+            rejected_at=now,
+            channel=channel,
+            source=row.source,
+            unit_id=row.unit_id,
+            event_id=row.event_id,
+            reasons=[FieldError(**r) for r in row.reasons],
+            original_base64=base64.b64encode(row.original).decode(),
+            original_topic=topic,
+            original_partition=partition,
+            original_offset=offset,
+        )
+        .model_dump_json(exclude_none=True)
+        .encode()
+    )

@@ -1,0 +1,101 @@
+"""Use case: take in accepted evidence, record what the award rules need, re-evaluate the closed years it touches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from schemas.evidence import (
+    DisciplineRecordedEvent,
+    EmulationRegisteredEvent,
+    EvaluationRecordedEvent,
+    EvidenceEvent,
+    EvidenceRetractedEvent,
+    GrievanceClosedEvent,
+    GrievanceOpenedEvent,
+    InitiativeRecognizedEvent,
+    OfficerRegisteredEvent,
+    ResearchAcceptedEvent,
+    TitleAwardedEvent,
+    UnitRegisteredEvent,
+)
+from services.awards.adapters import postgres as pg
+from services.awards.domain.lifecycle import vn_year
+from services.awards.domain.rulebook import AwardRules
+from services.awards.handlers.grievances import revoke_for_substantiated
+from services.awards.handlers.sync import Touched, reevaluate
+from thidua.runtime import inbox
+
+
+def evidence_key(event: EvidenceEvent) -> str:
+    """The inbox key and evidence id of an accepted event: "source:event_id"."""
+    return f"{event.source}:{event.event_id}"
+
+
+async def apply_evidence(
+    conn: asyncpg.Connection, events: Sequence[EvidenceEvent], *, rules: AwardRules, now: datetime
+) -> None:
+    """Record what the award rules need from accepted evidence; re-evaluate closed years it touches.
+
+    One transaction: a failure leaves nothing behind (the inbox claim included), so the batch can be retried
+    record by record and a parked record replayed later."""
+    async with conn.transaction():
+        keys = [evidence_key(e) for e in events]
+        fresh = await inbox.claim(conn, keys)
+        touched: Touched = set()
+        findings: list[asyncpg.Record] = []
+        for key, e in zip(keys, events, strict=True):
+            if key in fresh:
+                fresh.discard(key)  # the same event twice in one batch counts once
+                touched |= await _record(conn, key, e, findings)
+        for finding in findings:
+            touched |= await revoke_for_substantiated(conn, finding, rules=rules, now=now)
+        await reevaluate(conn, touched, rules=rules, now=now)
+
+
+def _subject(e: EvidenceEvent) -> tuple[str, str]:
+    """(kind, id) of whom the event is about: its officer when it names one, otherwise its unit."""
+    return ("officer", e.officer_id) if e.officer_id else ("unit", e.unit_id)
+
+
+async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings: list[asyncpg.Record]) -> Touched:
+    """Store what one event says; return the (unit, year) it touches (substantiated grievances go to findings)."""
+    unit, at = e.unit_id, e.occurred_at
+    if isinstance(e, UnitRegisteredEvent):
+        await pg.upsert_unit(conn, unit, e.payload.name, e.payload.cluster_id, e.payload.parent_id, at)
+    elif isinstance(e, OfficerRegisteredEvent):
+        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, at)
+    elif isinstance(e, EvaluationRecordedEvent):
+        kind, subject = _subject(e)
+        await pg.upsert_rating(conn, kind, subject, unit, e.payload.year, e.payload.level, key, at)
+        return {(unit, e.payload.year)}
+    elif isinstance(e, TitleAwardedEvent):
+        kind, subject = _subject(e)
+        await pg.add_title(conn, kind, subject, e.payload.year, e.payload.title, key)
+        return {(unit, e.payload.year)}
+    elif isinstance(e, InitiativeRecognizedEvent | ResearchAcceptedEvent):
+        year = vn_year(e.payload.decided_at)
+        table = "initiatives" if isinstance(e, InitiativeRecognizedEvent) else "research"
+        await pg.add_row(conn, table, (key, e.officer_id, unit, year, e.payload.scope))
+        return {(unit, year)}
+    elif isinstance(e, EmulationRegisteredEvent):
+        kind, subject = _subject(e)
+        await pg.add_registration(conn, key, kind, subject, unit, e.payload.year, list(e.payload.titles))
+        return {(unit, e.payload.year)}
+    elif isinstance(e, DisciplineRecordedEvent):
+        year = vn_year(e.payload.decided_at)
+        await pg.add_row(conn, "disciplines", (key, e.officer_id, unit, year, e.payload.form))
+        return {(unit, year)}
+    elif isinstance(e, GrievanceOpenedEvent | GrievanceClosedEvent):
+        closed = isinstance(e, GrievanceClosedEvent)
+        substantiated = e.payload.substantiated if isinstance(e, GrievanceClosedEvent) else None
+        case = f"{e.source}|{unit}|{e.payload.case_id}"
+        row = await pg.set_grievance(conn, case, unit, e.officer_id, not closed, substantiated, key, at)
+        if row is not None and closed and substantiated is True:
+            findings.append(row)
+        return {(unit, None)}
+    elif isinstance(e, EvidenceRetractedEvent):
+        return set(await pg.forget_event(conn, f"{e.source}:{e.payload.target_event_id}"))
+    return set()

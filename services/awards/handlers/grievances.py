@@ -1,0 +1,35 @@
+"""Use case: a complaint or denunciation closed as substantiated revokes the subject's held and approved titles.
+
+Holding and releasing pending nominations while a grievance is open is part of every evaluation (sync.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from schemas.vietnam import VN_TZ
+from services.awards.adapters import postgres as pg
+from services.awards.domain.lifecycle import substantiated_reason
+from services.awards.domain.rulebook import AwardRules
+from services.awards.handlers.sync import Touched, revoke
+from thidua.runtime.outbox import Message, enqueue
+
+
+async def revoke_for_substantiated(
+    conn: asyncpg.Connection, g: asyncpg.Record, *, rules: AwardRules, now: datetime
+) -> Touched:
+    """A substantiated complaint or denunciation revokes the subject's approved and held nominations of the year it
+    was opened and the years before it the rule file names (Luật 06/2022, chương VII)."""
+    opened_year = (g["opened_at"] or g["occurred_at"]).astimezone(VN_TZ).year
+    kind, subject = ("officer", g["officer_id"]) if g["officer_id"] else ("unit", g["unit_id"])
+    keys = [k for k in (g["opened_event"], g["event"]) if k]
+    reason = substantiated_reason(keys)
+    touched: Touched = set()
+    messages: list[Message] = []
+    years = (opened_year - rules.grievance_revoke_years_back, opened_year)
+    for row in await pg.subject_nominations(conn, kind, subject, ("approved", "on_hold"), years):
+        messages.append(await revoke(conn, row, reason, keys, "evidence", now))
+        touched.add((row["unit_id"], row["year"] + 1))
+    await enqueue(conn, messages)
+    return touched

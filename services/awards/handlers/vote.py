@@ -1,0 +1,66 @@
+"""Use case: record a council vote on a nomination and decide it by the quorum and thresholds of the rule file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from services.awards.adapters import postgres as pg
+from services.awards.domain.evaluate import council_decision
+from services.awards.domain.lifecycle import ON_HOLD_NO_VOTE, PENDING
+from services.awards.domain.rulebook import AwardRules
+from services.awards.handlers.sync import nomination_message, reevaluate
+from thidua.runtime.outbox import enqueue
+
+
+class VoteRefused(Exception):
+    """The session could not decide (no quorum, bad numbers) or the nomination is not open to a vote."""
+
+
+async def vote(
+    conn: asyncpg.Connection,
+    nomination_id: str,
+    *,
+    members_total: int,
+    members_present: int,
+    votes_for: int,
+    rules: AwardRules,
+    now: datetime,
+    actor: str,
+) -> asyncpg.Record:
+    """Record a council vote and decide the nomination by the thresholds and quorum of the rule file.
+
+    actor names the voter in the audit row: role and token number, e.g. `council:token#12`. A session that cannot
+    decide (no quorum, bad numbers) is audited too: that row is committed, then VoteRefused is raised."""
+    undecided: str | None = None
+    async with conn.transaction():
+        row = await pg.lock_nomination(conn, nomination_id)
+        if row is None:
+            raise KeyError(nomination_id)
+        if row["status"] == "on_hold":
+            raise VoteRefused(ON_HOLD_NO_VOTE)
+        if row["status"] not in PENDING:
+            raise VoteRefused(f"hồ sơ đang ở trạng thái {row['status']}, không thể biểu quyết")
+        decision, reason = council_decision(row["title"], members_total, members_present, votes_for, rules)
+        votes = {"members_total": members_total, "members_present": members_present, "votes_for": votes_for}
+        if decision is None:
+            await pg.audit(
+                conn, nomination_id, row["status"], row["status"], f"phiên họp không quyết định: {reason}", actor, now
+            )
+            undecided = reason
+        else:
+            await pg.set_status(conn, nomination_id, decision, reason, now, votes)
+            await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
+            if decision == "approved":
+                await pg.add_title(
+                    conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id
+                )
+                # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
+                await reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
+            await enqueue(conn, [nomination_message(dict(row), "decided", decision, reason, now)])
+        updated = await pg.nomination(conn, nomination_id)
+        assert updated is not None
+    if undecided is not None:
+        raise VoteRefused(undecided)
+    return updated

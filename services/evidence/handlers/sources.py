@@ -1,0 +1,52 @@
+"""Operator use case: register a source (its units, HTTP token and Kafka user) in evidence's `sources` table."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from services.evidence.adapters import postgres as pg
+from services.evidence.config import MIGRATIONS
+from thidua.runtime import auth, kafka_acl
+from thidua.runtime.db import create_pool, prepare_schema
+from thidua.runtime.kafka_access import KafkaAccess
+
+
+async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
+    """Register source `name` for `units` ('*' for all) and return its new token (shown once)."""
+    token = auth.new_token()
+    pool = await create_pool(database_url, schema="evidence", max_size=1)
+    try:
+        # An operator may register sources before the service ever started: migrate first.
+        await prepare_schema(pool, schema="evidence", directory=MIGRATIONS)
+        await auth.ensure_schema(pool)
+        async with pool.acquire() as conn, conn.transaction():
+            await pg.add_source(conn, name=name, units=units)
+            await auth.store_token(conn, token, role="source", source=name, label=name)
+    finally:
+        await pool.close()
+    return token
+
+
+@dataclass(frozen=True)
+class SourceCredentials:
+    """What a newly registered source is given, once: its HTTP token and its Kafka user, password and topic."""
+
+    token: str
+    topic: str
+    kafka_user: str | None
+    kafka_password: str | None
+
+
+async def register_source(database_url: str, kafka: KafkaAccess, *, name: str, units: list[str]) -> SourceCredentials:
+    """Register source `name` for `units` with an HTTP token and, on a SASL cluster, a Kafka user allowed to write
+    its own topic evidence.inbound.v1.<name> only (kafka is an admin's access). Running it again for the same
+    source gives a new token (the old one stays valid until revoked) and a new Kafka password (the old one stops
+    working at once)."""
+    password = kafka_acl.new_password()
+    # Kafka first: if the broker refuses, nothing is registered and the operator simply runs it again.
+    topic = await asyncio.to_thread(kafka_acl.provision_source, kafka, name, password)
+    token = await add_source(database_url, name=name, units=units)
+    if not kafka.uses_sasl:
+        return SourceCredentials(token, topic, None, None)
+    return SourceCredentials(token, topic, kafka_acl.source_user(name), password)

@@ -43,6 +43,9 @@ class Settings(ServiceSettings):
     smtp_port: int = 25
     smtp_from: str = "thidua@localhost"
     smtp_timeout_seconds: float = Field(10.0, gt=0)
+    # Zalo Official Account messages: off while the OA access token is empty (adapters/channels/zalo.py).
+    zalo_access_token: SecretStr = SecretStr("")
+    zalo_api_url: str = "https://openapi.zalo.me/v3.0/oa/message/cs"
     # The daily digest of low-priority items is assembled at this local (UTC+7) hour or later, once a day.
     digest_hour: int = Field(7, ge=0, le=23)
     digest_check_seconds: float = Field(60.0, gt=0)

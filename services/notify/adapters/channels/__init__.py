@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.notify.adapters.channels import mail, webhook
+from services.notify.adapters.channels import mail, webhook, zalo
 from services.notify.adapters.channels.base import Channel, Kit, Unusable
 
 
@@ -24,6 +24,7 @@ def registry(*channels: Channel) -> Mapping[str, Channel]:
 CHANNELS = registry(
     webhook.CHANNEL,
     mail.CHANNEL,
+    zalo.CHANNEL,
 )
 
 __all__ = ["CHANNELS", "Channel", "Kit", "Unusable", "registry"]

@@ -5,22 +5,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from services.scoring import handlers
+from services.scoring import views
+from services.scoring.adapters.rulefiles import RulesCache
+from services.scoring.domain.calendar import VN_TZ
+from services.scoring.domain.judging import case_view, contribution
 from services.scoring.domain.periods import Period, parse_period
-from services.scoring.rules import RulesCache
+from services.scoring.domain.scorecard import evidence_behind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
 from thidua.runtime.policy import may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
-
-# Scorecard indicator -> the counters whose cases explain it.
-CASE_COUNTERS = {"on_time": ["on_time"], "online_submission": ["online_submission"],
-                 "online_payment": ["online_payment"], "digitised": ["digitised"], "data_reuse": ["data_reuse"],
-                 "dossier_satisfaction": ["dossier_ok"], "pakn_on_time": ["pakn_on_time"],
-                 "pakn_satisfaction": ["pakn_ok"], "conduct_complaints": ["conduct_substantiated"],
-                 "result_publication": ["result_publication"]}
-FACT_KINDS = {"training_share": "training", "inspection_findings": "inspection", "discipline": "discipline",
-              "procedures_published": "catalogue", "online_service_coverage": "catalogue"}
 
 
 def _period(label: str) -> Period:
@@ -46,25 +40,10 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             status, error, message = officer_denial(principal)
             raise ApiError(status, error, [{"field": "Authorization", "message": message}])
         by_group = cluster if subject == "unit" else unit
-        rank, previous = ("rank_in_cluster", "previous_rank_in_cluster") if by_group else (
-            "rank_in_province", "previous_rank_in_province")
-        where = "s.subject_kind = $1 AND s.period = $2"
-        if by_group:
-            where += " AND s.cluster_id = $3" if subject == "unit" else " AND s.unit_id = $3"
-        name = "u.name, u.cluster_name" if subject == "unit" else "o.full_name AS name, NULL AS cluster_name"
-        join = ("LEFT JOIN units u ON u.unit_id = s.subject_id" if subject == "unit"
-                else "LEFT JOIN officers o ON o.officer_id = s.subject_id")
         async with runtime.pool.acquire() as conn:
-            rows = await conn.fetch(
-                f"SELECT s.{rank} AS rank, s.subject_id, {name}, s.score, s.band,"
-                f" s.{previous} AS previous_rank,"
-                f" s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s {join} WHERE {where}"
-                f" ORDER BY s.{rank}, s.subject_id", *([subject, period] + ([by_group] if by_group else [])))
+            rows = await views.standings(conn, subject, period, by_group or None)
             rules = await cache.active(conn)
-            unranked = [] if subject != "unit" else await conn.fetch(
-                "SELECT s.unit_id, u.name, u.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
-                " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = $1 AND s.score IS NULL"
-                " AND ($2::text IS NULL OR u.cluster_id = $2) ORDER BY s.unit_id", period, cluster)
+            unranked = [] if subject != "unit" else await views.unranked_units(conn, period, cluster)
         return {"period": period, "subject": subject, "cluster": cluster, "unit": unit,
                 "rule_version": rows[0]["rule_version"] if rows else rules.version,
                 "as_of": max((r["changed_at"] for r in rows), default=None),
@@ -80,9 +59,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
         _period(period)
         async with runtime.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT s.card::text AS card, s.updated_at, u.name, u.cluster_id, u.cluster_name FROM unit_scores s"
-                " LEFT JOIN units u USING (unit_id) WHERE s.unit_id = $1 AND s.period = $2", unit_id, period)
+            row = await views.unit_card(conn, unit_id, period)
         if row is None:
             raise ApiError(404, "no score for this unit and period",
                            [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}])
@@ -95,43 +72,36 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                                principal: Annotated[Principal | None, Depends(optional_caller)] = None
                                ) -> dict[str, Any]:
         p = _period(period)
-        if indicator not in CASE_COUNTERS and indicator not in FACT_KINDS:
-            raise ApiError(422, "unknown indicator", [{"field": "indicator", "message": "one of: "
-                                                       + ", ".join([*CASE_COUNTERS, *FACT_KINDS])}])
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
-            if indicator in FACT_KINDS and not may_see_officers(principal, unit_id):
+            behind = evidence_behind(rules.book)  # the rulebook's indicators, then the office-culture parts
+            if indicator not in behind:
+                raise ApiError(422, "unknown indicator", [{"field": "indicator",
+                                                           "message": "one of: " + ", ".join(behind)}])
+            kind = behind[indicator].fact_kind
+            if kind is not None and not may_see_officers(principal, unit_id):
                 # Trainings, inspections and disciplinary decisions name officers: the public sees counts only.
-                counts = await conn.fetch(
-                    "SELECT to_char(at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month, count(*) AS n FROM facts"
-                    " WHERE unit_id = $1 AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 GROUP BY 1"
-                    " ORDER BY 1", unit_id, FACT_KINDS[indicator], p.start, p.end)
+                counts = await views.fact_counts(conn, unit_id, kind, p, VN_TZ.key)
                 return {"unit_id": unit_id, "period": period, "indicator": indicator,
                         "count": sum(r["n"] for r in counts), "by_month": {r["month"]: r["n"] for r in counts},
                         "events": None, "restricted": "officer records need the unit's token, council or admin"}
-            if indicator in FACT_KINDS:
-                rows = await conn.fetch(
-                    "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
-                    " AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 ORDER BY at",
-                    unit_id, FACT_KINDS[indicator], p.start, p.end)
+            if kind is not None:
+                found = await views.facts(conn, unit_id, kind, p)
                 items = [{"event_id": r["event_id"], "source": r["source"], "officer_id": r["officer_id"],
-                          "at": r["at"], "data": json.loads(r["data"])} for r in rows]
+                          "at": r["at"], "data": json.loads(r["data"])} for r in found]
                 return {"unit_id": unit_id, "period": period, "indicator": indicator, "events": items}
-            rows = await conn.fetch(
-                "SELECT kind, case_id, state::text AS state, as_of FROM cases WHERE unit_id = $1"
-                " AND (opened_at IS NULL OR opened_at < $3) AND (closed_at IS NULL OR closed_at >= $2)"
-                " ORDER BY case_id", unit_id, p.start, p.end)
-        items = []
+            rows = await views.unit_cases(conn, unit_id, p)
+        cases = []
         for r in rows:
-            view = handlers.case_view(r["kind"], unit_id, r["case_id"], json.loads(r["state"]))
-            tally = handlers.contribution(view, r["as_of"], rules)
-            for counter in CASE_COUNTERS[indicator]:
+            view = case_view(r["kind"], unit_id, r["case_id"], json.loads(r["state"]))
+            tally = contribution(view, r["as_of"], rules)
+            for counter in behind[indicator].counters:
                 num, den = tally.get(("unit", unit_id, unit_id, period, counter), (0.0, 0.0))
                 if den:
-                    items.append({"case": f"{r['kind']}:{r['case_id']}", "counter": counter, "numerator": num,
+                    cases.append({"case": f"{r['kind']}:{r['case_id']}", "counter": counter, "numerator": num,
                                   "denominator": den, "events": list(view.event_keys)})
         return {"unit_id": unit_id, "period": period, "indicator": indicator, "rule_version": rules.version,
-                "cases": items}
+                "cases": cases}
 
     @api.get("/officers/{officer_id}/scorecard", summary="An officer's evidence-based score (token required)")
     async def officer_scorecard(officer_id: str, period: str,
@@ -139,13 +109,9 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                                 ) -> dict[str, Any]:
         _period(period)
         async with runtime.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT s.card::text AS card, s.unit_id, s.updated_at, o.full_name FROM officer_scores s"
-                " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2",
-                officer_id, period)
+            row = await views.officer_card(conn, officer_id, period)
             # Without a score in the period the directory says whose officer it is (the unit may ask).
-            home = row["unit_id"] if row else await conn.fetchval(
-                "SELECT unit_id FROM officers WHERE officer_id = $1", officer_id)
+            home = row["unit_id"] if row else await views.officer_home(conn, officer_id)
         if not may_see_officers(principal, home):
             status, error, message = officer_denial(principal)
             raise ApiError(status, error, [{"field": "Authorization", "message": message}])
@@ -158,8 +124,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     @api.get("/rulebook", summary="The active rulebook (indicators, thresholds, weights, bands, calendar)")
     async def rulebook() -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
-            row = await conn.fetchrow("SELECT version, content::text AS content, activated_at FROM rulebooks"
-                                      " WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1")
+            row = await views.active_rulebook(conn)
         if row is None:
             raise ApiError(503, "no rulebook active yet")
         return {"version": row["version"], "activated_at": row["activated_at"], "content": json.loads(row["content"])}

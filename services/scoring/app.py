@@ -13,9 +13,12 @@ from prometheus_client import Histogram
 
 from schemas import topics
 from schemas.evidence import EvidenceEvent
-from services.scoring import api, handlers
+from services.scoring import api
+from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.config import Settings
-from services.scoring.rules import RulesCache, seed
+from services.scoring.handlers.clock import tick
+from services.scoring.handlers.consume import apply_batch
+from services.scoring.handlers.rescore import rescore_dirty
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
 from thidua.runtime.outbox import OutboxRelay
@@ -56,14 +59,14 @@ def create_app(settings: Settings) -> FastAPI:
                     pass  # only the freshness figure uses it
         now = datetime.now(UTC)
         async with runtime.pool.acquire() as conn:
-            await handlers.apply_batch(conn, batch, rules=await cache.active(conn), now=now,
+            await apply_batch(conn, batch, rules=await cache.active(conn), now=now,
                                        accepted_at=min(accepted, default=now))
         rescore_now.set()
 
     async def rescore_pending() -> None:
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
-            while waited := await handlers.rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
+            while waited := await rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
                 done = datetime.now(UTC)
                 for kind, since in waited:
                     FRESHNESS.labels(kind).observe(max(0.0, (done - since).total_seconds()))
@@ -97,7 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 async with runtime.pool.acquire() as conn:
                     rules = await cache.active(conn)
-                    while await handlers.tick(conn, rules=rules, now=datetime.now(UTC)):
+                    while await tick(conn, rules=rules, now=datetime.now(UTC)):
                         rescore_now.set()
             except Exception:
                 log.exception("scoring clock failed; retrying")

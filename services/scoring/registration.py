@@ -38,7 +38,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
     from services.scoring.app import MIGRATIONS
     from services.scoring.domain.periods import parse_period
-    from services.scoring.rebuild import rebuild
+    from services.scoring.handlers.rebuild import rebuild
     from thidua.runtime.db import create_pool, prepare_schema
     from thidua.runtime.settings import operator_database_url
 

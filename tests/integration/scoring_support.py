@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from schemas.evidence import EvidenceEvent
+from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.config import RULES
-from services.scoring.rules import Rules, read_rules_file, rules_from
+from services.scoring.domain.rulebook import Rules, rules_from
 from thidua.runtime.decoding import decode_evidence
 
 T = "+07:00"
@@ -95,3 +97,25 @@ def province(prefix: str = "H40") -> list[dict[str, Any]]:
 def records(events: list[dict[str, Any]]) -> list[tuple[EvidenceEvent, int | None]]:
     """The events as the runtime hands them to scoring: typed, with their ledger sequence."""
     return [(decode_evidence(json.dumps(e).encode()), i) for i, e in enumerate(events)]
+
+
+EXTRA_INDICATOR = """
+[index.indicators.complaints_on_time]
+group = "timeliness"
+name = "Tỷ lệ phản ánh, kiến nghị giải quyết đúng hạn (tiến độ)"
+max = 5
+threshold = 0.9
+counter = "pakn_on_time"
+"""
+
+
+def rulebook_with_an_indicator(directory: Path) -> Path:
+    """A copy of the rulebook with one more indicator over an existing counter (its group's maximum raised to match),
+    next to the real calendar: the whole change an operator makes to add it."""
+    text = RULES.read_text(encoding="utf-8").replace('version = "2025.2"', 'version = "test.indicator"')
+    group = 'timeliness = { name = "Tiến độ, kết quả giải quyết", max = 20 }'
+    assert group in text
+    path = directory / "rulebook.toml"
+    path.write_text(text.replace(group, group.replace("max = 20", "max = 25")) + EXTRA_INDICATOR, encoding="utf-8")
+    (directory / "calendar").symlink_to(RULES.parent / "calendar")
+    return path

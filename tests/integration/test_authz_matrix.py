@@ -23,9 +23,11 @@ from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.notify.app import create_app as notify_app
 from services.notify.config import Settings as NotifySettings
-from services.scoring.api import CASE_COUNTERS, FACT_KINDS
+from services.scoring.adapters.rulefiles import load_rules
 from services.scoring.app import create_app as scoring_app
+from services.scoring.config import RULES as SCORING_RULES
 from services.scoring.config import Settings as ScoringSettings
+from services.scoring.domain.scorecard import evidence_behind
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua import demo
@@ -197,7 +199,7 @@ async def test_no_public_response_names_an_officer(province: Province) -> None:
             queries: list[dict[str, str] | None] = [QUERY.get(path)]
             if path == "/v1/units/{unit_id}/scorecard/events":
                 queries = [{"period": period, "indicator": indicator} for period in ("2025", "2025-Q2", "2025-06")
-                           for indicator in [*CASE_COUNTERS, *FACT_KINDS]]
+                           for indicator in evidence_behind(load_rules(SCORING_RULES).book)]
             if path in ("/v1/standings", "/v1/units/{unit_id}/scorecard"):
                 queries = [{"period": period} for period in ("2025", "2025-Q1", "2025-Q3", "2025-05", "2019-2025")]
             for unit in (province.own, province.other):

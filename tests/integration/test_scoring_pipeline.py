@@ -18,14 +18,15 @@ from schemas import topics
 from services.evidence.admin import add_source
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.app import MIGRATIONS
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import RULES
 from services.scoring.config import Settings as ScoringSettings
-from services.scoring.domain.periods import VN
-from services.scoring.handlers import apply_batch, rescore_dirty
-from services.scoring.rebuild import rebuild
-from services.scoring.rules import RulesCache, seed
+from services.scoring.domain.calendar import VN_TZ
+from services.scoring.handlers.consume import apply_batch
+from services.scoring.handlers.rebuild import rebuild
+from services.scoring.handlers.rescore import rescore_dirty
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import province
 from tests.integration.support import eventually, running_app
@@ -91,7 +92,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     live = await fetch(database_url, query, f"{prefix}%")
     scratch = await fetch(second_database, query, f"{prefix}%")
     # The open dossiers, overdue since March 2025, are late in every period that has ended since, and now.
-    now_month = datetime.now(UTC).astimezone(VN).strftime("%Y-%m")
+    now_month = datetime.now(UTC).astimezone(VN_TZ).strftime("%Y-%m")
     assert {r["period"] for r in live} >= {"2025-03", "2025-Q1", "2025", "2019-2025", "2025-04", now_month}
     assert [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in live] == \
            [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in scratch]

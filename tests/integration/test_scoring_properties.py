@@ -11,10 +11,11 @@ import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.app import MIGRATIONS
 from services.scoring.config import RULES
-from services.scoring.handlers import apply_batch, rescore_dirty
-from services.scoring.rules import RulesCache, seed
+from services.scoring.handlers.consume import apply_batch
+from services.scoring.handlers.rescore import rescore_dirty
 from tests.integration.scoring_support import T, event, processed, records
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.testing.database import create_database

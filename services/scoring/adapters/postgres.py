@@ -1,4 +1,5 @@
-"""All SQL of the scoring service: inbox, cases, counters, facts, directory, scores, standings, rulebooks."""
+"""Writes of the scoring service and the reads its handlers need: inbox, cases, counters, facts, directory, scores,
+standings, rulebooks (the API's reads are in views.py)."""
 
 from __future__ import annotations
 
@@ -366,3 +367,66 @@ async def store_rulebook(conn: asyncpg.Connection, version: str, content: Mappin
                        " ON CONFLICT (version) DO NOTHING", version, json.dumps(dict(content), ensure_ascii=False))
     if activate:
         await conn.execute("UPDATE rulebooks SET activated_at = clock_timestamp() WHERE version = $1", version)
+
+
+async def wake_rescorer(conn: asyncpg.Connection) -> None:
+    """Delivered at commit: wakes a rescorer running in another process at once."""
+    await conn.execute("SELECT pg_notify('scoring_dirty', '')")
+
+
+async def drop_first_dirty(conn: asyncpg.Connection, kind: str) -> asyncpg.Record | None:
+    """Take the first queued subject of kind off the queue (one that cannot be scored); return it."""
+    return await conn.fetchrow(
+        "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
+        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT 1) RETURNING *", kind)
+
+
+async def due_cases(conn: asyncpg.Connection, now: datetime, limit: int, *, lock: bool
+                    ) -> list[tuple[str, str, str]]:
+    """(kind, unit_id, case_id) of cases whose next tick has come, oldest first (locked, skipping locked ones)."""
+    rows = await conn.fetch(
+        "SELECT kind, unit_id, case_id FROM cases WHERE next_tick <= $1 ORDER BY next_tick LIMIT $2"
+        + (" FOR UPDATE SKIP LOCKED" if lock else ""), now, limit)
+    return [(r["kind"], r["unit_id"], r["case_id"]) for r in rows]
+
+
+async def take_off_clock(conn: asyncpg.Connection, case: tuple[str, str, str]) -> None:
+    """The clock no longer looks at the case (one the rules cannot judge)."""
+    await conn.execute("UPDATE cases SET next_tick = NULL WHERE kind = $1 AND unit_id = $2 AND case_id = $3", *case)
+
+
+async def lock_for_rebuild(conn: asyncpg.Connection) -> None:
+    """Writers (the consumer, the clock) wait until the transaction ends; readers go on."""
+    await conn.execute("LOCK TABLE cases, counters, facts, unit_scores, officer_scores, standings, rulebooks"
+                       " IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def unit_scores_in(conn: asyncpg.Connection, period: str) -> dict[str, float]:
+    """Score of every unit scored in the period."""
+    rows = await conn.fetch("SELECT unit_id, score FROM unit_scores WHERE period = $1", period)
+    return {r["unit_id"]: float(r["score"]) for r in rows}
+
+
+async def cases_in(conn: asyncpg.Connection, period: Period) -> list[asyncpg.Record]:
+    """(kind, unit_id, case_id, state, as_of) of every case open at some moment of the period."""
+    return list(await conn.fetch(
+        "SELECT kind, unit_id, case_id, state::text AS state, as_of FROM cases"
+        " WHERE (opened_at IS NULL OR opened_at < $2) AND (closed_at IS NULL OR closed_at >= $1)",
+        period.start, period.end))
+
+
+async def clear_counters(conn: asyncpg.Connection, period: str) -> None:
+    await conn.execute("DELETE FROM counters WHERE period = $1", period)
+
+
+async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[str, str | None]]:
+    """(unit_id, officer_id) of every fact of the period."""
+    rows = await conn.fetch("SELECT DISTINCT unit_id, officer_id FROM facts WHERE at >= $1 AND at < $2",
+                            period.start, period.end)
+    return [(r["unit_id"], r["officer_id"]) for r in rows]
+
+
+async def officers_scored(conn: asyncpg.Connection, period: str) -> list[tuple[str, str]]:
+    """(officer_id, unit_id) of every officer scored in the period."""
+    rows = await conn.fetch("SELECT officer_id, unit_id FROM officer_scores WHERE period = $1", period)
+    return [(r["officer_id"], r["unit_id"]) for r in rows]

@@ -1,15 +1,20 @@
 """Conditions a unit must act on while it still can: a dossier due within a working day or overdue, a complaint
-(phản ánh, kiến nghị) past its answer clock."""
+(phản ánh, kiến nghị) past its answer clock, a band dropped; and the alerts.v1 each raises."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from schemas.outputs import Alert
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
+from services.scoring.domain.contributions import complaint_deadline
+from services.scoring.domain.rulebook import Rules
 
 # Alerts about moments further back than this are history, not news (e.g. when a year is backfilled).
 HORIZON = timedelta(days=2)
+_TITLES = {"dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết (còn 1 ngày làm việc)",
+           "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết"}
 
 
 def dossier_conditions(d: Dossier, as_of: datetime, calendar: WorkingCalendar) -> dict[str, datetime]:
@@ -35,3 +40,49 @@ def complaint_conditions(c: Complaint, as_of: datetime, deadline: datetime | Non
 def new_conditions(old: dict[str, datetime], new: dict[str, datetime], now: datetime) -> dict[str, datetime]:
     """Conditions that began since the last look, and recently enough to be worth telling."""
     return {kind: since for kind, since in new.items() if kind not in old and now - since <= HORIZON}
+
+
+def dossier_alerts(old: Dossier, old_as_of: datetime, new: Dossier, rules: Rules, now: datetime) -> list[Alert]:
+    """alerts.v1 for the conditions the dossier entered since it was last judged."""
+    before = dossier_conditions(old, old_as_of, rules.calendar) if old.due_at else {}
+    out: list[Alert] = []
+    for kind, since in new_conditions(before, dossier_conditions(new, now, rules.calendar), now).items():
+        key = f"{kind}:{new.unit_id}:{new.code}"
+        out.append(Alert(alert_id=key, condition_key=key, kind=kind,
+                         priority="high" if kind == "dossier_overdue" else "normal", unit_id=new.unit_id,
+                         occurred_at=now, subject_id=new.code, title=_TITLES[kind].format(code=new.code),
+                         data={"dossier_code": new.code, "due_at": new.due_at.isoformat() if new.due_at else None,
+                               "since": since.isoformat()}, rule_version=rules.version))
+    return out
+
+
+def complaint_alerts(old: Complaint | None, old_as_of: datetime, new: Complaint, rules: Rules, now: datetime
+                     ) -> list[Alert]:
+    """alerts.v1 complaint_overdue when a complaint passed its answer clock since it was last judged."""
+    book, cal = rules.book, rules.calendar
+    before = complaint_conditions(old, old_as_of, complaint_deadline(old, book, cal)) if old is not None else {}
+    out: list[Alert] = []
+    for kind, since in new_conditions(before, complaint_conditions(new, now, complaint_deadline(new, book, cal)),
+                                      now).items():
+        key = f"{kind}:{new.unit_id}:{new.complaint_id}"
+        out.append(Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high",
+                         unit_id=new.unit_id, occurred_at=now, subject_id=new.complaint_id,
+                         title=f"Phản ánh, kiến nghị {new.complaint_id} đã quá hạn giải quyết"[:500],
+                         data={"complaint_id": new.complaint_id, "due_at": since.isoformat(),
+                               "since": since.isoformat()}, rule_version=rules.version))
+    return out
+
+
+def band_dropped(old_band: str | None, band: str, bands: list[str]) -> bool:
+    """The band is lower than before (bands best first)."""
+    return old_band is not None and old_band in bands and band in bands and bands.index(band) > bands.index(old_band)
+
+
+def band_dropped_alert(unit_id: str, period: str, score: float, old_score: float | None, band: str, old_band: str,
+                       rule_version: str, now: datetime) -> Alert:
+    """alerts.v1 band_dropped for a unit whose band fell in a period."""
+    return Alert(alert_id=f"band_dropped:{unit_id}:{period}:{now.isoformat()}",
+                 condition_key=f"band_dropped:{unit_id}:{period}:{band}", kind="band_dropped", priority="high",
+                 unit_id=unit_id, occurred_at=now, period=period, title=f"Xếp loại giảm từ {old_band} xuống {band}",
+                 data={"score": score, "previous_score": old_score, "band": band, "previous_band": old_band},
+                 rule_version=rule_version)

@@ -18,6 +18,9 @@ from services.scoring.domain.rulebook import Rulebook
 # (subject kind, subject id, unit id, period, counter) -> (numerator, denominator)
 CounterKey = tuple[str, str, str, str, str]
 Tally = dict[CounterKey, tuple[float, float]]
+# The counters cases feed: an indicator over any of them is added by the rulebook alone (`counter = ...`).
+COUNTERS = frozenset({"on_time", "online_submission", "online_payment", "digitised", "data_reuse", "dossier_ok",
+                      "result_publication", "pakn_on_time", "pakn_ok", "pakn_unjudged", "conduct_substantiated"})
 
 
 class _Adder:

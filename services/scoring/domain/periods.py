@@ -83,3 +83,14 @@ def period_ends_between(after: datetime, until: datetime) -> tuple[Period, ...]:
 def next_boundary(moment: datetime) -> datetime:
     """The start of the month after moment: the next time a period ends."""
     return _next_month(moment.astimezone(VN))
+
+
+def period_fraction(label: str) -> float:
+    """Length of a period in years, to prorate yearly targets."""
+    if label == STAGE:
+        return 7.0
+    if "-Q" in label:
+        return 0.25
+    if "-" in label:
+        return 1 / 12
+    return 1.0

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from services.scoring.domain.calendar import WorkingCalendar
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """A ratio indicator of the service index (chỉ số thành phần)."""
+    """A ratio indicator (chỉ số thành phần): the service index's, or a ratio part of office culture or an officer."""
 
     code: str
     group: str
@@ -17,9 +20,15 @@ class Indicator:
     max_points: float
     threshold: float
     has_evidence: bool = True  # False: no evidence type carries it, always listed as missing
+    counter: str = ""  # the counter (numerator, denominator) it reads; "" = the one named like the indicator
+
+    @property
+    def source(self) -> str:
+        """The counter the indicator reads."""
+        return self.counter or self.code
 
     def points(self, rate: float) -> float:
-        """Full points at or above the threshold, otherwise rate × max ÷ threshold."""
+        """Full points at or above the threshold, otherwise rate × max ÷ threshold (the only ratio formula)."""
         if rate >= self.threshold:
             return self.max_points
         return rate * self.max_points / self.threshold
@@ -92,7 +101,7 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
         groups = {code: (str(g["name"]), float(g["max"])) for code, g in doc["index"]["groups"].items()}
         indicators = {
             code: Indicator(code, str(i["group"]), str(i["name"]), float(i["max"]), float(i["threshold"]),
-                            bool(i.get("evidence", True)))
+                            bool(i.get("evidence", True)), str(i.get("counter", code)))
             for code, i in doc["index"]["indicators"].items()}
         c = doc["culture"]
         culture = Culture(float(c["training_max"]), float(c["training_threshold"]), frozenset(c["training_topics"]),
@@ -134,3 +143,28 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     if problems:
         raise RulebookInvalid("; ".join(problems))
     return rulebook
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A rulebook with its working-day calendar, under one version."""
+
+    book: Rulebook
+    calendar: WorkingCalendar
+
+    @property
+    def version(self) -> str:
+        return self.book.version
+
+
+def rules_from(doc: Mapping[str, Any]) -> Rules:
+    """The stored document as rules; the calendar only knows the years the rulebook declares."""
+    cal = doc["calendar"]
+    book = build_rulebook(doc)
+    years = frozenset(cal["years"])
+    missing = sorted(book.years - years)
+    if missing:
+        raise RulebookInvalid(f"no calendar for year(s) {', '.join(map(str, missing))}")
+    return Rules(book, WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
+                                       frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
+                                       years & book.years))

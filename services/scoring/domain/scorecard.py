@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.scoring.domain.rulebook import Rulebook
+from services.scoring.domain.contributions import COUNTERS
+from services.scoring.domain.rulebook import Indicator, Rulebook
 
 Counters = Mapping[str, tuple[float, float]]  # counter -> (numerator, denominator)
 
@@ -83,13 +84,13 @@ class UnitScorecard:
                 "missing": self.missing, "notes": self.notes}
 
 
-def _ratio(code: str, name: str, group: str, num: float, den: float, threshold: float, max_points: float
-           ) -> IndicatorResult:
+def _ratio(indicator: Indicator, num: float, den: float) -> IndicatorResult:
+    """The indicator over its counts: points by the rulebook's ratio formula, None without a denominator."""
+    i = indicator
     if den <= 0:
-        return IndicatorResult(code, name, group, num, den, None, threshold, max_points, None)
+        return IndicatorResult(i.code, i.name, i.group, num, den, None, i.threshold, i.max_points, None)
     rate = num / den
-    points = max_points if rate >= threshold else rate * max_points / threshold
-    return IndicatorResult(code, name, group, num, den, rate, threshold, max_points, points)
+    return IndicatorResult(i.code, i.name, i.group, num, den, rate, i.threshold, i.max_points, i.points(rate))
 
 
 def _missing(i: IndicatorResult) -> IndicatorResult:
@@ -104,25 +105,50 @@ def _points(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
 
-# Which counter feeds each service indicator (dossier_ok: Decision 766's dossier satisfaction).
-INDICATOR_COUNTERS = {"on_time": "on_time", "online_submission": "online_submission",
-                      "online_payment": "online_payment", "digitised": "digitised", "data_reuse": "data_reuse",
-                      "dossier_satisfaction": "dossier_ok", "pakn_on_time": "pakn_on_time",
-                      "pakn_satisfaction": "pakn_ok", "result_publication": "result_publication"}
+# Counters read from the procedure catalogue (facts) rather than from cases: (numerator, all active procedures).
+CATALOGUE_COUNTERS = ("procedures_published", "procedures_online")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where the events behind an indicator are: the counters its cases feed, or a kind of facts."""
+
+    counters: tuple[str, ...] = ()
+    fact_kind: str | None = None
+
+
+# The office-culture parts are computed by culture_parts below, not listed in the rulebook.
+CULTURE_EVIDENCE = {"training_share": Evidence(fact_kind="training"),
+                    "conduct_complaints": Evidence(counters=("conduct_substantiated",)),
+                    "inspection_findings": Evidence(fact_kind="inspection"),
+                    "discipline": Evidence(fact_kind="discipline")}
+
+
+def fed(indicator: Indicator) -> bool:
+    """Some evidence type feeds the indicator's counter (else it is always listed as missing)."""
+    return indicator.has_evidence and (indicator.source in COUNTERS or indicator.source in CATALOGUE_COUNTERS)
+
+
+def evidence_behind(rules: Rulebook) -> dict[str, Evidence]:
+    """Every indicator of a unit's scorecard that evidence feeds, in the card's order, and where its events are."""
+    found = {i.code: Evidence(fact_kind="catalogue") if i.source in CATALOGUE_COUNTERS else Evidence((i.source,))
+             for i in rules.indicators.values() if fed(i)}
+    return found | CULTURE_EVIDENCE
+
+
 NO_CASE_REASON = "không có hồ sơ, phản ánh hoặc danh mục thủ tục làm căn cứ trong kỳ"
 
 
 def unit_scorecard(unit_id: str, period: str, counters: Counters, culture_in: CultureInputs,
                    rules: Rulebook) -> UnitScorecard:
     """Score a unit: the 766-style service index, the office-culture index and their weighted sum."""
-    sources = {code: counters.get(counter, (0.0, 0.0)) for code, counter in INDICATOR_COUNTERS.items()}
-    sources["procedures_published"] = (float(culture_in.procedures_published), float(culture_in.procedures))
-    sources["online_service_coverage"] = (float(culture_in.procedures_online), float(culture_in.procedures))
+    catalogue = {"procedures_published": (float(culture_in.procedures_published), float(culture_in.procedures)),
+                 "procedures_online": (float(culture_in.procedures_online), float(culture_in.procedures))}
     indicators: list[IndicatorResult] = []
     missing: list[dict[str, Any]] = []
     for i in rules.indicators.values():
-        result = _ratio(i.code, i.name, i.group, *sources.get(i.code, (0.0, 0.0)), i.threshold, i.max_points)
-        if not i.has_evidence or i.code not in sources:
+        result = _ratio(i, *catalogue.get(i.source) or counters.get(i.source, (0.0, 0.0)))
+        if not fed(i):
             result = _missing(result)
             missing.append({"code": i.code, "name": i.name, "max_points": i.max_points,
                             "reason": "chưa có loại dữ liệu (sự kiện) nào cung cấp chỉ số này"})
@@ -193,8 +219,8 @@ def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[Ind
     Per-100-officer rates need a known headcount and inspection findings an inspection (domain.md §3): without
     them the part is missing (points None), never full points."""
     r = rules.culture
-    training = _ratio("training_share", "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn", "culture",
-                      x.trained_officers, x.officers, r.training_threshold, r.training_max)
+    training = _ratio(Indicator("training_share", "culture", "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn",
+                                r.training_max, r.training_threshold), x.trained_officers, x.officers)
     conduct_part = IndicatorResult("conduct_complaints", "Phản ánh có cơ sở về thái độ, tác phong (trên 100 cán bộ)",
                                    "culture", conduct, x.officers, None, r.conduct_limit_per_100, r.conduct_max, None)
     findings = IndicatorResult(
@@ -253,9 +279,10 @@ def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rul
     """Dossiers on time, training hours, conduct; discipline caps the score (domain.md §4). A part without
     evidence (no dossiers handled) is missing and the score is taken over the parts that have it."""
     o = rules.officer
-    on_time = _ratio("on_time", "Hồ sơ giải quyết đúng hạn", "officer", *x.on_time, 1.0, o.on_time_max)
+    on_time = _ratio(Indicator("on_time", "officer", "Hồ sơ giải quyết đúng hạn", o.on_time_max, 1.0), *x.on_time)
     target = o.training_hours_per_year * x.period_fraction
-    training = _ratio("training_hours", "Số giờ bồi dưỡng", "officer", x.training_hours, target, 1.0, o.training_max)
+    training = _ratio(Indicator("training_hours", "officer", "Số giờ bồi dưỡng", o.training_max, 1.0),
+                      x.training_hours, target)
     conduct = IndicatorResult("conduct", "Phản ánh có cơ sở về tác phong", "officer", x.conduct_substantiated, 0,
                               None, None, o.conduct_max,
                               max(0.0, o.conduct_max - o.conduct_penalty * x.conduct_substantiated))

@@ -1,32 +1,16 @@
-"""The rulebook and calendar as the service uses them: loaded from files, stored versioned in the database."""
+"""The rulebook and calendar files: read and checked, stored versioned in the database, the active one cached."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from services.scoring.adapters import postgres as pg
-from services.scoring.domain.calendar import WorkingCalendar, load_calendar
-from services.scoring.domain.rulebook import Rulebook, RulebookInvalid, build_rulebook
-
-RULES_DIR = Path(__file__).parent / "rules"
-
-
-@dataclass(frozen=True)
-class Rules:
-    """A rulebook with its working-day calendar, under one version."""
-
-    book: Rulebook
-    calendar: WorkingCalendar
-
-    @property
-    def version(self) -> str:
-        return self.book.version
+from services.scoring.domain.calendar import load_calendar
+from services.scoring.domain.rulebook import RulebookInvalid, Rules, build_rulebook, rules_from
 
 
 def read_rules_file(path: Path, calendar_dir: Path | None = None) -> dict[str, Any]:
@@ -45,17 +29,9 @@ def read_rules_file(path: Path, calendar_dir: Path | None = None) -> dict[str, A
     return doc
 
 
-def rules_from(doc: dict[str, Any]) -> Rules:
-    """The stored document as rules; the calendar only knows the years the rulebook declares."""
-    cal = doc["calendar"]
-    book = build_rulebook(doc)
-    years = frozenset(cal["years"])
-    missing = sorted(book.years - years)
-    if missing:
-        raise RulebookInvalid(f"no calendar for year(s) {', '.join(map(str, missing))}")
-    return Rules(book, WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
-                                       frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
-                                       years & book.years))
+def load_rules(path: Path) -> Rules:
+    """The rules of a rule file, as the service would use them once stored."""
+    return rules_from(read_rules_file(path))
 
 
 class RulesCache:

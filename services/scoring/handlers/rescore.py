@@ -1,36 +1,81 @@
-"""Rescore the subjects a batch touched, re-rank their periods and publish what changed."""
+"""Use case: rescore the subjects batches touched, re-rank their periods and publish what changed."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import asyncpg
 
 from schemas import topics
-from schemas.outputs import Alert, StandingChanged
+from schemas.outputs import StandingChanged
 from services.scoring.adapters import postgres as pg
-from services.scoring.domain.periods import STAGE, parse_period
+from services.scoring.domain.alerts import band_dropped, band_dropped_alert
+from services.scoring.domain.judging import Affected
+from services.scoring.domain.periods import parse_period, period_fraction
+from services.scoring.domain.rulebook import Rules
 from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
-from services.scoring.rules import Rules
+from services.scoring.handlers import QUARANTINED, alert_message
 from thidua.runtime.outbox import Message, enqueue
+from thidua.runtime.parking import describe, is_transient
 
-if TYPE_CHECKING:
-    from services.scoring.handlers import Affected
+log = logging.getLogger(__name__)
 
 
+async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000,
+                        officers: int = 500) -> list[tuple[str, datetime]]:
+    """Recompute queued units, then some queued officers, each in one transaction; return (kind, waited since).
 
-def period_fraction(label: str) -> float:
-    """Length of a period in years, to prorate yearly targets."""
-    if label == STAGE:
-        return 7.0
-    if "-Q" in label:
-        return 0.25
-    if "-" in label:
-        return 1 / 12
-    return 1.0
+    Units go first and the officers' share of a pass is small: the public standings should not wait behind
+    thousands of officers; callers loop until nothing is returned."""
+    waited = await _rescore_kind(conn, "unit", rules=rules, now=now, limit=units)
+    return waited + await _rescore_kind(conn, "officer", rules=rules, now=now, limit=officers)
+
+
+async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+                        ) -> list[tuple[str, datetime]]:
+    try:
+        return await _rescore_some(conn, kind, rules=rules, now=now, limit=limit)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.warning("scoring: rescoring %d %s(s) failed (%s); isolating the subject at fault", limit, kind, exc)
+    # The pass rolled back: one subject per transaction, and a subject that cannot be scored leaves the queue.
+    waited: list[tuple[str, datetime]] = []
+    for _ in range(limit):
+        try:
+            done = await _rescore_some(conn, kind, rules=rules, now=now, limit=1)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            row = await pg.drop_first_dirty(conn, kind)
+            QUARANTINED.labels("rescore").inc()
+            log.error("scoring: %s %s cannot be scored for %s; left as it was: %s", kind,
+                      row and row["subject_id"], row and row["period"], describe(exc))
+            continue
+        if not done:
+            break
+        waited += done
+    return waited
+
+
+async def _rescore_some(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+                        ) -> list[tuple[str, datetime]]:
+    async with conn.transaction():
+        rows = await pg.take_dirty(conn, kind, limit)
+        if not rows:
+            return []
+        affected = Affected()
+        for r in rows:
+            if r["subject_kind"] == "unit":
+                affected.units.add((r["subject_id"], r["period"]))
+            else:
+                affected.officers.add((r["subject_id"], r["unit_id"], r["period"]))
+        await rescore(conn, affected, rules=rules, now=now)
+        return [(kind, r["accepted_at"]) for r in rows]
 
 
 async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules, now: datetime) -> None:
@@ -139,16 +184,8 @@ async def _publish_changes(conn: asyncpg.Connection, kind: str, periods: list[st
             previous_score=old_score, previous_band=r["old_band"], rule_version=r["rule_version"])
         messages.append((topics.STANDINGS_CHANGED, r["subject_id"], event.model_dump_json(exclude_none=True).encode(),
                          {}))
-        dropped = (r["old_band"] in order and r["band"] in order
-                   and order.index(r["band"]) > order.index(r["old_band"]))
-        if kind == "unit" and dropped:
-            alert = Alert(
-                alert_id=f"band_dropped:{r['unit_id']}:{r['period']}:{now.isoformat()}",
-                condition_key=f"band_dropped:{r['unit_id']}:{r['period']}:{r['band']}", kind="band_dropped",
-                priority="high", unit_id=r["unit_id"], occurred_at=now, period=r["period"],
-                title=f"Xếp loại giảm từ {r['old_band']} xuống {r['band']}",
-                data={"score": score, "previous_score": old_score, "band": r["band"], "previous_band": r["old_band"]},
-                rule_version=r["rule_version"])
-            messages.append((topics.ALERTS, r["unit_id"], alert.model_dump_json(exclude_none=True).encode(), {}))
+        if kind == "unit" and band_dropped(r["old_band"], r["band"], order):
+            messages.append(alert_message(band_dropped_alert(r["unit_id"], r["period"], score, old_score, r["band"],
+                                                             r["old_band"], r["rule_version"], now)))
     await pg.save_standings(conn, kind, changed, now)
     return messages

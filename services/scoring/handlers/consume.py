@@ -1,0 +1,140 @@
+"""Use case: apply a batch of accepted evidence (inbox, cases, facts, directory, counters) in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from schemas.evidence import EvidenceEvent
+from schemas.outputs import Alert
+from services.scoring.adapters import postgres as pg
+from services.scoring.domain import cases as c
+from services.scoring.domain.alerts import complaint_alerts, dossier_alerts
+from services.scoring.domain.contributions import CounterKey, accumulate, difference
+from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, Retraction, UnitEntry, meaning
+from services.scoring.domain.judging import Affected, CaseId, case_view, contribution, hand_verdict, next_tick, span
+from services.scoring.domain.rulebook import Rules
+from services.scoring.handlers import alert_message
+from thidua.runtime.outbox import enqueue
+
+
+async def apply_batch(conn: asyncpg.Connection, events: Sequence[tuple[EvidenceEvent, int | None]], *,
+                      rules: Rules, now: datetime, accepted_at: datetime | None = None) -> Affected:
+    """Apply a batch of typed evidence (with its ledger sequence): inbox, cases, facts, directory and counters,
+    and queue the subjects to rescore, in one transaction. accepted_at is the oldest acceptance time in the
+    batch (for the freshness figure)."""
+    async with conn.transaction():
+        affected = await _apply(conn, list(events), rules=rules, now=now)
+        await mark(conn, affected, accepted_at or now)
+        await pg.wake_rescorer(conn)
+    return affected
+
+
+async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: datetime) -> None:
+    """Queue the affected subjects for the rescorer."""
+    rows = [("unit", u, u, p) for u, p in affected.units] + [("officer", o, u, p) for o, u, p in affected.officers]
+    await pg.mark_dirty(conn, rows, accepted_at)
+
+
+async def _apply(conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int | None]], *, rules: Rules,
+                 now: datetime) -> Affected:
+    seen: dict[tuple[str, str], tuple[EvidenceEvent, int | None]] = {}
+    for event, seq in events:
+        seen.setdefault((event.source or "", event.event_id), (event, seq))
+    meanings = {key: meaning(event) for key, (event, _) in seen.items()}
+    rows = []
+    for key, (event, seq) in seen.items():
+        m = meanings[key]
+        target = m.case_key if isinstance(m, CaseEvent) else "fact" if isinstance(m, Fact) else None
+        rows.append((key[0], key[1], event.type, event.unit_id, target, seq))
+    fresh = await pg.claim(conn, rows)
+    if not fresh:
+        return Affected()
+    early = await pg.early_retracted(conn, [k for k in fresh if not isinstance(meanings[k], Retraction)])
+    # Retractions: find what each target touched; remember the ones whose target has not arrived yet.
+    retractions = {k: meanings[k] for k in fresh if isinstance(meanings[k], Retraction)}
+    wanted = {(k[0], m.target_event_id) for k, m in retractions.items() if isinstance(m, Retraction)}
+    touched = await pg.targets(conn, wanted)
+    await pg.remember_early_retractions(conn, [
+        (k[0], m.target_event_id, k[1]) for k, m in retractions.items()
+        if isinstance(m, Retraction) and (k[0], m.target_event_id) not in touched])
+    affected = Affected()
+    case_events: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
+    case_retractions: dict[CaseId, list[str]] = {}
+    for k in fresh:
+        m = meanings[k]
+        if isinstance(m, CaseEvent):
+            case_events.setdefault((m.kind, m.unit_id, m.case_id), []).append((f"{k[0]}:{k[1]}", m))
+            if k in early:
+                case_retractions.setdefault((m.kind, m.unit_id, m.case_id), []).append(f"{k[0]}:{k[1]}")
+    fact_retractions = []
+    for (source, target_id), target in touched.items():
+        if target and target != "fact":
+            kind, unit, case_id = target.split("|", 2)
+            case_retractions.setdefault((kind, unit, case_id), []).append(f"{source}:{target_id}")
+        elif target == "fact":
+            fact_retractions.append((source, target_id))
+    await apply_cases(conn, case_events, case_retractions, affected, rules=rules, now=now)
+    facts = [(k[0], k[1], m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Fact)]
+    await pg.insert_facts(conn, facts)
+    for _, _, fact, _ in facts:
+        affected.add_fact(fact.unit_id, fact.officer_id, fact.at)
+    for r in await pg.retract_facts(conn, fact_retractions):
+        affected.add_fact(r["unit_id"], r["officer_id"], r["at"])
+    units = [m for k in fresh if isinstance(m := meanings[k], UnitEntry)]
+    officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
+    await pg.upsert_units(conn, units)
+    await pg.upsert_officers(conn, officers)
+    # A directory change moves cluster ranks and officer counts of every period the unit is scored in.
+    changed_units = sorted({u.unit_id for u in units} | {o.unit_id for o in officers})
+    affected.units.update(await pg.periods_scored(conn, changed_units))
+    return affected
+
+
+async def apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
+                      retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
+                      now: datetime) -> None:
+    """Merge events into their cases and add (new − old contribution) to the counters; a complaint about a
+    dossier then hands its verdict to that dossier's case (a second pass over those dossiers only)."""
+    derived = await _apply_case_pass(conn, events, retractions, affected, rules=rules, now=now)
+    if derived:
+        await _apply_case_pass(conn, derived, {}, affected, rules=rules, now=now)
+
+
+async def _apply_case_pass(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
+                           retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
+                           now: datetime) -> dict[CaseId, list[tuple[str, CaseEvent]]]:
+    ids = set(events) | set(retractions)
+    stored = await pg.lock_cases(conn, ids)
+    deltas: dict[CounterKey, list[float]] = {}
+    rows = []
+    alerts: list[Alert] = []
+    derived: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
+    for case in sorted(ids):
+        kind, unit, case_id = case
+        state, old_as_of = stored.get(case, (c.empty(), now))
+        old_view = case_view(kind, unit, case_id, state) if case in stored else None
+        old = contribution(old_view, old_as_of, rules) if old_view is not None else {}
+        for key, event in events.get(case, []):
+            state = c.merge(state, event.slot, key, event.record)
+        for key in retractions.get(case, []):
+            state = c.retract(state, key)
+        view = case_view(kind, unit, case_id, state)
+        accumulate(deltas, difference(contribution(view, now, rules), old))
+        if isinstance(view, c.Dossier):
+            before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
+            alerts += dossier_alerts(before, old_as_of, view, rules, now)
+        else:
+            was = old_view if isinstance(old_view, c.Complaint) else None
+            alerts += complaint_alerts(was, old_as_of, view, rules, now)
+            hand_verdict(was, view, derived)
+        opened, closed = span(view)
+        rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
+    await pg.save_cases(conn, rows)
+    await pg.add_counters(conn, deltas)
+    await enqueue(conn, [alert_message(a) for a in alerts])
+    affected.add_counters(list(deltas))
+    return derived

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.scoring.adapters.rulefiles import load_rules
 from services.scoring.domain.calendar import VN_TZ, WorkingCalendar, load_calendar
 from services.scoring.domain.cases import (
     Dossier,
@@ -32,10 +33,13 @@ from services.scoring.domain.periods import STAGE, parse_period, period_ends_bet
 from services.scoring.domain.rulebook import Rulebook, RulebookInvalid, build_rulebook
 from services.scoring.domain.scorecard import (
     CultureInputs,
+    Evidence,
     OfficerInputs,
+    evidence_behind,
     officer_scorecard,
     unit_scorecard,
 )
+from tests.integration.scoring_support import rulebook_with_an_indicator
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
 U = "U1"
@@ -605,3 +609,40 @@ def test_periods_are_in_vietnam_time() -> None:
     ended = [p.label for p in period_ends_between(vn(2025, 3, 20), vn(2025, 5, 1))]
     assert ended == ["2025-03", "2025-Q1", "2025-04"]  # an end exactly at `until` counts, (after, until]
     assert period_ends_between(vn(2025, 5, 1), vn(2025, 3, 1)) == ()
+
+
+# ------------------------------------------------------------------------------------------ indicators are data
+
+
+def test_an_indicator_is_added_by_the_rulebook_alone(tmp_path: Path) -> None:
+    """One more indicator over an existing counter (pakn_on_time), written only in a copy of the rulebook: the rule-file
+    adapter loads it, the scorecard scores it and rescales the index with it, the API's drill-down offers it."""
+    rules = load_rules(rulebook_with_an_indicator(tmp_path))
+    added = rules.book.indicators["complaints_on_time"]
+    assert (added.group, added.source, added.max_points, added.threshold) == ("timeliness", "pakn_on_time", 5, 0.9)
+    counters = {"on_time": (18, 20), "online_submission": (5, 20), "online_payment": (8, 10),
+                "digitised": (12, 20), "data_reuse": (0, 20), "dossier_ok": (19, 20),
+                "pakn_on_time": (3, 4), "pakn_ok": (2, 4)}
+    culture_in = CultureInputs(officers=50, trained_officers=30, weighted_findings=2, inspections=1, disciplined=0)
+    card = unit_scorecard(U, "2025", counters, culture_in, rules.book)
+    shown = card.as_json()
+    row = next(i for i in shown["indicators"] if i["code"] == "complaints_on_time")
+    # 3 of 4 complaints on time: rate 0.75 under a 0.9 threshold → 0.75 × 5 ÷ 0.9 = 4.1667 of 5.
+    assert (row["numerator"], row["denominator"], row["rate"], row["max_points"]) == (3, 4, 0.75, 5)
+    assert row["points"] == pytest.approx(0.75 * 5 / 0.9) == added.points(0.75)
+    assert shown["groups"]["timeliness"] == {"max": 25, "points": pytest.approx(18 + 0.75 * 5 / 0.9),
+                                             "scored_max": 25}
+    # The index of test_unit_scorecard_by_hand (52.0833 over 76) with the new one: 56.25 over 81 → 69.44.
+    assert card.service_index == round(100 * (52.083333 + 0.75 * 5 / 0.9) / 81, 2) == 69.44
+    assert "complaints_on_time" not in {m["code"] for m in shown["missing"]}
+    assert evidence_behind(rules.book)["complaints_on_time"] == Evidence(counters=("pakn_on_time",))
+
+
+def test_every_indicator_of_the_rulebook_names_a_counter_the_evidence_feeds(rules: Rulebook) -> None:
+    """The drill-down offers every indicator with evidence, in the card's order, then the office-culture parts."""
+    behind = evidence_behind(rules)
+    assert list(behind) == [code for code, i in rules.indicators.items() if i.has_evidence] + [
+        "training_share", "conduct_complaints", "inspection_findings", "discipline"]
+    assert behind["dossier_satisfaction"] == Evidence(counters=("dossier_ok",))
+    assert behind["online_service_coverage"] == behind["procedures_published"] == Evidence(fact_kind="catalogue")
+    assert "publicity_other" not in behind  # evidence = false: always missing, nothing to drill into

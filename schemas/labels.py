@@ -52,3 +52,18 @@ def award_alert_title(kind: str, title: str, dossier_deadline: date) -> str:
     """The Vietnamese title of an award_on_track / award_at_risk alert for one title and its dossier deadline."""
     name = TITLE_SHORT_NAMES.get(title, TITLE_NAMES.get(title, title))
     return AWARD_ALERT_TITLES[kind].format(name=name, deadline=day(dossier_deadline))
+
+
+# Added for scoring (additive): the titles scoring has always raised where they say more than ALERT_TITLES (how
+# long is left, which bands), kept byte-identical so alerts.v1 messages do not change.
+SCORING_ALERT_TITLES: dict[str, str] = {
+    "dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết (còn 1 ngày làm việc)",
+    "band_dropped": "Xếp loại giảm từ {previous_band} xuống {band}",
+}
+"""The title of a scoring alert ({code}: the dossier's or complaint's code; {band}, {previous_band}: bands)."""
+
+
+def scoring_alert_title(kind: str, *, code: str | None = None, band: str = "", previous_band: str = "") -> str:
+    """The Vietnamese title scoring raises an alert kind with (ALERT_TITLES' words where it says nothing more)."""
+    text = SCORING_ALERT_TITLES.get(kind) or ALERT_TITLES.get(kind, kind)
+    return text.format(code=code or "", band=band, previous_band=previous_band)

@@ -5,12 +5,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from schemas.vietnam import VN_TZ
 from services.scoring import views
 from services.scoring.adapters.rulefiles import RulesCache
-from services.scoring.domain.calendar import VN_TZ
 from services.scoring.domain.judging import case_view, contribution
 from services.scoring.domain.periods import Period, parse_period
-from services.scoring.domain.scorecard import evidence_behind
+from services.scoring.domain.scorecard import INSUFFICIENT, evidence_behind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
 from thidua.runtime.policy import may_see_officers, officer_denial
@@ -52,7 +52,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                           "cluster_id": r["cluster_id"], "cluster_name": r["cluster_name"]} for r in rows],
                 # Not ranked: too few dossiers for the service index (rulebook index.min_dossiers).
                 "unranked": [{"subject_id": r["unit_id"], "name": r["name"], "cluster_id": r["cluster_id"],
-                              "status": "insufficient_data", "status_label": "Chưa đủ dữ liệu",
+                              "status": "insufficient_data", "status_label": INSUFFICIENT,
                               "dossiers": r["dossiers"], "min_dossiers": rules.book.min_dossiers} for r in unranked]}
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")

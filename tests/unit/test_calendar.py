@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from services.scoring.domain.calendar import VN_TZ, WorkingCalendar, load_calendar
+from schemas.vietnam import VN_TZ
+from services.scoring.domain.calendar import WorkingCalendar, load_calendar
 
 CALENDAR_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules" / "calendar"
 

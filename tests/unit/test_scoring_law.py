@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from schemas.vietnam import VN_TZ
 from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain.alerts import complaint_conditions
-from services.scoring.domain.calendar import VN_TZ, CalendarYearMissing, WorkingCalendar, load_calendar
+from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar, load_calendar
 from services.scoring.domain.cases import (
     COMPLAINTS_ABOUT,
     Complaint,

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from schemas.labels import scoring_alert_title
+from schemas.vietnam import VN_TZ
 from services.scoring.adapters.rulefiles import load_rules
-from services.scoring.domain.calendar import VN_TZ, WorkingCalendar, load_calendar
+from services.scoring.domain.calendar import WorkingCalendar, load_calendar
 from services.scoring.domain.cases import (
     Dossier,
     complaint_view,
@@ -646,3 +648,14 @@ def test_every_indicator_of_the_rulebook_names_a_counter_the_evidence_feeds(rule
     assert behind["dossier_satisfaction"] == Evidence(counters=("dossier_ok",))
     assert behind["online_service_coverage"] == behind["procedures_published"] == Evidence(fact_kind="catalogue")
     assert "publicity_other" not in behind  # evidence = false: always missing, nothing to drill into
+
+
+@pytest.mark.parametrize(("kind", "fields", "title"), [
+    ("dossier_due_soon", {"code": "HS-1"}, "Hồ sơ HS-1 sắp đến hạn giải quyết (còn 1 ngày làm việc)"),
+    ("dossier_overdue", {"code": "HS-1"}, "Hồ sơ HS-1 đã quá hạn giải quyết"),
+    ("complaint_overdue", {"code": "PA-1"}, "Phản ánh, kiến nghị PA-1 đã quá hạn giải quyết"),
+    ("band_dropped", {"band": "Khá", "previous_band": "Tốt"}, "Xếp loại giảm từ Tốt xuống Khá"),
+])
+def test_scoring_alert_titles_from_the_shared_vocabulary_are_the_ones_always_raised(
+        kind: str, fields: dict[str, str], title: str) -> None:
+    assert scoring_alert_title(kind, **fields) == title

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from schemas.labels import scoring_alert_title
 from schemas.outputs import Alert
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
@@ -13,8 +14,6 @@ from services.scoring.domain.rulebook import Rules
 
 # Alerts about moments further back than this are history, not news (e.g. when a year is backfilled).
 HORIZON = timedelta(days=2)
-_TITLES = {"dossier_due_soon": "Hồ sơ {code} sắp đến hạn giải quyết (còn 1 ngày làm việc)",
-           "dossier_overdue": "Hồ sơ {code} đã quá hạn giải quyết"}
 
 
 def dossier_conditions(d: Dossier, as_of: datetime, calendar: WorkingCalendar) -> dict[str, datetime]:
@@ -50,7 +49,7 @@ def dossier_alerts(old: Dossier, old_as_of: datetime, new: Dossier, rules: Rules
         key = f"{kind}:{new.unit_id}:{new.code}"
         out.append(Alert(alert_id=key, condition_key=key, kind=kind,
                          priority="high" if kind == "dossier_overdue" else "normal", unit_id=new.unit_id,
-                         occurred_at=now, subject_id=new.code, title=_TITLES[kind].format(code=new.code),
+                         occurred_at=now, subject_id=new.code, title=scoring_alert_title(kind, code=new.code),
                          data={"dossier_code": new.code, "due_at": new.due_at.isoformat() if new.due_at else None,
                                "since": since.isoformat()}, rule_version=rules.version))
     return out
@@ -67,7 +66,7 @@ def complaint_alerts(old: Complaint | None, old_as_of: datetime, new: Complaint,
         key = f"{kind}:{new.unit_id}:{new.complaint_id}"
         out.append(Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high",
                          unit_id=new.unit_id, occurred_at=now, subject_id=new.complaint_id,
-                         title=f"Phản ánh, kiến nghị {new.complaint_id} đã quá hạn giải quyết"[:500],
+                         title=scoring_alert_title("complaint_overdue", code=new.complaint_id)[:500],
                          data={"complaint_id": new.complaint_id, "due_at": since.isoformat(),
                                "since": since.isoformat()}, rule_version=rules.version))
     return out
@@ -83,6 +82,7 @@ def band_dropped_alert(unit_id: str, period: str, score: float, old_score: float
     """alerts.v1 band_dropped for a unit whose band fell in a period."""
     return Alert(alert_id=f"band_dropped:{unit_id}:{period}:{now.isoformat()}",
                  condition_key=f"band_dropped:{unit_id}:{period}:{band}", kind="band_dropped", priority="high",
-                 unit_id=unit_id, occurred_at=now, period=period, title=f"Xếp loại giảm từ {old_band} xuống {band}",
+                 unit_id=unit_id, occurred_at=now, period=period,
+                 title=scoring_alert_title("band_dropped", band=band, previous_band=old_band),
                  data={"score": score, "previous_score": old_score, "band": band, "previous_band": old_band},
                  rule_version=rule_version)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from schemas.vietnam import VN_TZ
+
 STAGE = "2019-2025"  # Decision 733/QĐ-TTg: the movement's stage, reviewed in 2022 and 2025
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
 
@@ -26,7 +26,7 @@ class Period:
 
 
 def _local(year: int, month: int = 1) -> datetime:
-    return datetime(year, month, 1, tzinfo=VN)
+    return datetime(year, month, 1, tzinfo=VN_TZ)
 
 
 def _next_month(moment: datetime) -> datetime:
@@ -53,7 +53,7 @@ def parse_period(label: str) -> Period:
 
 def periods_of(moment: datetime) -> tuple[Period, ...]:
     """Every period containing moment: month, quarter, year and, for 2019–2025, the stage."""
-    local = moment.astimezone(VN)
+    local = moment.astimezone(VN_TZ)
     return _periods_of_month(local.year, local.month)
 
 
@@ -71,7 +71,7 @@ def period_ends_between(after: datetime, until: datetime) -> tuple[Period, ...]:
     if until <= after:
         return ()
     found: dict[Period, None] = {}  # insertion-ordered set: each period once, in the order met
-    cursor = _local(after.astimezone(VN).year, after.astimezone(VN).month)
+    cursor = _local(after.astimezone(VN_TZ).year, after.astimezone(VN_TZ).month)
     while cursor <= until:
         for period in periods_of(cursor):
             if after < period.end <= until:
@@ -82,7 +82,7 @@ def period_ends_between(after: datetime, until: datetime) -> tuple[Period, ...]:
 
 def next_boundary(moment: datetime) -> datetime:
     """The start of the month after moment: the next time a period ends."""
-    return _next_month(moment.astimezone(VN))
+    return _next_month(moment.astimezone(VN_TZ))
 
 
 def period_fraction(label: str) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.vietnam import number
 from services.scoring.domain.contributions import COUNTERS
 from services.scoring.domain.rulebook import Indicator, Rulebook
 
@@ -101,10 +102,6 @@ def _rounded(value: float) -> float:
     return round(value, 2)
 
 
-def _points(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
-
-
 # Counters read from the procedure catalogue (facts) rather than from cases: (numerator, all active procedures).
 CATALOGUE_COUNTERS = ("procedures_published", "procedures_online")
 
@@ -166,12 +163,13 @@ def unit_scorecard(unit_id: str, period: str, counters: Counters, culture_in: Cu
     notes: list[str] = []
     service_index: float | None = None
     if finished < rules.min_dossiers:
-        notes.append(f"Chưa đủ dữ liệu: {finished:g} hồ sơ đã giải quyết trong kỳ, cần tối thiểu {rules.min_dossiers}"
-                     " hồ sơ để tính chỉ số phục vụ; đơn vị không được tính điểm thi đua và không xếp hạng.")
+        notes.append(f"{INSUFFICIENT}: {number(finished)} hồ sơ đã giải quyết trong kỳ, cần tối thiểu "
+                     f"{rules.min_dossiers} hồ sơ để tính chỉ số phục vụ; đơn vị không được tính điểm thi đua và "
+                     "không xếp hạng.")
     elif scored_max:
         service_index = _rounded(100 * sum(i.points or 0 for i in indicators) / scored_max)
         if missing:
-            notes.append(f"Chỉ số phục vụ tính trên {_points(scored_max)}/{_points(total_max)} điểm có dữ liệu "
+            notes.append(f"Chỉ số phục vụ tính trên {number(scored_max)}/{number(total_max)} điểm có dữ liệu "
                          f"(thiếu: {', '.join(m['name'] for m in missing)}), quy đổi về thang 100.")
     culture = culture_parts(culture_in, counters.get("conduct_substantiated", (0.0, 0.0))[0], rules)
     culture_index, culture_note = culture_score(culture, rules)
@@ -186,7 +184,8 @@ def unit_scorecard(unit_id: str, period: str, counters: Counters, culture_in: Cu
             score = _rounded(rules.service_weight * service_index + rules.culture_weight * culture_index)
     unjudged = counters.get("pakn_unjudged", (0.0, 0.0))[0]
     if unjudged:
-        notes.append(f"{unjudged:g} phản ánh, kiến nghị chưa được đánh giá đúng hạn: thiếu lịch ngày làm việc của năm.")
+        notes.append(f"{number(unjudged)} phản ánh, kiến nghị chưa được đánh giá đúng hạn: thiếu lịch ngày làm việc "
+                     "của năm.")
     return UnitScorecard(
         unit_id, period, rules.version, indicators, groups, service_index,
         rules.band(service_index) if service_index is not None else None, culture, culture_index, score,
@@ -204,20 +203,20 @@ def culture_score(parts: list[IndicatorResult], rules: Rulebook) -> tuple[float 
     total = sum(p.max_points for p in parts)
     lacking = [p.name for p in parts if p.points is None]
     if not total or covered / total < rules.culture.min_covered_share:
-        return None, (f"Chỉ số văn hóa công sở chưa tính: chỉ {_points(covered)}/{_points(total)} điểm có dữ liệu "
+        return None, (f"Chỉ số văn hóa công sở chưa tính: chỉ {number(covered)}/{number(total)} điểm có dữ liệu "
                       f"(thiếu: {', '.join(lacking)}).")
     index = _rounded(100 * sum(p.points or 0 for p in parts) / covered)
     if not lacking:
         return index, None
-    return index, (f"Chỉ số văn hóa công sở tính trên {_points(covered)}/{_points(total)} điểm có dữ liệu "
+    return index, (f"Chỉ số văn hóa công sở tính trên {number(covered)}/{number(total)} điểm có dữ liệu "
                    f"(thiếu: {', '.join(lacking)}), quy đổi về thang 100.")
 
 
 def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[IndicatorResult]:
     """The office-culture index in four parts: training, conduct complaints, inspections, discipline.
 
-    Per-100-officer rates need a known headcount and inspection findings an inspection (domain.md §3): without
-    them the part is missing (points None), never full points."""
+    Per-100-officer rates need a known headcount and inspection findings an inspection (docs/rules.md, "The
+    movement's collective score"): without them the part is missing (points None), never full points."""
     r = rules.culture
     training = _ratio(Indicator("training_share", "culture", "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn",
                                 r.training_max, r.training_threshold), x.trained_officers, x.officers)
@@ -276,8 +275,8 @@ class OfficerScorecard:
 
 
 def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rulebook) -> OfficerScorecard:
-    """Dossiers on time, training hours, conduct; discipline caps the score (domain.md §4). A part without
-    evidence (no dossiers handled) is missing and the score is taken over the parts that have it."""
+    """Dossiers on time, training hours, conduct; discipline caps the score (docs/rules.md, "Individuals"). A part
+    without evidence (no dossiers handled) is missing and the score is taken over the parts that have it."""
     o = rules.officer
     on_time = _ratio(Indicator("on_time", "officer", "Hồ sơ giải quyết đúng hạn", o.on_time_max, 1.0), *x.on_time)
     target = o.training_hours_per_year * x.period_fraction
@@ -293,11 +292,11 @@ def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rul
     notes = []
     if covered < total:
         lacking = ", ".join(p.name for p in parts if p.points is None)
-        notes.append(f"Điểm tính trên {_points(covered)}/{_points(total)} điểm có dữ liệu (thiếu: {lacking}), "
+        notes.append(f"Điểm tính trên {number(covered)}/{number(total)} điểm có dữ liệu (thiếu: {lacking}), "
                      "quy đổi về thang 100.")
     if x.disciplined:
         score = min(score, o.disciplined_cap)
-        notes.append(f"Bị kỷ luật trong kỳ: điểm tối đa {_points(o.disciplined_cap)}.")
+        notes.append(f"Bị kỷ luật trong kỳ: điểm tối đa {number(o.disciplined_cap)}.")
     score = _rounded(score)
     return OfficerScorecard(officer_id, period, rules.version, parts, score, rules.band(score),
                             round(covered / total, 4) if total else 0.0, notes)

@@ -688,7 +688,7 @@ async def test_poison_on_every_consumed_topic_is_parked_and_the_next_record_of_t
     }
     _, _, registration = unit_registered(unit, "UBND phường Hải Châu", None)
     no_payload_keys = {**registration, "event_id": f"u0-{unit}", "payload": {"name": "Thiếu cụm"}}
-    poison = {
+    poison: dict[str, list[bytes | dict[str, Any]]] = {
         topics.ALERTS: [b"[]", b'{"type": "x"}', no_priority],
         topics.STANDINGS_CHANGED: [year_one],
         topics.NOMINATIONS: [{**nomination, "event_id": f"nm0-{unit}", "year": 1}, b"\xff"],

@@ -31,10 +31,13 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     optional_caller = bearer(runtime)
 
     @api.get("/standings", summary="Ranked units (public) or officers (the unit's token, council or admin)")
-    async def standings(period: str, cluster: str | None = None,
-                        subject: Annotated[Literal["unit", "officer"], Query()] = "unit",
-                        unit: str | None = None,
-                        principal: Annotated[Principal | None, Depends(optional_caller)] = None) -> dict[str, Any]:
+    async def standings(
+        period: str,
+        cluster: str | None = None,
+        subject: Annotated[Literal["unit", "officer"], Query()] = "unit",
+        unit: str | None = None,
+        principal: Annotated[Principal | None, Depends(optional_caller)] = None,
+    ) -> dict[str, Any]:
         _period(period)
         if subject == "officer" and not may_see_officers(principal, unit):
             status, error, message = officer_denial(principal)
@@ -44,16 +47,41 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             rows = await views.standings(conn, subject, period, by_group or None)
             rules = await cache.active(conn)
             unranked = [] if subject != "unit" else await views.unranked_units(conn, period, cluster)
-        return {"period": period, "subject": subject, "cluster": cluster, "unit": unit,
-                "rule_version": rows[0]["rule_version"] if rows else rules.version,
-                "as_of": max((r["changed_at"] for r in rows), default=None),
-                "rows": [{"rank": r["rank"], "subject_id": r["subject_id"], "name": r["name"], "score": r["score"],
-                          "band": r["band"], "previous_rank": r["previous_rank"], "unit_id": r["unit_id"],
-                          "cluster_id": r["cluster_id"], "cluster_name": r["cluster_name"]} for r in rows],
-                # Not ranked: too few dossiers for the service index (rulebook index.min_dossiers).
-                "unranked": [{"subject_id": r["unit_id"], "name": r["name"], "cluster_id": r["cluster_id"],
-                              "status": "insufficient_data", "status_label": INSUFFICIENT,
-                              "dossiers": r["dossiers"], "min_dossiers": rules.book.min_dossiers} for r in unranked]}
+        return {
+            "period": period,
+            "subject": subject,
+            "cluster": cluster,
+            "unit": unit,
+            "rule_version": rows[0]["rule_version"] if rows else rules.version,
+            "as_of": max((r["changed_at"] for r in rows), default=None),
+            "rows": [
+                {
+                    "rank": r["rank"],
+                    "subject_id": r["subject_id"],
+                    "name": r["name"],
+                    "score": r["score"],
+                    "band": r["band"],
+                    "previous_rank": r["previous_rank"],
+                    "unit_id": r["unit_id"],
+                    "cluster_id": r["cluster_id"],
+                    "cluster_name": r["cluster_name"],
+                }
+                for r in rows
+            ],
+            # Not ranked: too few dossiers for the service index (rulebook index.min_dossiers).
+            "unranked": [
+                {
+                    "subject_id": r["unit_id"],
+                    "name": r["name"],
+                    "cluster_id": r["cluster_id"],
+                    "status": "insufficient_data",
+                    "status_label": INSUFFICIENT,
+                    "dossiers": r["dossiers"],
+                    "min_dossiers": rules.book.min_dossiers,
+                }
+                for r in unranked
+            ],
+        }
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
@@ -61,34 +89,63 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         async with runtime.pool.acquire() as conn:
             row = await views.unit_card(conn, unit_id, period)
         if row is None:
-            raise ApiError(404, "no score for this unit and period",
-                           [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}])
-        return {**json.loads(row["card"]), "name": row["name"], "cluster_id": row["cluster_id"],
-                "cluster_name": row["cluster_name"], "as_of": row["updated_at"]}
+            raise ApiError(
+                404,
+                "no score for this unit and period",
+                [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}],
+            )
+        return {
+            **json.loads(row["card"]),
+            "name": row["name"],
+            "cluster_id": row["cluster_id"],
+            "cluster_name": row["cluster_name"],
+            "as_of": row["updated_at"],
+        }
 
-    @api.get("/units/{unit_id}/scorecard/events", summary="The evidence behind one indicator of a unit's scorecard "
-             "(public: counts only for records about named officers; the unit's token, council or admin: the events)")
-    async def indicator_events(unit_id: str, period: str, indicator: str,
-                               principal: Annotated[Principal | None, Depends(optional_caller)] = None
-                               ) -> dict[str, Any]:
+    @api.get(
+        "/units/{unit_id}/scorecard/events",
+        summary="The evidence behind one indicator of a unit's scorecard "
+        "(public: counts only for records about named officers; the unit's token, council or admin: the events)",
+    )
+    async def indicator_events(
+        unit_id: str,
+        period: str,
+        indicator: str,
+        principal: Annotated[Principal | None, Depends(optional_caller)] = None,
+    ) -> dict[str, Any]:
         p = _period(period)
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
             behind = evidence_behind(rules.book)  # the rulebook's indicators, then the office-culture parts
             if indicator not in behind:
-                raise ApiError(422, "unknown indicator", [{"field": "indicator",
-                                                           "message": "one of: " + ", ".join(behind)}])
+                raise ApiError(
+                    422, "unknown indicator", [{"field": "indicator", "message": "one of: " + ", ".join(behind)}]
+                )
             kind = behind[indicator].fact_kind
             if kind is not None and not may_see_officers(principal, unit_id):
                 # Trainings, inspections and disciplinary decisions name officers: the public sees counts only.
                 counts = await views.fact_counts(conn, unit_id, kind, p, VN_TZ.key)
-                return {"unit_id": unit_id, "period": period, "indicator": indicator,
-                        "count": sum(r["n"] for r in counts), "by_month": {r["month"]: r["n"] for r in counts},
-                        "events": None, "restricted": "officer records need the unit's token, council or admin"}
+                return {
+                    "unit_id": unit_id,
+                    "period": period,
+                    "indicator": indicator,
+                    "count": sum(r["n"] for r in counts),
+                    "by_month": {r["month"]: r["n"] for r in counts},
+                    "events": None,
+                    "restricted": "officer records need the unit's token, council or admin",
+                }
             if kind is not None:
                 found = await views.facts(conn, unit_id, kind, p)
-                items = [{"event_id": r["event_id"], "source": r["source"], "officer_id": r["officer_id"],
-                          "at": r["at"], "data": json.loads(r["data"])} for r in found]
+                items = [
+                    {
+                        "event_id": r["event_id"],
+                        "source": r["source"],
+                        "officer_id": r["officer_id"],
+                        "at": r["at"],
+                        "data": json.loads(r["data"]),
+                    }
+                    for r in found
+                ]
                 return {"unit_id": unit_id, "period": period, "indicator": indicator, "events": items}
             rows = await views.unit_cases(conn, unit_id, p)
         cases = []
@@ -98,15 +155,27 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             for counter in behind[indicator].counters:
                 num, den = tally.get(("unit", unit_id, unit_id, period, counter), (0.0, 0.0))
                 if den:
-                    cases.append({"case": f"{r['kind']}:{r['case_id']}", "counter": counter, "numerator": num,
-                                  "denominator": den, "events": list(view.event_keys)})
-        return {"unit_id": unit_id, "period": period, "indicator": indicator, "rule_version": rules.version,
-                "cases": cases}
+                    cases.append(
+                        {
+                            "case": f"{r['kind']}:{r['case_id']}",
+                            "counter": counter,
+                            "numerator": num,
+                            "denominator": den,
+                            "events": list(view.event_keys),
+                        }
+                    )
+        return {
+            "unit_id": unit_id,
+            "period": period,
+            "indicator": indicator,
+            "rule_version": rules.version,
+            "cases": cases,
+        }
 
     @api.get("/officers/{officer_id}/scorecard", summary="An officer's evidence-based score (token required)")
-    async def officer_scorecard(officer_id: str, period: str,
-                                principal: Annotated[Principal | None, Depends(optional_caller)] = None
-                                ) -> dict[str, Any]:
+    async def officer_scorecard(
+        officer_id: str, period: str, principal: Annotated[Principal | None, Depends(optional_caller)] = None
+    ) -> dict[str, Any]:
         _period(period)
         async with runtime.pool.acquire() as conn:
             row = await views.officer_card(conn, officer_id, period)
@@ -116,10 +185,17 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             status, error, message = officer_denial(principal)
             raise ApiError(status, error, [{"field": "Authorization", "message": message}])
         if row is None:
-            raise ApiError(404, "no score for this officer and period", [{"field": "officer_id",
-                                                                         "message": f"no evidence in {period}"}])
-        return {**json.loads(row["card"]), "unit_id": row["unit_id"], "name": row["full_name"],
-                "as_of": row["updated_at"]}
+            raise ApiError(
+                404,
+                "no score for this officer and period",
+                [{"field": "officer_id", "message": f"no evidence in {period}"}],
+            )
+        return {
+            **json.loads(row["card"]),
+            "unit_id": row["unit_id"],
+            "name": row["full_name"],
+            "as_of": row["updated_at"],
+        }
 
     @api.get("/rulebook", summary="The active rulebook (indicators, thresholds, weights, bands, calendar)")
     async def rulebook() -> dict[str, Any]:

@@ -27,10 +27,12 @@ from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
-FRESHNESS = Histogram("thidua_scoring_freshness_seconds",
-                      "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
-                      ["subject"],
-                      buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60))
+FRESHNESS = Histogram(
+    "thidua_scoring_freshness_seconds",
+    "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
+    ["subject"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -59,8 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
                     pass  # only the freshness figure uses it
         now = datetime.now(UTC)
         async with runtime.pool.acquire() as conn:
-            await apply_batch(conn, batch, rules=await cache.active(conn), now=now,
-                                       accepted_at=min(accepted, default=now))
+            await apply_batch(
+                conn, batch, rules=await cache.active(conn), now=now, accepted_at=min(accepted, default=now)
+            )
         rescore_now.set()
 
     async def rescore_pending() -> None:
@@ -112,10 +115,19 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.run_in_background(clock)
         runtime.run_in_background(rescorer)
     if "consume" in settings.roles:
-        runtime.subscribe(topics.EVIDENCE_ACCEPTED, decode=decode_evidence, handler=on_accepted,
-                          group_id=settings.group_id, max_records=settings.max_batch)
-    app = FastAPI(title="Thi đua — scoring", version="1", lifespan=runtime.lifespan,
-                  description="Chấm điểm thi đua: live standings traced to the evidence.")
+        runtime.subscribe(
+            topics.EVIDENCE_ACCEPTED,
+            decode=decode_evidence,
+            handler=on_accepted,
+            group_id=settings.group_id,
+            max_records=settings.max_batch,
+        )
+    app = FastAPI(
+        title="Thi đua — scoring",
+        version="1",
+        lifespan=runtime.lifespan,
+        description="Chấm điểm thi đua: live standings traced to the evidence.",
+    )
     http.install(app, runtime)
     app.include_router(api.router(runtime, cache))
     return app

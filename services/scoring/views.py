@@ -10,63 +10,100 @@ from services.scoring.domain.periods import Period
 
 async def standings(conn: asyncpg.Connection, subject: str, period: str, group: str | None) -> list[asyncpg.Record]:
     """Ranked units (in a cluster, or the province when group is None) or officers (in a unit, or the province)."""
-    return list(await conn.fetch(
-        "SELECT CASE WHEN $3::text IS NULL THEN s.rank_in_province ELSE s.rank_in_cluster END AS rank, s.subject_id,"
-        " coalesce(u.name, o.full_name) AS name, u.cluster_name, s.score, s.band,"
-        " CASE WHEN $3::text IS NULL THEN s.previous_rank_in_province ELSE s.previous_rank_in_cluster END"
-        " AS previous_rank, s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s"
-        " LEFT JOIN units u ON $1 = 'unit' AND u.unit_id = s.subject_id"
-        " LEFT JOIN officers o ON $1 = 'officer' AND o.officer_id = s.subject_id"
-        " WHERE s.subject_kind = $1 AND s.period = $2"
-        " AND ($3::text IS NULL OR $3 = CASE WHEN $1 = 'unit' THEN s.cluster_id ELSE s.unit_id END)"
-        " ORDER BY 1, s.subject_id", subject, period, group))
+    return list(
+        await conn.fetch(
+            "SELECT CASE WHEN $3::text IS NULL THEN s.rank_in_province ELSE s.rank_in_cluster END AS rank,"
+            " s.subject_id, coalesce(u.name, o.full_name) AS name, u.cluster_name, s.score, s.band,"
+            " CASE WHEN $3::text IS NULL THEN s.previous_rank_in_province ELSE s.previous_rank_in_cluster END"
+            " AS previous_rank, s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s"
+            " LEFT JOIN units u ON $1 = 'unit' AND u.unit_id = s.subject_id"
+            " LEFT JOIN officers o ON $1 = 'officer' AND o.officer_id = s.subject_id"
+            " WHERE s.subject_kind = $1 AND s.period = $2"
+            " AND ($3::text IS NULL OR $3 = CASE WHEN $1 = 'unit' THEN s.cluster_id ELSE s.unit_id END)"
+            " ORDER BY 1, s.subject_id",
+            subject,
+            period,
+            group,
+        )
+    )
 
 
 async def unranked_units(conn: asyncpg.Connection, period: str, cluster: str | None) -> list[asyncpg.Record]:
     """Units scored without an emulation score (too few dossiers), with their count of finished dossiers."""
-    return list(await conn.fetch(
-        "SELECT s.unit_id, u.name, u.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
-        " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = $1 AND s.score IS NULL"
-        " AND ($2::text IS NULL OR u.cluster_id = $2) ORDER BY s.unit_id", period, cluster))
+    return list(
+        await conn.fetch(
+            "SELECT s.unit_id, u.name, u.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
+            " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = $1 AND s.score IS NULL"
+            " AND ($2::text IS NULL OR u.cluster_id = $2) ORDER BY s.unit_id",
+            period,
+            cluster,
+        )
+    )
 
 
 async def unit_card(conn: asyncpg.Connection, unit_id: str, period: str) -> asyncpg.Record | None:
     """A unit's stored scorecard with its name and cluster."""
     return await conn.fetchrow(
         "SELECT s.card::text AS card, s.updated_at, u.name, u.cluster_id, u.cluster_name FROM unit_scores s"
-        " LEFT JOIN units u USING (unit_id) WHERE s.unit_id = $1 AND s.period = $2", unit_id, period)
+        " LEFT JOIN units u USING (unit_id) WHERE s.unit_id = $1 AND s.period = $2",
+        unit_id,
+        period,
+    )
 
 
-async def fact_counts(conn: asyncpg.Connection, unit_id: str, kind: str, period: Period, tz: str
-                      ) -> list[asyncpg.Record]:
+async def fact_counts(
+    conn: asyncpg.Connection, unit_id: str, kind: str, period: Period, tz: str
+) -> list[asyncpg.Record]:
     """(month in the time zone tz, n) of a unit's live facts of kind in the period."""
-    return list(await conn.fetch(
-        "SELECT to_char(at AT TIME ZONE $5::text, 'YYYY-MM') AS month, count(*) AS n FROM facts"
-        " WHERE unit_id = $1 AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 GROUP BY 1 ORDER BY 1",
-        unit_id, kind, period.start, period.end, tz))
+    return list(
+        await conn.fetch(
+            "SELECT to_char(at AT TIME ZONE $5::text, 'YYYY-MM') AS month, count(*) AS n FROM facts"
+            " WHERE unit_id = $1 AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 GROUP BY 1 ORDER BY 1",
+            unit_id,
+            kind,
+            period.start,
+            period.end,
+            tz,
+        )
+    )
 
 
 async def facts(conn: asyncpg.Connection, unit_id: str, kind: str, period: Period) -> list[asyncpg.Record]:
     """A unit's live facts of kind in the period, oldest first."""
-    return list(await conn.fetch(
-        "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
-        " AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 ORDER BY at", unit_id, kind, period.start,
-        period.end))
+    return list(
+        await conn.fetch(
+            "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
+            " AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 ORDER BY at",
+            unit_id,
+            kind,
+            period.start,
+            period.end,
+        )
+    )
 
 
 async def unit_cases(conn: asyncpg.Connection, unit_id: str, period: Period) -> list[asyncpg.Record]:
     """A unit's cases open at some moment of the period, with their state and when they were last judged."""
-    return list(await conn.fetch(
-        "SELECT kind, case_id, state::text AS state, as_of FROM cases WHERE unit_id = $1"
-        " AND (opened_at IS NULL OR opened_at < $3) AND (closed_at IS NULL OR closed_at >= $2)"
-        " ORDER BY case_id", unit_id, period.start, period.end))
+    return list(
+        await conn.fetch(
+            "SELECT kind, case_id, state::text AS state, as_of FROM cases WHERE unit_id = $1"
+            " AND (opened_at IS NULL OR opened_at < $3) AND (closed_at IS NULL OR closed_at >= $2)"
+            " ORDER BY case_id",
+            unit_id,
+            period.start,
+            period.end,
+        )
+    )
 
 
 async def officer_card(conn: asyncpg.Connection, officer_id: str, period: str) -> asyncpg.Record | None:
     """An officer's stored scorecard with the unit it was scored in and the officer's name."""
     return await conn.fetchrow(
         "SELECT s.card::text AS card, s.unit_id, s.updated_at, o.full_name FROM officer_scores s"
-        " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2", officer_id, period)
+        " LEFT JOIN officers o USING (officer_id) WHERE s.officer_id = $1 AND s.period = $2",
+        officer_id,
+        period,
+    )
 
 
 async def officer_home(conn: asyncpg.Connection, officer_id: str) -> str | None:
@@ -77,5 +114,7 @@ async def officer_home(conn: asyncpg.Connection, officer_id: str) -> str | None:
 
 async def active_rulebook(conn: asyncpg.Connection) -> asyncpg.Record | None:
     """The active rulebook as stored (version, content, activated_at)."""
-    return await conn.fetchrow("SELECT version, content::text AS content, activated_at FROM rulebooks"
-                               " WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1")
+    return await conn.fetchrow(
+        "SELECT version, content::text AS content, activated_at FROM rulebooks"
+        " WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1"
+    )

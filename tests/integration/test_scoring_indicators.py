@@ -19,12 +19,18 @@ from tests.integration.support import eventually, running_app
 
 
 async def test_an_indicator_added_to_the_rulebook_alone_is_scored_and_drilled_into(
-        kafka_bootstrap: str, database_url: str, tmp_path: Path) -> None:
+    kafka_bootstrap: str, database_url: str, tmp_path: Path
+) -> None:
     prefix = "N" + uuid.uuid4().hex[:5].upper()
     unit = f"{prefix}.01"
-    scoring = scoring_app(ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                                          group_id=f"test-ind-{uuid.uuid4().hex[:6]}",
-                                          rules_file=rulebook_with_an_indicator(tmp_path)))
+    scoring = scoring_app(
+        ScoringSettings(
+            kafka_bootstrap_servers=kafka_bootstrap,
+            database_url=database_url,
+            group_id=f"test-ind-{uuid.uuid4().hex[:6]}",
+            rules_file=rulebook_with_an_indicator(tmp_path),
+        )
+    )
     async with running_app(scoring) as url, httpx.AsyncClient() as http:
         # The evidence goes in the way the consumer hands it over; the service's rescorer does the rest.
         conn = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
@@ -41,11 +47,16 @@ async def test_an_indicator_added_to_the_rulebook_alone_is_scored_and_drilled_in
 
         await eventually(scored, timeout=30)
         card = (await http.get(f"{url}/v1/units/{unit}/scorecard", params={"period": "2025-03"})).json()
-        drill = (await http.get(f"{url}/v1/units/{unit}/scorecard/events",
-                                params={"period": "2025-03", "indicator": "complaints_on_time"})).json()
+        drill = (
+            await http.get(
+                f"{url}/v1/units/{unit}/scorecard/events",
+                params={"period": "2025-03", "indicator": "complaints_on_time"},
+            )
+        ).json()
         served = (await http.get(f"{url}/v1/rulebook")).json()
-        unknown = await http.get(f"{url}/v1/units/{unit}/scorecard/events",
-                                 params={"period": "2025-03", "indicator": "no_such_indicator"})
+        unknown = await http.get(
+            f"{url}/v1/units/{unit}/scorecard/events", params={"period": "2025-03", "indicator": "no_such_indicator"}
+        )
 
     shown = {i["code"]: i for i in card["indicators"]}
     added, same_counter = shown["complaints_on_time"], shown["pakn_on_time"]

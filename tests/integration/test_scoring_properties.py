@@ -27,43 +27,100 @@ EVENTS = [
     event("u1", "unit.registered", U, {"name": "Sở A", "level": "department", "cluster_id": "K"}),
     event("u2", "unit.registered", V, {"name": "Sở B", "level": "department", "cluster_id": "K"}),
     event("o1", "officer.registered", U, {"full_name": "A", "category": "civil_servant"}, officer="CB-1"),
-    event("r1", "procedure.received", U, {"dossier_code": "HS-1", "procedure_code": "1", "channel": "online",
-                                          "received_at": f"2025-03-10T08:00:00{T}",
-                                          "due_at": f"2025-03-14T17:00:00{T}", "fee_required": True}),
+    event(
+        "r1",
+        "procedure.received",
+        U,
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1",
+            "channel": "online",
+            "received_at": f"2025-03-10T08:00:00{T}",
+            "due_at": f"2025-03-14T17:00:00{T}",
+            "fee_required": True,
+        },
+    ),
     processed(1, U, finished=f"2025-03-13T09:00:00{T}", code="HS-1"),
     event("rate1", "procedure.rated", U, {"dossier_code": "HS-1", "satisfied": False}),
     processed(2, U, finished=f"2025-04-02T09:00:00{T}", code="HS-2"),  # late, outlived March
     processed(3, V, finished=f"2025-03-12T09:00:00{T}", code="HS-3", supplement_requests=2),
-    event("open", "procedure.received", V, {"dossier_code": "HS-4", "procedure_code": "1", "channel": "counter",
-                                            "received_at": f"2025-03-20T08:00:00{T}",
-                                            "due_at": f"2025-03-25T17:00:00{T}", "fee_required": False}),
-    event("cr", "complaint.received", U, {"complaint_id": "PA-1", "category": "conduct",
-                                          "received_at": f"2025-03-03T08:00:00{T}", "officer_id": "CB-1"}),
-    event("cs", "complaint.resolved", U, {"complaint_id": "PA-1", "resolved_at": f"2025-03-05T08:00:00{T}",
-                                          "outcome": "answered", "substantiated": True}),
+    event(
+        "open",
+        "procedure.received",
+        V,
+        {
+            "dossier_code": "HS-4",
+            "procedure_code": "1",
+            "channel": "counter",
+            "received_at": f"2025-03-20T08:00:00{T}",
+            "due_at": f"2025-03-25T17:00:00{T}",
+            "fee_required": False,
+        },
+    ),
+    event(
+        "cr",
+        "complaint.received",
+        U,
+        {"complaint_id": "PA-1", "category": "conduct", "received_at": f"2025-03-03T08:00:00{T}", "officer_id": "CB-1"},
+    ),
+    event(
+        "cs",
+        "complaint.resolved",
+        U,
+        {
+            "complaint_id": "PA-1",
+            "resolved_at": f"2025-03-05T08:00:00{T}",
+            "outcome": "answered",
+            "substantiated": True,
+        },
+    ),
     event("cf", "complaint.feedback", U, {"complaint_id": "PA-1", "satisfied": False, "re_complained": True}),
-    event("tr", "training.completed", U, {"course_code": "C", "title": "Văn hóa công sở", "hours": 6,
-                                          "topic": "office_culture", "completed_at": f"2025-03-05T08:00:00{T}"},
-          officer="CB-1"),
+    event(
+        "tr",
+        "training.completed",
+        U,
+        {
+            "course_code": "C",
+            "title": "Văn hóa công sở",
+            "hours": 6,
+            "topic": "office_culture",
+            "completed_at": f"2025-03-05T08:00:00{T}",
+        },
+        officer="CB-1",
+    ),
     event("x2", "evidence.retracted", U, {"target_event_id": "e-2", "reason": "nhầm"}),
     event("xtr", "evidence.retracted", U, {"target_event_id": "e-tr", "reason": "nhầm"}),
 ]
-TABLES = ("inbox, early_retractions, cases, counters, facts, units, officers, unit_scores, officer_scores, standings,"
-          " outbox, dirty")
+TABLES = (
+    "inbox, early_retractions, cases, counters, facts, units, officers, unit_scores, officer_scores, standings,"
+    " outbox, dirty"
+)
 
 
 async def _snapshot(conn: asyncpg.Connection) -> dict[str, Any]:
     return {
-        "counters": [tuple(r) for r in await conn.fetch(
-            "SELECT subject_kind, subject_id, unit_id, period, counter, num, den FROM counters"
-            " WHERE num <> 0 OR den <> 0 ORDER BY 1, 2, 3, 4, 5")],
-        "units": [tuple(r) for r in await conn.fetch(
-            "SELECT unit_id, period, score, band, card::text FROM unit_scores ORDER BY 1, 2")],
-        "officers": [tuple(r) for r in await conn.fetch(
-            "SELECT officer_id, period, score, band FROM officer_scores ORDER BY 1, 2")],
-        "ranks": [tuple(r) for r in await conn.fetch(
-            "SELECT subject_kind, subject_id, period, score, rank_in_cluster, rank_in_province FROM standings"
-            " ORDER BY 1, 2, 3")],
+        "counters": [
+            tuple(r)
+            for r in await conn.fetch(
+                "SELECT subject_kind, subject_id, unit_id, period, counter, num, den FROM counters"
+                " WHERE num <> 0 OR den <> 0 ORDER BY 1, 2, 3, 4, 5"
+            )
+        ],
+        "units": [
+            tuple(r)
+            for r in await conn.fetch("SELECT unit_id, period, score, band, card::text FROM unit_scores ORDER BY 1, 2")
+        ],
+        "officers": [
+            tuple(r)
+            for r in await conn.fetch("SELECT officer_id, period, score, band FROM officer_scores ORDER BY 1, 2")
+        ],
+        "ranks": [
+            tuple(r)
+            for r in await conn.fetch(
+                "SELECT subject_kind, subject_id, period, score, rank_in_cluster, rank_in_province FROM standings"
+                " ORDER BY 1, 2, 3"
+            )
+        ],
     }
 
 

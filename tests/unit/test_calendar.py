@@ -37,15 +37,36 @@ def test_weekends_are_not_working_days(cal: WorkingCalendar) -> None:
 
 def test_tet_and_holidays_are_not_working_days(cal: WorkingCalendar) -> None:
     assert not cal.is_working_day(date(2025, 1, 29))  # mùng 1 Tết Ất Tỵ
-    for lunar_new_year in ["2019-02-05", "2020-01-25", "2021-02-12", "2022-02-01", "2023-01-22", "2024-02-10",
-                           "2025-01-29", "2026-02-17"]:
+    for lunar_new_year in [
+        "2019-02-05",
+        "2020-01-25",
+        "2021-02-12",
+        "2022-02-01",
+        "2023-01-22",
+        "2024-02-10",
+        "2025-01-29",
+        "2026-02-17",
+    ]:
         assert not cal.is_working_day(date.fromisoformat(lunar_new_year))
-    for day in ["2025-01-01", "2025-04-07", "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
-                "2021-05-03", "2022-04-11", "2026-04-27"]:
+    for day in [
+        "2025-01-01",
+        "2025-04-07",
+        "2025-04-30",
+        "2025-05-01",
+        "2025-05-02",
+        "2025-09-01",
+        "2025-09-02",
+        "2021-05-03",
+        "2022-04-11",
+        "2026-04-27",
+    ]:
         assert not cal.is_working_day(date.fromisoformat(day)), day
     # Each year has 5 weekday Tết days off (the statutory five, compensations included).
-    for year, (lo, hi) in {2024: (date(2024, 2, 1), date(2024, 2, 29)), 2025: (date(2025, 1, 20), date(2025, 2, 10)),
-                           2026: (date(2026, 2, 1), date(2026, 2, 28))}.items():
+    for year, (lo, hi) in {
+        2024: (date(2024, 2, 1), date(2024, 2, 29)),
+        2025: (date(2025, 1, 20), date(2025, 2, 10)),
+        2026: (date(2026, 2, 1), date(2026, 2, 28)),
+    }.items():
         off = [d for d in cal.holidays if lo <= d <= hi and d.weekday() < 5]
         assert len(off) == 5, year
 

@@ -107,17 +107,22 @@ def test_domain_3_without_headcount_per_100_officer_penalties_are_missing_never_
     assert card.score == card.service_index  # scored on the service index alone, with the words saying it
 
 
-@pytest.mark.parametrize(("findings", "inspections", "points"), [(1.0, 1, 15.0), (2.0, 2, 15.0), (2.0, 1, 0.0),
-                                                                  (1.99, 1, pytest.approx(0.15))])
-def test_domain_3_inspection_findings_are_per_inspection_and_per_100_officers(findings: float, inspections: int,
-                                                                              points: Any) -> None:
+@pytest.mark.parametrize(
+    ("findings", "inspections", "points"),
+    [(1.0, 1, 15.0), (2.0, 2, 15.0), (2.0, 1, 0.0), (1.99, 1, pytest.approx(0.15))],
+)
+def test_domain_3_inspection_findings_are_per_inspection_and_per_100_officers(
+    findings: float, inspections: int, points: Any
+) -> None:
     """docs/rules.md, "The movement's collective score": findings per inspection per 100 officers; limit 10 zeroes
     the part (20 officers: 2 weighted findings in one inspection = 10 per 100, at the limit → 0; 1.99 just inside →
     30 × 0.005 = 0.15)."""
-    x = CultureInputs(officers=20, trained_officers=20, weighted_findings=findings, inspections=inspections,
-                      disciplined=0)
-    part = next(p for p in unit_scorecard(U, "2025", full_service(20), x, RB).culture
-                if p.code == "inspection_findings")
+    x = CultureInputs(
+        officers=20, trained_officers=20, weighted_findings=findings, inspections=inspections, disciplined=0
+    )
+    part = next(
+        p for p in unit_scorecard(U, "2025", full_service(20), x, RB).culture if p.code == "inspection_findings"
+    )
     assert part.points == points
 
 
@@ -137,8 +142,7 @@ def test_domain_3_no_inspection_means_no_inspection_score() -> None:
 def test_domain_3_conduct_complaints_limit_2_per_100_officers(complaints: float, points: Any) -> None:
     """docs/rules.md, "The movement's collective score": substantiated conduct complaints per 100 officers; 2 per 100
     zeroes the part (20 officers: 0.4 complaints = 2 per 100 at the limit)."""
-    card = unit_scorecard(U, "2025", {**full_service(20), "conduct_substantiated": (complaints, complaints)},
-                          STAFF, RB)
+    card = unit_scorecard(U, "2025", {**full_service(20), "conduct_substantiated": (complaints, complaints)}, STAFF, RB)
     assert next(p for p in card.culture if p.code == "conduct_complaints").points == points
 
 
@@ -158,8 +162,9 @@ def test_domain_4_officer_without_dossiers_has_no_on_time_points_and_is_not_rank
 
 
 @pytest.mark.parametrize(("on_time", "score"), [((1, 1), 100.0), ((0, 1), 50.0)])
-def test_domain_4_one_dossier_is_enough_evidence_for_the_on_time_part(on_time: tuple[float, float],
-                                                                      score: float) -> None:
+def test_domain_4_one_dossier_is_enough_evidence_for_the_on_time_part(
+    on_time: tuple[float, float], score: float
+) -> None:
     """docs/rules.md, "Individuals": with a single handled dossier the on-time part counts (50 points) over the full
     weight."""
     card = officer_scorecard("CB-1", "2025", OfficerInputs(on_time, 40, 0, 0, 1.0), RB)
@@ -169,13 +174,35 @@ def test_domain_4_one_dossier_is_enough_evidence_for_the_on_time_part(on_time: t
 # ------------------------------------------------------------------ 4. dossier satisfaction: the dossier's own outcome
 
 
-def _dossier(*, finished: str = f"2025-03-18T10:00:00{T}", satisfied: bool | None = None,
-             complaints: dict[str, bool] | None = None) -> Dossier:
-    state = merge(empty(), "processed", "s:p", {
-        "dossier_code": "HS-1", "procedure_code": "1", "channel": "online", "received_at": f"2025-03-10T09:00:00{T}",
-        "due_at": f"2025-03-20T17:00:00{T}", "finished_at": finished, "status": "resolved",
-        "supplement_requests": 0, "supplement_days": 0, "fee_required": False, "paid_online": False,
-        "digitized": True, "e_result": True, "data_reused": True, "occurred_at": finished, "officer_id": None})
+def _dossier(
+    *,
+    finished: str = f"2025-03-18T10:00:00{T}",
+    satisfied: bool | None = None,
+    complaints: dict[str, bool] | None = None,
+) -> Dossier:
+    state = merge(
+        empty(),
+        "processed",
+        "s:p",
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1",
+            "channel": "online",
+            "received_at": f"2025-03-10T09:00:00{T}",
+            "due_at": f"2025-03-20T17:00:00{T}",
+            "finished_at": finished,
+            "status": "resolved",
+            "supplement_requests": 0,
+            "supplement_days": 0,
+            "fee_required": False,
+            "paid_online": False,
+            "digitized": True,
+            "e_result": True,
+            "data_reused": True,
+            "occurred_at": finished,
+            "officer_id": None,
+        },
+    )
     if satisfied is not None:
         state = merge(state, "rated", "s:r", {"dossier_code": "HS-1", "satisfied": satisfied, "occurred_at": finished})
     for key, substantiated in (complaints or {}).items():
@@ -183,14 +210,17 @@ def _dossier(*, finished: str = f"2025-03-18T10:00:00{T}", satisfied: bool | Non
     return dossier_view(U, "HS-1", state)
 
 
-@pytest.mark.parametrize(("kw", "ok"), [
-    ({}, 1.0),  # not rated counts as satisfied
-    ({"satisfied": True}, 1.0),
-    ({"satisfied": False}, 0.0),
-    ({"complaints": {"complaint|U1|PA-1": False}}, 1.0),  # a complaint about it, not substantiated
-    ({"complaints": {"complaint|U1|PA-1": True}}, 0.0),  # substantiated: that dossier is not satisfied
-    ({"finished": f"2025-03-21T10:00:00{T}"}, 0.0),  # late
-])
+@pytest.mark.parametrize(
+    ("kw", "ok"),
+    [
+        ({}, 1.0),  # not rated counts as satisfied
+        ({"satisfied": True}, 1.0),
+        ({"satisfied": False}, 0.0),
+        ({"complaints": {"complaint|U1|PA-1": False}}, 1.0),  # a complaint about it, not substantiated
+        ({"complaints": {"complaint|U1|PA-1": True}}, 0.0),  # substantiated: that dossier is not satisfied
+        ({"finished": f"2025-03-21T10:00:00{T}"}, 0.0),  # late
+    ],
+)
 def test_decision_766_dossier_satisfaction_counts_the_dossiers_own_outcome(kw: dict[str, Any], ok: float) -> None:
     """Decision 766/QĐ-TTg: (dossiers − rated unsatisfied − with a substantiated PAKN about them − overdue) ÷
     dossiers, per dossier, in the dossier's own period (no unit-wide subtraction, no clamping)."""
@@ -198,24 +228,58 @@ def test_decision_766_dossier_satisfaction_counts_the_dossiers_own_outcome(kw: d
     assert cells(tally, "dossier_ok") == dict.fromkeys(MARCH, (ok, 1.0))
 
 
-def _complaint(*, received: str = f"2025-03-10T09:00:00{T}", resolved: str | None = None, dossier: str | None = None,
-               substantiated: bool = False, outcome: str = "answered", published: str | None = None,
-               supplement: str | None = None, satisfied: bool | None = None) -> Complaint:
-    state = merge(empty(), "received", "s:c", {"complaint_id": "PA-1", "category": "procedure",
-                                               "received_at": received, "officer_id": None, "occurred_at": received,
-                                               "dossier_code": dossier})
+def _complaint(
+    *,
+    received: str = f"2025-03-10T09:00:00{T}",
+    resolved: str | None = None,
+    dossier: str | None = None,
+    substantiated: bool = False,
+    outcome: str = "answered",
+    published: str | None = None,
+    supplement: str | None = None,
+    satisfied: bool | None = None,
+) -> Complaint:
+    state = merge(
+        empty(),
+        "received",
+        "s:c",
+        {
+            "complaint_id": "PA-1",
+            "category": "procedure",
+            "received_at": received,
+            "officer_id": None,
+            "occurred_at": received,
+            "dossier_code": dossier,
+        },
+    )
     if resolved:
-        state = merge(state, "resolved", "s:s", {"complaint_id": "PA-1", "resolved_at": resolved, "outcome": outcome,
-                                                 "substantiated": substantiated, "occurred_at": resolved})
+        state = merge(
+            state,
+            "resolved",
+            "s:s",
+            {
+                "complaint_id": "PA-1",
+                "resolved_at": resolved,
+                "outcome": outcome,
+                "substantiated": substantiated,
+                "occurred_at": resolved,
+            },
+        )
     if published:
-        state = merge(state, "published", "s:p", {"complaint_id": "PA-1", "published_at": published,
-                                                  "occurred_at": published})
+        state = merge(
+            state, "published", "s:p", {"complaint_id": "PA-1", "published_at": published, "occurred_at": published}
+        )
     if supplement:
-        state = merge(state, "supplement", "s:x", {"complaint_id": "PA-1", "requested_at": supplement,
-                                                   "occurred_at": supplement})
+        state = merge(
+            state, "supplement", "s:x", {"complaint_id": "PA-1", "requested_at": supplement, "occurred_at": supplement}
+        )
     if satisfied is not None:
-        state = merge(state, "feedback", "s:f", {"complaint_id": "PA-1", "satisfied": satisfied,
-                                                 "re_complained": False, "occurred_at": resolved})
+        state = merge(
+            state,
+            "feedback",
+            "s:f",
+            {"complaint_id": "PA-1", "satisfied": satisfied, "re_complained": False, "occurred_at": resolved},
+        )
     return complaint_view(U, "PA-1", state)
 
 
@@ -238,23 +302,32 @@ def test_decision_766_a_substantiated_complaint_hands_its_verdict_to_that_dossie
 # ------------------------------------------------------------------ 5. PAKN clocks and satisfaction
 
 
-@pytest.mark.parametrize(("requested", "on_time"), [
-    (f"2025-03-14T09:00:00{T}", 1.0),  # Mon 10/3 09:00 + 4 working days
-    (f"2025-03-17T09:00:00{T}", 1.0),  # + 5 working days (Mon 17/3 09:00): at the limit
-    (f"2025-03-17T09:01:00{T}", 0.0),  # just after
-])
+@pytest.mark.parametrize(
+    ("requested", "on_time"),
+    [
+        (f"2025-03-14T09:00:00{T}", 1.0),  # Mon 10/3 09:00 + 4 working days
+        (f"2025-03-17T09:00:00{T}", 1.0),  # + 5 working days (Mon 17/3 09:00): at the limit
+        (f"2025-03-17T09:01:00{T}", 0.0),  # just after
+    ],
+)
 def test_decision_766_pakn_first_supplement_request_within_5_working_days(requested: str, on_time: float) -> None:
     """Decision 766/QĐ-TTg (PAKN clocks): the first request for a supplement within 5 working days."""
     c = _complaint(resolved=f"2025-03-20T09:00:00{T}", published=f"2025-03-20T10:00:00{T}", supplement=requested)
     assert cells(complaint_contribution(c, AS_OF, RB, CAL), "pakn_on_time") == dict.fromkeys(MARCH, (on_time, 1.0))
 
 
-@pytest.mark.parametrize(("published", "on_time"), [
-    (f"2025-03-21T09:00:00{T}", 1.0),  # answered Wed 19/3 09:00, published + 2 working days (Fri 21/3): at the limit
-    (f"2025-03-20T17:00:00{T}", 1.0),  # inside
-    (f"2025-03-21T09:01:00{T}", 0.0),  # just after
-    (None, 0.0),  # never published, the clock long past (judged on 1/6)
-])
+@pytest.mark.parametrize(
+    ("published", "on_time"),
+    [
+        (
+            f"2025-03-21T09:00:00{T}",
+            1.0,
+        ),  # answered Wed 19/3 09:00, published + 2 working days (Fri 21/3): at the limit
+        (f"2025-03-20T17:00:00{T}", 1.0),  # inside
+        (f"2025-03-21T09:01:00{T}", 0.0),  # just after
+        (None, 0.0),  # never published, the clock long past (judged on 1/6)
+    ],
+)
 def test_decision_766_pakn_answer_published_within_2_working_days(published: str | None, on_time: float) -> None:
     """Decision 766/QĐ-TTg (PAKN clocks): the answer is published within 2 working days of it."""
     c = _complaint(resolved=f"2025-03-19T09:00:00{T}", published=published, satisfied=True)
@@ -269,8 +342,9 @@ def test_decision_766_pakn_publication_still_due_is_judged_at_its_deadline() -> 
     c = _complaint(resolved=f"2025-03-19T09:00:00{T}")
     assert cells(complaint_contribution(c, vn(2025, 3, 20), RB, CAL), "pakn_on_time") == {}
     assert next_complaint_tick(c, vn(2025, 3, 20), RB, CAL) == vn(2025, 3, 21, 9)
-    assert cells(complaint_contribution(c, vn(2025, 3, 21, 9, 1), RB, CAL), "pakn_on_time") == \
-        dict.fromkeys(MARCH, (0.0, 1.0))
+    assert cells(complaint_contribution(c, vn(2025, 3, 21, 9, 1), RB, CAL), "pakn_on_time") == dict.fromkeys(
+        MARCH, (0.0, 1.0)
+    )
 
 
 def test_decision_766_rejection_within_2_working_days_needs_no_publication() -> None:
@@ -287,8 +361,9 @@ def test_decision_766_pakn_satisfaction_denominator_includes_open_overdue_compla
     c = _complaint()  # Mon 10/3 09:00 + 15 working days → Mon 31/3 09:00
     assert cells(complaint_contribution(c, vn(2025, 3, 31, 9), RB, CAL), "pakn_ok") == {}  # at the deadline
     after = complaint_contribution(c, vn(2025, 4, 2), RB, CAL)
-    assert cells(after, "pakn_ok") == dict.fromkeys(("2025-03", "2025-Q1", "2025-04", "2025-Q2", "2025", STAGE),
-                                                    (0.0, 1.0))
+    assert cells(after, "pakn_ok") == dict.fromkeys(
+        ("2025-03", "2025-Q1", "2025-04", "2025-Q2", "2025", STAGE), (0.0, 1.0)
+    )
 
 
 # ------------------------------------------------------------------ 6. indicators our evidence can carry
@@ -297,36 +372,71 @@ def test_decision_766_pakn_satisfaction_denominator_includes_open_overdue_compla
 @pytest.mark.parametrize(("online", "points"), [(79, pytest.approx(79 / 100 * 6 / 0.8)), (80, 6.0), (81, 6.0)])
 def test_decision_766_online_service_coverage_threshold_80_percent(online: int, points: Any) -> None:
     """Decision 766/QĐ-TTg, group 3: share of the unit's procedures offered online, full points at 80 %."""
-    x = CultureInputs(officers=20, trained_officers=20, weighted_findings=0, inspections=1, disciplined=0,
-                      procedures=100, procedures_online=online, procedures_published=100)
+    x = CultureInputs(
+        officers=20,
+        trained_officers=20,
+        weighted_findings=0,
+        inspections=1,
+        disciplined=0,
+        procedures=100,
+        procedures_online=online,
+        procedures_published=100,
+    )
     card = unit_scorecard(U, "2025", full_service(20), x, RB)
     part = next(i for i in card.indicators if i.code == "online_service_coverage")
     assert (part.group, part.points) == ("online", points)
 
 
-@pytest.mark.parametrize(("published", "on_time"), [
-    (f"2025-03-19T10:00:00{T}", 1.0),  # finished Tue 18/3 10:00 + 1 working day: at the limit
-    (f"2025-03-19T10:01:00{T}", 0.0),
-    (None, 0.0),  # never published, judged on 1/6
-])
+@pytest.mark.parametrize(
+    ("published", "on_time"),
+    [
+        (f"2025-03-19T10:00:00{T}", 1.0),  # finished Tue 18/3 10:00 + 1 working day: at the limit
+        (f"2025-03-19T10:01:00{T}", 0.0),
+        (None, 0.0),  # never published, judged on 1/6
+    ],
+)
 def test_decision_766_results_published_on_time_group_1(published: str | None, on_time: float) -> None:
     """Decision 766/QĐ-TTg, group 1 (công khai, minh bạch): results published on time (4 points)."""
     d = _dossier()
     if published:
-        d = dossier_view(U, "HS-1", merge(_state_of(d), "published", "s:pub", {"dossier_code": "HS-1",
-                                                                             "published_at": published,
-                                                                             "occurred_at": published}))
+        d = dossier_view(
+            U,
+            "HS-1",
+            merge(
+                _state_of(d),
+                "published",
+                "s:pub",
+                {"dossier_code": "HS-1", "published_at": published, "occurred_at": published},
+            ),
+        )
     assert cells(dossier_contribution(d, AS_OF, RB, CAL), "result_publication") == dict.fromkeys(MARCH, (on_time, 1.0))
     assert RB.indicators["result_publication"].max_points == 4
 
 
 def _state_of(d: Dossier) -> dict[str, Any]:
-    state = merge(empty(), "processed", "s:p", {
-        "dossier_code": "HS-1", "procedure_code": "1", "channel": "online", "received_at": f"2025-03-10T09:00:00{T}",
-        "due_at": f"2025-03-20T17:00:00{T}", "finished_at": d.finished_at.isoformat() if d.finished_at else None,
-        "status": "resolved", "supplement_requests": 0, "supplement_days": 0, "fee_required": False,
-        "paid_online": False, "digitized": True, "e_result": True, "data_reused": True,
-        "occurred_at": d.finished_at.isoformat() if d.finished_at else None, "officer_id": None})
+    state = merge(
+        empty(),
+        "processed",
+        "s:p",
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1",
+            "channel": "online",
+            "received_at": f"2025-03-10T09:00:00{T}",
+            "due_at": f"2025-03-20T17:00:00{T}",
+            "finished_at": d.finished_at.isoformat() if d.finished_at else None,
+            "status": "resolved",
+            "supplement_requests": 0,
+            "supplement_days": 0,
+            "fee_required": False,
+            "paid_online": False,
+            "digitized": True,
+            "e_result": True,
+            "data_reused": True,
+            "occurred_at": d.finished_at.isoformat() if d.finished_at else None,
+            "officer_id": None,
+        },
+    )
     return state
 
 
@@ -369,8 +479,7 @@ def test_labour_code_art_112_rulebook_refuses_to_load_without_a_calendar_for_eac
     (tmp_path / "calendar").mkdir()
     for year in range(2019, 2026):  # 2026 missing
         (tmp_path / "calendar" / f"{year}.toml").write_text(f"year = {year}\n", encoding="utf-8")
-    (tmp_path / "rulebook.toml").write_text((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8"),
-                                            encoding="utf-8")
+    (tmp_path / "rulebook.toml").write_text((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(RulebookInvalid, match="2026"):
         read_rules_file(tmp_path / "rulebook.toml")
     doc = tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8"))
@@ -401,8 +510,9 @@ def test_shipped_rulebook_years_all_have_calendars() -> None:
 # ------------------------------------------------------------------ 16. complaint_overdue
 
 
-@pytest.mark.parametrize(("as_of", "overdue"), [(vn(2025, 3, 31, 8, 59), False), (vn(2025, 3, 31, 9), True),
-                                                (vn(2025, 4, 1), True)])
+@pytest.mark.parametrize(
+    ("as_of", "overdue"), [(vn(2025, 3, 31, 8, 59), False), (vn(2025, 3, 31, 9), True), (vn(2025, 4, 1), True)]
+)
 def test_decision_766_complaint_overdue_at_the_15_working_day_answer_clock(as_of: datetime, overdue: bool) -> None:
     """Decision 766/QĐ-TTg: a complaint unanswered after 15 working days is overdue (alert complaint_overdue)."""
     c = _complaint()

@@ -70,22 +70,61 @@ def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=VN_TZ)
 
 
-def received(code: str = "HS-1", at: str = f"2025-03-10T09:00:00{T}", due: str = f"2025-03-20T17:00:00{T}",
-             channel: str = "online", fee: bool = True, occurred: str | None = None) -> dict[str, Any]:
-    return {"dossier_code": code, "procedure_code": "TTHC-1", "channel": channel, "received_at": at, "due_at": due,
-            "fee_required": fee, "occurred_at": occurred or at, "officer_id": None}
+def received(
+    code: str = "HS-1",
+    at: str = f"2025-03-10T09:00:00{T}",
+    due: str = f"2025-03-20T17:00:00{T}",
+    channel: str = "online",
+    fee: bool = True,
+    occurred: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "dossier_code": code,
+        "procedure_code": "TTHC-1",
+        "channel": channel,
+        "received_at": at,
+        "due_at": due,
+        "fee_required": fee,
+        "occurred_at": occurred or at,
+        "officer_id": None,
+    }
 
 
-def processed(finished: str, code: str = "HS-1", at: str = f"2025-03-10T09:00:00{T}",
-              due: str = f"2025-03-20T17:00:00{T}", channel: str = "online", fee: bool = True,
-              status: str = "resolved", supplement_requests: int = 0, supplement_days: float = 0,
-              paid_online: bool = True, digitized: bool = True, e_result: bool = True, data_reused: bool = True,
-              officer: str | None = "CB-1", occurred: str | None = None) -> dict[str, Any]:
-    return {"dossier_code": code, "procedure_code": "TTHC-1", "channel": channel, "received_at": at, "due_at": due,
-            "finished_at": finished, "status": status, "supplement_requests": supplement_requests,
-            "supplement_days": supplement_days, "fee_required": fee, "paid_online": paid_online,
-            "digitized": digitized, "e_result": e_result, "data_reused": data_reused,
-            "occurred_at": occurred or finished, "officer_id": officer}
+def processed(
+    finished: str,
+    code: str = "HS-1",
+    at: str = f"2025-03-10T09:00:00{T}",
+    due: str = f"2025-03-20T17:00:00{T}",
+    channel: str = "online",
+    fee: bool = True,
+    status: str = "resolved",
+    supplement_requests: int = 0,
+    supplement_days: float = 0,
+    paid_online: bool = True,
+    digitized: bool = True,
+    e_result: bool = True,
+    data_reused: bool = True,
+    officer: str | None = "CB-1",
+    occurred: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "dossier_code": code,
+        "procedure_code": "TTHC-1",
+        "channel": channel,
+        "received_at": at,
+        "due_at": due,
+        "finished_at": finished,
+        "status": status,
+        "supplement_requests": supplement_requests,
+        "supplement_days": supplement_days,
+        "fee_required": fee,
+        "paid_online": paid_online,
+        "digitized": digitized,
+        "e_result": e_result,
+        "data_reused": data_reused,
+        "occurred_at": occurred or finished,
+        "officer_id": officer,
+    }
 
 
 def dossier(*events: tuple[str, str, dict[str, Any]]) -> Dossier:
@@ -139,8 +178,17 @@ def test_indicator_without_denominator_is_left_out_of_the_scale(rules: Rulebook)
     by_code = {i.code: i for i in card.indicators}
     assert by_code["online_submission"].points == pytest.approx(4.0)
     assert by_code["online_submission"].rate == pytest.approx(0.25)
-    for code in ("online_payment", "digitised", "data_reuse", "pakn_on_time", "pakn_satisfaction",
-                 "procedures_published", "result_publication", "publicity_other", "online_service_coverage"):
+    for code in (
+        "online_payment",
+        "digitised",
+        "data_reuse",
+        "pakn_on_time",
+        "pakn_satisfaction",
+        "procedures_published",
+        "result_publication",
+        "publicity_other",
+        "online_service_coverage",
+    ):
         assert by_code[code].points is None and by_code[code].rate is None, code
     assert card.service_index == 88.24
     assert card.groups["online"] == {"max": 22.0, "points": pytest.approx(4.0), "scored_max": 8.0}
@@ -167,14 +215,17 @@ def test_dossier_finished_before_due_is_on_time() -> None:
 
 def test_supplement_waiting_time_is_subtracted() -> None:
     # Due 20/3 17:00; finished 22/3 17:00 (2 days late) after 3 days waiting for the citizen: 22/3 − 3 d = 19/3 ≤ 20/3.
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=3, supplement_requests=1) == \
-        all_of((1.0, 1.0), *MARCH)
+    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=3, supplement_requests=1) == all_of(
+        (1.0, 1.0), *MARCH
+    )
     # Exactly 2 days of waiting: 22/3 − 2 d = 20/3 17:00 = due, still on time (≤).
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=2, supplement_requests=1) == \
-        all_of((1.0, 1.0), *MARCH)
+    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=2, supplement_requests=1) == all_of(
+        (1.0, 1.0), *MARCH
+    )
     # Only 1 day of waiting: 22/3 − 1 d = 21/3 > 20/3 → late.
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=1, supplement_requests=1) == \
-        all_of((0.0, 1.0), *MARCH)
+    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=1, supplement_requests=1) == all_of(
+        (0.0, 1.0), *MARCH
+    )
 
 
 def test_more_than_one_supplement_request_is_late() -> None:
@@ -197,8 +248,13 @@ def test_on_time_thanks_to_supplement_is_not_late_in_the_month_it_outlived() -> 
     # 2/4 10:00 − 7 d = 26/3 10:00 ≤ 28/3 17:00 → on time. At the end of March (1/4 00:00) the time not spent waiting
     # was at most 1/4 − (7 d − (2/4 10:00 − 1/4 00:00)) = 26/3 10:00 ≤ due: it was never overdue, so March and Q1 must
     # not count it as late; April, Q2, 2025 and the stage count it on time.
-    got = _on_time(at=f"2025-03-20T09:00:00{T}", due=f"2025-03-28T17:00:00{T}", finished=f"2025-04-02T10:00:00{T}",
-                   supplement_days=7, supplement_requests=1)
+    got = _on_time(
+        at=f"2025-03-20T09:00:00{T}",
+        due=f"2025-03-28T17:00:00{T}",
+        finished=f"2025-04-02T10:00:00{T}",
+        supplement_days=7,
+        supplement_requests=1,
+    )
     assert got == all_of((1.0, 1.0), *APRIL)
 
 
@@ -215,7 +271,8 @@ def test_open_overdue_dossier_is_late_in_every_period_it_outlived_and_the_curren
     tally = dossier_contribution(d, vn(2025, 5, 5, 12), _RB, _CAL)
     # Ended while open and overdue: 2025-03 and 2025-Q1 (1/4), 2025-04 (1/5). Current: 2025-05, Q2, 2025, stage.
     assert cells(tally, "on_time") == all_of(
-        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE)
+        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE
+    )
     # Before its due it is not judged at all (nor at the very due moment).
     assert cells(dossier_contribution(d, vn(2025, 3, 15), _RB, _CAL), "on_time") == {}
     assert cells(dossier_contribution(d, vn(2025, 3, 20, 17), _RB, _CAL), "on_time") == {}
@@ -226,11 +283,13 @@ def test_open_overdue_dossier_is_late_in_every_period_it_outlived_and_the_curren
 def test_open_dossier_processed_late_later_keeps_earlier_months_late() -> None:
     open_d = dossier(("received", "s:r1", received()))
     before = dossier_contribution(open_d, vn(2025, 5, 5, 12), _RB, _CAL)
-    done = dossier(("received", "s:r1", received()),
-                   ("processed", "s:p1", processed(finished=f"2025-05-10T10:00:00{T}")))
+    done = dossier(
+        ("received", "s:r1", received()), ("processed", "s:p1", processed(finished=f"2025-05-10T10:00:00{T}"))
+    )
     after = dossier_contribution(done, vn(2025, 5, 20), _RB, _CAL)
     assert cells(after, "on_time") == all_of(
-        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE)
+        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE
+    )
     # The incremental delta changes no on_time cell (late stays late, counted once) but adds the finish counters.
     delta = difference(after, before)
     assert cells(delta, "on_time") == {}
@@ -243,28 +302,41 @@ def test_open_dossier_processed_late_later_keeps_earlier_months_late() -> None:
 def test_late_dossier_across_the_year_counts_each_period_once() -> None:
     # Due 20/12/2024, finished 10/2/2025: outlived 2024-12, 2024-Q4, 2024, 2025-01;
     # finished in 2025-02, 2025-Q1, 2025 and the stage.
-    d = dossier(("processed", "s:p1", processed(at=f"2024-12-10T09:00:00{T}", due=f"2024-12-20T17:00:00{T}",
-                                                finished=f"2025-02-10T10:00:00{T}")))
+    d = dossier(
+        (
+            "processed",
+            "s:p1",
+            processed(at=f"2024-12-10T09:00:00{T}", due=f"2024-12-20T17:00:00{T}", finished=f"2025-02-10T10:00:00{T}"),
+        )
+    )
     assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time") == all_of(
-        (0.0, 1.0), "2024-12", "2024-Q4", "2024", "2025-01", "2025-02", "2025-Q1", "2025", STAGE)
+        (0.0, 1.0), "2024-12", "2024-Q4", "2024", "2025-01", "2025-02", "2025-Q1", "2025", STAGE
+    )
 
 
 # ---------------------------------------------------------------------------------------------- 4. group 3 and 4
 
 
 def test_online_submission_is_attributed_to_the_received_month() -> None:
-    d = dossier(("processed", "s:p1", processed(at=f"2025-03-28T09:00:00{T}", due=f"2025-04-15T17:00:00{T}",
-                                                finished=f"2025-04-10T10:00:00{T}")))
+    d = dossier(
+        (
+            "processed",
+            "s:p1",
+            processed(at=f"2025-03-28T09:00:00{T}", due=f"2025-04-15T17:00:00{T}", finished=f"2025-04-10T10:00:00{T}"),
+        )
+    )
     tally = dossier_contribution(d, AS_OF, _RB, _CAL)
     assert cells(tally, "online_submission") == all_of((1.0, 1.0), *MARCH)
     assert cells(tally, "on_time") == all_of((1.0, 1.0), *APRIL)
     counter = dossier(("received", "s:r1", received(channel="counter")))
-    assert cells(dossier_contribution(counter, vn(2025, 3, 11), _RB, _CAL), "online_submission") == \
-        all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(counter, vn(2025, 3, 11), _RB, _CAL), "online_submission") == all_of(
+        (0.0, 1.0), *MARCH
+    )
     # 20:00 UTC on 31/3 is 03:00 on 1/4 in Vietnam: the April dossier count.
     late_night = dossier(("received", "s:r1", received(at="2025-03-31T20:00:00Z", due="2025-04-10T10:00:00Z")))
-    assert cells(dossier_contribution(late_night, vn(2025, 4, 2), _RB, _CAL), "online_submission") == \
-        all_of((1.0, 1.0), *APRIL)
+    assert cells(dossier_contribution(late_night, vn(2025, 4, 2), _RB, _CAL), "online_submission") == all_of(
+        (1.0, 1.0), *APRIL
+    )
 
 
 def test_online_payment_counts_only_fee_bearing_dossiers() -> None:
@@ -277,43 +349,88 @@ def test_online_payment_counts_only_fee_bearing_dossiers() -> None:
     assert cells(dossier_contribution(unpaid, AS_OF, _RB, _CAL), "online_payment") == all_of((0.0, 1.0), *MARCH)
 
 
-@pytest.mark.parametrize(("digitized", "e_result", "num"), [(True, True, 1.0), (True, False, 0.0),
-                                                            (False, True, 0.0), (False, False, 0.0)])
+@pytest.mark.parametrize(
+    ("digitized", "e_result", "num"), [(True, True, 1.0), (True, False, 0.0), (False, True, 0.0), (False, False, 0.0)]
+)
 def test_digitised_needs_digitised_input_and_electronic_result(digitized: bool, e_result: bool, num: float) -> None:
-    d = dossier(("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}", digitized=digitized,
-                                                e_result=e_result)))
+    d = dossier(
+        ("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}", digitized=digitized, e_result=e_result))
+    )
     assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "digitised") == all_of((num, 1.0), *MARCH)
 
 
 def test_dossier_ok_excludes_late_or_unsatisfied() -> None:
     on_time = ("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}"))
-    unhappy = ("rated", "s:q1", {"dossier_code": "HS-1", "satisfied": False, "occurred_at": f"2025-03-19T10:00:00{T}",
-                                 "officer_id": None})
+    unhappy = (
+        "rated",
+        "s:q1",
+        {"dossier_code": "HS-1", "satisfied": False, "occurred_at": f"2025-03-19T10:00:00{T}", "officer_id": None},
+    )
     assert cells(dossier_contribution(dossier(on_time), AS_OF, _RB, _CAL), "dossier_ok") == all_of((1.0, 1.0), *MARCH)
-    assert cells(dossier_contribution(dossier(on_time, unhappy), AS_OF, _RB, _CAL), "dossier_ok") == \
-        all_of((0.0, 1.0), *MARCH)
+    assert cells(dossier_contribution(dossier(on_time, unhappy), AS_OF, _RB, _CAL), "dossier_ok") == all_of(
+        (0.0, 1.0), *MARCH
+    )
 
 
 # ---------------------------------------------------------------------------------------------- 5. complaints
 
 
-def complaint(received_at: str, resolved_at: str | None = None, *, category: str = "procedure",
-              outcome: str = "answered", substantiated: bool = False, officer: str | None = None,
-              satisfied: bool | None = None, re_complained: bool = False, published: bool = True) -> Any:
-    state = merge(empty(), "received", "s:c1", {"complaint_id": "PA-1", "category": category,
-                                                 "received_at": received_at, "officer_id": officer,
-                                                 "occurred_at": received_at})
+def complaint(
+    received_at: str,
+    resolved_at: str | None = None,
+    *,
+    category: str = "procedure",
+    outcome: str = "answered",
+    substantiated: bool = False,
+    officer: str | None = None,
+    satisfied: bool | None = None,
+    re_complained: bool = False,
+    published: bool = True,
+) -> Any:
+    state = merge(
+        empty(),
+        "received",
+        "s:c1",
+        {
+            "complaint_id": "PA-1",
+            "category": category,
+            "received_at": received_at,
+            "officer_id": officer,
+            "occurred_at": received_at,
+        },
+    )
     if resolved_at:
-        state = merge(state, "resolved", "s:c2", {"complaint_id": "PA-1", "resolved_at": resolved_at,
-                                                   "outcome": outcome, "substantiated": substantiated,
-                                                   "occurred_at": resolved_at})
+        state = merge(
+            state,
+            "resolved",
+            "s:c2",
+            {
+                "complaint_id": "PA-1",
+                "resolved_at": resolved_at,
+                "outcome": outcome,
+                "substantiated": substantiated,
+                "occurred_at": resolved_at,
+            },
+        )
         if published and outcome == "answered":  # published at once: only the answer clock is under test
-            state = merge(state, "published", "s:c4", {"complaint_id": "PA-1", "published_at": resolved_at,
-                                                        "occurred_at": resolved_at})
+            state = merge(
+                state,
+                "published",
+                "s:c4",
+                {"complaint_id": "PA-1", "published_at": resolved_at, "occurred_at": resolved_at},
+            )
     if satisfied is not None:
-        state = merge(state, "feedback", "s:c3", {"complaint_id": "PA-1", "satisfied": satisfied,
-                                                   "re_complained": re_complained,
-                                                   "occurred_at": "2025-06-01T00:00:00+07:00"})
+        state = merge(
+            state,
+            "feedback",
+            "s:c3",
+            {
+                "complaint_id": "PA-1",
+                "satisfied": satisfied,
+                "re_complained": re_complained,
+                "occurred_at": "2025-06-01T00:00:00+07:00",
+            },
+        )
     return complaint_view(U, "PA-1", state)
 
 
@@ -343,12 +460,16 @@ def test_rejection_after_three_working_days_is_late(rules: Rulebook, cal: Workin
     assert cells(complaint_contribution(answered, AS_OF, rules, cal), "pakn_on_time") == all_of((1.0, 1.0), *MARCH)
 
 
-@pytest.mark.parametrize(("satisfied", "re_complained", "num"), [(True, False, 1.0), (False, False, 0.0),
-                                                                  (True, True, 0.0), (None, False, 1.0)])
-def test_pakn_ok_excludes_unsatisfied_or_re_complained(rules: Rulebook, cal: WorkingCalendar, satisfied: bool | None,
-                                                       re_complained: bool, num: float) -> None:
-    c = complaint(f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", satisfied=satisfied,
-                  re_complained=re_complained)
+@pytest.mark.parametrize(
+    ("satisfied", "re_complained", "num"),
+    [(True, False, 1.0), (False, False, 0.0), (True, True, 0.0), (None, False, 1.0)],
+)
+def test_pakn_ok_excludes_unsatisfied_or_re_complained(
+    rules: Rulebook, cal: WorkingCalendar, satisfied: bool | None, re_complained: bool, num: float
+) -> None:
+    c = complaint(
+        f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", satisfied=satisfied, re_complained=re_complained
+    )
     tally = complaint_contribution(c, AS_OF, rules, cal)
     assert cells(tally, "pakn_on_time") == all_of((1.0, 1.0), *MARCH)
     assert cells(tally, "pakn_ok") == all_of((num, 1.0), *MARCH)
@@ -360,13 +481,15 @@ def test_pakn_ok_excludes_late_complaints(rules: Rulebook, cal: WorkingCalendar)
 
 
 def test_substantiated_conduct_complaint_counts_for_unit_and_officer(rules: Rulebook, cal: WorkingCalendar) -> None:
-    c = complaint(f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", category="conduct", substantiated=True,
-                  officer="CB-7")
+    c = complaint(
+        f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", category="conduct", substantiated=True, officer="CB-7"
+    )
     tally = complaint_contribution(c, AS_OF, rules, cal)
     assert cells(tally, "conduct_substantiated") == all_of((1.0, 1.0), *MARCH)
     assert cells(tally, "conduct_substantiated", "officer", "CB-7") == all_of((1.0, 1.0), *MARCH)
-    unfounded = complaint(f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", category="conduct",
-                          substantiated=False, officer="CB-7")
+    unfounded = complaint(
+        f"2025-03-10T09:00:00{T}", f"2025-03-13T09:00:00{T}", category="conduct", substantiated=False, officer="CB-7"
+    )
     assert cells(complaint_contribution(unfounded, AS_OF, rules, cal), "conduct_substantiated") == {}
 
 
@@ -376,18 +499,24 @@ def test_open_complaint_is_late_after_its_working_day_deadline(rules: Rulebook, 
     assert cells(complaint_contribution(c, vn(2025, 3, 31, 8), rules, cal), "pakn_on_time") == {}
     # On 2/4 it outlived 2025-03 and 2025-Q1 (ended 1/4) and is late in the current April periods.
     assert cells(complaint_contribution(c, vn(2025, 4, 2), rules, cal), "pakn_on_time") == all_of(
-        (0.0, 1.0), "2025-03", "2025-Q1", *APRIL)
+        (0.0, 1.0), "2025-03", "2025-Q1", *APRIL
+    )
 
 
 # ---------------------------------------------------------------------------------------------- 6. order independence
 
 
 def _events() -> list[tuple[str, str, dict[str, Any]]]:
-    return [("received", "s:r1", received()),
-            ("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}")),
-            ("processed", "s:p2", processed(finished=f"2025-03-25T10:00:00{T}")),  # a later correction
-            ("rated", "s:q1", {"dossier_code": "HS-1", "satisfied": False, "occurred_at": f"2025-03-26T10:00:00{T}",
-                               "officer_id": None})]
+    return [
+        ("received", "s:r1", received()),
+        ("processed", "s:p1", processed(finished=f"2025-03-18T10:00:00{T}")),
+        ("processed", "s:p2", processed(finished=f"2025-03-25T10:00:00{T}")),  # a later correction
+        (
+            "rated",
+            "s:q1",
+            {"dossier_code": "HS-1", "satisfied": False, "occurred_at": f"2025-03-26T10:00:00{T}", "officer_id": None},
+        ),
+    ]
 
 
 def test_merge_is_order_independent_and_idempotent() -> None:
@@ -457,18 +586,34 @@ def test_latest_event_is_decided_by_instant_not_by_text() -> None:
 
 
 def test_unit_scorecard_by_hand(rules: Rulebook) -> None:
-    counters = {"on_time": (18, 20), "online_submission": (5, 20), "online_payment": (8, 10),
-                "digitised": (12, 20), "data_reuse": (0, 20), "dossier_ok": (19, 20),
-                "pakn_on_time": (3, 4), "pakn_ok": (2, 4)}
+    counters = {
+        "on_time": (18, 20),
+        "online_submission": (5, 20),
+        "online_payment": (8, 10),
+        "digitised": (12, 20),
+        "data_reuse": (0, 20),
+        "dossier_ok": (19, 20),
+        "pakn_on_time": (3, 4),
+        "pakn_ok": (2, 4),
+    }
     culture_in = CultureInputs(officers=50, trained_officers=30, weighted_findings=2, inspections=1, disciplined=0)
     card = unit_scorecard(U, "2025", counters, culture_in, rules)
     points = {i.code: i.points for i in card.indicators if i.points is not None}
     # on_time 0.9 → 0.9 × 20 ÷ 1 = 18; online_submission 0.25 → 0.25 × 8 ÷ 0.5 = 4; online_payment 0.8 → 8;
     # digitised 0.6 → 0.6 × 11 ÷ 0.8 = 8.25; data_reuse 0 → 0; dossier_satisfaction 19 ÷ 20 = 0.95 → 6;
     # pakn_on_time 0.75 → 4.5; pakn_satisfaction 0.5 → 0.5 × 6 ÷ 0.9 = 3.333…
-    assert points == pytest.approx({"on_time": 18, "online_submission": 4, "online_payment": 8, "digitised": 8.25,
-                                    "data_reuse": 0, "dossier_satisfaction": 6, "pakn_on_time": 4.5,
-                                    "pakn_satisfaction": 10 / 3})
+    assert points == pytest.approx(
+        {
+            "on_time": 18,
+            "online_submission": 4,
+            "online_payment": 8,
+            "digitised": 8.25,
+            "data_reuse": 0,
+            "dossier_satisfaction": 6,
+            "pakn_on_time": 4.5,
+            "pakn_satisfaction": 10 / 3,
+        }
+    )
     sat = next(i for i in card.indicators if i.code == "dossier_satisfaction")
     assert (sat.numerator, sat.denominator, sat.rate) == (19, 20, pytest.approx(0.95))
     # Sum 52.0833 over the 76 points with evidence (no catalogue, no publication evidence) → 68.53 (Trung bình).
@@ -496,8 +641,19 @@ def test_culture_penalties_and_discipline(rules: Rulebook) -> None:
     assert card.status == "insufficient_data"
 
 
-@pytest.mark.parametrize(("score", "band"), [(100, "Tốt"), (90, "Tốt"), (89.99, "Khá"), (70, "Khá"),
-                                             (69.99, "Trung bình"), (50, "Trung bình"), (49.99, "Yếu"), (0, "Yếu")])
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (100, "Tốt"),
+        (90, "Tốt"),
+        (89.99, "Khá"),
+        (70, "Khá"),
+        (69.99, "Trung bình"),
+        (50, "Trung bình"),
+        (49.99, "Yếu"),
+        (0, "Yếu"),
+    ],
+)
 def test_bands(rules: Rulebook, score: float, band: str) -> None:
     assert rules.band(score) == band
 
@@ -622,9 +778,16 @@ def test_an_indicator_is_added_by_the_rulebook_alone(tmp_path: Path) -> None:
     rules = load_rules(rulebook_with_an_indicator(tmp_path))
     added = rules.book.indicators["complaints_on_time"]
     assert (added.group, added.source, added.max_points, added.threshold) == ("timeliness", "pakn_on_time", 5, 0.9)
-    counters = {"on_time": (18, 20), "online_submission": (5, 20), "online_payment": (8, 10),
-                "digitised": (12, 20), "data_reuse": (0, 20), "dossier_ok": (19, 20),
-                "pakn_on_time": (3, 4), "pakn_ok": (2, 4)}
+    counters = {
+        "on_time": (18, 20),
+        "online_submission": (5, 20),
+        "online_payment": (8, 10),
+        "digitised": (12, 20),
+        "data_reuse": (0, 20),
+        "dossier_ok": (19, 20),
+        "pakn_on_time": (3, 4),
+        "pakn_ok": (2, 4),
+    }
     culture_in = CultureInputs(officers=50, trained_officers=30, weighted_findings=2, inspections=1, disciplined=0)
     card = unit_scorecard(U, "2025", counters, culture_in, rules.book)
     shown = card.as_json()
@@ -632,8 +795,7 @@ def test_an_indicator_is_added_by_the_rulebook_alone(tmp_path: Path) -> None:
     # 3 of 4 complaints on time: rate 0.75 under a 0.9 threshold → 0.75 × 5 ÷ 0.9 = 4.1667 of 5.
     assert (row["numerator"], row["denominator"], row["rate"], row["max_points"]) == (3, 4, 0.75, 5)
     assert row["points"] == pytest.approx(0.75 * 5 / 0.9) == added.points(0.75)
-    assert shown["groups"]["timeliness"] == {"max": 25, "points": pytest.approx(18 + 0.75 * 5 / 0.9),
-                                             "scored_max": 25}
+    assert shown["groups"]["timeliness"] == {"max": 25, "points": pytest.approx(18 + 0.75 * 5 / 0.9), "scored_max": 25}
     # The index of test_unit_scorecard_by_hand (52.0833 over 76) with the new one: 56.25 over 81 → 69.44.
     assert card.service_index == round(100 * (52.083333 + 0.75 * 5 / 0.9) / 81, 2) == 69.44
     assert "complaints_on_time" not in {m["code"] for m in shown["missing"]}
@@ -644,18 +806,26 @@ def test_every_indicator_of_the_rulebook_names_a_counter_the_evidence_feeds(rule
     """The drill-down offers every indicator with evidence, in the card's order, then the office-culture parts."""
     behind = evidence_behind(rules)
     assert list(behind) == [code for code, i in rules.indicators.items() if i.has_evidence] + [
-        "training_share", "conduct_complaints", "inspection_findings", "discipline"]
+        "training_share",
+        "conduct_complaints",
+        "inspection_findings",
+        "discipline",
+    ]
     assert behind["dossier_satisfaction"] == Evidence(counters=("dossier_ok",))
     assert behind["online_service_coverage"] == behind["procedures_published"] == Evidence(fact_kind="catalogue")
     assert "publicity_other" not in behind  # evidence = false: always missing, nothing to drill into
 
 
-@pytest.mark.parametrize(("kind", "fields", "title"), [
-    ("dossier_due_soon", {"code": "HS-1"}, "Hồ sơ HS-1 sắp đến hạn giải quyết (còn 1 ngày làm việc)"),
-    ("dossier_overdue", {"code": "HS-1"}, "Hồ sơ HS-1 đã quá hạn giải quyết"),
-    ("complaint_overdue", {"code": "PA-1"}, "Phản ánh, kiến nghị PA-1 đã quá hạn giải quyết"),
-    ("band_dropped", {"band": "Khá", "previous_band": "Tốt"}, "Xếp loại giảm từ Tốt xuống Khá"),
-])
+@pytest.mark.parametrize(
+    ("kind", "fields", "title"),
+    [
+        ("dossier_due_soon", {"code": "HS-1"}, "Hồ sơ HS-1 sắp đến hạn giải quyết (còn 1 ngày làm việc)"),
+        ("dossier_overdue", {"code": "HS-1"}, "Hồ sơ HS-1 đã quá hạn giải quyết"),
+        ("complaint_overdue", {"code": "PA-1"}, "Phản ánh, kiến nghị PA-1 đã quá hạn giải quyết"),
+        ("band_dropped", {"band": "Khá", "previous_band": "Tốt"}, "Xếp loại giảm từ Tốt xuống Khá"),
+    ],
+)
 def test_scoring_alert_titles_from_the_shared_vocabulary_are_the_ones_always_raised(
-        kind: str, fields: dict[str, str], title: str) -> None:
+    kind: str, fields: dict[str, str], title: str
+) -> None:
     assert scoring_alert_title(kind, **fields) == title

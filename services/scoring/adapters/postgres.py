@@ -15,8 +15,9 @@ from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
 from services.scoring.domain.periods import Period
 
 
-async def claim(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str, str | None, int | None]]
-                ) -> set[tuple[str, str]]:
+async def claim(
+    conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str, str | None, int | None]]
+) -> set[tuple[str, str]]:
     """Record (source, event_id, type, unit_id, target, ledger_seq) in the inbox; return the keys that are new."""
     if not rows:
         return set()
@@ -24,7 +25,8 @@ async def claim(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, st
         "INSERT INTO inbox (source, event_id, type, unit_id, target, ledger_seq)"
         " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])"
         " ON CONFLICT DO NOTHING RETURNING source, event_id",
-        *[[r[i] for r in rows] for i in range(6)])
+        *[[r[i] for r in rows] for i in range(6)],
+    )
     return {(r["source"], r["event_id"]) for r in inserted}
 
 
@@ -36,7 +38,9 @@ async def targets(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> 
     rows = await conn.fetch(
         "SELECT i.source, i.event_id, i.target FROM inbox i"
         " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
-        [p[0] for p in pairs], [p[1] for p in pairs])
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
     return {(r["source"], r["event_id"]): r["target"] for r in rows}
 
 
@@ -45,7 +49,10 @@ async def remember_early_retractions(conn: asyncpg.Connection, rows: Sequence[tu
         await conn.execute(
             "INSERT INTO early_retractions (source, target_event_id, retraction_id)"
             " SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+        )
 
 
 async def early_retracted(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -55,12 +62,15 @@ async def early_retracted(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
     rows = await conn.fetch(
         "SELECT e.source, e.target_event_id FROM early_retractions e"
         " JOIN unnest($1::text[], $2::text[]) AS k(source, target_event_id) USING (source, target_event_id)",
-        [p[0] for p in pairs], [p[1] for p in pairs])
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
     return {(r["source"], r["target_event_id"]) for r in rows}
 
 
-async def lock_cases(conn: asyncpg.Connection, keys: Iterable[tuple[str, str, str]]
-                     ) -> dict[tuple[str, str, str], tuple[dict[str, Any], datetime]]:
+async def lock_cases(
+    conn: asyncpg.Connection, keys: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], tuple[dict[str, Any], datetime]]:
     """Load (state, as_of) of the cases, locking them for this transaction (in key order: no deadlocks)."""
     ordered = sorted(set(keys))
     if not ordered:
@@ -69,13 +79,17 @@ async def lock_cases(conn: asyncpg.Connection, keys: Iterable[tuple[str, str, st
         "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state, c.as_of FROM cases c"
         " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, unit_id, case_id) USING (kind, unit_id, case_id)"
         " ORDER BY c.kind, c.unit_id, c.case_id FOR UPDATE OF c",
-        [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered])
+        [k[0] for k in ordered],
+        [k[1] for k in ordered],
+        [k[2] for k in ordered],
+    )
     return {(r["kind"], r["unit_id"], r["case_id"]): (json.loads(r["state"]), r["as_of"]) for r in rows}
 
 
-async def save_cases(conn: asyncpg.Connection,
-                     rows: Sequence[tuple[str, str, str, str, datetime | None, datetime | None, datetime,
-                                          datetime | None]]) -> None:
+async def save_cases(
+    conn: asyncpg.Connection,
+    rows: Sequence[tuple[str, str, str, str, datetime | None, datetime | None, datetime, datetime | None]],
+) -> None:
     """Upsert (kind, unit_id, case_id, state json, opened_at, closed_at, as_of, next_tick)."""
     if not rows:
         return
@@ -86,7 +100,8 @@ async def save_cases(conn: asyncpg.Connection,
         " $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) AS x(k, u, c, s, o, cl, a, n)"
         " ON CONFLICT (kind, unit_id, case_id) DO UPDATE SET state = EXCLUDED.state, opened_at = EXCLUDED.opened_at,"
         " closed_at = EXCLUDED.closed_at, as_of = EXCLUDED.as_of, next_tick = EXCLUDED.next_tick",
-        *[[r[i] for r in ordered] for i in range(8)])
+        *[[r[i] for r in ordered] for i in range(8)],
+    )
 
 
 async def add_counters(conn: asyncpg.Connection, deltas: Mapping[CounterKey, Sequence[float]]) -> None:
@@ -99,7 +114,10 @@ async def add_counters(conn: asyncpg.Connection, deltas: Mapping[CounterKey, Seq
         " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[])"
         " ON CONFLICT (subject_kind, subject_id, unit_id, period, counter)"
         " DO UPDATE SET num = counters.num + EXCLUDED.num, den = counters.den + EXCLUDED.den",
-        *[[k[i] for k in keys] for i in range(5)], [deltas[k][0] for k in keys], [deltas[k][1] for k in keys])
+        *[[k[i] for k in keys] for i in range(5)],
+        [deltas[k][0] for k in keys],
+        [deltas[k][1] for k in keys],
+    )
 
 
 async def insert_facts(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, Fact, bool]]) -> None:
@@ -110,19 +128,29 @@ async def insert_facts(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, 
         "INSERT INTO facts (source, event_id, kind, unit_id, officer_id, at, data, retracted)"
         " SELECT s, e, k, u, o, a, d::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
         " $6::timestamptz[], $7::text[], $8::bool[]) AS x(s, e, k, u, o, a, d, r) ON CONFLICT DO NOTHING",
-        [r[0] for r in rows], [r[1] for r in rows], [r[2].kind for r in rows], [r[2].unit_id for r in rows],
-        [r[2].officer_id for r in rows], [r[2].at for r in rows], [json.dumps(r[2].data) for r in rows],
-        [r[3] for r in rows])
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2].kind for r in rows],
+        [r[2].unit_id for r in rows],
+        [r[2].officer_id for r in rows],
+        [r[2].at for r in rows],
+        [json.dumps(r[2].data) for r in rows],
+        [r[3] for r in rows],
+    )
 
 
 async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> list[asyncpg.Record]:
     """Mark facts retracted; return them (kind, unit_id, officer_id, at)."""
     if not keys:
         return []
-    return list(await conn.fetch(
-        "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
-        " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at",
-        [k[0] for k in keys], [k[1] for k in keys]))
+    return list(
+        await conn.fetch(
+            "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
+            " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at",
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+        )
+    )
 
 
 async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -> None:
@@ -134,7 +162,14 @@ async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -
             " cluster_id = EXCLUDED.cluster_id, cluster_name = EXCLUDED.cluster_name,"
             " occurred_at = EXCLUDED.occurred_at"
             " WHERE units.occurred_at <= EXCLUDED.occurred_at",
-            e.unit_id, e.name, e.level, e.parent_id, e.cluster_id, e.cluster_name, e.occurred_at)
+            e.unit_id,
+            e.name,
+            e.level,
+            e.parent_id,
+            e.cluster_id,
+            e.cluster_name,
+            e.occurred_at,
+        )
 
 
 async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:
@@ -150,12 +185,18 @@ async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEnt
         " $6::timestamptz[]) ON CONFLICT (officer_id) DO UPDATE SET unit_id = EXCLUDED.unit_id,"
         " full_name = EXCLUDED.full_name, category = EXCLUDED.category, position = EXCLUDED.position,"
         " occurred_at = EXCLUDED.occurred_at WHERE officers.occurred_at <= EXCLUDED.occurred_at",
-        [e.officer_id for e in rows], [e.unit_id for e in rows], [e.full_name for e in rows],
-        [e.category for e in rows], [e.position for e in rows], [e.occurred_at for e in rows])
+        [e.officer_id for e in rows],
+        [e.unit_id for e in rows],
+        [e.full_name for e in rows],
+        [e.category for e in rows],
+        [e.position for e in rows],
+        [e.occurred_at for e in rows],
+    )
 
 
-async def counters_of(conn: asyncpg.Connection, kind: str, subjects: Iterable[tuple[str, str]]
-                      ) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
+async def counters_of(
+    conn: asyncpg.Connection, kind: str, subjects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
     """{(subject_id, period): {counter: (num, den)}} for the given subjects and periods."""
     pairs = sorted(set(subjects))
     found: dict[tuple[str, str], dict[str, tuple[float, float]]] = {p: {} for p in pairs}
@@ -166,20 +207,35 @@ async def counters_of(conn: asyncpg.Connection, kind: str, subjects: Iterable[tu
         " FROM unnest($2::text[], $3::text[]) AS k(subject_id, period) CROSS JOIN LATERAL"
         " (SELECT counter, num, den FROM counters WHERE subject_kind = $1 AND subject_id = k.subject_id"
         "  AND period = k.period) c GROUP BY 1, 2, 3",
-        kind, [p[0] for p in pairs], [p[1] for p in pairs])
+        kind,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
     for r in rows:
         found[(r["subject_id"], r["period"])][r["counter"]] = (float(r["num"]), float(r["den"]))
     return found
 
 
-async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequence[str], topics: Sequence[str],
-                         weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
+async def culture_inputs(
+    conn: asyncpg.Connection, period: Period, units: Sequence[str], topics: Sequence[str], weights: Mapping[str, float]
+) -> dict[str, dict[str, float]]:
     """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined."""
-    found: dict[str, dict[str, float]] = {u: {"officers": 0, "trained": 0, "inspections": 0, "findings": 0.0,
-                                              "disciplined": 0, "procedures": 0, "procedures_online": 0,
-                                              "procedures_published": 0} for u in units}
-    for r in await conn.fetch("SELECT unit_id, count(*) AS n FROM officers WHERE unit_id = ANY($1::text[])"
-                              " GROUP BY unit_id", list(units)):
+    found: dict[str, dict[str, float]] = {
+        u: {
+            "officers": 0,
+            "trained": 0,
+            "inspections": 0,
+            "findings": 0.0,
+            "disciplined": 0,
+            "procedures": 0,
+            "procedures_online": 0,
+            "procedures_published": 0,
+        }
+        for u in units
+    }
+    for r in await conn.fetch(
+        "SELECT unit_id, count(*) AS n FROM officers WHERE unit_id = ANY($1::text[]) GROUP BY unit_id", list(units)
+    ):
         found[r["unit_id"]]["officers"] = r["n"]
     rows = await conn.fetch(
         "SELECT unit_id,"
@@ -190,42 +246,59 @@ async def culture_inputs(conn: asyncpg.Connection, period: Period, units: Sequen
         "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1))"
         "   FROM jsonb_array_elements(data->'findings') x)) FILTER (WHERE kind = 'inspection'), 0) AS findings"
         " FROM facts WHERE unit_id = ANY($1::text[]) AND NOT retracted AND at >= $2 AND at < $3 GROUP BY unit_id",
-        list(units), period.start, period.end, list(topics), json.dumps(dict(weights)))
+        list(units),
+        period.start,
+        period.end,
+        list(topics),
+        json.dumps(dict(weights)),
+    )
     for r in rows:
-        found[r["unit_id"]].update(trained=r["trained"], inspections=r["inspections"], disciplined=r["disciplined"],
-                                   findings=float(r["findings"]))
+        found[r["unit_id"]].update(
+            trained=r["trained"],
+            inspections=r["inspections"],
+            disciplined=r["disciplined"],
+            findings=float(r["findings"]),
+        )
     # The procedure catalogue as it stood at the period's end: the latest statement of each procedure counts.
     for r in await conn.fetch(
-            "SELECT unit_id, count(*) FILTER (WHERE active) AS procedures,"
-            " count(*) FILTER (WHERE active AND online) AS online, count(*) FILTER (WHERE active AND published)"
-            " AS published FROM (SELECT DISTINCT ON (unit_id, data->>'procedure_code') unit_id,"
-            " coalesce((data->>'active')::bool, true) AS active, (data->>'online')::bool AS online,"
-            " (data->>'published')::bool AS published FROM facts WHERE kind = 'catalogue'"
-            " AND unit_id = ANY($1::text[]) AND NOT retracted AND at < $2"
-            " ORDER BY unit_id, data->>'procedure_code', at DESC, event_id DESC) latest GROUP BY unit_id",
-            list(units), period.end):
-        found[r["unit_id"]].update(procedures=r["procedures"], procedures_online=r["online"],
-                                   procedures_published=r["published"])
+        "SELECT unit_id, count(*) FILTER (WHERE active) AS procedures,"
+        " count(*) FILTER (WHERE active AND online) AS online, count(*) FILTER (WHERE active AND published)"
+        " AS published FROM (SELECT DISTINCT ON (unit_id, data->>'procedure_code') unit_id,"
+        " coalesce((data->>'active')::bool, true) AS active, (data->>'online')::bool AS online,"
+        " (data->>'published')::bool AS published FROM facts WHERE kind = 'catalogue'"
+        " AND unit_id = ANY($1::text[]) AND NOT retracted AND at < $2"
+        " ORDER BY unit_id, data->>'procedure_code', at DESC, event_id DESC) latest GROUP BY unit_id",
+        list(units),
+        period.end,
+    ):
+        found[r["unit_id"]].update(
+            procedures=r["procedures"], procedures_online=r["online"], procedures_published=r["published"]
+        )
     return found
 
 
-async def officer_inputs(conn: asyncpg.Connection, period: Period, officers: Sequence[str]
-                         ) -> dict[str, tuple[float, int]]:
+async def officer_inputs(
+    conn: asyncpg.Connection, period: Period, officers: Sequence[str]
+) -> dict[str, tuple[float, int]]:
     """Per officer, for one period: training hours and disciplinary decisions."""
     found = {o: (0.0, 0) for o in officers}
     rows = await conn.fetch(
         "SELECT officer_id, coalesce(sum((data->>'hours')::float8) FILTER (WHERE kind = 'training'), 0) AS hours,"
         " count(*) FILTER (WHERE kind = 'discipline') AS disciplined FROM facts WHERE officer_id = ANY($1::text[])"
         " AND kind IN ('training', 'discipline') AND NOT retracted AND at >= $2 AND at < $3 GROUP BY officer_id",
-        list(officers), period.start, period.end)
+        list(officers),
+        period.start,
+        period.end,
+    )
     for r in rows:
         found[r["officer_id"]] = (float(r["hours"]), int(r["disciplined"]))
     return found
 
 
 async def officer_units(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch("SELECT officer_id, unit_id FROM officers WHERE officer_id = ANY($1::text[])",
-                            list(officers))
+    rows = await conn.fetch(
+        "SELECT officer_id, unit_id FROM officers WHERE officer_id = ANY($1::text[])", list(officers)
+    )
     return {r["officer_id"]: r["unit_id"] for r in rows}
 
 
@@ -245,7 +318,9 @@ async def save_unit_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, .
         " ON CONFLICT (unit_id, period) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,"
         " service_index = EXCLUDED.service_index, culture_index = EXCLUDED.culture_index,"
         " rule_version = EXCLUDED.rule_version, card = EXCLUDED.card, updated_at = EXCLUDED.updated_at",
-        *[[r[i] for r in ordered] for i in range(8)], now)
+        *[[r[i] for r in ordered] for i in range(8)],
+        now,
+    )
 
 
 async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
@@ -259,11 +334,14 @@ async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any
         " ON CONFLICT (officer_id, period) DO UPDATE SET unit_id = EXCLUDED.unit_id, score = EXCLUDED.score,"
         " band = EXCLUDED.band, rule_version = EXCLUDED.rule_version, card = EXCLUDED.card,"
         " updated_at = EXCLUDED.updated_at",
-        *[[r[i] for r in ordered] for i in range(7)], now)
+        *[[r[i] for r in ordered] for i in range(7)],
+        now,
+    )
 
 
-async def mark_dirty(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str]], accepted_at: datetime
-                     ) -> None:
+async def mark_dirty(
+    conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str]], accepted_at: datetime
+) -> None:
     """Queue (kind, subject, unit, period) for the rescorer, keeping the oldest pending evidence time."""
     if not rows:
         return
@@ -273,16 +351,22 @@ async def mark_dirty(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, st
         "INSERT INTO dirty SELECT k, s, u, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
         " AS x(k, s, u, p) ON CONFLICT (subject_kind, subject_id, period) DO UPDATE"
         " SET accepted_at = least(dirty.accepted_at, EXCLUDED.accepted_at)",
-        *[[r[i] for r in ordered] for i in range(4)], accepted_at)
+        *[[r[i] for r in ordered] for i in range(4)],
+        accepted_at,
+    )
 
 
 async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[asyncpg.Record]:
     """Claim queued subjects of kind for this transaction (other rescorers skip them)."""
-    return list(await conn.fetch(
-        "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT $2 FOR UPDATE SKIP LOCKED)"
-        " RETURNING *",
-        kind, limit))
+    return list(
+        await conn.fetch(
+            "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
+            " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT $2"
+            " FOR UPDATE SKIP LOCKED) RETURNING *",
+            kind,
+            limit,
+        )
+    )
 
 
 async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, str, str]]) -> None:
@@ -293,10 +377,17 @@ async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, 
             continue
         await conn.execute(
             f"DELETE FROM {table} t USING unnest($1::text[], $2::text[]) AS k(s, p) WHERE t.{column} = k.s"
-            " AND t.period = k.p", [c[0] for c in chosen], [c[1] for c in chosen])
+            " AND t.period = k.p",
+            [c[0] for c in chosen],
+            [c[1] for c in chosen],
+        )
         await conn.execute(
             "DELETE FROM standings t USING unnest($2::text[], $3::text[]) AS k(s, p) WHERE t.subject_kind = $1"
-            " AND t.subject_id = k.s AND t.period = k.p", kind, [c[0] for c in chosen], [c[1] for c in chosen])
+            " AND t.subject_id = k.s AND t.period = k.p",
+            kind,
+            [c[0] for c in chosen],
+            [c[1] for c in chosen],
+        )
 
 
 async def forget_standings(conn: asyncpg.Connection, kind: str, subjects: Sequence[tuple[str, str]]) -> None:
@@ -304,11 +395,16 @@ async def forget_standings(conn: asyncpg.Connection, kind: str, subjects: Sequen
     if subjects:
         await conn.execute(
             "DELETE FROM standings t USING unnest($2::text[], $3::text[]) AS k(s, p) WHERE t.subject_kind = $1"
-            " AND t.subject_id = k.s AND t.period = k.p", kind, [s for s, _ in subjects], [p for _, p in subjects])
+            " AND t.subject_id = k.s AND t.period = k.p",
+            kind,
+            [s for s, _ in subjects],
+            [p for _, p in subjects],
+        )
 
 
-async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str], min_coverage: float = 0.0
-                 ) -> list[asyncpg.Record]:
+async def ranked(
+    conn: asyncpg.Connection, kind: str, periods: Sequence[str], min_coverage: float = 0.0
+) -> list[asyncpg.Record]:
     """Current ranks of every subject of kind in the periods (units: cluster and province; officers: unit and
     province), joined with what was last published."""
     if kind == "unit":
@@ -318,7 +414,8 @@ async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str], mi
             "   rank() OVER (PARTITION BY s.period, u.cluster_id ORDER BY s.score DESC)::int END AS rank_in_cluster,"
             " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
             " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = ANY($1::text[])"
-            " AND s.score IS NOT NULL")
+            " AND s.score IS NOT NULL"
+        )
     else:
         query = (
             "SELECT s.officer_id AS subject_id, s.unit_id, s.period, s.unit_id AS cluster_id, s.score, s.band,"
@@ -326,12 +423,18 @@ async def ranked(conn: asyncpg.Connection, kind: str, periods: Sequence[str], mi
             " rank() OVER (PARTITION BY s.period, s.unit_id ORDER BY s.score DESC)::int AS rank_in_cluster,"
             " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
             " FROM officer_scores s WHERE s.period = ANY($1::text[])"
-            " AND coalesce((s.card->>'weight_covered')::float8, 1) >= $3")
-    return list(await conn.fetch(
-        f"SELECT r.*, st.score AS old_score, st.band AS old_band, st.rank_in_cluster AS old_rank_in_cluster,"
-        f" st.rank_in_province AS old_rank_in_province FROM ({query}) r LEFT JOIN standings st"
-        f" ON st.subject_kind = $2 AND st.subject_id = r.subject_id AND st.period = r.period",
-        list(periods), kind, *([min_coverage] if kind == "officer" else [])))
+            " AND coalesce((s.card->>'weight_covered')::float8, 1) >= $3"
+        )
+    return list(
+        await conn.fetch(
+            f"SELECT r.*, st.score AS old_score, st.band AS old_band, st.rank_in_cluster AS old_rank_in_cluster,"
+            f" st.rank_in_province AS old_rank_in_province FROM ({query}) r LEFT JOIN standings st"
+            f" ON st.subject_kind = $2 AND st.subject_id = r.subject_id AND st.period = r.period",
+            list(periods),
+            kind,
+            *([min_coverage] if kind == "officer" else []),
+        )
+    )
 
 
 async def save_standings(conn: asyncpg.Connection, kind: str, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
@@ -352,19 +455,27 @@ async def save_standings(conn: asyncpg.Connection, kind: str, rows: Sequence[tup
         " rule_version = EXCLUDED.rule_version, previous_rank_in_cluster = EXCLUDED.previous_rank_in_cluster,"
         " previous_rank_in_province = EXCLUDED.previous_rank_in_province, previous_score = EXCLUDED.previous_score,"
         " previous_band = EXCLUDED.previous_band, changed_at = EXCLUDED.changed_at",
-        *[[r[i] for r in ordered] for i in range(13)], kind, now)
+        *[[r[i] for r in ordered] for i in range(13)],
+        kind,
+        now,
+    )
 
 
 async def active_rulebook(conn: asyncpg.Connection) -> tuple[str, dict[str, Any]] | None:
-    row = await conn.fetchrow("SELECT version, content::text AS content FROM rulebooks WHERE activated_at IS NOT NULL"
-                              " ORDER BY activated_at DESC, version DESC LIMIT 1")
+    row = await conn.fetchrow(
+        "SELECT version, content::text AS content FROM rulebooks WHERE activated_at IS NOT NULL"
+        " ORDER BY activated_at DESC, version DESC LIMIT 1"
+    )
     return (row["version"], json.loads(row["content"])) if row else None
 
 
 async def store_rulebook(conn: asyncpg.Connection, version: str, content: Mapping[str, Any], *, activate: bool) -> None:
     """Store a rulebook version (its content never changes once stored) and optionally activate it."""
-    await conn.execute("INSERT INTO rulebooks (version, content) VALUES ($1, $2::jsonb)"
-                       " ON CONFLICT (version) DO NOTHING", version, json.dumps(dict(content), ensure_ascii=False))
+    await conn.execute(
+        "INSERT INTO rulebooks (version, content) VALUES ($1, $2::jsonb) ON CONFLICT (version) DO NOTHING",
+        version,
+        json.dumps(dict(content), ensure_ascii=False),
+    )
     if activate:
         await conn.execute("UPDATE rulebooks SET activated_at = clock_timestamp() WHERE version = $1", version)
 
@@ -378,15 +489,19 @@ async def drop_first_dirty(conn: asyncpg.Connection, kind: str) -> asyncpg.Recor
     """Take the first queued subject of kind off the queue (one that cannot be scored); return it."""
     return await conn.fetchrow(
         "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT 1) RETURNING *", kind)
+        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT 1) RETURNING *",
+        kind,
+    )
 
 
-async def due_cases(conn: asyncpg.Connection, now: datetime, limit: int, *, lock: bool
-                    ) -> list[tuple[str, str, str]]:
+async def due_cases(conn: asyncpg.Connection, now: datetime, limit: int, *, lock: bool) -> list[tuple[str, str, str]]:
     """(kind, unit_id, case_id) of cases whose next tick has come, oldest first (locked, skipping locked ones)."""
     rows = await conn.fetch(
         "SELECT kind, unit_id, case_id FROM cases WHERE next_tick <= $1 ORDER BY next_tick LIMIT $2"
-        + (" FOR UPDATE SKIP LOCKED" if lock else ""), now, limit)
+        + (" FOR UPDATE SKIP LOCKED" if lock else ""),
+        now,
+        limit,
+    )
     return [(r["kind"], r["unit_id"], r["case_id"]) for r in rows]
 
 
@@ -397,8 +512,10 @@ async def take_off_clock(conn: asyncpg.Connection, case: tuple[str, str, str]) -
 
 async def lock_for_rebuild(conn: asyncpg.Connection) -> None:
     """Writers (the consumer, the clock) wait until the transaction ends; readers go on."""
-    await conn.execute("LOCK TABLE cases, counters, facts, unit_scores, officer_scores, standings, rulebooks"
-                       " IN SHARE ROW EXCLUSIVE MODE")
+    await conn.execute(
+        "LOCK TABLE cases, counters, facts, unit_scores, officer_scores, standings, rulebooks"
+        " IN SHARE ROW EXCLUSIVE MODE"
+    )
 
 
 async def unit_scores_in(conn: asyncpg.Connection, period: str) -> dict[str, float]:
@@ -409,10 +526,14 @@ async def unit_scores_in(conn: asyncpg.Connection, period: str) -> dict[str, flo
 
 async def cases_in(conn: asyncpg.Connection, period: Period) -> list[asyncpg.Record]:
     """(kind, unit_id, case_id, state, as_of) of every case open at some moment of the period."""
-    return list(await conn.fetch(
-        "SELECT kind, unit_id, case_id, state::text AS state, as_of FROM cases"
-        " WHERE (opened_at IS NULL OR opened_at < $2) AND (closed_at IS NULL OR closed_at >= $1)",
-        period.start, period.end))
+    return list(
+        await conn.fetch(
+            "SELECT kind, unit_id, case_id, state::text AS state, as_of FROM cases"
+            " WHERE (opened_at IS NULL OR opened_at < $2) AND (closed_at IS NULL OR closed_at >= $1)",
+            period.start,
+            period.end,
+        )
+    )
 
 
 async def clear_counters(conn: asyncpg.Connection, period: str) -> None:
@@ -421,8 +542,9 @@ async def clear_counters(conn: asyncpg.Connection, period: str) -> None:
 
 async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[str, str | None]]:
     """(unit_id, officer_id) of every fact of the period."""
-    rows = await conn.fetch("SELECT DISTINCT unit_id, officer_id FROM facts WHERE at >= $1 AND at < $2",
-                            period.start, period.end)
+    rows = await conn.fetch(
+        "SELECT DISTINCT unit_id, officer_id FROM facts WHERE at >= $1 AND at < $2", period.start, period.end
+    )
     return [(r["unit_id"], r["officer_id"]) for r in rows]
 
 

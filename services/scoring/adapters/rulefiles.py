@@ -17,15 +17,19 @@ def read_rules_file(path: Path, calendar_dir: Path | None = None) -> dict[str, A
     """The rule file plus the calendar it uses, as one JSON-able document (what gets versioned)."""
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     calendar = load_calendar(calendar_dir or path.parent / "calendar")
-    doc["calendar"] = {"holidays": sorted(d.isoformat() for d in calendar.holidays),
-                       "working_weekends": sorted(d.isoformat() for d in calendar.working_weekends),
-                       "years": sorted(calendar.years)}
+    doc["calendar"] = {
+        "holidays": sorted(d.isoformat() for d in calendar.holidays),
+        "working_weekends": sorted(d.isoformat() for d in calendar.working_weekends),
+        "years": sorted(calendar.years),
+    }
     book = build_rulebook(doc)  # refuse a bad file before it is stored
     missing = sorted(book.years - calendar.years)
     if missing:
         # Without the government's list of days off, every working-day clock of that year would be wrong.
-        raise RulebookInvalid(f"no calendar file for year(s) {', '.join(map(str, missing))}: add "
-                              f"calendar/<year>.toml with the announced holidays and swapped days")
+        raise RulebookInvalid(
+            f"no calendar file for year(s) {', '.join(map(str, missing))}: add "
+            f"calendar/<year>.toml with the announced holidays and swapped days"
+        )
     return doc
 
 

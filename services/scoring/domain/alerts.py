@@ -47,28 +47,52 @@ def dossier_alerts(old: Dossier, old_as_of: datetime, new: Dossier, rules: Rules
     out: list[Alert] = []
     for kind, since in new_conditions(before, dossier_conditions(new, now, rules.calendar), now).items():
         key = f"{kind}:{new.unit_id}:{new.code}"
-        out.append(Alert(alert_id=key, condition_key=key, kind=kind,
-                         priority="high" if kind == "dossier_overdue" else "normal", unit_id=new.unit_id,
-                         occurred_at=now, subject_id=new.code, title=scoring_alert_title(kind, code=new.code),
-                         data={"dossier_code": new.code, "due_at": new.due_at.isoformat() if new.due_at else None,
-                               "since": since.isoformat()}, rule_version=rules.version))
+        out.append(
+            Alert(
+                alert_id=key,
+                condition_key=key,
+                kind=kind,
+                priority="high" if kind == "dossier_overdue" else "normal",
+                unit_id=new.unit_id,
+                occurred_at=now,
+                subject_id=new.code,
+                title=scoring_alert_title(kind, code=new.code),
+                data={
+                    "dossier_code": new.code,
+                    "due_at": new.due_at.isoformat() if new.due_at else None,
+                    "since": since.isoformat(),
+                },
+                rule_version=rules.version,
+            )
+        )
     return out
 
 
-def complaint_alerts(old: Complaint | None, old_as_of: datetime, new: Complaint, rules: Rules, now: datetime
-                     ) -> list[Alert]:
+def complaint_alerts(
+    old: Complaint | None, old_as_of: datetime, new: Complaint, rules: Rules, now: datetime
+) -> list[Alert]:
     """alerts.v1 complaint_overdue when a complaint passed its answer clock since it was last judged."""
     book, cal = rules.book, rules.calendar
     before = complaint_conditions(old, old_as_of, complaint_deadline(old, book, cal)) if old is not None else {}
     out: list[Alert] = []
-    for kind, since in new_conditions(before, complaint_conditions(new, now, complaint_deadline(new, book, cal)),
-                                      now).items():
+    for kind, since in new_conditions(
+        before, complaint_conditions(new, now, complaint_deadline(new, book, cal)), now
+    ).items():
         key = f"{kind}:{new.unit_id}:{new.complaint_id}"
-        out.append(Alert(alert_id=key, condition_key=key, kind="complaint_overdue", priority="high",
-                         unit_id=new.unit_id, occurred_at=now, subject_id=new.complaint_id,
-                         title=scoring_alert_title("complaint_overdue", code=new.complaint_id)[:500],
-                         data={"complaint_id": new.complaint_id, "due_at": since.isoformat(),
-                               "since": since.isoformat()}, rule_version=rules.version))
+        out.append(
+            Alert(
+                alert_id=key,
+                condition_key=key,
+                kind="complaint_overdue",
+                priority="high",
+                unit_id=new.unit_id,
+                occurred_at=now,
+                subject_id=new.complaint_id,
+                title=scoring_alert_title("complaint_overdue", code=new.complaint_id)[:500],
+                data={"complaint_id": new.complaint_id, "due_at": since.isoformat(), "since": since.isoformat()},
+                rule_version=rules.version,
+            )
+        )
     return out
 
 
@@ -77,12 +101,26 @@ def band_dropped(old_band: str | None, band: str, bands: list[str]) -> bool:
     return old_band is not None and old_band in bands and band in bands and bands.index(band) > bands.index(old_band)
 
 
-def band_dropped_alert(unit_id: str, period: str, score: float, old_score: float | None, band: str, old_band: str,
-                       rule_version: str, now: datetime) -> Alert:
+def band_dropped_alert(
+    unit_id: str,
+    period: str,
+    score: float,
+    old_score: float | None,
+    band: str,
+    old_band: str,
+    rule_version: str,
+    now: datetime,
+) -> Alert:
     """alerts.v1 band_dropped for a unit whose band fell in a period."""
-    return Alert(alert_id=f"band_dropped:{unit_id}:{period}:{now.isoformat()}",
-                 condition_key=f"band_dropped:{unit_id}:{period}:{band}", kind="band_dropped", priority="high",
-                 unit_id=unit_id, occurred_at=now, period=period,
-                 title=scoring_alert_title("band_dropped", band=band, previous_band=old_band),
-                 data={"score": score, "previous_score": old_score, "band": band, "previous_band": old_band},
-                 rule_version=rule_version)
+    return Alert(
+        alert_id=f"band_dropped:{unit_id}:{period}:{now.isoformat()}",
+        condition_key=f"band_dropped:{unit_id}:{period}:{band}",
+        kind="band_dropped",
+        priority="high",
+        unit_id=unit_id,
+        occurred_at=now,
+        period=period,
+        title=scoring_alert_title("band_dropped", band=band, previous_band=old_band),
+        data={"score": score, "previous_score": old_score, "band": band, "previous_band": old_band},
+        rule_version=rule_version,
+    )

@@ -12,11 +12,19 @@ from typing import Any
 
 State = dict[str, Any]  # JSON-serialisable: {"slots": {slot: {key: record}}, "retracted": [keys]}
 
-DOSSIER_SLOTS = {"procedure.received": "received", "procedure.processed": "processed",
-                 "procedure.rated": "rated", "procedure.published": "published"}
-COMPLAINT_SLOTS = {"complaint.received": "received", "complaint.resolved": "resolved",
-                   "complaint.feedback": "feedback", "complaint.supplement_requested": "supplement",
-                   "complaint.published": "published"}
+DOSSIER_SLOTS = {
+    "procedure.received": "received",
+    "procedure.processed": "processed",
+    "procedure.rated": "rated",
+    "procedure.published": "published",
+}
+COMPLAINT_SLOTS = {
+    "complaint.received": "received",
+    "complaint.resolved": "resolved",
+    "complaint.feedback": "feedback",
+    "complaint.supplement_requested": "supplement",
+    "complaint.published": "published",
+}
 # Derived slot of a dossier: the verdict of each complaint about it, keyed by the complaint's case id.
 COMPLAINTS_ABOUT = "complaints"
 
@@ -46,8 +54,9 @@ def holds(state: State, key: str) -> bool:
 def effective(state: State, slot: str) -> tuple[str, dict[str, Any]] | None:
     """The (key, record) that counts for slot, or None."""
     # By instant, not by text: sources write occurred_at with different offsets (Z, +07:00).
-    live = [(_at(r["occurred_at"]), k, r) for k, r in state["slots"].get(slot, {}).items()
-            if k not in state["retracted"]]
+    live = [
+        (_at(r["occurred_at"]), k, r) for k, r in state["slots"].get(slot, {}).items() if k not in state["retracted"]
+    ]
     if not live:
         return None
     _, key, record = max(live, key=lambda item: (item[0], item[1]))
@@ -98,15 +107,26 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
     keys = tuple(k for k, _ in (x for x in (received, processed, rated, published) if x is not None))
     about = state["slots"].get(COMPLAINTS_ABOUT, {})
     return Dossier(
-        unit_id=unit_id, code=code, received_at=_at(base.get("received_at")), due_at=_at(base.get("due_at")),
-        channel=base.get("channel"), fee_required=base.get("fee_required"), finished_at=_at(p.get("finished_at")),
-        status=p.get("status"), supplement_requests=int(p.get("supplement_requests", 0)),
-        supplement_days=float(p.get("supplement_days", 0)), paid_online=bool(p.get("paid_online")),
-        digitized=bool(p.get("digitized")), e_result=bool(p.get("e_result")),
-        data_reused=bool(p.get("data_reused")), officer_id=p.get("officer_id"),
-        unsatisfied=bool(rated and rated[1].get("satisfied") is False), event_keys=keys,
+        unit_id=unit_id,
+        code=code,
+        received_at=_at(base.get("received_at")),
+        due_at=_at(base.get("due_at")),
+        channel=base.get("channel"),
+        fee_required=base.get("fee_required"),
+        finished_at=_at(p.get("finished_at")),
+        status=p.get("status"),
+        supplement_requests=int(p.get("supplement_requests", 0)),
+        supplement_days=float(p.get("supplement_days", 0)),
+        paid_online=bool(p.get("paid_online")),
+        digitized=bool(p.get("digitized")),
+        e_result=bool(p.get("e_result")),
+        data_reused=bool(p.get("data_reused")),
+        officer_id=p.get("officer_id"),
+        unsatisfied=bool(rated and rated[1].get("satisfied") is False),
+        event_keys=keys,
         published_at=_at(published[1].get("published_at")) if published else None,
-        complained=any(r.get("substantiated") for r in about.values()))
+        complained=any(r.get("substantiated") for r in about.values()),
+    )
 
 
 @dataclass(frozen=True)
@@ -140,12 +160,22 @@ def complaint_view(unit_id: str, complaint_id: str, state: State) -> Complaint:
     s = resolved[1] if resolved else {}
     f = feedback[1] if feedback else {}
     keys = tuple(k for k, _ in (x for x in (received, resolved, feedback, published) if x is not None))
-    return Complaint(unit_id, complaint_id, _at(r.get("received_at")), r.get("category"), r.get("officer_id"),
-                     _at(s.get("resolved_at")), s.get("outcome"), bool(s.get("substantiated")),
-                     f.get("satisfied") is False, bool(f.get("re_complained")), keys,
-                     supplement_requested_at=supplement,
-                     published_at=_at(published[1].get("published_at")) if published else None,
-                     dossier_code=r.get("dossier_code"))
+    return Complaint(
+        unit_id,
+        complaint_id,
+        _at(r.get("received_at")),
+        r.get("category"),
+        r.get("officer_id"),
+        _at(s.get("resolved_at")),
+        s.get("outcome"),
+        bool(s.get("substantiated")),
+        f.get("satisfied") is False,
+        bool(f.get("re_complained")),
+        keys,
+        supplement_requested_at=supplement,
+        published_at=_at(published[1].get("published_at")) if published else None,
+        dossier_code=r.get("dossier_code"),
+    )
 
 
 def _first(state: State, slot: str, field: str) -> datetime | None:

@@ -19,16 +19,30 @@ from services.scoring.domain.rulebook import Rulebook
 CounterKey = tuple[str, str, str, str, str]
 Tally = dict[CounterKey, tuple[float, float]]
 # The counters cases feed: an indicator over any of them is added by the rulebook alone (`counter = ...`).
-COUNTERS = frozenset({"on_time", "online_submission", "online_payment", "digitised", "data_reuse", "dossier_ok",
-                      "result_publication", "pakn_on_time", "pakn_ok", "pakn_unjudged", "conduct_substantiated"})
+COUNTERS = frozenset(
+    {
+        "on_time",
+        "online_submission",
+        "online_payment",
+        "digitised",
+        "data_reuse",
+        "dossier_ok",
+        "result_publication",
+        "pakn_on_time",
+        "pakn_ok",
+        "pakn_unjudged",
+        "conduct_substantiated",
+    }
+)
 
 
 class _Adder:
     def __init__(self) -> None:
         self.tally: defaultdict[CounterKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
 
-    def add(self, kind: str, subject: str, unit: str, periods: Iterable[str], counter: str, num: float,
-            den: float = 1.0) -> None:
+    def add(
+        self, kind: str, subject: str, unit: str, periods: Iterable[str], counter: str, num: float, den: float = 1.0
+    ) -> None:
         for period in periods:
             cell = self.tally[(kind, subject, unit, period, counter)]
             cell[0] += num
@@ -96,8 +110,7 @@ def result_deadline(d: Dossier, rules: Rulebook, calendar: WorkingCalendar) -> d
         return None
 
 
-def result_published_on_time(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
-                             ) -> bool | None:
+def result_published_on_time(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> bool | None:
     """Published within result_days working days of finishing; None while it still may be, or cannot be judged."""
     deadline = result_deadline(d, rules, calendar)
     if deadline is None:
@@ -124,8 +137,9 @@ def publication_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalenda
     return calendar.add_working_days(c.resolved_at, rules.publish_days)
 
 
-def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar, as_of: datetime | None = None
-                      ) -> bool | None:
+def complaint_on_time(
+    c: Complaint, rules: Rulebook, calendar: WorkingCalendar, as_of: datetime | None = None
+) -> bool | None:
     """Every clock that applies was met: rejected within reject_days or answered within answer_days, the first
     supplement request within supplement_days, an answer published within publish_days after it (working days;
     the clock starts on the first working day). None while publication is still due."""
@@ -134,7 +148,8 @@ def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar, 
     if c.resolved_at > calendar.add_working_days(c.received_at, limit):
         return False
     if c.supplement_requested_at is not None and c.supplement_requested_at > calendar.add_working_days(
-            c.received_at, rules.supplement_days):
+        c.received_at, rules.supplement_days
+    ):
         return False
     deadline = publication_deadline(c, rules, calendar)
     if deadline is None:
@@ -158,8 +173,9 @@ def complaint_contribution(c: Complaint, as_of: datetime, rules: Rulebook, calen
         return fresh.result()
 
 
-def _complaint_counters(out: _Adder, c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
-                        ) -> Tally:
+def _complaint_counters(
+    out: _Adder, c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
+) -> Tally:
     unit = c.unit_id
     assert c.received_at is not None
     deadline = calendar.add_working_days(c.received_at, rules.answer_days)
@@ -223,8 +239,7 @@ def next_dossier_tick(d: Dossier, as_of: datetime, rules: Rulebook, calendar: Wo
     return next_boundary(as_of)
 
 
-def next_complaint_tick(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar
-                        ) -> datetime | None:
+def next_complaint_tick(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
     """The next moment the clock alone changes a complaint's counters or alerts."""
     deadline = complaint_deadline(c, rules, calendar)
     if deadline is None:

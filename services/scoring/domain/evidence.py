@@ -9,8 +9,11 @@ from typing import Any
 from schemas.evidence import EvidenceEvent, EvidenceRetractedEvent, OfficerRegisteredEvent, UnitRegisteredEvent
 from services.scoring.domain.cases import COMPLAINT_SLOTS, DOSSIER_SLOTS
 
-FACT_TYPES = {"training.completed": ("training", "completed_at"), "inspection.recorded": ("inspection", "inspected_at"),
-              "discipline.recorded": ("discipline", "decided_at")}
+FACT_TYPES = {
+    "training.completed": ("training", "completed_at"),
+    "inspection.recorded": ("inspection", "inspected_at"),
+    "discipline.recorded": ("discipline", "decided_at"),
+}
 
 
 @dataclass(frozen=True)

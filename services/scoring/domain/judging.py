@@ -73,8 +73,7 @@ class Affected:
                 self.officers.add((officer, unit, p.label))
 
 
-def hand_verdict(old: c.Complaint | None, new: c.Complaint, derived: dict[CaseId, list[tuple[str, CaseEvent]]]
-                 ) -> None:
+def hand_verdict(old: c.Complaint | None, new: c.Complaint, derived: dict[CaseId, list[tuple[str, CaseEvent]]]) -> None:
     """Tell the dossier a complaint is about whether it was substantiated (and the old dossier, if it moved)."""
     before = {old.dossier_code: old.substantiated and old.resolved_at is not None} if old and old.dossier_code else {}
     after = {new.dossier_code: new.substantiated and new.resolved_at is not None} if new.dossier_code else {}
@@ -84,4 +83,5 @@ def hand_verdict(old: c.Complaint | None, new: c.Complaint, derived: dict[CaseId
         if verdict != before.get(code, False):
             record = {"substantiated": verdict, "occurred_at": None}
             derived.setdefault(("dossier", new.unit_id, code), []).append(
-                (key, CaseEvent("dossier", new.unit_id, code, c.COMPLAINTS_ABOUT, record)))
+                (key, CaseEvent("dossier", new.unit_id, code, c.COMPLAINTS_ABOUT, record))
+            )

@@ -100,32 +100,64 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     try:
         groups = {code: (str(g["name"]), float(g["max"])) for code, g in doc["index"]["groups"].items()}
         indicators = {
-            code: Indicator(code, str(i["group"]), str(i["name"]), float(i["max"]), float(i["threshold"]),
-                            bool(i.get("evidence", True)), str(i.get("counter", code)))
-            for code, i in doc["index"]["indicators"].items()}
+            code: Indicator(
+                code,
+                str(i["group"]),
+                str(i["name"]),
+                float(i["max"]),
+                float(i["threshold"]),
+                bool(i.get("evidence", True)),
+                str(i.get("counter", code)),
+            )
+            for code, i in doc["index"]["indicators"].items()
+        }
         c = doc["culture"]
-        culture = Culture(float(c["training_max"]), float(c["training_threshold"]), frozenset(c["training_topics"]),
-                          float(c["conduct_max"]), float(c["conduct_limit_per_100"]), float(c["inspection_max"]),
-                          float(c["inspection_limit_per_100"]), float(c["discipline_max"]),
-                          {k: float(v) for k, v in c["finding_weights"].items()}, float(c["min_covered_share"]))
+        culture = Culture(
+            float(c["training_max"]),
+            float(c["training_threshold"]),
+            frozenset(c["training_topics"]),
+            float(c["conduct_max"]),
+            float(c["conduct_limit_per_100"]),
+            float(c["inspection_max"]),
+            float(c["inspection_limit_per_100"]),
+            float(c["discipline_max"]),
+            {k: float(v) for k, v in c["finding_weights"].items()},
+            float(c["min_covered_share"]),
+        )
         o = doc["officer"]
-        officer = OfficerRules(float(o["on_time_max"]), float(o["training_max"]), float(o["training_hours_per_year"]),
-                               float(o["conduct_max"]), float(o["conduct_penalty"]), float(o["disciplined_cap"]),
-                               float(o["min_ranked_coverage"]))
+        officer = OfficerRules(
+            float(o["on_time_max"]),
+            float(o["training_max"]),
+            float(o["training_hours_per_year"]),
+            float(o["conduct_max"]),
+            float(o["conduct_penalty"]),
+            float(o["disciplined_cap"]),
+            float(o["min_ranked_coverage"]),
+        )
         bands = tuple(sorted(((str(k), float(v)) for k, v in doc["bands"].items()), key=lambda b: -b[1]))
-        rulebook = Rulebook(str(doc["version"]), groups, indicators, int(doc["complaints"]["answer_days"]),
-                            int(doc["complaints"]["reject_days"]), culture, float(doc["emulation"]["service_weight"]),
-                            float(doc["emulation"]["culture_weight"]), officer, bands,
-                            min_dossiers=int(doc["index"]["min_dossiers"]),
-                            supplement_days=int(doc["complaints"]["supplement_days"]),
-                            publish_days=int(doc["complaints"]["publish_days"]),
-                            result_days=int(doc["publication"]["result_days"]),
-                            years=frozenset(int(y) for y in doc["years"]))
+        rulebook = Rulebook(
+            str(doc["version"]),
+            groups,
+            indicators,
+            int(doc["complaints"]["answer_days"]),
+            int(doc["complaints"]["reject_days"]),
+            culture,
+            float(doc["emulation"]["service_weight"]),
+            float(doc["emulation"]["culture_weight"]),
+            officer,
+            bands,
+            min_dossiers=int(doc["index"]["min_dossiers"]),
+            supplement_days=int(doc["complaints"]["supplement_days"]),
+            publish_days=int(doc["complaints"]["publish_days"]),
+            result_days=int(doc["publication"]["result_days"]),
+            years=frozenset(int(y) for y in doc["years"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise RulebookInvalid(f"rule file incomplete or malformed: {exc!r}") from exc
     problems = [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
-    problems += [f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values()
-                 if not 0 < i.threshold <= 1]
+    problems += [
+        f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values() if not 0 < i.threshold <= 1
+    ]
     for group, (_, maximum) in groups.items():
         total = sum(i.max_points for i in indicators.values() if i.group == group)
         if abs(total - maximum) > 1e-9:
@@ -165,6 +197,11 @@ def rules_from(doc: Mapping[str, Any]) -> Rules:
     missing = sorted(book.years - years)
     if missing:
         raise RulebookInvalid(f"no calendar for year(s) {', '.join(map(str, missing))}")
-    return Rules(book, WorkingCalendar(frozenset(date.fromisoformat(d) for d in cal["holidays"]),
-                                       frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
-                                       years & book.years))
+    return Rules(
+        book,
+        WorkingCalendar(
+            frozenset(date.fromisoformat(d) for d in cal["holidays"]),
+            frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
+            years & book.years,
+        ),
+    )

@@ -7,8 +7,11 @@ from schemas.outputs import Alert
 from thidua.runtime.outbox import Message
 
 # Counted by the clock and the rescorer alike (one metric, two places).
-QUARANTINED = Counter("thidua_scoring_quarantined_total", "Cases or subjects the rules could not judge, set aside "
-                      "so the clock and the rescorer go on", ["where"])
+QUARANTINED = Counter(
+    "thidua_scoring_quarantined_total",
+    "Cases or subjects the rules could not judge, set aside so the clock and the rescorer go on",
+    ["where"],
+)
 
 
 def alert_message(alert: Alert) -> Message:

@@ -21,8 +21,14 @@ from services.scoring.handlers import alert_message
 from thidua.runtime.outbox import enqueue
 
 
-async def apply_batch(conn: asyncpg.Connection, events: Sequence[tuple[EvidenceEvent, int | None]], *,
-                      rules: Rules, now: datetime, accepted_at: datetime | None = None) -> Affected:
+async def apply_batch(
+    conn: asyncpg.Connection,
+    events: Sequence[tuple[EvidenceEvent, int | None]],
+    *,
+    rules: Rules,
+    now: datetime,
+    accepted_at: datetime | None = None,
+) -> Affected:
     """Apply a batch of typed evidence (with its ledger sequence): inbox, cases, facts, directory and counters,
     and queue the subjects to rescore, in one transaction. accepted_at is the oldest acceptance time in the
     batch (for the freshness figure)."""
@@ -39,8 +45,9 @@ async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: dateti
     await pg.mark_dirty(conn, rows, accepted_at)
 
 
-async def _apply(conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int | None]], *, rules: Rules,
-                 now: datetime) -> Affected:
+async def _apply(
+    conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int | None]], *, rules: Rules, now: datetime
+) -> Affected:
     seen: dict[tuple[str, str], tuple[EvidenceEvent, int | None]] = {}
     for event, seq in events:
         seen.setdefault((event.source or "", event.event_id), (event, seq))
@@ -58,9 +65,14 @@ async def _apply(conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int
     retractions = {k: meanings[k] for k in fresh if isinstance(meanings[k], Retraction)}
     wanted = {(k[0], m.target_event_id) for k, m in retractions.items() if isinstance(m, Retraction)}
     touched = await pg.targets(conn, wanted)
-    await pg.remember_early_retractions(conn, [
-        (k[0], m.target_event_id, k[1]) for k, m in retractions.items()
-        if isinstance(m, Retraction) and (k[0], m.target_event_id) not in touched])
+    await pg.remember_early_retractions(
+        conn,
+        [
+            (k[0], m.target_event_id, k[1])
+            for k, m in retractions.items()
+            if isinstance(m, Retraction) and (k[0], m.target_event_id) not in touched
+        ],
+    )
     affected = Affected()
     case_events: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
     case_retractions: dict[CaseId, list[str]] = {}
@@ -94,47 +106,47 @@ async def _apply(conn: asyncpg.Connection, events: list[tuple[EvidenceEvent, int
     return affected
 
 
-async def apply_cases(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
-                      retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
-                      now: datetime) -> None:
+async def apply_cases(
+    conn: asyncpg.Connection,
+    events: dict[CaseId, list[tuple[str, CaseEvent]]],
+    retractions: dict[CaseId, list[str]],
+    affected: Affected,
+    *,
+    rules: Rules,
+    now: datetime,
+) -> None:
     """Merge events into their cases and add (new − old contribution) to the counters; a complaint about a
-    dossier then hands its verdict to that dossier's case (a second pass over those dossiers only)."""
-    derived = await _apply_case_pass(conn, events, retractions, affected, rules=rules, now=now)
-    if derived:
-        await _apply_case_pass(conn, derived, {}, affected, rules=rules, now=now)
-
-
-async def _apply_case_pass(conn: asyncpg.Connection, events: dict[CaseId, list[tuple[str, CaseEvent]]],
-                           retractions: dict[CaseId, list[str]], affected: Affected, *, rules: Rules,
-                           now: datetime) -> dict[CaseId, list[tuple[str, CaseEvent]]]:
-    ids = set(events) | set(retractions)
-    stored = await pg.lock_cases(conn, ids)
-    deltas: dict[CounterKey, list[float]] = {}
-    rows = []
-    alerts: list[Alert] = []
-    derived: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
-    for case in sorted(ids):
-        kind, unit, case_id = case
-        state, old_as_of = stored.get(case, (c.empty(), now))
-        old_view = case_view(kind, unit, case_id, state) if case in stored else None
-        old = contribution(old_view, old_as_of, rules) if old_view is not None else {}
-        for key, event in events.get(case, []):
-            state = c.merge(state, event.slot, key, event.record)
-        for key in retractions.get(case, []):
-            state = c.retract(state, key)
-        view = case_view(kind, unit, case_id, state)
-        accumulate(deltas, difference(contribution(view, now, rules), old))
-        if isinstance(view, c.Dossier):
-            before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
-            alerts += dossier_alerts(before, old_as_of, view, rules, now)
-        else:
-            was = old_view if isinstance(old_view, c.Complaint) else None
-            alerts += complaint_alerts(was, old_as_of, view, rules, now)
-            hand_verdict(was, view, derived)
-        opened, closed = span(view)
-        rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
-    await pg.save_cases(conn, rows)
-    await pg.add_counters(conn, deltas)
-    await enqueue(conn, [alert_message(a) for a in alerts])
-    affected.add_counters(list(deltas))
-    return derived
+    dossier then hands its verdict to that dossier's case (a second pass over those dossiers only: a dossier
+    hands nothing on, so there is no third)."""
+    while events or retractions:
+        ids = set(events) | set(retractions)
+        stored = await pg.lock_cases(conn, ids)
+        deltas: dict[CounterKey, list[float]] = {}
+        rows = []
+        alerts: list[Alert] = []
+        derived: dict[CaseId, list[tuple[str, CaseEvent]]] = {}
+        for case in sorted(ids):
+            kind, unit, case_id = case
+            state, old_as_of = stored.get(case, (c.empty(), now))
+            old_view = case_view(kind, unit, case_id, state) if case in stored else None
+            old = contribution(old_view, old_as_of, rules) if old_view is not None else {}
+            for key, event in events.get(case, []):
+                state = c.merge(state, event.slot, key, event.record)
+            for key in retractions.get(case, []):
+                state = c.retract(state, key)
+            view = case_view(kind, unit, case_id, state)
+            accumulate(deltas, difference(contribution(view, now, rules), old))
+            if isinstance(view, c.Dossier):
+                before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
+                alerts += dossier_alerts(before, old_as_of, view, rules, now)
+            else:
+                was = old_view if isinstance(old_view, c.Complaint) else None
+                alerts += complaint_alerts(was, old_as_of, view, rules, now)
+                hand_verdict(was, view, derived)
+            opened, closed = span(view)
+            rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
+        await pg.save_cases(conn, rows)
+        await pg.add_counters(conn, deltas)
+        await enqueue(conn, [alert_message(a) for a in alerts])
+        affected.add_counters(list(deltas))
+        events, retractions = derived, {}

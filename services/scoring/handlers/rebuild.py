@@ -63,5 +63,11 @@ async def rebuild(conn: asyncpg.Connection, *, period: str, rules_file: Path | N
         await rescore(conn, affected, rules=rules, now=now)
         new = await pg.unit_scores_in(conn, period)
     changes = [(u, old.get(u), s) for u, s in sorted(new.items()) if old.get(u) != s]
-    return RebuildReport(period, rules.version, len(rows), len({u for u, _ in affected.units}),
-                         len({o for o, _, _ in affected.officers}), changes)
+    return RebuildReport(
+        period,
+        rules.version,
+        len(rows),
+        len({u for u, _ in affected.units}),
+        len({o for o, _, _ in affected.officers}),
+        changes,
+    )

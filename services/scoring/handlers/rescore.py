@@ -25,8 +25,9 @@ from thidua.runtime.parking import describe, is_transient
 log = logging.getLogger(__name__)
 
 
-async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000,
-                        officers: int = 500) -> list[tuple[str, datetime]]:
+async def rescore_dirty(
+    conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000, officers: int = 500
+) -> list[tuple[str, datetime]]:
     """Recompute queued units, then some queued officers, each in one transaction; return (kind, waited since).
 
     Units go first and the officers' share of a pass is small: the public standings should not wait behind
@@ -35,8 +36,9 @@ async def rescore_dirty(conn: asyncpg.Connection, *, rules: Rules, now: datetime
     return waited + await _rescore_kind(conn, "officer", rules=rules, now=now, limit=officers)
 
 
-async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
-                        ) -> list[tuple[str, datetime]]:
+async def _rescore_kind(
+    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+) -> list[tuple[str, datetime]]:
     try:
         return await _rescore_some(conn, kind, rules=rules, now=now, limit=limit)
     except Exception as exc:
@@ -53,8 +55,13 @@ async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, no
                 raise
             row = await pg.drop_first_dirty(conn, kind)
             QUARANTINED.labels("rescore").inc()
-            log.error("scoring: %s %s cannot be scored for %s; left as it was: %s", kind,
-                      row and row["subject_id"], row and row["period"], describe(exc))
+            log.error(
+                "scoring: %s %s cannot be scored for %s; left as it was: %s",
+                kind,
+                row and row["subject_id"],
+                row and row["period"],
+                describe(exc),
+            )
             continue
         if not done:
             break
@@ -62,8 +69,9 @@ async def _rescore_kind(conn: asyncpg.Connection, kind: str, *, rules: Rules, no
     return waited
 
 
-async def _rescore_some(conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
-                        ) -> list[tuple[str, datetime]]:
+async def _rescore_some(
+    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+) -> list[tuple[str, datetime]]:
     async with conn.transaction():
         rows = await pg.take_dirty(conn, kind, limit)
         if not rows:
@@ -91,22 +99,46 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     gone: list[tuple[str, str, str]] = []
     unranked: list[tuple[str, str]] = []
     for label, units in by_period.items():
-        inputs = await pg.culture_inputs(conn, parse_period(label), units, sorted(book.culture.training_topics),
-                                         book.culture.finding_weights)
+        inputs = await pg.culture_inputs(
+            conn, parse_period(label), units, sorted(book.culture.training_topics), book.culture.finding_weights
+        )
         for unit in units:
             x = inputs[unit]
-            if not _has_evidence(counters[(unit, label)]) and not (x["trained"] or x["inspections"]
-                                                                    or x["disciplined"]):
+            if not _has_evidence(counters[(unit, label)]) and not (
+                x["trained"] or x["inspections"] or x["disciplined"]
+            ):
                 gone.append(("unit", unit, label))  # e.g. its only evidence was retracted
                 continue
-            card = unit_scorecard(unit, label, counters[(unit, label)],
-                                  CultureInputs(int(x["officers"]), int(x["trained"]), x["findings"],
-                                                int(x["inspections"]), int(x["disciplined"]), int(x["procedures"]),
-                                                int(x["procedures_online"]), int(x["procedures_published"])), book)
+            card = unit_scorecard(
+                unit,
+                label,
+                counters[(unit, label)],
+                CultureInputs(
+                    int(x["officers"]),
+                    int(x["trained"]),
+                    x["findings"],
+                    int(x["inspections"]),
+                    int(x["disciplined"]),
+                    int(x["procedures"]),
+                    int(x["procedures_online"]),
+                    int(x["procedures_published"]),
+                ),
+                book,
+            )
             if card.score is None:
                 unranked.append((unit, label))  # listed as "chưa đủ dữ liệu", never on the leaderboard
-            unit_rows.append((unit, label, card.score, card.band, card.service_index, card.culture_index, book.version,
-                              json.dumps(card.as_json(), ensure_ascii=False)))
+            unit_rows.append(
+                (
+                    unit,
+                    label,
+                    card.score,
+                    card.band,
+                    card.service_index,
+                    card.culture_index,
+                    book.version,
+                    json.dumps(card.as_json(), ensure_ascii=False),
+                )
+            )
     await pg.save_unit_scores(conn, unit_rows, now)
     officers_unranked: list[tuple[str, str]] = []
     officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked)
@@ -128,8 +160,13 @@ def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
     return any(num or den for num, den in counters.values())
 
 
-async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rules,
-                        gone: list[tuple[str, str, str]], unranked: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+async def _officer_rows(
+    conn: asyncpg.Connection,
+    affected: Affected,
+    rules: Rules,
+    gone: list[tuple[str, str, str]],
+    unranked: list[tuple[str, str]],
+) -> list[tuple[Any, ...]]:
     if not affected.officers:
         return []
     officers = sorted({o for o, _, _ in affected.officers})
@@ -149,18 +186,37 @@ async def _officer_rows(conn: asyncpg.Connection, affected: Affected, rules: Rul
             if not _has_evidence(got) and not hours and not disciplined:
                 gone.append(("officer", officer, label))
                 continue
-            card = officer_scorecard(officer, label, OfficerInputs(
-                got.get("on_time", (0.0, 0.0)), hours, got.get("conduct_substantiated", (0.0, 0.0))[0], disciplined,
-                period_fraction(label)), rules.book)
+            card = officer_scorecard(
+                officer,
+                label,
+                OfficerInputs(
+                    got.get("on_time", (0.0, 0.0)),
+                    hours,
+                    got.get("conduct_substantiated", (0.0, 0.0))[0],
+                    disciplined,
+                    period_fraction(label),
+                ),
+                rules.book,
+            )
             if card.weight_covered < rules.book.officer.min_ranked_coverage:
                 unranked.append((officer, label))  # listed with its coverage, never ranked above a full record
-            rows.append((officer, homes.get(officer, fallback[officer]), label, card.score, card.band,
-                         rules.version, json.dumps(card.as_json(), ensure_ascii=False)))
+            rows.append(
+                (
+                    officer,
+                    homes.get(officer, fallback[officer]),
+                    label,
+                    card.score,
+                    card.band,
+                    rules.version,
+                    json.dumps(card.as_json(), ensure_ascii=False),
+                )
+            )
     return rows
 
 
-async def _publish_changes(conn: asyncpg.Connection, kind: str, periods: list[str], rules: Rules, now: datetime
-                           ) -> list[Message]:
+async def _publish_changes(
+    conn: asyncpg.Connection, kind: str, periods: list[str], rules: Rules, now: datetime
+) -> list[Message]:
     """standings.changed.v1 for every subject whose score, band or rank moved; alerts for band drops."""
     changed = []
     messages: list[Message] = []
@@ -168,24 +224,59 @@ async def _publish_changes(conn: asyncpg.Connection, kind: str, periods: list[st
     for r in await pg.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage):
         score = round(float(r["score"]), 2)
         old_score = None if r["old_score"] is None else round(float(r["old_score"]), 2)
-        same = (old_score == score and r["old_band"] == r["band"] and r["old_rank_in_cluster"] == r["rank_in_cluster"]
-                and r["old_rank_in_province"] == r["rank_in_province"])
+        same = (
+            old_score == score
+            and r["old_band"] == r["band"]
+            and r["old_rank_in_cluster"] == r["rank_in_cluster"]
+            and r["old_rank_in_province"] == r["rank_in_province"]
+        )
         if same:
             continue
-        changed.append((r["subject_id"], r["period"], r["unit_id"], r["cluster_id"], score, r["band"],
-                        r["rank_in_cluster"], r["rank_in_province"], r["rule_version"], r["old_rank_in_cluster"],
-                        r["old_rank_in_province"], old_score, r["old_band"]))
+        changed.append(
+            (
+                r["subject_id"],
+                r["period"],
+                r["unit_id"],
+                r["cluster_id"],
+                score,
+                r["band"],
+                r["rank_in_cluster"],
+                r["rank_in_province"],
+                r["rule_version"],
+                r["old_rank_in_cluster"],
+                r["old_rank_in_province"],
+                old_score,
+                r["old_band"],
+            )
+        )
         event = StandingChanged(
-            event_id=f"{kind}:{r['subject_id']}:{r['period']}:{now.isoformat()}", occurred_at=now, period=r["period"],
-            subject_kind=kind, subject_id=r["subject_id"], unit_id=r["unit_id"],
-            cluster_id=r["cluster_id"] if kind == "unit" else None, score=score, band=r["band"],
-            rank_in_cluster=r["rank_in_cluster"], rank_in_province=r["rank_in_province"],
-            previous_rank_in_cluster=r["old_rank_in_cluster"], previous_rank_in_province=r["old_rank_in_province"],
-            previous_score=old_score, previous_band=r["old_band"], rule_version=r["rule_version"])
-        messages.append((topics.STANDINGS_CHANGED, r["subject_id"], event.model_dump_json(exclude_none=True).encode(),
-                         {}))
+            event_id=f"{kind}:{r['subject_id']}:{r['period']}:{now.isoformat()}",
+            occurred_at=now,
+            period=r["period"],
+            subject_kind=kind,
+            subject_id=r["subject_id"],
+            unit_id=r["unit_id"],
+            cluster_id=r["cluster_id"] if kind == "unit" else None,
+            score=score,
+            band=r["band"],
+            rank_in_cluster=r["rank_in_cluster"],
+            rank_in_province=r["rank_in_province"],
+            previous_rank_in_cluster=r["old_rank_in_cluster"],
+            previous_rank_in_province=r["old_rank_in_province"],
+            previous_score=old_score,
+            previous_band=r["old_band"],
+            rule_version=r["rule_version"],
+        )
+        messages.append(
+            (topics.STANDINGS_CHANGED, r["subject_id"], event.model_dump_json(exclude_none=True).encode(), {})
+        )
         if kind == "unit" and band_dropped(r["old_band"], r["band"], order):
-            messages.append(alert_message(band_dropped_alert(r["unit_id"], r["period"], score, old_score, r["band"],
-                                                             r["old_band"], r["rule_version"], now)))
+            messages.append(
+                alert_message(
+                    band_dropped_alert(
+                        r["unit_id"], r["period"], score, old_score, r["band"], r["old_band"], r["rule_version"], now
+                    )
+                )
+            )
     await pg.save_standings(conn, kind, changed, now)
     return messages

@@ -3,6 +3,7 @@ with the rulebook by the real scoring service."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,12 +11,16 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from services.scoring.adapters.rulefiles import RulesCache
+from services.scoring.adapters.postgres import store_rulebook
+from services.scoring.adapters.rulefiles import RulesCache, load_rules, read_rules_file
+from services.scoring.app import MIGRATIONS
 from services.scoring.app import create_app as scoring_app
+from services.scoring.config import RULES
 from services.scoring.config import Settings as ScoringSettings
 from services.scoring.handlers.consume import apply_batch
 from tests.integration.scoring_support import province, records, rulebook_with_an_indicator
 from tests.integration.support import eventually, running_app
+from thidua.runtime.db import create_pool, migrate
 
 
 async def test_an_indicator_added_to_the_rulebook_alone_is_scored_and_drilled_into(
@@ -69,3 +74,30 @@ async def test_an_indicator_added_to_the_rulebook_alone_is_scored_and_drilled_in
     assert drill["cases"][0]["case"] == "complaint:PA-0"
     assert served["content"]["index"]["indicators"]["complaints_on_time"]["counter"] == "pakn_on_time"
     assert unknown.status_code == 422 and "complaints_on_time" in unknown.text
+
+
+async def test_a_rulebook_stored_before_indicators_named_their_counter_reads_the_same_counters(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Migration 004: a rulebook stored without `counter` keys (as 2025.2 was) reads the counters the code used."""
+    doc = read_rules_file(RULES)
+    for indicator in doc["index"]["indicators"].values():
+        indicator.pop("counter", None)
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for path in sorted(MIGRATIONS.glob("00[123]_*.sql")):
+        shutil.copy(path, earlier / path.name)
+    pool = await create_pool(database_url, schema="scoring", max_size=1)
+    try:
+        await migrate(pool, schema="scoring", directory=earlier)
+        async with pool.acquire() as conn:
+            await store_rulebook(conn, str(doc["version"]), doc, activate=True)
+        assert await migrate(pool, schema="scoring", directory=MIGRATIONS) == ["004_indicator_counters.sql"]
+        async with pool.acquire() as conn:
+            stored = await RulesCache().active(conn)
+    finally:
+        await pool.close()
+    assert {code: i.source for code, i in stored.book.indicators.items()} == {
+        code: i.source for code, i in load_rules(RULES).book.indicators.items()
+    }
+    assert stored.book.indicators["dossier_satisfaction"].source == "dossier_ok"

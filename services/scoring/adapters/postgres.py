@@ -519,8 +519,8 @@ async def lock_for_rebuild(conn: asyncpg.Connection) -> None:
 
 
 async def unit_scores_in(conn: asyncpg.Connection, period: str) -> dict[str, float]:
-    """Score of every unit scored in the period."""
-    rows = await conn.fetch("SELECT unit_id, score FROM unit_scores WHERE period = $1", period)
+    """Score of every unit scored in the period (an unranked unit, whose score is NULL, has none)."""
+    rows = await conn.fetch("SELECT unit_id, score FROM unit_scores WHERE period = $1 AND score IS NOT NULL", period)
     return {r["unit_id"]: float(r["score"]) for r in rows}
 
 

@@ -42,7 +42,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         # Council and admin see every nomination; a unit only its own (policy: data about named officers).
         who = require(principal, roles=("council", "admin", "unit"))
         own_unit = None if may_see_officers(who, None) else who.unit_id
-        if not period.isdigit():
+        if not (period.isascii() and period.isdigit()):
             raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
         async with runtime.pool.acquire() as conn:
             rows = await views.nominations(conn, int(period), status=status, title=title, unit_id=own_unit)
@@ -78,7 +78,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         period: str, principal: Annotated[Principal | None, Depends(caller)], force: bool = False
     ) -> dict[str, Any]:
         who = require(principal)
-        if not period.isdigit() or not 2000 <= int(period) <= 2100:
+        if not (period.isascii() and period.isdigit()) or not 2000 <= int(period) <= 2100:
             raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
         year = int(period)
         async with runtime.pool.acquire() as conn:

@@ -66,7 +66,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
 async def _body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it passes the limit."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "request body too large", [{"field": "body", "message": f"at most {limit} bytes"}])
     chunks: list[bytes] = []
     size = 0

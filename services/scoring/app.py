@@ -52,7 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
         accepted: list[datetime] = []
         for d in deliveries:
             seq = d.header("ledger_seq")
-            batch.append((d.event, int(seq) if seq and seq.isdigit() and len(seq) <= 18 else None))  # a bigint
+            bounded = seq is not None and seq.isascii() and seq.isdigit() and len(seq) <= 18  # a bigint
+            batch.append((d.event, int(seq) if bounded and seq else None))
             stamp = d.header("accepted_at")
             if stamp:
                 try:

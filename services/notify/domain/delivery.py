@@ -120,7 +120,7 @@ def verify_timestamped(
     macs: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit():
             t = int(value)
         elif key == "v1":
             macs.append(value)

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from schemas.topics import EVIDENCE_INBOUND
-from services.evidence.admin import add_source
+from services.evidence.handlers.sources import add_source
 from thidua.runtime.kafka_access import kafka_options
 
 UNITS = [f"H40.{d:02d}.{u:02d}" for d in range(1, 5) for u in range(1, 11)]

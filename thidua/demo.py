@@ -20,15 +20,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
 
 from schemas.topics import source_inbound
+from schemas.vietnam import VN_TZ
 from thidua.runtime.kafka_access import KafkaAccess
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+VN = VN_TZ  # Vietnam time (schemas.vietnam), the demo's clock
 SOURCE_ONE_STOP = "motcua-demo"
 SOURCE_HR = "noivu-demo"
 DEPARTMENTS = ["Sở Nội vụ", "Sở Tư pháp", "Sở Xây dựng", "Sở Tài chính", "Sở Y tế", "Sở Giáo dục và Đào tạo",

@@ -20,8 +20,8 @@ def _settings() -> Any:
 
 
 async def _register_source(*args: Any, **kwargs: Any) -> Any:
-    """A source's HTTP token, Kafka user and topic (services.evidence.admin.register_source)."""
-    from services.evidence.admin import register_source
+    """A source's HTTP token, Kafka user and topic (services.evidence.handlers.sources.register_source)."""
+    from services.evidence.handlers.sources import register_source
 
     return await register_source(*args, **kwargs)
 

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from schemas import topics
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
-from services.evidence.admin import add_source, add_token
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.notify.app import create_app as notify_app
 from services.notify.config import Settings as NotifySettings
 from services.scoring.adapters.rulefiles import load_rules
@@ -31,6 +31,7 @@ from services.scoring.domain.scorecard import evidence_behind
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua import demo
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch
 
 CALLERS = ("none", "source", "other_unit", "own_unit", "council", "admin")

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from schemas import topics
-from services.evidence.admin import add_source
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
+from services.evidence.handlers.sources import add_source
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.app import MIGRATIONS
 from services.scoring.app import create_app as scoring_app

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from schemas import topics
-from services.evidence.admin import add_token
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from services.scoring.handlers import consume
@@ -21,6 +20,7 @@ from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
 from thidua import parked as parked_cli
 from thidua.runtime.kafka import BatchPublisher, Outgoing
+from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch, fetchval
 
 T = "+07:00"

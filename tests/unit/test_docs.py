@@ -54,9 +54,9 @@ def headings(path: Path) -> list[str]:
 
 
 def scanned_files() -> list[Path]:
-    """The files whose citations must point into docs/: schemas/, thidua/, docs/ and the README."""
+    """The files whose citations must point into docs/: schemas/, thidua/, services/, docs/ and the README."""
     files = [ROOT / "README.md"]
-    for folder in ("schemas", "thidua", "docs"):
+    for folder in ("schemas", "thidua", "services", "docs"):
         files += [
             p
             for p in sorted((ROOT / folder).rglob("*"))

@@ -115,7 +115,7 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
 
 
 def cash_multiple(kind: str, title: str, rules: AwardRules) -> float:
-    """Cash reward as a multiple of the base salary (domain.md §5)."""
+    """Cash reward as a multiple of the base salary (docs/rules.md, "Titles and awards")."""
     if title == "bang_khen_chu_tich_tinh":
         title = f"{title}_{'collective' if kind == 'unit' else 'individual'}"
     return rules.cash_multiple.get(title, 0.0)
@@ -127,7 +127,7 @@ def cash_table(rules: AwardRules) -> dict[str, dict[str, float | int]]:
 
 
 def close_refusal(year: int, today: date, rules: AwardRules) -> str | None:
-    """Why a year may not be closed yet (before the rating deadline, domain.md §5), or None."""
+    """Why a year may not be closed yet (before the rating deadline, docs/rules.md, "Titles and awards"), or None."""
     due = deadline(year, rules.rating_deadline)
     if today >= due:
         return None

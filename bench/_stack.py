@@ -18,8 +18,13 @@ def throwaway_stack() -> Iterator[stack_module.Stack]:
     """Start everything in a temporary directory on free ports; stop and delete it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="thidua-bench-"))
     saved = dict(os.environ)
-    os.environ.update({"THIDUA_KAFKA_PORT": str(free_port()), "THIDUA_KAFKA_CONTROLLER_PORT": str(free_port()),
-                       "THIDUA_POSTGRES_PORT": str(free_port())})
+    os.environ.update(
+        {
+            "THIDUA_KAFKA_PORT": str(free_port()),
+            "THIDUA_KAFKA_CONTROLLER_PORT": str(free_port()),
+            "THIDUA_POSTGRES_PORT": str(free_port()),
+        }
+    )
     for svc in stack_module.SERVICES:
         os.environ[svc.port_env] = str(free_port())
     os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
@@ -41,10 +46,15 @@ def endpoints(*, running: bool, service: str) -> Iterator[tuple[str, str, str]]:
     """(Kafka bootstrap, database URL, the service's base URL): `make run`'s stack or a throw-away one."""
     if running:
         svc = stack_module.service(service)
-        yield (os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-               os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
-               f"http://127.0.0.1:{os.environ.get(svc.port_env, svc.port)}")
+        yield (
+            os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:15432/postgres"),
+            f"http://127.0.0.1:{os.environ.get(svc.port_env, svc.port)}",
+        )
         return
     with throwaway_stack() as stack:
-        yield (stack.env["KAFKA_BOOTSTRAP_SERVERS"], stack.env["DATABASE_URL"],
-               f"http://127.0.0.1:{stack.port_of(stack_module.service(service))}")
+        yield (
+            stack.env["KAFKA_BOOTSTRAP_SERVERS"],
+            stack.env["DATABASE_URL"],
+            f"http://127.0.0.1:{stack.port_of(stack_module.service(service))}",
+        )

@@ -33,13 +33,29 @@ UNITS = [f"H40.{d:02d}.{u:02d}" for d in range(1, 5) for u in range(1, 11)]
 def envelope(source: str | None, n: int) -> dict[str, Any]:
     """A realistic procedure.processed event."""
     body: dict[str, Any] = {
-        "event_id": f"bench-{n}", "type": "procedure.processed", "schema_version": 1,
-        "occurred_at": "2025-03-14T09:30:00+07:00", "unit_id": UNITS[n % len(UNITS)], "officer_id": f"CB-{n % 997}",
-        "payload": {"dossier_code": f"HS-{n}", "procedure_code": "1.001234", "channel": "online",
-                    "received_at": "2025-03-10T08:00:00+07:00", "due_at": "2025-03-14T17:00:00+07:00",
-                    "finished_at": "2025-03-14T09:30:00+07:00", "status": "resolved", "supplement_requests": 0,
-                    "supplement_days": 0, "fee_required": True, "paid_online": n % 3 == 0, "digitized": True,
-                    "e_result": True, "data_reused": False}}
+        "event_id": f"bench-{n}",
+        "type": "procedure.processed",
+        "schema_version": 1,
+        "occurred_at": "2025-03-14T09:30:00+07:00",
+        "unit_id": UNITS[n % len(UNITS)],
+        "officer_id": f"CB-{n % 997}",
+        "payload": {
+            "dossier_code": f"HS-{n}",
+            "procedure_code": "1.001234",
+            "channel": "online",
+            "received_at": "2025-03-10T08:00:00+07:00",
+            "due_at": "2025-03-14T17:00:00+07:00",
+            "finished_at": "2025-03-14T09:30:00+07:00",
+            "status": "resolved",
+            "supplement_requests": 0,
+            "supplement_days": 0,
+            "fee_required": True,
+            "paid_online": n % 3 == 0,
+            "digitized": True,
+            "e_result": True,
+            "data_reused": False,
+        },
+    }
     if source:
         body["source"] = source
     return body
@@ -93,8 +109,9 @@ async def measure(kafka: str, database_url: str, evidence_url: str, args: argpar
     await add_source(database_url, name=kafka_source, units=["*"])
     await bench_http(evidence_url, token, seconds=3, batch=args.batch, clients=args.clients)  # warm-up
     rate = await bench_http(evidence_url, token, seconds=args.seconds, batch=args.batch, clients=args.clients)
-    print(f"HTTP ingest : {rate:8.0f} events/s  (batches of {args.batch}, {args.clients} clients, "
-          f"{args.seconds:.0f} s)")
+    print(
+        f"HTTP ingest : {rate:8.0f} events/s  (batches of {args.batch}, {args.clients} clients, {args.seconds:.0f} s)"
+    )
     rate = await bench_kafka(kafka, database_url, kafka_source, count=args.kafka_events)
     print(f"Kafka ingest: {rate:8.0f} events/s  ({args.kafka_events} events, produce to ledger commit)")
 

@@ -42,28 +42,60 @@ def make_event(n: int, rng: random.Random, source: str, live: bool = False) -> t
         month, day = today.strftime("%Y-%m"), min(today.day, 1 + n % 27)
     else:
         month, day = f"2025-{1 + n % 12:02d}", 1 + n % 27
-    base = {"event_id": f"{source}-{n}", "schema_version": 1, "unit_id": unit, "source": source,
-            "occurred_at": f"{month}-{day:02d}T00:00:00+07:00", "officer_id": f"{unit}-CB{n % 40}"}
+    base = {
+        "event_id": f"{source}-{n}",
+        "schema_version": 1,
+        "unit_id": unit,
+        "source": source,
+        "occurred_at": f"{month}-{day:02d}T00:00:00+07:00",
+        "officer_id": f"{unit}-CB{n % 40}",
+    }
     kind = rng.random()
     if kind < 0.85:
         late = rng.random() < 0.15
-        base.update(type="procedure.processed", payload={
-            "dossier_code": f"{source}-HS{n}", "procedure_code": "1.00" + str(n % 9), "channel": rng.choice(
-                ["online", "online", "counter", "postal"]), "received_at": f"{month}-{day:02d}T08:00:00+07:00",
-            "due_at": f"{month}-{day:02d}T17:00:00+07:00",
-            "finished_at": f"{month}-{day:02d}T{18 if late else 16}:00:00+07:00", "status": "resolved",
-            "supplement_requests": 0, "supplement_days": 0, "fee_required": n % 3 == 0, "paid_online": n % 6 == 0,
-            "digitized": rng.random() < 0.8, "e_result": rng.random() < 0.9, "data_reused": rng.random() < 0.5})
+        base.update(
+            type="procedure.processed",
+            payload={
+                "dossier_code": f"{source}-HS{n}",
+                "procedure_code": "1.00" + str(n % 9),
+                "channel": rng.choice(["online", "online", "counter", "postal"]),
+                "received_at": f"{month}-{day:02d}T08:00:00+07:00",
+                "due_at": f"{month}-{day:02d}T17:00:00+07:00",
+                "finished_at": f"{month}-{day:02d}T{18 if late else 16}:00:00+07:00",
+                "status": "resolved",
+                "supplement_requests": 0,
+                "supplement_days": 0,
+                "fee_required": n % 3 == 0,
+                "paid_online": n % 6 == 0,
+                "digitized": rng.random() < 0.8,
+                "e_result": rng.random() < 0.9,
+                "data_reused": rng.random() < 0.5,
+            },
+        )
     elif kind < 0.93:
-        base.update(type="procedure.rated", payload={"dossier_code": f"{source}-HS{n - 1}",
-                                                     "satisfied": rng.random() < 0.9})
+        base.update(
+            type="procedure.rated", payload={"dossier_code": f"{source}-HS{n - 1}", "satisfied": rng.random() < 0.9}
+        )
     elif kind < 0.97:
-        base.update(type="complaint.received", payload={"complaint_id": f"{source}-PA{n}", "category": "procedure",
-                                                        "received_at": f"{month}-{day:02d}T08:00:00+07:00"})
+        base.update(
+            type="complaint.received",
+            payload={
+                "complaint_id": f"{source}-PA{n}",
+                "category": "procedure",
+                "received_at": f"{month}-{day:02d}T08:00:00+07:00",
+            },
+        )
     else:
-        base.update(type="training.completed", payload={"course_code": "VHCS", "title": "Văn hóa công sở",
-                                                        "hours": 4, "topic": "office_culture",
-                                                        "completed_at": f"{month}-{day:02d}T08:00:00+07:00"})
+        base.update(
+            type="training.completed",
+            payload={
+                "course_code": "VHCS",
+                "title": "Văn hóa công sở",
+                "hours": 4,
+                "topic": "office_culture",
+                "completed_at": f"{month}-{day:02d}T08:00:00+07:00",
+            },
+        )
     return unit, base
 
 
@@ -97,8 +129,12 @@ def quantile(before: dict[float, float], after: dict[float, float], q: float) ->
 async def produce(producer: AIOKafkaProducer, events: list[tuple[str, dict[str, Any]]], seq0: int) -> None:
     stamp = datetime.now(UTC).isoformat().encode()
     for i, (unit, body) in enumerate(events):
-        await producer.send(TOPIC, json.dumps(body).encode(), key=unit.encode(),
-                            headers=[("ledger_seq", str(seq0 + i).encode()), ("accepted_at", stamp)])
+        await producer.send(
+            TOPIC,
+            json.dumps(body).encode(),
+            key=unit.encode(),
+            headers=[("ledger_seq", str(seq0 + i).encode()), ("accepted_at", stamp)],
+        )
 
 
 async def inbox_count(database_url: str, source: str) -> int:
@@ -134,8 +170,10 @@ async def measure(kafka: str, database_url: str, scoring_url: str, args: argpars
         await producer.flush()
         await wait_for_inbox(database_url, source, len(events))
         elapsed = time.perf_counter() - started
-        print(f"scoring throughput (backfill, a year spread over 18 periods): {len(events) / elapsed:6.0f} events/s"
-              f"  ({len(events)} events in {elapsed:.1f} s, produce to standings committed)")
+        print(
+            f"scoring throughput (backfill, a year spread over 18 periods): {len(events) / elapsed:6.0f} events/s"
+            f"  ({len(events)} events in {elapsed:.1f} s, produce to standings committed)"
+        )
         # 2. Freshness at a steady rate, in 100 ms slices.
         source = f"steady{int(time.time())}"
         before = {s: freshness_buckets(f"{scoring_url}/metrics", s) for s in ("unit", "officer")}
@@ -152,8 +190,10 @@ async def measure(kafka: str, database_url: str, scoring_url: str, args: argpars
         for subject in ("unit", "officer"):
             after = freshness_buckets(f"{scoring_url}/metrics", subject)
             p50, p99 = quantile(before[subject], after, 0.5), quantile(before[subject], after, 0.99)
-            print(f"freshness of {subject} standings, live load of {args.rate} ev/s for {args.seconds:.0f} s:"
-                  f" p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms  ({n} events)")
+            print(
+                f"freshness of {subject} standings, live load of {args.rate} ev/s for {args.seconds:.0f} s:"
+                f" p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms  ({n} events)"
+            )
     finally:
         await producer.stop()
 

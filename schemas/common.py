@@ -32,8 +32,13 @@ Number = StrictFloat
 """A JSON number: integers are taken as floats, strings and booleans are refused."""
 
 TitleCode = Literal[
-    "lao_dong_tien_tien", "chien_si_thi_dua_co_so", "chien_si_thi_dua_tinh", "bang_khen_chu_tich_tinh",
-    "tap_the_lao_dong_tien_tien", "tap_the_lao_dong_xuat_sac", "co_thi_dua_tinh",
+    "lao_dong_tien_tien",
+    "chien_si_thi_dua_co_so",
+    "chien_si_thi_dua_tinh",
+    "bang_khen_chu_tich_tinh",
+    "tap_the_lao_dong_tien_tien",
+    "tap_the_lao_dong_xuat_sac",
+    "co_thi_dua_tinh",
 ]
 
 

@@ -92,5 +92,6 @@ def dotted(loc: tuple[int | str, ...]) -> str:
 
 def field_errors(error: ValidationError, *, skip: int = 0) -> list[FieldError]:
     """Every error of a ValidationError as a FieldError; skip drops leading loc parts (a union tag)."""
-    return [FieldError(field=dotted(tuple(e["loc"])[skip:]), message=describe(e))
-            for e in error.errors(include_url=False)]
+    return [
+        FieldError(field=dotted(tuple(e["loc"])[skip:]), message=describe(e)) for e in error.errors(include_url=False)
+    ]

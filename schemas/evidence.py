@@ -248,8 +248,7 @@ EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""
 
 
-def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime,
-                   source_required: bool) -> EvidenceEvent:
+def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_required: bool) -> EvidenceEvent:
     """Validate one envelope; raise EvidenceInvalid naming each refused field and why."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")

@@ -27,33 +27,54 @@ def _render(document: dict[str, Any]) -> str:
 
 # Which message each topic carries (the rejected topic's and the inbound topic's included).
 CHANNEL_MESSAGES = {
-    topics.EVIDENCE_INBOUND: "evidence.json", topics.EVIDENCE_ACCEPTED: "evidence.json",
-    topics.EVIDENCE_REJECTED: "rejected_evidence.json", topics.STANDINGS_CHANGED: "standing_changed.json",
-    topics.ALERTS: "alert.json", topics.NOMINATIONS: "nomination_changed.json",
+    topics.EVIDENCE_INBOUND: "evidence.json",
+    topics.EVIDENCE_ACCEPTED: "evidence.json",
+    topics.EVIDENCE_REJECTED: "rejected_evidence.json",
+    topics.STANDINGS_CHANGED: "standing_changed.json",
+    topics.ALERTS: "alert.json",
+    topics.NOMINATIONS: "nomination_changed.json",
 }
 
 
 def asyncapi(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """An AsyncAPI 3.0 document of the topics and their messages, built from the same models."""
     # Payloads refer to the JSON Schema files beside this document (their $defs stay resolvable).
-    messages = {name.removesuffix(".json"): {"name": name.removesuffix(".json"), "contentType": "application/json",
-                                             "payload": {"$ref": f"./{name}"}} for name in schemas}
-    channels = {spec.name: {"address": spec.name, "description": spec.description,
-                            "bindings": {"kafka": {"partitions": spec.partitions, "topicConfiguration":
-                                                   dict(spec.configs)}},
-                            "messages": {CHANNEL_MESSAGES[spec.name].removesuffix(".json"): {
-                                "$ref": f"#/components/messages/{CHANNEL_MESSAGES[spec.name].removesuffix('.json')}"}}}
-                for spec in topics.TOPICS}
-    info = {"title": "Thi đua public contract", "version": "1.0.0",
-            "description": "Kafka topics of contract v1; keys are unit ids or subject ids."}
-    return {"asyncapi": "3.0.0", "info": info,
-            "channels": channels, "components": {"messages": messages}}
+    messages = {
+        name.removesuffix(".json"): {
+            "name": name.removesuffix(".json"),
+            "contentType": "application/json",
+            "payload": {"$ref": f"./{name}"},
+        }
+        for name in schemas
+    }
+    channels = {
+        spec.name: {
+            "address": spec.name,
+            "description": spec.description,
+            "bindings": {"kafka": {"partitions": spec.partitions, "topicConfiguration": dict(spec.configs)}},
+            "messages": {
+                CHANNEL_MESSAGES[spec.name].removesuffix(".json"): {
+                    "$ref": f"#/components/messages/{CHANNEL_MESSAGES[spec.name].removesuffix('.json')}"
+                }
+            },
+        }
+        for spec in topics.TOPICS
+    }
+    info = {
+        "title": "Thi đua public contract",
+        "version": "1.0.0",
+        "description": "Kafka topics of contract v1; keys are unit ids or subject ids.",
+    }
+    return {"asyncapi": "3.0.0", "info": info, "channels": channels, "components": {"messages": messages}}
 
 
 def generated() -> dict[str, str]:
     """File name -> JSON Schema text (and the AsyncAPI document), deterministic."""
-    evidence = {"title": "EvidenceEvent", "description": "Evidence envelope v1 (any type).",
-                **EVIDENCE_ADAPTER.json_schema()}
+    evidence = {
+        "title": "EvidenceEvent",
+        "description": "Evidence envelope v1 (any type).",
+        **EVIDENCE_ADAPTER.json_schema(),
+    }
     documents: dict[str, dict[str, Any]] = {"evidence.json": evidence}
     documents.update({name: model.model_json_schema() for name, model in MODELS.items()})
     documents["asyncapi.json"] = asyncapi(dict(documents))
@@ -62,8 +83,11 @@ def generated() -> dict[str, str]:
 
 def drift(directory: Path = DIRECTORY) -> list[str]:
     """Names of the files on disk that are missing or differ from what the models generate."""
-    return [name for name, text in generated().items()
-            if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text]
+    return [
+        name
+        for name, text in generated().items()
+        if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text
+    ]
 
 
 def write(directory: Path = DIRECTORY) -> list[str]:

@@ -40,8 +40,9 @@ class Alert(Strict):
 
     alert_id: Code
     condition_key: Code
-    kind: Literal["dossier_due_soon", "dossier_overdue", "band_dropped", "award_on_track", "award_at_risk",
-                  "complaint_overdue"]
+    kind: Literal[
+        "dossier_due_soon", "dossier_overdue", "band_dropped", "award_on_track", "award_at_risk", "complaint_overdue"
+    ]
     priority: Literal["high", "normal", "low"]
     unit_id: UnitId
     occurred_at: Timestamp

@@ -181,8 +181,7 @@ class GrievanceClosed(Strict):
 class Finding(Strict):
     """One finding of an office-culture inspection."""
 
-    code: Literal["late_or_absent", "no_name_badge", "dress_code", "alcohol", "smoking", "conduct", "hygiene",
-                  "other"]
+    code: Literal["late_or_absent", "no_name_badge", "dress_code", "alcohol", "smoking", "conduct", "hygiene", "other"]
     officer_id: OfficerId | None = None
     count: Annotated[StrictInt, Field(ge=1, le=10000)] | None = None
 
@@ -233,4 +232,3 @@ class EvidenceRetracted(Strict):
 
     target_event_id: EventId
     reason: Text
-

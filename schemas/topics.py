@@ -22,7 +22,8 @@ def source_inbound(source: str) -> str:
 
 def inbound_source(topic: str) -> str | None:
     """The source a per-source inbound topic belongs to; None for the shared inbound topic (or any other)."""
-    return topic[len(EVIDENCE_INBOUND_PREFIX):] or None if topic.startswith(EVIDENCE_INBOUND_PREFIX) else None
+    return topic[len(EVIDENCE_INBOUND_PREFIX) :] or None if topic.startswith(EVIDENCE_INBOUND_PREFIX) else None
+
 
 # Thirty days: long enough to replay a month of evidence into a rebuilt service.
 _MONTH_MS = str(30 * 24 * 3600 * 1000)
@@ -39,17 +40,18 @@ class TopicSpec:
 
 
 TOPICS: tuple[TopicSpec, ...] = (
-    TopicSpec(EVIDENCE_INBOUND, 6, "Raw evidence from upstream systems, keyed by unit_id.",
-              {"retention.ms": _MONTH_MS}),
+    TopicSpec(
+        EVIDENCE_INBOUND, 6, "Raw evidence from upstream systems, keyed by unit_id.", {"retention.ms": _MONTH_MS}
+    ),
     # The accepted stream is the replayable record scoring and awards rebuild from: keep it.
-    TopicSpec(EVIDENCE_ACCEPTED, 6, "Validated, de-duplicated evidence, keyed by unit_id.",
-              {"retention.ms": "-1"}),
-    TopicSpec(EVIDENCE_REJECTED, 3, "Refused input with original bytes and reasons.",
-              {"retention.ms": _MONTH_MS}),
-    TopicSpec(STANDINGS_CHANGED, 6, "New score, band or rank of a unit or officer, keyed by subject id.",
-              {"retention.ms": _MONTH_MS}),
-    TopicSpec(ALERTS, 6, "Conditions a unit must act on, keyed by unit_id.",
-              {"retention.ms": _MONTH_MS}),
-    TopicSpec(NOMINATIONS, 3, "Nomination created, decided or revoked, keyed by unit_id.",
-              {"retention.ms": "-1"}),
+    TopicSpec(EVIDENCE_ACCEPTED, 6, "Validated, de-duplicated evidence, keyed by unit_id.", {"retention.ms": "-1"}),
+    TopicSpec(EVIDENCE_REJECTED, 3, "Refused input with original bytes and reasons.", {"retention.ms": _MONTH_MS}),
+    TopicSpec(
+        STANDINGS_CHANGED,
+        6,
+        "New score, band or rank of a unit or officer, keyed by subject id.",
+        {"retention.ms": _MONTH_MS},
+    ),
+    TopicSpec(ALERTS, 6, "Conditions a unit must act on, keyed by unit_id.", {"retention.ms": _MONTH_MS}),
+    TopicSpec(NOMINATIONS, 3, "Nomination created, decided or revoked, keyed by unit_id.", {"retention.ms": "-1"}),
 )

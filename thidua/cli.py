@@ -57,8 +57,10 @@ def _kafka_provision(services: list[str], *, explicit: bool) -> int:
             continue
         kafka_acl.provision_service(admin, name, password)
         rights = kafka_acl.SERVICE_RIGHTS[name]
-        print(f"{kafka_acl.service_user(name)}: reads {', '.join(rights.reads + rights.read_prefixes) or '-'};"
-              f" writes {', '.join(rights.writes) or '-'}; groups {rights.group_prefix}*")
+        print(
+            f"{kafka_acl.service_user(name)}: reads {', '.join(rights.reads + rights.read_prefixes) or '-'};"
+            f" writes {', '.join(rights.writes) or '-'}; groups {rights.group_prefix}*"
+        )
         done += 1
     if not done:
         print("no <SERVICE>_KAFKA_PASSWORD set: no service user created", file=sys.stderr)
@@ -71,23 +73,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thidua", description="Thi đua: evidence-based emulation scoring")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole local system (Kafka, PostgreSQL, four services)")
-    run.add_argument("--state-dir", default=os.environ.get("THIDUA_STATE_DIR", ".state"),
-                     help="where local Kafka and PostgreSQL keep their data (default .state)")
-    run.add_argument("--no-demo", action="store_true", default=os.environ.get("THIDUA_DEMO", "1") == "0",
-                     help="do not feed the demo province after start (or set THIDUA_DEMO=0)")
+    run.add_argument(
+        "--state-dir",
+        default=os.environ.get("THIDUA_STATE_DIR", ".state"),
+        help="where local Kafka and PostgreSQL keep their data (default .state)",
+    )
+    run.add_argument(
+        "--no-demo",
+        action="store_true",
+        default=os.environ.get("THIDUA_DEMO", "1") == "0",
+        help="do not feed the demo province after start (or set THIDUA_DEMO=0)",
+    )
     for spec in registry.services():
-        service = sub.add_parser(spec.name, help=f"run the {spec.name} service alone ({spec.summary}; configuration"
-                                                 " from the environment)")
+        service = sub.add_parser(
+            spec.name, help=f"run the {spec.name} service alone ({spec.summary}; configuration from the environment)"
+        )
         if spec.add_commands is not None:
             spec.add_commands(service)
     sub.add_parser("topics", help="create the contract's topics on KAFKA_BOOTSTRAP_SERVERS")
     kafka = sub.add_parser("kafka", help="Kafka principals on a cluster that authenticates (SASL/SCRAM, ACLs)")
     kafka_sub = kafka.add_subparsers(dest="action", required=True)
     provision = kafka_sub.add_parser(
-        "provision", help="create the topics, and a SCRAM user with its ACLs for each service whose password is in"
-                          " <SERVICE>_KAFKA_PASSWORD (run with an admin's KAFKA_USERNAME/KAFKA_PASSWORD)")
-    provision.add_argument("--service", choices=SERVICE_NAMES, action="append", dest="services",
-                           help="only this service (repeatable; default: every service with a password set)")
+        "provision",
+        help="create the topics, and a SCRAM user with its ACLs for each service whose password is in"
+        " <SERVICE>_KAFKA_PASSWORD (run with an admin's KAFKA_USERNAME/KAFKA_PASSWORD)",
+    )
+    provision.add_argument(
+        "--service",
+        choices=SERVICE_NAMES,
+        action="append",
+        dest="services",
+        help="only this service (repeatable; default: every service with a password set)",
+    )
     sub.add_parser("web", help="run the web dashboard (WEB_HTTP_HOST:WEB_HTTP_PORT, default 127.0.0.1:8080)")
     demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
     demo.add_argument("--seed", type=int, default=7)
@@ -95,10 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dossiers-per-unit", type=int, default=500)
     demo.add_argument("--live", action="store_true", help="send events in time order with pauses, as they arrive")
     demo.add_argument("--no-close", action="store_true", help="do not close the year at the awards service")
-    demo.add_argument("--present", action="store_true",
-                      help="then the current year from 1 January up to today (Vietnam time), same seed")
-    demo.add_argument("--live-rate", type=float, default=0.0, metavar="EVENTS_PER_SECOND",
-                      help="then play the province's day live at this many events a second until Ctrl-C (0: no)")
+    demo.add_argument(
+        "--present",
+        action="store_true",
+        help="then the current year from 1 January up to today (Vietnam time), same seed",
+    )
+    demo.add_argument(
+        "--live-rate",
+        type=float,
+        default=0.0,
+        metavar="EVENTS_PER_SECOND",
+        help="then play the province's day live at this many events a second until Ctrl-C (0: no)",
+    )
     demo.add_argument("--live-only", action="store_true", help="skip the backfills, only the live feed")
     source = sub.add_parser("source", help="upstream sources (nguồn dữ liệu)")
     source_sub = source.add_subparsers(dest="action", required=True)
@@ -111,14 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
     token_add.add_argument("--role", required=True, choices=["unit", "council", "admin"])
     token_add.add_argument("--unit", help="the unit id (required for --role unit)")
     token_add.add_argument("--label", help="who holds it, for the audit trail")
-    token_add.add_argument("--expires-days", type=_positive_days, metavar="N",
-                           help="valid for N days (a number > 0), then answered 401 like a revoked token")
-    token_sub.add_parser("list", help="list tokens: id, role, unit/source, label, created, expires, revoked"
-                                      " (never the token)")
+    token_add.add_argument(
+        "--expires-days",
+        type=_positive_days,
+        metavar="N",
+        help="valid for N days (a number > 0), then answered 401 like a revoked token",
+    )
+    token_sub.add_parser(
+        "list", help="list tokens: id, role, unit/source, label, created, expires, revoked (never the token)"
+    )
     token_revoke = token_sub.add_parser("revoke", help="revoke a token by its id: 401 everywhere from now on")
     token_revoke.add_argument("id", type=int, help="the token's id (from `thidua token list`)")
-    token_rotate = token_sub.add_parser("rotate", help="revoke a token and print its replacement once (same role,"
-                                                       " unit or source, label and lifetime)")
+    token_rotate = token_sub.add_parser(
+        "rotate", help="revoke a token and print its replacement once (same role, unit or source, label and lifetime)"
+    )
     token_rotate.add_argument("id", type=int, help="the token's id (from `thidua token list`)")
     parked = sub.add_parser("parked", help="records a service could not handle, kept with their error")
     parked_sub = parked.add_subparsers(dest="action", required=True)
@@ -147,8 +178,12 @@ def kafka_admin() -> KafkaAccess:
     secret = state / "kafka" / "admin.password"
     if not secret.exists():
         return KafkaAccess(bootstrap=bootstrap)
-    return KafkaAccess(bootstrap=bootstrap, security_protocol="SASL_PLAINTEXT", username="admin",
-                       password=SecretStr(secret.read_text().strip()))
+    return KafkaAccess(
+        bootstrap=bootstrap,
+        security_protocol="SASL_PLAINTEXT",
+        username="admin",
+        password=SecretStr(secret.read_text().strip()),
+    )
 
 
 def _source_add(name: str, units_arg: str) -> int:
@@ -157,22 +192,35 @@ def _source_add(name: str, units_arg: str) -> int:
     units = [u.strip() for u in units_arg.split(",") if u.strip()]
     bad = [u for u in units if u != "*" and not _UNIT_ID.fullmatch(u)]
     if not _SOURCE.fullmatch(name) or not units or bad:
-        print(f"refused: source must match {_SOURCE.pattern}; units must be * or match {_UNIT_ID.pattern}"
-              + (f" (bad: {', '.join(bad)})" if bad else ""), file=sys.stderr)
+        print(
+            f"refused: source must match {_SOURCE.pattern}; units must be * or match {_UNIT_ID.pattern}"
+            + (f" (bad: {', '.join(bad)})" if bad else ""),
+            file=sys.stderr,
+        )
         return 2
     given = asyncio.run(register_source(_database_url(), kafka_admin(), name=name, units=units))
-    print(f"source {name} registered for {', '.join(units)}\n"
-          f"HTTP token (shown once, keep it secret):\n{given.token}")
+    print(f"source {name} registered for {', '.join(units)}\nHTTP token (shown once, keep it secret):\n{given.token}")
     if given.kafka_user:
-        print(f"Kafka (SASL/SCRAM-SHA-512, shown once): user {given.kafka_user}\npassword {given.kafka_password}\n"
-              f"write evidence to topic {given.topic} (only this user may)")
+        print(
+            f"Kafka (SASL/SCRAM-SHA-512, shown once): user {given.kafka_user}\npassword {given.kafka_password}\n"
+            f"write evidence to topic {given.topic} (only this user may)"
+        )
     else:
         print(f"Kafka: topic {given.topic}; this cluster does not authenticate (PLAINTEXT), see docs/operations.md")
     return 0
 
 
-def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, present: bool = False,
-          live_rate: float = 0.0, live_only: bool = False) -> int:
+def _demo(
+    seed: int,
+    year: int,
+    per_unit: int,
+    live: bool,
+    close: bool,
+    *,
+    present: bool = False,
+    live_rate: float = 0.0,
+    live_only: bool = False,
+) -> int:
     import time
     from datetime import datetime, timedelta
 
@@ -192,12 +240,14 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
     async def go() -> int:
         db = _database_url()
         # Each demo source gets its HTTP token and, on a SASL cluster, its own Kafka user and topic.
-        given = {name: await register_source(db, admin, name=name, units=["*"])
-                 for name in (SOURCE_ONE_STOP, SOURCE_HR)}
+        given = {
+            name: await register_source(db, admin, name=name, units=["*"]) for name in (SOURCE_ONE_STOP, SOURCE_HR)
+        }
         tokens = {name: g.token for name, g in given.items()}
         kafka: dict[str, KafkaAccess] = {
             name: admin.as_user(g.kafka_user, g.kafka_password or "") if g.kafka_user else admin
-            for name, g in given.items()}
+            for name, g in given.items()
+        }
         if not live_only:
             if present:  # this year first: the dashboard opens on it, so its standings should come first
                 await present_year(tokens, kafka)
@@ -205,8 +255,12 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         if live_rate > 0:
             start = datetime.now(VN).replace(microsecond=0)
             print(f"==> live demo feed from {start:%H:%M:%S}: {live_rate:g} events/s (Ctrl-C stops it)", flush=True)
-            await play(live_events(seed, start, timedelta(seconds=1 / live_rate)), evidence_url=evidence_url,
-                       kafka=kafka, tokens=tokens)
+            await play(
+                live_events(seed, start, timedelta(seconds=1 / live_rate)),
+                evidence_url=evidence_url,
+                kafka=kafka,
+                tokens=tokens,
+            )
         return 0
 
     async def present_year(tokens: dict[str, str], kafka: dict[str, KafkaAccess]) -> None:
@@ -214,17 +268,29 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
         print(f"==> demo province {today.year} up to {today:%d/%m/%Y} (seed {seed}): sending evidence", flush=True)
         started = time.monotonic()
         counts = await send_all(present_events(seed, today), evidence_url=evidence_url, kafka=kafka, tokens=tokens)
-        print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
-              f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
-              f"{time.monotonic() - started:.0f}s", flush=True)
+        print(
+            f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
+            f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
+            f"{time.monotonic() - started:.0f}s",
+            flush=True,
+        )
 
     async def closed_year(db: str, tokens: dict[str, str], kafka: dict[str, KafkaAccess]) -> int:
         print(f"==> demo province {year} (seed {seed}): sending evidence over HTTP and Kafka", flush=True)
-        counts = await feed(evidence_url=evidence_url, kafka=kafka, tokens=tokens, seed=seed, year=year,
-                            dossiers_per_unit=per_unit, live=live)
-        print(f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
-              f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
-              flush=True)
+        counts = await feed(
+            evidence_url=evidence_url,
+            kafka=kafka,
+            tokens=tokens,
+            seed=seed,
+            year=year,
+            dossiers_per_unit=per_unit,
+            live=live,
+        )
+        print(
+            f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
+            f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
+            flush=True,
+        )
         if not close:
             return 0
         async with httpx.AsyncClient(timeout=30) as http:
@@ -236,20 +302,29 @@ def _demo(seed: int, year: int, per_unit: int, live: bool, close: bool, *, prese
                 consumed = 0.0
                 for name in ("evidence", "scoring", "awards"):  # what the year's close depends on
                     metrics = (await http.get(f"http://127.0.0.1:{port[name]}/metrics", headers=watcher)).text
-                    consumed += sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-                                    if line.startswith("thidua_consumed_records_total{"))
+                    consumed += sum(
+                        float(line.rsplit(" ", 1)[1])
+                        for line in metrics.splitlines()
+                        if line.startswith("thidua_consumed_records_total{")
+                    )
                 quiet = quiet + 1 if consumed == last else 0
                 last = consumed
                 await asyncio.sleep(1)
             council = await add_token(db, role="council", unit_id=None, label="demo council")
-            closed = await http.post(f"http://127.0.0.1:{port['awards']}/v1/periods/{year}/close",
-                                     headers={"Authorization": f"Bearer {council}"})
+            closed = await http.post(
+                f"http://127.0.0.1:{port['awards']}/v1/periods/{year}/close",
+                headers={"Authorization": f"Bearer {council}"},
+            )
             if closed.status_code != 200:  # e.g. the year's rating deadline (15 Dec) has not come yet
-                print(f"==> {year} not closed at the awards service ({closed.status_code}): {closed.text[:300]}",
-                      flush=True)
+                print(
+                    f"==> {year} not closed at the awards service ({closed.status_code}): {closed.text[:300]}",
+                    flush=True,
+                )
             else:
-                print(f"==> closed {year} at the awards service: {closed.json().get('created')} new nominations",
-                      flush=True)
+                print(
+                    f"==> closed {year} at the awards service: {closed.json().get('created')} new nominations",
+                    flush=True,
+                )
         return 0
 
     try:
@@ -274,11 +349,15 @@ def _token_add(role: Role, unit: str | None, label: str | None, expires_days: fl
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
         print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
         return 2
-    token_id, token = asyncio.run(issue_token(_database_url(), role=role, unit_id=unit, label=label,
-                                              expires_days=expires_days))
-    print(f"{role} token #{token_id}" + (f" for {unit}" if unit else "")
-          + (f", expires in {expires_days:g} days" if expires_days else "")
-          + f" (shown once, keep it secret):\n{token}")
+    token_id, token = asyncio.run(
+        issue_token(_database_url(), role=role, unit_id=unit, label=label, expires_days=expires_days)
+    )
+    print(
+        f"{role} token #{token_id}"
+        + (f" for {unit}" if unit else "")
+        + (f", expires in {expires_days:g} days" if expires_days else "")
+        + f" (shown once, keep it secret):\n{token}"
+    )
     return 0
 
 
@@ -297,8 +376,18 @@ def _token_list() -> int:
         state = "live" if r["live"] else "revoked" if r["revoked_at"] else "expired"
         if r["replaced_by"] is not None:
             state += f" (rotated to #{r['replaced_by']})"
-        table.append((str(r["id"]), r["role"], r["unit_id"] or r["source"] or "-", r["label"] or "-",
-                      _when(r["created_at"]), _when(r["expires_at"]), _when(r["revoked_at"]), state))
+        table.append(
+            (
+                str(r["id"]),
+                r["role"],
+                r["unit_id"] or r["source"] or "-",
+                r["label"] or "-",
+                _when(r["created_at"]),
+                _when(r["expires_at"]),
+                _when(r["revoked_at"]),
+                state,
+            )
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -312,9 +401,11 @@ def _token_revoke(token_id: int) -> int:
     if row is None:
         print(f"refused: no token #{token_id}", file=sys.stderr)
         return 2
-    print(f"token #{token_id} ({row['role']}" + (f" {row['unit_id'] or row['source']}" if row["unit_id"]
-                                                  or row["source"] else "")
-          + f") revoked at {_when(row['revoked_at'])}: it is answered 401 from now on")
+    print(
+        f"token #{token_id} ({row['role']}"
+        + (f" {row['unit_id'] or row['source']}" if row["unit_id"] or row["source"] else "")
+        + f") revoked at {_when(row['revoked_at'])}: it is answered 401 from now on"
+    )
     return 0
 
 
@@ -348,8 +439,11 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except OSError as exc:
         # Most often: the local stack is not running and no DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS names a server.
-        print(f"thidua {args.command}: cannot reach a server ({exc}). Is `make run` running, or are DATABASE_URL and "
-              "KAFKA_BOOTSTRAP_SERVERS set?", file=sys.stderr)
+        print(
+            f"thidua {args.command}: cannot reach a server ({exc}). Is `make run` running, or are DATABASE_URL and "
+            "KAFKA_BOOTSTRAP_SERVERS set?",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -370,8 +464,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return web_main()
     if args.command == "demo":
-        return _demo(args.seed, args.year, args.dossiers_per_unit, args.live, not args.no_close,
-                     present=args.present, live_rate=args.live_rate, live_only=args.live_only)
+        return _demo(
+            args.seed,
+            args.year,
+            args.dossiers_per_unit,
+            args.live,
+            not args.no_close,
+            present=args.present,
+            live_rate=args.live_rate,
+            live_only=args.live_only,
+        )
     if args.command == "source":
         return _source_add(args.name, args.units)
     if args.command == "token":

@@ -31,16 +31,65 @@ from thidua.runtime.kafka_access import KafkaAccess
 VN = VN_TZ  # Vietnam time (schemas.vietnam), the demo's clock
 SOURCE_ONE_STOP = "motcua-demo"
 SOURCE_HR = "noivu-demo"
-DEPARTMENTS = ["Sở Nội vụ", "Sở Tư pháp", "Sở Xây dựng", "Sở Tài chính", "Sở Y tế", "Sở Giáo dục và Đào tạo",
-               "Sở Công Thương", "Sở Nông nghiệp và Môi trường", "Sở Văn hóa, Thể thao và Du lịch",
-               "Sở Khoa học và Công nghệ", "Sở Dân tộc và Tôn giáo", "Văn phòng UBND tỉnh"]
-COMMUNES = ["Xã Mỹ Lộc", "Xã Nam Trực", "Xã Hải Hậu", "Xã Giao Thủy", "Xã Ý Yên", "Xã Vụ Bản", "Phường Nam Định",
-            "Phường Thiên Trường", "Xã Trực Ninh", "Xã Xuân Trường", "Xã Nghĩa Hưng", "Phường Đông A",
-            "Xã Hải Thịnh", "Xã Quất Lâm", "Xã Nghĩa Lâm", "Xã Cổ Lễ", "Xã Liễu Đề", "Xã Yên Cường",
-            "Xã Hiển Khánh", "Xã Nam Điền", "Phường Mỹ Xá", "Phường Lộc Hòa", "Xã Hồng Thuận", "Xã Xuân Hưng"]
+DEPARTMENTS = [
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Xây dựng",
+    "Sở Tài chính",
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Công Thương",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Khoa học và Công nghệ",
+    "Sở Dân tộc và Tôn giáo",
+    "Văn phòng UBND tỉnh",
+]
+COMMUNES = [
+    "Xã Mỹ Lộc",
+    "Xã Nam Trực",
+    "Xã Hải Hậu",
+    "Xã Giao Thủy",
+    "Xã Ý Yên",
+    "Xã Vụ Bản",
+    "Phường Nam Định",
+    "Phường Thiên Trường",
+    "Xã Trực Ninh",
+    "Xã Xuân Trường",
+    "Xã Nghĩa Hưng",
+    "Phường Đông A",
+    "Xã Hải Thịnh",
+    "Xã Quất Lâm",
+    "Xã Nghĩa Lâm",
+    "Xã Cổ Lễ",
+    "Xã Liễu Đề",
+    "Xã Yên Cường",
+    "Xã Hiển Khánh",
+    "Xã Nam Điền",
+    "Phường Mỹ Xá",
+    "Phường Lộc Hòa",
+    "Xã Hồng Thuận",
+    "Xã Xuân Hưng",
+]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
-GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Thu Hà", "Quốc Huy", "Thị Lan", "Đức Mạnh", "Thanh Hương", "Văn Nam",
-         "Ngọc Oanh", "Hữu Phúc", "Thị Quỳnh", "Văn Sơn", "Thị Thảo", "Anh Tuấn", "Thị Yến"]
+GIVEN = [
+    "Văn An",
+    "Thị Bình",
+    "Minh Châu",
+    "Thu Hà",
+    "Quốc Huy",
+    "Thị Lan",
+    "Đức Mạnh",
+    "Thanh Hương",
+    "Văn Nam",
+    "Ngọc Oanh",
+    "Hữu Phúc",
+    "Thị Quỳnh",
+    "Văn Sơn",
+    "Thị Thảo",
+    "Anh Tuấn",
+    "Thị Yến",
+]
 
 
 @dataclass(frozen=True)
@@ -62,8 +111,11 @@ def province(rng: random.Random) -> list[Unit]:
     """Two blocks of departments (khối sở) and two clusters of communes (cụm xã): 36 units, ~2,400 officers."""
     units = []
     for i, name in enumerate(DEPARTMENTS):
-        cluster = (("KHOI-SO-1", "Khối các sở quản lý kinh tế") if i % 2 == 0
-                   else ("KHOI-SO-2", "Khối các sở quản lý văn hóa – xã hội"))
+        cluster = (
+            ("KHOI-SO-1", "Khối các sở quản lý kinh tế")
+            if i % 2 == 0
+            else ("KHOI-SO-2", "Khối các sở quản lý văn hóa – xã hội")
+        )
         units.append(_unit(rng, f"H40.{10 + i:02d}", name, "department", cluster, 120))
     for i, name in enumerate(COMMUNES):
         cluster = ("CUM-XA-1", "Cụm xã, phường phía Bắc") if i < 12 else ("CUM-XA-2", "Cụm xã, phường phía Nam")
@@ -73,8 +125,17 @@ def province(rng: random.Random) -> list[Unit]:
 
 def _unit(rng: random.Random, unit_id: str, name: str, level: str, cluster: tuple[str, str], size: int) -> Unit:
     officers = tuple(f"{unit_id.replace('.', '')}-CB{k:03d}" for k in range(1, size + rng.randint(-5, 5)))
-    return Unit(unit_id, name, level, cluster[0], cluster[1], officers, on_time=rng.uniform(0.85, 0.995),
-                online=rng.uniform(0.35, 0.8), digitised=rng.uniform(0.6, 0.95))
+    return Unit(
+        unit_id,
+        name,
+        level,
+        cluster[0],
+        cluster[1],
+        officers,
+        on_time=rng.uniform(0.85, 0.995),
+        online=rng.uniform(0.35, 0.8),
+        digitised=rng.uniform(0.6, 0.95),
+    )
 
 
 def _at(day: datetime, hour: int) -> str:
@@ -102,91 +163,271 @@ def _original_events(seed: int, year: int, dossiers_per_unit: int) -> Iterator[t
     units = province(rng)
     start = datetime(year, 1, 2, tzinfo=VN)
     for u in units:
-        yield "http", _env(SOURCE_HR, f"unit-{u.unit_id}", "unit.registered", u.unit_id, start, {
-            "name": u.name, "level": u.level, "parent_id": "H40", "cluster_id": u.cluster_id,
-            "cluster_name": u.cluster_name})
+        yield (
+            "http",
+            _env(
+                SOURCE_HR,
+                f"unit-{u.unit_id}",
+                "unit.registered",
+                u.unit_id,
+                start,
+                {
+                    "name": u.name,
+                    "level": u.level,
+                    "parent_id": "H40",
+                    "cluster_id": u.cluster_id,
+                    "cluster_name": u.cluster_name,
+                },
+            ),
+        )
         for o in u.officers:
-            yield "kafka", _env(SOURCE_HR, f"officer-{o}", "officer.registered", u.unit_id, start, {
-                "full_name": f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}", "category": "civil_servant"}, officer=o)
+            yield (
+                "kafka",
+                _env(
+                    SOURCE_HR,
+                    f"officer-{o}",
+                    "officer.registered",
+                    u.unit_id,
+                    start,
+                    {"full_name": f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}", "category": "civil_servant"},
+                    officer=o,
+                ),
+            )
     for u in units:
         for n in range(dossiers_per_unit):
             received = start + timedelta(days=rng.uniform(0, 330), hours=rng.uniform(0, 8))
             due = received + timedelta(days=rng.choice([3, 5, 7, 10, 15]))
             late = rng.random() > u.on_time
-            finished = due + timedelta(days=rng.uniform(0.5, 6)) if late else received + (due - received) * rng.uniform(
-                0.2, 0.95)
+            finished = (
+                due + timedelta(days=rng.uniform(0.5, 6))
+                if late
+                else received + (due - received) * rng.uniform(0.2, 0.95)
+            )
             code = f"{u.unit_id}-{year}-{n:05d}"
             channel = "online" if rng.random() < u.online else rng.choice(["counter", "counter", "postal"])
             fee = rng.random() < 0.6
-            yield "http", _env(SOURCE_ONE_STOP, f"{code}-p", "procedure.processed", u.unit_id, finished, {
-                "dossier_code": code, "procedure_code": f"1.00{rng.randint(1000, 9999)}", "channel": channel,
-                "received_at": received.isoformat(), "due_at": due.isoformat(), "finished_at": finished.isoformat(),
-                "status": "resolved", "supplement_requests": 1 if rng.random() < 0.1 else 0, "supplement_days": 0,
-                "fee_required": fee, "paid_online": fee and channel == "online" and rng.random() < 0.85,
-                "digitized": rng.random() < u.digitised, "e_result": rng.random() < u.digitised + 0.05,
-                "data_reused": rng.random() < u.digitised - 0.2}, officer=rng.choice(u.officers))
+            yield (
+                "http",
+                _env(
+                    SOURCE_ONE_STOP,
+                    f"{code}-p",
+                    "procedure.processed",
+                    u.unit_id,
+                    finished,
+                    {
+                        "dossier_code": code,
+                        "procedure_code": f"1.00{rng.randint(1000, 9999)}",
+                        "channel": channel,
+                        "received_at": received.isoformat(),
+                        "due_at": due.isoformat(),
+                        "finished_at": finished.isoformat(),
+                        "status": "resolved",
+                        "supplement_requests": 1 if rng.random() < 0.1 else 0,
+                        "supplement_days": 0,
+                        "fee_required": fee,
+                        "paid_online": fee and channel == "online" and rng.random() < 0.85,
+                        "digitized": rng.random() < u.digitised,
+                        "e_result": rng.random() < u.digitised + 0.05,
+                        "data_reused": rng.random() < u.digitised - 0.2,
+                    },
+                    officer=rng.choice(u.officers),
+                ),
+            )
             if rng.random() < 0.3:
-                yield "http", _env(SOURCE_ONE_STOP, f"{code}-r", "procedure.rated", u.unit_id, finished, {
-                    "dossier_code": code, "satisfied": rng.random() < 0.93, "score": rng.randint(3, 5)})
+                yield (
+                    "http",
+                    _env(
+                        SOURCE_ONE_STOP,
+                        f"{code}-r",
+                        "procedure.rated",
+                        u.unit_id,
+                        finished,
+                        {"dossier_code": code, "satisfied": rng.random() < 0.93, "score": rng.randint(3, 5)},
+                    ),
+                )
         for n in range(max(2, dossiers_per_unit // 60)):
             received = start + timedelta(days=rng.uniform(0, 320))
             cid = f"{u.unit_id}-PA{n:03d}"
             conduct = rng.random() < 0.3
-            yield "http", _env(SOURCE_ONE_STOP, f"{cid}-c", "complaint.received", u.unit_id, received, {
-                "complaint_id": cid, "category": "conduct" if conduct else "procedure",
-                "received_at": received.isoformat()} | ({"officer_id": rng.choice(u.officers)} if conduct else {}))
+            yield (
+                "http",
+                _env(
+                    SOURCE_ONE_STOP,
+                    f"{cid}-c",
+                    "complaint.received",
+                    u.unit_id,
+                    received,
+                    {
+                        "complaint_id": cid,
+                        "category": "conduct" if conduct else "procedure",
+                        "received_at": received.isoformat(),
+                    }
+                    | ({"officer_id": rng.choice(u.officers)} if conduct else {}),
+                ),
+            )
             resolved = received + timedelta(days=rng.uniform(2, 25))
-            yield "http", _env(SOURCE_ONE_STOP, f"{cid}-s", "complaint.resolved", u.unit_id, resolved, {
-                "complaint_id": cid, "resolved_at": resolved.isoformat(), "outcome": "answered",
-                "substantiated": conduct and rng.random() < 0.4})
+            yield (
+                "http",
+                _env(
+                    SOURCE_ONE_STOP,
+                    f"{cid}-s",
+                    "complaint.resolved",
+                    u.unit_id,
+                    resolved,
+                    {
+                        "complaint_id": cid,
+                        "resolved_at": resolved.isoformat(),
+                        "outcome": "answered",
+                        "substantiated": conduct and rng.random() < 0.4,
+                    },
+                ),
+            )
     for u in units:
         for o in u.officers:
             if rng.random() < 0.7:
                 done = start + timedelta(days=rng.uniform(10, 300))
-                yield "kafka", _env(SOURCE_HR, f"train-{o}", "training.completed", u.unit_id, done, {
-                    "course_code": "VHCS-2025", "title": "Văn hóa công sở và kỹ năng giao tiếp", "hours": 8,
-                    "topic": rng.choice(["office_culture", "professional"]), "completed_at": done.isoformat()},
-                    officer=o)
+                yield (
+                    "kafka",
+                    _env(
+                        SOURCE_HR,
+                        f"train-{o}",
+                        "training.completed",
+                        u.unit_id,
+                        done,
+                        {
+                            "course_code": "VHCS-2025",
+                            "title": "Văn hóa công sở và kỹ năng giao tiếp",
+                            "hours": 8,
+                            "topic": rng.choice(["office_culture", "professional"]),
+                            "completed_at": done.isoformat(),
+                        },
+                        officer=o,
+                    ),
+                )
             for y in (year - 2, year - 1, year):
                 level = rng.choices(["excellent", "good", "complete", "incomplete"], [0.12, 0.7, 0.16, 0.02])[0]
                 when = datetime(y, 12, 10, tzinfo=VN)
-                yield "kafka", _env(SOURCE_HR, f"eval-{o}-{y}", "evaluation.recorded", u.unit_id, when,
-                                    {"year": y, "level": level}, officer=o)
+                yield (
+                    "kafka",
+                    _env(
+                        SOURCE_HR,
+                        f"eval-{o}-{y}",
+                        "evaluation.recorded",
+                        u.unit_id,
+                        when,
+                        {"year": y, "level": level},
+                        officer=o,
+                    ),
+                )
             if rng.random() < 0.04:
                 when = start + timedelta(days=rng.uniform(30, 300))
-                yield "kafka", _env(SOURCE_HR, f"init-{o}", "initiative.recognized", u.unit_id, when, {
-                    "title": "Sáng kiến cải tiến quy trình một cửa", "scope": rng.choice(["unit", "unit", "province"]),
-                    "decided_at": when.isoformat()}, officer=o)
+                yield (
+                    "kafka",
+                    _env(
+                        SOURCE_HR,
+                        f"init-{o}",
+                        "initiative.recognized",
+                        u.unit_id,
+                        when,
+                        {
+                            "title": "Sáng kiến cải tiến quy trình một cửa",
+                            "scope": rng.choice(["unit", "unit", "province"]),
+                            "decided_at": when.isoformat(),
+                        },
+                        officer=o,
+                    ),
+                )
         if rng.random() < 0.3:
             o = rng.choice(u.officers)
             when = start + timedelta(days=rng.uniform(30, 300))
-            yield "kafka", _env(SOURCE_HR, f"disc-{o}", "discipline.recorded", u.unit_id, when, {
-                "decision_no": f"{rng.randint(1, 99)}/QĐ-KL", "form": rng.choice(["reprimand", "warning"]),
-                "decided_at": when.isoformat(), "reason": "Vi phạm quy định về giờ giấc làm việc"}, officer=o)
+            yield (
+                "kafka",
+                _env(
+                    SOURCE_HR,
+                    f"disc-{o}",
+                    "discipline.recorded",
+                    u.unit_id,
+                    when,
+                    {
+                        "decision_no": f"{rng.randint(1, 99)}/QĐ-KL",
+                        "form": rng.choice(["reprimand", "warning"]),
+                        "decided_at": when.isoformat(),
+                        "reason": "Vi phạm quy định về giờ giấc làm việc",
+                    },
+                    officer=o,
+                ),
+            )
         inspected = start + timedelta(days=rng.uniform(60, 300))
-        findings = [{"code": rng.choice(["late_or_absent", "no_name_badge", "dress_code", "hygiene"]),
-                     "count": rng.randint(1, 3)} for _ in range(rng.randint(0, 3))]
+        findings = [
+            {
+                "code": rng.choice(["late_or_absent", "no_name_badge", "dress_code", "hygiene"]),
+                "count": rng.randint(1, 3),
+            }
+            for _ in range(rng.randint(0, 3))
+        ]
         if rng.random() < 0.1:
             findings.append({"code": "alcohol", "officer_id": rng.choice(u.officers)})
-        yield "http", _env(SOURCE_HR, f"insp-{u.unit_id}", "inspection.recorded", u.unit_id, inspected, {
-            "inspection_id": f"KT-{u.unit_id}", "inspected_at": inspected.isoformat(), "findings": findings})
-        yield "kafka", _env(SOURCE_HR, f"eval-{u.unit_id}-{year}", "evaluation.recorded", u.unit_id,
-                            datetime(year, 12, 10, tzinfo=VN), {"year": year, "level": rng.choices(
-                                ["excellent", "good", "complete"], [0.3, 0.6, 0.1])[0]})
+        yield (
+            "http",
+            _env(
+                SOURCE_HR,
+                f"insp-{u.unit_id}",
+                "inspection.recorded",
+                u.unit_id,
+                inspected,
+                {"inspection_id": f"KT-{u.unit_id}", "inspected_at": inspected.isoformat(), "findings": findings},
+            ),
+        )
+        yield (
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"eval-{u.unit_id}-{year}",
+                "evaluation.recorded",
+                u.unit_id,
+                datetime(year, 12, 10, tzinfo=VN),
+                {"year": year, "level": rng.choices(["excellent", "good", "complete"], [0.3, 0.6, 0.1])[0]},
+            ),
+        )
 
 
-PROCEDURE_NAMES = ["Đăng ký khai sinh", "Đăng ký kết hôn", "Đăng ký khai tử", "Cấp bản sao trích lục hộ tịch",
-                   "Chứng thực bản sao từ bản chính", "Chứng thực chữ ký", "Đăng ký thường trú",
-                   "Cấp giấy phép xây dựng",
-                   "Cấp giấy chứng nhận quyền sử dụng đất", "Đăng ký biến động đất đai", "Cấp giấy phép kinh doanh",
-                   "Đăng ký hộ kinh doanh", "Cấp phiếu lý lịch tư pháp", "Cấp giấy phép lái xe",
-                   "Giải quyết trợ cấp xã hội", "Xác nhận tình trạng hôn nhân", "Cấp giấy phép hoạt động",
-                   "Thẩm định hồ sơ dự án", "Công nhận sáng kiến", "Cấp chứng chỉ hành nghề"]
-RESEARCH_TITLES = ["Nghiên cứu giải pháp nâng cao chỉ số hài lòng của người dân",
-                   "Ứng dụng chuyển đổi số trong giải quyết thủ tục hành chính",
-                   "Xây dựng bộ quy tắc ứng xử văn hóa công sở tại cơ quan"]
-NEW_TYPES = frozenset({"procedure.catalogued", "procedure.published", "complaint.supplement_requested",
-                       "complaint.published", "research.accepted", "emulation.registered"})
+PROCEDURE_NAMES = [
+    "Đăng ký khai sinh",
+    "Đăng ký kết hôn",
+    "Đăng ký khai tử",
+    "Cấp bản sao trích lục hộ tịch",
+    "Chứng thực bản sao từ bản chính",
+    "Chứng thực chữ ký",
+    "Đăng ký thường trú",
+    "Cấp giấy phép xây dựng",
+    "Cấp giấy chứng nhận quyền sử dụng đất",
+    "Đăng ký biến động đất đai",
+    "Cấp giấy phép kinh doanh",
+    "Đăng ký hộ kinh doanh",
+    "Cấp phiếu lý lịch tư pháp",
+    "Cấp giấy phép lái xe",
+    "Giải quyết trợ cấp xã hội",
+    "Xác nhận tình trạng hôn nhân",
+    "Cấp giấy phép hoạt động",
+    "Thẩm định hồ sơ dự án",
+    "Công nhận sáng kiến",
+    "Cấp chứng chỉ hành nghề",
+]
+RESEARCH_TITLES = [
+    "Nghiên cứu giải pháp nâng cao chỉ số hài lòng của người dân",
+    "Ứng dụng chuyển đổi số trong giải quyết thủ tục hành chính",
+    "Xây dựng bộ quy tắc ứng xử văn hóa công sở tại cơ quan",
+]
+NEW_TYPES = frozenset(
+    {
+        "procedure.catalogued",
+        "procedure.published",
+        "complaint.supplement_requested",
+        "complaint.published",
+        "research.accepted",
+        "emulation.registered",
+    }
+)
 """Evidence types the demo sends only since the contract's additions (commit 2a7a7d3)."""
 DOSSIER_COMPLAINT = "-PD"
 """Complaints about a named dossier (complaint.received.dossier_code) are new complaints, ids <unit>-PD<n>: the
@@ -261,14 +502,23 @@ class _Additions:
             yield from self.result_published(unit, payload)
             yield from self.dossier_complaint(unit, payload)
         elif kind == "complaint.received":
-            resolved = (following["payload"]["resolved_at"] if following is not None
-                        and following["type"] == "complaint.resolved"
-                        and following["payload"]["complaint_id"] == payload["complaint_id"] else None)
-            yield from self.supplement(unit, payload["complaint_id"], datetime.fromisoformat(payload["received_at"]),
-                                       datetime.fromisoformat(resolved) if resolved else None)
+            resolved = (
+                following["payload"]["resolved_at"]
+                if following is not None
+                and following["type"] == "complaint.resolved"
+                and following["payload"]["complaint_id"] == payload["complaint_id"]
+                else None
+            )
+            yield from self.supplement(
+                unit,
+                payload["complaint_id"],
+                datetime.fromisoformat(payload["received_at"]),
+                datetime.fromisoformat(resolved) if resolved else None,
+            )
         elif kind == "complaint.resolved" and payload["outcome"] == "answered":
-            yield from self.answer_published(unit, payload["complaint_id"],
-                                             datetime.fromisoformat(payload["resolved_at"]))
+            yield from self.answer_published(
+                unit, payload["complaint_id"], datetime.fromisoformat(payload["resolved_at"])
+            )
         elif kind == "evaluation.recorded" and body.get("officer_id") and payload["year"] == self.year:
             yield from self.research(unit, body["officer_id"])
 
@@ -279,9 +529,22 @@ class _Additions:
         when = datetime(self.year, 1, 2, 8, tzinfo=VN)
         for k, code in enumerate(sorted(rng.sample(range(1000, 10000), rng.randint(20, 60)))):
             name = PROCEDURE_NAMES[k % len(PROCEDURE_NAMES)]
-            yield "http", _env(SOURCE_ONE_STOP, f"cat-{unit}-1.00{code}", "procedure.catalogued", unit, when, {
-                "procedure_code": f"1.00{code}", "name": name if k < len(PROCEDURE_NAMES) else f"{name} ({k + 1})",
-                "online": rng.random() < online, "published": rng.random() < published})
+            yield (
+                "http",
+                _env(
+                    SOURCE_ONE_STOP,
+                    f"cat-{unit}-1.00{code}",
+                    "procedure.catalogued",
+                    unit,
+                    when,
+                    {
+                        "procedure_code": f"1.00{code}",
+                        "name": name if k < len(PROCEDURE_NAMES) else f"{name} ({k + 1})",
+                        "online": rng.random() < online,
+                        "published": rng.random() < published,
+                    },
+                ),
+            )
 
     def unit_registration(self, unit: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every unit registers for the collective titles it aims at (đăng ký thi đua), early in January."""
@@ -292,8 +555,17 @@ class _Additions:
         if rng.random() < 0.2:
             titles.append("co_thi_dua_tinh")
         when = datetime(self.year, 1, 2, 9, tzinfo=VN) + timedelta(days=rng.randint(0, 12))
-        yield "http", _env(SOURCE_HR, f"emu-{unit}-{self.year}", "emulation.registered", unit, when,
-                           {"year": self.year, "titles": titles})
+        yield (
+            "http",
+            _env(
+                SOURCE_HR,
+                f"emu-{unit}-{self.year}",
+                "emulation.registered",
+                unit,
+                when,
+                {"year": self.year, "titles": titles},
+            ),
+        )
 
     def officer_registration(self, unit: str, officer: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Most officers register for Lao động tiên tiến, some also for Chiến sĩ thi đua cơ sở."""
@@ -302,8 +574,18 @@ class _Additions:
             return
         titles = ["lao_dong_tien_tien"] + (["chien_si_thi_dua_co_so"] if rng.random() < 0.25 else [])
         when = datetime(self.year, 1, 2, 9, tzinfo=VN) + timedelta(days=rng.randint(0, 12))
-        yield "kafka", _env(SOURCE_HR, f"emu-{officer}-{self.year}", "emulation.registered", unit, when,
-                            {"year": self.year, "titles": titles}, officer=officer)
+        yield (
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"emu-{officer}-{self.year}",
+                "emulation.registered",
+                unit,
+                when,
+                {"year": self.year, "titles": titles},
+                officer=officer,
+            ),
+        )
 
     def result_published(self, unit: str, dossier: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Most results are published on the portal within a working day of finishing, some later, a few never."""
@@ -314,8 +596,17 @@ class _Additions:
             return
         published = _working_days_after(datetime.fromisoformat(dossier["finished_at"]), lag)
         code = dossier["dossier_code"]
-        yield "http", _env(SOURCE_ONE_STOP, f"{code}-pub", "procedure.published", unit, published,
-                           {"dossier_code": code, "published_at": published.isoformat()})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{code}-pub",
+                "procedure.published",
+                unit,
+                published,
+                {"dossier_code": code, "published_at": published.isoformat()},
+            ),
+        )
 
     def dossier_complaint(self, unit: str, dossier: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Now and then a citizen complains about a finished dossier, naming it; answered and published."""
@@ -328,32 +619,77 @@ class _Additions:
         cid = f"{unit}{DOSSIER_COMPLAINT}{n:03d}"
         received = finished + timedelta(days=rng.uniform(0.5, 10))
         resolved = _working_days_after(received, rng.uniform(1, 14) if rng.random() < 0.85 else rng.uniform(16, 22))
-        yield "http", _env(SOURCE_ONE_STOP, f"{cid}-c", "complaint.received", unit, received, {
-            "complaint_id": cid, "category": "procedure", "received_at": received.isoformat(),
-            "dossier_code": dossier["dossier_code"]})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{cid}-c",
+                "complaint.received",
+                unit,
+                received,
+                {
+                    "complaint_id": cid,
+                    "category": "procedure",
+                    "received_at": received.isoformat(),
+                    "dossier_code": dossier["dossier_code"],
+                },
+            ),
+        )
         yield from self.supplement(unit, cid, received, resolved)
-        yield "http", _env(SOURCE_ONE_STOP, f"{cid}-s", "complaint.resolved", unit, resolved, {
-            "complaint_id": cid, "resolved_at": resolved.isoformat(), "outcome": "answered",
-            "substantiated": rng.random() < 0.35})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{cid}-s",
+                "complaint.resolved",
+                unit,
+                resolved,
+                {
+                    "complaint_id": cid,
+                    "resolved_at": resolved.isoformat(),
+                    "outcome": "answered",
+                    "substantiated": rng.random() < 0.35,
+                },
+            ),
+        )
         yield from self.answer_published(unit, cid, resolved)
 
-    def supplement(self, unit: str, cid: str, received: datetime,
-                   resolved: datetime | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    def supplement(
+        self, unit: str, cid: str, received: datetime, resolved: datetime | None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Occasionally the citizen is asked to complete the complaint: mostly within 5 working days of receipt."""
         rng = self.rng(unit, "complaint-supplements")
         asked, lag = rng.random() < 0.1, rng.uniform(0.3, 4.8) if rng.random() < 0.85 else rng.uniform(5.5, 8)
         requested = _working_days_after(received, lag)
         if not asked or (resolved is not None and requested >= resolved):
             return
-        yield "http", _env(SOURCE_ONE_STOP, f"{cid}-sup", "complaint.supplement_requested", unit, requested,
-                           {"complaint_id": cid, "requested_at": requested.isoformat()})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{cid}-sup",
+                "complaint.supplement_requested",
+                unit,
+                requested,
+                {"complaint_id": cid, "requested_at": requested.isoformat()},
+            ),
+        )
 
     def answer_published(self, unit: str, cid: str, resolved: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
         """The answer is made public, mostly within 2 working days of it, some later."""
         rng = self.rng(unit, "complaint-publication")
         published = _working_days_after(resolved, rng.uniform(0.1, 1.9) if rng.random() < 0.85 else rng.uniform(2.5, 7))
-        yield "http", _env(SOURCE_ONE_STOP, f"{cid}-pub", "complaint.published", unit, published,
-                           {"complaint_id": cid, "published_at": published.isoformat()})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{cid}-pub",
+                "complaint.published",
+                unit,
+                published,
+                {"complaint_id": cid, "published_at": published.isoformat()},
+            ),
+        )
 
     def research(self, unit: str, officer: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """A few officers have a research project accepted (nghiệm thu), mostly at unit scope."""
@@ -362,8 +698,18 @@ class _Additions:
             return
         scope = rng.choices(["unit", "province", "national"], [0.75, 0.2, 0.05])[0]
         when = datetime(self.year, 1, 2, 9, tzinfo=VN) + timedelta(days=rng.uniform(60, 320))
-        yield "kafka", _env(SOURCE_HR, f"research-{officer}-{self.year}", "research.accepted", unit, when, {
-            "title": rng.choice(RESEARCH_TITLES), "scope": scope, "decided_at": when.isoformat()}, officer=officer)
+        yield (
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"research-{officer}-{self.year}",
+                "research.accepted",
+                unit,
+                when,
+                {"title": rng.choice(RESEARCH_TITLES), "scope": scope, "decided_at": when.isoformat()},
+                officer=officer,
+            ),
+        )
 
 
 KafkaTarget = str | KafkaAccess | Mapping[str, KafkaAccess]
@@ -381,17 +727,39 @@ def source_topic(source: str) -> str:
     return source_inbound(source)
 
 
-def _env(source: str, event_id: str, kind: str, unit: str, when: datetime, payload: dict[str, Any],
-         officer: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"event_id": event_id, "type": kind, "schema_version": 1, "occurred_at": when.isoformat(),
-                            "unit_id": unit, "source": source, "payload": payload}
+def _env(
+    source: str,
+    event_id: str,
+    kind: str,
+    unit: str,
+    when: datetime,
+    payload: dict[str, Any],
+    officer: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": event_id,
+        "type": kind,
+        "schema_version": 1,
+        "occurred_at": when.isoformat(),
+        "unit_id": unit,
+        "source": source,
+        "payload": payload,
+    }
     if officer:
         body["officer_id"] = officer
     return body
 
 
-async def feed(*, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str], seed: int, year: int,
-               dossiers_per_unit: int, live: bool = False) -> dict[str, int]:
+async def feed(
+    *,
+    evidence_url: str,
+    kafka: KafkaTarget,
+    tokens: dict[str, str],
+    seed: int,
+    year: int,
+    dossiers_per_unit: int,
+    live: bool = False,
+) -> dict[str, int]:
     """Send the demo year: HTTP in batches of 500 with each source's token, the rest to evidence.inbound.v1."""
     counts = {"http": 0, "kafka": 0, "accepted": 0, "duplicate": 0, "rejected": 0}
     all_events = list(events(seed, year, dossiers_per_unit))
@@ -407,8 +775,9 @@ async def feed(*, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
             async def flush(source: str) -> None:
                 if not batch[source]:
                     return
-                answer = await http.post("/v1/events", json=batch[source],
-                                         headers={"Authorization": f"Bearer {tokens[source]}"})
+                answer = await http.post(
+                    "/v1/events", json=batch[source], headers={"Authorization": f"Bearer {tokens[source]}"}
+                )
                 answer.raise_for_status()
                 for r in answer.json():
                     counts[r["status"]] += 1
@@ -423,8 +792,9 @@ async def feed(*, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
                         if live:
                             await asyncio.sleep(0.5)
                 else:
-                    await producer.send(source_topic(body["source"]), json.dumps(body).encode(),
-                                        key=body["unit_id"].encode())
+                    await producer.send(
+                        source_topic(body["source"]), json.dumps(body).encode(), key=body["unit_id"].encode()
+                    )
                     counts["kafka"] += 1
                 if i % 2000 == 0:
                     _progress(i, len(all_events), started)

@@ -50,8 +50,9 @@ class Sender:
             producer = demo.source_producer(self.kafka, source)
             await producer.start()
             self.producers[source] = producer
-        await self.producers[source].send(demo.source_topic(source), json.dumps(body).encode(),
-                                          key=body["unit_id"].encode())
+        await self.producers[source].send(
+            demo.source_topic(source), json.dumps(body).encode(), key=body["unit_id"].encode()
+        )
         self.counts["kafka"] += 1
 
     async def flush(self, source: str | None = None) -> None:
@@ -60,8 +61,9 @@ class Sender:
             items = self.batch[name]
             if not items:
                 continue
-            answer = await self.http.post("/v1/events", json=items,
-                                          headers={"Authorization": f"Bearer {self.tokens[name]}"})
+            answer = await self.http.post(
+                "/v1/events", json=items, headers={"Authorization": f"Bearer {self.tokens[name]}"}
+            )
             answer.raise_for_status()
             for result in answer.json():
                 self.counts[result["status"]] += 1
@@ -83,8 +85,9 @@ class Sender:
                 await producer.stop()
 
 
-async def send_all(events: Iterable[Event], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
-                   progress: bool = True) -> dict[str, int]:
+async def send_all(
+    events: Iterable[Event], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str], progress: bool = True
+) -> dict[str, int]:
     """Send a backfill as fast as the front doors take it; the counts per channel and per answer."""
     items = list(events)
     started = time.monotonic()
@@ -103,9 +106,17 @@ async def send_all(events: Iterable[Event], *, evidence_url: str, kafka: KafkaTa
     return sender.counts
 
 
-async def play(stream: Iterator[TimedEvent], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str],
-               until: datetime | None = None, clock: Clock = _now, flush_every: float = 0.25,
-               report_every: float = 60.0) -> dict[str, int]:
+async def play(
+    stream: Iterator[TimedEvent],
+    *,
+    evidence_url: str,
+    kafka: KafkaTarget,
+    tokens: dict[str, str],
+    until: datetime | None = None,
+    clock: Clock = _now,
+    flush_every: float = 0.25,
+    report_every: float = 60.0,
+) -> dict[str, int]:
     """Send each event of the live stream at its moment (never before), until `until` or cancellation.
 
     HTTP batches go out at most every `flush_every` seconds; an unreachable evidence service is retried, so a

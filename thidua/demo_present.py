@@ -74,12 +74,25 @@ def profile(quality: float, rng: random.Random) -> Profile:
     def around(low: float, high: float) -> float:
         return min(0.999, max(0.0, low + (high - low) * q + rng.uniform(-0.02, 0.02)))
 
-    return Profile(quality=q, dossiers_per_day=rng.uniform(1.7, 2.6), on_time=around(0.78, 0.995),
-                   online=around(0.22, 0.85), catalogue_online=around(0.5, 0.97), paid_online=around(0.3, 0.95),
-                   digitised=around(0.45, 0.96), data_reused=around(0.3, 0.9), unsatisfied=around(0.14, 0.02),
-                   published=around(0.8, 0.995), published_quickly=around(0.6, 0.97), pakn_on_time=around(0.6, 0.98),
-                   pakn_satisfied=around(0.6, 0.95), complaints_per_day=rng.uniform(0.02, 0.04),
-                   trained=around(0.45, 0.95), findings=around(4.5, 0.3), disciplined=around(0.6, 0.0))
+    return Profile(
+        quality=q,
+        dossiers_per_day=rng.uniform(1.7, 2.6),
+        on_time=around(0.78, 0.995),
+        online=around(0.22, 0.85),
+        catalogue_online=around(0.5, 0.97),
+        paid_online=around(0.3, 0.95),
+        digitised=around(0.45, 0.96),
+        data_reused=around(0.3, 0.9),
+        unsatisfied=around(0.14, 0.02),
+        published=around(0.8, 0.995),
+        published_quickly=around(0.6, 0.97),
+        pakn_on_time=around(0.6, 0.98),
+        pakn_satisfied=around(0.6, 0.95),
+        complaints_per_day=rng.uniform(0.02, 0.04),
+        trained=around(0.45, 0.95),
+        findings=around(4.5, 0.3),
+        disciplined=around(0.6, 0.0),
+    )
 
 
 def profiles(seed: int, units: Sequence[Unit]) -> dict[str, Profile]:
@@ -178,20 +191,46 @@ def _unit_year_start(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime
     when = datetime(year, 1, 2, 8, tzinfo=VN)
     if when >= cutoff:
         return
-    names = {b["payload"]["procedure_code"]: b["payload"]["name"]
-             for _, b in _Additions(seed, CLOSED_YEAR).catalogue(u.unit_id)}
+    names = {
+        b["payload"]["procedure_code"]: b["payload"]["name"]
+        for _, b in _Additions(seed, CLOSED_YEAR).catalogue(u.unit_id)
+    }
     for code, name in names.items():
-        yield "http", _env(SOURCE_ONE_STOP, f"y{year}-cat-{u.unit_id}-{code}", "procedure.catalogued", u.unit_id,
-                           when, {"procedure_code": code, "name": name, "online": rng.random() < p.catalogue_online,
-                                  "published": rng.random() < 0.9 + 0.1 * p.quality})
-    titles = ["tap_the_lao_dong_tien_tien"] + (["tap_the_lao_dong_xuat_sac"] if p.quality > 0.5 else []) + (
-        ["co_thi_dua_tinh"] if p.quality > 0.8 else [])
-    yield "http", _env(SOURCE_HR, f"y{year}-emu-{u.unit_id}", "emulation.registered", u.unit_id,
-                       when + timedelta(hours=1), {"year": year, "titles": titles})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"y{year}-cat-{u.unit_id}-{code}",
+                "procedure.catalogued",
+                u.unit_id,
+                when,
+                {
+                    "procedure_code": code,
+                    "name": name,
+                    "online": rng.random() < p.catalogue_online,
+                    "published": rng.random() < 0.9 + 0.1 * p.quality,
+                },
+            ),
+        )
+    titles = (
+        ["tap_the_lao_dong_tien_tien"]
+        + (["tap_the_lao_dong_xuat_sac"] if p.quality > 0.5 else [])
+        + (["co_thi_dua_tinh"] if p.quality > 0.8 else [])
+    )
+    yield (
+        "http",
+        _env(
+            SOURCE_HR,
+            f"y{year}-emu-{u.unit_id}",
+            "emulation.registered",
+            u.unit_id,
+            when + timedelta(hours=1),
+            {"year": year, "titles": titles},
+        ),
+    )
 
 
-def _unit_day(seed: int, u: Unit, p: Profile, codes: Sequence[str], day: date, cutoff: datetime
-              ) -> Iterator[Event]:
+def _unit_day(seed: int, u: Unit, p: Profile, codes: Sequence[str], day: date, cutoff: datetime) -> Iterator[Event]:
     """What a unit's day adds: dossiers received (sent once finished), complaints, now and then an inspection."""
     rng = random.Random(f"{seed}|present|{u.unit_id}|{day.isoformat()}")
     if not is_working_day(day):
@@ -212,28 +251,62 @@ def _unit_day(seed: int, u: Unit, p: Profile, codes: Sequence[str], day: date, c
         when = _office_moment(day, rng)
         o = rng.choice(u.officers)
         if when < cutoff:
-            yield "kafka", _env(SOURCE_HR, f"y{year}-disc-{o}-{day:%m%d}", "discipline.recorded", u.unit_id, when, {
-                "decision_no": f"{rng.randint(1, 99)}/QĐ-KL", "form": rng.choice(["reprimand", "warning"]),
-                "decided_at": when.isoformat(), "reason": "Uống rượu, bia trong giờ làm việc"}, officer=o)
+            yield (
+                "kafka",
+                _env(
+                    SOURCE_HR,
+                    f"y{year}-disc-{o}-{day:%m%d}",
+                    "discipline.recorded",
+                    u.unit_id,
+                    when,
+                    {
+                        "decision_no": f"{rng.randint(1, 99)}/QĐ-KL",
+                        "form": rng.choice(["reprimand", "warning"]),
+                        "decided_at": when.isoformat(),
+                        "reason": "Uống rượu, bia trong giờ làm việc",
+                    },
+                    officer=o,
+                ),
+            )
 
 
-def _dossier(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str], code: str, event_id: str,
-             received: datetime, cutoff: datetime) -> Iterator[Event]:
+def _dossier(
+    rng: random.Random,
+    u: Unit,
+    p: Profile,
+    codes: Sequence[str],
+    code: str,
+    event_id: str,
+    received: datetime,
+    cutoff: datetime,
+) -> Iterator[Event]:
     """A dossier's processing, publication and rating, each sent only once it has happened (before cutoff)."""
     due = add_working_days(received, rng.choice(DUE_DAYS))
     late = rng.random() > p.on_time
-    finished = to_office_hours(add_working_days(due, rng.uniform(0.2, 4)) if late
-                               else received + (due - received) * rng.uniform(0.15, 0.95))
+    finished = to_office_hours(
+        add_working_days(due, rng.uniform(0.2, 4)) if late else received + (due - received) * rng.uniform(0.15, 0.95)
+    )
     online = rng.random() < p.online
     channel = "online" if online else rng.choice(["counter", "counter", "counter", "postal"])
     fee = rng.random() < 0.6
     paid = fee and rng.random() < p.paid_online
     digitised = rng.random() < p.digitised
-    fields = {"dossier_code": code, "procedure_code": rng.choice(codes), "channel": channel,
-              "received_at": received.isoformat(), "due_at": due.isoformat(), "finished_at": finished.isoformat(),
-              "status": "resolved", "supplement_requests": 0, "supplement_days": 0, "fee_required": fee,
-              "paid_online": paid, "digitized": digitised, "e_result": digitised or rng.random() < 0.3,
-              "data_reused": rng.random() < p.data_reused}
+    fields = {
+        "dossier_code": code,
+        "procedure_code": rng.choice(codes),
+        "channel": channel,
+        "received_at": received.isoformat(),
+        "due_at": due.isoformat(),
+        "finished_at": finished.isoformat(),
+        "status": "resolved",
+        "supplement_requests": 0,
+        "supplement_days": 0,
+        "fee_required": fee,
+        "paid_online": paid,
+        "digitized": digitised,
+        "e_result": digitised or rng.random() < 0.3,
+        "data_reused": rng.random() < p.data_reused,
+    }
     officer = rng.choice(u.officers)
     publish, quick = rng.random() < p.published, rng.random() < p.published_quickly
     published = add_working_days(finished, rng.uniform(0.05, 0.9) if quick else rng.uniform(1.5, 5))
@@ -243,18 +316,39 @@ def _dossier(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str], code
     # Every draw is made above, whatever is sent: the next dossier's draws never depend on the cutoff.
     if finished >= cutoff:
         return
-    yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-p", "procedure.processed", u.unit_id, finished, fields,
-                       officer=officer)
+    yield (
+        "http",
+        _env(SOURCE_ONE_STOP, f"{event_id}-p", "procedure.processed", u.unit_id, finished, fields, officer=officer),
+    )
     if publish and published < cutoff:
-        yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-pub", "procedure.published", u.unit_id, published,
-                           {"dossier_code": code, "published_at": published.isoformat()})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{event_id}-pub",
+                "procedure.published",
+                u.unit_id,
+                published,
+                {"dossier_code": code, "published_at": published.isoformat()},
+            ),
+        )
     if rated and rated_at < cutoff:
-        yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-r", "procedure.rated", u.unit_id, rated_at, {
-            "dossier_code": code, "satisfied": satisfied, "score": score})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{event_id}-r",
+                "procedure.rated",
+                u.unit_id,
+                rated_at,
+                {"dossier_code": code, "satisfied": satisfied, "score": score},
+            ),
+        )
 
 
-def _complaint(rng: random.Random, u: Unit, p: Profile, cid: str, event_id: str, received: datetime,
-               cutoff: datetime) -> Iterator[Event]:
+def _complaint(
+    rng: random.Random, u: Unit, p: Profile, cid: str, event_id: str, received: datetime, cutoff: datetime
+) -> Iterator[Event]:
     """A PAKN: received, answered (mostly within 15 working days), published, and the citizen's feedback."""
     conduct = rng.random() < 0.3
     officer = rng.choice(u.officers)
@@ -266,24 +360,69 @@ def _complaint(rng: random.Random, u: Unit, p: Profile, cid: str, event_id: str,
     answered_at = published + timedelta(days=rng.uniform(1, 5))
     if received >= cutoff:
         return
-    yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-c", "complaint.received", u.unit_id, received, {
-        "complaint_id": cid, "category": "conduct" if conduct else "procedure", "received_at": received.isoformat()}
-        | ({"officer_id": officer} if conduct else {}))
+    yield (
+        "http",
+        _env(
+            SOURCE_ONE_STOP,
+            f"{event_id}-c",
+            "complaint.received",
+            u.unit_id,
+            received,
+            {
+                "complaint_id": cid,
+                "category": "conduct" if conduct else "procedure",
+                "received_at": received.isoformat(),
+            }
+            | ({"officer_id": officer} if conduct else {}),
+        ),
+    )
     if resolved >= cutoff:
         return
-    yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-s", "complaint.resolved", u.unit_id, resolved, {
-        "complaint_id": cid, "resolved_at": resolved.isoformat(), "outcome": "answered",
-        "substantiated": substantiated})
+    yield (
+        "http",
+        _env(
+            SOURCE_ONE_STOP,
+            f"{event_id}-s",
+            "complaint.resolved",
+            u.unit_id,
+            resolved,
+            {
+                "complaint_id": cid,
+                "resolved_at": resolved.isoformat(),
+                "outcome": "answered",
+                "substantiated": substantiated,
+            },
+        ),
+    )
     if published < cutoff:
-        yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-pub", "complaint.published", u.unit_id, published,
-                           {"complaint_id": cid, "published_at": published.isoformat()})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{event_id}-pub",
+                "complaint.published",
+                u.unit_id,
+                published,
+                {"complaint_id": cid, "published_at": published.isoformat()},
+            ),
+        )
     if feedback and answered_at < cutoff:
-        yield "http", _env(SOURCE_ONE_STOP, f"{event_id}-f", "complaint.feedback", u.unit_id, answered_at, {
-            "complaint_id": cid, "satisfied": satisfied and not substantiated, "re_complained": again})
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{event_id}-f",
+                "complaint.feedback",
+                u.unit_id,
+                answered_at,
+                {"complaint_id": cid, "satisfied": satisfied and not substantiated, "re_complained": again},
+            ),
+        )
 
 
-def _inspection(rng: random.Random, u: Unit, p: Profile, inspection_id: str, when: datetime,
-                cutoff: datetime) -> Iterator[Event]:
+def _inspection(
+    rng: random.Random, u: Unit, p: Profile, inspection_id: str, when: datetime, cutoff: datetime
+) -> Iterator[Event]:
     """An office-culture inspection: findings many where the unit is weak, alcohol now and then in the weakest."""
     findings: list[dict[str, Any]] = []
     for _ in range(_poisson(rng, p.findings * len(u.officers) / 100)):
@@ -291,9 +430,21 @@ def _inspection(rng: random.Random, u: Unit, p: Profile, inspection_id: str, whe
     if rng.random() < 0.4 * max(0.0, 0.3 - p.quality) / 0.3:
         findings.append({"code": "alcohol", "officer_id": rng.choice(u.officers), "count": 1})
     if when < cutoff:
-        yield "http", _env(SOURCE_HR, f"{inspection_id}", "inspection.recorded", u.unit_id, when, {
-            "inspection_id": inspection_id.removeprefix(f"y{when.year}-"), "inspected_at": when.isoformat(),
-            "findings": findings})
+        yield (
+            "http",
+            _env(
+                SOURCE_HR,
+                f"{inspection_id}",
+                "inspection.recorded",
+                u.unit_id,
+                when,
+                {
+                    "inspection_id": inspection_id.removeprefix(f"y{when.year}-"),
+                    "inspected_at": when.isoformat(),
+                    "findings": findings,
+                },
+            ),
+        )
 
 
 def _trainings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Iterator[Event]:
@@ -304,10 +455,26 @@ def _trainings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> I
         done = _office_moment(date(year, 1, 12) + timedelta(days=rng.randint(0, 320)), rng)
         topic = rng.choice(["office_culture", "professional"])
         if trains and done < cutoff:
-            yield "kafka", _env(SOURCE_HR, f"y{year}-train-{o}", "training.completed", u.unit_id, done, {
-                "course_code": f"VHCS-{year}", "title": "Văn hóa công sở và kỹ năng giao tiếp" if topic ==
-                "office_culture" else "Bồi dưỡng chuyên môn, nghiệp vụ một cửa", "hours": 8, "topic": topic,
-                "completed_at": done.isoformat()}, officer=o)
+            yield (
+                "kafka",
+                _env(
+                    SOURCE_HR,
+                    f"y{year}-train-{o}",
+                    "training.completed",
+                    u.unit_id,
+                    done,
+                    {
+                        "course_code": f"VHCS-{year}",
+                        "title": "Văn hóa công sở và kỹ năng giao tiếp"
+                        if topic == "office_culture"
+                        else "Bồi dưỡng chuyên môn, nghiệp vụ một cửa",
+                        "hours": 8,
+                        "topic": topic,
+                        "completed_at": done.isoformat(),
+                    },
+                    officer=o,
+                ),
+            )
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -328,10 +495,10 @@ class LiveMix:
     finished now, which is what moves the standings."""
 
     received_quick: float = 0.03  # a same-day dossier is received now (due soon; some run late: overdue)
-    received: float = 0.12      # a dossier with a longer deadline is received now (finished later in the stream)
-    complaint: float = 0.05     # a PAKN is received now, answered within the hour
-    training: float = 0.03      # an officer completes a course
-    inspection: float = 0.002   # an office-culture inspection
+    received: float = 0.12  # a dossier with a longer deadline is received now (finished later in the stream)
+    complaint: float = 0.05  # a PAKN is received now, answered within the hour
+    training: float = 0.03  # an officer completes a course
+    inspection: float = 0.002  # an office-culture inspection
 
 
 QUICK_DUE = (timedelta(minutes=3), timedelta(minutes=25))
@@ -340,8 +507,9 @@ LONG_FINISH = (timedelta(minutes=5), timedelta(minutes=90))
 """Dossiers received live with a longer deadline are finished within this (a compressed day: a demo licence)."""
 
 
-def live_events(seed: int, start: datetime, tick: timedelta, *, units: Sequence[Unit] | None = None,
-                mix: LiveMix = LiveMix()) -> Iterator[TimedEvent]:
+def live_events(
+    seed: int, start: datetime, tick: timedelta, *, units: Sequence[Unit] | None = None, mix: LiveMix = LiveMix()
+) -> Iterator[TimedEvent]:
     """The live day from start on, one event a tick: (moment, channel, envelope), moments never decreasing.
 
     A follow-up whose time has come (a dossier finished, a result published, a complaint answered) goes first;
@@ -378,25 +546,31 @@ def live_events(seed: int, start: datetime, tick: timedelta, *, units: Sequence[
 
 def _home(unit_id: str) -> str:
     """The demo unit a (possibly renamed, e.g. in tests) unit id stands for: H40 plus the id's tail."""
-    return "H40" + unit_id[unit_id.index("."):] if "." in unit_id else unit_id
+    return "H40" + unit_id[unit_id.index(".") :] if "." in unit_id else unit_id
 
 
-def _live_happening(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str], ident: str, now: datetime,
-                    mix: LiveMix) -> Iterator[TimedEvent]:
+def _live_happening(
+    rng: random.Random, u: Unit, p: Profile, codes: Sequence[str], ident: str, now: datetime, mix: LiveMix
+) -> Iterator[TimedEvent]:
     """One new happening at now, then its follow-ups with their moments (the first is now)."""
     draw = rng.random()
     if draw < mix.received_quick + mix.received:
         quick = draw < mix.received_quick
-        due = now + (QUICK_DUE[0] + (QUICK_DUE[1] - QUICK_DUE[0]) * rng.random() if quick
-                     else timedelta(days=rng.choice(DUE_DAYS)))
+        due = now + (
+            QUICK_DUE[0] + (QUICK_DUE[1] - QUICK_DUE[0]) * rng.random()
+            if quick
+            else timedelta(days=rng.choice(DUE_DAYS))
+        )
         late = rng.random() > p.on_time
         if quick:
-            finished = (due + timedelta(minutes=rng.uniform(1, 15)) if late
-                        else now + (due - now) * rng.uniform(0.3, 0.9))
+            finished = (
+                due + timedelta(minutes=rng.uniform(1, 15)) if late else now + (due - now) * rng.uniform(0.3, 0.9)
+            )
         else:
             finished = now + LONG_FINISH[0] + (LONG_FINISH[1] - LONG_FINISH[0]) * rng.random()
-        yield from _live_dossier(rng, u, p, codes, ident, now, due, finished, now, send_received=True,
-                                 online_only=not in_office_hours(now))
+        yield from _live_dossier(
+            rng, u, p, codes, ident, now, due, finished, now, send_received=True, online_only=not in_office_hours(now)
+        )
         return
     draw -= mix.received_quick + mix.received
     if draw < mix.complaint:
@@ -408,9 +582,25 @@ def _live_happening(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str
     if draw < mix.training:
         o = rng.choice(u.officers)
         topic = rng.choice(["office_culture", "professional", "it"])
-        yield now, "kafka", _env(SOURCE_HR, f"{ident}-train", "training.completed", u.unit_id, now, {
-            "course_code": f"BD-{now.year}-{rng.randint(1, 40):02d}", "title": "Bồi dưỡng văn hóa công sở trực tuyến",
-            "hours": rng.choice([4, 8, 16]), "topic": topic, "completed_at": now.isoformat()}, officer=o)
+        yield (
+            now,
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"{ident}-train",
+                "training.completed",
+                u.unit_id,
+                now,
+                {
+                    "course_code": f"BD-{now.year}-{rng.randint(1, 40):02d}",
+                    "title": "Bồi dưỡng văn hóa công sở trực tuyến",
+                    "hours": rng.choice([4, 8, 16]),
+                    "topic": topic,
+                    "completed_at": now.isoformat(),
+                },
+                officer=o,
+            ),
+        )
         return
     draw -= mix.training
     if draw < mix.inspection:
@@ -424,9 +614,20 @@ def _live_happening(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str
     yield from _live_dossier(rng, u, p, codes, ident, received, max(due, received), now, now, send_received=False)
 
 
-def _live_dossier(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str], ident: str, received: datetime,
-                  due: datetime, finished: datetime, now: datetime, *, send_received: bool,
-                  online_only: bool = False) -> Iterator[TimedEvent]:
+def _live_dossier(
+    rng: random.Random,
+    u: Unit,
+    p: Profile,
+    codes: Sequence[str],
+    ident: str,
+    received: datetime,
+    due: datetime,
+    finished: datetime,
+    now: datetime,
+    *,
+    send_received: bool,
+    online_only: bool = False,
+) -> Iterator[TimedEvent]:
     """A live dossier: received now (open until finished) or finished now, then published and maybe rated."""
     code = f"{u.unit_id}-{ident}"
     online = online_only or rng.random() < p.online
@@ -434,27 +635,90 @@ def _live_dossier(rng: random.Random, u: Unit, p: Profile, codes: Sequence[str],
     fee = rng.random() < 0.6
     officer = rng.choice(u.officers)
     if send_received:
-        yield now, "http", _env(SOURCE_ONE_STOP, f"{ident}-n", "procedure.received", u.unit_id, received, {
-            "dossier_code": code, "procedure_code": rng.choice(codes), "channel": channel,
-            "received_at": received.isoformat(), "due_at": due.isoformat(), "fee_required": fee}, officer=officer)
+        yield (
+            now,
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{ident}-n",
+                "procedure.received",
+                u.unit_id,
+                received,
+                {
+                    "dossier_code": code,
+                    "procedure_code": rng.choice(codes),
+                    "channel": channel,
+                    "received_at": received.isoformat(),
+                    "due_at": due.isoformat(),
+                    "fee_required": fee,
+                },
+                officer=officer,
+            ),
+        )
     digitised = rng.random() < p.digitised
-    yield finished, "http", _env(SOURCE_ONE_STOP, f"{ident}-p", "procedure.processed", u.unit_id, finished, {
-        "dossier_code": code, "procedure_code": rng.choice(codes), "channel": channel,
-        "received_at": received.isoformat(), "due_at": due.isoformat(), "finished_at": finished.isoformat(),
-        "status": "resolved", "supplement_requests": 0, "supplement_days": 0, "fee_required": fee,
-        "paid_online": fee and rng.random() < p.paid_online, "digitized": digitised,
-        "e_result": digitised or rng.random() < 0.3, "data_reused": rng.random() < p.data_reused}, officer=officer)
+    yield (
+        finished,
+        "http",
+        _env(
+            SOURCE_ONE_STOP,
+            f"{ident}-p",
+            "procedure.processed",
+            u.unit_id,
+            finished,
+            {
+                "dossier_code": code,
+                "procedure_code": rng.choice(codes),
+                "channel": channel,
+                "received_at": received.isoformat(),
+                "due_at": due.isoformat(),
+                "finished_at": finished.isoformat(),
+                "status": "resolved",
+                "supplement_requests": 0,
+                "supplement_days": 0,
+                "fee_required": fee,
+                "paid_online": fee and rng.random() < p.paid_online,
+                "digitized": digitised,
+                "e_result": digitised or rng.random() < 0.3,
+                "data_reused": rng.random() < p.data_reused,
+            },
+            officer=officer,
+        ),
+    )
     if rng.random() < p.published:
-        published = finished + timedelta(minutes=rng.uniform(1, 40) if rng.random() < p.published_quickly
-                                          else rng.uniform(60, 180))
-        yield published, "http", _env(SOURCE_ONE_STOP, f"{ident}-pub", "procedure.published", u.unit_id, published,
-                                      {"dossier_code": code, "published_at": published.isoformat()})
+        published = finished + timedelta(
+            minutes=rng.uniform(1, 40) if rng.random() < p.published_quickly else rng.uniform(60, 180)
+        )
+        yield (
+            published,
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{ident}-pub",
+                "procedure.published",
+                u.unit_id,
+                published,
+                {"dossier_code": code, "published_at": published.isoformat()},
+            ),
+        )
     if rng.random() < 0.3:
         rated = finished + timedelta(minutes=rng.uniform(1, 20))
         satisfied = rng.random() >= p.unsatisfied
-        yield rated, "http", _env(SOURCE_ONE_STOP, f"{ident}-r", "procedure.rated", u.unit_id, rated, {
-            "dossier_code": code, "satisfied": satisfied,
-            "score": rng.randint(4, 5) if satisfied else rng.randint(1, 2)})
+        yield (
+            rated,
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"{ident}-r",
+                "procedure.rated",
+                u.unit_id,
+                rated,
+                {
+                    "dossier_code": code,
+                    "satisfied": satisfied,
+                    "score": rng.randint(4, 5) if satisfied else rng.randint(1, 2),
+                },
+            ),
+        )
 
 
 def _compressed(body: dict[str, Any], now: datetime) -> datetime:

@@ -21,7 +21,9 @@ async def listing(database_url: str, services: list[str], *, include_replayed: b
                 continue
             rows = await conn.fetch(
                 f'SELECT id, topic, "partition", "offset", error, attempts, parked_at, replayed_at'
-                f' FROM "{service}".parked WHERE $1 OR replayed_at IS NULL ORDER BY id', include_replayed)
+                f' FROM "{service}".parked WHERE $1 OR replayed_at IS NULL ORDER BY id',
+                include_replayed,
+            )
             found += [{"service": service, **dict(r)} for r in rows]
     finally:
         await conn.close()
@@ -35,8 +37,10 @@ def print_listing(rows: list[dict[str, object]]) -> None:
     for r in rows:
         error = str(r["error"]).strip().splitlines()[-1] if r["error"] else ""
         state = f"replayed {r['replayed_at']:%Y-%m-%d %H:%M}" if r["replayed_at"] else "open"
-        print(f"{r['service']:<9} #{r['id']:<6} {r['topic']}[{r['partition']}]@{r['offset']}  "
-              f"{r['parked_at']:%Y-%m-%d %H:%M:%S}  {r['attempts']} attempt(s)  {state}\n          {error[:200]}")
+        print(
+            f"{r['service']:<9} #{r['id']:<6} {r['topic']}[{r['partition']}]@{r['offset']}  "
+            f"{r['parked_at']:%Y-%m-%d %H:%M:%S}  {r['attempts']} attempt(s)  {state}\n          {error[:200]}"
+        )
 
 
 async def replay(service: str, token: str, ids: list[int] | None) -> dict[str, object]:
@@ -47,8 +51,9 @@ async def replay(service: str, token: str, ids: list[int] | None) -> dict[str, o
     port = int(os.environ.get(svc.port_env, svc.port))
     body = {"all": True} if ids is None else {"ids": ids}
     async with httpx.AsyncClient(timeout=120) as http:
-        answer = await http.post(f"http://127.0.0.1:{port}/v1/parked/replay", json=body,
-                                 headers={"Authorization": f"Bearer {token}"})
+        answer = await http.post(
+            f"http://127.0.0.1:{port}/v1/parked/replay", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
     if answer.status_code != 200:
         print(f"refused by {service} ({answer.status_code}): {answer.text[:500]}", file=sys.stderr)
         return {"replayed": 0, "outcomes": []}

@@ -35,9 +35,19 @@ def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     profile = tempfile.mkdtemp(prefix="thidua-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1600"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(flag)
     chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     try:
@@ -47,17 +57,20 @@ def browser() -> Iterator[webdriver.Chrome]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-async def test_the_leaderboard_and_a_scorecard_as_a_person_sees_them(browser: webdriver.Chrome,
-                                                                     kafka_bootstrap: str, database_url: str) -> None:
+async def test_the_leaderboard_and_a_scorecard_as_a_person_sees_them(
+    browser: webdriver.Chrome, kafka_bootstrap: str, database_url: str
+) -> None:
     p = "W" + uuid.uuid4().hex[:5].upper()
     suffix = uuid.uuid4().hex[:6]
     for group, topic in ((f"b-ev-{suffix}", "evidence.inbound.v1"), (f"b-sc-{suffix}", "evidence.accepted.v1")):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     source = await add_source(database_url, name=f"motcua-{suffix}", units=[f"{p}.01", f"{p}.02"])
     common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
-    async with running_app(evidence_app(EvidenceSettings(**common, group_id=f"b-ev-{suffix}"))) as ev, \
-            running_app(scoring_app(ScoringSettings(**common, group_id=f"b-sc-{suffix}"))) as sc, \
-            httpx.AsyncClient(timeout=30) as http:
+    async with (
+        running_app(evidence_app(EvidenceSettings(**common, group_id=f"b-ev-{suffix}"))) as ev,
+        running_app(scoring_app(ScoringSettings(**common, group_id=f"b-sc-{suffix}"))) as sc,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
         answer = await http.post(f"{ev}/v1/events", json=province(p), headers={"Authorization": f"Bearer {source}"})
         assert {r["status"] for r in answer.json()} == {"accepted"}
 

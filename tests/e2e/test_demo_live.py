@@ -29,8 +29,11 @@ from thidua.demo_live import play, send_all
 from thidua.demo_present import Event, TimedEvent, live_events, present_events
 from thidua.runtime.tokens import add_token
 
-CONSUMED = {"evidence": [topics.EVIDENCE_INBOUND], "scoring": [topics.EVIDENCE_ACCEPTED],
-            "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED]}
+CONSUMED = {
+    "evidence": [topics.EVIDENCE_INBOUND],
+    "scoring": [topics.EVIDENCE_ACCEPTED],
+    "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED],
+}
 
 
 def _renamed(body: dict[str, Any], p: str, source: str) -> dict[str, Any]:
@@ -50,13 +53,16 @@ def _live(p: str, source: str, mine: list[Unit], start: datetime) -> Iterator[Ti
         yield at, "http", _renamed(body, p, source)
 
 
-async def test_the_live_demo_moves_a_current_standing_and_reaches_a_units_inbox(kafka_bootstrap: str,
-                                                                               database_url: str) -> None:
+async def test_the_live_demo_moves_a_current_standing_and_reaches_a_units_inbox(
+    kafka_bootstrap: str, database_url: str
+) -> None:
     p = "D" + uuid.uuid4().hex[:4].upper()
     suffix = uuid.uuid4().hex[:6]
     demo_units = [u for u in province(random.Random(7)) if u.cluster_id == "KHOI-SO-1"][:3]
-    mine = [replace(u, unit_id=u.unit_id.replace("H40", p), officers=tuple(o.replace("H40", p) for o in u.officers))
-            for u in demo_units]
+    mine = [
+        replace(u, unit_id=u.unit_id.replace("H40", p), officers=tuple(o.replace("H40", p) for o in u.officers))
+        for u in demo_units
+    ]
     unit = mine[0].unit_id
     for service, consumed in CONSUMED.items():
         for topic in consumed:
@@ -66,14 +72,32 @@ async def test_the_live_demo_moves_a_current_standing_and_reaches_a_units_inbox(
     unit_token = await add_token(database_url, role="unit", unit_id=unit, label="unit")
     year = str(datetime.now(VN).year)
     common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
-    apps = [evidence_app(EvidenceSettings(**common, group_id=f"live-evidence-{suffix}")),
-            scoring_app(ScoringSettings(**common, group_id=f"live-scoring-{suffix}", tick_seconds=0.5)),
-            notify_app(NotifySettings(**common, group_id=f"live-notify-{suffix}", delivery_poll_seconds=0.2,
-                                      retry_base_seconds=0.2, digest_enabled=False))]
-    async with running_app(apps[0]) as ev, running_app(apps[1]) as sc, running_app(apps[2]) as nt, \
-            httpx.AsyncClient(timeout=30) as http:
-        counts = await send_all(_backfill(p, source, {u.unit_id for u in demo_units}), evidence_url=ev,
-                                kafka=kafka_bootstrap, tokens=tokens, progress=False)
+    apps = [
+        evidence_app(EvidenceSettings(**common, group_id=f"live-evidence-{suffix}")),
+        scoring_app(ScoringSettings(**common, group_id=f"live-scoring-{suffix}", tick_seconds=0.5)),
+        notify_app(
+            NotifySettings(
+                **common,
+                group_id=f"live-notify-{suffix}",
+                delivery_poll_seconds=0.2,
+                retry_base_seconds=0.2,
+                digest_enabled=False,
+            )
+        ),
+    ]
+    async with (
+        running_app(apps[0]) as ev,
+        running_app(apps[1]) as sc,
+        running_app(apps[2]) as nt,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        counts = await send_all(
+            _backfill(p, source, {u.unit_id for u in demo_units}),
+            evidence_url=ev,
+            kafka=kafka_bootstrap,
+            tokens=tokens,
+            progress=False,
+        )
         assert counts["rejected"] == 0 and counts["accepted"] > 3000, counts
 
         async def judged() -> float:
@@ -90,17 +114,27 @@ async def test_the_live_demo_moves_a_current_standing_and_reaches_a_units_inbox(
         before = await judged()
 
         async def inbox() -> list[dict[str, Any]]:
-            answer = await http.get(f"{nt}/v1/units/{unit}/notifications",
-                                    headers={"Authorization": f"Bearer {unit_token}"})
+            answer = await http.get(
+                f"{nt}/v1/units/{unit}/notifications", headers={"Authorization": f"Bearer {unit_token}"}
+            )
             assert answer.status_code == 200, answer.text
             return list(answer.json()["items"])
 
         live_alerts_before = [i for i in await inbox() if "live" in i.get("title", "")]
         assert live_alerts_before == []
         start = datetime.now(VN).replace(microsecond=0)
-        feeder = asyncio.create_task(play(_live(p, source, mine, start), evidence_url=ev, kafka=kafka_bootstrap,
-                                          tokens=tokens, until=start + timedelta(seconds=90), report_every=0))
+        feeder = asyncio.create_task(
+            play(
+                _live(p, source, mine, start),
+                evidence_url=ev,
+                kafka=kafka_bootstrap,
+                tokens=tokens,
+                until=start + timedelta(seconds=90),
+                report_every=0,
+            )
+        )
         try:
+
             async def moved() -> None:
                 assert await judged() >= before + 20  # the live feed finishes dossiers: the standing moves
 

@@ -10,14 +10,22 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from thidua.runtime.kafka_access import kafka_options
 
 
-async def read_topic(bootstrap: str, topic: str, keep: Callable[[ConsumerRecord[bytes, bytes]], bool], *,
-                     expect: int, timeout: float = 20.0, settle: float = 1.0) -> list[ConsumerRecord[bytes, bytes]]:
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    keep: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    *,
+    expect: int,
+    timeout: float = 20.0,
+    settle: float = 1.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of topic that keep() selects: waits for `expect` of them, then `settle` s more.
 
     The extra wait is what lets a test see a record that should NOT be there (a double publish).
     """
-    consumer = AIOKafkaConsumer(topic, **kafka_options(bootstrap), auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic, **kafka_options(bootstrap), auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
+    )
     await consumer.start()
     found: list[ConsumerRecord[bytes, bytes]] = []
     loop = asyncio.get_running_loop()

@@ -16,8 +16,7 @@ from thidua.localinfra.process import free_port
 async def running_app(app: FastAPI) -> AsyncIterator[str]:
     """Serve app with uvicorn on a free loopback port; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
     for _ in range(300):
         if server.started or task.done():

@@ -45,8 +45,11 @@ SOURCE = frozenset({"source"})
 
 # The contract's access rules, one row per operation. A new endpoint that is not listed here fails the test.
 POLICY: dict[tuple[str, str, str], frozenset[str]] = {
-    **{(s, "GET", p): PUBLIC for s in ("evidence", "scoring", "awards", "notify") for p in
-       ("/healthz", "/readyz", "/metrics")},
+    **{
+        (s, "GET", p): PUBLIC
+        for s in ("evidence", "scoring", "awards", "notify")
+        for p in ("/healthz", "/readyz", "/metrics")
+    },
     **{(s, "GET", "/v1/parked"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
     **{(s, "POST", "/v1/parked/replay"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
     ("evidence", "POST", "/v1/events"): SOURCE,
@@ -70,13 +73,17 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notify", "POST", "/v1/digests/run"): ADMIN,
 }
 BODIES: dict[tuple[str, str], Any] = {
-    ("POST", "/v1/events"): [], ("POST", "/v1/parked/replay"): {"ids": [999999]},
+    ("POST", "/v1/events"): [],
+    ("POST", "/v1/parked/replay"): {"ids": [999999]},
     ("POST", "/v1/nominations/{nomination_id}/votes"): {"members_total": 10, "members_present": 5, "votes_for": 5},
     ("PUT", "/v1/units/{unit_id}/channels"): {"email": "vanthu@example.gov.vn"},
 }
-CONSUMED = {"evidence": [topics.EVIDENCE_INBOUND], "scoring": [topics.EVIDENCE_ACCEPTED],
-            "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED],
-            "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED]}
+CONSUMED = {
+    "evidence": [topics.EVIDENCE_INBOUND],
+    "scoring": [topics.EVIDENCE_ACCEPTED],
+    "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED],
+    "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED],
+}
 
 
 @dataclass
@@ -97,10 +104,12 @@ async def _start(database_url: str, kafka: str, suffix: str) -> dict[str, FastAP
         for topic in consumed:
             await start_group_at_end(kafka, f"authz-{service}-{suffix}.{topic}", topic)
     common = {"kafka_bootstrap_servers": kafka, "database_url": database_url}
-    return {"evidence": evidence_app(EvidenceSettings(**common, group_id=f"authz-evidence-{suffix}")),
-            "scoring": scoring_app(ScoringSettings(**common, group_id=f"authz-scoring-{suffix}")),
-            "awards": awards_app(AwardsSettings(**common, group_id=f"authz-awards-{suffix}")),
-            "notify": notify_app(NotifySettings(**common, group_id=f"authz-notify-{suffix}", digest_enabled=False))}
+    return {
+        "evidence": evidence_app(EvidenceSettings(**common, group_id=f"authz-evidence-{suffix}")),
+        "scoring": scoring_app(ScoringSettings(**common, group_id=f"authz-scoring-{suffix}")),
+        "awards": awards_app(AwardsSettings(**common, group_id=f"authz-awards-{suffix}")),
+        "notify": notify_app(NotifySettings(**common, group_id=f"authz-notify-{suffix}", digest_enabled=False)),
+    }
 
 
 @pytest.fixture
@@ -124,13 +133,20 @@ async def province(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Pro
     tokens["other_unit"] = await add_token(database_url, role="unit", unit_id=other, label="other")
     tokens["council"] = await add_token(database_url, role="council", unit_id=None, label="council")
     tokens["admin"] = await add_token(database_url, role="admin", unit_id=None, label="admin")
-    async with running_app(apps["evidence"]) as ev, running_app(apps["scoring"]) as sc, \
-            running_app(apps["awards"]) as aw, running_app(apps["notify"]) as nt, \
-            httpx.AsyncClient(timeout=60) as http:
+    async with (
+        running_app(apps["evidence"]) as ev,
+        running_app(apps["scoring"]) as sc,
+        running_app(apps["awards"]) as aw,
+        running_app(apps["notify"]) as nt,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
         for name, events in by_source.items():
             for start in range(0, len(events), 1000):
-                answer = await http.post(f"{ev}/v1/events", json=events[start:start + 1000],
-                                         headers={"Authorization": f"Bearer {sources[name]}"})
+                answer = await http.post(
+                    f"{ev}/v1/events",
+                    json=events[start : start + 1000],
+                    headers={"Authorization": f"Bearer {sources[name]}"},
+                )
                 assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text[:500]
         council = {"Authorization": f"Bearer {tokens['council']}"}
 
@@ -151,25 +167,49 @@ async def province(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Pro
         await eventually(told, timeout=60, interval=0.5)
         [first] = await fetch(database_url, "SELECT min(id) AS id FROM notify.notifications WHERE unit_id = $1", own)
         event_id = by_source[next(iter(sources))][0]["event_id"]
-        yield Province({"evidence": ev, "scoring": sc, "awards": aw, "notify": nt}, apps, tokens, own, other,
-                       officers, nomination, int(first["id"]), event_id)
+        yield Province(
+            {"evidence": ev, "scoring": sc, "awards": aw, "notify": nt},
+            apps,
+            tokens,
+            own,
+            other,
+            officers,
+            nomination,
+            int(first["id"]),
+            event_id,
+        )
 
 
 def _url(p: Province, path: str) -> str:
     officer = next(o for o in sorted(p.officers) if o.startswith(p.own.replace(".", "")))
-    values = {"unit_id": p.own, "officer_id": officer, "nomination_id": p.nomination, "period": "2025",
-              "notification_id": str(p.notification), "event_id": p.event_id, "delivery_id": "999999"}
+    values = {
+        "unit_id": p.own,
+        "officer_id": officer,
+        "nomination_id": p.nomination,
+        "period": "2025",
+        "notification_id": str(p.notification),
+        "event_id": p.event_id,
+        "delivery_id": "999999",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-QUERY = {"/v1/standings": {"period": "2025"}, "/v1/units/{unit_id}/scorecard": {"period": "2025"},
-         "/v1/units/{unit_id}/scorecard/events": {"period": "2025", "indicator": "discipline"},
-         "/v1/officers/{officer_id}/scorecard": {"period": "2025"}, "/v1/nominations": {"period": "2025"}}
+QUERY = {
+    "/v1/standings": {"period": "2025"},
+    "/v1/units/{unit_id}/scorecard": {"period": "2025"},
+    "/v1/units/{unit_id}/scorecard/events": {"period": "2025", "indicator": "discipline"},
+    "/v1/officers/{officer_id}/scorecard": {"period": "2025"},
+    "/v1/nominations": {"period": "2025"},
+}
 
 
 async def test_every_endpoint_answers_each_caller_as_the_contract_says(province: Province) -> None:
-    operations = {(service, method.upper(), path) for service, app in province.apps.items()
-                  for path, ops in app.openapi()["paths"].items() for method in ops}
+    operations = {
+        (service, method.upper(), path)
+        for service, app in province.apps.items()
+        for path, ops in app.openapi()["paths"].items()
+        for method in ops
+    }
     assert operations == set(POLICY), f"unlisted: {operations - set(POLICY)}; gone: {set(POLICY) - operations}"
     wrong: list[str] = []
     tried = 0
@@ -178,13 +218,21 @@ async def test_every_endpoint_answers_each_caller_as_the_contract_says(province:
             for caller in CALLERS:
                 token = province.tokens[caller]
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
-                answer = await http.request(method, province.urls[service] + _url(province, path),
-                                            params=QUERY.get(path), json=BODIES.get((method, path)), headers=headers)
+                answer = await http.request(
+                    method,
+                    province.urls[service] + _url(province, path),
+                    params=QUERY.get(path),
+                    json=BODIES.get((method, path)),
+                    headers=headers,
+                )
                 tried += 1
                 denied = answer.status_code in (401, 403)
                 expected_denied = caller not in allowed
-                if answer.status_code >= 500 or denied != expected_denied or (caller == "none" and expected_denied
-                                                                             and answer.status_code != 401):
+                if (
+                    answer.status_code >= 500
+                    or denied != expected_denied
+                    or (caller == "none" and expected_denied and answer.status_code != 401)
+                ):
                     wrong.append(f"{service} {method} {path} as {caller}: {answer.status_code} {answer.text[:120]}")
     print(f"\nauthorization matrix: {len(POLICY)} operations × {len(CALLERS)} callers = {tried} requests")
     assert not wrong, "\n".join(wrong)
@@ -199,8 +247,11 @@ async def test_no_public_response_names_an_officer(province: Province) -> None:
         for service, _, path in public:
             queries: list[dict[str, str] | None] = [QUERY.get(path)]
             if path == "/v1/units/{unit_id}/scorecard/events":
-                queries = [{"period": period, "indicator": indicator} for period in ("2025", "2025-Q2", "2025-06")
-                           for indicator in evidence_behind(load_rules(SCORING_RULES).book)]
+                queries = [
+                    {"period": period, "indicator": indicator}
+                    for period in ("2025", "2025-Q2", "2025-06")
+                    for indicator in evidence_behind(load_rules(SCORING_RULES).book)
+                ]
             if path in ("/v1/standings", "/v1/units/{unit_id}/scorecard"):
                 queries = [{"period": period} for period in ("2025", "2025-Q1", "2025-Q3", "2025-05", "2019-2025")]
             for unit in (province.own, province.other):
@@ -213,8 +264,10 @@ async def test_no_public_response_names_an_officer(province: Province) -> None:
                     if found:
                         leaks.append(f"{url} {query}: names {found.group(0)}")
             # Officer standings ask for a token: anonymously they are refused, never listed.
-        refused = await http.get(province.urls["scoring"] + "/v1/standings",
-                                 params={"period": "2025", "subject": "officer", "unit": province.own})
+        refused = await http.get(
+            province.urls["scoring"] + "/v1/standings",
+            params={"period": "2025", "subject": "officer", "unit": province.own},
+        )
         assert refused.status_code == 401
     print(f"\npublic responses checked for officer ids: {checked}")
     assert not leaks, "\n".join(leaks[:20])

@@ -36,10 +36,23 @@ RULES_ = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))
 APPROVE = {"members_total": 15, "members_present": 15, "votes_for": 14}
 
 
-def _event(n: str, kind: str, unit: str, payload: dict[str, Any], officer: str | None = None,
-           at: str = f"2025-12-01T09:00:00{T}") -> dict[str, Any]:
-    body: dict[str, Any] = {"event_id": n, "type": kind, "schema_version": 1, "unit_id": unit, "source": "hr",
-                            "occurred_at": at, "payload": payload}
+def _event(
+    n: str,
+    kind: str,
+    unit: str,
+    payload: dict[str, Any],
+    officer: str | None = None,
+    at: str = f"2025-12-01T09:00:00{T}",
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": n,
+        "type": kind,
+        "schema_version": 1,
+        "unit_id": unit,
+        "source": "hr",
+        "occurred_at": at,
+        "payload": payload,
+    }
     if officer:
         body["officer_id"] = officer
     return body
@@ -47,20 +60,31 @@ def _event(n: str, kind: str, unit: str, payload: dict[str, Any], officer: str |
 
 def staff(unit: str, levels: dict[int, str], unit_level: str, year: int = 2025) -> list[dict[str, Any]]:
     """A unit, its officers O1..On with the given ratings for year, and the unit's own rating."""
-    events = [_event(f"{unit}-reg", "unit.registered", unit, {"name": unit, "level": "department",
-                                                              "cluster_id": f"{unit}-K"}),
-              _event(f"{unit}-{year}", "evaluation.recorded", unit, {"year": year, "level": unit_level})]
+    events = [
+        _event(
+            f"{unit}-reg", "unit.registered", unit, {"name": unit, "level": "department", "cluster_id": f"{unit}-K"}
+        ),
+        _event(f"{unit}-{year}", "evaluation.recorded", unit, {"year": year, "level": unit_level}),
+    ]
     for k, level in levels.items():
         o = f"{unit}-O{k}"
-        events += [_event(f"{o}-reg", "officer.registered", unit, {"full_name": f"Cán bộ {k}",
-                                                                    "category": "civil_servant"}, o),
-                   _event(f"{o}-{year}", "evaluation.recorded", unit, {"year": year, "level": level}, o)]
+        events += [
+            _event(
+                f"{o}-reg", "officer.registered", unit, {"full_name": f"Cán bộ {k}", "category": "civil_servant"}, o
+            ),
+            _event(f"{o}-{year}", "evaluation.recorded", unit, {"year": year, "level": level}, o),
+        ]
     return events
 
 
 def discipline(n: str, unit: str, officer: str, form: str, decided: str) -> dict[str, Any]:
-    return _event(n, "discipline.recorded", unit, {"decision_no": f"{n}/QĐ-KL", "form": form, "decided_at": decided,
-                                                   "reason": "vi phạm"}, officer)
+    return _event(
+        n,
+        "discipline.recorded",
+        unit,
+        {"decision_no": f"{n}/QĐ-KL", "form": form, "decided_at": decided, "reason": "vi phạm"},
+        officer,
+    )
 
 
 class Service:
@@ -71,8 +95,9 @@ class Service:
         self.sent = 0
 
     async def publish(self, events: list[dict[str, Any]]) -> None:
-        await self.publisher.publish([Outgoing(topics.EVIDENCE_ACCEPTED, e["unit_id"], json.dumps(e).encode())
-                                      for e in events])
+        await self.publisher.publish(
+            [Outgoing(topics.EVIDENCE_ACCEPTED, e["unit_id"], json.dumps(e).encode()) for e in events]
+        )
         self.sent += len(events)
         expected = self.sent
 
@@ -102,15 +127,18 @@ async def service(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Serv
     publisher = BatchPublisher(kafka_bootstrap, service="test")
     await publisher.start()
     try:
-        async with running_app(app) as base, httpx.AsyncClient(
-                base_url=base, headers={"Authorization": f"Bearer {council}"}) as http:
+        async with (
+            running_app(app) as base,
+            httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {council}"}) as http,
+        ):
             yield Service(http, publisher, database_url)
     finally:
         await publisher.stop()
 
 
 async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90_2020_decree_48_2023_qd_366_art_11(
-        service: Service, kafka_bootstrap: str) -> None:
+    service: Service, kafka_bootstrap: str
+) -> None:
     p = "L" + uuid.uuid4().hex[:4].upper()
     u1, u2 = f"{p}.U1", f"{p}.U2"
     # U1 (unit excellent): O1 rated excellent by HR but reprimanded in 2025; O2 excellent; O3..O7 good.
@@ -129,12 +157,24 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
     cash = (await service.http.get("/v1/cash-multiples")).json()
     assert cash["base_salary_vnd"] == 2_340_000 and cash["cash_multiples"]["giay_khen_tap_the"]["multiple"] == 0.6
     # On-track alerts name the dossier and rating deadlines of the rule file.
-    standing = {"event_id": f"unit:{u2}:2025:x", "occurred_at": f"2025-11-20T09:00:00{T}", "period": "2025",
-                "subject_kind": "unit", "subject_id": u2, "unit_id": u2, "cluster_id": f"{u2}-K", "score": 91.0,
-                "band": "Tốt", "rank_in_cluster": 1, "rank_in_province": 1, "rule_version": "2025.1"}
+    standing = {
+        "event_id": f"unit:{u2}:2025:x",
+        "occurred_at": f"2025-11-20T09:00:00{T}",
+        "period": "2025",
+        "subject_kind": "unit",
+        "subject_id": u2,
+        "unit_id": u2,
+        "cluster_id": f"{u2}-K",
+        "score": 91.0,
+        "band": "Tốt",
+        "rank_in_cluster": 1,
+        "rank_in_province": 1,
+        "rule_version": "2025.1",
+    }
     await service.publisher.publish([Outgoing(topics.STANDINGS_CHANGED, u2, json.dumps(standing).encode())])
-    alerts = await read_topic(kafka_bootstrap, topics.ALERTS, lambda r: u2.encode() in (r.value or b""), expect=3,
-                              timeout=30)
+    alerts = await read_topic(
+        kafka_bootstrap, topics.ALERTS, lambda r: u2.encode() in (r.value or b""), expect=3, timeout=30
+    )
     for alert in alerts:
         data = json.loads(alert.value or b"")["data"]
         assert data["dossier_deadline"] == "2025-12-10" and data["rating_deadline"] == "2025-12-15"
@@ -158,14 +198,19 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
         assert n["cash_vnd"] == 2_340_000 and n["base_salary_vnd"] == 2_340_000
     assert mine[f"lao_dong_tien_tien:2025:officer:{u2}-O1"]["status"] == "proposed"  # LĐTT does not rely on it
     # The council decides needs_review nominations like proposed ones.
-    decided = await service.http.post(f"/v1/nominations/chien_si_thi_dua_co_so:2025:officer:{u2}-O1/votes",
-                                      json=APPROVE)
+    decided = await service.http.post(
+        f"/v1/nominations/chien_si_thi_dua_co_so:2025:officer:{u2}-O1/votes", json=APPROVE
+    )
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
     history = (await service.nomination(f"chien_si_thi_dua_co_so:2025:officer:{u2}-O1"))["history"]
-    assert [(h["from_status"], h["to_status"]) for h in history] == [(None, "needs_review"),
-                                                                    ("needs_review", "approved")]
-    refused = await service.http.post(f"/v1/nominations/chien_si_thi_dua_co_so:2025:officer:{u2}-O2/votes",
-                                      json={"members_total": 15, "members_present": 15, "votes_for": 3})
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        (None, "needs_review"),
+        ("needs_review", "approved"),
+    ]
+    refused = await service.http.post(
+        f"/v1/nominations/chien_si_thi_dua_co_so:2025:officer:{u2}-O2/votes",
+        json={"members_total": 15, "members_present": 15, "votes_for": 3},
+    )
     assert refused.json()["status"] == "rejected"
 
     # Item 9 after approval: a discipline of U2-O1 dated in 2025 arriving later revokes the approved CSTĐCS, with
@@ -182,14 +227,19 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
     rating = next(c for c in n["criteria"] if c["code"] == "rating_good_or_better")
     assert "hoàn thành xuất sắc" in rating["reason"] and "không hoàn thành nhiệm vụ" in rating["reason"]
     assert n["history"][-1]["to_status"] == "revoked" and "hr:d2" in n["history"][-1]["reason"]
-    revoked_events = await read_topic(kafka_bootstrap, topics.NOMINATIONS,
-                                      lambda r: b'"revoked"' in (r.value or b"") and nid.encode() in (r.value or b""),
-                                      expect=1, timeout=20)
+    revoked_events = await read_topic(
+        kafka_bootstrap,
+        topics.NOMINATIONS,
+        lambda r: b'"revoked"' in (r.value or b"") and nid.encode() in (r.value or b""),
+        expect=1,
+        timeout=20,
+    )
     assert "hr:d2" in json.loads(revoked_events[0].value or b"")["evidence_ids"]
 
 
 async def test_grievances_hold_release_and_substantiated_findings_revoke_law_06_2022_chapter_vii(
-        service: Service, kafka_bootstrap: str) -> None:
+    service: Service, kafka_bootstrap: str
+) -> None:
     p = "G" + uuid.uuid4().hex[:4].upper()
     u = f"{p}.U1"
     await service.publish(staff(u, {k: "good" for k in range(1, 6)}, "good"))
@@ -202,9 +252,13 @@ async def test_grievances_hold_release_and_substantiated_findings_revoke_law_06_
         return _event(f"{case}-{kind}", f"grievance.{kind}", u, {"case_id": case, **extra}, officer, at)
 
     # Open complaints against O1 (approved), O2 (pending) and the unit.
-    await service.publish([grievance("g1", "opened", f"{u}-O1", f"2026-01-05T09:00:00{T}"),
-                           grievance("g2", "opened", f"{u}-O2", f"2026-01-05T09:00:00{T}"),
-                           grievance("g3", "opened", None, f"2026-01-05T09:00:00{T}")])
+    await service.publish(
+        [
+            grievance("g1", "opened", f"{u}-O1", f"2026-01-05T09:00:00{T}"),
+            grievance("g2", "opened", f"{u}-O2", f"2026-01-05T09:00:00{T}"),
+            grievance("g3", "opened", None, f"2026-01-05T09:00:00{T}"),
+        ]
+    )
 
     async def held() -> None:
         assert (await service.nomination(ldtt[2]))["status"] == "on_hold"
@@ -220,9 +274,13 @@ async def test_grievances_hold_release_and_substantiated_findings_revoke_law_06_
     assert vote.status_code == 409 and "khiếu nại" in vote.text
 
     # Closed unsubstantiated: released to its previous state; substantiated: the approved one is revoked.
-    await service.publish([grievance("g2", "closed", f"{u}-O2", f"2026-02-01T09:00:00{T}", substantiated=False),
-                           grievance("g3", "closed", None, f"2026-02-01T09:00:00{T}", substantiated=False),
-                           grievance("g1", "closed", f"{u}-O1", f"2026-02-01T09:00:00{T}", substantiated=True)])
+    await service.publish(
+        [
+            grievance("g2", "closed", f"{u}-O2", f"2026-02-01T09:00:00{T}", substantiated=False),
+            grievance("g3", "closed", None, f"2026-02-01T09:00:00{T}", substantiated=False),
+            grievance("g1", "closed", f"{u}-O1", f"2026-02-01T09:00:00{T}", substantiated=True),
+        ]
+    )
 
     async def settled() -> None:
         assert (await service.nomination(ldtt[2]))["status"] == "proposed"
@@ -238,8 +296,9 @@ async def test_grievances_hold_release_and_substantiated_findings_revoke_law_06_
     released = await service.nomination(ldtt[2])
     assert [h["to_status"] for h in released["history"]] == ["proposed", "on_hold", "proposed"]
     assert (await service.http.post(f"/v1/nominations/{ldtt[2]}/votes", json=APPROVE)).json()["status"] == "approved"
-    changes = await read_topic(kafka_bootstrap, topics.NOMINATIONS,
-                               lambda r: ldtt[2].encode() in (r.value or b""), expect=4, timeout=20)
+    changes = await read_topic(
+        kafka_bootstrap, topics.NOMINATIONS, lambda r: ldtt[2].encode() in (r.value or b""), expect=4, timeout=20
+    )
     assert [json.loads(r.value or b"")["change"] for r in changes] == ["created", "held", "released", "decided"]
 
 
@@ -254,8 +313,9 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         await pool.close()
 
 
-async def _feed(conn: asyncpg.Connection, events: list[dict[str, Any]], now: datetime,
-                rules: AwardRules = RULES_) -> None:
+async def _feed(
+    conn: asyncpg.Connection, events: list[dict[str, Any]], now: datetime, rules: AwardRules = RULES_
+) -> None:
     await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in events], rules=rules, now=now)
 
 
@@ -265,16 +325,25 @@ async def _status(conn: asyncpg.Connection, nid: str) -> str | None:
 
 
 async def test_streaks_count_approved_titles_only_and_a_revoked_title_leaves_the_streak_law_06_2022(
-        conn: asyncpg.Connection) -> None:
+    conn: asyncpg.Connection,
+) -> None:
     now = datetime(2026, 1, 10, tzinfo=UTC)  # after the 2025 rating deadline, before late input ends
     u, o = "S.U1", "S.U1-O1"
     events: list[dict[str, Any]] = []
     for year in (2024, 2025):
         events += staff(u, {1: "excellent", **{k: "good" for k in range(2, 7)}}, "good", year)
-    events += [_event("t2023", "title.awarded", u, {"title": "chien_si_thi_dua_co_so", "year": 2023,
-                                                    "decision_no": "1/QĐ"}, o),
-               _event("init", "initiative.recognized", u, {"title": "Số hóa", "scope": "province",
-                                                           "decided_at": f"2025-05-01T09:00:00{T}"}, o)]
+    events += [
+        _event(
+            "t2023", "title.awarded", u, {"title": "chien_si_thi_dua_co_so", "year": 2023, "decision_no": "1/QĐ"}, o
+        ),
+        _event(
+            "init",
+            "initiative.recognized",
+            u,
+            {"title": "Số hóa", "scope": "province", "decided_at": f"2025-05-01T09:00:00{T}"},
+            o,
+        ),
+    ]
     await _feed(conn, events, now)
     await close_year(conn, 2024, rules=RULES_, now=now, actor="test")
     await close_year(conn, 2025, rules=RULES_, now=now, actor="test")
@@ -292,27 +361,34 @@ async def test_streaks_count_approved_titles_only_and_a_revoked_title_leaves_the
     assert "hr:late" in reason
 
 
-async def test_registration_required_is_checked_and_retraction_removes_it_law_06_2022(
-        conn: asyncpg.Connection) -> None:
+async def test_registration_required_is_checked_and_retraction_removes_it_law_06_2022(conn: asyncpg.Connection) -> None:
     now = datetime(2026, 1, 10, tzinfo=UTC)
     rules = replace(RULES_, registration_required=True)
     u = "R.U1"
     events = staff(u, {1: "good", 2: "good"}, "good")
-    events += [_event("reg1", "emulation.registered", u, {"year": 2025, "titles": ["lao_dong_tien_tien"]}, f"{u}-O1"),
-               _event("reg2", "emulation.registered", u, {"year": 2025, "titles": ["lao_dong_tien_tien"]}, f"{u}-O2")]
+    events += [
+        _event("reg1", "emulation.registered", u, {"year": 2025, "titles": ["lao_dong_tien_tien"]}, f"{u}-O1"),
+        _event("reg2", "emulation.registered", u, {"year": 2025, "titles": ["lao_dong_tien_tien"]}, f"{u}-O2"),
+    ]
     await _feed(conn, events, now, rules)
-    await _feed(conn, [_event("x-reg2", "evidence.retracted", u, {"target_event_id": "reg2", "reason": "nhầm"})], now,
-                rules)
+    await _feed(
+        conn, [_event("x-reg2", "evidence.retracted", u, {"target_event_id": "reg2", "reason": "nhầm"})], now, rules
+    )
     await close_year(conn, 2025, rules=rules, now=now, actor="test")
-    criteria = json.loads(await conn.fetchval("SELECT criteria FROM nominations WHERE id = $1",
-                                              f"lao_dong_tien_tien:2025:officer:{u}-O1"))
-    assert {"code": "registered", "met": True, "reason": "đã đăng ký thi đua danh hiệu Lao động tiên tiến năm 2025"
-            } in criteria
+    criteria = json.loads(
+        await conn.fetchval("SELECT criteria FROM nominations WHERE id = $1", f"lao_dong_tien_tien:2025:officer:{u}-O1")
+    )
+    assert {
+        "code": "registered",
+        "met": True,
+        "reason": "đã đăng ký thi đua danh hiệu Lao động tiên tiến năm 2025",
+    } in criteria
     assert await _status(conn, f"lao_dong_tien_tien:2025:officer:{u}-O2") is None  # its registration was retracted
 
 
 async def test_close_before_the_rating_deadline_is_refused_unless_forced_decree_90_2020(
-        conn: asyncpg.Connection) -> None:
+    conn: asyncpg.Connection,
+) -> None:
     with pytest.raises(CloseRefused):
         await close_year(conn, 2026, rules=RULES_, now=datetime(2026, 12, 14, 10, tzinfo=UTC), actor="test")
     assert await conn.fetchval("SELECT count(*) FROM closed_years") == 0

@@ -27,15 +27,33 @@ T = "+07:00"
 
 
 def registered(n: str, unit: str, name: str) -> dict[str, Any]:
-    return {"event_id": n, "type": "unit.registered", "schema_version": 1, "unit_id": unit, "source": "hr",
-            "occurred_at": f"2025-12-01T09:00:00{T}",
-            "payload": {"name": name, "level": "department", "cluster_id": "CUM-P"}}
+    return {
+        "event_id": n,
+        "type": "unit.registered",
+        "schema_version": 1,
+        "unit_id": unit,
+        "source": "hr",
+        "occurred_at": f"2025-12-01T09:00:00{T}",
+        "payload": {"name": name, "level": "department", "cluster_id": "CUM-P"},
+    }
 
 
 def standing(unit: str, n: str, **extra: Any) -> dict[str, Any]:
-    return {"event_id": f"unit:{unit}:2025:{n}", "occurred_at": f"2025-12-20T09:00:00{T}", "period": "2025",
-            "subject_kind": "unit", "subject_id": unit, "unit_id": unit, "cluster_id": "CUM-P", "score": 91.0,
-            "band": "Tốt", "rank_in_cluster": 1, "rank_in_province": 1, "rule_version": "2025.1", **extra}
+    return {
+        "event_id": f"unit:{unit}:2025:{n}",
+        "occurred_at": f"2025-12-20T09:00:00{T}",
+        "period": "2025",
+        "subject_kind": "unit",
+        "subject_id": unit,
+        "unit_id": unit,
+        "cluster_id": "CUM-P",
+        "score": 91.0,
+        "band": "Tốt",
+        "rank_in_cluster": 1,
+        "rank_in_province": 1,
+        "rule_version": "2025.1",
+        **extra,
+    }
 
 
 @dataclass
@@ -49,8 +67,11 @@ class Awards:
         await self.publisher.publish([Outgoing(topic, key, v) for v in values])
 
     async def parked(self) -> list[dict[str, Any]]:
-        rows = await fetch(self.database_url, 'SELECT id, topic, "partition", "offset", key, value, error, attempts,'
-                                              " replayed_at FROM awards.parked ORDER BY id")
+        rows = await fetch(
+            self.database_url,
+            'SELECT id, topic, "partition", "offset", key, value, error, attempts,'
+            " replayed_at FROM awards.parked ORDER BY id",
+        )
         return [dict(r) for r in rows]
 
 
@@ -64,15 +85,18 @@ async def awards(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Award
     publisher = BatchPublisher(kafka_bootstrap, service="test")
     await publisher.start()
     try:
-        async with running_app(app) as base, httpx.AsyncClient(
-                base_url=base, headers={"Authorization": f"Bearer {admin}"}) as http:
+        async with (
+            running_app(app) as base,
+            httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {admin}"}) as http,
+        ):
             yield Awards(http, publisher, database_url)
     finally:
         await publisher.stop()
 
 
 async def test_poison_evidence_and_standings_are_parked_and_the_next_record_of_the_partition_is_applied(
-        awards: Awards) -> None:
+    awards: Awards,
+) -> None:
     p = "Q" + uuid.uuid4().hex[:4].upper()
     unit = f"{p}.U1"
     missing_payload_keys = registered(f"{p}-bad", unit, "Thiếu trường")
@@ -80,19 +104,35 @@ async def test_poison_evidence_and_standings_are_parked_and_the_next_record_of_t
     missing_envelope_keys = {k: v for k, v in registered(f"{p}-bad2", unit, "x").items() if k != "unit_id"}
     # Before typed edges: a JSON array or a missing key raised AttributeError/KeyError and the batch was
     # redelivered forever; the unit after them was never registered.
-    poison = [b"[]", b'{"type": "x"}', json.dumps(missing_payload_keys).encode(),
-              json.dumps(missing_envelope_keys).encode(), b"\xff not json", b""]
-    await awards.send(topics.EVIDENCE_ACCEPTED, unit,
-                      [*poison, json.dumps(registered(f"{p}-reg", unit, "Sở Tư pháp")).encode()])
+    poison = [
+        b"[]",
+        b'{"type": "x"}',
+        json.dumps(missing_payload_keys).encode(),
+        json.dumps(missing_envelope_keys).encode(),
+        b"\xff not json",
+        b"",
+    ]
+    await awards.send(
+        topics.EVIDENCE_ACCEPTED, unit, [*poison, json.dumps(registered(f"{p}-reg", unit, "Sở Tư pháp")).encode()]
+    )
     year_one = standing(unit, "0001", occurred_at="0001-01-01T00:00:00+00:00")
-    await awards.send(topics.STANDINGS_CHANGED, unit,
-                      [json.dumps(year_one).encode(), b'{"event_id": "x"}', json.dumps(standing(unit, "ok")).encode()])
+    await awards.send(
+        topics.STANDINGS_CHANGED,
+        unit,
+        [json.dumps(year_one).encode(), b'{"event_id": "x"}', json.dumps(standing(unit, "ok")).encode()],
+    )
 
     async def applied() -> None:
-        assert await fetchval(awards.database_url, "SELECT name FROM awards.units WHERE unit_id = $1",
-                              unit) == "Sở Tư pháp"
-        assert await fetchval(awards.database_url, "SELECT band FROM awards.standings WHERE unit_id = $1"
-                              " AND year = 2025", unit) == "Tốt"
+        assert (
+            await fetchval(awards.database_url, "SELECT name FROM awards.units WHERE unit_id = $1", unit)
+            == "Sở Tư pháp"
+        )
+        assert (
+            await fetchval(
+                awards.database_url, "SELECT band FROM awards.standings WHERE unit_id = $1 AND year = 2025", unit
+            )
+            == "Tốt"
+        )
 
     await eventually(applied, timeout=30)
 
@@ -121,7 +161,8 @@ async def test_poison_evidence_and_standings_are_parked_and_the_next_record_of_t
 
 
 async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_replayed_once_after_the_fix(
-        awards: Awards, monkeypatch: pytest.MonkeyPatch) -> None:
+    awards: Awards, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = "R" + uuid.uuid4().hex[:4].upper()
     good, bad, after = f"{p}.U1", f"{p}.U2", f"{p}.U3"
     real = pg.upsert_unit
@@ -136,13 +177,20 @@ async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_
     monkeypatch.setattr(pg, "upsert_unit", broken)
     # One key, so one partition and (most likely) one batch: the batch fails, is rolled back, and is applied
     # record by record; the good records apply once, the bad one is parked, the partition moves on.
-    await awards.send(topics.EVIDENCE_ACCEPTED, p, [json.dumps(registered(f"{p}-1", good, "Tốt")).encode(),
-                                                   json.dumps(registered(f"{p}-2", bad, "Lỗi")).encode(),
-                                                   json.dumps(registered(f"{p}-3", after, "Sau")).encode()])
+    await awards.send(
+        topics.EVIDENCE_ACCEPTED,
+        p,
+        [
+            json.dumps(registered(f"{p}-1", good, "Tốt")).encode(),
+            json.dumps(registered(f"{p}-2", bad, "Lỗi")).encode(),
+            json.dumps(registered(f"{p}-3", after, "Sau")).encode(),
+        ],
+    )
 
     async def moved_on() -> None:
-        rows = await fetch(awards.database_url, "SELECT unit_id FROM awards.units WHERE unit_id LIKE $1"
-                                                " ORDER BY unit_id", f"{p}.%")
+        rows = await fetch(
+            awards.database_url, "SELECT unit_id FROM awards.units WHERE unit_id LIKE $1 ORDER BY unit_id", f"{p}.%"
+        )
         assert [r["unit_id"] for r in rows] == [good, after]
         assert len(await awards.parked()) == 1
 
@@ -170,5 +218,6 @@ async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_
     assert replayed["replayed_at"] is not None
     assert (await awards.http.get("/readyz")).json()["parked"] == 0
     # A replay needs an admin.
-    assert (await awards.http.post("/v1/parked/replay", json={"all": True},
-                                   headers={"Authorization": "Bearer td_wrong"})).status_code == 401
+    assert (
+        await awards.http.post("/v1/parked/replay", json={"all": True}, headers={"Authorization": "Bearer td_wrong"})
+    ).status_code == 401

@@ -29,15 +29,24 @@ class EvidenceProcess:
 
     def __init__(self, kafka: str, database_url: str, log: Path) -> None:
         self.port = free_port()
-        self.env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": database_url,
-                    "EVIDENCE_HTTP_PORT": str(self.port), "EVIDENCE_GROUP_ID": f"crash-{uuid.uuid4().hex[:6]}"}
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "DATABASE_URL": database_url,
+            "EVIDENCE_HTTP_PORT": str(self.port),
+            "EVIDENCE_GROUP_ID": f"crash-{uuid.uuid4().hex[:6]}",
+        }
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _spawn(self, env: dict[str, str]) -> None:
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "services.evidence"], env={**self.env, **env},
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.evidence"],
+                env={**self.env, **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     async def start(self, **env: str) -> None:
         if self.proc is None:  # only this test's records: start past what other tests wrote to the topic
@@ -74,8 +83,9 @@ async def _outbox_size(database_url: str) -> int:
     return int(await fetchval(database_url, "SELECT count(*) FROM evidence.outbox"))
 
 
-async def test_kill_after_commit_before_publish_loses_nothing(kafka_bootstrap: str, database_url: str,
-                                                              tmp_path: Path) -> None:
+async def test_kill_after_commit_before_publish_loses_nothing(
+    kafka_bootstrap: str, database_url: str, tmp_path: Path
+) -> None:
     source = f"crash-{uuid.uuid4().hex[:8]}"
     token = await add_source(database_url, name=source, units=["*"])
     service = EvidenceProcess(kafka_bootstrap, database_url, tmp_path / "evidence.log")
@@ -94,16 +104,16 @@ async def test_kill_after_commit_before_publish_loses_nothing(kafka_bootstrap: s
         assert await _outbox_size(database_url) == 0
 
     await eventually(drained, timeout=30)
-    records = await read_topic(kafka_bootstrap, topics.EVIDENCE_ACCEPTED,
-                               lambda r: source.encode() in (r.value or b""), expect=200, settle=2.0)
+    records = await read_topic(
+        kafka_bootstrap, topics.EVIDENCE_ACCEPTED, lambda r: source.encode() in (r.value or b""), expect=200, settle=2.0
+    )
     ids = [json.loads(r.value or b"")["event_id"] for r in records]
     assert sorted(ids) == sorted(e["event_id"] for e in batch)
     assert ids == [e["event_id"] for e in batch]  # one unit, one partition: ledger order kept
     service.kill()
 
 
-async def test_random_kills_under_load_lose_nothing(kafka_bootstrap: str, database_url: str,
-                                                     tmp_path: Path) -> None:
+async def test_random_kills_under_load_lose_nothing(kafka_bootstrap: str, database_url: str, tmp_path: Path) -> None:
     source = f"chaos-{uuid.uuid4().hex[:8]}"
     token = await add_source(database_url, name=source, units=["*"])
     service = EvidenceProcess(kafka_bootstrap, database_url, tmp_path / "evidence.log")
@@ -137,9 +147,14 @@ async def test_random_kills_under_load_lose_nothing(kafka_bootstrap: str, databa
         assert await _outbox_size(database_url) == 0
 
     await eventually(drained, timeout=60)
-    records = await read_topic(kafka_bootstrap, topics.EVIDENCE_ACCEPTED,
-                               lambda r: source.encode() in (r.value or b""), expect=len(ledger), settle=2.0,
-                               timeout=60)
+    records = await read_topic(
+        kafka_bootstrap,
+        topics.EVIDENCE_ACCEPTED,
+        lambda r: source.encode() in (r.value or b""),
+        expect=len(ledger),
+        settle=2.0,
+        timeout=60,
+    )
     published = Counter(json.loads(r.value or b"")["event_id"] for r in records)
     assert acknowledged <= set(ledger), "an event answered 'accepted' is missing from the ledger"
     assert set(published) == set(ledger), "published and ledger differ: something lost or invented"

@@ -15,8 +15,12 @@ from thidua.runtime.tokens import add_token
 
 
 async def accepted_on_topic(ev: Evidence, *, expect: int) -> list[dict[str, Any]]:
-    records = await read_topic(ev.kafka, topics.EVIDENCE_ACCEPTED,
-                               lambda r: r.value is not None and ev.source.encode() in r.value, expect=expect)
+    records = await read_topic(
+        ev.kafka,
+        topics.EVIDENCE_ACCEPTED,
+        lambda r: r.value is not None and ev.source.encode() in r.value,
+        expect=expect,
+    )
     return [json.loads(r.value or b"") for r in records]
 
 
@@ -40,8 +44,9 @@ async def test_a_mixed_batch_accepts_the_valid_items_and_names_field_and_reason(
     bad_channel = envelope("e-2")
     bad_channel["payload"]["channel"] = "fax"
     future = envelope("e-4", occurred_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat())
-    response = await evidence.http.post("/v1/events", json=[
-        envelope("e-1"), bad_channel, envelope("e-3", unit_id="h40"), future, envelope("e-5")])
+    response = await evidence.http.post(
+        "/v1/events", json=[envelope("e-1"), bad_channel, envelope("e-3", unit_id="h40"), future, envelope("e-5")]
+    )
     assert response.status_code == 200
     results = response.json()
     assert [r["status"] for r in results] == ["accepted", "rejected", "rejected", "rejected", "accepted"]
@@ -55,8 +60,7 @@ async def test_a_mixed_batch_accepts_the_valid_items_and_names_field_and_reason(
 
 
 async def test_a_unit_outside_the_sources_scope_is_refused(evidence: Evidence) -> None:
-    response = await evidence.http.post("/v1/events", json=[envelope("e-1", unit_id="H40.99.01"),
-                                                            envelope("e-2")])
+    response = await evidence.http.post("/v1/events", json=[envelope("e-1", unit_id="H40.99.01"), envelope("e-2")])
     first, second = response.json()
     assert first["status"] == "rejected"
     assert first["errors"][0]["field"] == "unit_id"
@@ -73,11 +77,13 @@ async def test_a_body_source_must_match_the_token(evidence: Evidence) -> None:
 async def test_missing_wrong_or_unfit_tokens(evidence: Evidence) -> None:
     async with httpx.AsyncClient(base_url=str(evidence.http.base_url)) as anonymous:
         missing = await anonymous.post("/v1/events", json=envelope("e-1"))
-        wrong = await anonymous.post("/v1/events", json=envelope("e-1"),
-                                     headers={"Authorization": "Bearer td_not-a-token"})
+        wrong = await anonymous.post(
+            "/v1/events", json=envelope("e-1"), headers={"Authorization": "Bearer td_not-a-token"}
+        )
         unit_token = await add_token(evidence.database_url, role="unit", unit_id="H40.12.05", label="test")
-        unfit = await anonymous.post("/v1/events", json=envelope("e-1"),
-                                     headers={"Authorization": f"Bearer {unit_token}"})
+        unfit = await anonymous.post(
+            "/v1/events", json=envelope("e-1"), headers={"Authorization": f"Bearer {unit_token}"}
+        )
     assert missing.status_code == 401 and wrong.status_code == 401
     assert missing.json()["error"] and missing.json()["details"][0]["field"] == "Authorization"
     assert unfit.status_code == 403
@@ -87,8 +93,9 @@ async def test_missing_wrong_or_unfit_tokens(evidence: Evidence) -> None:
 async def test_limits_and_bodies_that_are_not_envelopes(evidence: Evidence) -> None:
     too_many = await evidence.http.post("/v1/events", json=[envelope(f"e-{i}") for i in range(1001)])
     assert too_many.status_code == 413
-    big = await evidence.http.post("/v1/events", content=b"[" + b" " * 300_000 + b"]",
-                                   headers={"Content-Type": "application/json"})
+    big = await evidence.http.post(
+        "/v1/events", content=b"[" + b" " * 300_000 + b"]", headers={"Content-Type": "application/json"}
+    )
     assert big.status_code == 413
     not_json = await evidence.http.post("/v1/events", content=b"{oops")
     assert not_json.status_code == 422 and not_json.json()["details"][0]["field"] == "body"
@@ -102,9 +109,14 @@ async def test_limits_and_bodies_that_are_not_envelopes(evidence: Evidence) -> N
 
 async def test_retraction_and_reconciliation(evidence: Evidence) -> None:
     await evidence.http.post("/v1/events", json=envelope("e-1"))
-    retract = {"event_id": "r-1", "type": "evidence.retracted", "schema_version": 1,
-               "occurred_at": "2025-03-15T09:00:00+07:00", "unit_id": "H40.12.05",
-               "payload": {"target_event_id": "e-1", "reason": "nhập nhầm hồ sơ"}}
+    retract = {
+        "event_id": "r-1",
+        "type": "evidence.retracted",
+        "schema_version": 1,
+        "occurred_at": "2025-03-15T09:00:00+07:00",
+        "unit_id": "H40.12.05",
+        "payload": {"target_event_id": "e-1", "reason": "nhập nhầm hồ sơ"},
+    }
     orphan = {**retract, "event_id": "r-2", "payload": {"target_event_id": "nope", "reason": "x"}}
     results = (await evidence.http.post("/v1/events", json=[retract, orphan])).json()
     assert [r["status"] for r in results] == ["accepted", "rejected"]

@@ -21,8 +21,9 @@ async def test_poison_messages_go_to_rejected_and_the_next_valid_one_goes_throug
     stranger = {**envelope(f"{marker}-s"), "source": "not-registered"}
     out_of_scope = {**envelope(f"{marker}-o", unit_id="H99.01"), "source": marker}
     valid = {**envelope(f"{marker}-v"), "source": marker}
-    poison = [f"not json {marker}".encode()] + [json.dumps(d).encode() for d in
-                                                (unknown_type, missing_field, no_source, stranger, out_of_scope)]
+    poison = [f"not json {marker}".encode()] + [
+        json.dumps(d).encode() for d in (unknown_type, missing_field, no_source, stranger, out_of_scope)
+    ]
     publisher = BatchPublisher(evidence.kafka, service="test")
     await publisher.start()
     try:
@@ -31,14 +32,18 @@ async def test_poison_messages_go_to_rejected_and_the_next_valid_one_goes_throug
     finally:
         await publisher.stop()
 
-    accepted = await read_topic(evidence.kafka, topics.EVIDENCE_ACCEPTED,
-                                lambda r: marker.encode() in (r.value or b""), expect=1, timeout=30)
+    accepted = await read_topic(
+        evidence.kafka, topics.EVIDENCE_ACCEPTED, lambda r: marker.encode() in (r.value or b""), expect=1, timeout=30
+    )
     assert [json.loads(r.value or b"")["event_id"] for r in accepted] == [f"{marker}-v"]
 
-    rejected = await read_topic(evidence.kafka, topics.EVIDENCE_REJECTED,
-                                lambda r: marker.encode() in base64.b64decode(json.loads(r.value or b"")
-                                                                              ["original_base64"]),
-                                expect=len(poison), timeout=30)
+    rejected = await read_topic(
+        evidence.kafka,
+        topics.EVIDENCE_REJECTED,
+        lambda r: marker.encode() in base64.b64decode(json.loads(r.value or b"")["original_base64"]),
+        expect=len(poison),
+        timeout=30,
+    )
     docs = [json.loads(r.value or b"") for r in rejected]
     assert len(docs) == len(poison)  # each refused once, none lost
     originals = {base64.b64decode(d["original_base64"]) for d in docs}
@@ -65,12 +70,15 @@ async def test_an_event_sent_over_http_then_kafka_is_published_once(evidence: Ev
     finally:
         await publisher.stop()
     # Wait well past the consumer's batch timeout so a second publish would have shown up.
-    published = await read_topic(evidence.kafka, topics.EVIDENCE_ACCEPTED,
-                                 lambda r: event_id.encode() in (r.value or b""), expect=1, settle=4.0)
+    published = await read_topic(
+        evidence.kafka, topics.EVIDENCE_ACCEPTED, lambda r: event_id.encode() in (r.value or b""), expect=1, settle=4.0
+    )
     assert [json.loads(r.value or b"")["event_id"] for r in published] == [event_id]
+
     async def consumed() -> None:
         metrics = (await evidence.http.get("/metrics")).text
         assert 'thidua_consumed_records_total{service="evidence",topic="evidence.inbound.v1"}' in metrics
+
     await eventually(consumed)
     status = await evidence.http.get(f"/v1/events/{event_id}")
     assert status.json()["status"] == "accepted" and status.json()["channel"] == "http"

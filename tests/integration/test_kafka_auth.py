@@ -56,9 +56,13 @@ async def secured(infra: Infrastructure, kafka_bootstrap: str, database_url: str
     b = await register_source(database_url, admin, name=name_b, units=["H40.12.06"])
     service = await asyncio.to_thread(kafka_acl.provision_service, admin, "evidence", kafka_acl.new_password())
     # Not the super user: the service's own user, whose groups must start with thidua-evidence.
-    settings = Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                        kafka_username=service.username, kafka_password=service.password,
-                        group_id=f"thidua-evidence-{tag}")
+    settings = Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database_url,
+        kafka_username=service.username,
+        kafka_password=service.password,
+        group_id=f"thidua-evidence-{tag}",
+    )
     async with running_app(create_app(settings)):
         yield Secured(admin, a, b, name_a, name_b)
 
@@ -98,16 +102,24 @@ async def test_the_intake_takes_the_source_from_the_topic_and_refuses_a_differen
     out_of_scope = envelope(f"{tag}-scope", unit_id="H40.12.06")  # b's unit, not a's
     await _send(secured.as_source(secured.a), secured.a.topic, own, unnamed, claims_b, out_of_scope)
 
-    accepted = await read_topic(secured.admin.bootstrap, topics.EVIDENCE_ACCEPTED,
-                                lambda r: tag.encode() in (r.value or b""), expect=2, timeout=40)
+    accepted = await read_topic(
+        secured.admin.bootstrap,
+        topics.EVIDENCE_ACCEPTED,
+        lambda r: tag.encode() in (r.value or b""),
+        expect=2,
+        timeout=40,
+    )
     docs = {json.loads(r.value or b"")["event_id"]: json.loads(r.value or b"") for r in accepted}
     assert set(docs) == {f"{tag}-own", f"{tag}-unnamed"}
     assert {d["source"] for d in docs.values()} == {secured.name_a}
 
-    rejected = await read_topic(secured.admin.bootstrap, topics.EVIDENCE_REJECTED,
-                                lambda r: tag.encode() in base64.b64decode(json.loads(r.value or b"")
-                                                                           ["original_base64"]),
-                                expect=2, timeout=40)
+    rejected = await read_topic(
+        secured.admin.bootstrap,
+        topics.EVIDENCE_REJECTED,
+        lambda r: tag.encode() in base64.b64decode(json.loads(r.value or b"")["original_base64"]),
+        expect=2,
+        timeout=40,
+    )
     reasons = {json.loads(r.value or b"")["event_id"]: json.loads(r.value or b"") for r in rejected}
     assert set(reasons) == {f"{tag}-claims-b", f"{tag}-scope"}
     claim = reasons[f"{tag}-claims-b"]
@@ -117,26 +129,34 @@ async def test_the_intake_takes_the_source_from_the_topic_and_refuses_a_differen
 
 
 async def test_a_service_user_may_not_write_what_it_does_not_publish(infra: Infrastructure) -> None:
-    scoring = await asyncio.to_thread(kafka_acl.provision_service, infra.kafka_admin, "scoring",
-                                      kafka_acl.new_password())
+    scoring = await asyncio.to_thread(
+        kafka_acl.provision_service, infra.kafka_admin, "scoring", kafka_acl.new_password()
+    )
     await _send(scoring, topics.ALERTS, {"probe": "scoring publishes alerts"})
     with pytest.raises(TopicAuthorizationFailedError):
         await _send(scoring, topics.EVIDENCE_ACCEPTED, {"probe": "only evidence may publish accepted evidence"})
 
 
 @pytest.mark.parametrize("name", ["evidence", "scoring", "awards", "notify"])
-async def test_every_service_starts_and_consumes_as_its_own_user(name: str, infra: Infrastructure,
-                                                                  kafka_bootstrap: str, database_url: str) -> None:
+async def test_every_service_starts_and_consumes_as_its_own_user(
+    name: str, infra: Infrastructure, kafka_bootstrap: str, database_url: str
+) -> None:
     own = await asyncio.to_thread(kafka_acl.provision_service, infra.kafka_admin, name, kafka_acl.new_password())
     config = importlib.import_module(f"services.{name}.config")
     app_module = importlib.import_module(f"services.{name}.app")
-    settings = config.Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                               kafka_username=own.username, kafka_password=own.password,
-                               group_id=f"thidua-{name}-{uuid.uuid4().hex[:8]}")
+    settings = config.Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database_url,
+        kafka_username=own.username,
+        kafka_password=own.password,
+        group_id=f"thidua-{name}-{uuid.uuid4().hex[:8]}",
+    )
     async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+
         async def ready() -> None:
             body = (await http.get("/readyz")).json()
             assert body["kafka"] == "ok" and body["status"] == "ready", body
             # Each consumer has joined its group and knows its lag: READ on its topics and groups was granted.
             assert body["consumers"] and all(c["lag"] is not None for c in body["consumers"]), body
+
         await eventually(ready, timeout=30)

@@ -44,12 +44,19 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
 
     group = f"test-{marker}"
     parking = ParkingLot("test", lambda: None)  # type: ignore[arg-type, return-value]  # nothing parks here
-    subscribe_batches(broker, service="test", topic=EVIDENCE_INBOUND, group_id=group, handler=handler,
-                      decode=lambda value: value or b"", parking=parking, max_records=500)
+    subscribe_batches(
+        broker,
+        service="test",
+        topic=EVIDENCE_INBOUND,
+        group_id=group,
+        handler=handler,
+        decode=lambda value: value or b"",
+        parking=parking,
+        max_records=500,
+    )
     await broker.start()
     try:
-        await publisher.publish([Outgoing(EVIDENCE_INBOUND, f"U{i % 5}", f"{marker}:{i}".encode())
-                                 for i in range(50)])
+        await publisher.publish([Outgoing(EVIDENCE_INBOUND, f"U{i % 5}", f"{marker}:{i}".encode()) for i in range(50)])
         await asyncio.wait_for(done.wait(), 30)
     finally:
         await broker.stop()
@@ -61,8 +68,9 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
         by_key.setdefault(r.key, set()).add(r.partition)
     assert all(len(parts) == 1 for parts in by_key.values())
     # Offsets were committed after the handler: a new consumer in the group starts past them.
-    check = AIOKafkaConsumer(**kafka_options(kafka_bootstrap), group_id=f"{group}.{EVIDENCE_INBOUND}",
-                             enable_auto_commit=False)
+    check = AIOKafkaConsumer(
+        **kafka_options(kafka_bootstrap), group_id=f"{group}.{EVIDENCE_INBOUND}", enable_auto_commit=False
+    )
     await check.start()
     try:
         partitions = {r.partition for r in seen}

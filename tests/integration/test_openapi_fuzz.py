@@ -31,8 +31,7 @@ EXAMPLES = 12  # per operation and token; every service's every operation is cov
 SKIP = {("POST", "/v1/digests/run")}
 
 
-def _checker(operation: Any, who: str, token: str | None, base: str, failures: list[str], sent: list[int]
-             ) -> Any:
+def _checker(operation: Any, who: str, token: str | None, base: str, failures: list[str], sent: list[int]) -> Any:
     """A Hypothesis test of one operation called as one caller."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
 
@@ -44,8 +43,9 @@ def _checker(operation: Any, who: str, token: str | None, base: str, failures: l
         try:
             case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
         except Exception as exc:  # schemathesis raises a failure group naming each failed check
-            failures.append(f"{operation.method.upper()} {operation.path} as {who}: "
-                            f"{response.status_code} {str(exc)[:300]}")
+            failures.append(
+                f"{operation.method.upper()} {operation.path} as {who}: {response.status_code} {str(exc)[:300]}"
+            )
 
     return check
 
@@ -69,10 +69,12 @@ async def test_schemathesis_finds_no_5xx_and_no_schema_violation(kafka_bootstrap
     common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     source = await add_source(database_url, name=f"fuzz-{suffix}", units=["*"])
     admin = await add_token(database_url, role="admin", unit_id=None, label="fuzz")
-    apps = {"evidence": evidence_app(EvidenceSettings(**common, group_id=f"fuzz-ev-{suffix}")),
-            "scoring": scoring_app(ScoringSettings(**common, group_id=f"fuzz-sc-{suffix}")),
-            "awards": awards_app(AwardsSettings(**common, group_id=f"fuzz-aw-{suffix}")),
-            "notify": notify_app(NotifySettings(**common, group_id=f"fuzz-nt-{suffix}", digest_enabled=False))}
+    apps = {
+        "evidence": evidence_app(EvidenceSettings(**common, group_id=f"fuzz-ev-{suffix}")),
+        "scoring": scoring_app(ScoringSettings(**common, group_id=f"fuzz-sc-{suffix}")),
+        "awards": awards_app(AwardsSettings(**common, group_id=f"fuzz-aw-{suffix}")),
+        "notify": notify_app(NotifySettings(**common, group_id=f"fuzz-nt-{suffix}", digest_enabled=False)),
+    }
     total = 0
     failures: list[str] = []
     for name, app in apps.items():

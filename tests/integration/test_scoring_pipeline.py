@@ -44,34 +44,52 @@ async def second_database(infra: Any) -> AsyncIterator[str]:
 
 
 async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applies_the_formula(
-        kafka_bootstrap: str, database_url: str, second_database: str, tmp_path: Path) -> None:
+    kafka_bootstrap: str, database_url: str, second_database: str, tmp_path: Path
+) -> None:
     prefix = "T" + uuid.uuid4().hex[:5].upper()
     events = province(prefix)
     token = await add_source(database_url, name="motcua", units=["*"])
     group = f"test-scoring-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
-    evidence = evidence_app(EvidenceSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                                             group_id=f"test-ev-{uuid.uuid4().hex[:6]}"))
-    scoring = scoring_app(ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                                          group_id=group, tick_seconds=0.5))
-    async with running_app(evidence) as ev_url, running_app(scoring) as sc_url, \
-            httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+    evidence = evidence_app(
+        EvidenceSettings(
+            kafka_bootstrap_servers=kafka_bootstrap,
+            database_url=database_url,
+            group_id=f"test-ev-{uuid.uuid4().hex[:6]}",
+        )
+    )
+    scoring = scoring_app(
+        ScoringSettings(
+            kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group, tick_seconds=0.5
+        )
+    )
+    async with (
+        running_app(evidence) as ev_url,
+        running_app(scoring) as sc_url,
+        httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http,
+    ):
         for start in range(0, len(events), 25):
-            answer = await http.post(f"{ev_url}/v1/events", json=events[start:start + 25])
+            answer = await http.post(f"{ev_url}/v1/events", json=events[start : start + 25])
             assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text
 
         async def drained() -> None:
-            [row] = await fetch(database_url, "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
-                                 " (SELECT count(*) FROM scoring.inbox) AS inbox,"
-                                 " (SELECT count(*) FROM scoring.outbox) AS outbox,"
-                                 " (SELECT count(*) FROM scoring.dirty) AS dirty")
+            [row] = await fetch(
+                database_url,
+                "SELECT (SELECT count(*) FROM evidence.ledger) AS ledger,"
+                " (SELECT count(*) FROM scoring.inbox) AS inbox,"
+                " (SELECT count(*) FROM scoring.outbox) AS outbox,"
+                " (SELECT count(*) FROM scoring.dirty) AS dirty",
+            )
             assert row["ledger"] == row["inbox"] == len(events) and row["outbox"] == 0 and row["dirty"] == 0
 
         await eventually(drained, timeout=60)
         standings = (await http.get(f"{sc_url}/v1/standings", params={"period": "2025-03", "cluster": "K-SO"})).json()
         card = (await http.get(f"{sc_url}/v1/units/{prefix}.01/scorecard", params={"period": "2025-03"})).json()
-        drill = (await http.get(f"{sc_url}/v1/units/{prefix}.01/scorecard/events",
-                                params={"period": "2025-03", "indicator": "on_time"})).json()
+        drill = (
+            await http.get(
+                f"{sc_url}/v1/units/{prefix}.01/scorecard/events", params={"period": "2025-03", "indicator": "on_time"}
+            )
+        ).json()
 
     # From scratch: the whole ledger, in ledger order, in one batch, into an empty database.
     ledger = await fetch(database_url, "SELECT seq, envelope::text AS envelope FROM evidence.ledger ORDER BY seq")
@@ -81,21 +99,28 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
         async with pool.acquire() as conn:
             await seed(conn, RULES)
             rules = await RulesCache().active(conn)
-            await apply_batch(conn, [(decode_evidence(r["envelope"].encode()), r["seq"]) for r in ledger], rules=rules,
-                              now=datetime.now(UTC))
+            await apply_batch(
+                conn,
+                [(decode_evidence(r["envelope"].encode()), r["seq"]) for r in ledger],
+                rules=rules,
+                now=datetime.now(UTC),
+            )
             while await rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
                 pass
     finally:
         await pool.close()
-    query = ("SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"
-             " WHERE unit_id LIKE $1 ORDER BY 1, 2")
+    query = (
+        "SELECT unit_id, period, score, band, card::text AS card FROM scoring.unit_scores"
+        " WHERE unit_id LIKE $1 ORDER BY 1, 2"
+    )
     live = await fetch(database_url, query, f"{prefix}%")
     scratch = await fetch(second_database, query, f"{prefix}%")
     # The open dossiers, overdue since March 2025, are late in every period that has ended since, and now.
     now_month = datetime.now(UTC).astimezone(VN_TZ).strftime("%Y-%m")
     assert {r["period"] for r in live} >= {"2025-03", "2025-Q1", "2025", "2019-2025", "2025-04", now_month}
-    assert [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in live] == \
-           [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in scratch]
+    assert [(r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in live] == [
+        (r["unit_id"], r["period"], r["score"], r["band"], json.loads(r["card"])) for r in scratch
+    ]
 
     # What a person sees: ranks in the cluster, the counts behind the number and the events behind them.
     assert [row["rank"] for row in standings["rows"]] == sorted(row["rank"] for row in standings["rows"])
@@ -106,24 +131,29 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     assert sum(c["denominator"] for c in drill["cases"]) == on_time["denominator"]
     assert sum(c["numerator"] for c in drill["cases"]) == on_time["numerator"]
     assert all("motcua:e-1" not in c["events"] for c in drill["cases"])  # the retracted dossier
-    published = await read_topic(kafka_bootstrap, topics.STANDINGS_CHANGED,
-                                 lambda r: prefix.encode() in (r.value or b""), expect=16, timeout=30)
+    published = await read_topic(
+        kafka_bootstrap, topics.STANDINGS_CHANGED, lambda r: prefix.encode() in (r.value or b""), expect=16, timeout=30
+    )
     assert {json.loads(r.value or b"")["subject_id"] for r in published} >= {f"{prefix}.01", f"{prefix}.12"}
 
     # Rebuild under a higher online-submission threshold: the points follow rate × max ÷ threshold.
     doc = tomllib.loads(RULES.read_text(encoding="utf-8"))
     text = RULES.read_text(encoding="utf-8").replace('version = "2025.2"', 'version = "test.2"')
-    text = text.replace('max = 8\nthreshold = 0.5', 'max = 8\nthreshold = 0.9')
+    text = text.replace("max = 8\nthreshold = 0.5", "max = 8\nthreshold = 0.9")
     assert doc["index"]["indicators"]["online_submission"]["threshold"] == 0.5
     (tmp_path / "calendar").symlink_to(RULES.parent / "calendar")
     (tmp_path / "rulebook.toml").write_text(text, encoding="utf-8")
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
     try:
         report = await rebuild(conn, period="2025-03", rules_file=tmp_path / "rulebook.toml", now=datetime.now(UTC))
-        after = json.loads(await conn.fetchval(
-            "SELECT card::text FROM unit_scores WHERE unit_id = $1 AND period = '2025-03'", f"{prefix}.01"))
-        untouched = await conn.fetchval("SELECT rule_version FROM unit_scores WHERE unit_id = $1 AND period = '2025'",
-                                        f"{prefix}.01")
+        after = json.loads(
+            await conn.fetchval(
+                "SELECT card::text FROM unit_scores WHERE unit_id = $1 AND period = '2025-03'", f"{prefix}.01"
+            )
+        )
+        untouched = await conn.fetchval(
+            "SELECT rule_version FROM unit_scores WHERE unit_id = $1 AND period = '2025'", f"{prefix}.01"
+        )
     finally:
         await conn.close()
     assert report.rule_version == "test.2" and after["rule_version"] == "test.2"
@@ -154,8 +184,9 @@ async def test_consumer_and_rescorer_in_two_processes_share_the_work(kafka_boots
     await publisher.start()
     try:
         async with running_app(consumer) as consumer_url, running_app(rescorer):
-            await publisher.publish([Outgoing(topics.EVIDENCE_ACCEPTED, e["unit_id"], json.dumps(e).encode())
-                                     for e in province(prefix)])
+            await publisher.publish(
+                [Outgoing(topics.EVIDENCE_ACCEPTED, e["unit_id"], json.dumps(e).encode()) for e in province(prefix)]
+            )
 
             async def ranked() -> None:
                 async with httpx.AsyncClient() as http:

@@ -27,8 +27,14 @@ T = "+07:00"
 
 
 def _unit(prefix: str, unit: str, n: int) -> list[dict[str, Any]]:
-    events = [event(f"{prefix}-u", "unit.registered", unit, {"name": "Đơn vị thử", "level": "department",
-                                                              "cluster_id": f"{prefix}-K"})]
+    events = [
+        event(
+            f"{prefix}-u",
+            "unit.registered",
+            unit,
+            {"name": "Đơn vị thử", "level": "department", "cluster_id": f"{prefix}-K"},
+        )
+    ]
     events += [processed(k, unit, code=f"HS-{k}", finished=f"2025-03-13T09:30:00{T}") for k in range(n)]
     return [{**e, "event_id": f"{prefix}-{e['event_id']}"} for e in events]
 
@@ -57,17 +63,22 @@ def _far_future(unit: str, prefix: str) -> bytes:
 
 
 async def test_poison_is_parked_and_the_next_events_on_the_partition_reach_the_standings(
-        kafka_bootstrap: str, database_url: str) -> None:
+    kafka_bootstrap: str, database_url: str
+) -> None:
     prefix = "Q" + uuid.uuid4().hex[:5].upper()
     unit = f"{prefix}.01"
     group = f"test-poison-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
-    app = scoring_app(ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                                      group_id=group))
+    app = scoring_app(
+        ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group)
+    )
     async with running_app(app) as url, httpx.AsyncClient() as http:
         # Same key, same partition: the poison sits right in front of the unit's normal evidence.
-        await _publish(kafka_bootstrap, unit, [*POISON, _far_future(unit, prefix),
-                                               *(json.dumps(e).encode() for e in _unit(prefix, unit, 20))])
+        await _publish(
+            kafka_bootstrap,
+            unit,
+            [*POISON, _far_future(unit, prefix), *(json.dumps(e).encode() for e in _unit(prefix, unit, 20))],
+        )
 
         async def ranked() -> None:
             params = {"period": "2025-03", "cluster": f"{prefix}-K"}
@@ -89,7 +100,8 @@ async def test_poison_is_parked_and_the_next_events_on_the_partition_reach_the_s
 
 
 async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(
-        kafka_bootstrap: str, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    kafka_bootstrap: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prefix = "B" + uuid.uuid4().hex[:5].upper()
     unit = f"{prefix}.01"
     group = f"test-replay-{uuid.uuid4().hex[:6]}"
@@ -104,8 +116,9 @@ async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(
         return real_meaning(e)
 
     monkeypatch.setattr(consume, "meaning", buggy)
-    app = scoring_app(ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url,
-                                      group_id=group))
+    app = scoring_app(
+        ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group)
+    )
     events = _unit(prefix, unit, 21)
     async with running_app(app) as url, httpx.AsyncClient(headers={"Authorization": f"Bearer {admin}"}) as http:
         await _publish(kafka_bootstrap, unit, [json.dumps(e).encode() for e in events])

@@ -18,39 +18,120 @@ from thidua.web import WebSettings, create_app
 TOKEN = "admin-secret-token"
 
 ROWS = [
-    {"rank": 1, "subject_id": "SO.TP", "name": "Sở Tư pháp", "score": 93.5, "band": "Tốt", "previous_rank": 2,
-     "unit_id": "SO.TP", "cluster_id": "K1"},
-    {"rank": 2, "subject_id": "UB.HT", "name": "UBND huyện Hải Hậu", "score": 88.25, "band": "Khá",
-     "previous_rank": 1, "unit_id": "UB.HT", "cluster_id": "K2"},
-    {"rank": 3, "subject_id": "SO.KHDT", "name": "Sở Kế hoạch và Đầu tư", "score": 81.0, "band": "Khá",
-     "previous_rank": 3, "unit_id": "SO.KHDT", "cluster_id": "K1"},
-    {"rank": 4, "subject_id": "SO.GTVT", "name": "Sở Giao thông vận tải <b>", "score": 64.0, "band": "Trung bình",
-     "previous_rank": None, "unit_id": "SO.GTVT", "cluster_id": "K1"},
-    {"rank": 5, "subject_id": "UB.XT", "name": "UBND huyện Xuân Trường", "score": 41.7, "band": "Yếu",
-     "previous_rank": 4, "unit_id": "UB.XT", "cluster_id": "K2"},
+    {
+        "rank": 1,
+        "subject_id": "SO.TP",
+        "name": "Sở Tư pháp",
+        "score": 93.5,
+        "band": "Tốt",
+        "previous_rank": 2,
+        "unit_id": "SO.TP",
+        "cluster_id": "K1",
+    },
+    {
+        "rank": 2,
+        "subject_id": "UB.HT",
+        "name": "UBND huyện Hải Hậu",
+        "score": 88.25,
+        "band": "Khá",
+        "previous_rank": 1,
+        "unit_id": "UB.HT",
+        "cluster_id": "K2",
+    },
+    {
+        "rank": 3,
+        "subject_id": "SO.KHDT",
+        "name": "Sở Kế hoạch và Đầu tư",
+        "score": 81.0,
+        "band": "Khá",
+        "previous_rank": 3,
+        "unit_id": "SO.KHDT",
+        "cluster_id": "K1",
+    },
+    {
+        "rank": 4,
+        "subject_id": "SO.GTVT",
+        "name": "Sở Giao thông vận tải <b>",
+        "score": 64.0,
+        "band": "Trung bình",
+        "previous_rank": None,
+        "unit_id": "SO.GTVT",
+        "cluster_id": "K1",
+    },
+    {
+        "rank": 5,
+        "subject_id": "UB.XT",
+        "name": "UBND huyện Xuân Trường",
+        "score": 41.7,
+        "band": "Yếu",
+        "previous_rank": 4,
+        "unit_id": "UB.XT",
+        "cluster_id": "K2",
+    },
 ]
 
 
-def _indicator(code: str, name: str, group: str, num: float, den: float, threshold: float | None, max_points: float,
-               points: float | None) -> dict[str, Any]:
+def _indicator(
+    code: str,
+    name: str,
+    group: str,
+    num: float,
+    den: float,
+    threshold: float | None,
+    max_points: float,
+    points: float | None,
+) -> dict[str, Any]:
     rate = num / den if den else None
-    return {"code": code, "name": name, "group": group, "numerator": num, "denominator": den, "rate": rate,
-            "threshold": threshold, "max_points": max_points, "points": points}
+    return {
+        "code": code,
+        "name": name,
+        "group": group,
+        "numerator": num,
+        "denominator": den,
+        "rate": rate,
+        "threshold": threshold,
+        "max_points": max_points,
+        "points": points,
+    }
 
 
 CARD = {
-    "unit_id": "SO.TP", "period": "2025", "rule_version": "2025.1", "name": "Sở Tư pháp", "cluster_id": "K1",
-    "cluster_name": "Khối các sở, ngành nội chính", "score": 93.5, "band": "Tốt", "service_index": 95.12,
-    "service_band": "Tốt", "culture_index": 90.0,
+    "unit_id": "SO.TP",
+    "period": "2025",
+    "rule_version": "2025.1",
+    "name": "Sở Tư pháp",
+    "cluster_id": "K1",
+    "cluster_name": "Khối các sở, ngành nội chính",
+    "score": 93.5,
+    "band": "Tốt",
+    "service_index": 95.12,
+    "service_band": "Tốt",
+    "culture_index": 90.0,
     "indicators": [
         _indicator("on_time", "Tỷ lệ hồ sơ giải quyết đúng hạn", "timeliness", 4821, 4903, 1.0, 20, 19.67),
         _indicator("online_payment", "Tỷ lệ thanh toán trực tuyến", "online", 0, 0, 0.8, 10, None),
     ],
     "culture": [
-        _indicator("training_share", "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn", "culture",
-                   37, 42, 0.8, 40, 40.0),
-        _indicator("inspection_findings", "Vi phạm qua kiểm tra công vụ (có trọng số, trên 100 cán bộ)", "culture",
-                   2, 42, 10.0, 30, 25.71),
+        _indicator(
+            "training_share",
+            "Tỷ lệ cán bộ được bồi dưỡng văn hóa công sở, chuyên môn",
+            "culture",
+            37,
+            42,
+            0.8,
+            40,
+            40.0,
+        ),
+        _indicator(
+            "inspection_findings",
+            "Vi phạm qua kiểm tra công vụ (có trọng số, trên 100 cán bộ)",
+            "culture",
+            2,
+            42,
+            10.0,
+            30,
+            25.71,
+        ),
     ],
     "groups": {"timeliness": {"max": 20, "points": 19.67, "scored_max": 20}},
     "evidence": {"dossiers_judged": 4903, "officers": 42},
@@ -58,22 +139,57 @@ CARD = {
 }
 
 NOMINATIONS = [
-    {"id": "2025:co_thi_dua_tinh:SO.TP", "title": "co_thi_dua_tinh", "year": 2025, "subject_kind": "unit",
-     "subject_id": "SO.TP", "unit_id": "SO.TP", "status": "proposed", "cash_multiple": 12.0,
-     "cash_vnd": 28080000, "rule_version": "2025.1",
-     "criteria": [{"code": "band_tot", "met": True, "reason": "Xếp loại Tốt (93,5 điểm)"},
-                  {"code": "cluster_lead", "met": True, "reason": "Dẫn đầu khối K1"}],
-     "evidence_ids": ["motcua:evt-000017", "hr:evt-000231"], "votes": None, "blocks": []},
-    {"id": "2025:lao_dong_tien_tien:CB.0042", "title": "lao_dong_tien_tien", "year": 2025, "subject_kind": "officer",
-     "subject_id": "CB.0042", "unit_id": "SO.TP", "status": "approved", "cash_multiple": 0.3, "cash_vnd": 702000,
-     "rule_version": "2025.1", "criteria": [{"code": "no_discipline", "met": True, "reason": "Không bị kỷ luật"}],
-     "evidence_ids": [], "votes": {"members_total": 9, "members_present": 8, "votes_for": 7}, "blocks": []},
-    {"id": "2025:chien_si_thi_dua_co_so:CB.0099", "title": "chien_si_thi_dua_co_so", "year": 2025,
-     "subject_kind": "officer", "subject_id": "CB.0099", "unit_id": "UB.HT", "status": "revoked",
-     "cash_multiple": 1.0, "cash_vnd": 2340000, "rule_version": "2025.1",
-     "criteria": [{"code": "training_hours", "met": False, "reason": "Chưa đủ 40 giờ bồi dưỡng"}],
-     "evidence_ids": ["hr:evt-9"], "votes": None,
-     "blocks": [{"code": "training_hours", "met": False, "reason": "Chưa đủ 40 giờ bồi dưỡng"}]},
+    {
+        "id": "2025:co_thi_dua_tinh:SO.TP",
+        "title": "co_thi_dua_tinh",
+        "year": 2025,
+        "subject_kind": "unit",
+        "subject_id": "SO.TP",
+        "unit_id": "SO.TP",
+        "status": "proposed",
+        "cash_multiple": 12.0,
+        "cash_vnd": 28080000,
+        "rule_version": "2025.1",
+        "criteria": [
+            {"code": "band_tot", "met": True, "reason": "Xếp loại Tốt (93,5 điểm)"},
+            {"code": "cluster_lead", "met": True, "reason": "Dẫn đầu khối K1"},
+        ],
+        "evidence_ids": ["motcua:evt-000017", "hr:evt-000231"],
+        "votes": None,
+        "blocks": [],
+    },
+    {
+        "id": "2025:lao_dong_tien_tien:CB.0042",
+        "title": "lao_dong_tien_tien",
+        "year": 2025,
+        "subject_kind": "officer",
+        "subject_id": "CB.0042",
+        "unit_id": "SO.TP",
+        "status": "approved",
+        "cash_multiple": 0.3,
+        "cash_vnd": 702000,
+        "rule_version": "2025.1",
+        "criteria": [{"code": "no_discipline", "met": True, "reason": "Không bị kỷ luật"}],
+        "evidence_ids": [],
+        "votes": {"members_total": 9, "members_present": 8, "votes_for": 7},
+        "blocks": [],
+    },
+    {
+        "id": "2025:chien_si_thi_dua_co_so:CB.0099",
+        "title": "chien_si_thi_dua_co_so",
+        "year": 2025,
+        "subject_kind": "officer",
+        "subject_id": "CB.0099",
+        "unit_id": "UB.HT",
+        "status": "revoked",
+        "cash_multiple": 1.0,
+        "cash_vnd": 2340000,
+        "rule_version": "2025.1",
+        "criteria": [{"code": "training_hours", "met": False, "reason": "Chưa đủ 40 giờ bồi dưỡng"}],
+        "evidence_ids": ["hr:evt-9"],
+        "votes": None,
+        "blocks": [{"code": "training_hours", "met": False, "reason": "Chưa đủ 40 giờ bồi dưỡng"}],
+    },
 ]
 
 
@@ -87,8 +203,12 @@ def fake_services() -> FastAPI:
 
     @app.get("/v1/standings")
     async def standings(period: str) -> dict[str, Any]:
-        return {"period": period, "rows": ROWS if period == "2025" else [], "rule_version": "2025.1",
-                "as_of": "2025-12-31T16:59:00+00:00"}
+        return {
+            "period": period,
+            "rows": ROWS if period == "2025" else [],
+            "rule_version": "2025.1",
+            "as_of": "2025-12-31T16:59:00+00:00",
+        }
 
     @app.get("/v1/units/{unit_id}/scorecard", response_model=None)
     async def scorecard(unit_id: str, period: str) -> dict[str, Any] | JSONResponse:
@@ -104,36 +224,85 @@ def fake_services() -> FastAPI:
     @app.get("/v1/units/{unit_id}/scorecard/events")
     async def events(unit_id: str, period: str, indicator: str) -> dict[str, Any]:
         if indicator == "training_share":
-            return {"unit_id": unit_id, "period": period, "indicator": indicator, "events": [
-                {"event_id": "hr-train-0001", "source": "hr", "officer_id": "CB.0042", "at": "2025-03-04T01:00:00Z",
-                 "data": {"topic": "office_culture", "hours": 8}}]}
-        return {"unit_id": unit_id, "period": period, "indicator": indicator, "rule_version": "2025.1", "cases": [
-            {"case": "dossier:HS-2025-000123", "counter": "on_time", "numerator": 1.0, "denominator": 1.0,
-             "events": ["motcua:evt-000017", "motcua:evt-000018"]}]}
+            return {
+                "unit_id": unit_id,
+                "period": period,
+                "indicator": indicator,
+                "events": [
+                    {
+                        "event_id": "hr-train-0001",
+                        "source": "hr",
+                        "officer_id": "CB.0042",
+                        "at": "2025-03-04T01:00:00Z",
+                        "data": {"topic": "office_culture", "hours": 8},
+                    }
+                ],
+            }
+        return {
+            "unit_id": unit_id,
+            "period": period,
+            "indicator": indicator,
+            "rule_version": "2025.1",
+            "cases": [
+                {
+                    "case": "dossier:HS-2025-000123",
+                    "counter": "on_time",
+                    "numerator": 1.0,
+                    "denominator": 1.0,
+                    "events": ["motcua:evt-000017", "motcua:evt-000018"],
+                }
+            ],
+        }
 
     @app.get("/v1/nominations")
     async def nominations(period: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
         authorise(authorization)
-        return {"period": period, "rule_version": "2025.1",
-                "nominations": [n for n in NOMINATIONS if str(n["year"]) == period]}
+        return {
+            "period": period,
+            "rule_version": "2025.1",
+            "nominations": [n for n in NOMINATIONS if str(n["year"]) == period],
+        }
 
     @app.get("/v1/nominations/{nomination_id}")
     async def nomination(nomination_id: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
         authorise(authorization)
         for n in NOMINATIONS:
             if n["id"] == nomination_id:
-                return {**n, "history": [{"from_status": None, "to_status": "proposed", "reason": "đủ tiêu chuẩn",
-                                          "actor": "system", "at": "2026-01-05T02:00:00Z"}]}
+                return {
+                    **n,
+                    "history": [
+                        {
+                            "from_status": None,
+                            "to_status": "proposed",
+                            "reason": "đủ tiêu chuẩn",
+                            "actor": "system",
+                            "at": "2026-01-05T02:00:00Z",
+                        }
+                    ],
+                }
         raise HTTPException(404, "no such nomination")
 
     @app.get("/v1/units/{unit_id}/notifications")
     async def notifications(unit_id: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
         authorise(authorization)
-        return {"unit_id": unit_id, "unread_count": 1, "items": [
-            {"id": 7, "unit_id": unit_id, "kind": "band_dropped", "priority": "high",
-             "title": "Xếp loại giảm từ Tốt xuống Khá", "body": "Điểm quý 3 giảm còn 88,2.", "link": "javascript:x",
-             "created_at": "2025-10-01T03:00:00Z", "read": False},
-            {"id": 8, "unit_id": unit_id, "kind": "odd", "data": {"x": 1}}]}
+        return {
+            "unit_id": unit_id,
+            "unread_count": 1,
+            "items": [
+                {
+                    "id": 7,
+                    "unit_id": unit_id,
+                    "kind": "band_dropped",
+                    "priority": "high",
+                    "title": "Xếp loại giảm từ Tốt xuống Khá",
+                    "body": "Điểm quý 3 giảm còn 88,2.",
+                    "link": "javascript:x",
+                    "created_at": "2025-10-01T03:00:00Z",
+                    "read": False,
+                },
+                {"id": 8, "unit_id": unit_id, "kind": "odd", "data": {"x": 1}},
+            ],
+        }
 
     return app
 
@@ -163,9 +332,9 @@ async def test_leaderboard_groups_clusters_and_ranks_in_order(web: httpx.AsyncCl
     assert "Thi đua — Văn hóa công sở" in page
     assert "Sở Kế hoạch và Đầu tư" in page and "UBND huyện Xuân Trường" in page  # diacritics intact
     assert "Sở Giao thông vận tải &lt;b&gt;" in page  # escaped
-    k1 = page[page.index('data-cluster="K1"'):page.index('data-cluster="K2"')]
+    k1 = page[page.index('data-cluster="K1"') : page.index('data-cluster="K2"')]
     assert k1.index("Sở Tư pháp") < k1.index("Sở Kế hoạch và Đầu tư") < k1.index("Sở Giao thông vận tải")
-    k2 = page[page.index('data-cluster="K2"'):]
+    k2 = page[page.index('data-cluster="K2"') :]
     assert k2.index("UBND huyện Hải Hậu") < k2.index("UBND huyện Xuân Trường")
     assert "▲1" in page and "▼1" in page
     assert page.count('class="bar"') == 8  # four bands per cluster
@@ -203,8 +372,8 @@ async def test_scorecard_shows_counts_links_and_trend(web: httpx.AsyncClient) ->
     assert "2025.1" in page
     assert "/units/SO.TP/events?period=2025&amp;indicator=on_time" in page
     assert "/units/SO.TP/events?period=2025&amp;indicator=training_share" in page
-    trend = page[page.index('<svg class="trend"'):]
-    trend = trend[:trend.index("</svg>")]
+    trend = page[page.index('<svg class="trend"') :]
+    trend = trend[: trend.index("</svg>")]
     assert trend.count('class="point"') == 5  # Jan, Feb, Mar, May, Jun
     assert trend.count("<polyline") == 2  # broken at April
 
@@ -254,8 +423,10 @@ async def test_inbox_renders_defensively(web: httpx.AsyncClient) -> None:
 async def test_wrong_or_missing_token_gives_a_message() -> None:
     async with running_app(fake_services()) as upstream:
         for token in ("wrong-token", None):
-            async with running_app(create_app(settings_for(upstream, token))) as base, \
-                    httpx.AsyncClient(base_url=base, timeout=30) as client:
+            async with (
+                running_app(create_app(settings_for(upstream, token))) as base,
+                httpx.AsyncClient(base_url=base, timeout=30) as client,
+            ):
                 inbox = await client.get("/units/SO.TP/inbox")
                 assert inbox.status_code == 200
                 assert "WEB_ADMIN_TOKEN" in inbox.text
@@ -265,12 +436,18 @@ async def test_wrong_or_missing_token_gives_a_message() -> None:
 
 async def test_upstream_outage_gives_an_error_panel() -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    async with running_app(create_app(settings_for(dead))) as base, \
-            httpx.AsyncClient(base_url=base, timeout=30) as client:
-        for path, params in (("/", {"period": "2025"}), ("/units/SO.TP", {"period": "2025"}),
-                             ("/units/SO.TP/events", {"period": "2025", "indicator": "on_time"}),
-                             ("/nominations", {"period": "2025"}), ("/nominations/x", {}),
-                             ("/units/SO.TP/inbox", {})):
+    async with (
+        running_app(create_app(settings_for(dead))) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        for path, params in (
+            ("/", {"period": "2025"}),
+            ("/units/SO.TP", {"period": "2025"}),
+            ("/units/SO.TP/events", {"period": "2025", "indicator": "on_time"}),
+            ("/nominations", {"period": "2025"}),
+            ("/nominations/x", {}),
+            ("/units/SO.TP/inbox", {}),
+        ):
             response = await client.get(path, params=params)
             assert response.status_code in (200, 502), path
             assert 'class="card error"' in response.text, path

@@ -55,9 +55,24 @@ YEAR = 2025
 # exactly-once consumption (notify's `consumed` table against the topics), not compared by content.
 INTERMEDIATE_KINDS = ("rank_changed", "band_dropped", "award_on_track", "award_at_risk", "digest")
 # Keys whose values are processing times or processing history, never evidence.
-VOLATILE_KEYS = frozenset({"as_of", "updated_at", "changed_at", "created_at", "computed_at", "closed_at",
-                           "evaluated_at", "decided_at_processing", "previous_rank", "previous_rank_in_cluster",
-                           "previous_rank_in_province", "read_at", "applied_at", "received_at_processing"})
+VOLATILE_KEYS = frozenset(
+    {
+        "as_of",
+        "updated_at",
+        "changed_at",
+        "created_at",
+        "computed_at",
+        "closed_at",
+        "evaluated_at",
+        "decided_at_processing",
+        "previous_rank",
+        "previous_rank_in_cluster",
+        "previous_rank_in_province",
+        "read_at",
+        "applied_at",
+        "received_at_processing",
+    }
+)
 # Any timestamp from 2026 on is a processing time here (the demo year is 2025 and its events end in it).
 _PROCESSING_TIME = re.compile(r"20(?:2[6-9]|[3-9]\d)-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?")
 
@@ -124,22 +139,30 @@ class System:
 
     def env(self, service: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(s.upper() + "_" for s in SERVICES))}
-        env.update({
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "DATABASE_URL": self.database_url, "PYTHONUNBUFFERED": "1",
-            f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
-            f"{service.upper()}_GROUP_ID": self.group(service),
-            f"{service.upper()}_LOG_LEVEL": "WARNING",
-            # A consumer that stops fetching after a broker restart is re-subscribed after this long.
-            f"{service.upper()}_STALL_SECONDS": "10",
-            "SCORING_TICK_SECONDS": "0.5", "NOTIFY_DIGEST_ENABLED": "false",
-        })
+        env.update(
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+                "DATABASE_URL": self.database_url,
+                "PYTHONUNBUFFERED": "1",
+                f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
+                f"{service.upper()}_GROUP_ID": self.group(service),
+                f"{service.upper()}_LOG_LEVEL": "WARNING",
+                # A consumer that stops fetching after a broker restart is re-subscribed after this long.
+                f"{service.upper()}_STALL_SECONDS": "10",
+                "SCORING_TICK_SECONDS": "0.5",
+                "NOTIFY_DIGEST_ENABLED": "false",
+            }
+        )
         env.update(self.extra_env)
         return env
 
     def spawn(self, service: str) -> None:
-        self.procs[service] = spawn([sys.executable, "-m", f"services.{service}"], env=self.env(service),
-                                    log_path=self.workdir / f"{self.label}-{self.tag}" / f"{service}.log",
-                                    cwd=Path(__file__).resolve().parents[2])
+        self.procs[service] = spawn(
+            [sys.executable, "-m", f"services.{service}"],
+            env=self.env(service),
+            log_path=self.workdir / f"{self.label}-{self.tag}" / f"{service}.log",
+            cwd=Path(__file__).resolve().parents[2],
+        )
 
     def kill9(self, service: str) -> None:
         """SIGKILL: no shutdown hook, no flush, no offset commit."""
@@ -193,14 +216,18 @@ class System:
         doc: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False).replace("H40", self.prefix))
         return doc
 
-    async def post_events(self, http: httpx.AsyncClient, source: str, batch: Sequence[dict[str, Any]],
-                          *, deadline: float = 180.0) -> list[dict[str, Any]]:
+    async def post_events(
+        self, http: httpx.AsyncClient, source: str, batch: Sequence[dict[str, Any]], *, deadline: float = 180.0
+    ) -> list[dict[str, Any]]:
         """POST one batch, again and again while the service is down or unavailable (a resend is a duplicate)."""
         give_up = time.monotonic() + deadline
         while True:
             try:
-                answer = await http.post(f"{self.url('evidence')}/v1/events", json=list(batch),
-                                         headers={"Authorization": f"Bearer {self.tokens[source]}"})
+                answer = await http.post(
+                    f"{self.url('evidence')}/v1/events",
+                    json=list(batch),
+                    headers={"Authorization": f"Bearer {self.tokens[source]}"},
+                )
             except httpx.HTTPError:
                 answer = None
             if answer is not None and answer.status_code == 200:
@@ -218,11 +245,13 @@ class System:
                 raise AssertionError("evidence did not take a batch within the deadline")
             await asyncio.sleep(0.5)
 
-    async def stream(self, events: Sequence[tuple[str, dict[str, Any]]], *, seconds: float = 20.0,
-                     http_batch: int = 100) -> None:
+    async def stream(
+        self, events: Sequence[tuple[str, dict[str, Any]]], *, seconds: float = 20.0, http_batch: int = 100
+    ) -> None:
         """Send (channel, envelope) in order over about `seconds`: HTTP in batches per source, the rest to Kafka."""
-        producer = AIOKafkaProducer(**kafka_options(self.kafka), acks="all", linger_ms=5,
-                                    request_timeout_ms=10000, retry_backoff_ms=500)
+        producer = AIOKafkaProducer(
+            **kafka_options(self.kafka), acks="all", linger_ms=5, request_timeout_ms=10000, retry_backoff_ms=500
+        )
         await producer.start()
         started = time.monotonic()
         pending: dict[str, list[dict[str, Any]]] = {demo.SOURCE_ONE_STOP: [], demo.SOURCE_HR: []}
@@ -235,8 +264,12 @@ class System:
                             await self.post_events(http, body["source"], pending[body["source"]])
                             pending[body["source"]] = []
                     else:
-                        await self.produce(producer, topics.EVIDENCE_INBOUND, body["unit_id"],
-                                           json.dumps(body, ensure_ascii=False).encode())
+                        await self.produce(
+                            producer,
+                            topics.EVIDENCE_INBOUND,
+                            body["unit_id"],
+                            json.dumps(body, ensure_ascii=False).encode(),
+                        )
                     # Pace the stream so faults land in the middle of it.
                     ahead = started + seconds * (i + 1) / len(events) - time.monotonic()
                     if ahead > 0 and i % 50 == 0:
@@ -248,8 +281,9 @@ class System:
         finally:
             await producer.stop()
 
-    async def produce(self, producer: AIOKafkaProducer, topic: str, key: str | None, value: bytes,
-                      *, deadline: float = 180.0) -> None:
+    async def produce(
+        self, producer: AIOKafkaProducer, topic: str, key: str | None, value: bytes, *, deadline: float = 180.0
+    ) -> None:
         """Send and wait for the acknowledgement, resending while the broker is away (a resend may duplicate)."""
         give_up = time.monotonic() + deadline
         while True:
@@ -283,8 +317,9 @@ class System:
                 for topic in consumed:
                     group = f"{self.group(service)}.{topic}"
                     committed = await admin.list_consumer_group_offsets(group)
-                    out[group] = sum(ends[tp] - (committed[tp].offset if tp in committed else 0)
-                                     for tp in every if tp.topic == topic)
+                    out[group] = sum(
+                        ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in every if tp.topic == topic
+                    )
             return out
         finally:
             await consumer.stop()
@@ -293,10 +328,12 @@ class System:
     async def backlog(self) -> dict[str, int]:
         """Work the services still hold in their databases: outboxes and scoring's rescore queue."""
         url = self.database_url
-        return {"evidence.outbox": await fetchval(url, "SELECT count(*) FROM evidence.outbox"),
-                "scoring.outbox": await fetchval(url, "SELECT count(*) FROM scoring.outbox"),
-                "scoring.dirty": await fetchval(url, "SELECT count(*) FROM scoring.dirty"),
-                "awards.outbox": await fetchval(url, "SELECT count(*) FROM awards.outbox")}
+        return {
+            "evidence.outbox": await fetchval(url, "SELECT count(*) FROM evidence.outbox"),
+            "scoring.outbox": await fetchval(url, "SELECT count(*) FROM scoring.outbox"),
+            "scoring.dirty": await fetchval(url, "SELECT count(*) FROM scoring.dirty"),
+            "awards.outbox": await fetchval(url, "SELECT count(*) FROM awards.outbox"),
+        }
 
     async def drain(self, *, timeout: float = 240.0, settle: float = 3.0) -> None:
         """Wait until no group lags, nothing waits in an outbox or queue, and the snapshot no longer moves."""
@@ -323,16 +360,23 @@ class System:
 
     async def fingerprint(self) -> tuple[int, ...]:
         url = self.database_url
-        return (await fetchval(url, "SELECT count(*) FROM evidence.ledger"),
-                await fetchval(url, "SELECT count(*) FROM scoring.inbox"),
-                len(await notify_consumed(url)),
-                await fetchval(url, "SELECT coalesce(sum(hashtext(subject_id || coalesce(score::text, '') || band"
-                                    " || rank_in_province::text)), 0) FROM scoring.standings"))
+        return (
+            await fetchval(url, "SELECT count(*) FROM evidence.ledger"),
+            await fetchval(url, "SELECT count(*) FROM scoring.inbox"),
+            len(await notify_consumed(url)),
+            await fetchval(
+                url,
+                "SELECT coalesce(sum(hashtext(subject_id || coalesce(score::text, '') || band"
+                " || rank_in_province::text)), 0) FROM scoring.standings",
+            ),
+        )
 
     async def close_year(self) -> None:
         async with httpx.AsyncClient(timeout=120) as http:
-            answer = await http.post(f"{self.url('awards')}/v1/periods/{YEAR}/close",
-                                     headers={"Authorization": f"Bearer {self.tokens['council']}"})
+            answer = await http.post(
+                f"{self.url('awards')}/v1/periods/{YEAR}/close",
+                headers={"Authorization": f"Bearer {self.tokens['council']}"},
+            )
             assert answer.status_code == 200, answer.text
 
     async def parked(self) -> dict[str, int]:
@@ -340,8 +384,11 @@ class System:
         out = {}
         for service in SERVICES:
             try:
-                out[service] = int(await fetchval(self.database_url,
-                                                  f"SELECT count(*) FROM {service}.parked WHERE replayed_at IS NULL"))
+                out[service] = int(
+                    await fetchval(
+                        self.database_url, f"SELECT count(*) FROM {service}.parked WHERE replayed_at IS NULL"
+                    )
+                )
             except Exception:
                 out[service] = 0
         return out
@@ -352,24 +399,32 @@ class System:
         async with httpx.AsyncClient(timeout=60) as http:
             scoring, awards = self.url("scoring"), self.url("awards")
             standings = (await http.get(f"{scoring}/v1/standings", params={"period": str(YEAR)})).json()
-            officers = (await http.get(f"{scoring}/v1/standings", params={"period": str(YEAR), "subject": "officer"},
-                                       headers=council)).json()
+            officers = (
+                await http.get(
+                    f"{scoring}/v1/standings", params={"period": str(YEAR), "subject": "officer"}, headers=council
+                )
+            ).json()
             cards = {}
             for unit in units:
                 local = unit.replace("H40", self.prefix)
                 for period in (str(YEAR), f"{YEAR}-Q2"):
                     answer = await http.get(f"{scoring}/v1/units/{local}/scorecard", params={"period": period})
                     cards[f"{unit}@{period}"] = answer.json() if answer.status_code == 200 else answer.status_code
-            nominations = (await http.get(f"{awards}/v1/nominations", params={"period": str(YEAR)},
-                                          headers=council)).json()
-        notes = await fetch(self.database_url,
-                            "SELECT unit_id, condition_key, occurrence, kind, priority, title, body, link, data::text"
-                            " AS data FROM notify.notifications WHERE NOT kind = ANY($1::text[])",
-                            list(INTERMEDIATE_KINDS))
+            nominations = (
+                await http.get(f"{awards}/v1/nominations", params={"period": str(YEAR)}, headers=council)
+            ).json()
+        notes = await fetch(
+            self.database_url,
+            "SELECT unit_id, condition_key, occurrence, kind, priority, title, body, link, data::text"
+            " AS data FROM notify.notifications WHERE NOT kind = ANY($1::text[])",
+            list(INTERMEDIATE_KINDS),
+        )
         ledger = await fetchval(self.database_url, "SELECT count(*) FROM evidence.ledger")
         inbox = await fetchval(self.database_url, "SELECT count(*) FROM scoring.inbox")
-        counters = await fetch(self.database_url, "SELECT subject_kind, subject_id, unit_id, period, counter, num,"
-                                                  " den FROM scoring.counters")
+        counters = await fetch(
+            self.database_url,
+            "SELECT subject_kind, subject_id, unit_id, period, counter, num, den FROM scoring.counters",
+        )
         n = self.normalise
         return Snapshot(
             standings={n(r["subject_id"]): n(r) for r in [*standings["rows"], *standings.get("unranked", [])]}
@@ -377,9 +432,16 @@ class System:
             scorecards={k: n(v) for k, v in cards.items()},
             nominations={n(r["id"]): n(r) for r in nominations["nominations"]},
             notifications=Counter(json.dumps(n(dict(r)), sort_keys=True, ensure_ascii=False) for r in notes),
-            counters={n("|".join(str(r[k]) for k in ("subject_kind", "subject_id", "unit_id", "period", "counter"))):
-                      (round(r["num"], 6), round(r["den"], 6)) for r in counters},
-            ledger=int(ledger), inbox=int(inbox))
+            counters={
+                n("|".join(str(r[k]) for k in ("subject_kind", "subject_id", "unit_id", "period", "counter"))): (
+                    round(r["num"], 6),
+                    round(r["den"], 6),
+                )
+                for r in counters
+            },
+            ledger=int(ledger),
+            inbox=int(inbox),
+        )
 
     def normalise(self, value: Any) -> Any:
         """value without processing times, volatile keys or this run's prefix (so two runs compare)."""
@@ -478,8 +540,9 @@ async def notify_consumed_exactly_once(system: System) -> Difference:
     from services.notify.handlers.consume import MODELS, identity
 
     seen: dict[str, set[str]] = {t: set() for t in MODELS}
-    consumer = AIOKafkaConsumer(*MODELS, **kafka_options(system.kafka), group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        *MODELS, **kafka_options(system.kafka), group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     try:
         parts = [TopicPartition(t, p) for t in MODELS for p in range(PARTITIONS[t])]
@@ -515,8 +578,10 @@ async def notify_consumed_exactly_once(system: System) -> Difference:
 async def notify_consumed(url: str) -> list[tuple[str, str]]:
     """(topic, message identity) of every message notify recorded: its shared `inbox` ("topic:identity"), or the
     older `consumed` table."""
-    tables = {r["table_name"] for r in await fetch(
-        url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'notify'")}
+    tables = {
+        r["table_name"]
+        for r in await fetch(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'notify'")
+    }
     if "inbox" in tables:
         keys = [r["key"] for r in await fetch(url, "SELECT key FROM notify.inbox")]
         out = []
@@ -545,16 +610,24 @@ async def start_group_at_end(bootstrap: str, group_id: str, topic: str) -> None:
         await consumer.stop()
 
 
-def province_events(units: Sequence[str], *, seed: int = 7, dossiers_per_unit: int = 20
-                    ) -> list[tuple[str, dict[str, Any]]]:
+def province_events(
+    units: Sequence[str], *, seed: int = 7, dossiers_per_unit: int = 20
+) -> list[tuple[str, dict[str, Any]]]:
     """The demo year of a subset of units, in the demo's order (channel, envelope with the "H40" code)."""
     wanted = set(units)
-    return [(channel, body) for channel, body in demo.events(seed, YEAR, dossiers_per_unit)
-            if body["unit_id"] in wanted]
+    return [
+        (channel, body) for channel, body in demo.events(seed, YEAR, dossiers_per_unit) if body["unit_id"] in wanted
+    ]
 
 
-async def run_province(system: System, events: Sequence[tuple[str, dict[str, Any]]], units: Sequence[str], *,
-                       seconds: float, during: Any = None) -> Snapshot:
+async def run_province(
+    system: System,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    units: Sequence[str],
+    *,
+    seconds: float,
+    during: Any = None,
+) -> Snapshot:
     """Stream the events (with `during(system)` running alongside), drain, close the year, drain, snapshot."""
     local = [(channel, system.localise(body)) for channel, body in events]
     feeder = asyncio.create_task(system.stream(local, seconds=seconds))

@@ -36,8 +36,11 @@ def timestamp_fields() -> dict[str, list[str]]:
     for cls in typing.get_args(typing.get_args(EvidenceEvent)[0]):
         payload = cls.model_fields["payload"].annotation
         kind = cls.model_fields["type"].annotation.__args__[0]
-        out[kind] = [name for name, f in payload.model_fields.items()
-                     if "datetime" in repr(f.annotation).lower() or "Timestamp" in repr(f.annotation)]
+        out[kind] = [
+            name
+            for name, f in payload.model_fields.items()
+            if "datetime" in repr(f.annotation).lower() or "Timestamp" in repr(f.annotation)
+        ]
     return out
 
 
@@ -47,11 +50,21 @@ def valid_examples(unit: str) -> dict[str, dict[str, Any]]:
     for _, body in demo.events(7, YEAR, 20):
         examples.setdefault(body["type"], body)
     examples["procedure.received"] = {
-        "event_id": "rcv-1", "type": "procedure.received", "schema_version": 1,
-        "occurred_at": f"{YEAR}-03-01T08:00:00+07:00", "unit_id": "H40.10", "source": "motcua-demo",
-        "payload": {"dossier_code": "HS-RCV-1", "procedure_code": "1.001", "channel": "counter",
-                    "received_at": f"{YEAR}-03-01T08:00:00+07:00", "due_at": f"{YEAR}-03-08T17:00:00+07:00",
-                    "fee_required": False}}
+        "event_id": "rcv-1",
+        "type": "procedure.received",
+        "schema_version": 1,
+        "occurred_at": f"{YEAR}-03-01T08:00:00+07:00",
+        "unit_id": "H40.10",
+        "source": "motcua-demo",
+        "payload": {
+            "dossier_code": "HS-RCV-1",
+            "procedure_code": "1.001",
+            "channel": "counter",
+            "received_at": f"{YEAR}-03-01T08:00:00+07:00",
+            "due_at": f"{YEAR}-03-08T17:00:00+07:00",
+            "fee_required": False,
+        },
+    }
     out = {}
     for kind, body in examples.items():
         home = body["unit_id"]
@@ -99,18 +112,42 @@ def corpus(unit: str, tag: str) -> list[Hostile]:
     items.append(Hostile("nested 1,000 levels", "bare 1000-deep array", b"[" * 1000 + b"]" * 1000))
     surrogate = _enc(variant(**{"payload.dossier_code": "@@"})).replace(b"@@", b"\\ud800")
     items.append(Hostile("lone surrogate \\ud800", "escaped lone surrogate", surrogate))
-    items.append(Hostile("lone surrogate \\ud800", "surrogate as CESU bytes",
-                         _enc(variant(**{"payload.dossier_code": "@@"})).replace(b"@@", b"\xed\xa0\x80")))
-    items.append(Hostile("invalid UTF-8", "0xff 0xfe in a string",
-                         _enc(variant(**{"payload.dossier_code": "@@"})).replace(b"@@", b"\xff\xfe")))
-    items.append(Hostile("invalid UTF-8", "latin-1 body", json.dumps(variant(unit_id=unit)).encode()
-                         .replace(b"resolved", "résolu".encode("latin-1"))))
-    for name, body in (("truncated object", b'{"event_id": "x", '), ("bare word", b"hello"), ("empty body", b""),
-                       ("null", b"null"), ("number", b"42"), ("empty array", b"[]"),
-                       ("trailing garbage", _enc(variant()) + b"}}")):
+    items.append(
+        Hostile(
+            "lone surrogate \\ud800",
+            "surrogate as CESU bytes",
+            _enc(variant(**{"payload.dossier_code": "@@"})).replace(b"@@", b"\xed\xa0\x80"),
+        )
+    )
+    items.append(
+        Hostile(
+            "invalid UTF-8",
+            "0xff 0xfe in a string",
+            _enc(variant(**{"payload.dossier_code": "@@"})).replace(b"@@", b"\xff\xfe"),
+        )
+    )
+    items.append(
+        Hostile(
+            "invalid UTF-8",
+            "latin-1 body",
+            json.dumps(variant(unit_id=unit)).encode().replace(b"resolved", "résolu".encode("latin-1")),
+        )
+    )
+    for name, body in (
+        ("truncated object", b'{"event_id": "x", '),
+        ("bare word", b"hello"),
+        ("empty body", b""),
+        ("null", b"null"),
+        ("number", b"42"),
+        ("empty array", b"[]"),
+        ("trailing garbage", _enc(variant()) + b"}}"),
+    ):
         items.append(Hostile("malformed JSON", name, body))
-    items.append(Hostile("body over 8 MiB", "8 MiB + 1 of spaces in an array",
-                         b"[" + b" " * (8 * 1024 * 1024) + b"]", kafka=False))
+    items.append(
+        Hostile(
+            "body over 8 MiB", "8 MiB + 1 of spaces in an array", b"[" + b" " * (8 * 1024 * 1024) + b"]", kafka=False
+        )
+    )
     small = {"event_id": "x", "type": "unit.registered"}
     stubs = [{**small, "event_id": f"a{i}"} for i in range(1001)]
     items.append(Hostile("array of 1001 items", "1001 stubs", _enc(stubs)))
@@ -129,14 +166,34 @@ def corpus(unit: str, tag: str) -> list[Hostile]:
         doc["event_id"] = f"hostile-{tag}-{n}"
         doc["payload"]["cluster_name"] = text
         items.append(Hostile(f"{label} (free text: data)", "unit.registered cluster_name", _enc(doc), acceptable=True))
-    for name, value in (("1e308", b"1e308"), ("10**400", b"1" + b"0" * 400), ("-1e300", b"-1e300"),
-                        ("2**64", str(2**64).encode())):
-        items.append(Hostile("huge numbers", f"supplement_days {name}",
-                             _enc(variant(**{"payload.supplement_requests": "@@"})).replace(b'"@@"', value)))
-    for name, value in (("NaN", b"NaN"), ("Infinity", b"Infinity"), ("-Infinity", b"-Infinity"),
-                        ('"NaN"', b'"NaN"'), ('"Infinity"', b'"Infinity"'), ("1e999", b"1e999")):
-        items.append(Hostile("NaN-like values", f"supplement_days {name}",
-                             _enc(variant(**{"payload.supplement_days": "@@"})).replace(b'"@@"', value)))
+    for name, value in (
+        ("1e308", b"1e308"),
+        ("10**400", b"1" + b"0" * 400),
+        ("-1e300", b"-1e300"),
+        ("2**64", str(2**64).encode()),
+    ):
+        items.append(
+            Hostile(
+                "huge numbers",
+                f"supplement_days {name}",
+                _enc(variant(**{"payload.supplement_requests": "@@"})).replace(b'"@@"', value),
+            )
+        )
+    for name, value in (
+        ("NaN", b"NaN"),
+        ("Infinity", b"Infinity"),
+        ("-Infinity", b"-Infinity"),
+        ('"NaN"', b'"NaN"'),
+        ('"Infinity"', b'"Infinity"'),
+        ("1e999", b"1e999"),
+    ):
+        items.append(
+            Hostile(
+                "NaN-like values",
+                f"supplement_days {name}",
+                _enc(variant(**{"payload.supplement_days": "@@"})).replace(b'"@@"', value),
+            )
+        )
     return items
 
 
@@ -144,59 +201,140 @@ def poison(unit: str, tag: str) -> dict[str, list[tuple[str, bytes]]]:
     """Records published straight to the internal topics: (name, value) per topic, all keyed by the unit."""
     now = datetime.now(UTC)
     common: list[tuple[str, bytes]] = [
-        ("JSON array", b"[]"), ("empty object", b"{}"),
+        ("JSON array", b"[]"),
+        ("empty object", b"{}"),
         ("missing keys", b'{"event_id": "poison-' + tag.encode() + b'"}'),
-        ("not JSON", b"not json at all"), ("invalid UTF-8", b'{"event_id": "\xff\xfe"}'),
-        ("nested 1,000 levels", b"[" * 1000 + b"]" * 1000), ("NaN", b'{"score": NaN}'),
-        ("huge number", b'{"score": 1e999}'), ("lone surrogate", b'{"event_id": "\\ud800"}'), ("empty value", b""),
+        ("not JSON", b"not json at all"),
+        ("invalid UTF-8", b'{"event_id": "\xff\xfe"}'),
+        ("nested 1,000 levels", b"[" * 1000 + b"]" * 1000),
+        ("NaN", b'{"score": NaN}'),
+        ("huge number", b'{"score": 1e999}'),
+        ("lone surrogate", b'{"event_id": "\\ud800"}'),
+        ("empty value", b""),
     ]
     envelope = valid_examples(unit)["procedure.processed"]
-    standing = {"event_id": f"poison-{tag}-s", "occurred_at": now.isoformat(), "period": str(YEAR),
-                "subject_kind": "unit", "subject_id": unit, "unit_id": unit, "score": 80.0, "band": "good",
-                "rule_version": "x"}
-    alert = {"alert_id": f"poison-{tag}-a", "condition_key": f"poison-{tag}-a", "kind": "dossier_overdue",
-             "priority": "high", "unit_id": unit, "occurred_at": now.isoformat()}
+    standing = {
+        "event_id": f"poison-{tag}-s",
+        "occurred_at": now.isoformat(),
+        "period": str(YEAR),
+        "subject_kind": "unit",
+        "subject_id": unit,
+        "unit_id": unit,
+        "score": 80.0,
+        "band": "good",
+        "rule_version": "x",
+    }
+    alert = {
+        "alert_id": f"poison-{tag}-a",
+        "condition_key": f"poison-{tag}-a",
+        "kind": "dossier_overdue",
+        "priority": "high",
+        "unit_id": unit,
+        "occurred_at": now.isoformat(),
+    }
     nomination = nomination_changed(unit, f"poison-{tag}-n", now)
     out: dict[str, list[tuple[str, bytes]]] = {}
-    for topic, doc in ((topics.EVIDENCE_ACCEPTED, envelope), (topics.STANDINGS_CHANGED, standing),
-                       (topics.ALERTS, alert), (topics.NOMINATIONS, nomination)):
+    for topic, doc in (
+        (topics.EVIDENCE_ACCEPTED, envelope),
+        (topics.STANDINGS_CHANGED, standing),
+        (topics.ALERTS, alert),
+        (topics.NOMINATIONS, nomination),
+    ):
         early = {**doc, "occurred_at": EARLY}
         late = {**doc, "occurred_at": LATE}
         wrong = {**doc, "unit_id": SQL}
-        out[topic] = [*common, ("occurred_at 0001", _enc(early)), ("occurred_at 9999", _enc(late)),
-                      ("SQL in unit_id", _enc(wrong))]
+        out[topic] = [
+            *common,
+            ("occurred_at 0001", _enc(early)),
+            ("occurred_at 9999", _enc(late)),
+            ("SQL in unit_id", _enc(wrong)),
+        ]
     return out
 
 
 def nomination_changed(unit: str, event_id: str, now: datetime) -> dict[str, Any]:
-    return {"event_id": event_id, "nomination_id": f"tap_the_lao_dong_tien_tien:{YEAR}:unit:{unit}:{event_id}",
-            "change": "created", "status": "proposed", "title": "tap_the_lao_dong_tien_tien", "year": YEAR,
-            "subject_kind": "unit", "subject_id": unit, "unit_id": unit, "cash_multiple": 0.8, "rule_version": "faults",
-            "criteria": [{"code": "rating", "met": True, "reason": "Hoàn thành tốt nhiệm vụ"}], "evidence_ids": [],
-            "occurred_at": now.isoformat()}
+    return {
+        "event_id": event_id,
+        "nomination_id": f"tap_the_lao_dong_tien_tien:{YEAR}:unit:{unit}:{event_id}",
+        "change": "created",
+        "status": "proposed",
+        "title": "tap_the_lao_dong_tien_tien",
+        "year": YEAR,
+        "subject_kind": "unit",
+        "subject_id": unit,
+        "unit_id": unit,
+        "cash_multiple": 0.8,
+        "rule_version": "faults",
+        "criteria": [{"code": "rating", "met": True, "reason": "Hoàn thành tốt nhiệm vụ"}],
+        "evidence_ids": [],
+        "occurred_at": now.isoformat(),
+    }
 
 
 def follow_up_events(unit: str, tag: str) -> list[dict[str, Any]]:
     """Normal evidence for the poisoned key: the unit, 20 dossiers (so it is ranked) and one open, overdue dossier."""
-    events: list[dict[str, Any]] = [{
-        "event_id": f"ok-{tag}-reg", "type": "unit.registered", "schema_version": 1, "source": "motcua-demo",
-        "occurred_at": f"{YEAR}-01-02T08:00:00+07:00", "unit_id": unit,
-        "payload": {"name": "Sở Thử nghiệm", "level": "department", "parent_id": unit.split(".")[0],
-                    "cluster_id": f"{unit.split('.')[0]}-KHOI", "cluster_name": "Khối thử"}}]
+    events: list[dict[str, Any]] = [
+        {
+            "event_id": f"ok-{tag}-reg",
+            "type": "unit.registered",
+            "schema_version": 1,
+            "source": "motcua-demo",
+            "occurred_at": f"{YEAR}-01-02T08:00:00+07:00",
+            "unit_id": unit,
+            "payload": {
+                "name": "Sở Thử nghiệm",
+                "level": "department",
+                "parent_id": unit.split(".")[0],
+                "cluster_id": f"{unit.split('.')[0]}-KHOI",
+                "cluster_name": "Khối thử",
+            },
+        }
+    ]
     for d in range(20):
-        events.append({
-            "event_id": f"ok-{tag}-hs{d}", "type": "procedure.processed", "schema_version": 1, "source": "motcua-demo",
-            "occurred_at": f"{YEAR}-05-08T10:00:00+07:00", "unit_id": unit, "payload": {
-                "dossier_code": f"HS{d}", "procedure_code": "1.001", "channel": "online",
-                "received_at": f"{YEAR}-05-02T08:00:00+07:00", "due_at": f"{YEAR}-05-09T17:00:00+07:00",
-                "finished_at": f"{YEAR}-05-08T10:00:00+07:00", "status": "resolved", "supplement_requests": 0,
-                "supplement_days": 0, "fee_required": False, "paid_online": False, "digitized": True,
-                "e_result": True, "data_reused": True}})
+        events.append(
+            {
+                "event_id": f"ok-{tag}-hs{d}",
+                "type": "procedure.processed",
+                "schema_version": 1,
+                "source": "motcua-demo",
+                "occurred_at": f"{YEAR}-05-08T10:00:00+07:00",
+                "unit_id": unit,
+                "payload": {
+                    "dossier_code": f"HS{d}",
+                    "procedure_code": "1.001",
+                    "channel": "online",
+                    "received_at": f"{YEAR}-05-02T08:00:00+07:00",
+                    "due_at": f"{YEAR}-05-09T17:00:00+07:00",
+                    "finished_at": f"{YEAR}-05-08T10:00:00+07:00",
+                    "status": "resolved",
+                    "supplement_requests": 0,
+                    "supplement_days": 0,
+                    "fee_required": False,
+                    "paid_online": False,
+                    "digitized": True,
+                    "e_result": True,
+                    "data_reused": True,
+                },
+            }
+        )
     due = datetime.now(UTC) - timedelta(hours=1)
     received = due - timedelta(days=5)
-    events.append({"event_id": f"ok-{tag}-open", "type": "procedure.received", "schema_version": 1,
-                   "source": "motcua-demo", "occurred_at": received.isoformat(), "unit_id": unit,
-                   "payload": {"dossier_code": f"HS-OPEN-{tag}", "procedure_code": "1.002", "channel": "counter",
-                               "received_at": received.isoformat(), "due_at": due.isoformat(),
-                               "fee_required": False}})
+    events.append(
+        {
+            "event_id": f"ok-{tag}-open",
+            "type": "procedure.received",
+            "schema_version": 1,
+            "source": "motcua-demo",
+            "occurred_at": received.isoformat(),
+            "unit_id": unit,
+            "payload": {
+                "dossier_code": f"HS-OPEN-{tag}",
+                "procedure_code": "1.002",
+                "channel": "counter",
+                "received_at": received.isoformat(),
+                "due_at": due.isoformat(),
+                "fee_required": False,
+            },
+        }
+    )
     return events

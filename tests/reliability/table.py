@@ -25,16 +25,19 @@ class Row:
 ROWS: list[Row] = []
 
 
-def record(fault: str, tried: int, *, lost: int = 0, doubled: int = 0, parked: int = 0, http_5xx: int = 0,
-           note: str = "") -> Row:
+def record(
+    fault: str, tried: int, *, lost: int = 0, doubled: int = 0, parked: int = 0, http_5xx: int = 0, note: str = ""
+) -> Row:
     row = Row(fault, tried, lost, doubled, parked, http_5xx, note)
     ROWS.append(row)
     return row
 
 
 def render(rows: list[Row]) -> str:
-    cells = [COLUMNS, *((r.fault, str(r.tried), str(r.lost), str(r.doubled), str(r.parked), str(r.http_5xx), r.note)
-                        for r in rows)]
+    cells = [
+        COLUMNS,
+        *((r.fault, str(r.tried), str(r.lost), str(r.doubled), str(r.parked), str(r.http_5xx), r.note) for r in rows),
+    ]
     widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
     lines = [" · ".join(c[i].ljust(widths[i]) for i in range(len(COLUMNS))).rstrip() for c in cells]
     lines.insert(1, "-" * len(lines[0]))

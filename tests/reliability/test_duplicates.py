@@ -34,7 +34,7 @@ async def send_http(system: System, events: list[dict[str, Any]]) -> dict[str, i
         for source in (demo.SOURCE_ONE_STOP, demo.SOURCE_HR):
             mine = [e for e in events if e["source"] == source]
             for i in range(0, len(mine), 1000):
-                for result in await system.post_events(http, source, mine[i:i + 1000]):
+                for result in await system.post_events(http, source, mine[i : i + 1000]):
                     statuses[result["status"]] = statuses.get(result["status"], 0) + 1
     return statuses
 
@@ -44,8 +44,9 @@ async def send_kafka(system: System, events: list[dict[str, Any]]) -> None:
     await producer.start()
     try:
         for e in events:
-            await producer.send(topics.EVIDENCE_INBOUND, json.dumps(e, ensure_ascii=False).encode(),
-                                key=e["unit_id"].encode())
+            await producer.send(
+                topics.EVIDENCE_INBOUND, json.dumps(e, ensure_ascii=False).encode(), key=e["unit_id"].encode()
+            )
         await producer.flush()
     finally:
         await producer.stop()
@@ -75,9 +76,15 @@ async def three_times_through_both_doors(infra: Infrastructure, workdir: Path, c
     diff = compare(once, thrice)
     lost = len(diff.lost) + max(0, count - thrice.ledger) + max(0, count - thrice.inbox)
     doubled = len(diff.doubled) + max(0, thrice.ledger - count) + max(0, thrice.inbox - count)
-    table.record(f"{count:,} events x3 through HTTP and Kafka", 6 * count, lost=lost, doubled=doubled, parked=parked,
-                 http_5xx=system.counts.http_5xx,
-                 note=f"ledger {thrice.ledger}, scoring inbox {thrice.inbox}, resends over HTTP {resent}")
+    table.record(
+        f"{count:,} events x3 through HTTP and Kafka",
+        6 * count,
+        lost=lost,
+        doubled=doubled,
+        parked=parked,
+        http_5xx=system.counts.http_5xx,
+        note=f"ledger {thrice.ledger}, scoring inbox {thrice.inbox}, resends over HTTP {resent}",
+    )
     assert first == {"accepted": count}, first
     assert resent == {"duplicate": 2 * count}, resent
     assert thrice.ledger == distinct == count
@@ -87,13 +94,15 @@ async def three_times_through_both_doors(infra: Infrastructure, workdir: Path, c
     assert parked == 0
 
 
-async def test_2000_events_three_times_through_both_doors_count_once(infra: Infrastructure, kafka_bootstrap: str,
-                                                                     workdir: Path) -> None:
+async def test_2000_events_three_times_through_both_doors_count_once(
+    infra: Infrastructure, kafka_bootstrap: str, workdir: Path
+) -> None:
     """The sample in every `make test`."""
     await three_times_through_both_doors(infra, workdir, 2000)
 
 
 @heavy()
-async def test_10000_events_three_times_through_both_doors_count_once(infra: Infrastructure, kafka_bootstrap: str,
-                                                                      workdir: Path) -> None:
+async def test_10000_events_three_times_through_both_doors_count_once(
+    infra: Infrastructure, kafka_bootstrap: str, workdir: Path
+) -> None:
     await three_times_through_both_doors(infra, workdir, 10_000)

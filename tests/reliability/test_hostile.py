@@ -24,8 +24,12 @@ from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetch, fetchval
 from thidua.testing.infra import Infrastructure
 
-CONSUMERS = {topics.EVIDENCE_ACCEPTED: ("scoring", "awards", "notify"), topics.STANDINGS_CHANGED: ("awards", "notify"),
-             topics.ALERTS: ("notify",), topics.NOMINATIONS: ("notify",)}
+CONSUMERS = {
+    topics.EVIDENCE_ACCEPTED: ("scoring", "awards", "notify"),
+    topics.STANDINGS_CHANGED: ("awards", "notify"),
+    topics.ALERTS: ("notify",),
+    topics.NOMINATIONS: ("notify",),
+}
 REACH_SECONDS = 45.0
 
 
@@ -41,8 +45,11 @@ def refused_over_http(status: int, body: Any) -> str | None:
     if status == 200 and isinstance(body, list) and body:
         for item in body:
             errors = item.get("errors") or []
-            if item.get("status") != "rejected" or not errors or not all(e.get("field") and e.get("message")
-                                                                          for e in errors):
+            if (
+                item.get("status") != "rejected"
+                or not errors
+                or not all(e.get("field") and e.get("message") for e in errors)
+            ):
                 return f"200 with an item not refused with field and reason: {str(item)[:200]}"
         return None
     return f"unexpected {status}: {str(body)[:200]}"
@@ -57,8 +64,9 @@ async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def rejected_since(bootstrap: str, start: dict[TopicPartition, int], wanted: set[bytes], *,
-                         timeout: float) -> dict[bytes, list[dict[str, str]]]:
+async def rejected_since(
+    bootstrap: str, start: dict[TopicPartition, int], wanted: set[bytes], *, timeout: float
+) -> dict[bytes, list[dict[str, str]]]:
     """Kafka refusals on evidence.rejected.v1 after `start`, by original bytes, until all wanted are seen."""
     consumer = AIOKafkaConsumer(**kafka_options(bootstrap), group_id=None, enable_auto_commit=False)
     await consumer.start()
@@ -79,9 +87,9 @@ async def rejected_since(bootstrap: str, start: dict[TopicPartition, int], wante
     return found
 
 
-async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(infra: Infrastructure,
-                                                                              kafka_bootstrap: str,
-                                                                              workdir: Path) -> None:
+async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(
+    infra: Infrastructure, kafka_bootstrap: str, workdir: Path
+) -> None:
     system = System(infra.kafka_bootstrap, infra.database_url, workdir, label="hostile")
     unit = f"{system.prefix}.10"
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # tried, lost, doubled, parked, 5xx
@@ -131,9 +139,13 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
                 row[1] += 1
                 problems.append(f"Kafka {item.category} / {item.name}: no refusal with reasons on evidence.rejected.v1")
         # Free text that looks like SQL or HTML is data: stored verbatim, and the ledger is still there.
-        stored = await fetch(system.database_url, "SELECT envelope->'payload'->>'cluster_name' AS c"
-                                                  " FROM evidence.ledger WHERE unit_id = $1"
-                                                  " AND type = 'unit.registered'", unit)
+        stored = await fetch(
+            system.database_url,
+            "SELECT envelope->'payload'->>'cluster_name' AS c"
+            " FROM evidence.ledger WHERE unit_id = $1"
+            " AND type = 'unit.registered'",
+            unit,
+        )
         assert {"'; DROP TABLE ledger; --", "<script>alert(1)</script>"} <= {r["c"] for r in stored}, stored
         # 3. Poison straight onto the internal topics, keyed by the unit.
         positions: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
@@ -147,8 +159,9 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
             # 4. A normal event on the same key afterwards: through the front door, and a valid nomination.
             sent = time.monotonic()
             async with httpx.AsyncClient(timeout=60) as http:
-                answer = await http.post(f"{system.url('evidence')}/v1/events", json=follow_up_events(unit, "f"),
-                                         headers=token)
+                answer = await http.post(
+                    f"{system.url('evidence')}/v1/events", json=follow_up_events(unit, "f"), headers=token
+                )
                 assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text
             nomination = nomination_changed(unit, f"ok-{system.tag.lower()}-n", datetime.now(UTC))
             await producer.send_and_wait(topics.NOMINATIONS, json.dumps(nomination).encode(), key=unit.encode())
@@ -158,8 +171,9 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
         elapsed = time.monotonic() - sent
         for check, ok in reached.items():
             if not ok:
-                problems.append(f"after poison, the normal event on the same key did not reach {check} "
-                                f"within {REACH_SECONDS:.0f}s")
+                problems.append(
+                    f"after poison, the normal event on the same key did not reach {check} within {REACH_SECONDS:.0f}s"
+                )
         parked = await parked_positions(system)
         for topic, records in positions.items():
             for name, partition, offset in records:
@@ -176,8 +190,12 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(i
         system.stop()
     for fault, (tried, lost, doubled, parked_count, fives) in rows.items():
         table.record(fault, tried, lost=lost, doubled=doubled, parked=parked_count, http_5xx=fives)
-    table.record("normal event after poison (scoring, awards, notify)", len(reached),
-                 lost=sum(not ok for ok in reached.values()), note=f"reached in {elapsed:.1f}s")
+    table.record(
+        "normal event after poison (scoring, awards, notify)",
+        len(reached),
+        lost=sum(not ok for ok in reached.values()),
+        note=f"reached in {elapsed:.1f}s",
+    )
     for service, (status, body) in readyz.items():
         if not isinstance(body.get("parked"), int) or body["parked"] < 1:
             problems.append(f"{service} /readyz does not report its parked records: {status} {str(body)[:300]}")
@@ -189,18 +207,24 @@ async def follow_ups_reached(system: System, unit: str, nomination_id: str, *, d
     url = system.database_url
     checks: dict[str, Any] = {
         "scoring (evidence.accepted.v1 → scorecard)": lambda: _scorecard(system, unit),
-        "awards (evidence.accepted.v1 → its units)":
-            lambda: fetchval(url, "SELECT count(*) FROM awards.units WHERE unit_id = $1", unit),
-        "awards (standings.changed.v1 → its standings)":
-            lambda: fetchval(url, "SELECT count(*) FROM awards.standings WHERE unit_id = $1", unit),
-        "notify (evidence.accepted.v1 → its units)":
-            lambda: fetchval(url, "SELECT count(*) FROM notify.units WHERE unit_id = $1", unit),
-        "notify (alerts.v1 → dossier_overdue in the inbox)":
-            lambda: fetchval(url, "SELECT count(*) FROM notify.notifications WHERE unit_id = $1"
-                                  " AND kind = 'dossier_overdue'", unit),
-        "notify (nominations.v1 → the inbox)":
-            lambda: fetchval(url, "SELECT count(*) FROM notify.notifications WHERE unit_id = $1"
-                                  " AND condition_key LIKE $2", unit, f"nomination:{nomination_id}%"),
+        "awards (evidence.accepted.v1 → its units)": lambda: fetchval(
+            url, "SELECT count(*) FROM awards.units WHERE unit_id = $1", unit
+        ),
+        "awards (standings.changed.v1 → its standings)": lambda: fetchval(
+            url, "SELECT count(*) FROM awards.standings WHERE unit_id = $1", unit
+        ),
+        "notify (evidence.accepted.v1 → its units)": lambda: fetchval(
+            url, "SELECT count(*) FROM notify.units WHERE unit_id = $1", unit
+        ),
+        "notify (alerts.v1 → dossier_overdue in the inbox)": lambda: fetchval(
+            url, "SELECT count(*) FROM notify.notifications WHERE unit_id = $1 AND kind = 'dossier_overdue'", unit
+        ),
+        "notify (nominations.v1 → the inbox)": lambda: fetchval(
+            url,
+            "SELECT count(*) FROM notify.notifications WHERE unit_id = $1 AND condition_key LIKE $2",
+            unit,
+            f"nomination:{nomination_id}%",
+        ),
         "notify (standings.changed.v1 → consumed)": lambda: _notify_saw_standing(url, unit),
     }
     reached = dict.fromkeys(checks, False)
@@ -225,8 +249,10 @@ async def _scorecard(system: System, unit: str) -> bool:
 async def _notify_saw_standing(url: str, unit: str) -> bool:
     from tests.reliability.harness import notify_consumed
 
-    return any(topic == topics.STANDINGS_CHANGED and f"unit:{unit}:" in message
-               for topic, message in await notify_consumed(url))
+    return any(
+        topic == topics.STANDINGS_CHANGED and f"unit:{unit}:" in message
+        for topic, message in await notify_consumed(url)
+    )
 
 
 async def parked_positions(system: System) -> dict[str, set[tuple[str, int, int]]]:

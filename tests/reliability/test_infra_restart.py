@@ -57,8 +57,10 @@ class OwnInfra:
 @pytest.fixture(scope="module")
 async def own_infra() -> AsyncIterator[OwnInfra]:
     root = Path(tempfile.mkdtemp(prefix="thidua-faults-infra-"))
-    infra = OwnInfra(LocalKafka(root / "kafka", port=free_port(), controller_port=free_port()),
-                     LocalPostgres(root / "postgres", port=free_port(), durable=True))
+    infra = OwnInfra(
+        LocalKafka(root / "kafka", port=free_port(), controller_port=free_port()),
+        LocalPostgres(root / "postgres", port=free_port(), durable=True),
+    )
     try:
         await asyncio.to_thread(infra.postgres.start)
         await asyncio.to_thread(infra.kafka.start)
@@ -100,14 +102,17 @@ async def wait_for(system: System, want: int, *, timeout: float) -> dict[str, fl
             if status == want and service not in seen:
                 seen[service] = round(time.monotonic() - started, 1)
         if time.monotonic() - started > timeout:
-            raise AssertionError(f"/readyz never answered {want} within {timeout:.0f}s for "
-                                 f"{sorted(set(SERVICES) - set(seen))}; last {await statuses(system)}")
+            raise AssertionError(
+                f"/readyz never answered {want} within {timeout:.0f}s for "
+                f"{sorted(set(SERVICES) - set(seen))}; last {await statuses(system)}"
+            )
         await asyncio.sleep(0.3)
     return seen
 
 
-def outage(stop: Callable[[], None], start: Callable[[], None], log: dict[str, dict[str, float]]
-           ) -> Callable[[System], Awaitable[None]]:
+def outage(
+    stop: Callable[[], None], start: Callable[[], None], log: dict[str, dict[str, float]]
+) -> Callable[[System], Awaitable[None]]:
     async def during(system: System) -> None:
         await asyncio.sleep(STREAM_SECONDS / 3)
         system.outage = True
@@ -123,14 +128,21 @@ def outage(stop: Callable[[], None], start: Callable[[], None], log: dict[str, d
     return during
 
 
-async def restart_run(own_infra: OwnInfra, workdir: Path, reference: Snapshot, what: str,
-                      stop: Callable[[], None], start: Callable[[], None]) -> None:
+async def restart_run(
+    own_infra: OwnInfra,
+    workdir: Path,
+    reference: Snapshot,
+    what: str,
+    stop: Callable[[], None],
+    start: Callable[[], None],
+) -> None:
     system = System(own_infra.kafka_bootstrap, own_infra.database_url, workdir, label=f"restart-{what}")
     log: dict[str, dict[str, float]] = {}
     try:
         await system.start()
-        got = await run_province(system, province_events(HEAVY_UNITS), HEAVY_UNITS, seconds=STREAM_SECONDS,
-                                 during=outage(stop, start, log))
+        got = await run_province(
+            system, province_events(HEAVY_UNITS), HEAVY_UNITS, seconds=STREAM_SECONDS, during=outage(stop, start, log)
+        )
         diff = compare(reference, got)
         once = await notify_consumed_exactly_once(system)
         parked = sum((await system.parked()).values())
@@ -138,12 +150,17 @@ async def restart_run(own_infra: OwnInfra, workdir: Path, reference: Snapshot, w
         system.stop()
     diff.save(system.log("scoring").parent / "differences.txt")
     once.save(system.log("scoring").parent / "notify-exactly-once.txt")
-    table.record(f"{what} stopped {OUTAGE_SECONDS:.0f}s and restarted mid-stream", 1,
-                 lost=len(diff.lost) + len(once.lost), doubled=len(diff.doubled) + len(once.doubled), parked=parked,
-                 http_5xx=system.counts.http_5xx,
-                 note=f"/readyz 503 after {log.get('503 after')}, 200 after {log.get('200 again after')}; "
-                      f"{system.counts.http_503_in_outage} HTTP 503 while down, {system.counts.kafka_retries} "
-                      f"Kafka resends")
+    table.record(
+        f"{what} stopped {OUTAGE_SECONDS:.0f}s and restarted mid-stream",
+        1,
+        lost=len(diff.lost) + len(once.lost),
+        doubled=len(diff.doubled) + len(once.doubled),
+        parked=parked,
+        http_5xx=system.counts.http_5xx,
+        note=f"/readyz 503 after {log.get('503 after')}, 200 after {log.get('200 again after')}; "
+        f"{system.counts.http_503_in_outage} HTTP 503 while down, {system.counts.kafka_retries} "
+        f"Kafka resends",
+    )
     assert not diff.lost and not diff.doubled, f"{what} (logs {system.log('scoring').parent}): {diff.describe()}"
     assert not once.lost and not once.doubled, once.describe()
     assert parked == 0, "a restart must be transient for every consumer, never a reason to park"

@@ -57,19 +57,23 @@ def mix(excellent: int, good: int) -> list[OfficerRecord]:
 
 # --- 8. Registration (đăng ký thi đua, Luật Thi đua, Khen thưởng 06/2022/QH15) -----------------------------------
 
+
 def test_registration_off_by_default_changes_nothing_law_06_2022() -> None:
     assert not RULES_.registration_required
     for v in verdicts(unit(mix(0, 5)), "lao_dong_tien_tien").values():
         assert v.met and "registered" not in [c.code for c in v.checks]
 
 
-@pytest.mark.parametrize(("registered", "met"), [
-    ({Y: {"lao_dong_tien_tien"}}, True),                                  # registered that title for the year
-    ({Y: {"lao_dong_tien_tien", "chien_si_thi_dua_co_so"}}, True),        # and more
-    ({Y: {"chien_si_thi_dua_co_so"}}, False),                             # another title only
-    ({Y - 1: {"lao_dong_tien_tien"}}, False),                             # the year before only
-    ({}, False),                                                          # not registered at all
-])
+@pytest.mark.parametrize(
+    ("registered", "met"),
+    [
+        ({Y: {"lao_dong_tien_tien"}}, True),  # registered that title for the year
+        ({Y: {"lao_dong_tien_tien", "chien_si_thi_dua_co_so"}}, True),  # and more
+        ({Y: {"chien_si_thi_dua_co_so"}}, False),  # another title only
+        ({Y - 1: {"lao_dong_tien_tien"}}, False),  # the year before only
+        ({}, False),  # not registered at all
+    ],
+)
 def test_registration_required_restricts_titles_law_06_2022(registered: dict[int, set[str]], met: bool) -> None:
     rules = replace(RULES_, registration_required=True)
     o = officer(1, registered=registered)
@@ -96,10 +100,13 @@ def test_registration_setting_read_from_rule_file_law_06_2022() -> None:
 
 # --- 9. Discipline voids the rating (Decree 90/2020 as amended by Decree 48/2023) -------------------------------
 
-@pytest.mark.parametrize(("discipline_year", "effective"), [(Y - 1, "excellent"), (Y, "incomplete"),
-                                                            (Y + 1, "excellent")])
+
+@pytest.mark.parametrize(
+    ("discipline_year", "effective"), [(Y - 1, "excellent"), (Y, "incomplete"), (Y + 1, "excellent")]
+)
 def test_discipline_in_the_year_makes_rating_incomplete_decree_90_2020_amended_by_decree_48_2023(
-        discipline_year: int, effective: str) -> None:
+    discipline_year: int, effective: str
+) -> None:
     o = officer(1, "excellent", disciplines=[Fact(discipline_year, "reprimand", "hr:disc")])
     rating = effective_rating(o, Y)
     assert rating is not None and rating.value == effective
@@ -120,31 +127,45 @@ def test_disciplined_without_hr_rating_is_still_incomplete_decree_90_2020_decree
     assert rating is not None and rating.value == "incomplete"
 
 
-@pytest.mark.parametrize(("stamp", "year"), [("2025-12-31T23:59:59+07:00", 2025), ("2026-01-01T00:00:00+07:00", 2026),
-                                             ("2025-12-31T16:59:59+00:00", 2025), ("2025-12-31T17:00:00+00:00", 2026)])
+@pytest.mark.parametrize(
+    ("stamp", "year"),
+    [
+        ("2025-12-31T23:59:59+07:00", 2025),
+        ("2026-01-01T00:00:00+07:00", 2026),
+        ("2025-12-31T16:59:59+00:00", 2025),
+        ("2025-12-31T17:00:00+00:00", 2026),
+    ],
+)
 def test_discipline_year_is_the_vietnam_calendar_year_decree_90_2020(stamp: str, year: int) -> None:
     assert vn_year(datetime.fromisoformat(stamp)) == year
 
 
 # --- 10. Excellence cap (Quy định 366-QĐ/TW 2025 Art. 11; Decree 48/2023) ---------------------------------------
 
-@pytest.mark.parametrize(("excellent", "good", "within"), [
-    (1, 10, True),   # 10 % of good: inside
-    (1, 5, True),    # 20 % of good: at the limit
-    (2, 10, True),   # 20 % of good: at the limit
-    (1, 4, False),   # 25 % of good: just outside (the old good+excellent denominator allowed it)
-    (3, 14, False),  # 21.4 %: just outside
-])
-def test_excellence_cap_20_percent_of_good_quy_dinh_366_art_11_decree_48_2023(excellent: int, good: int,
-                                                                              within: bool) -> None:
+
+@pytest.mark.parametrize(
+    ("excellent", "good", "within"),
+    [
+        (1, 10, True),  # 10 % of good: inside
+        (1, 5, True),  # 20 % of good: at the limit
+        (2, 10, True),  # 20 % of good: at the limit
+        (1, 4, False),  # 25 % of good: just outside (the old good+excellent denominator allowed it)
+        (3, 14, False),  # 21.4 %: just outside
+    ],
+)
+def test_excellence_cap_20_percent_of_good_quy_dinh_366_art_11_decree_48_2023(
+    excellent: int, good: int, within: bool
+) -> None:
     cap = excellence_cap(unit(mix(excellent, good)), Y, RULES_)
     assert (cap.excellent, cap.good, cap.within) == (excellent, good, within)
 
 
-@pytest.mark.parametrize(("excellent", "good", "within"), [(1, 5, True), (1, 4, True), (2, 8, True),
-                                                           (2, 7, False), (1, 3, False)])
-def test_excellence_cap_25_percent_for_outstanding_units_quy_dinh_366_art_11(excellent: int, good: int,
-                                                                             within: bool) -> None:
+@pytest.mark.parametrize(
+    ("excellent", "good", "within"), [(1, 5, True), (1, 4, True), (2, 8, True), (2, 7, False), (1, 3, False)]
+)
+def test_excellence_cap_25_percent_for_outstanding_units_quy_dinh_366_art_11(
+    excellent: int, good: int, within: bool
+) -> None:
     cap = excellence_cap(unit(mix(excellent, good), "excellent"), Y, RULES_)
     assert cap.outstanding and cap.share == 0.25 and cap.within is within
 
@@ -203,9 +224,11 @@ def test_over_the_cap_cstd_tinh_relying_on_cstdcs_under_review_needs_review_quy_
 
 # --- 11. CSTĐCS: research route and the quota (Law 06/2022; Decree 98/2023) -------------------------------------
 
+
 @pytest.mark.parametrize(("research_year", "met"), [(Y - 1, False), (Y, True), (Y + 1, False)])
-def test_cstdcs_by_accepted_research_project_in_the_year_law_06_2022_decree_98_2023(research_year: int,
-                                                                                     met: bool) -> None:
+def test_cstdcs_by_accepted_research_project_in_the_year_law_06_2022_decree_98_2023(
+    research_year: int, met: bool
+) -> None:
     v = chien_si_thi_dua_co_so(officer(1, "good", research=[Fact(research_year, "unit", "src:rs")]), Y)
     assert v.met is met
     if met:
@@ -214,15 +237,19 @@ def test_cstdcs_by_accepted_research_project_in_the_year_law_06_2022_decree_98_2
 
 def test_cstdcs_quota_8_qualifying_20_percent_awards_2_decree_98_2023() -> None:
     members = [officer(n, "good", initiatives=[Fact(Y, "unit", f"src:i{n}")] if n >= 2 else []) for n in range(10)]
-    met = sorted(s for s, v in verdicts(unit(members), "chien_si_thi_dua_co_so",
-                                        replace(RULES_, cstdcs_quota_share=0.2)).items() if v.met)
+    met = sorted(
+        s
+        for s, v in verdicts(unit(members), "chien_si_thi_dua_co_so", replace(RULES_, cstdcs_quota_share=0.2)).items()
+        if v.met
+    )
     assert met == ["CB-02", "CB-03"]  # 8 qualify (CB-02..CB-09), 2 places; ranked by name then id
 
 
 @pytest.mark.parametrize(("qualifying", "awarded"), [(1, 1), (2, 2), (3, 2)])
 def test_cstdcs_quota_edges_share_of_members_decree_98_2023(qualifying: int, awarded: int) -> None:
-    members = [officer(n, "good", initiatives=[Fact(Y, "unit", f"src:i{n}")] if n < qualifying else [])
-               for n in range(10)]
+    members = [
+        officer(n, "good", initiatives=[Fact(Y, "unit", f"src:i{n}")] if n < qualifying else []) for n in range(10)
+    ]
     v = verdicts(unit(members), "chien_si_thi_dua_co_so", replace(RULES_, cstdcs_quota_share=0.2))
     assert sum(1 for x in v.values() if x.met) == awarded
     outside = [x for x in v.values() if any(c.code == "quota" and not c.met for c in x.checks)]
@@ -240,23 +267,27 @@ def test_cstdcs_quota_order_score_then_rating_then_name_then_id_decree_98_2023()
 
 # --- 12. Streaks count approved titles only (Law 06/2022; Decree 98/2023) ---------------------------------------
 
+
 def test_cstd_tinh_needs_three_consecutive_approved_cstdcs_law_06_2022() -> None:
     o = officer(1, "excellent", initiatives=[Fact(Y, "province", "src:i")])
     o.titles = {Y - 2: {"chien_si_thi_dua_co_so": "n1"}, Y - 1: {"chien_si_thi_dua_co_so": "n2"}}
-    assert chien_si_thi_dua_tinh(o, Y, cstdcs_now=True).met                       # at: 3 in a row
-    del o.titles[Y - 2]                                                           # one revoked: 2 in a row
+    assert chien_si_thi_dua_tinh(o, Y, cstdcs_now=True).met  # at: 3 in a row
+    del o.titles[Y - 2]  # one revoked: 2 in a row
     assert not chien_si_thi_dua_tinh(o, Y, cstdcs_now=True).met
-    assert bang_khen_ca_nhan(o, Y, cstdcs_now=True).met                           # Bằng khen: 2 in a row, at
+    assert bang_khen_ca_nhan(o, Y, cstdcs_now=True).met  # Bằng khen: 2 in a row, at
     del o.titles[Y - 1]
-    assert not bang_khen_ca_nhan(o, Y, cstdcs_now=True).met                       # just outside
+    assert not bang_khen_ca_nhan(o, Y, cstdcs_now=True).met  # just outside
 
 
 # --- 13. Collective titles (Law 06/2022 Art. 27-28; Decree 98/2023) ---------------------------------------------
 
-@pytest.mark.parametrize(("form", "met"), [(None, True), ("reprimand", False), ("warning", False),
-                                           ("dismissal", False)])
+
+@pytest.mark.parametrize(
+    ("form", "met"), [(None, True), ("reprimand", False), ("warning", False), ("dismissal", False)]
+)
 def test_tap_the_ldxs_needs_everyone_complete_on_effective_ratings_law_06_2022_decree_90_2020(
-        form: str | None, met: bool) -> None:
+    form: str | None, met: bool
+) -> None:
     members = [officer(n) for n in range(10)]
     if form:
         members[3].disciplines = [Fact(Y, form, "hr:d")]
@@ -287,6 +318,7 @@ def test_flag_discipline_gate_is_a_rule_file_setting_on_by_default_decree_98_202
 
 # --- 14. Holds (Law 06/2022 ch. VII) ------------------------------------------------------------------------------
 
+
 def test_open_grievance_holds_officer_and_unit_titles_law_06_2022_chapter_vii() -> None:
     o = officer(1, "excellent", open_grievances=["hr:g1"])
     assert lao_dong_tien_tien(o, Y).status == "on_hold" and chien_si_thi_dua_co_so(o, Y).status == "on_hold"
@@ -299,6 +331,7 @@ def test_open_grievance_holds_officer_and_unit_titles_law_06_2022_chapter_vii() 
 
 # --- 15. Money and deadlines (Decree 73/2024 base salary; Decree 98/2023 cash; Decree 90/2020 calendar) ---------
 
+
 def test_cash_uses_base_salary_of_rule_file_and_lists_giay_khen_tap_the_decree_98_2023() -> None:
     table = cash_table(RULES_)
     assert RULES_.base_salary_vnd == 2_340_000
@@ -307,8 +340,10 @@ def test_cash_uses_base_salary_of_rule_file_and_lists_giay_khen_tap_the_decree_9
     assert cash_table(replace(RULES_, base_salary_vnd=2_000_000))["giay_khen_tap_the"]["vnd"] == 1_200_000
 
 
-@pytest.mark.parametrize(("today", "refused"), [(date(Y, 12, 14), True), (date(Y, 12, 15), False),
-                                                (date(Y, 12, 16), False), (date(Y + 1, 1, 5), False)])
+@pytest.mark.parametrize(
+    ("today", "refused"),
+    [(date(Y, 12, 14), True), (date(Y, 12, 15), False), (date(Y, 12, 16), False), (date(Y + 1, 1, 5), False)],
+)
 def test_close_refused_before_the_rating_deadline_decree_90_2020(today: date, refused: bool) -> None:
     reason = close_refusal(Y, today, RULES_)
     assert (reason is not None) is refused

@@ -48,8 +48,10 @@ def test_lao_dong_tien_tien_needs_good_or_better_and_no_discipline() -> None:
     disciplined = officer(1, "good", disciplines=[Fact(Y, "reprimand", "src:d")])
     verdict = lao_dong_tien_tien(disciplined, Y)
     # Decree 90/2020 as amended by Decree 48/2023: the discipline also makes the effective rating "incomplete".
-    assert not verdict.met and [c.code for c in verdict.checks if not c.met] == ["rating_good_or_better",
-                                                                                 "no_discipline"]
+    assert not verdict.met and [c.code for c in verdict.checks if not c.met] == [
+        "rating_good_or_better",
+        "no_discipline",
+    ]
     # Discipline in another year does not block this one.
     assert lao_dong_tien_tien(officer(1, "good", disciplines=[Fact(Y - 1, "warning", "src:d")]), Y).met
 
@@ -144,11 +146,17 @@ def test_the_flag_goes_to_the_cluster_leader_with_targets_exceeded() -> None:
     assert not co_thi_dua_tinh(u, Y, RULES_).met
 
 
-@pytest.mark.parametrize(("title", "votes_for", "decision"), [
-    ("chien_si_thi_dua_co_so", 80, "approved"), ("chien_si_thi_dua_co_so", 79, "rejected"),
-    ("co_thi_dua_tinh", 80, "approved"), ("co_thi_dua_tinh", 79, "rejected"),
-    ("chien_si_thi_dua_tinh", 90, "approved"), ("chien_si_thi_dua_tinh", 89, "rejected"),
-])
+@pytest.mark.parametrize(
+    ("title", "votes_for", "decision"),
+    [
+        ("chien_si_thi_dua_co_so", 80, "approved"),
+        ("chien_si_thi_dua_co_so", 79, "rejected"),
+        ("co_thi_dua_tinh", 80, "approved"),
+        ("co_thi_dua_tinh", 79, "rejected"),
+        ("chien_si_thi_dua_tinh", 90, "approved"),
+        ("chien_si_thi_dua_tinh", 89, "rejected"),
+    ],
+)
 def test_vote_thresholds_are_shares_of_all_members(title: str, votes_for: int, decision: str) -> None:
     assert council_decision(title, 100, 95, votes_for, RULES_)[0] == decision
 

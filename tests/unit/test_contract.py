@@ -16,36 +16,89 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 T = "2025-03-14T09:30:00+07:00"
 
 PAYLOADS: dict[str, tuple[dict[str, Any], str | None]] = {
-    "procedure.received": ({"dossier_code": "HS-1", "procedure_code": "1.001", "channel": "counter",
-                            "received_at": T, "due_at": T, "fee_required": False}, None),
-    "procedure.processed": ({"dossier_code": "HS-1", "procedure_code": "1.001", "channel": "online",
-                             "received_at": T, "due_at": T, "finished_at": T, "status": "resolved",
-                             "supplement_requests": 1, "supplement_days": 2.5, "fee_required": True,
-                             "paid_online": True, "digitized": True, "e_result": False, "data_reused": True},
-                            "CB-1"),
+    "procedure.received": (
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1.001",
+            "channel": "counter",
+            "received_at": T,
+            "due_at": T,
+            "fee_required": False,
+        },
+        None,
+    ),
+    "procedure.processed": (
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1.001",
+            "channel": "online",
+            "received_at": T,
+            "due_at": T,
+            "finished_at": T,
+            "status": "resolved",
+            "supplement_requests": 1,
+            "supplement_days": 2.5,
+            "fee_required": True,
+            "paid_online": True,
+            "digitized": True,
+            "e_result": False,
+            "data_reused": True,
+        },
+        "CB-1",
+    ),
     "procedure.rated": ({"dossier_code": "HS-1", "satisfied": True, "score": 5}, None),
-    "complaint.received": ({"complaint_id": "PA-1", "category": "conduct", "received_at": T,
-                            "officer_id": "CB-1"}, None),
-    "complaint.resolved": ({"complaint_id": "PA-1", "resolved_at": T, "outcome": "answered",
-                            "substantiated": False}, None),
+    "complaint.received": (
+        {"complaint_id": "PA-1", "category": "conduct", "received_at": T, "officer_id": "CB-1"},
+        None,
+    ),
+    "complaint.resolved": (
+        {"complaint_id": "PA-1", "resolved_at": T, "outcome": "answered", "substantiated": False},
+        None,
+    ),
     "complaint.feedback": ({"complaint_id": "PA-1", "satisfied": False, "re_complained": True}, None),
-    "training.completed": ({"course_code": "VHCS-01", "title": "Văn hóa công sở", "hours": 8,
-                            "topic": "office_culture", "completed_at": T}, "CB-1"),
+    "training.completed": (
+        {
+            "course_code": "VHCS-01",
+            "title": "Văn hóa công sở",
+            "hours": 8,
+            "topic": "office_culture",
+            "completed_at": T,
+        },
+        "CB-1",
+    ),
     "evaluation.recorded": ({"year": 2024, "level": "excellent", "score": 95}, "CB-1"),
-    "discipline.recorded": ({"decision_no": "12/QĐ-KL", "form": "reprimand", "decided_at": T,
-                             "reason": "Vi phạm giờ giấc"}, "CB-1"),
+    "discipline.recorded": (
+        {"decision_no": "12/QĐ-KL", "form": "reprimand", "decided_at": T, "reason": "Vi phạm giờ giấc"},
+        "CB-1",
+    ),
     "initiative.recognized": ({"title": "Số hóa hồ sơ", "scope": "province", "decided_at": T}, "CB-1"),
     "grievance.opened": ({"case_id": "KN-1"}, None),
     "grievance.closed": ({"case_id": "KN-1", "substantiated": True}, None),
-    "inspection.recorded": ({"inspection_id": "KT-1", "inspected_at": T,
-                             "findings": [{"code": "alcohol", "officer_id": "CB-1", "count": 1}]}, None),
+    "inspection.recorded": (
+        {
+            "inspection_id": "KT-1",
+            "inspected_at": T,
+            "findings": [{"code": "alcohol", "officer_id": "CB-1", "count": 1}],
+        },
+        None,
+    ),
     "emulation.registered": ({"year": 2025, "titles": ["tap_the_lao_dong_xuat_sac"]}, None),
     "title.awarded": ({"title": "chien_si_thi_dua_co_so", "year": 2023, "decision_no": "5/QĐ"}, "CB-1"),
-    "unit.registered": ({"name": "UBND xã Mỹ Lộc", "level": "commune", "parent_id": "H40.12",
-                         "cluster_id": "CUM-XA-1", "cluster_name": "Cụm xã 1"}, None),
+    "unit.registered": (
+        {
+            "name": "UBND xã Mỹ Lộc",
+            "level": "commune",
+            "parent_id": "H40.12",
+            "cluster_id": "CUM-XA-1",
+            "cluster_name": "Cụm xã 1",
+        },
+        None,
+    ),
     "officer.registered": ({"full_name": "Nguyễn Thị Hoa", "category": "civil_servant"}, "CB-1"),
-    "procedure.catalogued": ({"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True,
-                              "published": True}, None),
+    "procedure.catalogued": (
+        {"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True, "published": True},
+        None,
+    ),
     "procedure.published": ({"dossier_code": "HS-1", "published_at": T}, None),
     "complaint.supplement_requested": ({"complaint_id": "PA-1", "requested_at": T}, None),
     "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
@@ -56,9 +109,15 @@ PAYLOADS: dict[str, tuple[dict[str, Any], str | None]] = {
 
 def envelope(kind: str = "procedure.processed", **overrides: Any) -> dict[str, Any]:
     payload, officer = PAYLOADS[kind]
-    body: dict[str, Any] = {"event_id": "motcua-2025-000123", "type": kind, "schema_version": 1,
-                            "occurred_at": T, "unit_id": "H40.12.05", "source": "motcua-namdinh",
-                            "payload": copy.deepcopy(payload)}
+    body: dict[str, Any] = {
+        "event_id": "motcua-2025-000123",
+        "type": kind,
+        "schema_version": 1,
+        "occurred_at": T,
+        "unit_id": "H40.12.05",
+        "source": "motcua-namdinh",
+        "payload": copy.deepcopy(payload),
+    }
     if officer:
         body["officer_id"] = officer
     body.update(overrides)
@@ -119,8 +178,9 @@ def test_bad_unit_ids_are_refused(unit_id: str) -> None:
     assert refused_fields(envelope(unit_id=unit_id)) == ["unit_id"]
 
 
-@pytest.mark.parametrize("kind", ["training.completed", "discipline.recorded", "initiative.recognized",
-                                  "officer.registered"])
+@pytest.mark.parametrize(
+    "kind", ["training.completed", "discipline.recorded", "initiative.recognized", "officer.registered"]
+)
 def test_types_about_an_officer_require_officer_id(kind: str) -> None:
     body = envelope(kind)
     del body["officer_id"]

@@ -60,20 +60,26 @@ def test_the_additions_exercise_the_new_rules_with_plausible_shares() -> None:
     dossiers = {b["payload"]["dossier_code"]: b for b in stream if b["type"] == "procedure.processed"}
     results = [b for b in stream if b["type"] == "procedure.published"]
     assert 0.85 <= len(results) / len(dossiers) < 1
-    assert all(datetime.fromisoformat(r["payload"]["published_at"])
-               >= datetime.fromisoformat(dossiers[r["payload"]["dossier_code"]]["payload"]["finished_at"])
-               for r in results)
+    assert all(
+        datetime.fromisoformat(r["payload"]["published_at"])
+        >= datetime.fromisoformat(dossiers[r["payload"]["dossier_code"]]["payload"]["finished_at"])
+        for r in results
+    )
 
     resolved = {b["payload"]["complaint_id"]: b for b in stream if b["type"] == "complaint.resolved"}
     answers = {b["payload"]["complaint_id"] for b in stream if b["type"] == "complaint.published"}
     assert answers == {c for c, b in resolved.items() if b["payload"]["outcome"] == "answered"}
     naming = [b for b in stream if b["type"] == "complaint.received" and "dossier_code" in b["payload"]]
-    assert naming and all(b["payload"]["category"] == "procedure"
-                          and dossiers[b["payload"]["dossier_code"]]["unit_id"] == b["unit_id"] for b in naming)
+    assert naming and all(
+        b["payload"]["category"] == "procedure" and dossiers[b["payload"]["dossier_code"]]["unit_id"] == b["unit_id"]
+        for b in naming
+    )
     supplements = [b for b in stream if b["type"] == "complaint.supplement_requested"]
     assert 0 < len(supplements) < 0.2 * len(resolved)
-    assert all(b["payload"]["requested_at"] < resolved[b["payload"]["complaint_id"]]["payload"]["resolved_at"]
-               for b in supplements)
+    assert all(
+        b["payload"]["requested_at"] < resolved[b["payload"]["complaint_id"]]["payload"]["resolved_at"]
+        for b in supplements
+    )
 
     research = [b for b in stream if b["type"] == "research.accepted"]
     assert 0 < len(research) < 0.05 * len(officers) and all(b["officer_id"] in officers for b in research)

@@ -68,8 +68,9 @@ def test_ids_never_collide_with_the_closed_year_and_the_directory_is_the_same() 
     assert len(shared) == sum(1 for _ in directory(SEED))
     assert all(closed[k] == present[k] for k in shared)  # re-sent byte for byte: reported duplicate
     codes_2025 = {b["payload"]["dossier_code"] for b in closed.values() if b["type"] == "procedure.processed"}
-    assert not codes_2025 & {b["payload"]["dossier_code"] for b in present.values()
-                             if b["type"] == "procedure.processed"}
+    assert not codes_2025 & {
+        b["payload"]["dossier_code"] for b in present.values() if b["type"] == "procedure.processed"
+    }
 
 
 def test_every_unit_has_twenty_finished_dossiers_by_the_end_of_january() -> None:
@@ -170,11 +171,19 @@ def test_the_live_day_finishes_dossiers_and_lets_some_run_late_for_alerts() -> N
     stream = _live(start, 12000)  # twenty minutes at 10 events a second
     kinds = Counter(b["type"] for _, _, b in stream)
     assert kinds["procedure.processed"] > 0.5 * len(stream)
-    for kind in ("procedure.received", "procedure.rated", "procedure.published", "complaint.received",
-                 "complaint.resolved", "training.completed", "inspection.recorded"):
+    for kind in (
+        "procedure.received",
+        "procedure.rated",
+        "procedure.published",
+        "complaint.received",
+        "complaint.resolved",
+        "training.completed",
+        "inspection.recorded",
+    ):
         assert kinds[kind] > 0, kind
-    received = {b["payload"]["dossier_code"]: (at, b["payload"]) for at, _, b in stream
-                if b["type"] == "procedure.received"}
+    received = {
+        b["payload"]["dossier_code"]: (at, b["payload"]) for at, _, b in stream if b["type"] == "procedure.received"
+    }
     due_soon = [p for _, p in received.values() if datetime.fromisoformat(p["due_at"]) - start < timedelta(hours=1)]
     assert len(due_soon) >= 36  # about one a unit in ten minutes: the due-soon alerts
     overdue = 0
@@ -194,6 +203,9 @@ def test_outside_office_hours_dossiers_arrive_online_only() -> None:
     assert not in_office_hours(night) and in_office_hours(datetime(2026, 11, 25, 9, 0, tzinfo=VN))
     received = [b["payload"] for _, _, b in _live(night, 3000) if b["type"] == "procedure.received"]
     assert received and {p["channel"] for p in received} == {"online"}
-    day = [b["payload"] for _, _, b in _live(datetime(2026, 11, 25, 9, 0, tzinfo=VN), 3000)
-           if b["type"] == "procedure.received"]
+    day = [
+        b["payload"]
+        for _, _, b in _live(datetime(2026, 11, 25, 9, 0, tzinfo=VN), 3000)
+        if b["type"] == "procedure.received"
+    ]
     assert {p["channel"] for p in day} > {"online"}

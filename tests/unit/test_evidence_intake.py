@@ -11,8 +11,10 @@ from tests.unit.test_contract import envelope
 from thidua.runtime.auth import new_token, token_hash
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-SCOPES = {"motcua-namdinh": SourceScope("motcua-namdinh", frozenset({"H40.12.05"})),
-          "hr": SourceScope("hr", frozenset({"*"}))}
+SCOPES = {
+    "motcua-namdinh": SourceScope("motcua-namdinh", frozenset({"H40.12.05"})),
+    "hr": SourceScope("hr", frozenset({"*"})),
+}
 
 
 def test_http_items_take_the_source_of_the_token() -> None:
@@ -24,8 +26,7 @@ def test_http_items_take_the_source_of_the_token() -> None:
 
 
 def test_a_body_source_other_than_the_token_is_refused() -> None:
-    [verdict] = decide_batch([Submission(envelope(source="hr"), token_source="motcua-namdinh")], now=NOW,
-                             scopes=SCOPES)
+    [verdict] = decide_batch([Submission(envelope(source="hr"), token_source="motcua-namdinh")], now=NOW, scopes=SCOPES)
     assert isinstance(verdict, Refusal) and verdict.reasons[0].field == "source"
 
 
@@ -54,8 +55,7 @@ def test_a_refusal_keeps_what_identifies_the_item() -> None:
     body["payload"]["channel"] = "fax"
     [verdict] = decide_batch([Submission(json.dumps(body).encode())], now=NOW, scopes=SCOPES)
     assert isinstance(verdict, Refusal)
-    assert (verdict.source, verdict.event_id, verdict.unit_id) == ("motcua-namdinh", "motcua-2025-000123",
-                                                                   "H40.12.05")
+    assert (verdict.source, verdict.event_id, verdict.unit_id) == ("motcua-namdinh", "motcua-2025-000123", "H40.12.05")
 
 
 def test_tokens_are_random_and_stored_as_hashes() -> None:

@@ -12,8 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("evidence", "scoring", "awards", "notify")
 PACKAGES = ("schemas", "thidua", "services")
-README_SECTIONS = ["Purpose", "Consumes and publishes", "HTTP API", "Rooms", "Configuration", "Rules and sources",
-                   "Tests"]
+README_SECTIONS = [
+    "Purpose",
+    "Consumes and publishes",
+    "HTTP API",
+    "Rooms",
+    "Configuration",
+    "Rules and sources",
+    "Tests",
+]
 ROOMS = ("domain", "handlers", "adapters", "views.py", "api.py", "app.py", "config.py", "migrations", "README.md")
 MIN_BLOCK = 6
 
@@ -57,14 +64,24 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_the_platform_kit_never_imports_a_service() -> None:
-    offending = sorted(f"{m} -> {t}" for m, targets in _graph().items() if m.startswith(("thidua", "schemas"))
-                       for t in targets if t.startswith("services"))
+    offending = sorted(
+        f"{m} -> {t}"
+        for m, targets in _graph().items()
+        if m.startswith(("thidua", "schemas"))
+        for t in targets
+        if t.startswith("services")
+    )
     assert not offending, "\n".join(offending)
 
 
 def test_services_never_import_each_other() -> None:
-    offending = sorted(f"{m} -> {t}" for m, targets in _graph().items() if m.startswith("services.")
-                       for t in targets if t.startswith("services.") and t.split(".")[1] != m.split(".")[1])
+    offending = sorted(
+        f"{m} -> {t}"
+        for m, targets in _graph().items()
+        if m.startswith("services.")
+        for t in targets
+        if t.startswith("services.") and t.split(".")[1] != m.split(".")[1]
+    )
     assert not offending, "\n".join(offending)
 
 
@@ -118,7 +135,7 @@ def test_no_block_of_six_repeated_lines_across_services() -> None:
     for path in sorted((ROOT / "services").rglob("*.py")):
         lines = _normalised_lines(path)
         for i in range(len(lines) - MIN_BLOCK + 1):
-            block = tuple(text for _, text in lines[i:i + MIN_BLOCK])
+            block = tuple(text for _, text in lines[i : i + MIN_BLOCK])
             seen[block].append(f"{path.relative_to(ROOT)}:{lines[i][0]}")
     repeated = {block: places for block, places in seen.items() if len(places) > 1}
     assert not repeated, "\n\n".join(f"{places}\n" + "\n".join(block) for block, places in list(repeated.items())[:5])

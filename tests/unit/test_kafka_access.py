@@ -17,8 +17,14 @@ def test_plaintext_access_has_no_credentials() -> None:
 
 
 def test_scram_access_from_the_environment() -> None:
-    access = KafkaAccess.from_env({"KAFKA_BOOTSTRAP_SERVERS": "k:9092", "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-                                   "KAFKA_USERNAME": "svc-scoring", "KAFKA_PASSWORD": "s3cret"})
+    access = KafkaAccess.from_env(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k:9092",
+            "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "KAFKA_USERNAME": "svc-scoring",
+            "KAFKA_PASSWORD": "s3cret",
+        }
+    )
     options = access.aiokafka_options()
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("svc-scoring", "s3cret")
@@ -60,4 +66,3 @@ def test_every_topic_a_service_consumes_is_granted_to_its_user(service: str) -> 
         topic = subscription.topic.rstrip("*")
         assert topic in rights.reads or topic in rights.read_prefixes, (service, topic)
         assert subscription.group.startswith(rights.group_prefix or "-"), (service, subscription.group)
-

@@ -28,42 +28,74 @@ CONTRACT_EXAMPLE: dict[str, Any] = {
     "officer_id": "CB-004512",
     "source": "motcua-namdinh",
     "payload": {
-        "dossier_code": "H40.12.05-250314-0001", "procedure_code": "1.001234", "channel": "online",
-        "received_at": "2025-03-10T08:00:00+07:00", "due_at": "2025-03-17T17:00:00+07:00",
-        "finished_at": "2025-03-14T09:30:00+07:00", "status": "resolved", "supplement_requests": 0,
-        "supplement_days": 0, "fee_required": True, "paid_online": True, "digitized": True,
-        "e_result": True, "data_reused": False,
+        "dossier_code": "H40.12.05-250314-0001",
+        "procedure_code": "1.001234",
+        "channel": "online",
+        "received_at": "2025-03-10T08:00:00+07:00",
+        "due_at": "2025-03-17T17:00:00+07:00",
+        "finished_at": "2025-03-14T09:30:00+07:00",
+        "status": "resolved",
+        "supplement_requests": 0,
+        "supplement_days": 0,
+        "fee_required": True,
+        "paid_online": True,
+        "digitized": True,
+        "e_result": True,
+        "data_reused": False,
     },
 }
 
 # type -> (payload, officer_id or None)
 EXAMPLES: dict[str, tuple[dict[str, Any], str | None]] = {
-    "procedure.received": ({"dossier_code": "HS-1", "procedure_code": "1.001", "channel": "postal",
-                            "received_at": T, "due_at": T, "fee_required": True}, None),
+    "procedure.received": (
+        {
+            "dossier_code": "HS-1",
+            "procedure_code": "1.001",
+            "channel": "postal",
+            "received_at": T,
+            "due_at": T,
+            "fee_required": True,
+        },
+        None,
+    ),
     "procedure.processed": (CONTRACT_EXAMPLE["payload"], "CB-004512"),
     "procedure.rated": ({"dossier_code": "HS-1", "satisfied": False, "score": 2}, None),
     "complaint.received": ({"complaint_id": "PA-1", "category": "procedure", "received_at": T}, None),
-    "complaint.resolved": ({"complaint_id": "PA-1", "resolved_at": T, "outcome": "rejected",
-                            "substantiated": True}, None),
+    "complaint.resolved": (
+        {"complaint_id": "PA-1", "resolved_at": T, "outcome": "rejected", "substantiated": True},
+        None,
+    ),
     "complaint.feedback": ({"complaint_id": "PA-1", "satisfied": True, "re_complained": False}, None),
-    "training.completed": ({"course_code": "VHCS-01", "title": "Văn hóa công sở", "hours": 7.5,
-                            "topic": "office_culture", "completed_at": T}, "CB-1"),
+    "training.completed": (
+        {
+            "course_code": "VHCS-01",
+            "title": "Văn hóa công sở",
+            "hours": 7.5,
+            "topic": "office_culture",
+            "completed_at": T,
+        },
+        "CB-1",
+    ),
     "evaluation.recorded": ({"year": 2024, "level": "good"}, None),
-    "discipline.recorded": ({"decision_no": "12/QĐ-KL", "form": "warning", "decided_at": T,
-                             "reason": "Uống rượu trong giờ làm việc"}, "CB-1"),
+    "discipline.recorded": (
+        {"decision_no": "12/QĐ-KL", "form": "warning", "decided_at": T, "reason": "Uống rượu trong giờ làm việc"},
+        "CB-1",
+    ),
     "initiative.recognized": ({"title": "Số hóa hồ sơ một cửa", "scope": "unit", "decided_at": T}, "CB-1"),
     "grievance.opened": ({"case_id": "KN-1"}, "CB-1"),
     "grievance.closed": ({"case_id": "KN-1", "substantiated": False}, None),
     "inspection.recorded": ({"inspection_id": "KT-1", "inspected_at": T, "findings": []}, None),
-    "emulation.registered": ({"year": 2025, "titles": ["lao_dong_tien_tien", "chien_si_thi_dua_co_so"]},
-                             "CB-1"),
-    "title.awarded": ({"title": "tap_the_lao_dong_xuat_sac", "year": 2024, "decision_no": "88/QĐ-UBND"},
-                      None),
+    "emulation.registered": ({"year": 2025, "titles": ["lao_dong_tien_tien", "chien_si_thi_dua_co_so"]}, "CB-1"),
+    "title.awarded": ({"title": "tap_the_lao_dong_xuat_sac", "year": 2024, "decision_no": "88/QĐ-UBND"}, None),
     "unit.registered": ({"name": "UBND xã Mỹ Lộc", "level": "commune", "cluster_id": "CUM-XA-1"}, None),
-    "officer.registered": ({"full_name": "Trần Văn Nam", "category": "public_employee",
-                            "position": "Chuyên viên"}, "CB-2"),
-    "procedure.catalogued": ({"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True,
-                              "published": True}, None),
+    "officer.registered": (
+        {"full_name": "Trần Văn Nam", "category": "public_employee", "position": "Chuyên viên"},
+        "CB-2",
+    ),
+    "procedure.catalogued": (
+        {"procedure_code": "1.001", "name": "Đăng ký khai sinh", "online": True, "published": True},
+        None,
+    ),
     "procedure.published": ({"dossier_code": "HS-1", "published_at": T}, None),
     "complaint.supplement_requested": ({"complaint_id": "PA-1", "requested_at": T}, None),
     "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
@@ -75,9 +107,15 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str | None]] = {
 def envelope(kind: str = "procedure.processed", **overrides: Any) -> dict[str, Any]:
     """A valid envelope of the given type, with overrides applied."""
     payload, officer = EXAMPLES[kind]
-    body: dict[str, Any] = {"event_id": f"e-{kind}", "type": kind, "schema_version": 1, "occurred_at": T,
-                            "unit_id": "H40.12.05", "source": "motcua-namdinh",
-                            "payload": copy.deepcopy(payload)}
+    body: dict[str, Any] = {
+        "event_id": f"e-{kind}",
+        "type": kind,
+        "schema_version": 1,
+        "occurred_at": T,
+        "unit_id": "H40.12.05",
+        "source": "motcua-namdinh",
+        "payload": copy.deepcopy(payload),
+    }
     if officer is not None:
         body["officer_id"] = officer
     body.update(overrides)
@@ -169,8 +207,19 @@ def test_list_items_are_named_by_index() -> None:
     assert fields(body) == ["payload.findings.1.code"]
 
 
-@pytest.mark.parametrize("stamp", ["2025-03-14T09:30:00", "2025-03-14 09:30", "14/03/2025", "2025-03-14",
-                                   "2025-03-14T09:30:00+0700", "", 1710000000, None])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2025-03-14T09:30:00",
+        "2025-03-14 09:30",
+        "14/03/2025",
+        "2025-03-14",
+        "2025-03-14T09:30:00+0700",
+        "",
+        1710000000,
+        None,
+    ],
+)
 def test_bad_timestamps_are_refused_on_occurred_at(stamp: object) -> None:
     assert fields(envelope(occurred_at=stamp)) == ["occurred_at"]
 
@@ -202,8 +251,9 @@ def test_bad_event_ids_are_refused_on_event_id(event_id: str) -> None:
     assert fields(envelope(event_id=event_id)) == ["event_id"]
 
 
-@pytest.mark.parametrize("kind", ["training.completed", "discipline.recorded", "initiative.recognized",
-                                  "officer.registered"])
+@pytest.mark.parametrize(
+    "kind", ["training.completed", "discipline.recorded", "initiative.recognized", "officer.registered"]
+)
 def test_types_about_an_officer_require_officer_id(kind: str) -> None:
     body = envelope(kind)
     del body["officer_id"]
@@ -234,20 +284,23 @@ def test_schema_version_must_be_the_integer_one() -> None:
         assert fields(envelope(schema_version=version)) == ["schema_version"]
 
 
-@pytest.mark.parametrize(("kind", "name", "value"), [
-    ("procedure.processed", "supplement_requests", -1),
-    ("procedure.processed", "supplement_days", -0.5),
-    ("training.completed", "hours", 0),
-    ("procedure.rated", "score", 6),
-    ("procedure.rated", "score", 0),
-    ("evaluation.recorded", "score", 100.5),
-    ("evaluation.recorded", "year", 1999),
-    ("title.awarded", "title", "huan_chuong_lao_dong"),
-    ("emulation.registered", "titles", ["co_thi_dua_chinh_phu"]),
-    ("unit.registered", "name", "x" * 201),
-    ("discipline.recorded", "reason", "x" * 501),
-    ("unit.registered", "cluster_id", ""),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "value"),
+    [
+        ("procedure.processed", "supplement_requests", -1),
+        ("procedure.processed", "supplement_days", -0.5),
+        ("training.completed", "hours", 0),
+        ("procedure.rated", "score", 6),
+        ("procedure.rated", "score", 0),
+        ("evaluation.recorded", "score", 100.5),
+        ("evaluation.recorded", "year", 1999),
+        ("title.awarded", "title", "huan_chuong_lao_dong"),
+        ("emulation.registered", "titles", ["co_thi_dua_chinh_phu"]),
+        ("unit.registered", "name", "x" * 201),
+        ("discipline.recorded", "reason", "x" * 501),
+        ("unit.registered", "cluster_id", ""),
+    ],
+)
 def test_ranges_lengths_and_codes_are_enforced(kind: str, name: str, value: object) -> None:
     body = envelope(kind)
     body["payload"][name] = value
@@ -279,21 +332,52 @@ def test_every_reason_is_reported_at_once() -> None:
 
 
 def test_output_models_round_trip_and_forbid_extras() -> None:
-    standing = StandingChanged(event_id="s-1", occurred_at=NOW, period="2025-Q1", subject_kind="unit",
-                               subject_id="H40.12.05", unit_id="H40.12.05", score=91.5, band="Tốt",
-                               rank_in_cluster=1, rule_version="2025.1")
-    alert = Alert(alert_id="a-1", condition_key="dossier_overdue:HS-1", kind="dossier_overdue",
-                  priority="high", unit_id="H40.12.05", occurred_at=NOW,
-                  data={"overdue_days": 3, "late": True})
+    standing = StandingChanged(
+        event_id="s-1",
+        occurred_at=NOW,
+        period="2025-Q1",
+        subject_kind="unit",
+        subject_id="H40.12.05",
+        unit_id="H40.12.05",
+        score=91.5,
+        band="Tốt",
+        rank_in_cluster=1,
+        rule_version="2025.1",
+    )
+    alert = Alert(
+        alert_id="a-1",
+        condition_key="dossier_overdue:HS-1",
+        kind="dossier_overdue",
+        priority="high",
+        unit_id="H40.12.05",
+        occurred_at=NOW,
+        data={"overdue_days": 3, "late": True},
+    )
     nomination = NominationChanged(
-        event_id="n-1", nomination_id="nom-1", change="created", status="proposed", title="co_thi_dua_tinh",
-        year=2025, subject_kind="unit", subject_id="H40.12.05", unit_id="H40.12.05", cash_multiple=8.0,
-        rule_version="2025.1", criteria=[Criterion(code="cluster_leader", met=True, reason="hạng 1 cụm")],
-        evidence_ids=["motcua-2025-000123"], occurred_at=NOW)
-    rejected = RejectedEvidence(rejected_at=NOW, channel="kafka", original_base64="e25vdA==",
-                                reasons=[FieldError(field="body", message="not valid JSON")],
-                                original_topic="evidence.inbound.v1", original_partition=0,
-                                original_offset=12)
+        event_id="n-1",
+        nomination_id="nom-1",
+        change="created",
+        status="proposed",
+        title="co_thi_dua_tinh",
+        year=2025,
+        subject_kind="unit",
+        subject_id="H40.12.05",
+        unit_id="H40.12.05",
+        cash_multiple=8.0,
+        rule_version="2025.1",
+        criteria=[Criterion(code="cluster_leader", met=True, reason="hạng 1 cụm")],
+        evidence_ids=["motcua-2025-000123"],
+        occurred_at=NOW,
+    )
+    rejected = RejectedEvidence(
+        rejected_at=NOW,
+        channel="kafka",
+        original_base64="e25vdA==",
+        reasons=[FieldError(field="body", message="not valid JSON")],
+        original_topic="evidence.inbound.v1",
+        original_partition=0,
+        original_offset=12,
+    )
     for model in (standing, alert, nomination, rejected):
         assert type(model).model_validate_json(model.model_dump_json()) == model
     with pytest.raises(ValidationError):

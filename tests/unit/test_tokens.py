@@ -17,10 +17,13 @@ def test_the_token_commands_parse() -> None:
     assert parser.parse_args(["token", "list"]).action == "list"
     assert parser.parse_args(["token", "revoke", "12"]).id == 12
     assert parser.parse_args(["token", "rotate", "7"]).id == 7
-    for bad in (["token", "add", "--role", "admin", "--expires-days", "0"],
-                ["token", "add", "--role", "admin", "--expires-days", "-3"],
-                ["token", "add", "--role", "admin", "--expires-days", "soon"],
-                ["token", "revoke", "abc"], ["token", "rotate"]):
+    for bad in (
+        ["token", "add", "--role", "admin", "--expires-days", "0"],
+        ["token", "add", "--role", "admin", "--expires-days", "-3"],
+        ["token", "add", "--role", "admin", "--expires-days", "soon"],
+        ["token", "revoke", "abc"],
+        ["token", "rotate"],
+    ):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
 

@@ -11,8 +11,18 @@ from thidua.web.settings import WebSettings
 
 
 def test_escape_everything_from_data() -> None:
-    rows = [{"rank": 1, "subject_id": "X<1>", "name": "<script>alert('x')</script>", "score": 90, "band": "Tốt",
-             "previous_rank": 1, "unit_id": "X<1>", "cluster_id": '"><img>'}]
+    rows = [
+        {
+            "rank": 1,
+            "subject_id": "X<1>",
+            "name": "<script>alert('x')</script>",
+            "score": 90,
+            "band": "Tốt",
+            "previous_rank": 1,
+            "unit_id": "X<1>",
+            "cluster_id": '"><img>',
+        }
+    ]
     html = render.leaderboards({"rows": rows, "rule_version": "<v>"}, "2025")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<img>" not in html and "&lt;v&gt;" in html
@@ -76,8 +86,12 @@ def test_movement_arrows() -> None:
 
 
 def test_clusters_rerank_within_cluster() -> None:
-    rows = [{"rank": 3, "subject_id": "B", "cluster_id": "K1"}, {"rank": 1, "subject_id": "A", "cluster_id": "K1"},
-            {"rank": 2, "subject_id": "C", "cluster_id": "K2"}, {"rank": 4, "subject_id": "D", "cluster_id": None}]
+    rows = [
+        {"rank": 3, "subject_id": "B", "cluster_id": "K1"},
+        {"rank": 1, "subject_id": "A", "cluster_id": "K1"},
+        {"rank": 2, "subject_id": "C", "cluster_id": "K2"},
+        {"rank": 4, "subject_id": "D", "cluster_id": None},
+    ]
     grouped = render.clusters_of(rows)
     assert list(grouped) == ["K1", "K2", ""]
     assert [(r["subject_id"], r["cluster_rank"]) for r in grouped["K1"]] == [("A", 1), ("B", 2)]
@@ -108,13 +122,45 @@ def test_the_first_screen_prefers_this_year_then_this_month_then_earlier_years()
 
 
 def test_scorecard_rows_link_to_events_and_mark_missing_points() -> None:
-    card = {"name": "Sở Tư pháp", "score": 93.5, "band": "Tốt", "indicators": [
-        {"code": "on_time", "name": "Đúng hạn", "numerator": 4821, "denominator": 4903, "rate": 0.9833,
-         "threshold": 1.0, "max_points": 20, "points": 19.67},
-        {"code": "online_payment", "name": "Thanh toán", "numerator": 0, "denominator": 0, "rate": None,
-         "threshold": 0.8, "max_points": 10, "points": None}],
-        "culture": [{"code": "inspection_findings", "name": "Vi phạm", "numerator": 2, "denominator": 42,
-                     "rate": 4.76, "threshold": 10.0, "max_points": 30, "points": 15.7}]}
+    card = {
+        "name": "Sở Tư pháp",
+        "score": 93.5,
+        "band": "Tốt",
+        "indicators": [
+            {
+                "code": "on_time",
+                "name": "Đúng hạn",
+                "numerator": 4821,
+                "denominator": 4903,
+                "rate": 0.9833,
+                "threshold": 1.0,
+                "max_points": 20,
+                "points": 19.67,
+            },
+            {
+                "code": "online_payment",
+                "name": "Thanh toán",
+                "numerator": 0,
+                "denominator": 0,
+                "rate": None,
+                "threshold": 0.8,
+                "max_points": 10,
+                "points": None,
+            },
+        ],
+        "culture": [
+            {
+                "code": "inspection_findings",
+                "name": "Vi phạm",
+                "numerator": 2,
+                "denominator": 42,
+                "rate": 4.76,
+                "threshold": 10.0,
+                "max_points": 30,
+                "points": 15.7,
+            }
+        ],
+    }
     html = render.scorecard_body(card, "SO.TP", "2025-Q1")
     assert "/units/SO.TP/events?period=2025-Q1&amp;indicator=on_time" in html
     assert "98,33%" in html and "100%" in html and "chưa có dữ liệu" in html
@@ -122,15 +168,32 @@ def test_scorecard_rows_link_to_events_and_mark_missing_points() -> None:
 
 
 def test_nominations_titles_statuses_and_detail() -> None:
-    body = {"nominations": [{"id": "n<1>", "title": "tap_the_lao_dong_xuat_sac", "status": "rejected",
-                             "subject_kind": "unit", "subject_id": "SO.TP", "unit_id": "SO.TP", "cash_vnd": 3510000}]}
+    body = {
+        "nominations": [
+            {
+                "id": "n<1>",
+                "title": "tap_the_lao_dong_xuat_sac",
+                "status": "rejected",
+                "subject_kind": "unit",
+                "subject_id": "SO.TP",
+                "unit_id": "SO.TP",
+                "cash_vnd": 3510000,
+            }
+        ]
+    }
     html = render.nominations_body(body)
     assert "Tập thể lao động xuất sắc" in html and "không duyệt" in html and "3.510.000 ₫" in html
     assert "n&lt;1&gt;" in html and "/nominations/n%3C1%3E" in html
-    detail = render.nomination_body({"title": "bang_khen_chu_tich_tinh", "status": "approved", "cash_vnd": 3510000,
-                                     "criteria": [{"code": "a", "met": True, "reason": "đạt"},
-                                                  {"code": "b", "met": False, "reason": "<thiếu>"}],
-                                     "evidence_ids": ["e-1"], "votes": {"members_total": 9, "votes_for": 7}})
+    detail = render.nomination_body(
+        {
+            "title": "bang_khen_chu_tich_tinh",
+            "status": "approved",
+            "cash_vnd": 3510000,
+            "criteria": [{"code": "a", "met": True, "reason": "đạt"}, {"code": "b", "met": False, "reason": "<thiếu>"}],
+            "evidence_ids": ["e-1"],
+            "votes": {"members_total": 9, "votes_for": 7},
+        }
+    )
     assert "Bằng khen của Chủ tịch UBND tỉnh" in detail and "✓" in detail and "✗" in detail
     assert "&lt;thiếu&gt;" in detail and "e-1" in detail and "Tán thành" in detail and "được duyệt" in detail
 
@@ -168,13 +231,24 @@ def test_times_in_vietnam() -> None:
 def test_the_public_inbox_drops_notifications_that_name_an_officer() -> None:
     from thidua.web.app import _without_officers
 
-    body = {"items": [
-        {"kind": "nomination", "title": "Đề nghị danh hiệu «Lao động tiên tiến» năm 2025 cho cá nhân CB-1",
-         "link": "/nominations/lao_dong_tien_tien:2025:officer:CB-1", "data": "{}"},
-        {"kind": "nomination", "title": "Đề nghị danh hiệu «Cờ thi đua» năm 2025 cho tập thể H40.10",
-         "link": "/nominations/co_thi_dua_tinh:2025:unit:H40.10", "data": "{}"},
-        {"kind": "dossier_overdue", "title": "Hồ sơ HS-1 đã quá hạn giải quyết", "link": None, "data": "{}"}],
-        "unread_count": 3}
+    body = {
+        "items": [
+            {
+                "kind": "nomination",
+                "title": "Đề nghị danh hiệu «Lao động tiên tiến» năm 2025 cho cá nhân CB-1",
+                "link": "/nominations/lao_dong_tien_tien:2025:officer:CB-1",
+                "data": "{}",
+            },
+            {
+                "kind": "nomination",
+                "title": "Đề nghị danh hiệu «Cờ thi đua» năm 2025 cho tập thể H40.10",
+                "link": "/nominations/co_thi_dua_tinh:2025:unit:H40.10",
+                "data": "{}",
+            },
+            {"kind": "dossier_overdue", "title": "Hồ sơ HS-1 đã quá hạn giải quyết", "link": None, "data": "{}"},
+        ],
+        "unread_count": 3,
+    }
     kept = _without_officers(body)["items"]
     assert [i["kind"] for i in kept] == ["nomination", "dossier_overdue"]
     assert all("CB-1" not in str(i) for i in kept)

@@ -55,8 +55,16 @@ async def test_batches_reach_the_handler_decoded_and_undecodable_records_are_par
     async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
         seen.extend(d.event for d in deliveries)
 
-    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
-                      parking=parking, max_records=10)
+    subscribe_batches(
+        broker,
+        service="unit",
+        topic="t.v1",
+        group_id="g",
+        handler=handler,
+        decode=decode,
+        parking=parking,
+        max_records=10,
+    )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish_batch(b"not json", b'{"a": 1}', topic="t.v1")
     assert seen == [{"a": 1}]
@@ -70,8 +78,16 @@ async def test_a_transient_failure_surfaces_so_the_batch_is_redelivered_and_noth
     async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
         raise ConnectionRefusedError("database down")
 
-    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
-                      parking=parking, max_records=10)
+    subscribe_batches(
+        broker,
+        service="unit",
+        topic="t.v1",
+        group_id="g",
+        handler=handler,
+        decode=decode,
+        parking=parking,
+        max_records=10,
+    )
     async with TestKafkaBroker(broker) as test_broker:
         with pytest.raises(ConnectionRefusedError, match="database down"):
             await test_broker.publish_batch(b"{}", topic="t.v1")
@@ -90,8 +106,16 @@ async def test_a_poison_record_is_retried_a_bounded_number_of_times_then_parked_
             raise KeyError("a value the domain cannot take")  # the whole batch rolls back
         applied.extend(d.event["n"] for d in deliveries)
 
-    subscribe_batches(broker, service="unit", topic="t.v1", group_id="g", handler=handler, decode=decode,
-                      parking=parking, max_records=10)
+    subscribe_batches(
+        broker,
+        service="unit",
+        topic="t.v1",
+        group_id="g",
+        handler=handler,
+        decode=decode,
+        parking=parking,
+        max_records=10,
+    )
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish_batch(b'{"n": 1}', b'{"poison": true}', b'{"n": 3}', topic="t.v1")
     assert applied == [1, 3]
@@ -100,10 +124,19 @@ async def test_a_poison_record_is_retried_a_bounded_number_of_times_then_parked_
     assert value == b'{"poison": true}' and attempts == 3 and "KeyError" in error
 
 
-@pytest.mark.parametrize(("error", "transient"), [
-    (ConnectionResetError(), True), (TimeoutError(), True), (asyncpg.exceptions.CannotConnectNowError(), True),
-    (asyncpg.exceptions.SerializationError(), True), (asyncpg.exceptions.UniqueViolationError(), False),
-    (KeyError("x"), False), (OverflowError(), False), (RecursionError(), False)])
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectionResetError(), True),
+        (TimeoutError(), True),
+        (asyncpg.exceptions.CannotConnectNowError(), True),
+        (asyncpg.exceptions.SerializationError(), True),
+        (asyncpg.exceptions.UniqueViolationError(), False),
+        (KeyError("x"), False),
+        (OverflowError(), False),
+        (RecursionError(), False),
+    ],
+)
 def test_transient_errors_are_told_apart_from_poison(error: BaseException, transient: bool) -> None:
     assert is_transient(error) is transient
 

@@ -58,14 +58,21 @@ def ensure_jars(version: str = KAFKA_VERSION) -> Path:
         raise RuntimeError("Java 17+ and Maven are needed to fetch and run Kafka (apt-get install maven)")
     home.mkdir(parents=True, exist_ok=True)
     (home / "pom.xml").write_text(_POM.format(kafka=version, log4j=LOG4J_VERSION))
-    print(f"==> fetching Apache Kafka {version} jars from Maven Central into {libs} (first run only)",
-          flush=True)
+    print(f"==> fetching Apache Kafka {version} jars from Maven Central into {libs} (first run only)", flush=True)
     started = time.monotonic()
     shutil.rmtree(libs, ignore_errors=True)
     subprocess.run(
-        ["mvn", "-q", "-B", "--no-transfer-progress", "-Dstyle.color=never", "-f", str(home / "pom.xml"),
-         "dependency:copy-dependencies",
-         f"-DoutputDirectory={libs}"],
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "--no-transfer-progress",
+            "-Dstyle.color=never",
+            "-f",
+            str(home / "pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+        ],
         check=True,
     )
     (home / "log4j2.properties").write_text(_LOG4J2)
@@ -99,6 +106,8 @@ def kafka_ready(access: KafkaAccess | str, timeout: float = 3.0) -> bool:
     return bool(result and result[0])
 
 
+_SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule"
+_PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule"
 ADMIN = "admin"
 """The broker's super user (super.users): it provisions topics, service and source principals and their ACLs."""
 
@@ -134,9 +143,13 @@ class LocalKafka:
     @property
     def admin_access(self) -> KafkaAccess:
         """The super user's access (its password is generated on first start and kept in data_dir, mode 0600)."""
-        return KafkaAccess(bootstrap=self.bootstrap, security_protocol="SASL_PLAINTEXT",
-                           sasl_mechanism="SCRAM-SHA-512", username=ADMIN,
-                           password=SecretStr(self._password_file.read_text().strip()))
+        return KafkaAccess(
+            bootstrap=self.bootstrap,
+            security_protocol="SASL_PLAINTEXT",
+            sasl_mechanism="SCRAM-SHA-512",
+            username=ADMIN,
+            password=SecretStr(self._password_file.read_text().strip()),
+        )
 
     def _write_config(self, *, secured: bool = True) -> Path:
         props = {
@@ -163,30 +176,34 @@ class LocalKafka:
         }
         if secured:
             secret = self._password_file.read_text().strip()
-            props.update({
-                "sasl.enabled.mechanisms": "SCRAM-SHA-512",
-                "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "SCRAM-SHA-512",
-                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config":
-                    f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{ADMIN}" '
-                    f'password="{secret}";',
-                # SCRAM credentials live in the metadata the controller serves, so the controller itself uses PLAIN.
-                "sasl.mechanism.controller.protocol": "PLAIN",
-                "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
-                "listener.name.controller.plain.sasl.jaas.config":
-                    f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN}" '
-                    f'password="{secret}" user_{ADMIN}="{secret}";',
-                "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "super.users": f"User:{ADMIN}",
-                "allow.everyone.if.no.acl.found": "false",
-            })
+            props.update(
+                {
+                    "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                    "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+                    "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                    "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+                        f'{_SCRAM_LOGIN} required username="{ADMIN}" password="{secret}";'
+                    ),
+                    # SCRAM credentials live in the metadata the controller serves, so the controller itself uses PLAIN.
+                    "sasl.mechanism.controller.protocol": "PLAIN",
+                    "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+                    "listener.name.controller.plain.sasl.jaas.config": (
+                        f'{_PLAIN_LOGIN} required username="{ADMIN}" password="{secret}" user_{ADMIN}="{secret}";'
+                    ),
+                    "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                    "super.users": f"User:{ADMIN}",
+                    "allow.everyone.if.no.acl.found": "false",
+                }
+            )
         else:  # only to upgrade a data directory made before SCRAM (see start)
-            props.update({
-                "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-                "inter.broker.listener.name": "PLAINTEXT",
-                "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            })
+            props.update(
+                {
+                    "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                    "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+                    "inter.broker.listener.name": "PLAINTEXT",
+                    "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                }
+            )
         path = self.data_dir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         path.chmod(0o600)  # it holds the admin's password
@@ -206,10 +223,22 @@ class LocalKafka:
         if not formatted:
             secret = self._password_file.read_text().strip()
             subprocess.run(
-                ["java", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format", "--standalone",
-                 f"--cluster-id={_cluster_id()}", "-c", str(config),
-                 "--add-scram", f"SCRAM-SHA-512=[name={ADMIN},password={secret}]"],
-                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    "java",
+                    "-cp",
+                    f"{libs}/*",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "--standalone",
+                    f"--cluster-id={_cluster_id()}",
+                    "-c",
+                    str(config),
+                    "--add-scram",
+                    f"SCRAM-SHA-512=[name={ADMIN},password={secret}]",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         self._run(config, self.admin_access, timeout=timeout)
 
@@ -217,12 +246,26 @@ class LocalKafka:
         libs = ensure_jars()
         log4j = libs.parent / "log4j2.properties"
         self.proc = spawn(
-            ["java", f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC", "-cp", f"{libs}/*",
-             f"-Dlog4j2.configurationFile={log4j}", "kafka.Kafka", str(config)],
+            [
+                "java",
+                f"-Xmx{self.heap}",
+                f"-Xms{self.heap}",
+                "-XX:+UseG1GC",
+                "-cp",
+                f"{libs}/*",
+                f"-Dlog4j2.configurationFile={log4j}",
+                "kafka.Kafka",
+                str(config),
+            ],
             log_path=self.log_path,
         )
-        wait_until(lambda: port_open(self.port) and kafka_ready(access), timeout=timeout,
-                   what="Kafka broker", proc=self.proc, log_path=self.log_path)
+        wait_until(
+            lambda: port_open(self.port) and kafka_ready(access),
+            timeout=timeout,
+            what="Kafka broker",
+            proc=self.proc,
+            log_path=self.log_path,
+        )
 
     def _upgrade_to_scram(self, *, timeout: float) -> None:
         """A data directory from before SCRAM: start it once without authentication, add the admin's SCRAM
@@ -236,10 +279,12 @@ class LocalKafka:
 
         secret = secrets.token_urlsafe(24)
         self._run(self._write_config(secured=False), KafkaAccess(bootstrap=self.bootstrap), timeout=timeout)
+
         def add_admin() -> None:  # the client is gone when this returns, before the broker stops
             admin = AdminClient({"bootstrap.servers": self.bootstrap})
-            upsert = UserScramCredentialUpsertion(ADMIN, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192),
-                                                  secret.encode())
+            upsert = UserScramCredentialUpsertion(
+                ADMIN, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), secret.encode()
+            )
             for future in admin.alter_user_scram_credentials([upsert]).values():
                 future.result(timeout)
 

@@ -28,8 +28,11 @@ def _system_user() -> str | None:
     try:
         pwd.getpwnam(_PG_SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin",
-                        _PG_SYSTEM_USER], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", _PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
     return _PG_SYSTEM_USER
 
 
@@ -82,26 +85,52 @@ class LocalPostgres:
         bins = _bin_dir()
         if not (self.data_dir / "PG_VERSION").exists():
             subprocess.run(
-                [str(bins / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, user=user,
+                [
+                    str(bins / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
             )
-        options = ["-c", "listen_addresses=127.0.0.1", "-p", str(self.port),
-                   "-c", f"unix_socket_directories={self.data_dir}", "-c", "max_connections=200",
-                   "-c", "shared_buffers=256MB", "-c", "timezone=UTC"]
+        options = [
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-p",
+            str(self.port),
+            "-c",
+            f"unix_socket_directories={self.data_dir}",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=256MB",
+            "-c",
+            "timezone=UTC",
+        ]
         if not self.durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = self.log_path
         if user is not None and log.exists():
             os.chown(log, pwd.getpwnam(user).pw_uid, -1)
-        self.proc = spawn([str(bins / "postgres"), "-D", str(self.data_dir), *options],
-                          log_path=log, user=user)
-        wait_until(lambda: port_open(self.port) and self._accepts(), timeout=timeout,
-                   what="PostgreSQL", proc=self.proc, log_path=log)
+        self.proc = spawn([str(bins / "postgres"), "-D", str(self.data_dir), *options], log_path=log, user=user)
+        wait_until(
+            lambda: port_open(self.port) and self._accepts(),
+            timeout=timeout,
+            what="PostgreSQL",
+            proc=self.proc,
+            log_path=log,
+        )
 
     def _accepts(self) -> bool:
-        result = subprocess.run([str(_bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
-                                capture_output=True)
+        result = subprocess.run(
+            [str(_bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+        )
         return result.returncode == 0
 
     def stop(self) -> None:

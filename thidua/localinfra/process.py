@@ -22,14 +22,26 @@ def _die_with_parent() -> None:
         pass
 
 
-def spawn(args: list[str], *, log_path: Path, env: dict[str, str] | None = None,
-          user: str | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    args: list[str],
+    *,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+    cwd: Path | None = None,
+) -> subprocess.Popen[bytes]:
     """Start a child with its output in log_path, tied to this process's life."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     return subprocess.Popen(
-        args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=env, user=user, cwd=cwd, preexec_fn=_die_with_parent,
+        args,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        user=user,
+        cwd=cwd,
+        preexec_fn=_die_with_parent,
     )
 
 
@@ -61,8 +73,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def wait_until(predicate: object, *, timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None,
-               log_path: Path | None = None) -> None:
+def wait_until(
+    predicate: object,
+    *,
+    timeout: float,
+    what: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    log_path: Path | None = None,
+) -> None:
     """Poll predicate() until true; fail with the child's log tail if it dies or time runs out."""
     assert callable(predicate)
     deadline = time.monotonic() + timeout

@@ -93,8 +93,11 @@ class Stack:
         env.setdefault(svc.port_env, str(svc.port))
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
-        return spawn([sys.executable, "-m", "thidua.cli", svc.name], env=env,
-                     log_path=self.state_dir / "logs" / f"{svc.name}.log")
+        return spawn(
+            [sys.executable, "-m", "thidua.cli", svc.name],
+            env=env,
+            log_path=self.state_dir / "logs" / f"{svc.name}.log",
+        )
 
     def port_of(self, svc: ServiceSpec) -> int:
         return int(self.env.get(svc.port_env, svc.port))
@@ -109,8 +112,10 @@ class Stack:
             while not _ready(url):
                 proc = self.children[svc.name]
                 if proc.poll() is not None:
-                    raise SystemExit(f"{svc.name} exited with code {proc.returncode}; see "
-                                     f"{self.state_dir / 'logs' / (svc.name + '.log')}")
+                    raise SystemExit(
+                        f"{svc.name} exited with code {proc.returncode}; see "
+                        f"{self.state_dir / 'logs' / (svc.name + '.log')}"
+                    )
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{svc.name} not ready after {timeout:.0f}s")
                 time.sleep(0.2)
@@ -126,14 +131,18 @@ class Stack:
             if not saved.exists():
                 from thidua.runtime.tokens import add_token
 
-                saved.write_text(asyncio.run(add_token(env["DATABASE_URL"], role="admin", unit_id=None,
-                                                       label="dashboard (local stack)")))
+                saved.write_text(
+                    asyncio.run(
+                        add_token(env["DATABASE_URL"], role="admin", unit_id=None, label="dashboard (local stack)")
+                    )
+                )
                 saved.chmod(0o600)
             env["WEB_ADMIN_TOKEN"] = saved.read_text().strip()
         env.setdefault("WEB_HTTP_PORT", "8080")
         self.env["WEB_HTTP_PORT"] = env["WEB_HTTP_PORT"]
-        self.children["web"] = spawn([sys.executable, "-m", "thidua.web"], env=env,
-                                     log_path=self.state_dir / "logs" / "web.log")
+        self.children["web"] = spawn(
+            [sys.executable, "-m", "thidua.web"], env=env, log_path=self.state_dir / "logs" / "web.log"
+        )
 
     def operator_env(self) -> dict[str, str]:
         """The environment of an operator's command (`thidua source add`, the demo): the admin's Kafka access."""
@@ -141,10 +150,16 @@ class Stack:
 
     def describe(self) -> str:
         """Where everything listens, for the operator."""
-        lines = [f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}"
-                 + (f"  ({self.kafka_admin.security_protocol} SCRAM-SHA-512; admin password in "
-                    f"{self.state_dir / 'kafka' / 'admin.password'})" if self.kafka_admin else ""),
-                 f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}"]
+        lines = [
+            f"  Kafka        {self.env['KAFKA_BOOTSTRAP_SERVERS']}"
+            + (
+                f"  ({self.kafka_admin.security_protocol} SCRAM-SHA-512; admin password in "
+                f"{self.state_dir / 'kafka' / 'admin.password'})"
+                if self.kafka_admin
+                else ""
+            ),
+            f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}",
+        ]
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"
             lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
@@ -162,8 +177,11 @@ class Stack:
             _say(f"THIDUA_DEMO_RATE={rate!r} is not a number: no live demo feed")
             return
         log = self.state_dir / "logs" / "demo-feed.log"
-        self.children["demo-feed"] = spawn([sys.executable, "-m", "thidua.cli", "demo", "--live-only", "--live-rate",
-                                            rate], env=self.operator_env(), log_path=log)
+        self.children["demo-feed"] = spawn(
+            [sys.executable, "-m", "thidua.cli", "demo", "--live-only", "--live-rate", rate],
+            env=self.operator_env(),
+            log_path=log,
+        )
         _say(f"live demo feed: {rate} events/s through the evidence service's front doors (log: {log})")
 
     def supervise(self) -> None:
@@ -226,8 +244,9 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
         for command in after_start or []:
             if stack._stopping:
                 break
-            subprocess.run([sys.executable, "-m", "thidua.cli", *command.split()], env=stack.operator_env(),
-                           check=False)
+            subprocess.run(
+                [sys.executable, "-m", "thidua.cli", *command.split()], env=stack.operator_env(), check=False
+            )
         if any(command.split()[0] == "demo" for command in after_start or []) and not stack._stopping:
             stack.start_demo_feed()
         stack.supervise()

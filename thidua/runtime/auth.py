@@ -54,24 +54,42 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
 
 async def find_principal(conn: asyncpg.Connection, token: str) -> Principal | None:
     """The holder of a live token (neither revoked nor expired), or None: every service then answers 401."""
-    row = await conn.fetchrow("SELECT id, role, source, unit_id FROM auth.tokens WHERE token_hash = $1"
-                              " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
-                              token_hash(token))
+    row = await conn.fetchrow(
+        "SELECT id, role, source, unit_id FROM auth.tokens WHERE token_hash = $1"
+        " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
+        token_hash(token),
+    )
     return Principal(row["role"], row["source"], row["unit_id"], row["id"]) if row else None
 
 
-async def store_token(conn: asyncpg.Connection, token: str, *, role: Role, source: str | None = None,
-                      unit_id: str | None = None, label: str | None = None,
-                      expires_at: datetime | None = None) -> int:
+async def store_token(
+    conn: asyncpg.Connection,
+    token: str,
+    *,
+    role: Role,
+    source: str | None = None,
+    unit_id: str | None = None,
+    label: str | None = None,
+    expires_at: datetime | None = None,
+) -> int:
     """Store a token's hash; return the token's number."""
     token_id: int = await conn.fetchval(
         "INSERT INTO auth.tokens (token_hash, role, source, unit_id, label, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", token_hash(token), role, source, unit_id, label, expires_at)
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        token_hash(token),
+        role,
+        source,
+        unit_id,
+        label,
+        expires_at,
+    )
     return token_id
 
 
-TOKEN_COLUMNS = ("id, role, source, unit_id, label, created_at, expires_at, revoked_at, replaced_by,"
-                 " (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live")
+TOKEN_COLUMNS = (
+    "id, role, source, unit_id, label, created_at, expires_at, revoked_at, replaced_by,"
+    " (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live"
+)
 
 
 async def list_tokens(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -81,8 +99,10 @@ async def list_tokens(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 async def revoke_token(conn: asyncpg.Connection, token_id: int) -> asyncpg.Record | None:
     """Revoke token number token_id (a revoked one stays revoked, with its first date); None if unknown."""
-    return await conn.fetchrow(f"UPDATE auth.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
-                               f" RETURNING {TOKEN_COLUMNS}", token_id)
+    return await conn.fetchrow(
+        f"UPDATE auth.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING {TOKEN_COLUMNS}",
+        token_id,
+    )
 
 
 class TokenNotRotatable(Exception):
@@ -101,8 +121,16 @@ async def rotate_token(conn: asyncpg.Connection, token_id: int) -> tuple[int, st
         now: datetime = await conn.fetchval("SELECT now()")
         expires_at = now + (old["expires_at"] - old["created_at"]) if old["expires_at"] is not None else None
         token = new_token()
-        new_id = await store_token(conn, token, role=old["role"], source=old["source"], unit_id=old["unit_id"],
-                                   label=old["label"], expires_at=expires_at)
-        await conn.execute("UPDATE auth.tokens SET revoked_at = $2, replaced_by = $3 WHERE id = $1", token_id, now,
-                           new_id)
+        new_id = await store_token(
+            conn,
+            token,
+            role=old["role"],
+            source=old["source"],
+            unit_id=old["unit_id"],
+            label=old["label"],
+            expires_at=expires_at,
+        )
+        await conn.execute(
+            "UPDATE auth.tokens SET revoked_at = $2, replaced_by = $3 WHERE id = $1", token_id, now, new_id
+        )
     return new_id, token

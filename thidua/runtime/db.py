@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 async def create_pool(url: str, *, schema: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections see the service's own schema first."""
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size,
+        url,
+        min_size=min_size,
+        max_size=max_size,
         server_settings={"search_path": f"{schema},public", "application_name": f"thidua-{schema}"},
     )
     assert pool is not None
@@ -39,8 +41,10 @@ async def migrate(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[s
                 " name text PRIMARY KEY, checksum text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {r["name"]: r["checksum"] for r in
-                    await conn.fetch(f'SELECT name, checksum FROM "{schema}".schema_migrations')}
+            done = {
+                r["name"]: r["checksum"]
+                for r in await conn.fetch(f'SELECT name, checksum FROM "{schema}".schema_migrations')
+            }
             for file in files:
                 sql = file.read_text(encoding="utf-8")
                 checksum = hashlib.sha256(sql.encode()).hexdigest()
@@ -53,7 +57,8 @@ async def migrate(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[s
                     await conn.execute(sql)
                     await conn.execute(
                         f'INSERT INTO "{schema}".schema_migrations (name, checksum) VALUES ($1, $2)',
-                        file.name, checksum,
+                        file.name,
+                        checksum,
                     )
                 applied.append(file.name)
                 log.info("applied migration %s/%s", schema, file.name)
@@ -67,5 +72,7 @@ SHARED = Path(__file__).parent / "shared_migrations"
 
 async def prepare_schema(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[str]:
     """A service's own migrations, then the tables every service shares the shape of (the outbox)."""
-    return [*await migrate(pool, schema=schema, directory=directory),
-            *await migrate(pool, schema=schema, directory=SHARED)]
+    return [
+        *await migrate(pool, schema=schema, directory=directory),
+        *await migrate(pool, schema=schema, directory=SHARED),
+    ]

@@ -80,8 +80,9 @@ def decode_as(model: Any, value: bytes | None) -> Any:
     except BadInput as exc:
         raise Poison(str(exc)) from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
-                             for e in exc.errors(include_url=False)[:5])
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)[:5]
+        )
         raise Poison(f"not a valid {getattr(model, '__name__', 'record')}: {problems}") from None
 
 

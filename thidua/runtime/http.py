@@ -77,21 +77,24 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
     @app.exception_handler(BadInput)
     async def _bad_input(_: Request, exc: BadInput) -> JSONResponse:
-        return JSONResponse(error_body("invalid input", [{"field": exc.field, "message": exc.message}]),
-                            status_code=422)
+        return JSONResponse(
+            error_body("invalid input", [{"field": exc.field, "message": exc.message}]), status_code=422
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, UnicodeError | asyncpg.DataError):
             # A value PostgreSQL cannot take (NUL, bad encoding, out of range) reached a query: the caller's input.
-            return JSONResponse(error_body("invalid input", [{"field": "request",
-                                                              "message": "a value is malformed or out of range"}]),
-                                status_code=422)
+            return JSONResponse(
+                error_body("invalid input", [{"field": "request", "message": "a value is malformed or out of range"}]),
+                status_code=422,
+            )
         # The contract's JSON shape even for a bug; 503 when the database or broker is what failed.
         log.exception("%s: unhandled error", runtime.name)
         status = 503 if is_transient(exc) else 500
-        return JSONResponse(error_body("temporarily unavailable" if status == 503 else "internal error"),
-                            status_code=status)
+        return JSONResponse(
+            error_body("temporarily unavailable" if status == 503 else "internal error"), status_code=status
+        )
 
     @app.get("/readyz", tags=["probes"], summary="Kafka and PostgreSQL reachable, consumers not stalled")
     async def readyz() -> JSONResponse:
@@ -104,28 +107,34 @@ def install(app: FastAPI, runtime: Runtime) -> None:
                 parked = await asyncio.wait_for(runtime.parking.open_count(), 2.0)
             except Exception:
                 parked = None
-        body = {"service": runtime.name, "postgres": "ok" if db_ok else "unreachable",
-                "kafka": "ok" if kafka_ok else "unreachable", "consumers": consumers, "parked": parked,
-                "status": "ready" if db_ok and kafka_ok and not stalled else "not ready"}
+        body = {
+            "service": runtime.name,
+            "postgres": "ok" if db_ok else "unreachable",
+            "kafka": "ok" if kafka_ok else "unreachable",
+            "consumers": consumers,
+            "parked": parked,
+            "status": "ready" if db_ok and kafka_ok and not stalled else "not ready",
+        }
         return JSONResponse(jsonable_encoder(body), status_code=200 if db_ok and kafka_ok and not stalled else 503)
 
     @app.get("/v1/parked", tags=["operations"], summary="Parked (poison) records of this service (admin)")
-    async def parked(principal: Annotated[Principal | None, Depends(bearer(runtime))],
-                     include_replayed: bool = False) -> dict[str, Any]:
+    async def parked(
+        principal: Annotated[Principal | None, Depends(bearer(runtime))], include_replayed: bool = False
+    ) -> dict[str, Any]:
         require(principal, roles=("admin",))
         return {"service": runtime.name, "parked": await runtime.parking.listing(include_replayed=include_replayed)}
 
     @app.post("/v1/parked/replay", tags=["operations"], summary="Replay parked records after a fix (admin)")
-    async def replay(body: ReplayRequest, principal: Annotated[Principal | None, Depends(bearer(runtime))]
-                     ) -> dict[str, Any]:
+    async def replay(
+        body: ReplayRequest, principal: Annotated[Principal | None, Depends(bearer(runtime))]
+    ) -> dict[str, Any]:
         require(principal, roles=("admin",))
         if not body.all and not body.ids:
             raise ApiError(422, "name the records to replay", [{"field": "ids", "message": "give ids or all=true"}])
         outcomes = await runtime.parking.replay(None if body.all else body.ids)
         return {"service": runtime.name, "replayed": sum(o["replayed"] for o in outcomes), "outcomes": outcomes}
 
-    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (public unless METRICS_PUBLIC=false: then"
-                                                   " admin)")
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (public unless METRICS_PUBLIC=false: then admin)")
     async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
         if not runtime.settings.metrics_public:
             # The token is looked at only when metrics are private: a public scrape never fails on a stale one.
@@ -140,8 +149,9 @@ def bearer(runtime: Runtime) -> Callable[..., Awaitable[Principal | None]]:
         if not authorization:
             return None
         if not authorization.startswith("Bearer "):
-            raise ApiError(401, "malformed Authorization header",
-                           [{"field": "Authorization", "message": "send 'Bearer <token>'"}])
+            raise ApiError(
+                401, "malformed Authorization header", [{"field": "Authorization", "message": "send 'Bearer <token>'"}]
+            )
         async with runtime.pool.acquire() as conn:
             principal = await auth.find_principal(conn, authorization[7:].strip())
         if principal is None:
@@ -151,16 +161,23 @@ def bearer(runtime: Runtime) -> Callable[..., Awaitable[Principal | None]]:
     return caller
 
 
-def require(principal: Principal | None, *, roles: tuple[str, ...] = ("council", "admin"),
-            unit_id: str | None = None) -> Principal:
+def require(
+    principal: Principal | None, *, roles: tuple[str, ...] = ("council", "admin"), unit_id: str | None = None
+) -> Principal:
     """401 without a token; 403 unless the role is allowed or it is the unit's own token."""
     if principal is None:
-        raise ApiError(401, "a bearer token is required", [{"field": "Authorization",
-                                                            "message": "send 'Authorization: Bearer <token>'"}])
+        raise ApiError(
+            401,
+            "a bearer token is required",
+            [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>'"}],
+        )
     if principal.role in roles or (unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id):
         return principal
-    raise ApiError(403, "this token may not do that", [{"field": "Authorization",
-                                                       "message": f"role '{principal.role}' is not allowed here"}])
+    raise ApiError(
+        403,
+        "this token may not do that",
+        [{"field": "Authorization", "message": f"role '{principal.role}' is not allowed here"}],
+    )
 
 
 def require_officer_access(principal: Principal | None, unit_id: str | None) -> Principal:
@@ -179,8 +196,11 @@ def authenticated(runtime: Runtime) -> Callable[..., Awaitable[Principal]]:
     async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
         principal = await optional(authorization)
         if principal is None:
-            raise ApiError(401, "missing bearer token", [{"field": "Authorization",
-                                                          "message": "send 'Authorization: Bearer <token>'"}])
+            raise ApiError(
+                401,
+                "missing bearer token",
+                [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>'"}],
+            )
         return principal
 
     return caller

@@ -14,6 +14,7 @@ async def claim(conn: asyncpg.Connection, keys: Sequence[str]) -> set[str]:
     """Record keys in the inbox (inside the transaction of their effects); return those not seen before."""
     if not keys:
         return set()
-    rows = await conn.fetch("INSERT INTO inbox (key) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING"
-                            " RETURNING key", list(keys))
+    rows = await conn.fetch(
+        "INSERT INTO inbox (key) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING key", list(keys)
+    )
     return {r["key"] for r in rows}

@@ -49,8 +49,12 @@ class BatchPublisher:
     async def start(self) -> None:
         # aiokafka binds to the running loop, so the producer is created here, not in __init__.
         self._producer = AIOKafkaProducer(
-            **self.access.aiokafka_options(), acks="all", enable_idempotence=self.idempotent, linger_ms=5,
-            max_batch_size=512 * 1024, client_id=f"thidua-{self.service}",
+            **self.access.aiokafka_options(),
+            acks="all",
+            enable_idempotence=self.idempotent,
+            linger_ms=5,
+            max_batch_size=512 * 1024,
+            client_id=f"thidua-{self.service}",
         )
         await self._producer.start()
 
@@ -64,8 +68,9 @@ class BatchPublisher:
         if not self.idempotent and records:
             raise RuntimeError(f"{self.service}: this service is not set up to publish (publishes=False)")
         futures = [
-            await self.producer.send(r.topic, r.value, key=r.key.encode() if r.key is not None else None,
-                                     headers=list(r.headers) or None)
+            await self.producer.send(
+                r.topic, r.value, key=r.key.encode() if r.key is not None else None, headers=list(r.headers) or None
+            )
             for r in records
         ]
         if futures:
@@ -125,8 +130,14 @@ class Subscription:
         lag = await self.lag()
         age = time.monotonic() - self.last_progress
         stalled = bool(lag) and age > stall_after
-        return {"topic": self.topic, "group": self.group, "lag": lag, "last_progress_age_s": round(age, 1),
-                "stalled": stalled, "restarts": self.restarts}
+        return {
+            "topic": self.topic,
+            "group": self.group,
+            "lag": lag,
+            "last_progress_age_s": round(age, 1),
+            "stalled": stalled,
+            "restarts": self.restarts,
+        }
 
     async def restart(self) -> None:
         """Re-subscribe: a consumer that stopped fetching (e.g. after a broker restart) starts afresh from the
@@ -143,9 +154,18 @@ class Subscription:
         self.progressed()
 
 
-def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id: str, handler: Handler,
-                      decode: Decoder, parking: ParkingLot, max_records: int, prefix: bool = False
-                      ) -> Subscription:
+def subscribe_batches(
+    broker: KafkaBroker,
+    *,
+    service: str,
+    topic: str,
+    group_id: str,
+    handler: Handler,
+    decode: Decoder,
+    parking: ParkingLot,
+    max_records: int,
+    prefix: bool = False,
+) -> Subscription:
     """Register handler for fetched batches of topic, decoded by the contract's model; offsets are committed
     only after it returns.
 
@@ -160,9 +180,15 @@ def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id
     where: dict[str, Any] = {"pattern": "^" + re.escape(topic) + ".+$"} if prefix else {}
     subscriber = broker.subscriber(
         # One group per (service, topic): members of a group then share identical subscriptions.
-        *(() if prefix else (topic,)), **where, batch=True, group_id=group, auto_offset_reset="earliest",
+        *(() if prefix else (topic,)),
+        **where,
+        batch=True,
+        group_id=group,
+        auto_offset_reset="earliest",
         max_records=max_records,
-        ack_policy=AckPolicy.NACK_ON_ERROR, decoder=_raw_body, batch_timeout_ms=50,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_body,
+        batch_timeout_ms=50,
         description=f"{service} consumes {topic} in batches; offsets committed after the database commit",
     )
     subscription.subscriber = subscriber
@@ -176,8 +202,9 @@ def subscribe_batches(broker: KafkaBroker, *, service: str, topic: str, group_id
             await parking.handle(topic, records)
         except Exception:
             BATCH_FAILURES.labels(service, topic).inc()
-            log.exception("%s: batch of %d from %s failed (transient); it will be redelivered", service,
-                          len(records), topic)
+            log.exception(
+                "%s: batch of %d from %s failed (transient); it will be redelivered", service, len(records), topic
+            )
             await asyncio.sleep(1.0)  # back off before the redelivery, e.g. while the database restarts
             raise
         subscription.progressed()

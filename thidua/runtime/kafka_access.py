@@ -35,12 +35,14 @@ class KafkaAccess(BaseModel):
         """KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_USERNAME, KAFKA_PASSWORD,
         KAFKA_SSL_CAFILE."""
         env = os.environ if environ is None else environ
-        return cls(bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                   security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
-                   sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
-                   username=env.get("KAFKA_USERNAME") or None,
-                   password=SecretStr(env["KAFKA_PASSWORD"]) if env.get("KAFKA_PASSWORD") else None,
-                   ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None)
+        return cls(
+            bootstrap=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+            username=env.get("KAFKA_USERNAME") or None,
+            password=SecretStr(env["KAFKA_PASSWORD"]) if env.get("KAFKA_PASSWORD") else None,
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+        )
 
     @classmethod
     def coerce(cls, value: KafkaAccess | str) -> KafkaAccess:
@@ -63,8 +65,11 @@ class KafkaAccess(BaseModel):
 
     def as_env(self) -> dict[str, str]:
         """The environment variables that give a child process this access."""
-        env = {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "KAFKA_SECURITY_PROTOCOL": self.security_protocol,
-               "KAFKA_SASL_MECHANISM": self.sasl_mechanism}
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "KAFKA_SECURITY_PROTOCOL": self.security_protocol,
+            "KAFKA_SASL_MECHANISM": self.sasl_mechanism,
+        }
         if self.username:
             env["KAFKA_USERNAME"] = self.username
         if self.password:
@@ -84,8 +89,11 @@ class KafkaAccess(BaseModel):
         """Keyword arguments for aiokafka's producer, consumer and admin client."""
         options: dict[str, Any] = {"bootstrap_servers": self.bootstrap, "security_protocol": self.security_protocol}
         if self.uses_sasl:
-            options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username or "",
-                           sasl_plain_password=self._secret())
+            options.update(
+                sasl_mechanism=self.sasl_mechanism,
+                sasl_plain_username=self.username or "",
+                sasl_plain_password=self._secret(),
+            )
         if self.uses_tls:
             options["ssl_context"] = self.ssl_context()
         return options
@@ -98,15 +106,21 @@ class KafkaAccess(BaseModel):
         if not self.uses_sasl:
             return BaseSecurity(ssl_context=context) if context else None
         kind = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
-        return kind[self.sasl_mechanism](username=self.username or "", password=self._secret(),
-                                         ssl_context=context, use_ssl=self.uses_tls)
+        return kind[self.sasl_mechanism](
+            username=self.username or "", password=self._secret(), ssl_context=context, use_ssl=self.uses_tls
+        )
 
     def confluent_config(self) -> dict[str, str]:
         """Configuration for confluent-kafka's AdminClient (users and ACLs, which aiokafka cannot manage)."""
         config = {"bootstrap.servers": self.bootstrap, "security.protocol": self.security_protocol}
         if self.uses_sasl:
-            config.update({"sasl.mechanism": self.sasl_mechanism, "sasl.username": self.username or "",
-                           "sasl.password": self._secret()})
+            config.update(
+                {
+                    "sasl.mechanism": self.sasl_mechanism,
+                    "sasl.username": self.username or "",
+                    "sasl.password": self._secret(),
+                }
+            )
         if self.uses_tls and self.ssl_cafile:
             config["ssl.ca.location"] = self.ssl_cafile
         return config

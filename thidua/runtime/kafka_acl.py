@@ -31,16 +31,30 @@ class Rights:
 
 # What each service consumes and publishes (docs/contract.md, "Kafka topics"); groups are `thidua-<service>.<topic>`.
 SERVICE_RIGHTS: dict[str, Rights] = {
-    "evidence": Rights(reads=(topics.EVIDENCE_INBOUND,), read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX,),
-                       writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED), group_prefix="thidua-evidence",
-                       sees_contract_topics=True),
-    "scoring": Rights(reads=(topics.EVIDENCE_ACCEPTED,), writes=(topics.STANDINGS_CHANGED, topics.ALERTS),
-                      group_prefix="thidua-scoring", sees_contract_topics=True),
-    "awards": Rights(reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED),
-                     writes=(topics.ALERTS, topics.NOMINATIONS), group_prefix="thidua-awards",
-                     sees_contract_topics=True),
-    "notify": Rights(reads=(topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED),
-                     group_prefix="thidua-notify", sees_contract_topics=True),
+    "evidence": Rights(
+        reads=(topics.EVIDENCE_INBOUND,),
+        read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX,),
+        writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED),
+        group_prefix="thidua-evidence",
+        sees_contract_topics=True,
+    ),
+    "scoring": Rights(
+        reads=(topics.EVIDENCE_ACCEPTED,),
+        writes=(topics.STANDINGS_CHANGED, topics.ALERTS),
+        group_prefix="thidua-scoring",
+        sees_contract_topics=True,
+    ),
+    "awards": Rights(
+        reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED),
+        writes=(topics.ALERTS, topics.NOMINATIONS),
+        group_prefix="thidua-awards",
+        sees_contract_topics=True,
+    ),
+    "notify": Rights(
+        reads=(topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED),
+        group_prefix="thidua-notify",
+        sees_contract_topics=True,
+    ),
 }
 
 
@@ -75,8 +89,9 @@ def upsert_user(access: KafkaAccess, username: str, password: str, *, timeout: f
     """Create the SCRAM-SHA-512 user, or give it a new password."""
     from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
 
-    upsert = UserScramCredentialUpsertion(username, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512,
-                                                                        SCRAM_ITERATIONS), password.encode())
+    upsert = UserScramCredentialUpsertion(
+        username, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS), password.encode()
+    )
     admin = _admin(access)  # kept referenced until the futures resolve: a collected client cancels them
     _wait(admin.alter_user_scram_credentials([upsert]), timeout)
 
@@ -93,14 +108,20 @@ def grant(access: KafkaAccess, username: str, rights: Rights, *, timeout: float 
     literal, prefixed = ResourcePatternType.LITERAL, ResourcePatternType.PREFIXED
     bindings = []
     for topic in rights.reads:
-        bindings += [allow(ResourceType.TOPIC, topic, literal, AclOperation.READ),
-                     allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE)]
+        bindings += [
+            allow(ResourceType.TOPIC, topic, literal, AclOperation.READ),
+            allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE),
+        ]
     for prefix in rights.read_prefixes:
-        bindings += [allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.READ),
-                     allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.DESCRIBE)]
+        bindings += [
+            allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.READ),
+            allow(ResourceType.TOPIC, prefix, prefixed, AclOperation.DESCRIBE),
+        ]
     for topic in rights.writes:
-        bindings += [allow(ResourceType.TOPIC, topic, literal, AclOperation.WRITE),
-                     allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE)]
+        bindings += [
+            allow(ResourceType.TOPIC, topic, literal, AclOperation.WRITE),
+            allow(ResourceType.TOPIC, topic, literal, AclOperation.DESCRIBE),
+        ]
     if rights.sees_contract_topics:
         bindings += [allow(ResourceType.TOPIC, spec.name, literal, AclOperation.DESCRIBE) for spec in topics.TOPICS]
     if rights.group_prefix:
@@ -138,8 +159,9 @@ def ensure_source_topic(access: KafkaAccess, source: str, *, timeout: float = 30
 def source_inbound_spec(source: str) -> TopicSpec:
     """The inbound topic of one source, with the shared inbound topic's settings."""
     shared = next(s for s in topics.TOPICS if s.name == topics.EVIDENCE_INBOUND)
-    return TopicSpec(source_inbound(source), 3, f"Evidence written by source {source} only (ACL).",
-                     dict(shared.configs))
+    return TopicSpec(
+        source_inbound(source), 3, f"Evidence written by source {source} only (ACL).", dict(shared.configs)
+    )
 
 
 def provision_source(access: KafkaAccess, source: str, password: str) -> str:

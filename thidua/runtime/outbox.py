@@ -31,8 +31,11 @@ async def enqueue(conn: asyncpg.Connection, messages: Sequence[Message]) -> None
         "INSERT INTO outbox (topic, key, value, headers)"
         " SELECT t, k, v, h::jsonb FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[])"
         " WITH ORDINALITY AS x(t, k, v, h, n) ORDER BY n",
-        [m[0] for m in messages], [m[1] for m in messages], [m[2] for m in messages],
-        [json.dumps(m[3]) for m in messages])
+        [m[0] for m in messages],
+        [m[1] for m in messages],
+        [m[2] for m in messages],
+        [json.dumps(m[3]) for m in messages],
+    )
 
 
 async def pending(conn: asyncpg.Connection) -> int:
@@ -50,8 +53,7 @@ class OutboxRelay:
     def __init__(self, runtime: Runtime, *, batch: int = 5000, idle_interval: float = 0.2) -> None:
         self.runtime = runtime
         # One relay per service at a time keeps per-key order: other replicas wait on this lock.
-        self._lock = int.from_bytes(hashlib.sha256(f"outbox:{runtime.name}".encode()).digest()[:8], "big",
-                                    signed=True)
+        self._lock = int.from_bytes(hashlib.sha256(f"outbox:{runtime.name}".encode()).digest()[:8], "big", signed=True)
         self.batch = batch
         self.idle_interval = idle_interval
         self._wake = asyncio.Event()
@@ -67,14 +69,21 @@ class OutboxRelay:
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", self._lock):
                 return 0
             rows = await conn.fetch(
-                "SELECT id, topic, key, value, headers::text AS headers FROM outbox ORDER BY id LIMIT $1",
-                self.batch)
+                "SELECT id, topic, key, value, headers::text AS headers FROM outbox ORDER BY id LIMIT $1", self.batch
+            )
             if not rows:
                 return 0
-            await self.runtime.publisher.publish([
-                Outgoing(r["topic"], r["key"], bytes(r["value"]),
-                         tuple((k, v.encode()) for k, v in json.loads(r["headers"]).items()))
-                for r in rows])
+            await self.runtime.publisher.publish(
+                [
+                    Outgoing(
+                        r["topic"],
+                        r["key"],
+                        bytes(r["value"]),
+                        tuple((k, v.encode()) for k, v in json.loads(r["headers"]).items()),
+                    )
+                    for r in rows
+                ]
+            )
             await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
             return len(rows)
 

@@ -103,14 +103,28 @@ class ParkingLot:
         async with self._pool().acquire() as conn:
             await conn.execute(
                 'INSERT INTO parked (topic, "partition", "offset", key, value, headers, error, attempts)'
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (topic, \"partition\", \"offset\")"
+                ' VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (topic, "partition", "offset")'
                 " DO UPDATE SET error = EXCLUDED.error, attempts = parked.attempts + EXCLUDED.attempts,"
                 " replayed_at = NULL",
-                topic, record.partition, record.offset, record.key, record.value, json.dumps(headers), storable(error),
-                attempts)
+                topic,
+                record.partition,
+                record.offset,
+                record.key,
+                record.value,
+                json.dumps(headers),
+                storable(error),
+                attempts,
+            )
         PARKED.labels(self.service, topic).inc()
-        log.error("%s: parked %s[%d]@%d after %d attempt(s): %s", self.service, topic, record.partition,
-                  record.offset, attempts, error.splitlines()[-1] if error else "")
+        log.error(
+            "%s: parked %s[%d]@%d after %d attempt(s): %s",
+            self.service,
+            topic,
+            record.partition,
+            record.offset,
+            attempts,
+            error.splitlines()[-1] if error else "",
+        )
 
     async def handle(self, topic: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """Decode and handle a fetched batch; undecodable or failing records are parked, transient errors raise."""
@@ -131,8 +145,13 @@ class ParkingLot:
         except Exception as exc:
             if is_transient(exc):
                 raise
-            log.warning("%s: batch of %d from %s failed (%s); isolating the record at fault", self.service,
-                        len(good), topic, type(exc).__name__)
+            log.warning(
+                "%s: batch of %d from %s failed (%s); isolating the record at fault",
+                self.service,
+                len(good),
+                topic,
+                type(exc).__name__,
+            )
         # The batch's transaction rolled back: apply record by record, each with bounded attempts.
         for delivery in good:
             await self._one(topic, route, delivery)
@@ -160,12 +179,25 @@ class ParkingLot:
         async with self._pool().acquire() as conn:
             rows = await conn.fetch(
                 'SELECT id, topic, "partition", "offset", key, value, error, attempts, parked_at, replayed_at'
-                " FROM parked WHERE $1 OR replayed_at IS NULL ORDER BY id LIMIT $2", include_replayed, limit)
-        return [{"id": r["id"], "topic": r["topic"], "partition": r["partition"], "offset": r["offset"],
-                 "key": (r["key"] or b"").decode(errors="replace"),
-                 "value": (r["value"] or b"")[:2000].decode(errors="replace"), "error": r["error"],
-                 "attempts": r["attempts"], "parked_at": r["parked_at"], "replayed_at": r["replayed_at"]}
-                for r in rows]
+                " FROM parked WHERE $1 OR replayed_at IS NULL ORDER BY id LIMIT $2",
+                include_replayed,
+                limit,
+            )
+        return [
+            {
+                "id": r["id"],
+                "topic": r["topic"],
+                "partition": r["partition"],
+                "offset": r["offset"],
+                "key": (r["key"] or b"").decode(errors="replace"),
+                "value": (r["value"] or b"")[:2000].decode(errors="replace"),
+                "error": r["error"],
+                "attempts": r["attempts"],
+                "parked_at": r["parked_at"],
+                "replayed_at": r["replayed_at"],
+            }
+            for r in rows
+        ]
 
     async def replay(self, ids: Sequence[int] | None) -> list[dict[str, Any]]:
         """Hand parked records (all open ones when ids is None) to their handler again; report each outcome."""
@@ -173,7 +205,8 @@ class ParkingLot:
             rows = await conn.fetch(
                 'SELECT id, topic, "partition", "offset", key, value, headers FROM parked'
                 " WHERE replayed_at IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[])) ORDER BY id",
-                list(ids) if ids is not None else None)
+                list(ids) if ids is not None else None,
+            )
         outcomes = []
         for r in rows:
             outcomes.append({"id": r["id"], **await self._replay_one(r)})
@@ -185,14 +218,25 @@ class ParkingLot:
             return {"replayed": False, "error": f"this service does not consume {row['topic']}"}
         headers = [(k, base64.b64decode(v)) for k, v in json.loads(row["headers"])]
         record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
-            row["topic"], row["partition"], row["offset"], 0, 0, row["key"], row["value"], None,
-            len(row["key"] or b""), len(row["value"] or b""), tuple(headers))
+            row["topic"],
+            row["partition"],
+            row["offset"],
+            0,
+            0,
+            row["key"],
+            row["value"],
+            None,
+            len(row["key"] or b""),
+            len(row["value"] or b""),
+            tuple(headers),
+        )
         try:
             await route.handler([Delivery(record, route.decode(row["value"]))])
         except Exception as exc:
             async with self._pool().acquire() as conn:
-                await conn.execute("UPDATE parked SET error = $2, attempts = attempts + 1 WHERE id = $1",
-                                   row["id"], describe(exc))
+                await conn.execute(
+                    "UPDATE parked SET error = $2, attempts = attempts + 1 WHERE id = $1", row["id"], describe(exc)
+                )
             return {"replayed": False, "error": str(exc)[:500]}
         async with self._pool().acquire() as conn:
             await conn.execute("UPDATE parked SET replayed_at = now() WHERE id = $1", row["id"])

@@ -23,10 +23,16 @@ def may_see_officers(principal: Principal | None, unit_id: str | None) -> bool:
 def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
     """(status, error, message) for a caller who may not see officer data: 401 without a token, else 403."""
     if principal is None:
-        return 401, "a bearer token is required for data about named officers", \
-            "send the token of the officer's unit, the council or admin"
-    return 403, "this token may not see data about these officers", \
-        f"role '{principal.role}' of another unit is not allowed here"
+        return (
+            401,
+            "a bearer token is required for data about named officers",
+            "send the token of the officer's unit, the council or admin",
+        )
+    return (
+        403,
+        "this token may not see data about these officers",
+        f"role '{principal.role}' of another unit is not allowed here",
+    )
 
 
 def may_use_inbox(principal: Principal | None, unit_id: str) -> bool:

@@ -29,11 +29,14 @@ class Runtime:
         self.settings = settings
         self.migrations = migrations
         self.kafka = settings.kafka_access()
-        self.broker = KafkaBroker(self.kafka.bootstrap, client_id=f"thidua-{name}",
-                                  security=self.kafka.faststream_security(),
-                                  # New per-source inbound topics are picked up within seconds, not minutes.
-                                  metadata_max_age_ms=10_000,
-                                  logger=logging.getLogger(f"thidua.{name}.broker"))
+        self.broker = KafkaBroker(
+            self.kafka.bootstrap,
+            client_id=f"thidua-{name}",
+            security=self.kafka.faststream_security(),
+            # New per-source inbound topics are picked up within seconds, not minutes.
+            metadata_max_age_ms=10_000,
+            logger=logging.getLogger(f"thidua.{name}.broker"),
+        )
         # A service that publishes nothing has no WRITE right, so its producer must not ask for a producer id.
         self.publisher = BatchPublisher(self.kafka, service=name, idempotent=publishes)
         self._pool: asyncpg.Pool | None = None
@@ -43,13 +46,22 @@ class Runtime:
         self.parking = ParkingLot(name, lambda: self.pool, attempts=settings.park_attempts)
         self.subscriptions: list[Subscription] = []
 
-    def subscribe(self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int,
-                  prefix: bool = False) -> Subscription:
+    def subscribe(
+        self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int, prefix: bool = False
+    ) -> Subscription:
         """Consume topic (or every topic starting with it) in batches, each record decoded by the contract's
         model; poison is parked."""
-        subscription = subscribe_batches(self.broker, service=self.name, topic=topic, group_id=group_id,
-                                         handler=handler, decode=decode, parking=self.parking,
-                                         max_records=max_records, prefix=prefix)
+        subscription = subscribe_batches(
+            self.broker,
+            service=self.name,
+            topic=topic,
+            group_id=group_id,
+            handler=handler,
+            decode=decode,
+            parking=self.parking,
+            max_records=max_records,
+            prefix=prefix,
+        )
         self.subscriptions.append(subscription)
         return subscription
 
@@ -87,8 +99,9 @@ class Runtime:
     @asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[None]:
         """Database and migrations first, topics next, consumers last: nothing is consumed unsaved."""
-        self._pool = await create_pool(self.settings.database_url, schema=self.name,
-                                       max_size=self.settings.db_pool_size)
+        self._pool = await create_pool(
+            self.settings.database_url, schema=self.name, max_size=self.settings.db_pool_size
+        )
         applied = await prepare_schema(self._pool, schema=self.name, directory=self.migrations)
         await auth.ensure_schema(self._pool)
         for step in self._startup:
@@ -124,4 +137,3 @@ class Runtime:
     async def kafka_ready(self) -> bool:
         """True when the Kafka cluster answers a metadata request."""
         return await self.publisher.ping()
-

@@ -22,8 +22,7 @@ class ServiceSettings(BaseSettings):
     kafka_username: str | None = Field(None, validation_alias="KAFKA_USERNAME")
     kafka_password: SecretStr | None = Field(None, validation_alias="KAFKA_PASSWORD")
     kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
-    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres",
-                              validation_alias="DATABASE_URL")
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres", validation_alias="DATABASE_URL")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "INFO"
@@ -39,9 +38,14 @@ class ServiceSettings(BaseSettings):
 
     def kafka_access(self) -> KafkaAccess:
         """This service's way into the Kafka cluster."""
-        return KafkaAccess(bootstrap=self.kafka_bootstrap_servers, security_protocol=self.kafka_security_protocol,
-                           sasl_mechanism=self.kafka_sasl_mechanism, username=self.kafka_username,
-                           password=self.kafka_password, ssl_cafile=self.kafka_ssl_cafile)
+        return KafkaAccess(
+            bootstrap=self.kafka_bootstrap_servers,
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_username,
+            password=self.kafka_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+        )
 
 
 def operator_database_url() -> str:

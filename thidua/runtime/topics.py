@@ -9,8 +9,9 @@ from schemas.topics import TOPICS, TopicSpec
 from thidua.runtime.kafka_access import KafkaAccess
 
 
-async def ensure_topics(access: KafkaAccess | str, specs: tuple[TopicSpec, ...] = TOPICS,
-                        *, replication_factor: int = 1) -> list[str]:
+async def ensure_topics(
+    access: KafkaAccess | str, specs: tuple[TopicSpec, ...] = TOPICS, *, replication_factor: int = 1
+) -> list[str]:
     """Create the missing topics; return the names created.
 
     A service's own principal may only describe topics: when they all exist (provisioned by the operator or
@@ -23,11 +24,17 @@ async def ensure_topics(access: KafkaAccess | str, specs: tuple[TopicSpec, ...] 
         if not missing:
             return []
         try:
-            await admin.create_topics([
-                NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=replication_factor,
-                         topic_configs=dict(s.configs))
-                for s in missing
-            ])
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name=s.name,
+                        num_partitions=s.partitions,
+                        replication_factor=replication_factor,
+                        topic_configs=dict(s.configs),
+                    )
+                    for s in missing
+                ]
+            )
         except TopicAlreadyExistsError:
             pass  # another replica created it first: the goal is reached either way
         return [s.name for s in missing]

@@ -45,8 +45,10 @@ def _containers() -> Iterator[Infrastructure]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.postgres import PostgresContainer
 
-    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, \
-            PostgresContainer("postgres:17", driver=None) as pg:
+    with (
+        KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka,
+        PostgresContainer("postgres:17", driver=None) as pg,
+    ):
         yield Infrastructure(kafka.get_bootstrap_server(), pg.get_connection_url(), "testcontainers")
 
 
@@ -63,8 +65,11 @@ def _local_processes() -> Iterator[Infrastructure]:
         started = time.monotonic()
         postgres.start()
         kafka.start()
-        print(f"\n==> test infrastructure up in {time.monotonic() - started:.1f}s: "
-              f"Kafka {kafka.bootstrap}, PostgreSQL {postgres.url}", flush=True)
+        print(
+            f"\n==> test infrastructure up in {time.monotonic() - started:.1f}s: "
+            f"Kafka {kafka.bootstrap}, PostgreSQL {postgres.url}",
+            flush=True,
+        )
         yield Infrastructure(kafka.bootstrap, postgres.url, "local processes", kafka.admin_access.as_env())
     finally:
         kafka.stop()

@@ -42,8 +42,12 @@ def candidate_periods(now: datetime | None = None, *, years_back: int = 3) -> li
 
 
 def _has_rows(result: Upstream) -> bool:
-    return result.ok and isinstance(result.body, dict) and isinstance(result.body.get("rows"), list) \
+    return (
+        result.ok
+        and isinstance(result.body, dict)
+        and isinstance(result.body.get("rows"), list)
         and bool(result.body["rows"])
+    )
 
 
 def _status_for(result: Upstream) -> int:
@@ -70,10 +74,15 @@ def _without_officers(body: Any) -> Any:
     no sign-in yet, so what it shows is public."""
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         return body
+
     def names_officer(item: Any) -> bool:
-        text = f"{item.get('link') or ''} {item.get('data') or ''} {item.get('title') or ''}" \
-            if isinstance(item, dict) else ""
+        text = (
+            f"{item.get('link') or ''} {item.get('data') or ''} {item.get('title') or ''}"
+            if isinstance(item, dict)
+            else ""
+        )
         return ":officer:" in text or '"officer"' in text or "cá nhân" in text
+
     return {**body, "items": [i for i in body["items"] if not names_officer(i)]}
 
 
@@ -112,8 +121,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             panel = render.error_panel("Không tìm thấy trang", "Địa chỉ này không có trên bảng điều khiển.")
         else:
             panel = render.error_panel("Yêu cầu không thực hiện được", f"Mã lỗi {exc.status_code}.")
-        return _html(render.error_page("Không tìm thấy" if exc.status_code == 404 else "Lỗi", panel),
-                     exc.status_code)
+        return _html(render.error_page("Không tìm thấy" if exc.status_code == 404 else "Lỗi", panel), exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
@@ -142,8 +150,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def boards(period: str, known: Upstream | None = None) -> tuple[str, int]:
         result = known or await fetch(f"{scoring}/v1/standings", {"period": period})
         if not result.ok or not isinstance(result.body, dict):
-            return render.upstream_error("chấm điểm", result.problem or "dữ liệu không đúng dạng",
-                                         result.status), _status_for(result)
+            return render.upstream_error(
+                "chấm điểm", result.problem or "dữ liệu không đúng dạng", result.status
+            ), _status_for(result)
         available: list[str] = []
         if not _has_rows(result):  # say where the data is instead of an empty page
             others = [p for p in candidate_periods() if p != period]
@@ -191,12 +200,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         months = [f"{trend_year}-{m:02d}" for m in range(1, 13)]
         card, *monthly = await asyncio.gather(
             fetch(unit_url(unit_id, "/scorecard"), {"period": chosen}),
-            *(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months))
+            *(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months),
+        )
         values, problem = _monthly(monthly)
         if not card.ok or not isinstance(card.body, dict):
             if card.not_found:
-                panel = render.error_panel("Chưa có phiếu điểm", f"Đơn vị {unit_id} chưa có dữ liệu trong "
-                                           f"{render.period_label(chosen).lower()}.")
+                panel = render.error_panel(
+                    "Chưa có phiếu điểm",
+                    f"Đơn vị {unit_id} chưa có dữ liệu trong {render.period_label(chosen).lower()}.",
+                )
                 trend = render.trend_section(trend_year, values, problem)
                 return _html(render.scorecard_page(unit_id, chosen, year, panel, trend, None), 404)
             panel = render.upstream_error("chấm điểm", card.problem or "dữ liệu không đúng dạng", card.status)
@@ -224,31 +236,40 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def inbox(unit_id: str) -> Response:
         year = current_year()
         if not cfg.admin_token:
-            panel = render.error_panel("Chưa cấu hình quyền truy cập",
-                                       "Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) "
-                                       "nên không đọc được hộp thư thông báo của đơn vị.")
+            panel = render.error_panel(
+                "Chưa cấu hình quyền truy cập",
+                "Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) "
+                "nên không đọc được hộp thư thông báo của đơn vị.",
+            )
             return _html(render.inbox_page(unit_id, year, panel))
         result = await fetch(f"{notify}/v1/units/{quote(unit_id, safe='')}/notifications", token=cfg.admin_token)
         if not result.ok:
             if result.status in (401, 403):
-                panel = render.error_panel("Không có quyền xem hộp thư",
-                                           "Dịch vụ thông báo từ chối mã truy cập của bảng điều khiển "
-                                           "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).", result.problem)
+                panel = render.error_panel(
+                    "Không có quyền xem hộp thư",
+                    "Dịch vụ thông báo từ chối mã truy cập của bảng điều khiển "
+                    "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).",
+                    result.problem,
+                )
             else:
                 panel = render.upstream_error("thông báo", result.problem, result.status)
             return _html(render.inbox_page(unit_id, year, panel))
         return _html(render.inbox_page(unit_id, year, render.inbox_body(_without_officers(result.body))))
 
     def no_token(what: str) -> str:
-        return render.error_panel("Chưa cấu hình quyền truy cập",
-                                  f"Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) nên không "
-                                  f"đọc được {what}.")
+        return render.error_panel(
+            "Chưa cấu hình quyền truy cập",
+            f"Bảng điều khiển chưa có mã truy cập (biến môi trường WEB_ADMIN_TOKEN) nên không đọc được {what}.",
+        )
 
     def awards_problem(result: Upstream) -> str:
         if result.status in (401, 403):
-            return render.error_panel("Không có quyền xem khen thưởng",
-                                      "Dịch vụ khen thưởng từ chối mã truy cập của bảng điều khiển "
-                                      "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).", result.problem)
+            return render.error_panel(
+                "Không có quyền xem khen thưởng",
+                "Dịch vụ khen thưởng từ chối mã truy cập của bảng điều khiển "
+                "(WEB_ADMIN_TOKEN sai, đã thu hồi hoặc không đủ quyền).",
+                result.problem,
+            )
         return render.upstream_error("khen thưởng", result.problem or "dữ liệu không đúng dạng", result.status)
 
     @app.get("/nominations", response_class=HTMLResponse)
@@ -267,11 +288,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         listed = [n for n in result.body.get("nominations") or [] if isinstance(n, dict)]
         collective = [n for n in listed if n.get("subject_kind") != "officer"]
         hidden = len(listed) - len(collective)
-        note = (f'<p class="muted">{hidden} đề nghị khen thưởng cá nhân không hiển thị công khai: thông tin về cán bộ '
+        note = (
+            (
+                f'<p class="muted">{hidden} đề nghị khen thưởng cá nhân không hiển thị công khai: thông tin về cán bộ '
                 "chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng và quản trị (qua API với mã truy cập)."
-                "</p>") if hidden else ""
-        return _html(render.nominations_page(chosen, year, note + render.nominations_body(
-            {**result.body, "nominations": collective})))
+                "</p>"
+            )
+            if hidden
+            else ""
+        )
+        return _html(
+            render.nominations_page(
+                chosen, year, note + render.nominations_body({**result.body, "nominations": collective})
+            )
+        )
 
     @app.get("/nominations/{nomination_id}", response_class=HTMLResponse)
     async def nomination(nomination_id: str) -> Response:
@@ -282,19 +312,25 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}", token=cfg.admin_token)
         if not result.ok or not isinstance(result.body, dict):
             if result.not_found:
-                panel = render.error_panel("Không tìm thấy đề nghị",
-                                           f"Không có đề nghị khen thưởng mã {nomination_id}.")
+                panel = render.error_panel(
+                    "Không tìm thấy đề nghị", f"Không có đề nghị khen thưởng mã {nomination_id}."
+                )
                 return _html(render.nomination_page(nomination_id, panel), 404)
             status = 200 if result.status in (401, 403) else _status_for(result)
             return _html(render.nomination_page(nomination_id, awards_problem(result)), status)
         if result.body.get("subject_kind") == "officer":
-            panel = render.error_panel("Đề nghị khen thưởng cá nhân",
-                                       "Thông tin về cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen "
-                                       "thưởng và quản trị (qua API với mã truy cập).")
+            panel = render.error_panel(
+                "Đề nghị khen thưởng cá nhân",
+                "Thông tin về cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen "
+                "thưởng và quản trị (qua API với mã truy cập).",
+            )
             return _html(render.nomination_page(nomination_id, panel), 403)
         title = result.body.get("title")
-        return _html(render.nomination_page(nomination_id, render.nomination_body(result.body),
-                                            title if isinstance(title, str) else None))
+        return _html(
+            render.nomination_page(
+                nomination_id, render.nomination_body(result.body), title if isinstance(title, str) else None
+            )
+        )
 
     return app
 

@@ -19,14 +19,29 @@ SITE_TITLE = "Thi đua — Văn hóa công sở"
 BAND_COLOURS: dict[str, str] = {"Tốt": "#1e8e3e", "Khá": "#1a73e8", "Trung bình": "#e8a200", "Yếu": "#d93025"}
 UNKNOWN_COLOUR = "#80868b"
 
-STATUS_NAMES: dict[str, str] = {"proposed": "đề nghị", "approved": "được duyệt", "rejected": "không duyệt",
-                                "revoked": "thu hồi", "needs_review": "cần Hội đồng xem xét",
-                                "on_hold": "tạm dừng xét"}
-STATUS_COLOURS: dict[str, str] = {"proposed": "#1a73e8", "approved": "#1e8e3e", "rejected": "#d93025",
-                                  "revoked": "#80868b", "needs_review": "#e37400", "on_hold": "#9334e6"}
-GROUP_NAMES: dict[str, str] = {"timeliness": "Tiến độ, kết quả giải quyết", "online": "Cung cấp dịch vụ trực tuyến",
-                               "digitisation": "Số hóa hồ sơ", "satisfaction": "Mức độ hài lòng",
-                               "culture": "Văn hóa công sở"}
+STATUS_NAMES: dict[str, str] = {
+    "proposed": "đề nghị",
+    "approved": "được duyệt",
+    "rejected": "không duyệt",
+    "revoked": "thu hồi",
+    "needs_review": "cần Hội đồng xem xét",
+    "on_hold": "tạm dừng xét",
+}
+STATUS_COLOURS: dict[str, str] = {
+    "proposed": "#1a73e8",
+    "approved": "#1e8e3e",
+    "rejected": "#d93025",
+    "revoked": "#80868b",
+    "needs_review": "#e37400",
+    "on_hold": "#9334e6",
+}
+GROUP_NAMES: dict[str, str] = {
+    "timeliness": "Tiến độ, kết quả giải quyết",
+    "online": "Cung cấp dịch vụ trực tuyến",
+    "digitisation": "Số hóa hồ sơ",
+    "satisfaction": "Mức độ hài lòng",
+    "culture": "Văn hóa công sở",
+}
 SUBJECT_NAMES: dict[str, str] = {"officer": "cá nhân", "unit": "tập thể"}
 
 PERIOD_RE = re.compile(r"\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2])|\d{4}-\d{4}")
@@ -207,8 +222,10 @@ def json_block(value: object) -> str:
 def error_panel(title: str, message: str, detail: str | None = None) -> str:
     """A friendly panel explaining why a part of the page is missing."""
     extra = f'<p class="muted">Chi tiết kỹ thuật: {esc(detail)}</p>' if detail else ""
-    return (f'<section class="card error" role="alert"><h2>{esc(title)}</h2><p>{esc(message)}</p>{extra}'
-            '<p class="muted">Vui lòng thử lại sau ít phút hoặc liên hệ quản trị hệ thống.</p></section>')
+    return (
+        f'<section class="card error" role="alert"><h2>{esc(title)}</h2><p>{esc(message)}</p>{extra}'
+        '<p class="muted">Vui lòng thử lại sau ít phút hoặc liên hệ quản trị hệ thống.</p></section>'
+    )
 
 
 def upstream_error(service: str, problem: str | None, status: int | None = None) -> str:
@@ -232,19 +249,22 @@ NAV = (("home", "/", "Bảng xếp hạng"), ("nominations", "/nominations", "Đ
 
 def layout(title: str, body: str, *, active: str = "", refresh: int | None = None, script: str = "") -> str:
     """The whole HTML document: head with inline CSS, navigation bar, the body."""
-    links = "".join(f'<a href="{href}"{" class=active" if key == active else ""}>{esc(label)}</a>'
-                    for key, href, label in NAV)
+    links = "".join(
+        f'<a href="{href}"{" class=active" if key == active else ""}>{esc(label)}</a>' for key, href, label in NAV
+    )
     meta = f'<noscript><meta http-equiv="refresh" content="{int(refresh)}"></noscript>' if refresh else ""
     page_title = f"{esc(title)} · {esc(SITE_TITLE)}" if title else esc(SITE_TITLE)
     scripts = f"<script>{script}</script>" if script else ""
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="vi"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
-            f"<title>{page_title}</title><style>{CSS}</style></head><body>"
-            f'<header><a class="brand" href="/">{esc(SITE_TITLE)}</a><nav>{links}</nav>'
-            '<form action="/units" method="get"><input name="unit_id" placeholder="Mã đơn vị" '
-            'aria-label="Mã đơn vị" required> <button type="submit">Xem đơn vị</button></form></header>'
-            f"<main><h1>{esc(title)}</h1>{body}</main>{scripts}</body></html>")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="vi"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
+        f"<title>{page_title}</title><style>{CSS}</style></head><body>"
+        f'<header><a class="brand" href="/">{esc(SITE_TITLE)}</a><nav>{links}</nav>'
+        '<form action="/units" method="get"><input name="unit_id" placeholder="Mã đơn vị" '
+        'aria-label="Mã đơn vị" required> <button type="submit">Xem đơn vị</button></form></header>'
+        f"<main><h1>{esc(title)}</h1>{body}</main>{scripts}</body></html>"
+    )
 
 
 def period_picker(period: str, current_year: int, path: str = "/") -> str:
@@ -255,12 +275,16 @@ def period_picker(period: str, current_year: int, path: str = "/") -> str:
         choices.insert(0, str(current_year))
     if year - 1 != current_year:
         choices.append(str(year - 1))
-    links = "".join(f'<a href="{esc(_query(path, period=c))}"{" class=active" if c == period else ""}>'
-                    f"{esc(period_label(c))}</a>" for c in choices)
-    return (f'<form class="picker card" action="{esc(path)}" method="get"><strong>Kỳ:</strong> {links}'
-            f'<input name="period" value="{esc(period)}" aria-label="Kỳ" '
-            'title="2025, 2025-Q1, 2025-03 hoặc 2019-2025" pattern="\\d{4}(-Q[1-4]|-\\d{2}|-\\d{4})?">'
-            '<button type="submit">Xem</button></form>')
+    links = "".join(
+        f'<a href="{esc(_query(path, period=c))}"{" class=active" if c == period else ""}>{esc(period_label(c))}</a>'
+        for c in choices
+    )
+    return (
+        f'<form class="picker card" action="{esc(path)}" method="get"><strong>Kỳ:</strong> {links}'
+        f'<input name="period" value="{esc(period)}" aria-label="Kỳ" '
+        'title="2025, 2025-Q1, 2025-03 hoặc 2019-2025" pattern="\\d{4}(-Q[1-4]|-\\d{2}|-\\d{4})?">'
+        '<button type="submit">Xem</button></form>'
+    )
 
 
 # ---------------------------------------------------------------- charts
@@ -278,24 +302,31 @@ def band_chart_svg(rows: Iterable[Mapping[str, Any]], *, width: int = 320, heigh
     pad_top, pad_bottom, gap = 18, 22, 10
     bar_w = (width - gap * (n + 1)) / n
     plot_h = height - pad_top - pad_bottom
-    parts = [f'<svg class="band-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Phân bố xếp loại">']
+    parts = [
+        f'<svg class="band-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Phân bố xếp loại">'
+    ]
     for i, (band, count) in enumerate(counts.items()):
         h = plot_h * count / top
         x = gap + i * (bar_w + gap)
         y = pad_top + plot_h - h
-        parts.append(f'<rect class="bar" data-band="{esc(band)}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-                     f'height="{h:.1f}" fill="{band_colour(band)}"><title>{esc(band)}: {count}</title></rect>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">'
-                     f"{count}</text>")
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="11">'
-                     f"{esc(band)}</text>")
+        parts.append(
+            f'<rect class="bar" data-band="{esc(band)}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+            f'height="{h:.1f}" fill="{band_colour(band)}"><title>{esc(band)}: {count}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">{count}</text>'
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="11">{esc(band)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def trend_svg(values: Sequence[float | None], labels: Sequence[str], *, width: int = 640, height: int = 220,
-              top: float = 100.0) -> str:
+def trend_svg(
+    values: Sequence[float | None], labels: Sequence[str], *, width: int = 640, height: int = 220, top: float = 100.0
+) -> str:
     """A line of the score month by month on a 0..top scale; a missing month breaks the line (a gap)."""
     n = len(values)
     left, right, pad_top, bottom = 36, 12, 12, 28
@@ -307,13 +338,17 @@ def trend_svg(values: Sequence[float | None], labels: Sequence[str], *, width: i
         x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
         return x, pad_top + plot_h * (1 - max(v, 0.0) / scale_top)
 
-    parts = [f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Diễn biến điểm theo tháng">']
+    parts = [
+        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Diễn biến điểm theo tháng">'
+    ]
     for tick in (0, 25, 50, 75, 100):
         _, y = xy(0, tick * scale_top / 100)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e3e6ea"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
-                     f"{fmt_number(tick * scale_top / 100, 0)}</text>")
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e3e6ea"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
+            f"{fmt_number(tick * scale_top / 100, 0)}</text>"
+        )
     segment: list[str] = []
     segments: list[list[str]] = []
     for i, v in enumerate(values):
@@ -328,8 +363,9 @@ def trend_svg(values: Sequence[float | None], labels: Sequence[str], *, width: i
         segments.append(segment)
     for seg in segments:
         if len(seg) > 1:
-            parts.append(f'<polyline class="line" fill="none" stroke="#a50e0e" stroke-width="2" '
-                         f'points="{" ".join(seg)}"/>')
+            parts.append(
+                f'<polyline class="line" fill="none" stroke="#a50e0e" stroke-width="2" points="{" ".join(seg)}"/>'
+            )
     for i, v in enumerate(values):
         x, _ = xy(i, 0)
         label = labels[i] if i < len(labels) else str(i + 1)
@@ -337,8 +373,10 @@ def trend_svg(values: Sequence[float | None], labels: Sequence[str], *, width: i
         if v is None:
             continue
         _, y = xy(i, v)
-        parts.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" '
-                     f'stroke="#a50e0e" stroke-width="2"><title>{esc(label)}: {fmt_number(v)}</title></circle>')
+        parts.append(
+            f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" '
+            f'stroke="#a50e0e" stroke-width="2"><title>{esc(label)}: {fmt_number(v)}</title></circle>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -358,8 +396,11 @@ def clusters_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, A
     def order(r: Mapping[str, Any]) -> tuple[int, float, str]:
         rank = r.get("rank")
         score = r.get("score")
-        return (rank if isinstance(rank, int) else 10**9,
-                -float(score) if isinstance(score, int | float) else 0.0, str(r.get("subject_id", "")))
+        return (
+            rank if isinstance(rank, int) else 10**9,
+            -float(score) if isinstance(score, int | float) else 0.0,
+            str(r.get("subject_id", "")),
+        )
 
     for members in grouped.values():
         members.sort(key=order)
@@ -376,30 +417,42 @@ def leaderboard_table(cluster: str, rows: Sequence[Mapping[str, Any]], period: s
         name = esc(r.get("name") or unit or "")
         link = esc(_query(unit_path(unit), period=period)) if unit else ""
         cell = f'<a href="{link}">{name}</a>' if unit else name
-        body.append(f'<tr><td class="num">{esc(r.get("cluster_rank"))}</td><td>{cell}</td>'
-                    f'<td class="num">{fmt_score(r.get("score"))}</td><td>{band_badge(r.get("band"))}</td>'
-                    f'<td class="num">{esc(r.get("rank"))}</td>'
-                    f'<td class="num">{movement(r.get("rank"), r.get("previous_rank"))}</td></tr>')
+        body.append(
+            f'<tr><td class="num">{esc(r.get("cluster_rank"))}</td><td>{cell}</td>'
+            f'<td class="num">{fmt_score(r.get("score"))}</td><td>{band_badge(r.get("band"))}</td>'
+            f'<td class="num">{esc(r.get("rank"))}</td>'
+            f'<td class="num">{movement(r.get("rank"), r.get("previous_rank"))}</td></tr>'
+        )
     named = next((r.get("cluster_name") for r in rows if r.get("cluster_name")), None)
     title = (str(named) if named else f"Cụm, khối thi đua {cluster}") if cluster else "Chưa xếp cụm, khối"
-    return (f'<section class="card cluster" data-cluster="{esc(cluster)}"><h2>{esc(title)}</h2>'
-            '<table><thead><tr><th class="num">Hạng</th><th>Đơn vị</th><th class="num">Điểm</th><th>Xếp loại</th>'
-            '<th class="num">Hạng toàn tỉnh</th><th class="num">Thay đổi</th></tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>"
-            f'<h3 class="muted">Phân bố xếp loại</h3>{band_chart_svg(rows)}</section>')
+    return (
+        f'<section class="card cluster" data-cluster="{esc(cluster)}"><h2>{esc(title)}</h2>'
+        '<table><thead><tr><th class="num">Hạng</th><th>Đơn vị</th><th class="num">Điểm</th><th>Xếp loại</th>'
+        '<th class="num">Hạng toàn tỉnh</th><th class="num">Thay đổi</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<h3 class="muted">Phân bố xếp loại</h3>{band_chart_svg(rows)}</section>'
+    )
 
 
 def leaderboards(standings: Mapping[str, Any], period: str, available: Sequence[str] = ()) -> str:
     """Every cluster's leaderboard (the part of the home page that refreshes itself); without rows, where data is."""
     rows = standings.get("rows")
     if not isinstance(rows, list) or not rows:
-        where = ("Các kỳ đã có kết quả: " + ", ".join(
-            f'<a href="{esc(_query("/", period=p))}">{esc(period_label(p))}</a>' for p in available) + "."
-                 if available else "Chưa có kỳ nào có kết quả xếp hạng: dữ liệu đang được gửi đến hoặc chưa có.")
-        return ('<section class="card"><p>Chưa có kết quả xếp hạng cho '
-                f"{esc(period_label(period).lower())}.</p><p>{where}</p></section>")
-    meta = (f'<p class="muted">Bộ quy tắc: {esc(standings.get("rule_version") or "—")} · '
-            f'Cập nhật: {fmt_time(standings.get("as_of"))} · {len(rows)} đơn vị</p>')
+        where = (
+            "Các kỳ đã có kết quả: "
+            + ", ".join(f'<a href="{esc(_query("/", period=p))}">{esc(period_label(p))}</a>' for p in available)
+            + "."
+            if available
+            else "Chưa có kỳ nào có kết quả xếp hạng: dữ liệu đang được gửi đến hoặc chưa có."
+        )
+        return (
+            '<section class="card"><p>Chưa có kết quả xếp hạng cho '
+            f"{esc(period_label(period).lower())}.</p><p>{where}</p></section>"
+        )
+    meta = (
+        f'<p class="muted">Bộ quy tắc: {esc(standings.get("rule_version") or "—")} · '
+        f"Cập nhật: {fmt_time(standings.get('as_of'))} · {len(rows)} đơn vị</p>"
+    )
     tables = "".join(leaderboard_table(c, members, period) for c, members in clusters_of(rows).items())
     return f'{meta}<div class="grid">{tables}</div>{unranked_section(standings.get("unranked"), period)}'
 
@@ -410,20 +463,27 @@ def unranked_section(rows: object, period: str) -> str:
         return ""
     items = "".join(
         f'<li><a href="{esc(_query(unit_path(str(r.get("subject_id")), ""), period=period))}">'
-        f'{esc(r.get("name") or r.get("subject_id"))}</a>: {fmt_number(r.get("dossiers"), 0)} hồ sơ '
-        f'(cần tối thiểu {fmt_number(r.get("min_dossiers"), 0)})</li>' for r in rows if isinstance(r, Mapping))
-    return (f'<section class="card"><h2>Chưa xếp hạng — chưa đủ dữ liệu ({len(rows)} đơn vị)</h2>'
-            f"<ul>{items}</ul></section>")
+        f"{esc(r.get('name') or r.get('subject_id'))}</a>: {fmt_number(r.get('dossiers'), 0)} hồ sơ "
+        f"(cần tối thiểu {fmt_number(r.get('min_dossiers'), 0)})</li>"
+        for r in rows
+        if isinstance(r, Mapping)
+    )
+    return (
+        f'<section class="card"><h2>Chưa xếp hạng — chưa đủ dữ liệu ({len(rows)} đơn vị)</h2><ul>{items}</ul></section>'
+    )
 
 
 def home_page(period: str, current_year: int, boards: str, *, refresh: int) -> str:
     """The leaderboards page; boards is either the leaderboards or an error panel."""
     src = esc(_query("/partials/leaderboards", period=period))
-    body = (period_picker(period, current_year)
-            + f'<div id="boards" data-src="{src}" data-every="{int(refresh)}">{boards}</div>'
-            + f'<p class="muted">Tự động cập nhật mỗi {int(refresh)} giây.</p>')
-    return layout(f"Bảng xếp hạng thi đua — {period_label(period)}", body, active="home", refresh=refresh,
-                  script=POLL_SCRIPT)
+    body = (
+        period_picker(period, current_year)
+        + f'<div id="boards" data-src="{src}" data-every="{int(refresh)}">{boards}</div>'
+        + f'<p class="muted">Tự động cập nhật mỗi {int(refresh)} giây.</p>'
+    )
+    return layout(
+        f"Bảng xếp hạng thi đua — {period_label(period)}", body, active="home", refresh=refresh, script=POLL_SCRIPT
+    )
 
 
 # ---------------------------------------------------------------- scorecard
@@ -454,74 +514,108 @@ def indicator_rows(unit_id: str, period: str, rows: object) -> str:
         code = row.get("code")
         href = esc(_query(unit_path(unit_id, "/events"), period=period, indicator=code))
         points = row.get("points")
-        points_cell = (fmt_number(points) if points is not None else f'<span class="nodata">{NO_DATA}</span>')
-        out.append(f'<tr data-indicator="{esc(code)}"><td><a href="{href}">{esc(row.get("name") or code)}</a>'
-                   f'<div class="muted">{esc(code)}</div></td>'
-                   f'<td class="num">{fmt_number(row.get("numerator"))}</td>'
-                   f'<td class="num">{fmt_number(row.get("denominator"))}</td>'
-                   f'<td class="num">{_rate_cell(row, "rate")}</td><td class="num">{_rate_cell(row, "threshold")}</td>'
-                   f'<td class="num">{fmt_number(row.get("max_points"))}</td><td class="num">{points_cell}</td></tr>')
+        points_cell = fmt_number(points) if points is not None else f'<span class="nodata">{NO_DATA}</span>'
+        out.append(
+            f'<tr data-indicator="{esc(code)}"><td><a href="{href}">{esc(row.get("name") or code)}</a>'
+            f'<div class="muted">{esc(code)}</div></td>'
+            f'<td class="num">{fmt_number(row.get("numerator"))}</td>'
+            f'<td class="num">{fmt_number(row.get("denominator"))}</td>'
+            f'<td class="num">{_rate_cell(row, "rate")}</td><td class="num">{_rate_cell(row, "threshold")}</td>'
+            f'<td class="num">{fmt_number(row.get("max_points"))}</td><td class="num">{points_cell}</td></tr>'
+        )
     return "".join(out)
 
 
-INDICATOR_HEAD = ('<thead><tr><th>Chỉ tiêu</th><th class="num">Tử số</th><th class="num">Mẫu số</th>'
-                  '<th class="num">Tỷ lệ</th><th class="num">Ngưỡng</th><th class="num">Điểm tối đa</th>'
-                  '<th class="num">Điểm đạt</th></tr></thead>')
+INDICATOR_HEAD = (
+    '<thead><tr><th>Chỉ tiêu</th><th class="num">Tử số</th><th class="num">Mẫu số</th>'
+    '<th class="num">Tỷ lệ</th><th class="num">Ngưỡng</th><th class="num">Điểm tối đa</th>'
+    '<th class="num">Điểm đạt</th></tr></thead>'
+)
 
 
 def unit_tabs(unit_id: str, period: str, active: str) -> str:
     """Links between a unit's scorecard and its inbox."""
-    tabs = (("card", _query(unit_path(unit_id), period=period), "Phiếu điểm"),
-            ("inbox", unit_path(unit_id, "/inbox"), "Hộp thư thông báo"))
-    return ('<p class="picker">' + "".join(f'<a href="{esc(href)}"{" class=active" if key == active else ""}>'
-                                         f"{esc(label)}</a>" for key, href, label in tabs) + "</p>")
+    tabs = (
+        ("card", _query(unit_path(unit_id), period=period), "Phiếu điểm"),
+        ("inbox", unit_path(unit_id, "/inbox"), "Hộp thư thông báo"),
+    )
+    return (
+        '<p class="picker">'
+        + "".join(
+            f'<a href="{esc(href)}"{" class=active" if key == active else ""}>{esc(label)}</a>'
+            for key, href, label in tabs
+        )
+        + "</p>"
+    )
 
 
 def scorecard_body(card: Mapping[str, Any], unit_id: str, period: str) -> str:
     """The scorecard: summary, indicator tables, groups."""
     summary = (
         '<section class="card"><table><tbody>'
-        f'<tr><th>Đơn vị</th><td>{esc(card.get("name") or unit_id)} '
+        f"<tr><th>Đơn vị</th><td>{esc(card.get('name') or unit_id)} "
         f'<span class="muted">({esc(unit_id)})</span></td></tr>'
-        f'<tr><th>Cụm, khối thi đua</th><td>{esc(card.get("cluster_name") or card.get("cluster_id") or "—")}</td></tr>'
-        + (f'<tr><th>Tổng điểm</th><td><strong>{fmt_score(card.get("score"))}</strong> '
-           f'{band_badge(card.get("band"))}</td></tr>' if card.get("status") != "insufficient_data" else
-           '<tr><th>Tổng điểm</th><td><strong>Chưa đủ dữ liệu</strong> (không xếp hạng)</td></tr>') +
-        f'<tr><th>Chỉ số phục vụ (cải cách hành chính)</th><td>{fmt_score(card.get("service_index"))} '
-        f'{band_badge(card.get("service_band")) if card.get("service_band") else ""}</td></tr>'
-        f'<tr><th>Chỉ số văn hóa công sở</th><td>{fmt_score(card.get("culture_index"))}</td></tr>'
-        f'<tr><th>Bộ quy tắc</th><td>{esc(card.get("rule_version") or "—")}</td></tr>'
-        f'<tr><th>Cập nhật</th><td>{fmt_time(card.get("as_of"))}</td></tr>'
-        "</tbody></table></section>")
+        f"<tr><th>Cụm, khối thi đua</th><td>{esc(card.get('cluster_name') or card.get('cluster_id') or '—')}</td></tr>"
+        + (
+            f"<tr><th>Tổng điểm</th><td><strong>{fmt_score(card.get('score'))}</strong> "
+            f"{band_badge(card.get('band'))}</td></tr>"
+            if card.get("status") != "insufficient_data"
+            else "<tr><th>Tổng điểm</th><td><strong>Chưa đủ dữ liệu</strong> (không xếp hạng)</td></tr>"
+        )
+        + f"<tr><th>Chỉ số phục vụ (cải cách hành chính)</th><td>{fmt_score(card.get('service_index'))} "
+        f"{band_badge(card.get('service_band')) if card.get('service_band') else ''}</td></tr>"
+        f"<tr><th>Chỉ số văn hóa công sở</th><td>{fmt_score(card.get('culture_index'))}</td></tr>"
+        f"<tr><th>Bộ quy tắc</th><td>{esc(card.get('rule_version') or '—')}</td></tr>"
+        f"<tr><th>Cập nhật</th><td>{fmt_time(card.get('as_of'))}</td></tr>"
+        "</tbody></table></section>"
+    )
     service = indicator_rows(unit_id, period, card.get("indicators"))
     culture = indicator_rows(unit_id, period, card.get("culture"))
     tables = ""
     notes = card.get("notes")
     if isinstance(notes, list) and notes:
-        tables += ('<section class="card"><h2>Cách tính</h2><ul>'
-                   + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")
+        tables += (
+            '<section class="card"><h2>Cách tính</h2><ul>'
+            + "".join(f"<li>{esc(n)}</li>" for n in notes)
+            + "</ul></section>"
+        )
     if service:
-        tables += (f'<section class="card"><h2>Chỉ số phục vụ người dân, doanh nghiệp</h2>'
-                   f"<table>{INDICATOR_HEAD}<tbody>{service}</tbody></table></section>")
+        tables += (
+            f'<section class="card"><h2>Chỉ số phục vụ người dân, doanh nghiệp</h2>'
+            f"<table>{INDICATOR_HEAD}<tbody>{service}</tbody></table></section>"
+        )
     if culture:
-        tables += (f'<section class="card"><h2>Văn hóa công sở</h2>'
-                   f"<table>{INDICATOR_HEAD}<tbody>{culture}</tbody></table></section>")
+        tables += (
+            f'<section class="card"><h2>Văn hóa công sở</h2>'
+            f"<table>{INDICATOR_HEAD}<tbody>{culture}</tbody></table></section>"
+        )
     groups = card.get("groups")
     if isinstance(groups, Mapping) and groups:
         rows = "".join(
             f'<tr><td>{esc(GROUP_NAMES.get(str(code), code))}</td><td class="num">{fmt_number(g.get("points"))}</td>'
             f'<td class="num">{fmt_number(g.get("scored_max"))}</td><td class="num">{fmt_number(g.get("max"))}</td>'
-            "</tr>" for code, g in groups.items() if isinstance(g, Mapping))
-        tables += ('<section class="card"><h2>Theo nhóm chỉ tiêu</h2><table><thead><tr><th>Nhóm</th>'
-                   '<th class="num">Điểm đạt</th><th class="num">Tối đa đã chấm</th><th class="num">Tối đa</th>'
-                   f"</tr></thead><tbody>{rows}</tbody></table></section>")
+            "</tr>"
+            for code, g in groups.items()
+            if isinstance(g, Mapping)
+        )
+        tables += (
+            '<section class="card"><h2>Theo nhóm chỉ tiêu</h2><table><thead><tr><th>Nhóm</th>'
+            '<th class="num">Điểm đạt</th><th class="num">Tối đa đã chấm</th><th class="num">Tối đa</th>'
+            f"</tr></thead><tbody>{rows}</tbody></table></section>"
+        )
     evidence = card.get("evidence")
     if isinstance(evidence, Mapping) and evidence:
-        names = {"dossiers_judged": "Hồ sơ đã xét hạn", "dossiers_finished": "Hồ sơ đã hoàn thành",
-                 "complaints_judged": "Phản ánh, kiến nghị đã xét", "officers": "Số cán bộ",
-                 "inspections": "Số lần kiểm tra công vụ"}
-        rows = "".join(f'<tr><th>{esc(names.get(str(k), k))}</th><td class="num">{fmt_number(v)}</td></tr>'
-                       for k, v in evidence.items())
+        names = {
+            "dossiers_judged": "Hồ sơ đã xét hạn",
+            "dossiers_finished": "Hồ sơ đã hoàn thành",
+            "complaints_judged": "Phản ánh, kiến nghị đã xét",
+            "officers": "Số cán bộ",
+            "inspections": "Số lần kiểm tra công vụ",
+        }
+        rows = "".join(
+            f'<tr><th>{esc(names.get(str(k), k))}</th><td class="num">{fmt_number(v)}</td></tr>'
+            for k, v in evidence.items()
+        )
         tables += f'<section class="card"><h2>Căn cứ</h2><table><tbody>{rows}</tbody></table></section>'
     return summary + tables
 
@@ -534,20 +628,24 @@ def month_labels() -> list[str]:
 def trend_section(year: int, values: Sequence[float | None] | None, problem: str | None = None) -> str:
     """The monthly trend chart, or why it is missing."""
     if values is None or all(v is None for v in values):
-        note = (upstream_error("chấm điểm", problem) if problem
-                else f'<p class="nodata">Chưa có điểm theo tháng trong năm {year}.</p>')
+        note = (
+            upstream_error("chấm điểm", problem)
+            if problem
+            else f'<p class="nodata">Chưa có điểm theo tháng trong năm {year}.</p>'
+        )
         return f'<section class="card"><h2>Diễn biến điểm theo tháng năm {year}</h2>{note}</section>'
     gaps = sum(v is None for v in values)
     hint = f'<p class="muted">{gaps} tháng chưa có dữ liệu (đường bị ngắt).</p>' if gaps else ""
     warn = f'<p class="muted">Một số tháng không tải được: {esc(problem)}</p>' if problem else ""
-    return (f'<section class="card"><h2>Diễn biến điểm theo tháng năm {year}</h2>'
-            f"{trend_svg(values, month_labels())}{hint}{warn}</section>")
+    return (
+        f'<section class="card"><h2>Diễn biến điểm theo tháng năm {year}</h2>'
+        f"{trend_svg(values, month_labels())}{hint}{warn}</section>"
+    )
 
 
 def scorecard_page(unit_id: str, period: str, current_year: int, main: str, trend: str, name: str | None) -> str:
     """The unit page: picker, tabs, scorecard (or an error panel), trend."""
-    body = (period_picker(period, current_year, unit_path(unit_id)) + unit_tabs(unit_id, period, "card")
-            + main + trend)
+    body = period_picker(period, current_year, unit_path(unit_id)) + unit_tabs(unit_id, period, "card") + main + trend
     return layout(f"Phiếu điểm: {name or unit_id} — {period_label(period)}", body)
 
 
@@ -572,24 +670,41 @@ def events_body(body: Mapping[str, Any]) -> str:
     cases = body.get("cases")
     if isinstance(cases, list):
         rows = "".join(
-            f'<tr><td><code>{esc(c.get("case"))}</code></td><td>{esc(c.get("counter"))}</td>'
+            f"<tr><td><code>{esc(c.get('case'))}</code></td><td>{esc(c.get('counter'))}</td>"
             f'<td class="num">{fmt_number(c.get("numerator"))}</td><td class="num">{fmt_number(c.get("denominator"))}'
-            f'</td><td>{_events_list(c.get("events"))}</td></tr>' for c in cases if isinstance(c, Mapping))
-        parts.append(f'<section class="card"><h2>Hồ sơ, vụ việc ({len(cases)})</h2>'
-                     + (f'<table><thead><tr><th>Hồ sơ</th><th>Bộ đếm</th><th class="num">Tử số</th>'
-                        f'<th class="num">Mẫu số</th><th>Sự kiện</th></tr></thead><tbody>{rows}</tbody></table>'
-                        if rows else '<p class="nodata">Không có hồ sơ nào trong kỳ.</p>') + "</section>")
+            f"</td><td>{_events_list(c.get('events'))}</td></tr>"
+            for c in cases
+            if isinstance(c, Mapping)
+        )
+        parts.append(
+            f'<section class="card"><h2>Hồ sơ, vụ việc ({len(cases)})</h2>'
+            + (
+                f'<table><thead><tr><th>Hồ sơ</th><th>Bộ đếm</th><th class="num">Tử số</th>'
+                f'<th class="num">Mẫu số</th><th>Sự kiện</th></tr></thead><tbody>{rows}</tbody></table>'
+                if rows
+                else '<p class="nodata">Không có hồ sơ nào trong kỳ.</p>'
+            )
+            + "</section>"
+        )
     events = body.get("events")
     if isinstance(events, list):
         rows = "".join(
-            f'<tr><td><code>{esc(e.get("event_id"))}</code></td><td>{esc(e.get("source"))}</td>'
-            f'<td>{esc(e.get("officer_id") or "—")}</td><td>{fmt_time(e.get("at"))}</td>'
-            f'<td>{json_block(e.get("data")) if e.get("data") not in (None, {}) else ""}</td></tr>'
-            for e in events if isinstance(e, Mapping))
-        parts.append(f'<section class="card"><h2>Sự kiện ({len(events)})</h2>'
-                     + (f'<table><thead><tr><th>Mã sự kiện</th><th>Nguồn</th><th>Cán bộ</th><th>Thời điểm</th>'
-                        f'<th>Dữ liệu</th></tr></thead><tbody>{rows}</tbody></table>'
-                        if rows else '<p class="nodata">Không có sự kiện nào trong kỳ.</p>') + "</section>")
+            f"<tr><td><code>{esc(e.get('event_id'))}</code></td><td>{esc(e.get('source'))}</td>"
+            f"<td>{esc(e.get('officer_id') or '—')}</td><td>{fmt_time(e.get('at'))}</td>"
+            f"<td>{json_block(e.get('data')) if e.get('data') not in (None, {}) else ''}</td></tr>"
+            for e in events
+            if isinstance(e, Mapping)
+        )
+        parts.append(
+            f'<section class="card"><h2>Sự kiện ({len(events)})</h2>'
+            + (
+                f"<table><thead><tr><th>Mã sự kiện</th><th>Nguồn</th><th>Cán bộ</th><th>Thời điểm</th>"
+                f"<th>Dữ liệu</th></tr></thead><tbody>{rows}</tbody></table>"
+                if rows
+                else '<p class="nodata">Không có sự kiện nào trong kỳ.</p>'
+            )
+            + "</section>"
+        )
     if not parts:
         parts.append(f'<section class="card"><p>Không nhận ra dạng dữ liệu:</p>{json_block(body)}</section>')
     return "".join(parts)
@@ -598,8 +713,10 @@ def events_body(body: Mapping[str, Any]) -> str:
 def events_page(unit_id: str, period: str, indicator: str, main: str) -> str:
     """The page listing the evidence behind an indicator."""
     back = esc(_query(unit_path(unit_id), period=period))
-    head = (f'<p><a href="{back}">← Về phiếu điểm của {esc(unit_id)}</a> · Chỉ tiêu <code>{esc(indicator)}</code>'
-            f" · {esc(period_label(period))}</p>")
+    head = (
+        f'<p><a href="{back}">← Về phiếu điểm của {esc(unit_id)}</a> · Chỉ tiêu <code>{esc(indicator)}</code>'
+        f" · {esc(period_label(period))}</p>"
+    )
     return layout(f"Căn cứ của chỉ tiêu {indicator} — {unit_id}", head + main)
 
 
@@ -610,16 +727,22 @@ def _notification(item: object) -> str:
     if not isinstance(item, Mapping) or not (item.get("title") or item.get("body")):
         return f"<li class='card'>{json_block(item)}</li>"
     read = item.get("read")
-    state = ("" if read is None else
-             '<span class="muted">Đã đọc</span>' if read else '<span class="badge" style="background:#1a73e8">'
-                                                            "Chưa đọc</span>")
+    state = (
+        ""
+        if read is None
+        else '<span class="muted">Đã đọc</span>'
+        if read
+        else '<span class="badge" style="background:#1a73e8">Chưa đọc</span>'
+    )
     link = safe_link(item.get("link"))
     link_html = f' · <a href="{esc(link)}">Xem chi tiết</a>' if link else ""
     when = fmt_time(item.get("created_at")) if item.get("created_at") else ""
     kind = f" · {esc(item.get('kind'))}" if item.get("kind") else ""
     cls = "card unread" if read is False else "card"
-    return (f'<li class="{cls}"><strong>{esc(item.get("title") or "")}</strong> {state}'
-            f'<p>{esc(item.get("body") or "")}</p><p class="muted">{when}{kind}{link_html}</p></li>')
+    return (
+        f'<li class="{cls}"><strong>{esc(item.get("title") or "")}</strong> {state}'
+        f'<p>{esc(item.get("body") or "")}</p><p class="muted">{when}{kind}{link_html}</p></li>'
+    )
 
 
 def inbox_body(body: object) -> str:
@@ -661,8 +784,9 @@ def _subject(n: Mapping[str, Any]) -> str:
     kind = SUBJECT_NAMES.get(str(n.get("subject_kind")), n.get("subject_kind") or "")
     subject = esc(n.get("subject_id"))
     unit = n.get("unit_id")
-    unit_html = (f' · đơn vị <a href="{esc(unit_path(unit))}">{esc(unit)}</a>'
-                 if unit and unit != n.get("subject_id") else "")
+    unit_html = (
+        f' · đơn vị <a href="{esc(unit_path(unit))}">{esc(unit)}</a>' if unit and unit != n.get("subject_id") else ""
+    )
     return f'{subject} <span class="muted">({esc(kind)}){unit_html}</span>'
 
 
@@ -690,22 +814,28 @@ def nominations_body(body: Mapping[str, Any]) -> str:
             f"<td>{_subject(n)}</td><td>{status_badge(n.get('status'))}</td>"
             f'<td class="num">{format_vnd(n.get("cash_vnd"))}</td>'
             f"<td>{_blocks(n.get('blocks'))}</td></tr>"
-            for n in grouped[title])
-        out.append(f'<section class="card" data-title="{esc(title)}"><h2>{esc(title_name(title))} '
-                   f'<span class="muted">({len(grouped[title])})</span></h2><table><thead><tr><th>Mã</th>'
-                   '<th>Đối tượng</th><th>Trạng thái</th><th class="num">Tiền thưởng</th><th>Vướng mắc</th></tr>'
-                   f"</thead><tbody>{rows}</tbody></table></section>")
+            for n in grouped[title]
+        )
+        out.append(
+            f'<section class="card" data-title="{esc(title)}"><h2>{esc(title_name(title))} '
+            f'<span class="muted">({len(grouped[title])})</span></h2><table><thead><tr><th>Mã</th>'
+            '<th>Đối tượng</th><th>Trạng thái</th><th class="num">Tiền thưởng</th><th>Vướng mắc</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table></section>"
+        )
     return "".join(out)
 
 
 def nominations_page(period: str, current_year: int, main: str) -> str:
     """The year's nominations."""
     years = sorted({current_year, current_year - 1, current_year - 2, int(period[:4])}, reverse=True)
-    links = "".join(f'<a href="/nominations?period={y}"{" class=active" if str(y) == period else ""}>Năm {y}</a>'
-                    for y in years)
-    picker = (f'<form class="picker card" action="/nominations" method="get"><strong>Năm:</strong> {links}'
-              f'<input name="period" value="{esc(period)}" pattern="\\d{{4}}" aria-label="Năm">'
-              '<button type="submit">Xem</button></form>')
+    links = "".join(
+        f'<a href="/nominations?period={y}"{" class=active" if str(y) == period else ""}>Năm {y}</a>' for y in years
+    )
+    picker = (
+        f'<form class="picker card" action="/nominations" method="get"><strong>Năm:</strong> {links}'
+        f'<input name="period" value="{esc(period)}" pattern="\\d{{4}}" aria-label="Năm">'
+        '<button type="submit">Xem</button></form>'
+    )
     return layout(f"Đề nghị khen thưởng năm {period}", picker + main, active="nominations")
 
 
@@ -713,11 +843,19 @@ def _votes(votes: object) -> str:
     if votes in (None, {}, []):
         return '<p class="nodata">Hội đồng chưa biểu quyết.</p>'
     if isinstance(votes, Mapping):
-        names = {"members_total": "Tổng số thành viên", "members_present": "Có mặt", "votes_for": "Tán thành",
-                 "decision": "Quyết định", "at": "Thời điểm", "ratio": "Tỷ lệ tán thành"}
-        rows = "".join(f"<tr><th>{esc(names.get(str(k), k))}</th><td>"
-                       f"{fmt_number(v) if isinstance(v, int | float) else esc(STATUS_NAMES.get(str(v), v))}</td></tr>"
-                       for k, v in votes.items())
+        names = {
+            "members_total": "Tổng số thành viên",
+            "members_present": "Có mặt",
+            "votes_for": "Tán thành",
+            "decision": "Quyết định",
+            "at": "Thời điểm",
+            "ratio": "Tỷ lệ tán thành",
+        }
+        rows = "".join(
+            f"<tr><th>{esc(names.get(str(k), k))}</th><td>"
+            f"{fmt_number(v) if isinstance(v, int | float) else esc(STATUS_NAMES.get(str(v), v))}</td></tr>"
+            for k, v in votes.items()
+        )
         return f"<table><tbody>{rows}</tbody></table>"
     return json_block(votes)
 
@@ -734,39 +872,56 @@ def nomination_body(n: Mapping[str, Any]) -> str:
     """One nomination: summary, criteria met or not, evidence, votes, history."""
     criteria = _list(n.get("criteria"))
     crit_rows = "".join(
-        f'<tr><td>{"<span class=ok>✓</span>" if c.get("met") else "<span class=ko>✗</span>"}</td>'
-        f'<td><code>{esc(c.get("code"))}</code></td><td>{esc(c.get("reason") or "")}</td></tr>'
-        for c in criteria if isinstance(c, Mapping))
+        f"<tr><td>{'<span class=ok>✓</span>' if c.get('met') else '<span class=ko>✗</span>'}</td>"
+        f"<td><code>{esc(c.get('code'))}</code></td><td>{esc(c.get('reason') or '')}</td></tr>"
+        for c in criteria
+        if isinstance(c, Mapping)
+    )
     evidence = _list(n.get("evidence_ids"))
-    ev = ("<ul>" + "".join(f"<li><code>{esc(e)}</code></li>" for e in evidence) + "</ul>" if evidence
-          else '<p class="nodata">không có</p>')
+    ev = (
+        "<ul>" + "".join(f"<li><code>{esc(e)}</code></li>" for e in evidence) + "</ul>"
+        if evidence
+        else '<p class="nodata">không có</p>'
+    )
     history = _list(n.get("history"))
     hist_rows = "".join(
-        f'<tr><td>{fmt_time(h.get("at"))}</td><td>{esc(_status_word(h.get("from_status")) or "—")}'
-        f'</td><td>{esc(_status_word(h.get("to_status")))}</td>'
-        f'<td>{esc(h.get("reason") or "")}</td><td>{esc(h.get("actor") or "")}</td></tr>'
-        for h in history if isinstance(h, Mapping))
+        f"<tr><td>{fmt_time(h.get('at'))}</td><td>{esc(_status_word(h.get('from_status')) or '—')}"
+        f"</td><td>{esc(_status_word(h.get('to_status')))}</td>"
+        f"<td>{esc(h.get('reason') or '')}</td><td>{esc(h.get('actor') or '')}</td></tr>"
+        for h in history
+        if isinstance(h, Mapping)
+    )
     cash = format_vnd(n.get("cash_vnd"))
     multiple = n.get("cash_multiple")
     summary = (
         '<section class="card"><table><tbody>'
-        f'<tr><th>Danh hiệu, hình thức</th><td>{esc(title_name(n.get("title")))}</td></tr>'
-        f'<tr><th>Năm</th><td>{esc(n.get("year"))}</td></tr>'
+        f"<tr><th>Danh hiệu, hình thức</th><td>{esc(title_name(n.get('title')))}</td></tr>"
+        f"<tr><th>Năm</th><td>{esc(n.get('year'))}</td></tr>"
         f"<tr><th>Đối tượng</th><td>{_subject(n)}</td></tr>"
-        f'<tr><th>Trạng thái</th><td>{status_badge(n.get("status"))}</td></tr>'
+        f"<tr><th>Trạng thái</th><td>{status_badge(n.get('status'))}</td></tr>"
         f"<tr><th>Tiền thưởng</th><td><strong>{cash}</strong>"
         + (f' <span class="muted">({fmt_number(multiple)} lần mức lương cơ sở)</span>' if multiple is not None else "")
-        + f'</td></tr><tr><th>Bộ quy tắc</th><td>{esc(n.get("rule_version") or "—")}</td></tr>'
-        "</tbody></table></section>")
-    return (summary
-            + '<section class="card"><h2>Tiêu chuẩn</h2>'
-            + (f"<table><thead><tr><th></th><th>Tiêu chí</th><th>Lý do</th></tr></thead><tbody>{crit_rows}</tbody>"
-               "</table>" if crit_rows else '<p class="nodata">không có</p>') + "</section>"
-            + f'<section class="card"><h2>Minh chứng ({len(evidence)})</h2>{ev}</section>'
-            + f'<section class="card"><h2>Biểu quyết của hội đồng</h2>{_votes(n.get("votes"))}</section>'
-            + ('<section class="card"><h2>Lịch sử</h2><table><thead><tr><th>Thời điểm</th><th>Từ</th><th>Sang</th>'
-               f"<th>Lý do</th><th>Người thực hiện</th></tr></thead><tbody>{hist_rows}</tbody></table></section>"
-               if hist_rows else ""))
+        + f"</td></tr><tr><th>Bộ quy tắc</th><td>{esc(n.get('rule_version') or '—')}</td></tr>"
+        "</tbody></table></section>"
+    )
+    return (
+        summary
+        + '<section class="card"><h2>Tiêu chuẩn</h2>'
+        + (
+            f"<table><thead><tr><th></th><th>Tiêu chí</th><th>Lý do</th></tr></thead><tbody>{crit_rows}</tbody></table>"
+            if crit_rows
+            else '<p class="nodata">không có</p>'
+        )
+        + "</section>"
+        + f'<section class="card"><h2>Minh chứng ({len(evidence)})</h2>{ev}</section>'
+        + f'<section class="card"><h2>Biểu quyết của hội đồng</h2>{_votes(n.get("votes"))}</section>'
+        + (
+            '<section class="card"><h2>Lịch sử</h2><table><thead><tr><th>Thời điểm</th><th>Từ</th><th>Sang</th>'
+            f"<th>Lý do</th><th>Người thực hiện</th></tr></thead><tbody>{hist_rows}</tbody></table></section>"
+            if hist_rows
+            else ""
+        )
+    )
 
 
 def nomination_page(nomination_id: str, main: str, title: str | None = None) -> str:

@@ -19,9 +19,6 @@ class WebSettings(BaseSettings):
     timeout: float = Field(5.0, gt=0, le=120)
     # Seconds between refreshes of the live leaderboards.
     refresh_seconds: int = Field(10, ge=2, le=3600)
-    scoring_url: str = Field("http://127.0.0.1:8082",
-                             validation_alias=AliasChoices("SCORING_URL", "scoring_url"))
-    awards_url: str = Field("http://127.0.0.1:8083",
-                            validation_alias=AliasChoices("AWARDS_URL", "awards_url"))
-    notify_url: str = Field("http://127.0.0.1:8084",
-                            validation_alias=AliasChoices("NOTIFY_URL", "notify_url"))
+    scoring_url: str = Field("http://127.0.0.1:8082", validation_alias=AliasChoices("SCORING_URL", "scoring_url"))
+    awards_url: str = Field("http://127.0.0.1:8083", validation_alias=AliasChoices("AWARDS_URL", "awards_url"))
+    notify_url: str = Field("http://127.0.0.1:8084", validation_alias=AliasChoices("NOTIFY_URL", "notify_url"))

@@ -25,8 +25,9 @@ class Upstream:
         return self.status == 404
 
 
-async def get_json(client: httpx.AsyncClient, url: str, *, params: dict[str, str] | None = None,
-                   token: str | None = None) -> Upstream:
+async def get_json(
+    client: httpx.AsyncClient, url: str, *, params: dict[str, str] | None = None, token: str | None = None
+) -> Upstream:
     """GET url and decode its JSON; never raises for network or HTTP errors."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
@@ -41,8 +42,9 @@ async def get_json(client: httpx.AsyncClient, url: str, *, params: dict[str, str
         body = None
     if not 200 <= response.status_code < 300:
         detail = body.get("error") if isinstance(body, dict) else None
-        return Upstream(response.status_code, body,
-                        problem=f"HTTP {response.status_code}" + (f": {detail}" if detail else ""))
+        return Upstream(
+            response.status_code, body, problem=f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
+        )
     if body is None:
         return Upstream(response.status_code, None, problem="câu trả lời không phải JSON")
     return Upstream(response.status_code, body)

@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,7 +66,7 @@ async def test_the_leaderboard_and_a_scorecard_as_a_person_sees_them(
     for group, topic in ((f"b-ev-{suffix}", "evidence.inbound.v1"), (f"b-sc-{suffix}", "evidence.accepted.v1")):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     source = await add_source(database_url, name=f"motcua-{suffix}", units=[f"{p}.01", f"{p}.02"])
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     async with (
         running_app(evidence_app(EvidenceSettings(**common, group_id=f"b-ev-{suffix}"))) as ev,
         running_app(scoring_app(ScoringSettings(**common, group_id=f"b-sc-{suffix}"))) as sc,

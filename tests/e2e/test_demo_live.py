@@ -71,7 +71,7 @@ async def test_the_live_demo_moves_a_current_standing_and_reaches_a_units_inbox(
     tokens = {source: await add_source(database_url, name=source, units=[u.unit_id for u in mine])}
     unit_token = await add_token(database_url, role="unit", unit_id=unit, label="unit")
     year = str(datetime.now(VN).year)
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     apps = [
         evidence_app(EvidenceSettings(**common, group_id=f"live-evidence-{suffix}")),
         scoring_app(ScoringSettings(**common, group_id=f"live-scoring-{suffix}", tick_seconds=0.5)),

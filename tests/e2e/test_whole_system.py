@@ -138,7 +138,7 @@ async def test_evidence_to_standings_to_nominations_to_a_units_inbox_and_webhook
         received.append((await request.body(), request.headers.get("x-signature", "")))
         return {"ok": "yes"}
 
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     apps = [
         evidence_app(EvidenceSettings(**common, group_id=f"e2e-evidence-{suffix}")),
         scoring_app(ScoringSettings(**common, group_id=f"e2e-scoring-{suffix}", tick_seconds=0.5)),

@@ -103,7 +103,7 @@ async def _start(database_url: str, kafka: str, suffix: str) -> dict[str, FastAP
     for service, consumed in CONSUMED.items():
         for topic in consumed:
             await start_group_at_end(kafka, f"authz-{service}-{suffix}.{topic}", topic)
-    common = {"kafka_bootstrap_servers": kafka, "database_url": database_url}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka, "database_url": database_url}
     return {
         "evidence": evidence_app(EvidenceSettings(**common, group_id=f"authz-evidence-{suffix}")),
         "scoring": scoring_app(ScoringSettings(**common, group_id=f"authz-scoring-{suffix}")),

@@ -43,7 +43,7 @@ async def test_publish_and_consume_batches_on_real_broker(kafka_bootstrap: str) 
             done.set()
 
     group = f"test-{marker}"
-    parking = ParkingLot("test", lambda: None)  # type: ignore[arg-type, return-value]  # nothing parks here
+    parking = ParkingLot("test", lambda: None)  # nothing parks here
     subscribe_batches(
         broker,
         service="test",

@@ -11,6 +11,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from services.awards.app import create_app as awards_app
@@ -56,6 +57,7 @@ def _run(app: FastAPI, base: str, tokens: dict[str, str | None]) -> tuple[int, l
     sent: list[int] = []
     failures: list[str] = []
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"an operation of the schema cannot be read: {result}"
         operation = result.ok()
         if (operation.method.upper(), operation.path) in SKIP:
             continue
@@ -66,7 +68,7 @@ def _run(app: FastAPI, base: str, tokens: dict[str, str | None]) -> tuple[int, l
 
 async def test_schemathesis_finds_no_5xx_and_no_schema_violation(kafka_bootstrap: str, database_url: str) -> None:
     suffix = uuid.uuid4().hex[:6]
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     source = await add_source(database_url, name=f"fuzz-{suffix}", units=["*"])
     admin = await add_token(database_url, role="admin", unit_id=None, label="fuzz")
     apps = {

@@ -176,7 +176,11 @@ async def test_consumer_and_rescorer_in_two_processes_share_the_work(kafka_boots
     prefix = "R" + uuid.uuid4().hex[:5].upper()
     group = f"test-split-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
-    common = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url, "group_id": group}
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "database_url": database_url,
+        "group_id": group,
+    }
     consumer = scoring_app(ScoringSettings(**common, roles=frozenset({"consume"})))
     # The rescorer only waits for NOTIFY: a long poll proves it is woken, not polling.
     rescorer = scoring_app(ScoringSettings(**common, roles=frozenset({"rescore"}), rescore_seconds=30))

@@ -101,7 +101,7 @@ def test_urls_must_be_http_or_https_with_a_host() -> None:
             split_url(bad)
 
 
-def _resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def _resolver(table: dict[str, list[str]]):
     async def resolve(host: str, port: int) -> list[str]:
         if host not in table:
             raise Unresolvable(f"{host} does not resolve")

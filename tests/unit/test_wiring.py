@@ -21,7 +21,7 @@ class MemoryParking(ParkingLot):
     """A parking lot that keeps what it parks in a list (no database)."""
 
     def __init__(self, attempts: int = 3) -> None:
-        super().__init__("unit", lambda: None, attempts=attempts)  # type: ignore[arg-type, return-value]
+        super().__init__("unit", lambda: None, attempts=attempts)
         self.parked: list[tuple[bytes | None, str, int]] = []
 
     async def park(self, topic: str, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:

@@ -19,10 +19,15 @@ from pydantic import (
 
 from schemas.bounds import EARLIEST, LATEST
 
-EventId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,128}$", description="unique per source")]
-UnitId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9.]{2,32}$", description="mã định danh (electronic id)")]
-OfficerId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
-SourceName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+# Identifier grammars, defined once (the CLI and the dashboard check the same ones).
+EVENT_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+UNIT_ID_PATTERN = r"^[A-Z0-9.]{2,32}$"
+OFFICER_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+SOURCE_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+EventId = Annotated[StrictStr, Field(pattern=EVENT_ID_PATTERN, description="unique per source")]
+UnitId = Annotated[StrictStr, Field(pattern=UNIT_ID_PATTERN, description="mã định danh (electronic id)")]
+OfficerId = Annotated[StrictStr, Field(pattern=OFFICER_ID_PATTERN)]
+SourceName = Annotated[StrictStr, Field(pattern=SOURCE_PATTERN)]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Text = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]

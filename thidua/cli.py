@@ -11,14 +11,15 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from schemas.common import SOURCE_PATTERN, UNIT_ID_PATTERN
 from thidua import registry
 from thidua.runtime.auth import Role
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.settings import operator_database_url
 
 SERVICE_NAMES = registry.names()
-_UNIT_ID = re.compile(r"[A-Z0-9.]{2,32}")
-_SOURCE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_UNIT_ID = re.compile(UNIT_ID_PATTERN)
+_SOURCE = re.compile(SOURCE_PATTERN)
 
 
 def _run_service(name: str) -> int:

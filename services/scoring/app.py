@@ -21,6 +21,7 @@ from services.scoring.handlers.consume import apply_batch
 from services.scoring.handlers.rescore import rescore_dirty
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
+from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         async with runtime.pool.acquire() as conn:
             log.info("scoring rulebook %s active", await seed(conn, settings.rules_file))
 
-    rescore_now = asyncio.Event()
+    rescore_now = Waker()
 
     async def on_accepted(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         batch = []
@@ -65,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
             await apply_batch(
                 conn, batch, rules=await cache.active(conn), now=now, accepted_at=min(accepted, default=now)
             )
-        rescore_now.set()
+        rescore_now.wake()
 
     async def rescore_pending() -> None:
         async with runtime.pool.acquire() as conn:
@@ -79,23 +80,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def rescorer() -> None:
         # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
         # The consumer may run in another process: its commits wake this loop through LISTEN/NOTIFY.
-        def wake(*_: object) -> None:
-            rescore_now.set()
+        async def step() -> bool:
+            await rescore_pending()  # drains the queue itself; then wait for the next NOTIFY or poll
+            return False
 
+        wake = rescore_now.wake  # one bound method, so remove_listener finds what add_listener registered
         async with runtime.pool.acquire() as listener:
             await listener.add_listener("scoring_dirty", wake)
             try:
-                while True:
-                    rescore_now.clear()
-                    try:
-                        await rescore_pending()
-                    except Exception:
-                        log.exception("scoring rescorer failed; retrying")
-                        await asyncio.sleep(1)
-                    try:
-                        await asyncio.wait_for(rescore_now.wait(), settings.rescore_seconds)
-                    except TimeoutError:
-                        pass
+                await drain_then_wait(
+                    step, rescore_now, poll=settings.rescore_seconds, log=log, what="scoring rescorer"
+                )
             finally:
                 await listener.remove_listener("scoring_dirty", wake)
 
@@ -105,7 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
                 async with runtime.pool.acquire() as conn:
                     rules = await cache.active(conn)
                     while await tick(conn, rules=rules, now=datetime.now(UTC)):
-                        rescore_now.set()
+                        rescore_now.wake()
             except Exception:
                 log.exception("scoring clock failed; retrying")
             await asyncio.sleep(settings.tick_seconds)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from thidua.runtime.kafka import Outgoing
+from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,12 @@ class OutboxRelay:
         self._lock = int.from_bytes(hashlib.sha256(f"outbox:{runtime.name}".encode()).digest()[:8], "big", signed=True)
         self.batch = batch
         self.idle_interval = idle_interval
-        self._wake = asyncio.Event()
+        self._waker = Waker()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Something was committed: publish it now rather than at the next poll."""
-        self._wake.set()
+        self._waker.wake()
 
     async def drain_once(self) -> int:
         """Publish one batch; return how many messages went out (0 when empty or another relay works)."""
@@ -89,18 +90,4 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Loop until cancelled: drain while there is work, otherwise wait for a wake-up or the poll."""
-        while True:
-            self._wake.clear()
-            try:
-                while await self.drain_once():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay failed; retrying in 1s")
-                await asyncio.sleep(1)
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.idle_interval)
-            except TimeoutError:
-                pass
+        await drain_then_wait(self.drain_once, self._waker, poll=self.idle_interval, log=log, what="outbox relay")

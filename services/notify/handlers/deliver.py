@@ -18,6 +18,7 @@ from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
 from services.notify.domain import delivery
 from services.notify.domain.delivery import DeliveryResult, Outgoing
+from thidua.runtime.loop import Waker, drain_then_wait
 
 log = logging.getLogger(__name__)
 ATTEMPTS = Counter("thidua_notify_delivery_attempts_total", "Push delivery attempts", ["channel", "outcome"])
@@ -50,26 +51,23 @@ class Deliverer:
         self.settings = settings
         self._box = box
         self._kit = Kit(settings, resolver)
-        self._wake = asyncio.Event()
+        self._waker = Waker()
 
     def wake(self) -> None:
-        self._wake.set()
+        """A delivery was queued: try it now rather than at the next poll."""
+        self._waker.wake()
 
     async def run(self) -> None:
         """The background loop: deliver until nothing is due, then wait for a wake-up or the poll interval."""
         async with httpx.AsyncClient(timeout=self.settings.webhook_timeout_seconds) as http:
             self._kit.http = http
-            while True:
-                self._wake.clear()
-                try:
-                    while await self.deliver_due():
-                        pass
-                except Exception:
-                    log.exception("notify: delivery loop failed; retrying")
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_seconds)
-                except TimeoutError:
-                    pass
+            await drain_then_wait(
+                self.deliver_due,
+                self._waker,
+                poll=self.settings.delivery_poll_seconds,
+                log=log,
+                what="notify: delivery loop",
+            )
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """One round: claim due deliveries, try each once, record the outcomes; return how many were tried."""

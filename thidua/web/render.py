@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from schemas import vietnam
 from schemas.labels import BANDS, TITLE_NAMES
+from schemas.periods import is_period
 
 SITE_TITLE = "Thi đua — Văn hóa công sở"
 
@@ -44,7 +45,6 @@ GROUP_NAMES: dict[str, str] = {
 }
 SUBJECT_NAMES: dict[str, str] = {"officer": "cá nhân", "unit": "tập thể"}
 
-PERIOD_RE = re.compile(r"\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2])|\d{4}-\d{4}")
 NO_DATA = "chưa có dữ liệu"
 
 CSS = """
@@ -170,7 +170,7 @@ def movement(rank: object, previous: object) -> str:
 
 def valid_period(period: str) -> bool:
     """2025, 2025-Q1, 2025-03 or 2019-2025."""
-    return PERIOD_RE.fullmatch(period) is not None
+    return is_period(period)
 
 
 def period_label(period: str) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from schemas.periods import FORMS, PERIOD_PATTERN, STAGE
 from schemas.vietnam import VN_TZ
-
-STAGE = "2019-2025"  # Decision 733/QĐ-TTg: the movement's stage, reviewed in 2022 and 2025
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -37,9 +34,9 @@ def parse_period(label: str) -> Period:
     """The period named by label; ValueError with the accepted forms otherwise."""
     if label == STAGE:
         return Period(_local(2019), _local(2026), STAGE)
-    match = _PATTERN.match(label)
+    match = PERIOD_PATTERN.match(label)
     if match is None:
-        raise ValueError(f"period '{label}' must be YYYY, YYYY-Qn, YYYY-MM or {STAGE}")
+        raise ValueError(f"period '{label}' must be {FORMS}")
     year = int(match["year"])
     if match["q"]:
         first = 3 * (int(match["q"]) - 1) + 1

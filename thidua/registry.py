@@ -9,6 +9,7 @@ them without knowing the service's modules.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,17 +26,31 @@ class ServiceSpec:
     name: str
     order: int
     port: int
-    create_app: Callable[[Any], Any]
-    settings: Callable[[], Any]
     summary: str
+    # "module:attribute" of the app factory and of the settings class, imported only when used.
+    app: str
+    settings_class: str
     # Extra sub-commands of `thidua <name> …` (e.g. scoring's `rebuild`); each sets `task` on its parser.
     add_commands: Callable[[argparse.ArgumentParser], None] | None = None
-    # Operator tasks by name (e.g. "register_source"), for the CLI and the demo.
-    tasks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # Operator tasks by name (e.g. "register_source": "module:function"), for the CLI and the demo.
+    tasks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def port_env(self) -> str:
         return f"{self.name.upper()}_HTTP_PORT"
+
+    def create_app(self, settings: Any) -> Any:
+        """The service's ASGI app for settings."""
+        return _load(self.app)(settings)
+
+    def settings(self, **values: Any) -> Any:
+        """The service's settings, from the environment and values."""
+        return _load(self.settings_class)(**values)
+
+
+def _load(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @cache
@@ -67,5 +82,5 @@ def task(name: str) -> Callable[..., Any]:
     """The operator task called name, from whichever service offers it."""
     for spec in services():
         if name in spec.tasks:
-            return spec.tasks[name]
+            return _load(spec.tasks[name])
     raise KeyError(f"no registered service offers the task {name!r}")

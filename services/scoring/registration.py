@@ -6,21 +6,8 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 from thidua.registry import ServiceSpec
-
-
-def _create_app(settings: Any) -> Any:
-    from services.scoring.app import create_app
-
-    return create_app(settings)
-
-
-def _settings() -> Any:
-    from services.scoring.config import Settings
-
-    return Settings()
 
 
 def _add_commands(parser: argparse.ArgumentParser) -> None:
@@ -76,8 +63,8 @@ SERVICE = ServiceSpec(
     name="scoring",
     order=1,
     port=8082,
-    create_app=_create_app,
-    settings=_settings,
+    app="services.scoring.app:create_app",
+    settings_class="services.scoring.config:Settings",
     summary="live emulation scores and standings (chấm điểm thi đua)",
     add_commands=_add_commands,
 )

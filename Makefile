@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck schemas install clean-state browser-deps web test-faults
+# doc-deps: DejaVu fonts (Vietnamese diacritics in PDFs) and poppler's pdftotext (tests read PDFs back).
+.PHONY: doc-deps run test lint typecheck schemas install clean-state browser-deps web test-faults
 
 install: $(STAMP)
 
@@ -16,10 +17,10 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) doc-deps
 	$(BIN)/thidua run
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps doc-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -52,3 +53,10 @@ browser-deps:
 
 clean-state:
 	rm -rf .state
+
+# The dashboard's PDFs embed Debian's DejaVu fonts; tests read PDFs back with poppler's pdftotext.
+doc-deps:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && command -v pdftotext >/dev/null || { \
+	  echo "==> installing Debian's fonts-dejavu-core and poppler-utils for the dashboard's documents"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core poppler-utils; }

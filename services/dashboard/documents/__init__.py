@@ -1,0 +1,156 @@
+"""The documents the emulation office files (issue 14, item 3), rendered from the services' JSON answers.
+
+Pure functions: each takes the dicts an API answered (docs/contract.md) and returns the file's bytes; time is
+passed in, nothing is read or written except the DejaVu font files a PDF embeds (located at call time under
+``pdf_writer.FONT_DIRS``; ``FontMissing`` says to run ``make doc-deps`` when they are absent). Numbers are
+written the Vietnamese way by ``schemas.vietnam`` (scores always with two decimals: 88,10) and titles are named
+by ``schemas.labels.TITLE_NAMES``. DOCX and PDF draw the same layout (``model``): the heading of a Vietnamese
+administrative document (the issuing body under its parent; "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do
+- Hạnh phúc"; "<place>, ngày … tháng … năm …"), the title, the tables and the signature block, as the forms in the
+annexes of Decree 98/2023/NĐ-CP are laid out.
+
+Documents (``data`` is the JSON of the endpoint named):
+
+- ``nominations_docx(data, *, period, issued_on, issuer=None, names=None)`` and ``nominations_pdf``: danh sách
+  đề nghị khen thưởng from ``GET /v1/nominations?period=YYYY`` (awards), grouped by title (STT, họ và tên / tên
+  tập thể, đơn vị, thành tích, hình thức, ghi chú with status and cash). Nominations carry ids only: ``names``
+  maps subject and unit ids to display names (from the standings); a nomination's own ``subject_name`` or
+  ``unit_name`` is used too, else the id.
+- ``minutes_docx(data, *, period, meeting, issuer=None, names=None)`` and ``minutes_pdf``: biên bản họp Hội
+  đồng Thi đua – Khen thưởng from the same answer: the session (``Meeting``: time, place, chair, secretary,
+  members total and present, read from the votes when not given; the quorum), and per nomination the members
+  present, votes for, not for (present − for), the share of all members and the outcome.
+- ``scorecard_docx(card, *, issued_on, issuer=None)``, ``scorecard_pdf`` and ``scorecard_xlsx(card, *,
+  issued_on)``: phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
+  with numerator, denominator, rate, threshold, points and maximum, group subtotals, the indices, score, band,
+  rule version and notes.
+- ``standings_xlsx(data, *, issued_on)``: bảng xếp hạng from ``GET /v1/standings?period=P`` (units or officers;
+  the unranked on a second sheet).
+
+``Issuer`` names the issuing body, its parent, the place and the signer (default: Hội đồng Thi đua - Khen
+thưởng of UBND tỉnh Nam Định). For HTTP answers: ``CONTENT_TYPES[ext]`` and ``filename(kind, period, unit)``
+(ASCII, e.g. ``phieu-cham-diem_H40.05_2025.xlsx``); ``KINDS`` lists every kind with its renderer's extension.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from services.dashboard.documents import content, docx_writer, pdf_writer, xlsx
+from services.dashboard.documents.content import DEFAULT_ISSUER, Issuer, Meeting
+from services.dashboard.documents.pdf_writer import FontMissing, font_files
+
+__all__ = [
+    "CONTENT_TYPES",
+    "DEFAULT_ISSUER",
+    "KINDS",
+    "FontMissing",
+    "Issuer",
+    "Meeting",
+    "content_type",
+    "filename",
+    "font_files",
+    "minutes_docx",
+    "minutes_pdf",
+    "nominations_docx",
+    "nominations_pdf",
+    "scorecard_docx",
+    "scorecard_pdf",
+    "scorecard_xlsx",
+    "standings_xlsx",
+]
+
+Json = Mapping[str, Any]
+
+CONTENT_TYPES: dict[str, str] = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+"""The media type of each file extension."""
+
+KINDS: dict[str, tuple[str, str]] = {
+    "nominations_docx": ("danh-sach-de-nghi-khen-thuong", "docx"),
+    "nominations_pdf": ("danh-sach-de-nghi-khen-thuong", "pdf"),
+    "minutes_docx": ("bien-ban-hop-hoi-dong-thi-dua-khen-thuong", "docx"),
+    "minutes_pdf": ("bien-ban-hop-hoi-dong-thi-dua-khen-thuong", "pdf"),
+    "scorecard_docx": ("phieu-cham-diem", "docx"),
+    "scorecard_pdf": ("phieu-cham-diem", "pdf"),
+    "scorecard_xlsx": ("phieu-cham-diem", "xlsx"),
+    "standings_xlsx": ("bang-xep-hang", "xlsx"),
+}
+"""Each document kind (the name of its renderer here) → (file name stem, extension)."""
+
+_SAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def filename(kind: str, period: str, unit: str | None = None) -> str:
+    """The download name of a document: 'bang-xep-hang_2025-Q1.xlsx', 'phieu-cham-diem_H40.05_2025.pdf' (ASCII
+    only, safe in a Content-Disposition header); KeyError for an unknown kind."""
+    stem, ext = KINDS[kind]
+    parts = [stem, *([_SAFE.sub("-", unit).strip("-.")] if unit else []), _SAFE.sub("-", period).strip("-.")]
+    return "_".join(p for p in parts if p) + "." + ext
+
+
+def content_type(kind: str) -> str:
+    """The media type of a document kind."""
+    return CONTENT_TYPES[KINDS[kind][1]]
+
+
+def nominations_docx(
+    data: Json, *, period: str, issued_on: date, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+) -> bytes:
+    """Danh sách đề nghị khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
+    doc = content.nominations(
+        data, period=period, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER, names=names or {}
+    )
+    return docx_writer.render(doc)
+
+
+def nominations_pdf(
+    data: Json, *, period: str, issued_on: date, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+) -> bytes:
+    """Danh sách đề nghị khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
+    doc = content.nominations(
+        data, period=period, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER, names=names or {}
+    )
+    return pdf_writer.render(doc)
+
+
+def minutes_docx(
+    data: Json, *, period: str, meeting: Meeting, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+) -> bytes:
+    """Biên bản họp Hội đồng Thi đua – Khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
+    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer or DEFAULT_ISSUER, names=names or {})
+    return docx_writer.render(doc)
+
+
+def minutes_pdf(
+    data: Json, *, period: str, meeting: Meeting, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+) -> bytes:
+    """Biên bản họp Hội đồng Thi đua – Khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
+    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer or DEFAULT_ISSUER, names=names or {})
+    return pdf_writer.render(doc)
+
+
+def scorecard_docx(card: Json, *, issued_on: date, issuer: Issuer | None = None) -> bytes:
+    """Phiếu chấm điểm thi đua of a unit (DOCX) from GET /v1/units/{unit_id}/scorecard?period=P."""
+    return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER))
+
+
+def scorecard_pdf(card: Json, *, issued_on: date, issuer: Issuer | None = None) -> bytes:
+    """Phiếu chấm điểm thi đua of a unit (PDF) from GET /v1/units/{unit_id}/scorecard?period=P."""
+    return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER))
+
+
+def scorecard_xlsx(card: Json, *, issued_on: date) -> bytes:
+    """Phiếu chấm điểm thi đua of a unit (XLSX) from GET /v1/units/{unit_id}/scorecard?period=P."""
+    return xlsx.scorecard(card, issued_on=issued_on)
+
+
+def standings_xlsx(data: Json, *, issued_on: date) -> bytes:
+    """Bảng xếp hạng (XLSX) from GET /v1/standings?period=P."""
+    return xlsx.standings(data, issued_on=issued_on)

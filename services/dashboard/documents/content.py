@@ -1,0 +1,468 @@
+"""What each document says, built from the services' JSON answers into the layout model (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from schemas.labels import TITLE_NAMES
+from schemas.vietnam import NO_VALUE, VN_TZ, moment, money, number, percent, score
+from services.dashboard.documents.model import (
+    Block,
+    Column,
+    Document,
+    Heading,
+    Paragraph,
+    Row,
+    Signature,
+    Signer,
+    Table,
+    Title,
+)
+
+Json = Mapping[str, Any]
+
+STATUS_WORDS: dict[str, str] = {
+    "proposed": "Đề nghị",
+    "approved": "Được duyệt",
+    "rejected": "Không duyệt",
+    "revoked": "Thu hồi",
+    "needs_review": "Hội đồng xem xét",
+    "on_hold": "Tạm dừng xét",
+}
+OUTCOMES: dict[str, str] = {"approved": "Thông qua", "rejected": "Không thông qua"}
+NOT_VOTED = "Chưa biểu quyết"
+INSUFFICIENT = "Chưa đủ dữ liệu"
+SUBJECT_WORDS: dict[str, str] = {"officer": "cá nhân", "unit": "tập thể"}
+AWARD_FORMS: dict[str, str] = {"bang_khen_chu_tich_tinh": "Bằng khen"}
+"""Hình thức khen thưởng by title code; every other title code is a danh hiệu thi đua."""
+GROUP_NAMES: dict[str, str] = {
+    "publicity": "Công khai, minh bạch",
+    "timeliness": "Tiến độ, kết quả giải quyết",
+    "online": "Cung cấp dịch vụ trực tuyến",
+    "digitisation": "Số hóa hồ sơ",
+    "satisfaction": "Mức độ hài lòng",
+    "culture": "Văn hóa công sở",
+}
+"""The rulebook's groups of indicators (services/scoring/rules/rulebook.toml, [index.groups])."""
+PER_100_OFFICERS = frozenset({"conduct_complaints", "inspection_findings"})
+"""Office-culture parts whose rate is a count per 100 officers, not a share."""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the documents: the heading's two lines, the place of the date line and the signer."""
+
+    parent: str = "UBND TỈNH NAM ĐỊNH"
+    body: str = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
+    place: str = "Nam Định"
+    capacity: tuple[str, ...] = ("TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG", "CHỦ TỊCH")
+    signer: str = ""
+
+
+DEFAULT_ISSUER = Issuer()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A session of the council: when (Vietnam time unless the datetime says otherwise), where, who chaired and
+    kept the minutes, how many members it has and how many came (None: read from the votes), and the share of
+    all members that must be present (Decree 98/2023 art. 30; awards.toml quorum_present)."""
+
+    held_at: datetime
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
+    members_total: int | None = None
+    members_present: int | None = None
+    quorum_share: float = 0.8
+
+
+# ---------------------------------------------------------------------------------------------------- words
+
+
+def place_date(place: str, on: date) -> str:
+    """'Nam Định, ngày 05 tháng 01 năm 2026': a day below 10 and a month below 3 written with a leading zero."""
+    dd = f"{on.day:02d}" if on.day < 10 else str(on.day)
+    mm = f"{on.month:02d}" if on.month < 3 else str(on.month)
+    return f"{place}, ngày {dd} tháng {mm} năm {on.year}"
+
+
+def period_words(period: str) -> str:
+    """'năm 2025', 'quý I năm 2025', 'tháng 3 năm 2025', 'giai đoạn 2019-2025'."""
+    year, _, rest = period.partition("-")
+    if not rest:
+        return f"năm {year}"
+    if rest.startswith("Q") and rest[1:].isdigit():
+        return f"quý {roman(int(rest[1:]))} năm {year}"
+    if len(rest) == 2 and rest.isdigit():
+        return f"tháng {int(rest)} năm {year}"
+    return f"giai đoạn {period}"
+
+
+def roman(n: int) -> str:
+    """1 → 'I', 4 → 'IV', 14 → 'XIV' (group numbers in tables)."""
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def title_name(code: object) -> str:
+    return TITLE_NAMES.get(str(code), str(code))
+
+
+def award_form(code: object) -> str:
+    """'Danh hiệu “Lao động tiên tiến”' or 'Bằng khen của Chủ tịch UBND tỉnh'."""
+    if str(code) in AWARD_FORMS:
+        return title_name(code)
+    return f"Danh hiệu “{title_name(code)}”"
+
+
+def _midnight(on: date) -> datetime:
+    return datetime.combine(on, time(0), tzinfo=VN_TZ)
+
+
+def _heading(issuer: Issuer, number_suffix: str | None, on: date) -> Heading:
+    return Heading(
+        issuer.parent,
+        issuer.body,
+        f"Số:        /{number_suffix}" if number_suffix else None,
+        place_date(issuer.place, on),
+    )
+
+
+def _text(value: object) -> str:
+    return NO_VALUE if value is None or value == "" else str(value)
+
+
+def _items(value: object) -> list[Json]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+# ---------------------------------------------------------------------------------------------- nominations
+
+
+def _subject_name(n: Json, names: Mapping[str, str]) -> str:
+    subject = str(n.get("subject_id") or "")
+    name = names.get(subject) or n.get("subject_name") or ""
+    return f"{name} ({subject})" if name and name != subject else subject or NO_VALUE
+
+
+def _unit_name(n: Json, names: Mapping[str, str]) -> str:
+    unit = str(n.get("unit_id") or "")
+    return names.get(unit) or str(n.get("unit_name") or "") or unit or NO_VALUE
+
+
+def by_title(nominations: Iterable[Json]) -> list[tuple[str, list[Json]]]:
+    """Nominations grouped by title, titles in TITLE_NAMES' order (unknown codes last), each group in API order."""
+    groups: dict[str, list[Json]] = {}
+    for n in nominations:
+        groups.setdefault(str(n.get("title")), []).append(n)
+    order = list(TITLE_NAMES)
+    return [(t, groups[t]) for t in sorted(groups, key=lambda t: (order.index(t) if t in order else len(order), t))]
+
+
+def achievements(n: Json) -> str:
+    """The criteria in words: what is met, then what is not ('Chưa đạt: …')."""
+    criteria = _items(n.get("criteria"))
+    met = [str(c.get("reason") or c.get("code")) for c in criteria if c.get("met")]
+    unmet = [str(c.get("reason") or c.get("code")) for c in criteria if not c.get("met")]
+    text = "; ".join(met)
+    if unmet:
+        text += ("\n" if text else "") + "Chưa đạt: " + "; ".join(unmet)
+    return text or NO_VALUE
+
+
+def _note(n: Json) -> str:
+    status = STATUS_WORDS.get(str(n.get("status")), _text(n.get("status")))
+    cash = n.get("cash_vnd")
+    return f"{status}\nTiền thưởng: {money(cash)}" if isinstance(cash, int | float) and cash else status
+
+
+NOMINATION_COLUMNS = (
+    Column("STT", 5, "center"),
+    Column("Họ và tên / Tên tập thể", 18),
+    Column("Đơn vị", 15),
+    Column("Thành tích, tiêu chuẩn đạt được", 36),
+    Column("Hình thức đề nghị", 13),
+    Column("Ghi chú", 13),
+)
+
+
+def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str]) -> Document:
+    """Danh sách đề nghị khen thưởng: the year's nominations grouped by title."""
+    noms = _items(data.get("nominations"))
+    rows: list[Row] = []
+    for i, (title, group) in enumerate(by_title(noms), start=1):
+        rows.append(Row((f"{roman(i)}. {award_form(title)} ({number(len(group))})",), "group"))
+        for k, n in enumerate(group, start=1):
+            rows.append(
+                Row(
+                    (
+                        str(k),
+                        _subject_name(n, names),
+                        _unit_name(n, names),
+                        achievements(n),
+                        title_name(title),
+                        _note(n),
+                    )
+                )
+            )
+    kinds = Counter(str(n.get("subject_kind")) for n in noms)
+    cash = sum(n["cash_vnd"] for n in noms if isinstance(n.get("cash_vnd"), int | float))
+    summary = (
+        f"Tổng số: {number(len(noms))} đề nghị ({number(kinds['officer'])} cá nhân, "
+        f"{number(kinds['unit'])} tập thể); tổng tiền thưởng theo mức lương cơ sở "
+        f"{money(data.get('base_salary_vnd'))}: {money(cash)}. "
+        f"Bộ quy tắc khen thưởng {_text(data.get('rule_version'))}."
+    )
+    blocks: list[Block] = [
+        _heading(issuer, "DS-HĐTĐKT", issued_on),
+        Title(
+            "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG",
+            (f"Danh sách đề nghị khen thưởng {period_words(period)}, theo danh hiệu và hình thức khen thưởng",),
+        ),
+        Table(NOMINATION_COLUMNS, tuple(rows))
+        if rows
+        else Paragraph("Không có đề nghị khen thưởng nào trong kỳ.", italic=True, align="center"),
+        Paragraph(summary),
+        Signature(Signer(issuer.capacity, issuer.signer), recipients=("Như trên;", "Lưu: VT.")),
+    ]
+    return Document(
+        f"Danh sách đề nghị khen thưởng {period_words(period)}", _midnight(issued_on), tuple(blocks), landscape=True
+    )
+
+
+# ---------------------------------------------------------------------------------------------- council minutes
+
+
+def _mode(values: Sequence[int]) -> int | None:
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+MINUTES_COLUMNS = (
+    Column("STT", 5, "center"),
+    Column("Đề nghị khen thưởng", 24),
+    Column("Đơn vị", 15),
+    Column("Có mặt", 8, "right"),
+    Column("Tán thành", 9, "right"),
+    Column("Không tán thành", 10, "right"),
+    Column("Tỷ lệ tán thành / tổng số thành viên", 12, "right"),
+    Column("Kết quả", 17),
+)
+
+
+def minutes(data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str]) -> Document:
+    """Biên bản họp Hội đồng Thi đua – Khen thưởng: the session, its quorum and every nomination's vote."""
+    noms = _items(data.get("nominations"))
+    votes = {id(n): n["votes"] for n in noms if isinstance(n.get("votes"), Mapping)}
+    total = meeting.members_total or _mode([t for v in votes.values() if (t := _int(v.get("members_total")))])
+    present = meeting.members_present
+    if present is None:
+        present = _mode([p for v in votes.values() if (p := _int(v.get("members_present"))) is not None])
+    held = meeting.held_at.astimezone(VN_TZ) if meeting.held_at.tzinfo else meeting.held_at
+    rows: list[Row] = []
+    tally: Counter[str] = Counter()
+    for i, (title, group) in enumerate(by_title(noms), start=1):
+        rows.append(Row((f"{roman(i)}. {award_form(title)} ({number(len(group))})",), "group"))
+        for k, n in enumerate(group, start=1):
+            v = votes.get(id(n))
+            if v is None:
+                cells: tuple[str, ...] = (NO_VALUE, NO_VALUE, NO_VALUE, NO_VALUE, NOT_VOTED)
+                tally["not_voted"] += 1
+            else:
+                v_total, v_present, v_for = (
+                    _int(v.get("members_total")),
+                    _int(v.get("members_present")),
+                    _int(v.get("votes_for")),
+                )
+                against = v_present - v_for if v_present is not None and v_for is not None else None
+                share = v_for / v_total if v_for is not None and v_total else None
+                outcome = OUTCOMES.get(str(n.get("status")), STATUS_WORDS.get(str(n.get("status")), NOT_VOTED))
+                tally[str(n.get("status"))] += 1
+                cells = (number(v_present), number(v_for), number(against), percent(share), outcome)
+            rows.append(Row((str(k), f"{_subject_name(n, names)}", _unit_name(n, names), *cells)))
+    paragraphs = [
+        Paragraph(f"Thời gian: {moment(held)}.", align="left"),
+    ]
+    if meeting.place:
+        paragraphs.append(Paragraph(f"Địa điểm: {meeting.place}.", align="left"))
+    if meeting.chair:
+        paragraphs.append(Paragraph(f"Chủ trì: {meeting.chair}.", align="left"))
+    if meeting.secretary:
+        paragraphs.append(Paragraph(f"Thư ký: {meeting.secretary}.", align="left"))
+    if total:
+        absent = total - present if present is not None else None
+        paragraphs.append(
+            Paragraph(
+                f"Thành phần: tổng số thành viên Hội đồng: {number(total)}; có mặt: {number(present)} "
+                f"({percent(present / total if present is not None else None)}); vắng mặt: {number(absent)}."
+            )
+        )
+        quorate = present is not None and present >= meeting.quorum_share * total - 1e-9
+        paragraphs.append(
+            Paragraph(
+                (
+                    "Phiên họp đủ điều kiện tiến hành"
+                    if quorate
+                    else "Phiên họp không đủ điều kiện biểu quyết (chưa đủ túc số)"
+                )
+                + f": số thành viên có mặt cần từ {percent(meeting.quorum_share)} tổng số thành viên trở lên."
+            )
+        )
+    else:
+        paragraphs.append(Paragraph("Thành phần: chưa ghi nhận số thành viên Hội đồng (chưa có biểu quyết)."))
+    paragraphs.append(
+        Paragraph(
+            f"Nội dung: Hội đồng xem xét {number(len(noms))} đề nghị khen thưởng {period_words(period)} và "
+            "biểu quyết; tỷ lệ tán thành tính trên tổng số thành viên Hội đồng. Kết quả như sau:"
+        )
+    )
+    voted = len(votes)
+    summary = Paragraph(
+        f"Tổng hợp: {number(voted)} đề nghị đã biểu quyết, trong đó {number(tally['approved'])} thông qua, "
+        f"{number(tally['rejected'])} không thông qua; {number(tally['not_voted'])} đề nghị chưa biểu quyết."
+    )
+    blocks: list[Block] = [
+        _heading(issuer, "BB-HĐTĐKT", held.date()),
+        Title("BIÊN BẢN", (f"Họp Hội đồng Thi đua – Khen thưởng xét khen thưởng {period_words(period)}",)),
+        *paragraphs,
+        Table(MINUTES_COLUMNS, tuple(rows))
+        if rows
+        else Paragraph("Không có đề nghị khen thưởng nào được đưa ra xem xét.", italic=True, align="center"),
+        summary,
+        Paragraph("Biên bản đã được thông qua tại phiên họp.", italic=True),
+        Signature(
+            Signer(("CHỦ TRÌ",), meeting.chair),
+            left=Signer(("THƯ KÝ",), meeting.secretary),
+        ),
+    ]
+    return Document(
+        f"Biên bản họp Hội đồng Thi đua – Khen thưởng {period_words(period)}", held, tuple(blocks), landscape=True
+    )
+
+
+# ---------------------------------------------------------------------------------------------- unit scorecard
+
+
+def rate_text(indicator: Json, key: str = "rate") -> str:
+    """A rate as a percentage, or a plain number for the office-culture parts counted per 100 officers (their
+    names say so: "… (trên 100 cán bộ)")."""
+    value = indicator.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return NO_VALUE
+    if indicator.get("code") in PER_100_OFFICERS:
+        return number(value)
+    return percent(value)
+
+
+SCORECARD_COLUMNS = (
+    Column("STT", 6, "center"),
+    Column("Chỉ tiêu", 36),
+    Column("Tử số", 9, "right"),
+    Column("Mẫu số", 9, "right"),
+    Column("Tỷ lệ", 13, "right"),
+    Column("Ngưỡng", 13, "right"),
+    Column("Điểm", 9, "right"),
+    Column("Tối đa", 9, "right"),
+)
+
+
+def indicator_cells(n: int, i: Json) -> tuple[str, ...]:
+    return (
+        str(n),
+        _text(i.get("name") or i.get("code")),
+        number(i.get("numerator")),
+        number(i.get("denominator")),
+        rate_text(i),
+        rate_text(i, "threshold"),
+        score(i.get("points")),
+        number(i.get("max_points")),
+    )
+
+
+def _indicator_rows(indicators: list[Json], groups: Json) -> list[Row]:
+    rows: list[Row] = []
+    by_group: dict[str, list[Json]] = {}
+    for i in indicators:
+        by_group.setdefault(str(i.get("group")), []).append(i)
+    n = 0
+    for k, (code, items) in enumerate(by_group.items(), start=1):
+        rows.append(Row((f"{roman(k)}. {GROUP_NAMES.get(code, code)}",), "group"))
+        for i in items:
+            n += 1
+            rows.append(Row(indicator_cells(n, i)))
+        g = groups.get(code)
+        if isinstance(g, Mapping):
+            rows.append(Row(("", "Cộng nhóm", "", "", "", "", score(g.get("points")), number(g.get("max"))), "total"))
+    return rows
+
+
+def unit_label(card: Json) -> str:
+    unit = _text(card.get("unit_id"))
+    name = card.get("name")
+    return f"{name} (mã định danh {unit})" if name else unit
+
+
+def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> Document:
+    """Phiếu chấm điểm thi đua of one unit: every indicator with its counts, rate, points and maximum."""
+    period = str(card.get("period") or "")
+    service = _indicator_rows(_items(card.get("indicators")), card.get("groups") or {})
+    culture = _items(card.get("culture"))
+    culture_rows = tuple(Row(indicator_cells(n, i)) for n, i in enumerate(culture, start=1))
+    band = card.get("band") or card.get("status_label")
+    totals = (
+        Column("Kết quả", 50),
+        Column("Điểm (thang 100)", 20, "right"),
+        Column("Xếp loại", 30),
+    )
+    total_rows = (
+        Row(
+            (
+                "Chỉ số phục vụ người dân, doanh nghiệp",
+                score(card.get("service_index")),
+                _text(card.get("service_band")),
+            )
+        ),
+        Row(("Chỉ số văn hóa công sở", score(card.get("culture_index")), NO_VALUE)),
+        Row(("Điểm thi đua", score(card.get("score")), _text(band)), "total"),
+    )
+    info: list[Block] = [
+        Paragraph(f"Đơn vị: {unit_label(card)}.", align="left"),
+        Paragraph(f"Cụm, khối thi đua: {_text(card.get('cluster_name') or card.get('cluster_id'))}.", align="left"),
+        Paragraph(f"Kỳ đánh giá: {period_words(period)}; số liệu đến {moment(card.get('as_of'))}.", align="left"),
+        Paragraph(f"Bộ quy tắc chấm điểm: phiên bản {_text(card.get('rule_version'))}.", align="left"),
+        Paragraph("A. Chỉ số phục vụ người dân, doanh nghiệp", bold=True, align="left"),
+        Table(SCORECARD_COLUMNS, tuple(service)),
+        Paragraph("B. Chỉ số văn hóa công sở", bold=True, align="left"),
+        Table(SCORECARD_COLUMNS, culture_rows),
+        Paragraph("C. Tổng hợp", bold=True, align="left"),
+        Table(totals, total_rows),
+    ]
+    notes = [str(n) for n in card.get("notes") or []]
+    notes += [
+        f"{m.get('name') or m.get('code')}: {m.get('reason')}" for m in _items(card.get("missing")) if m.get("reason")
+    ]
+    if notes:
+        info.append(Paragraph("Ghi chú:", bold=True, align="left"))
+        info += [Paragraph(f"- {n}") for n in notes]
+    blocks: list[Block] = [
+        _heading(issuer, None, issued_on),
+        Title("PHIẾU CHẤM ĐIỂM THI ĐUA", (f"{card.get('name') or card.get('unit_id')} — {period_words(period)}",)),
+        *info,
+        Signature(Signer(issuer.capacity, issuer.signer)),
+    ]
+    return Document(
+        f"Phiếu chấm điểm thi đua {card.get('name') or card.get('unit_id')} {period_words(period)}",
+        _midnight(issued_on),
+        tuple(blocks),
+    )

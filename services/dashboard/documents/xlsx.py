@@ -1,0 +1,221 @@
+"""Standings and a unit's scorecard as XLSX (openpyxl): numbers stay numbers (scores with two decimals, rates as
+percentages), Vietnamese headers, a frozen header row and a filter."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from schemas.vietnam import moment
+from services.dashboard.documents.content import (
+    GROUP_NAMES,
+    INSUFFICIENT,
+    PER_100_OFFICERS,
+    period_words,
+    unit_label,
+)
+
+Json = Mapping[str, Any]
+SCORE_FORMAT = "0.00"
+COUNT_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00%"
+HEADER_FILL = PatternFill("solid", fgColor="E8EAED")
+BOLD = Font(bold=True)
+
+
+def _number(value: object) -> float | int | None:
+    """A JSON number as a cell value (whole floats as integers); anything else is no value."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None, bold: bool = False) -> None:
+    cell = ws.cell(row=row, column=col, value=value)
+    if fmt and isinstance(value, int | float):
+        cell.number_format = fmt
+    if bold:
+        cell.font = BOLD
+
+
+def _title(ws: Worksheet, lines: Sequence[str], width: int) -> int:
+    """Title lines across the table's width; the next free row (after a blank one)."""
+    for r, text in enumerate(lines, start=1):
+        ws.cell(row=r, column=1, value=text).font = Font(bold=r == 1, size=14 if r == 1 else 11)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+    return len(lines) + 2
+
+
+def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> None:
+    for c, (text, width) in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=c, value=text)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _bytes(wb: Workbook, title: str, created: date) -> bytes:
+    when = datetime(created.year, created.month, created.day)
+    wb.properties.title = title
+    wb.properties.language = "vi-VN"
+    wb.properties.creator = "Thi đua"
+    wb.properties.created = wb.properties.modified = when
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def standings(data: Json, *, issued_on: date) -> bytes:
+    """Bảng xếp hạng: rank, unit (or officer), cluster, score, band, previous rank; the unranked on a second sheet."""
+    period = str(data.get("period") or "")
+    officers = data.get("subject") == "officer"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Bảng xếp hạng"
+    scope = (
+        f"cụm, khối thi đua {data['cluster']}"
+        if data.get("cluster")
+        else f"đơn vị {data['unit']}"
+        if data.get("unit")
+        else "toàn tỉnh"
+    )
+    headers = [
+        ("Hạng", 8),
+        ("Mã cán bộ" if officers else "Mã đơn vị", 16),
+        ("Họ và tên" if officers else "Tên đơn vị", 40),
+        ("Đơn vị" if officers else "Cụm, khối thi đua", 30),
+        ("Điểm thi đua", 14),
+        ("Xếp loại", 14),
+        ("Hạng kỳ trước", 14),
+    ]
+    title = f"BẢNG XẾP HẠNG THI ĐUA {period_words(period).upper()}"
+    row = _title(
+        ws,
+        [
+            title,
+            f"Phạm vi xếp hạng: {scope}; bộ quy tắc {data.get('rule_version') or '—'}; "
+            f"số liệu đến {moment(data.get('as_of'))}; ngày lập {issued_on:%d/%m/%Y}",
+        ],
+        len(headers),
+    )
+    _header(ws, row, headers)
+    first = row
+    for r in data.get("rows") or []:
+        if not isinstance(r, Mapping):
+            continue
+        row += 1
+        _put(ws, row, 1, _number(r.get("rank")))
+        _put(ws, row, 2, r.get("subject_id"))
+        _put(ws, row, 3, r.get("name") or r.get("subject_id"))
+        _put(ws, row, 4, r.get("unit_id") if officers else r.get("cluster_name") or r.get("cluster_id"))
+        score = r.get("score")
+        _put(ws, row, 5, float(score) if isinstance(score, int | float) else None, SCORE_FORMAT)
+        _put(ws, row, 6, r.get("band"))
+        _put(ws, row, 7, _number(r.get("previous_rank")))
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{max(row, first)}"
+    unranked = [u for u in data.get("unranked") or [] if isinstance(u, Mapping)]
+    if unranked:
+        extra = wb.create_sheet("Chưa xếp hạng")
+        cols = [("Mã đơn vị", 16), ("Tên đơn vị", 40), ("Cụm, khối", 16), ("Tình trạng", 20)]
+        cols += [("Hồ sơ đã giải quyết", 18), ("Tối thiểu", 12)]
+        row = _title(extra, [f"ĐƠN VỊ CHƯA XẾP HẠNG {period_words(period).upper()}"], len(cols))
+        _header(extra, row, cols)
+        for u in unranked:
+            row += 1
+            _put(extra, row, 1, u.get("subject_id"))
+            _put(extra, row, 2, u.get("name") or u.get("subject_id"))
+            _put(extra, row, 3, u.get("cluster_id"))
+            _put(extra, row, 4, u.get("status_label") or INSUFFICIENT)
+            _put(extra, row, 5, _number(u.get("dossiers")), COUNT_FORMAT)
+            _put(extra, row, 6, _number(u.get("min_dossiers")), COUNT_FORMAT)
+    return _bytes(wb, title.capitalize(), issued_on)
+
+
+def _count_format(value: float | int | None) -> str:
+    return COUNT_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
+
+
+def scorecard(card: Json, *, issued_on: date) -> bytes:
+    """Phiếu chấm điểm: every indicator (service index, then office culture) with numerator, denominator, rate,
+    threshold, points and maximum; the indices, score, band and rule version below."""
+    period = str(card.get("period") or "")
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Phiếu chấm điểm"
+    headers = [
+        ("Nhóm", 26),
+        ("Mã chỉ tiêu", 22),
+        ("Chỉ tiêu", 50),
+        ("Tử số", 10),
+        ("Mẫu số", 10),
+        ("Tỷ lệ", 12),
+        ("Ngưỡng", 12),
+        ("Điểm", 10),
+        ("Tối đa", 10),
+    ]
+    title = f"PHIẾU CHẤM ĐIỂM THI ĐUA {period_words(period).upper()}"
+    row = _title(
+        ws,
+        [
+            title,
+            f"Đơn vị: {unit_label(card)}; cụm, khối thi đua: "
+            f"{card.get('cluster_name') or card.get('cluster_id') or '—'}",
+            f"Bộ quy tắc {card.get('rule_version') or '—'}; số liệu đến {moment(card.get('as_of'))}; "
+            f"ngày lập {issued_on:%d/%m/%Y}",
+        ],
+        len(headers),
+    )
+    _header(ws, row, headers)
+    first = row
+    indicators = [i for key in ("indicators", "culture") for i in card.get(key) or [] if isinstance(i, Mapping)]
+    for i in indicators:
+        row += 1
+        rate_fmt = DECIMAL_FORMAT if i.get("code") in PER_100_OFFICERS else PERCENT_FORMAT
+        numerator, denominator = _number(i.get("numerator")), _number(i.get("denominator"))
+        _put(ws, row, 1, GROUP_NAMES.get(str(i.get("group")), i.get("group")))
+        _put(ws, row, 2, i.get("code"))
+        _put(ws, row, 3, i.get("name"))
+        _put(ws, row, 4, numerator, _count_format(numerator))
+        _put(ws, row, 5, denominator, _count_format(denominator))
+        _put(ws, row, 6, _number(i.get("rate")), rate_fmt)
+        _put(ws, row, 7, _number(i.get("threshold")), rate_fmt)
+        points = i.get("points")
+        _put(ws, row, 8, float(points) if isinstance(points, int | float) else None, SCORE_FORMAT)
+        _put(ws, row, 9, _number(i.get("max_points")), SCORE_FORMAT)
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{row}"
+    row += 2
+    band = card.get("band") or card.get("status_label")
+    for label, value, text in (
+        ("Chỉ số phục vụ người dân, doanh nghiệp", card.get("service_index"), card.get("service_band")),
+        ("Chỉ số văn hóa công sở", card.get("culture_index"), None),
+        ("Điểm thi đua", card.get("score"), band),
+    ):
+        _put(ws, row, 3, label, bold=True)
+        _put(ws, row, 8, float(value) if isinstance(value, int | float) else None, SCORE_FORMAT, bold=True)
+        _put(ws, row, 9, text)
+        row += 1
+    _put(ws, row, 3, "Xếp loại", bold=True)
+    _put(ws, row, 8, band or "—")
+    row += 1
+    _put(ws, row, 3, "Bộ quy tắc chấm điểm", bold=True)
+    _put(ws, row, 8, card.get("rule_version"))
+    notes = [str(n) for n in card.get("notes") or []]
+    if notes:
+        row += 2
+        _put(ws, row, 1, "Ghi chú", bold=True)
+        for note in notes:
+            row += 1
+            _put(ws, row, 1, note)
+    return _bytes(wb, title.capitalize(), issued_on)

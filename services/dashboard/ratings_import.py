@@ -146,7 +146,7 @@ class RefusedRow(_Frozen):
 class ImportPlan(_Frozen):
     """What `parse` read: the sheet, the valid rows to send and the refused ones, each in sheet order."""
 
-    source: str
+    source: str | None
     sheet: str
     valid: tuple[PlannedRow, ...]
     refused: tuple[RefusedRow, ...]
@@ -298,8 +298,10 @@ _NOTES: tuple[str, ...] = (
 # --- reading and checking -----------------------------------------------------------------------------------
 
 
-def parse(data: bytes, *, source: str, now: datetime) -> ImportPlan:
-    """Read an uploaded workbook and check every row (pure: no I/O); raise RatingsFileError for the whole file."""
+def parse(data: bytes, *, source: str | None, now: datetime) -> ImportPlan:
+    """Read an uploaded workbook and check every row (pure: no I/O); raise RatingsFileError for the whole file.
+    `source` is written into each envelope (the evidence service refuses it unless it is the token's source);
+    None leaves it out and the evidence service takes the source from the uploader's token."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     _check_package(data)
@@ -359,7 +361,7 @@ def _find_sheet(wb: Any) -> tuple[str, dict[str, int], Iterable[tuple[object, ..
 
 
 def _plan(
-    sheet: str, columns: dict[str, int], rows: Iterable[tuple[object, ...]], *, source: str, now: datetime
+    sheet: str, columns: dict[str, int], rows: Iterable[tuple[object, ...]], *, source: str | None, now: datetime
 ) -> ImportPlan:
     checked: list[PlannedRow | RefusedRow] = []
     for number, values in enumerate(rows, start=2):
@@ -423,7 +425,7 @@ class _Row:
         return text
 
 
-def _check_row(number: int, cells: dict[str, object], *, source: str, now: datetime) -> PlannedRow | RefusedRow:
+def _check_row(number: int, cells: dict[str, object], *, source: str | None, now: datetime) -> PlannedRow | RefusedRow:
     row = _Row(number, cells)
     unit = row.text(COL_UNIT, required=True)
     if unit is not None and not _UNIT_ID.match(unit):
@@ -447,11 +449,10 @@ def _check_row(number: int, cells: dict[str, object], *, source: str, now: datet
         "occurred_at": now.astimezone(VN_TZ).isoformat(),  # microseconds kept: two uploads in a second are ordered
         "unit_id": unit,
         "officer_id": officer,
-        "source": source,
         "payload": {"year": year, "level": level} | ({} if score is None else {"score": score}),
-    }
+    } | ({} if source is None else {"source": source})
     try:
-        parse_evidence(envelope, now=now, source_required=True)
+        parse_evidence(envelope, now=now, source_required=source is not None)
     except EvidenceInvalid as invalid:  # the contract's own model has the last word
         problems = tuple(_problem(number, d, envelope) for d in invalid.details)
         return RefusedRow(row=number, unit_id=unit, officer_id=officer, problems=problems)

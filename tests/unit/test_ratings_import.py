@@ -249,6 +249,14 @@ def test_one_row_per_officer_and_year() -> None:
     }
 
 
+def test_without_a_source_name_the_envelopes_leave_it_to_the_token() -> None:
+    plan = ri.parse(filled([ri.EXAMPLE_ROW]), source=None, now=NOW)
+    (row,) = plan.valid
+    assert plan.source is None and "source" not in row.envelope
+    assert parse_evidence(row.envelope, now=NOW, source_required=False).source is None
+    assert row.event_id == ri.parse(filled([ri.EXAMPLE_ROW]), source=SOURCE, now=NOW).valid[0].event_id
+
+
 # --- identity ---------------------------------------------------------------------------------------------------
 
 

@@ -499,3 +499,17 @@ def test_file_names_and_content_types() -> None:
     assert documents.content_type("nominations_pdf") == "application/pdf"
     for kind in documents.KINDS:
         assert callable(getattr(documents, kind))
+
+
+def test_xlsx_text_from_upstream_is_never_a_formula(standings: dict[str, Any]) -> None:
+    hostile = {**standings, "rows": [{**standings["rows"][0], "name": '=HYPERLINK("http://example.invalid","Sở")'}]}
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(hostile, issued_on=TODAY)))["Bảng xếp hạng"]
+    cell = next(r[2] for r in ws.iter_rows() if r[1].value == "H40.07")
+    assert cell.value == '=HYPERLINK("http://example.invalid","Sở")' and cell.data_type == "s"
+
+
+def test_an_empty_year_is_said_in_words(tmp_path: Path) -> None:
+    empty = {"nominations": [], "rule_version": "2025.2", "base_salary_vnd": 2340000}
+    text = pdf_text(documents.nominations_pdf(empty, period="2025", issued_on=TODAY), tmp_path)
+    assert "Không có đề nghị khen thưởng nào trong kỳ." in text
+    assert "Tổng số: 0 đề nghị (0 cá nhân, 0 tập thể)" in text

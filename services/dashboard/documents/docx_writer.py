@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC
 
 from docx import Document as new_document
 from docx.enum.section import WD_ORIENT
@@ -11,6 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
@@ -57,8 +59,8 @@ def _lines(
             _run(p, part, bold=bold, italic=italic, size=size)
 
 
-def _no_borders(table: object) -> None:
-    tbl = table._tbl  # type: ignore[attr-defined]
+def _no_borders(table: DocxTable) -> None:
+    tbl = table._tbl
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{edge}")
@@ -96,7 +98,8 @@ class _Writer:
         props.title = doc.title
         props.author = doc.author
         props.language = "vi-VN"
-        props.created = props.modified = doc.created.replace(tzinfo=None)
+        created = doc.created.astimezone(UTC) if doc.created.tzinfo else doc.created
+        props.created = props.modified = created.replace(tzinfo=None)  # Word reads these as UTC
         props.last_modified_by = doc.author
         props.revision = 1
 

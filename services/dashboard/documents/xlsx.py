@@ -39,7 +39,10 @@ def _number(value: object) -> float | int | None:
 
 
 def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None, bold: bool = False) -> None:
+    """Write a value; text is always text (a name starting with '=' is never taken for a formula)."""
     cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
     if fmt and isinstance(value, int | float):
         cell.number_format = fmt
     if bold:
@@ -49,7 +52,8 @@ def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = Non
 def _title(ws: Worksheet, lines: Sequence[str], width: int) -> int:
     """Title lines across the table's width; the next free row (after a blank one)."""
     for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text).font = Font(bold=r == 1, size=14 if r == 1 else 11)
+        _put(ws, r, 1, text)
+        ws.cell(row=r, column=1).font = Font(bold=r == 1, size=14 if r == 1 else 11)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
     return len(lines) + 2
 

@@ -311,6 +311,8 @@ def _nominations_expectations(text: str) -> None:
         "Được duyệt",
         "Không duyệt",
         "Tổng số: 4 đề nghị (3 cá nhân, 1 tập thể)",
+        # 0,3 + 1 + 8 × 2.340.000 ₫: the CSTĐ tỉnh the council rejected (3 × base salary) is not counted.
+        "không tính đề nghị không duyệt hoặc thu hồi: 21.762.000 ₫",
         "TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
         "Nơi nhận:",
     ):

@@ -35,6 +35,7 @@ STATUS_WORDS: dict[str, str] = {
 }
 OUTCOMES: dict[str, str] = {"approved": "Thông qua", "rejected": "Không thông qua"}
 NOT_VOTED = "Chưa biểu quyết"
+NO_CASH_STATUSES = frozenset({"rejected", "revoked"})
 INSUFFICIENT = "Chưa đủ dữ liệu"
 SUBJECT_WORDS: dict[str, str] = {"officer": "cá nhân", "unit": "tập thể"}
 AWARD_FORMS: dict[str, str] = {"bang_khen_chu_tich_tinh": "Bằng khen"}
@@ -214,11 +215,15 @@ def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, nam
                 )
             )
     kinds = Counter(str(n.get("subject_kind")) for n in noms)
-    cash = sum(n["cash_vnd"] for n in noms if isinstance(n.get("cash_vnd"), int | float))
+    cash = sum(
+        n["cash_vnd"]
+        for n in noms
+        if isinstance(n.get("cash_vnd"), int | float) and n.get("status") not in NO_CASH_STATUSES
+    )
     summary = (
         f"Tổng số: {number(len(noms))} đề nghị ({number(kinds['officer'])} cá nhân, "
         f"{number(kinds['unit'])} tập thể); tổng tiền thưởng theo mức lương cơ sở "
-        f"{money(data.get('base_salary_vnd'))}: {money(cash)}. "
+        f"{money(data.get('base_salary_vnd'))}, không tính đề nghị không duyệt hoặc thu hồi: {money(cash)}. "
         f"Bộ quy tắc khen thưởng {_text(data.get('rule_version'))}."
     )
     blocks: list[Block] = [

@@ -17,7 +17,7 @@ from thidua.runtime.auth import Role
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.settings import operator_database_url
 
-SERVICE_NAMES = registry.names()
+SERVICE_NAMES = registry.kafka_names()  # the services with Kafka users, topics and parked records
 _UNIT_ID = re.compile(UNIT_ID_PATTERN)
 _SOURCE = re.compile(SOURCE_PATTERN)
 
@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for spec in registry.services():
         service = sub.add_parser(
-            spec.name, help=f"run the {spec.name} service alone ({spec.summary}; configuration from the environment)"
+            spec.name,
+            aliases=["web"] if spec.name == "dashboard" else [],
+            help=f"run the {spec.name} service alone ({spec.summary}; configuration from the environment)",
         )
         if spec.add_commands is not None:
             spec.add_commands(service)
@@ -106,7 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
         dest="services",
         help="only this service (repeatable; default: every service with a password set)",
     )
-    sub.add_parser("web", help="run the web dashboard (WEB_HTTP_HOST:WEB_HTTP_PORT, default 127.0.0.1:8080)")
     demo = sub.add_parser("demo", help="feed a realistic demo province through the front doors, then close the year")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--year", type=int, default=2025)
@@ -453,17 +454,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         from thidua.localinfra.stack import run
 
         return run(Path(args.state_dir), after_start=[] if args.no_demo else ["demo --present"])
-    if args.command in SERVICE_NAMES:
+    if args.command == "web":  # the dashboard's former name
+        args.command = "dashboard"
+    if args.command in registry.names():
         task = getattr(args, "task", None)  # a service's own sub-command, e.g. `thidua scoring rebuild`
         return int(task(args)) if task is not None else _run_service(args.command)
     if args.command == "topics":
         return _topics()
     if args.command == "kafka":
         return _kafka_provision(args.services or list(SERVICE_NAMES), explicit=bool(args.services))
-    if args.command == "web":
-        from thidua.web.__main__ import main as web_main
-
-        return web_main()
     if args.command == "demo":
         return _demo(
             args.seed,

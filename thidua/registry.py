@@ -34,10 +34,14 @@ class ServiceSpec:
     add_commands: Callable[[argparse.ArgumentParser], None] | None = None
     # Operator tasks by name (e.g. "register_source": "module:function"), for the CLI and the demo.
     tasks: Mapping[str, str] = field(default_factory=dict)
+    # False for an app that only calls the services' HTTP APIs (the dashboard): no Kafka user, topics or ACLs.
+    kafka: bool = True
+    # Prefix of its environment variables when not its name in capitals (the dashboard's WEB_HTTP_PORT).
+    env_prefix: str | None = None
 
     @property
     def port_env(self) -> str:
-        return f"{self.name.upper()}_HTTP_PORT"
+        return f"{(self.env_prefix or self.name).upper()}_HTTP_PORT"
 
     def create_app(self, settings: Any) -> Any:
         """The service's ASGI app for settings."""
@@ -76,6 +80,16 @@ def service(name: str) -> ServiceSpec:
 def names() -> tuple[str, ...]:
     """The registered services' names, in start order."""
     return tuple(spec.name for spec in services())
+
+
+def kafka_services() -> tuple[ServiceSpec, ...]:
+    """The registered services that consume and publish on Kafka, in start order."""
+    return tuple(spec for spec in services() if spec.kafka)
+
+
+def kafka_names() -> tuple[str, ...]:
+    """The names of the services that speak Kafka, in start order."""
+    return tuple(spec.name for spec in kafka_services())
 
 
 def task(name: str) -> Callable[..., Any]:

@@ -17,6 +17,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from services.dashboard.app import create_app as web_app
+from services.dashboard.config import Settings as WebSettings
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
@@ -25,8 +27,6 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
-from thidua.web.app import create_app as web_app
-from thidua.web.settings import WebSettings
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ from thidua.runtime.kafka_access import kafka_options
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import create_database, fetch, fetchval
 
-SERVICES = registry.names()
+SERVICES = registry.kafka_names()
 CONSUMED: dict[str, tuple[str, ...]] = {
     "evidence": (topics.EVIDENCE_INBOUND,),
     "scoring": (topics.EVIDENCE_ACCEPTED,),

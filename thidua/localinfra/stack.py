@@ -1,4 +1,4 @@
-"""`thidua run`: Kafka, PostgreSQL and the four services as one supervised local system."""
+"""`thidua run`: Kafka, PostgreSQL, the four services and the dashboard as one supervised local system."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from thidua.runtime import kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.topics import ensure_topics
 
-# The registered services, in start order (each with its name, default port and port variable).
-SERVICES: tuple[ServiceSpec, ...] = registry.services()
+# The registered services, in start order (each with its name, default port and port variable): those that speak
+# Kafka (their own users and ACLs, started first), and the HTTP-only apps such as the dashboard (started after).
+SERVICES: tuple[ServiceSpec, ...] = registry.kafka_services()
+APPS: tuple[ServiceSpec, ...] = tuple(spec for spec in registry.services() if not spec.kafka)
 
 
 def _say(text: str) -> None:
@@ -121,27 +123,32 @@ class Stack:
                 time.sleep(0.2)
 
     def start_web(self) -> None:
-        """The dashboard, once the services are ready (it only reads their public HTTP APIs)."""
-        env = {**self.env}
-        for svc in SERVICES[1:]:  # scoring, awards, notify -> SCORING_URL, AWARDS_URL, NOTIFY_URL
-            env.setdefault(f"{svc.name.upper()}_URL", f"http://127.0.0.1:{self.port_of(svc)}")
-        if "WEB_ADMIN_TOKEN" not in env:
-            # One admin token for the local dashboard, kept in the state directory across runs.
-            saved = self.state_dir / "web-admin-token"
-            if not saved.exists():
-                from thidua.runtime.tokens import add_token
+        """The HTTP-only apps (the dashboard), once the services are ready: they only call the services' APIs, with
+        the signed-in user's own token (no admin token of their own)."""
+        for app in APPS:
+            self.children[app.name] = self._spawn_app(app)
 
-                saved.write_text(
-                    asyncio.run(
-                        add_token(env["DATABASE_URL"], role="admin", unit_id=None, label="dashboard (local stack)")
-                    )
-                )
+    def _app_env(self, app: ServiceSpec) -> dict[str, str]:
+        env = {**self.env}
+        for svc in SERVICES:  # evidence, scoring, awards, notify -> EVIDENCE_URL, SCORING_URL, ...
+            env.setdefault(f"{svc.name.upper()}_URL", f"http://127.0.0.1:{self.port_of(svc)}")
+        env.setdefault(app.port_env, str(app.port))
+        self.env[app.port_env] = env[app.port_env]
+        secret_env = f"{(app.env_prefix or app.name).upper()}_SESSION_SECRET"
+        if secret_env not in env:
+            # The key that signs the sessions' cookies, kept in the state directory across runs (sign-ins survive).
+            saved = self.state_dir / f"{app.name}-session-secret"
+            if not saved.exists():
+                saved.write_text(kafka_acl.new_password())
                 saved.chmod(0o600)
-            env["WEB_ADMIN_TOKEN"] = saved.read_text().strip()
-        env.setdefault("WEB_HTTP_PORT", "8080")
-        self.env["WEB_HTTP_PORT"] = env["WEB_HTTP_PORT"]
-        self.children["web"] = spawn(
-            [sys.executable, "-m", "thidua.web"], env=env, log_path=self.state_dir / "logs" / "web.log"
+            env[secret_env] = saved.read_text().strip()
+        return env
+
+    def _spawn_app(self, app: ServiceSpec) -> subprocess.Popen[bytes]:
+        return spawn(
+            [sys.executable, "-m", "thidua.cli", app.name],
+            env=self._app_env(app),
+            log_path=self.state_dir / "logs" / f"{app.name}.log",
         )
 
     def operator_env(self) -> dict[str, str]:
@@ -163,7 +170,9 @@ class Stack:
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"
             lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
-        lines.append(f"  dashboard    http://127.0.0.1:{self.env.get('WEB_HTTP_PORT', '8080')}/  (bảng điều khiển)")
+        for app in APPS:
+            url = f"http://127.0.0.1:{self.env.get(app.port_env, app.port)}/"
+            lines.append(f"  {app.name:<12} {url}  (bảng điều khiển; đăng nhập bằng mã truy cập)")
         lines.append(f"  logs         {self.state_dir / 'logs'}")
         return "\n".join(lines)
 
@@ -187,12 +196,12 @@ class Stack:
     def supervise(self) -> None:
         """Block until a signal; restart a service that dies, with a pause between tries."""
         while not self._stopping:
-            for svc in SERVICES:
+            for svc in (*SERVICES, *APPS):
                 proc = self.children.get(svc.name)
                 if proc is not None and proc.poll() is not None and not self._stopping:
                     _say(f"{svc.name} exited with code {proc.returncode}; restarting in 2s")
                     time.sleep(2)
-                    self.children[svc.name] = self._spawn(svc)
+                    self.children[svc.name] = self._spawn_app(svc) if svc in APPS else self._spawn(svc)
             time.sleep(0.5)
 
     def request_stop(self, *_: object) -> None:

@@ -117,6 +117,11 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         }
         return JSONResponse(jsonable_encoder(body), status_code=200 if db_ok and kafka_ok and not stalled else 503)
 
+    @app.get("/v1/whoami", tags=["auth"], summary="Who the bearer token speaks for (any valid token)")
+    async def whoami(principal: Annotated[Principal | None, Depends(bearer(runtime))]) -> dict[str, Any]:
+        who = require(principal, roles=("source", "unit", "council", "admin"))
+        return {"role": who.role, "unit_id": who.unit_id, "source": who.source, "token_id": who.token_id}
+
     @app.get("/v1/parked", tags=["operations"], summary="Parked (poison) records of this service (admin)")
     async def parked(
         principal: Annotated[Principal | None, Depends(bearer(runtime))], include_replayed: bool = False

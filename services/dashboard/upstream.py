@@ -24,14 +24,29 @@ class Upstream:
     def not_found(self) -> bool:
         return self.status == 404
 
+    @property
+    def denied(self) -> bool:
+        return self.status in (401, 403)
 
-async def get_json(
-    client: httpx.AsyncClient, url: str, *, params: dict[str, str] | None = None, token: str | None = None
+    def reasons(self) -> list[str]:
+        """The messages of the contract's error details ({"details": [{"field", "message"}]})."""
+        details = self.body.get("details") if isinstance(self.body, dict) else None
+        return [str(d.get("message")) for d in details or [] if isinstance(d, dict) and d.get("message")]
+
+
+async def call(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: dict[str, str] | None = None,
+    token: str | None = None,
+    json: Any = None,
 ) -> Upstream:
-    """GET url and decode its JSON; never raises for network or HTTP errors."""
+    """One request answered with JSON; never raises for network or HTTP errors."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = await client.get(url, params=params, headers=headers)
+        response = await client.request(method, url, params=params, headers=headers, json=json)
     except httpx.TimeoutException:
         return Upstream(None, problem="hết thời gian chờ (timeout)")
     except httpx.HTTPError as exc:

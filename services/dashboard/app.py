@@ -1,0 +1,608 @@
+"""The dashboard's FastAPI app: sign-in, and pages fetched from the services' public APIs with the user's token."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.dashboard import pages
+from services.dashboard.config import Settings
+from services.dashboard.formatting import (
+    local_path,
+    nomination_path,
+    period_label,
+    status_name,
+    title_name,
+    unit_path,
+    valid_period,
+)
+from services.dashboard.rendering import SITE_TITLE, STATIC, render
+from services.dashboard.upstream import Upstream, call
+
+log = logging.getLogger("services.dashboard")
+
+_INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
+_UNIT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+SESSION_COOKIE = "thidua_session"
+
+
+@dataclass(frozen=True)
+class User:
+    """Who signed in: the token they gave (used for every upstream call) and what the services say it is."""
+
+    token: str
+    role: str
+    unit_id: str | None = None
+    source: str | None = None
+    token_id: int | None = None
+
+    def may_read_unit(self, unit_id: str) -> bool:
+        """Council and admin read officer data of every unit; a unit its own."""
+        return self.role in ("council", "admin") or (self.role == "unit" and self.unit_id == unit_id)
+
+    @property
+    def votes(self) -> bool:
+        return self.role in ("council", "admin")
+
+
+def panel(title: str, message: str, detail: str | None = None) -> dict[str, Any]:
+    """An error panel for a template."""
+    return {"kind": "error", "title": title, "message": message, "detail": detail}
+
+
+def sign_in_panel(message: str, next_path: str) -> dict[str, Any]:
+    """A panel asking to sign in, with the way back to this page."""
+    return {"kind": "sign_in", "title": "Cần đăng nhập", "message": message, "next": next_path}
+
+
+def upstream_panel(service: str, result: Upstream) -> dict[str, Any]:
+    """The panel for a service that did not answer usefully."""
+    if result.status == 403:
+        message = f"Mã truy cập của bạn không được phép đọc dữ liệu này từ dịch vụ {service}."
+    elif result.status == 404:
+        message = f"Dịch vụ {service} không có dữ liệu cho yêu cầu này."
+    elif result.status is not None and 400 <= result.status < 500:
+        message = f"Dịch vụ {service} từ chối yêu cầu (tham số không hợp lệ)."
+    else:
+        message = f"Không lấy được dữ liệu từ dịch vụ {service}: dịch vụ đang tạm thời không phản hồi."
+    title = "Không có quyền xem" if result.status == 403 else "Không tải được dữ liệu"
+    return panel(title, message, result.problem or "dữ liệu không đúng dạng")
+
+
+def status_for(result: Upstream) -> int:
+    """The dashboard's HTTP status when the page's main content could not be fetched."""
+    if result.status in (401, 403, 404):
+        return result.status
+    return 502
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The dashboard app; its one httpx client lives as long as the app."""
+    cfg = settings or Settings()
+    scoring, awards = cfg.scoring_url.rstrip("/"), cfg.awards_url.rstrip("/")
+    notify = cfg.notify_url.rstrip("/")
+    clients: list[httpx.AsyncClient] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        clients.append(httpx.AsyncClient(timeout=cfg.timeout, headers={"Accept": "application/json"}))
+        try:
+            yield
+        finally:
+            for client in clients:
+                await client.aclose()
+            clients.clear()
+
+    app = FastAPI(title=SITE_TITLE, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    secret = cfg.session_secret.get_secret_value() if cfg.session_secret else secrets.token_urlsafe(32)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=cfg.session_max_age,
+        same_site="lax",
+        https_only=cfg.cookie_secure,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    async def fetch(
+        url: str, params: dict[str, str] | None = None, *, user: User | None = None, json: Any = None
+    ) -> Upstream:
+        method = "GET" if json is None else "POST"
+        token = user.token if user else None
+        if not clients:  # used without the lifespan (e.g. a bare ASGI transport): one client per call
+            async with httpx.AsyncClient(timeout=cfg.timeout) as client:
+                return await call(client, method, url, params=params, token=token, json=json)
+        return await call(clients[0], method, url, params=params, token=token, json=json)
+
+    def unit_url(unit_id: str, suffix: str = "") -> str:
+        return f"{scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
+
+    def session(request: Request) -> dict[str, Any]:
+        try:
+            return request.session
+        except AssertionError:  # outside the session middleware (an unexpected error's page)
+            return {}
+
+    def user_of(request: Request) -> User | None:
+        data = session(request).get("user")
+        if not isinstance(data, Mapping) or not data.get("token") or not data.get("role"):
+            return None
+        return User(
+            str(data["token"]), str(data["role"]), data.get("unit_id"), data.get("source"), data.get("token_id")
+        )
+
+    def csrf_of(request: Request) -> str:
+        store = session(request)
+        token = store.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(32)
+            store["csrf"] = token
+        return token
+
+    def csrf_ok(request: Request, sent: object) -> bool:
+        expected = session(request).get("csrf")
+        return isinstance(expected, str) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        flash = session(request).pop("flash", None)
+        html = render(
+            template,
+            user=user_of(request),
+            csrf=csrf_of(request),
+            flash=flash,
+            active=context.pop("active", ""),
+            refresh=context.pop("refresh", None),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def error_page(request: Request, title: str, the_panel: dict[str, Any], status: int) -> HTMLResponse:
+        return page(request, "error.html", status, title=title, panel=the_panel)
+
+    def bad_request(request: Request, message: str) -> HTMLResponse:
+        return error_page(request, "Yêu cầu không hợp lệ", panel("Yêu cầu không hợp lệ", message), 400)
+
+    def bad_period(request: Request, period: str) -> HTMLResponse:
+        return bad_request(request, f"Kỳ “{period}” không hợp lệ. Hãy dùng dạng 2025, 2025-Q1, 2025-03 hoặc 2019-2025.")
+
+    def forget_if_refused(request: Request, user: User | None, result: Upstream) -> dict[str, Any] | None:
+        """A 401 to the user's own token: it was revoked or expired, so the session ends; a sign-in panel."""
+        if user is not None and result.status == 401:
+            session(request).pop("user", None)
+            return sign_in_panel(
+                "Mã truy cập của bạn đã bị thu hồi hoặc hết hạn. Vui lòng đăng nhập lại.", request.url.path
+            )
+        return None
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            the_panel = panel("Không tìm thấy trang", "Địa chỉ này không có trên bảng điều khiển.")
+        else:
+            the_panel = panel("Yêu cầu không thực hiện được", f"Mã lỗi {exc.status_code}.")
+        return error_page(request, "Không tìm thấy" if exc.status_code == 404 else "Lỗi", the_panel, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
+        return bad_request(request, f"Tham số không hợp lệ: {fields or 'yêu cầu'}.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("dashboard page failed", exc_info=exc)
+        the_panel = panel("Đã có lỗi xảy ra", "Bảng điều khiển gặp sự cố khi hiển thị trang này.")
+        return error_page(request, "Lỗi hệ thống", the_panel, 500)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, str]:
+        # Ready as soon as it serves: every page copes with the services being down.
+        return {"status": "ok"}
+
+    # ------------------------------------------------------------------ sign-in
+
+    def home_of(user: User) -> str:
+        if user.role == "unit" and user.unit_id:
+            return unit_path(user.unit_id, "/inbox")
+        if user.role == "source":
+            return "/ratings/import"
+        return "/nominations"
+
+    @app.get("/sign-in", response_class=HTMLResponse)
+    async def sign_in_form(request: Request, next: str | None = None) -> Response:
+        return page(request, "sign_in.html", title="Đăng nhập", next=local_path(next), problem=None)
+
+    @app.post("/sign-in", response_class=HTMLResponse)
+    async def sign_in(request: Request) -> Response:
+        form = await request.form()
+        back = local_path(form.get("next"))
+        if not csrf_ok(request, form.get("csrf_token")):
+            problem = "Phiên biểu mẫu đã hết hạn. Vui lòng nhập lại mã truy cập."
+            return page(request, "sign_in.html", 403, title="Đăng nhập", next=back, problem=problem)
+        token = str(form.get("token") or "").strip()
+        if not token or len(token) > 500:
+            return page(request, "sign_in.html", 400, title="Đăng nhập", next=back, problem="Hãy nhập mã truy cập.")
+        who = await fetch(f"{scoring}/v1/whoami", user=User(token, "?"))
+        if who.status == 401:
+            problem = "Mã truy cập không đúng, đã bị thu hồi hoặc đã hết hạn."
+            return page(request, "sign_in.html", 401, title="Đăng nhập", next=back, problem=problem)
+        if not who.ok or not isinstance(who.body, dict) or not who.body.get("role"):
+            problem = f"Không kiểm tra được mã truy cập: dịch vụ chấm điểm không phản hồi ({who.problem})."
+            return page(request, "sign_in.html", 502, title="Đăng nhập", next=back, problem=problem)
+        user = User(
+            token, str(who.body["role"]), who.body.get("unit_id"), who.body.get("source"), who.body.get("token_id")
+        )
+        store = session(request)
+        store.clear()  # a fresh session (and CSRF token) for whoever signs in
+        store["user"] = {
+            "token": user.token,
+            "role": user.role,
+            "unit_id": user.unit_id,
+            "source": user.source,
+            "token_id": user.token_id,
+        }
+        store["flash"] = "Đã đăng nhập."
+        return RedirectResponse(back or home_of(user), status_code=303)
+
+    @app.post("/sign-out", response_class=HTMLResponse)
+    async def sign_out(request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form.get("csrf_token")):
+            return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
+        store = session(request)
+        store.clear()
+        store["flash"] = "Đã đăng xuất."
+        return RedirectResponse("/", status_code=303)
+
+    # ------------------------------------------------------------------ leaderboards
+
+    async def standings_of(periods: list[str]) -> dict[str, Upstream]:
+        answers = await asyncio.gather(*(fetch(f"{scoring}/v1/standings", {"period": p}) for p in periods))
+        return dict(zip(periods, answers, strict=True))
+
+    async def boards(period: str, known: Upstream | None = None) -> tuple[dict[str, Any], int]:
+        result = known or await fetch(f"{scoring}/v1/standings", {"period": period})
+        if not result.ok or not isinstance(result.body, dict):
+            return {"panel": upstream_panel("chấm điểm", result), "period": period}, (
+                404 if result.status == 404 else 502
+            )
+        available: list[str] = []
+        if not pages.has_rows(result.body):  # say where the data is instead of an empty page
+            others = [p for p in pages.candidate_periods() if p != period]
+            available = [p for p, r in (await standings_of(others)).items() if r.ok and pages.has_rows(r.body)]
+        rows: list[Any] = result.body["rows"] if isinstance(result.body.get("rows"), list) else []
+        unranked = result.body.get("unranked")
+        return {
+            "panel": None,
+            "period": period,
+            "standings": result.body,
+            "rows": rows,
+            "clusters": pages.clusters_of(rows),
+            "available": available,
+            "unranked": [r for r in unranked if isinstance(r, dict)] if isinstance(unranked, list) else [],
+        }, 200
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home(request: Request, period: str | None = None) -> Response:
+        year = pages.current_year()
+        chosen = (period or "").strip()
+        if chosen and not valid_period(chosen):
+            return bad_period(request, chosen)
+        known = None
+        if not chosen:  # the first screen opens where the data is: the first candidate with standings
+            candidates = pages.candidate_periods()
+            found = await standings_of(candidates)
+            chosen = next((p for p in candidates if found[p].ok and pages.has_rows(found[p].body)), candidates[0])
+            known = found[chosen]
+        context, status = await boards(chosen, known)
+        return page(
+            request,
+            "home.html",
+            status,
+            title=f"Bảng xếp hạng thi đua — {period_label(chosen)}",
+            active="home",
+            refresh=cfg.refresh_seconds,
+            this_year=year,
+            choices=pages.picker_choices(chosen, year),
+            **context,
+        )
+
+    @app.get("/partials/leaderboards", response_class=HTMLResponse)
+    async def leaderboards_partial(period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not valid_period(chosen):
+            bad = panel("Yêu cầu không hợp lệ", "Kỳ không hợp lệ.")
+            return HTMLResponse(render("_leaderboards.html", panel=bad, period=chosen), status_code=400)
+        context, _ = await boards(chosen)
+        # 200 even on outage: the live page shows the panel in place of stale tables.
+        return HTMLResponse(render("_leaderboards.html", **context), headers={"Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------------ units
+
+    @app.get("/units", response_class=HTMLResponse)
+    async def find_unit(request: Request, unit_id: str = "", period: str | None = None) -> Response:
+        unit = unit_id.strip()
+        if not _UNIT.fullmatch(unit):
+            return bad_request(request, "Mã đơn vị không hợp lệ.")
+        target = unit_path(unit) + (f"?period={quote(period)}" if period else "")
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/units/{unit_id}", response_class=HTMLResponse)
+    async def unit_page(request: Request, unit_id: str, period: str | None = None) -> Response:
+        year = pages.current_year()
+        chosen = (period or "").strip() or str(year)
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        trend_year = pages.period_year(chosen)
+        months = [f"{trend_year}-{m:02d}" for m in range(1, 13)]
+        card, next_band, *monthly = await asyncio.gather(
+            fetch(unit_url(unit_id, "/scorecard"), {"period": chosen}),
+            fetch(unit_url(unit_id, "/scorecard/next-band"), {"period": chosen}),
+            *(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months),
+        )
+        values, problem = pages.monthly([(r.ok, r.not_found, r.body, r.problem) for r in monthly])
+        trend = {"year": trend_year, "values": values, "problem": problem}
+        common: dict[str, Any] = {
+            "unit_id": unit_id,
+            "period": chosen,
+            "this_year": year,
+            "choices": pages.picker_choices(chosen, year),
+            "trend": trend,
+            "next_band": next_band.body if next_band.ok and isinstance(next_band.body, dict) else None,
+        }
+        if not card.ok or not isinstance(card.body, dict):
+            if card.not_found:
+                the_panel = panel(
+                    "Chưa có phiếu điểm",
+                    f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}.",
+                )
+                title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
+                return page(request, "unit.html", 404, title=title, panel=the_panel, card={}, **common)
+            title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
+            return page(
+                request,
+                "unit.html",
+                status_for(card),
+                title=title,
+                panel=upstream_panel("chấm điểm", card),
+                card={},
+                **{**common, "trend": None},
+            )
+        name = card.body.get("name")
+        title = f"Phiếu điểm: {name if isinstance(name, str) and name else unit_id} — {period_label(chosen)}"
+        return page(request, "unit.html", title=title, panel=None, card=card.body, **common)
+
+    @app.get("/units/{unit_id}/events", response_class=HTMLResponse)
+    async def events_page(request: Request, unit_id: str, indicator: str, period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        if not _INDICATOR.fullmatch(indicator):
+            return bad_request(request, "Mã chỉ tiêu không hợp lệ.")
+        user = user_of(request)  # officer records in full for the unit's own token, the council and admin
+        result = await fetch(
+            unit_url(unit_id, "/scorecard/events"), {"period": chosen, "indicator": indicator}, user=user
+        )
+        title = f"Căn cứ của chỉ tiêu {indicator} — {unit_id}"
+        common: dict[str, Any] = {"unit_id": unit_id, "period": chosen, "indicator": indicator, "title": title}
+        if not result.ok or not isinstance(result.body, dict):
+            refused = forget_if_refused(request, user, result)
+            status = 400 if result.status == 422 else status_for(result)
+            return page(request, "events.html", status, panel=refused or upstream_panel("chấm điểm", result), **common)
+        return page(request, "events.html", panel=None, body=result.body, **common)
+
+    def needs_unit(request: Request, user: User | None, unit_id: str, what: str) -> tuple[dict[str, Any], int] | None:
+        """A sign-in or refusal panel unless the user may read the unit's own data."""
+        if user is None:
+            return sign_in_panel(f"{what} chỉ dành cho đơn vị {unit_id} đã đăng nhập.", request.url.path), 401
+        if not user.may_read_unit(unit_id):
+            return panel("Không có quyền xem", f"{what} chỉ dành cho đơn vị {unit_id}."), 403
+        return None
+
+    @app.get("/units/{unit_id}/inbox", response_class=HTMLResponse)
+    async def inbox(request: Request, unit_id: str) -> Response:
+        user = user_of(request)
+        common: dict[str, Any] = {
+            "title": f"Hộp thư thông báo — {unit_id}",
+            "unit_id": unit_id,
+            "period": str(pages.current_year()),
+            "active": "inbox",
+        }
+        denied = needs_unit(request, user, unit_id, "Hộp thư thông báo")
+        if denied is None and user is not None and user.role == "council":
+            denied = panel("Không có quyền xem", "Hộp thư thông báo chỉ dành cho đơn vị và quản trị."), 403
+        if denied is not None:
+            return page(request, "inbox.html", denied[1], panel=denied[0], **common)
+        result = await fetch(f"{notify}/v1/units/{quote(unit_id, safe='')}/notifications", user=user)
+        if not result.ok:
+            the_panel = forget_if_refused(request, user, result) or upstream_panel("thông báo", result)
+            return page(request, "inbox.html", status_for(result), panel=the_panel, **common)
+        items, unread = pages.notifications(result.body)
+        return page(request, "inbox.html", panel=None, items=items, unread=unread, body=result.body, **common)
+
+    @app.get("/units/{unit_id}/officers", response_class=HTMLResponse)
+    async def officers(request: Request, unit_id: str, period: str | None = None) -> Response:
+        user = user_of(request)
+        year = pages.current_year()
+        chosen = (period or "").strip() or str(year)
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        common: dict[str, Any] = {
+            "title": f"Cán bộ — {unit_id} — {period_label(chosen)}",
+            "unit_id": unit_id,
+            "period": chosen,
+            "this_year": year,
+            "choices": pages.picker_choices(chosen, year),
+        }
+        denied = needs_unit(request, user, unit_id, "Điểm của cán bộ")
+        if denied is not None:
+            return page(request, "officers.html", denied[1], panel=denied[0], **common)
+        result = await fetch(
+            f"{scoring}/v1/standings", {"period": chosen, "subject": "officer", "unit": unit_id}, user=user
+        )
+        if not result.ok or not isinstance(result.body, dict):
+            the_panel = forget_if_refused(request, user, result) or upstream_panel("chấm điểm", result)
+            return page(request, "officers.html", status_for(result), panel=the_panel, **common)
+        rows = result.body.get("rows")
+        return page(request, "officers.html", panel=None, rows=rows if isinstance(rows, list) else [], **common)
+
+    # ------------------------------------------------------------------ nominations
+
+    @app.get("/nominations", response_class=HTMLResponse)
+    async def nominations(request: Request, period: str | None = None) -> Response:
+        user = user_of(request)
+        year = pages.current_year()
+        chosen = (period or "").strip() or str(year)
+        if not re.fullmatch(r"\d{4}", chosen):
+            return bad_request(request, f"Năm “{chosen}” không hợp lệ: khen thưởng xét theo năm, ví dụ 2025.")
+        years = sorted({year, year - 1, year - 2, int(chosen)}, reverse=True)
+        common: dict[str, Any] = {"title": f"Đề nghị khen thưởng năm {chosen}", "period": chosen, "years": years}
+        common["active"] = "nominations"
+        if user is None:
+            message = (
+                "Đề nghị khen thưởng nêu tên cán bộ: đơn vị xem đề nghị của mình, Hội đồng thi đua – khen thưởng "
+                "xem tất cả sau khi đăng nhập."
+            )
+            return page(request, "nominations.html", 401, panel=sign_in_panel(message, "/nominations"), **common)
+        result = await fetch(f"{awards}/v1/nominations", {"period": chosen}, user=user)
+        if not result.ok or not isinstance(result.body, dict):
+            the_panel = forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
+            return page(request, "nominations.html", status_for(result), panel=the_panel, **common)
+        listed = result.body.get("nominations")
+        groups = pages.by_title(listed) if isinstance(listed, list) else None
+        count = len(listed) if isinstance(listed, list) else 0
+        return page(request, "nominations.html", panel=None, groups=groups, count=count, body=result.body, **common)
+
+    def vote_context(
+        user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        if user is None or not user.votes or nomination.get("status") not in pages.OPEN_TO_VOTE:
+            return None
+        return {
+            "quorum": cfg.council_quorum,
+            "threshold": cfg.threshold(str(nomination.get("title"))),
+            "form": form,
+        }
+
+    async def nomination_view(
+        request: Request,
+        nomination_id: str,
+        *,
+        form: Mapping[str, Any] | None = None,
+        vote_problem: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        user = user_of(request)
+        common: dict[str, Any] = {"title": f"Đề nghị {nomination_id}", "active": "nominations"}
+        if not _NOMINATION.fullmatch(nomination_id):
+            return bad_request(request, "Mã đề nghị không hợp lệ.")
+        if user is None:
+            message = "Đề nghị khen thưởng chỉ dành cho đơn vị được đề nghị và Hội đồng thi đua – khen thưởng."
+            the_panel = sign_in_panel(message, nomination_path(nomination_id))
+            return page(request, "nomination.html", 401, panel=the_panel, **common)
+        result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}", user=user)
+        if not result.ok or not isinstance(result.body, dict):
+            if result.not_found:
+                the_panel = panel("Không tìm thấy đề nghị", f"Không có đề nghị khen thưởng mã {nomination_id}.")
+            else:
+                the_panel = forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
+            return page(request, "nomination.html", status_for(result), panel=the_panel, **common)
+        title = result.body.get("title")
+        if isinstance(title, str):
+            common["title"] = f"{title_name(title)} — {nomination_id}"
+        return page(
+            request,
+            "nomination.html",
+            status,
+            panel=None,
+            nomination=result.body,
+            vote=vote_context(user, result.body, form or {}),
+            vote_problem=vote_problem,
+            **common,
+        )
+
+    @app.get("/nominations/{nomination_id}", response_class=HTMLResponse)
+    async def nomination(request: Request, nomination_id: str) -> Response:
+        return await nomination_view(request, nomination_id)
+
+    @app.post("/nominations/{nomination_id}/votes", response_class=HTMLResponse)
+    async def record_vote(request: Request, nomination_id: str) -> Response:
+        user = user_of(request)
+        form = await request.form()
+        if not csrf_ok(request, form.get("csrf_token")):
+            return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
+        if user is None or not user.votes or not _NOMINATION.fullmatch(nomination_id):
+            the_panel = panel("Không có quyền", "Chỉ Hội đồng thi đua – khen thưởng ghi kết quả biểu quyết.")
+            return error_page(request, "Không có quyền", the_panel, 403)
+        fields = ("members_total", "members_present", "votes_for")
+        values = {k: str(form.get(k) or "").strip() for k in fields}
+        if not all(v.isdigit() and len(v) <= 4 for v in values.values()):
+            return await nomination_view(
+                request, nomination_id, form=values, vote_problem="Hãy nhập các số nguyên không âm.", status=400
+            )
+        body = {k: int(v) for k, v in values.items()}
+        result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}/votes", user=user, json=body)
+        if result.ok:
+            decided = result.body.get("status") if isinstance(result.body, dict) else None
+            session(request)["flash"] = f"Đã ghi biểu quyết: {status_name(decided) or 'đã ghi'}."
+            return RedirectResponse(nomination_path(nomination_id), status_code=303)
+        if result.status in (409, 422):
+            why = "; ".join(result.reasons()) or (result.problem or "")
+            problem = ("Phiên họp không quyết định được: " if result.status == 409 else "Số liệu không hợp lệ: ") + why
+            return await nomination_view(request, nomination_id, form=values, vote_problem=problem, status=409)
+        refused = forget_if_refused(request, user, result)
+        if refused is not None:
+            return error_page(request, "Cần đăng nhập", refused, 401)
+        failed = upstream_panel("khen thưởng", result)
+        return error_page(request, "Không ghi được biểu quyết", failed, status_for(result))
+
+    # ------------------------------------------------------------------ ratings import (the HR office)
+
+    @app.get("/ratings/import", response_class=HTMLResponse)
+    async def ratings_import_page(request: Request) -> Response:
+        user = user_of(request)
+        common: dict[str, Any] = {
+            "title": "Nhập xếp loại cán bộ hằng năm",
+            "active": "import",
+            "template_url": None,
+            "report": None,
+        }
+        if user is None:
+            message = "Nhập xếp loại dành cho phòng tổ chức cán bộ (mã nguồn dữ liệu)."
+            return page(request, "ratings_import.html", 401, panel=sign_in_panel(message, "/ratings/import"), **common)
+        if user.role not in ("source", "admin"):
+            the_panel = panel("Không có quyền", "Chỉ nguồn dữ liệu (phòng tổ chức cán bộ) nhập xếp loại.")
+            return page(request, "ratings_import.html", 403, panel=the_panel, **common)
+        return page(request, "ratings_import.html", panel=None, **common)
+
+    @app.post("/ratings/import", response_class=HTMLResponse)
+    async def ratings_import(request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form.get("csrf_token")):
+            return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
+        # TODO(issue 14, item 4): call services.dashboard.ratings_import once it lands.
+        the_panel = panel("Chưa hỗ trợ", "Chức năng nhập tệp xếp loại đang được xây dựng.")
+        return error_page(request, "Nhập xếp loại cán bộ hằng năm", the_panel, 501)
+
+    return app

@@ -1,0 +1,51 @@
+"""Configuration of the dashboard, from the environment (prefix WEB_, service URLs by their plain names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _url(name: str, port: int) -> Any:
+    return Field(f"http://127.0.0.1:{port}", validation_alias=AliasChoices(f"{name.upper()}_URL", f"{name}_url"))
+
+
+class Settings(BaseSettings):
+    """WEB_HTTP_HOST/PORT, WEB_SESSION_SECRET, WEB_TIMEOUT, …; SCORING_URL, AWARDS_URL, NOTIFY_URL, EVIDENCE_URL."""
+
+    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", populate_by_name=True)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=1, le=65535)
+    log_level: str = "INFO"
+    # Signs the session cookies; unset: a random secret per process (everyone signs in again after a restart).
+    session_secret: SecretStr | None = None
+    # Seconds a sign-in lasts.
+    session_max_age: int = Field(8 * 3600, ge=60, le=30 * 24 * 3600)
+    # Send the session cookie over HTTPS only (set behind a TLS proxy).
+    cookie_secure: bool = False
+    # Seconds for one upstream request (the page waits at most about this long per call).
+    timeout: float = Field(5.0, gt=0, le=120)
+    # Seconds between refreshes of the live leaderboards.
+    refresh_seconds: int = Field(10, ge=2, le=3600)
+    # The council's quorum and approval shares shown beside the vote form (Decree 98/2023 art. 30, as in the
+    # awards service's rule file; the awards service decides, these only explain before submitting).
+    council_quorum: float = Field(0.80, gt=0, le=1)
+    council_thresholds: dict[str, float] = Field(
+        default_factory=lambda: {
+            "chien_si_thi_dua_tinh": 0.90,
+            "chien_si_thi_dua_co_so": 0.80,
+            "co_thi_dua_tinh": 0.80,
+            "default": 0.50,
+        }
+    )
+    scoring_url: str = _url("scoring", 8082)
+    awards_url: str = _url("awards", 8083)
+    notify_url: str = _url("notify", 8084)
+    evidence_url: str = _url("evidence", 8081)
+
+    def threshold(self, title: str) -> float:
+        """Share of all council members needed to approve title."""
+        return self.council_thresholds.get(title, self.council_thresholds.get("default", 0.5))

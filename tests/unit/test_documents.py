@@ -24,7 +24,7 @@ from services.awards.domain.rulebook import AwardRules, build_award_rules
 from services.awards.domain.titles import Check, Verdict
 from services.awards.views import as_json
 from services.dashboard import documents
-from services.dashboard.documents.content import place_date
+from services.dashboard.documents.content import GROUP_NAMES, place_date
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 from services.scoring.domain.rulebook import Rulebook, build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
@@ -484,6 +484,11 @@ def test_scorecard_xlsx_has_counts_rates_and_points_as_numbers(card: dict[str, A
     total = labels["Điểm thi đua"]
     assert total[7].value == 88.1 and total[7].number_format == "0.00" and total[8].value == "Khá"
     assert labels["Bộ quy tắc chấm điểm"][7].value == card["rule_version"]
+
+
+def test_group_names_are_the_rulebooks(scoring_rules: Rulebook) -> None:
+    named = {code: name for code, (name, _) in scoring_rules.groups.items()}
+    assert named == {code: name for code, name in GROUP_NAMES.items() if code != "culture"}
 
 
 def test_pdf_without_the_fonts_says_how_to_install_them(tmp_path: Path) -> None:

@@ -37,9 +37,8 @@ OUTCOMES: dict[str, str] = {"approved": "Thông qua", "rejected": "Không thông
 NOT_VOTED = "Chưa biểu quyết"
 NO_CASH_STATUSES = frozenset({"rejected", "revoked"})
 INSUFFICIENT = "Chưa đủ dữ liệu"
-SUBJECT_WORDS: dict[str, str] = {"officer": "cá nhân", "unit": "tập thể"}
-AWARD_FORMS: dict[str, str] = {"bang_khen_chu_tich_tinh": "Bằng khen"}
-"""Hình thức khen thưởng by title code; every other title code is a danh hiệu thi đua."""
+AWARD_FORMS = frozenset({"bang_khen_chu_tich_tinh"})
+"""Title codes that are a hình thức khen thưởng (named as they are); every other one is a danh hiệu thi đua."""
 GROUP_NAMES: dict[str, str] = {
     "publicity": "Công khai, minh bạch",
     "timeliness": "Tiến độ, kết quả giải quyết",
@@ -48,7 +47,8 @@ GROUP_NAMES: dict[str, str] = {
     "satisfaction": "Mức độ hài lòng",
     "culture": "Văn hóa công sở",
 }
-"""The rulebook's groups of indicators (services/scoring/rules/rulebook.toml, [index.groups])."""
+"""The rulebook's groups of indicators (services/scoring/rules/rulebook.toml, [index.groups]; a test keeps them
+equal), which the scorecard JSON names by code only; "culture" is the office-culture part."""
 PER_100_OFFICERS = frozenset({"conduct_complaints", "inspection_findings"})
 """Office-culture parts whose rate is a count per 100 officers, not a share."""
 

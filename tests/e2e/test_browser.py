@@ -1,5 +1,6 @@
 """What a person sees: headless Chromium (Debian's package, driven by Selenium through chromedriver) opens
-the leaderboard and a unit's scorecard served by the dashboard over the real evidence and scoring services."""
+the leaderboard and a unit's scorecard served by the dashboard over the real services; nobody, a unit and the
+council sign in and see what their role allows, and a council member records a vote from the page."""
 
 from __future__ import annotations
 
@@ -17,16 +18,21 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from services.awards.app import create_app as awards_app
+from services.awards.config import Settings as AwardsSettings
 from services.dashboard.app import create_app as web_app
 from services.dashboard.config import Settings as WebSettings
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
+from services.notify.app import create_app as notify_app
+from services.notify.config import Settings as NotifySettings
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
+from thidua.runtime.tokens import add_token
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +110,127 @@ def look(browser: webdriver.Chrome, site: str, p: str) -> None:
     browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="on_time"] a').click()
     page = browser.find_element(By.TAG_NAME, "main").text
     assert f"{p}.02-HS0" in page or "HS0" in page  # the events behind the number
+
+
+def fits(browser: webdriver.Chrome) -> bool:
+    """Nothing on the page scrolls sideways."""
+    return bool(browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+async def test_nobody_a_unit_and_the_council_sign_in_and_the_council_votes(
+    browser: webdriver.Chrome, kafka_bootstrap: str, database_url: str
+) -> None:
+    p = "V" + uuid.uuid4().hex[:5].upper()
+    unit = f"{p}.01"
+    suffix = uuid.uuid4().hex[:6]
+    consumed = {
+        "evidence": ("evidence.inbound.v1",),
+        "scoring": ("evidence.accepted.v1",),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+        "notify": ("alerts.v1", "nominations.v1", "standings.changed.v1", "evidence.accepted.v1"),
+    }
+    for service, topics in consumed.items():
+        for topic in topics:
+            await start_group_at_end(kafka_bootstrap, f"bv-{service}-{suffix}.{topic}", topic)
+    source = await add_source(database_url, name=f"motcua-{suffix}", units=[f"{p}.01", f"{p}.02"])
+    council = await add_token(database_url, role="council", unit_id=None, label="council (browser)")
+    unit_token = await add_token(database_url, role="unit", unit_id=unit, label="unit (browser)")
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    notify_settings = NotifySettings(**common, group_id=f"bv-notify-{suffix}", digest_enabled=False)
+    async with (
+        running_app(evidence_app(EvidenceSettings(**common, group_id=f"bv-evidence-{suffix}"))) as ev,
+        running_app(scoring_app(ScoringSettings(**common, group_id=f"bv-scoring-{suffix}", tick_seconds=0.5))) as sc,
+        running_app(awards_app(AwardsSettings(**common, group_id=f"bv-awards-{suffix}"))) as aw,
+        running_app(notify_app(notify_settings)) as nt,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        answer = await http.post(f"{ev}/v1/events", json=province(p), headers={"Authorization": f"Bearer {source}"})
+        assert {r["status"] for r in answer.json()} == {"accepted"}
+        bearer = {"Authorization": f"Bearer {council}"}
+
+        found: list[str] = []
+
+        async def nominated() -> None:
+            assert (await http.post(f"{aw}/v1/periods/2025/close", headers=bearer)).status_code == 200
+            listed = (await http.get(f"{aw}/v1/nominations", params={"period": "2025"}, headers=bearer)).json()
+            open_ones = [
+                n["id"]
+                for n in listed["nominations"]
+                if n["unit_id"] == unit and n["subject_kind"] == "unit" and n["status"] in ("proposed", "needs_review")
+            ]
+            assert open_ones, listed
+            found.append(str(open_ones[0]))
+
+        await eventually(nominated, timeout=90, interval=1.0)
+        nomination = found[-1]
+
+        async def told() -> None:
+            inbox = await http.get(
+                f"{nt}/v1/units/{unit}/notifications", headers={"Authorization": f"Bearer {unit_token}"}
+            )
+            assert inbox.json()["items"], inbox.text
+
+        await eventually(told, timeout=60, interval=0.5)
+        web = web_app(WebSettings(SCORING_URL=sc, AWARDS_URL=aw, NOTIFY_URL=nt, EVIDENCE_URL=ev))
+        async with running_app(web) as site:
+            await asyncio.to_thread(roles, browser, site, p, unit_token, council, nomination)
+
+
+def sign_in(browser: webdriver.Chrome, site: str, token: str) -> None:
+    """Sign in through the form, as a person would."""
+    browser.delete_all_cookies()
+    browser.get(f"{site}/sign-in")
+    browser.find_element(By.ID, "token").send_keys(token)
+    browser.find_element(By.CSS_SELECTOR, "form.sign-in-form button").click()
+
+
+def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council: str, nomination: str) -> None:
+    """Nobody, the unit, the council: what each sees; the council votes; the layout fits a desktop and a phone."""
+    unit = f"{p}.01"
+    browser.delete_all_cookies()
+    browser.set_window_size(1280, 1000)
+    browser.get(f"{site}/?period=2025")
+    assert browser.find_element(By.CSS_SELECTOR, f'section[data-cluster="{p}-KHOI"] table').is_displayed()
+    assert fits(browser), "the leaderboards scroll sideways at 1280 px"
+    header = browser.find_element(By.CSS_SELECTOR, f'section[data-cluster="{p}-KHOI"] thead').text
+    assert "Hạng toàn tỉnh" in header
+    name = browser.find_element(By.CSS_SELECTOR, f'section[data-cluster="{p}-KHOI"] td.name')
+    assert name.size["width"] > 100, "unit names are squeezed letter by letter"
+    browser.find_element(By.LINK_TEXT, "Đăng nhập")
+    browser.get(f"{site}/nominations?period=2025")
+    assert "Cần đăng nhập" in browser.find_element(By.TAG_NAME, "main").text
+    browser.get(f"{site}/units/{unit}/inbox")
+    assert "Cần đăng nhập" in browser.find_element(By.TAG_NAME, "main").text
+    browser.set_window_size(400, 900)
+    for path in ("/?period=2025", f"/units/{unit}?period=2025"):
+        browser.get(site + path)
+        assert fits(browser), f"{path} scrolls sideways on a phone"
+    browser.set_window_size(1280, 1000)
+
+    sign_in(browser, site, unit_token)
+    assert browser.current_url.endswith(f"/units/{unit}/inbox")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "Hộp thư thông báo" in main and "Hộp thư trống" not in main
+    assert unit in browser.find_element(By.ID, "who").text
+    browser.get(f"{site}/nominations?period=2025")
+    listed = browser.find_element(By.TAG_NAME, "main").text
+    assert unit in listed and f"{p}.02" not in listed.replace(unit, "")
+    browser.get(f"{site}/nominations/{nomination}")
+    assert not browser.find_elements(By.ID, "vote-form")  # a unit does not vote
+    browser.find_element(By.CSS_SELECTOR, "#who button").click()  # sign out
+    assert browser.find_element(By.LINK_TEXT, "Đăng nhập")
+
+    sign_in(browser, site, council)
+    assert "/nominations" in browser.current_url
+    browser.get(f"{site}/nominations/{nomination}")
+    form = browser.find_element(By.ID, "vote-form")
+    assert "túc số" in form.text and "%" in form.text  # quorum and threshold before submitting
+    form.find_element(By.NAME, "members_total").send_keys("10")
+    form.find_element(By.NAME, "members_present").send_keys("9")
+    form.find_element(By.NAME, "votes_for").send_keys("9")
+    assert "được duyệt" in browser.find_element(By.ID, "vote-preview").text
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert "Đã ghi biểu quyết: được duyệt" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert not browser.find_elements(By.ID, "vote-form")
+    assert "council:token#" in browser.find_element(By.TAG_NAME, "main").text
+    browser.save_screenshot(str(Path(tempfile.gettempdir()) / "thidua-council-vote.png"))

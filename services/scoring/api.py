@@ -3,13 +3,16 @@
 import json
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query
 
 from schemas.vietnam import VN_TZ
 from services.scoring import views
 from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.domain.judging import case_view, contribution
+from services.scoring.domain.next_band import MAX_SUCCESSES, inputs_from_card, what_it_takes
 from services.scoring.domain.periods import Period, parse_period
+from services.scoring.domain.rulebook import build_rulebook
 from services.scoring.domain.scorecard import INSUFFICIENT, evidence_behind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
@@ -22,6 +25,17 @@ def _period(label: str) -> Period:
         return parse_period(label)
     except ValueError as exc:
         raise ApiError(422, "invalid period", [{"field": "period", "message": str(exc)}]) from exc
+
+
+def _found(row: asyncpg.Record | None, unit_id: str, period: str) -> asyncpg.Record:
+    """A unit's stored scorecard, or 404 as every scorecard endpoint answers without one."""
+    if row is None:
+        raise ApiError(
+            404,
+            "no score for this unit and period",
+            [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}],
+        )
+    return row
 
 
 def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
@@ -87,19 +101,38 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
         _period(period)
         async with runtime.pool.acquire() as conn:
-            row = await views.unit_card(conn, unit_id, period)
-        if row is None:
-            raise ApiError(
-                404,
-                "no score for this unit and period",
-                [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}],
-            )
+            row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
         return {
             **json.loads(row["card"]),
             "name": row["name"],
             "cluster_id": row["cluster_id"],
             "cluster_name": row["cluster_name"],
             "as_of": row["updated_at"],
+        }
+
+    @api.get(
+        "/units/{unit_id}/scorecard/next-band",
+        summary="What it takes to reach the next band: per indicator of the unit's scorecard, whether it is capped and "
+        "the fewest more successes this period that alone lift the unit there (public, unit-level figures only)",
+    )
+    async def next_band(unit_id: str, period: str) -> dict[str, Any]:
+        _period(period)
+        async with runtime.pool.acquire() as conn:
+            row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
+            card = json.loads(row["card"])
+            book = (await cache.active(conn)).book
+            if card["rule_version"] != book.version:  # scored under an earlier rulebook: answer under that one
+                content = await views.rulebook_content(conn, card["rule_version"])
+                if content is None:
+                    raise ApiError(503, "the rulebook this scorecard was computed under is not stored")
+                book = build_rulebook(json.loads(content))
+        answer = what_it_takes(unit_id, period, inputs_from_card(card, book), book)
+        return {
+            **answer.as_json(),
+            "name": row["name"],
+            "cluster_id": row["cluster_id"],
+            "as_of": row["updated_at"],
+            "max_successes": MAX_SUCCESSES,
         }
 
     @api.get(

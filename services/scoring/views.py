@@ -118,3 +118,9 @@ async def active_rulebook(conn: asyncpg.Connection) -> asyncpg.Record | None:
         "SELECT version, content::text AS content, activated_at FROM rulebooks"
         " WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1"
     )
+
+
+async def rulebook_content(conn: asyncpg.Connection, version: str) -> str | None:
+    """A stored rulebook's content (JSON text) by version, active or not."""
+    content: str | None = await conn.fetchval("SELECT content::text FROM rulebooks WHERE version = $1", version)
+    return content

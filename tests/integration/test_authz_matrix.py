@@ -57,6 +57,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("scoring", "GET", "/v1/standings"): PUBLIC,
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard"): PUBLIC,
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard/events"): PUBLIC,  # officer records: counts only
+    ("scoring", "GET", "/v1/units/{unit_id}/scorecard/next-band"): PUBLIC,  # unit-level figures only
     ("scoring", "GET", "/v1/officers/{officer_id}/scorecard"): OWN_COUNCIL_ADMIN,
     ("scoring", "GET", "/v1/rulebook"): PUBLIC,
     ("awards", "GET", "/v1/nominations"): UNITS_COUNCIL_ADMIN,  # a unit sees its own only
@@ -198,6 +199,7 @@ QUERY = {
     "/v1/standings": {"period": "2025"},
     "/v1/units/{unit_id}/scorecard": {"period": "2025"},
     "/v1/units/{unit_id}/scorecard/events": {"period": "2025", "indicator": "discipline"},
+    "/v1/units/{unit_id}/scorecard/next-band": {"period": "2025"},
     "/v1/officers/{officer_id}/scorecard": {"period": "2025"},
     "/v1/nominations": {"period": "2025"},
 }
@@ -252,7 +254,7 @@ async def test_no_public_response_names_an_officer(province: Province) -> None:
                     for period in ("2025", "2025-Q2", "2025-06")
                     for indicator in evidence_behind(load_rules(SCORING_RULES).book)
                 ]
-            if path in ("/v1/standings", "/v1/units/{unit_id}/scorecard"):
+            if path in ("/v1/standings", "/v1/units/{unit_id}/scorecard", "/v1/units/{unit_id}/scorecard/next-band"):
                 queries = [{"period": period} for period in ("2025", "2025-Q1", "2025-Q3", "2025-05", "2019-2025")]
             for unit in (province.own, province.other):
                 for query in queries:

@@ -69,6 +69,11 @@ def test_on_time_by_hand_two_more_dossiers_lift_khá_89_36_to_tốt(rules: Ruleb
     for code in ("online_payment", "digitised", "dossier_satisfaction", "pakn_on_time", "procedures_published"):
         assert need(answer, code).capped and need(answer, code).successes_needed is None
         assert need(answer, code).note == "Đã đạt điểm tối đa."
+    # No headcount: no officer left to train, and no inspection can be scored per 100 officers.
+    assert need(answer, "training_share").note == "Không còn cán bộ chưa được bồi dưỡng để thêm."
+    assert (
+        need(answer, "inspection_findings").note == "Riêng chỉ số này không đủ để đạt xếp loại Tốt (tối đa 89,36 điểm)."
+    )
     other = need(answer, "publicity_other")  # no evidence type feeds it
     assert not other.reachable and other.unit_of_success is None
     assert other.note == "Chưa có loại dữ liệu nào cung cấp chỉ số này."
@@ -93,8 +98,9 @@ def test_catalogue_is_bounded_by_the_procedures_the_unit_has(rules: Rulebook) ->
     coverage = need(answer, "online_service_coverage")
     assert (coverage.reachable, coverage.successes_needed, coverage.capped) == (False, None, False)
     assert coverage.unit_of_success == "thủ tục hiện có được cung cấp dịch vụ công trực tuyến"
-    assert coverage.note == "Riêng chỉ số này không đủ để đạt xếp loại Tốt (chỉ còn 6 " + coverage.unit_of_success + (
-        " có thể thêm)."
+    assert coverage.best_score == 89.36  # all 10 online: 84/94
+    assert coverage.note == (
+        "Riêng chỉ số này không đủ để đạt xếp loại Tốt (tối đa 89,36 điểm, còn 6 thủ tục trong danh mục chưa đạt)."
     )
 
 
@@ -110,7 +116,7 @@ def test_culture_training_and_clean_inspections_and_penalties(rules: Rulebook) -
     training = need(answer, "training_share")
     assert (training.successes_needed, training.unit_of_success) == (
         1,
-        "cán bộ được bồi dưỡng (trong số cán bộ chưa được bồi dưỡng)",
+        "cán bộ được bồi dưỡng",
     )
     # On time: (10 + k)/(20 + k) × 20 ≥ 0.9143 × 94 − 74 = 11.94 ⇔ k ≥ 4.81: 14/24 → 91.13 → 69.79; 15/25 → 70.04.
     assert need(answer, "on_time").successes_needed == 5

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from schemas.vietnam import number
+from schemas.vietnam import score as score_text
 from services.scoring.domain.contributions import COUNTERS
 from services.scoring.domain.rulebook import Rulebook
 from services.scoring.domain.scorecard import (
@@ -51,7 +52,9 @@ SUCCESS_WORDS = {
     "procedures_published": "thủ tục hiện có được công khai đầy đủ",
     "procedures_online": "thủ tục hiện có được cung cấp dịch vụ công trực tuyến",
 }
-TRAINING_WORDS = "cán bộ được bồi dưỡng (trong số cán bộ chưa được bồi dưỡng)"
+TRAINING_WORDS = "cán bộ được bồi dưỡng"
+CATALOGUE_POOL = "thủ tục trong danh mục chưa đạt"
+TRAINING_POOL = "cán bộ chưa được bồi dưỡng"
 INSPECTION_WORDS = "lần kiểm tra công vụ không phát hiện vi phạm"
 # Counters that only ever count against the unit or carry no success.
 PENALTY_COUNTERS = frozenset({"conduct_substantiated", "pakn_unjudged"})
@@ -72,6 +75,7 @@ class Lever:
     kind: LeverKind
     counter: str  # the counter (kind "case"), the catalogue counter, or "" for the culture parts
     words: str  # the unit of success, in Vietnamese
+    pool: str = ""  # what successes are drawn from when bounded (catalogue, training), in Vietnamese
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class IndicatorNeed:
     unit_of_success: str | None
     reachable: bool
     note: str | None  # why not, in Vietnamese
+    best_score: float | None = None  # not reachable: the score with every success this indicator alone can add
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +106,7 @@ class IndicatorNeed:
             "unit_of_success": self.unit_of_success,
             "reachable": self.reachable,
             "note": self.note,
+            "best_score": self.best_score,
         }
 
 
@@ -143,14 +149,14 @@ def lever(code: str, rules: Rulebook) -> Lever | None:
     """What one success of the indicator `code` (a rulebook indicator or an office-culture part) adds; None when no
     success can raise it (a penalty, or no evidence type feeds it)."""
     if code == "training_share":
-        return Lever("training", "", TRAINING_WORDS)
+        return Lever("training", "", TRAINING_WORDS, TRAINING_POOL)
     if code == "inspection_findings":
         return Lever("clean_inspection", "", INSPECTION_WORDS)
     indicator = rules.indicators.get(code)
     if indicator is None or not fed(indicator) or indicator.source in PENALTY_COUNTERS:
         return None  # conduct_complaints, discipline, an indicator without evidence
     if indicator.source in CATALOGUE_COUNTERS:
-        return Lever("catalogue", indicator.source, SUCCESS_WORDS[indicator.source])
+        return Lever("catalogue", indicator.source, SUCCESS_WORDS[indicator.source], CATALOGUE_POOL)
     if indicator.source in COUNTERS:
         return Lever("case", indicator.source, SUCCESS_WORDS.get(indicator.source, "trường hợp đạt chỉ số"))
     return None
@@ -247,9 +253,14 @@ def what_it_takes(unit_id: str, period: str, inputs: Inputs, rules: Rulebook) ->
             needs.append(_need(r, move, k, None))
         elif _capped(r):
             needs.append(_need(r, move, None, "Đã đạt điểm tối đa."))
+        elif most < 1:
+            needs.append(_need(r, move, None, f"Không còn {move.pool} để thêm."))
         else:
-            left = f" (chỉ còn {number(most)} {move.words} có thể thêm)" if most < MAX_SUCCESSES else ""
-            needs.append(_need(r, move, None, f"Riêng chỉ số này không đủ để đạt xếp loại {target}{left}."))
+            best = score_card(unit_id, period, apply(inputs, move, most), rules).score
+            left = f", còn {number(most)} {move.pool}" if move.pool else ""
+            reach = f"tối đa {score_text(best)} điểm" if best is not None else INSUFFICIENT.lower()
+            note = f"Riêng chỉ số này không đủ để đạt xếp loại {target} ({reach}{left})."
+            needs.append(_need(r, move, None, note, best))
     return NextBand(
         unit_id,
         period,
@@ -269,7 +280,9 @@ def _capped(r: IndicatorResult) -> bool:
     return r.points is not None and r.points >= r.max_points - 1e-9
 
 
-def _need(r: IndicatorResult, move: Lever | None, k: int | None, note: str | None) -> IndicatorNeed:
+def _need(
+    r: IndicatorResult, move: Lever | None, k: int | None, note: str | None, best: float | None = None
+) -> IndicatorNeed:
     return IndicatorNeed(
         r.code,
         r.name,
@@ -281,6 +294,7 @@ def _need(r: IndicatorResult, move: Lever | None, k: int | None, note: str | Non
         move.words if move is not None else None,
         k is not None,
         note,
+        best,
     )
 
 

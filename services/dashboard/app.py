@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +19,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.dashboard import pages
+from services.dashboard import documents, pages, ratings_import
 from services.dashboard.config import Settings
 from services.dashboard.formatting import (
     local_path,
@@ -41,6 +43,7 @@ _INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
 _UNIT = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 SESSION_COOKIE = "thidua_session"
+MAX_UPLOAD_BYTES = ratings_import.MAX_FILE_BYTES  # 5 MB: the largest ratings workbook accepted
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The dashboard app; its one httpx client lives as long as the app."""
     cfg = settings or Settings()
     scoring, awards = cfg.scoring_url.rstrip("/"), cfg.awards_url.rstrip("/")
-    notify = cfg.notify_url.rstrip("/")
+    notify, evidence = cfg.notify_url.rstrip("/"), cfg.evidence_url.rstrip("/")
     clients: list[httpx.AsyncClient] = []
 
     @contextlib.asynccontextmanager
@@ -173,6 +176,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             **context,
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def download(data: bytes, ext: str, name: str) -> Response:
+        """A file to save: its media type and an ASCII name (documents.filename) as an attachment."""
+        return Response(
+            data,
+            media_type=documents.CONTENT_TYPES[ext],
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        )
 
     def error_page(request: Request, title: str, the_panel: dict[str, Any], status: int) -> HTMLResponse:
         return page(request, "error.html", status, title=title, panel=the_panel)
@@ -579,30 +590,106 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ------------------------------------------------------------------ ratings import (the HR office)
 
-    @app.get("/ratings/import", response_class=HTMLResponse)
-    async def ratings_import_page(request: Request) -> Response:
-        user = user_of(request)
-        common: dict[str, Any] = {
+    def import_context(**extra: Any) -> dict[str, Any]:
+        return {
             "title": "Nhập xếp loại cán bộ hằng năm",
             "active": "import",
-            "template_url": None,
+            "template_url": "/ratings/import/template.xlsx",
             "report": None,
-        }
+            "rejected": [],
+            "problem": None,
+            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        } | extra
+
+    def import_denied(request: Request, user: User | None) -> Response | None:
         if user is None:
             message = "Nhập xếp loại dành cho phòng tổ chức cán bộ (mã nguồn dữ liệu)."
-            return page(request, "ratings_import.html", 401, panel=sign_in_panel(message, "/ratings/import"), **common)
+            the_panel = sign_in_panel(message, "/ratings/import")
+            return page(request, "ratings_import.html", 401, **import_context(panel=the_panel))
         if user.role not in ("source", "admin"):
             the_panel = panel("Không có quyền", "Chỉ nguồn dữ liệu (phòng tổ chức cán bộ) nhập xếp loại.")
-            return page(request, "ratings_import.html", 403, panel=the_panel, **common)
-        return page(request, "ratings_import.html", panel=None, **common)
+            return page(request, "ratings_import.html", 403, **import_context(panel=the_panel))
+        return None
+
+    @app.get("/ratings/import", response_class=HTMLResponse)
+    async def ratings_import_page(request: Request) -> Response:
+        return import_denied(request, user_of(request)) or page(
+            request, "ratings_import.html", **import_context(panel=None)
+        )
+
+    @app.get("/ratings/import/template.xlsx")
+    async def ratings_import_template() -> Response:
+        data = await asyncio.to_thread(ratings_import.template_xlsx)
+        return download(data, "xlsx", "mau-nhap-xep-loai-can-bo.xlsx")
 
     @app.post("/ratings/import", response_class=HTMLResponse)
-    async def ratings_import(request: Request) -> Response:
-        form = await request.form()
+    async def ratings_import_upload(request: Request) -> Response:
+        user = user_of(request)
+        denied = import_denied(request, user)
+        if denied is not None:
+            return denied
+        assert user is not None
+        # Bounded before the body is read: a browser always sends the length of a multipart form.
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
+            problem = (
+                f"Tệp tải lên lớn hơn {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; hãy chia thành nhiều tệp."
+                if length.isdigit()
+                else "Yêu cầu tải lên thiếu độ dài (Content-Length)."
+            )
+            return page(
+                request,
+                "ratings_import.html",
+                413 if length.isdigit() else 411,
+                **import_context(panel=None, problem=problem),
+            )
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except Exception:  # a damaged multipart body
+            return page(
+                request,
+                "ratings_import.html",
+                400,
+                **import_context(panel=None, problem="Không đọc được biểu mẫu tải lên; hãy chọn lại tệp và thử lại."),
+            )
         if not csrf_ok(request, form.get("csrf_token")):
             return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
-        # TODO(issue 14, item 4): call services.dashboard.ratings_import once it lands.
-        the_panel = panel("Chưa hỗ trợ", "Chức năng nhập tệp xếp loại đang được xây dựng.")
-        return error_page(request, "Nhập xếp loại cán bộ hằng năm", the_panel, 501)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            return page(
+                request,
+                "ratings_import.html",
+                400,
+                **import_context(panel=None, problem="Hãy chọn tệp Excel (.xlsx) cần nhập."),
+            )
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        await form.close()
+        if len(data) > MAX_UPLOAD_BYTES:
+            problem = f"Tệp tải lên lớn hơn {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; hãy chia thành nhiều tệp."
+            return page(request, "ratings_import.html", 413, **import_context(panel=None, problem=problem))
+        source = user.source if user.role == "source" else None
+        try:
+            plan = await asyncio.to_thread(ratings_import.parse, data, source=source, now=datetime.now(UTC))
+        except ratings_import.RatingsFileError as exc:
+            return page(request, "ratings_import.html", 422, **import_context(panel=None, problem=str(exc)))
+        try:
+            async with httpx.AsyncClient(timeout=max(cfg.timeout, 60.0)) as http:
+                report = await ratings_import.send(plan, evidence_url=evidence, token=user.token, http=http)
+        except ratings_import.EvidenceUnavailable as exc:
+            partial = exc.partial
+            the_panel = panel(
+                "Dịch vụ minh chứng không phản hồi",
+                f"Chưa nhập xong tệp: {exc}. Có thể tải lại cùng tệp sau ít phút: các dòng đã nhận sẽ được báo "
+                "là đã gửi trước đó, không bị ghi hai lần.",
+                f"đã trả lời {len(partial.rows)} dòng: {partial.accepted} nhận, {partial.duplicate} trùng, "
+                f"{partial.rejected} từ chối",
+            )
+            return page(request, "ratings_import.html", 503, **import_context(panel=the_panel))
+        rejected = [(r, p) for r in report.rows if r.status == "rejected" for p in r.problems]
+        return page(
+            request,
+            "ratings_import.html",
+            **import_context(panel=None, report=report, rejected=rejected, filename=upload.filename or ""),
+        )
 
     return app

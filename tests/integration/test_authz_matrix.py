@@ -42,6 +42,7 @@ UNITS_COUNCIL_ADMIN = frozenset({"own_unit", "other_unit", "council", "admin"})
 COUNCIL_ADMIN = frozenset({"council", "admin"})
 ADMIN = frozenset({"admin"})
 SOURCE = frozenset({"source"})
+ANY_TOKEN = frozenset(CALLERS) - {"none"}
 
 # The contract's access rules, one row per operation. A new endpoint that is not listed here fails the test.
 POLICY: dict[tuple[str, str, str], frozenset[str]] = {
@@ -51,6 +52,8 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
         for p in ("/healthz", "/readyz", "/metrics")
     },
     **{(s, "GET", "/v1/parked"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
+    # Who the caller's token is (the dashboard's sign-in): any valid token, never anonymous.
+    **{(s, "GET", "/v1/whoami"): ANY_TOKEN for s in ("evidence", "scoring", "awards", "notify")},
     **{(s, "POST", "/v1/parked/replay"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
     ("evidence", "POST", "/v1/events"): SOURCE,
     ("evidence", "GET", "/v1/events/{event_id}"): SOURCE,

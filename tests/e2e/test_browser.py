@@ -1,6 +1,7 @@
 """What a person sees: headless Chromium (Debian's package, driven by Selenium through chromedriver) opens
 the leaderboard and a unit's scorecard served by the dashboard over the real services; nobody, a unit and the
-council sign in and see what their role allows, and a council member records a vote from the page."""
+council sign in and see what their role allows, and a council member records a vote from the page; the HR office
+uploads 200 ratings with 5 bad rows through the import form and exactly those 5 are rejected, the rest reach awards."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
@@ -32,7 +34,9 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
+from tests.integration.test_ratings_import import two_hundred, workbook
 from thidua.runtime.tokens import add_token
+from thidua.testing.database import fetch
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +238,68 @@ def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council
     assert not browser.find_elements(By.ID, "vote-form")
     assert "council:token#" in browser.find_element(By.TAG_NAME, "main").text
     browser.save_screenshot(str(Path(tempfile.gettempdir()) / "thidua-council-vote.png"))
+
+
+async def test_the_hr_office_imports_ratings_through_the_form(
+    browser: webdriver.Chrome, kafka_bootstrap: str, database_url: str
+) -> None:
+    prefix = "B" + uuid.uuid4().hex[:6].upper()
+    suffix = uuid.uuid4().hex[:6]
+    consumed = {
+        "evidence": ("evidence.inbound.v1",),
+        "scoring": ("evidence.accepted.v1",),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+    }
+    for service, topics in consumed.items():
+        for topic in topics:
+            await start_group_at_end(kafka_bootstrap, f"bi-{service}-{suffix}.{topic}", topic)
+    token = await add_source(database_url, name=f"hr-{suffix}", units=[f"{prefix}.U{i}" for i in range(4)])
+    folder = Path(tempfile.mkdtemp(prefix="thidua-import-"))
+    upload = folder / "xep-loai-2025.xlsx"
+    upload.write_bytes(workbook(two_hundred(prefix)))
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+
+    async def ratings_in_awards() -> int:
+        found = await fetch(
+            database_url, "SELECT subject_id FROM awards.ratings WHERE subject_kind = 'officer' AND year = 2025"
+        )
+        return sum(1 for r in found if r["subject_id"].startswith(prefix))
+
+    try:
+        async with (
+            running_app(evidence_app(EvidenceSettings(**common, group_id=f"bi-evidence-{suffix}"))) as ev,
+            running_app(scoring_app(ScoringSettings(**common, group_id=f"bi-scoring-{suffix}"))) as sc,
+            running_app(awards_app(AwardsSettings(**common, group_id=f"bi-awards-{suffix}"))),
+        ):
+            dead = "http://127.0.0.1:9"
+            web = web_app(WebSettings(SCORING_URL=sc, AWARDS_URL=dead, NOTIFY_URL=dead, EVIDENCE_URL=ev))
+            async with running_app(web) as site:
+                await asyncio.to_thread(import_ratings, browser, site, token, upload)
+
+            async def reached_awards() -> None:
+                assert await ratings_in_awards() == 195
+
+            await eventually(reached_awards, timeout=30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_ratings(browser: webdriver.Chrome, site: str, token: str, upload: Path) -> None:
+    """The HR office signs in, lands on the import page and uploads the workbook through the form."""
+    browser.set_window_size(1280, 1000)
+    sign_in(browser, site, token)
+    WebDriverWait(browser, 30).until(lambda b: b.current_url.endswith("/ratings/import"))
+    assert browser.find_element(By.LINK_TEXT, "Tải tệp mẫu (XLSX)")
+    browser.find_element(By.CSS_SELECTOR, "form.upload input[type=file]").send_keys(str(upload))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    report = WebDriverWait(browser, 60).until(lambda b: b.find_element(By.ID, "import-report"))
+    counts = {
+        status: report.find_element(By.CSS_SELECTOR, f'tr[data-count="{status}"] td').text
+        for status in ("accepted", "duplicate", "rejected")
+    }
+    assert counts == {"accepted": "195", "duplicate": "0", "rejected": "5"}
+    rejected = browser.find_elements(By.CSS_SELECTOR, "#import-rejected tbody tr")
+    assert sorted(int(r.get_attribute("data-row") or 0) for r in rejected) == [12, 52, 92, 132, 172]
+    assert "Mức xếp loại" in browser.find_element(By.CSS_SELECTOR, '#import-rejected tr[data-row="92"]').text
+    assert fits(browser), "the import report scrolls sideways at 1280 px"
+    browser.save_screenshot(str(Path(tempfile.gettempdir()) / "thidua-ratings-import.png"))

@@ -8,9 +8,9 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from schemas.vietnam import VN_TZ
 from services.dashboard import documents, pages, ratings_import
 from services.dashboard.config import Settings
 from services.dashboard.formatting import (
@@ -135,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return await call(client, method, url, params=params, token=token, json=json)
         return await call(clients[0], method, url, params=params, token=token, json=json)
 
+    def today() -> date:
+        return datetime.now(VN_TZ).date()
+
     def unit_url(unit_id: str, suffix: str = "") -> str:
         return f"{scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
 
@@ -184,6 +188,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             media_type=documents.CONTENT_TYPES[ext],
             headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
         )
+
+    async def file_of(
+        request: Request, kind: str, render_file: Callable[[], bytes], period: str, unit: str | None = None
+    ) -> Response:
+        """A document rendered off the event loop, as an attachment named by documents.filename."""
+        try:
+            data = await asyncio.to_thread(render_file)
+        except documents.FontMissing as exc:
+            log.error("document %s not rendered: %s", kind, exc)
+            the_panel = panel(
+                "Chưa tạo được tệp PDF",
+                "Máy chủ thiếu phông chữ tiếng Việt (DejaVu) để tạo tệp PDF; hãy tải bản DOCX hoặc báo quản trị "
+                "chạy `make doc-deps`.",
+            )
+            return error_page(request, "Chưa tạo được tệp", the_panel, 503)
+        return download(data, documents.KINDS[kind][1], documents.filename(kind, period, unit))
 
     def error_page(request: Request, title: str, the_panel: dict[str, Any], status: int) -> HTMLResponse:
         return page(request, "error.html", status, title=title, panel=the_panel)
@@ -350,6 +370,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HTMLResponse(render("_leaderboards.html", **context), headers={"Cache-Control": "no-store"})
 
     # ------------------------------------------------------------------ units
+
+    @app.get("/standings.xlsx")
+    async def standings_file(request: Request, period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        result = await fetch(f"{scoring}/v1/standings", {"period": chosen})  # public: the units' standings
+        if not result.ok or not isinstance(result.body, dict):
+            return error_page(request, "Không tạo được tệp", upstream_panel("chấm điểm", result), status_for(result))
+        body = result.body
+        return await file_of(
+            request, "standings_xlsx", lambda: documents.standings_xlsx(body, issued_on=today()), chosen
+        )
+
+    @app.get("/units/{unit_id}/scorecard.{ext}")
+    async def scorecard_file(request: Request, unit_id: str, ext: str, period: str | None = None) -> Response:
+        if ext not in ("docx", "pdf", "xlsx"):
+            raise StarletteHTTPException(404)
+        if not _UNIT.fullmatch(unit_id):
+            return bad_request(request, "Mã đơn vị không hợp lệ.")
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        card = await fetch(unit_url(unit_id, "/scorecard"), {"period": chosen})  # public: the unit's own card
+        if not card.ok or not isinstance(card.body, dict):
+            if card.not_found:
+                the_panel = panel(
+                    "Chưa có phiếu điểm", f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}."
+                )
+            else:
+                the_panel = upstream_panel("chấm điểm", card)
+            return error_page(request, "Không tạo được tệp", the_panel, status_for(card))
+        body, on = card.body, today()
+        renderers: dict[str, Callable[[], bytes]] = {
+            "docx": lambda: documents.scorecard_docx(body, issued_on=on),
+            "pdf": lambda: documents.scorecard_pdf(body, issued_on=on),
+            "xlsx": lambda: documents.scorecard_xlsx(body, issued_on=on),
+        }
+        return await file_of(request, f"scorecard_{ext}", renderers[ext], chosen, unit_id)
 
     @app.get("/units", response_class=HTMLResponse)
     async def find_unit(request: Request, unit_id: str = "", period: str | None = None) -> Response:
@@ -552,6 +611,75 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             vote_problem=vote_problem,
             **common,
         )
+
+    async def names_for(period: str, user: User) -> dict[str, str]:
+        """Display names of units (public standings) and of officers the user may read, for the documents."""
+        calls = [fetch(f"{scoring}/v1/standings", {"period": period})]
+        if user.votes:
+            calls.append(fetch(f"{scoring}/v1/standings", {"period": period, "subject": "officer"}, user=user))
+        elif user.role == "unit" and user.unit_id:
+            calls.append(
+                fetch(
+                    f"{scoring}/v1/standings", {"period": period, "subject": "officer", "unit": user.unit_id}, user=user
+                )
+            )
+        names: dict[str, str] = {}
+        for result in await asyncio.gather(*calls):
+            rows = result.body.get("rows") if result.ok and isinstance(result.body, dict) else None
+            for row in rows if isinstance(rows, list) else []:
+                if (
+                    isinstance(row, dict)
+                    and isinstance(row.get("subject_id"), str)
+                    and isinstance(row.get("name"), str)
+                ):
+                    names.setdefault(row["subject_id"], row["name"])
+        return names
+
+    async def nominations_file(request: Request, what: str, ext: str, period: str | None) -> Response:
+        """The list of nominations (council and admin: all; a unit: its own) or the council's minutes."""
+        if ext not in ("docx", "pdf"):
+            raise StarletteHTTPException(404)
+        user = user_of(request)
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not re.fullmatch(r"\d{4}", chosen):
+            return bad_request(request, f"Năm “{chosen}” không hợp lệ: khen thưởng xét theo năm, ví dụ 2025.")
+        title = "Biên bản họp Hội đồng" if what == "minutes" else "Danh sách đề nghị khen thưởng"
+        if user is None:
+            message = f"{title} chỉ dành cho người đã đăng nhập (đơn vị, Hội đồng thi đua – khen thưởng)."
+            return error_page(request, "Cần đăng nhập", sign_in_panel(message, request.url.path), 401)
+        if what == "minutes" and not user.votes:
+            the_panel = panel("Không có quyền", "Biên bản họp chỉ dành cho Hội đồng thi đua – khen thưởng.")
+            return error_page(request, "Không có quyền", the_panel, 403)
+        result, names = await asyncio.gather(
+            fetch(f"{awards}/v1/nominations", {"period": chosen}, user=user), names_for(chosen, user)
+        )
+        if not result.ok or not isinstance(result.body, dict):
+            refused = forget_if_refused(request, user, result)
+            the_panel = refused or upstream_panel("khen thưởng", result)
+            return error_page(request, "Không tạo được tệp", the_panel, status_for(result))
+        body, on = result.body, today()
+        if what == "minutes":
+            meeting = documents.Meeting(held_at=datetime.now(VN_TZ), quorum_share=cfg.council_quorum)
+            minutes = documents.minutes_pdf if ext == "pdf" else documents.minutes_docx
+            return await file_of(
+                request, f"minutes_{ext}", lambda: minutes(body, period=chosen, meeting=meeting, names=names), chosen
+            )
+        listing = documents.nominations_pdf if ext == "pdf" else documents.nominations_docx
+        return await file_of(
+            request,
+            f"nominations_{ext}",
+            lambda: listing(body, period=chosen, issued_on=on, names=names),
+            chosen,
+            user.unit_id if user.role == "unit" else None,
+        )
+
+    @app.get("/nominations/list.{ext}")
+    async def nominations_list_file(request: Request, ext: str, period: str | None = None) -> Response:
+        return await nominations_file(request, "list", ext, period)
+
+    @app.get("/nominations/minutes.{ext}")
+    async def minutes_file(request: Request, ext: str, period: str | None = None) -> Response:
+        return await nominations_file(request, "minutes", ext, period)
 
     @app.get("/nominations/{nomination_id}", response_class=HTMLResponse)
     async def nomination(request: Request, nomination_id: str) -> Response:

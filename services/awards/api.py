@@ -71,7 +71,9 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         require_officer_access(principal, row["unit_id"] if row else None)
         if row is None:
             raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}])
-        return {**views.as_json(row, rules), "history": history}
+        # The council's rule for this title, so a voting page explains it from the rule file, never a copy.
+        council = {"quorum_present": rules.quorum_present, "approval_share": rules.vote_threshold(row["title"])}
+        return {**views.as_json(row, rules), "history": history, "council_rule": council}
 
     @api.post("/periods/{period}/close", summary="Evaluate the year-end titles and create nominations (council)")
     async def close(

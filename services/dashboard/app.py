@@ -569,9 +569,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> dict[str, Any] | None:
         if user is None or not user.votes or nomination.get("status") not in pages.OPEN_TO_VOTE:
             return None
+        # The awards service publishes the council's rule with each nomination; the settings are a fallback
+        # for an older awards service.
+        rule = nomination.get("council_rule")
+        rule = rule if isinstance(rule, Mapping) else {}
+        quorum, share = rule.get("quorum_present"), rule.get("approval_share")
         return {
-            "quorum": cfg.council_quorum,
-            "threshold": cfg.threshold(str(nomination.get("title"))),
+            "quorum": quorum if isinstance(quorum, int | float) else cfg.council_quorum,
+            "threshold": share if isinstance(share, int | float) else cfg.threshold(str(nomination.get("title"))),
             "form": form,
         }
 

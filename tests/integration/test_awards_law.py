@@ -114,6 +114,13 @@ class Service:
         response = await self.http.get(f"/v1/nominations/{nid}")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        # Every nomination carries the council's rule for its title, from the rule file (the voting page shows it).
+        assert body["council_rule"]["quorum_present"] == 0.80
+        assert body["council_rule"]["approval_share"] == {
+            "chien_si_thi_dua_tinh": 0.90,
+            "chien_si_thi_dua_co_so": 0.80,
+            "co_thi_dua_tinh": 0.80,
+        }.get(body["title"], 0.50)
         return body
 
 

@@ -163,7 +163,46 @@ def build_parser() -> argparse.ArgumentParser:
     which = parked_replay.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=int, action="append", dest="ids", help="a parked record's id (repeatable)")
     which.add_argument("--all", action="store_true", help="every open parked record of the service")
+    settings = sub.add_parser("settings", help="every environment variable of every service, with its default")
+    settings.add_argument("--markdown", action="store_true", help="as the table of docs/operations.md")
+    settings.add_argument(
+        "--update", type=Path, metavar="DOC", help="write the table between the settings markers of DOC"
+    )
+    backup = sub.add_parser("backup", help="dump the database (DATABASE_URL or the local stack's) with pg_dump")
+    backup.add_argument("--to", required=True, type=Path, metavar="FILE", help="the dump (pg_dump custom format)")
+    restore = sub.add_parser("restore", help="restore a dump of `thidua backup` with pg_restore")
+    restore.add_argument("--from", required=True, type=Path, dest="source", metavar="FILE")
+    restore.add_argument("--clean", action="store_true", help="drop what the dump holds first (not an empty database)")
     return parser
+
+
+def _settings(markdown: bool, update: Path | None) -> int:
+    from thidua import settings_doc
+
+    if update is not None:
+        update.write_text(
+            settings_doc.with_table(update.read_text(encoding="utf-8"), settings_doc.markdown()), encoding="utf-8"
+        )
+        print(f"{update}: environment variables table written")
+        return 0
+    print(settings_doc.markdown() if markdown else settings_doc.env_file(), end="")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from thidua import backup
+
+    try:
+        if args.command == "backup":
+            path = backup.backup(_database_url(), args.to)
+            print(f"backed up to {path} ({path.stat().st_size} bytes)")
+        else:
+            backup.restore(_database_url(), args.source, clean=args.clean)
+            print(f"restored {args.source}")
+    except backup.BackupError as exc:
+        print(f"thidua {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _database_url() -> str:
@@ -478,6 +517,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _source_add(args.name, args.units)
     if args.command == "token":
         return _token(args)
+    if args.command == "settings":
+        return _settings(args.markdown, args.update)
+    if args.command in ("backup", "restore"):
+        return _backup(args)
     if args.command == "parked":
         from thidua import parked
 

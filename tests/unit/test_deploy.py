@@ -1,0 +1,362 @@
+"""deploy/k8s/ and deploy/compose.yaml agree with the code: services, ports, probes and environment variables.
+
+No cluster and no kubectl here: the kustomizations are rendered by a small loader of our own (resources,
+configMapGenerator, namespace, images, replicas, labels: the features deploy/k8s/ uses) over PyYAML, then
+checked:
+- every manifest has apiVersion, kind and metadata.name, no two alike; each validates against the Kubernetes
+  JSON schemas of the kubernetes-validate package (offline, bundled with it; skipped when not installed);
+- every registered service (thidua.registry.services()) has a Deployment running `thidua <name>` and a Service,
+  both on the registry's port, <PREFIX>_HTTP_PORT set to it, liveness on /healthz and readiness on /readyz at
+  that port, resource requests and limits, and a PodDisruptionBudget selecting its pods;
+- every variable a Deployment sets is a field of that service's settings class (its env prefix, or a
+  validation alias such as KAFKA_* and DATABASE_URL), and the literal values validate with that class;
+- Kafka services sign in as svc-<name> over SASL_SSL with a CA file that is mounted; the dashboard has no Kafka;
+  every secretKeyRef names a Secret and key of the base; every Secret value is a placeholder;
+- the provision Job runs `thidua kafka provision` as the admin with each service's password from the same Secret
+  the service uses; the rule files and calendars in the ConfigMaps are the code's, mounted where the settings
+  point; the local overlay has one replica each, image thidua:local, one namespace;
+- deploy/compose.yaml: the same service, port, command and variable checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import AliasChoices, AliasPath
+
+from thidua import registry
+from thidua.registry import ServiceSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+BASE = K8S / "base"
+LOCAL = K8S / "overlays" / "local"
+COMPOSE = ROOT / "deploy" / "compose.yaml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+# Kubernetes version the schemas are taken from (kubernetes-validate bundles them).
+K8S_VERSION = "1.33"
+# What deploy/compose.yaml does not run yet: it predates the dashboard (issue 16). Remove the name once it does.
+NOT_IN_COMPOSE = {"dashboard"}
+CLUSTER_SCOPED = {"Namespace"}
+RULE_COPIES = {
+    "scoring-rules": (ROOT / "services/scoring/rules", ["rulebook.toml"]),
+    "scoring-calendar": (
+        ROOT / "services/scoring/rules/calendar",
+        sorted(p.name for p in (ROOT / "services/scoring/rules/calendar").glob("*.toml")),
+    ),
+    "awards-rules": (ROOT / "services/awards/rules", ["awards.toml"]),
+}
+
+
+# --- a small kustomize ---------------------------------------------------------------------------------------
+
+
+def _load_documents(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+
+
+def render(directory: Path) -> list[dict[str, Any]]:
+    """The manifests of the kustomization in directory, as `kubectl kustomize` would give them (no hashes)."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
+    unknown = set(kustomization) - {
+        "apiVersion",
+        "kind",
+        "resources",
+        "configMapGenerator",
+        "namespace",
+        "images",
+        "replicas",
+        "labels",
+    }
+    assert not unknown, f"{directory}: kustomization uses {unknown}, which this test's renderer does not know"
+    manifests: list[dict[str, Any]] = []
+    for entry in kustomization.get("resources", []):
+        target = (directory / entry).resolve()
+        manifests += render(target) if target.is_dir() else _load_documents(target)
+    for generator in kustomization.get("configMapGenerator", []):
+        data = {}
+        for file in generator["files"]:
+            source = (directory / file).resolve()
+            assert source.is_relative_to(directory.resolve()), f"{file}: kustomize loads nothing outside {directory}"
+            data[source.name] = source.read_text(encoding="utf-8")
+        manifests.append(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": generator["name"]}, "data": data}
+        )
+    for group in kustomization.get("labels", []):
+        for manifest in manifests:
+            manifest["metadata"].setdefault("labels", {}).update(group["pairs"])
+    images = {image["name"]: image for image in kustomization.get("images", [])}
+    replicas = {entry["name"]: entry["count"] for entry in kustomization.get("replicas", [])}
+    for manifest in manifests:
+        if "namespace" in kustomization and manifest["kind"] not in CLUSTER_SCOPED:
+            manifest["metadata"]["namespace"] = kustomization["namespace"]
+        if manifest["kind"] == "Deployment" and manifest["metadata"]["name"] in replicas:
+            manifest["spec"]["replicas"] = replicas[manifest["metadata"]["name"]]
+        for container in _containers(manifest):
+            name = container["image"].split(":")[0]
+            if name in images:
+                container["image"] = f"{images[name].get('newName', name)}:{images[name]['newTag']}"
+    return manifests
+
+
+def _containers(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    if manifest["kind"] in {"Deployment", "Job"}:
+        containers: list[dict[str, Any]] = manifest["spec"]["template"]["spec"]["containers"]
+        return containers
+    return []
+
+
+def find(manifests: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    found = [m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name}, found {len(found)}"
+    return found[0]
+
+
+# --- the settings classes ------------------------------------------------------------------------------------
+
+
+def env_names(spec: ServiceSpec) -> set[str]:
+    """The environment variables the service's settings class reads (upper case: pydantic-settings ignores case)."""
+    settings_class = registry._load(spec.settings_class)
+    prefix = settings_class.model_config.get("env_prefix", "")
+    names: set[str] = set()
+    for field_name, info in settings_class.model_fields.items():
+        alias = info.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        for choice in choices:
+            if choice is None:
+                names.add(f"{prefix}{field_name}".upper())
+            elif isinstance(choice, AliasPath):
+                names.add(str(choice.path[0]).upper())
+            else:
+                names.add(choice.upper())
+    return names
+
+
+def global_kafka_names() -> set[str]:
+    """KAFKA_* and DATABASE_URL: the global names of thidua/runtime/settings.py."""
+    return {name for name in env_names(registry.kafka_services()[0]) if name.startswith("KAFKA_")} | {"DATABASE_URL"}
+
+
+def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    entries = container.get("env", [])
+    names = [entry["name"] for entry in entries]
+    assert len(names) == len(set(names)), f"{container['name']}: a variable set twice: {names}"
+    return {entry["name"]: entry for entry in entries}
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=[BASE, LOCAL], ids=["base", "local"])
+def manifests(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return render(request.param)
+
+
+@pytest.fixture(scope="module")
+def base() -> list[dict[str, Any]]:
+    return render(BASE)
+
+
+def test_every_manifest_names_itself(manifests: list[dict[str, Any]]) -> None:
+    seen = set()
+    for manifest in manifests:
+        assert manifest.get("apiVersion") and manifest.get("kind"), manifest
+        assert manifest.get("metadata", {}).get("name"), manifest
+        key = (manifest["kind"], manifest["metadata"]["name"])
+        assert key not in seen, f"{key} twice"
+        seen.add(key)
+
+
+def test_manifests_validate_against_the_kubernetes_schemas(manifests: list[dict[str, Any]]) -> None:
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    for manifest in manifests:
+        try:
+            kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            pytest.fail(f"{manifest['kind']} {manifest['metadata']['name']}: {exc.message} at {list(exc.path)}")
+
+
+@pytest.mark.parametrize("spec", registry.services(), ids=registry.names())
+def test_every_service_runs_on_its_port_with_probes(spec: ServiceSpec, manifests: list[dict[str, Any]]) -> None:
+    deployment = find(manifests, "Deployment", spec.name)
+    pod = deployment["spec"]["template"]
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= pod["metadata"]["labels"].items()
+    (container,) = pod["spec"]["containers"]
+    assert container["args"] == [spec.name], "the image's entry point is `thidua`: args pick the service"
+    assert [p["containerPort"] for p in container["ports"]] == [spec.port]
+    env = env_of(container)
+    assert env[spec.port_env]["value"] == str(spec.port)
+    assert env[spec.port_env.replace("_PORT", "_HOST")]["value"] == "0.0.0.0"
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert container[probe]["httpGet"] == {"path": path, "port": spec.port}, probe
+    resources = container["resources"]
+    assert {"cpu", "memory"} <= resources["requests"].keys() and {"cpu", "memory"} <= resources["limits"].keys()
+
+    service = find(manifests, "Service", spec.name)
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(spec.port, spec.port)]
+    budget = find(manifests, "PodDisruptionBudget", spec.name)
+    assert budget["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+
+
+def test_no_deployment_without_a_registered_service(base: list[dict[str, Any]]) -> None:
+    deployments = {m["metadata"]["name"] for m in base if m["kind"] == "Deployment"}
+    assert deployments == set(registry.names())
+
+
+@pytest.mark.parametrize("spec", registry.services(), ids=registry.names())
+def test_every_variable_is_a_setting(spec: ServiceSpec, base: list[dict[str, Any]], monkeypatch: Any) -> None:
+    (container,) = find(base, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+    env = env_of(container)
+    unknown = set(env) - env_names(spec)
+    assert not unknown, f"{spec.name} sets variables its settings class does not read: {sorted(unknown)}"
+    # The literal values are valid settings of the service (secrets are left to their defaults).
+    for name, entry in env.items():
+        if "value" in entry:
+            monkeypatch.setenv(name, entry["value"])
+    settings = spec.settings()
+    assert settings.http_port == spec.port and settings.http_host == "0.0.0.0"
+
+
+@pytest.mark.parametrize("spec", registry.services(), ids=registry.names())
+def test_kafka_identity_per_service(spec: ServiceSpec, base: list[dict[str, Any]]) -> None:
+    pod = find(base, "Deployment", spec.name)["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = env_of(container)
+    if not spec.kafka:
+        assert not set(env) & global_kafka_names(), f"{spec.name} speaks no Kafka and uses no database"
+        return
+    assert env["KAFKA_USERNAME"]["value"] == f"svc-{spec.name}"
+    assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+    assert env["KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"thidua-kafka-{spec.name}"
+    assert "valueFrom" in env["DATABASE_URL"], "DATABASE_URL holds a password: from a Secret"
+    mounts = {Path(m["mountPath"]) for m in container["volumeMounts"]}
+    assert Path(env["KAFKA_SSL_CAFILE"]["value"]).parent in mounts
+
+
+def test_secret_references_resolve_and_secrets_are_placeholders(base: list[dict[str, Any]]) -> None:
+    secrets = {m["metadata"]["name"]: m for m in base if m["kind"] == "Secret"}
+    for secret in secrets.values():
+        assert "data" not in secret, "a template: stringData with placeholders only"
+        for key, value in secret["stringData"].items():
+            assert key == "username" or "REPLACE-ME" in value, (
+                f"{secret['metadata']['name']}.{key} is not a placeholder"
+            )
+    for manifest in base:
+        for container in _containers(manifest):
+            for entry in container.get("env", []):
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref is not None:
+                    assert ref["key"] in secrets[ref["name"]]["stringData"], entry
+        for volume in manifest["spec"]["template"]["spec"].get("volumes", []) if _containers(manifest) else []:
+            if "secret" in volume:
+                assert volume["secret"]["secretName"] in secrets
+            if "configMap" in volume:
+                find(base, "ConfigMap", volume["configMap"]["name"])
+
+
+def test_provision_job_runs_as_the_admin_with_every_service_password(base: list[dict[str, Any]]) -> None:
+    job = find(base, "Job", "thidua-provision")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["kafka", "provision"]
+    env = env_of(container)
+    passwords = {f"{name.upper()}_KAFKA_PASSWORD" for name in registry.kafka_names()}
+    assert set(env) - global_kafka_names() == passwords, "the CLI reads <SERVICE>_KAFKA_PASSWORD, nothing else"
+    assert env["KAFKA_USERNAME"]["valueFrom"]["secretKeyRef"]["name"] == "thidua-kafka-admin"
+    for spec in registry.kafka_services():
+        (service,) = find(base, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+        own = env_of(service)["KAFKA_PASSWORD"]["valueFrom"]
+        assert env[f"{spec.name.upper()}_KAFKA_PASSWORD"]["valueFrom"] == own, spec.name
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SSL_CAFILE"):
+        (service,) = find(base, "Deployment", "evidence")["spec"]["template"]["spec"]["containers"]
+        assert env[name] == env_of(service)[name], name
+
+
+def test_rule_files_are_the_codes_and_mounted_where_the_settings_look(base: list[dict[str, Any]]) -> None:
+    for name, (directory, files) in RULE_COPIES.items():
+        data = find(base, "ConfigMap", name)["data"]
+        assert sorted(data) == files, f"{name}: list every file of {directory} in base/kustomization.yaml"
+        for file in files:
+            assert data[file] == (directory / file).read_text(encoding="utf-8"), (
+                f"deploy/k8s/base/rules/: the copy of {directory / file} is stale: copy it again"
+            )
+
+    def mounts(service: str) -> dict[str, tuple[str, str | None]]:
+        pod = find(base, "Deployment", service)["spec"]["template"]["spec"]
+        volumes = {v["name"]: v.get("configMap", {}).get("name") for v in pod["volumes"]}
+        (container,) = pod["containers"]
+        return {m["mountPath"]: (volumes[m["name"]], m.get("subPath")) for m in container["volumeMounts"]}
+
+    scoring = env_of(find(base, "Deployment", "scoring")["spec"]["template"]["spec"]["containers"][0])
+    rules_file = Path(scoring["SCORING_RULES_FILE"]["value"])
+    assert mounts("scoring")[str(rules_file)] == ("scoring-rules", "rulebook.toml")
+    # read_rules_file looks for the calendars beside the rule file.
+    assert mounts("scoring")[str(rules_file.parent / "calendar")] == ("scoring-calendar", None)
+    awards = env_of(find(base, "Deployment", "awards")["spec"]["template"]["spec"]["containers"][0])
+    awards_file = Path(awards["AWARDS_RULES_FILE"]["value"])
+    assert mounts("awards")[str(awards_file.parent)] == ("awards-rules", None)
+    assert awards_file.name in find(base, "ConfigMap", "awards-rules")["data"]
+
+
+def test_local_overlay() -> None:
+    local = render(LOCAL)
+    (namespace,) = [m["metadata"]["name"] for m in local if m["kind"] == "Namespace"]
+    for manifest in local:
+        if manifest["kind"] not in CLUSTER_SCOPED:
+            assert manifest["metadata"]["namespace"] == namespace
+        for container in _containers(manifest):
+            assert container["image"] == "thidua:local"
+        if manifest["kind"] == "Deployment":
+            assert manifest["spec"]["replicas"] == 1
+
+
+# --- compose -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    services: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+    return services
+
+
+def _compose_services() -> Iterator[ServiceSpec]:
+    return (spec for spec in registry.services() if spec.name not in NOT_IN_COMPOSE)
+
+
+def test_compose_runs_every_service(compose: dict[str, Any]) -> None:
+    missing = {spec.name for spec in registry.services()} - set(compose)
+    assert missing == NOT_IN_COMPOSE, f"compose.yaml lacks {missing}; it now has {NOT_IN_COMPOSE - missing}"
+
+
+@pytest.mark.parametrize("spec", list(_compose_services()), ids=lambda spec: spec.name)
+def test_compose_service_ports_and_variables(spec: ServiceSpec, compose: dict[str, Any], monkeypatch: Any) -> None:
+    entry = compose[spec.name]
+    assert entry["command"] == [spec.name]
+    env = {name: str(value) for name, value in entry["environment"].items()}
+    unknown = set(env) - env_names(spec)
+    assert not unknown, f"compose.yaml: {spec.name} sets variables its settings class does not read: {unknown}"
+    # The port the service listens on: its <PREFIX>_HTTP_PORT, else the settings' default; its host from the image.
+    assert re.search(rf"\b{spec.port_env.replace('_PORT', '_HOST')}=0\.0\.0\.0\b", DOCKERFILE.read_text())
+    for name, value in env.items():
+        if "${" not in value:
+            monkeypatch.setenv(name, value)
+    listening = spec.settings().http_port
+    assert listening == spec.port
+    assert [int(port.rsplit(":", 1)[1]) for port in entry["ports"]] == [spec.port]
+    if spec.kafka:
+        assert env["KAFKA_USERNAME"] == f"svc-{spec.name}"
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+
+
+def test_compose_provision_variables(compose: dict[str, Any]) -> None:
+    entry = compose["provision"]
+    assert entry["command"] == ["kafka", "provision"]
+    passwords = {f"{name.upper()}_KAFKA_PASSWORD" for name in registry.kafka_names()}
+    assert set(entry["environment"]) - global_kafka_names() == passwords

@@ -4,19 +4,51 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
+from thidua.runtime.metrics import DB_QUERY
+
 log = logging.getLogger(__name__)
+_STATEMENTS = frozenset({"select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "copy"})
+
+
+def statement_kind(query: str) -> str:
+    """The first keyword of a statement, lower case, from a small fixed set (else "other"): a bounded label."""
+    head = query.lstrip(" \t\r\n(").split(None, 1)
+    word = head[0].lower() if head else ""
+    return word if word in _STATEMENTS else "other"
+
+
+def query_timer(service: str) -> Callable[[Any], None]:
+    """An asyncpg query logger observing thidua_db_query_seconds{service, statement} (called after each query)."""
+    children: dict[str, Any] = {}
+
+    def observe(logged: Any) -> None:
+        kind = statement_kind(logged.query or "")
+        child = children.get(kind)
+        if child is None:
+            child = children[kind] = DB_QUERY.labels(service, kind)
+        child.observe(logged.elapsed)
+
+    return observe
 
 
 async def create_pool(url: str, *, schema: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections see the service's own schema first."""
+    """A pool whose connections see the service's own schema first and time their statements."""
+    timer = query_timer(schema)
+
+    async def init(conn: asyncpg.Connection) -> None:
+        conn.add_query_logger(timer)
+
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
+        init=init,
         server_settings={"search_path": f"{schema},public", "application_name": f"thidua-{schema}"},
     )
     assert pool is not None

@@ -15,7 +15,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from thidua.runtime.kafka_access import KafkaAccess
-from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, PUBLISHED
+from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, CONSUMER_LAG, PUBLISHED
 from thidua.runtime.parking import Decoder, Handler, ParkingLot
 
 log = logging.getLogger(__name__)
@@ -103,27 +103,43 @@ class Subscription:
     subscriber: Any = None
     last_progress: float = field(default_factory=time.monotonic)
     restarts: int = 0
+    _lag_labels: set[tuple[str, int]] = field(default_factory=set, init=False, repr=False)
 
     def progressed(self) -> None:
         self.last_progress = time.monotonic()
 
-    async def lag(self, timeout: float = 2.0) -> int | None:
-        """Records of the assigned partitions not yet committed by the group (None when it cannot tell)."""
+    async def partition_lag(self, timeout: float = 2.0) -> dict[tuple[str, int], int] | None:
+        """Lag of each assigned (topic, partition), also set on thidua_consumer_lag (None when it cannot tell).
+
+        Partitions this replica no longer owns (after a rebalance) leave the gauge, so a sum over replicas
+        counts each partition once."""
         consumer = getattr(self.subscriber, "consumer", None)
         if consumer is None:
             return None
         try:
             parts = list(consumer.assignment())
-            if not parts:
-                return 0
-            ends = await asyncio.wait_for(consumer.end_offsets(parts), timeout)
-            total = 0
-            for tp in parts:
-                committed = await asyncio.wait_for(consumer.committed(tp), timeout)
-                total += max(0, ends[tp] - (committed or 0))
-            return total
+            lags: dict[tuple[str, int], int] = {}
+            if parts:
+                ends = await asyncio.wait_for(consumer.end_offsets(parts), timeout)
+                for tp in parts:
+                    committed = await asyncio.wait_for(consumer.committed(tp), timeout)
+                    lags[(tp.topic, tp.partition)] = max(0, ends[tp] - (committed or 0))
         except Exception:
             return None
+        for topic, partition in self._lag_labels - lags.keys():
+            try:
+                CONSUMER_LAG.remove(self.service, topic, str(partition))
+            except KeyError:
+                pass
+        for (topic, partition), lag in lags.items():
+            CONSUMER_LAG.labels(self.service, topic, str(partition)).set(lag)
+        self._lag_labels = set(lags)
+        return lags
+
+    async def lag(self, timeout: float = 2.0) -> int | None:
+        """Records of the assigned partitions not yet committed by the group (None when it cannot tell)."""
+        lags = await self.partition_lag(timeout)
+        return None if lags is None else sum(lags.values())
 
     async def status(self, stall_after: float) -> dict[str, Any]:
         """lag, seconds since the last committed batch, and whether it is stalled (lag but no progress)."""
@@ -152,6 +168,11 @@ class Subscription:
             log.exception("%s: stopping the stalled consumer of %s failed", self.service, self.topic)
         await sub.start()
         self.progressed()
+
+
+def _position(record: Any) -> dict[str, Any]:
+    """Where a batch starts (topic, partition, first offset): enough to find it again, cheap to compute."""
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}
 
 
 def subscribe_batches(
@@ -202,8 +223,16 @@ def subscribe_batches(
             await parking.handle(topic, records)
         except Exception:
             BATCH_FAILURES.labels(service, topic).inc()
+            first = records[0] if records else None
             log.exception(
-                "%s: batch of %d from %s failed (transient); it will be redelivered", service, len(records), topic
+                "%s: batch of %d from %s failed (transient); it will be redelivered",
+                service,
+                len(records),
+                topic,
+                extra={
+                    "records": len(records),
+                    **({"topic": topic} if first is None else _position(first)),
+                },
             )
             await asyncio.sleep(1.0)  # back off before the redelivery, e.g. while the database restarts
             raise

@@ -20,6 +20,7 @@ from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from thidua.runtime.decoding import Poison
+from thidua.runtime.logs import record_fields
 from thidua.runtime.metrics import PARKED
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class ParkingLot:
             record.offset,
             attempts,
             error.splitlines()[-1] if error else "",
+            extra=record_fields(record, topic=topic, attempts=attempts),
         )
 
     async def handle(self, topic: str, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:

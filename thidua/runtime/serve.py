@@ -10,14 +10,17 @@ import uvicorn
 from fastapi import FastAPI
 
 from thidua import registry
+from thidua.runtime import logs
 from thidua.runtime.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 
 
 def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
-    """Build the app from settings and serve it on the configured host and port."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Build the app from settings and serve it on the configured host and port.
+
+    Logs go to stderr as JSON lines with LOG_FORMAT=json (containers), as plain text otherwise (`make run`)."""
+    logs.configure(service=service_name(create_app), level=settings.log_level)
     # FastStream logs every message at INFO; a batch-per-line log is noise at our rates.
     logging.getLogger("faststream").setLevel(logging.WARNING)
     for name in registry.names():
@@ -29,6 +32,13 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
         host=settings.http_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's own loggers go through the root handler configured above
         access_log=False,
         lifespan="on",
     )
+
+
+def service_name(create_app: Callable[..., object]) -> str:
+    """The service an app factory belongs to (services.<name>.app:create_app), for the logs' `service` field."""
+    parts = getattr(create_app, "__module__", "").split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "services" else "thidua"

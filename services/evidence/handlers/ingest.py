@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +17,10 @@ from schemas.errors import FieldError
 from schemas.outputs import RejectedEvidence
 from services.evidence.adapters import postgres as pg
 from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
+from thidua.runtime.metrics import REJECTED
 from thidua.runtime.outbox import Message, enqueue
 
+log = logging.getLogger(__name__)
 Channel = Literal["http", "kafka"]
 
 
@@ -98,7 +101,23 @@ async def ingest(
             row = rejection_rows[index]
             outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, _rejected_message(row, channel, now), {}))
         await enqueue(conn, outbox)
+    if new_refusals:
+        REJECTED.labels("evidence", channel).inc(len(new_refusals))
+        for index in new_refusals:
+            _log_refusal(rejection_rows[index], channel)
     return [_result(v, seqs) for v in verdicts]
+
+
+def _log_refusal(row: pg.RejectionRow, channel: Channel) -> None:
+    position = dict(zip(("topic", "partition", "offset"), row.position, strict=True)) if row.position else {}
+    first = row.reasons[0] if row.reasons else {}
+    log.info(
+        "evidence refused %s from %s: %s",
+        row.event_id,
+        row.source,
+        f"{first.get('field')}: {first.get('message')}" if first else "",
+        extra={"event_id": row.event_id, "source": row.source, "unit_id": row.unit_id, "channel": channel, **position},
+    )
 
 
 def _result(verdict: Candidate | Refusal | BatchDuplicate, seqs: dict[tuple[str, str], int]) -> ItemResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     log_level: str = "INFO"
+    # Log lines as JSON objects (containers, log shippers) or plain text (`make run`); read by serve().
+    log_format: Literal["text", "json"] = Field("text", validation_alias=AliasChoices("LOG_FORMAT", "log_format"))
     # Signs the session cookies; unset: a random secret per process (everyone signs in again after a restart).
     session_secret: SecretStr | None = None
     # Seconds a sign-in lasts.

@@ -20,7 +20,9 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
     """Build the app from settings and serve it on the configured host and port.
 
     Logs go to stderr as JSON lines with LOG_FORMAT=json (containers), as plain text otherwise (`make run`)."""
-    logs.configure(service=service_name(create_app), level=settings.log_level)
+    logs.configure(
+        service=service_name(create_app), level=settings.log_level, fmt=getattr(settings, "log_format", None)
+    )
     # FastStream logs every message at INFO; a batch-per-line log is noise at our rates.
     logging.getLogger("faststream").setLevel(logging.WARNING)
     for name in registry.names():

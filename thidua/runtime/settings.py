@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "INFO"
+    # Log lines as JSON objects (containers, log shippers) or plain text (`make run`); read by serve().
+    log_format: Literal["text", "json"] = Field("text", validation_alias=AliasChoices("LOG_FORMAT", "log_format"))
     # Upper bound of records handed to one batch handler (one transaction each).
     max_batch: int = Field(2000, ge=1, le=50000)
     db_pool_size: int = Field(10, ge=1, le=100)

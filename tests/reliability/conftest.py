@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.reliability import table
-from tests.reliability.harness import faults_enabled
+from tests.reliability.harness import SAMPLE_UNITS, Snapshot, faults_enabled, undisturbed
+from thidua.testing.infra import Infrastructure
 
 HEAVY_REASON = "heavy fault suite: set THIDUA_FAULTS=1 or run `make test-faults`"
 
@@ -27,6 +28,12 @@ def workdir() -> Iterator[Path]:
     root = Path(__file__).resolve().parents[2] / ".state" / "fault-logs"
     root.mkdir(parents=True, exist_ok=True)
     yield Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=root))
+
+
+@pytest.fixture(scope="session")
+async def sample_reference(infra: Infrastructure, kafka_bootstrap: str, workdir: Path) -> AsyncIterator[Snapshot]:
+    """An undisturbed single-instance run of the sample province, shared by the sample tests (kill -9, replicas)."""
+    yield await undisturbed(infra, workdir, SAMPLE_UNITS)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

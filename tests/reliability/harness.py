@@ -35,6 +35,7 @@ from thidua.localinfra.process import free_port, spawn
 from thidua.runtime.kafka_access import kafka_options
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import create_database, fetch, fetchval
+from thidua.testing.infra import Infrastructure
 
 SERVICES = registry.kafka_names()
 CONSUMED: dict[str, tuple[str, ...]] = {
@@ -49,6 +50,8 @@ SAMPLE_UNITS = ("H40.10", "H40.12", "H40.40.01", "H40.40.02", "H40.40.03")
 HEAVY_UNITS = ("H40.10", "H40.12", "H40.14", "H40.40.01", "H40.40.02", "H40.40.03", "H40.40.04")
 """Three departments and four communes: ~3,600 demo events."""
 YEAR = 2025
+STREAM_SECONDS = 20.0
+"""How long a fault run streams its province (the faults land inside it)."""
 # Notifications derived from intermediate standings (a rank passed through, a band dropped on the way, an award
 # signal on track or at risk on the way) depend on how
 # the stream was batched, not only on the evidence: two undisturbed runs differ there. They are checked for
@@ -108,6 +111,9 @@ class System:
     counts: Counts = field(default_factory=Counts)
     outage: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    replicas: dict[str, int] = field(default_factory=dict)
+    """Processes per service (1 unless named): the extra ones are "scoring#2", ... in `procs` and `ports`, with
+    an HTTP port of their own and the same consumer groups."""
 
     @property
     def prefix(self) -> str:
@@ -116,6 +122,14 @@ class System:
 
     def group(self, service: str) -> str:
         return f"rel-{self.tag.lower()}-{service}"
+
+    def instances(self) -> list[str]:
+        """Every process of the run: the service's name for its first replica, "service#n" for the others."""
+        return [
+            service if n == 1 else f"{service}#{n}"
+            for service in SERVICES
+            for n in range(1, self.replicas.get(service, 1) + 1)
+        ]
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -131,20 +145,21 @@ class System:
         self.tokens["noivu-demo"] = await add_source(self.database_url, name=demo.SOURCE_HR, units=["*"])
         self.tokens["council"] = await add_token(self.database_url, role="council", unit_id=None, label="faults")
         self.tokens["admin"] = await add_token(self.database_url, role="admin", unit_id=None, label="faults")
-        for service in SERVICES:
-            self.ports[service] = free_port()
-            self.spawn(service)
-        for service in SERVICES:
-            await self.wait_ready(service, timeout=90)
+        for name in self.instances():
+            self.ports[name] = free_port()
+            self.spawn(name)
+        for name in self.instances():
+            await self.wait_ready(name, timeout=90)
 
-    def env(self, service: str) -> dict[str, str]:
+    def env(self, name: str) -> dict[str, str]:
+        service = name.partition("#")[0]
         env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(s.upper() + "_" for s in SERVICES))}
         env.update(
             {
                 "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
                 "DATABASE_URL": self.database_url,
                 "PYTHONUNBUFFERED": "1",
-                f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
+                f"{service.upper()}_HTTP_PORT": str(self.ports[name]),
                 f"{service.upper()}_GROUP_ID": self.group(service),
                 f"{service.upper()}_LOG_LEVEL": "WARNING",
                 # A consumer that stops fetching after a broker restart is re-subscribed after this long.
@@ -156,11 +171,11 @@ class System:
         env.update(self.extra_env)
         return env
 
-    def spawn(self, service: str) -> None:
-        self.procs[service] = spawn(
-            [sys.executable, "-m", f"services.{service}"],
-            env=self.env(service),
-            log_path=self.workdir / f"{self.label}-{self.tag}" / f"{service}.log",
+    def spawn(self, name: str) -> None:
+        self.procs[name] = spawn(
+            [sys.executable, "-m", f"services.{name.partition('#')[0]}"],
+            env=self.env(name),
+            log_path=self.log(name),
             cwd=Path(__file__).resolve().parents[2],
         )
 
@@ -187,7 +202,7 @@ class System:
                 await asyncio.sleep(0.2)
 
     def log(self, service: str) -> Path:
-        return self.workdir / f"{self.label}-{self.tag}" / f"{service}.log"
+        return self.workdir / f"{self.label}-{self.tag}" / f"{service.replace('#', '-')}.log"
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -638,3 +653,15 @@ async def run_province(
     await system.close_year()
     await system.drain()
     return await system.snapshot(units)
+
+
+async def undisturbed(infra: Infrastructure, workdir: Path, units: tuple[str, ...]) -> Snapshot:
+    """The reference: one process per service, no fault, the same events."""
+    system = System(infra.kafka_bootstrap, infra.database_url, workdir, label="undisturbed")
+    try:
+        await system.start()
+        snapshot = await run_province(system, province_events(units), units, seconds=STREAM_SECONDS)
+    finally:
+        system.stop()
+    assert snapshot.ledger > 0 and snapshot.standings and snapshot.nominations, "the reference run produced nothing"
+    return snapshot

@@ -16,17 +16,18 @@ from tests.reliability.conftest import heavy
 from tests.reliability.harness import (
     HEAVY_UNITS,
     SAMPLE_UNITS,
+    STREAM_SECONDS,
     Snapshot,
     System,
     compare,
     notify_consumed_exactly_once,
     province_events,
     run_province,
+    undisturbed,
 )
 from thidua.testing.infra import Infrastructure
 
 SEED = int(os.environ.get("THIDUA_FAULT_SEED", str(random.SystemRandom().randrange(1_000_000))))
-STREAM_SECONDS = 20.0
 
 
 def killer(services: list[str], rng: random.Random, kills: list[str]) -> Callable[[System], Awaitable[None]]:
@@ -85,22 +86,6 @@ async def disturbed_run(
     assert not once.lost and not once.doubled, once.describe()
     assert parked == 0, f"{label}: records parked in a clean stream: {await system.parked()}"
     assert system.counts.http_5xx == 0
-
-
-async def undisturbed(infra: Infrastructure, workdir: Path, units: tuple[str, ...]) -> Snapshot:
-    system = System(infra.kafka_bootstrap, infra.database_url, workdir, label="undisturbed")
-    try:
-        await system.start()
-        snapshot = await run_province(system, province_events(units), units, seconds=STREAM_SECONDS)
-    finally:
-        system.stop()
-    assert snapshot.ledger > 0 and snapshot.standings and snapshot.nominations, "the reference run produced nothing"
-    return snapshot
-
-
-@pytest.fixture(scope="module")
-async def sample_reference(infra: Infrastructure, kafka_bootstrap: str, workdir: Path) -> AsyncIterator[Snapshot]:
-    yield await undisturbed(infra, workdir, SAMPLE_UNITS)
 
 
 @pytest.fixture(scope="module")

@@ -186,6 +186,11 @@ def sign_in(browser: webdriver.Chrome, site: str, token: str) -> None:
     browser.get(f"{site}/sign-in")
     browser.find_element(By.ID, "token").send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "form.sign-in-form button").click()
+    # The click only starts the POST and its redirect: wait until the browser has left the sign-in page (a refused
+    # token stays there, and the caller's next assertion says so).
+    WebDriverWait(browser, 30).until(
+        lambda b: not b.current_url.split("?")[0].endswith("/sign-in") or b.find_elements(By.CSS_SELECTOR, ".error-text")
+    )
 
 
 def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council: str, nomination: str) -> None:

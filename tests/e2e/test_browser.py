@@ -189,7 +189,9 @@ def sign_in(browser: webdriver.Chrome, site: str, token: str) -> None:
     # The click only starts the POST and its redirect: wait until the browser has left the sign-in page (a refused
     # token stays there, and the caller's next assertion says so).
     WebDriverWait(browser, 30).until(
-        lambda b: not b.current_url.split("?")[0].endswith("/sign-in") or b.find_elements(By.CSS_SELECTOR, ".error-text")
+        lambda b: (
+            not b.current_url.split("?")[0].endswith("/sign-in") or b.find_elements(By.CSS_SELECTOR, ".error-text")
+        )
     )
 
 

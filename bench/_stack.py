@@ -33,6 +33,8 @@ def throwaway_stack() -> Iterator[stack_module.Stack]:
     try:
         running.start_infrastructure()
         running.start_services()
+        # The bench's own clients (producers, counters, the CLI) speak as the operator (the broker's admin user).
+        os.environ.update(running.operator_env())
         yield running
     finally:
         running.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.config import Settings
 from services.scoring.handlers.clock import tick
 from services.scoring.handlers.consume import apply_batch
-from services.scoring.handlers.rescore import rescore_dirty
+from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
 from thidua.runtime.loop import Waker, drain_then_wait
@@ -68,21 +69,34 @@ def create_app(settings: Settings) -> FastAPI:
             )
         rescore_now.wake()
 
-    async def rescore_pending() -> None:
+    cadence = Cadence()
+
+    async def rescore_pending() -> bool:
+        """One pass of each kind that is due; True when some subject was rescored."""
+        await asyncio.sleep(cadence.delay(time.monotonic()))
+        did = False
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
-            while waited := await rescore_dirty(conn, rules=rules, now=datetime.now(UTC)):
+            for kind, limit in LIMITS.items():
+                if not cadence.due(kind, time.monotonic()):
+                    continue
+                started = time.monotonic()
+                waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=limit)
+                if not waited:
+                    continue
+                cadence.ran(kind, started, time.monotonic())
                 done = datetime.now(UTC)
-                for kind, since in waited:
-                    FRESHNESS.labels(kind).observe(max(0.0, (done - since).total_seconds()))
+                for subject, since in waited:
+                    FRESHNESS.labels(subject).observe(max(0.0, (done - since).total_seconds()))
                 relay.wake()
+                did = True
+        return did
 
     async def rescorer() -> None:
         # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
         # The consumer may run in another process: its commits wake this loop through LISTEN/NOTIFY.
         async def step() -> bool:
-            await rescore_pending()  # drains the queue itself; then wait for the next NOTIFY or poll
-            return False
+            return await rescore_pending()  # paced by cadence; then wait for the next NOTIFY or poll
 
         wake = rescore_now.wake  # one bound method, so remove_listener finds what add_listener registered
         async with runtime.pool.acquire() as listener:

@@ -41,7 +41,38 @@ def load_json(data: bytes | str) -> Any:
 
 
 def check_bounds(doc: Any) -> None:
-    """Walk a decoded document (iteratively: no recursion) and refuse what exceeds the bounds."""
+    """Refuse what exceeds the bounds: a fast walk first; only a document it flags is walked again to name where."""
+    if not isinstance(doc, dict | list) or not _within_bounds(doc):
+        _locate_violation(doc)
+
+
+def _within_bounds(doc: Any) -> bool:
+    """True when the document is within every bound (iterative, no paths built: the hot path of every consumer)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if key.__class__ is str and (len(key) > MAX_STRING_CHARS or "\x00" in key):
+                return False
+            kind = item.__class__
+            if kind is str:
+                if len(item) > MAX_STRING_CHARS or "\x00" in item:
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is int or kind is float:
+                if (kind is float and not math.isfinite(item)) or abs(item) > MAX_ABS_NUMBER:
+                    return False
+            elif item is not None and kind is not bool:
+                return False  # not a JSON value: let the precise walk decide
+    return True
+
+
+def _locate_violation(doc: Any) -> None:
+    """Walk again, building paths, and raise BadInput naming the first value out of bounds."""
     stack: list[tuple[Any, str, int]] = [(doc, "", 1)]
     while stack:
         value, path, depth = stack.pop()

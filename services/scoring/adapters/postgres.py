@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.scoring.domain.contributions import CounterKey
 from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
@@ -83,7 +84,7 @@ async def lock_cases(
         [k[1] for k in ordered],
         [k[2] for k in ordered],
     )
-    return {(r["kind"], r["unit_id"], r["case_id"]): (json.loads(r["state"]), r["as_of"]) for r in rows}
+    return {(r["kind"], r["unit_id"], r["case_id"]): (orjson.loads(r["state"]), r["as_of"]) for r in rows}
 
 
 async def save_cases(

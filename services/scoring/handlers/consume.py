@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
+import orjson
 
 from schemas.evidence import EvidenceEvent
 from schemas.outputs import Alert
@@ -144,7 +144,9 @@ async def apply_cases(
                 alerts += complaint_alerts(was, old_as_of, view, rules, now)
                 hand_verdict(was, view, derived)
             opened, closed = span(view)
-            rows.append((kind, unit, case_id, json.dumps(state), opened, closed, now, next_tick(view, now, rules)))
+            rows.append(
+                (kind, unit, case_id, orjson.dumps(state).decode(), opened, closed, now, next_tick(view, now, rules))
+            )
         await pg.save_cases(conn, rows)
         await pg.add_counters(conn, deltas)
         await enqueue(conn, [alert_message(a) for a in alerts])

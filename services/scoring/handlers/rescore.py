@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from schemas import topics
 from schemas.outputs import StandingChanged
@@ -25,18 +26,43 @@ from thidua.runtime.parking import describe, is_transient
 log = logging.getLogger(__name__)
 
 
+LIMITS = {"unit": 20000, "officer": 50000}
+"""Most subjects of each kind one pass takes (units × periods are few; officers are ranked once per pass, so a
+big pass is cheaper than many small ones)."""
+
+
+@dataclass
+class Cadence:
+    """When the rescorer may next run a pass of each kind: after a pass it pauses `factor` times as long as the
+    pass took (at least `floor` seconds), so while a backlog drains the consumer keeps most of the process and
+    each pass coalesces more batches; under a light load passes are short and so are the pauses."""
+
+    floor: dict[str, float] = field(default_factory=lambda: {"unit": 0.0, "officer": 0.25})
+    factor: dict[str, float] = field(default_factory=lambda: {"unit": 1.0, "officer": 2.0})
+    next_at: dict[str, float] = field(default_factory=dict)
+
+    def due(self, kind: str, clock: float) -> bool:
+        return clock >= self.next_at.get(kind, 0.0)
+
+    def delay(self, clock: float) -> float:
+        """Seconds until the first kind is due again (0 when one is due now)."""
+        return max(0.0, min(self.next_at.get(k, 0.0) for k in LIMITS) - clock)
+
+    def ran(self, kind: str, started: float, ended: float) -> None:
+        self.next_at[kind] = ended + max(self.floor[kind], self.factor[kind] * (ended - started))
+
+
 async def rescore_dirty(
     conn: asyncpg.Connection, *, rules: Rules, now: datetime, units: int = 20000, officers: int = 500
 ) -> list[tuple[str, datetime]]:
     """Recompute queued units, then some queued officers, each in one transaction; return (kind, waited since).
 
-    Units go first and the officers' share of a pass is small: the public standings should not wait behind
-    thousands of officers; callers loop until nothing is returned."""
-    waited = await _rescore_kind(conn, "unit", rules=rules, now=now, limit=units)
-    return waited + await _rescore_kind(conn, "officer", rules=rules, now=now, limit=officers)
+    Callers loop until nothing is returned (the service paces the kinds itself with Cadence and rescore_kind)."""
+    waited = await rescore_kind(conn, "unit", rules=rules, now=now, limit=units)
+    return waited + await rescore_kind(conn, "officer", rules=rules, now=now, limit=officers)
 
 
-async def _rescore_kind(
+async def rescore_kind(
     conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
 ) -> list[tuple[str, datetime]]:
     try:
@@ -136,7 +162,7 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                     card.service_index,
                     card.culture_index,
                     book.version,
-                    json.dumps(card.as_json(), ensure_ascii=False),
+                    orjson.dumps(card.as_json()).decode(),
                 )
             )
     await pg.save_unit_scores(conn, unit_rows, now)
@@ -208,7 +234,7 @@ async def _officer_rows(
                     card.score,
                     card.band,
                     rules.version,
-                    json.dumps(card.as_json(), ensure_ascii=False),
+                    orjson.dumps(card.as_json()).decode(),
                 )
             )
     return rows

@@ -67,6 +67,8 @@ def _rfc3339(value: object) -> object:
 
 def _bounded(value: datetime) -> datetime:
     """Inside [EARLIEST, LATEST): far-past and far-future times are refused before any code computes with them."""
+    if EARLIEST.year < value.year < LATEST.year - 1:  # inside whatever the offset: no aware comparison (hot path)
+        return value
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"must lie between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}")
     return value

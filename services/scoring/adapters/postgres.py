@@ -58,7 +58,8 @@ async def remember_early_retractions(conn: asyncpg.Connection, rows: Sequence[tu
 
 async def early_retracted(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     pairs = sorted(set(keys))
-    if not pairs:
+    # Nearly always empty: one cheap look spares sending every key of the batch.
+    if not pairs or not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM early_retractions)"):
         return set()
     rows = await conn.fetch(
         "SELECT e.source, e.target_event_id FROM early_retractions e"

@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from schemas.vietnam import VN_TZ
@@ -25,6 +26,21 @@ def _local(moment: datetime, name: str) -> datetime:
 def _midnight(day: date) -> datetime:
     """The start of day in Vietnamese local time."""
     return datetime.combine(day, time(0), tzinfo=VN_TZ)
+
+
+@lru_cache(maxsize=65536)
+def _shift(calendar: WorkingCalendar, day: date, days: int) -> date:
+    """The day `days` working days after day (a non-working day counts from the next); cached: every case of
+    every batch asks the same few hundred (day, days) pairs."""
+    step = 1 if days >= 0 else -1
+    while not calendar.is_working_day(day):  # backwards counts from the previous working day
+        day += timedelta(days=step)
+    remaining = abs(days)
+    while remaining:
+        day += timedelta(days=step)
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return day
 
 
 class CalendarYearMissing(ValueError):
@@ -56,16 +72,7 @@ class WorkingCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The moment `days` working days after start (same local time; a non-working start counts from the next)."""
         local = _local(start, "start")
-        day = local.date()
-        step = 1 if days >= 0 else -1
-        while not self.is_working_day(day):  # backwards counts from the previous working day
-            day += timedelta(days=step)
-        remaining = abs(days)
-        while remaining:
-            day += timedelta(days=step)
-            if self.is_working_day(day):
-                remaining -= 1
-        return datetime.combine(day, local.time(), tzinfo=VN_TZ)
+        return datetime.combine(_shift(self, local.date(), days), local.time(), tzinfo=VN_TZ)
 
     def working_days_between(self, start: datetime, end: datetime) -> float:
         """Working days elapsed from start to end: only working-day time counts (24 h = 1 day)."""

@@ -6,10 +6,11 @@ number) and for the from-scratch check; so all three agree by construction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
 from services.scoring.domain.periods import next_boundary, period_ends_between, periods_of
@@ -38,27 +39,38 @@ COUNTERS = frozenset(
 
 class _Adder:
     def __init__(self) -> None:
-        self.tally: defaultdict[CounterKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.tally: Tally = {}
 
     def add(
         self, kind: str, subject: str, unit: str, periods: Iterable[str], counter: str, num: float, den: float = 1.0
     ) -> None:
+        tally = self.tally
         for period in periods:
-            cell = self.tally[(kind, subject, unit, period, counter)]
-            cell[0] += num
-            cell[1] += den
+            key = (kind, subject, unit, period, counter)
+            cell = tally.get(key)
+            tally[key] = (num, den) if cell is None else (cell[0] + num, cell[1] + den)
 
     def result(self) -> Tally:
-        return {k: (v[0], v[1]) for k, v in self.tally.items()}
+        return self.tally
 
 
-def _labels(moment: datetime) -> list[str]:
-    return [p.label for p in periods_of(moment)]
+def _labels(moment: datetime) -> tuple[str, ...]:
+    return _month_labels(*_month(moment))
 
 
-def _outlived(start: datetime, until: datetime) -> list[str]:
+def _month(moment: datetime) -> tuple[int, int]:
+    local = moment.astimezone(VN_TZ)
+    return local.year, local.month
+
+
+@lru_cache(maxsize=4096)
+def _month_labels(year: int, month: int) -> tuple[str, ...]:
+    return tuple(p.label for p in periods_of(datetime(year, month, 1, tzinfo=VN_TZ)))
+
+
+def _outlived(start: datetime, until: datetime) -> tuple[str, ...]:
     """Periods that ended while the case was open and already overdue (judged late there)."""
-    return [p.label for p in period_ends_between(start, until)]
+    return tuple(p.label for p in period_ends_between(start, until))
 
 
 def dossier_on_time(d: Dossier) -> bool:
@@ -204,6 +216,8 @@ def _complaint_counters(
 
 def difference(new: Tally, old: Tally) -> Tally:
     """new − old, without the cells that did not change."""
+    if not old:  # a case seen for the first time: the common case of a backfill
+        return {key: cell for key, cell in new.items() if cell != (0.0, 0.0)}
     keys = set(new) | set(old)
     delta: Tally = {}
     for key in keys:

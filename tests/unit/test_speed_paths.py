@@ -1,0 +1,92 @@
+"""The fast paths taken for speed decide exactly as the slow ones they shortcut."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from schemas.bounds import EARLIEST, LATEST, MAX_ABS_NUMBER, MAX_JSON_DEPTH, MAX_STRING_CHARS
+from schemas.common import _bounded
+from services.scoring.handlers.rescore import LIMITS, Cadence
+from thidua.runtime.decoding import BadInput, _locate_violation, _within_bounds, check_bounds
+
+
+def _nested(depth: int) -> Any:
+    doc: Any = {}
+    for _ in range(depth - 1):
+        doc = {"a": doc}
+    return doc
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"a": "x" * MAX_STRING_CHARS},
+        {"a": "x" * (MAX_STRING_CHARS + 1)},
+        {"x" * (MAX_STRING_CHARS + 1): 1},
+        {"a": ["ok", "nul\x00"]},
+        {"a": MAX_ABS_NUMBER},
+        {"a": -MAX_ABS_NUMBER * 10},
+        {"a": float("inf")},
+        {"a": [1, 2.5, True, None, {"b": [False]}]},
+        _nested(MAX_JSON_DEPTH),
+        _nested(MAX_JSON_DEPTH + 1),
+        [[[]]],
+    ],
+)
+def test_the_fast_bounds_walk_agrees_with_the_walk_that_names_the_field(doc: Any) -> None:
+    try:
+        _locate_violation(doc)
+        precise_ok = True
+    except BadInput:
+        precise_ok = False
+    assert _within_bounds(doc) is precise_ok
+    if precise_ok:
+        check_bounds(doc)
+    else:
+        with pytest.raises(BadInput):
+            check_bounds(doc)
+
+
+def test_a_top_level_string_is_checked_for_its_length() -> None:
+    with pytest.raises(BadInput, match="longer than"):
+        check_bounds("x" * (MAX_STRING_CHARS + 1))
+
+
+@pytest.mark.parametrize("hours", [-24, -14, -7, 0, 7, 14, 24])
+def test_the_year_shortcut_of_timestamp_bounds_agrees_at_every_offset(hours: int) -> None:
+    almost_a_day = timedelta(hours=23, minutes=59)
+    zone = timezone(timedelta(hours=hours) if abs(hours) < 24 else almost_a_day * (1 if hours > 0 else -1))
+    for moment in (
+        EARLIEST - timedelta(seconds=1),
+        EARLIEST,
+        EARLIEST + timedelta(days=366),
+        datetime(2025, 6, 1, tzinfo=UTC),
+        LATEST - timedelta(days=366),
+        LATEST - timedelta(seconds=1),
+        LATEST,
+    ):
+        local = moment.astimezone(zone)
+        inside = EARLIEST <= local < LATEST
+        if inside:
+            assert _bounded(local) == local
+        else:
+            with pytest.raises(ValueError, match="must lie between"):
+                _bounded(local)
+
+
+def test_the_rescorer_pauses_as_long_as_a_pass_took_and_officers_twice_at_least_their_floor() -> None:
+    cadence = Cadence()
+    assert cadence.due("unit", 0.0) and cadence.due("officer", 0.0) and cadence.delay(0.0) == 0.0
+    cadence.ran("unit", 10.0, 10.5)  # a 0.5 s pass
+    assert not cadence.due("unit", 10.9) and cadence.due("unit", 11.0)
+    cadence.ran("officer", 10.0, 10.05)  # a short pass still waits the floor
+    assert not cadence.due("officer", 10.2) and cadence.due("officer", 10.3)
+    cadence.ran("officer", 20.0, 21.0)
+    assert cadence.delay(21.0) == 0.0  # units are due again: nothing to wait for
+    cadence.ran("unit", 21.0, 21.4)
+    assert cadence.delay(21.4) == pytest.approx(0.4)  # the earlier of units (21.8) and officers (23.0)
+    assert cadence.due("officer", 23.0) and not cadence.due("officer", 22.9)
+    assert set(LIMITS) == {"unit", "officer"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -61,8 +62,12 @@ def envelope(source: str | None, n: int) -> dict[str, Any]:
     return body
 
 
-async def bench_http(url: str, token: str, *, seconds: float, batch: int, clients: int) -> float:
-    counter = iter(range(10**9))
+async def http_ingest(
+    url: str, token: str, *, seconds: float, batch: int, clients: int, first: int = 0
+) -> tuple[int, float]:
+    """POST batches from `clients` concurrent clients for `seconds`: (events accepted, seconds taken).
+    Event numbers start at `first`, so a later run never repeats an earlier one's events."""
+    counter = itertools.count(first)
     accepted = 0
     deadline = time.perf_counter() + seconds
 
@@ -77,7 +82,13 @@ async def bench_http(url: str, token: str, *, seconds: float, batch: int, client
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return accepted / (time.perf_counter() - started)
+    return accepted, time.perf_counter() - started
+
+
+async def bench_http(url: str, token: str, *, seconds: float, batch: int, clients: int, first: int = 0) -> float:
+    """Events/s accepted over HTTP (see http_ingest)."""
+    accepted, elapsed = await http_ingest(url, token, seconds=seconds, batch=batch, clients=clients, first=first)
+    return accepted / elapsed
 
 
 async def bench_kafka(bootstrap: str, database_url: str, source: str, *, count: int) -> float:
@@ -108,7 +119,9 @@ async def measure(kafka: str, database_url: str, evidence_url: str, args: argpar
     token = await add_source(database_url, name=http_source, units=["*"])
     await add_source(database_url, name=kafka_source, units=["*"])
     await bench_http(evidence_url, token, seconds=3, batch=args.batch, clients=args.clients)  # warm-up
-    rate = await bench_http(evidence_url, token, seconds=args.seconds, batch=args.batch, clients=args.clients)
+    rate = await bench_http(
+        evidence_url, token, seconds=args.seconds, batch=args.batch, clients=args.clients, first=10**9
+    )
     print(
         f"HTTP ingest : {rate:8.0f} events/s  (batches of {args.batch}, {args.clients} clients, {args.seconds:.0f} s)"
     )

@@ -20,7 +20,6 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -29,77 +28,11 @@ from thidua.runtime.kafka_access import kafka_options
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-UNITS = [f"B{d:02d}.{u:02d}" for d in range(1, 6) for u in range(1, 11)]  # 50 units in 5 clusters
-TOPIC = "evidence.accepted.v1"
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def make_event(n: int, rng: random.Random, source: str, live: bool = False) -> tuple[str, dict[str, Any]]:
-    """A realistic mix; backfill spreads a year of 2025 over the months, live events are of this month."""
-    unit = UNITS[n % len(UNITS)]
-    if live:
-        today = datetime.now(UTC).astimezone(VN)
-        month, day = today.strftime("%Y-%m"), min(today.day, 1 + n % 27)
-    else:
-        month, day = f"2025-{1 + n % 12:02d}", 1 + n % 27
-    base = {
-        "event_id": f"{source}-{n}",
-        "schema_version": 1,
-        "unit_id": unit,
-        "source": source,
-        "occurred_at": f"{month}-{day:02d}T00:00:00+07:00",
-        "officer_id": f"{unit}-CB{n % 40}",
-    }
-    kind = rng.random()
-    if kind < 0.85:
-        late = rng.random() < 0.15
-        base.update(
-            type="procedure.processed",
-            payload={
-                "dossier_code": f"{source}-HS{n}",
-                "procedure_code": "1.00" + str(n % 9),
-                "channel": rng.choice(["online", "online", "counter", "postal"]),
-                "received_at": f"{month}-{day:02d}T08:00:00+07:00",
-                "due_at": f"{month}-{day:02d}T17:00:00+07:00",
-                "finished_at": f"{month}-{day:02d}T{18 if late else 16}:00:00+07:00",
-                "status": "resolved",
-                "supplement_requests": 0,
-                "supplement_days": 0,
-                "fee_required": n % 3 == 0,
-                "paid_online": n % 6 == 0,
-                "digitized": rng.random() < 0.8,
-                "e_result": rng.random() < 0.9,
-                "data_reused": rng.random() < 0.5,
-            },
-        )
-    elif kind < 0.93:
-        base.update(
-            type="procedure.rated", payload={"dossier_code": f"{source}-HS{n - 1}", "satisfied": rng.random() < 0.9}
-        )
-    elif kind < 0.97:
-        base.update(
-            type="complaint.received",
-            payload={
-                "complaint_id": f"{source}-PA{n}",
-                "category": "procedure",
-                "received_at": f"{month}-{day:02d}T08:00:00+07:00",
-            },
-        )
-    else:
-        base.update(
-            type="training.completed",
-            payload={
-                "course_code": "VHCS",
-                "title": "Văn hóa công sở",
-                "hours": 4,
-                "topic": "office_culture",
-                "completed_at": f"{month}-{day:02d}T08:00:00+07:00",
-            },
-        )
-    return unit, base
+from bench.dataset import TOPIC, make_event
 
 
 def freshness_buckets(url: str, subject: str) -> dict[float, float]:
+    """The cumulative buckets of scoring's freshness histogram for subject (unit or officer), by upper bound."""
     text = urllib.request.urlopen(url, timeout=5).read().decode()
     out = {}
     for line in text.splitlines():
@@ -110,6 +43,7 @@ def freshness_buckets(url: str, subject: str) -> dict[float, float]:
 
 
 def quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """The q-quantile of the observations between two bucket snapshots, interpolated within its bucket."""
     bounds = sorted(after)
     counts = [after[b] - before.get(b, 0.0) for b in bounds]
     total = counts[-1]

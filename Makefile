@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # doc-deps: DejaVu fonts (Vietnamese diacritics in PDFs) and poppler's pdftotext (tests read PDFs back).
-.PHONY: doc-deps run test lint typecheck schemas install clean-state browser-deps web test-faults
+.PHONY: doc-deps run test lint typecheck schemas install clean-state browser-deps web test-faults bench
 
 install: $(STAMP)
 
@@ -31,6 +31,13 @@ test: $(STAMP) browser-deps doc-deps
 # hostile input); `make test` runs only its sample. The table it prints is also saved in .state/fault-table.txt.
 test-faults: $(STAMP)
 	THIDUA_FAULTS=1 $(BIN)/pytest -q tests/reliability
+
+# The performance table (bench/README.md): one throw-away stack, every figure, also saved in .state/bench-table.md.
+# The full run takes about an hour; `make bench BENCH_ARGS=--quick` tries it in a few minutes.
+# The bench-only packages (the Quix Streams peer) are installed --no-deps: see bench/requirements.lock.
+bench: $(STAMP)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r bench/requirements.lock
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 web: $(STAMP)
 	$(BIN)/thidua web

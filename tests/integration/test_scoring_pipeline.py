@@ -143,9 +143,11 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     assert doc["index"]["indicators"]["online_submission"]["threshold"] == 0.5
     (tmp_path / "calendar").symlink_to(RULES.parent / "calendar")
     (tmp_path / "rulebook.toml").write_text(text, encoding="utf-8")
+    report = await rebuild(
+        database_url, periods=["2025-03"], rules_file=tmp_path / "rulebook.toml", now=datetime.now(UTC)
+    )
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
     try:
-        report = await rebuild(conn, period="2025-03", rules_file=tmp_path / "rulebook.toml", now=datetime.now(UTC))
         after = json.loads(
             await conn.fetchval(
                 "SELECT card::text FROM unit_scores WHERE unit_id = $1 AND period = '2025-03'", f"{prefix}.01"

@@ -2,7 +2,7 @@
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -246,6 +246,11 @@ EVIDENCE_TYPES: tuple[str, ...] = (
 )
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""
+
+
+def types_of(*classes: type[Envelope]) -> frozenset[str]:
+    """The `type` tags of event classes (what a consumer that handles only these classes decodes)."""
+    return frozenset(get_args(cls.model_fields["type"].annotation)[0] for cls in classes)
 
 
 def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_required: bool) -> EvidenceEvent:

@@ -9,20 +9,19 @@ from functools import partial
 from fastapi import FastAPI
 
 from schemas import topics
-from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
+from schemas.evidence import EvidenceEvent
 from schemas.outputs import StandingChanged
 from services.awards import api
 from services.awards.adapters.rulefile import load_rules
 from services.awards.config import MIGRATIONS, Settings
-from services.awards.handlers.evidence import apply_evidence
+from services.awards.handlers.evidence import USED_TYPES, apply_evidence
 from services.awards.handlers.standings import apply_standings
 from thidua.runtime import http
-from thidua.runtime.decoding import decode_as
+from thidua.runtime.decoding import decode_as, evidence_of
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
-decode_evidence = partial(decode_as, EVIDENCE_ADAPTER)
 decode_standing = partial(decode_as, StandingChanged)
 
 
@@ -47,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.run_in_background(relay.run)
     runtime.subscribe(
         topics.EVIDENCE_ACCEPTED,
-        decode=decode_evidence,
+        decode=evidence_of(USED_TYPES),
         handler=on_evidence,
         group_id=settings.group_id,
         max_records=settings.max_batch,

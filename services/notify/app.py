@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from schemas import topics
-from schemas.evidence import EVIDENCE_ADAPTER, EvidenceEvent
+from schemas.evidence import EvidenceEvent, UnitRegisteredEvent, types_of
 from schemas.vietnam import VN_TZ
 from services.notify import api
 from services.notify.adapters.sealing import SecretBox, prepare
@@ -20,7 +20,7 @@ from services.notify.handlers import consume
 from services.notify.handlers.deliver import Deliverer
 from services.notify.handlers.digest import assemble_digests
 from thidua.runtime import http
-from thidua.runtime.decoding import decode_as
+from thidua.runtime.decoding import decode_as, evidence_of
 from thidua.runtime.parking import Delivery, Handler
 from thidua.runtime.service import Runtime
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
         )
     runtime.subscribe(
         topics.EVIDENCE_ACCEPTED,
-        decode=partial(decode_as, EVIDENCE_ADAPTER),
+        decode=evidence_of(types_of(UnitRegisteredEvent)),
         handler=on_directory,
         group_id=settings.group_id,
         max_records=settings.max_batch,

@@ -12,7 +12,8 @@ import pytest
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
-from thidua.runtime.decoding import Poison
+from schemas.evidence import UnitRegisteredEvent, types_of
+from thidua.runtime.decoding import Poison, evidence_of
 from thidua.runtime.kafka import subscribe_batches
 from thidua.runtime.parking import Delivery, ParkingLot, is_transient
 
@@ -147,3 +148,40 @@ def test_a_parked_error_is_always_storable_so_parking_cannot_fail_on_its_own_mes
     text = storable("KeyError: '\x00' in \udc80" + "x" * 10000)
     assert "\x00" not in text and len(text) <= 4000
     text.encode("utf-8")  # PostgreSQL text takes it
+
+
+async def test_records_of_types_the_consumer_does_not_use_are_acknowledged_without_reaching_the_handler() -> None:
+    broker = KafkaBroker()
+    parking = MemoryParking(attempts=1)
+    seen: list[str] = []
+
+    async def handler(deliveries: Sequence[Delivery[Any]]) -> None:
+        seen.extend(d.event.type for d in deliveries)
+
+    subscribe_batches(
+        broker,
+        service="unit",
+        topic="t.v1",
+        group_id="g",
+        handler=handler,
+        decode=evidence_of(types_of(UnitRegisteredEvent)),
+        parking=parking,
+        max_records=10,
+    )
+    unit = {
+        "event_id": "u1",
+        "type": "unit.registered",
+        "schema_version": 1,
+        "occurred_at": "2025-01-01T00:00:00+07:00",
+        "unit_id": "H40.01",
+        "source": "noivu",
+        "payload": {"name": "Sở Nội vụ", "level": "department", "cluster_id": "K1"},
+    }
+    skipped = {**unit, "event_id": "r1", "type": "procedure.rated", "payload": {"dossier_code": "HS1"}}
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish_batch(
+            json.dumps(skipped).encode(), b'{"type": "x"}', json.dumps(unit).encode(), topic="t.v1"
+        )
+    assert seen == ["unit.registered"]
+    [(value, error, _)] = parking.parked  # an unknown type is still poison
+    assert value == b'{"type": "x"}' and error.startswith("Poison")

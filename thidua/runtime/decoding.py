@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -107,9 +108,15 @@ def decode_as(model: Any, value: bytes | None) -> Any:
         raise Poison("empty record")
     try:
         load_json(value)
-        return _adapter(model).validate_json(value)
+        return _validated(model, value)
     except BadInput as exc:
         raise Poison(str(exc)) from None
+
+
+def _validated(model: Any, value: bytes) -> Any:
+    """The bounded JSON value as the model; Poison naming the first fields at fault otherwise."""
+    try:
+        return _adapter(model).validate_json(value)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)[:5]
@@ -122,3 +129,36 @@ def decode_evidence(value: bytes | None) -> Any:
     from schemas.evidence import EVIDENCE_ADAPTER  # the union is large: built on first use
 
     return decode_as(EVIDENCE_ADAPTER, value)
+
+
+class Skipped:
+    """What a decoder returns for a record of a type its consumer does not use: acknowledged, nothing done."""
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED = Skipped()
+
+
+def evidence_of(types: frozenset[str]) -> Callable[[bytes | None], Any]:
+    """A decoder of evidence.accepted.v1 that types only the events of `types`; an envelope of another contract
+    type comes back SKIPPED after the bounded parse alone (a consumer that uses a few types does not pay for the
+    others, which the evidence service validated before publishing them and the scoring service types itself)."""
+    from schemas.evidence import EVIDENCE_ADAPTER, EVIDENCE_TYPES
+
+    others = frozenset(EVIDENCE_TYPES) - types  # an unknown type is poison, as before: typed and parked
+
+    def decode(value: bytes | None) -> Any:
+        if not value:
+            raise Poison("empty record")
+        try:
+            doc = load_json(value)
+        except BadInput as exc:
+            raise Poison(str(exc)) from None
+        kind = doc.get("type") if isinstance(doc, dict) else None
+        if kind in others:
+            return SKIPPED
+        return _validated(EVIDENCE_ADAPTER, value)
+
+    return decode

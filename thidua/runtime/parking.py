@@ -19,7 +19,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 
-from thidua.runtime.decoding import Poison
+from thidua.runtime.decoding import SKIPPED, Poison
 from thidua.runtime.logs import record_fields
 from thidua.runtime.metrics import PARKED
 
@@ -136,9 +136,12 @@ class ParkingLot:
         good: list[Delivery[Any]] = []
         for r in records:
             try:
-                good.append(Delivery(r, route.decode(r.value)))
+                event = route.decode(r.value)
             except Poison as exc:
                 await self.park(topic, r, f"Poison: {exc}", 0)
+                continue
+            if event is not SKIPPED:  # a type this consumer does not use
+                good.append(Delivery(r, event))
         if not good:
             return
         try:
@@ -233,7 +236,9 @@ class ParkingLot:
             tuple(headers),
         )
         try:
-            await route.handler([Delivery(record, route.decode(row["value"]))])
+            event = route.decode(row["value"])
+            if event is not SKIPPED:
+                await route.handler([Delivery(record, event)])
         except Exception as exc:
             async with self._pool().acquire() as conn:
                 await conn.execute(

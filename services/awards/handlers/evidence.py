@@ -20,6 +20,7 @@ from schemas.evidence import (
     ResearchAcceptedEvent,
     TitleAwardedEvent,
     UnitRegisteredEvent,
+    types_of,
 )
 from services.awards.adapters import postgres as pg
 from services.awards.domain.lifecycle import vn_year
@@ -27,6 +28,21 @@ from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.grievances import revoke_for_substantiated
 from services.awards.handlers.sync import Touched, reevaluate
 from thidua.runtime import inbox
+
+USED_TYPES = types_of(
+    UnitRegisteredEvent,
+    OfficerRegisteredEvent,
+    EvaluationRecordedEvent,
+    TitleAwardedEvent,
+    InitiativeRecognizedEvent,
+    ResearchAcceptedEvent,
+    EmulationRegisteredEvent,
+    DisciplineRecordedEvent,
+    GrievanceOpenedEvent,
+    GrievanceClosedEvent,
+    EvidenceRetractedEvent,
+)
+"""The evidence types _record stores something for; the consumer decodes only these (others cost a parse)."""
 
 
 def evidence_key(event: EvidenceEvent) -> str:

@@ -179,7 +179,7 @@ def run_pass(access: KafkaAccess, events: int, guarantee: str, rules: Rules) -> 
             broker_address=ConnectionConfig.from_librdkafka_dict(access.confluent_config()),
             consumer_group=f"peer-quix-{uuid.uuid4().hex[:12]}",
             auto_offset_reset="earliest",
-            processing_guarantee=guarantee,  # type: ignore[arg-type]
+            processing_guarantee="exactly-once" if guarantee == "exactly-once" else "at-least-once",
             state_dir=state_dir,
             loglevel="WARNING",
         )

@@ -15,10 +15,11 @@ from prometheus_client import Histogram
 from schemas import topics
 from schemas.evidence import EvidenceEvent
 from services.scoring import api
+from services.scoring.adapters.postgres import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.config import Settings
 from services.scoring.handlers.clock import tick
-from services.scoring.handlers.consume import apply_batch
+from services.scoring.handlers.consume import apply_under_active_rules
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
@@ -64,9 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
                     pass  # only the freshness figure uses it
         now = datetime.now(UTC)
         async with runtime.pool.acquire() as conn:
-            await apply_batch(
-                conn, batch, rules=await cache.active(conn), now=now, accepted_at=min(accepted, default=now)
-            )
+            await apply_under_active_rules(conn, batch, cache=cache, now=now, accepted_at=min(accepted, default=now))
         rescore_now.wake()
 
     cadence = Cadence()
@@ -76,18 +75,21 @@ def create_app(settings: Settings) -> FastAPI:
         await asyncio.sleep(cadence.delay(time.monotonic()))
         did = False
         async with runtime.pool.acquire() as conn:
-            rules = await cache.active(conn)
             for kind, limit in LIMITS.items():
                 if not cadence.due(kind, time.monotonic()):
                     continue
                 started = time.monotonic()
-                waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=limit)
+                async with conn.transaction():
+                    await hold_rulebook(conn)
+                    rules = await cache.active(conn)
+                    waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=limit)
                 if not waited:
                     continue
-                cadence.ran(kind, started, time.monotonic())
                 done = datetime.now(UTC)
-                for subject, since in waited:
-                    FRESHNESS.labels(subject).observe(max(0.0, (done - since).total_seconds()))
+                ages = [max(0.0, (done - since).total_seconds()) for _, since in waited]
+                cadence.ran(kind, started, time.monotonic(), max(ages))
+                for (subject, _), age in zip(waited, ages, strict=True):
+                    FRESHNESS.labels(subject).observe(age)
                 relay.wake()
                 did = True
         return did
@@ -112,8 +114,13 @@ def create_app(settings: Settings) -> FastAPI:
         while True:
             try:
                 async with runtime.pool.acquire() as conn:
-                    rules = await cache.active(conn)
-                    while await tick(conn, rules=rules, now=datetime.now(UTC)):
+                    while True:
+                        async with conn.transaction():
+                            await hold_rulebook(conn)
+                            rules = await cache.active(conn)
+                            ticked = await tick(conn, rules=rules, now=datetime.now(UTC))
+                        if not ticked:
+                            break
                         rescore_now.wake()
             except Exception:
                 log.exception("scoring clock failed; retrying")

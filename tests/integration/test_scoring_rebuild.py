@@ -15,10 +15,11 @@ from typing import Any
 
 import asyncpg
 
-from services.scoring.adapters.rulefiles import RulesCache, seed
+from services.scoring.adapters import postgres as pg
+from services.scoring.adapters.rulefiles import RulesCache, read_rules_file, seed
 from services.scoring.app import MIGRATIONS
 from services.scoring.config import RULES
-from services.scoring.handlers.consume import apply_batch
+from services.scoring.handlers.consume import apply_batch, apply_under_active_rules
 from services.scoring.handlers.rebuild import rebuild
 from services.scoring.handlers.rescore import rescore_dirty
 from tests.integration.scoring_support import T, event, processed, province, records
@@ -192,3 +193,27 @@ async def test_the_command_rebuilds_every_period_and_says_how_long_writers_waite
     # Not a terminal: a few progress lines, not a bar.
     lines = [line for line in done.stderr.splitlines() if line.startswith("rebuild: ")]
     assert 1 <= len(lines) <= 5 and lines[-1].startswith("rebuild: ") and "(100%)" in lines[-1], done.stderr
+
+
+async def test_a_batch_that_meets_the_switch_waits_for_it_and_applies_under_the_new_rules(
+    database_url: str, tmp_path: Path
+) -> None:
+    await _prepare(database_url, RULES, province(P))
+    doc = read_rules_file(new_rules(tmp_path))
+    switch = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
+    consumer = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
+    try:
+        async with switch.transaction():
+            await pg.lock_for_rebuild(switch)  # what a rebuild's switch holds until it commits
+            await pg.store_rulebook(switch, str(doc["version"]), doc, activate=True)
+            batch = asyncio.create_task(
+                apply_under_active_rules(consumer, records(LIVE[:1]), cache=RulesCache(), now=NOW)
+            )
+            await asyncio.sleep(1.0)
+            assert not batch.done()  # the consumer waits for the switch
+        rules = await asyncio.wait_for(batch, 10)
+        assert rules.version == "test.rebuild"  # and then applies under the rules the switch activated
+        assert await consumer.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", LIVE[0]["event_id"]) == 1
+    finally:
+        await switch.close()
+        await consumer.close()

@@ -90,3 +90,14 @@ def test_the_rescorer_pauses_as_long_as_a_pass_took_and_officers_twice_at_least_
     assert cadence.delay(21.4) == pytest.approx(0.4)  # the earlier of units (21.8) and officers (23.0)
     assert cadence.due("officer", 23.0) and not cadence.due("officer", 22.9)
     assert set(LIMITS) == {"unit", "officer"}
+
+
+def test_behind_a_backlog_the_rescorer_publishes_less_often() -> None:
+    cadence = Cadence()
+    cadence.ran("unit", 0.0, 0.1, waited=0.4)  # live: the evidence waited under a second
+    assert cadence.due("unit", 0.2)
+    cadence.ran("unit", 1.0, 1.1, waited=cadence.behind + 1)  # a replay: evidence accepted long ago
+    assert not cadence.due("unit", 1.1 + cadence.backlog_floor["unit"] - 0.01)
+    assert cadence.due("unit", 1.1 + cadence.backlog_floor["unit"])
+    cadence.ran("officer", 0.0, 0.5, waited=60.0)
+    assert not cadence.due("officer", 0.5 + cadence.backlog_floor["officer"] - 0.01)

@@ -513,11 +513,18 @@ async def take_off_clock(conn: asyncpg.Connection, case: tuple[str, str, str]) -
 
 
 async def lock_for_rebuild(conn: asyncpg.Connection) -> None:
-    """Writers (the consumer, the clock) wait until the transaction ends; readers go on."""
+    """Writers (the consumer, the clock) wait until the transaction ends; readers go on. The rulebook first:
+    writers hold it from the start of their transactions (hold_rulebook), so nothing else is held while waiting."""
     await conn.execute(
-        "LOCK TABLE cases, counters, facts, unit_scores, officer_scores, standings, rulebooks"
+        "LOCK TABLE rulebooks, cases, counters, facts, unit_scores, officer_scores, standings"
         " IN SHARE ROW EXCLUSIVE MODE"
     )
+
+
+async def hold_rulebook(conn: asyncpg.Connection) -> None:
+    """Keep the active rulebook for this transaction: a rebuild's switch waits for it to end, and a transaction
+    that starts during the switch waits for the switch, then reads the new rules (never writes under old ones)."""
+    await conn.execute("LOCK TABLE rulebooks IN SHARE MODE")
 
 
 async def unit_scores_in(conn: asyncpg.Connection, period: str) -> dict[str, float]:

@@ -145,9 +145,10 @@ async def add_staged(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, st
 
 
 async def lock_writers(conn: asyncpg.Connection) -> None:
-    """The switch's locks: writers (the consumer, the clock) wait until the transaction ends; readers go on."""
+    """The switch's locks: writers (the consumer, the clock) wait until the transaction ends; readers go on.
+    The rulebook first: writers take it first (postgres.hold_rulebook), so neither side waits holding the other."""
     await conn.execute(
-        "LOCK TABLE cases, counters, facts, unit_scores, officer_scores, standings, rulebooks"
+        "LOCK TABLE rulebooks, cases, counters, facts, unit_scores, officer_scores, standings"
         " IN SHARE ROW EXCLUSIVE MODE"
     )
 

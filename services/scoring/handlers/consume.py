@@ -11,6 +11,7 @@ import orjson
 from schemas.evidence import EvidenceEvent
 from schemas.outputs import Alert
 from services.scoring.adapters import postgres as pg
+from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.domain import cases as c
 from services.scoring.domain.alerts import complaint_alerts, dossier_alerts
 from services.scoring.domain.contributions import CounterKey, accumulate, difference
@@ -37,6 +38,23 @@ async def apply_batch(
         await mark(conn, affected, accepted_at or now)
         await pg.wake_rescorer(conn)
     return affected
+
+
+async def apply_under_active_rules(
+    conn: asyncpg.Connection,
+    events: Sequence[tuple[EvidenceEvent, int | None]],
+    *,
+    cache: RulesCache,
+    now: datetime,
+    accepted_at: datetime | None = None,
+) -> Rules:
+    """apply_batch under the rules in force when it commits: the rulebook is held first, so a batch that meets a
+    rebuild's switch waits for it and then reads the new rules (never writes under the old ones after it)."""
+    async with conn.transaction():
+        await pg.hold_rulebook(conn)
+        rules = await cache.active(conn)
+        await apply_batch(conn, events, rules=rules, now=now, accepted_at=accepted_at)
+    return rules
 
 
 async def mark(conn: asyncpg.Connection, affected: Affected, accepted_at: datetime) -> None:

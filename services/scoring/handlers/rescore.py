@@ -34,11 +34,18 @@ big pass is cheaper than many small ones)."""
 @dataclass
 class Cadence:
     """When the rescorer may next run a pass of each kind: after a pass it pauses `factor` times as long as the
-    pass took (at least `floor` seconds), so while a backlog drains the consumer keeps most of the process and
-    each pass coalesces more batches; under a light load passes are short and so are the pauses."""
+    pass took (at least `floor` seconds), so the consumer keeps most of the process and each pass coalesces more
+    batches; under a light load passes are short and so are the pauses.
+
+    Behind a backlog (the evidence a pass scored waited longer than `behind` seconds, e.g. a replay or a
+    restart) the pauses are longer (`backlog_floor`): every pass republishes the standings it moved, and
+    intermediate standings of a backlog are stale the moment they are published, yet each costs the awards
+    and notify services a message."""
 
     floor: dict[str, float] = field(default_factory=lambda: {"unit": 0.0, "officer": 0.25})
     factor: dict[str, float] = field(default_factory=lambda: {"unit": 1.0, "officer": 2.0})
+    behind: float = 5.0
+    backlog_floor: dict[str, float] = field(default_factory=lambda: {"unit": 2.0, "officer": 10.0})
     next_at: dict[str, float] = field(default_factory=dict)
 
     def due(self, kind: str, clock: float) -> bool:
@@ -48,8 +55,10 @@ class Cadence:
         """Seconds until the first kind is due again (0 when one is due now)."""
         return max(0.0, min(self.next_at.get(k, 0.0) for k in LIMITS) - clock)
 
-    def ran(self, kind: str, started: float, ended: float) -> None:
-        self.next_at[kind] = ended + max(self.floor[kind], self.factor[kind] * (ended - started))
+    def ran(self, kind: str, started: float, ended: float, waited: float = 0.0) -> None:
+        """A pass of kind ran from started to ended; the oldest evidence it scored had waited `waited` seconds."""
+        floor = self.backlog_floor[kind] if waited > self.behind else self.floor[kind]
+        self.next_at[kind] = ended + max(floor, self.factor[kind] * (ended - started))
 
 
 async def rescore_dirty(

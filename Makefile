@@ -33,7 +33,7 @@ test-faults: $(STAMP)
 	THIDUA_FAULTS=1 $(BIN)/pytest -q tests/reliability
 
 # The performance table (bench/README.md): one throw-away stack, every figure, also saved in .state/bench-table.md.
-# The full run takes about an hour; `make bench BENCH_ARGS=--quick` tries it in a few minutes.
+# The full run takes about 30 minutes; `make bench BENCH_ARGS=--quick` tries it in a few minutes.
 # The bench-only packages (the Quix Streams peer) are installed --no-deps: see bench/requirements.lock.
 bench: $(STAMP)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r bench/requirements.lock

@@ -132,13 +132,17 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.run_in_background(clock)
         runtime.run_in_background(rescorer)
     if "consume" in settings.roles:
-        runtime.subscribe(
-            topics.EVIDENCE_ACCEPTED,
-            decode=decode_evidence,
-            handler=on_accepted,
-            group_id=settings.group_id,
-            max_records=settings.max_batch,
-        )
+        # Several members of the group in one process: while one batch waits for PostgreSQL, another is decoded
+        # and judged (a batch subscriber handles one batch at a time). Partitions are by unit, so their batches
+        # touch disjoint cases, counters and queue rows.
+        for _ in range(settings.consumers):
+            runtime.subscribe(
+                topics.EVIDENCE_ACCEPTED,
+                decode=decode_evidence,
+                handler=on_accepted,
+                group_id=settings.group_id,
+                max_records=settings.max_batch,
+            )
     app = FastAPI(
         title="Thi đua — scoring",
         version="1",

@@ -19,6 +19,9 @@ class Settings(ServiceSettings):
     http_port: int = 8082
     # Bigger batches than the other services: per-batch work (one transaction, one upsert per table) dominates.
     max_batch: int = Field(5000, ge=1, le=50000)
+    # Members of the consumer group in this process (each a consumer of its own partitions): one batch is decoded
+    # while another waits for PostgreSQL. 1 = strictly one batch at a time.
+    consumers: int = Field(2, ge=1, le=8)
     group_id: str = "thidua-scoring"
     # Rule file seeded at first start; later versions are activated by `thidua scoring rebuild --rules`.
     rules_file: Path = RULES

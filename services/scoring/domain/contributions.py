@@ -231,9 +231,12 @@ def difference(new: Tally, old: Tally) -> Tally:
 def accumulate(into: dict[CounterKey, list[float]], tally: Tally) -> None:
     """Add tally to a running total."""
     for key, (num, den) in tally.items():
-        cell = into.setdefault(key, [0.0, 0.0])
-        cell[0] += num
-        cell[1] += den
+        cell = into.get(key)
+        if cell is None:
+            into[key] = [num, den]
+        else:
+            cell[0] += num
+            cell[1] += den
 
 
 def next_dossier_tick(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:

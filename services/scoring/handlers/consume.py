@@ -21,6 +21,9 @@ from services.scoring.domain.rulebook import Rules
 from services.scoring.handlers import alert_message
 from thidua.runtime.outbox import enqueue
 
+NO_DOSSIER = c.dossier_view("", "", c.empty())
+"""A dossier before its first event: no due date, so no condition held (built once: the common case of a backfill)."""
+
 
 async def apply_batch(
     conn: asyncpg.Connection,
@@ -155,7 +158,7 @@ async def apply_cases(
             view = case_view(kind, unit, case_id, state)
             accumulate(deltas, difference(contribution(view, now, rules), old))
             if isinstance(view, c.Dossier):
-                before = old_view if isinstance(old_view, c.Dossier) else c.dossier_view(unit, case_id, c.empty())
+                before = old_view if isinstance(old_view, c.Dossier) else NO_DOSSIER
                 alerts += dossier_alerts(before, old_as_of, view, rules, now)
             else:
                 was = old_view if isinstance(old_view, c.Complaint) else None

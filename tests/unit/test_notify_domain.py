@@ -232,3 +232,11 @@ def test_overdue_complaints_escalate_to_the_parent_like_dossiers_but_counted_apa
     assert c.message.data == {"child_unit_id": "H40.01", "count": 3, "kind": "complaint_overdue"}
     assert d.message.data == {"child_unit_id": "H40.01", "count": 3}
     assert "hồ sơ thủ tục hành chính" in d.message.body
+
+
+def test_only_a_unit_moving_inside_its_cluster_is_worth_an_inbox_row() -> None:
+    assert rules.moved_in_cluster(_standing(3, 1)) and rules.moved_in_cluster(_standing(1, 3))
+    assert not rules.moved_in_cluster(_standing(2, 2))
+    assert not rules.moved_in_cluster(_standing(2, None))
+    assert not rules.moved_in_cluster(_standing(2, 1, cluster_id=None))
+    assert not rules.moved_in_cluster(_standing(3, 1, subject_kind="officer", subject_id="CB-1", cluster_id=None))

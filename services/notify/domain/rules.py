@@ -47,13 +47,20 @@ def from_alert(alert: Alert, *, unit_name: str | None, base_url: str) -> Candida
     return Candidate(alert.unit_id, alert.condition_key, alert.kind, alert.priority, alert.occurred_at, message)
 
 
+def moved_in_cluster(event: StandingChanged) -> bool:
+    """A unit whose rank inside its own cluster changed: the only standing a unit is told about."""
+    if event.subject_kind != "unit" or event.cluster_id is None:
+        return False
+    rank, previous = event.rank_in_cluster, event.previous_rank_in_cluster
+    return rank is not None and previous is not None and rank != previous
+
+
 def from_standing(event: StandingChanged, *, unit_name: str | None, base_url: str) -> Candidate | None:
     """A unit's move inside its own cluster: a drop now, a rise in the daily digest; anything else is silent."""
-    if event.subject_kind != "unit" or event.cluster_id is None:
+    if not moved_in_cluster(event):
         return None
     rank, previous = event.rank_in_cluster, event.previous_rank_in_cluster
-    if rank is None or previous is None or rank == previous:
-        return None
+    assert rank is not None and previous is not None and event.cluster_id is not None
     message = templates.rank_changed(
         unit_id=event.unit_id,
         unit_name=unit_name or event.name,

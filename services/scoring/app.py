@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -48,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         async with runtime.pool.acquire() as conn:
             log.info("scoring rulebook %s active", await seed(conn, settings.rules_file))
 
-    rescore_now = Waker()
+    cadence = Cadence()
 
     async def on_accepted(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         batch = []
@@ -64,51 +65,59 @@ def create_app(settings: Settings) -> FastAPI:
                 except ValueError:
                     pass  # only the freshness figure uses it
         now = datetime.now(UTC)
+        oldest = min(accepted, default=now)
         async with runtime.pool.acquire() as conn:
-            await apply_under_active_rules(conn, batch, cache=cache, now=now, accepted_at=min(accepted, default=now))
-        rescore_now.wake()
+            await apply_under_active_rules(conn, batch, cache=cache, now=now, accepted_at=oldest)
+        cadence.consumed((now - oldest).total_seconds())
+        wake_rescorers()
 
-    cadence = Cadence()
+    wakers = {kind: Waker() for kind in LIMITS}
 
-    async def rescore_pending() -> bool:
-        """One pass of each kind that is due; True when some subject was rescored."""
-        await asyncio.sleep(cadence.delay(time.monotonic()))
-        did = False
-        async with runtime.pool.acquire() as conn:
-            for kind, limit in LIMITS.items():
-                if not cadence.due(kind, time.monotonic()):
-                    continue
-                started = time.monotonic()
-                async with conn.transaction():
-                    await hold_rulebook(conn)
-                    rules = await cache.active(conn)
-                    waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=limit)
-                if not waited:
-                    continue
-                done = datetime.now(UTC)
-                ages = [max(0.0, (done - since).total_seconds()) for _, since in waited]
-                cadence.ran(kind, started, time.monotonic(), max(ages))
-                for (subject, _), age in zip(waited, ages, strict=True):
-                    FRESHNESS.labels(subject).observe(age)
-                relay.wake()
-                did = True
-        return did
+    def wake_rescorers(*_: object) -> None:
+        """Work is queued (a batch or a tick committed, here or in another process): wake both rescorers."""
+        for waker in wakers.values():
+            waker.wake()
+
+    async def rescore_pass(kind: str) -> bool:
+        """One pass of kind once it is due; True when some subject was rescored."""
+        while (pause := cadence.delay(time.monotonic(), kind)) > 0:  # noqa: ASYNC110 - a clock, not an event
+            await asyncio.sleep(min(pause, 0.1))  # in slices: catching up after a backlog ends a long pause
+        started = time.monotonic()
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await cache.active(conn)
+            waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=LIMITS[kind])
+        if not waited:
+            return False
+        cadence.ran(kind, started, time.monotonic())
+        done = datetime.now(UTC)
+        for subject, since in waited:
+            FRESHNESS.labels(subject).observe(max(0.0, (done - since).total_seconds()))
+        relay.wake()
+        return True
 
     async def rescorer() -> None:
         # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
-        # The consumer may run in another process: its commits wake this loop through LISTEN/NOTIFY.
-        async def step() -> bool:
-            return await rescore_pending()  # paced by cadence; then wait for the next NOTIFY or poll
-
-        wake = rescore_now.wake  # one bound method, so remove_listener finds what add_listener registered
+        # Units and officers each have their own loop, so the public standings never wait behind a long pass
+        # over thousands of officers. The consumer may run in another process: its commits wake the loops
+        # through LISTEN/NOTIFY.
         async with runtime.pool.acquire() as listener:
-            await listener.add_listener("scoring_dirty", wake)
+            await listener.add_listener("scoring_dirty", wake_rescorers)
             try:
-                await drain_then_wait(
-                    step, rescore_now, poll=settings.rescore_seconds, log=log, what="scoring rescorer"
+                await asyncio.gather(
+                    *(
+                        drain_then_wait(
+                            partial(rescore_pass, kind),
+                            wakers[kind],
+                            poll=settings.rescore_seconds,
+                            log=log,
+                            what=f"scoring rescorer ({kind}s)",
+                        )
+                        for kind in LIMITS
+                    )
                 )
             finally:
-                await listener.remove_listener("scoring_dirty", wake)
+                await listener.remove_listener("scoring_dirty", wake_rescorers)
 
     async def clock() -> None:
         while True:
@@ -121,7 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
                             ticked = await tick(conn, rules=rules, now=datetime.now(UTC))
                         if not ticked:
                             break
-                        rescore_now.wake()
+                        wake_rescorers()
             except Exception:
                 log.exception("scoring clock failed; retrying")
             await asyncio.sleep(settings.tick_seconds)

@@ -94,10 +94,16 @@ def test_the_rescorer_pauses_as_long_as_a_pass_took_and_officers_twice_at_least_
 
 def test_behind_a_backlog_the_rescorer_publishes_less_often() -> None:
     cadence = Cadence()
-    cadence.ran("unit", 0.0, 0.1, waited=0.4)  # live: the evidence waited under a second
+    cadence.consumed(0.4)  # live: the consumer applies evidence accepted under a second ago
+    cadence.ran("unit", 0.0, 0.1)
     assert cadence.due("unit", 0.2)
-    cadence.ran("unit", 1.0, 1.1, waited=cadence.behind + 1)  # a replay: evidence accepted long ago
+    cadence.consumed(cadence.behind + 1)  # a replay: evidence accepted long ago
+    cadence.ran("unit", 1.0, 1.1)
     assert not cadence.due("unit", 1.1 + cadence.backlog_floor["unit"] - 0.01)
     assert cadence.due("unit", 1.1 + cadence.backlog_floor["unit"])
-    cadence.ran("officer", 0.0, 0.5, waited=60.0)
+    cadence.ran("officer", 0.0, 0.5)
     assert not cadence.due("officer", 0.5 + cadence.backlog_floor["officer"] - 0.01)
+    cadence.consumed(0.1)  # caught up: the long pauses end at once, and the short ones come back
+    assert cadence.due("officer", 0.6) and cadence.due("unit", 1.2)
+    cadence.ran("officer", 20.0, 20.1)
+    assert cadence.due("officer", 20.1 + cadence.floor["officer"])

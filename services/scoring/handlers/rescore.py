@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,27 +38,36 @@ class Cadence:
     pass took (at least `floor` seconds), so the consumer keeps most of the process and each pass coalesces more
     batches; under a light load passes are short and so are the pauses.
 
-    Behind a backlog (the evidence a pass scored waited longer than `behind` seconds, e.g. a replay or a
+    Behind a backlog (the consumer applies evidence accepted more than `behind` seconds ago, e.g. a replay or a
     restart) the pauses are longer (`backlog_floor`): every pass republishes the standings it moved, and
     intermediate standings of a backlog are stale the moment they are published, yet each costs the awards
-    and notify services a message."""
+    and notify services a message. Judged by the consumer's lag, not by how long subjects waited for the
+    rescorer: its own pauses must not keep it in backlog mode."""
 
     floor: dict[str, float] = field(default_factory=lambda: {"unit": 0.0, "officer": 0.25})
     factor: dict[str, float] = field(default_factory=lambda: {"unit": 1.0, "officer": 2.0})
     behind: float = 5.0
     backlog_floor: dict[str, float] = field(default_factory=lambda: {"unit": 2.0, "officer": 10.0})
     next_at: dict[str, float] = field(default_factory=dict)
+    backlog: bool = False
 
     def due(self, kind: str, clock: float) -> bool:
         return clock >= self.next_at.get(kind, 0.0)
 
-    def delay(self, clock: float) -> float:
-        """Seconds until the first kind is due again (0 when one is due now)."""
-        return max(0.0, min(self.next_at.get(k, 0.0) for k in LIMITS) - clock)
+    def delay(self, clock: float, kind: str | None = None) -> float:
+        """Seconds until kind (or the first kind) is due again (0 when it is due now)."""
+        kinds = LIMITS if kind is None else (kind,)
+        return max(0.0, min(self.next_at.get(k, 0.0) for k in kinds) - clock)
 
-    def ran(self, kind: str, started: float, ended: float, waited: float = 0.0) -> None:
-        """A pass of kind ran from started to ended; the oldest evidence it scored had waited `waited` seconds."""
-        floor = self.backlog_floor[kind] if waited > self.behind else self.floor[kind]
+    def consumed(self, age: float) -> None:
+        """The consumer applied a batch whose oldest evidence was accepted `age` seconds ago."""
+        if self.backlog and age <= self.behind:
+            self.next_at.clear()  # caught up: the long pauses a backlog set end now
+        self.backlog = age > self.behind
+
+    def ran(self, kind: str, started: float, ended: float) -> None:
+        """A pass of kind ran from started to ended."""
+        floor = self.backlog_floor[kind] if self.backlog else self.floor[kind]
         self.next_at[kind] = ended + max(floor, self.factor[kind] * (ended - started))
 
 
@@ -215,7 +225,9 @@ async def _officer_rows(
     rows = []
     for label, members in by_period.items():
         facts = await pg.officer_inputs(conn, parse_period(label), sorted(members))
-        for officer in sorted(members):
+        for n, officer in enumerate(sorted(members)):
+            if n % 256 == 255:
+                await asyncio.sleep(0)  # thousands of scorecards: let the consumers and the unit pass run between
             got = counters[(officer, label)]
             hours, disciplined = facts[officer]
             if not _has_evidence(got) and not hours and not disciplined:

@@ -233,23 +233,31 @@ def poison(unit: str, tag: str) -> dict[str, list[tuple[str, bytes]]]:
         "occurred_at": now.isoformat(),
     }
     nomination = nomination_changed(unit, f"poison-{tag}-n", now)
+    registered = valid_examples(unit)["unit.registered"]
     out: dict[str, list[tuple[str, bytes]]] = {}
-    for topic, doc in (
-        (topics.EVIDENCE_ACCEPTED, envelope),
-        (topics.STANDINGS_CHANGED, standing),
-        (topics.ALERTS, alert),
-        (topics.NOMINATIONS, nomination),
+    for topic, docs in (
+        # A dossier event only scoring types; a registration every consumer of the topic types.
+        (topics.EVIDENCE_ACCEPTED, {"": envelope, "unit.registered ": registered}),
+        (topics.STANDINGS_CHANGED, {"": standing}),
+        (topics.ALERTS, {"": alert}),
+        (topics.NOMINATIONS, {"": nomination}),
     ):
-        early = {**doc, "occurred_at": EARLY}
-        late = {**doc, "occurred_at": LATE}
-        wrong = {**doc, "unit_id": SQL}
-        out[topic] = [
-            *common,
-            ("occurred_at 0001", _enc(early)),
-            ("occurred_at 9999", _enc(late)),
-            ("SQL in unit_id", _enc(wrong)),
-        ]
+        out[topic] = list(common)
+        for prefix, doc in docs.items():
+            out[topic] += [
+                (f"{prefix}occurred_at 0001", _enc({**doc, "occurred_at": EARLY})),
+                (f"{prefix}occurred_at 9999", _enc({**doc, "occurred_at": LATE})),
+                (f"{prefix}SQL in unit_id", _enc({**doc, "unit_id": SQL})),
+            ]
     return out
+
+
+def typed_by(topic: str, name: str, consumers: tuple[str, ...]) -> tuple[str, ...]:
+    """Which consumers of topic type (and so must park) the poison record `name`: awards and notify acknowledge an
+    evidence type they do not use after the bounded parse alone (a dossier event), and park everything else."""
+    if topic == topics.EVIDENCE_ACCEPTED and name in {"occurred_at 0001", "occurred_at 9999", "SQL in unit_id"}:
+        return ("scoring",)
+    return consumers
 
 
 def nomination_changed(unit: str, event_id: str, now: datetime) -> dict[str, Any]:

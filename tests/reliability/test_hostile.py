@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from schemas import topics
 from tests.reliability import table
 from tests.reliability.harness import PARTITIONS, YEAR, System
-from tests.reliability.hostile import corpus, follow_up_events, nomination_changed, poison
+from tests.reliability.hostile import corpus, follow_up_events, nomination_changed, poison, typed_by
 from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetch, fetchval
 from thidua.testing.infra import Infrastructure
@@ -179,7 +179,7 @@ async def test_hostile_inputs_are_refused_or_parked_and_the_partition_moves_on(
             for name, partition, offset in records:
                 row = rows[f"poison on {topic}"]
                 row[0] += 1
-                for service in CONSUMERS[topic]:
+                for service in typed_by(topic, name, CONSUMERS[topic]):
                     if (topic, partition, offset) in parked.get(service, set()):
                         row[3] += 1
                     else:

@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.protocol.admin import DescribeGroupsRequest, DescribeGroupsRequest_v2, DescribeGroupsRequestStruct
 
+from services.scoring.config import Settings as ScoringSettings
 from tests.reliability import table
 from tests.reliability.harness import (
     CONSUMED,
@@ -60,21 +61,31 @@ async def assignments(system: System) -> Assignment:
         await admin.close()
 
 
+# Members each process puts in a group: scoring consumes evidence with SCORING_CONSUMERS members (default 2).
+PER_PROCESS = {"scoring.evidence.accepted": int(ScoringSettings.model_fields["consumers"].default)}
+
+
+def per_process(group: str) -> int:
+    """How many members one process of the group's service runs."""
+    return next((n for key, n in PER_PROCESS.items() if f"-{key}" in group), 1)
+
+
 async def wait_for(system: System, members: int, *, timeout: float = 60) -> tuple[Assignment, float]:
-    """Poll until every scaled group has `members` members, each owning partitions, together all of the topic's."""
+    """Poll until every scaled group has `members` processes' members, each owning partitions, together all of
+    the topic's."""
     started = time.monotonic()
     last: Assignment = {}
     while time.monotonic() - started < timeout:
         last = await assignments(system)
         if all(
-            len(owners) == members
+            len(owners) == members * per_process(group)
             and all(owners.values())
             and sorted(p for parts in owners.values() for p in parts) == list(range(PARTITIONS[group.split(".", 1)[1]]))
             for group, owners in last.items()
         ):
             return last, time.monotonic() - started
         await asyncio.sleep(0.5)
-    raise AssertionError(f"groups not at {members} member(s) each after {timeout:.0f}s: {last}")
+    raise AssertionError(f"groups not at {members} process(es) each after {timeout:.0f}s: {last}")
 
 
 def shares(split: object) -> str:
@@ -127,7 +138,7 @@ async def test_two_replicas_split_partitions_and_survive_a_kill9(
         http_5xx=system.counts.http_5xx,
         note=f"split in {observed['split_s']:.1f}s ({shares(split)}), taken over in {observed['takeover_s']:.1f}s",
     )
-    assert isinstance(split, dict) and all(len(owners) == 2 for owners in split.values())
+    assert isinstance(split, dict) and all(len(owners) == 2 * per_process(group) for group, owners in split.items())
     assert not diff.lost and not diff.doubled, f"logs {system.log('scoring').parent}: " + diff.describe()
     assert not once.lost and not once.doubled, once.describe()
     assert parked == 0, f"records parked in a clean stream: {await system.parked()}"

@@ -55,11 +55,6 @@ async def handle(conn: asyncpg.Connection, topic: str, events: Sequence[Event], 
     A failure leaves nothing behind (the inbox claim included): the runtime may then retry record by record,
     park the one at fault and replay it after a fix, with its effects applied once."""
     outcome = Outcome()
-    # Most standings change nothing a unit is told (officers, scores without a move in the cluster): they are
-    # dropped before the inbox, whose claim would be their only effect.
-    events = [e for e in events if not isinstance(e, StandingChanged) or rules.moved_in_cluster(e)]
-    if not events:
-        return outcome
     async with conn.transaction():
         fresh = await inbox.claim(conn, [inbox_key(topic, e) for e in events])
         for event in events:

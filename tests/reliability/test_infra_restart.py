@@ -7,6 +7,7 @@ the session's servers, which the other tests use, are never disturbed."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -61,12 +62,18 @@ async def own_infra() -> AsyncIterator[OwnInfra]:
         LocalKafka(root / "kafka", port=free_port(), controller_port=free_port()),
         LocalPostgres(root / "postgres", port=free_port(), durable=True),
     )
+    saved = dict(os.environ)
     try:
         await asyncio.to_thread(infra.postgres.start)
         await asyncio.to_thread(infra.kafka.start)
-        await ensure_topics(infra.kafka_bootstrap)
+        # This broker has its own admin (SCRAM): the module's clients and the services it starts speak as it.
+        access = infra.kafka.admin_access
+        os.environ.update(access.as_env())
+        await ensure_topics(access)
         yield infra
     finally:
+        os.environ.clear()
+        os.environ.update(saved)
         infra.kafka.stop()
         infra.postgres.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -20,7 +20,7 @@ from services.scoring.adapters.postgres import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.config import Settings
 from services.scoring.handlers.clock import tick
-from services.scoring.handlers.consume import apply_under_active_rules
+from services.scoring.handlers.consume import accepted_moment, apply_under_active_rules
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
@@ -54,17 +54,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def on_accepted(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         batch = []
         accepted: list[datetime] = []
+        now = datetime.now(UTC)
         for d in deliveries:
             seq = d.header("ledger_seq")
             bounded = seq is not None and seq.isascii() and seq.isdigit() and len(seq) <= 18  # a bigint
             batch.append((d.event, int(seq) if bounded and seq else None))
-            stamp = d.header("accepted_at")
-            if stamp:
-                try:
-                    accepted.append(datetime.fromisoformat(stamp))
-                except ValueError:
-                    pass  # only the freshness figure uses it
-        now = datetime.now(UTC)
+            if (moment := accepted_moment(d.header("accepted_at"), now)) is not None:
+                accepted.append(moment)
         oldest = min(accepted, default=now)
         async with runtime.pool.acquire() as conn:
             await apply_under_active_rules(conn, batch, cache=cache, now=now, accepted_at=oldest)

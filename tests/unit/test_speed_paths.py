@@ -9,6 +9,7 @@ import pytest
 
 from schemas.bounds import EARLIEST, LATEST, MAX_ABS_NUMBER, MAX_JSON_DEPTH, MAX_STRING_CHARS
 from schemas.common import _bounded
+from services.scoring.handlers.consume import accepted_moment
 from services.scoring.handlers.rescore import LIMITS, Cadence
 from thidua.runtime.decoding import BadInput, _locate_violation, _within_bounds, check_bounds
 
@@ -107,3 +108,20 @@ def test_behind_a_backlog_the_rescorer_publishes_less_often() -> None:
     assert cadence.due("officer", 0.6) and cadence.due("unit", 1.2)
     cadence.ran("officer", 20.0, 20.1)
     assert cadence.due("officer", 20.1 + cadence.floor["officer"])
+
+
+@pytest.mark.parametrize(
+    ("stamp", "sane"),
+    [
+        ("2026-11-25T10:00:00+07:00", True),
+        ("2026-11-25T10:00:00", False),  # naive: would fail the subtraction from an aware now
+        ("0001-01-01T00:00:00+00:00", False),
+        ("2027-01-01T00:00:00+00:00", False),  # after now
+        ("not a time", False),
+        ("2026-11-25T10:00:00+07:00" + " " * 100, False),
+        (None, False),
+    ],
+)
+def test_an_accepted_at_header_counts_only_when_it_is_a_sane_moment(stamp: str | None, sane: bool) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert (accepted_moment(stamp, now) is not None) is sane

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import orjson
 
-from services.scoring.domain.contributions import CounterKey
+from services.scoring.domain.contributions import CounterKey, accumulate
 from services.scoring.domain.judging import case_view, contribution
 from services.scoring.domain.periods import Period
 from services.scoring.domain.rulebook import Rules
@@ -35,15 +35,7 @@ def tally(rows: Iterable[CaseRow], rules: Rules, periods: Mapping[str, Period], 
         if (opened is not None and opened >= end) or (closed is not None and closed < start):
             continue
         view = case_view(kind, unit, case_id, orjson.loads(state))
-        for key, (num, den) in contribution(view, as_of, rules).items():
-            if key[3] not in periods:
-                continue
-            got = totals.get(key)
-            if got is None:
-                totals[key] = [num, den]
-            else:
-                got[0] += num
-                got[1] += den
+        accumulate(totals, {k: v for k, v in contribution(view, as_of, rules).items() if k[3] in periods})
     return totals
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import asyncpg
 import orjson
 
+from schemas.bounds import EARLIEST
 from schemas.evidence import EvidenceEvent
 from schemas.outputs import Alert
 from services.scoring.adapters import postgres as pg
@@ -41,6 +42,20 @@ async def apply_batch(
         await mark(conn, affected, accepted_at or now)
         await pg.wake_rescorer(conn)
     return affected
+
+
+def accepted_moment(stamp: str | None, now: datetime) -> datetime | None:
+    """The `accepted_at` header of a record when it is a sane moment (aware, not before EARLIEST, not after now);
+    None otherwise. Only the freshness figure and the rescorer's pace use it: a bad header never fails a batch."""
+    if not stamp or len(stamp) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None or not EARLIEST <= moment <= now:
+        return None
+    return moment
 
 
 async def apply_under_active_rules(

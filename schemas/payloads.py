@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, model_validator
 
 from schemas.common import (
     Bool,
@@ -22,6 +22,25 @@ from schemas.common import (
 Channel = Literal["counter", "online", "postal"]
 
 
+class SupplementRequest(Strict):
+    """One request to the citizen to complete a dossier (yêu cầu bổ sung hồ sơ): asked, and supplied if so.
+
+    The wait from requested_at to supplied_at (or, while open, to the moment judged) is counted in working days
+    on the calendar and paused out of the dossier's clock."""
+
+    requested_at: Timestamp
+    supplied_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SupplementRequest":
+        if self.supplied_at is not None and self.supplied_at < self.requested_at:
+            raise ValueError("supplied_at must not be before requested_at")
+        return self
+
+
+Supplements = Annotated[list[SupplementRequest], Field(max_length=50)]
+
+
 class ProcedureReceived(Strict):
     """procedure.received: a dossier (hồ sơ thủ tục hành chính) was received."""
 
@@ -31,6 +50,8 @@ class ProcedureReceived(Strict):
     received_at: Timestamp
     due_at: Timestamp
     fee_required: Bool
+    supplements: Supplements | None = None
+    """Supplement requests so far (added): an open dossier waiting for the citizen is paused, not late."""
 
 
 class ProcedureProcessed(Strict):
@@ -45,11 +66,14 @@ class ProcedureProcessed(Strict):
     status: Literal["resolved", "rejected", "stopped", "withdrawn"]
     supplement_requests: Annotated[StrictInt, Field(ge=0, le=1000)]
     supplement_days: Annotated[Number, Field(ge=0, le=3650)]
+    """Working days the dossier waited for the citizen; ignored when supplements gives the dates."""
     fee_required: Bool
     paid_online: Bool
     digitized: Bool
     e_result: Bool
     data_reused: Bool
+    supplements: Supplements | None = None
+    """The supplement requests' dates (added): when given, the wait is computed from them in working days."""
 
 
 class ProcedureRated(Strict):
@@ -147,6 +171,21 @@ class DisciplineRecorded(Strict):
     form: Literal["reprimand", "warning", "demotion", "removal", "dismissal"]
     decided_at: Timestamp
     reason: Text
+    violation_at: Timestamp | None = None
+    """When the violation happened (added): the year it counts against; decided_at when absent."""
+    duty_related: Bool | None = None
+    """The violation is tied to public duty (added; Decree 335/2025 Art. 20: only such a discipline forces a
+    công chức's "not complete" from 2026)."""
+    effective_until: Timestamp | None = None
+    """When the discipline's term ends (added; Decree 152/2025 Art. 4: achievements count only from then)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DisciplineRecorded":
+        if self.violation_at is not None and self.violation_at > self.decided_at:
+            raise ValueError("violation_at must not be after decided_at")
+        if self.effective_until is not None and self.effective_until < self.decided_at:
+            raise ValueError("effective_until must not be before decided_at")
+        return self
 
 
 class InitiativeRecognized(Strict):
@@ -165,10 +204,18 @@ class ResearchAccepted(Strict):
     decided_at: Timestamp
 
 
+CaseKind = Literal["complaint", "denunciation", "discipline_review", "inspection", "press_report"]
+"""What a held case is (Decree 152/2025 Art. 4): khiếu nại, tố cáo, xem xét kỷ luật, thanh tra/kiểm tra,
+báo chí phản ánh tham nhũng."""
+
+
 class GrievanceOpened(Strict):
-    """grievance.opened: a complaint or denunciation (khiếu nại, tố cáo) was opened."""
+    """grievance.opened: a case that holds awards was opened: a complaint or denunciation (khiếu nại, tố cáo), a
+    discipline under consideration, an inspection or check, or a press-reported corruption case (Decree 152)."""
 
     case_id: Code
+    kind: CaseKind | None = None
+    """What the case is (added); absent = a complaint or denunciation."""
 
 
 class GrievanceClosed(Strict):
@@ -176,6 +223,8 @@ class GrievanceClosed(Strict):
 
     case_id: Code
     substantiated: Bool | None = None
+    kind: CaseKind | None = None
+    """What the case is (added); the opening's kind counts when absent."""
 
 
 class Finding(Strict):
@@ -225,6 +274,11 @@ class OfficerRegistered(Strict):
     full_name: Name
     category: Literal["cadre", "civil_servant", "public_employee", "worker"]
     position: Name | None = None
+    staff_kind: Literal["civil_servant", "public_employee", "other"] | None = None
+    """Công chức, viên chức or other (added): which rating decree applies (Decree 335/2025 for công chức from
+    2026); absent = from category (civil_servant, public_employee, else other)."""
+    peer_group: Code | None = None
+    """Group with similar duties inside the agency (added): the excellence cap also holds per group."""
 
 
 class EvidenceRetracted(Strict):

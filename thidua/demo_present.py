@@ -183,6 +183,12 @@ def present_events(seed: int, today: date) -> Iterator[Event]:
         day += timedelta(days=1)
     for u in units:
         yield from _trainings(seed, year, u, rates[u.unit_id], cutoff)
+    names = {b["officer_id"]: b["payload"]["full_name"] for _, b in directory(seed) if b.get("officer_id")}
+    for u in units:
+        yield from _staff_year(seed, year, u, names, cutoff)
+    yield from _late_discipline(year, units[0], cutoff)
+    for u in units:
+        yield from _ratings(seed, year, u, rates[u.unit_id], cutoff)
 
 
 def _unit_year_start(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Iterator[Event]:
@@ -264,6 +270,11 @@ def _unit_day(seed: int, u: Unit, p: Profile, codes: Sequence[str], day: date, c
                         "form": rng.choice(["reprimand", "warning"]),
                         "decided_at": when.isoformat(),
                         "reason": "Uống rượu, bia trong giờ làm việc",
+                        # Decree 335/2025 Art. 20: a breach in working hours is tied to public duty.
+                        "violation_at": max(
+                            when - timedelta(days=rng.randint(3, 20)), datetime(year, 1, 1, tzinfo=VN)
+                        ).isoformat(),
+                        "duty_related": True,
                     },
                     officer=o,
                 ),
@@ -475,6 +486,107 @@ def _trainings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> I
                     officer=o,
                 ),
             )
+
+
+PEER_GROUPS = ("Lãnh đạo, quản lý", "Bộ phận một cửa", "Chuyên môn, nghiệp vụ")
+"""Groups with similar duties inside a unit (Decree 335/2025 Art. 20(5): the excellence cap holds per group too)."""
+PEER_GROUP_SHARES = (0.08, 0.25, 0.67)
+
+
+def _staff_year(seed: int, year: int, u: Unit, names: dict[str, str], cutoff: datetime) -> Iterator[Event]:
+    """Each officer restated on 2 January with what the 2026 law needs: công chức or viên chức, and peer group."""
+    when = datetime(year, 1, 2, 7, 30, tzinfo=VN)
+    if when >= cutoff:
+        return
+    for o in u.officers:
+        rng = random.Random(f"{seed}|present|{year}|staff|{o}")
+        kind = "public_employee" if rng.random() < 0.12 else "civil_servant"
+        yield (
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"y{year}-officer-{o}",
+                "officer.registered",
+                u.unit_id,
+                when,
+                {
+                    "full_name": names.get(o, o),
+                    "category": kind,
+                    "staff_kind": kind,
+                    "peer_group": rng.choices(PEER_GROUPS, PEER_GROUP_SHARES)[0],
+                },
+                officer=o,
+            ),
+        )
+
+
+def _late_discipline(year: int, u: Unit, cutoff: datetime) -> Iterator[Event]:
+    """A violation of the closed year decided in January: it counts against that year (and its titles)."""
+    decided = datetime(year, 1, 12, 9, tzinfo=VN)
+    if decided >= cutoff:
+        return
+    o = u.officers[0]
+    yield (
+        "kafka",
+        _env(
+            SOURCE_HR,
+            f"y{year}-disc-late-{o}",
+            "discipline.recorded",
+            u.unit_id,
+            decided,
+            {
+                "decision_no": f"3/{year}/QĐ-KL",
+                "form": "reprimand",
+                "decided_at": decided.isoformat(),
+                "reason": "Vi phạm quy trình tiếp nhận hồ sơ một cửa (phát hiện qua kiểm tra cuối năm)",
+                "violation_at": datetime(year - 1, 11, 20, 10, tzinfo=VN).isoformat(),
+                "duty_related": True,
+            },
+            officer=o,
+        ),
+    )
+
+
+def _ratings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Iterator[Event]:
+    """The year's ratings (đánh giá, xếp loại), on the unit's own rating day in the first half of December; a few
+    officers are not rated (under six months' work)."""
+    rng = random.Random(f"{seed}|present|{year}|ratings|{u.unit_id}")
+    day = date(year, 12, 1) + timedelta(days=rng.randint(0, 10))
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    when = datetime.combine(day, time(15), tzinfo=VN)
+    if when >= cutoff:
+        return
+    q = p.quality
+    weights = (0.08 + 0.12 * q, 0.72, 0.18 - 0.1 * q, 0.02)
+    for o in u.officers:
+        if rng.random() < 0.03:
+            continue
+        level = rng.choices(["excellent", "good", "complete", "incomplete"], weights)[0]
+        yield (
+            "kafka",
+            _env(
+                SOURCE_HR,
+                f"y{year}-eval-{o}",
+                "evaluation.recorded",
+                u.unit_id,
+                when,
+                {"year": year, "level": level},
+                officer=o,
+            ),
+        )
+    level = "excellent" if q > 0.75 else "good" if q > 0.35 else "complete"
+    yield (
+        "kafka",
+        _env(
+            SOURCE_HR,
+            f"y{year}-eval-{u.unit_id}",
+            "evaluation.recorded",
+            u.unit_id,
+            when,
+            {"year": year, "level": level},
+        ),
+    )
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

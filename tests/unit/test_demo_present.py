@@ -101,7 +101,8 @@ def test_rates_are_calibrated_to_the_seeds_and_differ_by_unit() -> None:
     assert sum(p["published"] for p in catalogue) / len(catalogue) >= 0.9  # target: 100 % published
     ratings = [b["payload"]["satisfied"] for b in bodies if b["type"] == "procedure.rated"]
     assert 0.85 <= sum(ratings) / len(ratings) <= 0.97  # target ≥ 80 % satisfied; Tuyên Quang: 93.67 % good
-    officers = Counter(b["unit_id"] for b in bodies if b["type"] == "officer.registered")
+    registered = {(b["unit_id"], b["officer_id"]) for b in bodies if b["type"] == "officer.registered"}
+    officers = Counter(unit for unit, _ in registered)  # each officer restated in January with the 2026 fields
     trained = Counter(b["unit_id"] for b in bodies if b["type"] == "training.completed")
     shares = [trained[u] / officers[u] for u in officers]
     assert 0.55 <= sum(shares) / len(shares) <= 0.85 and max(shares) - min(shares) > 0.25
@@ -209,3 +210,28 @@ def test_outside_office_hours_dossiers_arrive_online_only() -> None:
         if b["type"] == "procedure.received"
     ]
     assert {p["channel"] for p in day} > {"online"}
+
+
+def test_the_2026_law_s_facts_staff_kind_peer_group_a_late_2025_violation_and_december_ratings() -> None:
+    """Decree 335/2025 (công chức, peer groups, ratings before 15 December) and the violation's year (issue 22)."""
+    before, during = _bodies(), _bodies(date(2026, 12, 16))
+    restated = [b for b in before if b["type"] == "officer.registered" and b["event_id"].startswith("y2026-")]
+    assert len(restated) == len({b["officer_id"] for b in before if b["type"] == "officer.registered"})
+    kinds = Counter(b["payload"]["staff_kind"] for b in restated)
+    assert 0.05 < kinds["public_employee"] / len(restated) < 0.2 and kinds.keys() == {
+        "civil_servant",
+        "public_employee",
+    }
+    assert len({b["payload"]["peer_group"] for b in restated}) == 3
+    late = [b for b in before if b["event_id"].startswith("y2026-disc-late-")]
+    assert len(late) == 1 and late[0]["payload"]["violation_at"].startswith("2025-11-20")
+    assert late[0]["payload"]["decided_at"].startswith("2026-01-12")
+    # Ratings arrive on each unit's December rating day: none by 25 November, every unit's by 16 December.
+    assert not [b for b in before if b["type"] == "evaluation.recorded"]
+    rated = [b for b in during if b["type"] == "evaluation.recorded"]
+    units = {u.unit_id for u in province(__import__("random").Random(SEED))}
+    assert {b["unit_id"] for b in rated if "officer_id" not in b} == units
+    officers = len(restated)
+    assert 0.93 * officers < sum(1 for b in rated if "officer_id" in b) < officers  # a few not rated
+    for body in rated[::50] + late:
+        EVIDENCE_ADAPTER.validate_python(body)

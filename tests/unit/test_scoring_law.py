@@ -14,7 +14,7 @@ import pytest
 from schemas.vietnam import VN_TZ
 from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain.alerts import complaint_conditions
-from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar, load_calendar
+from services.scoring.domain.calendar import CalendarYearMissing, Provisional, WorkingCalendar, load_calendar
 from services.scoring.domain.cases import (
     COMPLAINTS_ABOUT,
     Complaint,
@@ -34,7 +34,7 @@ from services.scoring.domain.contributions import (
 )
 from services.scoring.domain.judging import hand_verdict
 from services.scoring.domain.periods import STAGE
-from services.scoring.domain.rulebook import RulebookInvalid, build_rulebook
+from services.scoring.domain.rulebook import RulebookInvalid, build_rulebook, rules_from
 from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
@@ -306,12 +306,14 @@ def test_decision_766_a_substantiated_complaint_hands_its_verdict_to_that_dossie
     ("requested", "on_time"),
     [
         (f"2025-03-14T09:00:00{T}", 1.0),  # Mon 10/3 09:00 + 4 working days
-        (f"2025-03-17T09:00:00{T}", 1.0),  # + 5 working days (Mon 17/3 09:00): at the limit
-        (f"2025-03-17T09:01:00{T}", 0.0),  # just after
+        (f"2025-03-17T16:00:00{T}", 1.0),  # on the 5th working day, after the receipt's clock time: inside
+        (f"2025-03-18T00:00:00{T}", 1.0),  # the end of the 5th working day (Mon 17/3): at the limit
+        (f"2025-03-18T00:00:01{T}", 0.0),  # just after
     ],
 )
 def test_decision_766_pakn_first_supplement_request_within_5_working_days(requested: str, on_time: float) -> None:
-    """Decision 766/QĐ-TTg (PAKN clocks): the first request for a supplement within 5 working days."""
+    """Decision 766/QĐ-TTg (PAKN clocks): the first request for a supplement within 5 working days, ending with the
+    5th working day."""
     c = _complaint(resolved=f"2025-03-20T09:00:00{T}", published=f"2025-03-20T10:00:00{T}", supplement=requested)
     assert cells(complaint_contribution(c, AS_OF, RB, CAL), "pakn_on_time") == dict.fromkeys(MARCH, (on_time, 1.0))
 
@@ -319,17 +321,15 @@ def test_decision_766_pakn_first_supplement_request_within_5_working_days(reques
 @pytest.mark.parametrize(
     ("published", "on_time"),
     [
-        (
-            f"2025-03-21T09:00:00{T}",
-            1.0,
-        ),  # answered Wed 19/3 09:00, published + 2 working days (Fri 21/3): at the limit
-        (f"2025-03-20T17:00:00{T}", 1.0),  # inside
-        (f"2025-03-21T09:01:00{T}", 0.0),  # just after
+        (f"2025-03-21T16:00:00{T}", 1.0),  # answered Wed 19/3 09:00; Fri 21/3 16:00 is inside the 2nd working day
+        (f"2025-03-22T00:00:00{T}", 1.0),  # the end of Fri 21/3: at the limit
+        (f"2025-03-22T00:00:01{T}", 0.0),  # just after
         (None, 0.0),  # never published, the clock long past (judged on 1/6)
     ],
 )
 def test_decision_766_pakn_answer_published_within_2_working_days(published: str | None, on_time: float) -> None:
-    """Decision 766/QĐ-TTg (PAKN clocks): the answer is published within 2 working days of it."""
+    """Decision 766/QĐ-TTg (PAKN clocks): the answer is published within 2 working days of it, ending with the 2nd
+    working day (not at the answer's clock time)."""
     c = _complaint(resolved=f"2025-03-19T09:00:00{T}", published=published, satisfied=True)
     tally = complaint_contribution(c, AS_OF, RB, CAL)
     assert cells(tally, "pakn_on_time") == dict.fromkeys(MARCH, (on_time, 1.0))
@@ -341,29 +341,29 @@ def test_decision_766_pakn_publication_still_due_is_judged_at_its_deadline() -> 
     is that deadline, when an unpublished answer becomes late."""
     c = _complaint(resolved=f"2025-03-19T09:00:00{T}")
     assert cells(complaint_contribution(c, vn(2025, 3, 20), RB, CAL), "pakn_on_time") == {}
-    assert next_complaint_tick(c, vn(2025, 3, 20), RB, CAL) == vn(2025, 3, 21, 9)
-    assert cells(complaint_contribution(c, vn(2025, 3, 21, 9, 1), RB, CAL), "pakn_on_time") == dict.fromkeys(
+    assert next_complaint_tick(c, vn(2025, 3, 20), RB, CAL) == vn(2025, 3, 22)  # the end of Fri 21/3
+    assert cells(complaint_contribution(c, vn(2025, 3, 21, 23, 59), RB, CAL), "pakn_on_time") == {}
+    assert cells(complaint_contribution(c, vn(2025, 3, 22, 0, 1), RB, CAL), "pakn_on_time") == dict.fromkeys(
         MARCH, (0.0, 1.0)
     )
 
 
 def test_decision_766_rejection_within_2_working_days_needs_no_publication() -> None:
-    """Decision 766/QĐ-TTg: reject ≤ 2 working days (Mon 10/3 09:00 → Wed 12/3 09:00), nothing to publish."""
-    at = _complaint(resolved=f"2025-03-12T09:00:00{T}", outcome="rejected")
-    late = _complaint(resolved=f"2025-03-12T09:01:00{T}", outcome="rejected")
-    assert cells(complaint_contribution(at, AS_OF, RB, CAL), "pakn_on_time") == dict.fromkeys(MARCH, (1.0, 1.0))
-    assert cells(complaint_contribution(late, AS_OF, RB, CAL), "pakn_on_time") == dict.fromkeys(MARCH, (0.0, 1.0))
+    """Decision 766/QĐ-TTg: reject ≤ 2 working days (Mon 10/3 09:00 → the end of Wed 12/3), nothing to publish."""
+    inside = _complaint(resolved=f"2025-03-12T16:00:00{T}", outcome="rejected")
+    at = _complaint(resolved=f"2025-03-13T00:00:00{T}", outcome="rejected")
+    late = _complaint(resolved=f"2025-03-13T00:00:01{T}", outcome="rejected")
+    for on_time, c in ((1.0, inside), (1.0, at), (0.0, late)):
+        assert cells(complaint_contribution(c, AS_OF, RB, CAL), "pakn_on_time") == dict.fromkeys(MARCH, (on_time, 1.0))
 
 
 def test_decision_766_pakn_satisfaction_denominator_includes_open_overdue_complaints() -> None:
     """Decision 766/QĐ-TTg: PAKN satisfaction = (total − unsatisfied − complained again − handled late) ÷ total;
     a complaint open and overdue at a period's end is in the total as not satisfied."""
-    c = _complaint()  # Mon 10/3 09:00 + 15 working days → Mon 31/3 09:00
-    assert cells(complaint_contribution(c, vn(2025, 3, 31, 9), RB, CAL), "pakn_ok") == {}  # at the deadline
+    c = _complaint()  # Mon 10/3 09:00 + 15 working days → the end of Mon 31/3 (1/4 00:00)
+    assert cells(complaint_contribution(c, vn(2025, 4, 1), RB, CAL), "pakn_ok") == {}  # at the deadline
     after = complaint_contribution(c, vn(2025, 4, 2), RB, CAL)
-    assert cells(after, "pakn_ok") == dict.fromkeys(
-        ("2025-03", "2025-Q1", "2025-04", "2025-Q2", "2025", STAGE), (0.0, 1.0)
-    )
+    assert cells(after, "pakn_ok") == dict.fromkeys(("2025-04", "2025-Q2", "2025", STAGE), (0.0, 1.0))
 
 
 # ------------------------------------------------------------------ 6. indicators our evidence can carry
@@ -390,13 +390,15 @@ def test_decision_766_online_service_coverage_threshold_80_percent(online: int, 
 @pytest.mark.parametrize(
     ("published", "on_time"),
     [
-        (f"2025-03-19T10:00:00{T}", 1.0),  # finished Tue 18/3 10:00 + 1 working day: at the limit
-        (f"2025-03-19T10:01:00{T}", 0.0),
+        (f"2025-03-19T16:00:00{T}", 1.0),  # finished Tue 18/3 10:00 + 1 working day: inside Wed 19/3
+        (f"2025-03-20T00:00:00{T}", 1.0),  # the end of Wed 19/3: at the limit
+        (f"2025-03-20T00:00:01{T}", 0.0),
         (None, 0.0),  # never published, judged on 1/6
     ],
 )
 def test_decision_766_results_published_on_time_group_1(published: str | None, on_time: float) -> None:
-    """Decision 766/QĐ-TTg, group 1 (công khai, minh bạch): results published on time (4 points)."""
+    """Decision 766/QĐ-TTg, group 1 (công khai, minh bạch): results published on time (4 points); the result_days
+    clock ends with its last working day."""
     d = _dossier()
     if published:
         d = dossier_view(
@@ -443,8 +445,11 @@ def _state_of(d: Dossier) -> dict[str, Any]:
 def test_decision_766_unpublished_result_becomes_late_at_its_deadline_by_tick() -> None:
     """Decision 766/QĐ-TTg, group 1: the clock alone turns an unpublished result late: the case's next tick."""
     d = _dossier()
-    assert next_dossier_tick(d, vn(2025, 3, 18, 12), RB, CAL) == vn(2025, 3, 19, 10)
-    assert cells(dossier_contribution(d, vn(2025, 3, 19, 9), RB, CAL), "result_publication") == {}
+    assert next_dossier_tick(d, vn(2025, 3, 18, 12), RB, CAL) == vn(2025, 3, 20)  # the end of Wed 19/3
+    assert cells(dossier_contribution(d, vn(2025, 3, 19, 23, 59), RB, CAL), "result_publication") == {}
+    assert cells(dossier_contribution(d, vn(2025, 3, 20, 0, 1), RB, CAL), "result_publication") == dict.fromkeys(
+        MARCH, (0.0, 1.0)
+    )
 
 
 def test_decision_766_every_indicator_without_evidence_is_listed_with_the_rescaling_in_words() -> None:
@@ -463,34 +468,44 @@ def test_decision_766_every_indicator_without_evidence_is_listed_with_the_rescal
 # ------------------------------------------------------------------ 7. a year without a calendar file is an error
 
 
-def test_labour_code_art_112_a_year_without_calendar_is_an_error_not_weekends_only() -> None:
-    """Labour Code 2019 art. 112: the days off are announced each year; a year with no calendar file raises, naming
-    the year, instead of counting weekends only."""
+def test_labour_code_art_112_a_year_outside_the_calendar_bounds_is_an_error_not_weekends_only() -> None:
+    """Labour Code 2019 art. 112: a year with neither an official file nor a provisional calendar (outside the
+    rulebook's bounds, or no provisional rules at all) raises, naming the year, instead of counting weekends only."""
     cal = WorkingCalendar(frozenset(), frozenset(), frozenset({2025}))
     assert cal.is_working_day(date(2025, 12, 31))
     with pytest.raises(CalendarYearMissing, match="2026"):
         cal.is_working_day(date(2026, 1, 5))
     with pytest.raises(CalendarYearMissing, match="2026"):
         cal.add_working_days(vn(2025, 12, 30, 9), 3)
+    bounded = WorkingCalendar(frozenset(), frozenset(), frozenset({2025}), Provisional(2000, 2025))
+    with pytest.raises(CalendarYearMissing, match="2026"):
+        bounded.is_working_day(date(2026, 1, 5))
+    assert not bounded.is_provisional(2026) and not bounded.is_provisional(2025)
 
 
-def test_labour_code_art_112_rulebook_refuses_to_load_without_a_calendar_for_each_of_its_years(tmp_path: Path) -> None:
-    """Labour Code 2019 art. 112: the rulebook's `years` are checked against the calendar files at load."""
+def test_labour_code_art_112_a_year_without_its_file_loads_a_provisional_calendar(tmp_path: Path) -> None:
+    """Labour Code 2019 art. 112: a rule file whose calendar lacks a year loads; the year is computed
+    (provisional), never weekends only and never a load error; a bad [working_days] setting is refused."""
     (tmp_path / "calendar").mkdir()
     for year in range(2019, 2026):  # 2026 missing
         (tmp_path / "calendar" / f"{year}.toml").write_text(f"year = {year}\n", encoding="utf-8")
-    (tmp_path / "rulebook.toml").write_text((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(RulebookInvalid, match="2026"):
+    text = (RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")
+    (tmp_path / "rulebook.toml").write_text(text, encoding="utf-8")
+    rules = rules_from(read_rules_file(tmp_path / "rulebook.toml"))
+    assert rules.calendar.is_provisional(2026) and not rules.calendar.is_provisional(2025)
+    assert not rules.calendar.is_working_day(date(2026, 2, 17))  # Tết, computed
+    assert not rules.calendar.is_working_day(date(2026, 9, 2))
+    with pytest.raises(CalendarYearMissing, match="2100"):
+        rules.calendar.is_working_day(date(2100, 1, 4))
+    (tmp_path / "rulebook.toml").write_text(text.replace("last_year = 2099", "last_year = 1800"))
+    with pytest.raises(RulebookInvalid, match="last_year"):
         read_rules_file(tmp_path / "rulebook.toml")
-    doc = tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8"))
-    del doc["years"]
-    with pytest.raises(RulebookInvalid, match="years"):
-        build_rulebook(doc)
 
 
 def test_labour_code_art_112_a_complaint_in_a_year_without_calendar_is_not_judged() -> None:
-    """Labour Code 2019 art. 112: a complaint whose clock runs into a year without a calendar is counted as not
-    judged (and said so on the scorecard), never judged against weekends only, and never stops the consumer."""
+    """Labour Code 2019 art. 112: a complaint whose clock runs into a year without any calendar (outside the
+    provisional bounds) is counted as not judged (and said so on the scorecard), never judged against weekends
+    only, and never stops the consumer."""
     cal = WorkingCalendar(frozenset(), frozenset(), frozenset({2025}))
     c = _complaint(received=f"2025-12-29T09:00:00{T}")
     tally = complaint_contribution(c, vn(2026, 2, 1), RB, cal)
@@ -501,22 +516,27 @@ def test_labour_code_art_112_a_complaint_in_a_year_without_calendar_is_not_judge
     assert any("thiếu lịch ngày làm việc" in note for note in card.notes)
 
 
-def test_shipped_rulebook_years_all_have_calendars() -> None:
-    """Labour Code 2019 art. 112: every year the shipped rulebook judges has its calendar file."""
+def test_labour_code_art_112_shipped_calendar_official_to_2026_provisional_after() -> None:
+    """Labour Code 2019 art. 112: the shipped files cover 2019–2026; 2027 (no government schedule yet) is
+    provisional, and so is every later year up to the rulebook's bound."""
     doc = read_rules_file(RULES_DIR / "rulebook.toml")
-    assert set(doc["years"]) <= set(doc["calendar"]["years"])
+    assert set(doc["calendar"]["years"]) == set(range(2019, 2027))
+    cal = rules_from(doc).calendar
+    assert cal.provisional_years(range(2019, 2030)) == [2027, 2028, 2029]
+    assert cal.is_working_day(date(2099, 1, 5)) and not cal.is_working_day(date(2099, 1, 1))
 
 
 # ------------------------------------------------------------------ 16. complaint_overdue
 
 
 @pytest.mark.parametrize(
-    ("as_of", "overdue"), [(vn(2025, 3, 31, 8, 59), False), (vn(2025, 3, 31, 9), True), (vn(2025, 4, 1), True)]
+    ("as_of", "overdue"), [(vn(2025, 3, 31, 23, 59), False), (vn(2025, 4, 1), True), (vn(2025, 4, 1, 0, 1), True)]
 )
 def test_decision_766_complaint_overdue_at_the_15_working_day_answer_clock(as_of: datetime, overdue: bool) -> None:
-    """Decision 766/QĐ-TTg: a complaint unanswered after 15 working days is overdue (alert complaint_overdue)."""
+    """Decision 766/QĐ-TTg: a complaint unanswered after 15 working days (ending with the 15th, Mon 31/3) is overdue
+    (alert complaint_overdue)."""
     c = _complaint()
     conditions = complaint_conditions(c, as_of, complaint_deadline(c, RB, CAL))
-    assert conditions == ({"complaint_overdue": vn(2025, 3, 31, 9)} if overdue else {})
+    assert conditions == ({"complaint_overdue": vn(2025, 4, 1)} if overdue else {})
     answered = _complaint(resolved=f"2025-03-20T09:00:00{T}")
     assert complaint_conditions(answered, as_of, complaint_deadline(answered, RB, CAL)) == {}

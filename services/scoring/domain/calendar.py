@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from schemas.vietnam import VN_TZ
+from services.scoring.domain import lunar
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAY_SECONDS = 86400.0
@@ -44,27 +46,112 @@ def _shift(calendar: WorkingCalendar, day: date, days: int) -> date:
 
 
 class CalendarYearMissing(ValueError):
-    """A working-day clock reached a year the calendar has no file for (never silently weekends only)."""
+    """A working-day clock reached a year with neither an official file nor a provisional calendar (outside the
+    rulebook's bounds): never silently weekends only."""
 
     def __init__(self, year: int) -> None:
         super().__init__(f"no working-day calendar for year {year}: add calendar/{year}.toml")
         self.year = year
 
 
+NATIONAL_DAY_EXTRA = ("before", "after", "bridge")
+
+
+@dataclass(frozen=True)
+class HolidayRules:
+    """The statutory days off (Labour Code 2019 art. 112) from a date on, as a provisional calendar places them."""
+
+    since: date
+    fixed: tuple[tuple[int, int], ...] = ((1, 1), (4, 30), (5, 1), (9, 2))  # (month, day)
+    national_day_extra: str = "bridge"  # the day next to 2/9: 1/9, 3/9, or 3/9 when 2/9 is a Thursday else 1/9
+    tet_before: int = 1  # Tết days before the lunar new year's day (the last day of the old year)
+    tet_days: int = 5
+    hung_kings: bool = True  # Giỗ Tổ Hùng Vương, 10/3 lunar
+    compensate: bool = True  # art. 112(3): a statutory day on a weekend is taken the next working day
+    culture_day: bool = False  # 24/11 Ngày Văn hóa Việt Nam (unconfirmed: default a working day)
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """How the rulebook computes the days off of a year without an official file, within its bounds."""
+
+    first_year: int = 2000
+    last_year: int = 2099
+    rules: tuple[HolidayRules, ...] = (HolidayRules(date(2021, 1, 1)),)
+
+    def covers(self, year: int) -> bool:
+        """The year is inside the bounds the provisional calendar is computed for."""
+        return self.first_year <= year <= self.last_year
+
+    def rules_for(self, year: int) -> HolidayRules:
+        """The dated rules in force on 1 January of year (the earliest also for the years before it)."""
+        start = date(year, 1, 1)
+        chosen = self.rules[0]
+        for entry in self.rules:
+            if entry.since <= start:
+                chosen = entry
+        return chosen
+
+
+def _national_day_extra(year: int, how: str) -> date:
+    """The day adjacent to 2/9 (art. 112(1): 2/9 and one day before or after it)."""
+    national = date(year, 9, 2)
+    if how == "after" or (how == "bridge" and national.weekday() == 3):  # Thursday: the Friday bridges
+        return national + timedelta(days=1)
+    return national - timedelta(days=1)
+
+
+@lru_cache(maxsize=256)
+def provisional_days_off(rules: HolidayRules, year: int) -> frozenset[date]:
+    """The days off of a year by the statutory rules: fixed days, Tết and Giỗ Tổ from the Vietnamese lunar
+    calendar, each statutory day on a weekend compensated by the next day that is neither weekend nor off."""
+    statutory = {date(year, m, d) for m, d in rules.fixed}
+    if (9, 2) in rules.fixed:
+        statutory.add(_national_day_extra(year, rules.national_day_extra))
+    new_year = lunar.lunar_new_year(year)
+    statutory |= {new_year + timedelta(days=i - rules.tet_before) for i in range(rules.tet_days)}
+    if rules.hung_kings:
+        statutory.add(lunar.hung_kings_day(year))
+    if rules.culture_day:
+        statutory.add(date(year, 11, 24))
+    off = set(statutory)
+    if rules.compensate:
+        for day in sorted(statutory):
+            if day.weekday() >= 5:
+                extra = day + timedelta(days=1)
+                while extra.weekday() >= 5 or extra in off:
+                    extra += timedelta(days=1)
+                off.add(extra)
+    return frozenset(off)
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Holidays and weekend days made working days, as the government announces them each year."""
+    """Holidays and weekend days made working days, as the government announces them each year (`years`: the
+    years of official files); any other year within the provisional bounds is computed by the statutory rules."""
 
     holidays: frozenset[date]
     working_weekends: frozenset[date]
     years: frozenset[int]
+    provisional: Provisional | None = None
+
+    def is_provisional(self, year: int) -> bool:
+        """The year has no official file but a computed calendar."""
+        return year not in self.years and self.provisional is not None and self.provisional.covers(year)
+
+    def provisional_years(self, years: Iterable[int]) -> list[int]:
+        """Those of the years judged under a provisional calendar, sorted."""
+        return sorted(y for y in set(years) if self.is_provisional(y))
 
     def is_working_day(self, day: date) -> bool:
         """Monday–Friday and not a holiday, or a weekend day swapped into a working day."""
         if isinstance(day, datetime):
             day = day.date()
         if self.years and day.year not in self.years:
-            raise CalendarYearMissing(day.year)
+            if self.provisional is None or not self.provisional.covers(day.year):
+                raise CalendarYearMissing(day.year)
+            rules = self.provisional.rules_for(day.year)
+            return day.weekday() < 5 and day not in provisional_days_off(rules, day.year)
         if day in self.working_weekends:
             return True
         return day.weekday() < 5 and day not in self.holidays
@@ -157,3 +244,94 @@ def load_calendar(directory: Path) -> WorkingCalendar:
     if clash:
         raise ValueError(f"{directory}: {sorted(d.isoformat() for d in clash)} are both holidays and working days")
     return WorkingCalendar(frozenset(holidays), frozenset(swaps), frozenset(years))
+
+
+_MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
+_RULE_KEYS = frozenset(
+    {"since", "fixed", "national_day_extra", "tet_before", "tet_days", "hung_kings", "compensate", "culture_day"}
+)
+
+
+def month_day(value: object, name: str) -> tuple[int, int]:
+    """A "MM-DD" setting as (month, day), or a ValueError naming the setting."""
+    match = _MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{name} must be a day of the year as MM-DD, got {value!r}")
+    month, day = int(match[1]), int(match[2])
+    try:
+        date(2024, month, day)  # a leap year: 02-29 is a day of some years
+    except ValueError as exc:
+        raise ValueError(f"{name} has no day {value!r}") from exc
+    return month, day
+
+
+def _int_in(entry: Mapping[str, Any], key: str, default: int, lo: int, hi: int) -> int:
+    value = entry.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise ValueError(f"working_days.statutory.{key} must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def _flag(entry: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"working_days.statutory.{key} must be true or false, got {value!r}")
+    return value
+
+
+def _holiday_rules(entry: object) -> HolidayRules:
+    """One dated entry of working_days.statutory, checked."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"working_days.statutory entries must be tables, got {entry!r}")
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise ValueError(f"working_days.statutory has unknown keys {sorted(unknown)}")
+    since = entry.get("since")
+    if not isinstance(since, str) or not _ISO_DATE.fullmatch(since):
+        raise ValueError(f"working_days.statutory.since must be an ISO date string, got {since!r}")
+    fixed = entry.get("fixed", ["01-01", "04-30", "05-01", "09-02"])
+    if not isinstance(fixed, list) or len(fixed) > 20:
+        raise ValueError("working_days.statutory.fixed must be a list of MM-DD days")
+    extra = entry.get("national_day_extra", "bridge")
+    if extra not in NATIONAL_DAY_EXTRA:
+        raise ValueError(f"working_days.statutory.national_day_extra must be in {NATIONAL_DAY_EXTRA}, not {extra!r}")
+    return HolidayRules(
+        date.fromisoformat(since),
+        tuple(sorted({month_day(v, "working_days.statutory.fixed") for v in fixed})),
+        str(extra),
+        _int_in(entry, "tet_before", 1, 0, 5),
+        _int_in(entry, "tet_days", 5, 1, 10),
+        _flag(entry, "hung_kings", True),
+        _flag(entry, "compensate", True),
+        _flag(entry, "culture_day", False),
+    )
+
+
+def provisional_from(section: Mapping[str, Any] | None) -> Provisional:
+    """The rule file's [working_days] section as the provisional calendar's rules (defaults when absent)."""
+    if section is None:
+        return Provisional()
+    first = section.get("first_year", 2000)
+    last = section.get("last_year", 2099)
+    for name, value in (("first_year", first), ("last_year", last)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1901 <= value <= 2199:
+            raise ValueError(f"working_days.{name} must be a year in [1901, 2199], got {value!r}")
+    if first > last:
+        raise ValueError("working_days.first_year must not be after last_year")
+    entries = section.get("statutory")
+    rules = tuple(_holiday_rules(e) for e in entries) if entries is not None else Provisional().rules
+    if not rules or [r.since for r in rules] != sorted({r.since for r in rules}):
+        raise ValueError("working_days.statutory must list at least one entry, by increasing distinct `since`")
+    return Provisional(first, last, rules)
+
+
+def culture_days(provisional: Provisional, years: Iterable[int]) -> frozenset[date]:
+    """24/11 of the official years whose statutory rules make it a day off (the official files predate it)."""
+    return frozenset(date(y, 11, 24) for y in years if provisional.rules_for(y).culture_day)
+
+
+def missing_official_year(calendar: WorkingCalendar, today: date, due: tuple[int, int]) -> int | None:
+    """Next year, when from the due day (MM-DD) of this year on it still has no official calendar file."""
+    if not calendar.years or today < date(today.year, *due) or (today.year + 1) in calendar.years:
+        return None
+    return today.year + 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.scoring.domain.calendar import WorkingCalendar
+from services.scoring.domain.calendar import WorkingCalendar, culture_days, provisional_from
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Rulebook:
     supplement_days: int = 5
     publish_days: int = 2
     result_days: int = 1
-    years: frozenset[int] = frozenset()
+    years: frozenset[int] = frozenset()  # rule files before 2026.1 listed the years they judged; no longer needed
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -150,7 +150,7 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
             supplement_days=int(doc["complaints"]["supplement_days"]),
             publish_days=int(doc["complaints"]["publish_days"]),
             result_days=int(doc["publication"]["result_days"]),
-            years=frozenset(int(y) for y in doc["years"]),
+            years=frozenset(int(y) for y in doc.get("years", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RulebookInvalid(f"rule file incomplete or malformed: {exc!r}") from exc
@@ -168,8 +168,6 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
         problems.append("index.min_dossiers must be at least 1")
     if not 0 <= rulebook.culture.min_covered_share <= 1:
         problems.append("culture.min_covered_share must be in [0, 1]")
-    if not rulebook.years:
-        problems.append("years must list the years the rulebook judges")
     if not bands or bands[-1][1] != 0:
         problems.append("bands must end with a band whose lower bound is 0")
     if problems:
@@ -190,18 +188,21 @@ class Rules:
 
 
 def rules_from(doc: Mapping[str, Any]) -> Rules:
-    """The stored document as rules; the calendar only knows the years the rulebook declares."""
+    """The stored document as rules: the official calendar files' years, and for every other year within the
+    bounds of [working_days] the provisional calendar the statutory rules give (Labour Code 2019 art. 112)."""
     cal = doc["calendar"]
     book = build_rulebook(doc)
-    years = frozenset(cal["years"])
-    missing = sorted(book.years - years)
-    if missing:
-        raise RulebookInvalid(f"no calendar for year(s) {', '.join(map(str, missing))}")
+    try:
+        provisional = provisional_from(doc.get("working_days"))
+    except ValueError as exc:
+        raise RulebookInvalid(str(exc)) from exc
+    years = frozenset(int(y) for y in cal["years"])
     return Rules(
         book,
         WorkingCalendar(
-            frozenset(date.fromisoformat(d) for d in cal["holidays"]),
+            frozenset(date.fromisoformat(d) for d in cal["holidays"]) | culture_days(provisional, years),
             frozenset(date.fromisoformat(d) for d in cal["working_weekends"]),
-            years & book.years,
+            years,
+            provisional,
         ),
     )

@@ -494,11 +494,16 @@ def test_substantiated_conduct_complaint_counts_for_unit_and_officer(rules: Rule
 
 
 def test_open_complaint_is_late_after_its_working_day_deadline(rules: Rulebook, cal: WorkingCalendar) -> None:
-    # Received Mon 10/3 09:00 + 15 working days: 11–14/3 (4), 17–21/3 (9), 24–28/3 (14), Mon 31/3 (15) → 31/3 09:00.
+    # Received Mon 10/3 09:00 + 15 working days: 11–14/3 (4), 17–21/3 (9), 24–28/3 (14), Mon 31/3 (15); the clock ends
+    # with that working day (Decision 766, in working days): at 1/4 00:00, not at 31/3 09:00.
     c = complaint(f"2025-03-10T09:00:00{T}")
-    assert cells(complaint_contribution(c, vn(2025, 3, 31, 8), rules, cal), "pakn_on_time") == {}
-    # On 2/4 it outlived 2025-03 and 2025-Q1 (ended 1/4) and is late in the current April periods.
-    assert cells(complaint_contribution(c, vn(2025, 4, 2), rules, cal), "pakn_on_time") == all_of(
+    assert cells(complaint_contribution(c, vn(2025, 3, 31, 23, 59), rules, cal), "pakn_on_time") == {}
+    assert cells(complaint_contribution(c, vn(2025, 4, 1), rules, cal), "pakn_on_time") == {}
+    # On 2/4 it is late in the current April periods; March and Q1 ended (1/4 00:00) before it was overdue.
+    assert cells(complaint_contribution(c, vn(2025, 4, 2), rules, cal), "pakn_on_time") == all_of((0.0, 1.0), *APRIL)
+    # Received 10/2 09:00: overdue from the end of 3/3 (15 working days), so late in March only once March ended.
+    early = complaint(f"2025-02-10T09:00:00{T}")
+    assert cells(complaint_contribution(early, vn(2025, 4, 2), rules, cal), "pakn_on_time") == all_of(
         (0.0, 1.0), "2025-03", "2025-Q1", *APRIL
     )
 

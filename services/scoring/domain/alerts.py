@@ -9,7 +9,7 @@ from schemas.labels import scoring_alert_title
 from schemas.outputs import Alert
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
-from services.scoring.domain.contributions import complaint_deadline
+from services.scoring.domain.contributions import complaint_deadline, dossier_due
 from services.scoring.domain.rulebook import Rules
 
 # Alerts about moments further back than this are history, not news (e.g. when a year is backfilled).
@@ -17,13 +17,17 @@ HORIZON = timedelta(days=2)
 
 
 def dossier_conditions(d: Dossier, as_of: datetime, calendar: WorkingCalendar) -> dict[str, datetime]:
-    """Active conditions of an open dossier and when each began."""
+    """Active conditions of an open dossier and when each began; the due date is pushed by the time it waited for
+    the citizen, and a dossier waiting on an open supplement request has none (paused)."""
     if not d.is_open or d.due_at is None:
         return {}
-    if as_of >= d.due_at:
-        return {"dossier_overdue": d.due_at}
+    due = dossier_due(d, calendar)
+    if due is None:
+        return {}
+    if as_of >= due:
+        return {"dossier_overdue": due}
     try:
-        due_soon = calendar.next_working_day_before(d.due_at)
+        due_soon = calendar.next_working_day_before(due)
     except CalendarYearMissing:
         return {}  # no calendar for that year: no "due tomorrow" guess
     return {"dossier_due_soon": due_soon} if as_of >= due_soon else {}

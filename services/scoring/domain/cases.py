@@ -67,6 +67,20 @@ def _at(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+# A supplement request (yêu cầu bổ sung): when it was asked and, once the citizen answered, when it was supplied.
+Supplement = tuple[datetime, datetime | None]
+
+
+def _supplements(*records: dict[str, Any]) -> tuple[Supplement, ...] | None:
+    """The requests of the first record that carries `supplements` (the latest event first), parsed once."""
+    for record in records:
+        listed = record.get("supplements")
+        if listed is not None:
+            parsed = ((_at(s.get("requested_at")), _at(s.get("supplied_at"))) for s in listed)
+            return tuple(sorted(((a, b) for a, b in parsed if a is not None), key=lambda item: item[0]))
+    return None
+
+
 @dataclass(frozen=True)
 class Dossier:
     """The effective view of a dossier (hồ sơ thủ tục hành chính)."""
@@ -90,6 +104,8 @@ class Dossier:
     event_keys: tuple[str, ...]
     published_at: datetime | None = None
     complained: bool = False  # a substantiated complaint (PAKN) about this very dossier
+    # The supplement requests' dates when the source gave them (then supplement_days is not used); sorted.
+    supplements: tuple[Supplement, ...] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -104,6 +120,8 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
     published = effective(state, "published")
     base = (processed or received or (None, {}))[1]
     p = processed[1] if processed else {}
+    r = received[1] if received else {}
+    supplements = _supplements(p, r)
     keys = tuple(k for k, _ in (x for x in (received, processed, rated, published) if x is not None))
     about = state["slots"].get(COMPLAINTS_ABOUT, {})
     return Dossier(
@@ -115,7 +133,7 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
         fee_required=base.get("fee_required"),
         finished_at=_at(p.get("finished_at")),
         status=p.get("status"),
-        supplement_requests=int(p.get("supplement_requests", 0)),
+        supplement_requests=len(supplements) if supplements is not None else int(p.get("supplement_requests", 0)),
         supplement_days=float(p.get("supplement_days", 0)),
         paid_online=bool(p.get("paid_online")),
         digitized=bool(p.get("digitized")),
@@ -125,7 +143,8 @@ def dossier_view(unit_id: str, code: str, state: State) -> Dossier:
         unsatisfied=bool(rated and rated[1].get("satisfied") is False),
         event_keys=keys,
         published_at=_at(published[1].get("published_at")) if published else None,
-        complained=any(r.get("substantiated") for r in about.values()),
+        complained=any(v.get("substantiated") for v in about.values()),
+        supplements=supplements,
     )
 
 

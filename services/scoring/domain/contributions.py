@@ -6,13 +6,13 @@ number) and for the from-scratch check; so all three agree by construction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
-from services.scoring.domain.cases import Complaint, Dossier
+from services.scoring.domain.cases import Complaint, Dossier, Supplement
 from services.scoring.domain.periods import next_boundary, period_ends_between, periods_of
 from services.scoring.domain.rulebook import Rulebook
 
@@ -73,10 +73,127 @@ def _outlived(start: datetime, until: datetime) -> tuple[str, ...]:
     return tuple(p.label for p in period_ends_between(start, until))
 
 
-def dossier_on_time(d: Dossier) -> bool:
-    """On time: finished − supplement waiting time ≤ due, and at most one supplement request."""
+@lru_cache(maxsize=65536)
+def _end_of_working_days(calendar: WorkingCalendar, day: date, days: int) -> datetime:
+    """The end (next local midnight) of the working day `days` working days after day."""
+    last = calendar.add_working_days(datetime.combine(day, time(0), tzinfo=VN_TZ), days)
+    return datetime.combine(last.date() + _DAY, time(0), tzinfo=VN_TZ)
+
+
+def working_deadline(calendar: WorkingCalendar, start: datetime, days: int) -> datetime:
+    """A clock of `days` working days from start ends with its last working day (local midnight after it), not at
+    start's clock time on that day; a start on a non-working day counts from the next working day."""
+    return _end_of_working_days(calendar, start.astimezone(VN_TZ).date(), days)
+
+
+_DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+_MAX_WALK_DAYS = 40_000  # ~110 years: beyond every bounded timestamp; a loop guard, never reached by valid data
+Wait = tuple[datetime, datetime | None]  # a stretch spent waiting for the citizen; None: still waiting
+
+
+def _waits(supplements: tuple[Supplement, ...], until: datetime | None) -> list[Wait]:
+    """The requests as disjoint stretches of waiting, sorted; an unanswered one runs to until (open when None)."""
+    merged: list[Wait] = []
+    for asked, supplied in supplements:
+        end = supplied if supplied is not None else until
+        if until is not None:
+            if asked >= until:
+                continue  # asked once already finished: no waiting counted
+            end = min(end, until) if end is not None else until
+        if merged and (merged[-1][1] is None or asked <= merged[-1][1]):
+            last_end = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if last_end is None or end is None else max(last_end, end))
+        else:
+            merged.append((asked, end))
+    return merged
+
+
+def _working_time(working: Callable[[date], bool], start: datetime, end: datetime) -> timedelta:
+    """Time from start to end that falls on working days (24 h a working day), exact."""
+    a, b = start.astimezone(VN_TZ), end.astimezone(VN_TZ)
+    total = _ZERO
+    day = a.date()
+    while a < b:
+        nxt = datetime.combine(day + _DAY, time(0), tzinfo=VN_TZ)
+        if working(day):
+            total += min(b, nxt) - a
+        a, day = nxt, day + _DAY
+    return total
+
+
+def _push(working: Callable[[date], bool], due: datetime, budget: timedelta, waits: list[Wait]) -> datetime | None:
+    """The last moment the dossier is still on time: due pushed by budget of working time not spent waiting (the
+    working time waited before due), skipping the waits after it; None while a wait that pauses it is open."""
+    local = due.astimezone(VN_TZ)
+    day, cursor = local.date(), local
+    pending = [w for w in waits if w[1] is None or w[1] > local]
+    for _ in range(_MAX_WALK_DAYS):
+        day_end = datetime.combine(day + _DAY, time(0), tzinfo=VN_TZ)
+        if working(day):
+            while cursor < day_end:
+                if pending and pending[0][0] <= cursor:  # inside a wait: the clock is paused
+                    stop = pending[0][1]
+                    if stop is None:
+                        return None
+                    cursor = max(cursor, stop)
+                    pending.pop(0)
+                    continue
+                active_end = min(day_end, pending[0][0]) if pending else day_end
+                if budget < active_end - cursor:
+                    return cursor + budget
+                budget -= active_end - cursor
+                cursor = active_end
+        else:
+            while pending and pending[0][1] is not None and pending[0][1] <= day_end:
+                pending.pop(0)  # a wait that ended on a day off paused nothing more
+        day, cursor = day + _DAY, max(cursor, day_end)
+    raise ValueError(f"due date {due.isoformat()} pushed beyond {_MAX_WALK_DAYS} days")
+
+
+def _every_day(_: date) -> bool:
+    return True
+
+
+def dossier_due(d: Dossier, calendar: WorkingCalendar, until: datetime | None = None) -> datetime | None:
+    """When the dossier stops being on time (Decision 766: finished − waiting ≤ due, in working time): due pushed
+    by the working time waited for the citizen; None while it waits on an open request (paused, never overdue).
+    until: when the dossier was finished (an unanswered request's wait ends there)."""
+    assert d.due_at is not None
+    waits = _waits(d.supplements, until) if d.supplements else []
+    try:
+        return _pushed(calendar.is_working_day, d, waits)
+    except CalendarYearMissing:  # no calendar for those days: calendar time, as before working days were counted
+        return _pushed(_every_day, d, waits)
+
+
+def _pushed(working: Callable[[date], bool], d: Dossier, waits: list[Wait]) -> datetime | None:
+    assert d.due_at is not None
+    if d.supplements is None:
+        budget = timedelta(days=d.supplement_days)  # working days waited, dates unknown: all before due
+    else:
+        budget = sum(
+            (
+                _working_time(working, a, min(b, d.due_at) if b is not None else d.due_at)
+                for a, b in waits
+                if a < d.due_at
+            ),
+            _ZERO,
+        )
+    if not budget and not waits:
+        return d.due_at  # nothing waited: the due date as given
+    return _push(working, d.due_at, budget, waits)
+
+
+def dossier_on_time(d: Dossier, calendar: WorkingCalendar) -> bool:
+    """On time: finished − time waiting for the citizen ≤ due, in working time, and at most one supplement request."""
     assert d.finished_at is not None and d.due_at is not None
-    return d.supplement_requests <= 1 and d.finished_at - timedelta(days=d.supplement_days) <= d.due_at
+    if d.supplement_requests > 1:
+        return False
+    if d.finished_at <= d.due_at:
+        return True
+    due = dossier_due(d, calendar, d.finished_at)
+    return due is None or d.finished_at <= due
 
 
 def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> Tally:
@@ -87,15 +204,16 @@ def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar:
         out.add("unit", unit, unit, _labels(d.received_at), "online_submission", float(d.channel == "online"))
     if d.due_at is None:
         return out.result()
-    # Overdue only once the due date plus the time spent waiting for the citizen has passed.
-    overdue_from = max(d.due_at + timedelta(days=d.supplement_days), d.received_at or d.due_at)
     if d.finished_at is not None:
         if d.status == "withdrawn":  # withdrawn by the citizen: not judged
             return out.result()
-        on_time = dossier_on_time(d)
+        on_time = dossier_on_time(d, calendar)
         finished = _labels(d.finished_at)
         out.add("unit", unit, unit, finished, "on_time", float(on_time))
-        out.add("unit", unit, unit, _outlived(overdue_from, d.finished_at), "on_time", 0.0)
+        if d.finished_at > d.due_at:  # overdue only once the due date pushed by the waiting has passed
+            due = dossier_due(d, calendar, d.finished_at)
+            if due is not None:
+                out.add("unit", unit, unit, _outlived(max(due, d.received_at or due), d.finished_at), "on_time", 0.0)
         if d.officer_id:
             out.add("officer", d.officer_id, unit, finished, "on_time", float(on_time))
         if d.fee_required:
@@ -108,7 +226,11 @@ def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar:
         if published is not None:
             out.add("unit", unit, unit, finished, "result_publication", float(published))
     elif as_of > d.due_at:
-        out.add("unit", unit, unit, _outlived(overdue_from, as_of) + _labels(as_of), "on_time", 0.0)
+        due = dossier_due(d, calendar)  # None: waiting for the citizen, paused
+        if due is not None and as_of > due:
+            out.add(
+                "unit", unit, unit, _outlived(max(due, d.received_at or due), as_of) + _labels(as_of), "on_time", 0.0
+            )
     return out.result()
 
 
@@ -117,7 +239,7 @@ def result_deadline(d: Dossier, rules: Rulebook, calendar: WorkingCalendar) -> d
     if d.finished_at is None:
         return None
     try:
-        return calendar.add_working_days(d.finished_at, rules.result_days)
+        return working_deadline(calendar, d.finished_at, rules.result_days)
     except CalendarYearMissing:
         return None
 
@@ -137,7 +259,7 @@ def complaint_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalendar)
     if c.received_at is None:
         return None
     try:
-        return calendar.add_working_days(c.received_at, rules.answer_days)
+        return working_deadline(calendar, c.received_at, rules.answer_days)
     except CalendarYearMissing:
         return None
 
@@ -146,7 +268,7 @@ def publication_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalenda
     """When an answered complaint's answer must be public (publish_days working days after the answer)."""
     if c.resolved_at is None or c.outcome != "answered":
         return None
-    return calendar.add_working_days(c.resolved_at, rules.publish_days)
+    return working_deadline(calendar, c.resolved_at, rules.publish_days)
 
 
 def complaint_on_time(
@@ -154,13 +276,13 @@ def complaint_on_time(
 ) -> bool | None:
     """Every clock that applies was met: rejected within reject_days or answered within answer_days, the first
     supplement request within supplement_days, an answer published within publish_days after it (working days;
-    the clock starts on the first working day). None while publication is still due."""
+    the clock starts on the first working day and ends with its last one). None while publication is still due."""
     assert c.received_at is not None and c.resolved_at is not None
     limit = rules.reject_days if c.outcome == "rejected" else rules.answer_days
-    if c.resolved_at > calendar.add_working_days(c.received_at, limit):
+    if c.resolved_at > working_deadline(calendar, c.received_at, limit):
         return False
-    if c.supplement_requested_at is not None and c.supplement_requested_at > calendar.add_working_days(
-        c.received_at, rules.supplement_days
+    if c.supplement_requested_at is not None and c.supplement_requested_at > working_deadline(
+        calendar, c.received_at, rules.supplement_days
     ):
         return False
     deadline = publication_deadline(c, rules, calendar)
@@ -190,7 +312,7 @@ def _complaint_counters(
 ) -> Tally:
     unit = c.unit_id
     assert c.received_at is not None
-    deadline = calendar.add_working_days(c.received_at, rules.answer_days)
+    deadline = working_deadline(calendar, c.received_at, rules.answer_days)
     if c.resolved_at is not None:
         if c.category == "conduct" and c.substantiated:
             resolved = _labels(c.resolved_at)
@@ -246,11 +368,14 @@ def next_dossier_tick(d: Dossier, as_of: datetime, rules: Rulebook, calendar: Wo
         return deadline if deadline is not None and as_of < deadline else None
     if d.due_at is None:
         return None
+    due = dossier_due(d, calendar)
+    if due is None:  # waiting for the citizen: paused, the clock resumes when the supplement arrives (an event)
+        return None
     try:
-        due_soon: datetime | None = calendar.next_working_day_before(d.due_at)
+        due_soon: datetime | None = calendar.next_working_day_before(due)
     except CalendarYearMissing:
         due_soon = None
-    for moment in (due_soon, d.due_at):
+    for moment in (due_soon, due):
         if moment is not None and as_of < moment:
             return moment
     return next_boundary(as_of)

@@ -23,6 +23,7 @@ ALERT_TITLES: dict[str, str] = {
     "band_dropped": "Xếp loại thi đua của đơn vị bị giảm",
     "award_on_track": "Đơn vị đang đạt tiêu chí khen thưởng",
     "award_at_risk": "Đơn vị có nguy cơ không đạt tiêu chí khen thưởng",
+    "calendar_missing": "Chưa có lịch nghỉ lễ, Tết chính thức năm {code}: đang chấm theo lịch tạm tính",
 }
 
 

@@ -33,6 +33,9 @@ class StandingChanged(Strict):
     previous_score: Score | None = None
     previous_band: Band | None = None
     rule_version: Code
+    # Added, optional: true when the period's working-day clocks can reach a year judged on a provisional calendar
+    # (no official calendar file yet); absent otherwise. The scorecard's `calendar` says which years.
+    calendar_provisional: StrictBool | None = None
 
 
 class Alert(Strict):
@@ -41,7 +44,13 @@ class Alert(Strict):
     alert_id: Code
     condition_key: Code
     kind: Literal[
-        "dossier_due_soon", "dossier_overdue", "band_dropped", "award_on_track", "award_at_risk", "complaint_overdue"
+        "dossier_due_soon",
+        "dossier_overdue",
+        "band_dropped",
+        "award_on_track",
+        "award_at_risk",
+        "complaint_overdue",
+        "calendar_missing",  # added: next year's official working-day calendar is missing (to the province office)
     ]
     priority: Literal["high", "normal", "low"]
     unit_id: UnitId

@@ -1,6 +1,7 @@
 """HTTP face of scoring: standings, scorecards and the events behind every number."""
 
 import json
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import asyncpg
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from schemas.vietnam import VN_TZ
 from services.scoring import views
 from services.scoring.adapters.rulefiles import RulesCache
+from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.judging import case_view, contribution
 from services.scoring.domain.next_band import MAX_SUCCESSES, inputs_from_card, what_it_takes
 from services.scoring.domain.periods import Period, parse_period
@@ -149,6 +151,8 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         p = _period(period)
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
+            # Whether the clocks behind these numbers can reach a year judged on a provisional calendar.
+            note = calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date())
             behind = evidence_behind(rules.book)  # the rulebook's indicators, then the office-culture parts
             if indicator not in behind:
                 raise ApiError(
@@ -166,6 +170,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     "by_month": {r["month"]: r["n"] for r in counts},
                     "events": None,
                     "restricted": "officer records need the unit's token, council or admin",
+                    "calendar": note,
                 }
             if kind is not None:
                 found = await views.facts(conn, unit_id, kind, p)
@@ -179,7 +184,13 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     }
                     for r in found
                 ]
-                return {"unit_id": unit_id, "period": period, "indicator": indicator, "events": items}
+                return {
+                    "unit_id": unit_id,
+                    "period": period,
+                    "indicator": indicator,
+                    "events": items,
+                    "calendar": note,
+                }
             rows = await views.unit_cases(conn, unit_id, p)
         cases = []
         for r in rows:
@@ -203,6 +214,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             "indicator": indicator,
             "rule_version": rules.version,
             "cases": cases,
+            "calendar": note,
         }
 
     @api.get("/officers/{officer_id}/scorecard", summary="An officer's evidence-based score (token required)")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -15,10 +15,12 @@ from prometheus_client import Histogram
 
 from schemas import topics
 from schemas.evidence import EvidenceEvent
+from schemas.vietnam import VN_TZ
 from services.scoring import api
 from services.scoring.adapters.postgres import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.config import Settings
+from services.scoring.handlers.calendar_watch import watch_calendar
 from services.scoring.handlers.clock import tick
 from services.scoring.handlers.consume import accepted_moment, apply_under_active_rules
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
@@ -115,9 +117,23 @@ def create_app(settings: Settings) -> FastAPI:
             finally:
                 await listener.remove_listener("scoring_dirty", wake_rescorers)
 
+    watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
+
+    async def watch() -> None:
+        today = datetime.now(VN_TZ).date()
+        if watched and watched[-1] == today:
+            return
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await cache.active(conn)
+            await watch_calendar(conn, rules=rules, today=today, alert_unit=settings.calendar_alert_unit)
+        watched[:] = [today]
+        relay.wake()
+
     async def clock() -> None:
         while True:
             try:
+                await watch()
                 async with runtime.pool.acquire() as conn:
                     while True:
                         async with conn.transaction():

@@ -11,10 +11,12 @@ import pytest
 from schemas.vietnam import VN_TZ
 from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain import lunar
+from services.scoring.domain.alerts import calendar_missing_alert
 from services.scoring.domain.calendar import (
     HolidayRules,
     Provisional,
     WorkingCalendar,
+    calendar_note,
     missing_official_year,
     provisional_days_off,
     provisional_from,
@@ -234,3 +236,33 @@ def test_next_years_official_file_missing_from_1_october(today: str, missing: in
     official_due) the operator is told next year's file is missing (2026 has its file: 2025 never warns)."""
     official = WorkingCalendar(frozenset(), frozenset(), frozenset(range(2019, 2027)), Provisional())
     assert missing_official_year(official, d(today), (10, 1)) == missing
+
+
+# ------------------------------------------------------------------ what a scorecard says
+
+
+@pytest.mark.parametrize(
+    ("start", "last", "provisional"),
+    [
+        ("2026-10-01", "2026-10-31", False),  # 31/10 + 45 days stays in 2026
+        ("2026-11-01", "2026-11-30", True),  # a late November clock can run into 2027
+        ("2026-12-01", "2026-12-31", True),
+        ("2026-01-01", "2026-12-31", True),
+        ("2025-01-01", "2025-12-31", False),
+    ],
+)
+def test_scorecard_says_when_its_clocks_reach_a_provisional_year(start: str, last: str, provisional: bool) -> None:
+    """Labour Code 2019 art. 112: a period whose working-day clocks can reach a year without its official file
+    (2027) is judged on the provisional calendar, and its scorecard says so."""
+    note = calendar_note(SHIPPED, d(start), d(last))
+    assert note == {"provisional": provisional, "provisional_years": [2027] if provisional else []}
+
+
+def test_calendar_missing_alert_is_daily_and_named() -> None:
+    """Labour Code 2019 art. 112: the office is told next year's file is missing, once a day (same alert_id all
+    day: restarts repeat it, the inbox keeps one)."""
+    a = calendar_missing_alert("H40.10", 2027, d("2026-10-01"), "2025.2")
+    b = calendar_missing_alert("H40.10", 2027, d("2026-10-01"), "2025.2")
+    c = calendar_missing_alert("H40.10", 2027, d("2026-10-02"), "2025.2")
+    assert a == b and a.alert_id != c.alert_id and a.condition_key == c.condition_key
+    assert a.kind == "calendar_missing" and a.unit_id == "H40.10" and a.title is not None and "2027" in a.title

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from schemas.labels import scoring_alert_title
 from schemas.outputs import Alert
+from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
 from services.scoring.domain.contributions import complaint_deadline, dossier_due
@@ -126,5 +127,24 @@ def band_dropped_alert(
         period=period,
         title=scoring_alert_title("band_dropped", band=band, previous_band=old_band),
         data={"score": score, "previous_score": old_score, "band": band, "previous_band": old_band},
+        rule_version=rule_version,
+    )
+
+
+def calendar_missing_alert(unit_id: str, year: int, today: date, rule_version: str) -> Alert:
+    """alerts.v1 calendar_missing, once a day to the office that keeps the rule files: next year's official
+    working-day calendar is missing, so its clocks are judged on the provisional one (alert_id per day: a
+    restart the same day repeats it, the inbox keeps one)."""
+    key = f"calendar_missing:{year}"
+    return Alert(
+        alert_id=f"{key}:{today.isoformat()}",
+        condition_key=key,
+        kind="calendar_missing",
+        priority="high",
+        unit_id=unit_id,
+        occurred_at=datetime.combine(today, time(0), tzinfo=VN_TZ),
+        subject_id=str(year),
+        title=scoring_alert_title("calendar_missing", code=str(year))[:500],
+        data={"year": year, "file": f"calendar/{year}.toml"},
         rule_version=rule_version,
     )

@@ -78,6 +78,7 @@ class Provisional:
     first_year: int = 2000
     last_year: int = 2099
     rules: tuple[HolidayRules, ...] = (HolidayRules(date(2021, 1, 1)),)
+    official_due: tuple[int, int] = (10, 1)  # (month, day) from which next year's missing file is reported
 
     def covers(self, year: int) -> bool:
         """The year is inside the bounds the provisional calendar is computed for."""
@@ -322,7 +323,8 @@ def provisional_from(section: Mapping[str, Any] | None) -> Provisional:
     rules = tuple(_holiday_rules(e) for e in entries) if entries is not None else Provisional().rules
     if not rules or [r.since for r in rules] != sorted({r.since for r in rules}):
         raise ValueError("working_days.statutory must list at least one entry, by increasing distinct `since`")
-    return Provisional(first, last, rules)
+    due = month_day(section.get("official_due", "10-01"), "working_days.official_due")
+    return Provisional(first, last, rules, due)
 
 
 def culture_days(provisional: Provisional, years: Iterable[int]) -> frozenset[date]:
@@ -335,3 +337,16 @@ def missing_official_year(calendar: WorkingCalendar, today: date, due: tuple[int
     if not calendar.years or today < date(today.year, *due) or (today.year + 1) in calendar.years:
         return None
     return today.year + 1
+
+
+# How far past a period's last day its cases' working-day clocks can run: the 15-working-day answer clock and the
+# 2-day publication clock after it, with the year-end days off, stay well inside 45 calendar days.
+CLOCK_REACH_DAYS = 45
+
+
+def calendar_note(calendar: WorkingCalendar, start: date, last: date) -> dict[str, Any]:
+    """What a scorecard says about its calendar: the provisional years its period's clocks can reach (the years
+    from its first day to CLOCK_REACH_DAYS after its last day)."""
+    years = range(start.year, (last + timedelta(days=CLOCK_REACH_DAYS)).year + 1)
+    provisional = calendar.provisional_years(years)
+    return {"provisional": bool(provisional), "provisional_years": provisional}

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,7 @@ from schemas import topics
 from schemas.outputs import StandingChanged
 from services.scoring.adapters import postgres as pg
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
+from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.judging import Affected
 from services.scoring.domain.periods import parse_period, period_fraction
 from services.scoring.domain.rulebook import Rules
@@ -181,7 +182,7 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                     card.service_index,
                     card.culture_index,
                     book.version,
-                    orjson.dumps(card.as_json()).decode(),
+                    orjson.dumps({**card.as_json(), "calendar": calendar_of(rules, label)}).decode(),
                 )
             )
     await pg.save_unit_scores(conn, unit_rows, now)
@@ -198,6 +199,13 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     if affected.officers:
         messages += await _publish_changes(conn, "officer", sorted({p for _, _, p in affected.officers}), rules, now)
     await enqueue(conn, messages)
+
+
+def calendar_of(rules: Rules, label: str) -> dict[str, Any]:
+    """The scorecard's calendar note: whether the period's clocks can reach a year judged on a provisional
+    calendar (no official file yet)."""
+    p = parse_period(label)
+    return calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date())
 
 
 def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
@@ -255,7 +263,7 @@ async def _officer_rows(
                     card.score,
                     card.band,
                     rules.version,
-                    orjson.dumps(card.as_json()).decode(),
+                    orjson.dumps({**card.as_json(), "calendar": calendar_of(rules, label)}).decode(),
                 )
             )
     return rows
@@ -313,6 +321,7 @@ async def _publish_changes(
             previous_score=old_score,
             previous_band=r["old_band"],
             rule_version=r["rule_version"],
+            calendar_provisional=True if calendar_of(rules, r["period"])["provisional"] else None,
         )
         messages.append(
             (topics.STANDINGS_CHANGED, r["subject_id"], event.model_dump_json(exclude_none=True).encode(), {})

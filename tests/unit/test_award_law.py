@@ -11,7 +11,7 @@ import pytest
 from services.awards.config import RULES
 from services.awards.domain.evaluate import cash_table, close_refusal, evaluate_unit, quota_rank
 from services.awards.domain.lifecycle import vn_year
-from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
 from services.awards.domain.titles import (
     Verdict,
@@ -107,23 +107,23 @@ def test_registration_setting_read_from_rule_file_law_06_2022() -> None:
 def test_discipline_in_the_year_makes_rating_incomplete_decree_90_2020_amended_by_decree_48_2023(
     discipline_year: int, effective: str
 ) -> None:
-    o = officer(1, "excellent", disciplines=[Fact(discipline_year, "reprimand", "hr:disc")])
-    rating = effective_rating(o, Y)
+    o = officer(1, "excellent", disciplines=[Discipline(discipline_year, "reprimand", "hr:disc")])
+    rating = effective_rating(o, Y, RULES_)
     assert rating is not None and rating.value == effective
 
 
 def test_disciplined_officer_criterion_shows_reported_and_effective_rating_decree_90_2020_decree_48_2023() -> None:
-    o = officer(1, "excellent", disciplines=[Fact(Y, "reprimand", "hr:disc")])
-    v = lao_dong_tien_tien(o, Y)
+    o = officer(1, "excellent", disciplines=[Discipline(Y, "reprimand", "hr:disc")])
+    v = lao_dong_tien_tien(o, Y, RULES_)
     check = next(c for c in v.checks if c.code == "rating_good_or_better")
     assert not v.met and not check.met
     assert "hoàn thành xuất sắc" in check.reason and "không hoàn thành nhiệm vụ" in check.reason
     assert "48/2023" in check.reason and "hr:disc" in v.evidence
-    assert not chien_si_thi_dua_co_so(o, Y).met  # no longer excellent either
+    assert not chien_si_thi_dua_co_so(o, Y, RULES_).met  # no longer excellent either
 
 
 def test_disciplined_without_hr_rating_is_still_incomplete_decree_90_2020_decree_48_2023() -> None:
-    rating = effective_rating(officer(1, None, disciplines=[Fact(Y, "warning", "hr:d")]), Y)
+    rating = effective_rating(officer(1, None, disciplines=[Discipline(Y, "warning", "hr:d")]), Y, RULES_)
     assert rating is not None and rating.value == "incomplete"
 
 
@@ -180,7 +180,7 @@ def test_excellence_cap_shares_are_rule_file_settings_quy_dinh_366_art_11() -> N
 def test_excellence_cap_counts_effective_ratings_decree_90_2020_decree_48_2023() -> None:
     members = mix(2, 5)  # 2 excellent of 5 good: over 20 %
     assert not excellence_cap(unit(members), Y, RULES_).within
-    members[0].disciplines = [Fact(Y, "reprimand", "hr:d")]  # now incomplete: 1 excellent of 5 good
+    members[0].disciplines = [Discipline(Y, "reprimand", "hr:d")]  # now incomplete: 1 excellent of 5 good
     assert excellence_cap(unit(members), Y, RULES_).within
 
 
@@ -210,8 +210,8 @@ def test_over_the_cap_bang_khen_by_excellent_years_needs_review_quy_dinh_366_art
     o.ratings[Y - 1] = Fact(Y - 1, "excellent", "src:r0")
     over = excellence_within_cap(unit([o]), Y, RULES_)  # 1 excellent, 0 good
     within = excellence_within_cap(unit([o, *mix(0, 5)]), Y, RULES_)
-    assert bang_khen_ca_nhan(o, Y, False, caps={Y: within, Y - 1: within}).status == "proposed"
-    assert bang_khen_ca_nhan(o, Y, False, caps={Y: over, Y - 1: within}).status == "needs_review"
+    assert bang_khen_ca_nhan(o, Y, RULES_, False, caps={Y: within, Y - 1: within}).status == "proposed"
+    assert bang_khen_ca_nhan(o, Y, RULES_, False, caps={Y: over, Y - 1: within}).status == "needs_review"
 
 
 def test_over_the_cap_cstd_tinh_relying_on_cstdcs_under_review_needs_review_quy_dinh_366_art_11() -> None:
@@ -229,7 +229,7 @@ def test_over_the_cap_cstd_tinh_relying_on_cstdcs_under_review_needs_review_quy_
 def test_cstdcs_by_accepted_research_project_in_the_year_law_06_2022_decree_98_2023(
     research_year: int, met: bool
 ) -> None:
-    v = chien_si_thi_dua_co_so(officer(1, "good", research=[Fact(research_year, "unit", "src:rs")]), Y)
+    v = chien_si_thi_dua_co_so(officer(1, "good", research=[Fact(research_year, "unit", "src:rs")]), Y, RULES_)
     assert v.met is met
     if met:
         assert "src:rs" in v.evidence and "đề tài nghiên cứu khoa học" in v.checks[-1].reason
@@ -262,7 +262,7 @@ def test_cstdcs_quota_order_score_then_rating_then_name_then_id_decree_98_2023()
     c = officer(3, "excellent")  # no score: after those with one
     d = officer(4, "good", scores={Y: 95.0})
     e = officer(5, "good", scores={Y: 80.0}, name="An")  # same score and level as a: name first
-    assert sorted([a, b, c, d, e], key=lambda o: quota_rank(o, Y)) == [d, b, e, a, c]
+    assert sorted([a, b, c, d, e], key=lambda o: quota_rank(o, Y, RULES_)) == [d, b, e, a, c]
 
 
 # --- 12. Streaks count approved titles only (Law 06/2022; Decree 98/2023) ---------------------------------------
@@ -271,12 +271,12 @@ def test_cstdcs_quota_order_score_then_rating_then_name_then_id_decree_98_2023()
 def test_cstd_tinh_needs_three_consecutive_approved_cstdcs_law_06_2022() -> None:
     o = officer(1, "excellent", initiatives=[Fact(Y, "province", "src:i")])
     o.titles = {Y - 2: {"chien_si_thi_dua_co_so": "n1"}, Y - 1: {"chien_si_thi_dua_co_so": "n2"}}
-    assert chien_si_thi_dua_tinh(o, Y, cstdcs_now=True).met  # at: 3 in a row
+    assert chien_si_thi_dua_tinh(o, Y, RULES_, cstdcs_now=True).met  # at: 3 in a row
     del o.titles[Y - 2]  # one revoked: 2 in a row
-    assert not chien_si_thi_dua_tinh(o, Y, cstdcs_now=True).met
-    assert bang_khen_ca_nhan(o, Y, cstdcs_now=True).met  # Bằng khen: 2 in a row, at
+    assert not chien_si_thi_dua_tinh(o, Y, RULES_, cstdcs_now=True).met
+    assert bang_khen_ca_nhan(o, Y, RULES_, cstdcs_now=True).met  # Bằng khen: 2 in a row, at
     del o.titles[Y - 1]
-    assert not bang_khen_ca_nhan(o, Y, cstdcs_now=True).met  # just outside
+    assert not bang_khen_ca_nhan(o, Y, RULES_, cstdcs_now=True).met  # just outside
 
 
 # --- 13. Collective titles (Law 06/2022 Art. 27-28; Decree 98/2023) ---------------------------------------------
@@ -290,7 +290,7 @@ def test_tap_the_ldxs_needs_everyone_complete_on_effective_ratings_law_06_2022_d
 ) -> None:
     members = [officer(n) for n in range(10)]
     if form:
-        members[3].disciplines = [Fact(Y, form, "hr:d")]
+        members[3].disciplines = [Discipline(Y, form, "hr:d")]
     everyone = {m.officer_id for m in members}
     v = tap_the_lao_dong_xuat_sac(unit(members, "excellent"), Y, everyone, {"CB-00"}, RULES_)
     assert v.met is met
@@ -300,7 +300,7 @@ def test_tap_the_ldxs_needs_everyone_complete_on_effective_ratings_law_06_2022_d
 @pytest.mark.parametrize(("form", "gate"), [("reprimand", True), ("warning", False), ("demotion", False)])
 def test_tap_the_ldxs_and_flag_gate_no_warning_or_above_law_06_2022_decree_98_2023(form: str, gate: bool) -> None:
     members = [officer(n) for n in range(10)]
-    members[3].disciplines = [Fact(Y, form, "hr:d")]
+    members[3].disciplines = [Discipline(Y, form, "hr:d")]
     u = unit(members, "excellent")
     u.standing[Y] = (1, "Tốt", "standings:e")
     ttlxs = tap_the_lao_dong_xuat_sac(u, Y, set(), set(), RULES_)
@@ -320,13 +320,16 @@ def test_flag_discipline_gate_is_a_rule_file_setting_on_by_default_decree_98_202
 
 
 def test_open_grievance_holds_officer_and_unit_titles_law_06_2022_chapter_vii() -> None:
-    o = officer(1, "excellent", open_grievances=["hr:g1"])
-    assert lao_dong_tien_tien(o, Y).status == "on_hold" and chien_si_thi_dua_co_so(o, Y).status == "on_hold"
+    o = officer(1, "excellent", open_grievances=[OpenCase("hr:g1")])
+    assert (
+        lao_dong_tien_tien(o, Y, RULES_).status == "on_hold"
+        and chien_si_thi_dua_co_so(o, Y, RULES_).status == "on_hold"
+    )
     u = unit([officer(n) for n in range(3)])
-    u.open_grievances = ["hr:g2"]
+    u.open_grievances = [OpenCase("hr:g2")]
     v = tap_the_lao_dong_tien_tien(u, Y, {"CB-00", "CB-01", "CB-02"}, RULES_)
     assert v.met and v.status == "on_hold" and "hr:g2" in next(c.reason for c in v.checks if not c.met)
-    assert lao_dong_tien_tien(officer(1), Y).status == "proposed"
+    assert lao_dong_tien_tien(officer(1), Y, RULES_).status == "proposed"
 
 
 # --- 15. Money and deadlines (Decree 73/2024 base salary; Decree 98/2023 cash; Decree 90/2020 calendar) ---------

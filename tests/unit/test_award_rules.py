@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 
 import pytest
 
 from services.awards.config import RULES
 from services.awards.domain.evaluate import council_decision, evaluate_unit
-from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
 from services.awards.domain.titles import (
     bang_khen_ca_nhan,
@@ -41,32 +42,32 @@ def unit(members: list[OfficerRecord], level: str = "good") -> UnitRecord:
 
 
 def test_lao_dong_tien_tien_needs_good_or_better_and_no_discipline() -> None:
-    assert lao_dong_tien_tien(officer(1, "good"), Y).met
-    assert lao_dong_tien_tien(officer(1, "excellent"), Y).met
-    assert not lao_dong_tien_tien(officer(1, "complete"), Y).met
-    assert not lao_dong_tien_tien(officer(1, None), Y).met
-    disciplined = officer(1, "good", disciplines=[Fact(Y, "reprimand", "src:d")])
-    verdict = lao_dong_tien_tien(disciplined, Y)
+    assert lao_dong_tien_tien(officer(1, "good"), Y, RULES_).met
+    assert lao_dong_tien_tien(officer(1, "excellent"), Y, RULES_).met
+    assert not lao_dong_tien_tien(officer(1, "complete"), Y, RULES_).met
+    assert not lao_dong_tien_tien(officer(1, None), Y, RULES_).met
+    disciplined = officer(1, "good", disciplines=[Discipline(Y, "reprimand", "src:d")])
+    verdict = lao_dong_tien_tien(disciplined, Y, RULES_)
     # Decree 90/2020 as amended by Decree 48/2023: the discipline also makes the effective rating "incomplete".
     assert not verdict.met and [c.code for c in verdict.checks if not c.met] == [
         "rating_good_or_better",
         "no_discipline",
     ]
     # Discipline in another year does not block this one.
-    assert lao_dong_tien_tien(officer(1, "good", disciplines=[Fact(Y - 1, "warning", "src:d")]), Y).met
+    assert lao_dong_tien_tien(officer(1, "good", disciplines=[Discipline(Y - 1, "warning", "src:d")]), Y, RULES_).met
 
 
 def test_an_open_grievance_holds_rather_than_blocks_law_06_2022_chapter_vii() -> None:
-    verdict = lao_dong_tien_tien(officer(1, "good", open_grievances=["src:g"]), Y)
+    verdict = lao_dong_tien_tien(officer(1, "good", open_grievances=[OpenCase("src:g")]), Y, RULES_)
     assert verdict.met and verdict.held and verdict.status == "on_hold"
 
 
 def test_cstdcs_by_excellence_or_by_initiative() -> None:
-    assert chien_si_thi_dua_co_so(officer(1, "excellent"), Y).met
-    assert chien_si_thi_dua_co_so(officer(1, "good", initiatives=[Fact(Y, "unit", "src:i")]), Y).met
-    assert not chien_si_thi_dua_co_so(officer(1, "good"), Y).met
+    assert chien_si_thi_dua_co_so(officer(1, "excellent"), Y, RULES_).met
+    assert chien_si_thi_dua_co_so(officer(1, "good", initiatives=[Fact(Y, "unit", "src:i")]), Y, RULES_).met
+    assert not chien_si_thi_dua_co_so(officer(1, "good"), Y, RULES_).met
     over = excellence_within_cap(unit([officer(1, "excellent")]), Y, RULES_)  # 1 excellent, 0 good: over the cap
-    relying = chien_si_thi_dua_co_so(officer(1, "excellent"), Y, over)
+    relying = chien_si_thi_dua_co_so(officer(1, "excellent"), Y, RULES_, over)
     assert relying.met and relying.status == "needs_review"
 
 
@@ -77,23 +78,23 @@ def _with_cstdcs_titles(years: list[int]) -> OfficerRecord:
 
 
 def test_provincial_champion_needs_three_consecutive_years_not_three_with_a_gap() -> None:
-    assert chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 2, Y - 1]), Y, cstdcs_now=True).met
-    gap = chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 3, Y - 1]), Y, cstdcs_now=True)
+    assert chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 2, Y - 1]), Y, RULES_, cstdcs_now=True).met
+    gap = chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 3, Y - 1]), Y, RULES_, cstdcs_now=True)
     assert not gap.met and "three_consecutive_cstdcs" in [c.code for c in gap.checks if not c.met]
-    assert not chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 2, Y - 1]), Y, cstdcs_now=False).met
+    assert not chien_si_thi_dua_tinh(_with_cstdcs_titles([Y - 2, Y - 1]), Y, RULES_, cstdcs_now=False).met
     no_province = _with_cstdcs_titles([Y - 2, Y - 1])
     no_province.initiatives = [Fact(Y, "unit", "src:i")]
-    assert not chien_si_thi_dua_tinh(no_province, Y, cstdcs_now=True).met
+    assert not chien_si_thi_dua_tinh(no_province, Y, RULES_, cstdcs_now=True).met
 
 
 def test_chairmans_certificate_for_an_individual() -> None:
-    assert bang_khen_ca_nhan(_with_cstdcs_titles([Y - 1]), Y, cstdcs_now=True).met
-    assert not bang_khen_ca_nhan(_with_cstdcs_titles([Y - 2]), Y, cstdcs_now=True).met
+    assert bang_khen_ca_nhan(_with_cstdcs_titles([Y - 1]), Y, RULES_, cstdcs_now=True).met
+    assert not bang_khen_ca_nhan(_with_cstdcs_titles([Y - 2]), Y, RULES_, cstdcs_now=True).met
     o = officer(1, "excellent", initiatives=[Fact(Y, "unit", "src:a"), Fact(Y - 1, "unit", "src:b")])
     o.ratings[Y - 1] = Fact(Y - 1, "excellent", "src:r0")
-    assert bang_khen_ca_nhan(o, Y, cstdcs_now=False).met  # two excellent years and two initiatives
+    assert bang_khen_ca_nhan(o, Y, RULES_, cstdcs_now=False).met  # two excellent years and two initiatives
     o.initiatives = o.initiatives[:1]
-    assert not bang_khen_ca_nhan(o, Y, cstdcs_now=False).met
+    assert not bang_khen_ca_nhan(o, Y, RULES_, cstdcs_now=False).met
 
 
 def test_exactly_seventy_percent_lao_dong_tien_tien_is_enough_and_sixty_nine_is_not() -> None:
@@ -108,9 +109,9 @@ def test_exactly_seventy_percent_lao_dong_tien_tien_is_enough_and_sixty_nine_is_
 def test_a_reprimand_does_not_block_the_collective_title_but_a_warning_does() -> None:
     members = [officer(n) for n in range(10)]
     passed = {f"CB-{n}" for n in range(1, 10)}
-    members[0].disciplines = [Fact(Y, "reprimand", "src:d")]
+    members[0].disciplines = [Discipline(Y, "reprimand", "src:d")]
     assert tap_the_lao_dong_tien_tien(unit(members), Y, passed, RULES_).met
-    members[0].disciplines = [Fact(Y, "warning", "src:d")]
+    members[0].disciplines = [Discipline(Y, "warning", "src:d")]
     verdict = tap_the_lao_dong_tien_tien(unit(members), Y, passed, RULES_)
     assert not verdict.met and "src:d" in verdict.evidence
 
@@ -165,7 +166,12 @@ def test_a_session_without_quorum_decides_nothing() -> None:
     decision, reason = council_decision("chien_si_thi_dua_co_so", 10, 7, 7, RULES_)  # 70% present < 80%
     assert decision is None and "túc số" in reason
     assert council_decision("chien_si_thi_dua_co_so", 10, 8, 8, RULES_)[0] == "approved"  # 80% present
-    assert council_decision("chien_si_thi_dua_co_so", 10, 8, 9, RULES_)[0] is None  # more votes than present
+    # More votes than present: absent members' written votes, counted only where the rule file allows them
+    # ([council] absent_vote_in_writing, Decree 91/2017; default allowed).
+    assert (
+        council_decision("chien_si_thi_dua_co_so", 10, 8, 9, replace(RULES_, absent_vote_in_writing=False))[0] is None
+    )
+    assert council_decision("chien_si_thi_dua_co_so", 10, 8, 9, RULES_)[0] == "approved"
 
 
 def test_quota_off_by_default_and_caps_when_set() -> None:

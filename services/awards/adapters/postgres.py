@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 
 
 async def upsert_unit(
@@ -26,33 +26,74 @@ async def upsert_unit(
     )
 
 
-async def upsert_officer(conn: asyncpg.Connection, officer_id: str, unit_id: str, name: str, at: datetime) -> None:
+async def upsert_officer(
+    conn: asyncpg.Connection,
+    officer_id: str,
+    unit_id: str,
+    name: str,
+    at: datetime,
+    staff_kind: str = "other",
+    peer_group: str | None = None,
+) -> None:
     await conn.execute(
-        "INSERT INTO officers VALUES ($1, $2, $3, $4) ON CONFLICT (officer_id) DO UPDATE SET"
-        " unit_id = EXCLUDED.unit_id, full_name = EXCLUDED.full_name, occurred_at = EXCLUDED.occurred_at"
+        "INSERT INTO officers (officer_id, unit_id, full_name, occurred_at, staff_kind, peer_group)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (officer_id) DO UPDATE SET"
+        " unit_id = EXCLUDED.unit_id, full_name = EXCLUDED.full_name, occurred_at = EXCLUDED.occurred_at,"
+        " staff_kind = EXCLUDED.staff_kind, peer_group = EXCLUDED.peer_group"
         " WHERE officers.occurred_at <= EXCLUDED.occurred_at",
         officer_id,
         unit_id,
         name,
         at,
+        staff_kind,
+        peer_group,
     )
 
 
 async def upsert_rating(
     conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int, level: str, event: str, at: datetime
 ) -> None:
+    """Record a rating decision in the history; the latest ARRIVED decision for the subject and year counts (a
+    correction supersedes by its issue order, even when back-dated)."""
     await conn.execute(
-        "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
-        " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id"
-        " WHERE (ratings.occurred_at, ratings.event) <= (EXCLUDED.occurred_at, EXCLUDED.event)",
+        "INSERT INTO rating_history (event, subject_kind, subject_id, unit_id, year, level, occurred_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event) DO NOTHING",
+        event,
         kind,
         subject,
         unit,
         year,
         level,
-        event,
         at,
+    )
+    await _current_rating(conn, kind, subject, year)
+
+
+async def _current_rating(conn: asyncpg.Connection, kind: str, subject: str, year: int) -> None:
+    """Make ratings hold the subject's latest arrived rating of year still in the history (none: no rating)."""
+    latest = await conn.fetchrow(
+        "SELECT * FROM rating_history WHERE subject_kind = $1 AND subject_id = $2 AND year = $3"
+        " ORDER BY seq DESC LIMIT 1",
+        kind,
+        subject,
+        year,
+    )
+    if latest is None:
+        await conn.execute(
+            "DELETE FROM ratings WHERE subject_kind = $1 AND subject_id = $2 AND year = $3", kind, subject, year
+        )
+        return
+    await conn.execute(
+        "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
+        " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id",
+        kind,
+        subject,
+        latest["unit_id"],
+        year,
+        latest["level"],
+        latest["event"],
+        latest["occurred_at"],
     )
 
 
@@ -69,6 +110,29 @@ async def add_row(conn: asyncpg.Connection, table: str, values: tuple[Any, ...])
     await conn.execute(f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING", *values)
 
 
+async def add_discipline(
+    conn: asyncpg.Connection,
+    event: str,
+    officer: str,
+    unit: str,
+    year: int,
+    form: str,
+    facts: tuple[datetime, datetime | None, bool | None, datetime | None],
+) -> None:
+    """Record a discipline under its counted year with its facts (decided_at, violation_at, duty_related,
+    effective_until); a repeat is ignored."""
+    await conn.execute(
+        "INSERT INTO disciplines (event, officer_id, unit_id, year, form, decided_at, violation_at, duty_related,"
+        " effective_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        event,
+        officer,
+        unit,
+        year,
+        form,
+        *facts,
+    )
+
+
 async def set_grievance(
     conn: asyncpg.Connection,
     key: str,
@@ -78,15 +142,18 @@ async def set_grievance(
     substantiated: bool | None,
     event: str,
     at: datetime,
+    kind: str | None = None,
 ) -> asyncpg.Record | None:
-    """The latest event of a grievance decides whether it is open; return the row when this event is the latest."""
+    """The latest event of a case decides whether it is open (its kind kept from the opening when the closing does
+    not say); return the row when this event is the latest."""
     return await conn.fetchrow(
         "INSERT INTO grievances (case_key, unit_id, officer_id, is_open, substantiated, event, occurred_at,"
-        " opened_event, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $4 THEN $6 END,"
-        " CASE WHEN $4 THEN $7::timestamptz END) ON CONFLICT (case_key) DO UPDATE"
+        " opened_event, opened_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $4 THEN $6 END,"
+        " CASE WHEN $4 THEN $7::timestamptz END, $8) ON CONFLICT (case_key) DO UPDATE"
         " SET is_open = EXCLUDED.is_open, substantiated = EXCLUDED.substantiated, event = EXCLUDED.event,"
         " occurred_at = EXCLUDED.occurred_at, opened_event = coalesce(EXCLUDED.opened_event, grievances.opened_event),"
-        " opened_at = coalesce(EXCLUDED.opened_at, grievances.opened_at)"
+        " opened_at = coalesce(EXCLUDED.opened_at, grievances.opened_at),"
+        " kind = coalesce(EXCLUDED.kind, grievances.kind)"
         " WHERE grievances.occurred_at <= EXCLUDED.occurred_at RETURNING *",
         key,
         unit,
@@ -95,6 +162,7 @@ async def set_grievance(
         substantiated,
         event,
         at,
+        kind,
     )
 
 
@@ -152,6 +220,12 @@ async def subject_nominations(
 async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, int | None]]:
     """A retraction: remove what the event recorded; return the (unit, year) it touched."""
     touched: list[tuple[str, int | None]] = []
+    # A rating leaves the history; the one before it (if any) counts again.
+    for r in await conn.fetch(
+        "DELETE FROM rating_history WHERE event = $1 RETURNING subject_kind, subject_id, unit_id, year", event
+    ):
+        await _current_rating(conn, r["subject_kind"], r["subject_id"], r["year"])
+        touched.append((r["unit_id"], r["year"]))
     for table in ("ratings", "initiatives", "research", "disciplines", "registrations"):
         rows = await conn.fetch(f"DELETE FROM {table} WHERE event = $1 RETURNING unit_id, year", event)
         touched += [(r["unit_id"], r["year"]) for r in rows]
@@ -162,6 +236,13 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
         event,
     )
     touched += [(r["unit_id"], r["year"]) for r in rows if r["unit_id"]]
+    # The event that closed a case: the case is open again, as its opening left it (and holds again).
+    rows = await conn.fetch(
+        "UPDATE grievances SET is_open = true, substantiated = NULL, event = opened_event, occurred_at = opened_at"
+        " WHERE event = $1 AND NOT is_open AND opened_event IS NOT NULL AND opened_event <> $1 RETURNING unit_id",
+        event,
+    )
+    touched += [(r["unit_id"], None) for r in rows]
     rows = await conn.fetch("DELETE FROM grievances WHERE event = $1 RETURNING unit_id", event)
     touched += [(r["unit_id"], None) for r in rows]
     return touched
@@ -190,9 +271,12 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
     u = await conn.fetchrow("SELECT name, cluster_id FROM units WHERE unit_id = $1", unit_id)
     unit = UnitRecord(unit_id, u["cluster_id"] if u else None, u["name"] if u else unit_id)
     members = {
-        r["officer_id"]: OfficerRecord(r["officer_id"], unit_id, r["full_name"])
+        r["officer_id"]: OfficerRecord(
+            r["officer_id"], unit_id, r["full_name"], staff_kind=r["staff_kind"], peer_group=r["peer_group"]
+        )
         for r in await conn.fetch(
-            "SELECT officer_id, full_name FROM officers WHERE unit_id = $1 ORDER BY officer_id", unit_id
+            "SELECT officer_id, full_name, staff_kind, peer_group FROM officers WHERE unit_id = $1 ORDER BY officer_id",
+            unit_id,
         )
     }
     unit.members = list(members.values())
@@ -239,15 +323,39 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
         if holder is not None:
             holder.registered.setdefault(r["year"], set()).update(r["titles"])
     for r in await conn.fetch(
-        "SELECT officer_id, year, form, event FROM disciplines WHERE officer_id = ANY($1::text[])", list(members)
+        "SELECT officer_id, year, form, event, decided_at, violation_at, duty_related, effective_until"
+        " FROM disciplines WHERE officer_id = ANY($1::text[]) ORDER BY event",
+        list(members),
     ):
-        members[r["officer_id"]].disciplines.append(Fact(r["year"], r["form"], r["event"]))
-    for r in await conn.fetch("SELECT officer_id, event FROM grievances WHERE unit_id = $1 AND is_open", unit_id):
+        members[r["officer_id"]].disciplines.append(
+            Discipline(
+                r["year"],
+                r["form"],
+                r["event"],
+                r["decided_at"],
+                r["violation_at"],
+                r["duty_related"],
+                r["effective_until"],
+            )
+        )
+    for r in await conn.fetch(
+        "SELECT officer_id, event, kind, case_key FROM grievances WHERE unit_id = $1 AND is_open ORDER BY event",
+        unit_id,
+    ):
         target = members.get(r["officer_id"]) if r["officer_id"] else unit
         if target is not None:
-            target.open_grievances.append(r["event"])
+            # case_key is "source|unit|case_id" (handlers/evidence.py); people read the case id.
+            target.open_grievances.append(OpenCase(r["event"], r["kind"], r["case_key"].split("|", 2)[-1]))
     for r in await conn.fetch("SELECT year, rank_in_cluster, band, event FROM standings WHERE unit_id = $1", unit_id):
         unit.standing[r["year"]] = (r["rank_in_cluster"], r["band"], r["event"])
+    if unit.cluster_id is not None:
+        # Ties reach awards as equal ranks (scoring ranks with rank()): every unit of the cluster ranked 1st.
+        for r in await conn.fetch(
+            "SELECT s.year, s.unit_id FROM standings s JOIN units u ON u.unit_id = s.unit_id"
+            " WHERE u.cluster_id = $1 AND s.rank_in_cluster = 1 ORDER BY s.unit_id",
+            unit.cluster_id,
+        ):
+            unit.cluster_leaders.setdefault(r["year"], []).append(r["unit_id"])
     return unit
 
 

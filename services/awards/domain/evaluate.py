@@ -18,6 +18,7 @@ from services.awards.domain.titles import (
     effective_rating,
     excellence_within_cap,
     lao_dong_tien_tien,
+    member_caps,
     registered_check,
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
@@ -28,11 +29,11 @@ Decision = tuple[str, str, Verdict]  # subject kind, subject id, verdict
 QUOTA_ORDER = "điểm thi đua cao hơn, xếp loại cao hơn, họ tên, mã cán bộ"
 
 
-def quota_rank(o: OfficerRecord, year: int) -> tuple[int, float, int, str, str]:
+def quota_rank(o: OfficerRecord, year: int, rules: AwardRules) -> tuple[int, float, int, str, str]:
     """Order of qualifying members under the CSTĐCS quota: evidence score (highest first, none last), effective
     rating level, name, id."""
     score = o.scores.get(year)
-    rating = effective_rating(o, year)
+    rating = effective_rating(o, year, rules)
     return (
         0 if score is not None else 1,
         -(score or 0.0),
@@ -43,13 +44,13 @@ def quota_rank(o: OfficerRecord, year: int) -> tuple[int, float, int, str, str]:
 
 
 def _quota(
-    candidates: list[tuple[OfficerRecord, Verdict]], members: int, share: float, year: int
+    candidates: list[tuple[OfficerRecord, Verdict]], members: int, share: float, year: int, rules: AwardRules
 ) -> list[tuple[OfficerRecord, Verdict]]:
     """Optional cap on CSTĐCS (off at 0): a share of the unit's members, given to qualifying members by rank."""
     if share <= 0:
         return candidates
     allowed = int(members * share + 1e-9)
-    ranked = sorted((o for o, v in candidates if v.met), key=lambda o: quota_rank(o, year))
+    ranked = sorted((o for o, v in candidates if v.met), key=lambda o: quota_rank(o, year, rules))
     inside = {o.officer_id for o in ranked[:allowed]}
     capped = []
     for officer, verdict in candidates:
@@ -77,30 +78,31 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
     """Every title's verdict for the unit and each member, for one year."""
     decisions: list[Decision] = []
     cap = excellence_within_cap(unit, year, rules)
-    caps = {year: cap, year - 1: excellence_within_cap(unit, year - 1, rules)}
+    # Each member's excellence relies on the unit's cap and, from Decree 335/2025, the member's peer group's.
+    now_caps, before_caps = member_caps(unit, year, rules), member_caps(unit, year - 1, rules)
     lao_dong: set[str] = set()
     cstdcs_candidates: list[tuple[OfficerRecord, Verdict]] = []
     for member in unit.members:
-        ldtt = _gate(lao_dong_tien_tien(member, year), member, year, rules)
+        ldtt = _gate(lao_dong_tien_tien(member, year, rules), member, year, rules)
         decisions.append(("officer", member.officer_id, ldtt))
         if ldtt.met:
             lao_dong.add(member.officer_id)
-        cstdcs_candidates.append((member, _gate(chien_si_thi_dua_co_so(member, year, cap), member, year, rules)))
+        verdict = chien_si_thi_dua_co_so(member, year, rules, now_caps[member.officer_id])
+        cstdcs_candidates.append((member, _gate(verdict, member, year, rules)))
     cstdcs_met: set[str] = set()
     review: dict[str, tuple[Check, ...]] = {}
-    for officer, verdict in _quota(cstdcs_candidates, len(unit.members), rules.cstdcs_quota_share, year):
+    for officer, verdict in _quota(cstdcs_candidates, len(unit.members), rules.cstdcs_quota_share, year, rules):
         decisions.append(("officer", officer.officer_id, verdict))
         if verdict.met:
             cstdcs_met.add(officer.officer_id)
             review[officer.officer_id] = _review(verdict)
     for member in unit.members:
         now, why = member.officer_id in cstdcs_met, review.get(member.officer_id, ())
-        decisions.append(
-            ("officer", member.officer_id, _gate(chien_si_thi_dua_tinh(member, year, now, why), member, year, rules))
-        )
-        decisions.append(
-            ("officer", member.officer_id, _gate(bang_khen_ca_nhan(member, year, now, why, caps), member, year, rules))
-        )
+        caps = {year: now_caps[member.officer_id], year - 1: before_caps[member.officer_id]}
+        tinh = chien_si_thi_dua_tinh(member, year, rules, now, why)
+        decisions.append(("officer", member.officer_id, _gate(tinh, member, year, rules)))
+        khen = bang_khen_ca_nhan(member, year, rules, now, why, caps)
+        decisions.append(("officer", member.officer_id, _gate(khen, member, year, rules)))
     on_review = {o for o, checks in review.items() if checks}
     ttlxs = _gate(tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules, on_review, cap), unit, year, rules)
     decisions.append(
@@ -108,9 +110,8 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
     )
     decisions.append(("unit", unit.unit_id, ttlxs))
     decisions.append(("unit", unit.unit_id, _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules)))
-    decisions.append(
-        ("unit", unit.unit_id, _gate(bang_khen_tap_the(unit, year, ttlxs.met, _review(ttlxs)), unit, year, rules))
-    )
+    khen = bang_khen_tap_the(unit, year, ttlxs.met, rules, _review(ttlxs))
+    decisions.append(("unit", unit.unit_id, _gate(khen, unit, year, rules)))
     return decisions
 
 
@@ -140,15 +141,22 @@ def close_refusal(year: int, today: date, rules: AwardRules) -> str | None:
 def council_decision(
     title: str, members_total: int, members_present: int, votes_for: int, rules: AwardRules
 ) -> tuple[str | None, str]:
-    """(approved | rejected | None when the session cannot decide, reason): quorum first, then the share."""
-    if members_total <= 0 or not 0 <= members_present <= members_total or not 0 <= votes_for <= members_present:
-        return None, "số liệu biểu quyết không hợp lệ"
+    """(approved | rejected | None when the session cannot decide, reason): quorum first (those present), then the
+    share of all members. Votes beyond those present are absent members' written votes, counted only where the rule
+    file allows them ([council] absent_vote_in_writing; Decree 91/2017, unconfirmed after 2023)."""
+    most = members_total if rules.absent_vote_in_writing else members_present
+    if members_total <= 0 or not 0 <= members_present <= members_total or not 0 <= votes_for <= most:
+        return None, "số liệu biểu quyết không hợp lệ" + (
+            "" if votes_for <= members_total else f": {votes_for} phiếu đồng ý nhiều hơn {members_total} thành viên"
+        )
     if members_present < rules.quorum_present * members_total - 1e-9:
         return None, (
             f"không đủ túc số: {members_present}/{members_total} thành viên có mặt (cần ≥ {rules.quorum_present:.0%})"
         )
     needed = rules.vote_threshold(title)
     share = votes_for / members_total
+    written = max(0, votes_for - members_present)
+    how = f", trong đó {written} phiếu bằng văn bản của thành viên vắng mặt" if written else ""
     if share >= needed - 1e-9:
-        return "approved", f"{votes_for}/{members_total} thành viên đồng ý ({share:.0%} ≥ {needed:.0%})"
-    return "rejected", f"{votes_for}/{members_total} thành viên đồng ý ({share:.0%} < {needed:.0%})"
+        return "approved", f"{votes_for}/{members_total} thành viên đồng ý{how} ({share:.0%} ≥ {needed:.0%})"
+    return "rejected", f"{votes_for}/{members_total} thành viên đồng ý{how} ({share:.0%} < {needed:.0%})"

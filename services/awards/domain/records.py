@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,29 @@ class Fact:
     year: int
     value: str
     event: str
+
+
+@dataclass(frozen=True)
+class Discipline:
+    """A disciplinary decision: its counted year (the violation's, else the decision's, Vietnam time), form, event
+    and the facts the 2025-2026 law looks at (decision and violation dates, tie to public duty, term)."""
+
+    year: int
+    value: str  # form: reprimand, warning, demotion, removal, dismissal
+    event: str
+    decided_at: datetime | None = None
+    violation_at: datetime | None = None
+    duty_related: bool | None = None  # None: not said (the rule file's default applies)
+    effective_until: datetime | None = None  # end of the discipline's term (Decree 152/2025 Art. 4)
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """An open case that holds nominations (Decree 152/2025 Art. 4): its kind, case id and latest event."""
+
+    event: str
+    kind: str | None = None  # complaint, denunciation, discipline_review, inspection, press_report; None: unsaid
+    case_id: str = ""
 
 
 @dataclass
@@ -25,10 +49,12 @@ class OfficerRecord:
     titles: dict[int, dict[str, str]] = field(default_factory=dict)  # year -> {approved title: event or nomination id}
     initiatives: list[Fact] = field(default_factory=list)  # value = scope
     research: list[Fact] = field(default_factory=list)  # accepted research projects, value = scope
-    disciplines: list[Fact] = field(default_factory=list)  # value = form
-    open_grievances: list[str] = field(default_factory=list)  # event keys
+    disciplines: list[Discipline] = field(default_factory=list)
+    open_grievances: list[OpenCase] = field(default_factory=list)
     registered: dict[int, set[str]] = field(default_factory=dict)  # year -> titles registered (đăng ký thi đua)
     scores: dict[int, float] = field(default_factory=dict)  # year -> evidence-based emulation score
+    staff_kind: str = "other"  # civil_servant (công chức), public_employee (viên chức), other
+    peer_group: str | None = None  # group with similar duties inside the agency (Decree 335/2025 Art. 20(5))
 
     def has_title(self, year: int, title: str) -> bool:
         """True when the officer holds the approved title for year."""
@@ -45,9 +71,10 @@ class UnitRecord:
     ratings: dict[int, Fact] = field(default_factory=dict)
     titles: dict[int, dict[str, str]] = field(default_factory=dict)
     members: list[OfficerRecord] = field(default_factory=list)
-    open_grievances: list[str] = field(default_factory=list)
+    open_grievances: list[OpenCase] = field(default_factory=list)
     # year -> (rank in cluster, band, standings event id)
     standing: dict[int, tuple[int | None, str, str]] = field(default_factory=dict)
+    cluster_leaders: dict[int, list[str]] = field(default_factory=dict)  # year -> units ranked 1st in the cluster
     registered: dict[int, set[str]] = field(default_factory=dict)
 
     def has_title(self, year: int, title: str) -> bool:

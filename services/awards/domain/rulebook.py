@@ -30,6 +30,14 @@ class AwardRules:
     rating_deadline: str = "12-15"  # MM-DD of the year itself
     dossier_deadline: str = "12-10"  # MM-DD of the year itself
     grievance_revoke_years_back: int = 1
+    # The law of 2026 for awards (docs/rules.md): Decree 335/2025 for công chức, Decree 152/2025 Art. 4.
+    decree_335_from: date = date(2026, 1, 1)  # công chức ratings of years starting on or after it
+    duty_related_default: bool = True  # discipline.recorded without duty_related (unconfirmed: conservative)
+    excellent_max_share_outstanding_335: float = 0.0  # outstanding-agency exception from 2026 (unconfirmed: off)
+    discipline_term_from: date = date(2025, 7, 1)  # achievements count from a discipline's term end (152 Art. 4)
+    discipline_term_whole_year: bool = True  # a year counts only if wholly after the term's end
+    case_holds_from: date = date(2025, 7, 1)  # every kind of case holds (152 Art. 4), for years ending after it
+    absent_vote_in_writing: bool = True  # absent council members vote in writing (unconfirmed after 2023)
 
     def vote_threshold(self, title: str) -> float:
         """Share of all council members needed to approve title."""
@@ -42,10 +50,19 @@ def deadline(year: int, month_day: str) -> date:
     return date(year, month, day)
 
 
+def _flag(value: Any) -> bool:
+    """A rule-file boolean; anything else is an error (a typo must not silently flip a legal rule)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
     """Validate and build; ValueError names what is missing."""
     try:
         council = dict(doc["council"])
+        written = council.pop("absent_vote_in_writing", True)
+        law = doc.get("law_2026", {})
         calendar = doc["calendar"]
         rules = AwardRules(
             version=str(doc["version"]),
@@ -58,14 +75,21 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
             quorum_present=float(council.pop("quorum_present")),
             vote_thresholds={k: float(v) for k, v in council.items()},
             late_input_until=str(calendar["late_input_until"]),
-            base_salary_vnd=int(doc["base_salary_vnd"]),
             excellent_max_share_outstanding=float(doc["excellence"].get("max_share_of_good_outstanding_unit", 0.25)),
             outstanding_unit_rating=str(doc["excellence"].get("outstanding_unit_rating", "excellent")),
             registration_required=bool(doc.get("registration", {}).get("required", False)),
             flag_requires_no_heavy_discipline=bool(doc["flag"].get("no_heavy_discipline", True)),
             rating_deadline=str(calendar.get("rating_deadline", "12-15")),
             dossier_deadline=str(calendar.get("dossier_deadline", "12-10")),
+            base_salary_vnd=int(doc["base_salary_vnd"]),
             grievance_revoke_years_back=int(doc.get("grievance", {}).get("revoke_years_back", 1)),
+            decree_335_from=date.fromisoformat(str(law.get("decree_335_from", "2026-01-01"))),
+            duty_related_default=_flag(law.get("duty_related_default", True)),
+            excellent_max_share_outstanding_335=float(law.get("max_share_of_good_outstanding_unit", 0.0)),
+            discipline_term_from=date.fromisoformat(str(law.get("discipline_term_from", "2025-07-01"))),
+            discipline_term_whole_year=_flag(law.get("discipline_term_whole_year", True)),
+            case_holds_from=date.fromisoformat(str(law.get("case_holds_from", "2025-07-01"))),
+            absent_vote_in_writing=_flag(written),
         )
         for month_day in (rules.late_input_until, rules.rating_deadline, rules.dossier_deadline):
             deadline(2024, month_day)  # a leap year: any valid MM-DD parses

@@ -1,18 +1,22 @@
-"""The criteria of each title (Luật Thi đua, Khen thưởng 2022; NĐ 98/2023), as named pure functions.
+"""The criteria of each title (Luật Thi đua, Khen thưởng 2022; NĐ 98/2023, NĐ 152/2025; NĐ 335/2025 for công chức
+from 2026), as named pure functions.
 
 Each returns a Verdict: met or not, every criterion with its reason in Vietnamese, and the evidence behind it.
-A criterion either blocks the title, sends it to the council for review (over the excellence cap), or holds it
-(an open complaint or denunciation).
+A criterion either blocks the title, sends it to the council for review (over the excellence cap, a tie at the
+head of a cluster), or holds it (an open case: complaint, denunciation, discipline under consideration, inspection,
+press report).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Literal
 
 from schemas.labels import BANDS, CRITERIA_TITLE_NAMES
-from services.awards.domain.records import Fact, OfficerRecord, UnitRecord
+from schemas.vietnam import VN_TZ
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import AwardRules
 
 GOOD_OR_BETTER = ("good", "excellent")
@@ -23,8 +27,26 @@ LEVEL_VI = {
     "incomplete": "không hoàn thành nhiệm vụ",
 }
 LEVEL_RANK = {"excellent": 0, "good": 1, "complete": 2, "incomplete": 3}
+FORM_VI = {
+    "reprimand": "khiển trách",
+    "warning": "cảnh cáo",
+    "demotion": "hạ bậc lương, giáng chức",
+    "removal": "cách chức",
+    "dismissal": "buộc thôi việc",
+}
+CASE_VI = {
+    "complaint": "khiếu nại",
+    "denunciation": "tố cáo",
+    "discipline_review": "đang xem xét kỷ luật",
+    "inspection": "đang thanh tra, kiểm tra",
+    "press_report": "báo chí phản ánh tham nhũng đang xác minh",
+}
+OLD_HOLD_KINDS = (None, "complaint", "denunciation")  # what held before Decree 152/2025 (Law 06/2022 ch. VII)
 DISCIPLINE_SOURCE = "NĐ 90/2020/NĐ-CP, sửa đổi bởi NĐ 48/2023/NĐ-CP"
+DECREE_335_SOURCE = "NĐ 335/2025/NĐ-CP, Điều 20"
+DECREE_152_SOURCE = "NĐ 152/2025/NĐ-CP, Điều 4"
 CAP_SOURCE = "Quy định 366-QĐ/TW năm 2025, Điều 11; NĐ 48/2023/NĐ-CP"
+CAP_SOURCE_335 = "NĐ 335/2025/NĐ-CP, Điều 20 khoản 5"
 Effect = Literal["block", "review", "hold"]
 
 
@@ -49,12 +71,12 @@ class Verdict:
 
     @property
     def review(self) -> bool:
-        """Met, but relies on an excellent rating over the cap: the council decides."""
+        """Met, but the council must look first (over the excellence cap, tied at the head of the cluster)."""
         return any(c.effect == "review" and not c.met for c in self.checks)
 
     @property
     def held(self) -> bool:
-        """An open complaint or denunciation holds it until closed."""
+        """An open case (complaint, denunciation, discipline review, inspection, press report) holds it."""
         return any(c.effect == "hold" and not c.met for c in self.checks)
 
     @property
@@ -72,72 +94,182 @@ def with_check(verdict: Verdict, check: Check, evidence: list[str] | None = None
     return _verdict(verdict.title, [*verdict.checks, check], verdict.evidence + (evidence or []))
 
 
-def grievance_check(record: OfficerRecord | UnitRecord) -> Check:
-    """An open complaint or denunciation holds the nomination (Luật 06/2022, chương VII); it does not fail it."""
-    if not record.open_grievances:
-        return Check("no_open_grievance", True, "không có khiếu nại, tố cáo đang giải quyết", "hold")
+def year_start(year: int) -> datetime:
+    """The first instant of a year, Vietnam time (a counted period is the calendar year)."""
+    return datetime(year, 1, 1, tzinfo=VN_TZ)
+
+
+def _year_ends_on_or_after(year: int, day: date) -> bool:
+    """True when the year's period (1/1-31/12) ends on or after day: a rule in force from day applies to it."""
+    return date(year, 12, 31) >= day
+
+
+def _day(at: datetime) -> str:
+    return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
+
+
+def case_words(case: OpenCase) -> str:
+    """What an open case is, in Vietnamese, with its case id and event."""
+    kind = CASE_VI.get(case.kind or "", "khiếu nại, tố cáo")
+    return f"{kind} (vụ việc {case.case_id}, {case.event})" if case.case_id else f"{kind} ({case.event})"
+
+
+def holding_cases(record: OfficerRecord | UnitRecord, year: int, rules: AwardRules) -> list[OpenCase]:
+    """The open cases that hold the subject's nominations of year: every kind for years ending on or after the
+    rule file's case_holds_from (Decree 152/2025 Art. 4), complaints and denunciations before (Law 06/2022)."""
+    if _year_ends_on_or_after(year, rules.case_holds_from):
+        return list(record.open_grievances)
+    return [c for c in record.open_grievances if c.kind in OLD_HOLD_KINDS]
+
+
+def grievance_check(record: OfficerRecord | UnitRecord, year: int, rules: AwardRules) -> Check:
+    """An open case holds the nomination (Decree 152/2025 Art. 4; Law 06/2022, chương VII); it does not fail it."""
+    cases = holding_cases(record, year, rules)
+    if not cases:
+        return Check("no_open_grievance", True, "không có khiếu nại, tố cáo hay vụ việc đang xem xét", "hold")
+    source = DECREE_152_SOURCE if _year_ends_on_or_after(year, rules.case_holds_from) else "Luật 06/2022, chương VII"
     return Check(
         "no_open_grievance",
         False,
-        "đang có khiếu nại, tố cáo chưa giải quyết xong ("
-        + ", ".join(sorted(record.open_grievances))
-        + "): tạm dừng xét",
+        "đang có "
+        + "; ".join(case_words(c) for c in sorted(cases, key=lambda c: c.event))
+        + f" chưa giải quyết xong: tạm dừng xét ({source})",
         "hold",
     )
 
 
-def not_blocked(record: OfficerRecord | UnitRecord, year: int) -> list[Check]:
-    """Blocks before nomination: discipline in the counted year; a pending grievance holds."""
+def under_decree_335(o: OfficerRecord, year: int, rules: AwardRules) -> bool:
+    """A công chức's rating of a year starting on or after the rule file's decree_335_from (Decree 335/2025)."""
+    return o.staff_kind == "civil_servant" and date(year, 1, 1) >= rules.decree_335_from
+
+
+def rating_source(o: OfficerRecord, year: int, rules: AwardRules) -> str:
+    """The decree that says which discipline forces "không hoàn thành" for this officer and year."""
+    return DECREE_335_SOURCE if under_decree_335(o, year, rules) else DISCIPLINE_SOURCE
+
+
+def duty_related(d: Discipline, rules: AwardRules) -> bool:
+    """The discipline's tie to public duty, the rule file's default when the decision does not say."""
+    return rules.duty_related_default if d.duty_related is None else d.duty_related
+
+
+def discipline_words(d: Discipline, rules: AwardRules | None = None) -> str:
+    """A discipline in words: form, event and which year it counts against and why (violation or decision)."""
+    form = FORM_VI.get(d.value, d.value)
+    if d.violation_at is not None and d.decided_at is not None:
+        counted = f"vi phạm năm {d.year}, quyết định kỷ luật ngày {_day(d.decided_at)}"
+    elif d.decided_at is not None:
+        counted = f"không có ngày vi phạm: tính năm {d.year} theo quyết định kỷ luật ngày {_day(d.decided_at)}"
+    else:
+        counted = f"năm {d.year}"
+    duty = ""
+    if rules is not None:
+        said = d.duty_related is not None
+        duty = "; " + ("" if duty_related(d, rules) else "không ") + "liên quan đến thực thi công vụ"
+        duty += "" if said else " (mặc định của quy tắc)"
+    return f"{form}, {d.event}; {counted}{duty}"
+
+
+def forcing_disciplines(o: OfficerRecord, year: int, rules: AwardRules) -> list[Discipline]:
+    """The disciplines counted in year that force "không hoàn thành nhiệm vụ": any (Decree 90/2020 as amended by
+    Decree 48/2023), or for a công chức from Decree 335/2025 only those tied to public duty (Art. 20(c); every form
+    of the contract is khiển trách or above)."""
+    found = [d for d in o.disciplines if d.year == year]
+    if under_decree_335(o, year, rules):
+        return [d for d in found if duty_related(d, rules)]
+    return found
+
+
+def term_checks(o: OfficerRecord, year: int, rules: AwardRules) -> tuple[list[Check], list[str]]:
+    """Decree 152/2025 Art. 4: after a discipline, achievements count only from the end of its term. A year counts
+    only if its whole period is after effective_until (or, with discipline_term_whole_year off, if the term ends
+    before the year's end); for years ending on or after discipline_term_from."""
+    if not _year_ends_on_or_after(year, rules.discipline_term_from):
+        return [], []
+    start, end = year_start(year), year_start(year + 1)
+    running = [
+        d
+        for d in o.disciplines
+        if d.effective_until is not None
+        and d.decided_at is not None
+        and d.decided_at < end
+        and (d.effective_until > start if rules.discipline_term_whole_year else d.effective_until >= end)
+    ]
+    if not running:
+        return [], []
+    terms = "; ".join(
+        f"{FORM_VI.get(d.value, d.value)} ({d.event}) theo quyết định ngày {_day(d.decided_at)}, "
+        f"thời hạn đến {_day(d.effective_until)}"
+        for d in sorted(running, key=lambda d: d.event)
+        if d.decided_at is not None and d.effective_until is not None
+    )
+    reason = (
+        f"đang trong thời hạn kỷ luật trong năm {year}: {terms}; thành tích chỉ được tính từ khi hết thời hạn "
+        f"kỷ luật ({DECREE_152_SOURCE})"
+    )
+    return [Check("discipline_term", False, reason)], [d.event for d in running]
+
+
+def not_blocked(record: OfficerRecord | UnitRecord, year: int, rules: AwardRules) -> list[Check]:
+    """Blocks before nomination: discipline in the counted year, a discipline's term still running (Decree
+    152/2025); an open case holds."""
     checks = []
     if isinstance(record, OfficerRecord):
-        found = [d for d in record.disciplines if d.year == year]
-        checks.append(
-            Check(
-                "no_discipline",
-                not found,
-                "không bị kỷ luật trong năm"
-                if not found
-                else f"bị kỷ luật ({', '.join(d.value for d in found)}) trong năm {year}",
+        found = forcing_disciplines(record, year, rules)
+        spared = [d for d in record.disciplines if d.year == year and d not in found]
+        source = rating_source(record, year, rules)
+        if found:
+            reason = f"bị kỷ luật ({'; '.join(discipline_words(d, rules) for d in found)}) trong năm {year} ({source})"
+        elif spared:
+            reason = (
+                f"kỷ luật trong năm không liên quan đến thực thi công vụ ("
+                f"{'; '.join(discipline_words(d, rules) for d in spared)}): không tính ({source})"
             )
-        )
-    checks.append(grievance_check(record))
+        else:
+            reason = "không bị kỷ luật trong năm"
+        checks.append(Check("no_discipline", not found, reason))
+        checks += term_checks(record, year, rules)[0]
+    checks.append(grievance_check(record, year, rules))
     return checks
 
 
-def effective_rating(o: OfficerRecord, year: int) -> Fact | None:
-    """The rating that counts for awards: any discipline decided in the year makes it "incomplete"
-    (NĐ 90/2020 as amended by NĐ 48/2023), whatever the HR evaluation said."""
-    found = sorted(d.event for d in o.disciplines if d.year == year)
+def effective_rating(o: OfficerRecord, year: int, rules: AwardRules) -> Fact | None:
+    """The rating that counts for awards: a forcing discipline in the counted year makes it "incomplete" (any
+    discipline: NĐ 90/2020 as amended by NĐ 48/2023; a công chức from 2026: NĐ 335/2025 Art. 20(c)), whatever the
+    HR evaluation said."""
+    found = sorted(d.event for d in forcing_disciplines(o, year, rules))
     if found:
         return Fact(year, "incomplete", found[0])
     return o.ratings.get(year)
 
 
-def rating_reason(o: OfficerRecord, year: int) -> str:
-    """Both the reported and the effective rating, in words."""
-    reported, effective = o.ratings.get(year), effective_rating(o, year)
+def rating_reason(o: OfficerRecord, year: int, rules: AwardRules) -> str:
+    """Both the reported and the effective rating, in words, naming the decree that applied."""
+    reported, effective = o.ratings.get(year), effective_rating(o, year, rules)
     said = f"xếp loại {LEVEL_VI.get(reported.value, reported.value)}" if reported else f"chưa có xếp loại năm {year}"
     if effective is None or effective == reported:
         return said
-    events = ", ".join(sorted(d.event for d in o.disciplines if d.year == year))
+    events = "; ".join(discipline_words(d, rules) for d in forcing_disciplines(o, year, rules))
     return (
         f"xếp loại báo cáo: {said.removeprefix('xếp loại ')}; xếp loại dùng để xét: "
-        f"{LEVEL_VI['incomplete']} do bị kỷ luật trong năm {year} ({events}; {DISCIPLINE_SOURCE})"
+        f"{LEVEL_VI['incomplete']} do bị kỷ luật trong năm {year} ({events}; {rating_source(o, year, rules)})"
     )
 
 
-def _discipline_events(o: OfficerRecord, year: int) -> list[str]:
-    return [d.event for d in o.disciplines if d.year == year]
+def _discipline_events(o: OfficerRecord, year: int, rules: AwardRules) -> list[str]:
+    return [d.event for d in forcing_disciplines(o, year, rules)] + term_checks(o, year, rules)[1]
 
 
 @dataclass(frozen=True)
 class ExcellenceCap:
-    """The excellence cap of a unit and year: counts on effective ratings and the number allowed."""
+    """The excellence cap of a unit (or one peer group in it) and year: counts on effective ratings and the number
+    allowed."""
 
     excellent: int
     good: int
     share: float
     outstanding: bool
+    group: str | None = None
 
     @property
     def allowed(self) -> int:
@@ -150,31 +282,74 @@ class ExcellenceCap:
         return self.excellent <= self.allowed
 
 
-def excellence_cap(unit: UnitRecord, year: int, rules: AwardRules) -> ExcellenceCap:
-    """Excellent ≤ 20 % of those rated GOOD (25 % in an outstanding unit), on effective ratings."""
-    levels = [r.value for m in unit.members if (r := effective_rating(m, year)) is not None]
+def _decree_335_year(year: int, rules: AwardRules) -> bool:
+    return date(year, 1, 1) >= rules.decree_335_from
+
+
+def _cap_share(unit: UnitRecord, year: int, rules: AwardRules) -> tuple[float, bool]:
     own = unit.ratings.get(year)
     outstanding = own is not None and own.value == rules.outstanding_unit_rating
-    return ExcellenceCap(
-        sum(1 for lv in levels if lv == "excellent"),
-        sum(1 for lv in levels if lv == "good"),
-        rules.excellent_max_share_outstanding if outstanding else rules.excellent_max_share,
-        outstanding,
+    if _decree_335_year(year, rules):  # the exception's figure is unconfirmed: a setting, 0 = off
+        extra = rules.excellent_max_share_outstanding_335
+        return (extra, True) if outstanding and extra > 0 else (rules.excellent_max_share, False)
+    return (rules.excellent_max_share_outstanding if outstanding else rules.excellent_max_share), outstanding
+
+
+def _count(members: list[OfficerRecord], year: int, rules: AwardRules) -> tuple[int, int]:
+    levels = [r.value for m in members if (r := effective_rating(m, year, rules)) is not None]
+    return sum(1 for lv in levels if lv == "excellent"), sum(1 for lv in levels if lv == "good")
+
+
+def excellence_cap(unit: UnitRecord, year: int, rules: AwardRules) -> ExcellenceCap:
+    """Excellent ≤ 20 % of those rated GOOD (25 % in an outstanding unit up to 2025; from Decree 335/2025 the
+    exception is a setting, off by default), on effective ratings, for the whole unit."""
+    share, outstanding = _cap_share(unit, year, rules)
+    return ExcellenceCap(*_count(unit.members, year, rules), share, outstanding)
+
+
+def group_caps(unit: UnitRecord, year: int, rules: AwardRules) -> dict[str, ExcellenceCap]:
+    """From Decree 335/2025 (Art. 20(5)) the cap also holds within each peer group; none before."""
+    if not _decree_335_year(year, rules):
+        return {}
+    share, outstanding = _cap_share(unit, year, rules)
+    groups = sorted({m.peer_group for m in unit.members if m.peer_group})
+    return {
+        g: ExcellenceCap(*_count([m for m in unit.members if m.peer_group == g], year, rules), share, outstanding, g)
+        for g in groups
+    }
+
+
+def _cap_words(cap: ExcellenceCap) -> str:
+    where = f"nhóm {cap.group}" if cap.group else ("đơn vị tiêu biểu" if cap.outstanding else "đơn vị")
+    return (
+        f"{where}: có {cap.excellent} cá nhân hoàn thành xuất sắc, tỷ lệ cho phép tối đa {cap.allowed}"
+        f" ({cap.share:.0%} của {cap.good} cá nhân hoàn thành tốt)"
+    )
+
+
+def _cap_check(year: int, caps: list[ExcellenceCap], rules: AwardRules) -> Check:
+    within = all(c.within for c in caps)
+    source = CAP_SOURCE_335 if _decree_335_year(year, rules) else CAP_SOURCE
+    return Check(
+        "excellence_cap",
+        within,
+        f"năm {year}, {'; '.join(_cap_words(c) for c in caps)} ({source})" + ("" if within else ": Hội đồng xem xét"),
+        "review",
     )
 
 
 def excellence_within_cap(unit: UnitRecord, year: int, rules: AwardRules) -> Check:
-    """The cap as a review criterion: over it, the council decides who keeps "excellent"."""
-    cap = excellence_cap(unit, year, rules)
-    kind = "đơn vị tiêu biểu" if cap.outstanding else "đơn vị"
-    return Check(
-        "excellence_cap",
-        cap.within,
-        f"năm {year} có {cap.excellent} cá nhân hoàn thành xuất sắc, tỷ lệ cho phép tối đa {cap.allowed}"
-        f" ({cap.share:.0%} của {cap.good} cá nhân hoàn thành tốt, {kind}; {CAP_SOURCE})"
-        + ("" if cap.within else ": Hội đồng xem xét"),
-        "review",
-    )
+    """The cap as a review criterion for the unit as a whole (and, from 2026, every peer group in it)."""
+    return _cap_check(year, [excellence_cap(unit, year, rules), *group_caps(unit, year, rules).values()], rules)
+
+
+def member_caps(unit: UnitRecord, year: int, rules: AwardRules) -> dict[str, Check]:
+    """The cap each member's excellence relies on: the unit's and, from 2026, the member's peer group's (Decree
+    335/2025 Art. 20(5)); over either, the council decides (with both counts)."""
+    whole, groups = excellence_cap(unit, year, rules), group_caps(unit, year, rules)
+    by_group = {g: _cap_check(year, [whole, c], rules) for g, c in groups.items()}
+    alone = _cap_check(year, [whole], rules)
+    return {m.officer_id: by_group.get(m.peer_group or "", alone) for m in unit.members}
 
 
 def registered_check(registered: Mapping[int, set[str]], year: int, title: str) -> Check:
@@ -190,20 +365,22 @@ def registered_check(registered: Mapping[int, set[str]], year: int, title: str) 
     )
 
 
-def lao_dong_tien_tien(o: OfficerRecord, year: int) -> Verdict:
+def lao_dong_tien_tien(o: OfficerRecord, year: int, rules: AwardRules) -> Verdict:
     """Lao động tiên tiến: effective rating good or better, not blocked."""
-    rating = effective_rating(o, year)
+    rating = effective_rating(o, year, rules)
     ok = rating is not None and rating.value in GOOD_OR_BETTER
     reported = o.ratings.get(year)
-    checks = [Check("rating_good_or_better", ok, rating_reason(o, year)), *not_blocked(o, year)]
-    return _verdict("lao_dong_tien_tien", checks, ([reported.event] if reported else []) + _discipline_events(o, year))
+    checks = [Check("rating_good_or_better", ok, rating_reason(o, year, rules)), *not_blocked(o, year, rules)]
+    return _verdict(
+        "lao_dong_tien_tien", checks, ([reported.event] if reported else []) + _discipline_events(o, year, rules)
+    )
 
 
-def chien_si_thi_dua_co_so(o: OfficerRecord, year: int, cap: Check | None = None) -> Verdict:
+def chien_si_thi_dua_co_so(o: OfficerRecord, year: int, rules: AwardRules, cap: Check | None = None) -> Verdict:
     """Chiến sĩ thi đua cơ sở: Lao động tiên tiến and an excellent rating, a recognised initiative or an accepted
     research project; relying on an excellent rating over the cap sends it to review."""
-    base = lao_dong_tien_tien(o, year)
-    rating = effective_rating(o, year)
+    base = lao_dong_tien_tien(o, year, rules)
+    rating = effective_rating(o, year, rules)
     excellent = rating is not None and rating.value == "excellent"
     initiatives = [i for i in o.initiatives if i.year == year]
     research = [r for r in o.research if r.year == year]
@@ -239,7 +416,7 @@ def _approved_years(o: OfficerRecord | UnitRecord, title: str) -> set[int]:
 
 
 def chien_si_thi_dua_tinh(
-    o: OfficerRecord, year: int, cstdcs_now: bool, cstdcs_review: tuple[Check, ...] = ()
+    o: OfficerRecord, year: int, rules: AwardRules, cstdcs_now: bool, cstdcs_review: tuple[Check, ...] = ()
 ) -> Verdict:
     """Chiến sĩ thi đua cấp tỉnh: three consecutive CSTĐCS titles (earlier ones approved) and a province-scope
     initiative."""
@@ -258,7 +435,7 @@ def chien_si_thi_dua_tinh(
             bool(province),
             "có sáng kiến cấp tỉnh" if province else "chưa có sáng kiến phạm vi cấp tỉnh trong 3 năm",
         ),
-        *not_blocked(o, year),
+        *not_blocked(o, year, rules),
     ]
     if streak and cstdcs_now:
         checks += list(cstdcs_review)
@@ -269,6 +446,7 @@ def chien_si_thi_dua_tinh(
 def bang_khen_ca_nhan(
     o: OfficerRecord,
     year: int,
+    rules: AwardRules,
     cstdcs_now: bool,
     cstdcs_review: tuple[Check, ...] = (),
     caps: Mapping[int, Check] | None = None,
@@ -276,7 +454,9 @@ def bang_khen_ca_nhan(
     """Bằng khen of the chairman (individual): 2 consecutive CSTĐCS (approved), or 2 consecutive excellent
     (effective) years with 2 initiatives; a route relying on excellence over the cap goes to review."""
     cstdcs = _approved_years(o, "chien_si_thi_dua_co_so") | ({year} if cstdcs_now else set())
-    excellent = {y for y in (year - 1, year) if (r := effective_rating(o, y)) is not None and r.value == "excellent"}
+    excellent = {
+        y for y in (year - 1, year) if (r := effective_rating(o, y, rules)) is not None and r.value == "excellent"
+    }
     initiatives = [i for i in o.initiatives if year - 1 <= i.year <= year]
     by_titles = consecutive(cstdcs, year, 2)
     by_ratings = consecutive(excellent, year, 2) and len(initiatives) >= 2
@@ -295,15 +475,39 @@ def bang_khen_ca_nhan(
     evidence = [o.ratings[y].event for y in (year - 1, year) if y in o.ratings]
     return _verdict(
         "bang_khen_chu_tich_tinh",
-        [Check("two_year_record", by_titles or by_ratings, reason), *review, *not_blocked(o, year)],
+        [Check("two_year_record", by_titles or by_ratings, reason), *review, *not_blocked(o, year, rules)],
         evidence + [i.event for i in initiatives],
     )
 
 
-def _members_share(unit: UnitRecord, passed: set[str]) -> tuple[float, int, int]:
-    total = len(unit.members)
-    count = sum(1 for m in unit.members if m.officer_id in passed)
-    return (count / total if total else 0.0), count, total
+@dataclass(frozen=True)
+class Share:
+    """A share of a unit's rated members: members not rated for the year are left out, and counted."""
+
+    count: int
+    rated: int
+    unrated: int
+
+    @property
+    def value(self) -> float:
+        """count / rated (0 without rated members)."""
+        return self.count / self.rated if self.rated else 0.0
+
+    def words(self) -> str:
+        """What was left out, for people ("" when nobody)."""
+        return f"; {self.unrated} thành viên chưa được đánh giá, không tính" if self.unrated else ""
+
+
+def rated_members(unit: UnitRecord, year: int, rules: AwardRules) -> list[OfficerRecord]:
+    """Members with an (effective) rating for year: those not rated (e.g. under 6 months' work, Decree 90/2020)
+    are left out of the collective shares."""
+    return [m for m in unit.members if effective_rating(m, year, rules) is not None]
+
+
+def _members_share(unit: UnitRecord, passed: set[str], year: int, rules: AwardRules) -> Share:
+    rated = rated_members(unit, year, rules)
+    count = sum(1 for m in rated if m.officer_id in passed)
+    return Share(count, len(rated), len(unit.members) - len(rated))
 
 
 def heavy_discipline(unit: UnitRecord, year: int, rules: AwardRules) -> tuple[Check, list[str]]:
@@ -324,9 +528,10 @@ def _unit_rating_reason(unit: UnitRecord, year: int) -> str:
 
 
 def tap_the_lao_dong_tien_tien(unit: UnitRecord, year: int, lao_dong: set[str], rules: AwardRules) -> Verdict:
-    """Tập thể lao động tiên tiến: unit good or better, ≥ 70% members LĐTT, nobody disciplined at warning+."""
+    """Tập thể lao động tiên tiến: unit good or better, ≥ 70% of rated members LĐTT, nobody disciplined at
+    warning+."""
     rating = unit.ratings.get(year)
-    share, count, total = _members_share(unit, lao_dong)
+    share = _members_share(unit, lao_dong, year, rules)
     gate, heavy = heavy_discipline(unit, year, rules)
     checks = [
         Check(
@@ -336,11 +541,12 @@ def tap_the_lao_dong_tien_tien(unit: UnitRecord, year: int, lao_dong: set[str], 
         ),
         Check(
             "members_lao_dong_tien_tien",
-            share >= rules.lao_dong_tien_tien_share - 1e-9,
-            f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%}, cần ≥ {rules.lao_dong_tien_tien_share:.0%})",
+            share.value >= rules.lao_dong_tien_tien_share - 1e-9,
+            f"{share.count}/{share.rated} thành viên Lao động tiên tiến ({share.value:.0%}, cần ≥ "
+            f"{rules.lao_dong_tien_tien_share:.0%}){share.words()}",
         ),
         gate,
-        grievance_check(unit),
+        grievance_check(unit, year, rules),
     ]
     return _verdict("tap_the_lao_dong_tien_tien", checks, ([rating.event] if rating else []) + heavy)
 
@@ -354,41 +560,45 @@ def tap_the_lao_dong_xuat_sac(
     cstdcs_review: set[str] | None = None,
     cap: Check | None = None,
 ) -> Verdict:
-    """Tập thể lao động xuất sắc: unit excellent, all members at least complete (effective ratings), ≥ 70% LĐTT,
-    ≥ 1 CSTĐCS, nobody disciplined at warning+; only CSTĐCS under review sends it to review too."""
+    """Tập thể lao động xuất sắc: unit excellent, all rated members at least complete (effective ratings), ≥ 70%
+    LĐTT, ≥ 1 CSTĐCS, nobody disciplined at warning+; only CSTĐCS under review sends it to review too."""
     rating = unit.ratings.get(year)
-    share, count, total = _members_share(unit, lao_dong)
-    below = [m for m in unit.members if (r := effective_rating(m, year)) is None or r.value == "incomplete"]
+    share = _members_share(unit, lao_dong, year, rules)
+    rated = rated_members(unit, year, rules)
+    below = [m for m in rated if (r := effective_rating(m, year, rules)) is not None and r.value == "incomplete"]
     champions = [m.officer_id for m in unit.members if m.officer_id in cstdcs]
     gate, heavy = heavy_discipline(unit, year, rules)
     checks = [
         Check("unit_excellent", rating is not None and rating.value == "excellent", _unit_rating_reason(unit, year)),
         Check(
             "all_members_complete",
-            total > 0 and not below,
-            "100% thành viên hoàn thành nhiệm vụ trở lên"
+            bool(rated) and not below,
+            ("100% thành viên hoàn thành nhiệm vụ trở lên" if rated else "không có thành viên được đánh giá")
+            + share.words()
             if not below
-            else f"{len(below)} thành viên chưa đạt hoàn thành nhiệm vụ (kể cả do bị kỷ luật trong năm) "
-            "hoặc chưa xếp loại",
+            else f"{len(below)} thành viên chưa đạt hoàn thành nhiệm vụ (kể cả do bị kỷ luật trong năm)"
+            + share.words(),
         ),
         Check(
             "members_lao_dong_tien_tien",
-            share >= rules.lao_dong_tien_tien_share - 1e-9,
-            f"{count}/{total} thành viên Lao động tiên tiến ({share:.0%})",
+            share.value >= rules.lao_dong_tien_tien_share - 1e-9,
+            f"{share.count}/{share.rated} thành viên Lao động tiên tiến ({share.value:.0%}){share.words()}",
         ),
         Check("has_cstdcs", bool(champions), f"{len(champions)} Chiến sĩ thi đua cơ sở"),
         gate,
-        grievance_check(unit),
+        grievance_check(unit, year, rules),
     ]
     if champions and cstdcs_review is not None and cap is not None and set(champions) <= cstdcs_review:
         checks.append(cap)
-    evidence = ([rating.event] if rating else []) + heavy + [d for m in below for d in _discipline_events(m, year)]
+    voided = [d for m in below for d in _discipline_events(m, year, rules)]
+    evidence = ([rating.event] if rating else []) + heavy + voided
     return _verdict("tap_the_lao_dong_xuat_sac", checks, evidence)
 
 
 def co_thi_dua_tinh(unit: UnitRecord, year: int, rules: AwardRules) -> Verdict:
     """Cờ thi đua of the province: leader of its cluster at close, targets exceeded (band at least min_band),
-    and (a rule-file setting, on by default) nobody disciplined at warning+."""
+    and (a rule-file setting, on by default) nobody disciplined at warning+; units tied at the head of the cluster
+    go to the council marked as a tie (the flag is one per cluster)."""
     standing = unit.standing.get(year)
     rank, band = (standing[0], standing[1]) if standing else (None, "")
     leads = rank == 1
@@ -397,15 +607,28 @@ def co_thi_dua_tinh(unit: UnitRecord, year: int, rules: AwardRules) -> Verdict:
         Check("cluster_leader", leads, f"xếp thứ {rank} trong cụm, khối thi đua" if rank else "chưa có xếp hạng"),
         Check("targets_exceeded", band_ok, f"xếp loại {band or 'chưa có'} (cần từ {rules.flag_min_band})"),
     ]
+    tied = sorted(set(unit.cluster_leaders.get(year, [])) | {unit.unit_id})
+    if leads and len(tied) > 1:
+        checks.append(
+            Check(
+                "cluster_tie",
+                False,
+                f"đồng hạng nhất cụm, khối thi đua năm {year}: {', '.join(tied)}: Hội đồng xem xét, "
+                "chọn đơn vị dẫn đầu",
+                "review",
+            )
+        )
     heavy: list[str] = []
     if rules.flag_requires_no_heavy_discipline:
         gate, heavy = heavy_discipline(unit, year, rules)
         checks.append(gate)
-    checks.append(grievance_check(unit))
+    checks.append(grievance_check(unit, year, rules))
     return _verdict("co_thi_dua_tinh", checks, ([standing[2]] if standing else []) + heavy)
 
 
-def bang_khen_tap_the(unit: UnitRecord, year: int, ttldxs_now: bool, ttldxs_review: tuple[Check, ...] = ()) -> Verdict:
+def bang_khen_tap_the(
+    unit: UnitRecord, year: int, ttldxs_now: bool, rules: AwardRules, ttldxs_review: tuple[Check, ...] = ()
+) -> Verdict:
     """Bằng khen of the chairman (collective): 2 consecutive excellent years, or Tập thể LĐXS both years
     (earlier year approved)."""
     excellent = {y for y, f in unit.ratings.items() if f.value == "excellent"}
@@ -418,7 +641,7 @@ def bang_khen_tap_the(unit: UnitRecord, year: int, ttldxs_now: bool, ttldxs_revi
             ok,
             "2 năm liên tục hoàn thành xuất sắc" if ok else "chưa đủ 2 năm liên tục hoàn thành xuất sắc",
         ),
-        grievance_check(unit),
+        grievance_check(unit, year, rules),
     ]
     if ok and not by_ratings:
         checks += list(ttldxs_review)

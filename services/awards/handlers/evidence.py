@@ -45,6 +45,10 @@ USED_TYPES = types_of(
 """The evidence types _record stores something for; the consumer decodes only these (others cost a parse)."""
 
 
+STAFF_KIND = {"civil_servant": "civil_servant", "public_employee": "public_employee"}
+"""officer.registered without staff_kind: công chức and viên chức from the category, anyone else "other"."""
+
+
 def evidence_key(event: EvidenceEvent) -> str:
     """The inbox key and evidence id of an accepted event: "source:event_id"."""
     return f"{event.source}:{event.event_id}"
@@ -82,7 +86,8 @@ async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings
     if isinstance(e, UnitRegisteredEvent):
         await pg.upsert_unit(conn, unit, e.payload.name, e.payload.cluster_id, e.payload.parent_id, at)
     elif isinstance(e, OfficerRegisteredEvent):
-        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, at)
+        kind = e.payload.staff_kind or STAFF_KIND.get(e.payload.category, "other")
+        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, at, kind, e.payload.peer_group)
     elif isinstance(e, EvaluationRecordedEvent):
         kind, subject = _subject(e)
         await pg.upsert_rating(conn, kind, subject, unit, e.payload.year, e.payload.level, key, at)
@@ -101,14 +106,18 @@ async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings
         await pg.add_registration(conn, key, kind, subject, unit, e.payload.year, list(e.payload.titles))
         return {(unit, e.payload.year)}
     elif isinstance(e, DisciplineRecordedEvent):
-        year = vn_year(e.payload.decided_at)
-        await pg.add_row(conn, "disciplines", (key, e.officer_id, unit, year, e.payload.form))
+        # The counted year is the violation's (the law counts violations inside the period of achievement), the
+        # decision's when the violation date is absent; a later decision for a closed year re-evaluates it.
+        p = e.payload
+        year = vn_year(p.violation_at or p.decided_at)
+        facts = (p.decided_at, p.violation_at, p.duty_related, p.effective_until)
+        await pg.add_discipline(conn, key, e.officer_id, unit, year, p.form, facts)
         return {(unit, year)}
     elif isinstance(e, GrievanceOpenedEvent | GrievanceClosedEvent):
         closed = isinstance(e, GrievanceClosedEvent)
         substantiated = e.payload.substantiated if isinstance(e, GrievanceClosedEvent) else None
         case = f"{e.source}|{unit}|{e.payload.case_id}"
-        row = await pg.set_grievance(conn, case, unit, e.officer_id, not closed, substantiated, key, at)
+        row = await pg.set_grievance(conn, case, unit, e.officer_id, not closed, substantiated, key, at, e.payload.kind)
         if row is not None and closed and substantiated is True:
             findings.append(row)
         return {(unit, None)}

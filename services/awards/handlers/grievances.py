@@ -1,6 +1,7 @@
-"""Use case: a complaint or denunciation closed as substantiated revokes the subject's held and approved titles.
+"""Use case: a case (complaint, denunciation, discipline review, inspection, press report) closed as substantiated
+revokes the subject's held and approved titles.
 
-Holding and releasing pending nominations while a grievance is open is part of every evaluation (sync.py)."""
+Holding and releasing pending nominations while a case is open is part of every evaluation (sync.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from schemas.vietnam import VN_TZ
 from services.awards.adapters import postgres as pg
 from services.awards.domain.lifecycle import substantiated_reason
 from services.awards.domain.rulebook import AwardRules
+from services.awards.domain.titles import CASE_VI, OLD_HOLD_KINDS
 from services.awards.handlers.sync import Touched, revoke
 from thidua.runtime.outbox import Message, enqueue
 
@@ -25,6 +27,8 @@ async def revoke_for_substantiated(
     kind, subject = ("officer", g["officer_id"]) if g["officer_id"] else ("unit", g["unit_id"])
     keys = [k for k in (g["opened_event"], g["event"]) if k]
     reason = substantiated_reason(keys)
+    if g["kind"] not in OLD_HOLD_KINDS:  # not a complaint or denunciation: say what was concluded
+        reason = f"{CASE_VI.get(g['kind'], g['kind'])}: {reason}"
     touched: Touched = set()
     messages: list[Message] = []
     years = (opened_year - rules.grievance_revoke_years_back, opened_year)

@@ -1,5 +1,6 @@
 """Events the services publish: standings, alerts, nominations and refused evidence."""
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
@@ -90,6 +91,15 @@ class NominationChanged(Strict):
     evidence_ids: list[Code]
     reason: Text | None = None
     occurred_at: Timestamp
+    # Money (added, optional): the amount = multiple × base salary in force on the decision date, rounded up to
+    # 10,000 VND (Decree 98/2023 Art. 53; Decree 152/2025 Art. 54-55); before a decision an estimate at the day's
+    # tables (cash_estimate true). recover_vnd: on a revocation, the approved amount to recover (0 if never approved).
+    cash_vnd: Annotated[int, Field(ge=0)] | None = None
+    base_salary_vnd: Annotated[int, Field(gt=0)] | None = None
+    decision_date: date | None = None
+    cash_source: Text | None = None
+    cash_estimate: StrictBool | None = None
+    recover_vnd: Annotated[int, Field(ge=0)] | None = None
 
 
 class RejectedEvidence(Strict):

@@ -1,15 +1,17 @@
 """HTTP face of awards: nominations with their criteria and evidence, closing a year, council votes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.vietnam import VN_TZ
 from services.awards import views
-from services.awards.domain.evaluate import cash_table
+from services.awards.domain.money import cash_table_on, decision_date_problem, schedule
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.handlers.close import CloseRefused, close_year
+from services.awards.handlers.preview import preview_year
 from services.awards.handlers.vote import VoteRefused, vote
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer, require, require_officer_access
@@ -25,6 +27,21 @@ class Votes(BaseModel):
     members_total: int = Field(gt=0, le=1000)
     members_present: int = Field(ge=0, le=1000)
     votes_for: int = Field(ge=0, le=1000)
+    # Added: the date the decision is signed (ISO), which fixes the amount (base salary and multiples in force
+    # that day); default the Vietnam date of the vote. Bounded: not before 2000, not after today + 1 year.
+    decision_date: date | None = None
+
+
+def today_vn() -> date:
+    """Today in Vietnam (amounts before a decision are estimated at today's tables)."""
+    return datetime.now(VN_TZ).date()
+
+
+def year_of(period: str) -> int:
+    """The year of a path or query parameter; 422 unless 2000-2100."""
+    if not (period.isascii() and period.isdigit()) or not 2000 <= int(period) <= 2100:
+        raise ApiError(422, "period must be a year", [{"field": "period", "message": "a year from 2000 to 2100"}])
+    return int(period)
 
 
 def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
@@ -46,21 +63,54 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
             raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
         async with runtime.pool.acquire() as conn:
             rows = await views.nominations(conn, int(period), status=status, title=title, unit_id=own_unit)
+        today = today_vn()
         return {
             "period": period,
             "rule_version": rules.version,
-            "base_salary_vnd": rules.base_salary_vnd,
-            "cash_multiples": cash_table(rules),
-            "nominations": [views.as_json(r, rules) for r in rows],
+            **cash_table_on(rules.money, today),  # today's base salary and multiples (estimates use them)
+            "nominations": [views.as_json(r, rules, today) for r in rows],
         }
 
-    @api.get("/cash-multiples", summary="Cash rewards of every title and form, Giấy khen tập thể included (public)")
-    async def cash() -> dict[str, Any]:
-        return {
-            "rule_version": rules.version,
-            "base_salary_vnd": rules.base_salary_vnd,
-            "cash_multiples": cash_table(rules),
-        }
+    @api.get(
+        "/cash-multiples",
+        summary="Cash rewards of every title and form on a date (default today) and the dated tables (public)",
+    )
+    async def cash(on: str | None = None) -> dict[str, Any]:
+        day = today_vn()
+        if on is not None:
+            try:
+                day = date.fromisoformat(on) if len(on) == 10 else date.min
+            except ValueError:
+                day = date.min
+            problem = "must be a date YYYY-MM-DD" if day == date.min else decision_date_problem(day, today_vn())
+            if problem:
+                raise ApiError(422, "bad date", [{"field": "on", "message": problem.replace("decision_date ", "")}])
+        return {"rule_version": rules.version, **cash_table_on(rules.money, day), **schedule(rules.money)}
+
+    @api.get(
+        "/periods/{period}/preview",
+        summary="What the year would give if it closed today: provisional nominations and what is missing",
+    )
+    async def preview(
+        period: str, principal: Annotated[Principal | None, Depends(caller)], unit: str | None = None
+    ) -> dict[str, Any]:
+        # Public at the unit level; officers (names, their titles, criteria) only for their unit's token, the
+        # council or admin (policy.may_see_officers), as for every other officer record.
+        year = year_of(period)
+        if unit is not None and not 1 <= len(unit) <= 200:
+            raise ApiError(422, "bad unit", [{"field": "unit", "message": "a unit id of 1 to 200 characters"}])
+        async with runtime.pool.acquire() as conn:
+            body = await preview_year(
+                conn,
+                year,
+                rules=rules,
+                today=today_vn(),
+                officers_visible=lambda unit_id: may_see_officers(principal, unit_id),
+                unit_id=unit,
+            )
+        if body is None:
+            raise ApiError(404, "no such unit", [{"field": "unit", "message": str(unit)}])
+        return body
 
     @api.get("/nominations/{nomination_id}", summary="One nomination: criteria, evidence, blocks, cash, history")
     async def nomination(nomination_id: str, principal: Annotated[Principal | None, Depends(caller)]) -> dict[str, Any]:
@@ -73,7 +123,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
             raise ApiError(404, "no such nomination", [{"field": "nomination_id", "message": nomination_id}])
         # The council's rule for this title, so a voting page explains it from the rule file, never a copy.
         council = {"quorum_present": rules.quorum_present, "approval_share": rules.vote_threshold(row["title"])}
-        return {**views.as_json(row, rules), "history": history, "council_rule": council}
+        return {**views.as_json(row, rules, today_vn()), "history": history, "council_rule": council}
 
     @api.post("/periods/{period}/close", summary="Evaluate the year-end titles and create nominations (council)")
     async def close(
@@ -109,6 +159,8 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         nomination_id: str, body: Votes, principal: Annotated[Principal | None, Depends(caller)]
     ) -> dict[str, Any]:
         who = require(principal)
+        if body.decision_date is not None and (problem := decision_date_problem(body.decision_date, today_vn())):
+            raise ApiError(422, "decision_date out of bounds", [{"field": "decision_date", "message": problem}])
         async with runtime.pool.acquire() as conn:
             try:
                 row = await vote(
@@ -120,6 +172,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
                     rules=rules,
                     now=datetime.now(UTC),
                     actor=who.actor,
+                    decision_date=body.decision_date,
                 )  # e.g. council:token#12
             except KeyError as exc:
                 raise ApiError(
@@ -127,6 +180,6 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
                 ) from exc
             except VoteRefused as exc:
                 raise ApiError(409, "the vote decides nothing", [{"field": "votes", "message": str(exc)}]) from exc
-        return views.as_json(row, rules)
+        return views.as_json(row, rules, today_vn())
 
     return api

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import asyncpg
 
+from services.awards.domain.lifecycle import cash_fields
 from services.awards.domain.rulebook import AwardRules
 
 
@@ -40,13 +42,13 @@ async def history(conn: asyncpg.Connection, nomination_id: str) -> list[dict[str
     return [dict(r) for r in rows]
 
 
-def as_json(row: asyncpg.Record, rules: AwardRules) -> dict[str, Any]:
-    """A nomination as the API shows it: criteria, evidence, blocks and cash (base salary from the rule file)."""
+def as_json(row: asyncpg.Record, rules: AwardRules, today: date) -> dict[str, Any]:
+    """A nomination as the API shows it: criteria, evidence, blocks and cash (fixed by its decision, else an
+    estimate at today's tables), with the amount to recover once revoked."""
     body = dict(row)
     body["criteria"] = json.loads(row["criteria"])
     body["evidence_ids"] = json.loads(row["evidence_ids"])
     body["votes"] = json.loads(row["votes"]) if row["votes"] else None
     body["blocks"] = [c for c in body["criteria"] if not c["met"]]
-    body["cash_vnd"] = round(row["cash_multiple"] * rules.base_salary_vnd)
-    body["base_salary_vnd"] = rules.base_salary_vnd
+    body.update(cash_fields(row, rules, today))
     return body

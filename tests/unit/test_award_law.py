@@ -336,11 +336,13 @@ def test_open_grievance_holds_officer_and_unit_titles_law_06_2022_chapter_vii() 
 
 
 def test_cash_uses_base_salary_of_rule_file_and_lists_giay_khen_tap_the_decree_98_2023() -> None:
-    table = cash_table(RULES_)
-    assert RULES_.base_salary_vnd == 2_340_000
-    assert table["giay_khen_tap_the"] == {"multiple": 0.6, "vnd": 1_404_000}
+    # A decision of June 2025: Decree 98/2023's table, base 2,340,000 (Decree 73/2024), rounded up to 10,000 (Art. 53).
+    on = date(2025, 6, 30)
+    table = cash_table(RULES_, on)
+    assert RULES_.money.base_on(on).vnd == 2_340_000
+    assert table["giay_khen_tap_the"] == {"multiple": 0.6, "vnd": 1_410_000}  # 1,404,000 rounded up
     assert table["co_thi_dua_tinh"]["vnd"] == 18_720_000
-    assert cash_table(replace(RULES_, base_salary_vnd=2_000_000))["giay_khen_tap_the"]["vnd"] == 1_200_000
+    assert table["bang_khen_chu_tich_tinh_individual"]["multiple"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -361,4 +363,4 @@ def test_deadlines_are_rule_file_settings_decree_90_2020() -> None:
     with pytest.raises(ValueError):
         build_award_rules({**DOC, "calendar": {**DOC["calendar"], "dossier_deadline": "13-40"}})
     with pytest.raises(ValueError):
-        build_award_rules({k: v for k, v in DOC.items() if k != "base_salary_vnd"})
+        build_award_rules({k: v for k, v in DOC.items() if k != "base_salary"})

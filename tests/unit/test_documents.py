@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from schemas.vietnam import VN_TZ, number, percent, score
 from services.awards.domain.evaluate import cash_multiple, cash_table, council_decision
-from services.awards.domain.lifecycle import nomination_row
+from services.awards.domain.lifecycle import decided_money, nomination_row
 from services.awards.domain.rulebook import AwardRules, build_award_rules
 from services.awards.domain.titles import Check, Verdict
 from services.awards.views import as_json
@@ -31,6 +31,7 @@ from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 25)
+DECIDED_ON = date(2025, 12, 20)
 YEAR = 2025
 MEETING = documents.Meeting(
     held_at=datetime(2026, 11, 25, 7, 30, tzinfo=UTC),  # 14:30 in Vietnam
@@ -164,11 +165,15 @@ def _nomination(
     nid = f"{title}:{YEAR}:{kind}:{subject}"
     row = nomination_row(nid, kind, subject, unit, YEAR, Verdict(title, True, checks, [f"motcua:{subject}"]), rules)
     status, reason, votes = "proposed", None, None
+    money: dict[str, Any] = {}
     if vote is not None:
         total, present, votes_for = vote
         decided, reason = council_decision(title, total, present, votes_for, rules)
         assert decided is not None
         status, votes = decided, {"members_total": total, "members_present": present, "votes_for": votes_for}
+        m = decided_money(row, rules, DECIDED_ON)  # the amount is fixed on the decision date (Decree 152/2025)
+        money = {"cash_multiple": m.multiple, "cash_vnd": m.cash_vnd, "base_salary_vnd": m.base_salary_vnd}
+        money |= {"cash_source": m.source, "decision_date": DECIDED_ON}
     stored = {
         **row,
         "status": status,
@@ -177,11 +182,15 @@ def _nomination(
         "votes": json.dumps(votes) if votes else None,
         "reason": reason,
         "held_from": None,
+        "decision_date": None,
+        "recover_vnd": None,
+        **money,
         "created_at": datetime(2025, 12, 16, 8, 0, tzinfo=UTC),
         "updated_at": datetime(2025, 12, 20, 8, 0, tzinfo=UTC),
     }
-    shown: dict[str, Any] = as_json(stored, rules)  # a dict reads like an asyncpg Record here
-    assert shown["cash_multiple"] == cash_multiple(kind, title, rules)
+    shown: dict[str, Any] = as_json(stored, rules, TODAY)  # a dict reads like an asyncpg Record here
+    assert shown["cash_multiple"] == cash_multiple(kind, title, rules, DECIDED_ON if vote else TODAY)
+    assert shown["cash_estimate"] is (vote is None)
     return shown
 
 
@@ -231,8 +240,8 @@ def nominations(award_rules: AwardRules) -> dict[str, Any]:
         {
             "period": str(YEAR),
             "rule_version": rules.version,
-            "base_salary_vnd": rules.base_salary_vnd,
-            "cash_multiples": cash_table(rules),
+            "base_salary_vnd": rules.money.base_on(TODAY).vnd,
+            "cash_multiples": cash_table(rules, TODAY),
             "nominations": noms,
         }
     )
@@ -311,8 +320,11 @@ def _nominations_expectations(text: str) -> None:
         "Được duyệt",
         "Không duyệt",
         "Tổng số: 4 đề nghị (3 cá nhân, 1 tập thể)",
-        # 0,3 + 1 + 8 × 2.340.000 ₫: the CSTĐ tỉnh the council rejected (3 × base salary) is not counted.
-        "không tính đề nghị không duyệt hoặc thu hồi: 21.762.000 ₫",
+        # CSTĐCS decided 20/12/2025: 1 × 2.340.000; LĐTT and Cờ not decided, estimated on 25/11/2026 at 2.530.000
+        # (Decree 161/2026) under Decree 152/2025: 0,3 → 759.000 rounded up to 760.000, 8 → 20.240.000. The CSTĐ
+        # tỉnh the council rejected is not counted.
+        "không tính đề nghị không duyệt hoặc thu hồi: 23.340.000 ₫",
+        "Tiền thưởng (ước tính): 760.000 ₫",
         "TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
         "Nơi nhận:",
     ):
@@ -330,7 +342,7 @@ def test_nominations_docx_lists_the_nominations_by_title_under_the_statutory_hea
     lan = next(r for r in rows if r[1] == "Nguyễn Thị Lan (CB-004512)")
     assert lan[0] == "1" and lan[2] == "Sở Tư pháp" and lan[4] == "Lao động tiên tiến"
     cash = nominations["nominations"][0]["cash_vnd"]
-    assert f"Tiền thưởng: {number(cash, 0)} ₫" in lan[5]
+    assert f"Tiền thưởng (ước tính): {number(cash, 0)} ₫" in lan[5]  # not decided yet: an estimate
     assert Document(io.BytesIO(blob)).core_properties.title == "Danh sách đề nghị khen thưởng năm 2025"
 
 

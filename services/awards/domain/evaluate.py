@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.awards.domain.money import cash_table_on, title_key
 from services.awards.domain.records import OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import (
@@ -115,16 +116,15 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
     return decisions
 
 
-def cash_multiple(kind: str, title: str, rules: AwardRules) -> float:
-    """Cash reward as a multiple of the base salary (docs/rules.md, "Titles and awards")."""
-    if title == "bang_khen_chu_tich_tinh":
-        title = f"{title}_{'collective' if kind == 'unit' else 'individual'}"
-    return rules.cash_multiple.get(title, 0.0)
+def cash_multiple(kind: str, title: str, rules: AwardRules, on: date) -> float:
+    """Cash reward as a multiple of the base salary for a decision on a date (docs/rules.md, "Money")."""
+    return rules.money.table_on(on).multiples.get(title_key(kind, title), 0.0)
 
 
-def cash_table(rules: AwardRules) -> dict[str, dict[str, float | int]]:
-    """Every cash multiple of the rule file (Giấy khen tập thể included) with its amount in VND."""
-    return {k: {"multiple": v, "vnd": round(v * rules.base_salary_vnd)} for k, v in sorted(rules.cash_multiple.items())}
+def cash_table(rules: AwardRules, on: date) -> dict[str, dict[str, float | int]]:
+    """Every cash multiple in force on a date (Giấy khen included) with its amount in VND, rounded up."""
+    table: dict[str, dict[str, float | int]] = cash_table_on(rules.money, on)["cash_multiples"]
+    return table
 
 
 def close_refusal(year: int, today: date, rules: AwardRules) -> str | None:

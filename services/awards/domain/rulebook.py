@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.awards.domain.money import MoneyRules, build_money
+
 
 @dataclass(frozen=True)
 class AwardRules:
     """Everything the award rules depend on besides the records, under one version."""
 
     version: str
-    cash_multiple: Mapping[str, float]
+    money: MoneyRules  # dated base salaries and cash multiples (domain/money.py)
     lao_dong_tien_tien_share: float
     blocking_forms: frozenset[str]
     excellent_max_share: float
@@ -22,7 +24,6 @@ class AwardRules:
     quorum_present: float
     vote_thresholds: Mapping[str, float]
     late_input_until: str  # MM-DD of the year after
-    base_salary_vnd: int = 2_340_000
     excellent_max_share_outstanding: float = 0.25
     outstanding_unit_rating: str = "excellent"
     registration_required: bool = False
@@ -66,7 +67,7 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
         calendar = doc["calendar"]
         rules = AwardRules(
             version=str(doc["version"]),
-            cash_multiple={k: float(v) for k, v in doc["cash_multiple"].items()},
+            money=build_money(doc),
             lao_dong_tien_tien_share=float(doc["collective"]["lao_dong_tien_tien_share"]),
             blocking_forms=frozenset(doc["collective"]["blocking_forms"]),
             excellent_max_share=float(doc["excellence"]["max_share_of_good"]),
@@ -81,7 +82,6 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
             flag_requires_no_heavy_discipline=bool(doc["flag"].get("no_heavy_discipline", True)),
             rating_deadline=str(calendar.get("rating_deadline", "12-15")),
             dossier_deadline=str(calendar.get("dossier_deadline", "12-10")),
-            base_salary_vnd=int(doc["base_salary_vnd"]),
             grievance_revoke_years_back=int(doc.get("grievance", {}).get("revoke_years_back", 1)),
             decree_335_from=date.fromisoformat(str(law.get("decree_335_from", "2026-01-01"))),
             duty_related_default=_flag(law.get("duty_related_default", True)),

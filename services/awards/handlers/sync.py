@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from schemas import topics
+from services.awards.adapters import money as money_pg
 from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.lifecycle import (
@@ -96,6 +97,7 @@ async def revoke(
     nid = current["id"]
     ids = sorted(set(json.loads(current["evidence_ids"])) | set(evidence))
     await pg.set_status(conn, nid, "revoked", reason, now, evidence_ids=ids, criteria=criteria)
+    await money_pg.record_recovery(conn, nid, current)  # the approved amount is to be recovered
     await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
     await pg.remove_title(conn, nid)
     row = {**dict(current), "evidence_ids": ids, "criteria": criteria or current["criteria"]}

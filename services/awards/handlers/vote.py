@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
+from schemas.vietnam import VN_TZ
+from services.awards.adapters import money as money_pg
 from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import council_decision
-from services.awards.domain.lifecycle import ON_HOLD_NO_VOTE, PENDING
+from services.awards.domain.lifecycle import ON_HOLD_NO_VOTE, PENDING, decided_money
 from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.sync import nomination_message, reevaluate
 from thidua.runtime.outbox import enqueue
@@ -28,11 +30,14 @@ async def vote(
     rules: AwardRules,
     now: datetime,
     actor: str,
+    decision_date: date | None = None,
 ) -> asyncpg.Record:
     """Record a council vote and decide the nomination by the thresholds and quorum of the rule file.
 
     actor names the voter in the audit row: role and token number, e.g. `council:token#12`. A session that cannot
-    decide (no quorum, bad numbers) is audited too: that row is committed, then VoteRefused is raised."""
+    decide (no quorum, bad numbers) is audited too: that row is committed, then VoteRefused is raised.
+    The decision fixes the amount: the multiple and base salary in force on decision_date (default: the Vietnam
+    date of the vote), rounded up to 10,000 VND (docs/rules.md, "Money and the year-end preview")."""
     undecided: str | None = None
     async with conn.transaction():
         row = await pg.lock_nomination(conn, nomination_id)
@@ -51,6 +56,9 @@ async def vote(
             undecided = reason
         else:
             await pg.set_status(conn, nomination_id, decision, reason, now, votes)
+            day = decision_date or now.astimezone(VN_TZ).date()
+            money = decided_money(row, rules, day)
+            await money_pg.fix_amount(conn, nomination_id, money, day)
             await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
             if decision == "approved":
                 await pg.add_title(
@@ -58,7 +66,15 @@ async def vote(
                 )
                 # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
                 await reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
-            await enqueue(conn, [nomination_message(dict(row), "decided", decision, reason, now)])
+            decided = {
+                **dict(row),
+                "decision_date": day,
+                "cash_multiple": money.multiple,
+                "cash_vnd": money.cash_vnd,
+                "base_salary_vnd": money.base_salary_vnd,
+                "cash_source": money.source,
+            }
+            await enqueue(conn, [nomination_message(decided, "decided", decision, reason, now)])
         updated = await pg.nomination(conn, nomination_id)
         assert updated is not None
     if undecided is not None:

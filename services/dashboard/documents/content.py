@@ -179,10 +179,20 @@ def achievements(n: Json) -> str:
     return text or NO_VALUE
 
 
+def _amount(n: Json, key: str) -> int | float:
+    value = n.get(key)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
 def _note(n: Json) -> str:
+    """Status, the amount (an estimate until the council decides) and, once revoked, the amount to recover."""
     status = STATUS_WORDS.get(str(n.get("status")), _text(n.get("status")))
-    cash = n.get("cash_vnd")
-    return f"{status}\nTiền thưởng: {money(cash)}" if isinstance(cash, int | float) and cash else status
+    cash, recover = _amount(n, "cash_vnd"), _amount(n, "recover_vnd")
+    if cash:
+        status += f"\nTiền thưởng{' (ước tính)' if n.get('cash_estimate') else ''}: {money(cash)}"
+    if recover:
+        status += f"\nPhải thu hồi: {money(recover)}"
+    return status
 
 
 NOMINATION_COLUMNS = (
@@ -215,16 +225,15 @@ def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, nam
                 )
             )
     kinds = Counter(str(n.get("subject_kind")) for n in noms)
-    cash = sum(
-        n["cash_vnd"]
-        for n in noms
-        if isinstance(n.get("cash_vnd"), int | float) and n.get("status") not in NO_CASH_STATUSES
-    )
+    cash = sum(_amount(n, "cash_vnd") for n in noms if n.get("status") not in NO_CASH_STATUSES)
+    recover = sum(_amount(n, "recover_vnd") for n in noms)
     summary = (
         f"Tổng số: {number(len(noms))} đề nghị ({number(kinds['officer'])} cá nhân, "
-        f"{number(kinds['unit'])} tập thể); tổng tiền thưởng theo mức lương cơ sở "
-        f"{money(data.get('base_salary_vnd'))}, không tính đề nghị không duyệt hoặc thu hồi: {money(cash)}. "
-        f"Bộ quy tắc khen thưởng {_text(data.get('rule_version'))}."
+        f"{number(kinds['unit'])} tập thể); tổng tiền thưởng theo mức lương cơ sở tại ngày quyết định (đề nghị "
+        f"chưa quyết định: ước tính theo mức hiện hành {money(data.get('base_salary_vnd'))}), không tính đề nghị "
+        f"không duyệt hoặc thu hồi: {money(cash)}."
+        + (f" Tiền thưởng phải thu hồi do thu hồi khen thưởng: {money(recover)}." if recover else "")
+        + f" Bộ quy tắc khen thưởng {_text(data.get('rule_version'))}."
     )
     blocks: list[Block] = [
         _heading(issuer, "DS-HĐTĐKT", issued_on),

@@ -1,24 +1,30 @@
 """Law-faithful standings through the real evidence and scoring services (real Kafka, real PostgreSQL): a unit
-without enough dossier evidence is listed "chưa đủ dữ liệu" and never ranked (Decision 766/QĐ-TTg), and an
-unanswered complaint past its 15-working-day clock raises complaint_overdue on alerts.v1."""
+without enough dossier evidence is listed "chưa đủ dữ liệu" and never ranked (Decision 766/QĐ-TTg), an
+unanswered complaint past its 15-working-day clock (ending with its 15th working day) raises complaint_overdue on
+alerts.v1, and the wait for the citizen's supplement is counted in working days (Labour Code 2019 art. 112)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from schemas import topics
+from schemas.vietnam import VN_TZ
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
 from services.scoring.app import create_app as scoring_app
+from services.scoring.config import RULES
 from services.scoring.config import Settings as ScoringSettings
+from services.scoring.domain.calendar import load_calendar
+from services.scoring.domain.contributions import working_deadline
 from tests.integration.kafka_tools import read_topic, start_group_at_end
-from tests.integration.scoring_support import event, processed, rules
+from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
 
 T = "+07:00"
@@ -148,16 +154,40 @@ async def test_decision_766_units_below_min_dossiers_are_listed_unranked_and_nev
         await eventually(leads, timeout=60)
 
 
+def _every_day_working_rulebook(directory: Path, now: datetime) -> Path:
+    """A copy of the rulebook next to the real calendar, except that the years around now work every day."""
+    (directory / "calendar").mkdir()
+    local = now.astimezone(VN_TZ).date()
+    years = {(local + timedelta(days=k)).year for k in (-30, 0, 30)}
+    for path in sorted((RULES.parent / "calendar").glob("*.toml")):
+        if int(path.stem) not in years:
+            (directory / "calendar" / path.name).symlink_to(path)
+    for year in years:
+        weekends = [date(year, 1, 1) + timedelta(days=k) for k in range(366)]
+        weekends = [d for d in weekends if d.year == year and d.weekday() >= 5]
+        listed = ", ".join(f'"{d.isoformat()}"' for d in weekends)
+        (directory / "calendar" / f"{year}.toml").write_text(
+            f"year = {year}\nholidays = []\nworking_weekends = [{listed}]\n", encoding="utf-8"
+        )
+    text = RULES.read_text(encoding="utf-8").replace('version = "2025.2"', 'version = "test.every-day"')
+    assert 'version = "test.every-day"' in text
+    (directory / "rulebook.toml").write_text(text, encoding="utf-8")
+    return directory / "rulebook.toml"
+
+
 async def test_decision_766_complaint_past_its_answer_clock_raises_complaint_overdue(
-    kafka_bootstrap: str, database_url: str
+    kafka_bootstrap: str, database_url: str, tmp_path: Path
 ) -> None:
     prefix = "P" + uuid.uuid4().hex[:5].upper()
     unit = f"{prefix}.01"
-    calendar = rules().calendar
     now = datetime.now(UTC)
-    # Received so that its 15-working-day deadline fell within the last hours: overdue now, and news.
+    # A rulebook whose calendar works every day around now, so that some 15-working-day clock ended (at a local
+    # midnight, the end of its 15th working day) within the alert horizon whatever the weekday the test runs on.
+    rules_file = _every_day_working_rulebook(tmp_path, now)
+    calendar = load_calendar(rules_file.parent / "calendar")
+    # Received so that its deadline (the end of the 15th working day) fell within the last hours: overdue, and news.
     received = now - timedelta(days=14)
-    while calendar.add_working_days(received, 15) > now - timedelta(minutes=5):
+    while working_deadline(calendar, received, 15) > now - timedelta(minutes=5):
         received -= timedelta(hours=1)
     group = f"test-pakn-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
@@ -171,7 +201,11 @@ async def test_decision_766_complaint_past_its_answer_clock_raises_complaint_ove
     )
     scoring = scoring_app(
         ScoringSettings(
-            kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group, tick_seconds=0.5
+            kafka_bootstrap_servers=kafka_bootstrap,
+            database_url=database_url,
+            group_id=group,
+            tick_seconds=0.5,
+            rules_file=rules_file,
         )
     )
     complaint = {
@@ -195,4 +229,88 @@ async def test_decision_766_complaint_past_its_answer_clock_raises_complaint_ove
     body = json.loads(alert.value or b"")
     assert (body["kind"], body["unit_id"], body["subject_id"]) == ("complaint_overdue", unit, f"{prefix}-PA1")
     assert body["condition_key"] == f"complaint_overdue:{unit}:{prefix}-PA1" and body["priority"] == "high"
-    assert datetime.fromisoformat(body["data"]["due_at"]) == calendar.add_working_days(received, 15)
+    assert datetime.fromisoformat(body["data"]["due_at"]) == working_deadline(calendar, received, 15)
+    assert datetime.fromisoformat(body["data"]["due_at"]).astimezone(VN_TZ).time() == time(0)  # ends with the day
+
+
+def _dossier_with_supplements(prefix: str, unit: str, supplied: str) -> dict[str, Any]:
+    """A dossier due Mon 2/3/2026 17:00, finished Wed 11/3 09:00 (6.7 working days over due), after the citizen was
+    asked on Wed 11/2 08:00 and supplied at `supplied`."""
+    code = f"{unit}-HS1"
+    return event(
+        f"{prefix}-{unit}-p",
+        "procedure.processed",
+        unit,
+        {
+            "dossier_code": code,
+            "procedure_code": "1.001",
+            "channel": "online",
+            "received_at": f"2026-02-10T09:00:00{T}",
+            "due_at": f"2026-03-02T17:00:00{T}",
+            "finished_at": f"2026-03-11T09:00:00{T}",
+            "status": "resolved",
+            "supplement_requests": 1,
+            "supplement_days": 12,  # calendar days, as the old reading took them: ignored, the dates count
+            "fee_required": False,
+            "paid_online": False,
+            "digitized": True,
+            "e_result": True,
+            "data_reused": False,
+            "supplements": [{"requested_at": f"2026-02-11T08:00:00{T}", "supplied_at": supplied}],
+        },
+        officer=f"{unit}-CB0",
+        occurred=f"2026-03-11T09:00:00{T}",
+    )
+
+
+async def test_decision_766_supplement_wait_across_tet_2026_is_counted_in_working_days(
+    kafka_bootstrap: str, database_url: str
+) -> None:
+    """Decision 766/QĐ-TTg (finished − waiting ≤ due) with the Labour Code 2019 art. 112 days off, through evidence and
+    scoring: a wait of 12 calendar days over Tết 2026 is 3 working days and does not excuse 6.7 working days over due
+    (late); a wait of 10 working days (supplied Wed 4/3) does (on time)."""
+    prefix = "S" + uuid.uuid4().hex[:5].upper()
+    tet, longer = f"{prefix}.01", f"{prefix}.02"
+    events = _unit(tet, 0, 0, officers=1) + _unit(longer, 0, 0, officers=1)
+    events += [
+        _dossier_with_supplements(prefix, tet, f"2026-02-23T08:00:00{T}"),
+        _dossier_with_supplements(prefix, longer, f"2026-03-04T08:00:00{T}"),
+    ]
+    events = [{**e, "event_id": f"{prefix}-{e['event_id']}"} for e in events]
+    token = await add_source(database_url, name=f"tet-{prefix.lower()}", units=["*"])
+    group = f"test-tet-{uuid.uuid4().hex[:6]}"
+    await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
+    evidence = evidence_app(
+        EvidenceSettings(
+            kafka_bootstrap_servers=kafka_bootstrap,
+            database_url=database_url,
+            group_id=f"test-ev-{uuid.uuid4().hex[:6]}",
+        )
+    )
+    scoring = scoring_app(
+        ScoringSettings(
+            kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group, tick_seconds=0.5
+        )
+    )
+    async with (
+        running_app(evidence) as ev_url,
+        running_app(scoring) as sc_url,
+        httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http,
+    ):
+        answer = await http.post(
+            f"{ev_url}/v1/events", json=[{k: v for k, v in e.items() if k != "source"} for e in events]
+        )
+        assert {r["status"] for r in answer.json()} == {"accepted"}, answer.text
+
+        found: dict[str, tuple[float, float]] = {}
+
+        async def judged() -> None:
+            for unit in (tet, longer):
+                card = await http.get(f"{sc_url}/v1/units/{unit}/scorecard", params={"period": "2026-03"})
+                assert card.status_code == 200, card.text
+                [on_time] = [i for i in card.json()["indicators"] if i["code"] == "on_time"]
+                assert on_time["denominator"] == 1, on_time
+                found[unit] = (on_time["numerator"], on_time["denominator"])
+
+        await eventually(judged, timeout=60)
+    assert found == {tet: (0, 1), longer: (1, 1)}

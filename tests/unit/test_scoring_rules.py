@@ -213,19 +213,19 @@ def test_dossier_finished_before_due_is_on_time() -> None:
     assert _on_time(finished=f"2025-03-18T10:00:00{T}") == all_of((1.0, 1.0), *MARCH)
 
 
-def test_supplement_waiting_time_is_subtracted() -> None:
-    # Due 20/3 17:00; finished 22/3 17:00 (2 days late) after 3 days waiting for the citizen: 22/3 − 3 d = 19/3 ≤ 20/3.
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=3, supplement_requests=1) == all_of(
-        (1.0, 1.0), *MARCH
-    )
-    # Exactly 2 days of waiting: 22/3 − 2 d = 20/3 17:00 = due, still on time (≤).
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=2, supplement_requests=1) == all_of(
-        (1.0, 1.0), *MARCH
-    )
-    # Only 1 day of waiting: 22/3 − 1 d = 21/3 > 20/3 → late.
-    assert _on_time(finished=f"2025-03-22T17:00:00{T}", supplement_days=1, supplement_requests=1) == all_of(
-        (0.0, 1.0), *MARCH
-    )
+def test_supplement_waiting_time_is_subtracted_in_working_days_decision_766() -> None:
+    """Decision 766/QĐ-TTg: finished − waiting ≤ due, supplement_days in working days (Labour Code 2019 art. 112)."""
+    # Due Thu 20/3 17:00; finished Tue 25/3 17:00: 5 calendar days, 3 working days late (Thu 7 h, Fri, Mon, Tue 17 h).
+    late = f"2025-03-25T17:00:00{T}"
+    assert _on_time(finished=late, supplement_days=4, supplement_requests=1) == all_of((1.0, 1.0), *MARCH)
+    # Exactly 3 working days of waiting: at the limit, still on time (≤).
+    assert _on_time(finished=late, supplement_days=3, supplement_requests=1) == all_of((1.0, 1.0), *MARCH)
+    # Just under 3 working days (the old reading, 5 calendar days, would have excused it): late.
+    assert _on_time(finished=late, supplement_days=2.99, supplement_requests=1) == all_of((0.0, 1.0), *MARCH)
+    # Finished on Saturday 22/3 17:00: the weekend is no working time, so 1.29 working days late (Thu 7 h + Fri).
+    weekend = f"2025-03-22T17:00:00{T}"
+    assert _on_time(finished=weekend, supplement_days=1.3, supplement_requests=1) == all_of((1.0, 1.0), *MARCH)
+    assert _on_time(finished=weekend, supplement_days=1.25, supplement_requests=1) == all_of((0.0, 1.0), *MARCH)
 
 
 def test_more_than_one_supplement_request_is_late() -> None:

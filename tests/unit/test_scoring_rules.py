@@ -439,7 +439,7 @@ FEB = ("2025-02", "2025-Q1", "2025", STAGE)
 
 def test_answer_within_15_working_days_across_tet_is_on_time(rules: Rulebook, cal: WorkingCalendar) -> None:
     # Received Fri 24/1 10:00. Break Sat 25/1 – Sun 2/2. Working days: 3–7/2 (5), 10–14/2 (10), 17–21/2 (15)
-    # → deadline Fri 21/2 10:00. Answered Thu 20/2: 27 calendar days later, but on time.
+    # → the clock ends with Fri 21/2 (22/2 00:00). Answered Thu 20/2: 27 calendar days later, but on time.
     c = complaint(f"2025-01-24T10:00:00{T}", f"2025-02-20T15:00:00{T}")
     assert (c.resolved_at - c.received_at).days > 15
     tally = complaint_contribution(c, AS_OF, rules, cal)

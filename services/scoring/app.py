@@ -23,6 +23,8 @@ from services.scoring.config import Settings
 from services.scoring.handlers.calendar_watch import watch_calendar
 from services.scoring.handlers.clock import tick
 from services.scoring.handlers.consume import accepted_moment, apply_under_active_rules
+from services.scoring.handlers.rebuild import RebuildBusy
+from services.scoring.handlers.recalendar import recalendar
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
@@ -147,9 +149,25 @@ def create_app(settings: Settings) -> FastAPI:
                 log.exception("scoring clock failed; retrying")
             await asyncio.sleep(settings.tick_seconds)
 
+    async def recalendar_once() -> None:
+        # After the start: the consumer goes on while the rebuild judges, its switch holds writers briefly.
+        try:
+            done = await recalendar(runtime.pool, settings.database_url, settings.rules_file, now=datetime.now(UTC))
+        except RebuildBusy:
+            log.info("scoring: a rebuild is running; the calendar is re-judged at the next start")
+            return
+        except Exception:
+            log.exception("scoring: re-judging under the new calendar failed; `thidua scoring rebuild` does it")
+            return
+        if done is not None:
+            log.info("scoring rulebook %s active: %d period(s) re-judged", done.version, len(done.periods))
+            wake_rescorers()
+            relay.wake()
+
     runtime.on_start(seed_rules)
     runtime.run_in_background(relay.run)
     if "rescore" in settings.roles:
+        runtime.run_in_background(recalendar_once)
         runtime.run_in_background(clock)
         runtime.run_in_background(rescorer)
     if "consume" in settings.roles:

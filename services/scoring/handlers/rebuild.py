@@ -75,15 +75,17 @@ async def rebuild(
     workers: int | None = None,
     progress: Progress | None = None,
     on_phase: Phase | None = None,
+    doc: dict[str, Any] | None = None,
 ) -> RebuildReport:
     """Recompute every counter and score of the periods (None: every period with counters or scores) from the
     cases and facts, under the given (or active) rules, and switch to them at once.
 
-    `workers`: processes reading and judging cases (None: one per core, or none for a small rebuild)."""
+    `workers`: processes reading and judging cases (None: one per core, or none for a small rebuild). `doc`: a
+    rulebook document to switch to instead of a rule file (the service's own recalendar at start)."""
     started = time.monotonic()
     pool = await create_pool(url, schema="scoring", min_size=1, max_size=3)
     try:
-        return await _rebuild(pool, url, periods, rules_file, now, workers, progress, on_phase, started)
+        return await _rebuild(pool, url, periods, rules_file, now, workers, progress, on_phase, started, doc)
     finally:
         await pool.close()
 
@@ -98,12 +100,15 @@ async def _rebuild(
     progress: Progress | None,
     on_phase: Phase | None,
     started: float,
+    given: dict[str, Any] | None = None,
 ) -> RebuildReport:
     async with pool.acquire() as control:
         if not await store.try_lock_rebuild(control):
             raise RebuildBusy("another rebuild is running")
         try:
-            if rules_file is not None:
+            if given is not None:
+                doc = await store.as_stored(control, given)
+            elif rules_file is not None:
                 doc = await store.as_stored(control, read_rules_file(rules_file))
             else:
                 doc = await _active_doc(control)

@@ -161,8 +161,10 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
     assert (await service.http.post("/v1/periods/2099/close", params={"force": "true"})).status_code == 200
     closed = (await service.http.post("/v1/periods/2025/close")).json()
     assert closed["rating_deadline"] == "2025-12-15" and closed["dossier_deadline"] == "2025-12-10"
-    cash = (await service.http.get("/v1/cash-multiples")).json()
+    # A decision of 30 June 2025: base 2,340,000 (Decree 73/2024), Decree 98/2023's multiples, rounded up (Art. 53).
+    cash = (await service.http.get("/v1/cash-multiples", params={"on": "2025-06-30"})).json()
     assert cash["base_salary_vnd"] == 2_340_000 and cash["cash_multiples"]["giay_khen_tap_the"]["multiple"] == 0.6
+    assert cash["cash_multiples"]["giay_khen_tap_the"]["vnd"] == 1_410_000  # 1,404,000 rounded up
     # On-track alerts name the dossier and rating deadlines of the rule file.
     standing = {
         "event_id": f"unit:{u2}:2025:x",
@@ -187,7 +189,9 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
         assert data["dossier_deadline"] == "2025-12-10" and data["rating_deadline"] == "2025-12-15"
 
     listed = (await service.http.get("/v1/nominations", params={"period": "2025"})).json()
-    assert listed["cash_multiples"]["giay_khen_tap_the"] == {"multiple": 0.6, "vnd": 1_404_000}
+    # The list shows today's table (the estimates use it): Giấy khen tập thể 0.6 × today's base, rounded up.
+    giay_khen = listed["cash_multiples"]["giay_khen_tap_the"]
+    assert giay_khen["multiple"] == 0.6 and giay_khen["vnd"] == -(-6 * listed["base_salary_vnd"] // 100_000) * 10_000
     mine = {n["id"]: n for n in listed["nominations"] if n["unit_id"] in (u1, u2)}
     # Item 9: the reprimanded officer has no LĐTT (effective rating "không hoàn thành nhiệm vụ"), so U1 is no
     # Tập thể LĐXS (not everyone at least complete); it stays Tập thể LĐTT (6/7 LĐTT, a reprimand is no warning).
@@ -202,7 +206,8 @@ async def test_discipline_voids_rating_and_excellence_cap_needs_review_decree_90
         assert n["status"] == "needs_review"
         cap = next(c for c in n["criteria"] if c["code"] == "excellence_cap")
         assert not cap["met"] and "có 2 cá nhân hoàn thành xuất sắc, tỷ lệ cho phép tối đa 1" in cap["reason"]
-        assert n["cash_vnd"] == 2_340_000 and n["base_salary_vnd"] == 2_340_000
+        # Not decided: an estimate at today's base salary (CSTĐCS is 1 × the base under both decrees).
+        assert n["cash_vnd"] == n["base_salary_vnd"] and n["cash_estimate"] is True and n["decision_date"] is None
     assert mine[f"lao_dong_tien_tien:2025:officer:{u2}-O1"]["status"] == "proposed"  # LĐTT does not rely on it
     # The council decides needs_review nominations like proposed ones.
     decided = await service.http.post(
@@ -357,7 +362,7 @@ async def test_streaks_count_approved_titles_only_and_a_revoked_title_leaves_the
     cstd_2024, tinh_2025 = f"chien_si_thi_dua_co_so:2024:officer:{o}", f"chien_si_thi_dua_tinh:2025:officer:{o}"
     assert await _status(conn, cstd_2024) == "proposed"
     assert await _status(conn, tinh_2025) is None  # 2024's CSTĐCS is merely proposed: no streak of 3
-    await vote(conn, cstd_2024, **APPROVE, rules=RULES_, now=now, actor="council")
+    await vote(conn, cstd_2024, **APPROVE, rules=RULES_, now=now, actor="council", decision_date=None)
     assert await _status(conn, tinh_2025) == "proposed"  # approved: 2023, 2024, 2025
     # A discipline dated in 2024, found later: the approved 2024 title is revoked and leaves the streak.
     await _feed(conn, [discipline("late", u, o, "reprimand", f"2024-06-01T09:00:00{T}")], now)

@@ -306,8 +306,9 @@ def test_unrated_members_are_left_out_of_the_70_percent_share_decree_90_2020_law
     rated = [officer(n, 2025, "good" if n < ldtt else "complete") for n in range(ldtt + others)]
     members = rated + [officer(50 + n, 2025, None) for n in range(unrated)]
     u = unit(members, 2025)
-    ldtt = {m.officer_id for m in members if lao_dong_tien_tien(m, 2025, RULES_).met}
-    v = tap_the_lao_dong_tien_tien(u, 2025, ldtt, RULES_)
+    passed = {m.officer_id for m in members if lao_dong_tien_tien(m, 2025, RULES_).met}
+    assert len(passed) == ldtt
+    v = tap_the_lao_dong_tien_tien(u, 2025, passed, RULES_)
     share = next(c for c in v.checks if c.code == "members_lao_dong_tien_tien")
     assert share.met is met
     assert (f"{unrated} thành viên chưa được đánh giá, không tính" in share.reason) is bool(unrated)

@@ -21,6 +21,13 @@ from services.scoring.domain.calendar import (
     provisional_days_off,
     provisional_from,
 )
+from services.scoring.domain.recalendar import (
+    calendar_version,
+    changed_days,
+    only_calendar_differs,
+    touched_periods,
+    years_of,
+)
 from services.scoring.domain.rulebook import rules_from
 
 RULES = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules" / "rulebook.toml"
@@ -266,3 +273,39 @@ def test_calendar_missing_alert_is_daily_and_named() -> None:
     c = calendar_missing_alert("H40.10", 2027, d("2026-10-02"), "2025.2")
     assert a == b and a.alert_id != c.alert_id and a.condition_key == c.condition_key
     assert a.kind == "calendar_missing" and a.unit_id == "H40.10" and a.title is not None and "2027" in a.title
+
+
+# ------------------------------------------------------------------ re-judging when the calendar changes
+
+
+def test_recalendar_only_a_calendar_change_makes_a_calendar_version_labour_code_art_112() -> None:
+    """Labour Code 2019 art. 112: the official 2027 file added under the same rule file is a calendar change
+    (<version>+cal.<hash8>, stable); any other change is not (it needs its own version and a rebuild)."""
+    active = read_rules_file(RULES)
+    new = read_rules_file(RULES)
+    new["calendar"] = {**new["calendar"], "holidays": [*new["calendar"]["holidays"], "2027-01-04"]}
+    new["calendar"]["years"] = [*new["calendar"]["years"], 2027]
+    assert not only_calendar_differs(active, active)
+    assert only_calendar_differs(new, active)
+    version = calendar_version(new)
+    assert version.startswith(f"{active['version']}+cal.") and len(version.split("+cal.")[1]) == 8
+    assert calendar_version(new) == version and calendar_version(active) != version
+    assert only_calendar_differs({**new, "version": version}, active)  # a later start compares the base version
+    other = {**new, "complaints": {**new["complaints"], "answer_days": 10}}
+    assert not only_calendar_differs(other, active)
+
+
+def test_recalendar_rejudges_the_periods_near_each_changed_day_labour_code_art_112() -> None:
+    """Labour Code 2019 art. 112: making Mon 4/1/2027 a day off changes that day, and re-judges the periods
+    whose clocks can cross it (45 days either side: from November 2026 to February 2027, with their quarters and
+    years)."""
+    active = read_rules_file(RULES)
+    new = read_rules_file(RULES)
+    new["calendar"]["holidays"] = [*new["calendar"]["holidays"], "2027-01-01", "2027-01-04"]
+    new["calendar"]["years"] = [*new["calendar"]["years"], 2027]
+    old_cal, new_cal = rules_from(active).calendar, rules_from(new).calendar
+    days = changed_days(old_cal, new_cal, years_of(old_cal, new_cal))
+    # The official file is the whole year: 4/1 becomes a day off, the provisional days it does not list are worked.
+    assert days[0] == d("2027-01-04") and d("2027-02-08") in days and {x.year for x in days} == {2027}
+    periods = touched_periods(days[:1])
+    assert {"2026-11", "2026-12", "2027-01", "2027-02", "2026-Q4", "2027-Q1", "2026", "2027"} == set(periods)

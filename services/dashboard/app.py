@@ -564,6 +564,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         count = len(listed) if isinstance(listed, list) else 0
         return page(request, "nominations.html", panel=None, groups=groups, count=count, body=result.body, **common)
 
+    @app.get("/nominations/preview", response_class=HTMLResponse)
+    async def preview(request: Request, period: str | None = None, unit: str | None = None) -> Response:
+        """Xem trước kết quả cuối năm: what the year would give if it closed today (the user's token decides which
+        officers are shown; a unit's figures are public)."""
+        user = user_of(request)
+        chosen = (period or "").strip() or str(pages.current_year())
+        if not re.fullmatch(r"\d{4}", chosen) or not 2000 <= int(chosen) <= 2100:
+            return bad_request(request, f"Năm “{chosen}” không hợp lệ: xem trước theo năm, từ 2000 đến 2100.")
+        wanted = (unit or "").strip() or (user.unit_id if user and user.role == "unit" else None)
+        if wanted is not None and not _UNIT.fullmatch(wanted):
+            return bad_request(request, "Mã đơn vị không hợp lệ.")
+        common: dict[str, Any] = {"title": f"Xem trước kết quả cuối năm {chosen}", "period": chosen}
+        common |= {"active": "nominations", "unit": wanted}
+        params = {"unit": wanted} if wanted else None
+        result = await fetch(f"{awards}/v1/periods/{chosen}/preview", params, user=user)
+        if not result.ok or not isinstance(result.body, dict):
+            if result.not_found:
+                the_panel = panel("Không tìm thấy đơn vị", f"Không có đơn vị mã {wanted} trong năm {chosen}.")
+            else:
+                the_panel = forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
+            return page(request, "preview.html", status_for(result), panel=the_panel, **common)
+        units = result.body.get("units")
+        return page(
+            request,
+            "preview.html",
+            panel=None,
+            body=result.body,
+            units=[u for u in units if isinstance(u, dict)] if isinstance(units, list) else [],
+            **common,
+        )
+
     def vote_context(
         user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]
     ) -> dict[str, Any] | None:
@@ -705,7 +736,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return await nomination_view(
                 request, nomination_id, form=values, vote_problem="Hãy nhập các số nguyên không âm.", status=400
             )
-        body = {k: int(v) for k, v in values.items()}
+        body: dict[str, Any] = {k: int(v) for k, v in values.items()}
+        signed_on = str(form.get("decision_date") or "").strip()
+        if signed_on:  # the date the decision is signed fixes the amount (awards checks its bounds)
+            values["decision_date"] = signed_on[:10]
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", signed_on):
+                problem = "Ngày ký quyết định không hợp lệ (ngày/tháng/năm)."
+                return await nomination_view(request, nomination_id, form=values, vote_problem=problem, status=400)
+            body["decision_date"] = signed_on
         result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}/votes", user=user, json=body)
         if result.ok:
             decided = result.body.get("status") if isinstance(result.body, dict) else None

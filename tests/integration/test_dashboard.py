@@ -196,6 +196,9 @@ NOMINATIONS = [
         "status": "revoked",
         "cash_multiple": 1.0,
         "cash_vnd": 2340000,
+        "cash_estimate": False,
+        "decision_date": "2025-12-20",
+        "recover_vnd": 2340000,
         "rule_version": "2025.1",
         "criteria": [{"code": "training_hours", "met": False, "reason": "Chưa đủ 40 giờ bồi dưỡng"}],
         "evidence_ids": ["hr:evt-9"],
@@ -381,6 +384,67 @@ def fake_services() -> FastAPI:
             }
         ]
         return n
+
+    @app.get("/v1/periods/{period}/preview")
+    async def preview(
+        period: str, unit: str | None = None, authorization: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        caller = who(authorization) if authorization else None
+        if period == "2025":
+            return {"period": period, "closed": True, "closed_at": "2025-12-16T01:00:00Z", "units": []}
+        visible = caller is not None and (caller["role"] in ("council", "admin") or caller["unit_id"] == "SO.TP")
+        officer = {
+            "id": f"lao_dong_tien_tien:{period}:officer:CB.0042",
+            "provisional": True,
+            "title": "lao_dong_tien_tien",
+            "subject_kind": "officer",
+            "subject_id": "CB.0042",
+            "status": "proposed",
+            "criteria": [{"code": "rating_good_or_better", "met": True, "reason": "tốt"}],
+            "cash_vnd": 760000,
+            "cash_estimate": True,
+        }
+        flag = {**officer, "id": f"co_thi_dua_tinh:{period}:unit:SO.TP", "title": "co_thi_dua_tinh"}
+        flag |= {"subject_kind": "unit", "subject_id": "SO.TP", "status": "on_hold", "cash_vnd": 20240000}
+        flag["criteria"] = [{"code": "no_open_case", "met": False, "reason": "vụ việc KN-7 đang giải quyết"}]
+        if not visible:
+            flag["criteria"] = None
+        part = {
+            "unit_id": "SO.TP",
+            "name": "Sở Tư pháp",
+            "officers_visible": visible,
+            "members": 3,
+            "nominations": [officer, flag] if visible else [flag],
+            "nomination_count": 2,
+            "officer_nomination_count": 1,
+            "cash_estimate_vnd": 21000000,
+            "missing": {
+                "unit_rating": True,
+                "unrated_count": 1,
+                "unrated_members": [{"officer_id": "CB.0077", "name": "Lê Thị Hoa"}] if visible else None,
+                "open_case_count": 1,
+                "open_cases": [{"subject_kind": "unit", "subject_id": "SO.TP", "kind": "complaint", "case_id": "KN-7"}],
+                "hold_count": 1,
+                "holds": [],
+                "votes_to_come": 1,
+                "vote_ids": [],
+            },
+        }
+        totals = {"units": 1, "nominations": 2, "cash_estimate_vnd": 21000000, "unrated_members": 1}
+        totals |= {"units_without_rating": 1, "holds": 1, "votes_to_come": 1}
+        return {
+            "period": period,
+            "closed": False,
+            "provisional": True,
+            "as_of": "2026-12-04",
+            "rule_version": "2025.2",
+            "rating_deadline": f"{period}-12-15",
+            "rating_days_left": 11,
+            "dossier_deadline": f"{period}-12-10",
+            "dossier_days_left": 6,
+            "totals": totals,
+            "units": [part] if unit in (None, "SO.TP") else [],
+        }
 
     @app.get("/v1/units/{unit_id}/notifications")
     async def notifications(unit_id: str, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
@@ -666,3 +730,42 @@ async def test_upstream_outage_gives_an_error_panel() -> None:
         assert refused.status_code == 502 and "Không kiểm tra được mã truy cập" in refused.text
         unknown = await client.get("/khong-co-trang-nay")
         assert unknown.status_code == 404 and "Không tìm thấy trang" in unknown.text
+
+
+async def test_year_end_preview_page_shows_provisional_results_and_what_is_missing(web: httpx.AsyncClient) -> None:
+    # Nobody signed in: the unit's figures (public), no officer names (thidua/runtime/policy.py).
+    public = await web.get("/nominations/preview", params={"period": "2026"})
+    assert public.status_code == 200 and "Xem trước kết quả cuối năm 2026" in public.text
+    assert "Kết quả tạm tính" in public.text and "tạm tính" in public.text
+    assert "còn <strong>6</strong> ngày đến hạn nộp hồ sơ (10/12/2026)" in public.text.replace("Còn", "còn")
+    assert "Cờ thi đua của UBND tỉnh" in public.text and "20.240.000 ₫" in public.text
+    assert "CB.0042" not in public.text and "Lê Thị Hoa" not in public.text
+    assert "1 cán bộ chưa có xếp loại năm 2026" in public.text and "Chưa nhận xếp loại của đơn vị" in public.text
+    # The unit's own token: its officers, unrated by name, the criteria not met.
+    await sign_in(web, UNIT)
+    own = await web.get("/nominations/preview", params={"period": "2026"})
+    assert own.status_code == 200 and "CB.0042" in own.text and "Lê Thị Hoa (CB.0077)" in own.text
+    assert "760.000 ₫" in own.text and "vụ việc KN-7 đang giải quyết" in own.text
+    # Linked from the nominations page; a closed year points to the nominations; bounds are friendly.
+    listing = await web.get("/nominations", params={"period": "2026"})
+    assert 'href="/nominations/preview?period=2026"' in listing.text
+    closed = await web.get("/nominations/preview", params={"period": "2025"})
+    assert closed.status_code == 200 and "đã kết thúc xét khen thưởng" in closed.text
+    assert (await web.get("/nominations/preview", params={"period": "1999"})).status_code == 400
+    assert (await web.get("/nominations/preview", params={"period": "2026", "unit": "<b>"})).status_code == 400
+
+
+async def test_nominations_show_estimates_and_amounts_to_recover(web: httpx.AsyncClient) -> None:
+    await sign_in(web, COUNCIL)
+    listing = await web.get("/nominations", params={"period": "2025"})
+    assert "Phải thu hồi 2.340.000 ₫" in listing.text
+    revoked = await web.get("/nominations/2025:chien_si_thi_dua_co_so:CB.0099")
+    assert revoked.status_code == 200 and 'id="recover"' in revoked.text and "20/12/2025" in revoked.text
+    detail = await web.get("/nominations/2025:co_thi_dua_tinh:SO.TP")
+    assert 'name="decision_date"' in detail.text
+    bad = await web.post(
+        "/nominations/2025:co_thi_dua_tinh:SO.TP/votes",
+        data={"members_total": "10", "members_present": "9", "votes_for": "9", "decision_date": "ngày mai"}
+        | {"csrf_token": csrf(detail.text)},
+    )
+    assert bad.status_code == 400 and "Ngày ký quyết định không hợp lệ" in bad.text

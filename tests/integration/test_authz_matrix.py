@@ -65,6 +65,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("scoring", "GET", "/v1/rulebook"): PUBLIC,
     ("awards", "GET", "/v1/nominations"): UNITS_COUNCIL_ADMIN,  # a unit sees its own only
     ("awards", "GET", "/v1/cash-multiples"): PUBLIC,
+    ("awards", "GET", "/v1/periods/{period}/preview"): PUBLIC,  # unit-level figures; officers need a token
     ("awards", "GET", "/v1/nominations/{nomination_id}"): OWN_COUNCIL_ADMIN,
     ("awards", "POST", "/v1/periods/{period}/close"): COUNCIL_ADMIN,
     ("awards", "POST", "/v1/nominations/{nomination_id}/votes"): COUNCIL_ADMIN,

@@ -12,6 +12,9 @@ Band = Literal["Tốt", "Khá", "Trung bình", "Yếu"]
 Period = Annotated[str, Field(pattern=r"^(\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2])|\d{4}-\d{4})$")]
 Score = Annotated[float, Field(ge=0, le=100)]
 Rank = Annotated[int, Field(ge=1)]
+# The operators' inbox: an alert addressed to this reserved unit id (e.g. calendar_missing) is stored by notify like
+# any alert and read by admin tokens only; no unit token is ever issued for it.
+ADMIN_INBOX = "ADMIN"
 
 
 class StandingChanged(Strict):

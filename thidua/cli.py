@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from schemas.common import SOURCE_PATTERN, UNIT_ID_PATTERN
 from thidua import registry
-from thidua.runtime.auth import Role
+from thidua.runtime.auth import RESERVED_MESSAGE, Role
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.settings import operator_database_url
 
@@ -385,10 +385,14 @@ def _positive_days(value: str) -> float:
 
 
 def _token_add(role: Role, unit: str | None, label: str | None, expires_days: float | None = None) -> int:
+    from thidua.runtime.policy import reserved_unit
     from thidua.runtime.tokens import issue_token
 
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
         print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
+        return 2
+    if reserved_unit(unit):
+        print(f"refused: {RESERVED_MESSAGE}", file=sys.stderr)
         return 2
     token_id, token = asyncio.run(
         issue_token(_database_url(), role=role, unit_id=unit, label=label, expires_days=expires_days)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from schemas.outputs import ADMIN_INBOX
 from services.notify import views
 from services.notify.adapters import postgres as pg
 from services.notify.adapters.channels import CHANNELS, Kit, Unusable
@@ -17,7 +18,7 @@ from services.notify.domain.delivery import fingerprint, new_secret
 from services.notify.handlers.digest import assemble_digests
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, authenticated
-from thidua.runtime.policy import may_use_inbox
+from thidua.runtime.policy import may_use_inbox, reserved_unit
 from thidua.runtime.service import Runtime
 
 
@@ -61,7 +62,9 @@ def router(
             return
         raise ApiError(
             403,
-            "this token may not use that unit's inbox",
+            "only admin tokens use the operators' inbox"
+            if reserved_unit(unit_id)
+            else "this token may not use that unit's inbox",
             [{"field": "Authorization", "message": f"role {principal.role}"}],
         )
 
@@ -73,6 +76,12 @@ def router(
 
     Caller = Annotated[Principal, Depends(caller)]
 
+    async def read_inbox(unit_id: str, *, unread: bool, limit: int, before: int | None) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            rows = await views.inbox(conn, unit_id, unread=unread, limit=limit, before=before)
+            count = await views.unread_count(conn, unit_id)
+        return {"unit_id": unit_id, "unread_count": count, "items": [views.notification_json(r) for r in rows]}
+
     @api.get("/units/{unit_id}/notifications", summary="A unit's inbox, newest first (unit token or admin)")
     async def inbox(
         unit_id: str,
@@ -82,10 +91,20 @@ def router(
         before: Annotated[int | None, Query(description="page: ids below this one")] = None,
     ) -> dict[str, Any]:
         require_unit(principal, unit_id)
-        async with runtime.pool.acquire() as conn:
-            rows = await views.inbox(conn, unit_id, unread=unread, limit=limit, before=before)
-            count = await views.unread_count(conn, unit_id)
-        return {"unit_id": unit_id, "unread_count": count, "items": [views.notification_json(r) for r in rows]}
+        return await read_inbox(unit_id, unread=unread, limit=limit, before=before)
+
+    @api.get(
+        "/admin/notifications",
+        summary=f"The operators' inbox (unit id {ADMIN_INBOX}: e.g. calendar_missing), newest first (admin)",
+    )
+    async def admin_inbox(
+        principal: Caller,
+        unread: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before: Annotated[int | None, Query(description="page: ids below this one")] = None,
+    ) -> dict[str, Any]:
+        require_admin(principal)
+        return await read_inbox(ADMIN_INBOX, unread=unread, limit=limit, before=before)
 
     @api.post("/notifications/{notification_id}/read", summary="Mark a notification read (its unit or admin)")
     async def mark_read(notification_id: int, principal: Caller) -> dict[str, Any]:

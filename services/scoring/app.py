@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -43,8 +43,14 @@ FRESHNESS = Histogram(
 )
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The scoring service as an ASGI app: evidence in, scores, standings and alerts out."""
+def local_today() -> date:
+    """Today in Vietnam (UTC+7): the day the calendar watch checks."""
+    return datetime.now(VN_TZ).date()
+
+
+def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -> FastAPI:
+    """The scoring service as an ASGI app: evidence in, scores, standings and alerts out (today: the local day the
+    calendar watch checks, a fixed day in tests)."""
     runtime = Runtime(name="scoring", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime)
     cache = RulesCache()
@@ -122,14 +128,14 @@ def create_app(settings: Settings) -> FastAPI:
     watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
 
     async def watch() -> None:
-        today = datetime.now(VN_TZ).date()
-        if watched and watched[-1] == today:
+        day = today()
+        if watched and watched[-1] == day:
             return
         async with runtime.pool.acquire() as conn, conn.transaction():
             await hold_rulebook(conn)
             rules = await cache.active(conn)
-            await watch_calendar(conn, rules=rules, today=today, alert_unit=settings.calendar_alert_unit)
-        watched[:] = [today]
+            await watch_calendar(conn, rules=rules, today=day, alert_unit=settings.calendar_alert_unit)
+        watched[:] = [day]
         relay.wake()
 
     async def clock() -> None:

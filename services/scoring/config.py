@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from schemas.common import UNIT_ID_PATTERN
+from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.settings import ServiceSettings
 
 RULES = Path(__file__).parent / "rules" / "rulebook.toml"
@@ -26,10 +27,11 @@ class Settings(ServiceSettings):
     group_id: str = "thidua-scoring"
     # Rule file seeded at first start; later versions are activated by `thidua scoring rebuild --rules`.
     rules_file: Path = RULES
-    # The unit (e.g. the province's Sở Nội vụ, which keeps the rule files) whose inbox gets the alert
-    # calendar_missing from the rule file's working_days.official_due day while next year's official calendar file
-    # is missing; admin tokens read every inbox. Unset: the log warning and the metric only.
-    calendar_alert_unit: str | None = Field(None, pattern=UNIT_ID_PATTERN)
+    # The inbox that gets the alert calendar_missing from the rule file's working_days.official_due day while next
+    # year's official calendar file is missing: ADMIN is the operators' inbox (admin tokens only, notify's
+    # /v1/admin/notifications); a unit id (e.g. the province's Sở Nội vụ, which keeps the rule files) sends it to
+    # that unit's inbox instead. The log warning and the metric come either way.
+    calendar_alert_unit: str | None = Field(ADMIN_INBOX, pattern=UNIT_ID_PATTERN)
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
     # What this process does: consume evidence into counters, rescore queued subjects (and run the clock), or

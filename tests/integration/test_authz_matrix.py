@@ -70,6 +70,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("awards", "POST", "/v1/periods/{period}/close"): COUNCIL_ADMIN,
     ("awards", "POST", "/v1/nominations/{nomination_id}/votes"): COUNCIL_ADMIN,
     ("notify", "GET", "/v1/units/{unit_id}/notifications"): OWN_ADMIN,
+    ("notify", "GET", "/v1/admin/notifications"): ADMIN,  # the operators' inbox (unit id ADMIN)
     ("notify", "POST", "/v1/notifications/{notification_id}/read"): OWN_ADMIN,
     ("notify", "GET", "/v1/units/{unit_id}/channels"): OWN_ADMIN,
     ("notify", "PUT", "/v1/units/{unit_id}/channels"): OWN_ADMIN,

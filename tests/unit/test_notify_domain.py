@@ -240,3 +240,39 @@ def test_only_a_unit_moving_inside_its_cluster_is_worth_an_inbox_row() -> None:
     assert not rules.moved_in_cluster(_standing(2, None))
     assert not rules.moved_in_cluster(_standing(2, 1, cluster_id=None))
     assert not rules.moved_in_cluster(_standing(3, 1, subject_kind="officer", subject_id="CB-1", cluster_id=None))
+
+
+def test_labour_code_art_112_calendar_missing_reaches_the_operators_inbox_in_vietnamese() -> None:
+    """Labour Code 2019 art. 112 (days off announced yearly; issue 22 item 1): scoring's calendar_missing for 2027,
+    addressed to the reserved ADMIN inbox, is told there (never dropped for an unregistered unit), in Vietnamese,
+    the year written as a year, and links no scorecard of a unit that does not exist."""
+    from schemas.outputs import ADMIN_INBOX
+    from services.scoring.domain.alerts import calendar_missing_alert
+
+    alert = calendar_missing_alert(ADMIN_INBOX, 2027, date(2026, 10, 1), "2026.1")
+    c = rules.from_alert(alert, unit_name=None, base_url=BASE)
+    assert (c.unit_id, c.kind, c.priority) == ("ADMIN", "calendar_missing", "high")
+    assert c.message.title.startswith("Chưa có lịch nghỉ lễ, Tết chính thức năm 2027")
+    assert "Quản trị hệ thống (ADMIN)" in c.message.body
+    assert "Năm: 2027." in c.message.body and "2.027" not in c.message.body
+    assert "Tệp lịch cần bổ sung: calendar/2027.toml." in c.message.body
+    assert c.message.link is None and "/units/" not in c.message.body
+    # A real unit named by the setting instead keeps its scorecard link.
+    other = rules.from_alert(
+        calendar_missing_alert("H40.10", 2027, date(2026, 10, 1), "2026.1"), unit_name=None, base_url=BASE
+    )
+    assert other.message.link == f"{BASE}/units/H40.10"
+
+
+def test_labour_code_art_112_a_daily_calendar_missing_is_not_damped_by_the_default_hour() -> None:
+    """Labour Code 2019 art. 112: the calendar watch repeats calendar_missing once a day (same condition, event time
+    midnight UTC+7); notify's default damping (one hour) lets each day's through, a same-day repeat is damped."""
+    from services.notify.config import Settings as NotifySettings
+    from services.scoring.domain.alerts import calendar_missing_alert
+
+    damping = NotifySettings().damping_seconds
+    first = calendar_missing_alert("ADMIN", 2027, date(2026, 10, 1), "2026.1")
+    next_day = calendar_missing_alert("ADMIN", 2027, date(2026, 10, 2), "2026.1")
+    assert first.condition_key == next_day.condition_key and first.alert_id != next_day.alert_id
+    assert not rules.damped(first.occurred_at, next_day.occurred_at, damping)
+    assert rules.damped(first.occurred_at, first.occurred_at, damping)

@@ -40,3 +40,47 @@ def test_metrics_are_public_unless_metrics_public_is_false(monkeypatch: pytest.M
     monkeypatch.setenv("METRICS_PUBLIC", "false")
     assert NotifySettings().metrics_public is False
     assert NotifySettings(metrics_public=True).metrics_public is True
+
+
+def test_no_unit_token_is_issued_for_the_operators_inbox(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/contract.md (notify, issue 22 item 1): `thidua token add --role unit --unit ADMIN` is refused with a
+    clear message before any database is touched; any other unit id passes this check."""
+    from schemas.outputs import ADMIN_INBOX
+    from thidua import cli
+    from thidua.runtime.policy import reserved_unit
+
+    assert cli.main(["token", "add", "--role", "unit", "--unit", ADMIN_INBOX]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("refused:") and "ADMIN" in err and "--role admin" in err
+    assert reserved_unit("ADMIN") and not reserved_unit("ADMIN.01") and not reserved_unit("H40.01")
+    assert not reserved_unit(None)
+
+
+def test_the_operators_inbox_is_admins_alone() -> None:
+    """docs/contract.md (notify): the ADMIN inbox is read by admin tokens only; a unit token naming ADMIN (never
+    issued, e.g. one stored by hand) is refused like the council, another unit and no token; units keep theirs."""
+    from thidua.runtime.policy import may_use_inbox
+
+    assert may_use_inbox(Principal("admin", token_id=1), "ADMIN")
+    assert not may_use_inbox(Principal("unit", unit_id="ADMIN", token_id=2), "ADMIN")
+    assert not may_use_inbox(Principal("unit", unit_id="H40.01", token_id=3), "ADMIN")
+    assert not may_use_inbox(Principal("council", token_id=4), "ADMIN")
+    assert not may_use_inbox(None, "ADMIN")
+    assert may_use_inbox(Principal("unit", unit_id="H40.01", token_id=3), "H40.01")
+    assert may_use_inbox(Principal("admin", token_id=1), "H40.01")
+
+
+def test_scoring_tells_the_operators_inbox_of_a_missing_calendar_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labour Code 2019 art. 112 (issue 22 item 1): SCORING_CALENDAR_ALERT_UNIT defaults to ADMIN, the operators'
+    inbox; an office may point it at a real unit; a value outside the unit-id grammar is refused."""
+    from pydantic import ValidationError
+
+    from schemas.outputs import ADMIN_INBOX
+    from services.scoring.config import Settings as ScoringSettings
+
+    monkeypatch.delenv("SCORING_CALENDAR_ALERT_UNIT", raising=False)
+    assert ScoringSettings().calendar_alert_unit == ADMIN_INBOX == "ADMIN"
+    monkeypatch.setenv("SCORING_CALENDAR_ALERT_UNIT", "H40.10")
+    assert ScoringSettings().calendar_alert_unit == "H40.10"
+    with pytest.raises(ValidationError):
+        ScoringSettings(calendar_alert_unit="admin inbox")

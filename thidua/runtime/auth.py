@@ -11,6 +11,7 @@ from typing import Literal
 
 import asyncpg
 
+from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.db import migrate
 
 Role = Literal["source", "unit", "council", "admin"]
@@ -72,7 +73,9 @@ async def store_token(
     label: str | None = None,
     expires_at: datetime | None = None,
 ) -> int:
-    """Store a token's hash; return the token's number."""
+    """Store a token's hash; return the token's number. ReservedUnit for a unit token of the operators' inbox."""
+    if role == "unit" and unit_id == ADMIN_INBOX:
+        raise ReservedUnit(RESERVED_MESSAGE)
     token_id: int = await conn.fetchval(
         "INSERT INTO auth.tokens (token_hash, role, source, unit_id, label, expires_at)"
         " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -103,6 +106,16 @@ async def revoke_token(conn: asyncpg.Connection, token_id: int) -> asyncpg.Recor
         f"UPDATE auth.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING {TOKEN_COLUMNS}",
         token_id,
     )
+
+
+RESERVED_MESSAGE = (
+    f"unit id {ADMIN_INBOX} is reserved for the operators' inbox, which only admin tokens read:"
+    " issue an admin token (--role admin) instead"
+)
+
+
+class ReservedUnit(ValueError):
+    """A unit token was asked for the operators' inbox (ADMIN_INBOX): never issued, admin tokens read it."""
 
 
 class TokenNotRotatable(Exception):

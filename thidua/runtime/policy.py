@@ -6,6 +6,7 @@ officer's unit, the council or admin. Routes ask this module; they never decide 
 
 from __future__ import annotations
 
+from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.auth import Principal
 
 OFFICER_READERS = ("council", "admin")
@@ -38,7 +39,15 @@ def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
 def may_use_inbox(principal: Principal | None, unit_id: str) -> bool:
     """A unit's inbox and channels (its notifications may name its officers): the unit's own token or admin.
 
-    The council reads officers' records where it decides (nominations, scorecards), not a unit's mailbox."""
+    The council reads officers' records where it decides (nominations, scorecards), not a unit's mailbox. The
+    operators' inbox (ADMIN_INBOX) is admin's alone: a unit token naming it (never issued) is refused too."""
     if principal is None:
         return False
-    return principal.role == "admin" or (principal.role == "unit" and principal.unit_id == unit_id)
+    if principal.role == "admin":
+        return True
+    return principal.role == "unit" and principal.unit_id == unit_id and not reserved_unit(unit_id)
+
+
+def reserved_unit(unit_id: str | None) -> bool:
+    """True for the unit id of the operators' inbox, for which no unit token may be issued or honoured."""
+    return unit_id == ADMIN_INBOX

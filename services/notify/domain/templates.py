@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from schemas.labels import ALERT_TITLES, TITLE_NAMES, alert_title
+from schemas.outputs import ADMIN_INBOX
 from schemas.vietnam import moment, number
 
 # The heading of an alert of a kind the contract added after this service: a generic warning, not the code.
@@ -20,7 +21,13 @@ DATA_LABELS = {
     "band": "Xếp loại",
     "previous_band": "Xếp loại trước",
     "title": "Danh hiệu",
+    "year": "Năm",
+    "file": "Tệp lịch cần bổ sung",
 }
+# Numbers that are names, not amounts: a year is 2027, never "2.027".
+PLAIN_NUMBERS = frozenset({"year"})
+# The operators' inbox is nobody's unit: its messages say who they are for and link no scorecard.
+ADMIN_LABEL = "Quản trị hệ thống"
 STATUS_WORDS = {
     "approved": "đã được Hội đồng thi đua – khen thưởng thông qua",
     "rejected": "không được Hội đồng thi đua – khen thưởng thông qua",
@@ -53,7 +60,9 @@ def nomination_link(base_url: str, nomination_id: str) -> str:
 
 
 def unit_label(unit_id: str, name: str | None) -> str:
-    """'Name (ID)' when the name is known."""
+    """'Name (ID)' when the name is known; the operators' inbox by what it is."""
+    if unit_id == ADMIN_INBOX:
+        return f"{ADMIN_LABEL} ({unit_id})"
     return f"{name} ({unit_id})" if name else unit_id
 
 
@@ -82,12 +91,20 @@ def alert(
             moment(value)
             if key in ("due_at", "since")
             else number(value)
-            if isinstance(value, int | float) and not isinstance(value, bool)
+            if isinstance(value, int | float) and not isinstance(value, bool) and key not in PLAIN_NUMBERS
             else str(value)
         )
         lines.append(f"{label}: {shown}.")
     if kind in ("dossier_overdue", "dossier_due_soon", "complaint_overdue"):
         lines.append("Đề nghị đơn vị khẩn trương xử lý.")
+    if kind == "calendar_missing":
+        lines.append(
+            "Đề nghị bổ sung tệp lịch nghỉ lễ, Tết và ngày làm việc bù chính thức theo thông báo của Chính phủ,"
+            " rồi khởi động lại dịch vụ chấm điểm; đến khi đó các thời hạn tính theo ngày làm việc của năm này"
+            " được chấm theo lịch tạm tính."
+        )
+    if unit_id == ADMIN_INBOX:
+        return Message(heading, "\n".join(lines), None, dict(data))
     link = scorecard_link(base_url, unit_id, period)
     lines.append(f"Xem bảng điểm: {link}")
     return Message(heading, "\n".join(lines), link, dict(data))

@@ -135,11 +135,11 @@ async def test_labour_code_art_112_missing_2027_calendar_lands_in_the_admin_inbo
         # A marker behind the repeat in its partition (same key): once notify has told it, it has seen the repeat.
         await _publish_marker(kafka_bootstrap, unit, suffix)
 
-        async def marked() -> None:
+        async def marker_told() -> None:
             answer = await http.get(f"/v1/units/{unit}/notifications", headers=_bearer(unit_token))
             assert [i["condition_key"] for i in answer.json()["items"]] == [f"marker:{suffix}"], answer.text
 
-        await eventually(marked, timeout=60, interval=0.5)
+        await eventually(marker_told, timeout=60, interval=0.5)
         [item] = await told()
         answer = (await http.get("/v1/admin/notifications", params={"unread": "true"}, headers=_bearer(admin))).json()
         assert answer["unit_id"] == ADMIN_INBOX and answer["unread_count"] == 1
@@ -160,7 +160,7 @@ async def test_labour_code_art_112_missing_2027_calendar_lands_in_the_admin_inbo
         same = (await http.get(f"/v1/units/{ADMIN_INBOX}/notifications", headers=_bearer(admin))).json()
         assert [i["id"] for i in same["items"]] == [item["id"]]
         # The unit token still reads its own inbox: the refusal is about ADMIN, not about unit tokens.
-        await marked()
+        await marker_told()
 
         read = f"/v1/notifications/{item['id']}/read"
         _error(await http.post(read), 401)

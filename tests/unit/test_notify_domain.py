@@ -96,6 +96,38 @@ def test_nominations_link_to_the_nomination_and_decisions_are_urgent() -> None:
     assert "1,5 lần mức lương cơ sở" in c.message.body
 
 
+def test_nomination_messages_name_the_amount_and_the_amount_to_recover_decree_152_2025_law_06_2022() -> None:
+    """Decree 152/2025 (amount on the decision date's base salary) and Law 06/2022 ch. VII (money recovered)."""
+    doc = {
+        "event_id": "n-2",
+        "nomination_id": "lao_dong_tien_tien:2026:officer:CB-1",
+        "status": "approved",
+        "title": "lao_dong_tien_tien",
+        "year": 2026,
+        "subject_kind": "officer",
+        "subject_id": "CB-1",
+        "unit_id": "H40.01",
+        "cash_multiple": 0.3,
+        "rule_version": "2026.1",
+        "criteria": [],
+        "evidence_ids": [],
+        "occurred_at": AT,
+    }
+    decided = NominationChanged.model_validate({**doc, "change": "decided", "cash_vnd": 760000, "cash_estimate": False})
+    body = rules.from_nomination(decided, base_url=BASE).message.body
+    assert "0,3 lần mức lương cơ sở: 760.000 ₫." in body and "ước tính" not in body and "phải thu hồi" not in body
+    estimate = NominationChanged.model_validate(
+        {**doc, "change": "created", "status": "proposed", "cash_vnd": 760000, "cash_estimate": True}
+    )
+    assert "760.000 ₫ (ước tính" in rules.from_nomination(estimate, base_url=BASE).message.body
+    revoked = NominationChanged.model_validate(
+        {**doc, "change": "revoked", "status": "revoked", "cash_vnd": 760000, "recover_vnd": 760000}
+    )
+    assert "Số tiền thưởng phải thu hồi: 760.000 ₫." in rules.from_nomination(revoked, base_url=BASE).message.body
+    never = NominationChanged.model_validate({**doc, "change": "revoked", "status": "revoked", "recover_vnd": 0})
+    assert "phải thu hồi" not in rules.from_nomination(never, base_url=BASE).message.body
+
+
 def test_damping_is_by_event_time_in_either_direction() -> None:
     assert not rules.damped(None, AT, 3600)
     assert rules.damped(AT, AT + timedelta(minutes=59), 3600)

@@ -91,6 +91,9 @@ def from_nomination(event: NominationChanged, *, base_url: str) -> Candidate:
         cash_multiple=event.cash_multiple,
         reason=event.reason,
         base_url=base_url,
+        cash_vnd=event.cash_vnd,
+        cash_estimate=event.cash_estimate,
+        recover_vnd=event.recover_vnd,
     )
     key = f"nomination:{event.nomination_id}:{event.status}"
     priority: Priority = "normal" if event.change == "created" else "high"

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 from schemas.labels import ALERT_TITLES, TITLE_NAMES, alert_title
 from schemas.outputs import ADMIN_INBOX
-from schemas.vietnam import moment, number
+from schemas.vietnam import moment, money, number
 
 # The heading of an alert of a kind the contract added after this service: a generic warning, not the code.
 UNKNOWN_ALERT_TITLE = "Cảnh báo thi đua"
@@ -161,6 +161,9 @@ def nomination(
     cash_multiple: float,
     reason: str | None,
     base_url: str,
+    cash_vnd: int | None = None,
+    cash_estimate: bool | None = None,
+    recover_vnd: int | None = None,
 ) -> Message:
     """A nomination was created, decided or revoked."""
     name = TITLE_NAMES.get(title, title)
@@ -176,7 +179,12 @@ def nomination(
         f"Trạng thái: {STATUS_WORDS.get(status, status)}.",
     ]
     if cash_multiple:
-        lines.append(f"Mức tiền thưởng: {number(cash_multiple)} lần mức lương cơ sở.")
+        amount = ""
+        if cash_vnd:  # the amount at the base salary of the decision date (an estimate before the decision)
+            amount = f": {money(cash_vnd)}" + (" (ước tính theo mức lương cơ sở hiện hành)" if cash_estimate else "")
+        lines.append(f"Mức tiền thưởng: {number(cash_multiple)} lần mức lương cơ sở{amount}.")
+    if recover_vnd:
+        lines.append(f"Số tiền thưởng phải thu hồi: {money(recover_vnd)}.")
     if reason:
         lines.append(f"Lý do: {reason}.")
     lines.append(f"Xem hồ sơ đề nghị: {link}")

@@ -272,7 +272,7 @@ def _demo(
     register_source = registry.task("register_source")
     from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
     from thidua.demo_live import play, send_all
-    from thidua.demo_present import live_events, present_events
+    from thidua.demo_present import after_close_events, live_events, present_events
 
     port = {name: os.environ.get(f"{name.upper()}_HTTP_PORT", str(8081 + i)) for i, name in enumerate(SERVICE_NAMES)}
     evidence_url = f"http://127.0.0.1:{port['evidence']}"
@@ -293,6 +293,9 @@ def _demo(
             if present:  # this year first: the dashboard opens on it, so its standings should come first
                 await present_year(tokens, kafka)
             await closed_year(db, tokens, kafka)
+            if present:  # January's decision on a violation of the closed year: it revokes what it touches
+                today = datetime.now(VN).date()
+                await send_all(after_close_events(seed, today), evidence_url=evidence_url, kafka=kafka, tokens=tokens)
         if live_rate > 0:
             start = datetime.now(VN).replace(microsecond=0)
             print(f"==> live demo feed from {start:%H:%M:%S}: {live_rate:g} events/s (Ctrl-C stops it)", flush=True)

@@ -186,7 +186,6 @@ def present_events(seed: int, today: date) -> Iterator[Event]:
     names = {b["officer_id"]: b["payload"]["full_name"] for _, b in directory(seed) if b.get("officer_id")}
     for u in units:
         yield from _staff_year(seed, year, u, names, cutoff)
-    yield from _late_discipline(year, units[0], cutoff)
     for u in units:
         yield from _ratings(seed, year, u, rates[u.unit_id], cutoff)
 
@@ -486,6 +485,13 @@ def _trainings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> I
                     officer=o,
                 ),
             )
+
+
+def after_close_events(seed: int, today: date) -> Iterator[Event]:
+    """What the demo sends once the closed year is closed: January's decision on a violation of that year, which
+    revokes the closed year's nominations it touches (the law counts a violation in the year it happened)."""
+    units = province(random.Random(seed))
+    yield from _late_discipline(today.year, units[0], datetime.combine(today, time(0), tzinfo=VN))
 
 
 PEER_GROUPS = ("Lãnh đạo, quản lý", "Bộ phận một cửa", "Chuyên môn, nghiệp vụ")

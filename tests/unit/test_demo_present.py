@@ -15,6 +15,7 @@ from schemas.evidence import EVIDENCE_ADAPTER
 from thidua.demo import VN, events, province
 from thidua.demo_present import (
     TimedEvent,
+    after_close_events,
     directory,
     in_office_hours,
     live_events,
@@ -223,7 +224,8 @@ def test_the_2026_law_s_facts_staff_kind_peer_group_a_late_2025_violation_and_de
         "public_employee",
     }
     assert len({b["payload"]["peer_group"] for b in restated}) == 3
-    late = [b for b in before if b["event_id"].startswith("y2026-disc-late-")]
+    assert not [b for b in before if b["event_id"].startswith("y2026-disc-late-")]  # sent after the close
+    late = [b for _, b in after_close_events(SEED, TODAY)]
     assert len(late) == 1 and late[0]["payload"]["violation_at"].startswith("2025-11-20")
     assert late[0]["payload"]["decided_at"].startswith("2026-01-12")
     # Ratings arrive on each unit's December rating day: none by 25 November, every unit's by 16 December.

@@ -540,3 +540,35 @@ def test_decision_766_complaint_overdue_at_the_15_working_day_answer_clock(as_of
     assert conditions == ({"complaint_overdue": vn(2025, 4, 1)} if overdue else {})
     answered = _complaint(resolved=f"2025-03-20T09:00:00{T}")
     assert complaint_conditions(answered, as_of, complaint_deadline(answered, RB, CAL)) == {}
+
+
+def test_a_discipline_counts_in_its_violation_s_period_decree_152_2025_law_06_2022() -> None:
+    """The law counts a violation inside the period of achievement: a 2025 violation decided in January 2026 is a
+    2025 fact for the culture index and the officer score; without violation_at the decision's date counts."""
+    from schemas.evidence import EVIDENCE_ADAPTER
+    from services.scoring.domain.evidence import Fact, meaning
+
+    def discipline(**extra: Any) -> Fact:
+        body = {
+            "event_id": "kl-1",
+            "type": "discipline.recorded",
+            "schema_version": 1,
+            "occurred_at": f"2026-01-12T09:00:00{T}",
+            "unit_id": "H40.10",
+            "officer_id": "CB-1",
+            "source": "noivu",
+            "payload": {
+                "decision_no": "3/QĐ-KL",
+                "form": "reprimand",
+                "decided_at": f"2026-01-12T09:00:00{T}",
+                "reason": "Vi phạm quy trình một cửa",
+                **extra,
+            },
+        }
+        fact = meaning(EVIDENCE_ADAPTER.validate_python(body))
+        assert isinstance(fact, Fact) and fact.kind == "discipline"
+        return fact
+
+    assert discipline(violation_at=f"2025-12-31T23:59:00{T}").at == vn(2025, 12, 31, 23, 59)
+    assert discipline(violation_at=f"2026-01-01T00:00:00{T}").at == vn(2026, 1, 1)
+    assert discipline().at == vn(2026, 1, 12, 9)

@@ -88,7 +88,11 @@ def meaning(event: EvidenceEvent) -> Meaning:
         return Fact("catalogue", unit, None, event.occurred_at, payload)
     if kind in FACT_TYPES:
         fact_kind, at_field = FACT_TYPES[kind]
-        return Fact(fact_kind, unit, event.officer_id, getattr(event.payload, at_field), payload)
+        at = getattr(event.payload, at_field)
+        # A discipline counts in the period of its violation, the decision's when the source does not say
+        # (the law counts violations inside the period of achievement; docs/rules.md, "The law of 2026 for awards").
+        at = getattr(event.payload, "violation_at", None) or at
+        return Fact(fact_kind, unit, event.officer_id, at, payload)
     if isinstance(event, UnitRegisteredEvent):
         p = event.payload
         return UnitEntry(unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at)

@@ -337,12 +337,14 @@ def test_decision_766_pakn_answer_published_within_2_working_days(published: str
 
 
 def test_decision_766_pakn_publication_still_due_is_judged_at_its_deadline() -> None:
-    """Decision 766/QĐ-TTg: before the publication clock runs out the complaint is not yet judged; the next tick
-    is that deadline, when an unpublished answer becomes late."""
+    """Decision 766/QĐ-TTg: before the publication clock runs out the complaint is judged on the clocks that have
+    run (answered in time: on time); the next tick is that deadline, when an unpublished answer becomes late."""
     c = _complaint(resolved=f"2025-03-19T09:00:00{T}")
-    assert cells(complaint_contribution(c, vn(2025, 3, 20), RB, CAL), "pakn_on_time") == {}
+    march = dict.fromkeys(MARCH, (1.0, 1.0))
+    assert cells(complaint_contribution(c, vn(2025, 3, 20), RB, CAL), "pakn_on_time") == march
     assert next_complaint_tick(c, vn(2025, 3, 20), RB, CAL) == vn(2025, 3, 22)  # the end of Fri 21/3
-    assert cells(complaint_contribution(c, vn(2025, 3, 21, 23, 59), RB, CAL), "pakn_on_time") == {}
+    assert cells(complaint_contribution(c, vn(2025, 3, 21, 23, 59), RB, CAL), "pakn_on_time") == march
+    assert cells(complaint_contribution(c, vn(2025, 3, 22), RB, CAL), "pakn_on_time") == march  # at the deadline
     assert cells(complaint_contribution(c, vn(2025, 3, 22, 0, 1), RB, CAL), "pakn_on_time") == dict.fromkeys(
         MARCH, (0.0, 1.0)
     )

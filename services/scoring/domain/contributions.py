@@ -271,12 +271,12 @@ def publication_deadline(c: Complaint, rules: Rulebook, calendar: WorkingCalenda
     return working_deadline(calendar, c.resolved_at, rules.publish_days)
 
 
-def complaint_on_time(
-    c: Complaint, rules: Rulebook, calendar: WorkingCalendar, as_of: datetime | None = None
-) -> bool | None:
+def complaint_on_time(c: Complaint, rules: Rulebook, calendar: WorkingCalendar, as_of: datetime | None = None) -> bool:
     """Every clock that applies was met: rejected within reject_days or answered within answer_days, the first
     supplement request within supplement_days, an answer published within publish_days after it (working days;
-    the clock starts on the first working day and ends with its last one). None while publication is still due."""
+    the clock starts on the first working day and ends with its last one). While the publication clock still runs
+    the complaint is judged on the clocks that have run (on time); unpublished past it, late (the tick is that
+    deadline)."""
     assert c.received_at is not None and c.resolved_at is not None
     limit = rules.reject_days if c.outcome == "rejected" else rules.answer_days
     if c.resolved_at > working_deadline(calendar, c.received_at, limit):
@@ -290,7 +290,7 @@ def complaint_on_time(
         return True
     if c.published_at is not None:
         return c.published_at <= deadline
-    return None if as_of is None or as_of <= deadline else False
+    return as_of is None or as_of <= deadline
 
 
 def complaint_contribution(c: Complaint, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> Tally:
@@ -320,8 +320,6 @@ def _complaint_counters(
             if c.officer_id:
                 out.add("officer", c.officer_id, unit, resolved, "conduct_substantiated", 1.0)
         on_time = complaint_on_time(c, rules, calendar, as_of)
-        if on_time is None:  # answered, its publication still due: judged when published or overdue
-            return out.result()
         resolved = _labels(c.resolved_at)
         outlived = _outlived(deadline, c.resolved_at)
         out.add("unit", unit, unit, resolved, "pakn_on_time", float(on_time))

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from schemas import topics
+from schemas.vietnam import VN_TZ
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
@@ -138,6 +140,10 @@ async def test_labour_code_art_112_official_2027_file_rejudges_at_start_without_
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
     token = await add_source(database_url, name=f"recal-{prefix.lower()}", units=["*"])
     events = _complaint(prefix, unit, f"2026-12-14T09:00:00{T}", f"2027-01-06T08:00:00{T}", f"2027-01-06T09:00:00{T}")
+    # A second PAKN of the same day still open: its next clock tick is its answer deadline.
+    events.append(
+        {**events[0], "event_id": f"{prefix}-open", "payload": {**events[0]["payload"], "complaint_id": "open"}}
+    )
     evidence, scoring = await _services(kafka_bootstrap, database_url, group, rules_file)
     async with (
         running_app(evidence) as ev_url,
@@ -157,6 +163,8 @@ async def test_labour_code_art_112_official_2027_file_rejudges_at_start_without_
         before = await late()
         assert before["calendar"] == {"provisional": True, "provisional_years": [2027]}
         first_version = before["rule_version"]
+        # Provisional 2027: 15 working days from Mon 14/12/2026 end with Tue 5/1/2027 (the midnight after it).
+        assert await _next_tick(database_url, unit, "open") == datetime(2027, 1, 6, tzinfo=VN_TZ)
 
     # The operator adds the government's 2027 schedule (here: Tết Dương lịch bridged to Mon 4/1) and restarts.
     (rules_dir / "calendar" / "2027.toml").write_text(
@@ -181,3 +189,20 @@ async def test_labour_code_art_112_official_2027_file_rejudges_at_start_without_
         active = (await http.get(f"{sc_url}/v1/rulebook")).json()
         assert active["version"] == after["rule_version"]
         assert 2027 in active["content"]["calendar"]["years"]
+
+        async def moved() -> None:  # the open PAKN's deadline moved with the day off: its next tick follows it
+            assert await _next_tick(database_url, unit, "open") == datetime(2027, 1, 7, tzinfo=VN_TZ)
+
+        await eventually(moved, timeout=60)
+
+
+async def _next_tick(database_url: str, unit: str, case_id: str) -> datetime | None:
+    """When the clock next judges the case (scoring's own table)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        found: datetime | None = await conn.fetchval(
+            "SELECT next_tick FROM scoring.cases WHERE kind = 'complaint' AND unit_id = $1 AND case_id = $2", unit, case_id
+        )
+        return found
+    finally:
+        await conn.close()

@@ -172,6 +172,16 @@ async def switch_counters(conn: asyncpg.Connection, periods: Sequence[str]) -> i
     return int(removed) + int(written)
 
 
+async def retick(conn: asyncpg.Connection, now: datetime) -> int:
+    """Make every open case, and every closed one still waiting for a tick, due for the clock at now."""
+    status: str = await conn.execute(
+        "UPDATE cases SET next_tick = $1 WHERE (next_tick IS NOT NULL AND next_tick > $1)"
+        " OR (next_tick IS NULL AND closed_at IS NULL)",
+        now,
+    )
+    return int(status.rsplit(" ", 1)[-1])
+
+
 async def subjects_of(conn: asyncpg.Connection, periods: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """(kind, subject_id, unit_id, period) of every subject scored, counted or with facts in the periods (the ones a
     rebuild rescores), read from the staged counters, the scores and the facts."""

@@ -287,6 +287,9 @@ async def _switch(
     labels = sorted(chosen)
     await store.switch_counters(conn, labels)
     await pg.store_rulebook(conn, str(doc["version"]), doc, activate=True)
+    # Deadlines move with the rules (a new calendar, other clocks): every case whose clock still matters is due
+    # for the clock now, which judges it under the new rules and stores its next tick from them.
+    await store.retick(conn, now)
     lap("switch_counters")
     old = await store.unit_scores_of(conn, labels)
     affected = Affected()

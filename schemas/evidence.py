@@ -11,6 +11,7 @@ from schemas import payloads as p
 from schemas.bounds import FUTURE_HORIZON
 from schemas.common import EventId, OfficerId, SchemaVersion, SourceName, Strict, Timestamp, UnitId
 from schemas.errors import EvidenceInvalid, FieldError, describe, dotted
+from schemas.outputs import ADMIN_INBOX
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -271,6 +272,8 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
         value = getattr(event.payload, name)
         if isinstance(value, datetime) and value > now + FUTURE_HORIZON:
             problems.append(FieldError(field=f"payload.{name}", message="is more than a year in the future"))
+    if event.unit_id == ADMIN_INBOX:  # the operators' inbox: no unit may be it (its alerts are for admins alone)
+        problems.append(FieldError(field="unit_id", message=f"{ADMIN_INBOX} is reserved for the operators' inbox"))
     if source_required and event.source is None:
         problems.append(FieldError(field="source", message="field required"))
     if problems:

@@ -246,6 +246,12 @@ def test_bad_unit_ids_are_refused_on_unit_id(unit_id: object) -> None:
     assert fields(envelope(unit_id=unit_id)) == ["unit_id"]
 
 
+def test_the_operators_inbox_is_no_unit() -> None:
+    """ADMIN is the operators' inbox (calendar_missing and other operator alerts): evidence for it is refused."""
+    assert refusal(envelope(unit_id="ADMIN"))[0].message == "ADMIN is reserved for the operators' inbox"
+    assert parse_evidence(envelope(unit_id="ADMINS"), now=NOW, source_required=True).unit_id == "ADMINS"
+
+
 @pytest.mark.parametrize("event_id", ["", "a b", "x" * 129, "é-1"])
 def test_bad_event_ids_are_refused_on_event_id(event_id: str) -> None:
     assert fields(envelope(event_id=event_id)) == ["event_id"]

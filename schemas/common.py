@@ -28,9 +28,33 @@ EventId = Annotated[StrictStr, Field(pattern=EVENT_ID_PATTERN, description="uniq
 UnitId = Annotated[StrictStr, Field(pattern=UNIT_ID_PATTERN, description="mã định danh (electronic id)")]
 OfficerId = Annotated[StrictStr, Field(pattern=OFFICER_ID_PATTERN)]
 SourceName = Annotated[StrictStr, Field(pattern=SOURCE_PATTERN)]
-Code = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-Text = Annotated[StrictStr, Field(min_length=1, max_length=500)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+
+# C0 control characters (U+0000-U+001F) and DEL: no name or code holds one, and a free text only tab and
+# newline. They cannot be stored in XML (XLSX, DOCX) or drawn in a PDF; one in a unit's name once made every
+# download of the province fail. The JSON Schema carries the same rule as a pattern for the sources' own checks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    """Refuse C0 control characters and DEL (a compiled search: every decoded event passes here)."""
+    if _CONTROL.search(value) is not None:
+        raise ValueError("must not contain control characters (U+0000-U+001F, U+007F)")
+    return value
+
+
+def _no_control_in_text(value: str) -> str:
+    """Refuse C0 control characters and DEL except tab and newline."""
+    if _CONTROL_IN_TEXT.search(value) is not None:
+        raise ValueError("must not contain control characters (U+0000-U+001F, U+007F) other than tab and newline")
+    return value
+
+
+_CLEAN = Field(json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f]*$"})
+_CLEAN_TEXT = Field(json_schema_extra={"pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$"})
+Code = Annotated[StrictStr, Field(min_length=1, max_length=200), _CLEAN, AfterValidator(_no_control)]
+Text = Annotated[StrictStr, Field(min_length=1, max_length=500), _CLEAN_TEXT, AfterValidator(_no_control_in_text)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200), _CLEAN, AfterValidator(_no_control)]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 Bool = StrictBool
 Number = StrictFloat
@@ -53,7 +77,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+# ASCII digits up to \Z: "\d" takes any script's digits and "$" a trailing newline.
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 def _rfc3339(value: object) -> object:

@@ -313,6 +313,49 @@ def test_ranges_lengths_and_codes_are_enforced(kind: str, name: str, value: obje
     assert [f.split(".")[:2] for f in fields(body)] == [["payload", name]]
 
 
+CONTROL_MESSAGE = "must not contain control characters (U+0000-U+001F, U+007F)"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "value"),
+    [
+        ("unit.registered", "name", "Phòng A\x0b"),
+        ("unit.registered", "cluster_name", "Khối\x00"),
+        ("unit.registered", "cluster_id", "K1\n"),
+        ("officer.registered", "full_name", "Nguyễn\tVăn A"),
+        ("procedure.processed", "dossier_code", "HS\x1f1"),
+        ("procedure.processed", "procedure_code", "1.001\x7f"),
+    ],
+)
+def test_names_and_codes_refuse_every_control_character(kind: str, name: str, value: str) -> None:
+    body = envelope(kind)
+    body["payload"][name] = value
+    assert refusal(body) == [FieldError(field=f"payload.{name}", message=CONTROL_MESSAGE)]
+    assert refusal(json.dumps(body)) == [FieldError(field=f"payload.{name}", message=CONTROL_MESSAGE)]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x0b", "\x0c", "\r", "\x1b", "\x7f"])
+def test_free_text_refuses_control_characters_other_than_tab_and_newline(char: str) -> None:
+    body = envelope("discipline.recorded")
+    body["payload"]["reason"] = f"Vi phạm{char} nội quy"
+    [error] = refusal(body)
+    assert error.field == "payload.reason"
+    assert error.message == CONTROL_MESSAGE + " other than tab and newline"
+
+
+def test_free_text_keeps_tab_and_newline() -> None:
+    body = envelope("discipline.recorded")
+    body["payload"]["reason"] = "Vi phạm nội quy:\n\t- đi muộn"
+    event = parse_evidence(body, now=NOW, source_required=True)
+    assert event.payload.reason == "Vi phạm nội quy:\n\t- đi muộn"  # type: ignore[union-attr]
+
+
+def test_the_json_schema_states_the_control_character_rule() -> None:
+    evidence_schema = export.generated()["evidence.json"]
+    assert json.dumps("^[^\\u0000-\\u001f\\u007f]*$") in evidence_schema  # names and codes
+    assert json.dumps("^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$") in evidence_schema  # free text
+
+
 def test_source_is_required_only_when_asked() -> None:
     body = envelope()
     del body["source"]

@@ -279,6 +279,9 @@ class OfficerRegistered(Strict):
     2026); absent = from category (civil_servant, public_employee, else other)."""
     peer_group: Code | None = None
     """Group with similar duties inside the agency (added): the excellence cap also holds per group."""
+    transferred_at: Timestamp | None = None
+    """When the officer moved to this unit (added; điều động, luân chuyển): a registration under another unit than
+    the officer's home is a transfer, dated by this field, else by occurred_at (docs/contract.md, "Officers")."""
 
 
 class EvidenceRetracted(Strict):

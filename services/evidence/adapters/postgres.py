@@ -9,6 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
+from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
 
 
@@ -125,3 +126,58 @@ async def record_rejections(
     new = {(r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]) for r in inserted}
     # HTTP refusals have no position and never conflict; Kafka ones are new unless seen before.
     return [i for i, r in enumerate(rows) if r.position is None or r.position in new]
+
+
+async def lock_officers(conn: asyncpg.Connection, officers: Iterable[str]) -> None:
+    """Serialise registrations of the same officers until the transaction ends (in one order: no deadlock)."""
+    ids = sorted(set(officers))
+    if ids:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('evidence.officer:' || o, 0) AS k"
+            " FROM unnest($1::text[]) AS o ORDER BY k) AS keys",
+            ids,
+        )
+
+
+async def officer_homes(conn: asyncpg.Connection, officers: Iterable[str]) -> dict[str, Home]:
+    """The home unit of each registered officer among officers."""
+    ids = sorted(set(officers))
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT officer_id, unit_id, registered_at FROM officers WHERE officer_id = ANY($1::text[])", ids
+    )
+    return {r["officer_id"]: Home(r["unit_id"], r["registered_at"]) for r in rows}
+
+
+async def save_homes(
+    conn: asyncpg.Connection, changes: Sequence[tuple[str, HomeChange]], *, recorded_at: datetime
+) -> None:
+    """Store first registrations, restatements and transfers (source, change), decided in order: the last wins."""
+    if not changes:
+        return
+    last = {c.officer_id: (source, c) for source, c in changes}
+    rows = sorted(last.values(), key=lambda sc: sc[1].officer_id)
+    await conn.execute(
+        "INSERT INTO officers (officer_id, unit_id, registered_at, event)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])"
+        " ON CONFLICT (officer_id) DO UPDATE SET unit_id = EXCLUDED.unit_id,"
+        " registered_at = EXCLUDED.registered_at, event = EXCLUDED.event",
+        [c.officer_id for _, c in rows],
+        [c.unit_id for _, c in rows],
+        [c.at for _, c in rows],
+        [f"{source}:{c.event_id}" for source, c in rows],
+    )
+    moves = [(source, c) for source, c in changes if is_transfer(c)]
+    if moves:
+        await conn.execute(
+            "INSERT INTO officer_transfers (officer_id, from_unit, to_unit, at, event, recorded_at)"
+            " SELECT o, f, t, a, e, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],"
+            " $5::text[]) WITH ORDINALITY AS x(o, f, t, a, e, n) ORDER BY n ON CONFLICT (event) DO NOTHING",
+            [c.officer_id for _, c in moves],
+            [c.previous for _, c in moves],
+            [c.unit_id for _, c in moves],
+            [c.at for _, c in moves],
+            [f"{source}:{c.event_id}" for source, c in moves],
+            recorded_at,
+        )

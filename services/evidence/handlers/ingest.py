@@ -14,9 +14,12 @@ import asyncpg
 
 from schemas import topics
 from schemas.errors import FieldError
+from schemas.evidence import OfficerRegisteredEvent
 from schemas.outputs import RejectedEvidence
 from services.evidence.adapters import postgres as pg
-from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, decide_batch
+from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, Verdict, decide_batch
+from services.evidence.domain.officers import HomeChange, apply_change, check_officers, named_officers
+from services.evidence.domain.principal import SourceScope
 from thidua.runtime.metrics import REJECTED
 from thidua.runtime.outbox import Message, enqueue
 
@@ -58,8 +61,10 @@ async def ingest(
     the commit loses nothing: the relay publishes them later.
     """
     async with conn.transaction():
-        verdicts = decide_batch(items, now=now, scopes=await pg.load_scopes(conn))
+        scopes = await pg.load_scopes(conn)
+        verdicts = decide_batch(items, now=now, scopes=scopes)
         verdicts = await _check_retraction_targets(conn, verdicts)
+        verdicts, changes = await _check_officers(conn, verdicts, scopes)
         candidates = [v for v in verdicts if isinstance(v, Candidate)]
         rows = [
             pg.LedgerRow(
@@ -74,6 +79,8 @@ async def ingest(
             for c in candidates
         ]
         seqs = await pg.append(conn, rows, channel=channel, accepted_at=now)
+        # Only what entered the ledger moves an officer (a concurrent copy of the same event moved it already).
+        await pg.save_homes(conn, [(s, c) for s, c in changes if (s, c.event_id) in seqs], recorded_at=now)
         refusals = [(i, v) for i, v in enumerate(verdicts) if isinstance(v, Refusal)]
         rejection_rows = [
             pg.RejectionRow(
@@ -161,6 +168,33 @@ async def _check_retraction_targets(
             known.add((v.source, v.event.event_id))
         checked.append(v)
     return checked
+
+
+async def _check_officers(
+    conn: asyncpg.Connection, verdicts: list[Verdict], scopes: dict[str, SourceScope]
+) -> tuple[list[Verdict], list[tuple[str, HomeChange]]]:
+    """Refuse events naming an officer of a unit the source does not cover; collect the registrations' changes.
+
+    Items are judged in order on the homes as the earlier items of the batch leave them. An event already in the
+    ledger is a duplicate (answered so by the append) and was judged when it first came."""
+    naming = [v for v in verdicts if isinstance(v, Candidate) and named_officers(v.event)]
+    if not naming:
+        return verdicts, []
+    known = await pg.existing_events(conn, {(v.source, v.event.event_id) for v in naming})
+    await pg.lock_officers(conn, [v.event.officer_id for v in naming if isinstance(v.event, OfficerRegisteredEvent)])
+    homes = await pg.officer_homes(conn, {officer for v in naming for _, officer in named_officers(v.event)})
+    changes: list[tuple[str, HomeChange]] = []
+    checked: list[Verdict] = []
+    for v in verdicts:
+        if isinstance(v, Candidate) and (v.source, v.event.event_id) not in known:
+            outcome = check_officers(scopes[v.source], homes, v.event)
+            if isinstance(outcome, HomeChange):
+                apply_change(homes, outcome)
+                changes.append((v.source, outcome))
+            elif outcome is not None:
+                v = Refusal([outcome], v.source, v.event.event_id, v.event.unit_id)
+        checked.append(v)
+    return checked, changes
 
 
 def _rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:

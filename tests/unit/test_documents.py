@@ -26,6 +26,7 @@ from services.awards.views import as_json
 from services.dashboard import documents
 from services.dashboard.documents.content import GROUP_NAMES, place_date
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
+from services.dashboard.documents.text import printable
 from services.scoring.domain.rulebook import Rulebook, build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
 
@@ -532,3 +533,54 @@ def test_an_empty_year_is_said_in_words(tmp_path: Path) -> None:
     text = pdf_text(documents.nominations_pdf(empty, period="2025", issued_on=TODAY), tmp_path)
     assert "Không có đề nghị khen thưởng nào trong kỳ." in text
     assert "Tổng số: 0 đề nghị (0 cá nhân, 0 tập thể)" in text
+
+
+# A unit named with a vertical tab (stored before the contract refused control characters) once made the
+# anonymous standings XLSX, the scorecard XLSX/DOCX and the nominations/minutes DOCX fail for everyone.
+DIRTY = "Phòng A\x0b"
+UNFIT = "\x00\x08\x0c\x1b\x7f\x85\ud800\ufffe"
+
+
+def test_printable_leaves_out_what_no_format_holds() -> None:
+    assert printable(DIRTY) == "Phòng A"
+    assert printable(f"Sở{UNFIT} Tư pháp") == "Sở Tư pháp"
+    assert printable("a\tb\r\nc\rd") == "a b\nc\nd"
+    assert printable("Sở Tư pháp\n(Khối 1)") == "Sở Tư pháp\n(Khối 1)"
+
+
+def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[str, Any], card: dict[str, Any]) -> None:
+    dirty = {**standings, "rows": [{**standings["rows"][0], "name": DIRTY + UNFIT}]}
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(dirty, issued_on=TODAY)))["Bảng xếp hạng"]
+    assert next(r[2].value for r in ws.iter_rows() if r[1].value == "H40.07") == "Phòng A"
+    dirty_card = {**card, "name": DIRTY, "cluster_name": "Khối\x01 sở", "notes": [f"ghi chú{UNFIT}"]}
+    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(dirty_card, issued_on=TODAY)))["Phiếu chấm điểm"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("Đơn vị: Phòng A (" in c and "cụm, khối thi đua: Khối sở" in c for c in cells)
+    assert "ghi chú" in cells and not any(ch in c for c in cells for ch in "\x0b\x01\x00\x7f")
+
+
+def test_scorecard_docx_and_pdf_drop_control_characters(card: dict[str, Any], tmp_path: Path) -> None:
+    dirty_card = {**card, "name": DIRTY + UNFIT, "notes": ["ghi\x0b chú\tmột"]}
+    text = docx_text(documents.scorecard_docx(dirty_card, issued_on=TODAY))
+    assert "Phòng A" in text and "ghi chú một" in text
+    assert not any(ch in text for ch in "\x0b\x00\x7f\ud800")
+    assert "Phòng A" in pdf_text(documents.scorecard_pdf(dirty_card, issued_on=TODAY), tmp_path)
+
+
+def test_nominations_and_minutes_drop_control_characters(nominations: dict[str, Any], tmp_path: Path) -> None:
+    names = {**NAMES, "H40.12.07": DIRTY, "CB-004512": "Nguyễn\x00 Thị Lan"}
+    reasoned = [{**n, "reason": f"lý do{UNFIT}"} for n in nominations["nominations"]]
+    data = {**nominations, "nominations": reasoned}
+    for render in (documents.nominations_docx, documents.minutes_docx):
+        kwargs: dict[str, Any] = {"meeting": MEETING} if render is documents.minutes_docx else {"issued_on": TODAY}
+        text = docx_text(render(data, period=str(YEAR), names=names, **kwargs))
+        assert "Phòng A" in text and not any(ch in text for ch in "\x0b\x00\x7f")
+    assert "Nguyễn Thị Lan" in docx_text(
+        documents.nominations_docx(data, period=str(YEAR), issued_on=TODAY, names=names)
+    )
+    pdfs = (
+        documents.nominations_pdf(data, period=str(YEAR), issued_on=TODAY, names=names),
+        documents.minutes_pdf(data, period=str(YEAR), meeting=MEETING, names=names),
+    )
+    for blob in pdfs:
+        assert "Phòng A" in pdf_text(blob, tmp_path)

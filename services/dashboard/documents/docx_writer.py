@@ -18,6 +18,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from services.dashboard.documents import model
 from services.dashboard.documents.model import NATIONAL, Align, Document
+from services.dashboard.documents.text import scrub
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -173,7 +174,8 @@ class _Writer:
 
 
 def render(doc: Document) -> bytes:
-    """The document as DOCX bytes."""
+    """The document as DOCX bytes (characters XML cannot hold are left out, never an error)."""
+    doc = scrub(doc)
     writer = _Writer(doc)
     model.draw(doc, writer)
     buffer = io.BytesIO()

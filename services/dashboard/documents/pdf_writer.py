@@ -11,6 +11,7 @@ from fpdf.enums import XPos, YPos
 
 from services.dashboard.documents import model
 from services.dashboard.documents.model import NATIONAL, Align, Document
+from services.dashboard.documents.text import scrub
 
 FONT_DIRS: tuple[Path, ...] = (
     Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu: fonts-dejavu-core
@@ -157,7 +158,9 @@ class _Writer:
 
 
 def render(doc: Document, fonts: dict[str, Path] | None = None) -> bytes:
-    """The document as PDF bytes (the fonts are located now unless given; FontMissing if absent)."""
+    """The document as PDF bytes (the fonts are located now unless given; FontMissing if absent); control
+    characters are left out."""
+    doc = scrub(doc)
     writer = _Writer(doc, fonts if fonts is not None else font_files())
     model.draw(doc, writer)
     return bytes(writer.pdf.output())

@@ -21,6 +21,7 @@ from services.dashboard.documents.content import (
     period_words,
     unit_label,
 )
+from services.dashboard.documents.text import printable
 
 Json = Mapping[str, Any]
 SCORE_FORMAT = "0.00"
@@ -39,7 +40,10 @@ def _number(value: object) -> float | int | None:
 
 
 def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = None, bold: bool = False) -> None:
-    """Write a value; text is always text (a name starting with '=' is never taken for a formula)."""
+    """Write a value; text is always text (a name starting with '=' is never taken for a formula) and holds only
+    what XML can (a stored name with a control character never fails the download)."""
+    if isinstance(value, str):
+        value = printable(value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -60,7 +64,7 @@ def _title(ws: Worksheet, lines: Sequence[str], width: int) -> int:
 
 def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> None:
     for c, (text, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=c, value=text)
+        cell = ws.cell(row=row, column=c, value=printable(text))
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(c)].width = width
@@ -68,7 +72,7 @@ def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> No
 
 def _bytes(wb: Workbook, title: str, created: date) -> bytes:
     when = datetime(created.year, created.month, created.day)
-    wb.properties.title = title
+    wb.properties.title = printable(title)
     wb.properties.language = "vi-VN"
     wb.properties.creator = "Thi đua"
     wb.properties.created = wb.properties.modified = when

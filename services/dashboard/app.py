@@ -8,11 +8,12 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi import FastAPI, Request
@@ -36,14 +37,18 @@ from services.dashboard.formatting import (
     valid_period,
 )
 from services.dashboard.rendering import SITE_TITLE, STATIC, render
-from services.dashboard.upstream import Upstream, call
+from services.dashboard.security import SecurityHeaders, security_headers, valid_unit_id
+from services.dashboard.sessions import Session, SessionStore
+from services.dashboard.throttle import SignInThrottle
+from services.dashboard.upstream import PublicCache, Upstream, call
 
 log = logging.getLogger("services.dashboard")
 
 _INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
-_UNIT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_TOKEN = re.compile(r"[\x21-\x7e]{1,500}")  # tokens are printable ASCII (an HTTP header carries them)
 _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
-SESSION_COOKIE = "thidua_session"
+SESSION_COOKIE = "thidua_session"  # "__Host-thidua_session" when served over HTTPS
+_NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz")
 MAX_UPLOAD_BYTES = ratings_import.MAX_FILE_BYTES  # 5 MB: the largest ratings workbook accepted
 
 
@@ -103,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     scoring, awards = cfg.scoring_url.rstrip("/"), cfg.awards_url.rstrip("/")
     notify, evidence = cfg.notify_url.rstrip("/"), cfg.evidence_url.rstrip("/")
     clients: list[httpx.AsyncClient] = []
+    clock = time.monotonic
+    store = SessionStore(idle_seconds=cfg.session_idle_timeout, max_age_seconds=cfg.session_max_age)
+    throttle = SignInThrottle(attempts=cfg.sign_in_attempts)
+    public = PublicCache(seconds=cfg.public_cache_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -115,15 +124,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             clients.clear()
 
     app = FastAPI(title=SITE_TITLE, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.sessions = store
     secret = cfg.session_secret.get_secret_value() if cfg.session_secret else secrets.token_urlsafe(32)
+
+    @app.middleware("http")
+    async def signed_in_user(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Finds the server-side session the cookie names; a token the services no longer know ends it."""
+        if not request.url.path.startswith(_NO_SESSION_PATHS):
+            request.state.signed_in = await resolve(request)
+        return await call_next(request)
+
+    # Added after the middleware above, so it runs first: the signed cookie is read before the session is looked up.
+    # Signed in, the cookie holds only the random session id; before sign-in, the form token and a one-time message.
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
-        session_cookie=SESSION_COOKIE,
+        session_cookie=("__Host-" if cfg.cookie_secure else "") + SESSION_COOKIE,
         max_age=cfg.session_max_age,
         same_site="lax",
         https_only=cfg.cookie_secure,
     )
+    app.add_middleware(SecurityHeaders, tls=cfg.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     async def fetch(
@@ -131,10 +152,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> Upstream:
         method = "GET" if json is None else "POST"
         token = user.token if user else None
+        # Anonymous reads are public and the same for everyone: a few seconds' reuse bounds their fan-out.
+        key = f"{url}?{urlencode(sorted((params or {}).items()))}"
+        if token is None and json is None and (known := public.get(key, clock())) is not None:
+            return known
         if not clients:  # used without the lifespan (e.g. a bare ASGI transport): one client per call
             async with httpx.AsyncClient(timeout=cfg.timeout) as client:
-                return await call(client, method, url, params=params, token=token, json=json)
-        return await call(clients[0], method, url, params=params, token=token, json=json)
+                answer = await call(client, method, url, params=params, token=token, json=json)
+        else:
+            answer = await call(clients[0], method, url, params=params, token=token, json=json)
+        if token is None and json is None:
+            public.put(key, answer, clock())
+        return answer
 
     def today() -> date:
         return datetime.now(VN_TZ).date()
@@ -142,22 +171,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def unit_url(unit_id: str, suffix: str = "") -> str:
         return f"{scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
 
+    def known_unit(unit_id: str) -> None:
+        """A unit id outside the contract's grammar names no unit: 404 before any upstream call is built from it."""
+        if not valid_unit_id(unit_id):
+            raise StarletteHTTPException(404)
+
     def session(request: Request) -> dict[str, Any]:
         try:
             return request.session
         except AssertionError:  # outside the session middleware (an unexpected error's page)
             return {}
 
-    def user_of(request: Request) -> User | None:
-        data = session(request).get("user")
-        if not isinstance(data, Mapping) or not data.get("token") or not data.get("role"):
+    async def resolve(request: Request) -> Session | None:
+        """The live session the cookie names, or None (the cookie's stale id is then dropped)."""
+        cookie = session(request)
+        sid = cookie.get("sid")
+        if sid is None:
             return None
-        return User(
-            str(data["token"]), str(data["role"]), data.get("unit_id"), data.get("source"), data.get("token_id")
-        )
+        found = store.get(sid, clock())
+        if found is not None and clock() - found.checked >= cfg.session_recheck_seconds:
+            who = await fetch(f"{scoring}/v1/whoami", user=User(found.token, "?"))
+            if who.status == 401:  # revoked or expired since sign-in: every session with that token ends
+                store.end_token(found.token)
+                found = None
+            elif who.ok:
+                found.checked = clock()
+        if found is None:
+            cookie.pop("sid", None)
+        return found
+
+    def signed_in(request: Request) -> Session | None:
+        found = getattr(request.state, "signed_in", None)
+        return found if isinstance(found, Session) else None
+
+    def state(request: Request) -> MutableMapping[str, Any]:
+        """Where the form token and the one-time message live: the server-side session, else the signed cookie."""
+        found = signed_in(request)
+        return found.data if found is not None else session(request)
+
+    def user_of(request: Request) -> User | None:
+        found = signed_in(request)
+        if found is None:
+            return None
+        return User(found.token, found.role, found.unit_id, found.source, found.token_id)
+
+    def end_session(request: Request, token: str | None = None) -> None:
+        """Sign-out (this session) or a refused token (every session holding it): nothing of it stays usable."""
+        cookie = session(request)
+        store.end(cookie.get("sid"))
+        if token is not None:
+            store.end_token(token)
+        cookie.pop("sid", None)
+        request.state.signed_in = None
 
     def csrf_of(request: Request) -> str:
-        store = session(request)
+        store = state(request)
         token = store.get("csrf")
         if not isinstance(token, str):
             token = secrets.token_urlsafe(32)
@@ -165,11 +233,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return token
 
     def csrf_ok(request: Request, sent: object) -> bool:
-        expected = session(request).get("csrf")
+        expected = state(request).get("csrf")
         return isinstance(expected, str) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        flash = session(request).pop("flash", None)
+        flash = state(request).pop("flash", None)
         html = render(
             template,
             user=user_of(request),
@@ -217,7 +285,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def forget_if_refused(request: Request, user: User | None, result: Upstream) -> dict[str, Any] | None:
         """A 401 to the user's own token: it was revoked or expired, so the session ends; a sign-in panel."""
         if user is not None and result.status == 401:
-            session(request).pop("user", None)
+            end_session(request, user.token)
             return sign_in_panel(
                 "Mã truy cập của bạn đã bị thu hồi hoặc hết hạn. Vui lòng đăng nhập lại.", request.url.path
             )
@@ -240,7 +308,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("dashboard page failed", exc_info=exc)
         the_panel = panel("Đã có lỗi xảy ra", "Bảng điều khiển gặp sự cố khi hiển thị trang này.")
-        return error_page(request, "Lỗi hệ thống", the_panel, 500)
+        response = error_page(request, "Lỗi hệ thống", the_panel, 500)
+        response.headers.update(security_headers(tls=cfg.cookie_secure))  # answered outside the middleware
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -264,46 +334,59 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def sign_in_form(request: Request, next: str | None = None) -> Response:
         return page(request, "sign_in.html", title="Đăng nhập", next=local_path(next), problem=None)
 
+    def sign_in_page(request: Request, status: int, back: str | None, problem: str) -> HTMLResponse:
+        return page(request, "sign_in.html", status, title="Đăng nhập", next=back, problem=problem)
+
     @app.post("/sign-in", response_class=HTMLResponse)
     async def sign_in(request: Request) -> Response:
-        form = await request.form()
+        client = request.client.host if request.client else "?"
+        wait = throttle.wait(client, clock())
+        if wait:  # checked before the form is read: a blocked client costs no look-up
+            problem = f"Nhập sai mã truy cập quá nhiều lần. Vui lòng thử lại sau {wait} giây."
+            refused = sign_in_page(request, 429, None, problem)
+            refused.headers["Retry-After"] = str(wait)
+            return refused
+        form = await request.form(max_files=0, max_fields=10)
         back = local_path(form.get("next"))
         if not csrf_ok(request, form.get("csrf_token")):
-            problem = "Phiên biểu mẫu đã hết hạn. Vui lòng nhập lại mã truy cập."
-            return page(request, "sign_in.html", 403, title="Đăng nhập", next=back, problem=problem)
+            return sign_in_page(request, 403, back, "Phiên biểu mẫu đã hết hạn. Vui lòng nhập lại mã truy cập.")
         token = str(form.get("token") or "").strip()
-        if not token or len(token) > 500:
-            return page(request, "sign_in.html", 400, title="Đăng nhập", next=back, problem="Hãy nhập mã truy cập.")
+        if not token:
+            return sign_in_page(request, 400, back, "Hãy nhập mã truy cập.")
+        if not _TOKEN.fullmatch(token):
+            throttle.failed(client, clock())
+            problem = (
+                "Mã truy cập không hợp lệ: chỉ gồm chữ cái không dấu, chữ số và ký hiệu, không có khoảng trắng, "
+                "tối đa 500 ký tự."
+            )
+            return sign_in_page(request, 400, back, problem)
         who = await fetch(f"{scoring}/v1/whoami", user=User(token, "?"))
         if who.status == 401:
-            problem = "Mã truy cập không đúng, đã bị thu hồi hoặc đã hết hạn."
-            return page(request, "sign_in.html", 401, title="Đăng nhập", next=back, problem=problem)
+            throttle.failed(client, clock())
+            return sign_in_page(request, 401, back, "Mã truy cập không đúng, đã bị thu hồi hoặc đã hết hạn.")
         if not who.ok or not isinstance(who.body, dict) or not who.body.get("role"):
             problem = f"Không kiểm tra được mã truy cập: dịch vụ chấm điểm không phản hồi ({who.problem})."
-            return page(request, "sign_in.html", 502, title="Đăng nhập", next=back, problem=problem)
-        user = User(
-            token, str(who.body["role"]), who.body.get("unit_id"), who.body.get("source"), who.body.get("token_id")
-        )
-        store = session(request)
-        store.clear()  # a fresh session (and CSRF token) for whoever signs in
-        store["user"] = {
-            "token": user.token,
-            "role": user.role,
-            "unit_id": user.unit_id,
-            "source": user.source,
-            "token_id": user.token_id,
-        }
-        store["flash"] = "Đã đăng nhập."
+            return sign_in_page(request, 502, back, problem)
+        throttle.succeeded(client)
+        body, now = who.body, clock()
+        user = User(token, str(body["role"]), body.get("unit_id"), body.get("source"), body.get("token_id"))
+        cookie = session(request)
+        store.end(cookie.get("sid"))  # a new id at every sign-in: an id known before it (fixation) opens nothing
+        cookie.clear()
+        fresh = Session(token, user.role, user.unit_id, user.source, user.token_id, created=now, seen=now, checked=now)
+        fresh.data["flash"] = "Đã đăng nhập."
+        cookie["sid"] = store.open(fresh)
         return RedirectResponse(back or home_of(user), status_code=303)
 
     @app.post("/sign-out", response_class=HTMLResponse)
     async def sign_out(request: Request) -> Response:
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=10)
         if not csrf_ok(request, form.get("csrf_token")):
             return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
-        store = session(request)
-        store.clear()
-        store["flash"] = "Đã đăng xuất."
+        end_session(request)
+        cookie = session(request)
+        cookie.clear()
+        cookie["flash"] = "Đã đăng xuất."
         return RedirectResponse("/", status_code=303)
 
     # ------------------------------------------------------------------ leaderboards
@@ -388,8 +471,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def scorecard_file(request: Request, unit_id: str, ext: str, period: str | None = None) -> Response:
         if ext not in ("docx", "pdf", "xlsx"):
             raise StarletteHTTPException(404)
-        if not _UNIT.fullmatch(unit_id):
-            return bad_request(request, "Mã đơn vị không hợp lệ.")
+        known_unit(unit_id)
         chosen = (period or "").strip() or str(pages.current_year())
         if not valid_period(chosen):
             return bad_period(request, chosen)
@@ -412,24 +494,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/units", response_class=HTMLResponse)
     async def find_unit(request: Request, unit_id: str = "", period: str | None = None) -> Response:
-        unit = unit_id.strip()
-        if not _UNIT.fullmatch(unit):
-            return bad_request(request, "Mã đơn vị không hợp lệ.")
+        unit = unit_id.strip().upper()  # unit ids are upper case; a person may type them in lower case
+        if not valid_unit_id(unit):
+            return bad_request(request, "Mã đơn vị không hợp lệ: chữ in hoa không dấu, chữ số và dấu chấm, 2–32 ký tự.")
         target = unit_path(unit) + (f"?period={quote(period)}" if period else "")
         return RedirectResponse(target, status_code=303)
 
     @app.get("/units/{unit_id}", response_class=HTMLResponse)
     async def unit_page(request: Request, unit_id: str, period: str | None = None) -> Response:
+        known_unit(unit_id)
         year = pages.current_year()
         chosen = (period or "").strip() or str(year)
         if not valid_period(chosen):
             return bad_period(request, chosen)
         trend_year = pages.period_year(chosen)
         months = [f"{trend_year}-{m:02d}" for m in range(1, 13)]
-        card, next_band, *monthly = await asyncio.gather(
+        card, next_band = await asyncio.gather(
             fetch(unit_url(unit_id, "/scorecard"), {"period": chosen}),
             fetch(unit_url(unit_id, "/scorecard/next-band"), {"period": chosen}),
-            *(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months),
+        )
+        # The twelve months only for a card that exists: an unknown unit costs the services two calls, not 14.
+        monthly = (
+            await asyncio.gather(*(fetch(unit_url(unit_id, "/scorecard"), {"period": m}) for m in months))
+            if card.ok
+            else []
         )
         values, problem = pages.monthly([(r.ok, r.not_found, r.body, r.problem) for r in monthly])
         trend = {"year": trend_year, "values": values, "problem": problem}
@@ -465,6 +553,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/units/{unit_id}/events", response_class=HTMLResponse)
     async def events_page(request: Request, unit_id: str, indicator: str, period: str | None = None) -> Response:
+        known_unit(unit_id)
         chosen = (period or "").strip() or str(pages.current_year())
         if not valid_period(chosen):
             return bad_period(request, chosen)
@@ -492,6 +581,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/units/{unit_id}/inbox", response_class=HTMLResponse)
     async def inbox(request: Request, unit_id: str) -> Response:
+        known_unit(unit_id)
         user = user_of(request)
         common: dict[str, Any] = {
             "title": f"Hộp thư thông báo — {unit_id}",
@@ -513,6 +603,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/units/{unit_id}/officers", response_class=HTMLResponse)
     async def officers(request: Request, unit_id: str, period: str | None = None) -> Response:
+        known_unit(unit_id)
         user = user_of(request)
         year = pages.current_year()
         chosen = (period or "").strip() or str(year)
@@ -573,7 +664,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not re.fullmatch(r"\d{4}", chosen) or not 2000 <= int(chosen) <= 2100:
             return bad_request(request, f"Năm “{chosen}” không hợp lệ: xem trước theo năm, từ 2000 đến 2100.")
         wanted = (unit or "").strip() or (user.unit_id if user and user.role == "unit" else None)
-        if wanted is not None and not _UNIT.fullmatch(wanted):
+        if wanted is not None and not valid_unit_id(wanted):
             return bad_request(request, "Mã đơn vị không hợp lệ.")
         common: dict[str, Any] = {"title": f"Xem trước kết quả cuối năm {chosen}", "period": chosen}
         common |= {"active": "nominations", "unit": wanted}
@@ -747,7 +838,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         result = await fetch(f"{awards}/v1/nominations/{quote(nomination_id, safe='')}/votes", user=user, json=body)
         if result.ok:
             decided = result.body.get("status") if isinstance(result.body, dict) else None
-            session(request)["flash"] = f"Đã ghi biểu quyết: {status_name(decided) or 'đã ghi'}."
+            state(request)["flash"] = f"Đã ghi biểu quyết: {status_name(decided) or 'đã ghi'}."
             return RedirectResponse(nomination_path(nomination_id), status_code=303)
         if result.status in (409, 422):
             why = "; ".join(result.reasons()) or (result.problem or "")

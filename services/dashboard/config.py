@@ -22,12 +22,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Log lines as JSON objects (containers, log shippers) or plain text (`make run`); read by serve().
     log_format: Literal["text", "json"] = Field("text", validation_alias=AliasChoices("LOG_FORMAT", "log_format"))
-    # Signs the session cookies; unset: a random secret per process (everyone signs in again after a restart).
+    # Signs the session cookie (a random session id once signed in; the token stays in the dashboard's memory);
+    # unset: a random secret per process.
     session_secret: SecretStr | None = None
-    # Seconds a sign-in lasts.
+    # Seconds a sign-in lasts at most, however active (absolute lifetime).
     session_max_age: int = Field(8 * 3600, ge=60, le=30 * 24 * 3600)
-    # Send the session cookie over HTTPS only (set behind a TLS proxy).
+    # Seconds without a request after which a sign-in ends (idle lifetime).
+    session_idle_timeout: int = Field(1800, ge=60, le=24 * 3600)
+    # Seconds between checks that a signed-in token is still live (a revoked token ends its sessions).
+    session_recheck_seconds: int = Field(60, ge=5, le=3600)
+    # The dashboard is served over HTTPS (behind a TLS proxy): a Secure cookie named __Host-thidua_session, HSTS.
     cookie_secure: bool = False
+    # Failed sign-ins per client (IP address) per minute; the next one is answered 429 with Retry-After.
+    sign_in_attempts: int = Field(5, ge=1, le=1000)
+    # Seconds an anonymous page's public answers (standings, scorecards) are reused; 0: ask every time.
+    public_cache_seconds: float = Field(2.0, ge=0, le=300)
     # Seconds for one upstream request (the page waits at most about this long per call).
     timeout: float = Field(5.0, gt=0, le=120)
     # Seconds between refreshes of the live leaderboards.

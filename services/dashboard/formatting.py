@@ -15,6 +15,8 @@ NO_DATA = "chưa có dữ liệu"
 
 BAND_COLOURS: dict[str, str] = {"Tốt": "#1e8e3e", "Khá": "#1a73e8", "Trung bình": "#e8a200", "Yếu": "#d93025"}
 UNKNOWN_COLOUR = "#80868b"
+# The same colours as CSS classes (static/app.css `.tone-*`), for badges in HTML.
+BAND_CLASSES: dict[str, str] = {"Tốt": "tone-green", "Khá": "tone-blue", "Trung bình": "tone-amber", "Yếu": "tone-red"}
 STATUS_NAMES: dict[str, str] = {
     "proposed": "đề nghị",
     "approved": "được duyệt",
@@ -30,6 +32,14 @@ STATUS_COLOURS: dict[str, str] = {
     "revoked": "#80868b",
     "needs_review": "#e37400",
     "on_hold": "#9334e6",
+}
+STATUS_CLASSES: dict[str, str] = {
+    "proposed": "tone-blue",
+    "approved": "tone-green",
+    "rejected": "tone-red",
+    "revoked": "tone-grey",
+    "needs_review": "tone-orange",
+    "on_hold": "tone-purple",
 }
 GROUP_NAMES: dict[str, str] = {
     "timeliness": "Tiến độ, kết quả giải quyết",
@@ -108,6 +118,16 @@ def day(value: object) -> str:
 def band_colour(band: object) -> str:
     """The badge colour of a band (grey for an unknown or missing band)."""
     return BAND_COLOURS.get(str(band), UNKNOWN_COLOUR) if band is not None else UNKNOWN_COLOUR
+
+
+def band_class(band: object) -> str:
+    """The badge's CSS class of a band (colours live in app.css: the CSP allows no inline style)."""
+    return BAND_CLASSES.get(str(band), "tone-grey") if band is not None else "tone-grey"
+
+
+def status_class(status: object) -> str:
+    """The badge's CSS class of a nomination status."""
+    return STATUS_CLASSES.get(str(status), "tone-grey")
 
 
 def status_name(status: object) -> str:
@@ -192,6 +212,8 @@ FILTERS = {
     "moment": moment,
     "day": day,
     "band_colour": band_colour,
+    "band_class": band_class,
+    "status_class": status_class,
     "status_name": status_name,
     "status_colour": status_colour,
     "title_name": title_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +45,14 @@ async def call(
     json: Any = None,
 ) -> Upstream:
     """One request answered with JSON; never raises for network or HTTP errors."""
+    if token is not None and not token.isascii():  # an HTTP header holds ASCII only: no such token exists
+        return Upstream(401, problem="mã truy cập không hợp lệ")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         response = await client.request(method, url, params=params, headers=headers, json=json)
     except httpx.TimeoutException:
         return Upstream(None, problem="hết thời gian chờ (timeout)")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, UnicodeError, ValueError) as exc:  # ValueError: a header or URL httpx cannot send
         return Upstream(None, problem=f"không kết nối được ({type(exc).__name__})")
     try:
         body = response.json()
@@ -63,3 +66,28 @@ async def call(
     if body is None:
         return Upstream(response.status_code, None, problem="câu trả lời không phải JSON")
     return Upstream(response.status_code, body)
+
+
+class PublicCache:
+    """Answers to anonymous GETs (public standings and scorecards) kept a few seconds, at most `limit` of them:
+    many visitors of one page cost the services one call per address and period, not one each."""
+
+    def __init__(self, *, seconds: float, limit: int = 512) -> None:
+        self.seconds, self.limit = seconds, limit
+        self._answers: OrderedDict[str, tuple[float, Upstream]] = OrderedDict()
+
+    def get(self, key: str, now: float) -> Upstream | None:
+        """The answer still fresh under key, if any."""
+        found = self._answers.get(key)
+        if found is None or now - found[0] >= self.seconds:
+            return None
+        return found[1]
+
+    def put(self, key: str, answer: Upstream, now: float) -> None:
+        """Keep a useful answer (data or 404); errors are asked again next time so an outage heals at once."""
+        if self.seconds <= 0 or not (answer.ok or answer.not_found):
+            return
+        self._answers[key] = (now, answer)
+        self._answers.move_to_end(key)
+        while len(self._answers) > self.limit:
+            self._answers.popitem(last=False)

@@ -9,7 +9,7 @@ import pytest
 
 from services.dashboard import charts, formatting, pages
 from services.dashboard.config import Settings
-from services.dashboard.rendering import ENV, render
+from services.dashboard.rendering import ENV, STATIC, TEMPLATES, render
 
 BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
 
@@ -50,7 +50,12 @@ def test_band_colours() -> None:
     assert formatting.band_colour("Yếu") == "#d93025"  # red
     assert formatting.band_colour("lạ") == formatting.UNKNOWN_COLOUR
     badge = ENV.get_template("macros.html").module.band_badge("Trung bình")  # type: ignore[attr-defined]
-    assert "#e8a200" in badge and "Trung bình" in badge
+    assert 'class="badge tone-amber"' in badge and "Trung bình" in badge and "style=" not in badge
+    css = (STATIC / "app.css").read_text()
+    for band, colour in formatting.BAND_COLOURS.items():  # the badge's class paints the chart's colour
+        assert f".{formatting.band_class(band)}{{background:{colour}}}" in css, band
+    for status, colour in formatting.STATUS_COLOURS.items():
+        assert f".{formatting.status_class(status)}{{background:{colour}}}" in css, status
     assert "chưa có dữ liệu" in ENV.get_template("macros.html").module.band_badge(None)  # type: ignore[attr-defined]
 
 
@@ -175,6 +180,16 @@ def test_settings_read_plain_service_urls(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.session_secret is not None and settings.session_secret.get_secret_value() == "s" * 40
     assert not hasattr(settings, "admin_token")
     assert settings.threshold("chien_si_thi_dua_tinh") == 0.9 and settings.threshold("x") == 0.5
+
+
+def test_templates_hold_the_content_security_policy() -> None:
+    """No inline script, style element, style attribute or event handler: `script-src 'self'; style-src 'self'`."""
+    for path in TEMPLATES.glob("*.html"):
+        text = path.read_text()
+        assert not re.search(r"<script(?![^>]*\ssrc=)", text), f"inline script in {path.name}"
+        assert "<style" not in text and not re.search(r"\sstyle=", text), f"inline style in {path.name}"
+        assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {path.name}"
+        assert "javascript:" not in text, path.name
 
 
 def test_no_html_is_assembled_in_python() -> None:

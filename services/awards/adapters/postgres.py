@@ -66,27 +66,34 @@ async def upsert_rating(
         level,
         at,
     )
-    await _current_rating(conn, kind, subject, year)
+    await _current_rating(conn, kind, subject, unit, year)
 
 
-async def _current_rating(conn: asyncpg.Connection, kind: str, subject: str, year: int) -> None:
-    """Make ratings hold the subject's latest arrived rating of year still in the history (none: no rating)."""
+async def _current_rating(conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int) -> None:
+    """Make ratings hold the subject's latest arrived rating of year still in the history (none: no rating).
+
+    An officer's ratings count per unit they were sent under: one unit's decision never replaces another's."""
+    scope = unit if kind == "officer" else None
     latest = await conn.fetchrow(
-        "SELECT * FROM rating_history WHERE subject_kind = $1 AND subject_id = $2 AND year = $3"
-        " ORDER BY seq DESC LIMIT 1",
+        "SELECT * FROM rating_history WHERE subject_kind = $1 AND subject_id = $2 AND year = $4"
+        " AND ($3::text IS NULL OR unit_id = $3) ORDER BY seq DESC LIMIT 1",
         kind,
         subject,
+        scope,
+        year,
+    )
+    await conn.execute(
+        "DELETE FROM ratings WHERE subject_kind = $1 AND subject_id = $2 AND year = $4"
+        " AND ($3::text IS NULL OR unit_id = $3)",
+        kind,
+        subject,
+        scope,
         year,
     )
     if latest is None:
-        await conn.execute(
-            "DELETE FROM ratings WHERE subject_kind = $1 AND subject_id = $2 AND year = $3", kind, subject, year
-        )
         return
     await conn.execute(
-        "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET level = EXCLUDED.level,"
-        " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at, unit_id = EXCLUDED.unit_id",
+        "INSERT INTO ratings VALUES ($1, $2, $3, $4, $5, $6, $7)",
         kind,
         subject,
         latest["unit_id"],
@@ -97,9 +104,19 @@ async def _current_rating(conn: asyncpg.Connection, kind: str, subject: str, yea
     )
 
 
-async def add_title(conn: asyncpg.Connection, kind: str, subject: str, year: int, title: str, ref: str) -> None:
+async def add_title(
+    conn: asyncpg.Connection, kind: str, subject: str, unit: str, year: int, title: str, ref: str
+) -> None:
+    """A title held by the subject, given under unit (the envelope's unit, or the nomination's)."""
     await conn.execute(
-        "INSERT INTO titles VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", kind, subject, year, title, ref
+        "INSERT INTO titles (subject_kind, subject_id, unit_id, year, title, ref) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT DO NOTHING",
+        kind,
+        subject,
+        unit,
+        year,
+        title,
+        ref,
     )
 
 
@@ -182,18 +199,20 @@ async def add_registration(
 
 
 async def set_officer_score(
-    conn: asyncpg.Connection, officer: str, year: int, score: float, event: str, at: datetime
+    conn: asyncpg.Connection, officer: str, unit: str, year: int, score: float, event: str, at: datetime
 ) -> None:
-    """Keep the latest evidence-based score of an officer for a year."""
+    """Keep the latest evidence-based score of an officer for a year, with the unit scoring scored it in."""
     await conn.execute(
-        "INSERT INTO officer_scores VALUES ($1, $2, $3, $4, $5) ON CONFLICT (officer_id, year)"
-        " DO UPDATE SET score = EXCLUDED.score, event = EXCLUDED.event,"
-        " occurred_at = EXCLUDED.occurred_at WHERE officer_scores.occurred_at <= EXCLUDED.occurred_at",
+        "INSERT INTO officer_scores (officer_id, year, score, event, occurred_at, unit_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (officer_id, year)"
+        " DO UPDATE SET score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at,"
+        " unit_id = EXCLUDED.unit_id WHERE officer_scores.occurred_at <= EXCLUDED.occurred_at",
         officer,
         year,
         score,
         event,
         at,
+        unit,
     )
 
 
@@ -203,17 +222,18 @@ async def remove_title(conn: asyncpg.Connection, ref: str) -> None:
 
 
 async def subject_nominations(
-    conn: asyncpg.Connection, kind: str, subject: str, statuses: tuple[str, ...], years: tuple[int, int]
+    conn: asyncpg.Connection, kind: str, subject: str, unit: str, statuses: tuple[str, ...], years: tuple[int, int]
 ) -> list[asyncpg.Record]:
-    """The subject's nominations in the given statuses and years (inclusive), locked."""
+    """The subject's nominations under unit in the given statuses and years (inclusive), locked."""
     return await conn.fetch(
-        "SELECT * FROM nominations WHERE subject_kind = $1 AND subject_id = $2"
+        "SELECT * FROM nominations WHERE subject_kind = $1 AND subject_id = $2 AND unit_id = $6"
         " AND status = ANY($3::text[]) AND year BETWEEN $4 AND $5 ORDER BY id FOR UPDATE",
         kind,
         subject,
         list(statuses),
         years[0],
         years[1],
+        unit,
     )
 
 
@@ -224,17 +244,12 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
     for r in await conn.fetch(
         "DELETE FROM rating_history WHERE event = $1 RETURNING subject_kind, subject_id, unit_id, year", event
     ):
-        await _current_rating(conn, r["subject_kind"], r["subject_id"], r["year"])
+        await _current_rating(conn, r["subject_kind"], r["subject_id"], r["unit_id"], r["year"])
         touched.append((r["unit_id"], r["year"]))
     for table in ("ratings", "initiatives", "research", "disciplines", "registrations"):
         rows = await conn.fetch(f"DELETE FROM {table} WHERE event = $1 RETURNING unit_id, year", event)
         touched += [(r["unit_id"], r["year"]) for r in rows]
-    # A unit's title names the unit; an officer's is traced to the officer's unit.
-    rows = await conn.fetch(
-        "DELETE FROM titles t WHERE t.ref = $1 RETURNING t.year, CASE WHEN t.subject_kind = 'unit' THEN t.subject_id"
-        " ELSE (SELECT o.unit_id FROM officers o WHERE o.officer_id = t.subject_id) END AS unit_id",
-        event,
-    )
+    rows = await conn.fetch("DELETE FROM titles WHERE ref = $1 RETURNING year, unit_id", event)
     touched += [(r["unit_id"], r["year"]) for r in rows if r["unit_id"]]
     # The event that closed a case: the case is open again, as its opening left it (and holds again).
     rows = await conn.fetch(
@@ -292,7 +307,7 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
     for r in await conn.fetch(
         "SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
         " WHERE ((t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
-        " AND t.subject_id = ANY($2::text[]))) AND NOT EXISTS (SELECT 1 FROM nominations n"
+        " AND t.subject_id = ANY($2::text[]) AND t.unit_id = $1)) AND NOT EXISTS (SELECT 1 FROM nominations n"
         " WHERE n.id = t.ref AND n.status <> 'approved')",
         unit_id,
         list(members),
@@ -301,21 +316,27 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
         if target is not None:
             target.titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
     for r in await conn.fetch(
-        "SELECT officer_id, year, scope, event FROM initiatives WHERE officer_id = ANY($1::text[])", list(members)
+        "SELECT officer_id, year, scope, event FROM initiatives WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
+        list(members),
+        unit_id,
     ):
         members[r["officer_id"]].initiatives.append(Fact(r["year"], r["scope"], r["event"]))
     for r in await conn.fetch(
-        "SELECT officer_id, year, scope, event FROM research WHERE officer_id = ANY($1::text[])", list(members)
+        "SELECT officer_id, year, scope, event FROM research WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
+        list(members),
+        unit_id,
     ):
         members[r["officer_id"]].research.append(Fact(r["year"], r["scope"], r["event"]))
     for r in await conn.fetch(
-        "SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[])", list(members)
+        "SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
+        list(members),
+        unit_id,
     ):
         members[r["officer_id"]].scores[r["year"]] = r["score"]
     for r in await conn.fetch(
         "SELECT subject_kind, subject_id, year, titles FROM registrations"
         " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
-        " AND subject_id = ANY($2::text[]))",
+        " AND subject_id = ANY($2::text[]) AND unit_id = $1)",
         unit_id,
         list(members),
     ):
@@ -324,8 +345,9 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
             holder.registered.setdefault(r["year"], set()).update(r["titles"])
     for r in await conn.fetch(
         "SELECT officer_id, year, form, event, decided_at, violation_at, duty_related, effective_until"
-        " FROM disciplines WHERE officer_id = ANY($1::text[]) ORDER BY event",
+        " FROM disciplines WHERE officer_id = ANY($1::text[]) AND unit_id = $2 ORDER BY event",
         list(members),
+        unit_id,
     ):
         members[r["officer_id"]].disciplines.append(
             Discipline(

@@ -87,14 +87,18 @@ async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings
         await pg.upsert_unit(conn, unit, e.payload.name, e.payload.cluster_id, e.payload.parent_id, at)
     elif isinstance(e, OfficerRegisteredEvent):
         kind = e.payload.staff_kind or STAFF_KIND.get(e.payload.category, "other")
-        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, at, kind, e.payload.peer_group)
+        # A transfer is dated by transferred_at when the source gives it; the latest registration places the
+        # officer (evidence accepts a move only from a source covering both units). The officer's records stay
+        # with the units they were sent under (load_unit), so the periods before a transfer stay with the old unit.
+        when = e.payload.transferred_at or at
+        await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, when, kind, e.payload.peer_group)
     elif isinstance(e, EvaluationRecordedEvent):
         kind, subject = _subject(e)
         await pg.upsert_rating(conn, kind, subject, unit, e.payload.year, e.payload.level, key, at)
         return {(unit, e.payload.year)}
     elif isinstance(e, TitleAwardedEvent):
         kind, subject = _subject(e)
-        await pg.add_title(conn, kind, subject, e.payload.year, e.payload.title, key)
+        await pg.add_title(conn, kind, subject, unit, e.payload.year, e.payload.title, key)
         return {(unit, e.payload.year)}
     elif isinstance(e, InitiativeRecognizedEvent | ResearchAcceptedEvent):
         year = vn_year(e.payload.decided_at)

@@ -32,7 +32,8 @@ async def revoke_for_substantiated(
     touched: Touched = set()
     messages: list[Message] = []
     years = (opened_year - rules.grievance_revoke_years_back, opened_year)
-    for row in await pg.subject_nominations(conn, kind, subject, ("approved", "on_hold"), years):
+    # Only the nominations under the unit the case was sent under: another unit's records never reach them.
+    for row in await pg.subject_nominations(conn, kind, subject, g["unit_id"], ("approved", "on_hold"), years):
         messages.append(await revoke(conn, row, reason, keys, "evidence", now))
         touched.add((row["unit_id"], row["year"] + 1))
     await enqueue(conn, messages)

@@ -33,7 +33,7 @@ async def apply_standings(
             fresh.discard(key)  # the same event twice in one batch counts once
             year = int(d.period)
             if d.subject_kind == "officer":
-                await pg.set_officer_score(conn, d.subject_id, year, d.score, d.event_id, d.occurred_at)
+                await pg.set_officer_score(conn, d.subject_id, d.unit_id, year, d.score, d.event_id, d.occurred_at)
                 continue
             await pg.set_standing(conn, d.unit_id, year, d.rank_in_cluster, d.band, d.score, d.event_id, d.occurred_at)
             for title, on_track in on_track_signals(d, rules).items():

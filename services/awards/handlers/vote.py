@@ -61,9 +61,8 @@ async def vote(
             await money_pg.fix_amount(conn, nomination_id, money, day)
             await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
             if decision == "approved":
-                await pg.add_title(
-                    conn, row["subject_kind"], row["subject_id"], row["year"], row["title"], nomination_id
-                )
+                subject = (row["subject_kind"], row["subject_id"], row["unit_id"])
+                await pg.add_title(conn, *subject, row["year"], row["title"], nomination_id)
                 # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
                 await reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
             decided = {

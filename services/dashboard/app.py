@@ -823,7 +823,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error_page(request, "Không có quyền", the_panel, 403)
         fields = ("members_total", "members_present", "votes_for")
         values = {k: str(form.get(k) or "").strip() for k in fields}
-        if not all(v.isdigit() and len(v) <= 4 for v in values.values()):
+        # ASCII digits only: '²' is a digit to str.isdigit() and a ValueError to int().
+        if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in values.values()):
             return await nomination_view(
                 request, nomination_id, form=values, vote_problem="Hãy nhập các số nguyên không âm.", status=400
             )

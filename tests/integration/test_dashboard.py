@@ -689,6 +689,11 @@ async def test_the_council_sees_every_nomination_and_records_a_vote(web: httpx.A
         data={"members_total": "mười", "members_present": "5", "votes_for": "5", "csrf_token": token},
     )
     assert bad.status_code == 400 and "số nguyên" in bad.text
+    superscript = await web.post(  # issue 23: '²' passed str.isdigit() and made int() fail (500)
+        "/nominations/2025:co_thi_dua_tinh:SO.TP/votes",
+        data={"members_total": "²", "members_present": "5", "votes_for": "5", "csrf_token": token},
+    )
+    assert superscript.status_code == 400 and "số nguyên" in superscript.text
     done = await web.post(
         "/nominations/2025:co_thi_dua_tinh:SO.TP/votes",
         data={"members_total": "10", "members_present": "9", "votes_for": "9", "csrf_token": token},

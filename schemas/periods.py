@@ -6,8 +6,8 @@ import re
 
 STAGE = "2019-2025"
 """The movement's stage (giai đoạn), Decision 733/QĐ-TTg, reviewed in 2022 and 2025."""
-PERIOD_PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?$")
-"""2025, 2025-Q1 or 2025-03 (ASCII digits only); the stage is matched by name."""
+PERIOD_PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<q>[1-4])|-(?P<m>0[1-9]|1[0-2]))?\Z")
+"""2025, 2025-Q1 or 2025-03 (ASCII digits only; \\Z, as "$" would take "2025\\n"); the stage is matched by name."""
 FORMS = f"YYYY, YYYY-Qn, YYYY-MM or {STAGE}"
 
 

@@ -14,6 +14,8 @@ from schemas import evidence, export
 from schemas.errors import EvidenceInvalid, FieldError
 from schemas.evidence import EVIDENCE_TYPES, parse_evidence
 from schemas.outputs import Alert, Criterion, NominationChanged, RejectedEvidence, StandingChanged
+from schemas.periods import is_period
+from services.scoring.domain.periods import parse_period
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 T = "2025-03-14T09:30:00+07:00"
@@ -449,3 +451,12 @@ def test_export_is_deterministic_and_check_sees_drift(tmp_path: Path) -> None:
     (tmp_path / "alert.json").write_text("{}\n", encoding="utf-8")
     assert export.drift(tmp_path) == ["alert.json"]
     assert all(text.endswith("}\n") for text in export.generated().values())
+
+
+@pytest.mark.parametrize("label", ["2025\n", "2025-Q1\n", "2025-03\n", "２０２５", "2025-Q5", "2025-13", " 2025"])
+def test_period_labels_are_matched_whole(label: str) -> None:
+    """PERIOD_PATTERN ends in \\Z: "$" took a trailing newline ("2025\\n" was a period everywhere it is used)."""
+    assert not is_period(label)
+    with pytest.raises(ValueError, match="must be"):
+        parse_period(label)
+    assert is_period(label.strip()) == (label.strip() in ("2025", "2025-Q1", "2025-03"))

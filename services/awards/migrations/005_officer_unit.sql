@@ -22,6 +22,6 @@ CREATE INDEX titles_unit_idx ON titles (unit_id, subject_kind);
 ALTER TABLE officer_scores ADD COLUMN unit_id text;
 UPDATE officer_scores s SET unit_id = (SELECT o.unit_id FROM officers o WHERE o.officer_id = s.officer_id);
 
-CREATE INDEX initiatives_officer_idx ON initiatives (officer_id, unit_id);
-CREATE INDEX research_officer_idx ON research (officer_id, unit_id);
-CREATE INDEX disciplines_officer_idx ON disciplines (officer_id, unit_id);
+CREATE INDEX initiatives_officer_unit_idx ON initiatives (officer_id, unit_id);
+CREATE INDEX research_officer_unit_idx ON research (officer_id, unit_id);
+CREATE INDEX disciplines_officer_unit_idx ON disciplines (officer_id, unit_id);

@@ -304,6 +304,26 @@ async def officer_units(conn: asyncpg.Connection, officers: Sequence[str]) -> di
     return {r["officer_id"]: r["unit_id"] for r in rows}
 
 
+async def officer_period_units(
+    conn: asyncpg.Connection, subjects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], set[str]]:
+    """{(officer_id, period): units its counters of the period were sent under}."""
+    pairs = sorted(set(subjects))
+    found: dict[tuple[str, str], set[str]] = {p: set() for p in pairs}
+    if not pairs:
+        return found
+    rows = await conn.fetch(
+        "SELECT DISTINCT c.subject_id, c.period, c.unit_id FROM counters c"
+        " JOIN unnest($1::text[], $2::text[]) AS k(subject_id, period) USING (subject_id, period)"
+        " WHERE c.subject_kind = 'officer'",
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
+    for r in rows:
+        found[(r["subject_id"], r["period"])].add(r["unit_id"])
+    return found
+
+
 async def periods_scored(conn: asyncpg.Connection, units: Sequence[str]) -> list[tuple[str, str]]:
     rows = await conn.fetch("SELECT unit_id, period FROM unit_scores WHERE unit_id = ANY($1::text[])", list(units))
     return [(r["unit_id"], r["period"]) for r in rows]

@@ -98,7 +98,9 @@ def meaning(event: EvidenceEvent) -> Meaning:
         return UnitEntry(unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at)
     if isinstance(event, OfficerRegisteredEvent):
         o = event.payload
-        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, event.occurred_at)
+        # The directory keeps the latest registration; a transfer is dated by transferred_at when given.
+        at = o.transferred_at or event.occurred_at
+        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at)
     if isinstance(event, EvidenceRetractedEvent):
         return Retraction(event.payload.target_event_id)
     return None

@@ -208,6 +208,13 @@ def calendar_of(rules: Rules, label: str) -> dict[str, Any]:
     return calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date())
 
 
+def scored_in(home: str | None, units: set[str]) -> str:
+    """The unit an officer's period is listed under: its home when the period has evidence sent under it, else the
+    unit the evidence was sent under (a period before a transfer stays with the old unit; a re-registration
+    elsewhere never moves it)."""
+    return home if home is not None and home in units else min(units)
+
+
 def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
     """A subject is scored in a period only when some evidence of the period counts."""
     return any(num or den for num, den in counters.values())
@@ -225,11 +232,11 @@ async def _officer_rows(
     officers = sorted({o for o, _, _ in affected.officers})
     homes = await pg.officer_units(conn, officers)
     counters = await pg.counters_of(conn, "officer", {(o, p) for o, _, p in affected.officers})
+    sent_under = await pg.officer_period_units(conn, {(o, p) for o, _, p in affected.officers})
     by_period: defaultdict[str, set[str]] = defaultdict(set)
-    fallback: dict[str, str] = {}
     for officer, unit, period in affected.officers:
         by_period[period].add(officer)
-        fallback.setdefault(officer, unit)
+        sent_under[(officer, period)].add(unit)
     rows = []
     for label, members in by_period.items():
         facts = await pg.officer_inputs(conn, parse_period(label), sorted(members))
@@ -258,7 +265,7 @@ async def _officer_rows(
             rows.append(
                 (
                     officer,
-                    homes.get(officer, fallback[officer]),
+                    scored_in(homes.get(officer), sent_under[(officer, label)]),
                     label,
                     card.score,
                     card.band,

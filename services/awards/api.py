@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from schemas.vietnam import VN_TZ
 from services.awards import views
@@ -24,9 +24,10 @@ class Votes(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    members_total: int = Field(gt=0, le=1000)
-    members_present: int = Field(ge=0, le=1000)
-    votes_for: int = Field(ge=0, le=1000)
+    # JSON integers only: "12", 12.0, true or "²" are refused with the field named, never coerced.
+    members_total: StrictInt = Field(ge=1, le=1000)
+    members_present: StrictInt = Field(ge=0, le=1000)
+    votes_for: StrictInt = Field(ge=0, le=1000)
     # Added: the date the decision is signed (ISO), which fixes the amount (base salary and multiples in force
     # that day); default the Vietnam date of the vote. Bounded: not before 2000, not after today + 1 year.
     decision_date: date | None = None
@@ -38,10 +39,18 @@ def today_vn() -> date:
 
 
 def year_of(period: str) -> int:
-    """The year of a path or query parameter; 422 unless 2000-2100."""
-    if not (period.isascii() and period.isdigit()) or not 2000 <= int(period) <= 2100:
+    """The year of a path or query parameter; 422 unless 2000-2100 (four ASCII digits, looked at before int():
+    5,000 digits would pass Python's int-digits limit, '²' is a digit int() refuses)."""
+    if not (len(period) == 4 and period.isascii() and period.isdigit()) or not 2000 <= int(period) <= 2100:
         raise ApiError(422, "period must be a year", [{"field": "period", "message": "a year from 2000 to 2100"}])
     return int(period)
+
+
+def bounded(name: str, value: str | None, limit: int = 64) -> str | None:
+    """A free query filter, 422 when longer than limit (nothing unbounded reaches a query)."""
+    if value is not None and len(value) > limit:
+        raise ApiError(422, f"{name} is too long", [{"field": name, "message": f"at most {limit} characters"}])
+    return value
 
 
 def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
@@ -59,10 +68,9 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         # Council and admin see every nomination; a unit only its own (policy: data about named officers).
         who = require(principal, roles=("council", "admin", "unit"))
         own_unit = None if may_see_officers(who, None) else who.unit_id
-        if not (period.isascii() and period.isdigit()):
-            raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
+        year, status, title = year_of(period), bounded("status", status), bounded("title", title)
         async with runtime.pool.acquire() as conn:
-            rows = await views.nominations(conn, int(period), status=status, title=title, unit_id=own_unit)
+            rows = await views.nominations(conn, year, status=status, title=title, unit_id=own_unit)
         today = today_vn()
         return {
             "period": period,
@@ -130,9 +138,7 @@ def router(runtime: Runtime, rules: AwardRules) -> APIRouter:
         period: str, principal: Annotated[Principal | None, Depends(caller)], force: bool = False
     ) -> dict[str, Any]:
         who = require(principal)
-        if not (period.isascii() and period.isdigit()) or not 2000 <= int(period) <= 2100:
-            raise ApiError(422, "period must be a year", [{"field": "period", "message": "e.g. 2025"}])
-        year = int(period)
+        year = year_of(period)
         async with runtime.pool.acquire() as conn:
             try:
                 created = await close_year(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -178,3 +179,24 @@ async def test_year_end_preview_shows_provisional_nominations_and_what_is_missin
     assert (await svc.http.post("/v1/periods/2096/close", params={"force": "true"})).status_code == 200
     done = (await _get(svc, "/v1/periods/2096/preview", None)).json()
     assert done["closed"] is True and done["nominations"] == "/v1/nominations?period=2096"
+
+
+async def test_votes_and_periods_out_of_bounds_are_refused_naming_the_field(service: tuple[Service, Tokens]) -> None:
+    """Issue 23: members_total '²' (or any non-integer) and a period of 5,000 digits (beyond Python's int-digits
+    limit) or with a trailing newline are 422 naming the field, before anything computes with them."""
+    svc, _ = service
+    for value in ("²", "12", 12.0, True, 0, 1001, None, 10**30):
+        answer = await svc.http.post("/v1/nominations/none/votes", json={**APPROVE, "members_total": value})
+        assert answer.status_code == 422, (value, answer.text)
+        assert [d["field"] for d in answer.json()["details"]] == ["members_total"], answer.text
+    huge = "9" * 5000
+    for period in (huge, "2025\n", "²⁰²⁵", "02025"):
+        for answer in (
+            await svc.http.get("/v1/nominations", params={"period": period}),
+            await svc.http.get(f"/v1/periods/{quote(period)}/preview"),
+            await svc.http.post(f"/v1/periods/{quote(period)}/close", params={"force": "true"}),
+        ):
+            assert answer.status_code == 422, (period[:10], answer.request.url.path[:40], answer.text)
+            assert answer.json()["details"][0]["field"] == "period"
+    listed = await svc.http.get("/v1/nominations", params={"period": "2025", "status": "x" * 65})
+    assert listed.status_code == 422 and listed.json()["details"][0]["field"] == "status"

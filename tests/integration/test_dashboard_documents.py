@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from docx import Document
 from openpyxl import load_workbook
@@ -119,6 +120,16 @@ async def test_documents_download_with_the_users_rights(
         standings = (await http.get(f"{sc}/v1/standings", params={"period": "2025"})).json()
         scores = {r["subject_id"]: r["score"] for r in standings["rows"]}
         card = (await http.get(f"{sc}/v1/units/{other}/scorecard", params={"period": "2025"})).json()
+        # Names stored before the contract refused control characters (issue 23): one vertical tab in a unit's
+        # name once made every download below answer 500; the documents now leave it out.
+        db = await asyncpg.connect(database_url)
+        try:
+            for schema in ("scoring", "awards"):
+                await db.execute(
+                    f"UPDATE {schema}.units SET name = name || E'\\x0b' WHERE unit_id = ANY($1)", [unit, other]
+                )
+        finally:
+            await db.close()
 
         dead = "http://127.0.0.1:9"
         web = web_app(WebSettings(SCORING_URL=sc, AWARDS_URL=aw, NOTIFY_URL=dead, EVIDENCE_URL=ev))
@@ -135,6 +146,7 @@ async def test_documents_download_with_the_users_rights(
             cells = xlsx_cells(board.content)
             texts = " ".join(str(v) for v, _ in cells)
             assert "Sở Nội vụ" in texts and "Sở Tư pháp" in texts
+            assert "Sở Tư pháp" in [v for v, _ in cells] and "\x0b" not in texts
             assert any(v == scores[unit] and "0.00" in fmt for v, fmt in cells), "the score with two decimals"
 
             for ext in ("docx", "pdf", "xlsx"):
@@ -148,7 +160,7 @@ async def test_documents_download_with_the_users_rights(
                     text = text_of(ext, answer.content, tmp_path)
                     assert vietnam.score(card["score"]) in text, text
                     assert re.search(r"\d,\d\d\b", text)
-                assert "PHIẾU CHẤM ĐIỂM THI ĐUA" in text.upper() and "Sở Tư pháp" in text
+                assert "PHIẾU CHẤM ĐIỂM THI ĐUA" in text.upper() and "Sở Tư pháp" in text and "\x0b" not in text
                 assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in text
 
             missing = await client.get("/units/KHONG.CO/scorecard.pdf", params={"period": "2025"})

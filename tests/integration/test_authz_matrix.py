@@ -278,3 +278,43 @@ async def test_no_public_response_names_an_officer(province: Province) -> None:
         assert refused.status_code == 401
     print(f"\npublic responses checked for officer ids: {checked}")
     assert not leaks, "\n".join(leaks[:20])
+
+
+async def test_a_source_of_another_unit_cannot_take_over_an_officer(province: Province, database_url: str) -> None:
+    """Cross-unit officer cases (issue 23): a source for the other unit registering, disciplining or titling the own
+    unit's officer under its unit is refused at officer_id; the officer's card stays the own unit's to read."""
+    officer = next(o for o in sorted(province.officers) if o.startswith(province.own.replace(".", "")))
+    other_source = await add_source(database_url, name=f"authz-other-{uuid.uuid4().hex[:6]}", units=[province.other])
+    when = "2025-11-03T09:00:00+07:00"
+    payloads: dict[str, dict[str, Any]] = {
+        "officer.registered": {"full_name": "Người khác", "category": "civil_servant"},
+        "discipline.recorded": {"decision_no": "1/QĐ", "form": "warning", "decided_at": when, "reason": "x"},
+        "title.awarded": {"title": "chien_si_thi_dua_co_so", "year": 2025, "decision_no": "2/QĐ"},
+    }
+    bodies = [
+        {
+            "event_id": f"takeover-{n}",
+            "type": kind,
+            "schema_version": 1,
+            "occurred_at": when,
+            "unit_id": province.other,
+            "officer_id": officer,
+            "payload": payload,
+        }
+        for n, (kind, payload) in enumerate(payloads.items())
+    ]
+    card = province.urls["scoring"] + f"/v1/officers/{officer}/scorecard"
+    async with httpx.AsyncClient(timeout=60) as http:
+        answer = await http.post(
+            province.urls["evidence"] + "/v1/events", json=bodies, headers={"Authorization": f"Bearer {other_source}"}
+        )
+        assert answer.status_code == 200
+        assert [(r["status"], r["errors"][0]["field"]) for r in answer.json()] == [("rejected", "officer_id")] * 3
+        own = await http.get(
+            card, params={"period": "2025"}, headers={"Authorization": f"Bearer {province.tokens['own_unit']}"}
+        )
+        other = await http.get(
+            card, params={"period": "2025"}, headers={"Authorization": f"Bearer {province.tokens['other_unit']}"}
+        )
+    assert own.status_code == 200 and own.json()["unit_id"] == province.own, own.text[:200]
+    assert other.status_code == 403

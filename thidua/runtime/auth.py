@@ -12,7 +12,7 @@ from typing import Literal
 import asyncpg
 
 from schemas.outputs import ADMIN_INBOX
-from thidua.runtime.db import migrate
+from thidua.runtime.db import may_migrate, migrate
 
 Role = Literal["source", "unit", "council", "admin"]
 MIGRATIONS = Path(__file__).parent / "auth_migrations"
@@ -49,17 +49,33 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class AuthNotProvisioned(RuntimeError):
+    """A service's role may neither migrate the auth schema nor call its token check."""
+
+
 async def ensure_schema(pool: asyncpg.Pool) -> None:
+    """Migrate the token store when this role may (an admin, a single-role deployment); a service's own role may
+    not, and only checks that it can call the token check the admin's provisioning granted it."""
+    async with pool.acquire() as conn:
+        if not await may_migrate(conn, SCHEMA):
+            if not await conn.fetchval(
+                "SELECT has_schema_privilege(n.oid, 'USAGE') AND has_function_privilege(p.oid, 'EXECUTE')"
+                " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = $1 AND p.proname = 'principal_of'",
+                SCHEMA,
+            ):
+                raise AuthNotProvisioned(
+                    f"role {await conn.fetchval('SELECT current_user')} cannot check tokens (auth.principal_of):"
+                    " run `thidua db provision` with the database admin's DATABASE_URL first"
+                )
+            return
     await migrate(pool, schema=SCHEMA, directory=MIGRATIONS)
 
 
 async def find_principal(conn: asyncpg.Connection, token: str) -> Principal | None:
     """The holder of a live token (neither revoked nor expired), or None: every service then answers 401."""
-    row = await conn.fetchrow(
-        "SELECT id, role, source, unit_id FROM auth.tokens WHERE token_hash = $1"
-        " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
-        token_hash(token),
-    )
+    # Through the narrow SECURITY DEFINER function: a service's role has no right on the tokens table.
+    row = await conn.fetchrow("SELECT id, role, source, unit_id FROM auth.principal_of($1)", token_hash(token))
     return Principal(row["role"], row["source"], row["unit_id"], row["id"]) if row else None
 
 

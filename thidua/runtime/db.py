@@ -67,7 +67,18 @@ async def migrate(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[s
         lock_key = int.from_bytes(hashlib.sha256(schema.encode()).digest()[:8], "big", signed=True)
         await conn.execute("SELECT pg_advisory_lock($1)", lock_key)
         try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            owner = await schema_owner(conn, schema)
+            if owner is None:
+                await conn.execute(f'CREATE SCHEMA "{schema}"')
+            elif owner != await conn.fetchval("SELECT current_user"):
+                if not await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')", owner):
+                    raise RuntimeError(
+                        f"schema {schema} belongs to role {owner}: run its migrations as that role or as the database's"
+                        " admin (`thidua db provision` hands each service its own schema)"
+                    )
+                # An operator (the admin) migrating a service's schema acts as its owner: what it creates stays the
+                # service's, which has no rights on anything its owner does not own (thidua/runtime/db_roles.py).
+                await conn.execute(f'SET ROLE "{owner}"')
             await conn.execute(
                 f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
                 " name text PRIMARY KEY, checksum text NOT NULL,"
@@ -95,8 +106,26 @@ async def migrate(pool: asyncpg.Pool, *, schema: str, directory: Path) -> list[s
                 applied.append(file.name)
                 log.info("applied migration %s/%s", schema, file.name)
         finally:
+            await conn.execute("RESET ROLE")
             await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
     return applied
+
+
+async def schema_owner(conn: asyncpg.Connection, schema: str) -> str | None:
+    """The role that owns schema, or None when there is no such schema."""
+    owner: str | None = await conn.fetchval(
+        "SELECT r.rolname FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1", schema
+    )
+    return owner
+
+
+async def may_migrate(conn: asyncpg.Connection, schema: str) -> bool:
+    """True when this connection's role may apply schema's migrations: it may act as the schema's owner, or create
+    the schema when there is none (a super user may do both; a service role only for its own schema)."""
+    owner = await schema_owner(conn, schema)
+    if owner is None:
+        return bool(await conn.fetchval("SELECT has_database_privilege(current_database(), 'CREATE')"))
+    return bool(await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')", owner))
 
 
 SHARED = Path(__file__).parent / "shared_migrations"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -36,8 +37,12 @@ class ServiceSettings(BaseSettings):
     park_attempts: int = Field(3, ge=1, le=20)
     # A consumer with lag and no committed batch for this long is stalled: /readyz turns red, it re-subscribes.
     stall_seconds: float = Field(120.0, ge=5, le=3600)
-    # GET /metrics without a token (Prometheus, `make run`); false: an admin bearer token is required (401/403).
-    metrics_public: bool = Field(True, validation_alias=AliasChoices("METRICS_PUBLIC", "metrics_public"))
+    # true: GET /metrics and the details of GET /readyz (consumers, lag, parked) without a token (`make run` on
+    # loopback); false (default): an admin bearer token is required for them (401/403), /readyz alone says ok/not.
+    metrics_public: bool = Field(False, validation_alias=AliasChoices("METRICS_PUBLIC", "metrics_public"))
+    # true: the OpenAPI pages (/docs, /redoc, /openapi.json) without a token (`make run` on loopback); false
+    # (default): an admin bearer token is required for them (401/403).
+    docs_public: bool = Field(False, validation_alias=AliasChoices("DOCS_PUBLIC", "docs_public"))
 
     def kafka_access(self) -> KafkaAccess:
         """This service's way into the Kafka cluster."""
@@ -52,6 +57,11 @@ class ServiceSettings(BaseSettings):
 
 
 def operator_database_url() -> str:
-    """The database of an operator's command: DATABASE_URL, else the local stack's PostgreSQL."""
+    """The database of an operator's command: DATABASE_URL, else the local stack's PostgreSQL as its super user
+    (the password `thidua run` generated into the state directory)."""
+    if "DATABASE_URL" in os.environ:
+        return os.environ["DATABASE_URL"]
     port = os.environ.get("THIDUA_POSTGRES_PORT", "15432")
-    return os.environ.get("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/postgres")
+    saved = Path(os.environ.get("THIDUA_STATE_DIR", ".state")) / "postgres.passwords" / "postgres"
+    password = f":{saved.read_text().strip()}" if saved.is_file() else ""
+    return f"postgresql://postgres{password}@127.0.0.1:{port}/postgres"

@@ -1,0 +1,126 @@
+"""Least privilege in PostgreSQL (issue 23, finding 5): a password is required, and each service's role keeps to
+its own schema, checking tokens through auth.principal_of only."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from thidua.runtime import auth, db_roles
+from thidua.runtime.db import create_pool, prepare_schema
+from thidua.runtime.tokens import issue_token
+from thidua.testing.infra import Infrastructure
+
+SERVICES = ("evidence", "scoring", "awards", "notify")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{parts.netloc.rsplit('@', 1)[1]}"))
+
+
+async def test_a_connection_without_the_password_is_refused(infra: Infrastructure) -> None:
+    assert urlsplit(infra.database_url).password, "the session's server has a generated password"
+    with pytest.raises((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+        await asyncpg.connect(_without_password(infra.database_url), timeout=10)
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await asyncpg.connect(db_roles.url_as(infra.database_url, "postgres", "not-the-password"), timeout=10)
+
+
+def _migrations(service: str) -> Path:
+    return Path(str(importlib.import_module(f"services.{service}").__file__)).parent / "migrations"
+
+
+async def _migrate_as_admin(url: str, service: str) -> None:
+    pool = await create_pool(url, schema=service, max_size=1)
+    try:
+        await prepare_schema(pool, schema=service, directory=_migrations(service))
+    finally:
+        await pool.close()
+
+
+async def test_each_service_role_keeps_to_its_own_schema(database_url: str) -> None:
+    # Schemas made before the roles existed (everything the admin's, as every deployment before issue 23) are
+    # handed over to their services.
+    for service in SERVICES:
+        await _migrate_as_admin(database_url, service)
+    token_id, token = await issue_token(database_url, role="council", unit_id=None, label="roles")
+    urls = await db_roles.provision(database_url, {s: f"pw-{s}-{token_id}" for s in SERVICES})
+    for service in SERVICES:
+        conn = await asyncpg.connect(urls[service])
+        try:
+            assert await conn.fetchval("SELECT current_user") == db_roles.service_role(service)
+            # Its own schema: it reads, writes and owns it (its migrations run as itself).
+            assert await conn.fetchval(f"SELECT count(*) FROM {service}.schema_migrations") > 0
+            await conn.execute(f"CREATE TABLE {service}.scratch (x int)")
+            # The token store: not the table, only the function.
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.fetch("SELECT * FROM auth.tokens")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("UPDATE auth.tokens SET revoked_at = NULL")
+            principal = await auth.find_principal(conn, token)
+            assert principal is not None and (principal.role, principal.token_id) == ("council", token_id)
+            assert await auth.find_principal(conn, token + "x") is None
+            # Nobody else's schema: not notify's keys and sealed secrets, not scoring's counters.
+            for other in SERVICES:
+                if other != service:
+                    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                        await conn.fetch(f"SELECT * FROM {other}.schema_migrations")
+            if service != "notify":
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.fetch("SELECT * FROM notify.keys")
+            # No new schemas, no temporary tables.
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("CREATE SCHEMA intruder")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute("CREATE TEMPORARY TABLE t (x int)")
+        finally:
+            await conn.close()
+        # Its migrations and the token-store check still pass under its own role (a restart of the service).
+        pool = await create_pool(urls[service], schema=service, max_size=1)
+        try:
+            assert await prepare_schema(pool, schema=service, directory=_migrations(service)) == []
+            await auth.ensure_schema(pool)
+        finally:
+            await pool.close()
+
+
+async def test_an_admin_migrating_a_service_schema_leaves_it_the_services(database_url: str, tmp_path: Path) -> None:
+    urls = await db_roles.provision(database_url, {"evidence": "pw-evidence-admin"})
+    directory = tmp_path
+    (directory / "001_extra.sql").write_text("CREATE TABLE extra (id bigserial PRIMARY KEY);")
+    pool = await create_pool(database_url, schema="evidence", max_size=1)  # the admin, e.g. `thidua source add`
+    try:
+        assert "001_extra.sql" in await prepare_schema(pool, schema="evidence", directory=directory)
+    finally:
+        await pool.close()
+    conn = await asyncpg.connect(urls["evidence"])
+    try:
+        await conn.execute("INSERT INTO evidence.extra DEFAULT VALUES")
+        owners = await conn.fetch(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'evidence'"
+        )
+        assert [r["owner"] for r in owners] == ["thidua_evidence"]
+    finally:
+        await conn.close()
+
+
+async def test_a_service_role_without_provisioning_is_told_what_to_run(database_url: str) -> None:
+    urls = await db_roles.provision(database_url, {"awards": "pw-awards-told"})
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute("REVOKE EXECUTE ON FUNCTION auth.principal_of(text) FROM thidua_services")
+    finally:
+        await admin.close()
+    pool = await create_pool(urls["awards"], schema="awards", max_size=1)
+    try:
+        with pytest.raises(auth.AuthNotProvisioned, match="thidua db provision"):
+            await auth.ensure_schema(pool)
+    finally:
+        await pool.close()

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from schemas.vietnam import VN_TZ
-from services.dashboard import documents, pages, ratings_import
+from services.dashboard import documents, import_worker, pages, ratings_import
 from services.dashboard.config import Settings
 from services.dashboard.formatting import (
     local_path,
@@ -932,9 +932,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return page(request, "ratings_import.html", 413, **import_context(panel=None, problem=problem))
         source = user.source if user.role == "source" else None
         try:
-            plan = await asyncio.to_thread(ratings_import.parse, data, source=source, now=datetime.now(UTC))
-        except ratings_import.RatingsFileError as exc:
-            return page(request, "ratings_import.html", 422, **import_context(panel=None, problem=str(exc)))
+            # In a child process with a CPU, memory and time limit: no file can stall this event loop.
+            plan = await import_worker.parse_in_worker(data, source=source, now=datetime.now(UTC))
+        except ratings_import.RatingsFileError as exc:  # 422 the file, 503 too many uploads at once
+            return page(request, "ratings_import.html", exc.status, **import_context(panel=None, problem=str(exc)))
         try:
             async with httpx.AsyncClient(timeout=max(cfg.timeout, 60.0)) as http:
                 report = await ratings_import.send(plan, evidence_url=evidence, token=user.token, http=http)

@@ -5,10 +5,13 @@ Three steps, the first two pure:
 - `template_xlsx()` is the downloadable template: sheet "Xếp loại" with the Vietnamese headers, a drop-down of
   the four levels (kept on a hidden sheet "Danh mục"), and a sheet "Hướng dẫn" with the rules and an example row
   (the example is not on the data sheet, so uploading the template untouched imports nothing).
-- `parse(data, source=, now=)` reads the workbook (bounded: size, entries, rows, cell length), checks every cell
-  and gives an `ImportPlan`: per row either an `evaluation.recorded` envelope validated by the contract's own
-  model (`schemas.evidence.parse_evidence`), or its problems `{row, column, value, reason}` in Vietnamese.
-  Whole-file problems (not an XLSX, too large, no header row) raise `RatingsFileError`.
+- `parse(data, source=, now=)` reads the workbook with `sheet_reader` (bounded before and while parsing: the
+  package, physical rows, columns, shared strings, cell sizes), checks every cell and gives an `ImportPlan`: per
+  row either an `evaluation.recorded` envelope validated by the contract's own model
+  (`schemas.evidence.parse_evidence`), or its problems `{row, column, value, reason}` in Vietnamese.
+  Whole-file problems (not an XLSX, too large, a limit passed, damaged XML, no header row) raise
+  `RatingsFileError`. The dashboard runs it through `import_worker.parse_in_worker`: in a child process with a
+  CPU, memory and wall-clock limit, so no file can stall the dashboard.
 - `send(plan, evidence_url=, token=, http=)` posts the envelopes to the evidence service's `POST /v1/events` in
   batches of at most 500 with the uploader's own token, and merges the answers per row into an `ImportReport`.
   A network error, a 5xx, 408 or 429, or an answer that breaks the contract raises `EvidenceUnavailable`
@@ -39,13 +42,12 @@ import json
 import math
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, ConfigDict
@@ -54,6 +56,8 @@ from schemas.common import OFFICER_ID_PATTERN, UNIT_ID_PATTERN
 from schemas.errors import EvidenceInvalid, FieldError
 from schemas.evidence import parse_evidence
 from schemas.vietnam import VN_TZ
+from services.dashboard import sheet_reader
+from services.dashboard.sheet_reader import Limits, WorkbookError
 
 # The sheet and its columns, as the HR office reads them.
 SHEET = "Xếp loại"
@@ -83,12 +87,12 @@ LEVEL_ABBREVIATIONS: dict[str, Level] = {
     "khtnv": "incomplete",
 }
 
-# Bounds of what is read from an upload.
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 60 * 1024 * 1024
-MAX_ZIP_ENTRIES = 500
-MAX_ROWS = 5000
-MAX_CELL_CHARS = 200
+# Bounds of what is read from an upload (the package's and the sheet's are sheet_reader's: see `Limits`).
+MAX_FILE_BYTES = sheet_reader.MAX_FILE_BYTES
+MAX_UNPACKED_BYTES = sheet_reader.MAX_UNPACKED_BYTES
+MAX_ZIP_ENTRIES = sheet_reader.MAX_ZIP_MEMBERS
+MAX_ROWS = 5000  # data rows (not blank) of one file
+MAX_CELL_CHARS = 200  # of one field's text, after trimming
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 BATCH_SIZE = 500
 EVENT_PREFIX = "xeploai"
@@ -197,7 +201,10 @@ class ImportReport(_Frozen):
 
 
 class RatingsFileError(ValueError):
-    """The upload as a whole cannot be read (not an XLSX, too large, no header row...); the message is Vietnamese."""
+    """The upload as a whole cannot be read (not an XLSX, too large, no header row...); the message is Vietnamese.
+    `status` is the HTTP status the page answers with."""
+
+    status = 422
 
 
 class EvidenceUnavailable(RuntimeError):
@@ -298,37 +305,21 @@ _NOTES: tuple[str, ...] = (
 # --- reading and checking -----------------------------------------------------------------------------------
 
 
-def parse(data: bytes, *, source: str | None, now: datetime) -> ImportPlan:
+def parse(data: bytes, *, source: str | None, now: datetime, limits: Limits | None = None) -> ImportPlan:
     """Read an uploaded workbook and check every row (pure: no I/O); raise RatingsFileError for the whole file.
     `source` is written into each envelope (the evidence service refuses it unless it is the token's source);
     None leaves it out and the evidence service takes the source from the uploader's token."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    _check_package(data)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged package
-        raise RatingsFileError(f"Không đọc được tệp Excel ({type(exc).__name__}).") from None
-    try:
-        sheet, columns, rows = _find_sheet(wb)
-        return _plan(sheet, columns, rows, source=source, now=now)
-    finally:
-        wb.close()
-
-
-def _check_package(data: bytes) -> None:
-    """An XLSX is a ZIP package: refuse one too large, packed or unpacked, before parsing any XML."""
-    if len(data) > MAX_FILE_BYTES:
-        raise RatingsFileError(f"Tệp lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB; hãy chia thành nhiều tệp.")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            entries = package.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise RatingsFileError(
-            "Tệp không phải Excel .xlsx; hãy dùng mẫu tải về hoặc lưu lại dưới dạng .xlsx."
-        ) from None
-    if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
-        raise RatingsFileError("Tệp Excel quá lớn khi giải nén; hãy chia thành nhiều tệp.")
+        with sheet_reader.Workbook(data, limits) as book:
+            sheet, columns, rows = _find_sheet(book)
+            try:
+                return _plan(book, sheet, columns, rows, source=source, now=now)
+            finally:
+                rows.close()
+    except WorkbookError as exc:
+        raise RatingsFileError(str(exc)) from None
 
 
 def _key(header: object) -> str:
@@ -338,34 +329,45 @@ def _key(header: object) -> str:
 _HEADER_KEYS = {_key(h): h for h in HEADERS}
 
 
-def _find_sheet(wb: Any) -> tuple[str, dict[str, int], Iterable[tuple[object, ...]]]:
-    """The data sheet ("Xếp loại", else the first whose first row has the required headers), the position of
-    each known column, and an iterator over its data rows."""
-    names = [SHEET] if SHEET in wb.sheetnames else []
-    names += [n for n in wb.sheetnames if n not in (SHEET, LISTS_SHEET, NOTES_SHEET)]
+_Rows = Generator[tuple[int, dict[int, sheet_reader.Cell]], None, None]
+
+
+def _find_sheet(book: sheet_reader.Workbook) -> tuple[str, dict[str, int], _Rows]:
+    """The data sheet ("Xếp loại", else the first whose row 1 has the required headers), the position of each
+    known column, and an iterator over its data rows."""
+    names = [SHEET] if SHEET in book.sheetnames else []
+    names += [n for n in book.sheetnames if n not in (SHEET, LISTS_SHEET, NOTES_SHEET)]
     for name in names:
-        ws = wb[name]
-        rows = ws.iter_rows(values_only=True)
-        first = next(rows, ())
+        rows = book.rows(name)
+        number, first = next(rows, (0, {}))
         columns: dict[str, int] = {}
-        for index, header in enumerate(first[:50]):
-            known = _HEADER_KEYS.get(_key(header))
+        for index in sorted(first) if number == 1 else ():
+            known = _HEADER_KEYS.get(_key(book.value(first[index], name)))
             if known is not None and known not in columns:
                 columns[known] = index
         missing = [h for h in REQUIRED_HEADERS if h not in columns]
         if not missing:
             return name, columns, rows
+        rows.close()
         if name == SHEET:
             raise RatingsFileError(f"Trang '{SHEET}' thiếu cột: {', '.join(missing)} (dòng 1 là dòng tiêu đề).")
     raise RatingsFileError(f"Không tìm thấy trang '{SHEET}' với dòng tiêu đề {', '.join(HEADERS)}.")
 
 
 def _plan(
-    sheet: str, columns: dict[str, int], rows: Iterable[tuple[object, ...]], *, source: str | None, now: datetime
+    book: sheet_reader.Workbook,
+    sheet: str,
+    columns: dict[str, int],
+    rows: _Rows,
+    *,
+    source: str | None,
+    now: datetime,
 ) -> ImportPlan:
     checked: list[PlannedRow | RefusedRow] = []
-    for number, values in enumerate(rows, start=2):
-        cells = {h: (values[i] if i < len(values) else None) for h, i in columns.items()}
+    for number, values in rows:
+        cells: dict[str, object] = {
+            h: book.value(values[i], sheet) if i in values else None for h, i in columns.items()
+        }
         if all(_blank(v) for v in cells.values()):
             continue
         if len(checked) == MAX_ROWS:

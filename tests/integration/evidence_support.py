@@ -34,6 +34,7 @@ async def evidence(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Evi
         database_url=database_url,
         group_id=f"test-{uuid.uuid4().hex[:8]}",
         max_body_bytes=200_000,
+        metrics_public=True,  # the tests read /metrics without a token
     )
     async with running_app(create_app(settings)) as base:
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:

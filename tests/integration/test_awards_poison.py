@@ -81,7 +81,12 @@ async def awards(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Award
     for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     admin = await add_token(database_url, role="admin", unit_id=None, label="t")
-    app = create_app(Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group))
+    # METRICS_PUBLIC: the operator's view of /readyz (parked records) without a token.
+    app = create_app(
+        Settings(
+            kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group, metrics_public=True
+        )
+    )
     publisher = BatchPublisher(kafka_bootstrap, service="test")
     await publisher.start()
     try:

@@ -150,6 +150,7 @@ async def test_every_service_starts_and_consumes_as_its_own_user(
         kafka_username=own.username,
         kafka_password=own.password,
         group_id=f"thidua-{name}-{uuid.uuid4().hex[:8]}",
+        metrics_public=True,  # /readyz's consumer details without a token
     )
     async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
 

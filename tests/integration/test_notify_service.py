@@ -115,6 +115,7 @@ def settings_for(kafka: str, database_url: str, group: str, smtp_port: int, **ex
         retry_max_seconds=0.5,
         delivery_poll_seconds=0.1,
         digest_enabled=False,
+        metrics_public=True,  # /readyz's parked count is read without a token
         **extra,
     )
 

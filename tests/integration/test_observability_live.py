@@ -14,7 +14,10 @@ from tests.integration.support import running_app
 
 async def test_lag_per_partition_and_database_time_are_exported(kafka_bootstrap: str, database_url: str) -> None:
     settings = config.Settings(
-        kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=f"test-{uuid.uuid4().hex[:8]}"
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database_url,
+        group_id=f"test-{uuid.uuid4().hex[:8]}",
+        metrics_public=True,
     )
     async with running_app(scoring_app.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
         text = ""

@@ -70,7 +70,9 @@ async def test_poison_is_parked_and_the_next_events_on_the_partition_reach_the_s
     group = f"test-poison-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
     app = scoring_app(
-        ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group)
+        ScoringSettings(
+            kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group, metrics_public=True
+        )
     )
     async with running_app(app) as url, httpx.AsyncClient() as http:
         # Same key, same partition: the poison sits right in front of the unit's normal evidence.

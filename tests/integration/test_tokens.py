@@ -93,12 +93,10 @@ async def test_revoked_expired_and_rotated_tokens_get_401_at_every_service(
 
     common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
     apps = {
-        "evidence": evidence_app(EvidenceSettings(**common, group_id=f"tok-evidence-{suffix}")),
+        "evidence": evidence_app(EvidenceSettings(**common, group_id=f"tok-evidence-{suffix}", metrics_public=True)),
         "scoring": scoring_app(ScoringSettings(**common, group_id=f"tok-scoring-{suffix}")),
         "awards": awards_app(AwardsSettings(**common, group_id=f"tok-awards-{suffix}")),
-        "notify": notify_app(
-            NotifySettings(**common, group_id=f"tok-notify-{suffix}", digest_enabled=False, metrics_public=False)
-        ),
+        "notify": notify_app(NotifySettings(**common, group_id=f"tok-notify-{suffix}", digest_enabled=False)),
     }
     async with (
         running_app(apps["evidence"]) as ev,
@@ -120,7 +118,7 @@ async def test_revoked_expired_and_rotated_tokens_get_401_at_every_service(
         await expire(database_url, unit_id)
         assert (await http.get(inbox, headers=bearer(unit_token))).status_code == 401
 
-        # /metrics: public by default (a stale token does not matter), admin only with METRICS_PUBLIC=false.
+        # /metrics: admin only by default; public with METRICS_PUBLIC=true (then a stale token does not matter).
         assert (await http.get(f"{ev}/metrics")).status_code == 200
         assert (await http.get(f"{ev}/metrics", headers=bearer(revoked))).status_code == 200
         assert (await http.get(f"{nt}/metrics")).status_code == 401

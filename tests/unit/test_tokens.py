@@ -35,11 +35,14 @@ def test_the_audit_name_of_a_principal_carries_its_token_number() -> None:
     assert Principal("unit", unit_id="H40.01", token_id=5).may_read_unit("H40.01")
 
 
-def test_metrics_are_public_unless_metrics_public_is_false(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert NotifySettings().metrics_public is True
-    monkeypatch.setenv("METRICS_PUBLIC", "false")
-    assert NotifySettings().metrics_public is False
-    assert NotifySettings(metrics_public=True).metrics_public is True
+def test_metrics_and_docs_are_private_unless_a_setting_opens_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("METRICS_PUBLIC", raising=False)
+    monkeypatch.delenv("DOCS_PUBLIC", raising=False)
+    assert NotifySettings().metrics_public is False and NotifySettings().docs_public is False
+    monkeypatch.setenv("METRICS_PUBLIC", "true")
+    monkeypatch.setenv("DOCS_PUBLIC", "true")
+    assert NotifySettings().metrics_public is True and NotifySettings().docs_public is True
+    assert NotifySettings(metrics_public=False).metrics_public is False
 
 
 def test_no_unit_token_is_issued_for_the_operators_inbox(capsys: pytest.CaptureFixture[str]) -> None:

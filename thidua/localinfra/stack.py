@@ -16,6 +16,7 @@ from thidua import registry
 from thidua.localinfra.kafka import LocalKafka
 from thidua.localinfra.postgres import LocalPostgres
 from thidua.localinfra.process import port_open, spawn, stop
+from thidua.localinfra.secret_files import write_secret
 from thidua.registry import ServiceSpec
 from thidua.runtime import db_roles, kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
@@ -91,13 +92,16 @@ class Stack:
         passwords: dict[str, str] = json.loads(saved.read_text()) if saved.exists() else {}
         for svc in SERVICES:
             passwords.setdefault(svc.name, kafka_acl.new_password())
-        saved.write_text(json.dumps(passwords))
-        saved.chmod(0o600)
+        write_secret(saved, json.dumps(passwords))
         return {svc.name: kafka_acl.provision_service(admin, svc.name, passwords[svc.name]) for svc in SERVICES}
 
     def _spawn(self, svc: ServiceSpec) -> subprocess.Popen[bytes]:
         env = {**self.env}
         env.setdefault(svc.port_env, str(svc.port))
+        # On loopback only, for the developer at the keyboard: metrics, readiness details and /docs without a
+        # token (the settings' defaults, kept by compose and Kubernetes, need an admin token).
+        env.setdefault("METRICS_PUBLIC", "true")
+        env.setdefault("DOCS_PUBLIC", "true")
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
         if svc.name in self.database_urls:  # and to PostgreSQL as its own role
@@ -147,8 +151,7 @@ class Stack:
             # The key that signs the sessions' cookies, kept in the state directory across runs (sign-ins survive).
             saved = self.state_dir / f"{app.name}-session-secret"
             if not saved.exists():
-                saved.write_text(kafka_acl.new_password())
-                saved.chmod(0o600)
+                write_secret(saved, kafka_acl.new_password())
             env[secret_env] = saved.read_text().strip()
         return env
 

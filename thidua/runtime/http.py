@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from thidua.runtime import auth
 from thidua.runtime.auth import Principal
@@ -54,9 +55,45 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
 
 
+async def admin_refusal(runtime: Runtime, authorization: str | None) -> JSONResponse | None:
+    """None when authorization is an admin's bearer token; else the 401/403 answer (contract's error shape)."""
+    try:
+        require(await bearer(runtime)(authorization), roles=("admin",))
+    except ApiError as exc:
+        return JSONResponse(error_body(exc.error, exc.details), status_code=exc.status)
+    return None
+
+
+async def is_admin(runtime: Runtime, authorization: str | None) -> bool:
+    """True for an admin's bearer token; no token, another role or an unknown token is simply not an admin."""
+    return bool(authorization) and await admin_refusal(runtime, authorization) is None
+
+
+def guard_docs(app: FastAPI, runtime: Runtime) -> None:
+    """The OpenAPI pages (/docs, /redoc, /openapi.json) for admins only unless DOCS_PUBLIC=true: the API's whole
+    map is no business of the public's."""
+    if runtime.settings.docs_public:
+        return
+    paths = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url} - {None}
+    for index, route in enumerate(app.router.routes):
+        if isinstance(route, Route) and route.path in paths:
+            app.router.routes[index] = Route(
+                route.path, _admin_only(runtime, route.endpoint), methods=route.methods, include_in_schema=False
+            )
+
+
+def _admin_only(runtime: Runtime, endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
+    async def guarded(request: Request) -> Response:
+        refused = await admin_refusal(runtime, request.headers.get("authorization"))
+        return refused if refused is not None else await endpoint(request)
+
+    return guarded
+
+
 def install(app: FastAPI, runtime: Runtime) -> None:
-    """Add /healthz, /readyz, /metrics and the error handlers to app."""
+    """Add /healthz, /readyz, /metrics and the error handlers to app; /docs private unless DOCS_PUBLIC."""
     app.state.runtime = runtime  # for operators' tools and tests that inspect a service's wiring
+    guard_docs(app, runtime)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -96,11 +133,20 @@ def install(app: FastAPI, runtime: Runtime) -> None:
             error_body("temporarily unavailable" if status == 503 else "internal error"), status_code=status
         )
 
-    @app.get("/readyz", tags=["probes"], summary="Kafka and PostgreSQL reachable, consumers not stalled")
-    async def readyz() -> JSONResponse:
+    @app.get(
+        "/readyz",
+        tags=["probes"],
+        summary="Kafka and PostgreSQL reachable, consumers not stalled (details: admin, or METRICS_PUBLIC=true)",
+    )
+    async def readyz(authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         db_ok, kafka_ok = await asyncio.gather(runtime.db_ready(), runtime.kafka_ready())
         consumers = await runtime.consumers() if kafka_ok else []
         stalled = any(c["stalled"] for c in consumers)
+        ready = db_ok and kafka_ok and not stalled
+        # A probe learns ready or not; consumer groups, lag and parked counts are for operators.
+        if not runtime.settings.metrics_public and not await is_admin(runtime, authorization):
+            brief = {"service": runtime.name, "status": "ready" if ready else "not ready"}
+            return JSONResponse(brief, status_code=200 if ready else 503)
         parked: int | None = None
         if db_ok:
             try:
@@ -113,9 +159,9 @@ def install(app: FastAPI, runtime: Runtime) -> None:
             "kafka": "ok" if kafka_ok else "unreachable",
             "consumers": consumers,
             "parked": parked,
-            "status": "ready" if db_ok and kafka_ok and not stalled else "not ready",
+            "status": "ready" if ready else "not ready",
         }
-        return JSONResponse(jsonable_encoder(body), status_code=200 if db_ok and kafka_ok and not stalled else 503)
+        return JSONResponse(jsonable_encoder(body), status_code=200 if ready else 503)
 
     @app.get("/v1/whoami", tags=["auth"], summary="Who the bearer token speaks for (any valid token)")
     async def whoami(principal: Annotated[Principal | None, Depends(bearer(runtime))]) -> dict[str, Any]:
@@ -139,7 +185,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         outcomes = await runtime.parking.replay(None if body.all else body.ids)
         return {"service": runtime.name, "replayed": sum(o["replayed"] for o in outcomes), "outcomes": outcomes}
 
-    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (public unless METRICS_PUBLIC=false: then admin)")
+    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics (admin, or anybody with METRICS_PUBLIC=true)")
     async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
         if not runtime.settings.metrics_public:
             # The token is looked at only when metrics are private: a public scrape never fails on a stale one.

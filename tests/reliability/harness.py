@@ -166,6 +166,7 @@ class System:
                 f"{service.upper()}_STALL_SECONDS": "10",
                 "SCORING_TICK_SECONDS": "0.5",
                 "NOTIFY_DIGEST_ENABLED": "false",
+                "METRICS_PUBLIC": "true",  # the checks read /readyz's details (parked records) without a token
             }
         )
         env.update(self.extra_env)

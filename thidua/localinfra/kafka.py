@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from thidua.localinfra.process import cache_dir, port_open, spawn, stop, wait_until
+from thidua.localinfra.secret_files import write_secret
 from thidua.runtime.kafka_access import KafkaAccess
 
 KAFKA_VERSION = os.environ.get("THIDUA_KAFKA_VERSION", "4.1.1")
@@ -205,8 +206,7 @@ class LocalKafka:
                 }
             )
         path = self.data_dir / "server.properties"
-        path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
-        path.chmod(0o600)  # it holds the admin's password
+        write_secret(path, "".join(f"{k}={v}\n" for k, v in props.items()))  # it holds the admin's password
         return path
 
     def start(self, *, timeout: float = 90.0) -> None:
@@ -217,8 +217,7 @@ class LocalKafka:
         if formatted and not self._password_file.exists():
             self._upgrade_to_scram(timeout=timeout)
         if not self._password_file.exists():
-            self._password_file.write_text(secrets.token_urlsafe(24))
-            self._password_file.chmod(0o600)
+            write_secret(self._password_file, secrets.token_urlsafe(24))
         config = self._write_config()
         if not formatted:
             secret = self._password_file.read_text().strip()
@@ -292,8 +291,7 @@ class LocalKafka:
             add_admin()
         finally:
             self.stop()
-        self._password_file.write_text(secret)
-        self._password_file.chmod(0o600)
+        write_secret(self._password_file, secret)
 
     def stop(self) -> None:
         """Controlled shutdown (SIGTERM), killed after 30 s."""

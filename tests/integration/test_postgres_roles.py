@@ -4,15 +4,19 @@ its own schema, checking tokens through auth.principal_of only."""
 from __future__ import annotations
 
 import importlib
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
 
+from tests.integration.support import running_app
 from thidua.runtime import auth, db_roles
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.tokens import issue_token
+from thidua.testing.database import fetchval
 from thidua.testing.infra import Infrastructure
 
 SERVICES = ("evidence", "scoring", "awards", "notify")
@@ -124,3 +128,25 @@ async def test_a_service_role_without_provisioning_is_told_what_to_run(database_
             await auth.ensure_schema(pool)
     finally:
         await pool.close()
+
+
+@pytest.mark.parametrize("name", SERVICES)
+async def test_service_runs_as_its_own_database_role(name: str, kafka_bootstrap: str, database_url: str) -> None:
+    """As under `thidua run`: migrations, probes and bearer checks with the service's role (issue 23, finding 5)."""
+    urls = await db_roles.provision(database_url, {name: f"pw-{name}-start"})
+    token_id, token = await issue_token(database_url, role="unit", unit_id="H40.12.01", label="own role")
+    config = importlib.import_module(f"services.{name}.config")
+    app_module = importlib.import_module(f"services.{name}.app")
+    settings = config.Settings(
+        kafka_bootstrap_servers=kafka_bootstrap, database_url=urls[name], group_id=f"test-{uuid.uuid4().hex[:8]}"
+    )
+    async with running_app(app_module.create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200, ready.json()  # PostgreSQL answered the service's own role
+        whoami = await http.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert whoami.status_code == 200, whoami.text
+        assert (whoami.json()["role"], whoami.json()["unit_id"]) == ("unit", "H40.12.01")
+        assert (await http.get("/v1/whoami", headers={"Authorization": "Bearer td_nope"})).status_code == 401
+    owner = "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $1"
+    assert await fetchval(database_url, owner, name) == db_roles.service_role(name)
+    assert token_id > 0

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,12 +33,16 @@ from schemas.topics import TOPICS
 from services.evidence.handlers.sources import add_source
 from thidua import demo, registry
 from thidua.localinfra.process import free_port, spawn
+from thidua.runtime import db_roles
 from thidua.runtime.kafka_access import kafka_options
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import create_database, fetch, fetchval
 from thidua.testing.infra import Infrastructure
 
 SERVICES = registry.kafka_names()
+# Each service process signs in to PostgreSQL as its own role (as under `thidua run`); roles are the server's, so
+# one password per role for the whole session.
+DB_PASSWORDS = {service: secrets.token_urlsafe(24) for service in SERVICES}
 CONSUMED: dict[str, tuple[str, ...]] = {
     "evidence": (topics.EVIDENCE_INBOUND,),
     "scoring": (topics.EVIDENCE_ACCEPTED,),
@@ -105,6 +110,8 @@ class System:
     label: str = "run"
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6].upper())
     database_url: str = ""
+    # Each service's own DATABASE_URL (its role); database_url is the admin's, for the harness's own reads.
+    service_urls: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -145,6 +152,7 @@ class System:
         self.tokens["noivu-demo"] = await add_source(self.database_url, name=demo.SOURCE_HR, units=["*"])
         self.tokens["council"] = await add_token(self.database_url, role="council", unit_id=None, label="faults")
         self.tokens["admin"] = await add_token(self.database_url, role="admin", unit_id=None, label="faults")
+        self.service_urls = await db_roles.provision(self.database_url, DB_PASSWORDS)
         for name in self.instances():
             self.ports[name] = free_port()
             self.spawn(name)
@@ -157,7 +165,7 @@ class System:
         env.update(
             {
                 "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
-                "DATABASE_URL": self.database_url,
+                "DATABASE_URL": self.service_urls.get(service, self.database_url),
                 "PYTHONUNBUFFERED": "1",
                 f"{service.upper()}_HTTP_PORT": str(self.ports[name]),
                 f"{service.upper()}_GROUP_ID": self.group(service),

@@ -60,6 +60,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--window-size=1280,1600",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console: CSP violations show there
     chrome = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     try:
         yield chrome
@@ -239,11 +240,15 @@ def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council
     form.find_element(By.NAME, "members_total").send_keys("10")
     form.find_element(By.NAME, "members_present").send_keys("9")
     form.find_element(By.NAME, "votes_for").send_keys("9")
-    assert "được duyệt" in browser.find_element(By.ID, "vote-preview").text
+    assert "được duyệt" in browser.find_element(By.ID, "vote-preview").text  # app.js runs under the CSP
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert "Đã ghi biểu quyết: được duyệt" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert not browser.find_elements(By.ID, "vote-form")
     assert "council:token#" in browser.find_element(By.TAG_NAME, "main").text
+    badge = browser.find_element(By.CSS_SELECTOR, ".badge")  # coloured by a class: no inline style under the CSP
+    assert badge.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert not refused, refused
     browser.save_screenshot(str(Path(tempfile.gettempdir()) / "thidua-council-vote.png"))
 
 

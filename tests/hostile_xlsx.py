@@ -132,10 +132,11 @@ def declared_rows(n: int) -> bytes:
     return package(sheet(b"<row/>" * n, dimension=f"A1:XFD{n + 1}"))
 
 
-def many_shared_strings(n: int, *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    """n shared strings (all alike, so they pack to almost nothing), the header and one row that uses them."""
+def many_shared_strings(n: int, *, compression: int = zipfile.ZIP_DEFLATED, declared: bool = True) -> bytes:
+    """n shared strings (all alike, so they pack to almost nothing), the header and one row that uses them;
+    `declared` False leaves the count out of the file (the reader must count them itself)."""
     header = "".join(f'<c r="{"ABCDEF"[i]}1" t="s"><v>{i}</v></c>' for i in range(6))
-    strings = shared_strings([*HEADERS, *(["x"] * (n - len(HEADERS)))], n)
+    strings = shared_strings([*HEADERS, *(["x"] * (n - len(HEADERS)))], n if declared else 0)
     body = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{header}</row>{row(2, GOOD_ROW)}</sheetData></worksheet>'
     return package(body.encode(), shared=strings, compression=compression)
 
@@ -195,6 +196,25 @@ def bad_shared_index() -> bytes:
     return package(body.encode(), shared=shared_strings(HEADERS, len(HEADERS)))
 
 
+def many_cells(rows: int, per_row: int) -> bytes:
+    """Rows full of empty cells (stored, not packed): cells count even when empty."""
+    cells = "".join(f'<c r="{_column(c)}{{n}}"/>' for c in range(1, per_row + 1))
+    body = "".join(f'<row r="{n}">' + cells.replace("{n}", str(n)) + "</row>" for n in range(2, rows + 2))
+    return package(sheet(body), compression=zipfile.ZIP_STORED)
+
+
+def _column(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def rows_out_of_order() -> bytes:
+    return with_row(row(3, GOOD_ROW) + row(2, GOOD_ROW))
+
+
 def truncated_xml() -> bytes:
     whole = sheet(row(2, GOOD_ROW))
     return package(whole[: len(whole) - 40])
@@ -229,6 +249,10 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "9,000,000 declared rows": lambda: declared_rows(9_000_000),
     "300,000 shared strings": lambda: many_shared_strings(300_000),
     "300,000 shared strings, stored": lambda: many_shared_strings(300_000, compression=zipfile.ZIP_STORED),
+    "300,000 shared strings, stored, count not declared": lambda: many_shared_strings(
+        300_000, compression=zipfile.ZIP_STORED, declared=False
+    ),
+    "202,000 empty cells, stored": lambda: many_cells(2000, 101),
     "16,384 columns declared (5,000 valid rows)": wide_declared,
     "a cell in column XFD on every row": wide_cells,
     "a 50 MB member": member_bomb,
@@ -241,6 +265,7 @@ MALFORMED: dict[str, Callable[[], bytes]] = {
     "5,000-digit number": huge_number,
     "shared-string index out of range": bad_shared_index,
     "truncated XML": truncated_xml,
+    "rows out of order": rows_out_of_order,
     "bad ISO date": bad_iso_date,
     "bad date serial": bad_serial_date,
     "not a zip": not_a_zip,

@@ -32,6 +32,7 @@ PARSE_MEMORY_BYTES = 512 * 1024 * 1024  # address space a child may add to what 
 PARSE_WALL_SECONDS = 30.0
 MAX_PARALLEL_PARSES = 2
 MAX_WAITING_PARSES = 8
+LIMITS = Limits()  # what the reader may read (sheet_reader's constants)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def parse_measured(
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child,
-        args=(sender, data, source, now, limits or Limits(), budget),
+        args=(sender, data, source, now, limits or LIMITS, budget),
         name="ratings-parse",
         daemon=True,
     )
@@ -142,8 +143,9 @@ def parse_measured(
 def _refusal(exitcode: int | None, timed_out: bool, budget: Budget) -> RatingsFileError:
     """Why a child ended without an answer, from how it ended."""
     if timed_out:
+        seconds = f"{budget.wall_seconds:g}".replace(".", ",")
         return RatingsFileError(
-            f"Đọc tệp Excel quá {budget.wall_seconds:.0f} giây nên đã dừng; hãy kiểm tra lại tệp hoặc chia nhỏ."
+            f"Đọc tệp Excel quá {seconds} giây nên đã dừng; hãy kiểm tra lại tệp hoặc chia thành nhiều tệp."
         )
     if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):  # the soft CPU limit, then the hard one
         return RatingsFileError(

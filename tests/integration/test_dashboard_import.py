@@ -5,25 +5,30 @@ the same file again is 195 duplicates."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 
 from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
+from services.dashboard import import_worker
 from services.dashboard import ratings_import as ri
 from services.dashboard.app import MAX_UPLOAD_BYTES
 from services.dashboard.app import create_app as web_app
 from services.dashboard.config import Settings as WebSettings
+from services.dashboard.sheet_reader import Limits
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
+from tests import hostile_xlsx as hostile
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from tests.integration.test_dashboard import csrf, sign_in
@@ -154,3 +159,50 @@ async def test_the_import_says_when_the_evidence_service_is_down(kafka_bootstrap
             await sign_in(client, token)
             answer = await upload(client, workbook([["DD.U0", "CB-1", None, 2025, "good", 90]]))
             assert answer.status_code == 503 and "Dịch vụ minh chứng không phản hồi" in answer.text
+
+
+async def test_a_hostile_upload_is_refused_while_the_dashboard_keeps_answering(
+    kafka_bootstrap: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23, finding 2: a tiny file declaring a huge sheet held the event loop for minutes; finding 6: malformed
+    sheet XML answered 500. Now the file is read in a limited child process: the bounds refuse the 86 KB,
+    9,000,000-row sheet at once, and even with the bounds opened wide (the worst a file could do) its CPU limit
+    stops it while other requests are answered; every malformed file is a 422 naming what is wrong."""
+    suffix = uuid.uuid4().hex[:6]
+    await start_group_at_end(kafka_bootstrap, f"dh-scoring-{suffix}.evidence.accepted.v1", "evidence.accepted.v1")
+    token = await add_source(database_url, name=f"hr-{suffix}", units=["DH.U0"])
+    common: dict[str, Any] = {"kafka_bootstrap_servers": kafka_bootstrap, "database_url": database_url}
+    huge = hostile.declared_rows(9_000_000)
+    async with running_app(scoring_app(ScoringSettings(**common, group_id=f"dh-scoring-{suffix}"))) as sc:
+        dead = "http://127.0.0.1:9"
+        web = web_app(WebSettings(SCORING_URL=sc, AWARDS_URL=dead, NOTIFY_URL=dead, EVIDENCE_URL=dead))
+        async with running_app(web) as site, httpx.AsyncClient(base_url=site, timeout=60) as client:
+            await sign_in(client, token)
+            refused = await upload(client, huge)
+            assert refused.status_code == 422 and "giải nén ra 51 MB, tối đa 25 MB" in refused.text
+
+            for name, words in {
+                "non-numeric <v>": "Ô D2 (trang &#39;Xếp loại&#39;) ghi số &#39;abc&#39; không phải là số",
+                "shared-string index out of range": "Ô E2 (trang &#39;Xếp loại&#39;) trỏ tới chuỗi dùng chung",
+                "truncated XML": "không phải XML hợp lệ hoặc bị cắt cụt",
+                "bad ISO date": "có ngày &#39;2025-13-45&#39; không hợp lệ",
+                "zip without a sheet": "không có bảng tính",
+            }.items():
+                answer = await upload(client, hostile.MALFORMED[name]())
+                assert answer.status_code == 422 and words in answer.text, (name, answer.text[-2000:])
+
+            wide_open = Limits(
+                max_member_bytes=10**9, max_unpacked_bytes=10**9, max_packing_ratio=10**6, max_sheet_rows=10**8
+            )
+            monkeypatch.setattr(import_worker, "LIMITS", wide_open)
+            monkeypatch.setattr(import_worker, "PARSE_CPU_SECONDS", 2)
+            hostile_upload = asyncio.create_task(upload(client, huge))
+            async with httpx.AsyncClient(base_url=site, timeout=60, cookies=client.cookies) as other:
+                answered = 0
+                while not hostile_upload.done() and answered < 5:
+                    page = await other.get("/ratings/import")
+                    assert page.status_code == 200
+                    answered += 1 if not hostile_upload.done() else 0
+            assert answered == 5  # five pages served while the hostile file was being read
+            stopped = await hostile_upload
+            assert stopped.status_code == 422 and "cần quá 2 giây xử lý nên đã dừng" in stopped.text

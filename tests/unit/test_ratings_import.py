@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,10 +18,12 @@ from openpyxl import Workbook, load_workbook
 from schemas.evidence import EvaluationRecordedEvent, parse_evidence
 from schemas.vietnam import VN_TZ
 from services.dashboard import ratings_import as ri
+from services.dashboard.sheet_reader import Limits
+from tests import hostile_xlsx as hostile
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=VN_TZ)
 SOURCE = "hr-office"
-Cell = str | int | float | None
+Cell = str | int | float | datetime | None
 
 
 def filled(rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -317,6 +320,121 @@ def test_a_zip_bomb_is_refused_before_parsing() -> None:
         package.writestr("xl/worksheets/sheet1.xml", b"\0" * (ri.MAX_UNPACKED_BYTES + 1))
     with pytest.raises(ri.RatingsFileError, match="giải nén"):
         ri.parse(out.getvalue(), source=SOURCE, now=NOW)
+
+
+# --- hostile and malformed files (issue 23, finding 2 and finding 6) -----------------------------------------
+
+HOSTILE_OUTCOMES: dict[str, str] = {  # file → words of the refusal, or "" when it imports (row counts checked)
+    "200,000 empty rows": "nén bất thường",
+    "200,000 empty rows, stored": "dòng số 20001 (tính cả dòng trống), tối đa 20000",
+    "9,000,000 declared rows": "giải nén ra 51 MB, tối đa 25 MB",
+    "300,000 shared strings": "nén bất thường",
+    "300,000 shared strings, stored": "300000 chuỗi khác nhau, tối đa 60000",
+    "300,000 shared strings, stored, count not declared": "60001 chuỗi khác nhau, tối đa 60000",
+    "202,000 empty cells, stored": "hơn 200000 ô",
+    "16,384 columns declared (5,000 valid rows)": "",
+    "a cell in column XFD on every row": "",
+    "a 50 MB member": "giải nén ra 50 MB",
+    "entity expansion": "khai báo DTD hoặc thực thể XML",
+}
+
+
+@pytest.mark.parametrize("name", list(hostile.HOSTILE))
+def test_a_tiny_file_declaring_a_huge_sheet_is_refused_or_read_within_the_bounds(name: str) -> None:
+    """Finding 2: openpyxl padded every row to the declared 16,384 columns and never counted blank rows (200,000
+    empty rows in a few KB took 10 s of CPU, 9,000,000 took minutes). Now blank rows count, only the first 50
+    columns are read, the package is checked before any XML and the shared strings are capped."""
+    data = hostile.HOSTILE[name]()
+    words = HOSTILE_OUTCOMES[name]
+    if not words:
+        plan = ri.parse(data, source=SOURCE, now=NOW)
+        assert plan.rows_read == len(plan.valid) in (2000, 5000) and not plan.refused
+        return
+    with pytest.raises(ri.RatingsFileError, match=re.escape(words)):
+        ri.parse(data, source=SOURCE, now=NOW)
+
+
+def test_each_bound_holds_by_itself_while_the_sheet_is_streamed() -> None:
+    """With the package checks opened wide, the streaming bounds still stop the same files early."""
+    wide_open = Limits(max_member_bytes=10**9, max_unpacked_bytes=10**9, max_packing_ratio=10**6)
+    with pytest.raises(ri.RatingsFileError, match="dòng số 20001"):
+        ri.parse(hostile.declared_rows(9_000_000), source=SOURCE, now=NOW, limits=wide_open)
+    with pytest.raises(ri.RatingsFileError, match="60001 chuỗi"):
+        ri.parse(hostile.many_shared_strings(300_000, declared=False), source=SOURCE, now=NOW, limits=wide_open)
+    with pytest.raises(ri.RatingsFileError, match="dài quá 50 ký tự"):
+        ri.parse(
+            filled([["H40.12.05", "CB-1", "A" * 51, 2025, "good", None]]),
+            source=SOURCE,
+            now=NOW,
+            limits=Limits(max_cell_chars=50),
+        )
+    with pytest.raises(ri.RatingsFileError, match="11 phần, tối đa 3"):
+        ri.parse(ri.template_xlsx(), source=SOURCE, now=NOW, limits=Limits(max_zip_members=3))
+    with pytest.raises(ri.RatingsFileError, match="phần tử XML"):
+        ri.parse(filled(ratings(50)), source=SOURCE, now=NOW, limits=Limits(max_xml_elements=200))
+    # Columns: only the first max_columns are read, wherever the file puts more.
+    assert len(ri.parse(hostile.wide_cells(10), source=SOURCE, now=NOW, limits=Limits(max_columns=6)).valid) == 10
+
+
+MALFORMED_OUTCOMES: dict[str, str] = {  # file → words of the refusal, naming the cell where there is one
+    "non-numeric <v>": "Ô D2 (trang 'Xếp loại') ghi số 'abc' không phải là số",
+    "5,000-digit number": "Ô D2 (trang 'Xếp loại') ghi số dài 5000 ký tự",
+    "shared-string index out of range": "Ô E2 (trang 'Xếp loại') trỏ tới chuỗi dùng chung số '99', tệp chỉ có 6",
+    "truncated XML": "xl/worksheets/sheet1.xml không phải XML hợp lệ hoặc bị cắt cụt",
+    "rows out of order": "số dòng '2' sai thứ tự sau dòng 3",
+    "bad ISO date": "Ô D2 (trang 'Xếp loại') có ngày '2025-13-45' không hợp lệ",
+    "bad date serial": "Ô D2 (trang 'Xếp loại') có ngày (số 1e12) ngoài khoảng",
+    "not a zip": "không phải Excel .xlsx",
+    "zip without a sheet": "không có bảng tính",
+    "workbook without its sheet": "thiếu phần xl/worksheets/sheet1.xml",
+}
+
+
+@pytest.mark.parametrize("name", list(hostile.MALFORMED))
+def test_a_malformed_file_is_refused_with_a_vietnamese_message_naming_what_is_wrong(name: str) -> None:
+    """Finding 6: a non-numeric <v>, a shared-string index out of range, truncated XML or a bad date raised
+    ValueError, IndexError or ParseError from openpyxl (a 500); now each is a RatingsFileError (a 422)."""
+    with pytest.raises(ri.RatingsFileError) as refused:
+        ri.parse(hostile.MALFORMED[name](), source=SOURCE, now=NOW)
+    assert MALFORMED_OUTCOMES[name] in str(refused.value)
+
+
+def test_a_damaged_cell_outside_the_template_columns_costs_nothing() -> None:
+    row = (
+        hostile.row(2, hostile.GOOD_ROW)[: -len("</row>")]
+        + '<c r="G2"><v>abc</v></c><c r="H2" t="s"><v>7</v></c></row>'
+    )
+    plan = ri.parse(hostile.package(hostile.sheet(row)), source=SOURCE, now=NOW)
+    assert [r.officer_id for r in plan.valid] == ["CB-1"]
+
+
+def test_dates_are_read_as_excel_shows_them() -> None:
+    """A number in a date format is a date (as openpyxl gave it): a year typed as a date is refused in its cell."""
+    plan = ri.parse(filled([["H40.12.05", "CB-1", None, datetime(2025, 1, 1), "good", None]]), source=SOURCE, now=NOW)
+    ((problem,),) = [r.problems for r in plan.refused]
+    assert (problem.column, problem.value) == (ri.COL_YEAR, "2025-01-01T00:00:00")
+    styled = hostile.with_row(
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>H40.12.05</t></is></c><c r="B2" t="inlineStr"><is><t>CB-1</t>'
+        '</is></c><c r="D2" s="1"><v>45658</v></c><c r="E2" t="inlineStr"><is><t>good</t></is></c></row>',
+        styles=hostile.DATE_STYLES,
+    )
+    ((problem,),) = [r.problems for r in ri.parse(styled, source=SOURCE, now=NOW).refused]
+    assert (problem.column, problem.value) == (ri.COL_YEAR, "2025-01-01T00:00:00")
+
+
+def test_shared_strings_rich_text_and_booleans_are_read() -> None:
+    strings = hostile.shared_strings([*hostile.HEADERS, "H40.12.05"], 7).replace(
+        b"<si><t>H40.12.05</t></si>", b"<si><r><t>H40.</t></r><r><t>12.05</t></r><rPh><t>x</t></rPh></si>"
+    )
+    header = "".join(f'<c r="{"ABCDEF"[i]}1" t="s"><v>{i}</v></c>' for i in range(6))
+    body = (
+        f'<worksheet xmlns="{hostile.MAIN}"><sheetData><row r="1">{header}</row><row r="2"><c r="A2" t="s"><v>6</v>'
+        '</c><c r="B2" t="str"><v>CB-1</v></c><c r="C2" t="b"><v>1</v></c><c r="D2"><v>2025</v></c>'
+        '<c r="E2" t="inlineStr"><is><t>good</t></is></c></row></sheetData></worksheet>'
+    )
+    plan = ri.parse(hostile.package(body.encode(), shared=strings), source=SOURCE, now=NOW)
+    assert [(r.unit_id, r.officer_id) for r in plan.refused] == [("H40.12.05", "CB-1")]
+    assert [(p.column, p.reason) for r in plan.refused for p in r.problems] == [(ri.COL_NAME, "phải là chữ hoặc số")]
 
 
 # --- sending (the evidence service faked at the transport) --------------------------------------------------

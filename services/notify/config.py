@@ -35,6 +35,9 @@ class Settings(ServiceSettings):
     # Webhooks reach public addresses only; these comma-separated host names, IP addresses or CIDR blocks are
     # admitted as well (on-premises receivers, e.g. "10.20.0.0/16,hooks.so-tttt.local"; tests: "127.0.0.1").
     webhook_allow: str = ""
+    # The binding contract's untimestamped X-Signature (no replay protection) beside X-Thidua-Signature; false
+    # once every unit's receiver checks X-Thidua-Signature (docs/notify.md, "Verifying a webhook").
+    webhook_legacy_signature: bool = True
     # The Fernet key webhook secrets are encrypted with in notify.channels (NOTIFY_SECRET_KEY; production: from the
     # secret store). Empty: one is generated on first start and kept in notify.keys (see docs/notify.md).
     secret_key: SecretStr = SecretStr("")

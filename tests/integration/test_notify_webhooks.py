@@ -119,6 +119,25 @@ async def test_the_secret_is_shown_once_never_read_back_and_rotates(kafka_bootst
         assert SecretBox([await held_key(database_url)]).open(row["webhook_secret_sealed"]) == new
 
 
+async def test_the_operator_turns_the_untimestamped_signature_off(
+    kafka_bootstrap: str, database_url: str, hook: Hook
+) -> None:
+    """Issue 23: X-Signature (no timestamp, replayable) is the binding contract's, so it is sent unless
+    NOTIFY_WEBHOOK_LEGACY_SIGNATURE=false; then only X-Thidua-Signature goes out."""
+    unit = f"{prefix()}.01"
+    admin = await add_token(database_url, role="admin", unit_id=None, label="vận hành")
+    group = await new_group(kafka_bootstrap)
+    app = create_app(settings_for(kafka_bootstrap, database_url, group, 25, webhook_legacy_signature=False))
+    async with running_app(app) as base, httpx.AsyncClient(base_url=base, headers=bearer(admin)) as http:
+        put = await http.put(f"/v1/units/{unit}/channels", json={"webhook_url": hook.url})
+        assert put.status_code == 200, put.text
+        await publish(kafka_bootstrap, [alert(unit, "HS-L1")])
+        await eventually(lambda: _assert(len(hook.calls) == 1), timeout=30)
+    [(headers, body)] = hook.calls
+    assert "x-signature" not in headers
+    assert verify_timestamped(put.json()["webhook_secret"], body, headers["x-thidua-signature"], now=time.time())
+
+
 async def test_a_delivery_carries_both_signatures_and_keeps_only_the_status_of_a_failure(
     kafka_bootstrap: str, database_url: str, hook: Hook
 ) -> None:

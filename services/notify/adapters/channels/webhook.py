@@ -16,7 +16,8 @@ from services.notify.domain.delivery import SENT, DeliveryResult, Outgoing
 
 
 class Webhook:
-    """The unit's own receiver; the body is signed with the unit's secret (X-Signature, X-Thidua-Signature)."""
+    """The unit's own receiver; the body is signed with the unit's secret (X-Thidua-Signature, timestamped; the
+    contract's X-Signature too unless NOTIFY_WEBHOOK_LEGACY_SIGNATURE=false)."""
 
     name = "webhook"
     field = "webhook_url"
@@ -47,11 +48,14 @@ class Webhook:
         body = delivery.body_bytes(message.document())
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "X-Signature": delivery.signature(secret, body),
             "X-Thidua-Signature": delivery.timestamped_signature(secret, body, int(time.time())),
             "X-Notification-Id": str(message.notification_id),
             "User-Agent": "thidua-notify/1",
         }
+        if kit.settings.webhook_legacy_signature:
+            # The binding contract names it (add, never remove): it stays until the operator turns it off, since
+            # a receiver that accepts it can be fed a replayed request with the timestamped header stripped.
+            headers["X-Signature"] = delivery.signature(secret, body)
         async with kit.client() as http:
             answer = await http.send(
                 pinned_request(http, target, content=body, headers=headers), stream=True, follow_redirects=False

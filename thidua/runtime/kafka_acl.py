@@ -50,6 +50,9 @@ SERVICE_RIGHTS: dict[str, Rights] = {
         group_prefix="thidua-awards",
         sees_contract_topics=True,
     ),
+    # notify uses only unit.registered of evidence.accepted.v1 (names, parents for escalation), but an ACL grants
+    # a whole topic, never some record types: it may read every evidence record. Narrowing it needs a unit
+    # directory topic of its own (a contract addition, evidence publishing it); until then this is a known excess.
     "notify": Rights(
         reads=(topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED),
         group_prefix="thidua-notify",

@@ -34,7 +34,7 @@ _GENERIC = {
     "kafka_username": "This service's Kafka user (SASL); unset on a PLAINTEXT cluster.",
     "kafka_password": "That user's password.",
     "kafka_ssl_cafile": "CA file that signed the brokers' certificates (SASL_SSL, SSL); the system's CAs when unset.",
-    "database_url": "PostgreSQL connection URL; each service keeps its tables in its own schema.",
+    "database_url": "PostgreSQL connection URL; each service keeps its tables in its own schema, as its own role.",
     "http_host": "Address the HTTP server listens on.",
     "http_port": "Port the HTTP server listens on.",
     "log_level": "DEBUG, INFO, WARNING or ERROR.",

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -139,8 +140,9 @@ def env_names(spec: ServiceSpec) -> set[str]:
 
 
 def global_kafka_names() -> set[str]:
-    """KAFKA_* and DATABASE_URL: the global names of thidua/runtime/settings.py."""
-    return {name for name in env_names(registry.kafka_services()[0]) if name.startswith("KAFKA_")} | {"DATABASE_URL"}
+    """KAFKA_*, DATABASE_URL and DATABASE_PASSWORD: the global names of thidua/runtime/settings.py."""
+    kafka = {name for name in env_names(registry.kafka_services()[0]) if name.startswith("KAFKA_")}
+    return kafka | {"DATABASE_URL", "DATABASE_PASSWORD"}
 
 
 def env_of(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -236,7 +238,10 @@ def test_kafka_identity_per_service(spec: ServiceSpec, base: list[dict[str, Any]
     assert env["KAFKA_USERNAME"]["value"] == f"svc-{spec.name}"
     assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
     assert env["KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"thidua-kafka-{spec.name}"
-    assert "valueFrom" in env["DATABASE_URL"], "DATABASE_URL holds a password: from a Secret"
+    # PostgreSQL as the service's own role (issue 23): the URL names it and no password; the password from a Secret.
+    url = urlsplit(env["DATABASE_URL"]["value"])
+    assert (url.username, url.password) == (f"thidua_{spec.name}", None)
+    assert env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"thidua-database-{spec.name}"
     mounts = {Path(m["mountPath"]) for m in container["volumeMounts"]}
     assert Path(env["KAFKA_SSL_CAFILE"]["value"]).parent in mounts
 
@@ -277,6 +282,25 @@ def test_provision_job_runs_as_the_admin_with_every_service_password(base: list[
     for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SSL_CAFILE"):
         (service,) = find(base, "Deployment", "evidence")["spec"]["template"]["spec"]["containers"]
         assert env[name] == env_of(service)[name], name
+
+
+def test_db_provision_job_runs_as_the_database_admin_with_every_service_password(base: list[dict[str, Any]]) -> None:
+    job = find(base, "Job", "thidua-db-provision")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["db", "provision"]
+    env = env_of(container)
+    passwords = {f"{name.upper()}_DATABASE_PASSWORD" for name in registry.kafka_names()}
+    assert set(env) == {"DATABASE_URL", "DATABASE_PASSWORD"} | passwords
+    assert urlsplit(env["DATABASE_URL"]["value"]).password is None
+    assert env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "thidua-database-admin"
+    for spec in registry.kafka_services():
+        (service,) = find(base, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+        own = env_of(service)["DATABASE_PASSWORD"]["valueFrom"]
+        assert env[f"{spec.name.upper()}_DATABASE_PASSWORD"]["valueFrom"] == own, spec.name
+        assert (
+            urlsplit(env_of(service)["DATABASE_URL"]["value"]).hostname
+            == urlsplit(env["DATABASE_URL"]["value"]).hostname
+        )
 
 
 def test_rule_files_are_the_codes_and_mounted_where_the_settings_look(base: list[dict[str, Any]]) -> None:
@@ -353,6 +377,23 @@ def test_compose_service_ports_and_variables(spec: ServiceSpec, compose: dict[st
     if spec.kafka:
         assert env["KAFKA_USERNAME"] == f"svc-{spec.name}"
         assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+
+
+def test_compose_writes_no_database_password(compose: dict[str, Any]) -> None:
+    """Every PostgreSQL password comes from the operator's deploy/.env (issue 23: no `thidua:thidua`)."""
+    assert compose["postgres"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:?}"
+    provision = compose["db-provision"]
+    assert provision["command"] == ["db", "provision"]
+    for name, entry in compose.items():
+        env = {key: str(value) for key, value in (entry.get("environment") or {}).items()}
+        if "DATABASE_URL" in env:
+            assert urlsplit(env["DATABASE_URL"]).password is None, name
+            assert re.fullmatch(r"\$\{[A-Z_]+:\?\}", env["DATABASE_PASSWORD"]), name
+    for spec in registry.kafka_services():
+        env = compose[spec.name]["environment"]
+        assert urlsplit(env["DATABASE_URL"]).username == f"thidua_{spec.name}"
+        assert env["DATABASE_PASSWORD"] == provision["environment"][f"{spec.name.upper()}_DATABASE_PASSWORD"]
+        assert compose[spec.name]["depends_on"]["db-provision"] == {"condition": "service_completed_successfully"}
 
 
 def test_compose_provision_variables(compose: dict[str, Any]) -> None:

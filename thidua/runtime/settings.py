@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from thidua.runtime.kafka_access import KafkaAccess, Mechanism, Protocol
@@ -25,6 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_password: SecretStr | None = Field(None, validation_alias="KAFKA_PASSWORD")
     kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
     database_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres", validation_alias="DATABASE_URL")
+    # The password of DATABASE_URL's role, kept out of the URL (a Kubernetes Secret, compose's .env); it fills in a
+    # URL that has none.
+    database_password: SecretStr | None = Field(None, validation_alias="DATABASE_PASSWORD")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "INFO"
@@ -44,6 +48,12 @@ class ServiceSettings(BaseSettings):
     # (default): an admin bearer token is required for them (401/403).
     docs_public: bool = Field(False, validation_alias=AliasChoices("DOCS_PUBLIC", "docs_public"))
 
+    @model_validator(mode="after")
+    def _database_password_into_url(self) -> ServiceSettings:
+        if self.database_password is not None:
+            self.database_url = with_password(self.database_url, self.database_password.get_secret_value())
+        return self
+
     def kafka_access(self) -> KafkaAccess:
         """This service's way into the Kafka cluster."""
         return KafkaAccess(
@@ -56,11 +66,21 @@ class ServiceSettings(BaseSettings):
         )
 
 
+def with_password(url: str, password: str) -> str:
+    """url signing in with password, unless it names a password already."""
+    parts = urlsplit(url)
+    if parts.password is not None or "@" not in parts.netloc:
+        return url
+    user, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
+
+
 def operator_database_url() -> str:
-    """The database of an operator's command: DATABASE_URL, else the local stack's PostgreSQL as its super user
-    (the password `thidua run` generated into the state directory)."""
+    """The database of an operator's command: DATABASE_URL (with DATABASE_PASSWORD when set), else the local stack's
+    PostgreSQL as its super user (the password `thidua run` generated into the state directory)."""
     if "DATABASE_URL" in os.environ:
-        return os.environ["DATABASE_URL"]
+        password = os.environ.get("DATABASE_PASSWORD")
+        return with_password(os.environ["DATABASE_URL"], password) if password else os.environ["DATABASE_URL"]
     port = os.environ.get("THIDUA_POSTGRES_PORT", "15432")
     saved = Path(os.environ.get("THIDUA_STATE_DIR", ".state")) / "postgres.passwords" / "postgres"
     password = f":{saved.read_text().strip()}" if saved.is_file() else ""

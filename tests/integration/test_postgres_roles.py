@@ -150,3 +150,34 @@ async def test_service_runs_as_its_own_database_role(name: str, kafka_bootstrap:
     owner = "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = $1"
     assert await fetchval(database_url, owner, name) == db_roles.service_role(name)
     assert token_id > 0
+
+
+async def test_a_cluster_made_with_trust_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A `.state/postgres` from before issue 23 (pg_hba.conf `trust`, no password file) asks for a password after
+    its next start, its data kept."""
+    from thidua.localinfra.postgres import LocalPostgres
+    from thidua.localinfra.process import free_port
+
+    tmp_path.chmod(0o711)  # the server's own user (when run as root) traverses to its data directory
+    pg = LocalPostgres(tmp_path / "postgres", port=free_port(), durable=False)
+    pg.start()
+    try:
+        conn = await asyncpg.connect(pg.url)
+        await conn.execute("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)")
+        await conn.close()
+    finally:
+        pg.stop()
+    hba = pg.data_dir / "pg_hba.conf"
+    hba.write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+    (pg.passwords_dir / "postgres").unlink()
+    pg.start()
+    try:
+        assert (pg.passwords_dir / "postgres").stat().st_mode & 0o777 == 0o600
+        assert "trust" not in hba.read_text().split("\n", 1)[1]
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(_without_password(pg.url), timeout=10)
+        conn = await asyncpg.connect(pg.url)
+        assert await conn.fetchval("SELECT x FROM kept") == 7
+        await conn.close()
+    finally:
+        pg.stop()

@@ -110,7 +110,8 @@ def _shown(text: str) -> str:
 
 
 class _Capped:
-    """A member's stream that refuses to give more than `cap` bytes (its declared size was checked already)."""
+    """A member's stream that refuses to give more than `cap` bytes, its declared size (zipfile stops there too:
+    kept so that no reader of a part depends on that)."""
 
     def __init__(self, stream: IO[bytes], cap: int, name: str) -> None:
         self.stream, self.left, self.name = stream, cap, name
@@ -217,7 +218,7 @@ class Workbook:
         limit = self.limits.max_xml_elements
         stream: _Capped | None = None
         try:
-            stream = _Capped(self._zip.open(info), self.limits.max_member_bytes, path)
+            stream = _Capped(self._zip.open(info), min(info.file_size, self.limits.max_member_bytes), path)
             elements = 0
             for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
                 if event == "start":

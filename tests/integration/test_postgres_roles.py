@@ -181,3 +181,26 @@ async def test_a_cluster_made_with_trust_is_upgraded_in_place(tmp_path: Path) ->
         await conn.close()
     finally:
         pg.stop()
+
+
+async def test_thidua_db_provision_takes_the_passwords_from_the_environment(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from thidua import cli
+
+    monkeypatch.setenv("DATABASE_URL", _without_password(database_url))
+    monkeypatch.setenv("DATABASE_PASSWORD", urlsplit(database_url).password or "")
+    monkeypatch.delenv("SCORING_DATABASE_PASSWORD", raising=False)
+    assert await asyncio.to_thread(cli.main, ["db", "provision", "--service", "scoring"]) == 2
+    assert "SCORING_DATABASE_PASSWORD is not set" in capsys.readouterr().err
+    monkeypatch.setenv("SCORING_DATABASE_PASSWORD", "pw-scoring-cli")
+    assert await asyncio.to_thread(cli.main, ["db", "provision", "--service", "scoring"]) == 0
+    conn = await asyncpg.connect(db_roles.url_as(database_url, "thidua_scoring", "pw-scoring-cli"))
+    try:
+        assert await conn.fetchval("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'scoring'") == (
+            "thidua_scoring"
+        )
+    finally:
+        await conn.close()

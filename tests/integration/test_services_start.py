@@ -57,4 +57,3 @@ async def test_settings_open_metrics_readiness_details_and_docs(kafka_bootstrap:
         assert "consumers" in (await http.get("/readyz")).json()
         for path in ("/metrics", "/docs", "/openapi.json"):
             assert (await http.get(path)).status_code == 200, path
-

@@ -67,7 +67,8 @@ def _local_processes() -> Iterator[Infrastructure]:
         kafka.start()
         print(
             f"\n==> test infrastructure up in {time.monotonic() - started:.1f}s: "
-            f"Kafka {kafka.bootstrap}, PostgreSQL {postgres.url}",
+            f"Kafka {kafka.bootstrap}, PostgreSQL 127.0.0.1:{postgres.port} "
+            f"(SCRAM, password in {postgres.passwords_dir})",
             flush=True,
         )
         yield Infrastructure(kafka.bootstrap, postgres.url, "local processes", kafka.admin_access.as_env())

@@ -201,7 +201,9 @@ async def _next_tick(database_url: str, unit: str, case_id: str) -> datetime | N
     conn = await asyncpg.connect(database_url)
     try:
         found: datetime | None = await conn.fetchval(
-            "SELECT next_tick FROM scoring.cases WHERE kind = 'complaint' AND unit_id = $1 AND case_id = $2", unit, case_id
+            "SELECT next_tick FROM scoring.cases WHERE kind = 'complaint' AND unit_id = $1 AND case_id = $2",
+            unit,
+            case_id,
         )
         return found
     finally:

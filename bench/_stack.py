@@ -23,6 +23,8 @@ def throwaway_stack() -> Iterator[stack_module.Stack]:
             "THIDUA_KAFKA_PORT": str(free_port()),
             "THIDUA_KAFKA_CONTROLLER_PORT": str(free_port()),
             "THIDUA_POSTGRES_PORT": str(free_port()),
+            # The throw-away stack's freshness histograms are read from /metrics without a token.
+            "METRICS_PUBLIC": "true",
         }
     )
     for svc in stack_module.SERVICES:

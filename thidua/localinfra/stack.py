@@ -98,10 +98,6 @@ class Stack:
     def _spawn(self, svc: ServiceSpec) -> subprocess.Popen[bytes]:
         env = {**self.env}
         env.setdefault(svc.port_env, str(svc.port))
-        # On loopback only, for the developer at the keyboard: metrics, readiness details and /docs without a
-        # token (the settings' defaults, kept by compose and Kubernetes, need an admin token).
-        env.setdefault("METRICS_PUBLIC", "true")
-        env.setdefault("DOCS_PUBLIC", "true")
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
         if svc.name in self.database_urls:  # and to PostgreSQL as its own role

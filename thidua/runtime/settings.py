@@ -41,11 +41,11 @@ class ServiceSettings(BaseSettings):
     park_attempts: int = Field(3, ge=1, le=20)
     # A consumer with lag and no committed batch for this long is stalled: /readyz turns red, it re-subscribes.
     stall_seconds: float = Field(120.0, ge=5, le=3600)
-    # true: GET /metrics and the details of GET /readyz (consumers, lag, parked) without a token (`make run` on
-    # loopback); false (default): an admin bearer token is required for them (401/403), /readyz alone says ok/not.
+    # true: GET /metrics and the details of GET /readyz (consumers, lag, parked) without a token; false (default,
+    # make run included): an admin bearer token is required for them (401/403), /readyz alone says ok/not.
     metrics_public: bool = Field(False, validation_alias=AliasChoices("METRICS_PUBLIC", "metrics_public"))
-    # true: the OpenAPI pages (/docs, /redoc, /openapi.json) without a token (`make run` on loopback); false
-    # (default): an admin bearer token is required for them (401/403).
+    # true: the OpenAPI pages (/docs, /redoc, /openapi.json) without a token; false (default, make run
+    # included): an admin bearer token is required for them (401/403).
     docs_public: bool = Field(False, validation_alias=AliasChoices("DOCS_PUBLIC", "docs_public"))
 
     @model_validator(mode="after")

@@ -430,11 +430,11 @@ class _Row:
 def _check_row(number: int, cells: dict[str, object], *, source: str | None, now: datetime) -> PlannedRow | RefusedRow:
     row = _Row(number, cells)
     unit = row.text(COL_UNIT, required=True)
-    if unit is not None and not _UNIT_ID.match(unit):
+    if unit is not None and not _UNIT_ID.fullmatch(unit):
         row.refuse(COL_UNIT, "không đúng mã định danh: 2–32 ký tự gồm chữ in hoa, số và dấu chấm (ví dụ H40.12.05)")
         unit = None
     officer = row.text(COL_OFFICER, required=True)
-    if officer is not None and not _OFFICER_ID.match(officer):
+    if officer is not None and not _OFFICER_ID.fullmatch(officer):
         row.refuse(COL_OFFICER, "không đúng mã cán bộ: 1–64 ký tự gồm chữ, số và . _ : - (ví dụ CB-004512)")
         officer = None
     name = row.text(COL_NAME, required=False) if COL_NAME in cells else None

@@ -276,9 +276,29 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
         problems.append(FieldError(field="unit_id", message=f"{ADMIN_INBOX} is reserved for the operators' inbox"))
     if source_required and event.source is None:
         problems.append(FieldError(field="source", message="field required"))
+    if isinstance(event, UnitRegisteredEvent):
+        problems += _unit_problems(event)
     if problems:
         raise EvidenceInvalid(problems)
     return event
+
+
+def _unit_problems(event: UnitRegisteredEvent) -> list[FieldError]:
+    """A unit on the map of its date: no district from 1 July 2025; an admin_code as long as its level's."""
+    unit, problems = event.payload, []
+    if unit.level == "district" and event.occurred_at >= p.TWO_LEVEL_SINCE:
+        problems.append(
+            FieldError(
+                field="payload.level",
+                message="district is refused from 2025-07-01 (no district level since Resolution 202/2025/QH15); "
+                "use province, department, agency, commune, ward or special_zone",
+            )
+        )
+    digits = 2 if unit.level in p.PROVINCE_LEVELS else 5 if unit.level in p.COMMUNE_LEVELS else None
+    if unit.admin_code is not None and digits is not None and len(unit.admin_code) != digits:
+        whose = "the province's 2 digits" if digits == 2 else "its 5-digit commune code"
+        problems.append(FieldError(field="payload.admin_code", message=f"of a {unit.level} is {whose}"))
+    return problems
 
 
 def _field_error(error: ErrorDetails, data: object) -> FieldError:

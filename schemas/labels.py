@@ -13,6 +13,17 @@ TITLE_NAMES: dict[str, str] = {
     "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
     "co_thi_dua_tinh": "Cờ thi đua của UBND tỉnh",
 }
+UNIT_LEVEL_NAMES: dict[str, str] = {
+    "province": "Cấp tỉnh",
+    "department": "Sở, ban, ngành",
+    "agency": "Cơ quan, tổ chức cấp tỉnh",
+    "district": "Cấp huyện (trước 01/7/2025)",
+    "commune": "Xã",
+    "ward": "Phường",
+    "special_zone": "Đặc khu",
+    "other": "Khác",
+}
+"""The levels of unit.registered (schemas.payloads.UnitLevel) in Vietnamese."""
 BANDS: tuple[str, ...] = ("Tốt", "Khá", "Trung bình", "Yếu")  # best first
 
 # Kinds of alerts.v1 and their Vietnamese titles; {code} is the dossier's or complaint's code.

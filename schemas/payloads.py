@@ -1,8 +1,9 @@
 """Payloads of the v1 evidence types (docs/contract.md, "Evidence types")."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictInt, StrictStr, model_validator
 
 from schemas.common import (
     Bool,
@@ -18,6 +19,7 @@ from schemas.common import (
     UnitId,
     Year,
 )
+from schemas.vietnam import VN_TZ
 
 Channel = Literal["counter", "online", "postal"]
 
@@ -258,14 +260,41 @@ class TitleAwarded(Strict):
     decision_no: Code
 
 
+UnitLevel = Literal["province", "department", "agency", "district", "commune", "ward", "special_zone", "other"]
+"""Where a unit sits: the province (UBND tỉnh), its departments (sở) and other province-level agencies (cơ quan, tổ
+chức cấp tỉnh); a commune (xã), ward (phường) or special zone (đặc khu) of the two-level government; `district`
+(huyện) only for history before TWO_LEVEL_SINCE."""
+PROVINCE_LEVELS: frozenset[str] = frozenset({"province", "department", "agency"})
+"""Levels whose Decision 19/2025 code is the province's (2 digits)."""
+COMMUNE_LEVELS: frozenset[str] = frozenset({"commune", "ward", "special_zone"})
+"""Levels with their own Decision 19/2025 commune code (5 digits)."""
+TWO_LEVEL_SINCE = datetime(2025, 7, 1, tzinfo=VN_TZ)
+"""From this moment Vietnam has two levels of local government and no district level (Resolution 202/2025/QH15 of
+12 June 2025: the new provincial and commune governments operate from 1 July 2025); a unit registered as a
+`district` on or after it is refused."""
+AdminCode = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^([0-9]{2}|[0-9]{5})$",
+        description="mã đơn vị hành chính (Decision 19/2025/QĐ-TTg): 2 digits for a province, 5 for a commune",
+    ),
+]
+"""A code of the list in force from 1 July 2025: permanent, never reused for another unit."""
+
+
 class UnitRegistered(Strict):
     """unit.registered: a unit and its emulation cluster (cụm, khối thi đua)."""
 
     name: Name
-    level: Literal["province", "department", "district", "commune", "other"]
+    level: UnitLevel
+    """More levels added for the two-level government (agency, ward, special_zone); `district` before 1 July 2025
+    only."""
     parent_id: UnitId | None = None
     cluster_id: Code
     cluster_name: Name | None = None
+    admin_code: AdminCode | None = None
+    """The Decision 19/2025 code (added): the province's 2 digits for a province-level unit (province, department,
+    agency), the commune's 5 digits for a commune, ward or special zone (checked by parse_evidence)."""
 
 
 class OfficerRegistered(Strict):

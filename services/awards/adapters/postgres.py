@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from services.awards.domain.memberships import Membership, members_of
 from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 
 
@@ -48,6 +49,44 @@ async def upsert_officer(
         staff_kind,
         peer_group,
     )
+
+
+async def add_membership(conn: asyncpg.Connection, m: Membership, officer_id: str) -> None:
+    """Keep a registration with its date (a repeated one changes nothing)."""
+    await conn.execute(
+        "INSERT INTO officer_memberships (event, officer_id, unit_id, at, staff_kind, peer_group)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event) DO NOTHING",
+        m.event,
+        officer_id,
+        m.unit_id,
+        m.at,
+        m.staff_kind,
+        m.peer_group,
+    )
+
+
+async def timeline(conn: asyncpg.Connection, officer_id: str) -> list[Membership]:
+    """An officer's registrations, locked (two batches moving the same officer judge one after the other)."""
+    rows = await conn.fetch(
+        "SELECT at, event, unit_id, staff_kind, peer_group FROM officer_memberships WHERE officer_id = $1"
+        " ORDER BY at, event FOR UPDATE",
+        officer_id,
+    )
+    return [Membership(r["at"], r["event"], r["unit_id"], r["staff_kind"], r["peer_group"]) for r in rows]
+
+
+async def _timelines_of_unit(conn: asyncpg.Connection, unit_id: str) -> dict[str, list[Membership]]:
+    """{officer_id: its registrations} of every officer ever registered in the unit."""
+    found: dict[str, list[Membership]] = {}
+    for r in await conn.fetch(
+        "SELECT officer_id, at, event, unit_id, staff_kind, peer_group FROM officer_memberships WHERE officer_id IN"
+        " (SELECT officer_id FROM officer_memberships WHERE unit_id = $1)",
+        unit_id,
+    ):
+        found.setdefault(r["officer_id"], []).append(
+            Membership(r["at"], r["event"], r["unit_id"], r["staff_kind"], r["peer_group"])
+        )
+    return found
 
 
 async def upsert_rating(
@@ -281,18 +320,22 @@ async def set_standing(
     )
 
 
-async def load_unit(conn: asyncpg.Connection, unit_id: str) -> UnitRecord:
-    """The unit and its members with every year of their records."""
+async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRecord:
+    """The unit and its members for year (those in it at the year's end) with every year of their records."""
     u = await conn.fetchrow("SELECT name, cluster_id FROM units WHERE unit_id = $1", unit_id)
     unit = UnitRecord(unit_id, u["cluster_id"] if u else None, u["name"] if u else unit_id)
-    members = {
-        r["officer_id"]: OfficerRecord(
-            r["officer_id"], unit_id, r["full_name"], staff_kind=r["staff_kind"], peer_group=r["peer_group"]
-        )
+    belong = members_of(await _timelines_of_unit(conn, unit_id), unit_id, year)
+    names = {
+        r["officer_id"]: r["full_name"]
         for r in await conn.fetch(
-            "SELECT officer_id, full_name, staff_kind, peer_group FROM officers WHERE unit_id = $1 ORDER BY officer_id",
-            unit_id,
+            "SELECT officer_id, full_name FROM officers WHERE officer_id = ANY($1::text[])", list(belong)
         )
+    }
+    members = {
+        officer: OfficerRecord(
+            officer, unit_id, names.get(officer, ""), staff_kind=m.staff_kind, peer_group=m.peer_group
+        )
+        for officer, m in belong.items()
     }
     unit.members = list(members.values())
     for r in await conn.fetch(

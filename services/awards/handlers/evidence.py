@@ -24,6 +24,7 @@ from schemas.evidence import (
 )
 from services.awards.adapters import postgres as pg
 from services.awards.domain.lifecycle import vn_year
+from services.awards.domain.memberships import Membership, years_moved
 from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.grievances import revoke_for_substantiated
 from services.awards.handlers.sync import Touched, reevaluate
@@ -87,11 +88,17 @@ async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings
         await pg.upsert_unit(conn, unit, e.payload.name, e.payload.cluster_id, e.payload.parent_id, at)
     elif isinstance(e, OfficerRegisteredEvent):
         kind = e.payload.staff_kind or STAFF_KIND.get(e.payload.category, "other")
-        # A transfer is dated by transferred_at when the source gives it; the latest registration places the
-        # officer (evidence accepts a move only from a source covering both units). The officer's records stay
-        # with the units they were sent under (load_unit), so the periods before a transfer stay with the old unit.
+        # A transfer is dated by transferred_at when the source gives it (evidence accepts a move only from a source
+        # covering both units). The officer's records stay with the units they were sent under, and each year's
+        # members are those in the unit at its end (load_unit), so the years before a transfer stay with the old
+        # unit. A registration dated into a closed year moves that year's members: it is evaluated again.
         when = e.payload.transferred_at or at
         await pg.upsert_officer(conn, e.officer_id, unit, e.payload.full_name, when, kind, e.payload.peer_group)
+        before = await pg.timeline(conn, e.officer_id)
+        joined = Membership(when, key, unit, kind, e.payload.peer_group)
+        await pg.add_membership(conn, joined, e.officer_id)
+        known = any(m.event == key for m in before)
+        return years_moved(before, before if known else [*before, joined])
     elif isinstance(e, EvaluationRecordedEvent):
         kind, subject = _subject(e)
         await pg.upsert_rating(conn, kind, subject, unit, e.payload.year, e.payload.level, key, at)

@@ -35,6 +35,6 @@ async def preview_year(
             units = [unit_id]
         parts = []
         for unit in units:
-            record = await pg.load_unit(conn, unit)
+            record = await pg.load_unit(conn, unit, year)
             parts.append(preview_unit(record, year, rules, today, officers_visible=officers_visible(unit)))
     return assemble(year, rules, today, parts)

@@ -41,7 +41,7 @@ async def sync_unit_year(
     """Evaluate the unit's titles for year: create nominations newly met (proposed, needs_review or on_hold),
     hold pending ones an open grievance now concerns, release those it no longer does, revoke live ones no longer
     met (a discipline in the year revokes even approved ones; an open grievance never does)."""
-    record = await pg.load_unit(conn, unit_id)
+    record = await pg.load_unit(conn, unit_id, year)
     existing = await pg.nominations_of(conn, unit_id, year)
     messages: list[Message] = []
     created: list[str] = []

@@ -13,6 +13,7 @@ import orjson
 
 from services.scoring.domain.contributions import CounterKey
 from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
+from services.scoring.domain.memberships import Registration, headcount
 from services.scoring.domain.periods import Period
 
 
@@ -196,6 +197,52 @@ async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEnt
     )
 
 
+async def add_memberships(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:
+    """Keep every registration with its date (a repeated one changes nothing)."""
+    if not entries:
+        return
+    rows = sorted({e.event: e for e in entries}.values(), key=lambda e: e.event)
+    await conn.execute(
+        "INSERT INTO officer_memberships (event, officer_id, unit_id, at) SELECT * FROM unnest($1::text[],"
+        " $2::text[], $3::text[], $4::timestamptz[]) ON CONFLICT (event) DO NOTHING",
+        [e.event for e in rows],
+        [e.officer_id for e in rows],
+        [e.unit_id for e in rows],
+        [e.occurred_at for e in rows],
+    )
+
+
+async def timelines(conn: asyncpg.Connection, officers: Iterable[str]) -> dict[str, list[Registration]]:
+    """{officer_id: its registrations} of the given officers."""
+    found: dict[str, list[Registration]] = {}
+    for r in await conn.fetch(
+        "SELECT officer_id, at, event, unit_id FROM officer_memberships WHERE officer_id = ANY($1::text[])",
+        sorted(set(officers)),
+    ):
+        found.setdefault(r["officer_id"], []).append(Registration(r["at"], r["event"], r["unit_id"]))
+    return found
+
+
+async def timelines_of_units(conn: asyncpg.Connection, units: Sequence[str]) -> dict[str, list[Registration]]:
+    """{officer_id: its registrations} of every officer ever registered in one of the units."""
+    found: dict[str, list[Registration]] = {}
+    for r in await conn.fetch(
+        "SELECT officer_id, at, event, unit_id FROM officer_memberships WHERE officer_id IN"
+        " (SELECT officer_id FROM officer_memberships WHERE unit_id = ANY($1::text[]))",
+        list(units),
+    ):
+        found.setdefault(r["officer_id"], []).append(Registration(r["at"], r["event"], r["unit_id"]))
+    return found
+
+
+async def officer_periods_scored(conn: asyncpg.Connection, officers: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(officer_id, unit_id, period) of every period the officers are scored in."""
+    rows = await conn.fetch(
+        "SELECT officer_id, unit_id, period FROM officer_scores WHERE officer_id = ANY($1::text[])", list(officers)
+    )
+    return [(r["officer_id"], r["unit_id"], r["period"]) for r in rows]
+
+
 async def counters_of(
     conn: asyncpg.Connection, kind: str, subjects: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
@@ -235,10 +282,9 @@ async def culture_inputs(
         }
         for u in units
     }
-    for r in await conn.fetch(
-        "SELECT unit_id, count(*) AS n FROM officers WHERE unit_id = ANY($1::text[]) GROUP BY unit_id", list(units)
-    ):
-        found[r["unit_id"]]["officers"] = r["n"]
+    # The officers in each unit at the period's end (a transfer leaves the periods before it with the old unit).
+    for unit, n in headcount(await timelines_of_units(conn, units), units, period.end).items():
+        found[unit]["officers"] = n
     rows = await conn.fetch(
         "SELECT unit_id,"
         " count(DISTINCT officer_id) FILTER (WHERE kind = 'training' AND data->>'topic' = ANY($4::text[])) AS trained,"
@@ -295,13 +341,6 @@ async def officer_inputs(
     for r in rows:
         found[r["officer_id"]] = (float(r["hours"]), int(r["disciplined"]))
     return found
-
-
-async def officer_units(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, str]:
-    rows = await conn.fetch(
-        "SELECT officer_id, unit_id FROM officers WHERE officer_id = ANY($1::text[])", list(officers)
-    )
-    return {r["officer_id"]: r["unit_id"] for r in rows}
 
 
 async def officer_period_units(

@@ -60,7 +60,8 @@ class OfficerEntry:
     full_name: str
     category: str
     position: str | None
-    occurred_at: datetime
+    occurred_at: datetime  # when it places the officer in the unit: transferred_at, else occurred_at
+    event: str  # source:event_id (a membership's key)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def meaning(event: EvidenceEvent) -> Meaning:
         o = event.payload
         # The directory keeps the latest registration; a transfer is dated by transferred_at when given.
         at = o.transferred_at or event.occurred_at
-        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at)
+        key = f"{event.source or ''}:{event.event_id}"
+        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at, key)
     if isinstance(event, EvidenceRetractedEvent):
         return Retraction(event.payload.target_event_id)
     return None

@@ -136,9 +136,16 @@ async def _apply(
     officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
     await pg.upsert_units(conn, units)
     await pg.upsert_officers(conn, officers)
-    # A directory change moves cluster ranks and officer counts of every period the unit is scored in.
-    changed_units = sorted({u.unit_id for u in units} | {o.unit_id for o in officers})
+    await pg.add_memberships(conn, officers)
+    # A directory change moves cluster ranks and officer counts of every period the unit is scored in; a
+    # registration may move an officer (a transfer, or a late one dated earlier): every unit it was ever in is
+    # counted again, and its own periods are listed again under the unit it belonged to then.
+    timelines = await pg.timelines(conn, {o.officer_id for o in officers})
+    ever_in = {r.unit_id for regs in timelines.values() for r in regs}
+    changed_units = sorted({u.unit_id for u in units} | ever_in)
     affected.units.update(await pg.periods_scored(conn, changed_units))
+    moved = sorted(o for o, regs in timelines.items() if len({r.unit_id for r in regs}) > 1)
+    affected.officers.update(await pg.officer_periods_scored(conn, moved))
     return affected
 
 

@@ -18,6 +18,7 @@ from services.scoring.adapters import postgres as pg
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.judging import Affected
+from services.scoring.domain.memberships import listed_under, unit_at
 from services.scoring.domain.periods import parse_period, period_fraction
 from services.scoring.domain.rulebook import Rules
 from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
@@ -208,13 +209,6 @@ def calendar_of(rules: Rules, label: str) -> dict[str, Any]:
     return calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date())
 
 
-def scored_in(home: str | None, units: set[str]) -> str:
-    """The unit an officer's period is listed under: its home when the period has evidence sent under it, else the
-    unit the evidence was sent under (a period before a transfer stays with the old unit; a re-registration
-    elsewhere never moves it)."""
-    return home if home is not None and home in units else min(units)
-
-
 def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
     """A subject is scored in a period only when some evidence of the period counts."""
     return any(num or den for num, den in counters.values())
@@ -230,7 +224,7 @@ async def _officer_rows(
     if not affected.officers:
         return []
     officers = sorted({o for o, _, _ in affected.officers})
-    homes = await pg.officer_units(conn, officers)
+    timelines = await pg.timelines(conn, officers)
     counters = await pg.counters_of(conn, "officer", {(o, p) for o, _, p in affected.officers})
     sent_under = await pg.officer_period_units(conn, {(o, p) for o, _, p in affected.officers})
     by_period: defaultdict[str, set[str]] = defaultdict(set)
@@ -239,7 +233,8 @@ async def _officer_rows(
         sent_under[(officer, period)].add(unit)
     rows = []
     for label, members in by_period.items():
-        facts = await pg.officer_inputs(conn, parse_period(label), sorted(members))
+        bounds = parse_period(label)
+        facts = await pg.officer_inputs(conn, bounds, sorted(members))
         for n, officer in enumerate(sorted(members)):
             if n % 256 == 255:
                 await asyncio.sleep(0)  # thousands of scorecards: let the consumers and the unit pass run between
@@ -265,7 +260,8 @@ async def _officer_rows(
             rows.append(
                 (
                     officer,
-                    scored_in(homes.get(officer), sent_under[(officer, label)]),
+                    # The unit it belonged to at the period's end, when evidence of the period was sent under it.
+                    listed_under(unit_at(timelines.get(officer, ()), bounds.end), sent_under[(officer, label)]),
                     label,
                     card.score,
                     card.band,

@@ -105,6 +105,7 @@ def status_for(result: Upstream) -> int:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The dashboard app; its one httpx client lives as long as the app."""
     cfg = settings or Settings()
+    issuer = documents.issuer_of(cfg)  # every document's heading, place and signature (WEB_ISSUER_*)
     scoring, awards = cfg.scoring_url.rstrip("/"), cfg.awards_url.rstrip("/")
     notify, evidence = cfg.notify_url.rstrip("/"), cfg.evidence_url.rstrip("/")
     clients: list[httpx.AsyncClient] = []
@@ -464,7 +465,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error_page(request, "Không tạo được tệp", upstream_panel("chấm điểm", result), status_for(result))
         body = result.body
         return await file_of(
-            request, "standings_xlsx", lambda: documents.standings_xlsx(body, issued_on=today()), chosen
+            request, "standings_xlsx", lambda: documents.standings_xlsx(body, issued_on=today(), issuer=issuer), chosen
         )
 
     @app.get("/units/{unit_id}/scorecard.{ext}")
@@ -486,9 +487,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error_page(request, "Không tạo được tệp", the_panel, status_for(card))
         body, on = card.body, today()
         renderers: dict[str, Callable[[], bytes]] = {
-            "docx": lambda: documents.scorecard_docx(body, issued_on=on),
-            "pdf": lambda: documents.scorecard_pdf(body, issued_on=on),
-            "xlsx": lambda: documents.scorecard_xlsx(body, issued_on=on),
+            "docx": lambda: documents.scorecard_docx(body, issued_on=on, issuer=issuer),
+            "pdf": lambda: documents.scorecard_pdf(body, issued_on=on, issuer=issuer),
+            "xlsx": lambda: documents.scorecard_xlsx(body, issued_on=on, issuer=issuer),
         }
         return await file_of(request, f"scorecard_{ext}", renderers[ext], chosen, unit_id)
 
@@ -789,13 +790,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             meeting = documents.Meeting(held_at=datetime.now(VN_TZ), quorum_share=cfg.council_quorum)
             minutes = documents.minutes_pdf if ext == "pdf" else documents.minutes_docx
             return await file_of(
-                request, f"minutes_{ext}", lambda: minutes(body, period=chosen, meeting=meeting, names=names), chosen
+                request,
+                f"minutes_{ext}",
+                lambda: minutes(body, period=chosen, meeting=meeting, issuer=issuer, names=names),
+                chosen,
             )
         listing = documents.nominations_pdf if ext == "pdf" else documents.nominations_docx
         return await file_of(
             request,
             f"nominations_{ext}",
-            lambda: listing(body, period=chosen, issued_on=on, names=names),
+            lambda: listing(body, period=chosen, issued_on=on, issuer=issuer, names=names),
             chosen,
             user.unit_id if user.role == "unit" else None,
         )

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.common import Name
+
 
 def _url(name: str, port: int) -> Any:
     return Field(f"http://127.0.0.1:{port}", validation_alias=AliasChoices(f"{name.upper()}_URL", f"{name}_url"))
@@ -52,6 +54,23 @@ class Settings(BaseSettings):
             "default": 0.50,
         }
     )
+    # The issuer of every document (heading, place of the date line, signature): the province's name as written
+    # in text; the default is the demo province on the map after 1 July 2025 (Resolution 202/2025/QH15).
+    issuer_province: Name = "Ninh Bình"
+    # "tỉnh" or "thành phố" (a city under the central government): "UBND TỈNH …", "toàn thành phố …".
+    issuer_province_kind: Literal["tỉnh", "thành phố"] = "tỉnh"
+    # The heading's first line, the issuer's parent body; unset: "UBND " + kind + province, in capitals.
+    issuer_agency: Name | None = None
+    # The place of the date line ("…, ngày … tháng … năm …"); unset: the province's name.
+    issuer_place: Name | None = None
+    # The issuing body, the heading's second line.
+    issuer_body: Name = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
+    # The signatory's titles above the signature, one line each (a JSON list).
+    issuer_signatory_titles: list[Name] = Field(
+        default_factory=lambda: ["TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG", "CHỦ TỊCH"], min_length=1, max_length=4
+    )
+    # The signer's name under the signature; unset: left blank to sign by hand.
+    issuer_signer: Name | None = None
     scoring_url: str = _url("scoring", 8082)
     awards_url: str = _url("awards", 8083)
     notify_url: str = _url("notify", 8084)

@@ -197,3 +197,51 @@ async def test_documents_download_with_the_users_rights(
                 assert "có mặt: 9" in text and "80%" in text and "Thông qua" in text, text
             bad = await client.get("/nominations/list.pdf", params={"period": "2025-Q1"})
             assert bad.status_code == 400
+
+            # Every document is issued by the settings' province: by default the demo province after 1 July 2025.
+            for ext, blob in (await every_document(client, other)).items():
+                text = text_of(ext.rpartition(".")[2], blob, tmp_path)
+                assert "UBND TỈNH NINH BÌNH" in text, ext
+                assert "Nam Định" not in text and "NAM ĐỊNH" not in text, ext
+
+        # Another province: one setting group changes the heading, the place and the signature of every file.
+        city = WebSettings(
+            SCORING_URL=sc,
+            AWARDS_URL=aw,
+            NOTIFY_URL=dead,
+            EVIDENCE_URL=ev,
+            issuer_province="Hải Phòng",
+            issuer_province_kind="thành phố",
+            issuer_signatory_titles=["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+            issuer_signer="Đỗ Văn Ký",
+        )
+        async with running_app(web_app(city)) as site, httpx.AsyncClient(base_url=site, timeout=60) as client:
+            await sign_in(client, council)
+            files = await every_document(client, other)
+            assert len(files) == len(documents.KINDS)
+            for kind, blob in files.items():
+                text = text_of(kind.rpartition(".")[2], blob, tmp_path)
+                assert "UBND THÀNH PHỐ HẢI PHÒNG" in text, (kind, text[:600])
+                assert "NINH BÌNH" not in text.upper() and "NAM ĐỊNH" not in text.upper(), kind
+                if kind.endswith((".docx", ".pdf")):
+                    assert re.search(r"Hải Phòng, ngày \d\d? tháng \d\d? năm 20\d\d", text), (kind, text[:600])
+                if kind.startswith(("scorecard", "list")) and not kind.endswith(".xlsx"):
+                    assert "KT. CHỦ TỊCH PHÓ CHỦ TỊCH" in text and "Đỗ Văn Ký" in text, kind
+                    assert "TM. HỘI ĐỒNG" not in text, kind
+                if kind == "standings.xlsx":
+                    assert "Phạm vi xếp hạng: toàn thành phố Hải Phòng" in text
+
+
+async def every_document(client: httpx.AsyncClient, unit: str) -> dict[str, bytes]:
+    """Every kind of file the dashboard produces for 2025 (the client signed in as the council), by a short name."""
+    paths = {
+        "standings.xlsx": "/standings.xlsx",
+        **{f"scorecard.{ext}": f"/units/{unit}/scorecard.{ext}" for ext in ("docx", "pdf", "xlsx")},
+        **{f"{what}.{ext}": f"/nominations/{what}.{ext}" for what in ("list", "minutes") for ext in ("docx", "pdf")},
+    }
+    files = {}
+    for name, path in paths.items():
+        answer = await client.get(path, params={"period": "2025"})
+        assert answer.status_code == 200, (path, answer.text[:1000])
+        files[name] = answer.content
+    return files

@@ -30,7 +30,8 @@ from services.awards.domain.preview import assemble, closed, deadlines, preview_
 from services.awards.domain.records import Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
 from services.awards.domain.titles import Check, Verdict
-from services.dashboard.documents.content import DEFAULT_ISSUER
+from services.dashboard.config import Settings
+from services.dashboard.documents import issuer_of
 from services.dashboard.documents.content import nominations as nominations_document
 
 DOC = tomllib.loads(RULES.read_text(encoding="utf-8"))
@@ -215,7 +216,7 @@ def test_nominations_document_shows_the_amount_to_recover_law_06_2022_chapter_vi
         "recover_vnd": 760_000,
     }
     data = {"nominations": [revoked], "rule_version": "2026.1", "base_salary_vnd": 2_530_000}
-    doc = nominations_document(data, period="2026", issued_on=date(2026, 12, 4), issuer=DEFAULT_ISSUER, names={})
+    doc = nominations_document(data, period="2026", issued_on=date(2026, 12, 4), issuer=issuer_of(Settings()), names={})
     text = json.dumps([getattr(b, "__dict__", str(b)) for b in doc.blocks], ensure_ascii=False, default=str)
     assert "Phải thu hồi: 760.000 ₫" in text and "phải thu hồi do thu hồi khen thưởng: 760.000 ₫" in text
 

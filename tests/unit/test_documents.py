@@ -24,6 +24,7 @@ from services.awards.domain.rulebook import AwardRules, build_award_rules
 from services.awards.domain.titles import Check, Verdict
 from services.awards.views import as_json
 from services.dashboard import documents
+from services.dashboard.config import Settings
 from services.dashboard.documents.content import GROUP_NAMES, place_date
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 from services.dashboard.documents.text import printable
@@ -40,6 +41,7 @@ MEETING = documents.Meeting(
     chair="Lê Văn Hùng",
     secretary="Phạm Thị Hoa",
 )
+ISSUER = documents.issuer_of(Settings())  # the settings' defaults: the demo province
 NAMES = {
     "H40.05": "Sở Tư pháp",
     "H40.12.07": "Xã Mỹ Lộc",
@@ -282,7 +284,7 @@ def flat(text: str) -> str:
 STATUTORY = (
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "Độc lập - Tự do - Hạnh phúc",
-    "UBND TỈNH NAM ĐỊNH",
+    "UBND TỈNH NINH BÌNH",
     "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG",
 )
 
@@ -291,15 +293,15 @@ STATUTORY = (
 
 
 def test_place_and_date_line_writes_small_days_and_months_with_a_zero() -> None:
-    assert place_date("Nam Định", TODAY) == "Nam Định, ngày 25 tháng 11 năm 2026"
-    assert place_date("Nam Định", date(2026, 1, 5)) == "Nam Định, ngày 05 tháng 01 năm 2026"
-    assert place_date("Nam Định", date(2026, 3, 9)) == "Nam Định, ngày 09 tháng 3 năm 2026"
+    assert place_date("Ninh Bình", TODAY) == "Ninh Bình, ngày 25 tháng 11 năm 2026"
+    assert place_date("Ninh Bình", date(2026, 1, 5)) == "Ninh Bình, ngày 05 tháng 01 năm 2026"
+    assert place_date("Ninh Bình", date(2026, 3, 9)) == "Ninh Bình, ngày 09 tháng 3 năm 2026"
 
 
 def _nominations_expectations(text: str) -> None:
     for words in STATUTORY:
         assert words in text
-    assert "Nam Định, ngày 25 tháng 11 năm 2026" in text
+    assert "Ninh Bình, ngày 25 tháng 11 năm 2026" in text
     assert "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG" in text
     assert "Danh sách đề nghị khen thưởng năm 2025" in text
     # Grouped by title, in TITLE_NAMES' order, each group numbered.
@@ -335,7 +337,7 @@ def _nominations_expectations(text: str) -> None:
 def test_nominations_docx_lists_the_nominations_by_title_under_the_statutory_heading(
     nominations: dict[str, Any],
 ) -> None:
-    blob = documents.nominations_docx(nominations, period="2025", issued_on=TODAY, names=NAMES)
+    blob = documents.nominations_docx(nominations, period="2025", issued_on=TODAY, issuer=ISSUER, names=NAMES)
     _nominations_expectations(docx_text(blob))
     rows = docx_rows(blob)
     header = next(r for r in rows if r and r[0] == "STT")
@@ -348,7 +350,7 @@ def test_nominations_docx_lists_the_nominations_by_title_under_the_statutory_hea
 
 
 def test_nominations_pdf_reads_back_with_the_same_vietnamese_text(nominations: dict[str, Any], tmp_path: Path) -> None:
-    blob = documents.nominations_pdf(nominations, period="2025", issued_on=TODAY, names=NAMES)
+    blob = documents.nominations_pdf(nominations, period="2025", issued_on=TODAY, issuer=ISSUER, names=NAMES)
     _nominations_expectations(pdf_text(blob, tmp_path))
 
 
@@ -376,7 +378,7 @@ def _minutes_expectations(text: str) -> None:
 
 
 def test_minutes_docx_give_each_vote_its_counts_share_and_outcome(nominations: dict[str, Any]) -> None:
-    blob = documents.minutes_docx(nominations, period="2025", meeting=MEETING, names=NAMES)
+    blob = documents.minutes_docx(nominations, period="2025", meeting=MEETING, issuer=ISSUER, names=NAMES)
     text = docx_text(blob)
     _minutes_expectations(text)
     rows = [r for r in docx_rows(blob) if len(r) == 8 and r[1] == "Trần Văn Minh (CB-004513)"]
@@ -388,7 +390,9 @@ def test_minutes_docx_give_each_vote_its_counts_share_and_outcome(nominations: d
 
 
 def test_minutes_pdf_read_back_with_vote_counts(nominations: dict[str, Any], tmp_path: Path) -> None:
-    text = pdf_text(documents.minutes_pdf(nominations, period="2025", meeting=MEETING, names=NAMES), tmp_path)
+    text = pdf_text(
+        documents.minutes_pdf(nominations, period="2025", meeting=MEETING, issuer=ISSUER, names=NAMES), tmp_path
+    )
     _minutes_expectations(text)
     assert "86,67%" in text and "80%" in text
 
@@ -397,7 +401,7 @@ def test_minutes_without_a_quorum_say_so_and_take_the_council_size_given() -> No
     meeting = documents.Meeting(
         held_at=datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ), members_total=15, members_present=11
     )
-    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=meeting))
+    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=meeting, issuer=ISSUER))
     assert "có mặt: 11 (73,33%); vắng mặt: 4" in text
     assert "không đủ điều kiện biểu quyết (chưa đủ túc số)" in text
     assert "Không có đề nghị khen thưởng nào được đưa ra xem xét." in text
@@ -435,7 +439,7 @@ def _scorecard_expectations(text: str, card: dict[str, Any]) -> None:
 
 
 def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, Any]) -> None:
-    blob = documents.scorecard_docx(card, issued_on=TODAY)
+    blob = documents.scorecard_docx(card, issued_on=TODAY, issuer=ISSUER)
     _scorecard_expectations(docx_text(blob), card)
     rows = docx_rows(blob)
     on_time = next(r for r in rows if r[1:2] == ["Tỷ lệ hồ sơ giải quyết đúng hạn"])
@@ -445,14 +449,17 @@ def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, An
 
 
 def test_scorecard_pdf_reads_back(card: dict[str, Any], tmp_path: Path) -> None:
-    _scorecard_expectations(pdf_text(documents.scorecard_pdf(card, issued_on=TODAY), tmp_path), card)
+    _scorecard_expectations(pdf_text(documents.scorecard_pdf(card, issued_on=TODAY, issuer=ISSUER), tmp_path), card)
 
 
 def test_standings_xlsx_keeps_numbers_as_numbers(standings: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(documents.standings_xlsx(standings, issued_on=TODAY)))
+    wb = load_workbook(io.BytesIO(documents.standings_xlsx(standings, issued_on=TODAY, issuer=ISSUER)))
     assert wb.sheetnames == ["Bảng xếp hạng", "Chưa xếp hạng"]
     ws = wb["Bảng xếp hạng"]
     assert ws["A1"].value == "BẢNG XẾP HẠNG THI ĐUA NĂM 2025"
+    assert "Phạm vi xếp hạng: toàn tỉnh Ninh Bình;" in str(ws["A2"].value)
+    assert ws["A3"].value == "UBND TỈNH NINH BÌNH – HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
+    assert wb["Chưa xếp hạng"]["A2"].value == "UBND TỈNH NINH BÌNH – HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
     header = next(r for r in ws.iter_rows() if r[0].value == "Hạng")
     assert [c.value for c in header] == [
         "Hạng",
@@ -476,10 +483,11 @@ def test_standings_xlsx_keeps_numbers_as_numbers(standings: dict[str, Any]) -> N
 
 
 def test_scorecard_xlsx_has_counts_rates_and_points_as_numbers(card: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(documents.scorecard_xlsx(card, issued_on=TODAY)))
+    wb = load_workbook(io.BytesIO(documents.scorecard_xlsx(card, issued_on=TODAY, issuer=ISSUER)))
     ws = wb["Phiếu chấm điểm"]
     assert ws["A1"].value == "PHIẾU CHẤM ĐIỂM THI ĐUA NĂM 2025"
     assert "Sở Tư pháp (mã định danh H40.05)" in str(ws["A2"].value)
+    assert ws["A4"].value == "UBND TỈNH NINH BÌNH – HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
     header = next(r for r in ws.iter_rows() if r[0].value == "Nhóm")
     assert [c.value for c in header][3:] == ["Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm", "Tối đa"]
     rows = {r[1].value: r for r in ws.iter_rows(min_row=header[0].row + 1) if r[1].value}
@@ -523,14 +531,14 @@ def test_file_names_and_content_types() -> None:
 
 def test_xlsx_text_from_upstream_is_never_a_formula(standings: dict[str, Any]) -> None:
     hostile = {**standings, "rows": [{**standings["rows"][0], "name": '=HYPERLINK("http://example.invalid","Sở")'}]}
-    ws = load_workbook(io.BytesIO(documents.standings_xlsx(hostile, issued_on=TODAY)))["Bảng xếp hạng"]
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(hostile, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
     cell = next(r[2] for r in ws.iter_rows() if r[1].value == "H40.07")
     assert cell.value == '=HYPERLINK("http://example.invalid","Sở")' and cell.data_type == "s"
 
 
 def test_an_empty_year_is_said_in_words(tmp_path: Path) -> None:
     empty = {"nominations": [], "rule_version": "2025.2", "base_salary_vnd": 2340000}
-    text = pdf_text(documents.nominations_pdf(empty, period="2025", issued_on=TODAY), tmp_path)
+    text = pdf_text(documents.nominations_pdf(empty, period="2025", issued_on=TODAY, issuer=ISSUER), tmp_path)
     assert "Không có đề nghị khen thưởng nào trong kỳ." in text
     assert "Tổng số: 0 đề nghị (0 cá nhân, 0 tập thể)" in text
 
@@ -550,10 +558,12 @@ def test_printable_leaves_out_what_no_format_holds() -> None:
 
 def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[str, Any], card: dict[str, Any]) -> None:
     dirty = {**standings, "rows": [{**standings["rows"][0], "name": DIRTY + UNFIT}]}
-    ws = load_workbook(io.BytesIO(documents.standings_xlsx(dirty, issued_on=TODAY)))["Bảng xếp hạng"]
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(dirty, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
     assert next(r[2].value for r in ws.iter_rows() if r[1].value == "H40.07") == "Phòng A"
     dirty_card = {**card, "name": DIRTY, "cluster_name": "Khối\x01 sở", "notes": [f"ghi chú{UNFIT}"]}
-    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(dirty_card, issued_on=TODAY)))["Phiếu chấm điểm"]
+    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(dirty_card, issued_on=TODAY, issuer=ISSUER)))[
+        "Phiếu chấm điểm"
+    ]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("Đơn vị: Phòng A (" in c and "cụm, khối thi đua: Khối sở" in c for c in cells)
     assert "ghi chú" in cells and not any(ch in c for c in cells for ch in "\x0b\x01\x00\x7f")
@@ -561,10 +571,10 @@ def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[st
 
 def test_scorecard_docx_and_pdf_drop_control_characters(card: dict[str, Any], tmp_path: Path) -> None:
     dirty_card = {**card, "name": DIRTY + UNFIT, "notes": ["ghi\x0b chú\tmột"]}
-    text = docx_text(documents.scorecard_docx(dirty_card, issued_on=TODAY))
+    text = docx_text(documents.scorecard_docx(dirty_card, issued_on=TODAY, issuer=ISSUER))
     assert "Phòng A" in text and "ghi chú một" in text
     assert not any(ch in text for ch in "\x0b\x00\x7f\ud800")
-    assert "Phòng A" in pdf_text(documents.scorecard_pdf(dirty_card, issued_on=TODAY), tmp_path)
+    assert "Phòng A" in pdf_text(documents.scorecard_pdf(dirty_card, issued_on=TODAY, issuer=ISSUER), tmp_path)
 
 
 def test_nominations_and_minutes_drop_control_characters(nominations: dict[str, Any], tmp_path: Path) -> None:
@@ -573,14 +583,14 @@ def test_nominations_and_minutes_drop_control_characters(nominations: dict[str, 
     data = {**nominations, "nominations": reasoned}
     for render in (documents.nominations_docx, documents.minutes_docx):
         kwargs: dict[str, Any] = {"meeting": MEETING} if render is documents.minutes_docx else {"issued_on": TODAY}
-        text = docx_text(render(data, period=str(YEAR), names=names, **kwargs))
+        text = docx_text(render(data, period=str(YEAR), issuer=ISSUER, names=names, **kwargs))
         assert "Phòng A" in text and not any(ch in text for ch in "\x0b\x00\x7f")
     assert "Nguyễn Thị Lan" in docx_text(
-        documents.nominations_docx(data, period=str(YEAR), issued_on=TODAY, names=names)
+        documents.nominations_docx(data, period=str(YEAR), issued_on=TODAY, issuer=ISSUER, names=names)
     )
     pdfs = (
-        documents.nominations_pdf(data, period=str(YEAR), issued_on=TODAY, names=names),
-        documents.minutes_pdf(data, period=str(YEAR), meeting=MEETING, names=names),
+        documents.nominations_pdf(data, period=str(YEAR), issued_on=TODAY, issuer=ISSUER, names=names),
+        documents.minutes_pdf(data, period=str(YEAR), meeting=MEETING, issuer=ISSUER, names=names),
     )
     for blob in pdfs:
         assert "Phòng A" in pdf_text(blob, tmp_path)

@@ -11,24 +11,25 @@ annexes of Decree 98/2023/NĐ-CP are laid out.
 
 Documents (``data`` is the JSON of the endpoint named):
 
-- ``nominations_docx(data, *, period, issued_on, issuer=None, names=None)`` and ``nominations_pdf``: danh sách
+- ``nominations_docx(data, *, period, issued_on, issuer, names=None)`` and ``nominations_pdf``: danh sách
   đề nghị khen thưởng from ``GET /v1/nominations?period=YYYY`` (awards), grouped by title (STT, họ và tên / tên
   tập thể, đơn vị, thành tích, hình thức, ghi chú with status and cash). Nominations carry ids only: ``names``
   maps subject and unit ids to display names (from the standings); a nomination's own ``subject_name`` or
   ``unit_name`` is used too, else the id.
-- ``minutes_docx(data, *, period, meeting, issuer=None, names=None)`` and ``minutes_pdf``: biên bản họp Hội
+- ``minutes_docx(data, *, period, meeting, issuer, names=None)`` and ``minutes_pdf``: biên bản họp Hội
   đồng Thi đua – Khen thưởng from the same answer: the session (``Meeting``: time, place, chair, secretary,
   members total and present, read from the votes when not given; the quorum), and per nomination the members
   present, votes for, not for (present − for), the share of all members and the outcome.
-- ``scorecard_docx(card, *, issued_on, issuer=None)``, ``scorecard_pdf`` and ``scorecard_xlsx(card, *,
-  issued_on)``: phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
+- ``scorecard_docx(card, *, issued_on, issuer)``, ``scorecard_pdf`` and ``scorecard_xlsx(card, *,
+  issued_on, issuer)``: phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
   with numerator, denominator, rate, threshold, points and maximum, group subtotals, the indices, score, band,
   rule version and notes.
-- ``standings_xlsx(data, *, issued_on)``: bảng xếp hạng from ``GET /v1/standings?period=P`` (units or officers;
+- ``standings_xlsx(data, *, issued_on, issuer)``: bảng xếp hạng from ``GET /v1/standings?period=P`` (units or officers;
   the unranked on a second sheet).
 
-``Issuer`` names the issuing body, its parent, the place and the signer (default: Hội đồng Thi đua - Khen
-thưởng of UBND tỉnh Nam Định). For HTTP answers: ``CONTENT_TYPES[ext]`` and ``filename(kind, period, unit)``
+``Issuer`` names the issuing body, its parent, the place, the province and the signer; every renderer takes one,
+built from the dashboard's settings by ``issuer_of(settings)`` (WEB_ISSUER_*: no province is named in code; the
+xlsx files name it in their title lines). For HTTP answers: ``CONTENT_TYPES[ext]`` and ``filename(kind, period, unit)``
 (ASCII, e.g. ``phieu-cham-diem_H40.05_2025.xlsx``); ``KINDS`` lists every kind with its renderer's extension.
 """
 
@@ -39,13 +40,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from services.dashboard.config import Settings
 from services.dashboard.documents import content, docx_writer, pdf_writer, xlsx
-from services.dashboard.documents.content import DEFAULT_ISSUER, Issuer, Meeting
+from services.dashboard.documents.content import Issuer, Meeting
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 
 __all__ = [
     "CONTENT_TYPES",
-    "DEFAULT_ISSUER",
     "KINDS",
     "FontMissing",
     "Issuer",
@@ -53,6 +54,7 @@ __all__ = [
     "content_type",
     "filename",
     "font_files",
+    "issuer_of",
     "minutes_docx",
     "minutes_pdf",
     "nominations_docx",
@@ -100,57 +102,67 @@ def content_type(kind: str) -> str:
     return CONTENT_TYPES[KINDS[kind][1]]
 
 
+def issuer_of(settings: Settings) -> Issuer:
+    """The issuer the settings name: the agency "UBND <KIND> <PROVINCE>" and the place the province's name unless
+    set apart."""
+    province = f"{settings.issuer_province_kind} {settings.issuer_province}"
+    return Issuer(
+        parent=settings.issuer_agency or f"UBND {province}".upper(),
+        body=settings.issuer_body,
+        place=settings.issuer_place or settings.issuer_province,
+        province=province,
+        capacity=tuple(settings.issuer_signatory_titles),
+        signer=settings.issuer_signer or "",
+    )
+
+
 def nominations_docx(
-    data: Json, *, period: str, issued_on: date, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+    data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Danh sách đề nghị khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
-    doc = content.nominations(
-        data, period=period, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER, names=names or {}
-    )
+    doc = content.nominations(data, period=period, issued_on=issued_on, issuer=issuer, names=names or {})
     return docx_writer.render(doc)
 
 
 def nominations_pdf(
-    data: Json, *, period: str, issued_on: date, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+    data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Danh sách đề nghị khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
-    doc = content.nominations(
-        data, period=period, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER, names=names or {}
-    )
+    doc = content.nominations(data, period=period, issued_on=issued_on, issuer=issuer, names=names or {})
     return pdf_writer.render(doc)
 
 
 def minutes_docx(
-    data: Json, *, period: str, meeting: Meeting, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+    data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
-    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer or DEFAULT_ISSUER, names=names or {})
+    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
     return docx_writer.render(doc)
 
 
 def minutes_pdf(
-    data: Json, *, period: str, meeting: Meeting, issuer: Issuer | None = None, names: Mapping[str, str] | None = None
+    data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
-    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer or DEFAULT_ISSUER, names=names or {})
+    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
     return pdf_writer.render(doc)
 
 
-def scorecard_docx(card: Json, *, issued_on: date, issuer: Issuer | None = None) -> bytes:
+def scorecard_docx(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (DOCX) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER))
+    return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
 
 
-def scorecard_pdf(card: Json, *, issued_on: date, issuer: Issuer | None = None) -> bytes:
+def scorecard_pdf(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (PDF) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer or DEFAULT_ISSUER))
+    return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
 
 
-def scorecard_xlsx(card: Json, *, issued_on: date) -> bytes:
+def scorecard_xlsx(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (XLSX) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return xlsx.scorecard(card, issued_on=issued_on)
+    return xlsx.scorecard(card, issued_on=issued_on, issuer=issuer)
 
 
-def standings_xlsx(data: Json, *, issued_on: date) -> bytes:
+def standings_xlsx(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Bảng xếp hạng (XLSX) from GET /v1/standings?period=P."""
-    return xlsx.standings(data, issued_on=issued_on)
+    return xlsx.standings(data, issued_on=issued_on, issuer=issuer)

@@ -55,16 +55,15 @@ PER_100_OFFICERS = frozenset({"conduct_complaints", "inspection_findings"})
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who issues the documents: the heading's two lines, the place of the date line and the signer."""
+    """Who issues the documents: the heading's two lines, the place of the date line, the province as text names
+    it ("tỉnh …", "thành phố …") and the signer; never named here but by the dashboard's settings (WEB_ISSUER_*)."""
 
-    parent: str = "UBND TỈNH NAM ĐỊNH"
-    body: str = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
-    place: str = "Nam Định"
-    capacity: tuple[str, ...] = ("TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG", "CHỦ TỊCH")
+    parent: str
+    body: str
+    place: str
+    province: str
+    capacity: tuple[str, ...]
     signer: str = ""
-
-
-DEFAULT_ISSUER = Issuer()
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class Meeting:
 
 
 def place_date(place: str, on: date) -> str:
-    """'Nam Định, ngày 05 tháng 01 năm 2026': a day below 10 and a month below 3 written with a leading zero."""
+    """'<place>, ngày 05 tháng 01 năm 2026': a day below 10 and a month below 3 written with a leading zero."""
     dd = f"{on.day:02d}" if on.day < 10 else str(on.day)
     mm = f"{on.month:02d}" if on.month < 3 else str(on.month)
     return f"{place}, ngày {dd} tháng {mm} năm {on.year}"

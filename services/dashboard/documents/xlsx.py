@@ -18,6 +18,7 @@ from services.dashboard.documents.content import (
     GROUP_NAMES,
     INSUFFICIENT,
     PER_100_OFFICERS,
+    Issuer,
     period_words,
     unit_label,
 )
@@ -70,6 +71,11 @@ def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> No
         ws.column_dimensions[get_column_letter(c)].width = width
 
 
+def _issued_by(issuer: Issuer) -> str:
+    """The title line naming who issues the file: 'UBND TỈNH … – HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG'."""
+    return f"{issuer.parent} – {issuer.body}"
+
+
 def _bytes(wb: Workbook, title: str, created: date) -> bytes:
     when = datetime(created.year, created.month, created.day)
     wb.properties.title = printable(title)
@@ -81,7 +87,7 @@ def _bytes(wb: Workbook, title: str, created: date) -> bytes:
     return buffer.getvalue()
 
 
-def standings(data: Json, *, issued_on: date) -> bytes:
+def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Bảng xếp hạng: rank, unit (or officer), cluster, score, band, previous rank; the unranked on a second sheet."""
     period = str(data.get("period") or "")
     officers = data.get("subject") == "officer"
@@ -94,7 +100,7 @@ def standings(data: Json, *, issued_on: date) -> bytes:
         if data.get("cluster")
         else f"đơn vị {data['unit']}"
         if data.get("unit")
-        else "toàn tỉnh"
+        else f"toàn {issuer.province}"
     )
     headers = [
         ("Hạng", 8),
@@ -112,6 +118,7 @@ def standings(data: Json, *, issued_on: date) -> bytes:
             title,
             f"Phạm vi xếp hạng: {scope}; bộ quy tắc {data.get('rule_version') or '—'}; "
             f"số liệu đến {moment(data.get('as_of'))}; ngày lập {issued_on:%d/%m/%Y}",
+            _issued_by(issuer),
         ],
         len(headers),
     )
@@ -136,7 +143,7 @@ def standings(data: Json, *, issued_on: date) -> bytes:
         extra = wb.create_sheet("Chưa xếp hạng")
         cols = [("Mã đơn vị", 16), ("Tên đơn vị", 40), ("Cụm, khối", 16), ("Tình trạng", 20)]
         cols += [("Hồ sơ đã giải quyết", 18), ("Tối thiểu", 12)]
-        row = _title(extra, [f"ĐƠN VỊ CHƯA XẾP HẠNG {period_words(period).upper()}"], len(cols))
+        row = _title(extra, [f"ĐƠN VỊ CHƯA XẾP HẠNG {period_words(period).upper()}", _issued_by(issuer)], len(cols))
         _header(extra, row, cols)
         for u in unranked:
             row += 1
@@ -153,7 +160,7 @@ def _count_format(value: float | int | None) -> str:
     return COUNT_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
 
 
-def scorecard(card: Json, *, issued_on: date) -> bytes:
+def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm: every indicator (service index, then office culture) with numerator, denominator, rate,
     threshold, points and maximum; the indices, score, band and rule version below."""
     period = str(card.get("period") or "")
@@ -181,6 +188,7 @@ def scorecard(card: Json, *, issued_on: date) -> bytes:
             f"{card.get('cluster_name') or card.get('cluster_id') or '—'}",
             f"Bộ quy tắc {card.get('rule_version') or '—'}; số liệu đến {moment(card.get('as_of'))}; "
             f"ngày lập {issued_on:%d/%m/%Y}",
+            _issued_by(issuer),
         ],
         len(headers),
     )

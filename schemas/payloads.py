@@ -295,6 +295,9 @@ class UnitRegistered(Strict):
     admin_code: AdminCode | None = None
     """The Decision 19/2025 code (added): the province's 2 digits for a province-level unit (province, department,
     agency), the commune's 5 digits for a commune, ward or special zone (checked by parse_evidence)."""
+    cluster_since: Timestamp | None = None
+    """From when this cluster membership applies (added): clusters and blocks rebuilt from a date leave the periods
+    before it in the old cluster; absent = occurred_at (docs/contract.md, "Units")."""
 
 
 class OfficerRegistered(Strict):

@@ -13,10 +13,12 @@ async def standings(conn: asyncpg.Connection, subject: str, period: str, group: 
     return list(
         await conn.fetch(
             "SELECT CASE WHEN $3::text IS NULL THEN s.rank_in_province ELSE s.rank_in_cluster END AS rank,"
-            " s.subject_id, coalesce(u.name, o.full_name) AS name, u.cluster_name, s.score, s.band,"
+            " s.subject_id, coalesce(u.name, o.full_name) AS name, us.cluster_name, s.score, s.band,"
             " CASE WHEN $3::text IS NULL THEN s.previous_rank_in_province ELSE s.previous_rank_in_cluster END"
             " AS previous_rank, s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s"
             " LEFT JOIN units u ON $1 = 'unit' AND u.unit_id = s.subject_id"
+            # The cluster's name as of the period (clusters are rebuilt; a closed period keeps its own).
+            " LEFT JOIN unit_scores us ON $1 = 'unit' AND us.unit_id = s.subject_id AND us.period = s.period"
             " LEFT JOIN officers o ON $1 = 'officer' AND o.officer_id = s.subject_id"
             " WHERE s.subject_kind = $1 AND s.period = $2"
             " AND ($3::text IS NULL OR $3 = CASE WHEN $1 = 'unit' THEN s.cluster_id ELSE s.unit_id END)"
@@ -32,9 +34,9 @@ async def unranked_units(conn: asyncpg.Connection, period: str, cluster: str | N
     """Units scored without an emulation score (too few dossiers), with their count of finished dossiers."""
     return list(
         await conn.fetch(
-            "SELECT s.unit_id, u.name, u.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
+            "SELECT s.unit_id, u.name, s.cluster_id, (s.card->'evidence'->>'dossiers_finished')::float8 AS dossiers"
             " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = $1 AND s.score IS NULL"
-            " AND ($2::text IS NULL OR u.cluster_id = $2) ORDER BY s.unit_id",
+            " AND ($2::text IS NULL OR s.cluster_id = $2) ORDER BY s.unit_id",
             period,
             cluster,
         )
@@ -42,9 +44,9 @@ async def unranked_units(conn: asyncpg.Connection, period: str, cluster: str | N
 
 
 async def unit_card(conn: asyncpg.Connection, unit_id: str, period: str) -> asyncpg.Record | None:
-    """A unit's stored scorecard with its name and cluster."""
+    """A unit's stored scorecard with its name and the cluster it is ranked in for the period."""
     return await conn.fetchrow(
-        "SELECT s.card::text AS card, s.updated_at, u.name, u.cluster_id, u.cluster_name FROM unit_scores s"
+        "SELECT s.card::text AS card, s.updated_at, u.name, s.cluster_id, s.cluster_name FROM unit_scores s"
         " LEFT JOIN units u USING (unit_id) WHERE s.unit_id = $1 AND s.period = $2",
         unit_id,
         period,

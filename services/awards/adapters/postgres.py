@@ -303,13 +303,23 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
 
 
 async def set_standing(
-    conn: asyncpg.Connection, unit: str, year: int, rank: int | None, band: str, score: float, event: str, at: datetime
+    conn: asyncpg.Connection,
+    unit: str,
+    year: int,
+    rank: int | None,
+    band: str,
+    score: float,
+    event: str,
+    at: datetime,
+    cluster: str | None = None,
 ) -> None:
+    """Keep the unit's latest year standing, with the cluster it is ranked in for that year."""
     await conn.execute(
-        "INSERT INTO standings VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id, year)"
+        "INSERT INTO standings (unit_id, year, rank_in_cluster, band, score, event, occurred_at, cluster_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unit_id, year)"
         " DO UPDATE SET rank_in_cluster = EXCLUDED.rank_in_cluster, band = EXCLUDED.band,"
-        " score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at"
-        " WHERE standings.occurred_at <= EXCLUDED.occurred_at",
+        " score = EXCLUDED.score, event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at,"
+        " cluster_id = EXCLUDED.cluster_id WHERE standings.occurred_at <= EXCLUDED.occurred_at",
         unit,
         year,
         rank,
@@ -317,6 +327,7 @@ async def set_standing(
         score,
         event,
         at,
+        cluster,
     )
 
 
@@ -411,16 +422,20 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRe
         if target is not None:
             # case_key is "source|unit|case_id" (handlers/evidence.py); people read the case id.
             target.open_grievances.append(OpenCase(r["event"], r["kind"], r["case_key"].split("|", 2)[-1]))
-    for r in await conn.fetch("SELECT year, rank_in_cluster, band, event FROM standings WHERE unit_id = $1", unit_id):
+    for r in await conn.fetch(
+        "SELECT year, rank_in_cluster, band, event, cluster_id FROM standings WHERE unit_id = $1", unit_id
+    ):
         unit.standing[r["year"]] = (r["rank_in_cluster"], r["band"], r["event"])
-    if unit.cluster_id is not None:
-        # Ties reach awards as equal ranks (scoring ranks with rank()): every unit of the cluster ranked 1st.
-        for r in await conn.fetch(
-            "SELECT s.year, s.unit_id FROM standings s JOIN units u ON u.unit_id = s.unit_id"
-            " WHERE u.cluster_id = $1 AND s.rank_in_cluster = 1 ORDER BY s.unit_id",
-            unit.cluster_id,
-        ):
-            unit.cluster_leaders.setdefault(r["year"], []).append(r["unit_id"])
+        if r["year"] == year and r["cluster_id"] is not None:
+            unit.cluster_id = r["cluster_id"]  # the cluster of the year evaluated (clusters are rebuilt)
+    # Ties reach awards as equal ranks (scoring ranks with rank()): every unit ranked 1st in the cluster the unit was
+    # ranked in that year (the membership in force at the year's end), whatever cluster either is in today.
+    for r in await conn.fetch(
+        "SELECT s.year, s.unit_id FROM standings s JOIN standings mine ON mine.unit_id = $1 AND mine.year = s.year"
+        " AND mine.cluster_id = s.cluster_id WHERE s.rank_in_cluster = 1 ORDER BY s.unit_id",
+        unit_id,
+    ):
+        unit.cluster_leaders.setdefault(r["year"], []).append(r["unit_id"])
     return unit
 
 

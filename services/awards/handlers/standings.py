@@ -35,7 +35,9 @@ async def apply_standings(
             if d.subject_kind == "officer":
                 await pg.set_officer_score(conn, d.subject_id, d.unit_id, year, d.score, d.event_id, d.occurred_at)
                 continue
-            await pg.set_standing(conn, d.unit_id, year, d.rank_in_cluster, d.band, d.score, d.event_id, d.occurred_at)
+            await pg.set_standing(
+                conn, d.unit_id, year, d.rank_in_cluster, d.band, d.score, d.event_id, d.occurred_at, d.cluster_id
+            )
             for title, on_track in on_track_signals(d, rules).items():
                 messages += await _signal(conn, d, year, title, on_track, now, rules)
         await enqueue(conn, messages)

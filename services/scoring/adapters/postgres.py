@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.scoring.domain.clusters import ClusterMembership
 from services.scoring.domain.contributions import CounterKey
 from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
 from services.scoring.domain.memberships import Registration, headcount
@@ -173,6 +174,36 @@ async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -
             e.cluster_name,
             e.occurred_at,
         )
+
+
+async def add_unit_memberships(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -> None:
+    """Keep every unit registration with the date it places the unit in its cluster (a repeated one changes
+    nothing)."""
+    if not entries:
+        return
+    rows = sorted({e.event: e for e in entries}.values(), key=lambda e: e.event)
+    await conn.execute(
+        "INSERT INTO unit_memberships (event, unit_id, cluster_id, cluster_name, at) SELECT * FROM unnest($1::text[],"
+        " $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT (event) DO NOTHING",
+        [e.event for e in rows],
+        [e.unit_id for e in rows],
+        [e.cluster_id for e in rows],
+        [e.cluster_name for e in rows],
+        [e.since for e in rows],
+    )
+
+
+async def cluster_timelines(conn: asyncpg.Connection, units: Iterable[str]) -> dict[str, list[ClusterMembership]]:
+    """{unit_id: its cluster memberships} of the given units."""
+    found: dict[str, list[ClusterMembership]] = {}
+    for r in await conn.fetch(
+        "SELECT unit_id, at, event, cluster_id, cluster_name FROM unit_memberships WHERE unit_id = ANY($1::text[])",
+        sorted(set(units)),
+    ):
+        found.setdefault(r["unit_id"], []).append(
+            ClusterMembership(r["at"], r["event"], r["cluster_id"], r["cluster_name"])
+        )
+    return found
 
 
 async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:
@@ -369,17 +400,21 @@ async def periods_scored(conn: asyncpg.Connection, units: Sequence[str]) -> list
 
 
 async def save_unit_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
-    """Upsert (unit_id, period, score, band, service_index, culture_index, rule_version, card json)."""
+    """Upsert (unit_id, period, score, band, service_index, culture_index, rule_version, card json, cluster_id,
+    cluster_name): the cluster is the one the unit is ranked in for the period."""
     if not rows:
         return
     ordered = sorted(rows, key=lambda r: (r[0], r[1]))
     await conn.execute(
-        "INSERT INTO unit_scores SELECT u, p, s, b, si, ci, v, c::json, $9 FROM unnest($1::text[], $2::text[],"
-        " $3::float8[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[]) AS x(u, p, s, b, si, ci, v, c)"
+        "INSERT INTO unit_scores (unit_id, period, score, band, service_index, culture_index, rule_version, card,"
+        " updated_at, cluster_id, cluster_name) SELECT u, p, s, b, si, ci, v, c::json, $11, k, kn FROM"
+        " unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::float8[], $6::float8[], $7::text[],"
+        " $8::text[], $9::text[], $10::text[]) AS x(u, p, s, b, si, ci, v, c, k, kn)"
         " ON CONFLICT (unit_id, period) DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band,"
         " service_index = EXCLUDED.service_index, culture_index = EXCLUDED.culture_index,"
-        " rule_version = EXCLUDED.rule_version, card = EXCLUDED.card, updated_at = EXCLUDED.updated_at",
-        *[[r[i] for r in ordered] for i in range(8)],
+        " rule_version = EXCLUDED.rule_version, card = EXCLUDED.card, updated_at = EXCLUDED.updated_at,"
+        " cluster_id = EXCLUDED.cluster_id, cluster_name = EXCLUDED.cluster_name",
+        *[[r[i] for r in ordered] for i in range(10)],
         now,
     )
 
@@ -470,11 +505,13 @@ async def ranked(
     province), joined with what was last published."""
     if kind == "unit":
         query = (
-            "SELECT s.unit_id AS subject_id, s.unit_id, s.period, u.cluster_id, s.score, s.band, s.rule_version,"
-            " CASE WHEN u.cluster_id IS NULL THEN NULL ELSE"
-            "   rank() OVER (PARTITION BY s.period, u.cluster_id ORDER BY s.score DESC)::int END AS rank_in_cluster,"
+            # The cluster in force in the period (kept on its scores), not today's: rebuilt clusters leave closed
+            # periods as they were.
+            "SELECT s.unit_id AS subject_id, s.unit_id, s.period, s.cluster_id, s.score, s.band, s.rule_version,"
+            " CASE WHEN s.cluster_id IS NULL THEN NULL ELSE"
+            "   rank() OVER (PARTITION BY s.period, s.cluster_id ORDER BY s.score DESC)::int END AS rank_in_cluster,"
             " rank() OVER (PARTITION BY s.period ORDER BY s.score DESC)::int AS rank_in_province"
-            " FROM unit_scores s LEFT JOIN units u USING (unit_id) WHERE s.period = ANY($1::text[])"
+            " FROM unit_scores s WHERE s.period = ANY($1::text[])"
             " AND s.score IS NOT NULL"
         )
     else:
@@ -489,7 +526,8 @@ async def ranked(
     return list(
         await conn.fetch(
             f"SELECT r.*, st.score AS old_score, st.band AS old_band, st.rank_in_cluster AS old_rank_in_cluster,"
-            f" st.rank_in_province AS old_rank_in_province FROM ({query}) r LEFT JOIN standings st"
+            f" st.rank_in_province AS old_rank_in_province, st.cluster_id AS old_cluster_id"
+            f" FROM ({query}) r LEFT JOIN standings st"
             f" ON st.subject_kind = $2 AND st.subject_id = r.subject_id AND st.period = r.period",
             list(periods),
             kind,

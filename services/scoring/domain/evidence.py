@@ -51,6 +51,8 @@ class UnitEntry:
     cluster_id: str
     cluster_name: str | None
     occurred_at: datetime
+    since: datetime  # from when it places the unit in the cluster: cluster_since, else occurred_at
+    event: str  # source:event_id (a cluster membership's key)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,11 @@ def meaning(event: EvidenceEvent) -> Meaning:
         return Fact(fact_kind, unit, event.officer_id, at, payload)
     if isinstance(event, UnitRegisteredEvent):
         p = event.payload
-        return UnitEntry(unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at)
+        since = p.cluster_since or event.occurred_at
+        key = f"{event.source or ''}:{event.event_id}"
+        return UnitEntry(
+            unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at, since, key
+        )
     if isinstance(event, OfficerRegisteredEvent):
         o = event.payload
         # The directory keeps the latest registration; a transfer is dated by transferred_at when given.

@@ -135,9 +135,11 @@ async def _apply(
     units = [m for k in fresh if isinstance(m := meanings[k], UnitEntry)]
     officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
     await pg.upsert_units(conn, units)
+    await pg.add_unit_memberships(conn, units)
     await pg.upsert_officers(conn, officers)
     await pg.add_memberships(conn, officers)
-    # A directory change moves cluster ranks and officer counts of every period the unit is scored in; a
+    # A directory change (a cluster membership from its date included) moves cluster ranks and officer counts of
+    # every period the unit is scored in (the whole period is ranked again: both clusters' units); a
     # registration may move an officer (a transfer, or a late one dated earlier): every unit it was ever in is
     # counted again, and its own periods are listed again under the unit it belonged to then.
     timelines = await pg.timelines(conn, {o.officer_id for o in officers})

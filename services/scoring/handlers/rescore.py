@@ -17,6 +17,7 @@ from schemas.outputs import StandingChanged
 from services.scoring.adapters import postgres as pg
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
+from services.scoring.domain.clusters import cluster_at
 from services.scoring.domain.judging import Affected
 from services.scoring.domain.memberships import listed_under, unit_at
 from services.scoring.domain.periods import parse_period, period_fraction
@@ -145,7 +146,9 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     unit_rows = []
     gone: list[tuple[str, str, str]] = []
     unranked: list[tuple[str, str]] = []
+    clusters = await pg.cluster_timelines(conn, {u for u, _ in affected.units})
     for label, units in by_period.items():
+        end = parse_period(label).end
         inputs = await pg.culture_inputs(
             conn, parse_period(label), units, sorted(book.culture.training_topics), book.culture.finding_weights
         )
@@ -174,6 +177,8 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
             )
             if card.score is None:
                 unranked.append((unit, label))  # listed as "chưa đủ dữ liệu", never on the leaderboard
+            # Ranked in the cluster it belonged to at the period's end (a later move leaves the period as it was).
+            member = cluster_at(clusters.get(unit, ()), end)
             unit_rows.append(
                 (
                     unit,
@@ -184,6 +189,8 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                     card.culture_index,
                     book.version,
                     orjson.dumps({**card.as_json(), "calendar": calendar_of(rules, label)}).decode(),
+                    member.cluster_id if member else None,
+                    member.cluster_name if member else None,
                 )
             )
     await pg.save_unit_scores(conn, unit_rows, now)
@@ -287,6 +294,7 @@ async def _publish_changes(
             and r["old_band"] == r["band"]
             and r["old_rank_in_cluster"] == r["rank_in_cluster"]
             and r["old_rank_in_province"] == r["rank_in_province"]
+            and r["old_cluster_id"] == r["cluster_id"]  # a unit moved with the same rank is published too
         )
         if same:
             continue

@@ -297,7 +297,7 @@ class UnitRegistered(Strict):
     agency), the commune's 5 digits for a commune, ward or special zone (checked by parse_evidence)."""
     cluster_since: Timestamp | None = None
     """From when this cluster membership applies (added): clusters and blocks rebuilt from a date leave the periods
-    before it in the old cluster; absent = occurred_at (docs/contract.md, "Units")."""
+    before it in the old cluster; absent = occurred_at (docs/rules.md, "The map after 1 July 2025")."""
 
 
 class OfficerRegistered(Strict):

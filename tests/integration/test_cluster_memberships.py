@@ -154,6 +154,7 @@ async def test_a_unit_moved_to_another_cluster_in_2026_still_ranks_in_its_old_cl
     assert await p.ranks("2026", c1) == {w: 1}
     card = await p.http.get(p.urls["scoring"] + f"/v1/units/{u}/scorecard", params={"period": "2025"})
     assert card.json()["cluster_id"] == c1
+
     # Awards: the Cờ thi đua of 2025 looks at U's 2025 cluster (its year standing keeps C1), of 2026 at C2.
     async def awards_follow() -> None:
         stored = await fetch(database_url, "SELECT year, cluster_id FROM awards.standings WHERE unit_id = $1", u)

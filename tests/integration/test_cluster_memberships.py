@@ -59,7 +59,7 @@ class Province:
         answer = await self.http.get(self.urls["awards"] + f"/v1/periods/{year}/preview", params={"unit": unit})
         assert answer.status_code == 200, answer.text[:300]
         [part] = answer.json()["units"]
-        return part["cluster_id"]  # type: ignore[no-any-return]
+        return part["cluster_id"]
 
 
 @pytest.fixture

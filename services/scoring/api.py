@@ -13,8 +13,8 @@ from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.judging import case_view, contribution
 from services.scoring.domain.next_band import MAX_SUCCESSES, inputs_from_card, what_it_takes
-from services.scoring.domain.periods import Period, parse_period
-from services.scoring.domain.rulebook import build_rulebook
+from services.scoring.domain.periods import Period, Stages, parse_period
+from services.scoring.domain.rulebook import Movement, build_rulebook
 from services.scoring.domain.scorecard import INSUFFICIENT, evidence_behind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
@@ -22,11 +22,25 @@ from thidua.runtime.policy import may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
 
 
-def _period(label: str) -> Period:
+def _period(label: str, stages: Stages) -> Period:
     try:
-        return parse_period(label)
+        return parse_period(label, stages)
     except ValueError as exc:
         raise ApiError(422, "invalid period", [{"field": "period", "message": str(exc)}]) from exc
+
+
+def movement_json(m: Movement) -> dict[str, Any]:
+    """A configured movement as the API lists it: its period label and its stages' (unconfirmed dates marked)."""
+    return {
+        "code": m.code,
+        "name": m.name,
+        "source": m.source,
+        "period": m.label,
+        "closed": m.closed,
+        "titles": list(m.titles),
+        "indicators": list(m.indicators),
+        "stages": [{"name": s.name, "period": s.label, "confirmed": s.confirmed} for s in m.stages],
+    }
 
 
 def _found(row: asyncpg.Record | None, unit_id: str, period: str) -> asyncpg.Record:
@@ -46,6 +60,12 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
 
     optional_caller = bearer(runtime)
 
+    async def known_period(label: str) -> Period:
+        """The period, a stage only of the active rulebook's movements; 422 naming `period` otherwise."""
+        async with runtime.pool.acquire() as conn:
+            rules = await cache.active(conn)
+        return _period(label, rules.book.stages)
+
     @api.get("/standings", summary="Ranked units (public) or officers (the unit's token, council or admin)")
     async def standings(
         period: str,
@@ -54,7 +74,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         unit: str | None = None,
         principal: Annotated[Principal | None, Depends(optional_caller)] = None,
     ) -> dict[str, Any]:
-        _period(period)
+        await known_period(period)
         if subject == "officer" and not may_see_officers(principal, unit):
             status, error, message = officer_denial(principal)
             raise ApiError(status, error, [{"field": "Authorization", "message": message}])
@@ -101,7 +121,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
-        _period(period)
+        await known_period(period)
         async with runtime.pool.acquire() as conn:
             row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
         return {
@@ -118,7 +138,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         "the fewest more successes this period that alone lift the unit there (public, unit-level figures only)",
     )
     async def next_band(unit_id: str, period: str) -> dict[str, Any]:
-        _period(period)
+        await known_period(period)
         async with runtime.pool.acquire() as conn:
             row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
             card = json.loads(row["card"])
@@ -148,7 +168,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         indicator: str,
         principal: Annotated[Principal | None, Depends(optional_caller)] = None,
     ) -> dict[str, Any]:
-        p = _period(period)
+        p = await known_period(period)
         async with runtime.pool.acquire() as conn:
             rules = await cache.active(conn)
             # Whether the clocks behind these numbers can reach a year judged on a provisional calendar.
@@ -221,7 +241,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     async def officer_scorecard(
         officer_id: str, period: str, principal: Annotated[Principal | None, Depends(optional_caller)] = None
     ) -> dict[str, Any]:
-        _period(period)
+        await known_period(period)
         async with runtime.pool.acquire() as conn:
             row = await views.officer_card(conn, officer_id, period)
             # Without a score in the period the directory says whose officer it is (the unit may ask).
@@ -242,12 +262,24 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             "as_of": row["updated_at"],
         }
 
-    @api.get("/rulebook", summary="The active rulebook (indicators, thresholds, weights, bands, calendar)")
+    @api.get(
+        "/rulebook",
+        summary="The active rulebook (indicators, weights, bands, calendar, movements and their stages)",
+    )
     async def rulebook() -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
             row = await views.active_rulebook(conn)
         if row is None:
             raise ApiError(503, "no rulebook active yet")
-        return {"version": row["version"], "activated_at": row["activated_at"], "content": json.loads(row["content"])}
+        content = json.loads(row["content"])
+        book = build_rulebook(content)
+        return {
+            "version": row["version"],
+            "activated_at": row["activated_at"],
+            "content": content,
+            # The periods the movements add (GET /v1/standings?period=): every stage label, then each movement's.
+            "stages": sorted(book.stages.labels),
+            "movements": [movement_json(m) for m in book.movements],
+        }
 
     return api

@@ -21,6 +21,7 @@ from services.scoring.domain.calendar import (
     provisional_days_off,
     provisional_from,
 )
+from services.scoring.domain.periods import LEGACY
 from services.scoring.domain.recalendar import (
     calendar_version,
     changed_days,
@@ -307,5 +308,5 @@ def test_recalendar_rejudges_the_periods_near_each_changed_day_labour_code_art_1
     days = changed_days(old_cal, new_cal, years_of(old_cal, new_cal))
     # The official file is the whole year: 4/1 becomes a day off, the provisional days it does not list are worked.
     assert days[0] == d("2027-01-04") and d("2027-02-08") in days and {x.year for x in days} == {2027}
-    periods = touched_periods(days[:1])
+    periods = touched_periods(days[:1], LEGACY)
     assert {"2026-11", "2026-12", "2027-01", "2027-02", "2026-Q4", "2027-Q1", "2026", "2027"} == set(periods)

@@ -42,7 +42,8 @@ RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encodi
 CAL = load_calendar(RULES_DIR / "calendar")
 U = "U1"
 T = "+07:00"
-MARCH = ("2025-03", "2025-Q1", "2025", STAGE)
+STAGES_2025 = (STAGE, "2025-2027", "2025-2030")  # the shipped rule file's stages containing 2025
+MARCH = ("2025-03", "2025-Q1", "2025", *STAGES_2025)
 AS_OF = datetime(2025, 6, 1, tzinfo=VN_TZ)
 STAFF = CultureInputs(officers=20, trained_officers=20, weighted_findings=0, inspections=1, disciplined=0)
 
@@ -365,7 +366,7 @@ def test_decision_766_pakn_satisfaction_denominator_includes_open_overdue_compla
     c = _complaint()  # Mon 10/3 09:00 + 15 working days → the end of Mon 31/3 (1/4 00:00)
     assert cells(complaint_contribution(c, vn(2025, 4, 1), RB, CAL), "pakn_ok") == {}  # at the deadline
     after = complaint_contribution(c, vn(2025, 4, 2), RB, CAL)
-    assert cells(after, "pakn_ok") == dict.fromkeys(("2025-04", "2025-Q2", "2025", STAGE), (0.0, 1.0))
+    assert cells(after, "pakn_ok") == dict.fromkeys(("2025-04", "2025-Q2", "2025", *STAGES_2025), (0.0, 1.0))
 
 
 # ------------------------------------------------------------------ 6. indicators our evidence can carry

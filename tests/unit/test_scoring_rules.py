@@ -146,8 +146,11 @@ def all_of(value: tuple[float, float], *labels: str) -> dict[str, tuple[float, f
 
 _RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")))
 _CAL = load_calendar(RULES_DIR / "calendar")
-MARCH = ("2025-03", "2025-Q1", "2025", STAGE)
-APRIL = ("2025-04", "2025-Q2", "2025", STAGE)
+# The shipped rule file's stages containing 2025: the office-culture movement's, and the 2025–2030 movement with its
+# first phase.
+STAGES_2025 = (STAGE, "2025-2027", "2025-2030")
+MARCH = ("2025-03", "2025-Q1", "2025", *STAGES_2025)
+APRIL = ("2025-04", "2025-Q2", "2025", *STAGES_2025)
 AS_OF = vn(2025, 6, 1)
 
 
@@ -271,7 +274,7 @@ def test_open_overdue_dossier_is_late_in_every_period_it_outlived_and_the_curren
     tally = dossier_contribution(d, vn(2025, 5, 5, 12), _RB, _CAL)
     # Ended while open and overdue: 2025-03 and 2025-Q1 (1/4), 2025-04 (1/5). Current: 2025-05, Q2, 2025, stage.
     assert cells(tally, "on_time") == all_of(
-        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE
+        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", *STAGES_2025
     )
     # Before its due it is not judged at all (nor at the very due moment).
     assert cells(dossier_contribution(d, vn(2025, 3, 15), _RB, _CAL), "on_time") == {}
@@ -288,13 +291,13 @@ def test_open_dossier_processed_late_later_keeps_earlier_months_late() -> None:
     )
     after = dossier_contribution(done, vn(2025, 5, 20), _RB, _CAL)
     assert cells(after, "on_time") == all_of(
-        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", STAGE
+        (0.0, 1.0), "2025-03", "2025-Q1", "2025-04", "2025-05", "2025-Q2", "2025", *STAGES_2025
     )
     # The incremental delta changes no on_time cell (late stays late, counted once) but adds the finish counters.
     delta = difference(after, before)
     assert cells(delta, "on_time") == {}
-    assert cells(delta, "dossier_ok") == all_of((0.0, 1.0), "2025-05", "2025-Q2", "2025", STAGE)
-    assert cells(delta, "on_time", "officer", "CB-1") == all_of((0.0, 1.0), "2025-05", "2025-Q2", "2025", STAGE)
+    assert cells(delta, "dossier_ok") == all_of((0.0, 1.0), "2025-05", "2025-Q2", "2025", *STAGES_2025)
+    assert cells(delta, "on_time", "officer", "CB-1") == all_of((0.0, 1.0), "2025-05", "2025-Q2", "2025", *STAGES_2025)
     # And difference(x, x) is empty.
     assert difference(after, after) == {}
 
@@ -310,7 +313,7 @@ def test_late_dossier_across_the_year_counts_each_period_once() -> None:
         )
     )
     assert cells(dossier_contribution(d, AS_OF, _RB, _CAL), "on_time") == all_of(
-        (0.0, 1.0), "2024-12", "2024-Q4", "2024", "2025-01", "2025-02", "2025-Q1", "2025", STAGE
+        (0.0, 1.0), "2024-12", "2024-Q4", "2024", "2025-01", "2025-02", "2025-Q1", "2025", *STAGES_2025
     )
 
 
@@ -434,7 +437,7 @@ def complaint(
     return complaint_view(U, "PA-1", state)
 
 
-FEB = ("2025-02", "2025-Q1", "2025", STAGE)
+FEB = ("2025-02", "2025-Q1", "2025", *STAGES_2025)
 
 
 def test_answer_within_15_working_days_across_tet_is_on_time(rules: Rulebook, cal: WorkingCalendar) -> None:
@@ -698,7 +701,7 @@ def test_officer_conduct_penalty_and_discipline_cap(rules: Rulebook) -> None:
 
 
 def test_shipped_rulebook_is_valid(rules: Rulebook) -> None:
-    assert rules.version == "2025.2"
+    assert rules.version == "2026.1"
     assert (rules.answer_days, rules.reject_days) == (15, 2)
     assert (rules.service_weight, rules.culture_weight) == (0.7, 0.3)
     assert [b for b, _ in rules.bands] == ["Tốt", "Khá", "Trung bình", "Yếu"]
@@ -760,8 +763,9 @@ def test_add_working_days_over_30_4_and_1_5_2025(cal: WorkingCalendar) -> None:
 
 def test_periods_are_in_vietnam_time() -> None:
     # 18:00 UTC on 31/3 is 01:00 on 1/4 in Hanoi.
-    assert [p.label for p in periods_of(datetime(2025, 3, 31, 18, tzinfo=UTC))] == list(APRIL)
-    assert [p.label for p in periods_of(vn(2026, 1, 5))] == ["2026-01", "2026-Q1", "2026"]  # after the stage
+    assert [p.label for p in periods_of(datetime(2025, 3, 31, 18, tzinfo=UTC), _RB.stages)] == list(APRIL)
+    assert [p.label for p in periods_of(datetime(2025, 3, 31, 18, tzinfo=UTC))] == [*APRIL[:3], STAGE]  # no movement
+    assert [p.label for p in periods_of(vn(2026, 1, 5))] == ["2026-01", "2026-Q1", "2026"]  # after the legacy stage
     q4 = parse_period("2024-Q4")
     assert (q4.start, q4.end) == (vn(2024, 10, 1), vn(2025, 1, 1))
     assert parse_period(STAGE).end == vn(2026, 1, 1)

@@ -26,7 +26,6 @@ from services.scoring.domain.contributions import (
     next_dossier_tick,
     working_deadline,
 )
-from services.scoring.domain.periods import STAGE
 from services.scoring.domain.rulebook import build_rulebook
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
@@ -43,7 +42,9 @@ def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetim
 def of(year: int, month: int) -> tuple[str, ...]:
     """The labels of every period containing the month."""
     labels = (f"{year}-{month:02d}", f"{year}-Q{(month - 1) // 3 + 1}", str(year))
-    return (*labels, STAGE) if year <= 2025 else labels
+    # The shipped rule file's movements: 2019–2025 (sơ kết 2019–2022) and 2025–2030 (phases 2025–2027, 2028–2030).
+    spans = ((2019, 2022), (2019, 2025), (2025, 2027), (2025, 2030), (2028, 2030))
+    return (*labels, *(f"{a}-{b}" for a, b in spans if a <= year <= b))
 
 
 def cells(tally: Tally, counter: str) -> dict[str, tuple[float, float]]:

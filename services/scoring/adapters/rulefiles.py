@@ -38,6 +38,13 @@ class RulesCache:
         self._by_version: dict[str, Rules] = {}
 
     async def active(self, conn: asyncpg.Connection) -> Rules:
+        # The version alone first: the stored document (calendar included) is read and parsed once per version.
+        version = await conn.fetchval(
+            "SELECT version FROM rulebooks WHERE activated_at IS NOT NULL"
+            " ORDER BY activated_at DESC, version DESC LIMIT 1"
+        )
+        if version is not None and version in self._by_version:
+            return self._by_version[version]
         found = await pg.active_rulebook(conn)
         if found is None:
             raise RuntimeError("no rulebook stored: the service seeds one at start")

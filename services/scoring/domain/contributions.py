@@ -13,7 +13,7 @@ from functools import lru_cache
 from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier, Supplement
-from services.scoring.domain.periods import next_boundary, period_ends_between, periods_of
+from services.scoring.domain.periods import Stages, next_boundary, period_ends_between
 from services.scoring.domain.rulebook import Rulebook
 
 # (subject kind, subject id, unit id, period, counter) -> (numerator, denominator)
@@ -54,23 +54,20 @@ class _Adder:
         return self.tally
 
 
-def _labels(moment: datetime) -> tuple[str, ...]:
-    return _month_labels(*_month(moment))
-
-
-def _month(moment: datetime) -> tuple[int, int]:
+def _labels(moment: datetime, stages: Stages) -> tuple[str, ...]:
     local = moment.astimezone(VN_TZ)
-    return local.year, local.month
+    return _month_labels(local.year, local.month, stages)
 
 
 @lru_cache(maxsize=4096)
-def _month_labels(year: int, month: int) -> tuple[str, ...]:
-    return tuple(p.label for p in periods_of(datetime(year, month, 1, tzinfo=VN_TZ)))
+def _month_labels(year: int, month: int, stages: Stages) -> tuple[str, ...]:
+    # Keyed by the rulebook's stages too (hashed once per rulebook): the movements decide which stages a month is in.
+    return tuple(p.label for p in stages.of_month(year, month))
 
 
-def _outlived(start: datetime, until: datetime) -> tuple[str, ...]:
+def _outlived(start: datetime, until: datetime, stages: Stages) -> tuple[str, ...]:
     """Periods that ended while the case was open and already overdue (judged late there)."""
-    return tuple(p.label for p in period_ends_between(start, until))
+    return tuple(p.label for p in period_ends_between(start, until, stages))
 
 
 @lru_cache(maxsize=65536)
@@ -201,19 +198,28 @@ def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar:
     out = _Adder()
     unit = d.unit_id
     if d.received_at is not None and d.channel is not None:
-        out.add("unit", unit, unit, _labels(d.received_at), "online_submission", float(d.channel == "online"))
+        out.add(
+            "unit", unit, unit, _labels(d.received_at, rules.stages), "online_submission", float(d.channel == "online")
+        )
     if d.due_at is None:
         return out.result()
     if d.finished_at is not None:
         if d.status == "withdrawn":  # withdrawn by the citizen: not judged
             return out.result()
         on_time = dossier_on_time(d, calendar)
-        finished = _labels(d.finished_at)
+        finished = _labels(d.finished_at, rules.stages)
         out.add("unit", unit, unit, finished, "on_time", float(on_time))
         if d.finished_at > d.due_at:  # overdue only once the due date pushed by the waiting has passed
             due = dossier_due(d, calendar, d.finished_at)
             if due is not None:
-                out.add("unit", unit, unit, _outlived(max(due, d.received_at or due), d.finished_at), "on_time", 0.0)
+                out.add(
+                    "unit",
+                    unit,
+                    unit,
+                    _outlived(max(due, d.received_at or due), d.finished_at, rules.stages),
+                    "on_time",
+                    0.0,
+                )
         if d.officer_id:
             out.add("officer", d.officer_id, unit, finished, "on_time", float(on_time))
         if d.fee_required:
@@ -229,7 +235,12 @@ def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar:
         due = dossier_due(d, calendar)  # None: waiting for the citizen, paused
         if due is not None and as_of > due:
             out.add(
-                "unit", unit, unit, _outlived(max(due, d.received_at or due), as_of) + _labels(as_of), "on_time", 0.0
+                "unit",
+                unit,
+                unit,
+                _outlived(max(due, d.received_at or due), as_of, rules.stages) + _labels(as_of, rules.stages),
+                "on_time",
+                0.0,
             )
     return out.result()
 
@@ -303,7 +314,7 @@ def complaint_contribution(c: Complaint, as_of: datetime, rules: Rulebook, calen
         return _complaint_counters(out, c, as_of, rules, calendar)
     except CalendarYearMissing:
         fresh = _Adder()  # counted as unjudged, never judged against weekends only
-        fresh.add("unit", unit, unit, _labels(c.received_at), "pakn_unjudged", 1.0)
+        fresh.add("unit", unit, unit, _labels(c.received_at, rules.stages), "pakn_unjudged", 1.0)
         return fresh.result()
 
 
@@ -315,20 +326,20 @@ def _complaint_counters(
     deadline = working_deadline(calendar, c.received_at, rules.answer_days)
     if c.resolved_at is not None:
         if c.category == "conduct" and c.substantiated:
-            resolved = _labels(c.resolved_at)
+            resolved = _labels(c.resolved_at, rules.stages)
             out.add("unit", unit, unit, resolved, "conduct_substantiated", 1.0)
             if c.officer_id:
                 out.add("officer", c.officer_id, unit, resolved, "conduct_substantiated", 1.0)
         on_time = complaint_on_time(c, rules, calendar, as_of)
-        resolved = _labels(c.resolved_at)
-        outlived = _outlived(deadline, c.resolved_at)
+        resolved = _labels(c.resolved_at, rules.stages)
+        outlived = _outlived(deadline, c.resolved_at, rules.stages)
         out.add("unit", unit, unit, resolved, "pakn_on_time", float(on_time))
         out.add("unit", unit, unit, outlived, "pakn_on_time", 0.0)
         out.add("unit", unit, unit, resolved, "pakn_ok", float(on_time and not c.unsatisfied and not c.re_complained))
         out.add("unit", unit, unit, outlived, "pakn_ok", 0.0)
     elif as_of > deadline:
         # Open and overdue at a period's end: late, and in the satisfaction denominator as not satisfied.
-        late = _outlived(deadline, as_of) + _labels(as_of)
+        late = _outlived(deadline, as_of, rules.stages) + _labels(as_of, rules.stages)
         out.add("unit", unit, unit, late, "pakn_on_time", 0.0)
         out.add("unit", unit, unit, late, "pakn_ok", 0.0)
     return out.result()

@@ -17,7 +17,7 @@ from services.scoring.domain.contributions import (
     next_dossier_tick,
 )
 from services.scoring.domain.evidence import CaseEvent
-from services.scoring.domain.periods import periods_of
+from services.scoring.domain.periods import Stages, periods_of
 from services.scoring.domain.rulebook import Rules
 
 View = c.Dossier | c.Complaint
@@ -65,9 +65,9 @@ class Affected:
             else:
                 self.officers.add((subject, unit, period))
 
-    def add_fact(self, unit: str, officer: str | None, at: datetime) -> None:
-        """The unit (and officer) of a fact, in every period containing it."""
-        for p in periods_of(at):
+    def add_fact(self, unit: str, officer: str | None, at: datetime, stages: Stages) -> None:
+        """The unit (and officer) of a fact, in every period containing it (the rulebook's stages among them)."""
+        for p in periods_of(at, stages):
             self.units.add((unit, p.label))
             if officer:
                 self.officers.add((officer, unit, p.label))

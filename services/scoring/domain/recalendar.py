@@ -11,7 +11,7 @@ from typing import Any
 
 from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CLOCK_REACH_DAYS, CalendarYearMissing, WorkingCalendar
-from services.scoring.domain.periods import periods_of
+from services.scoring.domain.periods import Stages, periods_of
 
 # The parts of a stored rulebook that make its calendar: the official files, the provisional rules, and the
 # `years` list rule files before 2026.1 carried.
@@ -68,7 +68,7 @@ def changed_days(old: WorkingCalendar, new: WorkingCalendar, years: Iterable[int
     return out
 
 
-def touched_periods(days: Iterable[date]) -> list[str]:
+def touched_periods(days: Iterable[date], stages: Stages) -> list[str]:
     """Every period (month, quarter, year, stage) of the months within CLOCK_REACH_DAYS of a changed day: a
     clock crossing the day was started, answered, outlived or left open there."""
     months: set[tuple[int, int]] = set()
@@ -79,7 +79,7 @@ def touched_periods(days: Iterable[date]) -> list[str]:
         while cursor <= last:
             months.add((cursor.year, cursor.month))
             cursor = (cursor + timedelta(days=32)).replace(day=1)
-    labels = {p.label for y, m in months for p in periods_of(datetime.combine(date(y, m, 1), time(12), VN_TZ))}
+    labels = {p.label for y, m in months for p in periods_of(datetime.combine(date(y, m, 1), time(12), VN_TZ), stages)}
     return sorted(labels)
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from services.scoring.domain.calendar import WorkingCalendar, culture_days, provisional_from
+from services.scoring.domain.periods import LEGACY, Stages, stage_label
+
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # bounds of a movement's years: a typo (20255) is refused, not computed with
+# What a movement may name besides the indicators: the composite scores.
+COMPOSITE_SCORES = frozenset({"service_index", "office_culture", "emulation"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,39 @@ class OfficerRules:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """A stage of a movement (sơ kết, tổng kết, giai đoạn): whole years, a period of its own labelled YYYY-YYYY."""
+
+    name: str
+    first_year: int
+    last_year: int
+    confirmed: bool = True  # False: dates the rule file assumes until a source gives them (listed as such)
+
+    @property
+    def label(self) -> str:
+        return stage_label(self.first_year, self.last_year)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """An emulation movement (phong trào thi đua) the office runs: its years, stages, source and what it scores."""
+
+    code: str
+    name: str
+    source: str
+    first_year: int
+    last_year: int
+    closed: bool
+    stages: tuple[Stage, ...]
+    titles: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return stage_label(self.first_year, self.last_year)
+
+
+@dataclass(frozen=True)
 class Rulebook:
     """Everything a score depends on besides the evidence, under one version."""
 
@@ -82,6 +120,8 @@ class Rulebook:
     publish_days: int = 2
     result_days: int = 1
     years: frozenset[int] = frozenset()  # rule files before 2026.1 listed the years they judged; no longer needed
+    movements: tuple[Movement, ...] = ()
+    stages: Stages = LEGACY  # the stage periods of the movements (a rule file without [[movements]]: 2019-2025)
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -154,7 +194,13 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RulebookInvalid(f"rule file incomplete or malformed: {exc!r}") from exc
-    problems = [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
+    movements, movement_problems = _movements(doc.get("movements"), frozenset(indicators))
+    if movements:
+        spans = [(m.first_year, m.last_year) for m in movements]
+        spans += [(s.first_year, s.last_year) for m in movements for s in m.stages]
+        rulebook = replace(rulebook, movements=movements, stages=Stages(tuple(spans)))
+    problems = movement_problems
+    problems += [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
     problems += [
         f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values() if not 0 < i.threshold <= 1
     ]
@@ -173,6 +219,115 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     if problems:
         raise RulebookInvalid("; ".join(problems))
     return rulebook
+
+
+def _year(raw: object, where: str, problems: list[str]) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not FIRST_YEAR <= raw <= LAST_YEAR:
+        problems.append(f"{where} must be a year from {FIRST_YEAR} to {LAST_YEAR}, not {raw!r}")
+        return FIRST_YEAR
+    return raw
+
+
+def _text(raw: object, where: str, problems: list[str]) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        problems.append(f"{where} is missing (a non-empty text)")
+        return ""
+    return raw.strip()
+
+
+def _texts(raw: object, where: str, problems: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        problems.append(f"{where} must be a list of non-empty texts")
+        return ()
+    return tuple(x.strip() for x in raw)
+
+
+def _span(first: int, last: int, where: str, problems: list[str]) -> None:
+    if first >= last:
+        problems.append(f"{where}: from ({first}) must come before to ({last}); a single year is the period {first}")
+
+
+def _stage(raw: object, movement: str, n: int, problems: list[str]) -> Stage:
+    where = f"movement {movement}, stage {n}"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where} must be a table (name, from, to)")
+        return Stage("", FIRST_YEAR, FIRST_YEAR + 1)
+    stage = Stage(
+        _text(raw.get("name"), f"{where}: name", problems),
+        _year(raw.get("from"), f"{where}: from", problems),
+        _year(raw.get("to"), f"{where}: to", problems),
+        bool(raw.get("confirmed", True)),
+    )
+    _span(stage.first_year, stage.last_year, where, problems)
+    return stage
+
+
+def _movement(raw: object, n: int, indicators: frozenset[str], problems: list[str]) -> Movement:
+    if not isinstance(raw, Mapping):
+        problems.append(f"movement {n} must be a table (code, name, source, from, to, stages)")
+        return Movement("", "", "", FIRST_YEAR, FIRST_YEAR + 1, True, ())
+    code = _text(raw.get("code"), f"movement {n}: code", problems) or str(n)
+    first = _year(raw.get("from"), f"movement {code}: from", problems)
+    last = _year(raw.get("to"), f"movement {code}: to", problems)
+    _span(first, last, f"movement {code}", problems)
+    stages_raw = raw.get("stages", [])
+    if not isinstance(stages_raw, list):
+        problems.append(f"movement {code}: stages must be an array of tables ([[movements.stages]])")
+        stages_raw = []
+    stages = tuple(_stage(s, code, k + 1, problems) for k, s in enumerate(stages_raw))
+    for s in stages:
+        if not first <= s.first_year <= s.last_year <= last:
+            problems.append(
+                f"movement {code}: stage {s.name} ({s.label}) lies outside the movement's years {first}-{last}"
+            )
+    for k, a in enumerate(stages):
+        for b in stages[k + 1 :]:
+            nested = a.first_year <= b.first_year and b.last_year <= a.last_year
+            nested = nested or (b.first_year <= a.first_year and a.last_year <= b.last_year)
+            apart = a.last_year < b.first_year or b.last_year < a.first_year
+            if (a.first_year, a.last_year) == (b.first_year, b.last_year):
+                problems.append(f"movement {code}: stages {a.name} and {b.name} have the same years ({a.label})")
+            elif not nested and not apart:
+                problems.append(
+                    f"movement {code}: stages {a.name} ({a.label}) and {b.name} ({b.label}) overlap without one "
+                    "containing the other"
+                )
+    named = _texts(raw.get("indicators"), f"movement {code}: indicators", problems)
+    problems += [
+        f"movement {code}: unknown indicator {i} (an [index.indicators] code or one of "
+        f"{', '.join(sorted(COMPOSITE_SCORES))})"
+        for i in named
+        if i not in indicators and i not in COMPOSITE_SCORES
+    ]
+    closed = raw.get("closed", False)
+    if not isinstance(closed, bool):
+        problems.append(f"movement {code}: closed must be true or false")
+    return Movement(
+        code,
+        _text(raw.get("name"), f"movement {code}: name", problems),
+        _text(raw.get("source"), f"movement {code}: source", problems),
+        first,
+        last,
+        closed is True,
+        stages,
+        _texts(raw.get("titles"), f"movement {code}: titles", problems),
+        named,
+    )
+
+
+def _movements(raw: object, indicators: frozenset[str]) -> tuple[tuple[Movement, ...], list[str]]:
+    """The rule file's [[movements]] and what is wrong with them (none configured: the legacy stage alone)."""
+    problems: list[str] = []
+    if raw is None:
+        return (), problems
+    if not isinstance(raw, list):
+        return (), ["movements must be an array of tables ([[movements]])"]
+    movements = tuple(_movement(m, n + 1, indicators, problems) for n, m in enumerate(raw))
+    codes = [m.code for m in movements]
+    problems += [f"movement {c}: code used twice" for c in sorted({c for c in codes if codes.count(c) > 1})]
+    return movements, problems
 
 
 @dataclass(frozen=True)

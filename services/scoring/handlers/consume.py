@@ -129,9 +129,9 @@ async def _apply(
     facts = [(k[0], k[1], m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Fact)]
     await pg.insert_facts(conn, facts)
     for _, _, fact, _ in facts:
-        affected.add_fact(fact.unit_id, fact.officer_id, fact.at)
+        affected.add_fact(fact.unit_id, fact.officer_id, fact.at, rules.book.stages)
     for r in await pg.retract_facts(conn, fact_retractions):
-        affected.add_fact(r["unit_id"], r["officer_id"], r["at"])
+        affected.add_fact(r["unit_id"], r["officer_id"], r["at"], rules.book.stages)
     units = [m for k in fresh if isinstance(m := meanings[k], UnitEntry)]
     officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
     await pg.upsert_units(conn, units)

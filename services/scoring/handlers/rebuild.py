@@ -113,8 +113,13 @@ async def _rebuild(
             else:
                 doc = await _active_doc(control)
             rules = rules_from(doc)
-            labels = sorted(set(periods)) if periods is not None else await store.periods_present(control)
-            chosen = {label: parse_period(label) for label in labels}
+            stages = rules.book.stages
+            if periods is not None:  # the operator's: a stage must be one of the new rules' movements
+                chosen = {label: parse_period(label, stages) for label in sorted(set(periods))}
+            else:  # every period stored, and every stage of the rules (a movement added: its stages filled here)
+                present = await store.periods_present(control)
+                chosen = {label: parse_period(label) for label in sorted({*present, *stages.labels})}
+            labels = sorted(chosen)
             if not chosen:
                 return RebuildReport([], rules.version, 0, 0, 0, 0, [], time.monotonic() - started, 0.0, {})
             phases: dict[str, float] = {}
@@ -300,7 +305,7 @@ async def _switch(
             affected.officers.add((subject, unit, label))
     start, end = envelope(chosen.values())
     for unit, officer, month in await store.fact_subjects(conn, start, end):
-        for p in periods_of(month):
+        for p in periods_of(month, rules.book.stages):
             if p.label in chosen:
                 affected.units.add((unit, p.label))
                 if officer:

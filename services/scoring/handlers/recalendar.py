@@ -48,10 +48,11 @@ async def recalendar(pool: asyncpg.Pool, url: str, rules_file: Path, *, now: dat
         if not only_calendar_differs(doc, active):
             return None
         doc["version"] = calendar_version(doc)
-        old, new = rules_from(active).calendar, rules_from(doc).calendar
+        new_rules = rules_from(doc)
+        old, new = rules_from(active).calendar, new_rules.calendar
         days = changed_days(old, new, years_of(old, new))
         present = set(await store.periods_present(conn))
-    periods = [p for p in touched_periods(days) if p in present]
+    periods = [p for p in touched_periods(days, new_rules.book.stages) if p in present]
     log.warning(
         "scoring: the calendar changed under rulebook %s (%d day(s), e.g. %s): re-judging %s under %s",
         current[0],

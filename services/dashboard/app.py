@@ -281,7 +281,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_page(request, "Yêu cầu không hợp lệ", panel("Yêu cầu không hợp lệ", message), 400)
 
     def bad_period(request: Request, period: str) -> HTMLResponse:
-        return bad_request(request, f"Kỳ “{period}” không hợp lệ. Hãy dùng dạng 2025, 2025-Q1, 2025-03 hoặc 2019-2025.")
+        return bad_request(
+            request,
+            f"Kỳ “{period}” không hợp lệ. Hãy dùng dạng 2025, 2025-Q1, 2025-03"
+            " hoặc giai đoạn của phong trào (2019-2025).",
+        )
+
+    async def movement_stages() -> list[str]:
+        """The configured movements' stages, from scoring's active rulebook (none when it does not answer)."""
+        answer = await fetch(f"{scoring}/v1/rulebook")
+        return pages.movement_stages(answer.body) if answer.ok else []
 
     def forget_if_refused(request: Request, user: User | None, result: Upstream) -> dict[str, Any] | None:
         """A 401 to the user's own token: it was revoked or expired, so the session ends; a sign-in panel."""
@@ -439,7 +448,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             active="home",
             refresh=cfg.refresh_seconds,
             this_year=year,
-            choices=pages.picker_choices(chosen, year),
+            choices=pages.picker_choices(chosen, year, await movement_stages()),
             **context,
         )
 
@@ -526,7 +535,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "unit_id": unit_id,
             "period": chosen,
             "this_year": year,
-            "choices": pages.picker_choices(chosen, year),
+            "choices": pages.picker_choices(chosen, year, await movement_stages()),
             "trend": trend,
             "next_band": next_band.body if next_band.ok and isinstance(next_band.body, dict) else None,
         }
@@ -615,7 +624,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "unit_id": unit_id,
             "period": chosen,
             "this_year": year,
-            "choices": pages.picker_choices(chosen, year),
+            "choices": pages.picker_choices(chosen, year, await movement_stages()),
         }
         denied = needs_unit(request, user, unit_id, "Điểm của cán bộ")
         if denied is not None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.labels import TITLE_NAMES
+from schemas.periods import STAGE_PATTERN
 from schemas.vietnam import VN_TZ
 from services.dashboard.formatting import period_year, valid_period
 
@@ -26,15 +27,26 @@ def candidate_periods(now: datetime | None = None, *, years_back: int = 3) -> li
     return [str(local.year), f"{local.year}-{local.month:02d}", *earlier]
 
 
-def picker_choices(period: str, this_year: int) -> list[str]:
-    """Quick links of the period picker: the period's year and its quarters, this year, the year before."""
+def picker_choices(period: str, this_year: int, stages: Sequence[str] = ()) -> list[str]:
+    """Quick links of the period picker: the period's year and its quarters, this year, the year before, then the
+    configured movements' stages that contain the year."""
     year = period_year(period) if valid_period(period) else this_year
     choices = [str(year), *(f"{year}-Q{q}" for q in range(1, 5))]
     if str(this_year) not in choices:
         choices.insert(0, str(this_year))
     if year - 1 != this_year:
         choices.append(str(year - 1))
+    spans = [(s, STAGE_PATTERN.match(s)) for s in stages]
+    choices += [s for s, m in spans if m is not None and int(m["first"]) <= year <= int(m["last"])]
     return choices
+
+
+def movement_stages(rulebook: object) -> list[str]:
+    """The stage periods scoring's active rulebook configures (GET /v1/rulebook, `stages`); well-formed ones only."""
+    stages = rulebook.get("stages") if isinstance(rulebook, Mapping) else None
+    if not isinstance(stages, list):
+        return []
+    return sorted({s for s in stages if isinstance(s, str) and STAGE_PATTERN.match(s) and valid_period(s)})
 
 
 def has_rows(body: object) -> bool:

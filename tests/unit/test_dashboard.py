@@ -126,6 +126,18 @@ def test_periods() -> None:
     assert formatting.period_year("2019-2025") == 2025 and formatting.period_year("2024-Q4") == 2024
 
 
+def test_the_period_picker_follows_the_configured_movements() -> None:
+    """Issue 24: the stages come from scoring's active rulebook (GET /v1/rulebook `stages`), not from code."""
+    rulebook = {"version": "x", "stages": ["2025-2030", "2019-2025", "2025-2027", "2028-2030", "bad", 7, "2030-2025"]}
+    stages = pages.movement_stages(rulebook)
+    assert stages == ["2019-2025", "2025-2027", "2025-2030", "2028-2030"]
+    assert pages.picker_choices("2025", 2026, stages)[-3:] == ["2019-2025", "2025-2027", "2025-2030"]
+    assert pages.picker_choices("2029", 2026, stages)[-2:] == ["2025-2030", "2028-2030"]
+    assert "2019-2025" not in pages.picker_choices("2026", 2026, ["2019-2025"])  # a closed movement's other years
+    assert pages.movement_stages(None) == [] and pages.movement_stages({"stages": "2025-2030"}) == []
+    assert formatting.valid_period("2025-2030") and formatting.period_label("2025-2030") == "Giai đoạn 2025–2030"
+
+
 def test_the_first_screen_prefers_this_year_then_this_month_then_earlier_years() -> None:
     # 31 Dec 2025 18:00 UTC is already 1 January 2026 in Vietnam.
     assert pages.candidate_periods(datetime(2025, 12, 31, 18, tzinfo=UTC)) == [

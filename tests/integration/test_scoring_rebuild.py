@@ -136,8 +136,9 @@ async def test_a_rebuild_of_every_period_equals_from_scratch_and_catches_up_live
     assert writes == ["computed"]  # the live batch committed while the rebuild was between its phases
     assert report.caught_up >= 3  # the new dossiers and the retracted one
     assert 0 <= report.blocked_seconds < report.seconds
-    periods = sorted({c[3] for c in before["counters"]} | {u[1] for u in before["units"]})
-    assert report.periods == periods  # --all: every period with counters or scores
+    periods = {c[3] for c in before["counters"]} | {u[1] for u in before["units"]}
+    stages = {"2019-2022", "2019-2025", "2025-2027", "2025-2030", "2028-2030"}  # the rule file's movements
+    assert report.periods == sorted(periods | stages)  # --all: every period with counters or scores, every stage
 
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
     try:

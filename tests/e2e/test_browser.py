@@ -230,7 +230,8 @@ def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council
     browser.get(f"{site}/nominations/{nomination}")
     assert not browser.find_elements(By.ID, "vote-form")  # a unit does not vote
     browser.find_element(By.CSS_SELECTOR, "#who button").click()  # sign out
-    assert browser.find_element(By.LINK_TEXT, "Đăng nhập")
+    # The click starts the POST and its redirect: wait for the page that follows (a busy machine is slow to load it).
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.LINK_TEXT, "Đăng nhập"))
 
     sign_in(browser, site, council)
     assert "/nominations" in browser.current_url
@@ -242,7 +243,8 @@ def roles(browser: webdriver.Chrome, site: str, p: str, unit_token: str, council
     form.find_element(By.NAME, "votes_for").send_keys("9")
     assert "được duyệt" in browser.find_element(By.ID, "vote-preview").text  # app.js runs under the CSP
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "Đã ghi biểu quyết: được duyệt" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    flash = WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".flash"))
+    assert "Đã ghi biểu quyết: được duyệt" in flash[0].text
     assert not browser.find_elements(By.ID, "vote-form")
     assert "council:token#" in browser.find_element(By.TAG_NAME, "main").text
     badge = browser.find_element(By.CSS_SELECTOR, ".badge")  # coloured by a class: no inline style under the CSP

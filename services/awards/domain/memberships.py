@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from schemas.dated import in_force
 from schemas.vietnam import VN_TZ
 
 
@@ -37,12 +38,7 @@ def year_end(year: int) -> datetime:
 def membership_in(memberships: Iterable[Membership], year: int) -> Membership | None:
     """The registration in force at the end of year: the latest dated before it, else the earliest (it reaches
     back); None without any."""
-    ordered = sorted(memberships)
-    if not ordered:
-        return None
-    end = year_end(year)
-    before = [m for m in ordered if m.at < end]
-    return before[-1] if before else ordered[0]
+    return in_force(memberships, year_end(year))
 
 
 def members_of(timelines: Mapping[str, Iterable[Membership]], unit_id: str, year: int) -> dict[str, Membership]:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from schemas.dated import in_force
+
 
 @dataclass(frozen=True, order=True)
 class ClusterMembership:
@@ -25,10 +27,5 @@ class ClusterMembership:
 
 
 def cluster_at(memberships: Iterable[ClusterMembership], end: datetime) -> ClusterMembership | None:
-    """The membership in force just before end (a period's exclusive end): the latest dated before it, else the
-    earliest one (it reaches back); None without any."""
-    ordered = sorted(memberships)
-    if not ordered:
-        return None
-    before = [m for m in ordered if m.at < end]
-    return before[-1] if before else ordered[0]
+    """The membership in force just before end (a period's exclusive end); None without any."""
+    return in_force(memberships, end)

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.dated import in_force
+
 
 @dataclass(frozen=True, order=True)
 class Registration:
@@ -25,13 +27,9 @@ class Registration:
 
 
 def unit_at(registrations: Iterable[Registration], end: datetime) -> str | None:
-    """The unit an officer belongs to just before end: the latest registration dated before end, else the earliest
-    one (it reaches back); None without any."""
-    ordered = sorted(registrations)
-    if not ordered:
-        return None
-    before = [r for r in ordered if r.at < end]
-    return (before[-1] if before else ordered[0]).unit_id
+    """The unit an officer belongs to just before end; None without any registration."""
+    found = in_force(registrations, end)
+    return found.unit_id if found is not None else None
 
 
 def members_at(timelines: Mapping[str, Iterable[Registration]], end: datetime) -> dict[str, str]:

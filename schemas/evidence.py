@@ -268,10 +268,19 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
     problems: list[FieldError] = []
     if event.occurred_at > now + FUTURE_TOLERANCE:
         problems.append(FieldError(field="occurred_at", message="is more than 5 minutes in the future"))
+    horizon = now + FUTURE_HORIZON
     for name in type(event.payload).model_fields:
         value = getattr(event.payload, name)
-        if isinstance(value, datetime) and value > now + FUTURE_HORIZON:
+        if isinstance(value, datetime) and value > horizon:
             problems.append(FieldError(field=f"payload.{name}", message="is more than a year in the future"))
+        elif isinstance(value, tuple | list):  # supplements: dated items one level down, held to the same horizon
+            for i, item in enumerate(value):
+                for inner in getattr(type(item), "model_fields", ()):
+                    moment = getattr(item, inner)
+                    if isinstance(moment, datetime) and moment > horizon:
+                        problems.append(
+                            FieldError(field=f"payload.{name}.{i}.{inner}", message="is more than a year in the future")
+                        )
     if event.unit_id == ADMIN_INBOX:  # the operators' inbox: no unit may be it (its alerts are for admins alone)
         problems.append(FieldError(field="unit_id", message=f"{ADMIN_INBOX} is reserved for the operators' inbox"))
     if source_required and event.source is None:

@@ -645,7 +645,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         user = user_of(request)
         year = pages.current_year()
         chosen = (period or "").strip() or str(year)
-        if not re.fullmatch(r"\d{4}", chosen):
+        if not re.fullmatch(r"[0-9]{4}", chosen):
             return bad_request(request, f"Năm “{chosen}” không hợp lệ: khen thưởng xét theo năm, ví dụ 2025.")
         years = sorted({year, year - 1, year - 2, int(chosen)}, reverse=True)
         common: dict[str, Any] = {"title": f"Đề nghị khen thưởng năm {chosen}", "period": chosen, "years": years}
@@ -671,7 +671,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         officers are shown; a unit's figures are public)."""
         user = user_of(request)
         chosen = (period or "").strip() or str(pages.current_year())
-        if not re.fullmatch(r"\d{4}", chosen) or not 2000 <= int(chosen) <= 2100:
+        if not re.fullmatch(r"[0-9]{4}", chosen) or not 2000 <= int(chosen) <= 2100:
             return bad_request(request, f"Năm “{chosen}” không hợp lệ: xem trước theo năm, từ 2000 đến 2100.")
         wanted = (unit or "").strip() or (user.unit_id if user and user.role == "unit" else None)
         if wanted is not None and not valid_unit_id(wanted):
@@ -778,7 +778,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise StarletteHTTPException(404)
         user = user_of(request)
         chosen = (period or "").strip() or str(pages.current_year())
-        if not re.fullmatch(r"\d{4}", chosen):
+        if not re.fullmatch(r"[0-9]{4}", chosen):
             return bad_request(request, f"Năm “{chosen}” không hợp lệ: khen thưởng xét theo năm, ví dụ 2025.")
         title = "Biên bản họp Hội đồng" if what == "minutes" else "Danh sách đề nghị khen thưởng"
         if user is None:
@@ -845,7 +845,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signed_on = str(form.get("decision_date") or "").strip()
         if signed_on:  # the date the decision is signed fixes the amount (awards checks its bounds)
             values["decision_date"] = signed_on[:10]
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", signed_on):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", signed_on):
                 problem = "Ngày ký quyết định không hợp lệ (ngày/tháng/năm)."
                 return await nomination_view(request, nomination_id, form=values, vote_problem=problem, status=400)
             body["decision_date"] = signed_on

@@ -89,8 +89,6 @@ LEVEL_ABBREVIATIONS: dict[str, Level] = {
 
 # Bounds of what is read from an upload (the package's and the sheet's are sheet_reader's: see `Limits`).
 MAX_FILE_BYTES = sheet_reader.MAX_FILE_BYTES
-MAX_UNPACKED_BYTES = sheet_reader.MAX_UNPACKED_BYTES
-MAX_ZIP_ENTRIES = sheet_reader.MAX_ZIP_MEMBERS
 MAX_ROWS = 5000  # data rows (not blank) of one file
 MAX_CELL_CHARS = 200  # of one field's text, after trimming
 FIRST_YEAR, LAST_YEAR = 2000, 2100

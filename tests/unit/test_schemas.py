@@ -460,3 +460,15 @@ def test_period_labels_are_matched_whole(label: str) -> None:
     with pytest.raises(ValueError, match="must be"):
         parse_period(label)
     assert is_period(label.strip()) == (label.strip() in ("2025", "2025-Q1", "2025-03"))
+
+
+def test_supplement_dates_are_held_to_the_one_year_horizon_too() -> None:
+    """FUTURE_HORIZON (schemas/bounds.py) holds for the dated items of a payload's list (supplements), not only for
+    its own dates."""
+    body = envelope()
+    body["payload"]["supplements"] = [
+        {"requested_at": "2025-03-11T09:00:00+07:00", "supplied_at": (NOW + timedelta(days=400)).isoformat()}
+    ]
+    assert fields(body) == ["payload.supplements.0.supplied_at"]
+    body["payload"]["supplements"][0]["supplied_at"] = (NOW + timedelta(days=300)).isoformat()
+    assert parse_evidence(body, now=NOW, source_required=True).payload.supplements is not None

@@ -91,6 +91,9 @@ async def test_lao_dong_tien_tien_decided_after_1_july_2026_is_760000_and_revoca
     for bad in ("1999-12-31", "2999-01-01"):
         refused = await svc.http.post(f"/v1/nominations/{ldtt[2]}/votes", json={**APPROVE, "decision_date": bad})
         assert refused.status_code == 422 and "decision_date" in refused.text
+    # A 2026 award cannot be decided in 2025: that date would price it with the older tables.
+    early = await svc.http.post(f"/v1/nominations/{ldtt[2]}/votes", json={**APPROVE, "decision_date": "2025-12-31"})
+    assert early.status_code == 409 and "decision_date" in early.text
     assert (await svc.nomination(ldtt[2]))["status"] == "proposed"
 
     # A warning in 2026 (tied to public duty) revokes the approved LĐTT: 760,000 to recover; the never approved

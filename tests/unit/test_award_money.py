@@ -265,6 +265,16 @@ def test_preview_hides_named_officers_from_other_units_policy() -> None:
     assert part["missing"]["open_case_count"] == 1
 
 
+def test_preview_never_names_an_officer_whose_id_reads_like_a_unit_nomination_policy() -> None:
+    """An officer id may contain ":unit:" (the officer-id grammar allows colons): the public preview filters the votes
+    to come by the subject's kind, not by the id's text."""
+    unit = _unit()
+    unit.members[0].officer_id = "X:unit:Y"
+    part = preview_unit(unit, 2026, RULES_, date(2026, 12, 4), officers_visible=False)
+    assert "X:unit:Y" not in json.dumps(part)
+    assert all(":officer:" not in v for v in part["missing"]["vote_ids"])
+
+
 @pytest.mark.parametrize(
     ("today", "rating_left", "dossier_left"),
     [(date(2026, 12, 4), 11, 6), (date(2026, 12, 10), 5, 0), (date(2026, 12, 15), 0, 0), (date(2026, 12, 16), 0, 0)],

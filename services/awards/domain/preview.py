@@ -69,6 +69,7 @@ def preview_unit(
         if officers_visible or kind == "unit"
     ]
     votes = [n["id"] for n in nominations if n["status"] in PENDING]
+    unit_votes = [n["id"] for n in nominations if n["status"] in PENDING and n["subject_kind"] == "unit"]
     shown = nominations if officers_visible else [_public(n) for n in nominations if n["subject_kind"] == "unit"]
     return {
         "unit_id": unit.unit_id,
@@ -91,7 +92,8 @@ def preview_unit(
             "hold_count": len(holds),
             "holds": holds if officers_visible else [h for h in holds if h["subject_kind"] == "unit"],
             "votes_to_come": len(votes),
-            "vote_ids": votes if officers_visible else [v for v in votes if ":unit:" in v],
+            # By the subject's kind, never by the id's text: an officer id may itself contain ":unit:".
+            "vote_ids": votes if officers_visible else unit_votes,
         },
     }
 

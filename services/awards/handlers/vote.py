@@ -47,6 +47,11 @@ async def vote(
             raise VoteRefused(ON_HOLD_NO_VOTE)
         if row["status"] not in PENDING:
             raise VoteRefused(f"hồ sơ đang ở trạng thái {row['status']}, không thể biểu quyết")
+        if decision_date is not None and decision_date.year < row["year"]:
+            # An award of year Y is decided in Y or later: an earlier date would price it with older tables.
+            raise VoteRefused(
+                f"decision_date {decision_date.isoformat()} is before the nomination's year {row['year']}"
+            )
         decision, reason = council_decision(row["title"], members_total, members_present, votes_for, rules)
         votes = {"members_total": members_total, "members_present": members_present, "votes_for": votes_for}
         if decision is None:
@@ -58,7 +63,8 @@ async def vote(
             await pg.set_status(conn, nomination_id, decision, reason, now, votes)
             day = decision_date or now.astimezone(VN_TZ).date()
             money = decided_money(row, rules, day)
-            await money_pg.fix_amount(conn, nomination_id, money, day)
+            if decision == "approved":  # only an award that is granted has its amount fixed
+                await money_pg.fix_amount(conn, nomination_id, money, day)
             await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
             if decision == "approved":
                 subject = (row["subject_kind"], row["subject_id"], row["unit_id"])

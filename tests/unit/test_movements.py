@@ -146,6 +146,10 @@ def _with(doc: dict[str, Any], n: int, **changes: Any) -> dict[str, Any]:
         (lambda d: _with(d, 1, stages=[{"from": 2025, "to": 2027}]), "stage 1: name is missing"),
         (lambda d: _with(d, 1, indicators=["nope"]), "unknown indicator nope"),
         (lambda d: _with(d, 1, closed="yes"), "closed must be true or false"),
+        (
+            lambda d: _with(d, 1, stages=[{"name": "A", "from": 2025, "to": 2027, "confirmed": "false"}]),
+            "stage 1: confirmed must be true or false",
+        ),
         (lambda d: {**d, "movements": {"code": "x"}}, r"movements must be an array of tables"),
     ],
 )

@@ -297,9 +297,15 @@ async def counters_of(
 
 
 async def culture_inputs(
-    conn: asyncpg.Connection, period: Period, units: Sequence[str], topics: Sequence[str], weights: Mapping[str, float]
+    conn: asyncpg.Connection,
+    period: Period,
+    units: Sequence[str],
+    topics: Sequence[str],
+    weights: Mapping[str, float],
+    timelines: Mapping[str, list[Registration]] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined."""
+    """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined
+    (timelines: the officers' registrations when the caller read them once for several periods)."""
     found: dict[str, dict[str, float]] = {
         u: {
             "officers": 0,
@@ -314,7 +320,9 @@ async def culture_inputs(
         for u in units
     }
     # The officers in each unit at the period's end (a transfer leaves the periods before it with the old unit).
-    for unit, n in headcount(await timelines_of_units(conn, units), units, period.end).items():
+    if timelines is None:
+        timelines = await timelines_of_units(conn, units)
+    for unit, n in headcount(timelines, units, period.end).items():
         found[unit]["officers"] = n
     rows = await conn.fetch(
         "SELECT unit_id,"

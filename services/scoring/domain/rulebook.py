@@ -254,11 +254,14 @@ def _stage(raw: object, movement: str, n: int, problems: list[str]) -> Stage:
     if not isinstance(raw, Mapping):
         problems.append(f"{where} must be a table (name, from, to)")
         return Stage("", FIRST_YEAR, FIRST_YEAR + 1)
+    confirmed = raw.get("confirmed", True)
+    if not isinstance(confirmed, bool):  # "false" in quotes would otherwise read as confirmed
+        problems.append(f"{where}: confirmed must be true or false")
     stage = Stage(
         _text(raw.get("name"), f"{where}: name", problems),
         _year(raw.get("from"), f"{where}: from", problems),
         _year(raw.get("to"), f"{where}: to", problems),
-        bool(raw.get("confirmed", True)),
+        confirmed is True,
     )
     _span(stage.first_year, stage.last_year, where, problems)
     return stage

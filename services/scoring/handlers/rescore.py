@@ -147,10 +147,17 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     gone: list[tuple[str, str, str]] = []
     unranked: list[tuple[str, str]] = []
     clusters = await pg.cluster_timelines(conn, {u for u, _ in affected.units})
+    # Officers' registrations once for every period of the pass (each period's headcount is read from them).
+    timelines = await pg.timelines_of_units(conn, sorted({u for u, _ in affected.units}))
     for label, units in by_period.items():
         end = parse_period(label).end
         inputs = await pg.culture_inputs(
-            conn, parse_period(label), units, sorted(book.culture.training_topics), book.culture.finding_weights
+            conn,
+            parse_period(label),
+            units,
+            sorted(book.culture.training_topics),
+            book.culture.finding_weights,
+            timelines,
         )
         for unit in units:
             x = inputs[unit]

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from thidua.localinfra.process import port_open, spawn, stop, wait_until
+from thidua.localinfra.secret_files import write_secret
 
 # The server refuses to run as root; this system user owns the data directory instead.
 _PG_SYSTEM_USER = "thidua_pg"
@@ -174,10 +175,7 @@ class LocalPostgres:
         """A new cluster whose super user has password, SCRAM for everyone."""
         # initdb reads the password from a file (never argv); it runs as the server's user, who must read it.
         pwfile = self.passwords_dir / ".initdb"
-        pwfile.unlink(missing_ok=True)
-        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(password + "\n")
+        write_secret(pwfile, password + "\n")
         if user is not None:
             entry = pwd.getpwnam(user)
             os.chown(pwfile, entry.pw_uid, entry.pw_gid)

@@ -180,6 +180,13 @@ class UnitRegisteredEvent(Envelope):
     payload: p.UnitRegistered
 
 
+class UnitReorganizedEvent(Envelope):
+    """unit.reorganized"""
+
+    type: Literal["unit.reorganized"]
+    payload: p.UnitReorganized
+
+
 class OfficerRegisteredEvent(OfficerEnvelope):
     """officer.registered"""
 
@@ -217,7 +224,8 @@ EvidenceEvent = Annotated[
     | ProcedurePublishedEvent
     | ComplaintSupplementRequestedEvent
     | ComplaintPublishedEvent
-    | ResearchAcceptedEvent,
+    | ResearchAcceptedEvent
+    | UnitReorganizedEvent,
     Field(discriminator="type"),
 ]
 EVIDENCE_TYPES: tuple[str, ...] = (
@@ -244,6 +252,7 @@ EVIDENCE_TYPES: tuple[str, ...] = (
     "complaint.supplement_requested",
     "complaint.published",
     "research.accepted",
+    "unit.reorganized",
 )
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""
@@ -287,6 +296,8 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
         problems.append(FieldError(field="source", message="field required"))
     if isinstance(event, UnitRegisteredEvent):
         problems += _unit_problems(event)
+    if isinstance(event, UnitReorganizedEvent):
+        problems += _reorganization_problems(event)
     if problems:
         raise EvidenceInvalid(problems)
     return event
@@ -307,6 +318,38 @@ def _unit_problems(event: UnitRegisteredEvent) -> list[FieldError]:
     if unit.admin_code is not None and digits is not None and len(unit.admin_code) != digits:
         whose = "the province's 2 digits" if digits == 2 else "its 5-digit commune code"
         problems.append(FieldError(field="payload.admin_code", message=f"of a {unit.level} is {whose}"))
+    return problems
+
+
+SHAPES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "merge": ((1, 50), (1, 1)),
+    "split": ((1, 1), (2, 50)),
+    "rename": ((1, 1), (1, 1)),
+    "dissolution": ((1, 50), (0, 0)),
+}
+"""How many predecessors and successors each kind of reorganization names (inclusive bounds)."""
+
+
+def _reorganization_problems(event: UnitReorganizedEvent) -> list[FieldError]:
+    """Each kind names as many units as it makes sense for, none twice, and the envelope's unit among them."""
+    change, problems = event.payload, []
+    for name, units, (low, high) in zip(
+        ("predecessors", "successors"), (change.predecessors, change.successors), SHAPES[change.kind], strict=True
+    ):
+        if not low <= len(units) <= high:
+            count = f"exactly {low}" if low == high else f"{low} to {high}"
+            problems.append(FieldError(field=f"payload.{name}", message=f"a {change.kind} names {count} unit(s)"))
+        if len(set(units)) != len(units):
+            problems.append(FieldError(field=f"payload.{name}", message="names a unit twice"))
+    both = sorted(set(change.predecessors) & set(change.successors))
+    if both:
+        problems.append(
+            FieldError(
+                field="payload.successors", message=f"{', '.join(both)} cannot be both predecessor and successor"
+            )
+        )
+    if event.unit_id not in {*change.predecessors, *change.successors}:
+        problems.append(FieldError(field="unit_id", message="must be one of the units the reorganization names"))
     return problems
 
 

@@ -300,6 +300,28 @@ class UnitRegistered(Strict):
     before it in the old cluster; absent = occurred_at (docs/rules.md, "The map after 1 July 2025")."""
 
 
+ReorganizationKind = Literal["merge", "split", "rename", "dissolution"]
+"""How units were reorganized (sắp xếp, tổ chức lại): merged into one (hợp nhất, sáp nhập: also an existing unit
+absorbing others), split into several (chia tách), renamed (đổi tên, also a new code) or dissolved (giải thể)."""
+UnitList = Annotated[list[UnitId], Field(max_length=50)]
+
+
+class UnitReorganized(Strict):
+    """unit.reorganized (added, issue 24): units `predecessors` became units `successors` from `effective_at`.
+
+    merge: 1–50 predecessors, exactly 1 successor (which may be an existing unit that absorbs them); split: exactly
+    1 predecessor, 2–50 successors; rename: 1 and 1; dissolution: 1–50 predecessors, no successor. A unit is never
+    both. The envelope's unit_id is one of the units named; the source must be registered for every one of them."""
+
+    kind: ReorganizationKind
+    predecessors: UnitList
+    successors: UnitList = Field(default_factory=list)
+    effective_at: Timestamp
+    """The first instant under the new map (e.g. 2025-07-01T00:00:00+07:00)."""
+    decision_no: Code | None = None
+    """The resolution or decision ordering it (e.g. Nghị quyết 1674/NQ-UBTVQH15), named on scorecards."""
+
+
 class OfficerRegistered(Strict):
     """officer.registered: an officer (cán bộ, công chức, viên chức) of the unit."""
 

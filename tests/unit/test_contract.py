@@ -104,6 +104,15 @@ PAYLOADS: dict[str, tuple[dict[str, Any], str | None]] = {
     "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
     "research.accepted": ({"title": "Đề tài cải cách hành chính", "scope": "unit", "decided_at": T}, "CB-1"),
     "evidence.retracted": ({"target_event_id": "e-0", "reason": "nhập nhầm"}, None),
+    "unit.reorganized": (
+        {
+            "kind": "merge",
+            "predecessors": ["H40.12.01", "H40.12.02"],
+            "successors": ["H40.12.05"],
+            "effective_at": "2025-07-01T00:00:00+07:00",
+        },
+        None,
+    ),
 }
 
 

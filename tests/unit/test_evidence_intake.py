@@ -62,3 +62,14 @@ def test_tokens_are_random_and_stored_as_hashes() -> None:
     a, b = new_token(), new_token()
     assert a != b and len(a) > 40
     assert token_hash(a) != a and token_hash(a) == token_hash(a) and len(token_hash(a)) == 64
+
+
+def test_a_reorganization_needs_a_source_registered_for_every_unit_it_names() -> None:
+    # The one-stop source covers the successor only: it may not end two units it does not speak for.
+    narrow, wide = (
+        Submission(envelope("unit.reorganized", event_id=f"re-{who}", source=who)) for who in ("motcua-namdinh", "hr")
+    )
+    refused, accepted = decide_batch([narrow, wide], now=NOW, scopes=SCOPES)
+    assert isinstance(refused, Refusal)
+    assert refused.reasons[0].field == "payload" and "H40.12.01, H40.12.02" in refused.reasons[0].message
+    assert isinstance(accepted, Candidate)

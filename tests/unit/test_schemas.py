@@ -103,6 +103,15 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str | None]] = {
     "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
     "research.accepted": ({"title": "Đề tài cải cách hành chính", "scope": "unit", "decided_at": T}, "CB-1"),
     "evidence.retracted": ({"target_event_id": "motcua-2025-000122", "reason": "gửi nhầm đơn vị"}, None),
+    "unit.reorganized": (
+        {
+            "kind": "merge",
+            "predecessors": ["H40.12.01", "H40.12.02"],
+            "successors": ["H40.12.05"],
+            "effective_at": "2025-07-01T00:00:00+07:00",
+        },
+        None,
+    ),
 }
 
 
@@ -140,7 +149,7 @@ def test_evidence_types_list_every_class_of_the_union_and_every_example() -> Non
     union = typing.get_args(typing.get_args(evidence.EvidenceEvent)[0])
     declared = {typing.get_args(cls.model_fields["type"].annotation)[0] for cls in union}
     assert declared == set(EVIDENCE_TYPES) == set(EXAMPLES)
-    assert len(EVIDENCE_TYPES) == 23
+    assert len(EVIDENCE_TYPES) == 24
 
 
 def test_the_contract_example_parses_from_bytes() -> None:

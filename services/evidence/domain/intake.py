@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.errors import EvidenceInvalid, FieldError
-from schemas.evidence import EvidenceEvent, parse_evidence
+from schemas.evidence import EvidenceEvent, UnitReorganizedEvent, parse_evidence
 from services.evidence.domain.principal import SourceScope
 from thidua.runtime.decoding import BadInput, load_json
 
@@ -98,6 +98,20 @@ def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope]
             event.event_id,
             event.unit_id,
         )
+    if isinstance(event, UnitReorganizedEvent):  # the whole map it redraws must be the source's
+        outside = [u for u in (*event.payload.predecessors, *event.payload.successors) if not scope.covers(u)]
+        if outside:
+            return Refusal(
+                [
+                    FieldError(
+                        field="payload",
+                        message=f"source '{source}' is not registered for unit(s) {', '.join(outside)}",
+                    )
+                ],
+                source,
+                event.event_id,
+                event.unit_id,
+            )
     key = (source, event.event_id)
     if key in seen.keys:
         return BatchDuplicate(event.event_id, source)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from schemas.lineage import YearOfChange
 from services.scoring.domain.calendar import WorkingCalendar, culture_days, provisional_from
 from services.scoring.domain.periods import LEGACY, Stages, stage_label
 
@@ -122,6 +123,7 @@ class Rulebook:
     years: frozenset[int] = frozenset()  # rule files before 2026.1 listed the years they judged; no longer needed
     movements: tuple[Movement, ...] = ()
     stages: Stages = LEGACY  # the stage periods of the movements (a rule file without [[movements]]: 2019-2025)
+    year_of_change: YearOfChange = "combine"  # [lineage]: a successor's view of the year its predecessors ended
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -200,6 +202,9 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
         spans += [(s.first_year, s.last_year) for m in movements for s in m.stages]
         rulebook = replace(rulebook, movements=movements, stages=Stages(tuple(spans)))
     problems = movement_problems
+    year_of_change, lineage_problems = _year_of_change(doc.get("lineage"))
+    rulebook = replace(rulebook, year_of_change=year_of_change)
+    problems += lineage_problems
     problems += [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
     problems += [
         f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values() if not 0 < i.threshold <= 1
@@ -219,6 +224,18 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     if problems:
         raise RulebookInvalid("; ".join(problems))
     return rulebook
+
+
+def _year_of_change(raw: object) -> tuple[YearOfChange, list[str]]:
+    """[lineage] year_of_change: "combine" (the default, also of rule files without [lineage]) or "split"."""
+    if raw is None:
+        return "combine", []
+    if not isinstance(raw, Mapping):
+        return "combine", ["lineage must be a table"]
+    value = raw.get("year_of_change", "combine")
+    if value == "combine" or value == "split":
+        return value, []
+    return "combine", [f"lineage.year_of_change must be \"combine\" or \"split\", not {value!r}"]
 
 
 def _year(raw: object, where: str, problems: list[str]) -> int:

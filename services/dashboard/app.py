@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents, import_worker, pages, ratings_import
+from services.dashboard import lineage as unit_lineage
 from services.dashboard.config import Settings
 from services.dashboard.formatting import (
     local_path,
@@ -541,11 +542,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         if not card.ok or not isinstance(card.body, dict):
             if card.not_found:
+                title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
+                if (folded := await successor_of(unit_id, chosen, card)) is not None:
+                    context = {**common, "trend": None, "folded": folded}
+                    return page(request, "unit.html", 404, title=title, panel=None, card={}, **context)
                 the_panel = panel(
                     "Chưa có phiếu điểm",
                     f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}.",
                 )
-                title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
                 return page(request, "unit.html", 404, title=title, panel=the_panel, card={}, **common)
             title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
             return page(
@@ -559,7 +563,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         name = card.body.get("name")
         title = f"Phiếu điểm: {name if isinstance(name, str) and name else unit_id} — {period_label(chosen)}"
-        return page(request, "unit.html", title=title, panel=None, card=card.body, **common)
+        lineage = unit_lineage.lineage_of(card.body)
+        return page(request, "unit.html", title=title, panel=None, card=card.body, lineage=lineage, **common)
+
+    async def successor_of(unit_id: str, period: str, answer: Upstream) -> unit_lineage.Folded | None:
+        """A predecessor's 404 naming its successor, confirmed by the successor's lineage (a few calls at most)."""
+        for successor in unit_lineage.successors_named(unit_id, answer.body)[:3]:
+            theirs = await fetch(unit_url(successor, "/scorecard"), {"period": period})
+            if theirs.ok and (found := unit_lineage.folded_into(unit_id, successor, theirs.body, period)) is not None:
+                return found
+        return None
 
     @app.get("/units/{unit_id}/events", response_class=HTMLResponse)
     async def events_page(request: Request, unit_id: str, indicator: str, period: str | None = None) -> Response:

@@ -208,6 +208,28 @@ NOMINATIONS = [
 ]
 
 
+MERGED = {
+    **CARD,
+    "unit_id": "NB.13669",
+    "name": "Phường Nam Định",
+    "lineage": {
+        "year_of_change": "combine",
+        "predecessors": [
+            {
+                "unit_id": p,
+                "name": f"Phường {p[-1]}",
+                "kind": "merge",
+                "effective_at": "2025-07-01T00:00:00+07:00",
+                "decision_no": "1674/NQ-UBTVQH15",
+                "combined": True,
+            }
+            for p in ("ND.PA", "ND.PB")
+        ],
+        "successors": [],
+    },
+}
+
+
 def fake_services() -> FastAPI:
     """Scoring, awards and notify answering like the real ones (tokens, roles, votes), on one app."""
     app = FastAPI()
@@ -247,6 +269,15 @@ def fake_services() -> FastAPI:
 
     @app.get("/v1/units/{unit_id}/scorecard", response_model=None)
     async def scorecard(unit_id: str, period: str) -> dict[str, Any] | JSONResponse:
+        if unit_id == MERGED["unit_id"] and period.startswith("2026"):
+            return {**MERGED, "period": period}
+        if unit_id == "ND.PA" and period.startswith("2026"):  # folded into its successor (docs/contract.md)
+            message = f"ND.PA merged into {MERGED['unit_id']} on 2025-07-01"
+            detail = {
+                "error": "no score for this unit and period",
+                "details": [{"field": "unit_id", "message": message}],
+            }
+            return JSONResponse(detail, status_code=404)
         if unit_id != "SO.TP":
             return JSONResponse({"error": "no score for this unit and period", "details": []}, status_code=404)
         if period == "2025":
@@ -585,6 +616,21 @@ async def test_unknown_unit_scorecard_is_friendly(web: httpx.AsyncClient) -> Non
     response = await web.get("/units/KHONG.CO", params={"period": "2025"})
     assert response.status_code == 404
     assert "Chưa có phiếu điểm" in response.text
+
+
+async def test_a_merged_unit_shows_its_lineage_and_a_predecessor_points_to_it(web: httpx.AsyncClient) -> None:
+    merged = await web.get("/units/NB.13669", params={"period": "2026"})
+    assert merged.status_code == 200
+    block = merged.text[merged.text.index('id="lineage"') :]
+    assert "Hợp nhất từ" in block and '<a href="/units/ND.PA?period=2025-Q2">Phường A</a>' in block
+    assert "Số liệu kỳ này gồm cả minh chứng của các đơn vị tiền thân" in block
+    folded = await web.get("/units/ND.PA", params={"period": "2026"})
+    assert folded.status_code == 404  # no scorecard of its own, but no error either
+    assert 'Đã hợp nhất vào <a href="/units/NB.13669?period=2026">Phường Nam Định</a>' in folded.text
+    assert "từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)" in folded.text
+    assert "Chưa có phiếu điểm" not in folded.text
+    other = await web.get("/units/ND.PB", params={"period": "2026"})  # a plain 404 names no successor
+    assert other.status_code == 404 and "Chưa có phiếu điểm" in other.text
 
 
 async def test_nobody_signed_in_sees_public_pages_only(web: httpx.AsyncClient) -> None:

@@ -1,0 +1,184 @@
+"""A unit's lineage as its page tells it (issue 24), shaped from scoring's JSON (pure: no I/O, no markup).
+
+Scoring's scorecard carries `lineage` when the unit has one (docs/contract.md "Unit lineage"); a folded predecessor's
+scorecard for a later period answers 404 naming its successor. Older scoring sends neither: every helper then
+answers None or nothing, and the page looks as before."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from schemas.lineage import KIND_VI
+from schemas.vietnam import VN_TZ
+from services.dashboard.formatting import day
+from services.dashboard.security import valid_unit_id
+
+CAME_FROM = {"merge": "Hợp nhất từ", "rename": "Đổi tên từ", "split": "Chia tách từ"}
+"""What a unit's predecessors did to make it, by kind."""
+BECAME = {
+    "merge": "Đã hợp nhất vào",
+    "rename": "Đã đổi tên thành",
+    "split": "Đã chia tách thành",
+    "dissolution": "Đã giải thể",
+}
+"""What became of a unit, by kind."""
+_UNIT_TOKEN = re.compile(r"(?<![A-Za-z0-9.])[A-Z0-9.]{2,32}(?![A-Za-z0-9.])")
+
+
+@dataclass(frozen=True)
+class LinkedUnit:
+    """A unit the block names, with the period its page is opened on (None: the page's default)."""
+
+    unit_id: str
+    name: str
+    period: str | None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence: 'Hợp nhất từ A, B, C từ 01/07/2025 (Nghị quyết số …)'."""
+
+    verb: str
+    units: tuple[LinkedUnit, ...]
+    since: str | None
+    decision: str | None
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The block 'Lịch sử sắp xếp đơn vị': where the unit came from, what it became, whose evidence is counted."""
+
+    came_from: tuple[Line, ...]
+    became: tuple[Line, ...]
+    combined: tuple[LinkedUnit, ...]
+    apart: tuple[LinkedUnit, ...]
+    year_of_change: str | None
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
+
+
+def quarter(moment: datetime) -> str:
+    """The quarter (e.g. 2025-Q3) containing moment in Vietnam time."""
+    local = moment.astimezone(VN_TZ)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def decision_label(decision_no: object) -> str | None:
+    """The resolution as people cite it: 'Nghị quyết số 1674/NQ-UBTVQH15', 'Quyết định số 12/QĐ-UBND'."""
+    if not isinstance(decision_no, str) or not decision_no.strip():
+        return None
+    text = decision_no.strip()
+    if text[0].isalpha():  # already cited with its kind ("Nghị quyết 1674/…")
+        return text
+    upper = text.upper()
+    kind = "Nghị quyết" if "/NQ-" in upper else "Quyết định" if "/QĐ-" in upper else "Văn bản"
+    return f"{kind} số {text}"
+
+
+def _entries(lineage: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    found = lineage.get(key)
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, Mapping) and isinstance(e.get("unit_id"), str)]
+
+
+def _lines(entries: Sequence[Mapping[str, Any]], verbs: Mapping[str, str], link: str) -> tuple[Line, ...]:
+    """Entries grouped by (kind, date, decision) in their order; link: 'before' (the quarter before the date, when the
+    unit still had its own page) or 'after' (the quarter the date opens)."""
+    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for e in entries:
+        key = (str(e.get("kind") or ""), str(e.get("effective_at") or ""), str(e.get("decision_no") or ""))
+        groups.setdefault(key, []).append(e)
+    lines = []
+    for (kind, at, decision), members in groups.items():
+        moment = _instant(at)
+        period = None
+        if moment is not None:
+            period = quarter(moment - timedelta(microseconds=1) if link == "before" else moment)
+        units = tuple(LinkedUnit(str(e["unit_id"]), _name(e), period) for e in members)
+        verb = verbs.get(kind) or f"Sắp xếp ({KIND_VI.get(kind, kind) or 'không rõ'})"
+        lines.append(Line(verb, units, day(moment) if moment else None, decision_label(decision)))
+    return tuple(lines)
+
+
+def _name(entry: Mapping[str, Any]) -> str:
+    name = entry.get("name")
+    return name if isinstance(name, str) and name else str(entry["unit_id"])
+
+
+def lineage_of(card: object) -> Lineage | None:
+    """The block for a scorecard carrying `lineage`; None without one (older scoring, or a unit never reorganized)."""
+    lineage = card.get("lineage") if isinstance(card, Mapping) else None
+    if not isinstance(lineage, Mapping):
+        return None
+    before, after = _entries(lineage, "predecessors"), _entries(lineage, "successors")
+    if not before and not after:
+        return None
+    came_from, became = _lines(before, CAME_FROM, "before"), _lines(after, BECAME, "after")
+    combined = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is True)
+    apart = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is not True)
+    mode = lineage.get("year_of_change")
+    return Lineage(came_from, became, combined, apart, mode if isinstance(mode, str) else None)
+
+
+def successors_named(unit_id: str, answer: object) -> list[str]:
+    """Unit ids a scorecard's 404 names as unit_id's successor, most likely first: a detail's `successor` (or
+    `successor_id`) key, then the unit ids written in its messages. To be confirmed against the successor's lineage."""
+    details = answer.get("details") if isinstance(answer, Mapping) else None
+    named: list[str] = []
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, Mapping):
+            continue
+        for key in ("successor", "successor_id"):
+            if isinstance(detail.get(key), str):
+                named.append(detail[key])
+        message = detail.get("message")
+        if isinstance(message, str):
+            named += [t for t in _UNIT_TOKEN.findall(message) if not t.isdigit()]
+    seen: list[str] = []
+    for candidate in named:
+        if candidate != unit_id and candidate not in seen and valid_unit_id(candidate):
+            seen.append(candidate)
+    return seen
+
+
+@dataclass(frozen=True)
+class Folded:
+    """'Đã hợp nhất vào <successor> từ dd/mm/yyyy': a predecessor's page for a period it is no longer listed in."""
+
+    verb: str
+    successor: LinkedUnit
+    since: str | None
+    decision: str | None
+
+
+def folded_into(unit_id: str, successor_id: str, successor_card: object, period: str) -> Folded | None:
+    """What became of unit_id, when the successor's scorecard for the period names it among its predecessors."""
+    if not isinstance(successor_card, Mapping) or not isinstance(lineage := successor_card.get("lineage"), Mapping):
+        return None
+    entry = next((e for e in _entries(lineage, "predecessors") if e["unit_id"] == unit_id), None)
+    if entry is None:
+        return None
+    name = successor_card.get("name")
+    successor = LinkedUnit(successor_id, name if isinstance(name, str) and name else successor_id, period)
+    moment = _instant(entry.get("effective_at"))
+    verb = BECAME.get(str(entry.get("kind")), BECAME["merge"])
+    return Folded(verb, successor, day(moment) if moment else None, decision_label(entry.get("decision_no")))
+
+
+def predecessors_of_row(row: object) -> list[str]:
+    """A standings row's `predecessors` (unit ids combined in it); empty when absent."""
+    found = row.get("predecessors") if isinstance(row, Mapping) else None
+    return [str(p) for p in found if isinstance(p, str)] if isinstance(found, list) else []

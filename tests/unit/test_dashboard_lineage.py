@@ -1,0 +1,130 @@
+"""Issue 24: a unit's page tells its lineage (scorecard `lineage`), a folded predecessor's page names its successor,
+standings rows mark the units that combine predecessors; older scoring (no `lineage`) renders as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.dashboard import lineage, pages
+from services.dashboard.rendering import render
+
+BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
+MERGED_AT = "2025-07-01T00:00:00+07:00"
+
+
+def predecessor(unit_id: str, name: str, combined: bool = True) -> dict[str, Any]:
+    return {
+        "unit_id": unit_id,
+        "name": name,
+        "kind": "merge",
+        "effective_at": MERGED_AT,
+        "decision_no": "1674/NQ-UBTVQH15",
+        "combined": combined,
+    }
+
+
+def card(**extra: Any) -> dict[str, Any]:
+    return {"unit_id": "NB.13669", "period": "2025", "name": "Phường Nam Định", "score": 88.0, "band": "Khá"} | extra
+
+
+def unit_page(the_card: dict[str, Any], period: str = "2025", **extra: Any) -> str:
+    context = {"unit_id": the_card.get("unit_id", "NB.13669"), "period": period, "this_year": 2026}
+    context |= {"choices": [period], "trend": None, "next_band": None, "panel": None, "title": "Phiếu điểm"}
+    return render("unit.html", **BASE, **context, card=the_card, lineage=lineage.lineage_of(the_card), **extra)
+
+
+def test_a_merged_unit_names_its_predecessors_with_links_and_says_their_evidence_is_counted() -> None:
+    merged = card(
+        lineage={
+            "year_of_change": "combine",
+            "predecessors": [
+                predecessor("ND.PA", "Phường A"),
+                predecessor("ND.PB", "Phường B"),
+                predecessor("ND.PC", "Phường <C>"),
+            ],
+            "successors": [],
+        }
+    )
+    page = unit_page(merged)
+    block = page[page.index('id="lineage"') :]
+    assert "Lịch sử sắp xếp đơn vị" in block
+    assert "Hợp nhất từ" in block and "từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)" in block
+    # The predecessors' pages open on the last quarter they were listed on their own (Q2: ends on the date).
+    assert '<a href="/units/ND.PA?period=2025-Q2">Phường A</a>, <a href="/units/ND.PB?period=2025-Q2">' in block
+    assert "Phường &lt;C&gt;" in block and "Phường <C>" not in block  # names from data are escaped
+    assert "Số liệu kỳ này gồm cả minh chứng của các đơn vị tiền thân: Phường A, Phường B" in block
+    assert 'id="lineage-apart"' not in block
+
+
+def test_with_split_at_the_date_the_page_says_the_predecessors_are_not_counted() -> None:
+    split_year = card(
+        lineage={"year_of_change": "split", "predecessors": [predecessor("ND.PA", "Phường A", combined=False)]}
+    )
+    block = unit_page(split_year)
+    assert 'id="lineage-combined"' not in block
+    assert "Số liệu kỳ này không gồm minh chứng của Phường A" in block and "tách năm sắp xếp" in block
+
+
+def test_a_predecessor_page_before_the_date_names_what_it_became() -> None:
+    successor = {"unit_id": "NB.13669", "name": "Phường Nam Định", "kind": "merge", "effective_at": MERGED_AT}
+    before = card(unit_id="ND.PA", name="Phường A", period="2025-Q1", lineage={"successors": [successor]})
+    page = unit_page(before, period="2025-Q1")
+    assert 'Đã hợp nhất vào <a href="/units/NB.13669?period=2025-Q3">Phường Nam Định</a> từ 01/07/2025' in page
+
+
+def test_older_scoring_without_lineage_renders_as_before() -> None:
+    page = unit_page(card())
+    assert "Lịch sử sắp xếp đơn vị" not in page and "Phường Nam Định" in page
+    assert lineage.lineage_of(card(lineage=None)) is None
+    assert lineage.lineage_of(card(lineage={"predecessors": "x", "successors": [{"name": "no id"}]})) is None
+
+
+def test_a_folded_predecessor_page_names_its_successor_instead_of_an_error() -> None:
+    answer = {
+        "error": "no score for this unit and period",
+        "details": [{"field": "unit_id", "message": "ND.PA merged into NB.13669 on 2025-07-01; see its scorecard"}],
+    }
+    assert lineage.successors_named("ND.PA", answer) == ["NB.13669"]
+    assert lineage.successors_named("ND.PA", {"details": [{"field": "unit_id", "successor": "NB.X"}]}) == ["NB.X"]
+    assert lineage.successors_named("ND.PA", {"details": [{"message": "ND.PA has no evidence in 2026"}]}) == []
+    successor_card = card(lineage={"year_of_change": "combine", "predecessors": [predecessor("ND.PA", "Phường A")]})
+    folded = lineage.folded_into("ND.PA", "NB.13669", successor_card, "2026")
+    assert folded is not None and folded.since == "01/07/2025"
+    assert lineage.folded_into("ND.PB", "NB.13669", successor_card, "2026") is None  # not named: no claim
+    assert lineage.folded_into("ND.PA", "NB.13669", card(), "2026") is None  # older scoring
+    page = unit_page({"unit_id": "ND.PA"}, period="2026", folded=folded)
+    notice = page[page.index('id="unit-folded"') :]
+    assert 'Đã hợp nhất vào <a href="/units/NB.13669?period=2026">Phường Nam Định</a>' in notice
+    assert "từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)" in notice
+    assert "Chưa có phiếu điểm" not in page and 'role="alert"' not in page
+
+
+def test_a_renamed_unit_and_decisions_cited_as_people_do() -> None:
+    renamed = {"unit_id": "ND.OLD", "name": "Phường Cũ", "kind": "rename", "effective_at": MERGED_AT}
+    block = unit_page(card(lineage={"predecessors": [renamed | {"combined": True}]}))
+    assert 'Đổi tên từ <a href="/units/ND.OLD?period=2025-Q2">Phường Cũ</a> từ 01/07/2025' in block
+    assert lineage.decision_label("12/QĐ-UBND") == "Quyết định số 12/QĐ-UBND"
+    assert lineage.decision_label("Nghị quyết 1674/NQ-UBTVQH15") == "Nghị quyết 1674/NQ-UBTVQH15"
+    assert lineage.decision_label(None) is None and lineage.decision_label("  ") is None
+
+
+def test_a_standings_row_combining_predecessors_is_marked() -> None:
+    rows = [
+        {"rank": 1, "subject_id": "NB.13669", "name": "Phường Nam Định", "score": 90, "band": "Tốt"},
+        {"rank": 2, "subject_id": "NB.1", "name": "Phường Một", "score": 80, "band": "Khá", "predecessors": []},
+    ]
+    rows[0]["predecessors"] = ["ND.PA", "ND.PB"]
+    html = render(
+        "_leaderboards.html",
+        panel=None,
+        period="2025",
+        standings={"rule_version": "2025.2"},
+        rows=rows,
+        clusters=pages.clusters_of(rows),
+        available=[],
+        unranked=[],
+    )
+    assert html.count("gồm đơn vị tiền thân") == 1
+    marked = html[html.index("Phường Nam Định") :]
+    assert 'title="Số liệu gồm cả minh chứng của: ND.PA, ND.PB"' in marked[: marked.index("</td>")]
+    assert lineage.predecessors_of_row({"predecessors": None}) == []

@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, Depends, Query
 
+from schemas.lineage import Reorganization, ceased, listed
 from schemas.vietnam import VN_TZ
 from services.scoring import views
 from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.judging import case_view, contribution
+from services.scoring.domain.lineage import ended_message, lineage_json, lineage_units
 from services.scoring.domain.next_band import MAX_SUCCESSES, inputs_from_card, what_it_takes
 from services.scoring.domain.periods import Period, Stages, parse_period
 from services.scoring.domain.rulebook import Movement, build_rulebook
@@ -52,6 +54,25 @@ def _found(row: asyncpg.Record | None, unit_id: str, period: str) -> asyncpg.Rec
             [{"field": "unit_id", "message": f"{unit_id} has no evidence in {period}"}],
         )
     return row
+
+
+async def _listed_card(
+    conn: asyncpg.Connection, unit_id: str, period: Period, cache: RulesCache
+) -> tuple[asyncpg.Record, list[Reorganization]]:
+    """A unit's stored scorecard and the reorganizations; 404 naming what the unit became when the period no
+    longer lists it (folded into a successor, split, dissolved), else 404 without a score."""
+    changes = await views.reorganizations(conn)
+    ended = ceased(unit_id, changes)
+    if ended is not None:
+        mode = (await cache.active(conn)).book.year_of_change
+        if not listed(unit_id, period.start, period.end, changes, mode):
+            names = await views.unit_names(conn, ended.successors)
+            raise ApiError(
+                404,
+                "unit not listed in this period",
+                [{"field": "unit_id", "message": ended_message(unit_id, ended, period.label, names)}],
+            )
+    return _found(await views.unit_card(conn, unit_id, period.label), unit_id, period.label), changes
 
 
 def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
@@ -101,6 +122,8 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     "unit_id": r["unit_id"],
                     "cluster_id": r["cluster_id"],
                     "cluster_name": r["cluster_name"],
+                    # Units: the predecessors this row combines (issue 24), [] when none; officers: absent.
+                    **({"predecessors": json.loads(r["predecessors"] or "[]")} if subject == "unit" else {}),
                 }
                 for r in rows
             ],
@@ -121,15 +144,24 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
 
     @api.get("/units/{unit_id}/scorecard", summary="Every indicator of a unit with the counts behind it")
     async def unit_scorecard(unit_id: str, period: str) -> dict[str, Any]:
-        await known_period(period)
+        p = await known_period(period)
         async with runtime.pool.acquire() as conn:
-            row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
+            row, changes = await _listed_card(conn, unit_id, p, cache)
+            card = json.loads(row["card"])
+            combined = card.pop("combined", [])
+            mode = card.pop("year_of_change", None)
+            lineage = None
+            if changes:
+                mode = mode or (await cache.active(conn)).book.year_of_change
+                names = await views.unit_names(conn, lineage_units(unit_id, changes))
+                lineage = lineage_json(unit_id, changes, names, combined, mode)
         return {
-            **json.loads(row["card"]),
+            **card,
             "name": row["name"],
             "cluster_id": row["cluster_id"],
             "cluster_name": row["cluster_name"],
             "as_of": row["updated_at"],
+            **({"lineage": lineage} if lineage is not None else {}),
         }
 
     @api.get(
@@ -138,9 +170,9 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         "the fewest more successes this period that alone lift the unit there (public, unit-level figures only)",
     )
     async def next_band(unit_id: str, period: str) -> dict[str, Any]:
-        await known_period(period)
+        p = await known_period(period)
         async with runtime.pool.acquire() as conn:
-            row = _found(await views.unit_card(conn, unit_id, period), unit_id, period)
+            row, _ = await _listed_card(conn, unit_id, p, cache)
             card = json.loads(row["card"])
             book = (await cache.active(conn)).book
             if card["rule_version"] != book.version:  # scored under an earlier rulebook: answer under that one

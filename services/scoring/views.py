@@ -3,8 +3,11 @@ every value a parameter)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import asyncpg
 
+from schemas.lineage import Reorganization
 from services.scoring.domain.periods import Period
 
 
@@ -15,7 +18,9 @@ async def standings(conn: asyncpg.Connection, subject: str, period: str, group: 
             "SELECT CASE WHEN $3::text IS NULL THEN s.rank_in_province ELSE s.rank_in_cluster END AS rank,"
             " s.subject_id, coalesce(u.name, o.full_name) AS name, us.cluster_name, s.score, s.band,"
             " CASE WHEN $3::text IS NULL THEN s.previous_rank_in_province ELSE s.previous_rank_in_cluster END"
-            " AS previous_rank, s.unit_id, s.cluster_id, s.rule_version, s.changed_at FROM standings s"
+            " AS previous_rank, s.unit_id, s.cluster_id, s.rule_version, s.changed_at,"
+            # The predecessors a unit's row combines (issue 24), kept on its scorecard.
+            " (us.card->'combined')::text AS predecessors FROM standings s"
             " LEFT JOIN units u ON $1 = 'unit' AND u.unit_id = s.subject_id"
             # The cluster's name as of the period (clusters are rebuilt; a closed period keeps its own).
             " LEFT JOIN unit_scores us ON $1 = 'unit' AND us.unit_id = s.subject_id AND us.period = s.period"
@@ -51,6 +56,26 @@ async def unit_card(conn: asyncpg.Connection, unit_id: str, period: str) -> asyn
         unit_id,
         period,
     )
+
+
+async def reorganizations(conn: asyncpg.Connection) -> list[Reorganization]:
+    """Every reorganization that counts (not retracted)."""
+    rows = await conn.fetch(
+        "SELECT event, kind, predecessors, successors, at, decision_no FROM reorganizations WHERE NOT retracted"
+        " ORDER BY at, event"
+    )
+    return [
+        Reorganization(
+            r["event"], r["kind"], tuple(r["predecessors"]), tuple(r["successors"]), r["at"], r["decision_no"]
+        )
+        for r in rows
+    ]
+
+
+async def unit_names(conn: asyncpg.Connection, units: Iterable[str]) -> dict[str, str]:
+    """{unit_id: name} of the directory's units among the given ones."""
+    rows = await conn.fetch("SELECT unit_id, name FROM units WHERE unit_id = ANY($1::text[])", sorted(set(units)))
+    return {r["unit_id"]: r["name"] for r in rows}
 
 
 async def fact_counts(

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from schemas.lineage import Reorganization
 from services.scoring.domain.clusters import ClusterMembership
 from services.scoring.domain.contributions import CounterKey
 from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
@@ -204,6 +205,57 @@ async def cluster_timelines(conn: asyncpg.Connection, units: Iterable[str]) -> d
             ClusterMembership(r["at"], r["event"], r["cluster_id"], r["cluster_name"])
         )
     return found
+
+
+async def insert_reorganizations(conn: asyncpg.Connection, rows: Sequence[tuple[Reorganization, bool]]) -> None:
+    """Store (reorganization, retracted already) rows (a repeated one changes nothing)."""
+    if not rows:
+        return
+    for change, retracted in sorted(rows, key=lambda r: r[0].event):
+        await conn.execute(
+            "INSERT INTO reorganizations (event, kind, predecessors, successors, at, decision_no, retracted)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event) DO NOTHING",
+            change.event,
+            change.kind,
+            list(change.predecessors),
+            list(change.successors),
+            change.at,
+            change.decision_no,
+            retracted,
+        )
+
+
+def _reorganization(r: asyncpg.Record) -> Reorganization:
+    return Reorganization(
+        r["event"], r["kind"], tuple(r["predecessors"]), tuple(r["successors"]), r["at"], r["decision_no"]
+    )
+
+
+async def retract_reorganizations(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> list[Reorganization]:
+    """Mark the reorganizations of (source, event_id) retracted; return those that counted until now."""
+    if not keys:
+        return []
+    rows = await conn.fetch(
+        "UPDATE reorganizations SET retracted = true WHERE event = ANY($1::text[]) AND NOT retracted RETURNING *",
+        sorted(f"{source}:{event_id}" for source, event_id in keys),
+    )
+    return [_reorganization(r) for r in rows]
+
+
+async def reorganizations(conn: asyncpg.Connection) -> list[Reorganization]:
+    """Every reorganization that counts (not retracted): few, read once per pass."""
+    rows = await conn.fetch("SELECT * FROM reorganizations WHERE NOT retracted ORDER BY at, event")
+    return [_reorganization(r) for r in rows]
+
+
+async def unit_periods(conn: asyncpg.Connection, units: Sequence[str]) -> set[str]:
+    """Every period in which one of the units has counters or a score."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT period FROM counters WHERE subject_kind = 'unit' AND subject_id = ANY($1::text[])"
+        " UNION SELECT period FROM unit_scores WHERE unit_id = ANY($1::text[])",
+        sorted(set(units)),
+    )
+    return {r["period"] for r in rows}
 
 
 async def upsert_officers(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:

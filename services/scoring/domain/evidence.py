@@ -1,4 +1,5 @@
-"""What each accepted evidence event means to scoring: a case event, a fact, a directory entry, a retraction."""
+"""What each accepted evidence event means to scoring: a case event, a fact, a directory entry, a reorganization,
+a retraction."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas.evidence import EvidenceEvent, EvidenceRetractedEvent, OfficerRegisteredEvent, UnitRegisteredEvent
+from schemas.evidence import (
+    EvidenceEvent,
+    EvidenceRetractedEvent,
+    OfficerRegisteredEvent,
+    UnitRegisteredEvent,
+    UnitReorganizedEvent,
+)
+from schemas.lineage import Reorganization
 from services.scoring.domain.cases import COMPLAINT_SLOTS, DOSSIER_SLOTS
 
 FACT_TYPES = {
@@ -71,7 +79,7 @@ class Retraction:
     target_event_id: str
 
 
-Meaning = CaseEvent | Fact | UnitEntry | OfficerEntry | Retraction | None
+Meaning = CaseEvent | Fact | UnitEntry | OfficerEntry | Reorganization | Retraction | None
 
 
 def meaning(event: EvidenceEvent) -> Meaning:
@@ -109,6 +117,10 @@ def meaning(event: EvidenceEvent) -> Meaning:
         at = o.transferred_at or event.occurred_at
         key = f"{event.source or ''}:{event.event_id}"
         return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at, key)
+    if isinstance(event, UnitReorganizedEvent):
+        r = event.payload
+        key = f"{event.source or ''}:{event.event_id}"
+        return Reorganization(key, r.kind, tuple(r.predecessors), tuple(r.successors), r.effective_at, r.decision_no)
     if isinstance(event, EvidenceRetractedEvent):
         return Retraction(event.payload.target_event_id)
     return None

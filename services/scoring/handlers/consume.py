@@ -10,6 +10,7 @@ import orjson
 
 from schemas.bounds import EARLIEST
 from schemas.evidence import EvidenceEvent
+from schemas.lineage import Reorganization
 from schemas.outputs import Alert
 from services.scoring.adapters import postgres as pg
 from services.scoring.adapters.rulefiles import RulesCache
@@ -18,10 +19,13 @@ from services.scoring.domain.alerts import complaint_alerts, dossier_alerts
 from services.scoring.domain.contributions import CounterKey, accumulate, difference
 from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, Retraction, UnitEntry, meaning
 from services.scoring.domain.judging import Affected, CaseId, case_view, contribution, hand_verdict, next_tick, span
+from services.scoring.domain.lineage import Lineage
 from services.scoring.domain.rulebook import Rules
 from services.scoring.handlers import alert_message
 from thidua.runtime.outbox import enqueue
 
+LINEAGE = "lineage"
+"""The inbox's target of a unit.reorganized (what its retraction undoes)."""
 NO_DOSSIER = c.dossier_view("", "", c.empty())
 """A dossier before its first event: no due date, so no condition held (built once: the common case of a backfill)."""
 
@@ -92,6 +96,7 @@ async def _apply(
     for key, (event, seq) in seen.items():
         m = meanings[key]
         target = m.case_key if isinstance(m, CaseEvent) else "fact" if isinstance(m, Fact) else None
+        target = LINEAGE if isinstance(m, Reorganization) else target
         rows.append((key[0], key[1], event.type, event.unit_id, target, seq))
     fresh = await pg.claim(conn, rows)
     if not fresh:
@@ -118,13 +123,15 @@ async def _apply(
             case_events.setdefault((m.kind, m.unit_id, m.case_id), []).append((f"{k[0]}:{k[1]}", m))
             if k in early:
                 case_retractions.setdefault((m.kind, m.unit_id, m.case_id), []).append(f"{k[0]}:{k[1]}")
-    fact_retractions = []
+    fact_retractions, lineage_retractions = [], []
     for (source, target_id), target in touched.items():
-        if target and target != "fact":
+        if target == "fact":
+            fact_retractions.append((source, target_id))
+        elif target == LINEAGE:
+            lineage_retractions.append((source, target_id))
+        elif target:
             kind, unit, case_id = target.split("|", 2)
             case_retractions.setdefault((kind, unit, case_id), []).append(f"{source}:{target_id}")
-        elif target == "fact":
-            fact_retractions.append((source, target_id))
     await apply_cases(conn, case_events, case_retractions, affected, rules=rules, now=now)
     facts = [(k[0], k[1], m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Fact)]
     await pg.insert_facts(conn, facts)
@@ -132,6 +139,10 @@ async def _apply(
         affected.add_fact(fact.unit_id, fact.officer_id, fact.at, rules.book.stages)
     for r in await pg.retract_facts(conn, fact_retractions):
         affected.add_fact(r["unit_id"], r["officer_id"], r["at"], rules.book.stages)
+    changes = [(m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Reorganization)]
+    await pg.insert_reorganizations(conn, changes)
+    retracted = await pg.retract_reorganizations(conn, lineage_retractions)
+    await reorganized(conn, [c for c, early_retracted in changes if not early_retracted] + retracted, rules, affected)
     units = [m for k in fresh if isinstance(m := meanings[k], UnitEntry)]
     officers = [m for k in fresh if isinstance(m := meanings[k], OfficerEntry)]
     await pg.upsert_units(conn, units)
@@ -149,6 +160,20 @@ async def _apply(
     moved = sorted(o for o, regs in timelines.items() if len({r.unit_id for r in regs}) > 1)
     affected.officers.update(await pg.officer_periods_scored(conn, moved))
     return affected
+
+
+async def reorganized(conn: asyncpg.Connection, moved: list[Reorganization], rules: Rules, affected: Affected) -> None:
+    """A reorganization accepted or retracted moves the rows of every unit it names and of every unit that folded
+    into one of them, in every period any of them has counters or a score in (so a successor gets the rows of its
+    predecessors' periods, and predecessors leave the periods they are no longer listed in); the rescorer also
+    scores the successor carrying each folded unit's evidence."""
+    if not moved:
+        return
+    known = {c.event: c for c in await pg.reorganizations(conn)} | {c.event: c for c in moved}
+    named = {u for c in moved for u in (*c.predecessors, *c.successors)}
+    units = sorted(Lineage(known.values(), rules.book.year_of_change).affected_units(named))
+    labels = await pg.unit_periods(conn, units)
+    affected.units.update((u, label) for u in units for label in labels)
 
 
 async def apply_cases(

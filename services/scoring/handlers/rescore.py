@@ -19,6 +19,7 @@ from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.clusters import cluster_at
 from services.scoring.domain.judging import Affected
+from services.scoring.domain.lineage import Lineage, Plan, plan, sum_counters, sum_inputs
 from services.scoring.domain.memberships import listed_under, unit_at
 from services.scoring.domain.periods import parse_period, period_fraction
 from services.scoring.domain.rulebook import Rules
@@ -139,37 +140,42 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     if not affected.units and not affected.officers:
         return
     book = rules.book
-    counters = await pg.counters_of(conn, "unit", affected.units)
+    # The lineage, read once per pass: a unit a period no longer lists has no row there, and the successor carrying
+    # its evidence is scored with the evidence of every unit it combines (docs/contract.md, "Unit lineage").
+    lineage = Lineage(await pg.reorganizations(conn), book.year_of_change)
+    rows = plan(affected.units, lineage, _bounds)
+    gone: list[tuple[str, str, str]] = [("unit", u, p) for u, p in sorted(rows.hidden)]
+    every = {(m, p) for (_, p), members in rows.members.items() for m in members}
+    counters = await pg.counters_of(conn, "unit", every)
     by_period: defaultdict[str, list[str]] = defaultdict(list)
-    for unit, period in sorted(affected.units):
+    for unit, period in sorted(rows.members):
         by_period[period].append(unit)
     unit_rows = []
-    gone: list[tuple[str, str, str]] = []
     unranked: list[tuple[str, str]] = []
-    clusters = await pg.cluster_timelines(conn, {u for u, _ in affected.units})
+    clusters = await pg.cluster_timelines(conn, {u for u, _ in rows.members})
     # Officers' registrations once for every period of the pass (each period's headcount is read from them).
-    timelines = await pg.timelines_of_units(conn, sorted({u for u, _ in affected.units}))
+    timelines = await pg.timelines_of_units(conn, sorted({u for u, _ in every}))
     for label, units in by_period.items():
         end = parse_period(label).end
         inputs = await pg.culture_inputs(
             conn,
             parse_period(label),
-            units,
+            sorted({m for u in units for m in rows.members[(u, label)]}),
             sorted(book.culture.training_topics),
             book.culture.finding_weights,
             timelines,
         )
         for unit in units:
-            x = inputs[unit]
-            if not _has_evidence(counters[(unit, label)]) and not (
-                x["trained"] or x["inspections"] or x["disciplined"]
-            ):
+            members = rows.members[(unit, label)]
+            got = sum_counters([counters[(m, label)] for m in members])
+            x = sum_inputs([inputs[m] for m in members])
+            if not _has_evidence(got) and not (x["trained"] or x["inspections"] or x["disciplined"]):
                 gone.append(("unit", unit, label))  # e.g. its only evidence was retracted
                 continue
             card = unit_scorecard(
                 unit,
                 label,
-                counters[(unit, label)],
+                got,
                 CultureInputs(
                     int(x["officers"]),
                     int(x["trained"]),
@@ -195,7 +201,13 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                     card.service_index,
                     card.culture_index,
                     book.version,
-                    orjson.dumps({**card.as_json(), "calendar": calendar_of(rules, label)}).decode(),
+                    orjson.dumps(
+                        {
+                            **card.as_json(),
+                            "calendar": calendar_of(rules, label),
+                            **lineage_of(rows, unit, label, book.year_of_change),
+                        }
+                    ).decode(),
                     member.cluster_id if member else None,
                     member.cluster_name if member else None,
                 )
@@ -214,6 +226,18 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     if affected.officers:
         messages += await _publish_changes(conn, "officer", sorted({p for _, _, p in affected.officers}), rules, now)
     await enqueue(conn, messages)
+
+
+def _bounds(label: str) -> tuple[datetime, datetime]:
+    p = parse_period(label)
+    return p.start, p.end
+
+
+def lineage_of(rows: Plan, unit: str, label: str, mode: str) -> dict[str, Any]:
+    """What the card keeps of its lineage: the predecessors its figures combine (read by the standings and the
+    scorecard's `lineage`) and the rule file's choice they were combined under."""
+    combined = rows.predecessors(unit, label)
+    return {"combined": combined, "year_of_change": mode} if combined else {}
 
 
 def calendar_of(rules: Rules, label: str) -> dict[str, Any]:

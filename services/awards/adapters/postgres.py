@@ -8,8 +8,11 @@ from typing import Any
 
 import asyncpg
 
-from services.awards.domain.memberships import Membership, members_of
-from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
+from schemas.lineage import Reorganization, ancestors, ceased
+from services.awards.domain.lineage import touched_by
+from services.awards.domain.memberships import Membership, folded_into_successor, members_for, year_start, year_units
+from services.awards.domain.records import Discipline, Fact, Forebear, OfficerRecord, OpenCase, UnitRecord
+from services.awards.domain.rulebook import REORGANIZATION_KINDS
 
 
 async def upsert_unit(
@@ -75,13 +78,13 @@ async def timeline(conn: asyncpg.Connection, officer_id: str) -> list[Membership
     return [Membership(r["at"], r["event"], r["unit_id"], r["staff_kind"], r["peer_group"]) for r in rows]
 
 
-async def _timelines_of_unit(conn: asyncpg.Connection, unit_id: str) -> dict[str, list[Membership]]:
-    """{officer_id: its registrations} of every officer ever registered in the unit."""
+async def _timelines_of_units(conn: asyncpg.Connection, units: list[str]) -> dict[str, list[Membership]]:
+    """{officer_id: its registrations} of every officer ever registered in one of the units."""
     found: dict[str, list[Membership]] = {}
     for r in await conn.fetch(
         "SELECT officer_id, at, event, unit_id, staff_kind, peer_group FROM officer_memberships WHERE officer_id IN"
-        " (SELECT officer_id FROM officer_memberships WHERE unit_id = $1)",
-        unit_id,
+        " (SELECT officer_id FROM officer_memberships WHERE unit_id = ANY($1::text[]))",
+        units,
     ):
         found.setdefault(r["officer_id"], []).append(
             Membership(r["at"], r["event"], r["unit_id"], r["staff_kind"], r["peer_group"])
@@ -299,7 +302,36 @@ async def forget_event(conn: asyncpg.Connection, event: str) -> list[tuple[str, 
     touched += [(r["unit_id"], None) for r in rows]
     rows = await conn.fetch("DELETE FROM grievances WHERE event = $1 RETURNING unit_id", event)
     touched += [(r["unit_id"], None) for r in rows]
+    for r in await conn.fetch("DELETE FROM reorganizations WHERE event = $1 RETURNING *", event):
+        touched += sorted(touched_by(_reorganization(r)), key=str)
     return touched
+
+
+def _reorganization(r: asyncpg.Record) -> Reorganization:
+    return Reorganization(
+        r["event"], r["kind"], tuple(r["predecessors"]), tuple(r["successors"]), r["at"], r["decision_no"]
+    )
+
+
+async def add_reorganization(conn: asyncpg.Connection, change: Reorganization, unit_id: str) -> None:
+    """Keep an accepted unit.reorganized (a repeated one changes nothing)."""
+    await conn.execute(
+        "INSERT INTO reorganizations (event, unit_id, kind, predecessors, successors, at, decision_no)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event) DO NOTHING",
+        change.event,
+        unit_id,
+        change.kind,
+        list(change.predecessors),
+        list(change.successors),
+        change.at,
+        change.decision_no,
+    )
+
+
+async def reorganizations(conn: asyncpg.Connection) -> list[Reorganization]:
+    """Every accepted reorganization still counting (the resolver needs them all: chains, the earliest ending)."""
+    rows = await conn.fetch("SELECT * FROM reorganizations ORDER BY at, event")
+    return [_reorganization(r) for r in rows]
 
 
 async def set_standing(
@@ -332,10 +364,14 @@ async def set_standing(
 
 
 async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRecord:
-    """The unit and its members for year (those in it at the year's end) with every year of their records."""
+    """The unit and its members for year (those in it, or in a predecessor folded into it, at the year's end) with
+    every year of their records, its lineage and the titles of the units it may continue."""
     u = await conn.fetchrow("SELECT name, cluster_id FROM units WHERE unit_id = $1", unit_id)
     unit = UnitRecord(unit_id, u["cluster_id"] if u else None, u["name"] if u else unit_id)
-    belong = members_of(await _timelines_of_unit(conn, unit_id), unit_id, year)
+    unit.changes = await reorganizations(conn)
+    # The members' records count where they were sent: under the unit or a predecessor folded into it.
+    units = sorted(year_units(unit_id, year, unit.changes) | {unit_id})
+    belong = members_for(await _timelines_of_units(conn, units), unit_id, year, unit.changes)
     names = {
         r["officer_id"]: r["full_name"]
         for r in await conn.fetch(
@@ -349,59 +385,63 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRe
         for officer, m in belong.items()
     }
     unit.members = list(members.values())
+
+    def holder(kind: str, subject: str) -> OfficerRecord | UnitRecord | None:
+        """The record a row is about: the unit's own (never a predecessor's), else one of its members."""
+        return (unit if subject == unit_id else None) if kind == "unit" else members.get(subject)
+
     for r in await conn.fetch(
         "SELECT subject_kind, subject_id, year, level, event FROM ratings"
-        " WHERE unit_id = $1 OR (subject_kind = 'unit' AND subject_id = $1)",
+        " WHERE unit_id = ANY($2::text[]) OR (subject_kind = 'unit' AND subject_id = $1)",
         unit_id,
+        units,
     ):
-        target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
-        if target is not None:
+        if (target := holder(r["subject_kind"], r["subject_id"])) is not None:
             target.ratings[r["year"]] = Fact(r["year"], r["level"], r["event"])
     # Only approved titles count: title.awarded evidence, or a nomination the council approved (and not revoked).
     for r in await conn.fetch(
         "SELECT t.subject_kind, t.subject_id, t.year, t.title, t.ref FROM titles t"
         " WHERE ((t.subject_kind = 'unit' AND t.subject_id = $1) OR (t.subject_kind = 'officer'"
-        " AND t.subject_id = ANY($2::text[]) AND t.unit_id = $1)) AND NOT EXISTS (SELECT 1 FROM nominations n"
-        " WHERE n.id = t.ref AND n.status <> 'approved')",
+        " AND t.subject_id = ANY($2::text[]) AND t.unit_id = ANY($3::text[]))) AND NOT EXISTS (SELECT 1"
+        " FROM nominations n WHERE n.id = t.ref AND n.status <> 'approved')",
         unit_id,
         list(members),
+        units,
     ):
-        target = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
-        if target is not None:
+        if (target := holder(r["subject_kind"], r["subject_id"])) is not None:
             target.titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
+    for table in ("initiatives", "research"):
+        for r in await conn.fetch(
+            f"SELECT officer_id, year, scope, event FROM {table}"
+            " WHERE officer_id = ANY($1::text[]) AND unit_id = ANY($2::text[])",
+            list(members),
+            units,
+        ):
+            found = Fact(r["year"], r["scope"], r["event"])
+            record = members[r["officer_id"]]
+            (record.initiatives if table == "initiatives" else record.research).append(found)
     for r in await conn.fetch(
-        "SELECT officer_id, year, scope, event FROM initiatives WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
+        "SELECT officer_id, year, score FROM officer_scores"
+        " WHERE officer_id = ANY($1::text[]) AND unit_id = ANY($2::text[])",
         list(members),
-        unit_id,
-    ):
-        members[r["officer_id"]].initiatives.append(Fact(r["year"], r["scope"], r["event"]))
-    for r in await conn.fetch(
-        "SELECT officer_id, year, scope, event FROM research WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
-        list(members),
-        unit_id,
-    ):
-        members[r["officer_id"]].research.append(Fact(r["year"], r["scope"], r["event"]))
-    for r in await conn.fetch(
-        "SELECT officer_id, year, score FROM officer_scores WHERE officer_id = ANY($1::text[]) AND unit_id = $2",
-        list(members),
-        unit_id,
+        units,
     ):
         members[r["officer_id"]].scores[r["year"]] = r["score"]
     for r in await conn.fetch(
         "SELECT subject_kind, subject_id, year, titles FROM registrations"
         " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
-        " AND subject_id = ANY($2::text[]) AND unit_id = $1)",
+        " AND subject_id = ANY($2::text[]) AND unit_id = ANY($3::text[]))",
         unit_id,
         list(members),
+        units,
     ):
-        holder = unit if r["subject_kind"] == "unit" else members.get(r["subject_id"])
-        if holder is not None:
-            holder.registered.setdefault(r["year"], set()).update(r["titles"])
+        if (target := holder(r["subject_kind"], r["subject_id"])) is not None:
+            target.registered.setdefault(r["year"], set()).update(r["titles"])
     for r in await conn.fetch(
         "SELECT officer_id, year, form, event, decided_at, violation_at, duty_related, effective_until"
-        " FROM disciplines WHERE officer_id = ANY($1::text[]) AND unit_id = $2 ORDER BY event",
+        " FROM disciplines WHERE officer_id = ANY($1::text[]) AND unit_id = ANY($2::text[]) ORDER BY event",
         list(members),
-        unit_id,
+        units,
     ):
         members[r["officer_id"]].disciplines.append(
             Discipline(
@@ -415,11 +455,12 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRe
             )
         )
     for r in await conn.fetch(
-        "SELECT officer_id, event, kind, case_key FROM grievances WHERE unit_id = $1 AND is_open ORDER BY event",
-        unit_id,
+        "SELECT officer_id, unit_id, event, kind, case_key FROM grievances"
+        " WHERE unit_id = ANY($1::text[]) AND is_open ORDER BY event",
+        units,
     ):
-        target = members.get(r["officer_id"]) if r["officer_id"] else unit
-        if target is not None:
+        about = ("officer", r["officer_id"]) if r["officer_id"] else ("unit", r["unit_id"])
+        if (target := holder(*about)) is not None:
             # case_key is "source|unit|case_id" (handlers/evidence.py); people read the case id.
             target.open_grievances.append(OpenCase(r["event"], r["kind"], r["case_key"].split("|", 2)[-1]))
     for r in await conn.fetch(
@@ -436,15 +477,44 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRe
         unit_id,
     ):
         unit.cluster_leaders.setdefault(r["year"], []).append(r["unit_id"])
+    await _load_lineage(conn, unit)
     return unit
 
 
+async def _load_lineage(conn: asyncpg.Connection, unit: UnitRecord) -> None:
+    """The names of the units its lineage names, and the approved titles of every unit it may continue (the rule
+    file says through which kinds: domain/lineage.py)."""
+    if not unit.lineage:
+        return
+    before = ancestors(unit.unit_id, unit.changes, REORGANIZATION_KINDS)
+    named = {u for c in unit.changes for u in (*c.predecessors, *c.successors)}
+    for r in await conn.fetch("SELECT unit_id, name FROM units WHERE unit_id = ANY($1::text[])", sorted(named)):
+        unit.unit_names[r["unit_id"]] = r["name"]
+    unit.forebears = {u: Forebear(u, unit.name_of(u)) for u in before}
+    for r in await conn.fetch(
+        "SELECT t.subject_id, t.year, t.title, t.ref FROM titles t WHERE t.subject_kind = 'unit'"
+        " AND t.subject_id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM nominations n"
+        " WHERE n.id = t.ref AND n.status <> 'approved')",
+        sorted(before),
+    ):
+        unit.forebears[r["subject_id"]].titles.setdefault(r["year"], {})[r["title"]] = r["ref"]
+
+
 async def units_of_year(conn: asyncpg.Connection, year: int) -> list[str]:
-    """Units with anything to evaluate in year: registered units, rated units, units of rated officers."""
+    """Units with anything to evaluate in year: registered units, rated units, units of rated officers; less the
+    units merged or renamed into a successor before the year began (their people and year are the successor's)."""
     rows = await conn.fetch(
         "SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1 ORDER BY 1", year
     )
-    return [r["unit_id"] for r in rows]
+    changes = await reorganizations(conn)
+    return [r["unit_id"] for r in rows if not _gone_before(r["unit_id"], year, changes)]
+
+
+def _gone_before(unit_id: str, year: int, changes: list[Reorganization]) -> bool:
+    """Folded into a successor on or before the year's first instant (the year of the change still shows it, with
+    the check that refuses its collective titles)."""
+    change = ceased(unit_id, changes)
+    return change is not None and folded_into_successor(unit_id, year, changes) and change.at <= year_start(year)
 
 
 async def closed_year(conn: asyncpg.Connection, year: int) -> asyncpg.Record | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.awards.domain.lineage import carried_titles, ended_check
 from services.awards.domain.money import cash_table_on, title_key
 from services.awards.domain.records import OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
@@ -75,8 +76,9 @@ def _review(verdict: Verdict) -> tuple[Check, ...]:
     return tuple(c for c in verdict.checks if c.effect == "review" and not c.met) if verdict.met else ()
 
 
-def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decision]:
-    """Every title's verdict for the unit and each member, for one year."""
+def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules, on: date | None = None) -> list[Decision]:
+    """Every title's verdict for the unit and each member, for one year (evaluated on `on`: a dissolved unit gets
+    no collective title once dissolved)."""
     decisions: list[Decision] = []
     cap = excellence_within_cap(unit, year, rules)
     # Each member's excellence relies on the unit's cap and, from Decree 335/2025, the member's peer group's.
@@ -106,13 +108,21 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decisi
         decisions.append(("officer", member.officer_id, _gate(khen, member, year, rules)))
     on_review = {o for o, checks in review.items() if checks}
     ttlxs = _gate(tap_the_lao_dong_xuat_sac(unit, year, lao_dong, cstdcs_met, rules, on_review, cap), unit, year, rules)
-    decisions.append(
-        ("unit", unit.unit_id, _gate(tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules), unit, year, rules))
-    )
-    decisions.append(("unit", unit.unit_id, ttlxs))
-    decisions.append(("unit", unit.unit_id, _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules)))
-    khen = bang_khen_tap_the(unit, year, ttlxs.met, rules, _review(ttlxs))
-    decisions.append(("unit", unit.unit_id, _gate(khen, unit, year, rules)))
+    carried = {
+        y: [(c.words(), c.ref) for c in found]
+        for y, found in carried_titles(unit, "tap_the_lao_dong_xuat_sac", rules).items()
+    }
+    khen = bang_khen_tap_the(unit, year, ttlxs.met, rules, _review(ttlxs), carried)
+    collective = [
+        _gate(tap_the_lao_dong_tien_tien(unit, year, lao_dong, rules), unit, year, rules),
+        ttlxs,
+        _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules),
+        _gate(khen, unit, year, rules),
+    ]
+    # A unit that ended gets no collective title (issue 24; Circular 15/2025/TT-BNV for a dissolved one); its
+    # members are judged where they are registered at the year's end.
+    ended = ended_check(unit, year, on)
+    decisions += [("unit", unit.unit_id, v if ended is None else with_check(v, ended)) for v in collective]
     return decisions
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.dated import in_force
+from schemas.lineage import Reorganization, ceased, combined_units, folds
 from schemas.vietnam import VN_TZ
 
 
@@ -45,6 +46,38 @@ def members_of(timelines: Mapping[str, Iterable[Membership]], unit_id: str, year
     """{officer_id: its membership} of the officers who are members of unit_id for year."""
     found = {officer: membership_in(regs, year) for officer, regs in timelines.items()}
     return {officer: m for officer, m in sorted(found.items()) if m is not None and m.unit_id == unit_id}
+
+
+def year_start(year: int) -> datetime:
+    """The first instant of year Y, Vietnam time."""
+    return datetime(year, 1, 1, tzinfo=VN_TZ)
+
+
+def folded_into_successor(unit_id: str, year: int, changes: Iterable[Reorganization]) -> bool:
+    """True when unit_id merged or was renamed into a successor that takes its year (its people count there)."""
+    change = ceased(unit_id, changes)
+    return change is not None and folds(change, year_start(year), year_end(year), "combine")
+
+
+def year_units(unit_id: str, year: int, changes: Iterable[Reorganization]) -> set[str]:
+    """The units whose registered officers are unit_id's members for year: itself and the predecessors folded into
+    it (issue 24; awards always combines: at the year's end the people are in the successor); none once it folded
+    into a successor itself."""
+    pool = list(changes)
+    if folded_into_successor(unit_id, year, pool):
+        return set()
+    return combined_units(unit_id, year_start(year), year_end(year), pool, "combine")
+
+
+def members_for(
+    timelines: Mapping[str, Iterable[Membership]], unit_id: str, year: int, changes: Iterable[Reorganization]
+) -> dict[str, Membership]:
+    """{officer_id: its membership} of unit_id's members for year: officers in the unit at the year's end, and those
+    in a predecessor folded into it (year_units)."""
+    found: dict[str, Membership] = {}
+    for unit in year_units(unit_id, year, changes):
+        found.update(members_of(timelines, unit, year))
+    return dict(sorted(found.items()))
 
 
 def years_moved(before: Iterable[Membership], after: Iterable[Membership]) -> set[tuple[str, int | None]]:

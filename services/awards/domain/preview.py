@@ -8,6 +8,7 @@ from typing import Any
 
 from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.lifecycle import PENDING, failed_reasons, nomination_id
+from services.awards.domain.lineage import lineage_view
 from services.awards.domain.money import money_on, title_key
 from services.awards.domain.records import UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
@@ -34,7 +35,7 @@ def preview_unit(
     unit's own titles are shown, without criteria or evidence (they may name officers)."""
     nominations: list[dict[str, Any]] = []
     holds: list[dict[str, Any]] = []
-    for kind, subject, verdict in evaluate_unit(unit, year, rules):
+    for kind, subject, verdict in evaluate_unit(unit, year, rules, today):
         if not verdict.met:
             continue
         money = money_on(rules.money, title_key(kind, verdict.title), today)
@@ -77,6 +78,8 @@ def preview_unit(
         "cluster_id": unit.cluster_id,
         "officers_visible": officers_visible,
         "members": len(unit.members),
+        # issue 24: predecessors and successors (kind, date), titles carried over, the check of an ended unit.
+        "lineage": lineage_view(unit, year, rules, today),
         "nominations": shown,
         "nomination_count": len(nominations),
         "officer_nomination_count": sum(1 for n in nominations if n["subject_kind"] == "officer"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from schemas.lineage import Reorganization
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -62,6 +64,19 @@ class OfficerRecord:
 
 
 @dataclass
+class Forebear:
+    """A unit whose history this one may continue (a predecessor, transitively): its name and approved titles."""
+
+    unit_id: str
+    name: str = ""
+    titles: dict[int, dict[str, str]] = field(default_factory=dict)  # year -> {approved title: event or nomination}
+
+    def has_title(self, year: int, title: str) -> bool:
+        """True when the predecessor holds the approved title for year."""
+        return title in self.titles.get(year, {})
+
+
+@dataclass
 class UnitRecord:
     """A unit's own ratings and titles, its members, its standing, registrations and open grievances against it."""
 
@@ -76,6 +91,21 @@ class UnitRecord:
     standing: dict[int, tuple[int | None, str, str]] = field(default_factory=dict)
     cluster_leaders: dict[int, list[str]] = field(default_factory=dict)  # year -> units ranked 1st in the cluster
     registered: dict[int, set[str]] = field(default_factory=dict)
+    # Lineage (issue 24): the accepted reorganizations of its lineage (every one naming it or a unit it continues),
+    # the units it may continue with their titles, and the names of the units they name.
+    changes: list[Reorganization] = field(default_factory=list)
+    forebears: dict[str, Forebear] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def lineage(self) -> list[Reorganization]:
+        """The reorganizations naming this unit (predecessor or successor), oldest first."""
+        mine = [c for c in self.changes if self.unit_id in c.predecessors or self.unit_id in c.successors]
+        return sorted(mine, key=lambda c: (c.at, c.event))
+
+    def name_of(self, unit_id: str) -> str:
+        """A unit's name as registered (its id when unknown)."""
+        return self.unit_names.get(unit_id) or unit_id
 
     def has_title(self, year: int, title: str) -> bool:
         """True when the unit holds the approved title for year."""

@@ -9,6 +9,9 @@ from typing import Any
 
 from services.awards.domain.money import MoneyRules, build_money
 
+REORGANIZATION_KINDS = frozenset({"merge", "split", "rename", "dissolution"})
+"""The kinds of unit.reorganized (schemas/payloads.py ReorganizationKind)."""
+
 
 @dataclass(frozen=True)
 class AwardRules:
@@ -39,6 +42,10 @@ class AwardRules:
     discipline_term_whole_year: bool = True  # a year counts only if wholly after the term's end
     case_holds_from: date = date(2025, 7, 1)  # every kind of case holds (152 Art. 4), for years ending after it
     absent_vote_in_writing: bool = True  # absent council members vote in writing (unconfirmed after 2023)
+    # Unit lineage (issue 24): consecutive-year collective titles of a predecessor count for its successor
+    # (not found in the texts, L: a local choice, default yes) through reorganizations of these kinds.
+    carry_over_titles: bool = True
+    carry_over_kinds: frozenset[str] = frozenset({"merge", "rename"})
 
     def vote_threshold(self, title: str) -> float:
         """Share of all council members needed to approve title."""
@@ -58,12 +65,24 @@ def _flag(value: Any) -> bool:
     return value
 
 
+def _kinds(value: Any) -> frozenset[str]:
+    """carry_over_kinds: a list of reorganization kinds (merge, split, rename, dissolution)."""
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValueError(f"[lineage] carry_over_kinds: expected a list of kinds, got {value!r}")
+    unknown = sorted(set(value) - REORGANIZATION_KINDS)
+    if unknown:
+        allowed = sorted(REORGANIZATION_KINDS)
+        raise ValueError(f"[lineage] carry_over_kinds: unknown kind(s) {unknown}, allowed {allowed}")
+    return frozenset(value)
+
+
 def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
     """Validate and build; ValueError names what is missing."""
     try:
         council = dict(doc["council"])
         written = council.pop("absent_vote_in_writing", True)
         law = doc.get("law_2026", {})
+        lineage = doc.get("lineage", {})
         calendar = doc["calendar"]
         rules = AwardRules(
             version=str(doc["version"]),
@@ -90,6 +109,8 @@ def build_award_rules(doc: Mapping[str, Any]) -> AwardRules:
             discipline_term_whole_year=_flag(law.get("discipline_term_whole_year", True)),
             case_holds_from=date.fromisoformat(str(law.get("case_holds_from", "2025-07-01"))),
             absent_vote_in_writing=_flag(written),
+            carry_over_titles=_flag(lineage.get("carry_over_titles", True)),
+            carry_over_kinds=_kinds(lineage.get("carry_over_kinds", ["merge", "rename"])),
         )
         for month_day in (rules.late_input_until, rules.rating_deadline, rules.dossier_deadline):
             deadline(2024, month_day)  # a leap year: any valid MM-DD parses

@@ -627,24 +627,27 @@ def co_thi_dua_tinh(unit: UnitRecord, year: int, rules: AwardRules) -> Verdict:
 
 
 def bang_khen_tap_the(
-    unit: UnitRecord, year: int, ttldxs_now: bool, rules: AwardRules, ttldxs_review: tuple[Check, ...] = ()
+    unit: UnitRecord,
+    year: int,
+    ttldxs_now: bool,
+    rules: AwardRules,
+    ttldxs_review: tuple[Check, ...] = (),
+    carried: Mapping[int, list[tuple[str, str]]] | None = None,
 ) -> Verdict:
     """Bằng khen of the chairman (collective): 2 consecutive excellent years, or Tập thể LĐXS both years
-    (earlier year approved)."""
+    (earlier year approved; a predecessor's approved title of a year before the change counts when `carried`
+    gives it: {year: [(words naming the predecessor, its title's evidence)]}, issue 24)."""
     excellent = {y for y, f in unit.ratings.items() if f.value == "excellent"}
     xuat_sac = _approved_years(unit, "tap_the_lao_dong_xuat_sac") | ({year} if ttldxs_now else set())
+    inherited = {y: c for y, c in (carried or {}).items() if y not in xuat_sac and c}
     by_ratings = consecutive(excellent, year, 2)
-    ok = by_ratings or consecutive(xuat_sac, year, 2)
-    checks = [
-        Check(
-            "two_excellent_years",
-            ok,
-            "2 năm liên tục hoàn thành xuất sắc" if ok else "chưa đủ 2 năm liên tục hoàn thành xuất sắc",
-        ),
-        grievance_check(unit, year, rules),
-    ]
+    ok = by_ratings or consecutive(xuat_sac | set(inherited), year, 2)
+    used = [c for y in range(year - 1, year + 1) for c in inherited.get(y, [])] if ok and not by_ratings else []
+    reason = "2 năm liên tục hoàn thành xuất sắc" if ok else "chưa đủ 2 năm liên tục hoàn thành xuất sắc"
+    if used:
+        reason += ", tính cả " + "; ".join(words for words, _ in used)
+    checks = [Check("two_excellent_years", ok, reason), grievance_check(unit, year, rules)]
     if ok and not by_ratings:
         checks += list(ttldxs_review)
-    return _verdict(
-        "bang_khen_chu_tich_tinh", checks, [unit.ratings[y].event for y in (year - 1, year) if y in unit.ratings]
-    )
+    evidence = [unit.ratings[y].event for y in (year - 1, year) if y in unit.ratings] + [ref for _, ref in used]
+    return _verdict("bang_khen_chu_tich_tinh", checks, evidence)

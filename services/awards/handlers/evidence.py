@@ -20,10 +20,13 @@ from schemas.evidence import (
     ResearchAcceptedEvent,
     TitleAwardedEvent,
     UnitRegisteredEvent,
+    UnitReorganizedEvent,
     types_of,
 )
+from schemas.lineage import Reorganization
 from services.awards.adapters import postgres as pg
 from services.awards.domain.lifecycle import vn_year
+from services.awards.domain.lineage import touched_by
 from services.awards.domain.memberships import Membership, years_moved
 from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.grievances import revoke_for_substantiated
@@ -42,6 +45,7 @@ USED_TYPES = types_of(
     GrievanceOpenedEvent,
     GrievanceClosedEvent,
     EvidenceRetractedEvent,
+    UnitReorganizedEvent,
 )
 """The evidence types _record stores something for; the consumer decodes only these (others cost a parse)."""
 
@@ -132,6 +136,13 @@ async def _record(conn: asyncpg.Connection, key: str, e: EvidenceEvent, findings
         if row is not None and closed and substantiated is True:
             findings.append(row)
         return {(unit, None)}
+    elif isinstance(e, UnitReorganizedEvent):
+        # Members, carried titles and the check of an ended unit change for every unit named, from the year of the
+        # change (a dissolved unit: every year); its retraction (forget_event) touches the same.
+        r = e.payload
+        change = Reorganization(key, r.kind, tuple(r.predecessors), tuple(r.successors), r.effective_at, r.decision_no)
+        await pg.add_reorganization(conn, change, unit)
+        return touched_by(change)
     elif isinstance(e, EvidenceRetractedEvent):
         return set(await pg.forget_event(conn, f"{e.source}:{e.payload.target_event_id}"))
     return set()

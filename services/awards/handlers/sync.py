@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from schemas import topics
+from schemas.vietnam import VN_TZ
 from services.awards.adapters import money as money_pg
 from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import evaluate_unit
@@ -23,6 +24,7 @@ from services.awards.domain.lifecycle import (
     nomination_row,
     revocation_reason,
 )
+from services.awards.domain.lineage import only_ended
 from services.awards.domain.rulebook import AwardRules
 from thidua.runtime.outbox import Message, enqueue
 
@@ -40,12 +42,13 @@ async def sync_unit_year(
 ) -> list[str]:
     """Evaluate the unit's titles for year: create nominations newly met (proposed, needs_review or on_hold),
     hold pending ones an open grievance now concerns, release those it no longer does, revoke live ones no longer
-    met (a discipline in the year revokes even approved ones; an open grievance never does)."""
+    met (a discipline in the year revokes even approved ones; an open grievance never does; the unit having ended
+    revokes pending and held ones, never an approved one)."""
     record = await pg.load_unit(conn, unit_id, year)
     existing = await pg.nominations_of(conn, unit_id, year)
     messages: list[Message] = []
     created: list[str] = []
-    for kind, subject, verdict in evaluate_unit(record, year, rules):
+    for kind, subject, verdict in evaluate_unit(record, year, rules, now.astimezone(VN_TZ).date()):
         nid = nomination_id(verdict.title, year, kind, subject)
         current = existing.get(nid)
         held = failed_reasons(verdict, "hold")
@@ -66,6 +69,8 @@ async def sync_unit_year(
         if status not in LIVE:
             continue
         if not verdict.met:
+            if status == "approved" and only_ended(verdict.checks):
+                continue  # decided while the unit was on the map: the council's decision stands (issue 24)
             before = set(json.loads(current["evidence_ids"]))
             new = [e for e in verdict.evidence if e not in before]
             criteria = nomination_row(nid, kind, subject, unit_id, year, verdict, rules)["criteria"]

@@ -929,7 +929,7 @@ def _former_events(seed: int, year: int, dossiers_per_unit: int) -> Iterator[Eve
             cid = f"{u.unit_id}-PA{n:03d}"
             complaint = {"complaint_id": cid, "category": "procedure", "received_at": received.isoformat()}
             yield "http", _env(SOURCE_ONE_STOP, f"{cid}-c", "complaint.received", u.unit_id, received, complaint)
-            answer = {"complaint_id": cid, "resolved_at": resolved.isoformat(), "outcome": "answered"}
+            answer: dict[str, Any] = {"complaint_id": cid, "resolved_at": resolved.isoformat(), "outcome": "answered"}
             answer["substantiated"] = rng.random() < 0.15
             yield "http", _env(SOURCE_ONE_STOP, f"{cid}-s", "complaint.resolved", u.unit_id, resolved, answer)
         for o in u.officers:
@@ -1021,10 +1021,10 @@ def new_map(seed: int) -> Iterator[Event]:
         changes.setdefault((f.kind, f.receiver, f.ends_at, f.decision_no), []).append(f.unit_id)
     for (kind, receiver, at, decision), predecessors in changes.items():
         successors = [receiver] if kind == "merge" else []
-        payload = {"kind": kind, "predecessors": predecessors, "successors": successors}
-        payload |= {"effective_at": at.isoformat(), "decision_no": decision}
+        change: dict[str, Any] = {"kind": kind, "predecessors": predecessors, "successors": successors}
+        change |= {"effective_at": at.isoformat(), "decision_no": decision}
         unit = successors[0] if successors else predecessors[0]  # the envelope names one of the units concerned
-        yield "http", _env(SOURCE_HR, f"{NEW_MAP}reorg-{unit}-{at:%Y%m%d}", "unit.reorganized", unit, at, payload)
+        yield "http", _env(SOURCE_HR, f"{NEW_MAP}reorg-{unit}-{at:%Y%m%d}", "unit.reorganized", unit, at, change)
     for f, u in former_units(seed):
         for o, name in _former_names(seed, u).items():
             officer = {"full_name": name, "category": "civil_servant", "transferred_at": f.ends_at.isoformat()}

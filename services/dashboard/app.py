@@ -549,6 +549,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 the_panel = panel(
                     "Chưa có phiếu điểm",
                     f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}.",
+                    "; ".join(card.reasons()) or None,  # e.g. scoring's word that the unit was dissolved
                 )
                 return page(request, "unit.html", 404, title=title, panel=the_panel, card={}, **common)
             title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
@@ -568,11 +569,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def successor_of(unit_id: str, period: str, answer: Upstream) -> unit_lineage.Folded | None:
         """A predecessor's 404 naming its successor, confirmed by the successor's lineage (a few calls at most)."""
-        for successor in unit_lineage.successors_named(unit_id, answer.body)[:3]:
+        found: unit_lineage.Folded | None = None
+        for successor in unit_lineage.successors_named(unit_id, answer.body)[:6]:
             theirs = await fetch(unit_url(successor, "/scorecard"), {"period": period})
-            if theirs.ok and (found := unit_lineage.folded_into(unit_id, successor, theirs.body, period)) is not None:
-                return found
-        return None
+            if not theirs.ok or (one := unit_lineage.folded_into(unit_id, successor, theirs.body, period)) is None:
+                continue
+            found = one if found is None else found.joined(one)
+            if not found.split:  # a merge or rename has one successor
+                break
+        return found
 
     @app.get("/units/{unit_id}/events", response_class=HTMLResponse)
     async def events_page(request: Request, unit_id: str, indicator: str, period: str | None = None) -> Response:

@@ -124,9 +124,15 @@ def lineage_of(card: object) -> Lineage | None:
     if not isinstance(lineage, Mapping):
         return None
     before, after = _entries(lineage, "predecessors"), _entries(lineage, "successors")
-    if not before and not after:
-        return None
     came_from, became = _lines(before, CAME_FROM, "before"), _lines(after, BECAME, "after")
+    ended = lineage.get("ended")
+    if not after and isinstance(ended, Mapping) and ended.get("kind") == "dissolution":
+        moment = _instant(ended.get("effective_at"))
+        became = (
+            Line(BECAME["dissolution"], (), day(moment) if moment else None, decision_label(ended.get("decision_no"))),
+        )
+    if not came_from and not became:
+        return None
     combined = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is True)
     apart = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is not True)
     mode = lineage.get("year_of_change")
@@ -159,9 +165,18 @@ class Folded:
     """'Đã hợp nhất vào <successor> từ dd/mm/yyyy': a predecessor's page for a period it is no longer listed in."""
 
     verb: str
-    successor: LinkedUnit
+    successors: tuple[LinkedUnit, ...]
     since: str | None
     decision: str | None
+
+    @property
+    def split(self) -> bool:
+        """A split names several successors: every one the 404 names is worth confirming."""
+        return self.verb == BECAME["split"]
+
+    def joined(self, other: Folded) -> Folded:
+        """This answer with another successor of the same split."""
+        return Folded(self.verb, self.successors + other.successors, self.since, self.decision)
 
 
 def folded_into(unit_id: str, successor_id: str, successor_card: object, period: str) -> Folded | None:
@@ -175,7 +190,7 @@ def folded_into(unit_id: str, successor_id: str, successor_card: object, period:
     successor = LinkedUnit(successor_id, name if isinstance(name, str) and name else successor_id, period)
     moment = _instant(entry.get("effective_at"))
     verb = BECAME.get(str(entry.get("kind")), BECAME["merge"])
-    return Folded(verb, successor, day(moment) if moment else None, decision_label(entry.get("decision_no")))
+    return Folded(verb, (successor,), day(moment) if moment else None, decision_label(entry.get("decision_no")))
 
 
 def predecessors_of_row(row: object) -> list[str]:

@@ -272,7 +272,10 @@ def fake_services() -> FastAPI:
         if unit_id == MERGED["unit_id"] and period.startswith("2026"):
             return {**MERGED, "period": period}
         if unit_id == "ND.PA" and period.startswith("2026"):  # folded into its successor (docs/contract.md)
-            message = f"ND.PA merged into {MERGED['unit_id']} on 2025-07-01"
+            message = (  # as scoring words it (services/scoring/domain/lineage.py, ended_message)
+                "ND.PA was merged into NB.13669 (Phường Nam Định) from 2025-07-01 (1674/NQ-UBTVQH15): its evidence"
+                " of 2026 counts in the scorecard of NB.13669"
+            )
             detail = {
                 "error": "no score for this unit and period",
                 "details": [{"field": "unit_id", "message": message}],

@@ -128,3 +128,15 @@ def test_a_standings_row_combining_predecessors_is_marked() -> None:
     marked = html[html.index("Phường Nam Định") :]
     assert 'title="Số liệu gồm cả minh chứng của: ND.PA, ND.PB"' in marked[: marked.index("</td>")]
     assert lineage.predecessors_of_row({"predecessors": None}) == []
+
+
+def test_a_dissolved_unit_says_so_and_a_split_names_every_successor() -> None:
+    ended = {"kind": "dissolution", "effective_at": MERGED_AT, "decision_no": "5/QĐ-UBND"}
+    before = card(unit_id="ND.BQL", name="Ban quản lý", lineage={"predecessors": [], "successors": [], "ended": ended})
+    assert "Đã giải thể từ 01/07/2025 (Quyết định số 5/QĐ-UBND)" in unit_page(before, period="2025-Q1")
+    split = {"unit_id": "ND.X", "name": "Xã X", "kind": "split", "effective_at": MERGED_AT, "combined": False}
+    first = lineage.folded_into("ND.X", "NB.1", card(name="Xã Một", lineage={"predecessors": [split]}), "2026")
+    second = lineage.folded_into("ND.X", "NB.2", card(name="Xã Hai", lineage={"predecessors": [split]}), "2026")
+    assert first is not None and second is not None and first.split
+    page = unit_page({"unit_id": "ND.X"}, period="2026", folded=first.joined(second))
+    assert "Đã chia tách thành" in page and ">Xã Một</a>" in page and ">Xã Hai</a>" in page

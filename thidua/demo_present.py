@@ -6,7 +6,9 @@ the endless stream the live feeder plays in real time (thidua/demo_live.py sends
 Design (README, "Five minutes with it"):
 - Units and officers are the closed year's (`province(random.Random(seed))`); their registrations are re-sent
   byte for byte as the closed-year demo sends them, so they are duplicates when that ran and the present year
-  stands on its own when it did not.
+  stands on its own when it did not. So is the map of 1 July 2025 (the former units, their merger or dissolution,
+  every unit restated with its level, code and rebuilt cluster, the former officers transferred): the present year
+  is ranked in the rebuilt clusters, the former units send nothing, their officers work in the unit they joined.
 - Each unit has a quality `q` in [0, 1], spread within its cluster (stratified), that drives every rate it shows:
   on-time, online, digitised, data reuse, online payment, satisfaction, publication, PAKN clocks, training,
   inspection findings, discipline; so the standings spread over bands rather than all landing in one.
@@ -24,11 +26,23 @@ import itertools
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, Unit, _Additions, _env, _original_events, province
+from thidua.demo import (
+    SOURCE_HR,
+    SOURCE_ONE_STOP,
+    VN,
+    Unit,
+    _Additions,
+    _env,
+    _original_events,
+    former_directory,
+    new_map,
+    province,
+    transferred,
+)
 
 Event = tuple[str, dict[str, Any]]
 """(channel, envelope): channel is "http" (POST /v1/events) or "kafka" (the source's topic)."""
@@ -151,11 +165,14 @@ def _office_moment(day: date, rng: random.Random) -> datetime:
 
 
 def directory(seed: int) -> Iterator[Event]:
-    """The closed year's unit and officer registrations, byte for byte (duplicates where that year was sent)."""
+    """The closed year's unit and officer registrations and its map of 1 July 2025, byte for byte (duplicates where
+    that year was sent)."""
     for channel, body in _original_events(seed, CLOSED_YEAR, 0):
         if body["type"] not in ("unit.registered", "officer.registered"):
-            return
+            break
         yield channel, body
+    yield from former_directory(seed, CLOSED_YEAR)
+    yield from new_map(seed)
 
 
 def catalogue_codes(seed: int, unit_id: str) -> list[str]:
@@ -181,12 +198,15 @@ def present_events(seed: int, today: date) -> Iterator[Event]:
         for u in units:
             yield from _unit_day(seed, u, rates[u.unit_id], codes[u.unit_id], day, cutoff)
         day += timedelta(days=1)
-    for u in units:
+    # The former units' officers work in the unit they were transferred to (after its own: its draws never move).
+    joined = transferred(seed)
+    staff = [replace(u, officers=u.officers + joined.get(u.unit_id, ())) for u in units]
+    for u in staff:
         yield from _trainings(seed, year, u, rates[u.unit_id], cutoff)
     names = {b["officer_id"]: b["payload"]["full_name"] for _, b in directory(seed) if b.get("officer_id")}
-    for u in units:
+    for u in staff:
         yield from _staff_year(seed, year, u, names, cutoff)
-    for u in units:
+    for u in staff:
         yield from _ratings(seed, year, u, rates[u.unit_id], cutoff)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER
-from thidua.demo import VN, events, province
+from thidua.demo import FORMER, FORMER_IDS, MERGED_AT, SUCCESSOR, VN, events, former_units, province, transferred
 from thidua.demo_present import (
     TimedEvent,
     after_close_events,
@@ -52,7 +52,8 @@ def test_the_same_seed_and_date_give_the_same_events_and_an_earlier_date_a_part_
 def test_nothing_happens_from_today_on_and_every_envelope_is_valid() -> None:
     cutoff = datetime(2026, 11, 25, tzinfo=VN)
     bodies = _bodies()
-    current = [b for b in bodies if b["type"] not in ("unit.registered", "officer.registered")]
+    directory = ("unit.registered", "officer.registered", "unit.reorganized")  # the closed year's, re-sent
+    current = [b for b in bodies if b["type"] not in directory]
     assert max(datetime.fromisoformat(b["occurred_at"]) for b in bodies) < cutoff
     assert min(datetime.fromisoformat(b["occurred_at"]) for b in current) >= datetime(2026, 1, 1, tzinfo=VN)
     for body in bodies[::7]:
@@ -65,7 +66,7 @@ def test_ids_never_collide_with_the_closed_year_and_the_directory_is_the_same() 
     closed = {(b["source"], b["event_id"]): b for _, b in events(SEED, 2025, 500)}
     present = {(b["source"], b["event_id"]): b for b in _bodies()}
     shared = closed.keys() & present.keys()
-    assert {present[k]["type"] for k in shared} == {"unit.registered", "officer.registered"}
+    assert {present[k]["type"] for k in shared} == {"unit.registered", "officer.registered", "unit.reorganized"}
     assert len(shared) == sum(1 for _ in directory(SEED))
     assert all(closed[k] == present[k] for k in shared)  # re-sent byte for byte: reported duplicate
     codes_2025 = {b["payload"]["dossier_code"] for b in closed.values() if b["type"] == "procedure.processed"}
@@ -102,7 +103,11 @@ def test_rates_are_calibrated_to_the_seeds_and_differ_by_unit() -> None:
     assert sum(p["published"] for p in catalogue) / len(catalogue) >= 0.9  # target: 100 % published
     ratings = [b["payload"]["satisfied"] for b in bodies if b["type"] == "procedure.rated"]
     assert 0.85 <= sum(ratings) / len(ratings) <= 0.97  # target ≥ 80 % satisfied; Tuyên Quang: 93.67 % good
-    registered = {(b["unit_id"], b["officer_id"]) for b in bodies if b["type"] == "officer.registered"}
+    registered = {
+        (b["unit_id"], b["officer_id"])
+        for b in bodies
+        if b["type"] == "officer.registered" and b["event_id"].startswith("y2026-")
+    }
     officers = Counter(unit for unit, _ in registered)  # each officer restated in January with the 2026 fields
     trained = Counter(b["unit_id"] for b in bodies if b["type"] == "training.completed")
     shares = [trained[u] / officers[u] for u in officers]
@@ -237,3 +242,49 @@ def test_the_2026_law_s_facts_staff_kind_peer_group_a_late_2025_violation_and_de
     assert 0.93 * officers < sum(1 for b in rated if "officer_id" in b) < officers  # a few not rated
     for body in rated[::50] + late:
         EVIDENCE_ADAPTER.validate_python(body)
+
+
+def test_the_present_year_stands_on_the_map_of_1_july_2025_and_never_names_a_former_unit() -> None:
+    """Issue 24: the directory re-sends the merger and the rebuilt clusters; after it nobody speaks of the former
+    units, and their officers work (are restated, trained, rated) in the unit they joined."""
+    bodies = _bodies(date(2026, 12, 16))
+    changes = [b for b in bodies if b["type"] == "unit.reorganized"]
+    assert {b["payload"]["kind"] for b in changes} == {"merge", "dissolution"}
+    assert {u for b in changes for u in b["payload"]["predecessors"]} == FORMER_IDS
+    latest: dict[str, dict[str, Any]] = {}
+    for b in bodies:
+        if b["type"] == "unit.registered":
+            latest[b["unit_id"]] = b
+    units = {u.unit_id for u in province(__import__("random").Random(SEED))}
+    assert all(latest[u]["payload"]["cluster_since"] == MERGED_AT.isoformat() for u in units)
+    assert {latest[u]["payload"]["cluster_id"] for u in units} == {"KHOI-SO-1", "KHOI-SO-2", "CUM-PHUONG", "CUM-XA"}
+    ends = {f.unit_id: f.ends_at for f in FORMER}
+    former_officers = {o: f for f, u in former_units(SEED) for o in u.officers}
+    for b in bodies:
+        at = datetime.fromisoformat(b["occurred_at"])
+        if b["unit_id"] in ends:
+            assert at < ends[b["unit_id"]] or b["type"] == "unit.reorganized", b
+        if at > MERGED_AT:  # the merger itself is dated on it
+            assert not set(b["payload"].get("predecessors", ())) and b["unit_id"] not in FORMER_IDS, b
+        if b.get("officer_id") in former_officers and at >= ends[former_officers[b["officer_id"]].unit_id]:
+            assert b["unit_id"] == former_officers[b["officer_id"]].receiver, b
+    joined = transferred(SEED)
+    assert set(joined) == {SUCCESSOR, "H40.10"}
+    restated = {
+        b["officer_id"]: b["unit_id"]
+        for b in bodies
+        if b["type"] == "officer.registered" and b["event_id"].startswith("y2026-")
+    }
+    assert all(restated[o] == unit for unit, officers in joined.items() for o in officers)
+    rated = {
+        b["officer_id"]: b["unit_id"] for b in bodies if b["type"] == "evaluation.recorded" and b.get("officer_id")
+    }
+    assert sum(rated.get(o) == SUCCESSOR for o in joined[SUCCESSOR]) > 0.9 * len(joined[SUCCESSOR])
+
+
+def test_the_live_day_never_sends_evidence_of_a_former_unit() -> None:
+    stream = _live(datetime(2026, 11, 25, 9, 30, tzinfo=VN), 6000)
+    former_officers = {o for _, u in former_units(SEED) for o in u.officers}
+    assert not {b["unit_id"] for _, _, b in stream} & FORMER_IDS
+    named = {b.get("officer_id") for _, _, b in stream} | {b["payload"].get("officer_id") for _, _, b in stream}
+    assert not named & former_officers - {None}

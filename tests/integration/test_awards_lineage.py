@@ -5,6 +5,7 @@ collective criterion is never nominated, and its preview shows the check that re
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from services.awards.config import Settings as AwardsSettings
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
-from tests.integration.kafka_tools import start_group_at_end
+from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.runtime.tokens import add_token
 
@@ -242,3 +243,31 @@ async def test_a_dissolved_unit_is_never_nominated_and_its_preview_shows_why_cir
     # Its officers are judged where they are registered (the dissolution does not touch individuals).
     officer = await p.nomination(f"lao_dong_tien_tien:2025:officer:{d}-O1")
     assert officer is not None and officer["status"] == "proposed"
+
+
+async def test_a_proposed_collective_title_of_a_unit_dissolved_later_is_revoked_and_published_circular_15_2025_tt_bnv(
+    start: Start, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    p = await start(rule_file(tmp_path, carry_over=True))
+    d = f"R{p.tag}.D"
+    await p.send(*unit_meeting_ldxs(d))
+    await p.close(2025)
+    nid = f"{LDXS}:2025:unit:{d}"
+    proposed = await p.nomination(nid)
+    assert proposed is not None and proposed["status"] == "proposed"
+    await p.send(reorganized("dissolve-r", "dissolution", [d], [], f"2025-10-01T00:00:00{T}"))
+    revoked = await p.nomination(nid)
+    assert revoked is not None and revoked["status"] == "revoked"
+    assert "Thông tư 15/2025/TT-BNV" in revoked["reason"]
+    assert [h["to_status"] for h in revoked["history"]] == ["proposed", "revoked"]
+    messages = await read_topic(
+        kafka_bootstrap,
+        topics.NOMINATIONS,
+        lambda r: nid.encode() in (r.value or b"") and b'"revoked"' in (r.value or b""),
+        expect=1,
+        timeout=30,
+    )
+    published = json.loads(messages[0].value or b"")
+    assert published["change"] == "revoked" and "Thông tư 15/2025/TT-BNV" in published["reason"]
+    officer = await p.nomination(f"lao_dong_tien_tien:2025:officer:{d}-O1")
+    assert officer is not None and officer["status"] == "proposed"  # individuals are not touched

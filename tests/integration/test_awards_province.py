@@ -204,7 +204,7 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(
             assert mine == expected(p)
             assert first["created"] >= len(expected(p))
             flag = next(n for n in listed if n["title"] == "co_thi_dua_tinh" and n["subject_id"] == f"{p}.U1")
-            assert flag["cash_multiple"] == 8.0 and flag["rule_version"] == "2026.1" and flag["evidence_ids"]
+            assert flag["cash_multiple"] == 8.0 and flag["rule_version"] == "2026.2" and flag["evidence_ids"]
             champion = (await http.get(f"/v1/nominations/chien_si_thi_dua_tinh:2025:officer:{p}.U1-O1")).json()
             assert "hr:init-1" in champion["evidence_ids"] and all(c["met"] for c in champion["criteria"])
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, Depends, Query
 
-from schemas.lineage import Reorganization, ceased, listed
+from schemas.lineage import Reorganization, ceased, combined_units, listed
 from schemas.vietnam import VN_TZ
 from services.scoring import views
 from services.scoring.adapters.rulefiles import RulesCache
@@ -211,9 +211,12 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     422, "unknown indicator", [{"field": "indicator", "message": "one of: " + ", ".join(behind)}]
                 )
             kind = behind[indicator].fact_kind
+            # The unit and the predecessors its period combines (their evidence is in its figures).
+            changes = await views.reorganizations(conn)
+            units = sorted(combined_units(unit_id, p.start, p.end, changes, rules.book.year_of_change))
             if kind is not None and not may_see_officers(principal, unit_id):
                 # Trainings, inspections and disciplinary decisions name officers: the public sees counts only.
-                counts = await views.fact_counts(conn, unit_id, kind, p, VN_TZ.key)
+                counts = await views.fact_counts(conn, units, kind, p, VN_TZ.key)
                 return {
                     "unit_id": unit_id,
                     "period": period,
@@ -225,11 +228,12 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     "calendar": note,
                 }
             if kind is not None:
-                found = await views.facts(conn, unit_id, kind, p)
+                found = await views.facts(conn, units, kind, p)
                 items = [
                     {
                         "event_id": r["event_id"],
                         "source": r["source"],
+                        **({"unit_id": r["unit_id"]} if r["unit_id"] != unit_id else {}),
                         "officer_id": r["officer_id"],
                         "at": r["at"],
                         "data": json.loads(r["data"]),
@@ -243,17 +247,20 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
                     "events": items,
                     "calendar": note,
                 }
-            rows = await views.unit_cases(conn, unit_id, p)
+            rows = await views.unit_cases(conn, units, p)
         cases = []
         for r in rows:
-            view = case_view(r["kind"], unit_id, r["case_id"], json.loads(r["state"]))
+            owner = r["unit_id"]
+            view = case_view(r["kind"], owner, r["case_id"], json.loads(r["state"]))
             tally = contribution(view, r["as_of"], rules)
             for counter in behind[indicator].counters:
-                num, den = tally.get(("unit", unit_id, unit_id, period, counter), (0.0, 0.0))
+                num, den = tally.get(("unit", owner, owner, period, counter), (0.0, 0.0))
                 if den:
                     cases.append(
                         {
                             "case": f"{r['kind']}:{r['case_id']}",
+                            # A predecessor's case counted in this unit's figures names the unit it was sent under.
+                            **({"unit_id": owner} if owner != unit_id else {}),
                             "counter": counter,
                             "numerator": num,
                             "denominator": den,

@@ -3,7 +3,7 @@ every value a parameter)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
@@ -79,14 +79,16 @@ async def unit_names(conn: asyncpg.Connection, units: Iterable[str]) -> dict[str
 
 
 async def fact_counts(
-    conn: asyncpg.Connection, unit_id: str, kind: str, period: Period, tz: str
+    conn: asyncpg.Connection, units: Sequence[str], kind: str, period: Period, tz: str
 ) -> list[asyncpg.Record]:
-    """(month in the time zone tz, n) of a unit's live facts of kind in the period."""
+    """(month in the time zone tz, n) of the units' live facts of kind in the period (a unit and the predecessors
+    its period combines)."""
     return list(
         await conn.fetch(
             "SELECT to_char(at AT TIME ZONE $5::text, 'YYYY-MM') AS month, count(*) AS n FROM facts"
-            " WHERE unit_id = $1 AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 GROUP BY 1 ORDER BY 1",
-            unit_id,
+            " WHERE unit_id = ANY($1::text[]) AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4"
+            " GROUP BY 1 ORDER BY 1",
+            list(units),
             kind,
             period.start,
             period.end,
@@ -95,13 +97,14 @@ async def fact_counts(
     )
 
 
-async def facts(conn: asyncpg.Connection, unit_id: str, kind: str, period: Period) -> list[asyncpg.Record]:
-    """A unit's live facts of kind in the period, oldest first."""
+async def facts(conn: asyncpg.Connection, units: Sequence[str], kind: str, period: Period) -> list[asyncpg.Record]:
+    """The units' live facts of kind in the period, oldest first."""
     return list(
         await conn.fetch(
-            "SELECT source, event_id, officer_id, at, data::text AS data FROM facts WHERE unit_id = $1"
-            " AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4 ORDER BY at",
-            unit_id,
+            "SELECT source, event_id, unit_id, officer_id, at, data::text AS data FROM facts"
+            " WHERE unit_id = ANY($1::text[]) AND kind = $2 AND NOT retracted AND at >= $3 AND at < $4"
+            " ORDER BY at, source, event_id",
+            list(units),
             kind,
             period.start,
             period.end,
@@ -109,14 +112,14 @@ async def facts(conn: asyncpg.Connection, unit_id: str, kind: str, period: Perio
     )
 
 
-async def unit_cases(conn: asyncpg.Connection, unit_id: str, period: Period) -> list[asyncpg.Record]:
-    """A unit's cases open at some moment of the period, with their state and when they were last judged."""
+async def unit_cases(conn: asyncpg.Connection, units: Sequence[str], period: Period) -> list[asyncpg.Record]:
+    """The units' cases open at some moment of the period, with their state and when they were last judged."""
     return list(
         await conn.fetch(
-            "SELECT kind, case_id, state::text AS state, as_of FROM cases WHERE unit_id = $1"
+            "SELECT kind, unit_id, case_id, state::text AS state, as_of FROM cases WHERE unit_id = ANY($1::text[])"
             " AND (opened_at IS NULL OR opened_at < $3) AND (closed_at IS NULL OR closed_at >= $2)"
-            " ORDER BY case_id",
-            unit_id,
+            " ORDER BY case_id, unit_id",
+            list(units),
             period.start,
             period.end,
         )

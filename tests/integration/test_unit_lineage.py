@@ -179,6 +179,14 @@ async def test_three_communes_merged_into_one_keep_2025_q1_and_combine_into_the_
     assert {x["decision_no"] for x in lineage["predecessors"]} == {"1674/NQ-UBTVQH15"}
     assert datetime.fromisoformat(lineage["predecessors"][0]["effective_at"]) == datetime.fromisoformat(MERGER)
     assert card["evidence"]["dossiers_finished"] == 20 * len([k for k in p.late if k[1] in year])
+    # The drill-down behind N's number lists the predecessors' dossiers too, each naming the unit it was sent under.
+    drill = await p.http.get(
+        p.urls["scoring"] + f"/v1/units/{n}/scorecard/events", params={"period": "2025", "indicator": "on_time"}
+    )
+    assert drill.status_code == 200, drill.text[:300]
+    behind = drill.json()["cases"]
+    assert sum(c["numerator"] for c in behind) == p.on_time(everyone, year)[0]
+    assert {c.get("unit_id", n) for c in behind} == everyone
     # Before the date A1 is listed with its own figures, its lineage naming what it became.
     early = (await p.card(a1, "2025-Q1")).json()
     assert [s["unit_id"] for s in early["lineage"]["successors"]] == [n] and early["lineage"]["ended"][

@@ -142,7 +142,7 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     book = rules.book
     # The lineage, read once per pass: a unit a period no longer lists has no row there, and the successor carrying
     # its evidence is scored with the evidence of every unit it combines (docs/contract.md, "Unit lineage").
-    lineage = Lineage(await pg.reorganizations(conn), book.year_of_change)
+    lineage = Lineage(await pg.reorganizations(conn) if affected.units else [], book.year_of_change)
     rows = plan(affected.units, lineage, _bounds)
     gone: list[tuple[str, str, str]] = [("unit", u, p) for u, p in sorted(rows.hidden)]
     every = {(m, p) for (_, p), members in rows.members.items() for m in members}

@@ -7,6 +7,12 @@ The evidence types added to the contract later (procedure catalogues, publicatio
 complaint answers, complaint supplements, complaints naming a dossier, accepted research, emulation
 registrations) are drawn from random generators of their own and slotted in after the events they follow, so
 the original stream of a seed stays byte for byte what it was (tests/unit/test_demo.py checks it).
+
+The province is Ninh Bình after the merger of 1 July 2025 (issue 24): in 2025 the original stream is followed by
+former units of the old map (three wards of the former Nam Định city, the labour department) with their own evidence
+up to their end, then the map redrawn (`new_map`): Sở LĐTBXH dissolved on 1 March, the three wards merged into
+Phường Nam Định on 1 July, every unit restated with its level and Decision 19/2025 code in the clusters rebuilt from
+that day, the former units' officers transferred to the unit that takes them.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def _year_of_change(raw: object) -> tuple[YearOfChange, list[str]]:
     value = raw.get("year_of_change", "combine")
     if value == "combine" or value == "split":
         return value, []
-    return "combine", [f"lineage.year_of_change must be \"combine\" or \"split\", not {value!r}"]
+    return "combine", [f'lineage.year_of_change must be "combine" or "split", not {value!r}']
 
 
 def _year(raw: object, where: str, problems: list[str]) -> int:

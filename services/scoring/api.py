@@ -70,7 +70,11 @@ async def _listed_card(
             raise ApiError(
                 404,
                 "unit not listed in this period",
-                [{"field": "unit_id", "message": ended_message(unit_id, ended, period.label, names)}],
+                [
+                    {"field": "unit_id", "message": ended_message(unit_id, ended, period.label, names)}
+                    # A machine-readable pointer for readers such as the dashboard (one successor per item).
+                    | ({"successor": ended.successors[0]} if len(ended.successors) == 1 else {})
+                ],
             )
     return _found(await views.unit_card(conn, unit_id, period.label), unit_id, period.label), changes
 

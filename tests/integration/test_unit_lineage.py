@@ -197,6 +197,7 @@ async def test_three_communes_merged_into_one_keep_2025_q1_and_combine_into_the_
     assert gone.status_code == 404, gone.text
     [detail] = gone.json()["details"]
     assert detail["field"] == "unit_id" and n in detail["message"] and "2025-07-01" in detail["message"]
+    assert detail["successor"] == n
     assert (await p.card(a2, "2025-Q4")).status_code == 404
 
     # N's 2025 standing moved: published on standings.changed with the combined score.

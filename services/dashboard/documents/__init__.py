@@ -23,9 +23,12 @@ Documents (``data`` is the JSON of the endpoint named):
 - ``scorecard_docx(card, *, issued_on, issuer)``, ``scorecard_pdf`` and ``scorecard_xlsx(card, *,
   issued_on, issuer)``: phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
   with numerator, denominator, rate, threshold, points and maximum, group subtotals, the indices, score, band,
-  rule version and notes.
+  rule version and notes; a card with ``lineage`` (issue 24) adds the section "Lịch sử sắp xếp đơn vị" (where the
+  unit came from, what it became or that it was dissolved, whose evidence the figures include), worded by
+  ``lineage_text`` from the unit page's shaping (``services/dashboard/lineage.py``).
 - ``standings_xlsx(data, *, issued_on, issuer)``: bảng xếp hạng from ``GET /v1/standings?period=P`` (units or officers;
-  the unranked on a second sheet).
+  the unranked on a second sheet); when a row combines predecessors (``predecessors``), a column "Gồm đơn vị tiền
+  thân" names them.
 
 ``Issuer`` names the issuing body, its parent, the place, the province and the signer; every renderer takes one,
 built from the dashboard's settings by ``issuer_of(settings)`` (WEB_ISSUER_*: no province is named in code; the

@@ -10,6 +10,7 @@ from typing import Any
 
 from schemas.labels import TITLE_NAMES
 from schemas.vietnam import NO_VALUE, VN_TZ, moment, money, number, percent, score
+from services.dashboard.documents import lineage_text
 from services.dashboard.documents.model import (
     Block,
     Column,
@@ -426,6 +427,15 @@ def unit_label(card: Json) -> str:
     return f"{name} (mã định danh {unit})" if name else unit
 
 
+def _lineage_blocks(card: Json) -> list[Block]:
+    """The section 'Lịch sử sắp xếp đơn vị' of a unit merged, renamed, split or dissolved (issue 24); nothing for
+    a card without a lineage."""
+    lines = lineage_text.lines_of(card)
+    if not lines:
+        return []
+    return [Paragraph(lineage_text.HEADING, bold=True, align="left"), *(Paragraph(f"- {t}") for t in lines)]
+
+
 def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> Document:
     """Phiếu chấm điểm thi đua of one unit: every indicator with its counts, rate, points and maximum."""
     period = str(card.get("period") or "")
@@ -454,6 +464,7 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> Document:
         Paragraph(f"Cụm, khối thi đua: {_text(card.get('cluster_name') or card.get('cluster_id'))}.", align="left"),
         Paragraph(f"Kỳ đánh giá: {period_words(period)}; số liệu đến {moment(card.get('as_of'))}.", align="left"),
         Paragraph(f"Bộ quy tắc chấm điểm: phiên bản {_text(card.get('rule_version'))}.", align="left"),
+        *_lineage_blocks(card),
         Paragraph("A. Chỉ số phục vụ người dân, doanh nghiệp", bold=True, align="left"),
         Table(SCORECARD_COLUMNS, tuple(service)),
         Paragraph("B. Chỉ số văn hóa công sở", bold=True, align="left"),

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas.vietnam import moment
+from services.dashboard.documents import lineage_text
 from services.dashboard.documents.content import (
     GROUP_NAMES,
     INSUFFICIENT,
@@ -111,6 +112,11 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         ("Xếp loại", 14),
         ("Hạng kỳ trước", 14),
     ]
+    rows = [r for r in data.get("rows") or [] if isinstance(r, Mapping)]
+    # Issue 24: a column naming the predecessors a row combines, only when some row combines any.
+    marked = not officers and any(lineage_text.row_mark(r) for r in rows)
+    if marked:
+        headers.append((lineage_text.MARK_HEADER, 30))
     title = f"BẢNG XẾP HẠNG THI ĐUA {period_words(period).upper()}"
     row = _title(
         ws,
@@ -124,9 +130,7 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     )
     _header(ws, row, headers)
     first = row
-    for r in data.get("rows") or []:
-        if not isinstance(r, Mapping):
-            continue
+    for r in rows:
         row += 1
         _put(ws, row, 1, _number(r.get("rank")))
         _put(ws, row, 2, r.get("subject_id"))
@@ -136,6 +140,8 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         _put(ws, row, 5, float(score) if isinstance(score, int | float) else None, SCORE_FORMAT)
         _put(ws, row, 6, r.get("band"))
         _put(ws, row, 7, _number(r.get("previous_rank")))
+        if marked:
+            _put(ws, row, 8, lineage_text.row_mark(r))
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{max(row, first)}"
     unranked = [u for u in data.get("unranked") or [] if isinstance(u, Mapping)]
@@ -227,6 +233,13 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     row += 1
     _put(ws, row, 3, "Bộ quy tắc chấm điểm", bold=True)
     _put(ws, row, 8, card.get("rule_version"))
+    lineage = lineage_text.lines_of(card)  # issue 24: a unit merged, renamed, split or dissolved
+    if lineage:
+        row += 2
+        _put(ws, row, 1, lineage_text.HEADING, bold=True)
+        for line in lineage:
+            row += 1
+            _put(ws, row, 1, line)
     notes = [str(n) for n in card.get("notes") or []]
     if notes:
         row += 2

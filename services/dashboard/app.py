@@ -28,6 +28,7 @@ from schemas.vietnam import VN_TZ
 from services.dashboard import documents, import_worker, pages, ratings_import
 from services.dashboard import lineage as unit_lineage
 from services.dashboard.config import Settings
+from services.dashboard.documents import lineage_text
 from services.dashboard.formatting import (
     local_path,
     nomination_path,
@@ -488,9 +489,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return bad_period(request, chosen)
         card = await fetch(unit_url(unit_id, "/scorecard"), {"period": chosen})  # public: the unit's own card
         if not card.ok or not isinstance(card.body, dict):
-            if card.not_found:
+            if card.not_found and (folded := await successor_of(unit_id, chosen, card)) is not None:
+                # Issue 24: a predecessor folded into its successor has no card of its own; say whose it is.
+                words = lineage_text.folded_words(unit_id, folded, period_label(chosen).lower())
+                the_panel = panel("Không có phiếu điểm riêng", words)
+            elif card.not_found:
                 the_panel = panel(
-                    "Chưa có phiếu điểm", f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}."
+                    "Chưa có phiếu điểm",
+                    f"Đơn vị {unit_id} chưa có dữ liệu trong {period_label(chosen).lower()}.",
+                    "; ".join(card.reasons()) or None,  # e.g. scoring's word that the unit was dissolved
                 )
             else:
                 the_panel = upstream_panel("chấm điểm", card)

@@ -4,6 +4,7 @@ sign-in and roles, CSRF, the council's vote."""
 from __future__ import annotations
 
 import copy
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import JSONResponse
+from openpyxl import load_workbook
 
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
@@ -634,6 +636,23 @@ async def test_a_merged_unit_shows_its_lineage_and_a_predecessor_points_to_it(we
     assert "Chưa có phiếu điểm" not in folded.text
     other = await web.get("/units/ND.PB", params={"period": "2026"})  # a plain 404 names no successor
     assert other.status_code == 404 and "Chưa có phiếu điểm" in other.text
+
+
+async def test_a_merged_units_download_tells_its_lineage_and_a_predecessors_names_its_successor(
+    web: httpx.AsyncClient,
+) -> None:
+    merged = await web.get("/units/NB.13669/scorecard.xlsx", params={"period": "2026"})
+    assert merged.status_code == 200
+    sheet = load_workbook(io.BytesIO(merged.content))["Phiếu chấm điểm"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "Lịch sử sắp xếp đơn vị" in cells
+    assert "Hợp nhất từ Phường A (ND.PA), Phường B (ND.PB) từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)." in cells
+    folded = await web.get("/units/ND.PA/scorecard.pdf", params={"period": "2026"})
+    assert folded.status_code == 404 and "Không có phiếu điểm riêng" in folded.text
+    assert "Đơn vị ND.PA đã hợp nhất vào Phường Nam Định (NB.13669) từ 01/07/2025" in folded.text
+    assert "được tính vào phiếu điểm của Phường Nam Định (NB.13669)" in folded.text
+    plain = await web.get("/units/ND.PB/scorecard.docx", params={"period": "2026"})  # names no successor
+    assert plain.status_code == 404 and "Chưa có phiếu điểm" in plain.text
 
 
 async def test_nobody_signed_in_sees_public_pages_only(web: httpx.AsyncClient) -> None:

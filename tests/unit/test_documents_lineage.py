@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from services.dashboard import documents
 from services.dashboard.documents import lineage_text
-from services.dashboard.lineage import LinkedUnit
+from services.dashboard.lineage import Folded, LinkedUnit
 from services.scoring.domain.rulebook import build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
 from tests.unit.test_documents import ISSUER, ROOT, TODAY, as_api, docx_text, flat, pdf_text
@@ -172,3 +172,11 @@ def test_standings_xlsx_without_predecessors_has_no_new_column(standings: dict[s
     officers = {**standings, "subject": "officer", "rows": [dict(r, predecessors=["X.1"]) for r in standings["rows"]]}
     ws = load_workbook(io.BytesIO(documents.standings_xlsx(officers, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
     assert ws.max_column == 7  # officers' rows never combine units
+
+
+def test_a_folded_predecessor_is_told_whose_scorecard_holds_its_figures() -> None:
+    folded = Folded("Đã hợp nhất vào", (LinkedUnit("H40.40.90", "Phường Nam Định", "2026"),), "01/07/2025", None)
+    assert lineage_text.folded_words("H40.40.81", folded, "năm 2026") == (
+        "Đơn vị H40.40.81 đã hợp nhất vào Phường Nam Định (H40.40.90) từ 01/07/2025; số liệu năm 2026 được tính vào "
+        "phiếu điểm của Phường Nam Định (H40.40.90)."
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.dashboard.lineage import Line, LinkedUnit, lineage_of, predecessors_of_row
+from services.dashboard.lineage import Folded, Line, LinkedUnit, lineage_of, predecessors_of_row
 
 HEADING = "Lịch sử sắp xếp đơn vị"
 """The section's name, the same as on the unit's page."""
@@ -51,3 +51,9 @@ def row_mark(row: object) -> str | None:
     """A standings row's predecessors combined in it ('H40.40.81, H40.40.82'); None for a row without any."""
     before = predecessors_of_row(row)
     return ", ".join(before) if before else None
+
+
+def folded_words(unit_id: str, folded: Folded, period_label: str) -> str:
+    """Why a folded predecessor has no scorecard of its own to download: what it became, and where its figures are."""
+    became = sentence(Line(folded.verb[0].lower() + folded.verb[1:], folded.successors, folded.since, folded.decision))
+    return f"Đơn vị {unit_id} {became}; số liệu {period_label} được tính vào phiếu điểm của {named(folded.successors)}."

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from schemas.common import SOURCE_PATTERN, UNIT_ID_PATTERN
-from thidua import registry
+from thidua import registry, source_mappings
 from thidua.runtime.auth import RESERVED_MESSAGE, Role
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.settings import operator_database_url
@@ -166,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     source_add = source_sub.add_parser("add", help="register a source and print its token once")
     source_add.add_argument("name", help="source name, e.g. motcua-namdinh")
     source_add.add_argument("--units", required=True, help="comma-separated unit ids, or * for all units")
+    source_mappings.add_commands(source_sub)
     token = sub.add_parser("token", help="bearer tokens for units, councils and admins")
     token_sub = token.add_subparsers(dest="action", required=True)
     token_add = token_sub.add_parser("add", help="issue a token and print it once")
@@ -561,7 +562,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             live_only=args.live_only,
         )
     if args.command == "source":
-        return _source_add(args.name, args.units)
+        if args.action == "add":
+            return _source_add(args.name, args.units)
+        return source_mappings.run(args, _database_url())
     if args.command == "token":
         return _token(args)
     if args.command == "settings":

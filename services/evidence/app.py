@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from schemas import topics
-from services.evidence import api
+from services.evidence import api, mappings_api
 from services.evidence.config import MIGRATIONS, Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers.ingest import ingest
@@ -59,4 +59,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     http.install(app, runtime)
     app.include_router(api.router(runtime, settings, relay.wake))
+    app.include_router(mappings_api.router(runtime))
     return app

@@ -10,5 +10,11 @@ SERVICE = ServiceSpec(
     settings_class="services.evidence.config:Settings",
     summary="evidence intake: HTTP and Kafka front doors (cổng tiếp nhận minh chứng)",
     # A source's HTTP token, Kafka user and topic.
-    tasks={"register_source": "services.evidence.handlers.sources:register_source"},
+    tasks={
+        "register_source": "services.evidence.handlers.sources:register_source",
+        # The national portal's door: a source's unit-code and upstream-user mappings.
+        "map_source_name": "services.evidence.handlers.mappings:map_task",
+        "unmap_source_name": "services.evidence.handlers.mappings:unmap_task",
+        "source_mappings": "services.evidence.handlers.mappings:mappings_task",
+    },
 )

@@ -35,6 +35,7 @@ ALERT_TITLES: dict[str, str] = {
     "award_on_track": "Đơn vị đang đạt tiêu chí khen thưởng",
     "award_at_risk": "Đơn vị có nguy cơ không đạt tiêu chí khen thưởng",
     "calendar_missing": "Chưa có lịch nghỉ lễ, Tết chính thức năm {code}: đang chấm theo lịch tạm tính",
+    "official_index_gap": "Chỉ số phục vụ kỳ {code} chênh lệch với kết quả chính thức của Cổng Dịch vụ công quốc gia",
 }
 
 

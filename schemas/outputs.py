@@ -55,6 +55,7 @@ class Alert(Strict):
         "award_at_risk",
         "complaint_overdue",
         "calendar_missing",  # added: next year's official working-day calendar is missing (to the province office)
+        "official_index_gap",  # added: our service index differs from the imported official 766 one (to the unit)
     ]
     priority: Literal["high", "normal", "low"]
     unit_id: UnitId

@@ -32,6 +32,9 @@ class Settings(ServiceSettings):
     # /v1/admin/notifications); a unit id (e.g. the province's Sở Nội vụ, which keeps the rule files) sends it to
     # that unit's inbox instead. The log warning and the metric come either way.
     calendar_alert_unit: str | None = Field(ADMIN_INBOX, pattern=UNIT_ID_PATTERN)
+    # An imported official 766 index (PUT /v1/periods/{period}/official-index) raises official_index_gap to a unit whose
+    # service index differs from the official total by more than this many points (either way).
+    reconcile_alert_points: float = Field(10.0, ge=0, le=100)
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
     # What this process does: consume evidence into counters, rescore queued subjects (and run the clock), or

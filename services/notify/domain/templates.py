@@ -23,6 +23,11 @@ DATA_LABELS = {
     "title": "Danh hiệu",
     "year": "Năm",
     "file": "Tệp lịch cần bổ sung",
+    "official_total": "Điểm chính thức (Cổng Dịch vụ công quốc gia)",
+    "our_total": "Chỉ số phục vụ tính tại đây",
+    "difference": "Chênh lệch (tại đây − chính thức)",
+    "threshold": "Ngưỡng cảnh báo (điểm)",
+    "file_name": "Tệp kết quả chính thức",
 }
 # Numbers that are names, not amounts: a year is 2027, never "2.027".
 PLAIN_NUMBERS = frozenset({"year"})
@@ -51,6 +56,12 @@ class Message:
 def scorecard_link(base_url: str, unit_id: str, period: str | None = None) -> str:
     """The unit's scorecard on the dashboard."""
     link = f"{base_url.rstrip('/')}/units/{quote(unit_id)}"
+    return f"{link}?{urlencode({'period': period})}" if period else link
+
+
+def reconciliation_link(base_url: str, unit_id: str, period: str | None = None) -> str:
+    """The unit's official figures beside ours on the dashboard."""
+    link = f"{base_url.rstrip('/')}/units/{quote(unit_id)}/reconciliation"
     return f"{link}?{urlencode({'period': period})}" if period else link
 
 
@@ -103,8 +114,17 @@ def alert(
             " rồi khởi động lại dịch vụ chấm điểm; đến khi đó các thời hạn tính theo ngày làm việc của năm này"
             " được chấm theo lịch tạm tính."
         )
+    if kind == "official_index_gap":
+        lines.append(
+            "Đề nghị đơn vị đối chiếu từng nhóm chỉ số với kết quả chính thức: trang đối chiếu nêu các chỉ số tính"
+            " khác với Cổng và số liệu phía sau."
+        )
     if unit_id == ADMIN_INBOX:
         return Message(heading, "\n".join(lines), None, dict(data))
+    if kind == "official_index_gap":
+        link = reconciliation_link(base_url, unit_id, period)
+        lines.append(f"Xem đối chiếu: {link}")
+        return Message(heading, "\n".join(lines), link, dict(data))
     link = scorecard_link(base_url, unit_id, period)
     lines.append(f"Xem bảng điểm: {link}")
     return Message(heading, "\n".join(lines), link, dict(data))

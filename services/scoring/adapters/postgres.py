@@ -162,10 +162,11 @@ async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -
     """Latest registration wins, whatever order registrations arrive in."""
     for e in sorted(entries, key=lambda x: x.occurred_at):
         await conn.execute(
-            "INSERT INTO units VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unit_id) DO UPDATE SET"
+            "INSERT INTO units (unit_id, name, level, parent_id, cluster_id, cluster_name, occurred_at, admin_code)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (unit_id) DO UPDATE SET"
             " name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,"
             " cluster_id = EXCLUDED.cluster_id, cluster_name = EXCLUDED.cluster_name,"
-            " occurred_at = EXCLUDED.occurred_at"
+            " occurred_at = EXCLUDED.occurred_at, admin_code = EXCLUDED.admin_code"
             " WHERE units.occurred_at <= EXCLUDED.occurred_at",
             e.unit_id,
             e.name,
@@ -174,6 +175,7 @@ async def upsert_units(conn: asyncpg.Connection, entries: Sequence[UnitEntry]) -
             e.cluster_id,
             e.cluster_name,
             e.occurred_at,
+            e.admin_code,
         )
 
 

@@ -61,6 +61,7 @@ class UnitEntry:
     occurred_at: datetime
     since: datetime  # from when it places the unit in the cluster: cluster_since, else occurred_at
     event: str  # source:event_id (a cluster membership's key)
+    admin_code: str | None = None  # the administrative code the national portal's files may name it by
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,16 @@ def meaning(event: EvidenceEvent) -> Meaning:
         since = p.cluster_since or event.occurred_at
         key = f"{event.source or ''}:{event.event_id}"
         return UnitEntry(
-            unit, p.name, p.level, p.parent_id, p.cluster_id, p.cluster_name, event.occurred_at, since, key
+            unit,
+            p.name,
+            p.level,
+            p.parent_id,
+            p.cluster_id,
+            p.cluster_name,
+            event.occurred_at,
+            since,
+            key,
+            p.admin_code,
         )
     if isinstance(event, OfficerRegisteredEvent):
         o = event.payload

@@ -58,6 +58,17 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     **{(s, "POST", "/v1/parked/replay"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
     ("evidence", "POST", "/v1/events"): SOURCE,
     ("evidence", "GET", "/v1/events/{event_id}"): SOURCE,
+    # The operator's mappings for the national portal's door (issue 25).
+    **{
+        ("evidence", m, p): ADMIN
+        for p, ms in {
+            "/v1/sources/{source}/unit-codes": ("GET",),
+            "/v1/sources/{source}/unit-codes/{code}": ("PUT", "DELETE"),
+            "/v1/sources/{source}/officer-users": ("GET",),
+            "/v1/sources/{source}/officer-users/{username}": ("PUT", "DELETE"),
+        }.items()
+        for m in ms
+    },
     ("scoring", "GET", "/v1/standings"): PUBLIC,
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard"): PUBLIC,
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard/events"): PUBLIC,  # officer records: counts only
@@ -84,6 +95,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/parked/replay"): {"ids": [999999]},
     ("POST", "/v1/nominations/{nomination_id}/votes"): {"members_total": 10, "members_present": 5, "votes_for": 5},
     ("PUT", "/v1/units/{unit_id}/channels"): {"email": "vanthu@example.gov.vn"},
+    ("PUT", "/v1/sources/{source}/unit-codes/{code}"): {"unit_id": "H40.99.99"},
+    ("PUT", "/v1/sources/{source}/officer-users/{username}"): {"officer_id": "CB-AUTHZ-1"},
 }
 CONSUMED = {
     "evidence": [topics.EVIDENCE_INBOUND],
@@ -197,6 +210,9 @@ def _url(p: Province, path: str) -> str:
         "notification_id": str(p.notification),
         "event_id": p.event_id,
         "delivery_id": "999999",
+        "source": "authz-no-such-source",  # the mapping endpoints answer 404 past the admin check
+        "code": "000.00.99.H40",
+        "username": "authz-user",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -25,6 +25,21 @@ def inbound_source(topic: str) -> str | None:
     return topic[len(EVIDENCE_INBOUND_PREFIX) :] or None if topic.startswith(EVIDENCE_INBOUND_PREFIX) else None
 
 
+# Each source's own topic for the national portal's call bodies (DongBoHoSoMC, CapNhatTienDoHoSoMC, object form),
+# `evidence.dvcqg.v1.<source>`: writable by that source's Kafka user only, so the source is taken from the topic.
+EVIDENCE_DVCQG_PREFIX = "evidence.dvcqg.v1."
+
+
+def source_dvcqg(source: str) -> str:
+    """The portal-format topic of one source."""
+    return EVIDENCE_DVCQG_PREFIX + source
+
+
+def dvcqg_source(topic: str) -> str | None:
+    """The source a portal-format topic belongs to; None for any other topic."""
+    return topic[len(EVIDENCE_DVCQG_PREFIX) :] or None if topic.startswith(EVIDENCE_DVCQG_PREFIX) else None
+
+
 # Thirty days: long enough to replay a month of evidence into a rebuilt service.
 _MONTH_MS = str(30 * 24 * 3600 * 1000)
 

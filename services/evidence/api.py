@@ -39,7 +39,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
         responses={401: {}, 403: {}, 413: {}, 422: {}},
     )
     async def post_events(request: Request, principal: Annotated[Principal, Depends(source_caller)]) -> JSONResponse:
-        items = _items(await _body(request, settings.max_body_bytes), settings.max_items)
+        items = _items(await bounded_body(request, settings.max_body_bytes), settings.max_items)
         submissions = [
             Submission(item if isinstance(item, dict) else json.dumps(item).encode(), token_source=principal.source)
             for item in items
@@ -63,7 +63,7 @@ def router(runtime: Runtime, settings: Settings, on_commit: Callable[[], None]) 
     return api
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def bounded_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it passes the limit."""
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:

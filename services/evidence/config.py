@@ -24,3 +24,5 @@ class Settings(ServiceSettings):
     relay_batch: int = Field(5000, ge=1, le=50000)
     # Ingest-only replicas may leave publishing to others: the outbox waits for any relay.
     relay_enabled: bool = True
+    # Lifetime of a session of POST /v1/dvcqg/login (the national portal's own sign-in flow), in minutes.
+    dvcqg_session_minutes: int = Field(30, ge=1, le=24 * 60)

@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, CONSUMER_LAG, PUBLISHED
-from thidua.runtime.parking import Decoder, Handler, ParkingLot
+from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,7 @@ def subscribe_batches(
     parking: ParkingLot,
     max_records: int,
     prefix: bool = False,
+    scrub: Scrub | None = None,
 ) -> Subscription:
     """Register handler for fetched batches of topic, decoded by the contract's model; offsets are committed
     only after it returns.
@@ -194,8 +195,9 @@ def subscribe_batches(
     again, without limit. A record that cannot be decoded, or whose handling keeps failing otherwise, is
     parked with its error after bounded attempts (ParkingLot) and the partition moves on.
     With prefix=True, every topic whose name starts with `topic` is consumed (new ones within the metadata age).
+    scrub: what a parked record keeps of its value (default: all of it).
     """
-    parking.register(topic, decode, handler, prefix=prefix)
+    parking.register(topic, decode, handler, prefix=prefix, scrub=scrub)
     group = f"{group_id}.{topic}*" if prefix else f"{group_id}.{topic}"
     subscription = Subscription(service, f"{topic}*" if prefix else topic, group)
     where: dict[str, Any] = {"pattern": "^" + re.escape(topic) + ".+$"} if prefix else {}

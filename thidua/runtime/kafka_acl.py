@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from schemas import topics
-from schemas.topics import TopicSpec, source_inbound
+from schemas.topics import TopicSpec, source_dvcqg, source_inbound
 from thidua.runtime.kafka_access import KafkaAccess
 
 SCRAM_ITERATIONS = 8192
@@ -33,7 +33,7 @@ class Rights:
 SERVICE_RIGHTS: dict[str, Rights] = {
     "evidence": Rights(
         reads=(topics.EVIDENCE_INBOUND,),
-        read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX,),
+        read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX, topics.EVIDENCE_DVCQG_PREFIX),
         writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED),
         group_prefix="thidua-evidence",
         sees_contract_topics=True,
@@ -145,10 +145,18 @@ def provision_service(access: KafkaAccess, service: str, password: str) -> Kafka
 
 def ensure_source_topic(access: KafkaAccess, source: str, *, timeout: float = 30.0) -> str:
     """Create the source's inbound topic if missing; return its name."""
+    return _ensure_topic(access, source_inbound_spec(source), timeout=timeout)
+
+
+def ensure_source_dvcqg_topic(access: KafkaAccess, source: str, *, timeout: float = 30.0) -> str:
+    """Create the source's portal-format topic if missing; return its name."""
+    return _ensure_topic(access, source_dvcqg_spec(source), timeout=timeout)
+
+
+def _ensure_topic(access: KafkaAccess, spec: TopicSpec, *, timeout: float) -> str:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import NewTopic
 
-    spec = source_inbound_spec(source)
     admin = _admin(access)
     if spec.name not in admin.list_topics(timeout=timeout).topics:
         try:
@@ -167,10 +175,20 @@ def source_inbound_spec(source: str) -> TopicSpec:
     )
 
 
+def source_dvcqg_spec(source: str) -> TopicSpec:
+    """The portal-format topic of one source (the national portal's call bodies), settings as the inbound one's."""
+    shared = next(s for s in topics.TOPICS if s.name == topics.EVIDENCE_INBOUND)
+    return TopicSpec(
+        source_dvcqg(source), 3, f"Portal calls (DVCQG) written by source {source} only (ACL).", dict(shared.configs)
+    )
+
+
 def provision_source(access: KafkaAccess, source: str, password: str) -> str:
-    """The source's user, allowed to write its own inbound topic only; returns the topic."""
+    """The source's user, allowed to write its own two topics only (envelopes; the portal's calls); returns the
+    inbound topic (the portal-format one is `topics.source_dvcqg(source)`)."""
     topic = ensure_source_topic(access, source)
+    portal = ensure_source_dvcqg_topic(access, source)
     if access.uses_sasl:
         upsert_user(access, source_user(source), password)
-        grant(access, source_user(source), Rights(writes=(topic,)))
+        grant(access, source_user(source), Rights(writes=(topic, portal)))
     return topic

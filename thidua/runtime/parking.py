@@ -43,6 +43,8 @@ class Delivery(Generic[T]):
 
 Handler = Callable[[Sequence[Delivery[Any]]], Awaitable[None]]
 Decoder = Callable[[bytes | None], Any]
+Scrub = Callable[[bytes | None], bytes | None]
+"""What of a record's value may be kept when it is parked (e.g. without personal data); it must never raise."""
 
 # Errors that say "try again later", never "this record is bad": retried without limit, never parked.
 _TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58", "40")
@@ -74,6 +76,7 @@ def storable(text: str) -> str:
 class _Route:
     decode: Decoder
     handler: Handler
+    scrub: Scrub | None = None
 
 
 class ParkingLot:
@@ -86,9 +89,12 @@ class ParkingLot:
         self._routes: dict[str, _Route] = {}
         self._prefixes: dict[str, _Route] = {}
 
-    def register(self, topic: str, decode: Decoder, handler: Handler, *, prefix: bool = False) -> None:
-        """Route records of topic (or, with prefix, of every topic whose name starts with it)."""
-        (self._prefixes if prefix else self._routes)[topic] = _Route(decode, handler)
+    def register(
+        self, topic: str, decode: Decoder, handler: Handler, *, prefix: bool = False, scrub: Scrub | None = None
+    ) -> None:
+        """Route records of topic (or, with prefix, of every topic whose name starts with it); scrub, if given, is
+        what a parked record keeps of its value (it is replayed from that)."""
+        (self._prefixes if prefix else self._routes)[topic] = _Route(decode, handler, scrub)
 
     def _route(self, topic: str) -> _Route | None:
         if topic in self._routes:
@@ -100,6 +106,8 @@ class ParkingLot:
 
         The row names the record's own topic (a prefix subscription reads several)."""
         topic = record.topic or topic
+        route = self._route(topic)
+        value = route.scrub(record.value) if route is not None and route.scrub is not None else record.value
         headers = [[k, base64.b64encode(v or b"").decode()] for k, v in record.headers or ()]
         async with self._pool().acquire() as conn:
             await conn.execute(
@@ -111,7 +119,7 @@ class ParkingLot:
                 record.partition,
                 record.offset,
                 record.key,
-                record.value,
+                value,
                 json.dumps(headers),
                 storable(error),
                 attempts,

@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from thidua.runtime import auth
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher, Subscription, subscribe_batches
-from thidua.runtime.parking import Decoder, Handler, ParkingLot
+from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub
 from thidua.runtime.settings import ServiceSettings
 from thidua.runtime.topics import ensure_topics
 
@@ -47,10 +47,18 @@ class Runtime:
         self.subscriptions: list[Subscription] = []
 
     def subscribe(
-        self, topic: str, *, decode: Decoder, handler: Handler, group_id: str, max_records: int, prefix: bool = False
+        self,
+        topic: str,
+        *,
+        decode: Decoder,
+        handler: Handler,
+        group_id: str,
+        max_records: int,
+        prefix: bool = False,
+        scrub: Scrub | None = None,
     ) -> Subscription:
         """Consume topic (or every topic starting with it) in batches, each record decoded by the contract's
-        model; poison is parked."""
+        model; poison is parked (its value through scrub when given)."""
         subscription = subscribe_batches(
             self.broker,
             service=self.name,
@@ -61,6 +69,7 @@ class Runtime:
             parking=self.parking,
             max_records=max_records,
             prefix=prefix,
+            scrub=scrub,
         )
         self.subscriptions.append(subscription)
         return subscription

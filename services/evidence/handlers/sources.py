@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from schemas import topics
 from services.evidence.adapters import postgres as pg
 from services.evidence.config import MIGRATIONS
 from thidua.runtime import auth, kafka_acl
@@ -30,23 +31,26 @@ async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
 
 @dataclass(frozen=True)
 class SourceCredentials:
-    """What a newly registered source is given, once: its HTTP token and its Kafka user, password and topic."""
+    """What a newly registered source is given, once: its HTTP token and its Kafka user, password and topics."""
 
     token: str
     topic: str
     kafka_user: str | None
     kafka_password: str | None
+    portal_topic: str = ""
+    """evidence.dvcqg.v1.<source>: the national portal's call bodies (DongBoHoSoMC, CapNhatTienDoHoSoMC)."""
 
 
 async def register_source(database_url: str, kafka: KafkaAccess, *, name: str, units: list[str]) -> SourceCredentials:
     """Register source `name` for `units` with an HTTP token and, on a SASL cluster, a Kafka user allowed to write
-    its own topic evidence.inbound.v1.<name> only (kafka is an admin's access). Running it again for the same
-    source gives a new token (the old one stays valid until revoked) and a new Kafka password (the old one stops
-    working at once)."""
+    its own topics evidence.inbound.v1.<name> and evidence.dvcqg.v1.<name> only (kafka is an admin's access).
+    Running it again for the same source gives a new token (the old one stays valid until revoked) and a new Kafka
+    password (the old one stops working at once)."""
     password = kafka_acl.new_password()
     # Kafka first: if the broker refuses, nothing is registered and the operator simply runs it again.
     topic = await asyncio.to_thread(kafka_acl.provision_source, kafka, name, password)
     token = await add_source(database_url, name=name, units=units)
+    portal = topics.source_dvcqg(name)
     if not kafka.uses_sasl:
-        return SourceCredentials(token, topic, None, None)
-    return SourceCredentials(token, topic, kafka_acl.source_user(name), password)
+        return SourceCredentials(token, topic, None, None, portal)
+    return SourceCredentials(token, topic, kafka_acl.source_user(name), password, portal)

@@ -1,0 +1,422 @@
+"""Use case: take one national-portal call (DongBoHoSoMC snapshots or CapNhatTienDoHoSoMC steps) from a source.
+
+Snapshots are diffed against what was kept per (source, MaHoSo) (domain/dvcqg.py) and the events they mean go
+through the same intake as POST /v1/events, in the same transaction as what is kept; steps are stored and, when
+they change who acted last, re-attribute the dossier's events. Nothing personal is read: the parser dropped it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+
+from schemas import topics
+from schemas.dvcqg import Call, Refused, Snapshot, Step, SyncDossiers
+from schemas.errors import FieldError
+from schemas.outputs import RejectedEvidence
+from services.evidence.adapters import mappings
+from services.evidence.adapters import postgres as pg
+from services.evidence.domain.dvcqg import Kept, dossier_officer, dump_kept, load_kept, snapshot_events, unit_of
+from services.evidence.domain.dvcqg_body import encoded, refused_body, snapshot_body, step_body
+from services.evidence.domain.intake import Submission
+from services.evidence.domain.principal import ALL_UNITS, SourceScope
+from services.evidence.handlers.ingest import Channel, ingest
+from thidua.runtime import inbox
+from thidua.runtime.metrics import REJECTED
+from thidua.runtime.outbox import Message, enqueue
+
+log = logging.getLogger(__name__)
+Status = Literal["accepted", "duplicate", "unchanged", "rejected"]
+
+
+@dataclass
+class Answer:
+    """The answer for one dossier or step of a call, in the call's order."""
+
+    index: int
+    dossier_code: str | None
+    status: Status = "unchanged"
+    events: list[dict[str, str | None]] = field(default_factory=list)
+    """{event_id, type, status} of each event the item made, as the intake answered it."""
+    errors: list[FieldError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "MaHoSo": self.dossier_code,
+            "status": self.status,
+            "events": self.events,
+            "errors": [e.model_dump() for e in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a call came from: the channel and, on Kafka, the record's position (its inbox key)."""
+
+    channel: Channel
+    position: tuple[str, int, int] | None = None
+
+
+async def take_call(
+    conn: asyncpg.Connection, call: Call, *, source: str, origin: Origin, now: datetime
+) -> list[Answer] | None:
+    """Apply one call in one transaction; the answers, or None for a Kafka record applied before."""
+    async with conn.transaction():
+        if origin.position is not None and not await inbox.claim(conn, [_inbox_key(origin.position)]):
+            return None
+        scope = (await pg.load_scopes(conn)).get(source)
+        answers = [Answer(i, item.dossier_code) for i, item in enumerate(call.data)]
+        for answer, item in zip(answers, call.data, strict=True):
+            if isinstance(item, Refused):
+                answer.status, answer.errors = "rejected", list(item.errors)
+        if scope is None:
+            for answer in answers:
+                answer.status = "rejected"
+                answer.errors = [FieldError(field="source", message=f"unknown source '{source}'")]
+        elif isinstance(call, SyncDossiers):
+            await _dossiers(conn, call, answers, scope, origin, now)
+        else:
+            await _steps(conn, [s for s in call.data if isinstance(s, Step)], answers, scope, origin, now)
+        refused = [(a, item) for a, item in zip(answers, call.data, strict=True) if a.status == "rejected"]
+        await _record_refusals(conn, refused, source=source, origin=origin, now=now)
+    return answers
+
+
+async def refuse_record(
+    conn: asyncpg.Connection, errors: Sequence[FieldError], *, source: str | None, origin: Origin, now: datetime
+) -> None:
+    """A Kafka record that is not a readable call: refused once, with its reasons and none of its bytes (they may
+    be personal; the upstream system still has them)."""
+    async with conn.transaction():
+        if origin.position is not None and not await inbox.claim(conn, [_inbox_key(origin.position)]):
+            return
+        await _refuse(conn, [(list(errors), b"", None)], source=source, origin=origin, now=now)
+
+
+def _inbox_key(position: tuple[str, int, int]) -> str:
+    return "{}:{}:{}".format(*position)
+
+
+async def _dossiers(
+    conn: asyncpg.Connection,
+    call: SyncDossiers,
+    answers: list[Answer],
+    scope: SourceScope,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Snapshots → events: one intake batch for the whole call, what is kept saved per dossier if all went in."""
+    source = scope.name
+    snapshots = [(i, s) for i, s in enumerate(call.data) if isinstance(s, Snapshot)]
+    codes = sorted({s.dossier_code for _, s in snapshots})
+    await _lock(conn, source, codes)
+    kept = await _kept(conn, source, codes)
+    steps = await _steps_of(conn, source, codes)
+    unit_codes = await mappings.unit_codes(conn, source)
+    users = await mappings.officer_users(conn, source)
+    planned: list[tuple[int, list[dict[str, Any]]]] = []
+    final: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
+    for i, snapshot in snapshots:
+        answer = answers[i]
+        unit = await _unit(conn, scope, snapshot.unit_code or call.unit_code, unit_codes)
+        if isinstance(unit, FieldError):
+            answer.status, answer.errors = "rejected", [unit]
+            continue
+        officer, _ = dossier_officer(steps.get(snapshot.dossier_code, []), users)
+        previous = (
+            final[snapshot.dossier_code][0] if snapshot.dossier_code in final else kept.get(snapshot.dossier_code)
+        )
+        diff = snapshot_events(previous, snapshot, unit_id=unit, source=source, officer_of=officer)
+        answer.errors = list(diff.problems)
+        if diff.kept is not None:
+            final[snapshot.dossier_code] = (diff.kept, unit, officer, snapshot)
+        planned.append((i, list(diff.events)))
+    failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now)
+    for code, (new, unit, officer, snapshot) in final.items():
+        if code not in failed:
+            await _save(conn, source, code, new, unit, officer, snapshot, now)
+
+
+async def _steps(
+    conn: asyncpg.Connection,
+    steps: list[Step],
+    answers: list[Answer],
+    scope: SourceScope,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Steps stored (a repeat is a duplicate); a dossier whose last mapped actor changed is re-attributed."""
+    source = scope.name
+    new = await _store_steps(conn, source, steps, now)
+    readable = [a for a in answers if a.status != "rejected"]
+    users = await mappings.officer_users(conn, source)
+    last_of: dict[str, int] = {}
+    for answer, step, fresh in zip(readable, steps, new, strict=True):
+        answer.status = "accepted" if fresh else "duplicate"
+        if step.handler is not None and step.handler not in users:
+            answer.errors = [FieldError(field="NguoiXuLy", message=f"{step.handler!r} is not mapped to an officer")]
+        last_of[step.dossier_code] = answer.index
+    codes = sorted(last_of)
+    await _lock(conn, source, codes)
+    stored = await conn.fetch(
+        "SELECT dossier_code, unit_id, officer_id, kept, snapshot FROM dvcqg_dossiers"
+        " WHERE source = $1 AND dossier_code = ANY($2::text[])",
+        source,
+        codes,
+    )
+    all_steps = await _steps_of(conn, source, codes)
+    planned: list[tuple[int, list[dict[str, Any]]]] = []
+    changed: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
+    for row in stored:
+        code = row["dossier_code"]
+        officer, _ = dossier_officer(all_steps.get(code, []), users)
+        if officer is None or officer == row["officer_id"]:
+            continue  # who acted last is unknown or unchanged: the events stand
+        snapshot = Snapshot.model_validate(json.loads(row["snapshot"]))
+        previous = load_kept(json.loads(row["kept"]))
+        diff = snapshot_events(previous, snapshot, unit_id=row["unit_id"], source=source, officer_of=officer)
+        if diff.kept is not None:
+            changed[code] = (diff.kept, row["unit_id"], officer, snapshot)
+        planned.append((last_of[code], list(diff.events)))
+    failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now, keep_status=True)
+    for code, (kept, unit, officer, snapshot) in changed.items():
+        if code not in failed:
+            await _save(conn, source, code, kept, unit, officer, snapshot, now)
+
+
+async def _ingest(
+    conn: asyncpg.Connection,
+    planned: list[tuple[int, list[dict[str, Any]]]],
+    answers: list[Answer],
+    *,
+    source: str,
+    origin: Origin,
+    now: datetime,
+    keep_status: bool = False,
+) -> set[str]:
+    """All planned events through the intake as one batch; each answer told its events. Returns the dossiers with
+    an event refused (what is kept for them stays as it was, so a corrected resend makes them again)."""
+    events = [(i, e) for i, batch in planned for e in batch]
+    results = (
+        await ingest(conn, [Submission(e, token_source=source) for _, e in events], channel=origin.channel, now=now)
+        if events
+        else []
+    )
+    failed: set[str] = set()
+    for (i, event), result in zip(events, results, strict=True):
+        answer = answers[i]
+        answer.events.append({"event_id": result.event_id, "type": event["type"], "status": result.status})
+        if result.status == "rejected":
+            failed.add(event["payload"].get("dossier_code") or answer.dossier_code or "")
+            answer.errors += [FieldError(field=e.field, message=f"{event['type']}: {e.message}") for e in result.errors]
+    for i, batch in planned:
+        answer = answers[i]
+        statuses = {e["status"] for e in answer.events}
+        if "rejected" in statuses:
+            answer.status = "rejected"
+        elif keep_status:
+            continue
+        elif "accepted" in statuses:
+            answer.status = "accepted"
+        elif "duplicate" in statuses:
+            answer.status = "duplicate"
+        elif answer.errors and not batch:
+            answer.status = "rejected"  # nothing could be told of the dossier: the caller must look
+    return failed
+
+
+async def _unit(
+    conn: asyncpg.Connection, scope: SourceScope, code: str | None, unit_codes: dict[str, str]
+) -> str | FieldError:
+    """Our unit for the portal's unit code: the source's own unit ids as they are, others through the mapping."""
+    own: frozenset[str] = frozenset()
+    if code and code in scope.units:
+        own = frozenset({code})
+    elif code and ALL_UNITS in scope.units and code not in unit_codes and await _registered(conn, code):
+        own = frozenset({code})  # a province-wide source: any unit registered here is one of its own
+    unit = unit_of(code, own, unit_codes)
+    if isinstance(unit, str) and not scope.covers(unit):
+        return FieldError(
+            field="madonvi", message=f"unit code {code!r} maps to {unit}, which source '{scope.name}' does not cover"
+        )
+    return unit
+
+
+async def _registered(conn: asyncpg.Connection, unit_id: str) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM ledger WHERE unit_id = $1 AND type = 'unit.registered' LIMIT 1", unit_id[:200]
+    )
+    return found is not None
+
+
+async def _lock(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> None:
+    """Serialise calls on the same dossiers until the transaction ends (one order: no deadlock)."""
+    if codes:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT"
+            " hashtextextended('evidence.dvcqg:' || $1 || ':' || c, 0) AS k"
+            " FROM unnest($2::text[]) AS c ORDER BY k) AS keys",
+            source,
+            list(codes),
+        )
+
+
+async def _kept(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> dict[str, Kept]:
+    rows = await conn.fetch(
+        "SELECT dossier_code, kept FROM dvcqg_dossiers WHERE source = $1 AND dossier_code = ANY($2::text[])",
+        source,
+        list(codes),
+    )
+    return {r["dossier_code"]: load_kept(json.loads(r["kept"])) for r in rows}
+
+
+async def _steps_of(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> dict[str, list[Step]]:
+    rows = await conn.fetch(
+        "SELECT dossier_code, acted_at, handler, status FROM dvcqg_steps"
+        " WHERE source = $1 AND dossier_code = ANY($2::text[]) ORDER BY acted_at",
+        source,
+        list(codes),
+    )
+    out: dict[str, list[Step]] = {}
+    for r in rows:
+        step = Step.model_validate(
+            {
+                "MaHoSo": r["dossier_code"],
+                "NguoiXuLy": r["handler"],
+                "ThoiDiemXuLy": r["acted_at"],
+                "TrangThai": r["status"],
+            }
+        )
+        out.setdefault(r["dossier_code"], []).append(step)
+    return out
+
+
+async def _store_steps(conn: asyncpg.Connection, source: str, steps: Sequence[Step], now: datetime) -> list[bool]:
+    """Insert the steps; for each, whether it is new (a step already stored, or twice in the call, is not)."""
+    if not steps:
+        return []
+    rows = await conn.fetch(
+        "INSERT INTO dvcqg_steps (source, dossier_code, acted_at, handler, status, received_at)"
+        " SELECT $1, c, a, h, s, $6 FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::smallint[])"
+        " AS x(c, a, h, s) ON CONFLICT DO NOTHING RETURNING dossier_code, acted_at, handler",
+        source,
+        [s.dossier_code for s in steps],
+        [s.acted_at for s in steps],
+        [s.handler or "" for s in steps],
+        [s.status for s in steps],
+        now,
+    )
+    fresh = {(r["dossier_code"], r["acted_at"], r["handler"]) for r in rows}
+    out = []
+    for s in steps:
+        key = (s.dossier_code, s.acted_at, s.handler or "")
+        out.append(key in fresh)
+        fresh.discard(key)  # the same step twice in one call: the second is a duplicate
+    return out
+
+
+async def _save(
+    conn: asyncpg.Connection,
+    source: str,
+    code: str,
+    kept: Kept,
+    unit: str,
+    officer: str | None,
+    snapshot: Snapshot,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO dvcqg_dossiers (source, dossier_code, unit_id, officer_id, kept, snapshot, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) ON CONFLICT (source, dossier_code) DO UPDATE SET"
+        " unit_id = EXCLUDED.unit_id, officer_id = EXCLUDED.officer_id, kept = EXCLUDED.kept,"
+        " snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at",
+        source,
+        code,
+        unit,
+        officer,
+        json.dumps(dump_kept(kept), ensure_ascii=False),
+        json.dumps(snapshot_body(snapshot), ensure_ascii=False),
+        now,
+    )
+
+
+async def _record_refusals(
+    conn: asyncpg.Connection,
+    refused: list[tuple[Answer, Snapshot | Step | Refused]],
+    *,
+    source: str,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """The call's own refusals (not the intake's, which it records itself): with the item as read, nothing more."""
+    items: list[tuple[list[FieldError], bytes, str | None]] = []
+    for answer, item in refused:
+        if answer.events:
+            continue  # an event of it was refused: the intake recorded that
+        if isinstance(item, Snapshot):
+            body = snapshot_body(item)
+        elif isinstance(item, Step):
+            body = step_body(item)
+        else:
+            body = refused_body(item)
+        items.append((answer.errors, encoded(body), answer.dossier_code))
+    await _refuse(conn, items, source=source, origin=origin, now=now)
+
+
+async def _refuse(
+    conn: asyncpg.Connection,
+    items: list[tuple[list[FieldError], bytes, str | None]],
+    *,
+    source: str | None,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Store refusals and queue them on evidence.rejected.v1 (the record's position named, never claimed: one
+    Kafka record may hold many refused dossiers)."""
+    if not items:
+        return
+    rows = [
+        pg.RejectionRow(source, f"dvcqg:{code}"[:128] if code else None, None, [e.model_dump() for e in errors], body)
+        for errors, body, code in items
+    ]
+    await pg.record_rejections(conn, rows, channel=origin.channel, rejected_at=now)
+    topic, partition, offset = origin.position or (None, None, None)
+    messages: list[Message] = [
+        (
+            topics.EVIDENCE_REJECTED,
+            None,
+            RejectedEvidence(
+                rejected_at=now,
+                channel=origin.channel,
+                source=row.source,
+                event_id=row.event_id,
+                reasons=[FieldError(**r) for r in row.reasons],
+                original_base64=base64.b64encode(row.original).decode(),
+                original_topic=topic,
+                original_partition=partition,
+                original_offset=offset,
+            )
+            .model_dump_json(exclude_none=True)
+            .encode(),
+            {},
+        )
+        for row in rows
+    ]
+    await enqueue(conn, messages)
+    REJECTED.labels("evidence", origin.channel).inc(len(rows))
+    first = rows[0].reasons[0] if rows[0].reasons else {}
+    log.info(
+        "portal call from %s: %d item(s) refused, first %s: %s",
+        source,
+        len(rows),
+        first.get("field"),
+        first.get("message"),
+        extra={"source": source, "channel": origin.channel},
+    )

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from schemas import topics
-from services.evidence import api, mappings_api
+from services.evidence import api, dvcqg_api, mappings_api
 from services.evidence.config import MIGRATIONS, Settings
 from services.evidence.domain.intake import Submission
+from services.evidence.handlers import dvcqg_kafka
 from services.evidence.handlers.ingest import ingest
 from thidua.runtime import http
 from thidua.runtime.outbox import OutboxRelay
@@ -51,6 +52,22 @@ def create_app(settings: Settings) -> FastAPI:
         max_records=settings.max_batch,
         prefix=True,
     )
+
+    async def on_portal(deliveries: Sequence[Delivery[object]]) -> None:
+        async with runtime.pool.acquire() as conn:
+            await dvcqg_kafka.apply(conn, deliveries)  # type: ignore[arg-type]
+        relay.wake()
+
+    # evidence.dvcqg.v1.<source>: the national portal's calls, one topic per source (ACL), parked without personal data.
+    runtime.subscribe(
+        topics.EVIDENCE_DVCQG_PREFIX,
+        decode=dvcqg_kafka.decode,
+        handler=on_portal,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+        prefix=True,
+        scrub=dvcqg_kafka.scrub,
+    )
     app = FastAPI(
         title="Thi đua — evidence",
         version="1",
@@ -59,5 +76,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     http.install(app, runtime)
     app.include_router(api.router(runtime, settings, relay.wake))
+    app.include_router(dvcqg_api.router(runtime, settings, relay.wake))
     app.include_router(mappings_api.router(runtime))
     return app

@@ -310,7 +310,8 @@ def _demo(
 
     register_source = registry.task("register_source")
     from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
-    from thidua.demo_live import play, send_all
+    from thidua.demo_live import play, register_portal_mappings, send_all
+    from thidua.demo_portal import portal_backfill, portal_live
     from thidua.demo_present import after_close_events, live_events, present_events
 
     port = {name: os.environ.get(f"{name.upper()}_HTTP_PORT", str(8081 + i)) for i, name in enumerate(SERVICE_NAMES)}
@@ -328,6 +329,11 @@ def _demo(
             name: admin.as_user(g.kafka_user, g.kafka_password or "") if g.kafka_user else admin
             for name, g in given.items()
         }
+        # The one-stop demo system speaks the national portal's language for a few units: the operator maps its
+        # unit codes and user names (admin API; `thidua source map-unit|map-officer` would do the same).
+        mapper = await add_token(db, role="admin", unit_id=None, label="demo mappings")
+        mapped = await register_portal_mappings(evidence_url, mapper, seed)
+        print(f"==> {SOURCE_ONE_STOP}: {mapped} unit-code and user mappings for its portal calls", flush=True)
         if not live_only:
             if present:  # this year first: the dashboard opens on it, so its standings should come first
                 await present_year(tokens, kafka)
@@ -339,7 +345,7 @@ def _demo(
             start = datetime.now(VN).replace(microsecond=0)
             print(f"==> live demo feed from {start:%H:%M:%S}: {live_rate:g} events/s (Ctrl-C stops it)", flush=True)
             await play(
-                live_events(seed, start, timedelta(seconds=1 / live_rate)),
+                portal_live(live_events(seed, start, timedelta(seconds=1 / live_rate))),
                 evidence_url=evidence_url,
                 kafka=kafka,
                 tokens=tokens,
@@ -350,11 +356,13 @@ def _demo(
         today = datetime.now(VN).date()
         print(f"==> demo province {today.year} up to {today:%d/%m/%Y} (seed {seed}): sending evidence", flush=True)
         started = time.monotonic()
-        counts = await send_all(present_events(seed, today), evidence_url=evidence_url, kafka=kafka, tokens=tokens)
+        counts = await send_all(
+            portal_backfill(present_events(seed, today)), evidence_url=evidence_url, kafka=kafka, tokens=tokens
+        )
         print(
             f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} "
             f"duplicate, {counts['rejected']} rejected) and {counts['kafka']} over Kafka in "
-            f"{time.monotonic() - started:.0f}s",
+            f"{time.monotonic() - started:.0f}s; {_portal_counts(counts)}",
             flush=True,
         )
 
@@ -371,7 +379,8 @@ def _demo(
         )
         print(
             f"==> sent {counts['http']} over HTTP ({counts['accepted']} accepted, {counts['duplicate']} duplicate,"
-            f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic)",
+            f" {counts['rejected']} rejected) and {counts['kafka']} over Kafka (each source to its own topic);"
+            f" {_portal_counts(counts)}",
             flush=True,
         )
         if not close:
@@ -414,6 +423,12 @@ def _demo(
         return asyncio.run(go())
     except KeyboardInterrupt:  # Ctrl-C ends the live feed
         return 0
+
+
+def _portal_counts(counts: dict[str, int]) -> str:
+    """The demo's portal calls in words: dossier snapshots and steps, and what the door said of them."""
+    said = ", ".join(f"{counts[f'portal_{k}']} {k}" for k in ("accepted", "unchanged", "duplicate", "rejected"))
+    return f"{counts['portal_items']} snapshots and steps as the national portal's calls ({said})"
 
 
 def _positive_days(value: str) -> float:

@@ -17,8 +17,6 @@ that day, the former units' officers transferred to the unit that takes them.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import random
 import sys
 import time
@@ -27,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaProducer
 
 from schemas.topics import source_inbound
@@ -1105,52 +1102,17 @@ async def feed(
     dossiers_per_unit: int,
     live: bool = False,
 ) -> dict[str, int]:
-    """Send the demo year: HTTP in batches of 500 with each source's token, the rest to evidence.inbound.v1."""
-    counts = {"http": 0, "kafka": 0, "accepted": 0, "duplicate": 0, "rejected": 0}
+    """Send the demo year: HTTP in batches of 500 with each source's token, the Kafka envelopes to each source's
+    topic, the portal units' dossiers as the national portal's calls (thidua/demo_portal.py)."""
+    from thidua.demo_live import send_all  # imported here: demo_live builds on this module
+    from thidua.demo_portal import portal_backfill
+
     all_events = list(events(seed, year, dossiers_per_unit))
     if live:  # as they would arrive: in time order
         all_events.sort(key=lambda e: e[1]["occurred_at"])
-    producer = source_producer(kafka, SOURCE_HR)
-    await producer.start()
-    started = time.monotonic()
-    try:
-        async with httpx.AsyncClient(base_url=evidence_url, timeout=120) as http:
-            batch: dict[str, list[dict[str, Any]]] = {SOURCE_ONE_STOP: [], SOURCE_HR: []}
-
-            async def flush(source: str) -> None:
-                if not batch[source]:
-                    return
-                answer = await http.post(
-                    "/v1/events", json=batch[source], headers={"Authorization": f"Bearer {tokens[source]}"}
-                )
-                answer.raise_for_status()
-                for r in answer.json():
-                    counts[r["status"]] += 1
-                counts["http"] += len(batch[source])
-                batch[source] = []
-
-            for i, (channel, body) in enumerate(all_events):
-                if channel == "http":
-                    batch[body["source"]].append(body)
-                    if len(batch[body["source"]]) >= 500:
-                        await flush(body["source"])
-                        if live:
-                            await asyncio.sleep(0.5)
-                else:
-                    await producer.send(
-                        source_topic(body["source"]), json.dumps(body).encode(), key=body["unit_id"].encode()
-                    )
-                    counts["kafka"] += 1
-                if i % 2000 == 0:
-                    _progress(i, len(all_events), started)
-            for source in batch:
-                await flush(source)
-        await producer.flush()
-    finally:
-        await producer.stop()
-    _progress(len(all_events), len(all_events), started)
-    print(flush=True)
-    return counts
+    return await send_all(
+        portal_backfill(all_events), evidence_url=evidence_url, kafka=kafka, tokens=tokens, pause=0.5 if live else 0
+    )
 
 
 def _progress(done: int, total: int, started: float) -> None:

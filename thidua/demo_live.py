@@ -1,8 +1,9 @@
 """Sends the demo's present through the evidence service's front doors: the backfill at once, the live day in time.
 
 HTTP `POST /v1/events` with each source's token for the "http" events, the source's Kafka topic
-(`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones.
-The streams themselves are pure (thidua/demo_present.py); this module only sends them.
+(`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones, and
+`POST /v1/dvcqg` with the one-stop source's token for the national portal's calls (channel "dvcqg",
+thidua/demo_portal.py). The streams themselves are pure (thidua/demo_present.py); this module only sends them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 
 from thidua import demo
 from thidua.demo import KafkaTarget
+from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, officer_user_mappings, unit_code_mappings
 from thidua.demo_present import Event, TimedEvent
 
 Clock = Callable[[], datetime]
@@ -36,10 +38,19 @@ class Sender:
         self.http, self.kafka, self.tokens = http, kafka, tokens
         self.producers: dict[str, AIOKafkaProducer] = {}
         self.batch: dict[str, list[dict[str, Any]]] = {source: [] for source in tokens}
+        self.calls: list[dict[str, Any]] = []
         self.counts = {"http": 0, "kafka": 0, "accepted": 0, "duplicate": 0, "rejected": 0}
+        self.counts |= {f"portal_{k}": 0 for k in ("items", "accepted", "duplicate", "unchanged", "rejected")}
+        self.told = 0  # refused portal items printed so far
 
     async def add(self, channel: str, body: dict[str, Any], *, batch_size: int = 500) -> None:
-        """Queue one envelope for HTTP (sent when its source's batch is full) or produce it to Kafka."""
+        """Queue one envelope for HTTP (sent when its source's batch is full), a portal call (sent with everything
+        queued when MAX_ITEMS wait), or produce an envelope to Kafka."""
+        if channel == PORTAL:
+            self.calls.append(body)
+            if sum(len(c["data"]) for c in self.calls) >= MAX_ITEMS:
+                await self.flush()
+            return
         source = body["source"]
         if channel == "http":
             self.batch[source].append(body)
@@ -56,7 +67,8 @@ class Sender:
         self.counts["kafka"] += 1
 
     async def flush(self, source: str | None = None) -> None:
-        """POST what is queued (one source, or all)."""
+        """POST what is queued (one source's envelopes, or all: the envelopes first, as the units a portal call
+        names are registered by envelopes, then the portal calls in order)."""
         for name in [source] if source else list(self.batch):
             items = self.batch[name]
             if not items:
@@ -69,10 +81,28 @@ class Sender:
                 self.counts[result["status"]] += 1
             self.counts["http"] += len(items)
             self.batch[name] = []
+        if source is None:
+            await self.flush_calls()
+
+    async def flush_calls(self) -> None:
+        """POST the queued portal calls, merged where they may be, one after the other."""
+        calls, self.calls = merge_calls(self.calls), []
+        headers = {"Authorization": f"Bearer {self.tokens[PORTAL_SOURCE]}"}
+        for i, call in enumerate(calls):
+            answer = await self.http.post("/v1/dvcqg", json=call, headers=headers)
+            if answer.is_error:
+                self.calls = calls[i:]  # kept for a retry (a restarting service), then raised
+                answer.raise_for_status()
+            for result in answer.json()["results"]:
+                self.counts[f"portal_{result['status']}"] += 1
+                if result["status"] == "rejected" and self.told < 5:
+                    self.told += 1
+                    print(f"==> demo portal call: {result['MaHoSo']} refused: {result['errors']}", file=sys.stderr)
+            self.counts["portal_items"] += len(call["data"])
 
     @property
     def queued(self) -> int:
-        return sum(len(items) for items in self.batch.values())
+        return sum(len(items) for items in self.batch.values()) + sum(len(c["data"]) for c in self.calls)
 
     async def close(self) -> None:
         """Flush HTTP and Kafka, stop the producers."""
@@ -86,9 +116,16 @@ class Sender:
 
 
 async def send_all(
-    events: Iterable[Event], *, evidence_url: str, kafka: KafkaTarget, tokens: dict[str, str], progress: bool = True
+    events: Iterable[Event],
+    *,
+    evidence_url: str,
+    kafka: KafkaTarget,
+    tokens: dict[str, str],
+    progress: bool = True,
+    pause: float = 0.0,
 ) -> dict[str, int]:
-    """Send a backfill as fast as the front doors take it; the counts per channel and per answer."""
+    """Send a backfill as fast as the front doors take it (or pausing `pause` seconds every 500 events); the counts
+    per channel and per answer."""
     items = list(events)
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=evidence_url, timeout=120) as http:
@@ -96,6 +133,8 @@ async def send_all(
         try:
             for i, (channel, body) in enumerate(items):
                 await sender.add(channel, body)
+                if pause and i % 500 == 499:
+                    await asyncio.sleep(pause)
                 if progress and i % 2000 == 0:
                     demo._progress(i, len(items), started)
         finally:
@@ -158,4 +197,18 @@ async def _flush_retrying(sender: Sender) -> None:
             await asyncio.sleep(min(2.0, 0.2 * (attempt + 1)))
     dropped = sender.queued
     sender.batch = {source: [] for source in sender.batch}
+    sender.calls = []
     print(f"==> live demo feed: gave up {dropped} events", file=sys.stderr, flush=True)
+
+
+async def register_portal_mappings(evidence_url: str, admin_token: str, seed: int) -> int:
+    """The operator's mappings of the demo's one-stop system (unit codes, upstream user names) through evidence's
+    admin API; how many were put (each put again is harmless: the same mapping)."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    base = f"/v1/sources/{PORTAL_SOURCE}"
+    puts = [(f"{base}/unit-codes/{code}", {"unit_id": unit}) for code, unit in unit_code_mappings().items()]
+    puts += [(f"{base}/officer-users/{user}", {"officer_id": o}) for user, o in officer_user_mappings(seed).items()]
+    async with httpx.AsyncClient(base_url=evidence_url, timeout=30) as http:
+        for path, body in puts:
+            (await http.put(path, json=body, headers=headers)).raise_for_status()
+    return len(puts)

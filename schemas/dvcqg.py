@@ -6,7 +6,7 @@ Upstream one-stop systems push whole-dossier snapshots and processing steps to t
 applicant's personal data (ChuHoSo, MaDoiTuong, SoGiayToChuHoSo, Email, SoDienThoai, Fax, ThongTinKhac,
 TrichYeuHoSo, GhiChu, DinhDanhCHS, NoiDungBoSung, NoiDungXuLy, file names and links), is read and dropped here: it
 never reaches a parsed model. Meanings marked "guess" are not confirmed by a public specification
-(docs/contract.md, "Upstream: the national portal's format (groundwork, not yet served)")."""
+(docs/contract.md, "Upstream: the national portal's format")."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ the same facts again change nothing, an older snapshot changes nothing, a supple
 is a correction: an `evidence.retracted` of the old event plus the corrected one. Event ids are derived from the
 dossier, the fact and a hash of the facts (and of the event they replace), so a repeat is a duplicate to evidence.
 Mappings follow the national portal's sync format (DongBoHoSoMC); the guesses are named in docs/contract.md,
-"Upstream: the national portal's format (groundwork, not yet served)"."""
+"Upstream: the national portal's format"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """HTTP face of reconciliation: import a period's official 766 index (council, admin) and read it beside ours
 (public, unit-level figures only)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated, Any
 

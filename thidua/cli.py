@@ -311,7 +311,7 @@ def _demo(
     register_source = registry.task("register_source")
     from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
     from thidua.demo_live import play, register_portal_mappings, send_all
-    from thidua.demo_portal import portal_backfill, portal_live
+    from thidua.demo_portal import officer_user_mappings, portal_backfill, portal_live, unit_code_mappings
     from thidua.demo_present import after_close_events, live_events, present_events
 
     port = {name: os.environ.get(f"{name.upper()}_HTTP_PORT", str(8081 + i)) for i, name in enumerate(SERVICE_NAMES)}
@@ -332,7 +332,9 @@ def _demo(
         # The one-stop demo system speaks the national portal's language for a few units: the operator maps its
         # unit codes and user names (admin API; `thidua source map-unit|map-officer` would do the same).
         mapper = await add_token(db, role="admin", unit_id=None, label="demo mappings")
-        mapped = await register_portal_mappings(evidence_url, mapper, seed)
+        mapped = await register_portal_mappings(
+            evidence_url, mapper, unit_codes=unit_code_mappings(), officer_users=officer_user_mappings(seed)
+        )
         print(f"==> {SOURCE_ONE_STOP}: {mapped} unit-code and user mappings for its portal calls", flush=True)
         if not live_only:
             if present:  # this year first: the dashboard opens on it, so its standings should come first

@@ -2,8 +2,9 @@
 
 HTTP `POST /v1/events` with each source's token for the "http" events, the source's Kafka topic
 (`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones, and
-`POST /v1/dvcqg` with the one-stop source's token for the national portal's calls (channel "dvcqg",
-thidua/demo_portal.py). The streams themselves are pure (thidua/demo_present.py); this module only sends them.
+`POST /v1/dvcqg` for the national portal's calls (channel "dvcqg", thidua/demo_portal.py), as an upstream makes
+them: signed in first (`POST /v1/dvcqg/login` with the one-stop source's name and token), the session in the body.
+The streams themselves are pure (thidua/demo_present.py); this module only sends them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 
 from thidua import demo
 from thidua.demo import KafkaTarget
-from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, officer_user_mappings, unit_code_mappings
+from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls
 from thidua.demo_present import Event, TimedEvent
 
 Clock = Callable[[], datetime]
@@ -34,8 +35,12 @@ def _now() -> datetime:
 class Sender:
     """Batches per source over HTTP, a producer per source over Kafka, and counts what the evidence service said."""
 
-    def __init__(self, http: httpx.AsyncClient, kafka: KafkaTarget, tokens: dict[str, str]) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, kafka: KafkaTarget, tokens: dict[str, str], *, portal: str = PORTAL_SOURCE
+    ) -> None:
         self.http, self.kafka, self.tokens = http, kafka, tokens
+        self.portal = portal  # the source whose name and token sign the portal calls in
+        self.signed_in: str | None = None
         self.producers: dict[str, AIOKafkaProducer] = {}
         self.batch: dict[str, list[dict[str, Any]]] = {source: [] for source in tokens}
         self.calls: list[dict[str, Any]] = []
@@ -85,11 +90,14 @@ class Sender:
             await self.flush_calls()
 
     async def flush_calls(self) -> None:
-        """POST the queued portal calls, merged where they may be, one after the other."""
+        """POST the queued portal calls, merged where they may be, one after the other, in the portal's manner: a
+        session from the sign-in in each body (signed in again when it has expired)."""
         calls, self.calls = merge_calls(self.calls), []
-        headers = {"Authorization": f"Bearer {self.tokens[PORTAL_SOURCE]}"}
         for i, call in enumerate(calls):
-            answer = await self.http.post("/v1/dvcqg", json=call, headers=headers)
+            answer = await self.http.post("/v1/dvcqg", json={**call, "session": await self.session()})
+            if answer.status_code == 401:  # the session expired: sign in again, once
+                self.signed_in = None
+                answer = await self.http.post("/v1/dvcqg", json={**call, "session": await self.session()})
             if answer.is_error:
                 self.calls = calls[i:]  # kept for a retry (a restarting service), then raised
                 answer.raise_for_status()
@@ -99,6 +107,15 @@ class Sender:
                     self.told += 1
                     print(f"==> demo portal call: {result['MaHoSo']} refused: {result['errors']}", file=sys.stderr)
             self.counts["portal_items"] += len(call["data"])
+
+    async def session(self) -> str:
+        """The portal-style session of the one-stop source (POST /v1/dvcqg/login with its name and token)."""
+        if self.signed_in is None:
+            login = {"username": self.portal, "password": self.tokens[self.portal]}
+            answer = await self.http.post("/v1/dvcqg/login", json=login)
+            answer.raise_for_status()
+            self.signed_in = str(answer.json()["session"])
+        return self.signed_in
 
     @property
     def queued(self) -> int:
@@ -123,13 +140,14 @@ async def send_all(
     tokens: dict[str, str],
     progress: bool = True,
     pause: float = 0.0,
+    portal: str = PORTAL_SOURCE,
 ) -> dict[str, int]:
     """Send a backfill as fast as the front doors take it (or pausing `pause` seconds every 500 events); the counts
     per channel and per answer."""
     items = list(events)
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=evidence_url, timeout=120) as http:
-        sender = Sender(http, kafka, tokens)
+        sender = Sender(http, kafka, tokens, portal=portal)
         try:
             for i, (channel, body) in enumerate(items):
                 await sender.add(channel, body)
@@ -155,6 +173,7 @@ async def play(
     clock: Clock = _now,
     flush_every: float = 0.25,
     report_every: float = 60.0,
+    portal: str = PORTAL_SOURCE,
 ) -> dict[str, int]:
     """Send each event of the live stream at its moment (never before), until `until` or cancellation.
 
@@ -162,7 +181,7 @@ async def play(
     service restart under `make run` pauses the feed instead of ending it.
     """
     async with httpx.AsyncClient(base_url=evidence_url, timeout=30) as http:
-        sender = Sender(http, kafka, tokens)
+        sender = Sender(http, kafka, tokens, portal=portal)
         last_flush = last_report = time.monotonic()
         try:
             for at, channel, body in stream:
@@ -201,13 +220,20 @@ async def _flush_retrying(sender: Sender) -> None:
     print(f"==> live demo feed: gave up {dropped} events", file=sys.stderr, flush=True)
 
 
-async def register_portal_mappings(evidence_url: str, admin_token: str, seed: int) -> int:
-    """The operator's mappings of the demo's one-stop system (unit codes, upstream user names) through evidence's
-    admin API; how many were put (each put again is harmless: the same mapping)."""
+async def register_portal_mappings(
+    evidence_url: str,
+    admin_token: str,
+    *,
+    unit_codes: dict[str, str],
+    officer_users: dict[str, str],
+    source: str = PORTAL_SOURCE,
+) -> int:
+    """The operator's mappings of the demo's one-stop system (thidua.demo_portal's unit codes and upstream user
+    names) through evidence's admin API; how many were put (each put again is harmless: the same mapping)."""
     headers = {"Authorization": f"Bearer {admin_token}"}
-    base = f"/v1/sources/{PORTAL_SOURCE}"
-    puts = [(f"{base}/unit-codes/{code}", {"unit_id": unit}) for code, unit in unit_code_mappings().items()]
-    puts += [(f"{base}/officer-users/{user}", {"officer_id": o}) for user, o in officer_user_mappings(seed).items()]
+    base = f"/v1/sources/{source}"
+    puts = [(f"{base}/unit-codes/{code}", {"unit_id": unit}) for code, unit in unit_codes.items()]
+    puts += [(f"{base}/officer-users/{user}", {"officer_id": o}) for user, o in officer_users.items()]
     async with httpx.AsyncClient(base_url=evidence_url, timeout=30) as http:
         for path, body in puts:
             (await http.put(path, json=body, headers=headers)).raise_for_status()

@@ -139,6 +139,10 @@ async def test_a_unit_the_source_does_not_cover_or_a_bad_value_is_refused_naming
     )
     assert nobody["field"] == "source"
     assert (await door.http.get("/v1/sources/no-such-source/officer-users")).status_code == 404
+    # Values PostgreSQL would refuse never reach it: a source no one may be named, a code with a NUL.
+    assert _refusal(await door.http.get("/v1/sources/a%00b/unit-codes"), 404)["field"] == "source"
+    assert _refusal(await door.http.delete(f"{base}/X%00"), 422)["field"] == "code"
+    assert _refusal(await door.http.delete(f"/v1/sources/{door.source}/officer-users/u%00"), 422)["field"] == "username"
     # A province-wide source may map a code to any unit.
     wide = await door.http.put(f"/v1/sources/{door.province}/unit-codes/X1", json={"unit_id": "H40.99.01"})
     assert wide.status_code == 200, wide.text

@@ -4,10 +4,12 @@ admin API and `thidua source map-unit|map-officer|mappings` share them)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import asyncpg
 
+from schemas.common import SOURCE_PATTERN
 from schemas.errors import FieldError
 from services.evidence.adapters import mappings as store
 from services.evidence.adapters import postgres as pg
@@ -17,6 +19,7 @@ from services.evidence.domain.principal import SourceScope
 from thidua.runtime.db import create_pool, prepare_schema
 
 log = logging.getLogger(__name__)
+_SOURCE = re.compile(SOURCE_PATTERN)
 
 # The words of each kind in answers: the upstream name's field and ours.
 FIELDS: dict[store.Kind, tuple[str, str]] = {"unit": ("code", "unit_id"), "officer": ("username", "officer_id")}
@@ -34,12 +37,13 @@ class MappingRefused(ValueError):
 
 
 async def _scope(conn: asyncpg.Connection, source: str) -> SourceScope:
-    units = await store.source_units(conn, source)
+    # A name no source may have is not looked up (nor sent to PostgreSQL, which refuses some characters).
+    units = await store.source_units(conn, source) if _SOURCE.fullmatch(source) else None
     if units is None:
         raise MappingRefused(
             404,
             "no such source",
-            FieldError(field="source", message=f"{source!r} is not registered (thidua source add)"),
+            FieldError(field="source", message=f"{source[:80]!r} is not registered (thidua source add)"),
         )
     return SourceScope(source, frozenset(units))
 
@@ -82,6 +86,7 @@ async def put_mapping(conn: asyncpg.Connection, kind: store.Kind, source: str, n
 async def remove_mapping(conn: asyncpg.Connection, kind: store.Kind, source: str, name: str) -> dict[str, Any]:
     """Forget a mapping; the one removed. 404 for an unknown source or a name not mapped."""
     upstream, _ = FIELDS[kind]
+    _checked(rules.upstream_name(name, upstream))
     async with conn.transaction():
         await _scope(conn, source)
         found = await store.remove(conn, kind, source, name)

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from schemas.vietnam import VN_TZ
-from services.dashboard import documents, import_worker, pages, ratings_import
+from services.dashboard import documents, import_worker, official_file, pages, ratings_import
 from services.dashboard import lineage as unit_lineage
 from services.dashboard.config import Settings
 from services.dashboard.documents import lineage_text
@@ -993,5 +993,140 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "ratings_import.html",
             **import_context(panel=None, report=report, rejected=rejected, filename=upload.filename or ""),
         )
+
+    # ------------------------------------------------------------------ the official 766 index beside ours
+
+    async def group_names() -> dict[str, str]:
+        """{group code: name} of the active rulebook's service-index groups (the file may head columns by either)."""
+        answer = await fetch(f"{scoring}/v1/rulebook")
+        groups = answer.body.get("content", {}).get("index", {}).get("groups", {}) if answer.ok else {}
+        return {str(c): str(g.get("name", c)) for c, g in groups.items() if isinstance(g, dict)}
+
+    def official_context(**extra: Any) -> dict[str, Any]:
+        return {
+            "title": "Nhập kết quả Chỉ số phục vụ chính thức (Cổng Dịch vụ công quốc gia)",
+            "active": "official",
+            "problem": None,
+            "problems": [],
+            "result": None,
+            "period": "",
+            "max_mb": official_file.MAX_FILE_BYTES // (1024 * 1024),
+        } | extra
+
+    def official_denied(request: Request, user: User | None) -> Response | None:
+        if user is None:
+            message = "Nhập kết quả chính thức dành cho Hội đồng thi đua – khen thưởng hoặc quản trị."
+            the_panel = sign_in_panel(message, "/reconciliation/import")
+            return page(request, "official_import.html", 401, **official_context(panel=the_panel))
+        if user.role not in ("council", "admin"):
+            the_panel = panel(
+                "Không có quyền", "Chỉ Hội đồng thi đua – khen thưởng hoặc quản trị nhập kết quả chính thức."
+            )
+            return page(request, "official_import.html", 403, **official_context(panel=the_panel))
+        return None
+
+    @app.get("/reconciliation/import", response_class=HTMLResponse)
+    async def official_import_page(request: Request, period: str | None = None) -> Response:
+        chosen = (period or "").strip() or str(pages.current_year() - 1)
+        return official_denied(request, user_of(request)) or page(
+            request, "official_import.html", **official_context(panel=None, period=chosen)
+        )
+
+    @app.post("/reconciliation/import", response_class=HTMLResponse)
+    async def official_import_upload(request: Request) -> Response:
+        user = user_of(request)
+        denied = official_denied(request, user)
+        if denied is not None:
+            return denied
+        assert user is not None
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > official_file.MAX_FILE_BYTES + 64 * 1024:
+            problem = f"Tệp tải lên lớn hơn {official_file.MAX_FILE_BYTES // (1024 * 1024)} MB."
+            return page(request, "official_import.html", 413, **official_context(panel=None, problem=problem))
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except Exception:  # a damaged multipart body
+            problem = "Không đọc được biểu mẫu tải lên; hãy chọn lại tệp và thử lại."
+            return page(request, "official_import.html", 400, **official_context(panel=None, problem=problem))
+        if not csrf_ok(request, form.get("csrf_token")):
+            return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
+        chosen = str(form.get("period") or "").strip()
+        upload = form.get("file")
+        if not valid_period(chosen):
+            await form.close()
+            return bad_period(request, chosen)
+        if not isinstance(upload, UploadFile):
+            problem = "Hãy chọn tệp kết quả (CSV hoặc Excel .xlsx) cần nhập."
+            return page(request, "official_import.html", 400, **official_context(panel=None, problem=problem))
+        data = await upload.read(official_file.MAX_FILE_BYTES + 1)
+        name = (upload.filename or "")[:255] or None
+        await form.close()
+        context = official_context(panel=None, period=chosen)
+        try:
+            parsed = await asyncio.to_thread(official_file.parse, data, await group_names())
+        except official_file.OfficialFileError as exc:
+            return page(request, "official_import.html", 422, **context | {"problem": str(exc)})
+        body = {"file_name": name, "rows": parsed.rows} if name else {"rows": parsed.rows}
+        url = f"{scoring}/v1/periods/{quote(chosen, safe='')}/official-index"
+        async with httpx.AsyncClient(timeout=max(cfg.timeout, 60.0)) as http:
+            answer = await call(http, "PUT", url, token=user.token, json=body)
+        if answer.status == 401:
+            end_session(request, user.token)
+        if not answer.ok:
+            problems = official_problems(answer, parsed.lines)
+            problem = (
+                "Dịch vụ chấm điểm không nhận tệp." if problems else upstream_panel("chấm điểm", answer)["message"]
+            )
+            status = 422 if answer.status == 422 else status_for(answer)
+            return page(request, "official_import.html", status, **context | {"problem": problem, "problems": problems})
+        return page(request, "official_import.html", **context | {"result": answer.body})
+
+    def official_problems(answer: Upstream, lines: list[int]) -> list[str]:
+        """Scoring's refusals (rows.<i>.…) as the file's rows and columns."""
+        found = []
+        details = answer.body.get("details") if isinstance(answer.body, dict) else None
+        for d in details or []:
+            if not isinstance(d, dict):
+                continue
+            field, message = str(d.get("field", "")), str(d.get("message", ""))
+            parts = field.split(".")
+            if len(parts) >= 3 and parts[0] == "rows" and parts[1].isdigit() and int(parts[1]) < len(lines):
+                column = official_file.COL_UNIT if parts[2] == "unit" else ".".join(parts[2:])
+                found.append(f"Dòng {lines[int(parts[1])]}, cột {column}: {message}")
+            else:
+                found.append(f"{field}: {message}")
+        return found
+
+    @app.get("/reconciliation", response_class=HTMLResponse)
+    async def reconciliation_page(request: Request, period: str | None = None) -> Response:
+        return await reconciliation_view(request, None, period)
+
+    @app.get("/units/{unit_id}/reconciliation", response_class=HTMLResponse)
+    async def unit_reconciliation_page(request: Request, unit_id: str, period: str | None = None) -> Response:
+        known_unit(unit_id)
+        return await reconciliation_view(request, unit_id, period)
+
+    async def reconciliation_view(request: Request, unit_id: str | None, period: str | None) -> Response:
+        chosen = (period or "").strip() or str(pages.current_year() - 1)
+        if not valid_period(chosen):
+            return bad_period(request, chosen)
+        params = {"unit": unit_id} if unit_id else None
+        answer = await fetch(f"{scoring}/v1/periods/{quote(chosen, safe='')}/reconciliation", params)
+        whose = f"{unit_id} — " if unit_id else ""
+        title = f"Đối chiếu Chỉ số phục vụ với kết quả chính thức: {whose}{period_label(chosen)}"
+        context: dict[str, Any] = {"title": title, "period": chosen, "unit_id": unit_id, "report": None}
+        if not answer.ok or not isinstance(answer.body, dict):
+            the_panel = (
+                panel(
+                    "Chưa có kết quả chính thức",
+                    f"Chưa nhập kết quả Chỉ số phục vụ chính thức của {period_label(chosen).lower()}"
+                    + (f" cho đơn vị {unit_id}." if unit_id else "."),
+                    "; ".join(answer.reasons()) or None,
+                )
+                if answer.not_found
+                else upstream_panel("chấm điểm", answer)
+            )
+            return page(request, "reconciliation.html", status_for(answer), panel=the_panel, **context)
+        return page(request, "reconciliation.html", panel=None, **context | {"report": answer.body})
 
     return app

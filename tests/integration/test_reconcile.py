@@ -13,11 +13,14 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from schemas import topics
+from services.dashboard.app import create_app as web_app
+from services.dashboard.config import Settings as WebSettings
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
+from tests.integration.test_dashboard import csrf, sign_in
 from thidua.runtime.kafka_access import kafka_options
 from thidua.runtime.tokens import issue_token
 
@@ -171,3 +174,42 @@ async def test_decision_766_official_index_imported_beside_ours_with_the_gap_ale
         mine = [u for u in replaced["units"] if u["unit_id"] in (ward, dept)]
         assert [u["unit_id"] for u in mine] == [ward] and replaced["file_name"] is None
         assert mine[0]["difference"] == {"total": 0.0, "groups": {}} and mine[0]["explanations"] == []
+
+        # The dashboard: a council uploads the portal's file (CSV, decimal commas, group names as headers) and reads
+        # the official figures beside ours, explained; a unit's token may not import.
+        dead = "http://127.0.0.1:9"
+        web = web_app(WebSettings(SCORING_URL=url, AWARDS_URL=dead, NOTIFY_URL=dead, EVIDENCE_URL=dead))
+        csv = (
+            "Mã đơn vị;Tên đơn vị;Tiến độ, kết quả giải quyết;Tổng điểm\n"
+            f"{code};Phường;20;{str(official_ward).replace('.', ',')}\n"
+            f"{dept};Sở;20;{str(official_dept).replace('.', ',')}\n"
+        ).encode()
+        async with running_app(web) as site:
+            async with httpx.AsyncClient(base_url=site, timeout=60) as unit_browser:
+                assert (await sign_in(unit_browser, unit_token)).status_code in (200, 303)
+                assert (await unit_browser.get("/reconciliation/import")).status_code == 403
+            async with httpx.AsyncClient(base_url=site, timeout=60) as browser:
+                assert (await browser.get("/reconciliation/import")).status_code == 401
+                assert (await sign_in(browser, council)).status_code in (200, 303)
+                form = await browser.get("/reconciliation/import", params={"period": PERIOD})
+                assert form.status_code == 200, form.text
+                wrong = await browser.post(
+                    "/reconciliation/import",
+                    data={"csrf_token": csrf(form.text), "period": PERIOD},
+                    files={"file": ("sai.csv", "Mã đơn vị;Tổng điểm\nXYZ;50\n".encode(), "text/csv")},
+                )
+                assert wrong.status_code == 422 and "Dòng 2, cột Mã đơn vị" in wrong.text and "XYZ" in wrong.text
+                done = await browser.post(
+                    "/reconciliation/import",
+                    data={"csrf_token": csrf(form.text), "period": PERIOD},
+                    files={"file": ("ket-qua.csv", csv, "text/csv")},
+                )
+                assert done.status_code == 200, done.text
+                assert "Đã nhập 2 đơn vị" in done.text and f"{dept}</a>" in done.text
+                shown = await browser.get(f"/units/{dept}/reconciliation", params={"period": PERIOD})
+                assert shown.status_code == 200, shown.text
+                assert "ket-qua.csv" in shown.text and "Vì sao khác" in shown.text and "theo ngày" in shown.text
+                assert f"{official_dept:.2f}".replace(".", ",") in shown.text
+            async with httpx.AsyncClient(base_url=site, timeout=60) as anyone:
+                scorecard = await anyone.get(f"/units/{dept}", params={"period": PERIOD})
+            assert f"/units/{dept}/reconciliation?period={PERIOD}" in scorecard.text

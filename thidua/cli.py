@@ -309,8 +309,8 @@ def _demo(
     from thidua.runtime.tokens import add_token
 
     register_source = registry.task("register_source")
-    from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN, feed
-    from thidua.demo_live import play, register_portal_mappings, send_all
+    from thidua.demo import SOURCE_HR, SOURCE_ONE_STOP, VN
+    from thidua.demo_live import feed, play, register_portal_mappings, send_all
     from thidua.demo_portal import officer_user_mappings, portal_backfill, portal_live, unit_code_mappings
     from thidua.demo_present import after_close_events, live_events, present_events
 

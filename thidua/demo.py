@@ -1092,29 +1092,6 @@ def _env(
     return body
 
 
-async def feed(
-    *,
-    evidence_url: str,
-    kafka: KafkaTarget,
-    tokens: dict[str, str],
-    seed: int,
-    year: int,
-    dossiers_per_unit: int,
-    live: bool = False,
-) -> dict[str, int]:
-    """Send the demo year: HTTP in batches of 500 with each source's token, the Kafka envelopes to each source's
-    topic, the portal units' dossiers as the national portal's calls (thidua/demo_portal.py)."""
-    from thidua.demo_live import send_all  # imported here: demo_live builds on this module
-    from thidua.demo_portal import portal_backfill
-
-    all_events = list(events(seed, year, dossiers_per_unit))
-    if live:  # as they would arrive: in time order
-        all_events.sort(key=lambda e: e[1]["occurred_at"])
-    return await send_all(
-        portal_backfill(all_events), evidence_url=evidence_url, kafka=kafka, tokens=tokens, pause=0.5 if live else 0
-    )
-
-
 def _progress(done: int, total: int, started: float) -> None:
     width = 30
     filled = int(width * done / max(total, 1))

@@ -1,4 +1,4 @@
-"""Sends the demo's present through the evidence service's front doors: the backfill at once, the live day in time.
+"""Sends the demo through the evidence service's front doors: a year or a backfill at once, the live day in time.
 
 HTTP `POST /v1/events` with each source's token for the "http" events, the source's Kafka topic
 (`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones, and
@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 
 from thidua import demo
 from thidua.demo import KafkaTarget
-from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls
+from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, portal_backfill
 from thidua.demo_present import Event, TimedEvent
 
 Clock = Callable[[], datetime]
@@ -161,6 +161,26 @@ async def send_all(
         demo._progress(len(items), len(items), started)
         print(flush=True)
     return sender.counts
+
+
+async def feed(
+    *,
+    evidence_url: str,
+    kafka: KafkaTarget,
+    tokens: dict[str, str],
+    seed: int,
+    year: int,
+    dossiers_per_unit: int,
+    live: bool = False,
+) -> dict[str, int]:
+    """Send the demo year: HTTP in batches of 500 with each source's token, the Kafka envelopes to each source's
+    topic, the portal units' dossiers as the national portal's calls (thidua/demo_portal.py)."""
+    all_events = list(demo.events(seed, year, dossiers_per_unit))
+    if live:  # as they would arrive: in time order
+        all_events.sort(key=lambda e: e[1]["occurred_at"])
+    return await send_all(
+        portal_backfill(all_events), evidence_url=evidence_url, kafka=kafka, tokens=tokens, pause=0.5 if live else 0
+    )
 
 
 async def play(

@@ -242,3 +242,53 @@ async def test_thidua_source_map_commands(
     assert await thidua("source", "map-officer", door.source, "nguyenvana", "--remove") == 2
     assert "not mapped" in capsys.readouterr().err
     assert await _door_view(door, door.source) == ({}, {})
+
+
+def _readme_call(code: str) -> dict[str, Any]:
+    """README's DongBoHoSoMC example ("Sending evidence") with the call's madonvi."""
+    return {
+        "service": "DongBoHoSoMC",
+        "isUpdating": "False",
+        "madonvi": code,
+        "data": [
+            {
+                "MaHoSo": f"{code}-250310-0001",
+                "MaTTHC": "1.001234",
+                "TrangThaiHoSo": "2",
+                "KenhThucHien": "2",
+                "NgayNopHoSo": "20250310075500",
+                "NgayTiepNhan": "20250310080000",
+                "NgayHenTra": "20250314170000",
+                "ChuHoSo": "Nguyễn Văn A",
+                "SoDienThoai": "0912345678",
+                "DanhSachLePhi": [{"MaPhiLePhi": "LP01", "Gia": "50000"}],
+                "DuocThanhToanTrucTuyen": "1",
+            }
+        ],
+    }
+
+
+async def test_the_door_reads_a_call_with_the_mapping_the_operator_made(door: Door) -> None:
+    """README's example: refused with its value before the code is mapped, the mapped unit's after; a removed
+    mapping refuses the code again."""
+    source = {"Authorization": f"Bearer {door.tokens['source']}"}
+    async with httpx.AsyncClient(base_url=door.http.base_url, headers=source) as upstream:
+        before = (await upstream.post("/v1/dvcqg", json=_readme_call("000.00.12.H40"))).json()
+        [refused] = before["results"]
+        assert refused["status"] == "rejected" and refused["errors"][0]["field"] == "madonvi"
+        assert "000.00.12.H40" in refused["errors"][0]["message"]
+        mapped = await door.http.put(
+            f"/v1/sources/{door.source}/unit-codes/000.00.12.H40", json={"unit_id": "H40.12.06"}
+        )
+        assert mapped.status_code == 200
+        after = (await upstream.post("/v1/dvcqg", json=_readme_call("000.00.12.H40"))).json()
+        assert after["error_code"] == 0
+        [accepted] = after["results"]
+        assert accepted["status"] == "accepted", accepted
+        [event] = accepted["events"]
+        assert event["type"] == "procedure.received"
+        told = (await upstream.get(f"/v1/events/{event['event_id']}")).json()
+        assert told["unit_id"] == "H40.12.06" and told["envelope"]["payload"]["channel"] == "online"
+        assert (await door.http.delete(f"/v1/sources/{door.source}/unit-codes/000.00.12.H40")).status_code == 200
+        again = (await upstream.post("/v1/dvcqg", json=_readme_call("000.00.12.H40"))).json()
+        assert again["results"][0]["status"] == "rejected"

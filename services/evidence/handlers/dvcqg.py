@@ -6,11 +6,10 @@ they change who acted last, re-attribute the dossier's events. Nothing personal 
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,14 +18,13 @@ import asyncpg
 from schemas import topics
 from schemas.dvcqg import Call, Refused, Snapshot, Step, SyncDossiers
 from schemas.errors import FieldError
-from schemas.outputs import RejectedEvidence
 from services.evidence.adapters import mappings
 from services.evidence.adapters import postgres as pg
 from services.evidence.domain.dvcqg import Kept, dossier_officer, dump_kept, load_kept, snapshot_events, unit_of
 from services.evidence.domain.dvcqg_body import encoded, refused_body, snapshot_body, step_body
 from services.evidence.domain.intake import Submission
 from services.evidence.domain.principal import ALL_UNITS, SourceScope
-from services.evidence.handlers.ingest import Channel, ingest
+from services.evidence.handlers.ingest import Channel, ingest, rejected_message
 from thidua.runtime import inbox
 from thidua.runtime.metrics import REJECTED
 from thidua.runtime.outbox import Message, enqueue
@@ -387,24 +385,12 @@ async def _refuse(
         for errors, body, code in items
     ]
     await pg.record_rejections(conn, rows, channel=origin.channel, rejected_at=now)
-    topic, partition, offset = origin.position or (None, None, None)
+    # The message names the record's position (the row does not: its position is unique per refusal).
     messages: list[Message] = [
         (
             topics.EVIDENCE_REJECTED,
             None,
-            RejectedEvidence(
-                rejected_at=now,
-                channel=origin.channel,
-                source=row.source,
-                event_id=row.event_id,
-                reasons=[FieldError(**r) for r in row.reasons],
-                original_base64=base64.b64encode(row.original).decode(),
-                original_topic=topic,
-                original_partition=partition,
-                original_offset=offset,
-            )
-            .model_dump_json(exclude_none=True)
-            .encode(),
+            rejected_message(replace(row, position=origin.position), origin.channel, now),
             {},
         )
         for row in rows

@@ -106,7 +106,7 @@ async def ingest(
         ]
         for index in new_refusals:
             row = rejection_rows[index]
-            outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, _rejected_message(row, channel, now), {}))
+            outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, rejected_message(row, channel, now), {}))
         await enqueue(conn, outbox)
     if new_refusals:
         REJECTED.labels("evidence", channel).inc(len(new_refusals))
@@ -197,7 +197,7 @@ async def _check_officers(
     return checked, changes
 
 
-def _rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:
+def rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:
     topic, partition, offset = row.position if row.position else (None, None, None)
     return (
         RejectedEvidence(

@@ -58,6 +58,10 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     **{(s, "POST", "/v1/parked/replay"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
     ("evidence", "POST", "/v1/events"): SOURCE,
     ("evidence", "GET", "/v1/events/{event_id}"): SOURCE,
+    # The national portal's door (issue 25): a source's token (or its session); the sign-in takes no token.
+    ("evidence", "POST", "/v1/dvcqg"): SOURCE,
+    ("evidence", "POST", "/v1/dvcqg/{service}"): SOURCE,
+    ("evidence", "POST", "/v1/dvcqg/login"): PUBLIC,  # {} is 422 for anybody: the credentials are the body's
     # The operator's mappings for the national portal's door (issue 25).
     **{
         ("evidence", m, p): ADMIN
@@ -92,6 +96,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
 }
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/events"): [],
+    ("POST", "/v1/dvcqg"): [],
+    ("POST", "/v1/dvcqg/{service}"): [],
+    ("POST", "/v1/dvcqg/login"): {},
     ("POST", "/v1/parked/replay"): {"ids": [999999]},
     ("POST", "/v1/nominations/{nomination_id}/votes"): {"members_total": 10, "members_present": 5, "votes_for": 5},
     ("PUT", "/v1/units/{unit_id}/channels"): {"email": "vanthu@example.gov.vn"},
@@ -213,6 +220,7 @@ def _url(p: Province, path: str) -> str:
         "source": "authz-no-such-source",  # the mapping endpoints answer 404 past the admin check
         "code": "000.00.99.H40",
         "username": "authz-user",
+        "service": "DongBoHoSoMC",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

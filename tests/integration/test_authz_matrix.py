@@ -79,6 +79,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard/next-band"): PUBLIC,  # unit-level figures only
     ("scoring", "GET", "/v1/officers/{officer_id}/scorecard"): OWN_COUNCIL_ADMIN,
     ("scoring", "GET", "/v1/rulebook"): PUBLIC,
+    # Reconciliation with the official 766 index (issue 25): the council imports, unit-level figures are public.
+    ("scoring", "PUT", "/v1/periods/{period}/official-index"): COUNCIL_ADMIN,
+    ("scoring", "GET", "/v1/periods/{period}/reconciliation"): PUBLIC,
     ("awards", "GET", "/v1/nominations"): UNITS_COUNCIL_ADMIN,  # a unit sees its own only
     ("awards", "GET", "/v1/cash-multiples"): PUBLIC,
     ("awards", "GET", "/v1/periods/{period}/preview"): PUBLIC,  # unit-level figures; officers need a token
@@ -99,6 +102,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/dvcqg"): [],
     ("POST", "/v1/dvcqg/{service}"): [],
     ("POST", "/v1/dvcqg/login"): {},
+    ("PUT", "/v1/periods/{period}/official-index"): {"rows": [{"unit": "NO.SUCH.UNIT", "total": 50}]},
     ("POST", "/v1/parked/replay"): {"ids": [999999]},
     ("POST", "/v1/nominations/{nomination_id}/votes"): {"members_total": 10, "members_present": 5, "votes_for": 5},
     ("PUT", "/v1/units/{unit_id}/channels"): {"email": "vanthu@example.gov.vn"},

@@ -284,9 +284,13 @@ def _source_add(name: str, units_arg: str) -> int:
         print(
             f"Kafka (SASL/SCRAM-SHA-512, shown once): user {given.kafka_user}\npassword {given.kafka_password}\n"
             f"write evidence to topic {given.topic} (only this user may)"
+            + (f" and the national portal's calls to {given.portal_topic}" if given.portal_topic else "")
         )
     else:
         print(f"Kafka: topic {given.topic}; this cluster does not authenticate (PLAINTEXT), see docs/operations.md")
+        if given.portal_topic:
+            print(f"the national portal's calls (DongBoHoSoMC, CapNhatTienDoHoSoMC): topic {given.portal_topic}")
+    print(f"the national portal's calls over HTTP: POST /v1/dvcqg/login with username {name} and this token")
     return 0
 
 

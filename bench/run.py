@@ -34,6 +34,7 @@ from bench.evidence_ingest import http_ingest
 from bench.limits import raw_consumption, upsert_limit
 from bench.machine import Window
 from bench.peer_quix import run_peer
+from bench.portal_door import add_portal_source, portal_ingest
 from bench.soak import SoakResult, soak
 from services.evidence.handlers.sources import add_source
 from thidua.localinfra.stack import Stack, service
@@ -55,6 +56,7 @@ class Settings:
     rate: int
     http_clients: int
     quick: bool
+    portal_snapshots: int = 100
 
 
 def say(text: str) -> None:
@@ -102,6 +104,7 @@ class Bench:
         self.scoring_url = f"http://127.0.0.1:{stack.port_of(service('scoring'))}"
         self.pids = {name: stack.children[name].pid for name in SERVICES}
         self.rows: list[t.Row] = []
+        self.envelope_rate: float | None = None  # the HTTP ingest figure's, the portal door's reference
         self.notes: list[str] = []
 
     async def guarded(self, slot: int, figure: str, step: Callable[[], Awaitable[None]]) -> None:
@@ -200,8 +203,9 @@ class Bench:
         await self.guarded(3, "set-based upsert limit", limit)
         records.clear()  # the limit was the last use of the encoded events
         await self.guarded(5, "HTTP ingest", self.http)
-        await self.guarded(6, "top-up before the rebuild", self.top_up)
-        await self.guarded(6, "rebuild --all", self.rebuild)
+        await self.guarded(6, "portal door (POST /v1/dvcqg)", self.portal)
+        await self.guarded(7, "top-up before the rebuild", self.top_up)
+        await self.guarded(7, "rebuild --all", self.rebuild)
         await self.guarded(4, "soak (freshness and RSS)", self.soak)
 
     async def top_up(self) -> None:
@@ -263,7 +267,7 @@ class Bench:
                 t.met(seconds <= 60) + size_note,
                 t.durations(load),
                 t.machine(load),
-                slot=6,
+                slot=7,
             )
         )
         self.notes.append(f"- Rebuild said: `{lines[-1].strip()}`")
@@ -280,6 +284,7 @@ class Bench:
         )
         load = dataclasses.replace(window.end(), seconds=seconds)
         value = accepted / seconds
+        self.envelope_rate = value
         self.rows.append(
             t.Row(
                 f"HTTP ingest, batches of 500, {s.http_clients} clients",
@@ -296,6 +301,62 @@ class Bench:
         say("waiting for scoring to catch up with the HTTP ingest before the soak")
         total = int(await fetch_value(self.db, "SELECT count(*) FROM evidence.ledger WHERE source = $1", source))
         await wait_scored(self.db, source, total, timeout=1800)
+
+    async def portal(self) -> None:
+        """The portal's door: DongBoHoSoMC calls of PORTAL_SNAPSHOTS snapshots, sustained figure_seconds; then the
+        time until scoring has every event of them on the scorecards."""
+        s = self.settings
+        source = f"bench-dvcqg-{int(time.time())}"
+        token = await add_portal_source(self.db, source)
+        options = {"per_call": s.portal_snapshots, "clients": s.http_clients}
+        await portal_ingest(self.evidence_url, token, seconds=3, **options)  # warm-up
+        window = Window()
+        run = await portal_ingest(self.evidence_url, token, seconds=s.figure_seconds, first=10**12, **options)
+        load = dataclasses.replace(window.end(), seconds=run.seconds)
+        if run.rejected:
+            raise RuntimeError(f"{run.rejected} snapshots rejected, first {run.first_error}")
+        p50, p95, p99 = run.latency_ms()
+        events = run.events / run.seconds
+        reference = self.envelope_rate
+        self.rows.append(
+            t.Row(
+                f"portal door POST /v1/dvcqg, DongBoHoSoMC calls of {s.portal_snapshots} snapshots,"
+                f" {s.http_clients} clients",
+                f"{run.dossiers / run.seconds:,.0f} dossiers/s ({run.snapshots / run.seconds:,.0f} snapshots/s,"
+                f" {t.rate(events)}); per call p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, p99 {p99:,.0f} ms",
+                f"envelope door {t.rate(reference)} (HTTP ingest)" if reference else "-",
+                f"{t.ratio(events, reference)} (events)" if reference else "-",
+                "none (informational)",
+                t.met(None),
+                t.durations(load),
+                t.machine(load),
+                slot=6,
+            )
+        )
+        say("waiting for scoring to have the portal door's events on the scorecards")
+        drain = Window()
+        total = int(await fetch_value(self.db, "SELECT count(*) FROM evidence.ledger WHERE source = $1", source))
+        await wait_scored(self.db, source, total, timeout=1800, poll=0.1)
+        settled = drain.end()
+        whole = run.seconds + settled.seconds
+        self.rows.append(
+            t.Row(
+                "portal door → scorecards: last call answered → every event of its dossiers scored",
+                f"{settled.seconds:.1f} s (first call → all scored: {run.dossiers / whole:,.0f} dossiers/s)",
+                "-",
+                "-",
+                "none (informational)",
+                t.met(None),
+                t.durations(settled),
+                t.machine(settled),
+                slot=6,
+            )
+        )
+        self.notes.append(
+            f"- Portal door: {run.calls:,} calls, {run.snapshots:,} snapshots accepted ({run.dossiers:,} dossiers"
+            f" finished, {run.events:,} events); {total:,} events of the source (warm-up included) in the ledger,"
+            " all on the scorecards (scoring's inbox, no standing left to recompute) at the second row's time."
+        )
 
     async def soak(self) -> None:
         """The soak's RSS rows and the freshness rows measured in its first figure_seconds."""
@@ -346,7 +407,7 @@ class Bench:
         s = self.settings
         for name, memory in result.memory.items():
             if not memory.samples:
-                self.rows.append(t.Row(f"RSS {name}", "no samples (process gone?)", "-", "-", "-", "NO", "-", "-", 7))
+                self.rows.append(t.Row(f"RSS {name}", "no samples (process gone?)", "-", "-", "-", "NO", "-", "-", 8))
                 continue
             first, reference, low, high, last = memory.spread(s.warm_up)
             drift = (high - low) / reference
@@ -360,7 +421,7 @@ class Bench:
                     t.met(drift <= 0.10),
                     t.durations(result.load),
                     t.machine(result.load),
-                    slot=7,
+                    slot=8,
                 )
             )
 
@@ -407,7 +468,12 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--soak-seconds", type=float, help="soak length (default 600; --quick 60)")
     parser.add_argument("--figure-seconds", type=float, help="each sustained figure (default 60; --quick 10)")
     parser.add_argument("--rate", type=int, default=1000, help="soak and freshness load, events/s (default 1000)")
-    parser.add_argument("--http-clients", type=int, default=4, help="concurrent clients of the HTTP ingest figure")
+    parser.add_argument(
+        "--http-clients", type=int, default=4, help="concurrent clients of the HTTP figures (envelopes, portal door)"
+    )
+    parser.add_argument(
+        "--portal-snapshots", type=int, default=100, help="snapshots per DongBoHoSoMC call of the portal door figure"
+    )
     args = parser.parse_args(argv)
     soak_seconds = args.soak_seconds or (60.0 if args.quick else 600.0)
     return Settings(
@@ -419,6 +485,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         rate=args.rate,
         http_clients=args.http_clients,
         quick=args.quick,
+        portal_snapshots=args.portal_snapshots,
     )
 
 

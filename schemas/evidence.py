@@ -187,6 +187,34 @@ class UnitReorganizedEvent(Envelope):
     payload: p.UnitReorganized
 
 
+class ProcedureReturnedEvent(Envelope):
+    """procedure.returned"""
+
+    type: Literal["procedure.returned"]
+    payload: p.ProcedureReturned
+
+
+class ObjectiveCauseConfirmedEvent(Envelope):
+    """objective_cause.confirmed"""
+
+    type: Literal["objective_cause.confirmed"]
+    payload: p.ObjectiveCauseConfirmed
+
+
+class OfficerAssessedEvent(OfficerEnvelope):
+    """officer.assessed"""
+
+    type: Literal["officer.assessed"]
+    payload: p.OfficerAssessed
+
+
+class LeaveRecordedEvent(OfficerEnvelope):
+    """leave.recorded"""
+
+    type: Literal["leave.recorded"]
+    payload: p.LeaveRecorded
+
+
 class OfficerRegisteredEvent(OfficerEnvelope):
     """officer.registered"""
 
@@ -225,7 +253,11 @@ EvidenceEvent = Annotated[
     | ComplaintSupplementRequestedEvent
     | ComplaintPublishedEvent
     | ResearchAcceptedEvent
-    | UnitReorganizedEvent,
+    | UnitReorganizedEvent
+    | ProcedureReturnedEvent
+    | ObjectiveCauseConfirmedEvent
+    | OfficerAssessedEvent
+    | LeaveRecordedEvent,
     Field(discriminator="type"),
 ]
 EVIDENCE_TYPES: tuple[str, ...] = (
@@ -253,6 +285,10 @@ EVIDENCE_TYPES: tuple[str, ...] = (
     "complaint.published",
     "research.accepted",
     "unit.reorganized",
+    "procedure.returned",
+    "objective_cause.confirmed",
+    "officer.assessed",
+    "leave.recorded",
 )
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""

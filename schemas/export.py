@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from schemas import topics
 from schemas.evidence import EVIDENCE_ADAPTER
-from schemas.outputs import Alert, NominationChanged, RejectedEvidence, StandingChanged
+from schemas.outputs import Alert, NominationChanged, OfficerRating, RejectedEvidence, StandingChanged
 
 DIRECTORY = Path(__file__).parent / "jsonschema"
 MODELS: dict[str, type[BaseModel]] = {
     "standing_changed.json": StandingChanged,
+    "officer_rating.json": OfficerRating,
     "alert.json": Alert,
     "nomination_changed.json": NominationChanged,
     "rejected_evidence.json": RejectedEvidence,
@@ -31,6 +32,7 @@ CHANNEL_MESSAGES = {
     topics.EVIDENCE_ACCEPTED: "evidence.json",
     topics.EVIDENCE_REJECTED: "rejected_evidence.json",
     topics.STANDINGS_CHANGED: "standing_changed.json",
+    topics.RATINGS: "officer_rating.json",
     topics.ALERTS: "alert.json",
     topics.NOMINATIONS: "nomination_changed.json",
 }

@@ -56,6 +56,7 @@ class Alert(Strict):
         "complaint_overdue",
         "calendar_missing",  # added: next year's official working-day calendar is missing (to the province office)
         "official_index_gap",  # added: our service index differs from the imported official 766 one (to the unit)
+        "task_score_low",  # added: an officer's task score of a tracking period is below "complete" (Decree 335)
     ]
     priority: Literal["high", "normal", "low"]
     unit_id: UnitId
@@ -119,3 +120,25 @@ class RejectedEvidence(Strict):
     original_topic: str | None = None
     original_partition: Annotated[int, Field(ge=0)] | None = None
     original_offset: Annotated[int, Field(ge=0)] | None = None
+
+
+RatingLevel = Literal["excellent", "good", "complete", "incomplete"]
+
+
+class OfficerRating(Strict):
+    """ratings.v1 (added, issue 26): an officer's rating of a year computed from the evidence under Decree
+    335/2025 (the mean of the tracking periods' scores, leave excluded, the "not complete" conditions applied);
+    awards takes it as the officer's rating where HR sent none. Republished whenever it changes."""
+
+    event_id: Code
+    occurred_at: Timestamp
+    year: Year
+    officer_id: Code
+    unit_id: UnitId
+    score: Score
+    level: RatingLevel
+    periods: Annotated[int, Field(ge=0, le=12)]
+    """Tracking periods that count (worked, with a sheet)."""
+    not_complete: list[Text] = Field(default_factory=list, max_length=10)
+    """The "not complete" conditions that hold (Art. 20), in words; empty when none."""
+    rule_version: Code

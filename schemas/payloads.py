@@ -97,6 +97,9 @@ class ProcedureCatalogued(Strict):
     """Published in full on the public portal (công khai thủ tục hành chính)."""
     active: Bool = True
     """False when the procedure was abolished or moved away: it stops counting."""
+    weight: Annotated[Number, Field(gt=0, le=100)] | None = None
+    """Added (issue 26): converted work units (sản phẩm quy đổi) one dossier of this procedure counts for in an
+    officer's monthly tracking (Decree 335/2025 Art. 14); absent = 1. The office keeps it with its catalogue."""
 
 
 class ProcedurePublished(Strict):
@@ -320,6 +323,69 @@ class UnitReorganized(Strict):
     """The first instant under the new map (e.g. 2025-07-01T00:00:00+07:00)."""
     decision_no: Code | None = None
     """The resolution or decision ordering it (e.g. Nghị quyết 1674/NQ-UBTVQH15), named on scorecards."""
+
+
+TrackingPeriod = Annotated[
+    StrictStr, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$", description="a month 2026-03 or a quarter 2026-Q1")
+]
+"""A tracking period of Decree 335/2025 (theo dõi, đánh giá theo tháng hoặc quý)."""
+
+
+class ProcedureReturned(Strict):
+    """procedure.returned (added, issue 26): a dossier was returned for an error found in review (trả lại do sai
+    sót): a failed quality review of the officer who handled it (the envelope's officer_id, else the dossier's)."""
+
+    dossier_code: Code
+    returned_at: Timestamp
+    reason: Text | None = None
+
+
+class ObjectiveCauseConfirmed(Strict):
+    """objective_cause.confirmed (added, issue 26): the competent level confirms an objective cause (nguyên nhân
+    khách quan) of a dossier's or a complaint's delay or quality failure; the deduction it caused is cancelled
+    (Decree 335/2025 Art. 14). Exactly one of dossier_code, complaint_id."""
+
+    deduction: Literal["late", "quality"]
+    dossier_code: Code | None = None
+    complaint_id: Code | None = None
+    confirmed_by: Name
+    reason: Text
+
+    @model_validator(mode="after")
+    def _one_case(self) -> "ObjectiveCauseConfirmed":
+        if (self.dossier_code is None) == (self.complaint_id is None):
+            raise ValueError("name exactly one of dossier_code and complaint_id")
+        return self
+
+
+GeneralPoints = Annotated[Number, Field(ge=0, le=30)]
+
+
+class OfficerAssessed(Strict):
+    """officer.assessed (added, issue 26): the manager's points for the general criteria of a period (tiêu chí
+    chung, Decree 335/2025 Art. 12-13, ≤ 30 in all): the system shows the evidence, the manager awards the points.
+    Criterion codes and their maxima are the scoring rule file's ([tracking.general]); a later assessment of the
+    same officer and period replaces an earlier one."""
+
+    period: TrackingPeriod
+    criteria: Annotated[dict[Code, GeneralPoints], Field(min_length=1, max_length=10)]
+    assessor: Name
+    note: Text | None = None
+
+
+class LeaveRecorded(Strict):
+    """leave.recorded (added, issue 26): justified absence, sick or maternity leave from..until (inclusive days,
+    Vietnam time): the annual score counts only the time actually worked (Decree 335/2025 Art. 21)."""
+
+    kind: Literal["sick", "maternity", "justified", "other"]
+    leave_from: Timestamp
+    leave_until: Timestamp
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LeaveRecorded":
+        if self.leave_until < self.leave_from:
+            raise ValueError("leave_until must not be before leave_from")
+        return self
 
 
 class OfficerRegistered(Strict):

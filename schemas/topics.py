@@ -10,6 +10,7 @@ EVIDENCE_REJECTED = "evidence.rejected.v1"
 STANDINGS_CHANGED = "standings.changed.v1"
 ALERTS = "alerts.v1"
 NOMINATIONS = "nominations.v1"
+RATINGS = "ratings.v1"  # added (issue 26): officers' ratings from the evidence (Decree 335/2025), scoring → awards
 # Each source's own inbound topic, `evidence.inbound.v1.<source>`: only that source's Kafka user may write to it
 # (ACL), so the evidence service takes the source from the topic, never from the envelope alone.
 EVIDENCE_INBOUND_PREFIX = EVIDENCE_INBOUND + "."
@@ -69,4 +70,10 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(ALERTS, 6, "Conditions a unit must act on, keyed by unit_id.", {"retention.ms": _MONTH_MS}),
     TopicSpec(NOMINATIONS, 3, "Nomination created, decided or revoked, keyed by unit_id.", {"retention.ms": "-1"}),
+    TopicSpec(
+        RATINGS,
+        3,
+        "Officers' yearly ratings from the evidence (Decree 335/2025), keyed by officer_id.",
+        {"retention.ms": "-1"},
+    ),
 )

@@ -104,6 +104,23 @@ PAYLOADS: dict[str, tuple[dict[str, Any], str | None]] = {
     "complaint.published": ({"complaint_id": "PA-1", "published_at": T}, None),
     "research.accepted": ({"title": "Đề tài cải cách hành chính", "scope": "unit", "decided_at": T}, "CB-1"),
     "evidence.retracted": ({"target_event_id": "e-0", "reason": "nhập nhầm"}, None),
+    "procedure.returned": ({"dossier_code": "HS-1", "returned_at": "2026-03-10T09:00:00+07:00"}, "CB-1"),
+    "objective_cause.confirmed": (
+        {"deduction": "late", "dossier_code": "HS-1", "confirmed_by": "Trưởng phòng", "reason": "mất điện diện rộng"},
+        None,
+    ),
+    "officer.assessed": (
+        {
+            "period": "2026-03",
+            "criteria": {"pham_chat": 9.0, "nang_luc": 8.5, "doi_moi": 7.0},
+            "assessor": "Trưởng phòng",
+        },
+        "CB-1",
+    ),
+    "leave.recorded": (
+        {"kind": "sick", "leave_from": "2026-03-02T00:00:00+07:00", "leave_until": "2026-03-06T00:00:00+07:00"},
+        "CB-1",
+    ),
     "unit.reorganized": (
         {
             "kind": "merge",

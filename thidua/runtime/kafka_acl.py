@@ -40,12 +40,12 @@ SERVICE_RIGHTS: dict[str, Rights] = {
     ),
     "scoring": Rights(
         reads=(topics.EVIDENCE_ACCEPTED,),
-        writes=(topics.STANDINGS_CHANGED, topics.ALERTS),
+        writes=(topics.STANDINGS_CHANGED, topics.ALERTS, topics.RATINGS),
         group_prefix="thidua-scoring",
         sees_contract_topics=True,
     ),
     "awards": Rights(
-        reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED),
+        reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS),
         writes=(topics.ALERTS, topics.NOMINATIONS),
         group_prefix="thidua-awards",
         sees_contract_topics=True,

@@ -253,7 +253,7 @@ counter = "pakn_on_time"
 def rulebook_with_an_indicator(directory: Path) -> Path:
     """A copy of the rulebook with one more indicator over an existing counter (its group's maximum raised to match),
     next to the real calendar: the whole change an operator makes to add it."""
-    text = RULES.read_text(encoding="utf-8").replace('version = "2026.2"', 'version = "test.indicator"')
+    text = RULES.read_text(encoding="utf-8").replace('version = "2026.3"', 'version = "test.indicator"')
     group = 'timeliness = { name = "Tiến độ, kết quả giải quyết", max = 20 }'
     assert group in text
     path = directory / "rulebook.toml"

@@ -169,7 +169,7 @@ def _every_day_working_rulebook(directory: Path, now: datetime) -> Path:
         (directory / "calendar" / f"{year}.toml").write_text(
             f"year = {year}\nholidays = []\nworking_weekends = [{listed}]\n", encoding="utf-8"
         )
-    text = RULES.read_text(encoding="utf-8").replace('version = "2026.2"', 'version = "test.every-day"')
+    text = RULES.read_text(encoding="utf-8").replace('version = "2026.3"', 'version = "test.every-day"')
     assert 'version = "test.every-day"' in text
     (directory / "rulebook.toml").write_text(text, encoding="utf-8")
     return directory / "rulebook.toml"

@@ -36,8 +36,8 @@ def _rule_files(directory: Path) -> tuple[Path, Path]:
     before = text[: text.index("[[movements]]")] + text[text.index("\n[index]\n") :]
     (directory / "calendar").symlink_to(RULES.parent / "calendar")
     old, new = directory / "old.toml", directory / "rulebook.toml"
-    old.write_text(before.replace('version = "2026.2"', 'version = "test.before-movements"'), encoding="utf-8")
-    new.write_text(text.replace('version = "2026.2"', 'version = "test.movements"') + LOCAL_PLAN, encoding="utf-8")
+    old.write_text(before.replace('version = "2026.3"', 'version = "test.before-movements"'), encoding="utf-8")
+    new.write_text(text.replace('version = "2026.3"', 'version = "test.movements"') + LOCAL_PLAN, encoding="utf-8")
     return old, new
 
 

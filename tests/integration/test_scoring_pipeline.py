@@ -138,7 +138,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
 
     # Rebuild under a higher online-submission threshold: the points follow rate × max ÷ threshold.
     doc = tomllib.loads(RULES.read_text(encoding="utf-8"))
-    text = RULES.read_text(encoding="utf-8").replace('version = "2026.2"', 'version = "test.2"')
+    text = RULES.read_text(encoding="utf-8").replace('version = "2026.3"', 'version = "test.2"')
     text = text.replace("max = 8\nthreshold = 0.5", "max = 8\nthreshold = 0.9")
     assert doc["index"]["indicators"]["online_submission"]["threshold"] == 0.5
     (tmp_path / "calendar").symlink_to(RULES.parent / "calendar")
@@ -159,7 +159,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     finally:
         await conn.close()
     assert report.rule_version == "test.2" and after["rule_version"] == "test.2"
-    assert untouched == "2026.2"  # other periods keep their scores until rebuilt
+    assert untouched == "2026.3"  # other periods keep their scores until rebuilt
     before_ind = {i["code"]: i for i in card["indicators"]}
     after_ind = {i["code"]: i for i in after["indicators"]}
     rate = before_ind["online_submission"]["rate"]

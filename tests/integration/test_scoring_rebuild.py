@@ -40,7 +40,7 @@ LIVE = [
 
 def new_rules(directory: Path) -> Path:
     """The rulebook with a higher online-submission threshold and a new version, next to the real calendar."""
-    text = RULES.read_text(encoding="utf-8").replace('version = "2026.2"', 'version = "test.rebuild"')
+    text = RULES.read_text(encoding="utf-8").replace('version = "2026.3"', 'version = "test.rebuild"')
     path = directory / "rulebook.toml"
     path.write_text(text.replace("max = 8\nthreshold = 0.5", "max = 8\nthreshold = 0.9"), encoding="utf-8")
     (directory / "calendar").symlink_to(RULES.parent / "calendar")
@@ -126,7 +126,7 @@ async def test_a_rebuild_of_every_period_equals_from_scratch_and_catches_up_live
                 await conn.fetchval(
                     "SELECT version FROM rulebooks WHERE activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1"
                 )
-                == "2026.2"
+                == "2026.3"
             )
         finally:
             await conn.close()
@@ -173,7 +173,7 @@ async def test_a_rebuild_of_chosen_periods_leaves_the_others_under_their_rules(
     finally:
         await drop_database(infra.database_url, scratch)
     untouched = await _state(database_url, ["2025"])
-    assert {u[4]["rule_version"] for u in untouched["units"]} == {"2026.2"}
+    assert {u[4]["rule_version"] for u in untouched["units"]} == {"2026.3"}
 
 
 async def test_the_command_rebuilds_every_period_and_says_how_long_writers_waited(

@@ -701,7 +701,7 @@ def test_officer_conduct_penalty_and_discipline_cap(rules: Rulebook) -> None:
 
 
 def test_shipped_rulebook_is_valid(rules: Rulebook) -> None:
-    assert rules.version == "2026.2"
+    assert rules.version == "2026.3"
     assert (rules.answer_days, rules.reject_days) == (15, 2)
     assert (rules.service_weight, rules.culture_weight) == (0.7, 0.3)
     assert [b for b, _ in rules.bands] == ["Tốt", "Khá", "Trung bình", "Yếu"]

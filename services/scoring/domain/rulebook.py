@@ -10,6 +10,7 @@ from typing import Any
 from schemas.lineage import YearOfChange
 from services.scoring.domain.calendar import WorkingCalendar, culture_days, provisional_from
 from services.scoring.domain.periods import LEGACY, Stages, stage_label
+from services.scoring.domain.tracking import DEFAULT_TRACKING, TrackingRules, tracking_rules
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # bounds of a movement's years: a typo (20255) is refused, not computed with
 # What a movement may name besides the indicators: the composite scores.
@@ -124,6 +125,7 @@ class Rulebook:
     movements: tuple[Movement, ...] = ()
     stages: Stages = LEGACY  # the stage periods of the movements (a rule file without [[movements]]: 2019-2025)
     year_of_change: YearOfChange = "combine"  # [lineage]: a successor's view of the year its predecessors ended
+    tracking: TrackingRules = DEFAULT_TRACKING  # [tracking]: Decree 335/2025 (rule files before 2026.3: defaults)
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -205,6 +207,9 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     year_of_change, lineage_problems = _year_of_change(doc.get("lineage"))
     rulebook = replace(rulebook, year_of_change=year_of_change)
     problems += lineage_problems
+    tracking, tracking_problems = tracking_rules(doc.get("tracking"))
+    rulebook = replace(rulebook, tracking=tracking)
+    problems += tracking_problems
     problems += [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
     problems += [
         f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values() if not 0 < i.threshold <= 1

@@ -10,11 +10,12 @@ from fastapi import FastAPI
 
 from schemas import topics
 from schemas.evidence import EvidenceEvent
-from schemas.outputs import StandingChanged
+from schemas.outputs import OfficerRating, StandingChanged
 from services.awards import api
 from services.awards.adapters.rulefile import load_rules
 from services.awards.config import MIGRATIONS, Settings
 from services.awards.handlers.evidence import USED_TYPES, apply_evidence
+from services.awards.handlers.ratings import apply_ratings
 from services.awards.handlers.standings import apply_standings
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as, evidence_of
@@ -23,10 +24,11 @@ from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
 
 decode_standing = partial(decode_as, StandingChanged)
+decode_rating = partial(decode_as, OfficerRating)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The awards service: evidence and standings in, nominations and award signals out."""
+    """The awards service: evidence, standings and evidence ratings in, nominations and award signals out."""
     rules = load_rules(settings.rules_file)
     runtime = Runtime(name="awards", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime)
@@ -43,6 +45,11 @@ def create_app(settings: Settings) -> FastAPI:
             await apply_standings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
         relay.wake()
 
+    async def on_ratings(deliveries: Sequence[Delivery[OfficerRating]]) -> None:
+        async with runtime.pool.acquire() as conn:
+            await apply_ratings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+        relay.wake()
+
     runtime.run_in_background(relay.run)
     runtime.subscribe(
         topics.EVIDENCE_ACCEPTED,
@@ -55,6 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
         topics.STANDINGS_CHANGED,
         decode=decode_standing,
         handler=on_standings,
+        group_id=settings.group_id,
+        max_records=settings.max_batch,
+    )
+    runtime.subscribe(
+        topics.RATINGS,
+        decode=decode_rating,
+        handler=on_ratings,
         group_id=settings.group_id,
         max_records=settings.max_batch,
     )

@@ -9,9 +9,18 @@ from typing import Any
 import asyncpg
 
 from schemas.lineage import Reorganization, ancestors, ceased
+from schemas.outputs import OfficerRating
 from services.awards.domain.lineage import touched_by
 from services.awards.domain.memberships import Membership, folded_into_successor, members_for, year_start, year_units
-from services.awards.domain.records import Discipline, Fact, Forebear, OfficerRecord, OpenCase, UnitRecord
+from services.awards.domain.records import (
+    Discipline,
+    EvidenceRating,
+    Fact,
+    Forebear,
+    OfficerRecord,
+    OpenCase,
+    UnitRecord,
+)
 from services.awards.domain.rulebook import REORGANIZATION_KINDS
 
 
@@ -258,6 +267,36 @@ async def set_officer_score(
     )
 
 
+async def set_evidence_rating(conn: asyncpg.Connection, r: OfficerRating, key: str) -> set[tuple[str, int | None]]:
+    """Keep the latest evidence rating (ratings.v1) of an officer and year (by occurred_at, then event id); return
+    the (unit, year) it changes: its unit and, when it moved, the unit it was computed for before (none if older)."""
+    before = await conn.fetchval(
+        "SELECT unit_id FROM evidence_ratings WHERE officer_id = $1 AND year = $2", r.officer_id, r.year
+    )
+    stored = await conn.fetchval(
+        "INSERT INTO evidence_ratings (officer_id, year, unit_id, score, level, periods, not_complete, rule_version,"
+        " event, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (officer_id, year)"
+        " DO UPDATE SET unit_id = EXCLUDED.unit_id, score = EXCLUDED.score, level = EXCLUDED.level,"
+        " periods = EXCLUDED.periods, not_complete = EXCLUDED.not_complete, rule_version = EXCLUDED.rule_version,"
+        " event = EXCLUDED.event, occurred_at = EXCLUDED.occurred_at"
+        " WHERE (evidence_ratings.occurred_at, evidence_ratings.event) < (EXCLUDED.occurred_at, EXCLUDED.event)"
+        " RETURNING event",
+        r.officer_id,
+        r.year,
+        r.unit_id,
+        r.score,
+        r.level,
+        r.periods,
+        json.dumps(r.not_complete, ensure_ascii=False),
+        r.rule_version,
+        key,
+        r.occurred_at,
+    )
+    if stored is None:
+        return set()
+    return {(r.unit_id, r.year)} | ({(before, r.year)} if before is not None else set())
+
+
 async def remove_title(conn: asyncpg.Connection, ref: str) -> None:
     """A revoked nomination's title no longer counts."""
     await conn.execute("DELETE FROM titles WHERE ref = $1", ref)
@@ -427,6 +466,22 @@ async def load_unit(conn: asyncpg.Connection, unit_id: str, year: int) -> UnitRe
         units,
     ):
         members[r["officer_id"]].scores[r["year"]] = r["score"]
+    # Decree 335 evidence ratings (issue 26) count, like HR's, for the unit they were computed for.
+    for r in await conn.fetch(
+        "SELECT officer_id, year, level, event, score, periods, not_complete, rule_version FROM evidence_ratings"
+        " WHERE officer_id = ANY($1::text[]) AND unit_id = ANY($2::text[])",
+        list(members),
+        units,
+    ):
+        members[r["officer_id"]].evidence_ratings[r["year"]] = EvidenceRating(
+            r["year"],
+            r["level"],
+            r["event"],
+            r["score"],
+            r["periods"],
+            tuple(json.loads(r["not_complete"])),
+            r["rule_version"],
+        )
     for r in await conn.fetch(
         "SELECT subject_kind, subject_id, year, titles FROM registrations"
         " WHERE (subject_kind = 'unit' AND subject_id = $1) OR (subject_kind = 'officer'"
@@ -504,7 +559,9 @@ async def units_of_year(conn: asyncpg.Connection, year: int) -> list[str]:
     """Units with anything to evaluate in year: registered units, rated units, units of rated officers; less the
     units merged or renamed into a successor before the year began (their people and year are the successor's)."""
     rows = await conn.fetch(
-        "SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1 ORDER BY 1", year
+        "SELECT unit_id FROM units UNION SELECT unit_id FROM ratings WHERE year = $1"
+        " UNION SELECT unit_id FROM evidence_ratings WHERE year = $1 ORDER BY 1",
+        year,
     )
     changes = await reorganizations(conn)
     return [r["unit_id"] for r in rows if not _gone_before(r["unit_id"], year, changes)]
@@ -530,8 +587,9 @@ async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: 
     """Insert a nomination in row["status"] (held_from and reason optional); False when it already exists."""
     created = await conn.fetchval(
         "INSERT INTO nominations (id, title, year, subject_kind, subject_id, unit_id, status, cash_multiple,"
-        " rule_version, criteria, evidence_ids, created_at, updated_at, held_from, reason) VALUES ($1, $2, $3, $4,"
-        " $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id",
+        " rule_version, criteria, evidence_ids, created_at, updated_at, held_from, reason, rating_basis) VALUES ($1,"
+        " $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $12, $13, $14, $15) ON CONFLICT DO NOTHING"
+        " RETURNING id",
         row["id"],
         row["title"],
         row["year"],
@@ -546,6 +604,7 @@ async def create_nomination(conn: asyncpg.Connection, row: dict[str, Any], now: 
         now,
         row.get("held_from"),
         row.get("reason"),
+        row.get("rating_basis"),
     )
     return created is not None
 

@@ -12,6 +12,7 @@ from services.awards.domain.lineage import lineage_view
 from services.awards.domain.money import money_on, title_key
 from services.awards.domain.records import UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
+from services.awards.domain.titles import evidence_rating, rating_basis
 
 
 def deadlines(year: int, rules: AwardRules, today: date) -> dict[str, Any]:
@@ -35,6 +36,7 @@ def preview_unit(
     unit's own titles are shown, without criteria or evidence (they may name officers)."""
     nominations: list[dict[str, Any]] = []
     holds: list[dict[str, Any]] = []
+    members = {m.officer_id: m for m in unit.members}
     for kind, subject, verdict in evaluate_unit(unit, year, rules, today):
         if not verdict.met:
             continue
@@ -56,12 +58,16 @@ def preview_unit(
                 "base_salary_vnd": money.base_salary_vnd,
                 "cash_source": money.source,
                 "cash_estimate": True,
+                # issue 26: which rating decided an officer's title (hr, evidence_335 or discipline; None: a unit's)
+                "rating_basis": rating_basis(members[subject], year, rules) if kind == "officer" else None,
             }
         )
         if verdict.held:
             reason = failed_reasons(verdict, "hold")
             holds.append({"subject_kind": kind, "subject_id": subject, "title": verdict.title, "reason": reason})
-    unrated = [m for m in unit.members if year not in m.ratings]
+    # Rated: by HR, or (a công chức from Decree 335/2025) by the evidence rating scoring computed.
+    unrated = [m for m in unit.members if year not in m.ratings and evidence_rating(m, year, rules) is None]
+    by_evidence = [m for m in unit.members if rating_basis(m, year, rules) == "evidence_335"]
     cases = [("unit", unit.unit_id, c) for c in unit.open_grievances]
     cases += [("officer", m.officer_id, c) for m in unit.members for c in m.open_grievances]
     open_cases = [
@@ -87,6 +93,7 @@ def preview_unit(
         "missing": {
             "unit_rating": year not in unit.ratings,
             "unrated_count": len(unrated),
+            "rated_by_evidence_count": len(by_evidence),
             "unrated_members": [{"officer_id": m.officer_id, "name": m.name} for m in unrated]
             if officers_visible
             else None,

@@ -40,6 +40,20 @@ class OpenCase:
     case_id: str = ""
 
 
+@dataclass(frozen=True)
+class EvidenceRating:
+    """An officer's rating of a year computed from the evidence under Decree 335/2025 (ratings.v1, from scoring):
+    the mean of the tracking periods' scores, the level it gives and the "not complete" conditions found."""
+
+    year: int
+    value: str  # level: excellent, good, complete, incomplete
+    event: str  # "ratings:<event_id>"
+    score: float
+    periods: int
+    not_complete: tuple[str, ...] = ()
+    rule_version: str = ""
+
+
 @dataclass
 class OfficerRecord:
     """Ratings, approved titles, initiatives, research, disciplines, registrations, open grievances of an officer."""
@@ -57,6 +71,7 @@ class OfficerRecord:
     scores: dict[int, float] = field(default_factory=dict)  # year -> evidence-based emulation score
     staff_kind: str = "other"  # civil_servant (công chức), public_employee (viên chức), other
     peer_group: str | None = None  # group with similar duties inside the agency (Decree 335/2025 Art. 20(5))
+    evidence_ratings: dict[int, EvidenceRating] = field(default_factory=dict)  # year -> Decree 335 evidence rating
 
     def has_title(self, year: int, title: str) -> bool:
         """True when the officer holds the approved title for year."""

@@ -16,7 +16,7 @@ from typing import Literal
 
 from schemas.labels import BANDS, CRITERIA_TITLE_NAMES
 from schemas.vietnam import VN_TZ
-from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
+from services.awards.domain.records import Discipline, EvidenceRating, Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import AwardRules
 
 GOOD_OR_BETTER = ("good", "excellent")
@@ -25,6 +25,12 @@ LEVEL_VI = {
     "good": "hoàn thành tốt nhiệm vụ",
     "complete": "hoàn thành nhiệm vụ",
     "incomplete": "không hoàn thành nhiệm vụ",
+}
+LEVEL_SHORT = {
+    "excellent": "hoàn thành xuất sắc",
+    "good": "hoàn thành tốt",
+    "complete": "hoàn thành",
+    "incomplete": "không hoàn thành",
 }
 LEVEL_RANK = {"excellent": 0, "good": 1, "complete": 2, "incomplete": 3}
 FORM_VI = {
@@ -47,7 +53,10 @@ DECREE_335_SOURCE = "NĐ 335/2025/NĐ-CP, Điều 20"
 DECREE_152_SOURCE = "NĐ 152/2025/NĐ-CP, Điều 4"
 CAP_SOURCE = "Quy định 366-QĐ/TW năm 2025, Điều 11; NĐ 48/2023/NĐ-CP"
 CAP_SOURCE_335 = "NĐ 335/2025/NĐ-CP, Điều 20 khoản 5"
+EVIDENCE_RATING_WORDS = "theo minh chứng (Nghị định 335)"
+EVIDENCE_RATING_SOURCE = "NĐ 335/2025/NĐ-CP, Điều 20-21"
 Effect = Literal["block", "review", "hold"]
+RatingBasis = Literal["discipline", "hr", "evidence_335"]
 
 
 @dataclass(frozen=True)
@@ -233,27 +242,83 @@ def not_blocked(record: OfficerRecord | UnitRecord, year: int, rules: AwardRules
     return checks
 
 
+def evidence_rating(o: OfficerRecord, year: int, rules: AwardRules) -> EvidenceRating | None:
+    """The rating scoring computed from the evidence (ratings.v1), where it may count: a công chức's, of a year
+    under Decree 335/2025 (Art. 20-21: the annual score is built from the tracking periods)."""
+    return o.evidence_ratings.get(year) if under_decree_335(o, year, rules) else None
+
+
+def rating_basis(o: OfficerRecord, year: int, rules: AwardRules) -> RatingBasis | None:
+    """Which rating decides for awards: a forcing discipline, else HR's evaluation.recorded, else the Decree 335
+    evidence rating; None when there is none."""
+    if forcing_disciplines(o, year, rules):
+        return "discipline"
+    if year in o.ratings:
+        return "hr"
+    return "evidence_335" if evidence_rating(o, year, rules) is not None else None
+
+
 def effective_rating(o: OfficerRecord, year: int, rules: AwardRules) -> Fact | None:
     """The rating that counts for awards: a forcing discipline in the counted year makes it "incomplete" (any
     discipline: NĐ 90/2020 as amended by NĐ 48/2023; a công chức from 2026: NĐ 335/2025 Art. 20(c)), whatever the
-    HR evaluation said."""
+    HR evaluation said; otherwise HR's rating, and where HR sent none the Decree 335 evidence rating (issue 26)."""
     found = sorted(d.event for d in forcing_disciplines(o, year, rules))
     if found:
         return Fact(year, "incomplete", found[0])
-    return o.ratings.get(year)
+    if year in o.ratings:
+        return o.ratings[year]
+    computed = evidence_rating(o, year, rules)
+    return Fact(year, computed.value, computed.event) if computed is not None else None
+
+
+def _points(score: float) -> str:
+    """A score as Vietnamese write it (decimal comma, at most two decimals)."""
+    return f"{score:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def evidence_words(r: EvidenceRating) -> str:
+    """The evidence rating in words: level, score, periods and the "not complete" conditions found."""
+    why = f"; {'; '.join(r.not_complete)}" if r.not_complete else ""
+    return f"{LEVEL_SHORT.get(r.value, r.value)}, {_points(r.score)} điểm bình quân {r.periods} kỳ{why}"
+
+
+def _said(o: OfficerRecord, year: int, rules: AwardRules) -> str:
+    """The rating as received, before any discipline: HR's (with the evidence rating beside it when both exist and
+    differ), else the evidence rating, else that there is none."""
+    reported, computed = o.ratings.get(year), evidence_rating(o, year, rules)
+    if reported is None:
+        if computed is None:
+            return f"chưa có xếp loại năm {year}"
+        return (
+            f"xếp loại {LEVEL_VI.get(computed.value, computed.value)} {EVIDENCE_RATING_WORDS}: "
+            f"{evidence_words(computed)}; chưa có xếp loại của HR năm {year} ({EVIDENCE_RATING_SOURCE})"
+        )
+    said = f"xếp loại {LEVEL_VI.get(reported.value, reported.value)}"
+    if computed is not None and computed.value != reported.value:
+        said += (
+            f" (HR: {LEVEL_SHORT.get(reported.value, reported.value)}; {EVIDENCE_RATING_WORDS}: "
+            f"{evidence_words(computed)}; xếp loại của HR được dùng)"
+        )
+    return said
 
 
 def rating_reason(o: OfficerRecord, year: int, rules: AwardRules) -> str:
-    """Both the reported and the effective rating, in words, naming the decree that applied."""
-    reported, effective = o.ratings.get(year), effective_rating(o, year, rules)
-    said = f"xếp loại {LEVEL_VI.get(reported.value, reported.value)}" if reported else f"chưa có xếp loại năm {year}"
-    if effective is None or effective == reported:
+    """Both the reported and the effective rating, in words, naming the decree that applied (and, from Decree
+    335/2025, the evidence rating: deciding where HR sent none, shown beside HR's where they differ)."""
+    said = _said(o, year, rules)
+    if rating_basis(o, year, rules) != "discipline":
         return said
     events = "; ".join(discipline_words(d, rules) for d in forcing_disciplines(o, year, rules))
     return (
         f"xếp loại báo cáo: {said.removeprefix('xếp loại ')}; xếp loại dùng để xét: "
         f"{LEVEL_VI['incomplete']} do bị kỷ luật trong năm {year} ({events}; {rating_source(o, year, rules)})"
     )
+
+
+def rating_events(o: OfficerRecord, year: int, rules: AwardRules) -> list[str]:
+    """The rating evidence of year: HR's event and the Decree 335 evidence rating's, where they count."""
+    reported, computed = o.ratings.get(year), evidence_rating(o, year, rules)
+    return [f.event for f in (reported, computed) if f is not None]
 
 
 def _discipline_events(o: OfficerRecord, year: int, rules: AwardRules) -> list[str]:
@@ -369,11 +434,8 @@ def lao_dong_tien_tien(o: OfficerRecord, year: int, rules: AwardRules) -> Verdic
     """Lao động tiên tiến: effective rating good or better, not blocked."""
     rating = effective_rating(o, year, rules)
     ok = rating is not None and rating.value in GOOD_OR_BETTER
-    reported = o.ratings.get(year)
     checks = [Check("rating_good_or_better", ok, rating_reason(o, year, rules)), *not_blocked(o, year, rules)]
-    return _verdict(
-        "lao_dong_tien_tien", checks, ([reported.event] if reported else []) + _discipline_events(o, year, rules)
-    )
+    return _verdict("lao_dong_tien_tien", checks, rating_events(o, year, rules) + _discipline_events(o, year, rules))
 
 
 def chien_si_thi_dua_co_so(o: OfficerRecord, year: int, rules: AwardRules, cap: Check | None = None) -> Verdict:
@@ -472,7 +534,7 @@ def bang_khen_ca_nhan(
     review: list[Check] = []
     if not ((by_titles and not titles_review) or (by_ratings and not ratings_review)):
         review = titles_review if by_titles else ratings_review if by_ratings else []
-    evidence = [o.ratings[y].event for y in (year - 1, year) if y in o.ratings]
+    evidence = [e for y in (year - 1, year) for e in rating_events(o, y, rules)]
     return _verdict(
         "bang_khen_chu_tich_tinh",
         [Check("two_year_record", by_titles or by_ratings, reason), *review, *not_blocked(o, year, rules)],

@@ -26,6 +26,7 @@ from services.awards.domain.lifecycle import (
 )
 from services.awards.domain.lineage import only_ended
 from services.awards.domain.rulebook import AwardRules
+from services.awards.domain.titles import rating_basis
 from thidua.runtime.outbox import Message, enqueue
 
 Touched = set[tuple[str, int | None]]  # (unit, year); None: every closed year of the unit
@@ -48,6 +49,7 @@ async def sync_unit_year(
     existing = await pg.nominations_of(conn, unit_id, year)
     messages: list[Message] = []
     created: list[str] = []
+    members = {m.officer_id: m for m in record.members}
     for kind, subject, verdict in evaluate_unit(record, year, rules, now.astimezone(VN_TZ).date()):
         nid = nomination_id(verdict.title, year, kind, subject)
         current = existing.get(nid)
@@ -55,6 +57,8 @@ async def sync_unit_year(
         if current is None:
             if verdict.met and create:
                 row = nomination_row(nid, kind, subject, unit_id, year, verdict, rules)
+                # issue 26: which rating decided an officer's title (HR's, the Decree 335 evidence one, a discipline)
+                row["rating_basis"] = rating_basis(members[subject], year, rules) if kind == "officer" else None
                 status = row["status"] = verdict.status
                 if status == "on_hold":
                     row["held_from"], row["reason"] = "needs_review" if verdict.review else "proposed", held

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from schemas.vietnam import VN_TZ
-from services.dashboard import documents, import_worker, official_file, pages, ratings_import
+from services.dashboard import documents, import_worker, official_file, pages, ratings_import, tracking
 from services.dashboard import lineage as unit_lineage
 from services.dashboard.config import Settings
 from services.dashboard.documents import lineage_text
@@ -49,6 +49,7 @@ log = logging.getLogger("services.dashboard")
 _INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
 _TOKEN = re.compile(r"[\x21-\x7e]{1,500}")  # tokens are printable ASCII (an HTTP header carries them)
 _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+_TRACKING_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])")  # a month or a quarter (Decree 335/2025 Art. 14)
 SESSION_COOKIE = "thidua_session"  # "__Host-thidua_session" when served over HTTPS
 _NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz")
 MAX_UPLOAD_BYTES = ratings_import.MAX_FILE_BYTES  # 5 MB: the largest ratings workbook accepted
@@ -662,6 +663,134 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return page(request, "officers.html", status_for(result), panel=the_panel, **common)
         rows = result.body.get("rows")
         return page(request, "officers.html", panel=None, rows=rows if isinstance(rows, list) else [], **common)
+
+    # ------------------------------------------------------------------ officers' tracking (Decree 335/2025)
+
+    def tracking_url(officer_id: str, suffix: str = "") -> str:
+        return f"{scoring}/v1/officers/{quote(officer_id, safe='')}/tracking{suffix}"
+
+    def known_officer(officer_id: str) -> None:
+        """An officer id outside the contract's grammar names nobody: 404 before any upstream URL is built."""
+        if not tracking.valid_officer_id(officer_id):
+            raise StarletteHTTPException(404)
+
+    def tracking_year(year: str | None) -> int | None:
+        chosen = (year or "").strip() or str(pages.current_year())
+        return int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) and 2000 <= int(chosen) <= 2100 else None
+
+    @app.get("/officers/{officer_id}/tracking", response_class=HTMLResponse)
+    async def officer_tracking(
+        request: Request, officer_id: str, year: str | None = None, period: str | None = None
+    ) -> Response:
+        """Phiếu theo dõi of one officer, month by month, with the tasks behind the chosen period's numbers."""
+        known_officer(officer_id)
+        user = user_of(request)
+        chosen = tracking_year(year)
+        if chosen is None:
+            return bad_request(request, f"Năm “{year}” không hợp lệ: theo dõi theo năm, ví dụ 2026.")
+        if period is not None and not _TRACKING_PERIOD.fullmatch(period):
+            return bad_request(request, f"Kỳ “{period}” không hợp lệ: tháng (2026-03) hoặc quý (2026-Q1).")
+        common: dict[str, Any] = {
+            "title": f"Theo dõi, đánh giá công chức — {officer_id} — năm {chosen}",
+            "officer_id": officer_id,
+            "year": chosen,
+            "years": tracking.year_choices(chosen, pages.current_year()),
+            "active": "tracking",
+        }
+        if user is None:  # nothing about a named officer is public: no upstream call without a sign-in
+            message = "Phiếu theo dõi của cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng."
+            return page(request, "officer_tracking.html", 401, panel=sign_in_panel(message, request.url.path), **common)
+        answer = await fetch(tracking_url(officer_id), {"year": str(chosen)}, user=user)
+        if not answer.ok or not isinstance(answer.body, dict):
+            if answer.not_found:
+                the_panel = panel(
+                    "Chưa có phiếu theo dõi",
+                    f"Cán bộ {officer_id} chưa có phiếu theo dõi năm {chosen}.",
+                    "; ".join(answer.reasons()) or None,
+                )
+            else:
+                the_panel = forget_if_refused(request, user, answer) or upstream_panel("chấm điểm", answer)
+            return page(request, "officer_tracking.html", status_for(answer), panel=the_panel, **common)
+        body = answer.body
+        shown = tracking.chosen_period(body, period)
+        listed = await fetch(tracking_url(officer_id, "/tasks"), {"period": shown}, user=user) if shown else None
+        name = body.get("name")
+        if isinstance(name, str) and name:
+            common["title"] = f"Theo dõi, đánh giá công chức — {name} — năm {chosen}"
+        sheet = tracking.sheet_of(body, shown) or {}
+        return page(
+            request,
+            "officer_tracking.html",
+            panel=None,
+            body=body,
+            rows=tracking.period_rows(body),
+            shown=shown,
+            sheet=sheet,
+            row=tracking.period_row(sheet) if sheet else None,
+            criteria=tracking.criteria(sheet),
+            evidence=tracking.evidence(sheet),
+            deductions=tracking.deductions(sheet),
+            tasks=tracking.tasks(listed.body) if listed is not None and listed.ok else [],
+            tasks_problem=None if listed is None or listed.ok else upstream_panel("chấm điểm", listed),
+            rating=tracking.year_view(body),
+            **common,
+        )
+
+    @app.get("/officers/{officer_id}/tracking.{ext}")
+    async def officer_tracking_file(request: Request, officer_id: str, ext: str, period: str | None = None) -> Response:
+        """The sheet of one period as the office files it (XLSX or PDF)."""
+        if ext not in ("xlsx", "pdf"):
+            raise StarletteHTTPException(404)
+        known_officer(officer_id)
+        user = user_of(request)
+        if period is None or not _TRACKING_PERIOD.fullmatch(period):
+            return bad_request(request, f"Kỳ “{period or ''}” không hợp lệ: tháng (2026-03) hoặc quý (2026-Q1).")
+        if user is None:
+            message = "Phiếu theo dõi của cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng."
+            return error_page(request, "Cần đăng nhập", sign_in_panel(message, request.url.path), 401)
+        answer, listed = await asyncio.gather(
+            fetch(tracking_url(officer_id), {"year": period[:4]}, user=user),
+            fetch(tracking_url(officer_id, "/tasks"), {"period": period}, user=user),
+        )
+        failed = next((a for a in (answer, listed) if not a.ok), None)
+        if failed is not None or not isinstance(answer.body, dict):
+            failed = failed or answer
+            the_panel = forget_if_refused(request, user, failed) or upstream_panel("chấm điểm", failed)
+            return error_page(request, "Không tạo được tệp", the_panel, status_for(failed))
+        if tracking.sheet_of(answer.body, period) is None:
+            the_panel = panel("Chưa có phiếu theo dõi", f"Cán bộ {officer_id} chưa có phiếu của kỳ {period}.")
+            return error_page(request, "Không tạo được tệp", the_panel, 404)
+        body, on, tasks_body = answer.body, today(), listed.body
+        renderers: dict[str, Callable[[], bytes]] = {
+            "pdf": lambda: documents.tracking_pdf(body, period=period, tasks=tasks_body, issued_on=on, issuer=issuer),
+            "xlsx": lambda: documents.tracking_xlsx(body, period=period, tasks=tasks_body, issued_on=on, issuer=issuer),
+        }
+        return await file_of(request, f"tracking_{ext}", renderers[ext], period, officer_id)
+
+    @app.get("/units/{unit_id}/tracking", response_class=HTMLResponse)
+    async def unit_tracking(request: Request, unit_id: str, period: str | None = None) -> Response:
+        """A unit's officers for one month (or quarter): task, general and total points (the unit head's view)."""
+        known_unit(unit_id)
+        user = user_of(request)
+        chosen = (period or "").strip() or datetime.now(VN_TZ).strftime("%Y-%m")
+        if not _TRACKING_PERIOD.fullmatch(chosen):
+            return bad_request(request, f"Kỳ “{chosen}” không hợp lệ: tháng (2026-03) hoặc quý (2026-Q1).")
+        common: dict[str, Any] = {
+            "title": f"Theo dõi, đánh giá công chức — {unit_id} — {period_label(chosen)}",
+            "unit_id": unit_id,
+            "period": chosen,
+            "year": int(chosen[:4]),
+            "months": [f"{chosen[:4]}-{m:02d}" for m in range(1, 13)],
+        }
+        denied = needs_unit(request, user, unit_id, "Phiếu theo dõi của cán bộ")
+        if denied is not None:
+            return page(request, "unit_tracking.html", denied[1], panel=denied[0], **common)
+        answer = await fetch(unit_url(unit_id, "/tracking"), {"period": chosen}, user=user)
+        if not answer.ok or not isinstance(answer.body, dict):
+            the_panel = forget_if_refused(request, user, answer) or upstream_panel("chấm điểm", answer)
+            return page(request, "unit_tracking.html", status_for(answer), panel=the_panel, **common)
+        rows = tracking.unit_rows(answer.body)
+        return page(request, "unit_tracking.html", panel=None, body=answer.body, rows=rows, **common)
 
     # ------------------------------------------------------------------ nominations
 

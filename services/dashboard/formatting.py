@@ -181,6 +181,11 @@ def unit_path(unit_id: object, suffix: str = "") -> str:
     return f"/units/{quote(str(unit_id), safe='')}{suffix}"
 
 
+def officer_path(officer_id: object, suffix: str = "") -> str:
+    """/officers/{officer_id}{suffix} with the id percent-encoded (an officer's tracking pages)."""
+    return f"/officers/{quote(str(officer_id), safe='')}{suffix}"
+
+
 def nomination_path(nomination_id: object, suffix: str = "") -> str:
     """/nominations/{id}{suffix} with the id percent-encoded."""
     return f"/nominations/{quote(str(nomination_id), safe='')}{suffix}"
@@ -220,6 +225,7 @@ FILTERS = {
     "period_label": period_label,
     "unit_path": unit_path,
     "nomination_path": nomination_path,
+    "officer_path": officer_path,
     "safe_link": safe_link,
 }
 """The Jinja filters of the templates (`{{ row.score | score }}`)."""

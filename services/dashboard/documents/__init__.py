@@ -26,6 +26,11 @@ Documents (``data`` is the JSON of the endpoint named):
   rule version and notes; a card with ``lineage`` (issue 24) adds the section "Lịch sử sắp xếp đơn vị" (where the
   unit came from, what it became or that it was dissolved, whose evidence the figures include), worded by
   ``lineage_text`` from the unit page's shaping (``services/dashboard/lineage.py``).
+- ``tracking_pdf(data, *, period, tasks, issued_on, issuer)`` and ``tracking_xlsx``: phiếu theo dõi, đánh giá công
+  chức (Decree 335/2025, issue 26) of one period from ``GET /v1/officers/{officer_id}/tracking?year=Y`` and the
+  tasks of ``…/tracking/tasks?period=P`` (scoring): officer, unit, period, the shares a, b, c, task points, the
+  tasks, the deductions (cancelled ones with their confirmation), the general criteria with the evidence beside
+  them, the total and the signatures of the officer and the unit head (``tracking_sheet``).
 - ``standings_xlsx(data, *, issued_on, issuer)``: bảng xếp hạng from ``GET /v1/standings?period=P`` (units or officers;
   the unranked on a second sheet); when a row combines predecessors (``predecessors``), a column "Gồm đơn vị tiền
   thân" names them.
@@ -43,8 +48,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from services.dashboard import tracking
 from services.dashboard.config import Settings
-from services.dashboard.documents import content, docx_writer, pdf_writer, xlsx
+from services.dashboard.documents import content, docx_writer, pdf_writer, tracking_sheet, xlsx
 from services.dashboard.documents.content import Issuer, Meeting
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 
@@ -66,6 +72,8 @@ __all__ = [
     "scorecard_pdf",
     "scorecard_xlsx",
     "standings_xlsx",
+    "tracking_pdf",
+    "tracking_xlsx",
 ]
 
 Json = Mapping[str, Any]
@@ -86,6 +94,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "scorecard_pdf": ("phieu-cham-diem", "pdf"),
     "scorecard_xlsx": ("phieu-cham-diem", "xlsx"),
     "standings_xlsx": ("bang-xep-hang", "xlsx"),
+    "tracking_pdf": ("phieu-theo-doi-danh-gia", "pdf"),
+    "tracking_xlsx": ("phieu-theo-doi-danh-gia", "xlsx"),
 }
 """Each document kind (the name of its renderer here) → (file name stem, extension)."""
 
@@ -169,3 +179,14 @@ def scorecard_xlsx(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
 def standings_xlsx(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     """Bảng xếp hạng (XLSX) from GET /v1/standings?period=P."""
     return xlsx.standings(data, issued_on=issued_on, issuer=issuer)
+
+
+def tracking_pdf(data: Json, *, period: str, tasks: object, issued_on: date, issuer: Issuer) -> bytes:
+    """Phiếu theo dõi, đánh giá công chức of one period (PDF) from GET /v1/officers/{id}/tracking and its tasks."""
+    doc = tracking_sheet.document(data, period, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)
+    return pdf_writer.render(doc)
+
+
+def tracking_xlsx(data: Json, *, period: str, tasks: object, issued_on: date, issuer: Issuer) -> bytes:
+    """Phiếu theo dõi, đánh giá công chức of one period (XLSX) from GET /v1/officers/{id}/tracking and its tasks."""
+    return tracking_sheet.xlsx(data, period, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)

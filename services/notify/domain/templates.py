@@ -28,6 +28,11 @@ DATA_LABELS = {
     "difference": "Chênh lệch (tại đây − chính thức)",
     "threshold": "Ngưỡng cảnh báo (điểm)",
     "file_name": "Tệp kết quả chính thức",
+    "officer_id": "Mã cán bộ",
+    "officer_name": "Cán bộ",
+    "task_points": "Điểm kết quả thực hiện nhiệm vụ (tối đa 70)",
+    "assigned": "Khối lượng được giao (sản phẩm quy đổi)",
+    "general_max": "Điểm tiêu chí chung tối đa",
 }
 # Numbers that are names, not amounts: a year is 2027, never "2.027".
 PLAIN_NUMBERS = frozenset({"year"})
@@ -65,6 +70,22 @@ def reconciliation_link(base_url: str, unit_id: str, period: str | None = None) 
     return f"{link}?{urlencode({'period': period})}" if period else link
 
 
+def tracking_link(base_url: str, officer_id: str, period: str | None = None) -> str:
+    """An officer's Decree 335/2025 tracking sheet on the dashboard, opened at the period."""
+    link = f"{base_url.rstrip('/')}/officers/{quote(officer_id, safe='')}/tracking"
+    if not period:
+        return link
+    return f"{link}?{urlencode({'year': period[:4], 'period': period})}"
+
+
+def period_words(period: str) -> str:
+    """'tháng 3/2026', 'quý 1/2026' (a tracking period of Decree 335/2025)."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("Q"):
+        return f"quý {rest[1:]}/{year}"
+    return f"tháng {int(rest)}/{year}" if rest.isdigit() else period
+
+
 def nomination_link(base_url: str, nomination_id: str) -> str:
     """A nomination on the dashboard."""
     return f"{base_url.rstrip('/')}/nominations/{quote(nomination_id, safe='')}"
@@ -91,6 +112,16 @@ def alert(
     """An alerts.v1 condition, told to its unit."""
     code = str(data.get("dossier_code") or data.get("complaint_id") or subject_id or "")
     heading = title or (alert_title(kind, code) if kind in ALERT_TITLES else UNKNOWN_ALERT_TITLE)
+    if kind == "task_score_low":
+        return task_score_low(
+            unit_id=unit_id,
+            unit_name=unit_name,
+            title=title,
+            period=period,
+            subject_id=subject_id,
+            data=data,
+            base_url=base_url,
+        )
     lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}."]
     if period:
         lines.append(f"Kỳ đánh giá: {period}.")
@@ -127,6 +158,44 @@ def alert(
         return Message(heading, "\n".join(lines), link, dict(data))
     link = scorecard_link(base_url, unit_id, period)
     lines.append(f"Xem bảng điểm: {link}")
+    return Message(heading, "\n".join(lines), link, dict(data))
+
+
+def task_score_low(
+    *,
+    unit_id: str,
+    unit_name: str | None,
+    title: str | None,
+    period: str | None,
+    subject_id: str | None,
+    data: Mapping[str, Any],
+    base_url: str,
+) -> Message:
+    """An officer's task points of a month fall below what "complete" needs (Decree 335/2025 Art. 14, 20): told
+    to the unit head while the month can still be saved, with the link to the officer's sheet."""
+    officer = str(data.get("officer_id") or subject_id or "")
+    name = data.get("officer_name")
+    who = f"{name} ({officer})" if isinstance(name, str) and name else officer
+    when = period_words(period) if period else "kỳ theo dõi"
+    heading = title or f"Điểm nhiệm vụ {when} của công chức {who} dưới mức hoàn thành nhiệm vụ"
+    lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}.", f"Công chức: {who}.", f"Kỳ theo dõi: {when}."]
+    points, threshold = data.get("task_points"), data.get("threshold")
+    if isinstance(points, int | float) and not isinstance(points, bool):
+        lines.append(f"Điểm kết quả thực hiện nhiệm vụ: {number(points)}/70.")
+    if isinstance(threshold, int | float) and not isinstance(threshold, bool):
+        lines.append(
+            f"Dưới {number(threshold)} điểm thì dù đạt đủ điểm tiêu chí chung, tổng điểm của kỳ vẫn dưới 50 "
+            "(mức hoàn thành nhiệm vụ)."
+        )
+    lines.append(
+        "Căn cứ Nghị định số 335/2025/NĐ-CP (Điều 14): đề nghị thủ trưởng đơn vị rà soát các việc được giao, "
+        "trễ hạn và bị trả lại; nếu có nguyên nhân khách quan, cấp có thẩm quyền xác nhận để không bị trừ điểm."
+    )
+    if not officer:
+        link = scorecard_link(base_url, unit_id, period)
+    else:
+        link = tracking_link(base_url, officer, period)
+    lines.append(f"Xem phiếu theo dõi: {link}")
     return Message(heading, "\n".join(lines), link, dict(data))
 
 

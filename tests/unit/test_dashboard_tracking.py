@@ -1,0 +1,242 @@
+"""The dashboard's Decree 335/2025 tracking pages and sheet files from fake scoring answers (issue 26)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from openpyxl import load_workbook
+
+from services.dashboard import documents, tracking
+from services.dashboard.documents import tracking_sheet
+from services.dashboard.documents.content import Issuer
+from services.dashboard.rendering import render
+from services.notify.domain import templates
+
+BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
+ISSUER = Issuer("UBND TỈNH NAM ĐỊNH", "SỞ TƯ PHÁP", "Nam Định", "tỉnh Nam Định", ("THỦ TRƯỞNG",), "")
+
+
+def march_sheet(**extra: Any) -> dict[str, Any]:
+    """The issue's March 2026 case (Decree 335/2025 Art. 14): 40 dossiers of weight 1, 3 late (one excused),
+    1 returned for error: a = 100, b = (39 + 0.75) / 40 = 99.375, c = (37 + 0.75 · 2 + 1) / 40 = 98.75,
+    points = mean × 0.7 = 69.5625."""
+    late = [
+        {"kind": "late", "key": f"HS-{n}", "event": f"motcua:e{n}", "excused": n == 3, "cause_event": None}
+        for n in (1, 2, 3)
+    ]
+    late[2]["cause_event"] = "office:cause-1"
+    returned = {"kind": "quality", "key": "HS-9", "event": "motcua:r9", "excused": False, "cause_event": None}
+    return {
+        "period": "2026-03",
+        "unit_id": "SO.TP",
+        "tasks": {"assigned": 40, "done": 40, "at_quality": 39.75, "on_time": 39.5},
+        "shares": {"a": 100.0, "b": 99.375, "c": 98.75},
+        "task_points": 69.5625,
+        "deductions": [*late, returned],
+        "general": None,
+        "general_points": None,
+        "general_evidence": {
+            "disciplines": [],
+            "conduct_complaints": [{"complaint_id": "PA-1", "at": "2026-03-02"}],
+            "inspection_findings": [],
+            "training_hours": 8,
+        },
+        "total": None,
+        "below_complete": False,
+    } | extra
+
+
+ASSESSED = {
+    "criteria": {"pham_chat": 10, "nang_luc": 9, "doi_moi": 8},
+    "max": {"pham_chat": 10, "nang_luc": 10, "doi_moi": 10},
+    "assessor": "Trần Thị Bình",
+    "event": "hr:assess-1",
+}
+
+
+def answer(**sheet: Any) -> dict[str, Any]:
+    return {
+        "officer_id": "CB.0042",
+        "name": "Nguyễn Văn <An>",
+        "unit_id": "SO.TP",
+        "year": 2026,
+        "rule_version": "2026.3",
+        "period_kind": "month",
+        "as_of": "2026-04-01T00:00:00+07:00",
+        "periods": [march_sheet(**sheet)],
+        "year_rating": {
+            "score": 96.5625,
+            "level": "excellent",
+            "periods": ["2026-03"],
+            "not_complete": [],
+            "capped": False,
+            "hr_rating": None,
+        },
+    }
+
+
+TASKS = [
+    {
+        "key": f"HS-{n}",
+        "kind": "dossier",
+        "weight": 1,
+        "done": True,
+        "late": n in (1, 2, 3),
+        "quality_failures": 1 if n == 9 else 0,
+        "excused_late": 1 if n == 3 else 0,
+        "excused_quality": 0,
+        "events": [f"motcua:e{n}"],
+    }
+    for n in range(1, 41)
+]
+
+
+def test_march_case_shapes_shares_points_and_deductions_art14() -> None:
+    row = tracking.period_row(march_sheet())
+    assert (row.a, row.b, row.c, row.task_points) == (100.0, 99.375, 98.75, 69.5625)
+    assert row.total is None and row.total_note == tracking.NO_GENERAL  # Art. 12–13: general points not yet given
+    assert row.deductions == 3  # the excused delay does not count (Art. 14: objective cause)
+    cut = tracking.deductions(march_sheet())
+    assert [d.excused for d in cut] == [False, False, True, False]
+    assert cut[2].cause_event == "office:cause-1" and cut[3].kind == "quality"
+    listed = tracking.tasks(TASKS)
+    assert len(listed) == 40 and sum(t.late for t in listed) == 3 and listed[0].kind == "Hồ sơ thủ tục hành chính"
+    assert tracking.tasks({"tasks": TASKS[:2]})[1].key == "HS-2"
+
+
+def test_general_criteria_are_the_managers_points_with_evidence_beside_art12_13() -> None:
+    unassessed = tracking.criteria(march_sheet())
+    assert [c.code for c in unassessed] == ["pham_chat", "nang_luc", "doi_moi"]
+    assert all(c.points is None for c in unassessed)
+    capped = tracking.criteria(march_sheet(general={**ASSESSED, "capped": ["doi_moi"]}))
+    assert [(c.points, c.max, c.capped) for c in capped][2] == (8.0, 10.0, True)
+    held = {e.code: e for e in tracking.evidence(march_sheet())}
+    assert held["conduct_complaints"].count == 1 and "PA-1" in held["conduct_complaints"].items[0]
+    assert held["training_hours"].count == 8 and held["disciplines"].count == 0
+
+
+def test_year_view_and_period_choice_art20_21() -> None:
+    body = answer()
+    body["year_rating"] |= {"level": "good", "capped": True, "hr_rating": "complete", "not_complete": []}
+    view = tracking.year_view(body)
+    assert view.level == "Hoàn thành tốt nhiệm vụ" and view.capped and view.hr_level == "Hoàn thành nhiệm vụ"
+    empty = march_sheet(period="2026-04", tasks={"assigned": 0, "done": 0})
+    body["periods"].append(empty)
+    assert tracking.chosen_period(body, None) == "2026-03"  # the latest with assigned work
+    assert tracking.chosen_period(body, "2026-04") == "2026-04" and tracking.chosen_period(body, "2026-09") == "2026-03"
+    assert tracking.valid_officer_id("CB.0042") and not tracking.valid_officer_id("..")
+    assert not tracking.valid_officer_id("a/b") and not tracking.valid_officer_id("")
+    assert tracking.year_choices(2026, 2026) == [2026]
+
+
+def test_officer_page_renders_escaped_with_tasks_and_general_evidence() -> None:
+    body = answer()
+    sheet = tracking.sheet_of(body, "2026-03") or {}
+    html = render(
+        "officer_tracking.html",
+        **BASE,
+        title="t",
+        officer_id="CB.0042",
+        year=2026,
+        years=[2026],
+        panel=None,
+        body=body,
+        rows=tracking.period_rows(body),
+        shown="2026-03",
+        sheet=sheet,
+        row=tracking.period_row(sheet),
+        criteria=tracking.criteria(sheet),
+        evidence=tracking.evidence(sheet),
+        deductions=tracking.deductions(sheet),
+        tasks=tracking.tasks(TASKS),
+        tasks_problem=None,
+        rating=tracking.year_view(body),
+    )
+    assert "Nguyễn Văn &lt;An&gt;" in html and "<An>" not in html
+    assert 'data-share="b">99,38%' in html and 'data-points="task">69,56' in html
+    assert html.count('data-task="HS-') == 40 and "office:cause-1" in html
+    assert "chưa có điểm tiêu chí chung" in html and "Hoàn thành xuất sắc nhiệm vụ" in html
+    assert "/officers/CB.0042/tracking.xlsx?period=2026-03" in html and "style=" not in html
+
+
+def test_unit_page_lists_officers_and_links_their_sheets() -> None:
+    rows = tracking.unit_rows(
+        {
+            "officers": [
+                {
+                    "officer_id": "CB.1",
+                    "name": "A",
+                    "task_points": 15.0,
+                    "general_points": None,
+                    "total": None,
+                    "below_complete": True,
+                },
+                {
+                    "officer_id": "CB.0042",
+                    "name": "B",
+                    "task_points": 69.5625,
+                    "general_points": 27.0,
+                    "total": 96.5625,
+                    "below_complete": False,
+                },
+            ]
+        }
+    )
+    assert [r["officer_id"] for r in rows] == ["CB.0042", "CB.1"]
+    html = render(
+        "unit_tracking.html",
+        **BASE,
+        title="t",
+        unit_id="SO.TP",
+        period="2026-03",
+        year=2026,
+        months=["2026-03"],
+        panel=None,
+        body={"rule_version": "2026.3"},
+        rows=rows,
+    )
+    assert "/officers/CB.0042/tracking?year=2026&amp;period=2026-03" in html and "96,56" in html
+    assert "dưới mức hoàn thành" in html and "chưa có điểm tiêu chí chung" in html
+
+
+def test_sheet_xlsx_holds_the_numbers_tasks_and_signatures() -> None:
+    body = answer(general=ASSESSED, general_points=27.0, total=96.5625)
+    data = documents.tracking_xlsx(body, period="2026-03", tasks=TASKS, issued_on=date(2026, 4, 2), issuer=ISSUER)
+    wb = load_workbook(io.BytesIO(data))
+    first = wb["Phiếu theo dõi"]
+    values = {r[0]: r[1] for r in first.iter_rows(values_only=True) if r[0]}
+    assert values["b. Tỷ lệ hoàn thành bảo đảm chất lượng (%)"] == 99.375
+    assert values["Điểm kết quả thực hiện nhiệm vụ"] == 69.5625
+    assert values["Điểm tiêu chí chung"] == 27 and values["Tổng điểm của kỳ"] == 96.5625
+    assert any("THỦ TRƯỞNG ĐƠN VỊ" in str(c) for r in first.iter_rows(values_only=True) for c in r)
+    assert wb["Các việc được giao"].max_row >= 40 + 3
+    assert documents.filename("tracking_xlsx", "2026-03", "CB.0042") == "phieu-theo-doi-danh-gia_CB.0042_2026-03.xlsx"
+
+
+def test_sheet_document_layout_office_files() -> None:
+    doc = tracking_sheet.document(answer(), "2026-03", tracking.tasks(TASKS), issued_on=date(2026, 4, 2), issuer=ISSUER)
+    texts = [getattr(b, "text", "") for b in doc.blocks]
+    assert any("Nghị định số 335/2025/NĐ-CP" in t for t in texts)
+    assert any(t.startswith("Họ và tên: Nguyễn Văn <An> (CB.0042)") for t in texts)
+    assert any("chưa có điểm tiêu chí chung" in t for t in texts)
+    tables = [b for b in doc.blocks if hasattr(b, "rows")]
+    assert len(tables[1].rows) == 40  # every task behind the numbers
+    assert doc.blocks[-1].left is not None  # type: ignore[union-attr]  # the officer signs beside the unit head
+
+
+def test_notify_tells_the_task_score_low_alert_in_vietnamese() -> None:
+    message = templates.alert(
+        "task_score_low",
+        unit_id="SO.TP",
+        unit_name="Sở Tư pháp",
+        title=None,
+        period="2026-03",
+        subject_id="CB.0042",
+        data={"officer_id": "CB.0042", "task_points": 15.5, "threshold": 20},
+        base_url="https://thidua.example",
+    )
+    assert "CB.0042" in message.title and "tháng 3/2026" in message.title
+    assert "Nghị định số 335/2025/NĐ-CP" in message.body and "15,5" in message.body
+    assert message.link == "https://thidua.example/officers/CB.0042/tracking?year=2026&period=2026-03"

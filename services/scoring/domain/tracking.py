@@ -54,7 +54,7 @@ class TrackingRules:
     task_max: float = 70.0
     deduction: float = 0.25  # Art. 14: −25 % of the item's points per failed review or per delay
     share_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # a, b, c: the default formula is their mean
-    formula_confirmed: bool = False  # the decree's formula is only seen as an image (law-2026 §1, L)
+    formula_confirmed: bool = False  # the decree's formula is only seen as an image (the legal brief: L)
     general: tuple[Criterion, ...] = DEFAULT_GENERAL
     general_confirmed: bool = False  # the 10/10/10 split is ours
     excellent: float = 90.0

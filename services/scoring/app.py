@@ -16,9 +16,10 @@ from prometheus_client import Histogram
 from schemas import topics
 from schemas.evidence import EvidenceEvent
 from schemas.vietnam import VN_TZ
-from services.scoring import api, reconcile_api
+from services.scoring import api, reconcile_api, tracking_api
 from services.scoring.adapters.postgres import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
+from services.scoring.adapters.tracking_store import queue_everyone
 from services.scoring.config import Settings
 from services.scoring.handlers.calendar_watch import watch_calendar
 from services.scoring.handlers.clock import tick
@@ -26,6 +27,7 @@ from services.scoring.handlers.consume import accepted_moment, apply_under_activ
 from services.scoring.handlers.rebuild import RebuildBusy
 from services.scoring.handlers.recalendar import recalendar
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
+from services.scoring.handlers.tracking import run_pass
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_evidence
 from thidua.runtime.loop import Waker, drain_then_wait
@@ -83,6 +85,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
         """Work is queued (a batch or a tick committed, here or in another process): wake both rescorers."""
         for waker in wakers.values():
             waker.wake()
+        tracking_waker.wake()
 
     async def rescore_pass(kind: str) -> bool:
         """One pass of kind once it is due; True when some subject was rescored."""
@@ -124,6 +127,38 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
                 )
             finally:
                 await listener.remove_listener("scoring_dirty", wake_rescorers)
+
+    tracking_waker = Waker()
+
+    async def tracking_pass() -> int:
+        """Officers' Decree 335 ratings and low task scores of the queued officers (ratings.v1, alerts.v1)."""
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await cache.active(conn)
+            done = await run_pass(conn, rules=rules, now=datetime.now(UTC))
+        if done:
+            relay.wake()
+        return done
+
+    async def tracker() -> None:
+        # A period closes, or a due date passes, with nothing new arriving: every tracked officer is looked at again
+        # at each start and then hourly (the queue coalesces).
+        async def sweep() -> None:
+            while True:
+                try:
+                    async with runtime.pool.acquire() as conn:
+                        await queue_everyone(conn, datetime.now(UTC))
+                    tracking_waker.wake()
+                except Exception:
+                    log.exception("scoring tracking sweep failed; retrying")
+                await asyncio.sleep(settings.tracking_sweep_seconds)
+
+        await asyncio.gather(
+            sweep(),
+            drain_then_wait(
+                tracking_pass, tracking_waker, poll=settings.rescore_seconds, log=log, what="scoring tracking pass"
+            ),
+        )
 
     watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
 
@@ -176,6 +211,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
         runtime.run_in_background(recalendar_once)
         runtime.run_in_background(clock)
         runtime.run_in_background(rescorer)
+        runtime.run_in_background(tracker)
     if "consume" in settings.roles:
         # Several members of the group in one process: while one batch waits for PostgreSQL, another is decoded
         # and judged (a batch subscriber handles one batch at a time). Partitions are by unit, so their batches
@@ -196,6 +232,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
     )
     http.install(app, runtime)
     app.include_router(api.router(runtime, cache))
+    app.include_router(tracking_api.router(runtime, cache))
     app.include_router(
         reconcile_api.router(runtime, cache, alert_points=settings.reconcile_alert_points, on_commit=relay.wake)
     )

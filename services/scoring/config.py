@@ -42,3 +42,6 @@ class Settings(ServiceSettings):
     roles: frozenset[Literal["consume", "rescore"]] = frozenset({"consume", "rescore"})
     # Longest wait of the rescorer between two looks at the queue (it also wakes after every batch).
     rescore_seconds: float = Field(0.2, gt=0)
+    # How often every officer with tracked work is queued for the Decree 335 tracking pass (ratings.v1 and
+    # task_score_low also move when a period closes or a due date passes with no new evidence); also at each start.
+    tracking_sweep_seconds: float = Field(3600.0, gt=0)

@@ -22,6 +22,14 @@ FACT_TYPES = {
     "inspection.recorded": ("inspection", "inspected_at"),
     "discipline.recorded": ("discipline", "decided_at"),
 }
+# Decree 335/2025 tracking (issue 26): kept as facts, read by the tracking sheets only (the scorecards filter by kind).
+TRACKING_FACTS = {
+    "procedure.returned": ("returned", "returned_at"),
+    "objective_cause.confirmed": ("cause", None),
+    "officer.assessed": ("assessment", None),
+    "leave.recorded": ("leave", "leave_from"),
+    "evaluation.recorded": ("evaluation", None),  # HR's rating, shown beside ours (never replaced by it)
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class OfficerEntry:
     position: str | None
     occurred_at: datetime  # when it places the officer in the unit: transferred_at, else occurred_at
     event: str  # source:event_id (a membership's key)
+    staff_kind: str | None = None  # công chức or not (Decree 335/2025 applies to civil servants from 2026)
+    peer_group: str | None = None  # the excellence cap also holds per group (Decree 335/2025 Art. 20(5))
 
 
 @dataclass(frozen=True)
@@ -95,9 +105,16 @@ def meaning(event: EvidenceEvent) -> Meaning:
         record = {**payload, "occurred_at": occurred}
         if kind == "complaint.received":
             record["officer_id"] = payload.get("officer_id") or event.officer_id
+        if event.officer_id:  # the handler (Decree 335/2025 tracking): the envelope's officer, never the payload's
+            record["handler_id"] = event.officer_id
         return CaseEvent("complaint", unit, payload["complaint_id"], COMPLAINT_SLOTS[kind], record)
     if kind == "procedure.catalogued":  # the catalogue as stated at occurred_at (latest per procedure counts)
         return Fact("catalogue", unit, None, event.occurred_at, payload)
+    if kind in TRACKING_FACTS:
+        fact_kind, field = TRACKING_FACTS[kind]
+        return Fact(
+            fact_kind, unit, event.officer_id, getattr(event.payload, field) if field else event.occurred_at, payload
+        )
     if kind in FACT_TYPES:
         fact_kind, at_field = FACT_TYPES[kind]
         at = getattr(event.payload, at_field)
@@ -126,7 +143,8 @@ def meaning(event: EvidenceEvent) -> Meaning:
         # The directory keeps the latest registration; a transfer is dated by transferred_at when given.
         at = o.transferred_at or event.occurred_at
         key = f"{event.source or ''}:{event.event_id}"
-        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at, key)
+        staff = o.staff_kind or ("civil_servant" if o.category == "civil_servant" else None)
+        return OfficerEntry(event.officer_id, unit, o.full_name, o.category, o.position, at, key, staff, o.peer_group)
     if isinstance(event, UnitReorganizedEvent):
         r = event.payload
         key = f"{event.source or ''}:{event.event_id}"

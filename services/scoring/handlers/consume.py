@@ -13,6 +13,7 @@ from schemas.evidence import EvidenceEvent
 from schemas.lineage import Reorganization
 from schemas.outputs import Alert
 from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import tracking_store as ts
 from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.domain import cases as c
 from services.scoring.domain.alerts import complaint_alerts, dossier_alerts
@@ -149,6 +150,7 @@ async def _apply(
     await pg.add_unit_memberships(conn, units)
     await pg.upsert_officers(conn, officers)
     await pg.add_memberships(conn, officers)
+    await track(conn, [m for k in fresh if isinstance(m := meanings[k], CaseEvent)], facts, officers, now)
     # A directory change (a cluster membership from its date included) moves cluster ranks and officer counts of
     # every period the unit is scored in (the whole period is ranked again: both clusters' units); a
     # registration may move an officer (a transfer, or a late one dated earlier): every unit it was ever in is
@@ -160,6 +162,30 @@ async def _apply(
     moved = sorted(o for o, regs in timelines.items() if len({r.unit_id for r in regs}) > 1)
     affected.officers.update(await pg.officer_periods_scored(conn, moved))
     return affected
+
+
+async def track(
+    conn: asyncpg.Connection,
+    events: list[CaseEvent],
+    facts: list[tuple[str, str, Fact, bool]],
+    officers: list[OfficerEntry],
+    now: datetime,
+) -> None:
+    """Decree 335/2025 tracking: whose work each case is, the officers' profiles, and who to rate again."""
+    named = await ts.attribute(conn, events)
+    await ts.save_profiles(conn, officers)
+    # A case's own officer may not be in this batch (a return, a cause, a complaint about a dossier name only the case).
+    about = {(e.kind, e.unit_id, e.case_id) for e in events}
+    about |= {("dossier", e.unit_id, code) for e in events if (code := e.record.get("dossier_code"))}
+    for _, _, fact, _ in facts:
+        if fact.kind in ("returned", "cause"):
+            kind, key = ("complaint", "complaint_id") if fact.data.get("complaint_id") else ("dossier", "dossier_code")
+            about.add((kind, fact.unit_id, str(fact.data.get(key))))
+        elif fact.kind == "catalogue":
+            continue
+        named.add(fact.officer_id or "")
+    named |= await ts.officers_of_cases(conn, about)
+    await ts.queue(conn, named | {o.officer_id for o in officers}, now)
 
 
 async def reorganized(conn: asyncpg.Connection, moved: list[Reorganization], rules: Rules, affected: Affected) -> None:

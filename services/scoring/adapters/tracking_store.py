@@ -1,0 +1,205 @@
+"""PostgreSQL of the officers' tracking (Decree 335/2025): whose cases, profiles, the queue, a sheet's reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.scoring.domain.evidence import CaseEvent, OfficerEntry
+
+
+async def attribute(conn: asyncpg.Connection, events: Iterable[CaseEvent]) -> set[str]:
+    """Remember whose work each case is (a dossier's officer, a complaint's handler); the officers named."""
+    rows = sorted(
+        {
+            (officer, e.kind, e.unit_id, e.case_id)
+            for e in events
+            if (officer := e.record.get("officer_id" if e.kind == "dossier" else "handler_id"))
+        }
+    )
+    if rows:
+        await conn.execute(
+            "INSERT INTO tracking_cases (officer_id, kind, unit_id, case_id) SELECT * FROM unnest($1::text[],"
+            " $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+            *([r[i] for r in rows] for i in range(4)),
+        )
+    return {r[0] for r in rows}
+
+
+async def officers_of_cases(conn: asyncpg.Connection, cases: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The officers whose work the (kind, unit_id, case_id) cases are."""
+    keys = sorted(set(cases))
+    if not keys:
+        return set()
+    rows = await conn.fetch(
+        "SELECT DISTINCT t.officer_id FROM tracking_cases t JOIN unnest($1::text[], $2::text[], $3::text[])"
+        " AS x(k, u, c) ON t.kind = x.k AND t.unit_id = x.u AND t.case_id = x.c",
+        *([k[i] for k in keys] for i in range(3)),
+    )
+    return {r["officer_id"] for r in rows}
+
+
+async def save_profiles(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:
+    """The latest registration's staff kind and peer group."""
+    latest: dict[str, OfficerEntry] = {}
+    for e in sorted(entries, key=lambda x: x.occurred_at):
+        latest[e.officer_id] = e
+    rows = sorted(latest.values(), key=lambda e: e.officer_id)
+    if rows:
+        await conn.execute(
+            "INSERT INTO tracking_profiles SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::timestamptz[]) ON CONFLICT (officer_id) DO UPDATE SET staff_kind = EXCLUDED.staff_kind,"
+            " peer_group = EXCLUDED.peer_group, occurred_at = EXCLUDED.occurred_at"
+            " WHERE tracking_profiles.occurred_at <= EXCLUDED.occurred_at",
+            [e.officer_id for e in rows],
+            [e.staff_kind for e in rows],
+            [e.peer_group for e in rows],
+            [e.occurred_at for e in rows],
+        )
+
+
+async def queue(conn: asyncpg.Connection, officers: Iterable[str], now: datetime) -> None:
+    """Queue officers for the next tracking pass."""
+    names = sorted({o for o in officers if o})
+    if names:
+        await conn.execute(
+            "INSERT INTO tracking_dirty SELECT o, $2 FROM unnest($1::text[]) o ON CONFLICT DO NOTHING", names, now
+        )
+
+
+async def take_queued(conn: asyncpg.Connection, limit: int) -> list[str]:
+    """Take up to limit queued officers (in the caller's transaction)."""
+    rows = await conn.fetch(
+        "DELETE FROM tracking_dirty WHERE officer_id IN (SELECT officer_id FROM tracking_dirty ORDER BY queued_at"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING officer_id",
+        limit,
+    )
+    return sorted(r["officer_id"] for r in rows)
+
+
+async def queue_everyone(conn: asyncpg.Connection, now: datetime) -> None:
+    """Queue every officer with tracked work (a period may have closed with nothing new arriving)."""
+    await conn.execute(
+        "INSERT INTO tracking_dirty SELECT DISTINCT officer_id, $1::timestamptz FROM tracking_cases"
+        " ON CONFLICT DO NOTHING",
+        now,
+    )
+
+
+async def officer_cases(conn: asyncpg.Connection, officer_id: str) -> list[asyncpg.Record]:
+    """The cases attributed to the officer, with their raw state."""
+    return await conn.fetch(
+        "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state FROM tracking_cases t JOIN cases c"
+        " ON c.kind = t.kind AND c.unit_id = t.unit_id AND c.case_id = t.case_id WHERE t.officer_id = $1"
+        " ORDER BY c.kind, c.unit_id, c.case_id",
+        officer_id,
+    )
+
+
+async def case_facts(conn: asyncpg.Connection, units: Sequence[str]) -> list[dict[str, Any]]:
+    """Returns, objective causes and catalogue statements of the units (what the tasks of their cases need)."""
+    rows = await conn.fetch(
+        "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts"
+        " WHERE unit_id = ANY($1::text[]) AND kind IN ('returned', 'cause', 'catalogue') AND NOT retracted"
+        " ORDER BY at, source, event_id",
+        list(units),
+    )
+    return [_fact(r) for r in rows]
+
+
+async def officer_facts(conn: asyncpg.Connection, officer_id: str) -> list[dict[str, Any]]:
+    """The officer's assessments, leave, disciplines, trainings and inspections (shown beside general criteria)."""
+    rows = await conn.fetch(
+        "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts WHERE officer_id = $1"
+        " AND kind IN ('assessment', 'leave', 'discipline', 'training', 'inspection', 'evaluation') AND NOT retracted"
+        " ORDER BY at, source, event_id",
+        officer_id,
+    )
+    return [_fact(r) for r in rows]
+
+
+async def conduct_complaints(conn: asyncpg.Connection, officer_id: str, units: Sequence[str]) -> list[dict[str, Any]]:
+    """Complaints about the officer's conduct (the officer named in complaint.received's payload)."""
+    rows = await conn.fetch(
+        "SELECT unit_id, case_id, state::text AS state FROM cases WHERE kind = 'complaint'"
+        " AND unit_id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM jsonb_each(state->'slots'->'received') r"
+        " WHERE r.value->>'officer_id' = $2)",
+        list(units),
+        officer_id,
+    )
+    return [{"unit_id": r["unit_id"], "case_id": r["case_id"], "state": json.loads(r["state"])} for r in rows]
+
+
+def _fact(r: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "event": f"{r['source']}:{r['event_id']}",
+        "kind": r["kind"],
+        "unit_id": r["unit_id"],
+        "officer_id": r["officer_id"],
+        "at": r["at"],
+        "data": json.loads(r["data"]),
+    }
+
+
+async def officer_entry(conn: asyncpg.Connection, officer_id: str) -> asyncpg.Record | None:
+    """The directory's officer with its tracking profile."""
+    return await conn.fetchrow(
+        "SELECT o.officer_id, o.unit_id, o.full_name, o.category, p.staff_kind, p.peer_group FROM officers o"
+        " LEFT JOIN tracking_profiles p USING (officer_id) WHERE o.officer_id = $1",
+        officer_id,
+    )
+
+
+async def unit_officers(conn: asyncpg.Connection, unit_ids: Sequence[str]) -> list[str]:
+    """Officers ever registered in the units."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT officer_id FROM officer_memberships WHERE unit_id = ANY($1::text[]) ORDER BY 1",
+        list(unit_ids),
+    )
+    return [r["officer_id"] for r in rows]
+
+
+async def published(conn: asyncpg.Connection, officer_id: str, year: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT unit_id, rating::text AS rating, rule_version FROM tracking_ratings"
+        " WHERE officer_id = $1 AND year = $2",
+        officer_id,
+        year,
+    )
+
+
+async def save_published(
+    conn: asyncpg.Connection,
+    officer_id: str,
+    year: int,
+    unit_id: str,
+    rating: dict[str, Any],
+    version: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO tracking_ratings VALUES ($1, $2, $3, $4::jsonb, $5, $6) ON CONFLICT (officer_id, year) DO UPDATE"
+        " SET unit_id = EXCLUDED.unit_id, rating = EXCLUDED.rating, rule_version = EXCLUDED.rule_version,"
+        " published_at = EXCLUDED.published_at",
+        officer_id,
+        year,
+        unit_id,
+        json.dumps(rating),
+        version,
+        now,
+    )
+
+
+async def claim_alert(conn: asyncpg.Connection, officer_id: str, period: str, now: datetime) -> bool:
+    """True the first time an officer's period is alerted."""
+    row = await conn.fetchrow(
+        "INSERT INTO tracking_alerts VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING officer_id",
+        officer_id,
+        period,
+        now,
+    )
+    return row is not None

@@ -1,0 +1,309 @@
+"""Use case: officers' tracking sheets and year ratings under Decree 335/2025 (computed from the stored evidence on
+request and by a pass that publishes ratings.v1 and task_score_low alerts)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from schemas import topics
+from schemas.outputs import Alert, OfficerRating
+from schemas.vietnam import VN_TZ
+from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import tracking_store as ts
+from services.scoring.domain import cases as c
+from services.scoring.domain.memberships import unit_at
+from services.scoring.domain.rulebook import Rules
+from services.scoring.domain.tracking import (
+    Sheet,
+    Task,
+    YearRating,
+    apply_cap,
+    is_civil_servant,
+    leave_only,
+    period_bounds,
+    period_sheet,
+    periods_of,
+    year_rating,
+)
+from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase, tasks_by_period
+from services.scoring.handlers import alert_message
+from thidua.runtime.outbox import Message, enqueue
+
+PASS_LIMIT = 200
+"""Officers taken from the queue per pass."""
+
+
+@dataclass
+class OfficerYear:
+    """An officer's sheets of a year, with the tasks behind them and the year's rating (before the cap)."""
+
+    officer_id: str
+    name: str
+    unit_id: str
+    civil_servant: bool
+    peer_group: str | None
+    year: int
+    sheets: list[Sheet] = field(default_factory=list)
+    sheet_json: list[dict[str, Any]] = field(default_factory=list)
+    tasks: dict[str, list[tuple[str, Task]]] = field(default_factory=dict)
+    rating: YearRating | None = None
+    hr_rating: str | None = None
+
+
+def _facts(rows: Sequence[dict[str, Any]]) -> list[FactRow]:
+    return [FactRow(r["event"], r["kind"], r["unit_id"], r["officer_id"], r["at"], r["data"]) for r in rows]
+
+
+def _local_day(value: str) -> date:
+    return datetime.fromisoformat(value).astimezone(VN_TZ).date()
+
+
+def _within(at: datetime, period: str) -> bool:
+    start, end = period_bounds(period)
+    return start <= at < end
+
+
+async def officer_year(
+    conn: asyncpg.Connection, officer_id: str, year: int, rules: Rules, now: datetime
+) -> OfficerYear | None:
+    """The officer's sheets and rating of a year at now; None for an officer the directory does not know."""
+    entry = await ts.officer_entry(conn, officer_id)
+    if entry is None:
+        return None
+    track = rules.book.tracking
+    stored = [
+        StoredCase(r["kind"], r["unit_id"], r["case_id"], json.loads(r["state"]))
+        for r in await ts.officer_cases(conn, officer_id)
+    ]
+    timeline = (await pg.timelines(conn, [officer_id])).get(officer_id, [])
+    units = sorted({s.unit_id for s in stored} | {r.unit_id for r in timeline} | {entry["unit_id"]})
+    facts = Facts(_facts(await ts.case_facts(conn, units)))
+    own = await ts.officer_facts(conn, officer_id)
+    complaints = await ts.conduct_complaints(conn, officer_id, units)
+    found = tasks_by_period(officer_id, stored, facts, now, rules)
+    out = OfficerYear(
+        officer_id,
+        entry["full_name"],
+        entry["unit_id"],
+        is_civil_servant(entry["staff_kind"], entry["category"]),
+        entry["peer_group"],
+        year,
+    )
+    assessments: dict[str, dict[str, Any]] = {}
+    for f in own:  # oldest first: a later assessment of the period replaces an earlier one
+        if f["kind"] == "assessment":
+            assessments[str(f["data"]["period"])] = f
+    leaves = [
+        (_local_day(f["data"]["leave_from"]), _local_day(f["data"]["leave_until"])) for f in own if f["kind"] == "leave"
+    ]
+    for period in periods_of(year, track):
+        start, end = period_bounds(period)
+        if start > now:
+            break
+        tasks = found.get(period, [])
+        assessed = assessments.get(period)
+        if not tasks and assessed is None:
+            continue
+        criteria = {str(k): float(v) for k, v in assessed["data"]["criteria"].items()} if assessed else None
+        sheet = period_sheet(period, [t for _, t in tasks], criteria, track)
+        data = sheet.as_json()
+        if assessed is not None and data.get("general") is not None:
+            data["general"] |= {"assessor": assessed["data"].get("assessor"), "event": assessed["event"]}
+        data["unit_id"] = unit_at(timeline, end) or (tasks[0][0] if tasks else entry["unit_id"])
+        data["general_evidence"] = _general_evidence(own, complaints, period)
+        out.sheets.append(sheet)
+        out.sheet_json.append(data)
+        out.tasks[period] = tasks
+    excluded = {p for p in periods_of(year, track) if leave_only(p, leaves)}
+    disciplines = [
+        (str(f["data"]["form"]), bool(f["data"].get("duty_related", True)), f["event"])
+        for f in own
+        if f["kind"] == "discipline" and f["at"].astimezone(VN_TZ).year == year
+    ]
+    out.rating = year_rating(year, out.sheets, excluded, disciplines, track)
+    hr = [f for f in own if f["kind"] == "evaluation" and f["data"].get("year") == year]
+    out.hr_rating = str(hr[-1]["data"]["level"]) if hr else None
+    return out
+
+
+def _general_evidence(
+    own: Sequence[dict[str, Any]], complaints: Sequence[dict[str, Any]], period: str
+) -> dict[str, Any]:
+    """What the system holds beside the general criteria in a period: shown, never scored (Art. 12-13)."""
+    inside = [f for f in own if _within(f["at"], period)]
+    conduct = []
+    for row in complaints:
+        v = c.complaint_view(row["unit_id"], row["case_id"], row["state"])
+        if v.category == "conduct" and v.substantiated and v.resolved_at is not None and _within(v.resolved_at, period):
+            conduct.append({"complaint_id": v.complaint_id, "unit_id": v.unit_id, "events": list(v.event_keys)})
+    return {
+        "disciplines": [
+            {
+                "form": f["data"].get("form"),
+                "decision_no": f["data"].get("decision_no"),
+                "duty_related": f["data"].get("duty_related", True),
+                "event": f["event"],
+            }
+            for f in inside
+            if f["kind"] == "discipline"
+        ],
+        "conduct_complaints": conduct,
+        "inspection_findings": [
+            {"findings": f["data"].get("findings", []), "event": f["event"]}
+            for f in inside
+            if f["kind"] == "inspection"
+        ],
+        "training_hours": round(sum(float(f["data"].get("hours", 0)) for f in inside if f["kind"] == "training"), 2),
+    }
+
+
+async def unit_year(
+    conn: asyncpg.Connection, unit_id: str, year: int, rules: Rules, now: datetime
+) -> dict[str, OfficerYear]:
+    """The years of the unit's officers (those whose home is the unit), the excellence cap applied to their ratings."""
+    officers = [o for o in await ts.unit_officers(conn, [unit_id])]
+    found: dict[str, OfficerYear] = {}
+    for officer_id in officers:
+        y = await officer_year(conn, officer_id, year, rules, now)
+        if y is not None and y.unit_id == unit_id:
+            found[officer_id] = y
+    rated = {o: y.rating for o, y in found.items() if y.civil_servant and y.rating is not None and y.rating.level}
+    capped = apply_cap(rated, {o: found[o].peer_group for o in rated}, rules.book.tracking)
+    for officer_id, rating in capped.items():
+        found[officer_id].rating = rating
+    return found
+
+
+def rating_json(y: OfficerYear) -> dict[str, Any]:
+    """The year's rating as the API shows it, with HR's rating beside it."""
+    assert y.rating is not None
+    return y.rating.as_json() | {"hr_rating": y.hr_rating}
+
+
+async def officer_view(
+    conn: asyncpg.Connection, officer_id: str, year: int, rules: Rules, now: datetime
+) -> dict[str, Any] | None:
+    """GET /v1/officers/{id}/tracking: the sheets of the year and its rating (cap within the unit applied)."""
+    own = await officer_year(conn, officer_id, year, rules, now)
+    if own is None:
+        return None
+    unit = await unit_year(conn, own.unit_id, year, rules, now)
+    rated = unit.get(officer_id, own)
+    return {
+        "officer_id": officer_id,
+        "name": own.name,
+        "unit_id": own.unit_id,
+        "year": year,
+        "rule_version": rules.version,
+        "period_kind": rules.book.tracking.period_kind,
+        "as_of": now.isoformat(),
+        "civil_servant": own.civil_servant,
+        "periods": own.sheet_json,
+        "year_rating": rating_json(rated) if rated.rating is not None and own.civil_servant else None,
+    }
+
+
+def task_json(unit_id: str, t: Task) -> dict[str, Any]:
+    """One task behind a sheet's numbers."""
+    return {
+        "key": t.key,
+        "kind": t.kind,
+        "unit_id": unit_id,
+        "weight": t.weight,
+        "done": t.done,
+        "late": t.late,
+        "quality_failures": t.quality_failures,
+        "excused_late": t.excused_late,
+        "excused_quality": t.excused_quality,
+        "events": list(t.events),
+    }
+
+
+async def run_pass(conn: asyncpg.Connection, rules: Rules, now: datetime, *, limit: int = PASS_LIMIT) -> int:
+    """Take queued officers; publish the ratings of their units that changed and the low task scores; the count."""
+    officers = await ts.take_queued(conn, limit)
+    if not officers:
+        return 0
+    track = rules.book.tracking
+    year = now.astimezone(VN_TZ).year
+    years = [y for y in range(track.effective_from.year, year + 1)]
+    homes = {
+        r["officer_id"]: r["unit_id"]
+        for r in await conn.fetch(
+            "SELECT officer_id, unit_id FROM officers WHERE officer_id = ANY($1::text[])", officers
+        )
+    }
+    messages: list[Message] = []
+    for y in years:
+        for unit_id in sorted(set(homes.values())):
+            found = await unit_year(conn, unit_id, y, rules, now)
+            for officer_id, oy in sorted(found.items()):
+                if oy.civil_servant and oy.rating is not None and oy.rating.level is not None:
+                    messages += await _publish(conn, oy, rules, now)
+                if officer_id in officers and oy.civil_servant:
+                    messages += await _low_scores(conn, oy, rules, now)
+    await enqueue(conn, messages)
+    return len(officers)
+
+
+async def _publish(conn: asyncpg.Connection, y: OfficerYear, rules: Rules, now: datetime) -> list[Message]:
+    """An OfficerRating on ratings.v1 when the year's rating differs from the one last published (outbox)."""
+    r = y.rating
+    if r is None or r.level is None or r.score is None:
+        return []  # no period counts: nothing the evidence rates
+    score = round(min(100.0, max(0.0, r.score)), 4)
+    reasons = [n[:500] for n in r.not_complete][:10]
+    body = {"score": score, "level": r.level, "periods": len(r.periods), "not_complete": reasons, "unit_id": y.unit_id}
+    last = await ts.published(conn, y.officer_id, y.year)
+    if last is not None and json.loads(last["rating"]) == body and last["rule_version"] == rules.version:
+        return []
+    await ts.save_published(conn, y.officer_id, y.year, y.unit_id, body, rules.version, now)
+    digest = hashlib.sha256(json.dumps([y.officer_id, y.year, body, now.isoformat()]).encode()).hexdigest()[:24]
+    rating = OfficerRating(
+        event_id=f"rating-{digest}",
+        occurred_at=now,
+        year=y.year,
+        officer_id=y.officer_id,
+        unit_id=y.unit_id,
+        score=score,
+        level=r.level,
+        periods=len(r.periods),
+        not_complete=reasons,
+        rule_version=rules.version,
+    )
+    return [(topics.RATINGS, y.officer_id, rating.model_dump_json(exclude_none=True).encode(), {})]
+
+
+async def _low_scores(conn: asyncpg.Connection, y: OfficerYear, rules: Rules, now: datetime) -> list[Message]:
+    """task_score_low: a closed period whose task points cannot reach "complete" even with full general points."""
+    track = rules.book.tracking
+    line = track.complete - track.general_max
+    out: list[Message] = []
+    for sheet, data in zip(y.sheets, y.sheet_json, strict=True):
+        points = sheet.task.points
+        if points is None or points >= line or period_bounds(sheet.period)[1] > now:
+            continue
+        if not await ts.claim_alert(conn, y.officer_id, sheet.period, now):
+            continue
+        alert = Alert(
+            alert_id=f"task_score_low-{y.officer_id}-{sheet.period}",
+            condition_key=f"task_score_low|{y.officer_id}|{sheet.period}",
+            kind="task_score_low",
+            priority="high",
+            unit_id=data["unit_id"],
+            occurred_at=now,
+            period=sheet.period,
+            subject_id=y.officer_id,
+            title=f"Điểm kết quả nhiệm vụ của {y.name} kỳ {sheet.period} dưới mức hoàn thành"[:500],
+            data={"task_points": points, "line": line, "complete": track.complete, "general_max": track.general_max},
+            rule_version=rules.version,
+        )
+        out.append(alert_message(alert))
+    return out

@@ -1,0 +1,104 @@
+"""HTTP face of the officers' tracking under Decree 335/2025: an officer's year, the tasks behind a period, a unit's
+period (the unit's token, council or admin: nothing about a named officer is public)."""
+
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, Query
+
+from services.scoring import views
+from services.scoring.adapters.rulefiles import RulesCache
+from services.scoring.adapters.tracking_store import unit_officers
+from services.scoring.domain.tracking import period_year
+from services.scoring.handlers.tracking import officer_view, officer_year, task_json
+from thidua.runtime.auth import Principal
+from thidua.runtime.http import ApiError, bearer
+from thidua.runtime.policy import may_see_officers, officer_denial
+from thidua.runtime.service import Runtime
+
+PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+
+def _period(label: str) -> str:
+    if not PERIOD.match(label):
+        raise ApiError(422, "invalid period", [{"field": "period", "message": "a month 2026-03 or a quarter 2026-Q1"}])
+    return label
+
+
+def _allowed(principal: Principal | None, unit_id: str | None) -> None:
+    if not may_see_officers(principal, unit_id):
+        status, error, message = officer_denial(principal)
+        raise ApiError(status, error, [{"field": "Authorization", "message": message}])
+
+
+def _unknown(officer_id: str) -> ApiError:
+    return ApiError(404, "unknown officer", [{"field": "officer_id", "message": f"{officer_id} is not registered"}])
+
+
+def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
+    """The tracking endpoints under /v1."""
+    api = APIRouter(prefix="/v1", tags=["tracking"])
+    caller = bearer(runtime)
+
+    @api.get("/officers/{officer_id}/tracking", summary="An officer's Decree 335 tracking sheets and year rating")
+    async def officer_tracking(
+        officer_id: str,
+        year: Annotated[int, Query(ge=2000, le=2100)],
+        principal: Annotated[Principal | None, Depends(caller)] = None,
+    ) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            _allowed(principal, await views.officer_home(conn, officer_id))
+            rules = await cache.active(conn)
+            found = await officer_view(conn, officer_id, year, rules, datetime.now(UTC))
+        if found is None:
+            raise _unknown(officer_id)
+        return found
+
+    @api.get("/officers/{officer_id}/tracking/tasks", summary="The dossiers and complaints behind a period's sheet")
+    async def officer_tasks(
+        officer_id: str, period: str, principal: Annotated[Principal | None, Depends(caller)] = None
+    ) -> list[dict[str, Any]]:
+        label = _period(period)
+        async with runtime.pool.acquire() as conn:
+            _allowed(principal, await views.officer_home(conn, officer_id))
+            rules = await cache.active(conn)
+            found = await officer_year(conn, officer_id, period_year(label), rules, datetime.now(UTC))
+        if found is None:
+            raise _unknown(officer_id)
+        return [task_json(unit, t) for unit, t in found.tasks.get(label, [])]
+
+    @api.get("/units/{unit_id}/tracking", summary="A unit's officers' Decree 335 sheets of a period")
+    async def unit_tracking(
+        unit_id: str, period: str, principal: Annotated[Principal | None, Depends(caller)] = None
+    ) -> dict[str, Any]:
+        label = _period(period)
+        _allowed(principal, unit_id)
+        now = datetime.now(UTC)
+        officers = []
+        async with runtime.pool.acquire() as conn:
+            rules = await cache.active(conn)
+            for officer_id in await _members(conn, unit_id):
+                y = await officer_year(conn, officer_id, period_year(label), rules, now)
+                sheet = next((s for s in (y.sheet_json if y else []) if s["period"] == label), None)
+                if y is None or sheet is None or sheet["unit_id"] != unit_id:
+                    continue
+                officers.append(
+                    {
+                        "officer_id": officer_id,
+                        "name": y.name,
+                        "task_points": sheet["task_points"],
+                        "general_points": sheet["general_points"],
+                        "total": sheet["total"],
+                        "below_complete": sheet["below_complete"],
+                    }
+                )
+        return {"unit_id": unit_id, "period": label, "rule_version": rules.version, "officers": officers}
+
+    return api
+
+
+async def _members(conn: asyncpg.Connection, unit_id: str) -> list[str]:
+    return await unit_officers(conn, [unit_id])

@@ -67,9 +67,9 @@ def summary(row: tracking.PeriodRow) -> list[tuple[str, str, str]]:
     return [
         ("Khối lượng nhiệm vụ được giao (sản phẩm quy đổi)", number(row.assigned), ""),
         ("Khối lượng đã hoàn thành", number(row.done), ""),
-        ("a. Tỷ lệ hoàn thành về số lượng (%)", number(row.a), ""),
-        ("b. Tỷ lệ hoàn thành bảo đảm chất lượng (%)", number(row.b), "trừ 25% mỗi lần bị trả lại do sai sót"),
-        ("c. Tỷ lệ hoàn thành đúng hạn, vượt tiến độ (%)", number(row.c), "trừ 25% mỗi lần chậm tiến độ"),
+        ("a. Tỷ lệ hoàn thành về số lượng (%)", score(row.a), ""),
+        ("b. Tỷ lệ hoàn thành bảo đảm chất lượng (%)", score(row.b), "trừ 25% mỗi lần bị trả lại do sai sót"),
+        ("c. Tỷ lệ hoàn thành đúng hạn, vượt tiến độ (%)", score(row.c), "trừ 25% mỗi lần chậm tiến độ"),
         ("Điểm kết quả thực hiện nhiệm vụ (tối đa 70)", score(row.task_points), "Điều 14"),
         (
             "Điểm tiêu chí chung (tối đa 30)",

@@ -282,6 +282,7 @@ class YearView:
     not_complete: tuple[str, ...]
     capped: bool
     hr_level: str | None
+    cap_reason: str | None = None
 
 
 def year_view(body: Json) -> YearView:
@@ -297,6 +298,7 @@ def year_view(body: Json) -> YearView:
         not_complete=tuple(str(r) for r in reasons) if isinstance(reasons, list) else (),
         capped=rating.get("capped") is True,
         hr_level=level_name(rating.get("hr_rating")),
+        cap_reason=str(rating["cap_reason"]) if rating.get("cap_reason") else None,
     )
 
 

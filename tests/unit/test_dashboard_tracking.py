@@ -119,8 +119,9 @@ def test_general_criteria_are_the_managers_points_with_evidence_beside_art12_13(
 
 def test_year_view_and_period_choice_art20_21() -> None:
     body = answer()
-    body["year_rating"] |= {"level": "good", "capped": True, "hr_rating": "complete", "not_complete": []}
+    body["year_rating"] |= {"level": "good", "capped": True, "hr_rating": "complete", "cap_reason": "vượt 20%"}
     view = tracking.year_view(body)
+    assert view.cap_reason == "vượt 20%"
     assert view.level == "Hoàn thành tốt nhiệm vụ" and view.capped and view.hr_level == "Hoàn thành nhiệm vụ"
     empty = march_sheet(period="2026-04", tasks={"assigned": 0, "done": 0})
     body["periods"].append(empty)
@@ -240,3 +241,16 @@ def test_notify_tells_the_task_score_low_alert_in_vietnamese() -> None:
     assert "CB.0042" in message.title and "tháng 3/2026" in message.title
     assert "Nghị định số 335/2025/NĐ-CP" in message.body and "15,5" in message.body
     assert message.link == "https://thidua.example/officers/CB.0042/tracking?year=2026&period=2026-03"
+    # As scoring raises it: its own title, the officer as subject, the line the task points fall below.
+    raised = templates.alert(
+        "task_score_low",
+        unit_id="SO.TP",
+        unit_name=None,
+        title="Điểm kết quả nhiệm vụ của Nguyễn Văn An kỳ 2026-03 dưới mức hoàn thành",
+        period="2026-03",
+        subject_id="CB.0042",
+        data={"task_points": 12.25, "line": 20.0, "complete": 50.0, "general_max": 30.0},
+        base_url="https://thidua.example/",
+    )
+    assert raised.title.startswith("Điểm kết quả nhiệm vụ của Nguyễn Văn An") and "Dưới 20 điểm" in raised.body
+    assert raised.link is not None and raised.link.endswith("/officers/CB.0042/tracking?year=2026&period=2026-03")

@@ -33,6 +33,8 @@ DATA_LABELS = {
     "task_points": "Điểm kết quả thực hiện nhiệm vụ (tối đa 70)",
     "assigned": "Khối lượng được giao (sản phẩm quy đổi)",
     "general_max": "Điểm tiêu chí chung tối đa",
+    "line": "Mức điểm nhiệm vụ tối thiểu",
+    "complete": "Mức hoàn thành nhiệm vụ (điểm)",
 }
 # Numbers that are names, not amounts: a year is 2027, never "2.027".
 PLAIN_NUMBERS = frozenset({"year"})
@@ -179,7 +181,7 @@ def task_score_low(
     when = period_words(period) if period else "kỳ theo dõi"
     heading = title or f"Điểm nhiệm vụ {when} của công chức {who} dưới mức hoàn thành nhiệm vụ"
     lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}.", f"Công chức: {who}.", f"Kỳ theo dõi: {when}."]
-    points, threshold = data.get("task_points"), data.get("threshold")
+    points, threshold = data.get("task_points"), data.get("threshold", data.get("line"))
     if isinstance(points, int | float) and not isinstance(points, bool):
         lines.append(f"Điểm kết quả thực hiện nhiệm vụ: {number(points)}/70.")
     if isinstance(threshold, int | float) and not isinstance(threshold, bool):

@@ -114,15 +114,9 @@ def alert(
     """An alerts.v1 condition, told to its unit."""
     code = str(data.get("dossier_code") or data.get("complaint_id") or subject_id or "")
     heading = title or (alert_title(kind, code) if kind in ALERT_TITLES else UNKNOWN_ALERT_TITLE)
-    if kind == "task_score_low":
+    if kind == "task_score_low" and (officer := str(data.get("officer_id") or subject_id or "")):
         return task_score_low(
-            unit_id=unit_id,
-            unit_name=unit_name,
-            title=title,
-            period=period,
-            subject_id=subject_id,
-            data=data,
-            base_url=base_url,
+            unit_label(unit_id, unit_name), officer, period, title=title, data=data, base_url=base_url
         )
     lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}."]
     if period:
@@ -164,23 +158,15 @@ def alert(
 
 
 def task_score_low(
-    *,
-    unit_id: str,
-    unit_name: str | None,
-    title: str | None,
-    period: str | None,
-    subject_id: str | None,
-    data: Mapping[str, Any],
-    base_url: str,
+    unit: str, officer: str, period: str | None, *, title: str | None, data: Mapping[str, Any], base_url: str
 ) -> Message:
     """An officer's task points of a month fall below what "complete" needs (Decree 335/2025 Art. 14, 20): told
     to the unit head while the month can still be saved, with the link to the officer's sheet."""
-    officer = str(data.get("officer_id") or subject_id or "")
     name = data.get("officer_name")
     who = f"{name} ({officer})" if isinstance(name, str) and name else officer
     when = period_words(period) if period else "kỳ theo dõi"
     heading = title or f"Điểm nhiệm vụ {when} của công chức {who} dưới mức hoàn thành nhiệm vụ"
-    lines = [f"Đơn vị: {unit_label(unit_id, unit_name)}.", f"Công chức: {who}.", f"Kỳ theo dõi: {when}."]
+    lines = [f"Đơn vị: {unit}.", f"Công chức: {who}.", f"Kỳ theo dõi: {when}."]
     points, threshold = data.get("task_points"), data.get("threshold", data.get("line"))
     if isinstance(points, int | float) and not isinstance(points, bool):
         lines.append(f"Điểm kết quả thực hiện nhiệm vụ: {number(points)}/70.")
@@ -193,10 +179,7 @@ def task_score_low(
         "Căn cứ Nghị định số 335/2025/NĐ-CP (Điều 14): đề nghị thủ trưởng đơn vị rà soát các việc được giao, "
         "trễ hạn và bị trả lại; nếu có nguyên nhân khách quan, cấp có thẩm quyền xác nhận để không bị trừ điểm."
     )
-    if not officer:
-        link = scorecard_link(base_url, unit_id, period)
-    else:
-        link = tracking_link(base_url, officer, period)
+    link = tracking_link(base_url, officer, period)
     lines.append(f"Xem phiếu theo dõi: {link}")
     return Message(heading, "\n".join(lines), link, dict(data))
 

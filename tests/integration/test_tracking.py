@@ -282,3 +282,22 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
     nominations = {n["id"]: n for n in listed.json()["nominations"]}
     ldtt = nominations[f"lao_dong_tien_tien:2026:officer:{o}"]
     assert ldtt["status"] == "proposed" and ldtt["rating_basis"] == "evidence_335"
+
+    # A retracted return no longer counts (the sheet is recomputed from what stands): b = 100, points
+    # (100 + 100 + 98.75) / 3 × 0.7 = 69.7083.
+    await province.send(
+        envelope(
+            f"{o}-unret",
+            "evidence.retracted",
+            u,
+            f"2026-04-20T09:00:00{T}",
+            {"target_event_id": f"{o}-ret", "reason": "nhập nhầm"},
+        )
+    )
+
+    async def withdrawn() -> None:
+        m = (await sheet())["march"]
+        assert m["shares"]["b"] == 100.0 and m["task_points"] == 69.7083
+        assert not [d for d in m["deductions"] if d["kind"] == "quality"]
+
+    await eventually(withdrawn, timeout=60)

@@ -145,13 +145,14 @@ async def insert_facts(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, 
 
 
 async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> list[asyncpg.Record]:
-    """Mark facts retracted; return them (kind, unit_id, officer_id, at)."""
+    """Mark facts retracted; return them (kind, unit_id, officer_id, at, data as text)."""
     if not keys:
         return []
     return list(
         await conn.fetch(
             "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
-            " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at",
+            " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at,"
+            " f.data::text AS data",
             [k[0] for k in keys],
             [k[1] for k in keys],
         )

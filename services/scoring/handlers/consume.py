@@ -138,7 +138,8 @@ async def _apply(
     await pg.insert_facts(conn, facts)
     for _, _, fact, _ in facts:
         affected.add_fact(fact.unit_id, fact.officer_id, fact.at, rules.book.stages)
-    for r in await pg.retract_facts(conn, fact_retractions):
+    withdrawn = await pg.retract_facts(conn, fact_retractions)
+    for r in withdrawn:
         affected.add_fact(r["unit_id"], r["officer_id"], r["at"], rules.book.stages)
     changes = [(m, k in early) for k in sorted(fresh) if isinstance(m := meanings[k], Reorganization)]
     await pg.insert_reorganizations(conn, changes)
@@ -150,7 +151,13 @@ async def _apply(
     await pg.add_unit_memberships(conn, units)
     await pg.upsert_officers(conn, officers)
     await pg.add_memberships(conn, officers)
-    await track(conn, [m for k in fresh if isinstance(m := meanings[k], CaseEvent)], facts, officers, now)
+    # A retracted return, cause or assessment changes the sheets as much as a new one.
+    undone = [
+        ("", "", Fact(r["kind"], r["unit_id"], r["officer_id"], r["at"], orjson.loads(r["data"])), True)
+        for r in withdrawn
+    ]
+    fresh_cases = [m for k in fresh if isinstance(m := meanings[k], CaseEvent)]
+    await track(conn, fresh_cases, facts + undone, officers, now, retracted=set(case_retractions))
     # A directory change (a cluster membership from its date included) moves cluster ranks and officer counts of
     # every period the unit is scored in (the whole period is ranked again: both clusters' units); a
     # registration may move an officer (a transfer, or a late one dated earlier): every unit it was ever in is
@@ -170,12 +177,14 @@ async def track(
     facts: list[tuple[str, str, Fact, bool]],
     officers: list[OfficerEntry],
     now: datetime,
+    *,
+    retracted: set[CaseId],
 ) -> None:
     """Decree 335/2025 tracking: whose work each case is, the officers' profiles, and who to rate again."""
     named = await ts.attribute(conn, events)
     await ts.save_profiles(conn, officers)
     # A case's own officer may not be in this batch (a return, a cause, a complaint about a dossier name only the case).
-    about = {(e.kind, e.unit_id, e.case_id) for e in events}
+    about = {(e.kind, e.unit_id, e.case_id) for e in events} | retracted
     about |= {("dossier", e.unit_id, code) for e in events if (code := e.record.get("dossier_code"))}
     for _, _, fact, _ in facts:
         if fact.kind in ("returned", "cause"):

@@ -1,7 +1,6 @@
 """HTTP face of the officers' tracking under Decree 335/2025: an officer's year, the tasks behind a period, a unit's
 period (the unit's token, council or admin: nothing about a named officer is public)."""
 
-
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any

@@ -258,7 +258,8 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
         )
         [alert] = [json.loads(r.value) for r in records]
         assert alert["unit_id"] == u and alert["subject_id"] == b and alert["period"] == "2026-03"
-        assert alert["data"]["task_points"] == 0
+        assert alert["data"]["task_points"] == 0 and alert["data"]["line"] == 20
+        assert alert["data"]["officer_name"] == "Trần Thị B"
 
     await eventually(alerted, timeout=60)
     assert not [

@@ -302,7 +302,13 @@ async def _low_scores(conn: asyncpg.Connection, y: OfficerYear, rules: Rules, no
             period=sheet.period,
             subject_id=y.officer_id,
             title=f"Điểm kết quả nhiệm vụ của {y.name} kỳ {sheet.period} dưới mức hoàn thành"[:500],
-            data={"task_points": points, "line": line, "complete": track.complete, "general_max": track.general_max},
+            data={
+                "task_points": points,
+                "line": line,
+                "complete": track.complete,
+                "general_max": track.general_max,
+                "officer_name": y.name,  # to the unit only (alerts are never public), as the title names the officer
+            },
             rule_version=rules.version,
         )
         out.append(alert_message(alert))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from schemas.common import SOURCE_PATTERN, UNIT_ID_PATTERN
+from schemas.common import OFFICER_ID_PATTERN, SOURCE_PATTERN, UNIT_ID_PATTERN
 from thidua import registry, source_mappings
 from thidua.runtime.auth import RESERVED_MESSAGE, Role
 from thidua.runtime.kafka_access import KafkaAccess
@@ -19,6 +19,7 @@ from thidua.runtime.settings import operator_database_url
 
 SERVICE_NAMES = registry.kafka_names()  # the services with Kafka users, topics and parked records
 _UNIT_ID = re.compile(UNIT_ID_PATTERN)
+_OFFICER_ID = re.compile(OFFICER_ID_PATTERN)
 _SOURCE = re.compile(SOURCE_PATTERN)
 
 
@@ -167,11 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     source_add.add_argument("name", help="source name, e.g. motcua-namdinh")
     source_add.add_argument("--units", required=True, help="comma-separated unit ids, or * for all units")
     source_mappings.add_commands(source_sub)
-    token = sub.add_parser("token", help="bearer tokens for units, councils and admins")
+    token = sub.add_parser("token", help="bearer tokens for units, officers, councils and admins")
     token_sub = token.add_subparsers(dest="action", required=True)
     token_add = token_sub.add_parser("add", help="issue a token and print it once")
-    token_add.add_argument("--role", required=True, choices=["unit", "council", "admin"])
+    token_add.add_argument("--role", required=True, choices=["unit", "officer", "council", "admin"])
     token_add.add_argument("--unit", help="the unit id (required for --role unit)")
+    token_add.add_argument(
+        "--officer", help="the officer id (required for --role officer: reads only that officer's own records)"
+    )
     token_add.add_argument("--label", help="who holds it, for the audit trail")
     token_add.add_argument(
         "--expires-days",
@@ -447,22 +451,32 @@ def _positive_days(value: str) -> float:
     return days
 
 
-def _token_add(role: Role, unit: str | None, label: str | None, expires_days: float | None = None) -> int:
+def _token_add(
+    role: Role, unit: str | None, label: str | None, expires_days: float | None = None, officer: str | None = None
+) -> int:
     from thidua.runtime.policy import reserved_unit
     from thidua.runtime.tokens import issue_token
 
     if (role == "unit") != (unit is not None) or (unit is not None and not _UNIT_ID.fullmatch(unit)):
         print("refused: --unit U (a unit id) is required with --role unit and only then", file=sys.stderr)
         return 2
+    if (role == "officer") != (officer is not None) or (
+        officer is not None and (not _OFFICER_ID.fullmatch(officer) or officer in (".", ".."))
+    ):
+        print("refused: --officer O (an officer id) is required with --role officer and only then", file=sys.stderr)
+        return 2
     if reserved_unit(unit):
         print(f"refused: {RESERVED_MESSAGE}", file=sys.stderr)
         return 2
     token_id, token = asyncio.run(
-        issue_token(_database_url(), role=role, unit_id=unit, label=label, expires_days=expires_days)
+        issue_token(
+            _database_url(), role=role, unit_id=unit, label=label, expires_days=expires_days, officer_id=officer
+        )
     )
     print(
         f"{role} token #{token_id}"
         + (f" for {unit}" if unit else "")
+        + (f" for officer {officer}" if officer else "")
         + (f", expires in {expires_days:g} days" if expires_days else "")
         + f" (shown once, keep it secret):\n{token}"
     )
@@ -488,7 +502,7 @@ def _token_list() -> int:
             (
                 str(r["id"]),
                 r["role"],
-                r["unit_id"] or r["source"] or "-",
+                r["unit_id"] or r["source"] or r["officer_id"] or "-",
                 r["label"] or "-",
                 _when(r["created_at"]),
                 _when(r["expires_at"]),
@@ -511,7 +525,11 @@ def _token_revoke(token_id: int) -> int:
         return 2
     print(
         f"token #{token_id} ({row['role']}"
-        + (f" {row['unit_id'] or row['source']}" if row["unit_id"] or row["source"] else "")
+        + (
+            f" {row['unit_id'] or row['source'] or row['officer_id']}"
+            if row["unit_id"] or row["source"] or row["officer_id"]
+            else ""
+        )
         + f") revoked at {_when(row['revoked_at'])}: it is answered 401 from now on"
     )
     return 0
@@ -537,7 +555,7 @@ def _token(args: argparse.Namespace) -> int:
         return _token_revoke(args.id)
     if args.action == "rotate":
         return _token_rotate(args.id)
-    return _token_add(args.role, args.unit, args.label, args.expires_days)
+    return _token_add(args.role, args.unit, args.label, args.expires_days, args.officer)
 
 
 def main(argv: list[str] | None = None) -> int:

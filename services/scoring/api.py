@@ -20,7 +20,7 @@ from services.scoring.domain.rulebook import Movement, build_rulebook
 from services.scoring.domain.scorecard import INSUFFICIENT, evidence_behind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
-from thidua.runtime.policy import may_see_officers, officer_denial
+from thidua.runtime.policy import may_see_officer, may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
 
 
@@ -289,7 +289,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
             row = await views.officer_card(conn, officer_id, period)
             # Without a score in the period the directory says whose officer it is (the unit may ask).
             home = row["unit_id"] if row else await views.officer_home(conn, officer_id)
-        if not may_see_officers(principal, home):
+        if not may_see_officer(principal, officer_id, home):  # the officer's own token too
             status, error, message = officer_denial(principal)
             raise ApiError(status, error, [{"field": "Authorization", "message": message}])
         if row is None:

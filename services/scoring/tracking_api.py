@@ -1,5 +1,6 @@
 """HTTP face of the officers' tracking under Decree 335/2025: an officer's year, the tasks behind a period, a unit's
-period (the unit's token, council or admin: nothing about a named officer is public)."""
+period (the unit's token, council or admin; an officer's own sheets also for that officer's token: nothing about a
+named officer is public)."""
 
 import re
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from services.scoring.domain.tracking import period_year
 from services.scoring.handlers.tracking import officer_view, officer_year, task_json
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, bearer
-from thidua.runtime.policy import may_see_officers, officer_denial
+from thidua.runtime.policy import may_see_officer, may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
 
 PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")
@@ -27,8 +28,12 @@ def _period(label: str) -> str:
     return label
 
 
-def _allowed(principal: Principal | None, unit_id: str | None) -> None:
-    if not may_see_officers(principal, unit_id):
+def _allowed(principal: Principal | None, unit_id: str | None, officer_id: str | None = None) -> None:
+    # An officer's own token reads that officer's sheets (never a unit's page): policy.may_see_officer.
+    seen = (
+        may_see_officers(principal, unit_id) if officer_id is None else may_see_officer(principal, officer_id, unit_id)
+    )
+    if not seen:
         status, error, message = officer_denial(principal)
         raise ApiError(status, error, [{"field": "Authorization", "message": message}])
 
@@ -49,7 +54,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
         principal: Annotated[Principal | None, Depends(caller)] = None,
     ) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
-            _allowed(principal, await views.officer_home(conn, officer_id))
+            _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
             rules = await cache.active(conn)
             found = await officer_view(conn, officer_id, year, rules, datetime.now(UTC))
         if found is None:
@@ -62,7 +67,7 @@ def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
     ) -> list[dict[str, Any]]:
         label = _period(period)
         async with runtime.pool.acquire() as conn:
-            _allowed(principal, await views.officer_home(conn, officer_id))
+            _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
             rules = await cache.active(conn)
             found = await officer_year(conn, officer_id, period_year(label), rules, datetime.now(UTC))
         if found is None:

@@ -1,4 +1,4 @@
-"""Bearer-token authentication shared by the services: roles source, unit, council and admin."""
+"""Bearer-token authentication shared by the services: roles source, unit, council, admin and officer."""
 
 from __future__ import annotations
 
@@ -14,20 +14,21 @@ import asyncpg
 from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.db import may_migrate, migrate
 
-Role = Literal["source", "unit", "council", "admin"]
+Role = Literal["source", "unit", "council", "admin", "officer"]
 MIGRATIONS = Path(__file__).parent / "auth_migrations"
 SCHEMA = "auth"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of a bearer token: a role, the source or unit it speaks for, and the token's number (for audit
-    trails such as `council:token#12`; None only for a Principal not read from the token store)."""
+    """The holder of a bearer token: a role, the source, unit or officer it speaks for, and the token's number (for
+    audit trails such as `council:token#12`; None only for a Principal not read from the token store)."""
 
     role: Role
     source: str | None = None
     unit_id: str | None = None
     token_id: int | None = None
+    officer_id: str | None = None  # an officer's own token: that officer's records only (policy.may_see_officer)
 
     @property
     def actor(self) -> str:
@@ -75,8 +76,10 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
 async def find_principal(conn: asyncpg.Connection, token: str) -> Principal | None:
     """The holder of a live token (neither revoked nor expired), or None: every service then answers 401."""
     # Through the narrow SECURITY DEFINER function: a service's role has no right on the tokens table.
-    row = await conn.fetchrow("SELECT id, role, source, unit_id FROM auth.principal_of($1)", token_hash(token))
-    return Principal(row["role"], row["source"], row["unit_id"], row["id"]) if row else None
+    row = await conn.fetchrow(
+        "SELECT id, role, source, unit_id, officer_id FROM auth.principal_of($1)", token_hash(token)
+    )
+    return Principal(row["role"], row["source"], row["unit_id"], row["id"], row["officer_id"]) if row else None
 
 
 async def store_token(
@@ -88,25 +91,27 @@ async def store_token(
     unit_id: str | None = None,
     label: str | None = None,
     expires_at: datetime | None = None,
+    officer_id: str | None = None,
 ) -> int:
     """Store a token's hash; return the token's number. ReservedUnit for a unit token of the operators' inbox."""
     if role == "unit" and unit_id == ADMIN_INBOX:
         raise ReservedUnit(RESERVED_MESSAGE)
     token_id: int = await conn.fetchval(
-        "INSERT INTO auth.tokens (token_hash, role, source, unit_id, label, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO auth.tokens (token_hash, role, source, unit_id, label, expires_at, officer_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         token_hash(token),
         role,
         source,
         unit_id,
         label,
         expires_at,
+        officer_id,
     )
     return token_id
 
 
 TOKEN_COLUMNS = (
-    "id, role, source, unit_id, label, created_at, expires_at, revoked_at, replaced_by,"
+    "id, role, source, unit_id, officer_id, label, created_at, expires_at, revoked_at, replaced_by,"
     " (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live"
 )
 
@@ -139,8 +144,8 @@ class TokenNotRotatable(Exception):
 
 
 async def rotate_token(conn: asyncpg.Connection, token_id: int) -> tuple[int, str]:
-    """Revoke token_id and issue a new token with the same role, source, unit and label, and the same lifetime
-    (counted from now) when it had an expiry; return (new number, new token). An expired token may be rotated."""
+    """Revoke token_id and issue a new token with the same role, source, unit, officer and label, and the same
+    lifetime (counted from now) when it had an expiry; return (new number, new token). An expired one may be rotated."""
     async with conn.transaction():
         old = await conn.fetchrow("SELECT * FROM auth.tokens WHERE id = $1 FOR UPDATE", token_id)
         if old is None:
@@ -158,6 +163,7 @@ async def rotate_token(conn: asyncpg.Connection, token_id: int) -> tuple[int, st
             unit_id=old["unit_id"],
             label=old["label"],
             expires_at=expires_at,
+            officer_id=old["officer_id"],
         )
         await conn.execute(
             "UPDATE auth.tokens SET revoked_at = $2, replaced_by = $3 WHERE id = $1", token_id, now, new_id

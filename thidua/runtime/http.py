@@ -165,8 +165,14 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
     @app.get("/v1/whoami", tags=["auth"], summary="Who the bearer token speaks for (any valid token)")
     async def whoami(principal: Annotated[Principal | None, Depends(bearer(runtime))]) -> dict[str, Any]:
-        who = require(principal, roles=("source", "unit", "council", "admin"))
-        return {"role": who.role, "unit_id": who.unit_id, "source": who.source, "token_id": who.token_id}
+        who = require(principal, roles=("source", "unit", "council", "admin", "officer"))
+        return {
+            "role": who.role,
+            "unit_id": who.unit_id,
+            "source": who.source,
+            "officer_id": who.officer_id,
+            "token_id": who.token_id,
+        }
 
     @app.get("/v1/parked", tags=["operations"], summary="Parked (poison) records of this service (admin)")
     async def parked(

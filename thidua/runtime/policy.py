@@ -2,7 +2,8 @@
 
 A unit's figures are public (công khai, minh bạch); anything that names an officer (id, name, records such as
 discipline, ratings, trainings, inspection findings, officer scorecards and standings) needs a token of the
-officer's unit, the council or admin. Routes ask this module; they never decide it themselves."""
+officer's unit, the council or admin; an officer's own token (role officer) reads that officer's scorecard and
+tracking, nothing else. Routes ask this module; they never decide it themselves."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ def may_see_officers(principal: Principal | None, unit_id: str | None) -> bool:
     return unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id
 
 
+def may_see_officer(principal: Principal | None, officer_id: str, unit_id: str | None) -> bool:
+    """One named officer's own records (scorecard, Decree 335 tracking): whoever may see unit_id's officers, and
+    the officer's own token."""
+    if principal is not None and principal.role == "officer":
+        return principal.officer_id is not None and principal.officer_id == officer_id
+    return may_see_officers(principal, unit_id)
+
+
 def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
     """(status, error, message) for a caller who may not see officer data: 401 without a token, else 403."""
     if principal is None:
@@ -28,6 +37,12 @@ def officer_denial(principal: Principal | None) -> tuple[int, str, str]:
             401,
             "a bearer token is required for data about named officers",
             "send the token of the officer's unit, the council or admin",
+        )
+    if principal.role == "officer":
+        return (
+            403,
+            "this token may not see data about these officers",
+            "an officer's token reads only that officer's own scorecard and tracking",
         )
     return (
         403,

@@ -20,9 +20,14 @@ async def add_token(
     unit_id: str | None,
     label: str | None,
     expires_days: float | None = None,
+    officer_id: str | None = None,
 ) -> str:
-    """Issue a unit, council or admin token and return it (shown once)."""
-    return (await issue_token(database_url, role=role, unit_id=unit_id, label=label, expires_days=expires_days))[1]
+    """Issue a unit, officer, council or admin token and return it (shown once)."""
+    return (
+        await issue_token(
+            database_url, role=role, unit_id=unit_id, label=label, expires_days=expires_days, officer_id=officer_id
+        )
+    )[1]
 
 
 async def issue_token(
@@ -32,12 +37,15 @@ async def issue_token(
     unit_id: str | None,
     label: str | None,
     expires_days: float | None = None,
+    officer_id: str | None = None,
 ) -> tuple[int, str]:
-    """Issue a unit, council or admin token, valid for expires_days if given; return (its number, the token)."""
+    """Issue a unit, officer, council or admin token, valid for expires_days if given; return (number, token)."""
     token = auth.new_token()
     expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days is not None else None
     async with _auth(database_url) as conn:
-        token_id = await auth.store_token(conn, token, role=role, unit_id=unit_id, label=label, expires_at=expires_at)
+        token_id = await auth.store_token(
+            conn, token, role=role, unit_id=unit_id, label=label, expires_at=expires_at, officer_id=officer_id
+        )
     return token_id, token
 
 

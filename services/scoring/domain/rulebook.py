@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from schemas.lineage import YearOfChange
+from services.scoring.domain.agency_rating import DEFAULT_AGENCY, AgencyRules, agency_rules
 from services.scoring.domain.calendar import WorkingCalendar, culture_days, provisional_from
 from services.scoring.domain.periods import LEGACY, Stages, stage_label
 from services.scoring.domain.tracking import DEFAULT_TRACKING, TrackingRules, tracking_rules
@@ -126,6 +127,7 @@ class Rulebook:
     stages: Stages = LEGACY  # the stage periods of the movements (a rule file without [[movements]]: 2019-2025)
     year_of_change: YearOfChange = "combine"  # [lineage]: a successor's view of the year its predecessors ended
     tracking: TrackingRules = DEFAULT_TRACKING  # [tracking]: Decree 335/2025 (rule files before 2026.3: defaults)
+    agency: AgencyRules = DEFAULT_AGENCY  # [agency_rating]: Decree 335/2025's agency rating (absent: defaults)
 
     def band(self, score: float) -> str:
         """The band (xếp loại) of a 0–100 score."""
@@ -210,6 +212,9 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     tracking, tracking_problems = tracking_rules(doc.get("tracking"))
     rulebook = replace(rulebook, tracking=tracking)
     problems += tracking_problems
+    agency, agency_problems = agency_rules(doc.get("agency_rating"))
+    rulebook = replace(rulebook, agency=agency)
+    problems += agency_problems
     problems += [f"indicator {i.code}: unknown group {i.group}" for i in indicators.values() if i.group not in groups]
     problems += [
         f"indicator {i.code}: threshold must be in (0, 1]" for i in indicators.values() if not 0 < i.threshold <= 1

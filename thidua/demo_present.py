@@ -208,6 +208,11 @@ def present_events(seed: int, today: date) -> Iterator[Event]:
         yield from _staff_year(seed, year, u, names, cutoff)
     for u in staff:
         yield from _ratings(seed, year, u, rates[u.unit_id], cutoff)
+    on_leave = _leave_officer(seed, year, units[0])
+    for u in units:
+        yield from _weights(seed, year, u, rates[u.unit_id], cutoff)
+        yield from _assessments(seed, year, u, rates[u.unit_id], on_leave, cutoff)
+    yield from _leave(seed, year, units[0], cutoff)
 
 
 def _unit_year_start(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Iterator[Event]:
@@ -265,7 +270,9 @@ def _unit_day(seed: int, u: Unit, p: Profile, codes: Sequence[str], day: date, c
     for k in range(count):
         received = _office_moment(day, rng)
         code = f"{u.unit_id}-HS{year}-{day:%m%d}-{k:02d}"
-        yield from _dossier(rng, u, p, codes, code, f"y{year}-{code}", received, cutoff)
+        made = list(_dossier(rng, u, p, codes, code, f"y{year}-{code}", received, cutoff))
+        yield from made
+        yield from _review(seed, u, p, made, cutoff)
     if rng.random() < p.complaints_per_day:
         cid = f"{u.unit_id}-PA{year}-{day:%m%d}"
         yield from _complaint(rng, u, p, cid, f"y{year}-{cid}", _office_moment(day, rng), cutoff)
@@ -374,6 +381,73 @@ def _dossier(
                 {"dossier_code": code, "satisfied": satisfied, "score": score},
             ),
         )
+
+
+LATE_CAUSES = (
+    "Hệ thống thông tin giải quyết thủ tục hành chính gián đoạn",
+    "Chờ cơ quan phối hợp trả lời quá hạn",
+    "Thiên tai, mưa bão làm gián đoạn việc đi lại",
+)
+"""Objective causes (nguyên nhân khách quan) the competent level confirms for a delay (Decree 335/2025 Art. 14)."""
+QUALITY_CAUSES = ("Văn bản hướng dẫn thay đổi sau khi hồ sơ đã được giải quyết",)
+RETURN_REASONS = (
+    "Sai thông tin trên kết quả giải quyết",
+    "Thiếu thành phần hồ sơ khi trình ký",
+    "Áp dụng sai biểu mẫu",
+)
+
+
+def _review(seed: int, u: Unit, p: Profile, made: Sequence[Event], cutoff: datetime) -> Iterator[Event]:
+    """Issue 26: a finished dossier returned for an error now and then (more in weak units), and an objective cause
+    confirmed for some delays and returns (Decree 335/2025 Art. 14). Drawn from a generator of the dossier's own:
+    the dossiers' draws never move."""
+    processed = next((body for _, body in made if body["type"] == "procedure.processed"), None)
+    if processed is None:
+        return
+    f, officer = processed["payload"], processed["officer_id"]
+    code = f["dossier_code"]
+    rng = random.Random(f"{seed}|present|review|{code}")
+    finished = datetime.fromisoformat(f["finished_at"])
+    late = finished > datetime.fromisoformat(f["due_at"])
+    returned = rng.random() < 0.01 + 0.04 * (1 - p.quality)
+    returned_at = add_working_days(finished, rng.uniform(0.2, 3))
+    reason = rng.choice(RETURN_REASONS)
+    quality_cause = returned and rng.random() < 0.25
+    late_cause = late and rng.random() < 0.2
+    cause_at = add_working_days(max(finished, returned_at if returned else finished), rng.uniform(1, 6))
+    reasons = {"late": rng.choice(LATE_CAUSES), "quality": rng.choice(QUALITY_CAUSES)}  # drawn whatever is sent
+    year = finished.year
+    if returned and returned_at < cutoff:
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"y{year}-{code}-ret",
+                "procedure.returned",
+                u.unit_id,
+                returned_at,
+                {"dossier_code": code, "returned_at": returned_at.isoformat(), "reason": reason},
+                officer=officer,
+            ),
+        )
+    for deduction, happened in (("late", late_cause), ("quality", quality_cause)):
+        if happened and cause_at < cutoff and (deduction == "late" or returned_at < cutoff):
+            yield (
+                "http",
+                _env(
+                    SOURCE_ONE_STOP,
+                    f"y{year}-{code}-cause-{deduction}",
+                    "objective_cause.confirmed",
+                    u.unit_id,
+                    cause_at,
+                    {
+                        "deduction": deduction,
+                        "dossier_code": code,
+                        "confirmed_by": f"Thủ trưởng {u.name}"[:200],
+                        "reason": reasons[deduction],
+                    },
+                ),
+            )
 
 
 def _complaint(
@@ -611,6 +685,108 @@ def _ratings(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Ite
             u.unit_id,
             when,
             {"year": year, "level": level},
+        ),
+    )
+
+
+WEIGHTED_PROCEDURES = 3
+"""Procedures per unit the office gives a converted-unit weight other than 1 (Decree 335/2025 Art. 14)."""
+WEIGHTS = (0.5, 1.5, 2.0, 3.0)
+ASSESSED_OFFICERS = 4
+"""Officers per unit whose head sends monthly general points (officer.assessed) in the demo."""
+LEAVE_MONTH = 8
+"""The month the demo's one leave (leave.recorded) covers whole: that period leaves the officer's year."""
+
+
+def _weights(seed: int, year: int, u: Unit, p: Profile, cutoff: datetime) -> Iterator[Event]:
+    """Issue 26: on 5 January the office restates a few procedures of its catalogue with their converted-unit weight
+    (the year-start statement of the same procedure, with the weight added)."""
+    when = datetime(year, 1, 5, 8, tzinfo=VN)
+    if when >= cutoff:
+        return
+    stated = {
+        b["payload"]["procedure_code"]: b["payload"]
+        for _, b in _unit_year_start(seed, year, u, p, cutoff)
+        if b["type"] == "procedure.catalogued"
+    }
+    rng = random.Random(f"{seed}|present|{year}|weights|{u.unit_id}")
+    for code in rng.sample(sorted(stated), min(WEIGHTED_PROCEDURES, len(stated))):
+        yield (
+            "http",
+            _env(
+                SOURCE_ONE_STOP,
+                f"y{year}-catw-{u.unit_id}-{code}",
+                "procedure.catalogued",
+                u.unit_id,
+                when,
+                stated[code] | {"weight": rng.choice(WEIGHTS)},
+            ),
+        )
+
+
+def _assessment_day(year: int, month: int) -> datetime:
+    """The third working day of the next month, 16:00: when the head scores the month's general criteria."""
+    day, counted = date(year, month, 1) + timedelta(days=32), 0
+    day = day.replace(day=1)
+    while True:
+        counted += is_working_day(day)
+        if counted == 3:
+            return datetime.combine(day, time(16), tzinfo=VN)
+        day += timedelta(days=1)
+
+
+def _assessments(seed: int, year: int, u: Unit, p: Profile, on_leave: str, cutoff: datetime) -> Iterator[Event]:
+    """Issue 26: the unit head's general points (Decree 335/2025 Art. 12-13, three criteria of 10) for a few
+    officers, January to November, each month on the third working day of the next."""
+    rng = random.Random(f"{seed}|present|{year}|assessed|{u.unit_id}")
+    officers = rng.sample(u.officers, min(ASSESSED_OFFICERS, len(u.officers)))
+    for month in range(1, 12):
+        when = _assessment_day(year, month)
+        for o in officers:
+            criteria = {
+                code: float(round(min(10.0, max(4.0, rng.gauss(6.5 + 3 * p.quality, 1.0))), 1))
+                for code in ("pham_chat", "nang_luc", "doi_moi")
+            }
+            if when >= cutoff or (o == on_leave and month == LEAVE_MONTH):
+                continue
+            yield (
+                "kafka",
+                _env(
+                    SOURCE_HR,
+                    f"y{year}-assessed-{o}-{month:02d}",
+                    "officer.assessed",
+                    u.unit_id,
+                    when,
+                    {"period": f"{year}-{month:02d}", "criteria": criteria, "assessor": f"Thủ trưởng {u.name}"[:200]},
+                    officer=o,
+                ),
+            )
+
+
+def _leave_officer(seed: int, year: int, u: Unit) -> str:
+    """The assessed officer of the unit who takes the demo's leave (the first unit's: the one leave sent)."""
+    rng = random.Random(f"{seed}|present|{year}|assessed|{u.unit_id}")
+    return rng.sample(u.officers, min(ASSESSED_OFFICERS, len(u.officers)))[0]
+
+
+def _leave(seed: int, year: int, u: Unit, cutoff: datetime) -> Iterator[Event]:
+    """Issue 26: one officer's sick leave covering a whole month (Decree 335/2025 Art. 21: that month leaves the
+    year's mean), recorded by HR the day it starts."""
+    start = datetime(year, LEAVE_MONTH, 1, tzinfo=VN)
+    until = datetime(year, LEAVE_MONTH + 1, 1, tzinfo=VN) - timedelta(days=1)
+    if start >= cutoff:
+        return
+    o = _leave_officer(seed, year, u)
+    yield (
+        "kafka",
+        _env(
+            SOURCE_HR,
+            f"y{year}-leave-{o}-{LEAVE_MONTH:02d}",
+            "leave.recorded",
+            u.unit_id,
+            start,
+            {"kind": "sick", "leave_from": start.isoformat(), "leave_until": until.isoformat()},
+            officer=o,
         ),
     )
 

@@ -288,3 +288,64 @@ def test_the_live_day_never_sends_evidence_of_a_former_unit() -> None:
     assert not {b["unit_id"] for _, _, b in stream} & FORMER_IDS
     named = {b.get("officer_id") for _, _, b in stream} | {b["payload"].get("officer_id") for _, _, b in stream}
     assert not named & former_officers - {None}
+
+
+def test_the_2026_dossiers_name_their_officer_and_some_are_returned_or_excused() -> None:
+    """Issue 26, Decree 335/2025 Art. 14: each dossier is the work of the officer who handled it (envelope officer_id),
+    a few are returned for an error, and the competent level confirms an objective cause for some delays and returns."""
+    bodies = _bodies()
+    officers = {u.unit_id: set(u.officers) for u in province(__import__("random").Random(SEED))}
+    processed = {
+        (b["unit_id"], b["payload"]["dossier_code"]): b
+        for b in bodies
+        if b["type"] == "procedure.processed" and "-HS2026-" in b["payload"]["dossier_code"]
+    }
+    assert all(b["officer_id"] in officers[unit] for (unit, _), b in processed.items())
+    returned = [b for b in bodies if b["type"] == "procedure.returned"]
+    assert 0.005 < len(returned) / len(processed) < 0.05
+    for r in returned:
+        dossier = processed[(r["unit_id"], r["payload"]["dossier_code"])]
+        assert r["officer_id"] == dossier["officer_id"]  # the return counts against the one who handled it
+        assert r["payload"]["returned_at"] > dossier["payload"]["finished_at"]
+    causes = [b for b in bodies if b["type"] == "objective_cause.confirmed"]
+    kinds = Counter(b["payload"]["deduction"] for b in causes)
+    assert kinds["late"] > 50 and kinds["quality"] > 5
+    returned_codes = {(r["unit_id"], r["payload"]["dossier_code"]) for r in returned}
+    for cause in causes:
+        key = (cause["unit_id"], cause["payload"]["dossier_code"])
+        p = processed[key]["payload"]
+        if cause["payload"]["deduction"] == "late":
+            assert datetime.fromisoformat(p["finished_at"]) > datetime.fromisoformat(p["due_at"])
+        else:
+            assert key in returned_codes
+    for body in returned[::20] + causes[::20]:
+        EVIDENCE_ADAPTER.validate_python(body)
+
+
+def test_heads_assess_a_few_officers_monthly_one_leave_and_a_few_weighted_procedures() -> None:
+    """Issue 26: officer.assessed per month (Decree 335/2025 Art. 12-13: the manager's points, ≤ the rule file's
+    maxima), one leave.recorded covering August whole (Art. 21), catalogue weights (Art. 14's converted units)."""
+    general = RULEBOOK["tracking"]["general"]
+    assessed = [b for b in _bodies() if b["type"] == "officer.assessed"]
+    periods = Counter(b["payload"]["period"] for b in assessed)
+    assert set(periods) == {f"2026-{m:02d}" for m in range(1, 11)}  # November's is scored in early December
+    assert periods["2026-01"] == 4 * 36 and periods["2026-08"] == 4 * 36 - 1  # the officer on leave
+    for b in assessed:
+        criteria = b["payload"]["criteria"]
+        assert criteria.keys() == general.keys()
+        assert all(0 <= v <= general[k]["max"] for k, v in criteria.items())
+        assert datetime.fromisoformat(b["occurred_at"]).month == int(b["payload"]["period"][-2:]) + 1
+    (leave,) = [b for b in _bodies() if b["type"] == "leave.recorded"]
+    assert leave["payload"]["leave_from"].startswith("2026-08-01")
+    assert leave["payload"]["leave_until"].startswith("2026-08-31")
+    assert not [b for b in assessed if b["officer_id"] == leave["officer_id"] and b["payload"]["period"] == "2026-08"]
+    assert {b["officer_id"] for b in assessed if b["unit_id"] == leave["unit_id"]} >= {leave["officer_id"]}
+    catalogue = {b["event_id"]: b for b in _bodies() if b["type"] == "procedure.catalogued"}
+    weighted = [b for b in catalogue.values() if "weight" in b["payload"]]
+    assert len(weighted) == 3 * 36 and {b["payload"]["weight"] for b in weighted} <= {0.5, 1.5, 2.0, 3.0}
+    for b in weighted:
+        stated = catalogue[b["event_id"].replace("-catw-", "-cat-")]
+        assert {k: v for k, v in b["payload"].items() if k != "weight"} == stated["payload"]
+        assert b["occurred_at"] > stated["occurred_at"]
+    for body in [*assessed[::25], leave, *weighted[::10]]:
+        EVIDENCE_ADAPTER.validate_python(body)

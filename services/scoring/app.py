@@ -16,7 +16,7 @@ from prometheus_client import Histogram
 from schemas import topics
 from schemas.evidence import EvidenceEvent
 from schemas.vietnam import VN_TZ
-from services.scoring import api, reconcile_api, tracking_api
+from services.scoring import agency_api, api, reconcile_api, tracking_api
 from services.scoring.adapters.postgres import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.adapters.tracking_store import queue_everyone
@@ -233,6 +233,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
     http.install(app, runtime)
     app.include_router(api.router(runtime, cache))
     app.include_router(tracking_api.router(runtime, cache))
+    app.include_router(agency_api.router(runtime, cache))
     app.include_router(
         reconcile_api.router(runtime, cache, alert_points=settings.reconcile_alert_points, on_commit=relay.wake)
     )

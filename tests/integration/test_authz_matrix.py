@@ -81,6 +81,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("scoring", "GET", "/v1/officers/{officer_id}/tracking"): OWN_COUNCIL_ADMIN,  # Decree 335 sheets (issue 26)
     ("scoring", "GET", "/v1/officers/{officer_id}/tracking/tasks"): OWN_COUNCIL_ADMIN,
     ("scoring", "GET", "/v1/units/{unit_id}/tracking"): OWN_COUNCIL_ADMIN,
+    ("scoring", "GET", "/v1/units/{unit_id}/agency-rating"): PUBLIC,  # Decree 335 agency rating: unit-level
     ("scoring", "GET", "/v1/rulebook"): PUBLIC,
     # Reconciliation with the official 766 index (issue 25): the council imports, unit-level figures are public.
     ("scoring", "PUT", "/v1/periods/{period}/official-index"): COUNCIL_ADMIN,
@@ -241,6 +242,7 @@ QUERY = {
     "/v1/officers/{officer_id}/tracking": {"year": "2026"},
     "/v1/officers/{officer_id}/tracking/tasks": {"period": "2026-03"},
     "/v1/units/{unit_id}/tracking": {"period": "2026-03"},
+    "/v1/units/{unit_id}/agency-rating": {"year": "2026"},
     "/v1/nominations": {"period": "2025"},
 }
 

@@ -64,6 +64,7 @@ class User:
     unit_id: str | None = None
     source: str | None = None
     token_id: int | None = None
+    officer_id: str | None = None  # an officer's own token: their own sheet only
 
     def may_read_unit(self, unit_id: str) -> bool:
         """Council and admin read officer data of every unit; a unit its own."""
@@ -217,7 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         found = signed_in(request)
         if found is None:
             return None
-        return User(found.token, found.role, found.unit_id, found.source, found.token_id)
+        return User(found.token, found.role, found.unit_id, found.source, found.token_id, found.officer_id)
 
     def end_session(request: Request, token: str | None = None) -> None:
         """Sign-out (this session) or a refused token (every session holding it): nothing of it stays usable."""
@@ -341,6 +342,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return unit_path(user.unit_id, "/inbox")
         if user.role == "source":
             return "/ratings/import"
+        if user.role == "officer":
+            return "/me/tracking"
         return "/nominations"
 
     @app.get("/sign-in", response_class=HTMLResponse)
@@ -382,11 +385,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return sign_in_page(request, 502, back, problem)
         throttle.succeeded(client)
         body, now = who.body, clock()
-        user = User(token, str(body["role"]), body.get("unit_id"), body.get("source"), body.get("token_id"))
+        officer_id = body.get("officer_id") if isinstance(body.get("officer_id"), str) else None
+        user = User(token, str(body["role"]), body.get("unit_id"), body.get("source"), body.get("token_id"), officer_id)
         cookie = session(request)
         store.end(cookie.get("sid"))  # a new id at every sign-in: an id known before it (fixation) opens nothing
         cookie.clear()
-        fresh = Session(token, user.role, user.unit_id, user.source, user.token_id, created=now, seen=now, checked=now)
+        fresh = Session(
+            token,
+            user.role,
+            user.unit_id,
+            user.source,
+            user.token_id,
+            created=now,
+            seen=now,
+            checked=now,
+            officer_id=user.officer_id,
+        )
         fresh.data["flash"] = "Đã đăng nhập."
         cookie["sid"] = store.open(fresh)
         return RedirectResponse(back or home_of(user), status_code=303)
@@ -674,6 +688,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not tracking.valid_officer_id(officer_id):
             raise StarletteHTTPException(404)
 
+    def not_own_sheet(request: Request, user: User | None, officer_id: str) -> dict[str, Any] | None:
+        """An officer's token reads only its own sheet: another officer's is refused here, before any upstream call
+        (scoring refuses it too)."""
+        if user is None or user.role != "officer" or user.officer_id == officer_id:
+            return None
+        return panel(
+            "Không có quyền xem",
+            "Mã truy cập của cán bộ chỉ xem được phiếu theo dõi của chính mình.",
+            f"Phiếu của tôi: /officers/{user.officer_id}/tracking" if user.officer_id else None,
+        )
+
+    @app.get("/me/tracking", response_class=HTMLResponse)
+    async def my_tracking(request: Request, year: str | None = None) -> Response:
+        """Phiếu theo dõi của tôi: the signed-in officer's own sheet (an officer's token)."""
+        user = user_of(request)
+        if user is None:
+            message = "Đăng nhập bằng mã truy cập của cán bộ để xem phiếu theo dõi của mình."
+            return error_page(request, "Cần đăng nhập", sign_in_panel(message, request.url.path), 401)
+        if user.role != "officer" or not user.officer_id or not tracking.valid_officer_id(user.officer_id):
+            the_panel = panel(
+                "Không có phiếu của riêng bạn",
+                "Trang này dành cho cán bộ đăng nhập bằng mã truy cập của chính mình "
+                "(thidua token add --role officer --officer MÃ_CÁN_BỘ).",
+            )
+            return error_page(request, "Phiếu theo dõi của tôi", the_panel, 403)
+        own = tracking_url_path(user.officer_id)
+        return RedirectResponse(f"{own}?year={year}" if year and re.fullmatch(r"[0-9]{4}", year) else own, 303)
+
+    def tracking_url_path(officer_id: str) -> str:
+        return f"/officers/{quote(officer_id, safe='')}/tracking"
+
     def tracking_year(year: str | None) -> int | None:
         chosen = (year or "").strip() or str(pages.current_year())
         return int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) and 2000 <= int(chosen) <= 2100 else None
@@ -696,10 +741,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "year": chosen,
             "years": tracking.year_choices(chosen, pages.current_year()),
             "active": "tracking",
+            "mine": user is not None and user.role == "officer" and user.officer_id == officer_id,
         }
+        if common["mine"]:
+            common["active"] = "mine"
+            common["title"] = f"Phiếu theo dõi của tôi — năm {chosen}"
         if user is None:  # nothing about a named officer is public: no upstream call without a sign-in
-            message = "Phiếu theo dõi của cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng."
+            message = (
+                "Phiếu theo dõi của cán bộ chỉ dành cho chính cán bộ, đơn vị của cán bộ, "
+                "Hội đồng thi đua – khen thưởng."
+            )
             return page(request, "officer_tracking.html", 401, panel=sign_in_panel(message, request.url.path), **common)
+        refused = not_own_sheet(request, user, officer_id)
+        if refused is not None:
+            return page(request, "officer_tracking.html", 403, panel=refused, **common)
         answer = await fetch(tracking_url(officer_id), {"year": str(chosen)}, user=user)
         if not answer.ok or not isinstance(answer.body, dict):
             if answer.not_found:
@@ -715,7 +770,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shown = tracking.chosen_period(body, period)
         listed = await fetch(tracking_url(officer_id, "/tasks"), {"period": shown}, user=user) if shown else None
         name = body.get("name")
-        if isinstance(name, str) and name:
+        if isinstance(name, str) and name and not common["mine"]:
             common["title"] = f"Theo dõi, đánh giá công chức — {name} — năm {chosen}"
         sheet = tracking.sheet_of(body, shown) or {}
         return page(
@@ -746,8 +801,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if period is None or not _TRACKING_PERIOD.fullmatch(period):
             return bad_request(request, f"Kỳ “{period or ''}” không hợp lệ: tháng (2026-03) hoặc quý (2026-Q1).")
         if user is None:
-            message = "Phiếu theo dõi của cán bộ chỉ dành cho đơn vị của cán bộ, Hội đồng thi đua – khen thưởng."
+            message = (
+                "Phiếu theo dõi của cán bộ chỉ dành cho chính cán bộ, đơn vị của cán bộ, "
+                "Hội đồng thi đua – khen thưởng."
+            )
             return error_page(request, "Cần đăng nhập", sign_in_panel(message, request.url.path), 401)
+        refused = not_own_sheet(request, user, officer_id)
+        if refused is not None:
+            return error_page(request, "Không có quyền xem", refused, 403)
         answer, listed = await asyncio.gather(
             fetch(tracking_url(officer_id), {"year": period[:4]}, user=user),
             fetch(tracking_url(officer_id, "/tasks"), {"period": period}, user=user),

@@ -61,6 +61,7 @@ ROLE_NAMES: dict[str, str] = {
     "council": "Hội đồng thi đua – khen thưởng",
     "admin": "Quản trị",
     "source": "Nguồn dữ liệu",
+    "officer": "Cán bộ",
 }
 
 

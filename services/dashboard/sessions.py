@@ -24,6 +24,7 @@ class Session:
     seen: float
     checked: float  # when the services last confirmed the token (whoami)
     data: dict[str, Any] = field(default_factory=dict)  # csrf, flash: what the cookie held before sign-in
+    officer_id: str | None = None  # an officer's own token: the one officer whose sheet it reads
 
 
 def session_key(session_id: str) -> str:

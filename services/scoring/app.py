@@ -135,7 +135,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
         async with runtime.pool.acquire() as conn, conn.transaction():
             await hold_rulebook(conn)
             rules = await cache.active(conn)
-            done = await run_pass(conn, rules=rules, now=datetime.now(UTC))
+            done = await run_pass(conn, rules=rules, now=datetime.now(UTC), save_days=settings.tracking_save_days)
         if done:
             relay.wake()
         return done

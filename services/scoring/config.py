@@ -45,3 +45,6 @@ class Settings(ServiceSettings):
     # How often every officer with tracked work is queued for the Decree 335 tracking pass (ratings.v1 and
     # task_score_low also move when a period closes or a due date passes with no new evidence); also at each start.
     tracking_sweep_seconds: float = Field(3600.0, gt=0)
+    # The open month's provisional task_score_low (Decree 335/2025 tracking) is raised only while at least this many
+    # working days remain in it: the work pending can still be finished ("while the month can still be saved").
+    tracking_save_days: float = Field(5.0, ge=0, le=31)

@@ -159,6 +159,19 @@ def _complaint(case: StoredCase, facts: Facts, as_of: datetime, rules: Rules) ->
     return period, task
 
 
+def days_left_to_save(period: str, now: datetime, rules: Rules, min_days: float) -> float | None:
+    """Working days left in the open period at now when at least min_days remain (its task work can still be
+    done, so a low score is worth telling now: issue 26, "while the month can still be saved"), else None."""
+    start, end = period_bounds(period)
+    if not start <= now < end:
+        return None
+    try:
+        left = rules.calendar.working_days_between(now, end)
+    except CalendarYearMissing:
+        return None  # no calendar to count the days on: the closed period's alert still comes
+    return round(left, 3) if left >= min_days else None
+
+
 def tasks_by_period(
     officer_id: str, cases: Sequence[StoredCase], facts: Facts, as_of: datetime, rules: Rules
 ) -> dict[str, list[tuple[str, Task]]]:

@@ -32,12 +32,14 @@ from services.scoring.domain.tracking import (
     periods_of,
     year_rating,
 )
-from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase, tasks_by_period
+from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase, days_left_to_save, tasks_by_period
 from services.scoring.handlers import alert_message
 from thidua.runtime.outbox import Message, enqueue
 
 PASS_LIMIT = 200
 """Officers taken from the queue per pass."""
+SAVE_DAYS = 5.0
+"""Working days that must remain in the open month for its provisional task_score_low (settings override it)."""
 
 
 @dataclass
@@ -226,7 +228,9 @@ def task_json(unit_id: str, t: Task) -> dict[str, Any]:
     }
 
 
-async def run_pass(conn: asyncpg.Connection, rules: Rules, now: datetime, *, limit: int = PASS_LIMIT) -> int:
+async def run_pass(
+    conn: asyncpg.Connection, rules: Rules, now: datetime, *, limit: int = PASS_LIMIT, save_days: float = SAVE_DAYS
+) -> int:
     """Take queued officers; publish the ratings of their units that changed and the low task scores; the count."""
     officers = await ts.take_queued(conn, limit)
     if not officers:
@@ -248,7 +252,7 @@ async def run_pass(conn: asyncpg.Connection, rules: Rules, now: datetime, *, lim
                 if oy.civil_servant and oy.rating is not None and oy.rating.level is not None:
                     messages += await _publish(conn, oy, rules, now)
                 if officer_id in officers and oy.civil_servant:
-                    messages += await _low_scores(conn, oy, rules, now)
+                    messages += await _low_scores(conn, oy, rules, now, save_days)
     await enqueue(conn, messages)
     return len(officers)
 
@@ -281,34 +285,52 @@ async def _publish(conn: asyncpg.Connection, y: OfficerYear, rules: Rules, now: 
     return [(topics.RATINGS, y.officer_id, rating.model_dump_json(exclude_none=True).encode(), {})]
 
 
-async def _low_scores(conn: asyncpg.Connection, y: OfficerYear, rules: Rules, now: datetime) -> list[Message]:
-    """task_score_low: a closed period whose task points cannot reach "complete" even with full general points."""
+async def _low_scores(
+    conn: asyncpg.Connection, y: OfficerYear, rules: Rules, now: datetime, save_days: float = SAVE_DAYS
+) -> list[Message]:
+    """task_score_low: a closed period whose task points cannot reach "complete" even with full general points; and
+    once, provisional, the open period whose work assigned and counted so far leaves it there while at least
+    save_days working days remain to finish what is pending (issue 26: "while the month can still be saved")."""
     track = rules.book.tracking
     line = track.complete - track.general_max
     out: list[Message] = []
     for sheet, data in zip(y.sheets, y.sheet_json, strict=True):
         points = sheet.task.points
-        if points is None or points >= line or period_bounds(sheet.period)[1] > now:
+        if points is None or points >= line:
             continue
-        if not await ts.claim_alert(conn, y.officer_id, sheet.period, now):
+        closed = period_bounds(sheet.period)[1] <= now
+        left = None if closed else days_left_to_save(sheet.period, now, rules, save_days)
+        if not closed and left is None:
+            continue  # too late in the month to save it: the closed month's alert tells it
+        # The provisional alert is claimed apart from the closed one: the month's end still alerts if it stays low.
+        claim, tail = (sheet.period, "") if closed else (f"{sheet.period}:provisional", "-provisional")
+        if not await ts.claim_alert(conn, y.officer_id, claim, now):
             continue
+        title = (
+            f"Điểm kết quả nhiệm vụ của {y.name} kỳ {sheet.period} dưới mức hoàn thành"
+            if closed
+            else f"Điểm kết quả nhiệm vụ tạm tính của {y.name} kỳ {sheet.period} đang dưới mức hoàn thành "
+            f"(còn {int(left or 0)} ngày làm việc để khắc phục)"
+        )
+        extra: dict[str, Any] = {} if closed else {"provisional": True, "working_days_left": left}
         alert = Alert(
-            alert_id=f"task_score_low-{y.officer_id}-{sheet.period}",
-            condition_key=f"task_score_low|{y.officer_id}|{sheet.period}",
+            alert_id=f"task_score_low-{y.officer_id}-{sheet.period}{tail}",
+            condition_key=f"task_score_low|{y.officer_id}|{sheet.period}{tail.replace('-', '|')}",
             kind="task_score_low",
             priority="high",
             unit_id=data["unit_id"],
             occurred_at=now,
             period=sheet.period,
             subject_id=y.officer_id,
-            title=f"Điểm kết quả nhiệm vụ của {y.name} kỳ {sheet.period} dưới mức hoàn thành"[:500],
+            title=title[:500],
             data={
                 "task_points": points,
                 "line": line,
                 "complete": track.complete,
                 "general_max": track.general_max,
                 "officer_name": y.name,  # to the unit only (alerts are never public), as the title names the officer
-            },
+            }
+            | extra,
             rule_version=rules.version,
         )
         out.append(alert_message(alert))

@@ -50,6 +50,7 @@ _INDICATOR = re.compile(r"[A-Za-z0-9_]{1,64}")
 _TOKEN = re.compile(r"[\x21-\x7e]{1,500}")  # tokens are printable ASCII (an HTTP header carries them)
 _NOMINATION = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _TRACKING_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])")  # a month or a quarter (Decree 335/2025 Art. 14)
+AGENCY_RATING_FROM = 2026  # Decree 335/2025 rates agencies from 1 January 2026
 SESSION_COOKIE = "thidua_session"  # "__Host-thidua_session" when served over HTTPS
 _NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz")
 MAX_UPLOAD_BYTES = ratings_import.MAX_FILE_BYTES  # 5 MB: the largest ratings workbook accepted
@@ -172,6 +173,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def today() -> date:
         return datetime.now(VN_TZ).date()
+
+    async def no_answer() -> None:
+        return None
 
     def unit_url(unit_id: str, suffix: str = "") -> str:
         return f"{scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
@@ -542,9 +546,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return bad_period(request, chosen)
         trend_year = pages.period_year(chosen)
         months = [f"{trend_year}-{m:02d}" for m in range(1, 13)]
-        card, next_band = await asyncio.gather(
+        # The unit's own Decree 335/2025 rating of the period's year (from 2026), shown beside the emulation score.
+        rated_year = trend_year if trend_year >= AGENCY_RATING_FROM else None
+        card, next_band, agency = await asyncio.gather(
             fetch(unit_url(unit_id, "/scorecard"), {"period": chosen}),
             fetch(unit_url(unit_id, "/scorecard/next-band"), {"period": chosen}),
+            fetch(unit_url(unit_id, "/agency-rating"), {"year": str(rated_year)}) if rated_year else no_answer(),
         )
         # The twelve months only for a card that exists: an unknown unit costs the services two calls, not 14.
         monthly = (
@@ -561,6 +568,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "choices": pages.picker_choices(chosen, year, await movement_stages()),
             "trend": trend,
             "next_band": next_band.body if next_band.ok and isinstance(next_band.body, dict) else None,
+            "agency": agency.body if agency is not None and agency.ok and isinstance(agency.body, dict) else None,
         }
         if not card.ok or not isinstance(card.body, dict):
             if card.not_found:

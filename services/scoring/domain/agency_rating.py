@@ -20,6 +20,7 @@ GENERAL_MAX = 30.0  # the decree's split of the 100 points (legal brief: H)
 TASK_MAX = 70.0
 NO_EVIDENCE = "chưa có minh chứng"
 Group = Literal["general", "task"]
+RANKED: tuple[Level, ...] = ("excellent", "good", "complete")
 INDICES = ("service_index", "culture_index")  # the unit's year scorecard figures a criterion may take
 
 
@@ -59,17 +60,16 @@ class AgencyRules:
     confirmed: bool = False  # the split between criteria and the index shares are ours
 
     def applies(self, year: int) -> bool:
-        return year >= self.effective_from.year
+        return self.effective_from.year <= year
 
     def level(self, score: float) -> Level:
-        """The level a 0–100 agency score reaches."""
-        if score >= self.excellent:
-            return "excellent"
-        if score >= self.good:
-            return "good"
-        if score >= self.complete:
-            return "complete"
-        return "incomplete"
+        """The level a 0–100 agency score reaches (the highest threshold it meets)."""
+        found = [
+            name
+            for name, bound in zip(RANKED, (self.excellent, self.good, self.complete), strict=True)
+            if score >= bound
+        ]
+        return found[0] if found else "incomplete"
 
 
 DEFAULT_AGENCY = AgencyRules()

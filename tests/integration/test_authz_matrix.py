@@ -1,6 +1,7 @@
 """Only who may (real services, real Kafka and PostgreSQL, part of the demo province): every endpoint of every
-service's OpenAPI document × no token, a source, another unit's token, the unit itself, council and admin
-answers as the contract says; and no public response names an officer."""
+service's OpenAPI document × no token, a source, another unit's token, the unit itself, council, admin, the
+officer's own token and another officer's (of the same unit) answers as the contract says; and no public response
+names an officer."""
 
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ from thidua import demo
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch
 
-CALLERS = ("none", "source", "other_unit", "own_unit", "council", "admin")
+CALLERS = ("none", "source", "other_unit", "own_unit", "council", "admin", "officer", "other_officer")
 PUBLIC = frozenset(CALLERS)
 OWN_COUNCIL_ADMIN = frozenset({"own_unit", "council", "admin"})
+# An officer's own records (issue 26): the officer's token too, never another officer's (even of the same unit).
+OFFICER_OWN = OWN_COUNCIL_ADMIN | {"officer"}
 OWN_ADMIN = frozenset({"own_unit", "admin"})
 UNITS_COUNCIL_ADMIN = frozenset({"own_unit", "other_unit", "council", "admin"})
 COUNCIL_ADMIN = frozenset({"council", "admin"})
@@ -77,9 +80,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard"): PUBLIC,
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard/events"): PUBLIC,  # officer records: counts only
     ("scoring", "GET", "/v1/units/{unit_id}/scorecard/next-band"): PUBLIC,  # unit-level figures only
-    ("scoring", "GET", "/v1/officers/{officer_id}/scorecard"): OWN_COUNCIL_ADMIN,
-    ("scoring", "GET", "/v1/officers/{officer_id}/tracking"): OWN_COUNCIL_ADMIN,  # Decree 335 sheets (issue 26)
-    ("scoring", "GET", "/v1/officers/{officer_id}/tracking/tasks"): OWN_COUNCIL_ADMIN,
+    ("scoring", "GET", "/v1/officers/{officer_id}/scorecard"): OFFICER_OWN,
+    ("scoring", "GET", "/v1/officers/{officer_id}/tracking"): OFFICER_OWN,  # Decree 335 sheets (issue 26)
+    ("scoring", "GET", "/v1/officers/{officer_id}/tracking/tasks"): OFFICER_OWN,
     ("scoring", "GET", "/v1/units/{unit_id}/tracking"): OWN_COUNCIL_ADMIN,
     ("scoring", "GET", "/v1/units/{unit_id}/agency-rating"): PUBLIC,  # Decree 335 agency rating: unit-level
     ("scoring", "GET", "/v1/rulebook"): PUBLIC,
@@ -168,6 +171,12 @@ async def province(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Pro
     tokens["other_unit"] = await add_token(database_url, role="unit", unit_id=other, label="other")
     tokens["council"] = await add_token(database_url, role="council", unit_id=None, label="council")
     tokens["admin"] = await add_token(database_url, role="admin", unit_id=None, label="admin")
+    # The officer every officer URL names (_officer) and a colleague of the same unit, each with their own token.
+    mine, colleague = [o for o in sorted(officers) if o.startswith(own.replace(".", ""))][:2]
+    tokens["officer"] = await add_token(database_url, role="officer", unit_id=None, label="own", officer_id=mine)
+    tokens["other_officer"] = await add_token(
+        database_url, role="officer", unit_id=None, label="colleague", officer_id=colleague
+    )
     async with (
         running_app(apps["evidence"]) as ev,
         running_app(apps["scoring"]) as sc,

@@ -218,7 +218,9 @@ async def test_documents_download_with_the_users_rights(
         async with running_app(web_app(city)) as site, httpx.AsyncClient(base_url=site, timeout=60) as client:
             await sign_in(client, council)
             files = await every_document(client, other)
-            assert len(files) == len(documents.KINDS)
+            # Every kind but an officer's tracking sheet (Decree 335, from 2026: this province has 2025 only), whose
+            # issuer heading tests/unit/test_dashboard_tracking.py checks.
+            assert len(files) == len(set(documents.KINDS) - {"tracking_pdf", "tracking_xlsx"})
             for kind, blob in files.items():
                 text = text_of(kind.rpartition(".")[2], blob, tmp_path)
                 assert "UBND THÀNH PHỐ HẢI PHÒNG" in text, (kind, text[:600])

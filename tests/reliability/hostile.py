@@ -65,6 +65,25 @@ def valid_examples(unit: str) -> dict[str, dict[str, Any]]:
             "fee_required": False,
         },
     }
+    # Issue 26's types with a timestamp (the closed demo year has none: they start in 2026).
+    common = {"schema_version": 1, "occurred_at": f"{YEAR}-03-20T08:00:00+07:00", "unit_id": "H40.10"}
+    examples["procedure.returned"] = {
+        **common,
+        "event_id": "ret-1",
+        "type": "procedure.returned",
+        "payload": {"dossier_code": "HS-RCV-1", "returned_at": f"{YEAR}-03-20T08:00:00+07:00"},
+    }
+    examples["leave.recorded"] = {
+        **common,
+        "event_id": "leave-1",
+        "type": "leave.recorded",
+        "officer_id": "H4010-CB001",
+        "payload": {
+            "kind": "sick",
+            "leave_from": f"{YEAR}-03-02T00:00:00+07:00",
+            "leave_until": f"{YEAR}-03-06T00:00:00+07:00",
+        },
+    }
     out = {}
     for kind, body in examples.items():
         home = body["unit_id"]

@@ -11,11 +11,12 @@ from openpyxl import load_workbook
 from services.dashboard import documents, tracking
 from services.dashboard.documents import tracking_sheet
 from services.dashboard.documents.content import Issuer
+from services.dashboard.documents.model import Heading
 from services.dashboard.rendering import render
 from services.notify.domain import templates
 
 BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
-ISSUER = Issuer("UBND TỈNH NAM ĐỊNH", "SỞ TƯ PHÁP", "Nam Định", "tỉnh Nam Định", ("THỦ TRƯỞNG",), "")
+ISSUER = Issuer("UBND TỈNH NINH BÌNH", "SỞ TƯ PHÁP", "Ninh Bình", "tỉnh Ninh Bình", ("THỦ TRƯỞNG",), "")
 
 
 def march_sheet(**extra: Any) -> dict[str, Any]:
@@ -220,6 +221,8 @@ def test_sheet_document_layout_office_files() -> None:
     doc = tracking_sheet.document(answer(), "2026-03", tracking.tasks(TASKS), issued_on=date(2026, 4, 2), issuer=ISSUER)
     texts = [getattr(b, "text", "") for b in doc.blocks]
     assert any("Nghị định số 335/2025/NĐ-CP" in t for t in texts)
+    [heading] = [b for b in doc.blocks if isinstance(b, Heading)]  # the issuer setting heads the sheet
+    assert heading.parent == "UBND TỈNH NINH BÌNH" and "Ninh Bình" in heading.place_date
     assert any(t.startswith("Họ và tên: Nguyễn Văn <An> (CB.0042)") for t in texts)
     assert any("chưa có điểm tiêu chí chung" in t for t in texts)
     tables = [b for b in doc.blocks if hasattr(b, "rows")]

@@ -131,7 +131,7 @@ async def test_nobody_a_unit_and_the_council_sign_in_and_the_council_votes(
     consumed = {
         "evidence": ("evidence.inbound.v1",),
         "scoring": ("evidence.accepted.v1",),
-        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1", "ratings.v1"),
         "notify": ("alerts.v1", "nominations.v1", "standings.changed.v1", "evidence.accepted.v1"),
     }
     for service, topics in consumed.items():
@@ -262,7 +262,7 @@ async def test_the_hr_office_imports_ratings_through_the_form(
     consumed = {
         "evidence": ("evidence.inbound.v1",),
         "scoring": ("evidence.accepted.v1",),
-        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1", "ratings.v1"),
     }
     for service, topics in consumed.items():
         for topic in topics:

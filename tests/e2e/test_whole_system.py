@@ -31,7 +31,7 @@ T = "+07:00"
 CONSUMED = {
     "evidence": [topics.EVIDENCE_INBOUND],
     "scoring": [topics.EVIDENCE_ACCEPTED],
-    "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED],
+    "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS],
     "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED],
 }
 

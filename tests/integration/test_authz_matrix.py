@@ -119,7 +119,7 @@ BODIES: dict[tuple[str, str], Any] = {
 CONSUMED = {
     "evidence": [topics.EVIDENCE_INBOUND],
     "scoring": [topics.EVIDENCE_ACCEPTED],
-    "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED],
+    "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS],
     "notify": [topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED],
 }
 

@@ -127,7 +127,7 @@ class Service:
 @pytest.fixture
 async def service(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Service]:
     group = f"test-awards-law-{uuid.uuid4().hex[:6]}"
-    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED):
+    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     council = await add_token(database_url, role="council", unit_id=None, label="Hội đồng TĐKT tỉnh")
     app = create_app(Settings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group))

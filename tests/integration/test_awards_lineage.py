@@ -89,7 +89,10 @@ Start = Callable[[Path], Awaitable[Province]]
 async def start(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Start]:
     """Starts evidence and awards (awards under the rule file given) once per test."""
     tag = uuid.uuid4().hex[:6].upper()
-    consumed = {"evidence": [topics.EVIDENCE_INBOUND], "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED]}
+    consumed = {
+        "evidence": [topics.EVIDENCE_INBOUND],
+        "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS],
+    }
     for service, names in consumed.items():
         for topic in names:
             await start_group_at_end(kafka_bootstrap, f"lineage-{service}-{tag}.{topic}", topic)

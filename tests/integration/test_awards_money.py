@@ -36,7 +36,7 @@ class Tokens:
 @pytest.fixture
 async def service(kafka_bootstrap: str, database_url: str) -> AsyncIterator[tuple[Service, Tokens]]:
     group = f"test-awards-money-{uuid.uuid4().hex[:6]}"
-    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED):
+    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     unit = "M" + uuid.uuid4().hex[:4].upper() + ".P"
     council = await add_token(database_url, role="council", unit_id=None, label="Hội đồng TĐKT tỉnh")

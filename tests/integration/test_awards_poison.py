@@ -78,7 +78,7 @@ class Awards:
 @pytest.fixture
 async def awards(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Awards]:
     group = f"test-awards-poison-{uuid.uuid4().hex[:6]}"
-    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED):
+    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     admin = await add_token(database_url, role="admin", unit_id=None, label="t")
     # METRICS_PUBLIC: the operator's view of /readyz (parked records) without a token.

@@ -155,7 +155,7 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(
     p = "A" + uuid.uuid4().hex[:4].upper()
     events, _ = province(p)
     group = f"test-awards-{uuid.uuid4().hex[:6]}"
-    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED):
+    for topic in (topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS):
         await start_group_at_end(kafka_bootstrap, f"{group}.{topic}", topic)
     council = await add_token(database_url, role="council", unit_id=None, label="Hội đồng TĐKT tỉnh")
     own_unit = await add_token(database_url, role="unit", unit_id=f"{p}.U1", label="U1")

@@ -66,7 +66,7 @@ class Province:
 async def province(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Province]:
     tag = uuid.uuid4().hex[:6].upper()
     consumed = {"evidence": [topics.EVIDENCE_INBOUND], "scoring": [topics.EVIDENCE_ACCEPTED]}
-    consumed["awards"] = [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED]
+    consumed["awards"] = [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS]
     for service, names in consumed.items():
         for topic in names:
             await start_group_at_end(kafka_bootstrap, f"clusters-{service}-{tag}.{topic}", topic)

@@ -82,7 +82,7 @@ async def test_documents_download_with_the_users_rights(
     consumed = {
         "evidence": ("evidence.inbound.v1",),
         "scoring": ("evidence.accepted.v1",),
-        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1", "ratings.v1"),
     }
     for service, topics in consumed.items():
         for topic in topics:

@@ -71,7 +71,7 @@ async def test_a_source_imports_200_ratings_through_the_page(kafka_bootstrap: st
     consumed = {
         "evidence": ("evidence.inbound.v1",),
         "scoring": ("evidence.accepted.v1",),
-        "awards": ("evidence.accepted.v1", "standings.changed.v1"),
+        "awards": ("evidence.accepted.v1", "standings.changed.v1", "ratings.v1"),
     }
     for service, topics in consumed.items():
         for topic in topics:

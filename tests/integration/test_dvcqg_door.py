@@ -83,7 +83,7 @@ async def door(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Door]:
     for service, names in {
         "evidence": [topics.EVIDENCE_INBOUND],
         "scoring": [topics.EVIDENCE_ACCEPTED],
-        "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED],
+        "awards": [topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS],
     }.items():
         for topic in names:
             await start_group_at_end(kafka_bootstrap, f"door-{service}-{tag}.{topic}", topic)

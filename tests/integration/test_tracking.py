@@ -169,7 +169,9 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
     async def sheet() -> dict[str, Any]:
         answer = await province.get(f"/v1/officers/{o}/tracking", year=2026)
         assert answer.status_code == 200, answer.text[:300]
-        [march] = [p for p in answer.json()["periods"] if p["period"] == "2026-03"]
+        found = [p for p in answer.json()["periods"] if p["period"] == "2026-03"]
+        assert len(found) == 1, "March is not in the sheet yet"  # an assertion, so eventually() retries it
+        [march] = found
         assert march["tasks"]["assigned"] == 40
         return {"body": answer.json(), "march": march}
 

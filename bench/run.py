@@ -36,6 +36,18 @@ from bench.machine import Window
 from bench.peer_quix import run_peer
 from bench.portal_door import add_portal_source, portal_ingest
 from bench.soak import SoakResult, soak
+from bench.tracking import (
+    OFFICERS_PER_UNIT,
+    TRACKING_UNITS,
+    council_token,
+    endpoint_load,
+    months_before,
+    officer_check,
+    officer_paths,
+    send_tracking_year,
+    unit_check,
+    unit_paths,
+)
 from services.evidence.handlers.sources import add_source
 from thidua.localinfra.stack import Stack, service
 
@@ -204,8 +216,9 @@ class Bench:
         records.clear()  # the limit was the last use of the encoded events
         await self.guarded(5, "HTTP ingest", self.http)
         await self.guarded(6, "portal door (POST /v1/dvcqg)", self.portal)
-        await self.guarded(7, "top-up before the rebuild", self.top_up)
-        await self.guarded(7, "rebuild --all", self.rebuild)
+        await self.guarded(7, "Decree 335 tracking endpoints", self.tracking)
+        await self.guarded(8, "top-up before the rebuild", self.top_up)
+        await self.guarded(8, "rebuild --all", self.rebuild)
         await self.guarded(4, "soak (freshness and RSS)", self.soak)
 
     async def top_up(self) -> None:
@@ -267,7 +280,7 @@ class Bench:
                 t.met(seconds <= 60) + size_note,
                 t.durations(load),
                 t.machine(load),
-                slot=7,
+                slot=8,
             )
         )
         self.notes.append(f"- Rebuild said: `{lines[-1].strip()}`")
@@ -358,6 +371,57 @@ class Bench:
             " all on the scorecards (scoring's inbox, no standing left to recompute) at the second row's time."
         )
 
+    async def tracking(self) -> None:
+        """Decree 335 tracking: a small 2026 year for a few backfill units, scored; then an officer's year and a
+        unit's month requested by the HTTP clients with a council token, each sustained figure_seconds."""
+        s = self.settings
+        source, months = f"bench-tracking-{int(time.time())}", months_before(datetime.now(UTC).date())
+        if not months:
+            raise RuntimeError("no whole month of 2026 before today to track")
+        say(f"sending a tracked 2026 ({len(months)} months) for {len(TRACKING_UNITS)} units and waiting until scored")
+        count = await send_tracking_year(self.db, self.evidence_url, source, months)
+        await wait_scored(self.db, source, count, timeout=600)
+        token = await council_token(self.db)
+        figures = (
+            (
+                f"officer's year GET /v1/officers/{{id}}/tracking?year=2026, {len(officer_paths())} officers",
+                officer_paths(),
+                officer_check(months),
+            ),
+            (
+                f"unit's month GET /v1/units/{{id}}/tracking?period=2026-MM, {len(TRACKING_UNITS)} units",
+                unit_paths(months),
+                unit_check,
+            ),
+        )
+        for label, paths, check in figures:
+            await endpoint_load(self.scoring_url, token, paths, check, seconds=3, clients=s.http_clients)  # warm-up
+            window = Window()
+            run = await endpoint_load(
+                self.scoring_url, token, paths, check, seconds=s.figure_seconds, clients=s.http_clients
+            )
+            load = dataclasses.replace(window.end(), seconds=run.seconds)
+            p50, p95, p99 = run.latency_ms()
+            self.rows.append(
+                t.Row(
+                    f"Decree 335 tracking: {label}, {s.http_clients} clients",
+                    f"{run.requests / run.seconds:,.1f} req/s; p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, p99 {p99:,.0f} ms",
+                    "-",
+                    "-",
+                    "none (informational)",
+                    t.met(None),
+                    t.durations(load),
+                    t.machine(load),
+                    slot=7,
+                )
+            )
+        self.notes.append(
+            f"- Tracking: {count:,} events of 2026 ({len(months)} months) for {len(TRACKING_UNITS)} backfill units,"
+            f" {OFFICERS_PER_UNIT} officers each (registrations, dossiers, returns, objective causes, general points),"
+            " sent through evidence's HTTP front door and scored before the requests; every answer checked (an"
+            " officer's year has each month's sheet and a rating; a unit's month lists every officer with a total)."
+        )
+
     async def soak(self) -> None:
         """The soak's RSS rows and the freshness rows measured in its first figure_seconds."""
         s = self.settings
@@ -407,7 +471,7 @@ class Bench:
         s = self.settings
         for name, memory in result.memory.items():
             if not memory.samples:
-                self.rows.append(t.Row(f"RSS {name}", "no samples (process gone?)", "-", "-", "-", "NO", "-", "-", 8))
+                self.rows.append(t.Row(f"RSS {name}", "no samples (process gone?)", "-", "-", "-", "NO", "-", "-", 9))
                 continue
             first, reference, low, high, last = memory.spread(s.warm_up)
             drift = (high - low) / reference
@@ -421,7 +485,7 @@ class Bench:
                     t.met(drift <= 0.10),
                     t.durations(result.load),
                     t.machine(result.load),
-                    slot=8,
+                    slot=9,
                 )
             )
 
@@ -469,7 +533,10 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--figure-seconds", type=float, help="each sustained figure (default 60; --quick 10)")
     parser.add_argument("--rate", type=int, default=1000, help="soak and freshness load, events/s (default 1000)")
     parser.add_argument(
-        "--http-clients", type=int, default=4, help="concurrent clients of the HTTP figures (envelopes, portal door)"
+        "--http-clients",
+        type=int,
+        default=4,
+        help="concurrent clients of the HTTP figures (envelopes, portal door, tracking)",
     )
     parser.add_argument(
         "--portal-snapshots", type=int, default=100, help="snapshots per DongBoHoSoMC call of the portal door figure"

@@ -119,11 +119,15 @@ async def _dossiers(
     steps = await _steps_of(conn, source, codes)
     unit_codes = await mappings.unit_codes(conn, source)
     users = await mappings.officer_users(conn, source)
+    # A province-wide source may name any registered unit by its id: one look-up per call, not per dossier.
+    registered = await _registered(
+        conn, {c for _, s in snapshots if (c := s.unit_code or call.unit_code)} if ALL_UNITS in scope.units else set()
+    )
     planned: list[tuple[int, list[dict[str, Any]]]] = []
     final: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
     for i, snapshot in snapshots:
         answer = answers[i]
-        unit = await _unit(conn, scope, snapshot.unit_code or call.unit_code, unit_codes)
+        unit = _unit(scope, snapshot.unit_code or call.unit_code, unit_codes, registered)
         if isinstance(unit, FieldError):
             answer.status, answer.errors = "rejected", [unit]
             continue
@@ -230,14 +234,12 @@ async def _ingest(
     return failed
 
 
-async def _unit(
-    conn: asyncpg.Connection, scope: SourceScope, code: str | None, unit_codes: dict[str, str]
-) -> str | FieldError:
+def _unit(scope: SourceScope, code: str | None, unit_codes: dict[str, str], registered: set[str]) -> str | FieldError:
     """Our unit for the portal's unit code: the source's own unit ids as they are, others through the mapping."""
     own: frozenset[str] = frozenset()
     if code and code in scope.units:
         own = frozenset({code})
-    elif code and ALL_UNITS in scope.units and code not in unit_codes and await _registered(conn, code):
+    elif code and ALL_UNITS in scope.units and code not in unit_codes and code in registered:
         own = frozenset({code})  # a province-wide source: any unit registered here is one of its own
     unit = unit_of(code, own, unit_codes)
     if isinstance(unit, str) and not scope.covers(unit):
@@ -247,11 +249,15 @@ async def _unit(
     return unit
 
 
-async def _registered(conn: asyncpg.Connection, unit_id: str) -> bool:
-    found = await conn.fetchval(
-        "SELECT 1 FROM ledger WHERE unit_id = $1 AND type = 'unit.registered' LIMIT 1", unit_id[:200]
+async def _registered(conn: asyncpg.Connection, codes: set[str]) -> set[str]:
+    """The codes that are units registered here (bounded like every code: at most 200 characters each)."""
+    if not codes:
+        return set()
+    rows = await conn.fetch(
+        "SELECT DISTINCT unit_id FROM ledger WHERE type = 'unit.registered' AND unit_id = ANY($1::text[])",
+        sorted(c[:200] for c in codes),
     )
-    return found is not None
+    return {r["unit_id"] for r in rows}
 
 
 async def _lock(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> None:

@@ -1,4 +1,5 @@
-"""Bearer-token authentication shared by the services: roles source, unit, council, admin and officer."""
+"""Bearer-token authentication shared by the services: roles source, unit, council, admin and officer, and person
+(signed in through the province's identity provider, no rights until an identity rule maps it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import asyncpg
 from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.db import may_migrate, migrate
 
-Role = Literal["source", "unit", "council", "admin", "officer"]
+Role = Literal["source", "unit", "council", "admin", "officer", "person"]
 MIGRATIONS = Path(__file__).parent / "auth_migrations"
 SCHEMA = "auth"
 
@@ -22,17 +23,23 @@ SCHEMA = "auth"
 @dataclass(frozen=True)
 class Principal:
     """The holder of a bearer token: a role, the source, unit or officer it speaks for, and the token's number (for
-    audit trails such as `council:token#12`; None only for a Principal not read from the token store)."""
+    audit trails such as `council:token#12`; None only for a Principal not read from the token store); for a person
+    signed in through the identity provider, the provider's subject (`sub`) and issuer instead of a token number."""
 
     role: Role
     source: str | None = None
     unit_id: str | None = None
     token_id: int | None = None
     officer_id: str | None = None  # an officer's own token: that officer's records only (policy.may_see_officer)
+    subject: str | None = None  # a provider's person: the ID token's `sub` (the person, in audit rows)
+    issuer: str | None = None  # and the provider that vouched for it
 
     @property
     def actor(self) -> str:
-        """Who acted, for an audit row: role and token number, e.g. `council:token#12`."""
+        """Who acted, for an audit row: role and token number, e.g. `council:token#12`, or the provider's person,
+        e.g. `council:person#5f0c…`."""
+        if self.subject is not None:
+            return f"{self.role}:person#{self.subject}"
         return f"{self.role}:token#{self.token_id}" if self.token_id is not None else self.role
 
     def may_read_unit(self, unit_id: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from thidua.runtime.auth import Principal
@@ -15,7 +17,7 @@ OFFICERS = IdentityRule(3, "officer_id", "officer", officer_claim="officer_id")
 DEMO = [COUNCIL, HEADS, OFFICERS]
 
 
-def who(claims: dict[str, object], rules: list[IdentityRule] = DEMO) -> Principal:
+def who(claims: Mapping[str, object], rules: list[IdentityRule] = DEMO) -> Principal:
     return principal_for(claims, rules, subject="sub-1", issuer=ISSUER)
 
 

@@ -41,6 +41,7 @@ from services.dashboard.formatting import (
 from services.dashboard.rendering import SITE_TITLE, STATIC, render
 from services.dashboard.security import SecurityHeaders, security_headers, valid_unit_id
 from services.dashboard.sessions import Session, SessionStore
+from services.dashboard.sign_in_provider import ProviderSignIn, Wiring
 from services.dashboard.throttle import SignInThrottle
 from services.dashboard.upstream import PublicCache, Upstream, call
 
@@ -66,6 +67,8 @@ class User:
     source: str | None = None
     token_id: int | None = None
     officer_id: str | None = None  # an officer's own token: their own sheet only
+    subject: str | None = None  # a person signed in through the provider
+    name: str | None = None  # that person's name (from the ID token)
 
     def may_read_unit(self, unit_id: str) -> bool:
         """Council and admin read officer data of every unit; a unit its own."""
@@ -198,16 +201,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if sid is None:
             return None
         found = store.get(sid, clock())
-        if found is not None and clock() - found.checked >= cfg.session_recheck_seconds:
-            who = await fetch(f"{scoring}/v1/whoami", user=User(found.token, "?"))
-            if who.status == 401:  # revoked or expired since sign-in: every session with that token ends
+        due = found is not None and clock() - found.checked >= cfg.session_recheck_seconds
+        if found is not None and (due or provider_sign_in.refresh_due(found)):
+            ended = await recheck(found)
+            if ended is not None:
+                store.end(sid)
                 store.end_token(found.token)
+                cookie.clear()
+                cookie["flash"] = ended
                 found = None
-            elif who.ok:
-                found.checked = clock()
         if found is None:
             cookie.pop("sid", None)
         return found
+
+    async def recheck(found: Session) -> str | None:
+        """A provider session's tokens refreshed, then whoami: the message ending the session, or None (still live)."""
+        if (ended := await provider_sign_in.refresh(found)) is not None:
+            return ended
+        who = await fetch(f"{scoring}/v1/whoami", user=User(found.token, "?"))
+        if who.status == 401:  # revoked or expired since sign-in: every session with that token ends
+            return "Phiên đăng nhập đã hết hạn hoặc mã truy cập đã bị thu hồi. Vui lòng đăng nhập lại."
+        body = who.body if isinstance(who.body, dict) else {}
+        if who.ok and found.provider is not None and body.get("role") != found.role:
+            return "Quyền của bạn đã thay đổi nên phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
+        if who.ok:
+            found.checked = clock()
+        return None
 
     def signed_in(request: Request) -> Session | None:
         found = getattr(request.state, "signed_in", None)
@@ -222,7 +241,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         found = signed_in(request)
         if found is None:
             return None
-        return User(found.token, found.role, found.unit_id, found.source, found.token_id, found.officer_id)
+        return User(
+            found.token,
+            found.role,
+            found.unit_id,
+            found.source,
+            found.token_id,
+            found.officer_id,
+            found.subject,
+            found.name,
+        )
 
     def end_session(request: Request, token: str | None = None) -> None:
         """Sign-out (this session) or a refused token (every session holding it): nothing of it stays usable."""
@@ -348,14 +376,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return "/ratings/import"
         if user.role == "officer":
             return "/me/tracking"
+        if user.role == "person":  # signed in through the provider with no role yet: whom to ask
+            return "/me"
         return "/nominations"
+
+    provider_sign_in = ProviderSignIn(
+        cfg,
+        store,
+        Wiring(
+            page=page,
+            cookie=session,
+            signed_in=signed_in,
+            call_as=lambda method, url, token: fetch(url, user=User(token, "?"), json={} if method == "POST" else None),
+            home_of=lambda role, unit_id: home_of(User("", role, unit_id)),
+            clock=clock,
+        ),
+    )
+    provider_sign_in.register(app)
+    app.state.provider_sign_in = provider_sign_in
 
     @app.get("/sign-in", response_class=HTMLResponse)
     async def sign_in_form(request: Request, next: str | None = None) -> Response:
-        return page(request, "sign_in.html", title="Đăng nhập", next=local_path(next), problem=None)
+        return sign_in_page(request, 200, local_path(next), None)
 
-    def sign_in_page(request: Request, status: int, back: str | None, problem: str) -> HTMLResponse:
-        return page(request, "sign_in.html", status, title="Đăng nhập", next=back, problem=problem)
+    def sign_in_page(request: Request, status: int, back: str | None, problem: str | None) -> HTMLResponse:
+        sso = provider_sign_in.name
+        return page(request, "sign_in.html", status, title="Đăng nhập", next=back, problem=problem, sso=sso)
 
     @app.post("/sign-in", response_class=HTMLResponse)
     async def sign_in(request: Request) -> Response:
@@ -414,11 +460,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         form = await request.form(max_files=0, max_fields=10)
         if not csrf_ok(request, form.get("csrf_token")):
             return error_page(request, "Lỗi", panel("Yêu cầu không hợp lệ", "Biểu mẫu đã hết hạn, hãy thử lại."), 403)
+        found = signed_in(request)
+        at_provider = await provider_sign_in.sign_out(request, found) if found is not None else None
         end_session(request)
         cookie = session(request)
         cookie.clear()
         cookie["flash"] = "Đã đăng xuất."
-        return RedirectResponse("/", status_code=303)
+        # A provider sign-in ends at the provider too (RP-initiated logout), which sends the browser back here.
+        return RedirectResponse(at_provider or "/", status_code=303)
 
     # ------------------------------------------------------------------ leaderboards
 

@@ -71,6 +71,22 @@ class Settings(BaseSettings):
     )
     # The signer's name under the signature; unset: left blank to sign by hand.
     issuer_signer: Name | None = None
+    # Officials' single sign-on (OpenID Connect): the provider's issuer URL exactly as its tokens name it
+    # (e.g. https://sso.example.gov.vn/realms/tinh); unset: sign-in by the provider is off (tokens still work).
+    oidc_issuer: str | None = Field(None, max_length=2048, pattern=r"^https?://")
+    # The dashboard's client id at the provider.
+    oidc_client_id: str = Field("thidua-dashboard", min_length=1, max_length=200)
+    # The client's secret (a confidential client); unset: a public client (PKCE only).
+    oidc_client_secret: SecretStr | None = None
+    # The scopes asked for, space-separated ("openid" first).
+    oidc_scopes: str = Field("openid profile", pattern=r"^openid( [\x21-\x7e]+)*$", max_length=500)
+    # The sign-in button's words: "Đăng nhập bằng <this>".
+    oidc_provider_name: Name = "tài khoản công vụ của tỉnh"
+    # The dashboard's public base URL (redirect URI <it>/auth/callback, back after sign-out <it>/);
+    # unset: taken from each request (set it behind a proxy that rewrites the host).
+    oidc_public_url: str | None = Field(None, max_length=2048, pattern=r"^https?://")
+    # Whom a signed-in person with no rights asks to be given a role.
+    oidc_help_contact: Name = "Văn phòng Hội đồng Thi đua - Khen thưởng"
     scoring_url: str = _url("scoring", 8082)
     awards_url: str = _url("awards", 8083)
     notify_url: str = _url("notify", 8084)

@@ -62,6 +62,7 @@ ROLE_NAMES: dict[str, str] = {
     "admin": "Quản trị",
     "source": "Nguồn dữ liệu",
     "officer": "Cán bộ",
+    "person": "Chưa được phân quyền",
 }
 
 

@@ -25,6 +25,18 @@ class Session:
     checked: float  # when the services last confirmed the token (whoami)
     data: dict[str, Any] = field(default_factory=dict)  # csrf, flash: what the cookie held before sign-in
     officer_id: str | None = None  # an officer's own token: the one officer whose sheet it reads
+    subject: str | None = None  # a person signed in through the provider: its `sub`
+    name: str | None = None  # that person's name from the ID token, for the header (memory only)
+    provider: ProviderTokens | None = None  # a provider sign-in's tokens (token above is its access token)
+
+
+@dataclass
+class ProviderTokens:
+    """A provider sign-in's refresh and ID tokens and when its access token ends (wall-clock seconds)."""
+
+    refresh_token: str | None
+    id_token: str | None
+    expires_at: float
 
 
 def session_key(session_id: str) -> str:

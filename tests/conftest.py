@@ -10,6 +10,7 @@ import pytest
 from thidua.runtime.topics import ensure_topics
 from thidua.testing.database import create_database, drop_database
 from thidua.testing.infra import Infrastructure, session_infrastructure
+from thidua.testing.oidc import Provider, session_provider
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,10 @@ async def database_url(infra: Infrastructure) -> AsyncIterator[str]:
     url = await create_database(infra.database_url)
     yield url
     await drop_database(infra.database_url, url)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Provider]:
+    """A real OpenID Connect provider (Keycloak) for the session, started by the first test that asks for it."""
+    with session_provider() as running:
+        yield running

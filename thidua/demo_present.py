@@ -769,6 +769,15 @@ def _leave_officer(seed: int, year: int, u: Unit) -> str:
     return rng.sample(u.officers, min(ASSESSED_OFFICERS, len(u.officers)))[0]
 
 
+def assessed_officer(seed: int, year: int, unit_id: str) -> str:
+    """An officer of the unit whose head sends monthly general points all year (the demo's officer who signs in)."""
+    u = next(u for u in province(random.Random(seed)) if u.unit_id == unit_id)
+    rng = random.Random(f"{seed}|present|{year}|assessed|{u.unit_id}")
+    officers = rng.sample(u.officers, min(ASSESSED_OFFICERS, len(u.officers)))
+    # The first unit's first assessed officer takes the demo's leave: the next one keeps every month.
+    return officers[1] if u.unit_id == province(random.Random(seed))[0].unit_id and len(officers) > 1 else officers[0]
+
+
 def _leave(seed: int, year: int, u: Unit, cutoff: datetime) -> Iterator[Event]:
     """Issue 26: one officer's sick leave covering a whole month (Decree 335/2025 Art. 21: that month leaves the
     year's mean), recorded by HR the day it starts."""

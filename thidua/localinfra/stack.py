@@ -8,12 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 from thidua import registry
 from thidua.localinfra.kafka import LocalKafka
+from thidua.localinfra.oidc_demo import DemoProvider, missing_rules, start_demo_provider
 from thidua.localinfra.postgres import LocalPostgres
 from thidua.localinfra.process import port_open, spawn, stop
 from thidua.localinfra.secret_files import write_secret
@@ -46,7 +48,61 @@ class Stack:
         self.service_access: dict[str, KafkaAccess] = {}
         # Each service's own DATABASE_URL (its role, owning its schema only), when the stack runs PostgreSQL.
         self.database_urls: dict[str, str] = {}
+        # The demo's OpenID Connect provider (THIDUA_OIDC=keycloak, the default), started beside Kafka.
+        self.provider: DemoProvider | None = None
+        self._provider_thread: threading.Thread | None = None
+        self._provider_error: BaseException | None = None
         self._stopping = False
+
+    def begin_provider(self) -> None:
+        """Start Keycloak with the demo realm in the background unless THIDUA_OIDC=off or OIDC_ISSUER names one."""
+        mode = self.env.get("THIDUA_OIDC", "keycloak").strip().lower() or "keycloak"
+        if mode == "off" or "OIDC_ISSUER" in self.env:
+            return
+        if mode != "keycloak":
+            raise SystemExit(f"THIDUA_OIDC={mode!r}: keycloak (the default) or off")
+        port = int(self.env.get("THIDUA_KEYCLOAK_PORT", "8180"))
+        dashboard = next((a for a in APPS if a.name == "dashboard"), None)
+        web_port = self.env.get(dashboard.port_env, str(dashboard.port)) if dashboard else "8000"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        _say(f"starting Keycloak (OpenID Connect, realm thidua) on 127.0.0.1:{port}")
+
+        def start() -> None:
+            try:
+                started = time.monotonic()
+                self.provider = start_demo_provider(
+                    self.state_dir, port=port, dashboard_url=f"http://127.0.0.1:{web_port}"
+                )
+                _say(f"Keycloak ready in {time.monotonic() - started:.1f}s")
+            except BaseException as failure:  # reported by await_provider, in the main thread
+                self._provider_error = failure
+
+        self._provider_thread = threading.Thread(target=start, name="keycloak", daemon=True)
+        self._provider_thread.start()
+
+    def await_provider(self) -> None:
+        """Wait for the provider begun by begin_provider: its issuer to the services, its client to the dashboard."""
+        if self._provider_thread is None:
+            return
+        self._provider_thread.join()
+        if self._provider_error is not None:
+            raise SystemExit(f"Keycloak did not start ({self._provider_error}); THIDUA_OIDC=off runs without it")
+        if self.provider is not None:
+            self.env.update(self.provider.service_env)
+
+    def add_identity_rules(self) -> None:
+        """The demo's identity rules through the operator's command (`thidua identity map`), those not yet there."""
+        if self.provider is None:
+            return
+        try:
+            rules = missing_rules(self.env["DATABASE_URL"])
+        except Exception as failure:  # the demo runs on; people signed in have no rights until an operator maps them
+            _say(f"identity rules not added ({failure.__class__.__name__}): see `thidua identity map --help`")
+            return
+        for rule in rules:
+            command = [sys.executable, "-m", "thidua.cli", "identity", "map", *rule]
+            subprocess.run(command, env=self.operator_env(), check=False, stdout=subprocess.DEVNULL)
+        _say(f"identity rules: {len(rules)} added (`thidua identity rules` lists them)")
 
     def start_infrastructure(self) -> None:
         """Local Kafka and PostgreSQL unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name servers."""
@@ -142,6 +198,9 @@ class Stack:
             env.setdefault(f"{svc.name.upper()}_URL", f"http://127.0.0.1:{self.port_of(svc)}")
         env.setdefault(app.port_env, str(app.port))
         self.env[app.port_env] = env[app.port_env]
+        if self.provider is not None and app.name == "dashboard":
+            for key, value in self.provider.dashboard_env.items():
+                env.setdefault(key, value)
         secret_env = f"{(app.env_prefix or app.name).upper()}_SESSION_SECRET"
         if secret_env not in env:
             # The key that signs the sessions' cookies, kept in the state directory across runs (sign-ins survive).
@@ -184,7 +243,10 @@ class Stack:
             lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
         for app in APPS:
             url = f"http://127.0.0.1:{self.env.get(app.port_env, app.port)}/"
-            lines.append(f"  {app.name:<12} {url}  (bảng điều khiển; đăng nhập bằng mã truy cập)")
+            how = "đăng nhập một lần hoặc bằng mã truy cập" if self.provider else "đăng nhập bằng mã truy cập"
+            lines.append(f"  {app.name:<12} {url}  (bảng điều khiển; {how})")
+        if self.provider is not None:
+            lines.extend(self.provider.describe())
         lines.append(f"  logs         {self.state_dir / 'logs'}")
         return "\n".join(lines)
 
@@ -225,6 +287,11 @@ class Stack:
         for name, proc in reversed(list(self.children.items())):
             _say(f"stopping {name}")
             stop(proc, timeout=20)
+        if self._provider_thread is not None:
+            self._provider_thread.join(timeout=200)
+        if self.provider is not None:
+            _say("stopping Keycloak")
+            self.provider.server.stop()
         if self.kafka is not None:
             _say("stopping Kafka")
             self.kafka.stop()
@@ -257,9 +324,12 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stack.request_stop)
     signal.signal(signal.SIGINT, stack.request_stop)
     try:
+        stack.begin_provider()
         stack.start_infrastructure()
+        stack.await_provider()
         _say("starting the services")
         stack.start_services()
+        stack.add_identity_rules()
         stack.start_web()
         print("\nThi đua is running:\n" + stack.describe() + "\n\nPress Ctrl-C to stop.\n", flush=True)
         for command in after_start or []:

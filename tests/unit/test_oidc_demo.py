@@ -1,0 +1,38 @@
+"""`thidua run`'s demo sign-ins: the people, their claims and the identity rules that map them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from schemas.common import OFFICER_ID_PATTERN, UNIT_ID_PATTERN
+from thidua.demo_present import assessed_officer, present_events
+from thidua.localinfra.oidc_demo import DEMO_SEED, DEMO_UNIT, IDENTITY_RULES, demo_people
+from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP
+
+
+def test_the_demo_officer_gets_monthly_points_from_the_demo_unit() -> None:
+    officer = assessed_officer(DEMO_SEED, 2026, DEMO_UNIT)
+    assert re.fullmatch(OFFICER_ID_PATTERN, officer) and re.fullmatch(UNIT_ID_PATTERN, DEMO_UNIT)
+    assessed = [
+        body
+        for _, body in present_events(DEMO_SEED, date(2026, 4, 10))
+        if body["type"] == "officer.assessed" and body.get("officer_id") == officer
+    ]
+    assert [b["payload"]["period"] for b in assessed] == ["2026-01", "2026-02", "2026-03"]
+    assert {b["unit_id"] for b in assessed} == {DEMO_UNIT}
+
+
+def test_each_demo_person_meets_the_rule_meant_for_them() -> None:
+    people = {p.username: p for p in demo_people("H4011-CB040")}
+    assert set(people) == {"truongdonvi", "hoidong", "canbo", "chuaphanquyen"}
+    assert people["truongdonvi"].groups == [UNIT_HEAD_GROUP]
+    assert people["truongdonvi"].attributes == {"unit_code": DEMO_UNIT}
+    assert people["hoidong"].groups == [COUNCIL_GROUP]
+    assert people["canbo"].attributes["officer_id"] == "H4011-CB040" and not people["canbo"].groups
+    assert not people["chuaphanquyen"].groups and not people["chuaphanquyen"].attributes
+    rules = [dict(zip(r[::2], r[1::2], strict=True)) for r in IDENTITY_RULES]
+    assert [r["--role"] for r in rules] == ["council", "unit", "officer"]
+    assert rules[0]["--value"] == COUNCIL_GROUP and rules[1]["--value"] == UNIT_HEAD_GROUP
+    assert rules[1]["--unit-claim"] == "unit_code" and rules[2]["--officer-claim"] == "officer_id"
+    assert len({p.password for p in people.values()}) == 4

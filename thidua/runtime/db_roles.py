@@ -3,7 +3,8 @@
 Run as the database's admin (`thidua db provision`, `thidua run` for the local server). Each service's role owns
 its schema (its migrations run as that role; an admin migrating it acts as the owner, thidua/runtime/db.py), has
 no right on any other service's schema, and reaches the token store only through `auth.principal_of(hash)`, a
-SECURITY DEFINER function granted to the services' group role. The auth schema stays the admin's.
+SECURITY DEFINER function granted to the services' group role (and the identity rules and sign-ins through
+`auth.identity_rules_live()` and `auth.record_sign_in(...)`, likewise). The auth schema stays the admin's.
 Idempotent: running it again sets each role's password to the one given (a rotation) and changes nothing else.
 """
 
@@ -19,6 +20,8 @@ from thidua.runtime.db import create_pool
 
 # The group role the services' roles belong to: what every service may do beyond its own schema.
 SERVICES_GROUP = "thidua_services"
+# The auth schema's other SECURITY DEFINER functions the services call (auth_migrations/005_identity.sql).
+IDENTITY_FUNCTIONS = ("identity_rules_live()", "record_sign_in(text, text, text, text, text)")
 
 
 def service_role(service: str) -> str:
@@ -131,6 +134,9 @@ async def _common(conn: asyncpg.Connection) -> bool:
     await conn.execute(f'GRANT USAGE ON SCHEMA "{auth.SCHEMA}" TO {SERVICES_GROUP}')
     await conn.execute(f'REVOKE ALL ON FUNCTION "{auth.SCHEMA}".principal_of(text) FROM PUBLIC')
     await conn.execute(f'GRANT EXECUTE ON FUNCTION "{auth.SCHEMA}".principal_of(text) TO {SERVICES_GROUP}')
+    for function in IDENTITY_FUNCTIONS:  # provider sign-ins: the live identity rules, the sign-in record
+        await conn.execute(f'REVOKE ALL ON FUNCTION "{auth.SCHEMA}".{function} FROM PUBLIC')
+        await conn.execute(f'GRANT EXECUTE ON FUNCTION "{auth.SCHEMA}".{function} TO {SERVICES_GROUP}')
     # No role but the admin creates schemas or temporary tables; the public schema holds nothing of ours.
     await conn.execute(
         "DO $$ BEGIN EXECUTE format('REVOKE CREATE, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$"

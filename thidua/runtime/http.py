@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from thidua.runtime import auth
+from thidua.runtime import auth, identity_rules, oidc
 from thidua.runtime.auth import Principal
 from thidua.runtime.decoding import BadInput
+from thidua.runtime.identity import principal_for
 from thidua.runtime.parking import is_transient
 from thidua.runtime.policy import may_see_officers, officer_denial
 from thidua.runtime.service import Runtime
@@ -165,14 +166,22 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
     @app.get("/v1/whoami", tags=["auth"], summary="Who the bearer token speaks for (any valid token)")
     async def whoami(principal: Annotated[Principal | None, Depends(bearer(runtime))]) -> dict[str, Any]:
-        who = require(principal, roles=("source", "unit", "council", "admin", "officer"))
-        return {
-            "role": who.role,
-            "unit_id": who.unit_id,
-            "source": who.source,
-            "officer_id": who.officer_id,
-            "token_id": who.token_id,
-        }
+        return who_body(require(principal, roles=ANY_ROLE))
+
+    @app.post(
+        "/v1/sign-ins", tags=["auth"], summary="Record a person's sign-in through the identity provider (its token)"
+    )
+    async def sign_ins(principal: Annotated[Principal | None, Depends(bearer(runtime))]) -> dict[str, Any]:
+        who = require(principal, roles=ANY_ROLE)
+        if who.subject is None:
+            raise ApiError(
+                422,
+                "only a person signed in through the identity provider signs in here",
+                [{"field": "authorization", "message": "send the provider's access token, not a td_ token"}],
+            )
+        async with runtime.pool.acquire() as conn:
+            sign_in_id = await identity_rules.record_sign_in(conn, who)
+        return {**who_body(who), "sign_in_id": sign_in_id}
 
     @app.get("/v1/parked", tags=["operations"], summary="Parked (poison) records of this service (admin)")
     async def parked(
@@ -199,8 +208,48 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+ANY_ROLE = ("source", "unit", "council", "admin", "officer", "person")
+
+
+def who_body(who: Principal) -> dict[str, Any]:
+    """GET /v1/whoami's answer: the role and what it speaks for; subject for a provider's person."""
+    return {
+        "role": who.role,
+        "unit_id": who.unit_id,
+        "source": who.source,
+        "officer_id": who.officer_id,
+        "token_id": who.token_id,
+        "subject": who.subject,
+    }
+
+
+def _refused() -> ApiError:
+    return ApiError(401, "invalid or revoked token", [{"field": "Authorization", "message": "not recognised"}])
+
+
+async def provider_principal(runtime: Runtime, token: str) -> Principal:
+    """The Principal of a provider's access token (verified, then mapped by the live identity rules); 401/503."""
+    issuer, audience = runtime.settings.oidc_issuer, runtime.settings.oidc_audience
+    assert issuer is not None
+    try:
+        claims = await oidc.verifier_for(issuer, audience).verify(token)
+    except oidc.TokenRefused as exc:
+        raise _refused() from exc
+    except oidc.ProviderUnavailable as exc:
+        log.warning("%s: identity provider unavailable: %s", runtime.name, exc)
+        raise ApiError(
+            503,
+            "temporarily unavailable",
+            [{"field": "Authorization", "message": "the identity provider is unreachable"}],
+        ) from exc
+    async with runtime.pool.acquire() as conn:
+        rules = await identity_rules.live_rules(conn)
+    return principal_for(claims, rules, subject=claims["sub"], issuer=issuer)
+
+
 def bearer(runtime: Runtime) -> Callable[..., Awaitable[Principal | None]]:
-    """A FastAPI dependency: the caller's Principal, None without a token, 401 for an unknown one."""
+    """A FastAPI dependency: the caller's Principal, None without a token, 401 for an unknown one. A `td_` token is
+    looked up in the token store; a provider's access token (a JWT, when OIDC_ISSUER is set) is verified and mapped."""
 
     async def caller(authorization: Annotated[str | None, Header()] = None) -> Principal | None:
         if not authorization:
@@ -209,10 +258,13 @@ def bearer(runtime: Runtime) -> Callable[..., Awaitable[Principal | None]]:
             raise ApiError(
                 401, "malformed Authorization header", [{"field": "Authorization", "message": "send 'Bearer <token>'"}]
             )
+        token = authorization[7:].strip()
+        if runtime.settings.oidc_issuer and oidc.looks_like_jwt(token):
+            return await provider_principal(runtime, token)
         async with runtime.pool.acquire() as conn:
-            principal = await auth.find_principal(conn, authorization[7:].strip())
+            principal = await auth.find_principal(conn, token)
         if principal is None:
-            raise ApiError(401, "invalid or revoked token", [{"field": "Authorization", "message": "not recognised"}])
+            raise _refused()
         return principal
 
     return caller

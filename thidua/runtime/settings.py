@@ -47,6 +47,13 @@ class ServiceSettings(BaseSettings):
     # true: the OpenAPI pages (/docs, /redoc, /openapi.json) without a token; false (default, make run
     # included): an admin bearer token is required for them (401/403).
     docs_public: bool = Field(False, validation_alias=AliasChoices("DOCS_PUBLIC", "docs_public"))
+    # The province's OpenID Connect provider whose access tokens people's bearers may be (e.g.
+    # https://sso.example.gov.vn/realms/thidua, exactly the tokens' `iss`); unset: provider tokens are refused (401).
+    oidc_issuer: str | None = Field(None, validation_alias=AliasChoices("OIDC_ISSUER", "oidc_issuer"), max_length=2048)
+    # The audience a provider's access token must name in `aud` to be accepted by the services.
+    oidc_audience: str = Field(
+        "thidua-api", validation_alias=AliasChoices("OIDC_AUDIENCE", "oidc_audience"), min_length=1, max_length=256
+    )
 
     @model_validator(mode="after")
     def _database_password_into_url(self) -> ServiceSettings:

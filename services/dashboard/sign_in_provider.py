@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -53,6 +54,7 @@ class ProviderSignIn:
         self.cfg, self.store, self.wiring = cfg, store, wiring
         self.scoring = cfg.scoring_url.rstrip("/")
         self.logins = oidc.PendingLogins()
+        self._refreshing: dict[int, asyncio.Future[str | None]] = {}
         secret = cfg.oidc_client_secret.get_secret_value() if cfg.oidc_client_secret else None
         self.provider = (
             oidc.Provider(cfg.oidc_issuer, client_id=cfg.oidc_client_id, client_secret=secret, timeout=cfg.timeout)
@@ -165,7 +167,16 @@ class ProviderSignIn:
         return found.provider is not None and time.time() >= found.provider.expires_at - REFRESH_MARGIN
 
     async def refresh(self, found: Session) -> str | None:
-        """New tokens for a provider session; the message ending it when the provider refuses (None: still live)."""
+        """New tokens for a provider session; the message ending it when the provider refuses (None: still live).
+        Requests arriving together share one refresh: a provider that rotates refresh tokens sees each used once."""
+        running = self._refreshing.get(id(found))
+        if running is None:
+            running = asyncio.ensure_future(self._refresh(found))
+            self._refreshing[id(found)] = running
+            running.add_done_callback(lambda _: self._refreshing.pop(id(found), None))
+        return await asyncio.shield(running)
+
+    async def _refresh(self, found: Session) -> str | None:
         tokens = found.provider
         if tokens is None or self.provider is None:
             return None

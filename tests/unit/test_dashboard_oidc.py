@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +21,8 @@ from joserfc.jwk import KeySet, RSAKey
 from services.dashboard import oidc
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
+from services.dashboard.sessions import ProviderTokens, Session, SessionStore
+from services.dashboard.sign_in_provider import ENDED, ProviderSignIn, Wiring
 
 ISSUER, CLIENT = "https://sso.example.gov.vn/realms/tinh", "thidua-dashboard"
 ENDPOINTS = oidc.Endpoints(
@@ -189,3 +193,48 @@ async def test_a_callback_without_this_browsers_pending_login_opens_nothing() ->
     assert answer.status_code == 400 and "lý do: state" in answer.text and len(app.state.sessions) == 0
     oversized = await page_of(Settings(), "/auth/callback?state=abc&code=" + "c" * 3000, app)
     assert oversized.status_code == 400 and "lý do: oversized" in oversized.text
+
+
+class FakeProvider:
+    """A provider whose refresh answers after a pause, or refuses: counts its calls."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.calls, self.refuse = 0, refuse
+
+    async def refresh(self, refresh_token: str) -> oidc.Tokens:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        if self.refuse:
+            raise oidc.ProviderRefused(self.refuse)
+        return oidc.Tokens(f"access-{self.calls}", f"refresh-{self.calls}", None, time.time() + 300)
+
+
+def provider_session() -> Session:
+    tokens = ProviderTokens("refresh-0", "id-0", time.time() + 10)
+    return Session("access-0", "council", None, None, None, 0.0, 0.0, 0.0, subject="s", provider=tokens)
+
+
+def sign_in_with(fake: FakeProvider) -> ProviderSignIn:
+    wiring = Wiring(page=None, cookie=None, signed_in=None, call_as=None, home_of=None, clock=None)  # type: ignore[arg-type]
+    found = ProviderSignIn(Settings(oidc_issuer=ISSUER), SessionStore(idle_seconds=60, max_age_seconds=60), wiring)
+    found.provider = fake  # type: ignore[assignment]
+    return found
+
+
+async def test_requests_arriving_together_share_one_refresh() -> None:
+    fake, found = FakeProvider(), provider_session()
+    relying = sign_in_with(fake)
+    assert relying.refresh_due(found)  # 10 s left: within the 30 s margin
+    assert await asyncio.gather(*(relying.refresh(found) for _ in range(5))) == [None] * 5
+    assert fake.calls == 1 and found.token == "access-1" and found.provider is not None
+    assert found.provider.refresh_token == "refresh-1" and found.provider.id_token == "id-0"
+    assert not relying.refresh_due(found)
+
+
+async def test_a_refused_refresh_ends_the_session_a_provider_down_a_moment_does_not() -> None:
+    found = provider_session()
+    assert await sign_in_with(FakeProvider("token_refused")).refresh(found) == ENDED
+    assert await sign_in_with(FakeProvider("provider_unreachable")).refresh(found) is None  # access still valid
+    assert found.provider is not None
+    found.provider.expires_at = time.time() - 1
+    assert await sign_in_with(FakeProvider("provider_unreachable")).refresh(found) == ENDED

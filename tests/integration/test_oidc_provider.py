@@ -10,6 +10,17 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from thidua.localinfra.oidc_demo import (
+    AUDIENCE,
+    CLIENT_ID,
+    DEMO_UNIT,
+    IDENTITY_RULES,
+    REALM,
+    demo_officer,
+    demo_people,
+    demo_realm,
+)
+from thidua.runtime.identity import IdentityRule, principal_for
 from thidua.testing.oidc import (
     COUNCIL_GROUP,
     UNIT_HEAD_GROUP,
@@ -92,3 +103,38 @@ def test_login_without_browser_returns_a_code(oidc_provider: Provider) -> None:
     # An unregistered redirect URI never reaches the login form.
     other = authorize_url(info, redirect_uri="http://evil.invalid/cb", state="s", nonce="n", challenge="x" * 43)
     assert httpx.get(other).status_code == 400
+
+
+def _demo_rules() -> list[IdentityRule]:
+    names = {"--claim": "claim", "--value": "value", "--role": "role", "--unit-claim": "unit_claim"}
+    names |= {"--officer-claim": "officer_claim", "--label": "label"}
+    rules = []
+    for number, rule in enumerate(IDENTITY_RULES, start=1):
+        fields: dict[str, Any] = {names[o]: v for o, v in zip(rule[::2], rule[1::2], strict=True)}
+        rules.append(IdentityRule(id=number, **fields))
+    return rules
+
+
+def test_make_runs_demo_people_get_their_roles_from_the_demo_rules(oidc_provider: Provider) -> None:
+    officer = demo_officer()
+    people = demo_people(officer)
+    dashboard = "http://127.0.0.1:9"
+    oidc_provider.admin.create_realm(demo_realm("demo-secret", dashboard, people))
+    try:
+        issuer = f"{oidc_provider.base_url}/realms/{REALM}"
+        info = RealmInfo(REALM, issuer, CLIENT_ID, "demo-secret", people, (f"{dashboard}/auth/callback",))
+        granted = {}
+        for person in people:
+            claims = _verified_claims(info, provider_tokens(info, person.username, person.password)["access_token"])
+            assert AUDIENCE in _as_list(claims["aud"])
+            p = principal_for(claims, _demo_rules(), subject=str(claims["sub"]), issuer=issuer)
+            assert p.subject == claims["sub"] and p.issuer == issuer
+            granted[person.username] = (p.role, p.unit_id, p.officer_id)
+        assert granted == {
+            "truongdonvi": ("unit", DEMO_UNIT, None),
+            "hoidong": ("council", None, None),
+            "canbo": ("officer", None, officer),
+            "chuaphanquyen": ("person", None, None),
+        }
+    finally:
+        oidc_provider.admin.delete_realm(REALM)

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from thidua.localinfra.keycloak import KeycloakAdmin, LocalKeycloak
 from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
@@ -84,6 +85,19 @@ def _kept_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
+def demo_realm(client_secret: str, dashboard_url: str, people: list[Person]) -> dict[str, Any]:
+    """The demo realm: the dashboard at dashboard_url as its confidential client, and the demo people."""
+    return realm(
+        REALM,
+        client_id=CLIENT_ID,
+        client_secret=client_secret,
+        redirect_uris=[f"{dashboard_url}/auth/callback"],
+        post_logout_uris=[f"{dashboard_url}/"],
+        people=people,
+        audience=AUDIENCE,
+    )
+
+
 def start_demo_provider(state_dir: Path, *, port: int, dashboard_url: str) -> DemoProvider:
     """Start Keycloak on loopback (in-memory: the realm is made again at each start) with the demo realm."""
     if port_open(port):
@@ -96,17 +110,7 @@ def start_demo_provider(state_dir: Path, *, port: int, dashboard_url: str) -> De
     people = demo_people(demo_officer())
     admin = KeycloakAdmin(server.base_url, server.admin_password)
     try:
-        admin.create_realm(
-            realm(
-                REALM,
-                client_id=CLIENT_ID,
-                client_secret=secret,
-                redirect_uris=[f"{dashboard_url}/auth/callback"],
-                post_logout_uris=[f"{dashboard_url}/"],
-                people=people,
-                audience=AUDIENCE,
-            )
-        )
+        admin.create_realm(demo_realm(secret, dashboard_url, people))
     except BaseException:
         server.stop()  # a server without its realm would only confuse the sign-in page
         raise

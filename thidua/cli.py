@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from schemas.common import OFFICER_ID_PATTERN, SOURCE_PATTERN, UNIT_ID_PATTERN
-from thidua import registry, source_mappings
+from thidua import identity_commands, registry, source_mappings
 from thidua.runtime.auth import RESERVED_MESSAGE, Role
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.settings import operator_database_url
@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="revoke a token and print its replacement once (same role, unit or source, label and lifetime)"
     )
     token_rotate.add_argument("id", type=int, help="the token's id (from `thidua token list`)")
+    identity_commands.add_commands(sub)
     parked = sub.add_parser("parked", help="records a service could not handle, kept with their error")
     parked_sub = parked.add_subparsers(dest="action", required=True)
     parked_list = parked_sub.add_parser("list", help="list parked records (all services unless --service)")
@@ -606,6 +607,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return source_mappings.run(args, _database_url())
     if args.command == "token":
         return _token(args)
+    if args.command == "identity":
+        return identity_commands.run(args, _database_url())
     if args.command == "settings":
         return _settings(args.markdown, args.update)
     if args.command in ("backup", "restore"):

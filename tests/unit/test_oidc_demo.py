@@ -36,3 +36,14 @@ def test_each_demo_person_meets_the_rule_meant_for_them() -> None:
     assert rules[0]["--value"] == COUNCIL_GROUP and rules[1]["--value"] == UNIT_HEAD_GROUP
     assert rules[1]["--unit-claim"] == "unit_code" and rules[2]["--officer-claim"] == "officer_id"
     assert len({p.password for p in people.values()}) == 4
+
+
+def test_the_demo_rules_are_commands_the_operator_cli_accepts() -> None:
+    from thidua.cli import build_parser
+    from thidua.runtime.identity import rule_problem
+
+    for rule in IDENTITY_RULES:
+        args = build_parser().parse_args(["identity", "map", *rule])
+        assert (args.command, args.action) == ("identity", "map")
+        fields = {"value": args.value, "unit_claim": args.unit_claim, "officer_claim": args.officer_claim}
+        assert rule_problem(claim=args.claim, role=args.role, unit_id=args.unit, **fields) is None

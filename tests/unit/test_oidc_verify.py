@@ -16,6 +16,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from thidua.runtime.oidc import (
     REFETCH_SECONDS,
+    RETRY_SECONDS,
     ProviderKeys,
     ProviderUnavailable,
     TokenRefused,
@@ -222,3 +223,26 @@ def test_discovery_naming_another_issuer_is_unavailable() -> None:
     verifier = TokenVerifier(ISSUER, AUDIENCE, keys=ProviderKeys(ISSUER, fetch=provider.fetch), wall=lambda: NOW)
     with pytest.raises(ProviderUnavailable):
         asyncio.run(verifier.verify(signed(claims())))
+
+
+def test_an_unreachable_provider_is_asked_again_only_after_a_pause() -> None:
+    provider, clock = FakeProvider(KEY), Clock()
+    calls: list[str] = []
+
+    async def down(url: str) -> Mapping[str, Any]:
+        calls.append(url)
+        raise ProviderUnavailable("down")
+
+    keys = ProviderKeys(ISSUER, fetch=down, clock=clock)
+    verifier = TokenVerifier(ISSUER, AUDIENCE, keys=keys, wall=lambda: NOW)
+
+    async def scenario() -> None:
+        for _ in range(3):
+            with pytest.raises(ProviderUnavailable):
+                await verifier.verify(signed(claims()))
+        assert len(calls) == 1
+        keys._fetch = provider.fetch  # the provider is back
+        clock.now += RETRY_SECONDS
+        assert (await verifier.verify(signed(claims())))["sub"]
+
+    asyncio.run(scenario())

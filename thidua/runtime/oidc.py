@@ -26,6 +26,7 @@ MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_SUBJECT_LENGTH = 255
 LEEWAY_SECONDS = 30
 REFETCH_SECONDS = 30.0
+RETRY_SECONDS = 5.0  # after a failed fetch: requests meanwhile are answered 503 without asking the provider again
 FETCH_TIMEOUT_SECONDS = 5.0
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
@@ -148,6 +149,7 @@ class ProviderKeys:
         self._clock = clock
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
+        self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def current(self) -> KeySet:
@@ -161,15 +163,26 @@ class ProviderKeys:
         async with self._lock:
             if self._keys is not None and self._clock() - self._fetched_at < REFETCH_SECONDS:
                 return self._keys
-            discovery = await self._fetch(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
-            if discovery.get("issuer") != self.issuer:
-                raise ProviderUnavailable("the discovery document names another issuer")
-            jwks_uri = discovery.get("jwks_uri")
-            if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
-                raise ProviderUnavailable("the discovery document has no jwks_uri")
-            self._keys = signing_keys(await self._fetch(jwks_uri))
+            if self._clock() - self._failed_at < RETRY_SECONDS:
+                if self._keys is not None:
+                    return self._keys
+                raise ProviderUnavailable("the provider's keys could not be fetched a moment ago")
+            try:
+                self._keys = await self._fetch_keys()
+            except ProviderUnavailable:
+                self._failed_at = self._clock()
+                raise
             self._fetched_at = self._clock()
             return self._keys
+
+    async def _fetch_keys(self) -> KeySet:
+        discovery = await self._fetch(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
+        if discovery.get("issuer") != self.issuer:
+            raise ProviderUnavailable("the discovery document names another issuer")
+        jwks_uri = discovery.get("jwks_uri")
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            raise ProviderUnavailable("the discovery document has no jwks_uri")
+        return signing_keys(await self._fetch(jwks_uri))
 
 
 class TokenVerifier:

@@ -222,7 +222,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if who.status == 401:  # revoked or expired since sign-in: every session with that token ends
             return "Phiên đăng nhập đã hết hạn hoặc mã truy cập đã bị thu hồi. Vui lòng đăng nhập lại."
         body = who.body if isinstance(who.body, dict) else {}
-        if who.ok and found.provider is not None and body.get("role") != found.role:
+        # The rules may move a person to another unit or officer, not only another role: any change ends it.
+        granted = (body.get("role"), body.get("unit_id"), body.get("officer_id"))
+        if who.ok and found.provider is not None and granted != (found.role, found.unit_id, found.officer_id):
             return "Quyền của bạn đã thay đổi nên phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
         if who.ok:
             found.checked = clock()

@@ -272,3 +272,18 @@ async def test_removing_the_rule_ends_the_persons_session(stack: Stack) -> None:
         recheck_now(stack)
         after = await web.get("/")
         assert "Quyền của bạn đã thay đổi" in after.text and sessions(stack) == []
+
+
+async def test_a_unit_head_moved_to_another_unit_is_signed_out(stack: Stack) -> None:
+    """The same role under another unit is another grant: the session opened for the first unit ends."""
+    async with stack.client() as web:
+        await sign_in(web, "truongdonvi")
+        assert 'data-role="unit"' in (await web.get("/me")).text
+        moved = stack.unit + ".9"
+        await asyncio.to_thread(stack.admin.set_attribute, stack.realm.name, "truongdonvi", "unit_code", moved)
+        try:
+            recheck_now(stack)
+            after = await web.get("/")
+            assert "Quyền của bạn đã thay đổi" in after.text and sessions(stack) == []
+        finally:
+            await asyncio.to_thread(stack.admin.set_attribute, stack.realm.name, "truongdonvi", "unit_code", stack.unit)

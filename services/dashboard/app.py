@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=cfg.cookie_secure,
     )
-    app.add_middleware(SecurityHeaders, tls=cfg.cookie_secure)
+    app.add_middleware(SecurityHeaders, tls=cfg.cookie_secure, form_targets=cfg.form_targets())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     async def fetch(
@@ -357,7 +357,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("dashboard page failed", exc_info=exc)
         the_panel = panel("Đã có lỗi xảy ra", "Bảng điều khiển gặp sự cố khi hiển thị trang này.")
         response = error_page(request, "Lỗi hệ thống", the_panel, 500)
-        response.headers.update(security_headers(tls=cfg.cookie_secure))  # answered outside the middleware
+        response.headers.update(
+            security_headers(tls=cfg.cookie_secure, form_targets=cfg.form_targets())
+        )  # answered outside the middleware
         return response
 
     @app.get("/healthz", include_in_schema=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,13 @@ class Settings(BaseSettings):
     awards_url: str = _url("awards", 8083)
     notify_url: str = _url("notify", 8084)
     evidence_url: str = _url("evidence", 8081)
+
+    def form_targets(self) -> tuple[str, ...]:
+        """Origins a form's redirect may reach besides the dashboard: the provider's (sign-out ends there too)."""
+        if not self.oidc_issuer:
+            return ()
+        parts = urlsplit(self.oidc_issuer)
+        return (f"{parts.scheme}://{parts.netloc}",)
 
     def threshold(self, title: str) -> float:
         """Share of all council members needed to approve title."""

@@ -14,14 +14,19 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+_FORM_ACTION = "form-action 'self'"
 HSTS = "max-age=31536000; includeSubDomains"
 _UNIT_ID = re.compile(UNIT_ID_PATTERN)
 
 
-def security_headers(*, tls: bool) -> dict[str, str]:
-    """CSP, no framing, no sniffing, same-origin referrers; HSTS only when the dashboard is served over HTTPS."""
+def security_headers(*, tls: bool, form_targets: tuple[str, ...] = ()) -> dict[str, str]:
+    """CSP, no framing, no sniffing, same-origin referrers; HSTS only when the dashboard is served over HTTPS.
+
+    form_targets: origins a form's redirect may reach besides the dashboard (browsers apply form-action to every
+    redirect after a form is sent: sign-out's 303 to the provider's end-session endpoint needs its origin)."""
+    policy = CONTENT_SECURITY_POLICY.replace(_FORM_ACTION, " ".join((_FORM_ACTION, *form_targets)))
     headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": policy,
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -40,8 +45,8 @@ def valid_unit_id(unit_id: str) -> bool:
 class SecurityHeaders:
     """ASGI middleware setting the security headers on every HTTP response (pages, files, static, errors)."""
 
-    def __init__(self, app: ASGIApp, *, tls: bool) -> None:
-        self.app, self.headers = app, security_headers(tls=tls)
+    def __init__(self, app: ASGIApp, *, tls: bool, form_targets: tuple[str, ...] = ()) -> None:
+        self.app, self.headers = app, security_headers(tls=tls, form_targets=form_targets)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -98,3 +98,15 @@ def test_hsts_only_over_https() -> None:
     assert security_headers(tls=True)["Strict-Transport-Security"].startswith("max-age=")
     csp = security_headers(tls=False)["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_forms_may_reach_the_provider_only_when_one_is_configured() -> None:
+    """Browsers apply form-action to the redirects after a form: sign-out's 303 to the provider needs its origin."""
+    from services.dashboard.config import Settings
+
+    assert "form-action 'self';" in security_headers(tls=False)["Content-Security-Policy"]
+    cfg = Settings(oidc_issuer="https://sso.ninhbinh.gov.vn:8443/realms/tinh")
+    assert cfg.form_targets() == ("https://sso.ninhbinh.gov.vn:8443",)
+    csp = security_headers(tls=True, form_targets=cfg.form_targets())["Content-Security-Policy"]
+    assert "form-action 'self' https://sso.ninhbinh.gov.vn:8443;" in csp and "default-src 'self';" in csp
+    assert Settings().form_targets() == ()

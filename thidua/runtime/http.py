@@ -47,6 +47,11 @@ class ApiError(Exception):
         self.details = details or []
 
 
+def refuse(status: int, error: str, field: str, message: str) -> ApiError:
+    """The one way to refuse a request over one field: `raise refuse(404, "no such unit", "unit_id", unit_id)`."""
+    return ApiError(status, error, [{"field": field, "message": message}])
+
+
 def error_body(error: str, details: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The contract's error document."""
     return {"error": error, "details": details or []}

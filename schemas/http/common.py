@@ -1,0 +1,37 @@
+"""Answers every service gives: the error document, who a bearer speaks for, a recorded sign-in."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.errors import FieldError
+
+
+class Answer(BaseModel):
+    """Base of every HTTP answer model: strict names, frozen (answers are read, never changed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorBody(Answer):
+    """The contract's error document: {"error", "details": [{"field", "message"}]}."""
+
+    error: str
+    details: list[FieldError] = []
+
+
+class Whoami(Answer):
+    """GET /v1/whoami: the role and what it speaks for (a provider's person: subject, role person when unmapped)."""
+
+    role: str
+    unit_id: str | None = None
+    source: str | None = None
+    officer_id: str | None = None
+    token_id: int | None = None
+    subject: str | None = None
+
+
+class SignIn(Whoami):
+    """POST /v1/sign-ins: the whoami answer and the number of the recorded sign-in."""
+
+    sign_in_id: int

@@ -260,36 +260,10 @@ EvidenceEvent = Annotated[
     | LeaveRecordedEvent,
     Field(discriminator="type"),
 ]
-EVIDENCE_TYPES: tuple[str, ...] = (
-    "procedure.received",
-    "procedure.processed",
-    "procedure.rated",
-    "complaint.received",
-    "complaint.resolved",
-    "complaint.feedback",
-    "training.completed",
-    "evaluation.recorded",
-    "discipline.recorded",
-    "initiative.recognized",
-    "grievance.opened",
-    "grievance.closed",
-    "inspection.recorded",
-    "emulation.registered",
-    "title.awarded",
-    "unit.registered",
-    "officer.registered",
-    "evidence.retracted",
-    "procedure.catalogued",
-    "procedure.published",
-    "complaint.supplement_requested",
-    "complaint.published",
-    "research.accepted",
-    "unit.reorganized",
-    "procedure.returned",
-    "objective_cause.confirmed",
-    "officer.assessed",
-    "leave.recorded",
-)
+EVIDENCE_CLASSES: tuple[type[Envelope], ...] = get_args(get_args(EvidenceEvent)[0])
+"""The envelope classes of the union, in its order."""
+EVIDENCE_TYPES: tuple[str, ...] = tuple(get_args(cls.model_fields["type"].annotation)[0] for cls in EVIDENCE_CLASSES)
+"""Every evidence type's tag, read from the union (never kept by hand): what an unknown type's refusal lists."""
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""
 

@@ -27,7 +27,6 @@ LONG_MODULES: dict[str, int] = {
     "services/dashboard/documents/content.py": 492,
     "services/scoring/domain/tracking.py": 487,
     "services/scoring/domain/scorecard.py": 440,
-    "schemas/evidence.py": 417,
     "services/evidence/handlers/dvcqg.py": 414,
     "schemas/payloads.py": 411,
     "services/scoring/domain/contributions.py": 404,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from schemas import topics
+from schemas import tables, topics
 from schemas.evidence import EVIDENCE_ADAPTER
 from schemas.outputs import Alert, NominationChanged, OfficerRating, RejectedEvidence, StandingChanged
 
@@ -26,20 +26,9 @@ def _render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-# Which message each topic carries (the rejected topic's and the inbound topic's included).
-CHANNEL_MESSAGES = {
-    topics.EVIDENCE_INBOUND: "evidence.json",
-    topics.EVIDENCE_ACCEPTED: "evidence.json",
-    topics.EVIDENCE_REJECTED: "rejected_evidence.json",
-    topics.STANDINGS_CHANGED: "standing_changed.json",
-    topics.RATINGS: "officer_rating.json",
-    topics.ALERTS: "alert.json",
-    topics.NOMINATIONS: "nomination_changed.json",
-}
-
-
 def asyncapi(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """An AsyncAPI 3.0 document of the topics and their messages, built from the same models."""
+    """An AsyncAPI 3.0 document of the topics, their messages and who sends and receives them, built from the
+    same models and from the topics' declarations (schemas/topics.py)."""
     # Payloads refer to the JSON Schema files beside this document (their $defs stay resolvable).
     messages = {
         name.removesuffix(".json"): {
@@ -54,20 +43,32 @@ def asyncapi(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "address": spec.name,
             "description": spec.description,
             "bindings": {"kafka": {"partitions": spec.partitions, "topicConfiguration": dict(spec.configs)}},
-            "messages": {
-                CHANNEL_MESSAGES[spec.name].removesuffix(".json"): {
-                    "$ref": f"#/components/messages/{CHANNEL_MESSAGES[spec.name].removesuffix('.json')}"
-                }
-            },
+            "messages": {spec.message: {"$ref": f"#/components/messages/{spec.message}"}},
         }
         for spec in topics.TOPICS
+    }
+    operations = {
+        f"{service}.{action}.{spec.name}": {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{spec.name}"},
+            "summary": f"{service} {'publishes to' if action == 'send' else 'consumes'} {spec.name}",
+        }
+        for spec in topics.TOPICS
+        for action, services in (("send", spec.producers), ("receive", spec.consumers))
+        for service in services
     }
     info = {
         "title": "Thi đua public contract",
         "version": "1.0.0",
         "description": "Kafka topics of contract v1; keys are unit ids or subject ids.",
     }
-    return {"asyncapi": "3.0.0", "info": info, "channels": channels, "components": {"messages": messages}}
+    return {
+        "asyncapi": "3.0.0",
+        "info": info,
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
 
 
 def generated() -> dict[str, str]:
@@ -102,17 +103,19 @@ def write(directory: Path = DIRECTORY) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the files, or with --check report drift (exit 1) and write nothing."""
+    """Write the files and the READMEs' topic tables, or with --check report drift (exit 1) and write nothing."""
     args = sys.argv[1:] if argv is None else argv
     if "--check" in args:
-        stale = drift()
+        stale = drift() + tables.drift()
         if stale:
-            print("JSON Schemas out of date (run `make schemas`): " + ", ".join(stale))
+            print("JSON Schemas or topic tables out of date (run `make schemas`): " + ", ".join(stale))
             return 1
-        print("JSON Schemas up to date")
+        print("JSON Schemas and topic tables up to date")
         return 0
     names = write()
     print(f"wrote {len(names)} schemas to {DIRECTORY}")
+    for readme in tables.write():
+        print(f"rewrote the topic table of {readme}")
     return 0
 
 

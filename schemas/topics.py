@@ -45,35 +45,129 @@ def dvcqg_source(topic: str) -> str | None:
 _MONTH_MS = str(30 * 24 * 3600 * 1000)
 
 
+# The services that speak Kafka, named as they register (entry points `thidua.services`), in start order.
+EVIDENCE, SCORING, AWARDS, NOTIFY = "evidence", "scoring", "awards", "notify"
+
+
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic as the project creates it: explicit partitions and settings, never auto-created."""
+    """A topic as the project creates it (explicit partitions and settings, never auto-created), the message it
+    carries and which services write and read it: the one place the ACLs, the AsyncAPI document, the wiring test
+    and the READMEs' tables are drawn from."""
 
     name: str
     partitions: int
     description: str
     configs: dict[str, str] = field(default_factory=dict)
+    # The message's name: its JSON Schema is schemas/jsonschema/<message>.json (schemas/export.py).
+    message: str = ""
+    producers: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TopicFamily:
+    """Topics named by a prefix, one per source (`<prefix><source>`): each source's Kafka user alone writes its
+    own (ACL), the consumers read them all by pattern."""
+
+    prefix: str
+    message: str
+    description: str
+    consumers: tuple[str, ...]
+
+    @property
+    def pattern(self) -> str:
+        """How a subscription to the family is shown (`evidence.inbound.v1.*`)."""
+        return self.prefix + "*"
 
 
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
-        EVIDENCE_INBOUND, 6, "Raw evidence from upstream systems, keyed by unit_id.", {"retention.ms": _MONTH_MS}
+        EVIDENCE_INBOUND,
+        6,
+        "Raw evidence from upstream systems, keyed by unit_id.",
+        {"retention.ms": _MONTH_MS},
+        message="evidence",
+        consumers=(EVIDENCE,),
     ),
     # The accepted stream is the replayable record scoring and awards rebuild from: keep it.
-    TopicSpec(EVIDENCE_ACCEPTED, 6, "Validated, de-duplicated evidence, keyed by unit_id.", {"retention.ms": "-1"}),
-    TopicSpec(EVIDENCE_REJECTED, 3, "Refused input with original bytes and reasons.", {"retention.ms": _MONTH_MS}),
+    TopicSpec(
+        EVIDENCE_ACCEPTED,
+        6,
+        "Validated, de-duplicated evidence, keyed by unit_id.",
+        {"retention.ms": "-1"},
+        message="evidence",
+        producers=(EVIDENCE,),
+        # notify takes unit.registered only (the directory), but an ACL grants a whole topic.
+        consumers=(SCORING, AWARDS, NOTIFY),
+    ),
+    TopicSpec(
+        EVIDENCE_REJECTED,
+        3,
+        "Refused input with original bytes and reasons.",
+        {"retention.ms": _MONTH_MS},
+        message="rejected_evidence",
+        producers=(EVIDENCE,),
+    ),
     TopicSpec(
         STANDINGS_CHANGED,
         6,
         "New score, band or rank of a unit or officer, keyed by subject id.",
         {"retention.ms": _MONTH_MS},
+        message="standing_changed",
+        producers=(SCORING,),
+        consumers=(AWARDS, NOTIFY),
     ),
-    TopicSpec(ALERTS, 6, "Conditions a unit must act on, keyed by unit_id.", {"retention.ms": _MONTH_MS}),
-    TopicSpec(NOMINATIONS, 3, "Nomination created, decided or revoked, keyed by unit_id.", {"retention.ms": "-1"}),
+    TopicSpec(
+        ALERTS,
+        6,
+        "Conditions a unit must act on, keyed by unit_id.",
+        {"retention.ms": _MONTH_MS},
+        message="alert",
+        producers=(SCORING, AWARDS),
+        consumers=(NOTIFY,),
+    ),
+    TopicSpec(
+        NOMINATIONS,
+        3,
+        "Nomination created, decided or revoked, keyed by unit_id.",
+        {"retention.ms": "-1"},
+        message="nomination_changed",
+        producers=(AWARDS,),
+        consumers=(NOTIFY,),
+    ),
     TopicSpec(
         RATINGS,
         3,
         "Officers' yearly ratings from the evidence (Decree 335/2025), keyed by officer_id.",
         {"retention.ms": "-1"},
+        message="officer_rating",
+        producers=(SCORING,),
+        consumers=(AWARDS,),
     ),
 )
+
+FAMILIES: tuple[TopicFamily, ...] = (
+    TopicFamily(
+        EVIDENCE_INBOUND_PREFIX, "evidence", "Evidence envelopes of one source, written by it only.", (EVIDENCE,)
+    ),
+    # The portal's call bodies have no JSON Schema of their own: the portal's format is docs/contract.md's.
+    TopicFamily(EVIDENCE_DVCQG_PREFIX, "dvcqg_call", "The national portal's calls of one source (DVCQG).", (EVIDENCE,)),
+)
+
+
+def kafka_services() -> tuple[str, ...]:
+    """Every service the topics name, in the order they first appear (evidence, scoring, awards, notify)."""
+    named = [n for s in TOPICS for n in (*s.producers, *s.consumers)] + [n for f in FAMILIES for n in f.consumers]
+    return tuple(dict.fromkeys(named))
+
+
+def consumed_by(service: str) -> dict[str, str]:
+    """Topic (a family as its pattern) -> message, for what service reads."""
+    read = {s.name: s.message for s in TOPICS if service in s.consumers}
+    return read | {f.pattern: f.message for f in FAMILIES if service in f.consumers}
+
+
+def produced_by(service: str) -> dict[str, str]:
+    """Topic -> message, for what service writes."""
+    return {s.name: s.message for s in TOPICS if service in s.producers}

@@ -16,6 +16,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
+from schemas import topics
+
 GROUP = "thidua.services"
 
 
@@ -38,6 +40,16 @@ class ServiceSpec:
     kafka: bool = True
     # Prefix of its environment variables when not its name in capitals (the dashboard's WEB_HTTP_PORT).
     env_prefix: str | None = None
+
+    @property
+    def consumes(self) -> dict[str, str]:
+        """Topic -> message this service reads, as the contract's topics declare it (none for a non-Kafka app)."""
+        return topics.consumed_by(self.name) if self.kafka else {}
+
+    @property
+    def produces(self) -> dict[str, str]:
+        """Topic -> message this service writes, as the contract's topics declare it (none for a non-Kafka app)."""
+        return topics.produced_by(self.name) if self.kafka else {}
 
     @property
     def port_env(self) -> str:

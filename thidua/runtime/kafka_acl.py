@@ -29,36 +29,22 @@ class Rights:
     sees_contract_topics: bool = False
 
 
-# What each service consumes and publishes (docs/contract.md, "Kafka topics"); groups are `thidua-<service>.<topic>`.
-SERVICE_RIGHTS: dict[str, Rights] = {
-    "evidence": Rights(
-        reads=(topics.EVIDENCE_INBOUND,),
-        read_prefixes=(topics.EVIDENCE_INBOUND_PREFIX, topics.EVIDENCE_DVCQG_PREFIX),
-        writes=(topics.EVIDENCE_ACCEPTED, topics.EVIDENCE_REJECTED),
-        group_prefix="thidua-evidence",
+def service_rights(service: str) -> Rights:
+    """A service's rights, drawn from what the contract says it reads and writes (schemas/topics.py)."""
+    return Rights(
+        reads=tuple(spec.name for spec in topics.TOPICS if service in spec.consumers),
+        read_prefixes=tuple(family.prefix for family in topics.FAMILIES if service in family.consumers),
+        writes=tuple(spec.name for spec in topics.TOPICS if service in spec.producers),
+        group_prefix=f"thidua-{service}",  # groups are `thidua-<service>.<topic>`
         sees_contract_topics=True,
-    ),
-    "scoring": Rights(
-        reads=(topics.EVIDENCE_ACCEPTED,),
-        writes=(topics.STANDINGS_CHANGED, topics.ALERTS, topics.RATINGS),
-        group_prefix="thidua-scoring",
-        sees_contract_topics=True,
-    ),
-    "awards": Rights(
-        reads=(topics.EVIDENCE_ACCEPTED, topics.STANDINGS_CHANGED, topics.RATINGS),
-        writes=(topics.ALERTS, topics.NOMINATIONS),
-        group_prefix="thidua-awards",
-        sees_contract_topics=True,
-    ),
-    # notify uses only unit.registered of evidence.accepted.v1 (names, parents for escalation), but an ACL grants
-    # a whole topic, never some record types: it may read every evidence record. Narrowing it needs a unit
-    # directory topic of its own (a contract addition, evidence publishing it); until then this is a known excess.
-    "notify": Rights(
-        reads=(topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED, topics.EVIDENCE_ACCEPTED),
-        group_prefix="thidua-notify",
-        sees_contract_topics=True,
-    ),
-}
+    )
+
+
+# notify uses only unit.registered of evidence.accepted.v1 (names, parents for escalation), but an ACL grants
+# a whole topic, never some record types: it may read every evidence record. Narrowing it needs a unit
+# directory topic of its own (a contract addition, evidence publishing it); until then this is a known excess.
+SERVICE_RIGHTS: dict[str, Rights] = {name: service_rights(name) for name in topics.kafka_services()}
+"""Each Kafka service's rights, derived: change the contract's topics, never this."""
 
 
 def service_user(service: str) -> str:

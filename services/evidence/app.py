@@ -75,7 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
         description="Cổng tiếp nhận minh chứng: the only way evidence enters the platform.",
     )
     http.install(app, runtime)
-    app.include_router(api.router(runtime, settings, relay.wake))
-    app.include_router(dvcqg_api.router(runtime, settings, relay.wake))
-    app.include_router(mappings_api.router(runtime))
+    app.state.evidence = api.Edge(settings, relay.wake)
+    app.include_router(api.router)
+    app.include_router(dvcqg_api.router)
+    app.include_router(mappings_api.router)
     return app

@@ -3,14 +3,14 @@ upstream user names."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from schemas.http.evidence import OfficerUser, OfficerUsers, UnitCode, UnitCodes
 from services.evidence.adapters.mappings import Kind
 from services.evidence.handlers import mappings
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError, bearer, require
-from thidua.runtime.service import Runtime
+from thidua.runtime.http import ApiError, OptionalCaller, require, runtime_of
 
 
 class UnitTarget(BaseModel):
@@ -29,62 +29,93 @@ class OfficerTarget(BaseModel):
     officer_id: StrictStr = Field(max_length=200, description="our officer id (its home unit covered by the source)")
 
 
-def router(runtime: Runtime) -> APIRouter:
-    """The mapping endpoints, admin only, bound to the service's runtime."""
-    api = APIRouter(prefix="/v1/sources/{source}", tags=["mappings"])
-    optional = bearer(runtime)
+router = APIRouter(prefix="/v1/sources/{source}", tags=["mappings"])
 
-    async def admin(principal: Annotated[Principal | None, Depends(optional)]) -> Principal:
-        return require(principal, roles=("admin",))
 
-    Admin = Annotated[Principal, Depends(admin)]
+async def admin(principal: OptionalCaller) -> Principal:
+    """The caller, when the policy says it is an admin; 401/403 otherwise."""
+    return require(principal, roles=("admin",))
 
-    async def run(call: Any) -> Any:
-        try:
-            async with runtime.pool.acquire() as conn:
-                return await call(conn)
-        except mappings.MappingRefused as exc:
-            raise ApiError(exc.status, exc.error, [exc.problem.model_dump()]) from exc
 
-    async def listed(kind: Kind, source: str) -> dict[str, Any]:
-        rows = await run(lambda conn: mappings.list_mappings(conn, kind, source))
-        return {"source": source, "unit_codes" if kind == "unit" else "officer_users": rows}
+Admin = Annotated[Principal, Depends(admin)]
 
-    @api.get("/unit-codes", summary="The source's upstream unit codes and the units they stand for (admin)")
-    async def get_unit_codes(source: str, _: Admin) -> dict[str, Any]:
-        return await listed("unit", source)
 
-    # {code:path}: an upstream code may hold a '/', sent encoded; it is the path's last segment.
-    @api.put(
-        "/unit-codes/{code:path}",
-        summary="Map an upstream unit code (madonvi, MaDonVi) to a unit the source covers (admin)",
-        responses={404: {}, 422: {}},
+async def run(request: Request, call: Any) -> Any:
+    """Run a mapping use case on a connection; its refusal answered with its status and field."""
+    try:
+        async with runtime_of(request).pool.acquire() as conn:
+            return await call(conn)
+    except mappings.MappingRefused as exc:
+        raise ApiError(exc.status, exc.error, [exc.problem.model_dump()]) from exc
+
+
+async def listed(request: Request, kind: Kind, source: str) -> dict[str, Any]:
+    """A source's mappings of one kind."""
+    rows = await run(request, lambda conn: mappings.list_mappings(conn, kind, source))
+    return {"source": source, "unit_codes" if kind == "unit" else "officer_users": rows}
+
+
+@router.get(
+    "/unit-codes",
+    summary="The source's upstream unit codes and the units they stand for (admin)",
+    response_model=UnitCodes,
+)
+async def get_unit_codes(request: Request, source: str, _: Admin) -> dict[str, Any]:
+    return await listed(request, "unit", source)
+
+
+# {code:path}: an upstream code may hold a '/', sent encoded; it is the path's last segment.
+@router.put(
+    "/unit-codes/{code:path}",
+    summary="Map an upstream unit code (madonvi, MaDonVi) to a unit the source covers (admin)",
+    responses={404: {}, 422: {}},
+    response_model=UnitCode,
+)
+async def put_unit_code(request: Request, source: str, code: str, body: UnitTarget, _: Admin) -> dict[str, Any]:
+    return dict(await run(request, lambda conn: mappings.put_mapping(conn, "unit", source, code, body.unit_id)))
+
+
+@router.delete(
+    "/unit-codes/{code:path}",
+    summary="Forget an upstream unit code's mapping (admin)",
+    responses={404: {}},
+    response_model=UnitCode,
+    response_model_exclude_unset=True,
+)
+async def delete_unit_code(request: Request, source: str, code: str, _: Admin) -> dict[str, Any]:
+    return dict(await run(request, lambda conn: mappings.remove_mapping(conn, "unit", source, code)))
+
+
+@router.get(
+    "/officer-users",
+    summary="The source's upstream user names and the officers they stand for (admin)",
+    response_model=OfficerUsers,
+)
+async def get_officer_users(request: Request, source: str, _: Admin) -> dict[str, Any]:
+    return await listed(request, "officer", source)
+
+
+@router.put(
+    "/officer-users/{username:path}",
+    summary="Map an upstream user name (NguoiXuLy) to an officer the source may name (admin)",
+    responses={404: {}, 422: {}},
+    response_model=OfficerUser,
+)
+async def put_officer_user(
+    request: Request, source: str, username: str, body: OfficerTarget, _: Admin
+) -> dict[str, Any]:
+    return dict(
+        await run(request, lambda conn: mappings.put_mapping(conn, "officer", source, username, body.officer_id))
     )
-    async def put_unit_code(source: str, code: str, body: UnitTarget, _: Admin) -> dict[str, Any]:
-        return dict(await run(lambda conn: mappings.put_mapping(conn, "unit", source, code, body.unit_id)))
 
-    @api.delete(
-        "/unit-codes/{code:path}", summary="Forget an upstream unit code's mapping (admin)", responses={404: {}}
-    )
-    async def delete_unit_code(source: str, code: str, _: Admin) -> dict[str, Any]:
-        return dict(await run(lambda conn: mappings.remove_mapping(conn, "unit", source, code)))
 
-    @api.get("/officer-users", summary="The source's upstream user names and the officers they stand for (admin)")
-    async def get_officer_users(source: str, _: Admin) -> dict[str, Any]:
-        return await listed("officer", source)
-
-    @api.put(
-        "/officer-users/{username:path}",
-        summary="Map an upstream user name (NguoiXuLy) to an officer the source may name (admin)",
-        responses={404: {}, 422: {}},
-    )
-    async def put_officer_user(source: str, username: str, body: OfficerTarget, _: Admin) -> dict[str, Any]:
-        return dict(await run(lambda conn: mappings.put_mapping(conn, "officer", source, username, body.officer_id)))
-
-    @api.delete(
-        "/officer-users/{username:path}", summary="Forget an upstream user name's mapping (admin)", responses={404: {}}
-    )
-    async def delete_officer_user(source: str, username: str, _: Admin) -> dict[str, Any]:
-        return dict(await run(lambda conn: mappings.remove_mapping(conn, "officer", source, username)))
-
-    return api
+@router.delete(
+    "/officer-users/{username:path}",
+    summary="Forget an upstream user name's mapping (admin)",
+    responses={404: {}},
+    # A removed mapping has no `replaced`: unset fields stay out of the answer.
+    response_model=OfficerUser,
+    response_model_exclude_unset=True,
+)
+async def delete_officer_user(request: Request, source: str, username: str, _: Admin) -> dict[str, Any]:
+    return dict(await run(request, lambda conn: mappings.remove_mapping(conn, "officer", source, username)))

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from schemas import topics
 from schemas.evidence import EvidenceEvent, UnitRegisteredEvent, types_of
 from schemas.vietnam import VN_TZ
-from services.notify import api
+from services.notify import api, channels_api
+from services.notify.adapters.channels import Kit
 from services.notify.adapters.sealing import SecretBox, prepare
 from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
@@ -101,5 +102,7 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
         description="Thông báo: the right unit hears it in time, and only once.",
     )
     http.install(app, runtime)
-    app.include_router(api.router(runtime, settings, deliverer.wake, box, resolver))
+    app.state.notify = api.Edge(settings, box, Kit(settings, resolver), deliverer.wake)
+    app.include_router(api.router)
+    app.include_router(channels_api.router)
     return app

@@ -9,7 +9,7 @@ import pytest
 from services.notify.adapters.channels import CHANNELS, registry
 from services.notify.adapters.channels.mail import CHANNEL as MAIL
 from services.notify.adapters.sealing import SecretBox
-from services.notify.api import ChannelsIn
+from services.notify.channels_api import ChannelsIn
 from services.notify.config import Settings
 from services.notify.domain.delivery import DeliveryResult
 from services.notify.handlers.deliver import Deliverer

@@ -11,15 +11,36 @@ from schemas.outputs import ADMIN_INBOX
 from thidua.runtime.auth import Principal
 
 OFFICER_READERS = ("council", "admin")
+ANY_ROLE = ("source", "unit", "council", "admin", "officer", "person")
+
+
+def allowed(principal: Principal, roles: tuple[str, ...], unit_id: str | None = None) -> bool:
+    """True when the principal's role is one of roles, or it is the token of unit_id (when a unit is named)."""
+    if principal.role in roles:
+        return True
+    return unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id
+
+
+def is_admin(principal: Principal) -> bool:
+    """True for an admin (operators' actions: parked records, deliveries, mappings, metrics)."""
+    return allowed(principal, ("admin",))
+
+
+def may_submit(principal: Principal) -> bool:
+    """Evidence comes from registered sources only: a source token speaking for a named source."""
+    return principal.role == "source" and principal.source is not None
+
+
+def may_open_portal_session(principal: Principal | None, username: str) -> bool:
+    """The portal's sign-in: the password is a token of the source named as username."""
+    return principal is not None and may_submit(principal) and principal.source == username
 
 
 def may_see_officers(principal: Principal | None, unit_id: str | None) -> bool:
     """True for council and admin, and for the unit's own token when the officers belong to unit_id."""
     if principal is None:
         return False
-    if principal.role in OFFICER_READERS:
-        return True
-    return unit_id is not None and principal.role == "unit" and principal.unit_id == unit_id
+    return allowed(principal, OFFICER_READERS, unit_id)
 
 
 def may_see_officer(principal: Principal | None, officer_id: str, unit_id: str | None) -> bool:
@@ -58,9 +79,9 @@ def may_use_inbox(principal: Principal | None, unit_id: str) -> bool:
     operators' inbox (ADMIN_INBOX) is admin's alone: a unit token naming it (never issued) is refused too."""
     if principal is None:
         return False
-    if principal.role == "admin":
+    if is_admin(principal):
         return True
-    return principal.role == "unit" and principal.unit_id == unit_id and not reserved_unit(unit_id)
+    return allowed(principal, (), unit_id) and not reserved_unit(unit_id)
 
 
 def reserved_unit(unit_id: str | None) -> bool:

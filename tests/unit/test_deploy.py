@@ -13,14 +13,16 @@ checked:
 - Kafka services sign in as svc-<name> over SASL_SSL with a CA file that is mounted; the dashboard has no Kafka;
   every secretKeyRef names a Secret and key of the base; every Secret value is a placeholder;
 - the provision Job runs `thidua kafka provision` as the admin with each service's password from the same Secret
-  the service uses; the rule files and calendars in the ConfigMaps are the code's, mounted where the settings
-  point; the local overlay has one replica each, image thidua:local, one namespace;
+  the service uses; the rule files and calendars are the image's (no copy here), and the overlay's commented
+  example mounts its own where the settings look; the local overlay has one replica each, image thidua:local,
+  one namespace;
 - deploy/compose.yaml: the same service, port, command and variable checks.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,13 +46,10 @@ K8S_VERSION = "1.33"
 # What deploy/compose.yaml does not run (every registered service and the dashboard are in it).
 NOT_IN_COMPOSE: set[str] = set()
 CLUSTER_SCOPED = {"Namespace"}
-RULE_COPIES = {
-    "scoring-rules": (ROOT / "services/scoring/rules", ["rulebook.toml"]),
-    "scoring-calendar": (
-        ROOT / "services/scoring/rules/calendar",
-        sorted(p.name for p in (ROOT / "services/scoring/rules/calendar").glob("*.toml")),
-    ),
-    "awards-rules": (ROOT / "services/awards/rules", ["awards.toml"]),
+# The rule files the image carries (the package's data), each read through its service's settings default.
+RULE_FILES = {
+    "scoring": ("SCORING_RULES_FILE", ROOT / "services/scoring/rules/rulebook.toml"),
+    "awards": ("AWARDS_RULES_FILE", ROOT / "services/awards/rules/awards.toml"),
 }
 
 
@@ -303,30 +302,41 @@ def test_db_provision_job_runs_as_the_database_admin_with_every_service_password
         )
 
 
-def test_rule_files_are_the_codes_and_mounted_where_the_settings_look(base: list[dict[str, Any]]) -> None:
-    for name, (directory, files) in RULE_COPIES.items():
-        data = find(base, "ConfigMap", name)["data"]
-        assert sorted(data) == files, f"{name}: list every file of {directory} in base/kustomization.yaml"
-        for file in files:
-            assert data[file] == (directory / file).read_text(encoding="utf-8"), (
-                f"deploy/k8s/base/rules/: the copy of {directory / file} is stale: copy it again"
-            )
+def test_rule_files_are_the_images_and_no_copy_is_kept(base: list[dict[str, Any]]) -> None:
+    assert not (BASE / "rules").exists(), "deploy/k8s/base/rules/: the image carries the rule files, keep no copy"
+    assert [m["metadata"]["name"] for m in base if m["kind"] == "ConfigMap"] == []
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert {"rules/*.toml", "rules/calendar/*.toml"} <= set(package_data["package-data"]["*"])
+    assert "COPY services ./services" in DOCKERFILE.read_text(encoding="utf-8")
+    for name, (variable, original) in RULE_FILES.items():
+        (container,) = find(base, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        assert variable not in env_of(container), f"{name}: the base runs the image's rule file"
+        assert registry.service(name).settings().rules_file.resolve() == original.resolve()
+    # read_rules_file looks for the calendars beside the rule file: the package carries them there.
+    assert sorted((ROOT / "services/scoring/rules/calendar").glob("*.toml"))
 
-    def mounts(service: str) -> dict[str, tuple[str, str | None]]:
-        pod = find(base, "Deployment", service)["spec"]["template"]["spec"]
-        volumes = {v["name"]: v.get("configMap", {}).get("name") for v in pod["volumes"]}
-        (container,) = pod["containers"]
-        return {m["mountPath"]: (volumes[m["name"]], m.get("subPath")) for m in container["volumeMounts"]}
 
-    scoring = env_of(find(base, "Deployment", "scoring")["spec"]["template"]["spec"]["containers"][0])
-    rules_file = Path(scoring["SCORING_RULES_FILE"]["value"])
-    assert mounts("scoring")[str(rules_file)] == ("scoring-rules", "rulebook.toml")
-    # read_rules_file looks for the calendars beside the rule file.
-    assert mounts("scoring")[str(rules_file.parent / "calendar")] == ("scoring-calendar", None)
-    awards = env_of(find(base, "Deployment", "awards")["spec"]["template"]["spec"]["containers"][0])
-    awards_file = Path(awards["AWARDS_RULES_FILE"]["value"])
-    assert mounts("awards")[str(awards_file.parent)] == ("awards-rules", None)
-    assert awards_file.name in find(base, "ConfigMap", "awards-rules")["data"]
+def test_the_overlay_example_mounts_rule_files_where_the_settings_look() -> None:
+    text = (LOCAL / "kustomization.yaml").read_text(encoding="utf-8")
+    example = text[text.index("# configMapGenerator:") :]
+    document = yaml.safe_load("\n".join(line.removeprefix("#").removeprefix(" ") for line in example.splitlines()))
+    generated = {entry["name"] for entry in document["configMapGenerator"]}
+    assert generated == {"scoring-rules", "scoring-calendar", "awards-rules"}
+    for patch in document["patches"]:
+        name = patch["target"]["name"]
+        operations = yaml.safe_load(patch["patch"])
+        values = [op["value"] for op in operations]
+        volumes = {v["name"]: v["configMap"]["name"] for v in values if "configMap" in v}
+        mounts = {v["mountPath"]: volumes[v["name"]] for v in values if "mountPath" in v}
+        (setting,) = [v for v in values if v.get("name") == RULE_FILES[name][0]]
+        assert set(volumes.values()) <= generated
+        rules_file = Path(setting["value"])
+        if name == "scoring":
+            assert mounts[str(rules_file)] == "scoring-rules"
+            assert mounts[str(rules_file.parent / "calendar")] == "scoring-calendar"
+        else:
+            assert mounts[str(rules_file.parent)] == "awards-rules"
+        assert RULE_FILES[name][0] in env_names(registry.service(name)), "the variable is a setting"
 
 
 def test_local_overlay() -> None:

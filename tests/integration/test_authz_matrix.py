@@ -59,6 +59,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     # Who the caller's token is (the dashboard's sign-in): any valid token, never anonymous.
     **{(s, "GET", "/v1/whoami"): ANY_TOKEN for s in ("evidence", "scoring", "awards", "notify")},
     **{(s, "POST", "/v1/parked/replay"): ADMIN for s in ("evidence", "scoring", "awards", "notify")},
+    # A person's sign-in through the identity provider (issue 27): 401 anonymous; a td_ token is not refused as a
+    # caller but as the wrong kind of token (422, field authorization) — only a provider's access token records one.
+    **{(s, "POST", "/v1/sign-ins"): ANY_TOKEN for s in ("evidence", "scoring", "awards", "notify")},
     ("evidence", "POST", "/v1/events"): SOURCE,
     ("evidence", "GET", "/v1/events/{event_id}"): SOURCE,
     # The national portal's door (issue 25): a source's token (or its session); the sign-in takes no token.

@@ -164,7 +164,12 @@ async def test_labour_code_art_112_official_2027_file_rejudges_at_start_without_
         assert before["calendar"] == {"provisional": True, "provisional_years": [2027]}
         first_version = before["rule_version"]
         # Provisional 2027: 15 working days from Mon 14/12/2026 end with Tue 5/1/2027 (the midnight after it).
-        assert await _next_tick(database_url, unit, "open") == datetime(2027, 1, 6, tzinfo=VN_TZ)
+        # Retried: the open case may be applied in a later batch than the late one the scorecard showed.
+
+        async def provisional_tick() -> None:
+            assert await _next_tick(database_url, unit, "open") == datetime(2027, 1, 6, tzinfo=VN_TZ)
+
+        await eventually(provisional_tick, timeout=60)
 
     # The operator adds the government's 2027 schedule (here: Tết Dương lịch bridged to Mon 4/1) and restarts.
     (rules_dir / "calendar" / "2027.toml").write_text(

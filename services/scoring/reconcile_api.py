@@ -4,17 +4,15 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from services.scoring.adapters.rulefiles import RulesCache
-from services.scoring.domain.periods import parse_period
+from schemas.http.scoring_tracking import OfficialImport, Reconciliation
 from services.scoring.domain.reconcile import MAX_ROWS, RowIn
 from services.scoring.handlers.reconcile import ImportRefused, import_official, reconciliation
-from thidua.runtime.auth import Principal
+from services.scoring.web import Caller, Service, known_period
 from thidua.runtime.decoding import BadInput, load_json
-from thidua.runtime.http import ApiError, bearer, require
-from thidua.runtime.service import Runtime
+from thidua.runtime.http import ApiError, refuse, require
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # 5,000 rows of five groups are well under 1 MB
 Points = Annotated[float, Field(ge=0, le=100, strict=True)]
@@ -45,9 +43,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _body(request: Request) -> Any:
     """The JSON body, bounded in bytes first, then in depth, strings and numbers; 413 or 422 otherwise."""
-    too_large = ApiError(
-        413, "request body too large", [{"field": "body", "message": f"at most {MAX_BODY_BYTES} bytes"}]
-    )
+    too_large = refuse(413, "request body too large", "body", f"at most {MAX_BODY_BYTES} bytes")
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
@@ -60,82 +56,65 @@ async def _body(request: Request) -> Any:
     try:
         return load_json(b"".join(chunks))
     except BadInput as exc:
-        raise ApiError(422, "body is not acceptable JSON", [{"field": exc.field, "message": exc.message}]) from exc
+        raise refuse(422, "body is not acceptable JSON", exc.field, exc.message) from exc
 
 
-def router(runtime: Runtime, cache: RulesCache, *, alert_points: float, on_commit: Any) -> APIRouter:
-    """The reconciliation endpoints, bound to the service's runtime (on_commit wakes the outbox relay)."""
-    api = APIRouter(prefix="/v1", tags=["reconciliation"])
-    optional_caller = bearer(runtime)
+router = APIRouter(prefix="/v1", tags=["reconciliation"])
 
-    async def known_period(label: str) -> str:
-        async with runtime.pool.acquire() as conn:
-            rules = await cache.active(conn)
+
+@router.put(
+    "/periods/{period}/official-index",
+    response_model=OfficialImport,
+    summary="Import the national portal's published Decision 766 results of a period (council or admin): "
+    "replaces the period's previous import; alerts the units whose service index differs too much",
+)
+async def put_official(period: str, request: Request, service: Service, principal: Caller) -> dict[str, Any]:
+    who = require(principal)
+    label = (await known_period(service, period)).label
+    try:
+        body = _Import.model_validate(await _body(request))
+    except ValidationError as exc:
+        details = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()[:50]]
+        raise ApiError(422, "not an official index", details) from exc
+    rows = [RowIn(r.unit, r.total, r.groups) for r in body.rows]
+    async with service.runtime.pool.acquire() as conn:
+        book = (await service.cache.active(conn)).book
         try:
-            return parse_period(label, rules.book.stages).label
-        except ValueError as exc:
-            raise ApiError(422, "invalid period", [{"field": "period", "message": str(exc)}]) from exc
-
-    @api.put(
-        "/periods/{period}/official-index",
-        summary="Import the national portal's published Decision 766 results of a period (council or admin): "
-        "replaces the period's previous import; alerts the units whose service index differs too much",
-    )
-    async def put_official(
-        period: str, request: Request, principal: Annotated[Principal | None, Depends(optional_caller)]
-    ) -> dict[str, Any]:
-        who = require(principal)
-        label = await known_period(period)
-        try:
-            body = _Import.model_validate(await _body(request))
-        except ValidationError as exc:
-            details = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()[:50]]
-            raise ApiError(422, "not an official index", details) from exc
-        rows = [RowIn(r.unit, r.total, r.groups) for r in body.rows]
-        async with runtime.pool.acquire() as conn:
-            book = (await cache.active(conn)).book
-            try:
-                done = await import_official(
-                    conn,
-                    label,
-                    rows,
-                    file_name=body.file_name,
-                    who=f"{who.role}:{who.unit_id or ''}",
-                    now=datetime.now(UTC),
-                    book=book,
-                    threshold=alert_points,
-                )
-            except ImportRefused as exc:
-                raise ApiError(422, "the file names units or groups not known here", exc.problems[:200]) from exc
-        on_commit()
-        return {
-            "period": label,
-            "file_name": body.file_name,
-            "rows": done.rows,
-            "alerts": [{"unit_id": a.unit_id, "difference": a.data.get("difference")} for a in done.alerts],
-            "alert_points": alert_points,
-        }
-
-    @api.get(
-        "/periods/{period}/reconciliation",
-        summary="The imported official Decision 766 figures beside ours, per unit and group, with the difference "
-        "(ours − official) and the indicators that explain it (public, unit-level figures only)",
-    )
-    async def get_reconciliation(period: str, unit: str | None = None) -> dict[str, Any]:
-        label = await known_period(period)
-        async with runtime.pool.acquire() as conn:
-            book = (await cache.active(conn)).book
-            found = await reconciliation(conn, label, unit, book)
-        if found is None:
-            raise ApiError(
-                404, "no official index imported", [{"field": "period", "message": f"none imported for {label}"}]
+            done = await import_official(
+                conn,
+                label,
+                rows,
+                file_name=body.file_name,
+                who=f"{who.role}:{who.unit_id or ''}",
+                now=datetime.now(UTC),
+                book=book,
+                threshold=service.alert_points,
             )
-        if unit is not None and not found["units"]:
-            raise ApiError(
-                404,
-                "unit not in the official index",
-                [{"field": "unit", "message": f"{unit} is not in {label}'s file"}],
-            )
-        return found
+        except ImportRefused as exc:
+            raise ApiError(422, "the file names units or groups not known here", exc.problems[:200]) from exc
+    service.wake_relay()
+    return {
+        "period": label,
+        "file_name": body.file_name,
+        "rows": done.rows,
+        "alerts": [{"unit_id": a.unit_id, "difference": a.data.get("difference")} for a in done.alerts],
+        "alert_points": service.alert_points,
+    }
 
-    return api
+
+@router.get(
+    "/periods/{period}/reconciliation",
+    response_model=Reconciliation,
+    summary="The imported official Decision 766 figures beside ours, per unit and group, with the difference "
+    "(ours − official) and the indicators that explain it (public, unit-level figures only)",
+)
+async def get_reconciliation(period: str, service: Service, unit: str | None = None) -> dict[str, Any]:
+    label = (await known_period(service, period)).label
+    async with service.runtime.pool.acquire() as conn:
+        book = (await service.cache.active(conn)).book
+        found = await reconciliation(conn, label, unit, book)
+    if found is None:
+        raise refuse(404, "no official index imported", "period", f"none imported for {label}")
+    if unit is not None and not found["units"]:
+        raise refuse(404, "unit not in the official index", "unit", f"{unit} is not in {label}'s file")
+    return found

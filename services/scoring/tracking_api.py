@@ -7,24 +7,24 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
+from schemas.http.scoring_tracking import OfficerTracking, TrackedTask, UnitTracking
 from services.scoring import views
-from services.scoring.adapters.rulefiles import RulesCache
 from services.scoring.adapters.tracking_store import unit_officers
 from services.scoring.domain.tracking import period_year
 from services.scoring.handlers.tracking import officer_view, officer_year, task_json
+from services.scoring.web import Caller, Service
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError, bearer
+from thidua.runtime.http import ApiError, refuse
 from thidua.runtime.policy import may_see_officer, may_see_officers, officer_denial
-from thidua.runtime.service import Runtime
 
 PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 
 def _period(label: str) -> str:
     if not PERIOD.match(label):
-        raise ApiError(422, "invalid period", [{"field": "period", "message": "a month 2026-03 or a quarter 2026-Q1"}])
+        raise refuse(422, "invalid period", "period", "a month 2026-03 or a quarter 2026-Q1")
     return label
 
 
@@ -35,73 +35,82 @@ def _allowed(principal: Principal | None, unit_id: str | None, officer_id: str |
     )
     if not seen:
         status, error, message = officer_denial(principal)
-        raise ApiError(status, error, [{"field": "Authorization", "message": message}])
+        raise refuse(status, error, "Authorization", message)
 
 
 def _unknown(officer_id: str) -> ApiError:
-    return ApiError(404, "unknown officer", [{"field": "officer_id", "message": f"{officer_id} is not registered"}])
+    return refuse(404, "unknown officer", "officer_id", f"{officer_id} is not registered")
 
 
-def router(runtime: Runtime, cache: RulesCache) -> APIRouter:
-    """The tracking endpoints under /v1."""
-    api = APIRouter(prefix="/v1", tags=["tracking"])
-    caller = bearer(runtime)
+router = APIRouter(prefix="/v1", tags=["tracking"])
 
-    @api.get("/officers/{officer_id}/tracking", summary="An officer's Decree 335 tracking sheets and year rating")
-    async def officer_tracking(
-        officer_id: str,
-        year: Annotated[int, Query(ge=2000, le=2100)],
-        principal: Annotated[Principal | None, Depends(caller)] = None,
-    ) -> dict[str, Any]:
-        async with runtime.pool.acquire() as conn:
-            _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
-            rules = await cache.active(conn)
-            found = await officer_view(conn, officer_id, year, rules, datetime.now(UTC))
-        if found is None:
-            raise _unknown(officer_id)
-        return found
 
-    @api.get("/officers/{officer_id}/tracking/tasks", summary="The dossiers and complaints behind a period's sheet")
-    async def officer_tasks(
-        officer_id: str, period: str, principal: Annotated[Principal | None, Depends(caller)] = None
-    ) -> list[dict[str, Any]]:
-        label = _period(period)
-        async with runtime.pool.acquire() as conn:
-            _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
-            rules = await cache.active(conn)
-            found = await officer_year(conn, officer_id, period_year(label), rules, datetime.now(UTC))
-        if found is None:
-            raise _unknown(officer_id)
-        return [task_json(unit, t) for unit, t in found.tasks.get(label, [])]
+@router.get(
+    "/officers/{officer_id}/tracking",
+    response_model=OfficerTracking,
+    summary="An officer's Decree 335 tracking sheets and year rating",
+)
+async def officer_tracking(
+    officer_id: str,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    service: Service,
+    principal: Caller = None,
+) -> dict[str, Any]:
+    async with service.runtime.pool.acquire() as conn:
+        _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
+        rules = await service.cache.active(conn)
+        found = await officer_view(conn, officer_id, year, rules, datetime.now(UTC))
+    if found is None:
+        raise _unknown(officer_id)
+    return found
 
-    @api.get("/units/{unit_id}/tracking", summary="A unit's officers' Decree 335 sheets of a period")
-    async def unit_tracking(
-        unit_id: str, period: str, principal: Annotated[Principal | None, Depends(caller)] = None
-    ) -> dict[str, Any]:
-        label = _period(period)
-        _allowed(principal, unit_id)
-        now = datetime.now(UTC)
-        officers = []
-        async with runtime.pool.acquire() as conn:
-            rules = await cache.active(conn)
-            for officer_id in await _members(conn, unit_id):
-                y = await officer_year(conn, officer_id, period_year(label), rules, now)
-                sheet = next((s for s in (y.sheet_json if y else []) if s["period"] == label), None)
-                if y is None or sheet is None or sheet["unit_id"] != unit_id:
-                    continue
-                officers.append(
-                    {
-                        "officer_id": officer_id,
-                        "name": y.name,
-                        "task_points": sheet["task_points"],
-                        "general_points": sheet["general_points"],
-                        "total": sheet["total"],
-                        "below_complete": sheet["below_complete"],
-                    }
-                )
-        return {"unit_id": unit_id, "period": label, "rule_version": rules.version, "officers": officers}
 
-    return api
+@router.get(
+    "/officers/{officer_id}/tracking/tasks",
+    response_model=list[TrackedTask],
+    summary="The dossiers and complaints behind a period's sheet",
+)
+async def officer_tasks(
+    officer_id: str, period: str, service: Service, principal: Caller = None
+) -> list[dict[str, Any]]:
+    label = _period(period)
+    async with service.runtime.pool.acquire() as conn:
+        _allowed(principal, await views.officer_home(conn, officer_id), officer_id)
+        rules = await service.cache.active(conn)
+        found = await officer_year(conn, officer_id, period_year(label), rules, datetime.now(UTC))
+    if found is None:
+        raise _unknown(officer_id)
+    return [task_json(unit, t) for unit, t in found.tasks.get(label, [])]
+
+
+@router.get(
+    "/units/{unit_id}/tracking",
+    response_model=UnitTracking,
+    summary="A unit's officers' Decree 335 sheets of a period",
+)
+async def unit_tracking(unit_id: str, period: str, service: Service, principal: Caller = None) -> dict[str, Any]:
+    label = _period(period)
+    _allowed(principal, unit_id)
+    now = datetime.now(UTC)
+    officers = []
+    async with service.runtime.pool.acquire() as conn:
+        rules = await service.cache.active(conn)
+        for officer_id in await _members(conn, unit_id):
+            y = await officer_year(conn, officer_id, period_year(label), rules, now)
+            sheet = next((s for s in (y.sheet_json if y else []) if s["period"] == label), None)
+            if y is None or sheet is None or sheet["unit_id"] != unit_id:
+                continue
+            officers.append(
+                {
+                    "officer_id": officer_id,
+                    "name": y.name,
+                    "task_points": sheet["task_points"],
+                    "general_points": sheet["general_points"],
+                    "total": sheet["total"],
+                    "below_complete": sheet["below_complete"],
+                }
+            )
+    return {"unit_id": unit_id, "period": label, "rule_version": rules.version, "officers": officers}
 
 
 async def _members(conn: asyncpg.Connection, unit_id: str) -> list[str]:

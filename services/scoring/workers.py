@@ -1,0 +1,197 @@
+"""Scoring's work beside HTTP: the evidence consumer, the rescorers, the officers' tracking, the clock and the
+calendar watch, each a method the app registers with its runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from functools import partial
+
+from prometheus_client import Histogram
+
+from schemas.evidence import EvidenceEvent
+from services.scoring.adapters.postgres import hold_rulebook
+from services.scoring.adapters.rulefiles import RulesCache, seed
+from services.scoring.adapters.tracking_store import queue_everyone
+from services.scoring.config import Settings
+from services.scoring.handlers.calendar_watch import watch_calendar
+from services.scoring.handlers.clock import tick
+from services.scoring.handlers.consume import accepted_moment, apply_under_active_rules
+from services.scoring.handlers.rebuild import RebuildBusy
+from services.scoring.handlers.recalendar import recalendar
+from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
+from services.scoring.handlers.tracking import run_pass
+from thidua.runtime.loop import Waker, drain_then_wait
+from thidua.runtime.outbox import OutboxRelay
+from thidua.runtime.parking import Delivery
+from thidua.runtime.service import Runtime
+
+# The name the service has always logged under (operators filter on it).
+log = logging.getLogger("services.scoring.app")
+FRESHNESS = Histogram(
+    "thidua_scoring_freshness_seconds",
+    "Per rescored standing: from the oldest evidence it waited for (accepted) to committed",
+    ["subject"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
+)
+
+
+class Workers:
+    """The service's background work over one runtime, rules cache and outbox relay (today: the local day)."""
+
+    def __init__(
+        self, runtime: Runtime, settings: Settings, relay: OutboxRelay, cache: RulesCache, today: Callable[[], date]
+    ) -> None:
+        self.runtime, self.settings, self.relay, self.cache, self.today = runtime, settings, relay, cache, today
+        self.cadence = Cadence()
+        self.wakers = {kind: Waker() for kind in LIMITS}
+        self.tracking_waker = Waker()
+        self.watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
+
+    async def seed_rules(self) -> None:
+        async with self.runtime.pool.acquire() as conn:
+            log.info("scoring rulebook %s active", await seed(conn, self.settings.rules_file))
+
+    async def on_accepted(self, deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
+        batch = []
+        accepted: list[datetime] = []
+        now = datetime.now(UTC)
+        for d in deliveries:
+            seq = d.header("ledger_seq")
+            bounded = seq is not None and seq.isascii() and seq.isdigit() and len(seq) <= 18  # a bigint
+            batch.append((d.event, int(seq) if bounded and seq else None))
+            if (moment := accepted_moment(d.header("accepted_at"), now)) is not None:
+                accepted.append(moment)
+        oldest = min(accepted, default=now)
+        async with self.runtime.pool.acquire() as conn:
+            await apply_under_active_rules(conn, batch, cache=self.cache, now=now, accepted_at=oldest)
+        self.cadence.consumed((now - oldest).total_seconds())
+        self.wake_rescorers()
+
+    def wake_rescorers(self, *_: object) -> None:
+        """Work is queued (a batch or a tick committed, here or in another process): wake both rescorers."""
+        for waker in self.wakers.values():
+            waker.wake()
+        self.tracking_waker.wake()
+
+    async def rescore_pass(self, kind: str) -> bool:
+        """One pass of kind once it is due; True when some subject was rescored."""
+        while (pause := self.cadence.delay(time.monotonic(), kind)) > 0:  # noqa: ASYNC110 - a clock, not an event
+            await asyncio.sleep(min(pause, 0.1))  # in slices: catching up after a backlog ends a long pause
+        started = time.monotonic()
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await self.cache.active(conn)
+            waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=LIMITS[kind])
+        if not waited:
+            return False
+        self.cadence.ran(kind, started, time.monotonic())
+        done = datetime.now(UTC)
+        for subject, since in waited:
+            FRESHNESS.labels(subject).observe(max(0.0, (done - since).total_seconds()))
+        self.relay.wake()
+        return True
+
+    async def rescorer(self) -> None:
+        # Coalesces the subjects of many batches into one recomputation: the consumer never waits for it.
+        # Units and officers each have their own loop, so the public standings never wait behind a long pass
+        # over thousands of officers. The consumer may run in another process: its commits wake the loops
+        # through LISTEN/NOTIFY.
+        async with self.runtime.pool.acquire() as listener:
+            await listener.add_listener("scoring_dirty", self.wake_rescorers)
+            try:
+                await asyncio.gather(
+                    *(
+                        drain_then_wait(
+                            partial(self.rescore_pass, kind),
+                            self.wakers[kind],
+                            poll=self.settings.rescore_seconds,
+                            log=log,
+                            what=f"scoring rescorer ({kind}s)",
+                        )
+                        for kind in LIMITS
+                    )
+                )
+            finally:
+                await listener.remove_listener("scoring_dirty", self.wake_rescorers)
+
+    async def tracking_pass(self) -> int:
+        """Officers' Decree 335 ratings and low task scores of the queued officers (ratings.v1, alerts.v1)."""
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await self.cache.active(conn)
+            done = await run_pass(conn, rules=rules, now=datetime.now(UTC), save_days=self.settings.tracking_save_days)
+        if done:
+            self.relay.wake()
+        return done
+
+    async def sweep(self) -> None:
+        # A period closes, or a due date passes, with nothing new arriving: every tracked officer is looked at again
+        # at each start and then hourly (the queue coalesces).
+        while True:
+            try:
+                async with self.runtime.pool.acquire() as conn:
+                    await queue_everyone(conn, datetime.now(UTC))
+                self.tracking_waker.wake()
+            except Exception:
+                log.exception("scoring tracking sweep failed; retrying")
+            await asyncio.sleep(self.settings.tracking_sweep_seconds)
+
+    async def tracker(self) -> None:
+        await asyncio.gather(
+            self.sweep(),
+            drain_then_wait(
+                self.tracking_pass,
+                self.tracking_waker,
+                poll=self.settings.rescore_seconds,
+                log=log,
+                what="scoring tracking pass",
+            ),
+        )
+
+    async def watch(self) -> None:
+        day = self.today()
+        if self.watched and self.watched[-1] == day:
+            return
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            await hold_rulebook(conn)
+            rules = await self.cache.active(conn)
+            await watch_calendar(conn, rules=rules, today=day, alert_unit=self.settings.calendar_alert_unit)
+        self.watched[:] = [day]
+        self.relay.wake()
+
+    async def clock(self) -> None:
+        while True:
+            try:
+                await self.watch()
+                async with self.runtime.pool.acquire() as conn:
+                    while True:
+                        async with conn.transaction():
+                            await hold_rulebook(conn)
+                            rules = await self.cache.active(conn)
+                            ticked = await tick(conn, rules=rules, now=datetime.now(UTC))
+                        if not ticked:
+                            break
+                        self.wake_rescorers()
+            except Exception:
+                log.exception("scoring clock failed; retrying")
+            await asyncio.sleep(self.settings.tick_seconds)
+
+    async def recalendar_once(self) -> None:
+        # After the start: the consumer goes on while the rebuild judges, its switch holds writers briefly.
+        s = self.settings
+        try:
+            done = await recalendar(self.runtime.pool, s.database_url, s.rules_file, now=datetime.now(UTC))
+        except RebuildBusy:
+            log.info("scoring: a rebuild is running; the calendar is re-judged at the next start")
+            return
+        except Exception:
+            log.exception("scoring: re-judging under the new calendar failed; `thidua scoring rebuild` does it")
+            return
+        if done is not None:
+            log.info("scoring rulebook %s active: %d period(s) re-judged", done.version, len(done.periods))
+            self.wake_rescorers()
+            self.relay.wake()

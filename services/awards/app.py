@@ -79,7 +79,8 @@ def create_app(settings: Settings) -> FastAPI:
         description="Khen thưởng: nominations that follow the law, with the evidence attached.",
     )
     http.install(app, runtime)
-    app.include_router(api.router(runtime, rules))
+    app.state.award_rules = rules  # the routes' rule file (api.rules_of)
+    app.include_router(api.api)
 
     @app.middleware("http")
     async def wake_relay(request, call_next):  # type: ignore[no-untyped-def]

@@ -1,232 +1,57 @@
-"""The v1 evidence envelope, one class per type, and parse_evidence() with field-path errors."""
+"""The v1 evidence envelope's union of types, its registry, and parse_evidence() with field-path errors."""
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from schemas import payloads as p
 from schemas.bounds import FUTURE_HORIZON
-from schemas.common import EventId, OfficerId, SchemaVersion, SourceName, Strict, Timestamp, UnitId
+from schemas.envelope import Envelope, EvidenceTypes, tag_of
 from schemas.errors import EvidenceInvalid, FieldError, describe, dotted
+from schemas.evidence_types.complaints import (
+    ComplaintFeedbackEvent,
+    ComplaintPublishedEvent,
+    ComplaintReceivedEvent,
+    ComplaintResolvedEvent,
+    ComplaintSupplementRequestedEvent,
+    GrievanceClosedEvent,
+    GrievanceOpenedEvent,
+    InspectionRecordedEvent,
+)
+from schemas.evidence_types.dossiers import (
+    ObjectiveCauseConfirmedEvent,
+    ProcedureCataloguedEvent,
+    ProcedureProcessedEvent,
+    ProcedurePublishedEvent,
+    ProcedureRatedEvent,
+    ProcedureReceivedEvent,
+    ProcedureReturnedEvent,
+)
+from schemas.evidence_types.officers import (
+    DisciplineRecordedEvent,
+    EmulationRegisteredEvent,
+    EvaluationRecordedEvent,
+    InitiativeRecognizedEvent,
+    LeaveRecordedEvent,
+    OfficerAssessedEvent,
+    OfficerRegisteredEvent,
+    ResearchAcceptedEvent,
+    TitleAwardedEvent,
+    TrainingCompletedEvent,
+)
+from schemas.evidence_types.units import (
+    COMMUNE_LEVELS,
+    PROVINCE_LEVELS,
+    TWO_LEVEL_SINCE,
+    EvidenceRetractedEvent,
+    UnitRegisteredEvent,
+    UnitReorganizedEvent,
+)
 from schemas.outputs import ADMIN_INBOX
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-class Envelope(Strict):
-    """Fields every evidence event carries (docs/contract.md, "Evidence envelope")."""
-
-    event_id: EventId
-    schema_version: SchemaVersion
-    occurred_at: Timestamp
-    unit_id: UnitId
-    officer_id: OfficerId | None = None
-    source: SourceName | None = None
-
-
-class OfficerEnvelope(Envelope):
-    """An envelope whose type is about a named officer: officer_id is required."""
-
-    officer_id: OfficerId
-
-
-class ProcedureCataloguedEvent(Envelope):
-    """procedure.catalogued"""
-
-    type: Literal["procedure.catalogued"]
-    payload: p.ProcedureCatalogued
-
-
-class ProcedureReceivedEvent(Envelope):
-    """procedure.received"""
-
-    type: Literal["procedure.received"]
-    payload: p.ProcedureReceived
-
-
-class ProcedureProcessedEvent(Envelope):
-    """procedure.processed"""
-
-    type: Literal["procedure.processed"]
-    payload: p.ProcedureProcessed
-
-
-class ProcedureRatedEvent(Envelope):
-    """procedure.rated"""
-
-    type: Literal["procedure.rated"]
-    payload: p.ProcedureRated
-
-
-class ProcedurePublishedEvent(Envelope):
-    """procedure.published"""
-
-    type: Literal["procedure.published"]
-    payload: p.ProcedurePublished
-
-
-class ComplaintReceivedEvent(Envelope):
-    """complaint.received"""
-
-    type: Literal["complaint.received"]
-    payload: p.ComplaintReceived
-
-
-class ComplaintResolvedEvent(Envelope):
-    """complaint.resolved"""
-
-    type: Literal["complaint.resolved"]
-    payload: p.ComplaintResolved
-
-
-class ComplaintSupplementRequestedEvent(Envelope):
-    """complaint.supplement_requested"""
-
-    type: Literal["complaint.supplement_requested"]
-    payload: p.ComplaintSupplementRequested
-
-
-class ComplaintPublishedEvent(Envelope):
-    """complaint.published"""
-
-    type: Literal["complaint.published"]
-    payload: p.ComplaintPublished
-
-
-class ComplaintFeedbackEvent(Envelope):
-    """complaint.feedback"""
-
-    type: Literal["complaint.feedback"]
-    payload: p.ComplaintFeedback
-
-
-class TrainingCompletedEvent(OfficerEnvelope):
-    """training.completed"""
-
-    type: Literal["training.completed"]
-    payload: p.TrainingCompleted
-
-
-class EvaluationRecordedEvent(Envelope):
-    """evaluation.recorded"""
-
-    type: Literal["evaluation.recorded"]
-    payload: p.EvaluationRecorded
-
-
-class DisciplineRecordedEvent(OfficerEnvelope):
-    """discipline.recorded"""
-
-    type: Literal["discipline.recorded"]
-    payload: p.DisciplineRecorded
-
-
-class InitiativeRecognizedEvent(OfficerEnvelope):
-    """initiative.recognized"""
-
-    type: Literal["initiative.recognized"]
-    payload: p.InitiativeRecognized
-
-
-class ResearchAcceptedEvent(OfficerEnvelope):
-    """research.accepted"""
-
-    type: Literal["research.accepted"]
-    payload: p.ResearchAccepted
-
-
-class GrievanceOpenedEvent(Envelope):
-    """grievance.opened"""
-
-    type: Literal["grievance.opened"]
-    payload: p.GrievanceOpened
-
-
-class GrievanceClosedEvent(Envelope):
-    """grievance.closed"""
-
-    type: Literal["grievance.closed"]
-    payload: p.GrievanceClosed
-
-
-class InspectionRecordedEvent(Envelope):
-    """inspection.recorded"""
-
-    type: Literal["inspection.recorded"]
-    payload: p.InspectionRecorded
-
-
-class EmulationRegisteredEvent(Envelope):
-    """emulation.registered"""
-
-    type: Literal["emulation.registered"]
-    payload: p.EmulationRegistered
-
-
-class TitleAwardedEvent(Envelope):
-    """title.awarded"""
-
-    type: Literal["title.awarded"]
-    payload: p.TitleAwarded
-
-
-class UnitRegisteredEvent(Envelope):
-    """unit.registered"""
-
-    type: Literal["unit.registered"]
-    payload: p.UnitRegistered
-
-
-class UnitReorganizedEvent(Envelope):
-    """unit.reorganized"""
-
-    type: Literal["unit.reorganized"]
-    payload: p.UnitReorganized
-
-
-class ProcedureReturnedEvent(Envelope):
-    """procedure.returned"""
-
-    type: Literal["procedure.returned"]
-    payload: p.ProcedureReturned
-
-
-class ObjectiveCauseConfirmedEvent(Envelope):
-    """objective_cause.confirmed"""
-
-    type: Literal["objective_cause.confirmed"]
-    payload: p.ObjectiveCauseConfirmed
-
-
-class OfficerAssessedEvent(OfficerEnvelope):
-    """officer.assessed"""
-
-    type: Literal["officer.assessed"]
-    payload: p.OfficerAssessed
-
-
-class LeaveRecordedEvent(OfficerEnvelope):
-    """leave.recorded"""
-
-    type: Literal["leave.recorded"]
-    payload: p.LeaveRecorded
-
-
-class OfficerRegisteredEvent(OfficerEnvelope):
-    """officer.registered"""
-
-    type: Literal["officer.registered"]
-    payload: p.OfficerRegistered
-
-
-class EvidenceRetractedEvent(Envelope):
-    """evidence.retracted"""
-
-    type: Literal["evidence.retracted"]
-    payload: p.EvidenceRetracted
 
 
 EvidenceEvent = Annotated[
@@ -260,17 +85,25 @@ EvidenceEvent = Annotated[
     | LeaveRecordedEvent,
     Field(discriminator="type"),
 ]
+"""Every v1 evidence type (the typed contract: consumers narrow on these classes)."""
 EVIDENCE_CLASSES: tuple[type[Envelope], ...] = get_args(get_args(EvidenceEvent)[0])
 """The envelope classes of the union, in its order."""
-EVIDENCE_TYPES: tuple[str, ...] = tuple(get_args(cls.model_fields["type"].annotation)[0] for cls in EVIDENCE_CLASSES)
+EVIDENCE_TYPES: tuple[str, ...] = tuple(tag_of(cls) for cls in EVIDENCE_CLASSES)
 """Every evidence type's tag, read from the union (never kept by hand): what an unknown type's refusal lists."""
 EVIDENCE_ADAPTER: TypeAdapter[EvidenceEvent] = TypeAdapter(EvidenceEvent)
 """Validates any v1 envelope, choosing the class by its `type`."""
+REGISTRY = EvidenceTypes(EVIDENCE_CLASSES)
+"""The types the intake accepts: the union's, and any registered beside it (REGISTRY.register(SomeEvent))."""
+
+
+def evidence_adapter() -> TypeAdapter[Any]:
+    """The validator of every registered type: the union's own unless a type was registered beside it."""
+    return EVIDENCE_ADAPTER if REGISTRY.classes == EVIDENCE_CLASSES else REGISTRY.adapter()
 
 
 def types_of(*classes: type[Envelope]) -> frozenset[str]:
     """The `type` tags of event classes (what a consumer that handles only these classes decodes)."""
-    return frozenset(get_args(cls.model_fields["type"].annotation)[0] for cls in classes)
+    return frozenset(tag_of(cls) for cls in classes)
 
 
 def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_required: bool) -> EvidenceEvent:
@@ -278,10 +111,8 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     try:
-        if isinstance(data, bytes | str):
-            event = EVIDENCE_ADAPTER.validate_json(data)
-        else:
-            event = EVIDENCE_ADAPTER.validate_python(data)
+        adapter = evidence_adapter()
+        event = adapter.validate_json(data) if isinstance(data, bytes | str) else adapter.validate_python(data)
     except ValidationError as error:
         raise EvidenceInvalid([_field_error(e, data) for e in error.errors(include_url=False)]) from None
     problems: list[FieldError] = []
@@ -316,7 +147,7 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
 def _unit_problems(event: UnitRegisteredEvent) -> list[FieldError]:
     """A unit on the map of its date: no district from 1 July 2025; an admin_code as long as its level's."""
     unit, problems = event.payload, []
-    if unit.level == "district" and event.occurred_at >= p.TWO_LEVEL_SINCE:
+    if unit.level == "district" and event.occurred_at >= TWO_LEVEL_SINCE:
         problems.append(
             FieldError(
                 field="payload.level",
@@ -324,7 +155,7 @@ def _unit_problems(event: UnitRegisteredEvent) -> list[FieldError]:
                 "use province, department, agency, commune, ward or special_zone",
             )
         )
-    digits = 2 if unit.level in p.PROVINCE_LEVELS else 5 if unit.level in p.COMMUNE_LEVELS else None
+    digits = 2 if unit.level in PROVINCE_LEVELS else 5 if unit.level in COMMUNE_LEVELS else None
     if unit.admin_code is not None and digits is not None and len(unit.admin_code) != digits:
         whose = "the province's 2 digits" if digits == 2 else "its 5-digit commune code"
         problems.append(FieldError(field="payload.admin_code", message=f"of a {unit.level} is {whose}"))
@@ -373,7 +204,7 @@ def _field_error(error: ErrorDetails, data: object) -> FieldError:
     if kind == "union_tag_invalid":
         given = repr(_given_type(data))
         given = given if len(given) <= 60 else given[:57] + "..."
-        known = ", ".join(EVIDENCE_TYPES)
+        known = ", ".join(REGISTRY.tags)
         return FieldError(field="type", message=f"unknown type {given}; must be one of: {known}")
     if not loc:
         return FieldError(field="body", message="must be a JSON object (an evidence envelope)")

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from schemas import tables, topics
-from schemas.evidence import EVIDENCE_ADAPTER
+from schemas.evidence import evidence_adapter
 from schemas.outputs import Alert, NominationChanged, OfficerRating, RejectedEvidence, StandingChanged
 
 DIRECTORY = Path(__file__).parent / "jsonschema"
@@ -76,7 +76,7 @@ def generated() -> dict[str, str]:
     evidence = {
         "title": "EvidenceEvent",
         "description": "Evidence envelope v1 (any type).",
-        **EVIDENCE_ADAPTER.json_schema(),
+        **evidence_adapter().json_schema(),
     }
     documents: dict[str, dict[str, Any]] = {"evidence.json": evidence}
     documents.update({name: model.model_json_schema() for name, model in MODELS.items()})

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 import httpx
+
+from services.dashboard import pages
+from services.dashboard.config import Settings
 
 
 @dataclass(frozen=True)
@@ -91,3 +97,73 @@ class PublicCache:
         self._answers.move_to_end(key)
         while len(self._answers) > self.limit:
             self._answers.popitem(last=False)
+
+
+class Bearer(Protocol):
+    """Whoever a call is made for: only the token matters upstream."""
+
+    @property
+    def token(self) -> str: ...
+
+
+class Services:
+    """The services' public APIs as the dashboard calls them: one client for the app's life, anonymous reads reused."""
+
+    def __init__(self, cfg: Settings, clock: Callable[[], float]) -> None:
+        self.cfg, self.clock = cfg, clock
+        self.scoring, self.awards = cfg.scoring_url.rstrip("/"), cfg.awards_url.rstrip("/")
+        self.notify, self.evidence = cfg.notify_url.rstrip("/"), cfg.evidence_url.rstrip("/")
+        self.public = PublicCache(seconds=cfg.public_cache_seconds)
+        self.clients: list[httpx.AsyncClient] = []
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        """The app's one client, closed with the app."""
+        self.clients.append(httpx.AsyncClient(timeout=self.cfg.timeout, headers={"Accept": "application/json"}))
+        try:
+            yield
+        finally:
+            for client in self.clients:
+                await client.aclose()
+            self.clients.clear()
+
+    async def fetch(
+        self, url: str, params: dict[str, str] | None = None, *, user: Bearer | None = None, json: Any = None
+    ) -> Upstream:
+        """GET (POST with a JSON body) for the user's token; anonymous GETs reused for a few seconds."""
+        method = "GET" if json is None else "POST"
+        token = user.token if user else None
+        # Anonymous reads are public and the same for everyone: a few seconds' reuse bounds their fan-out.
+        key = f"{url}?{urlencode(sorted((params or {}).items()))}"
+        if token is None and json is None and (known := self.public.get(key, self.clock())) is not None:
+            return known
+        if not self.clients:  # used without the lifespan (e.g. a bare ASGI transport): one client per call
+            async with httpx.AsyncClient(timeout=self.cfg.timeout) as client:
+                answer = await call(client, method, url, params=params, token=token, json=json)
+        else:
+            answer = await call(self.clients[0], method, url, params=params, token=token, json=json)
+        if token is None and json is None:
+            self.public.put(key, answer, self.clock())
+        return answer
+
+    async def send(self, method: str, url: str, *, token: str, json: Any) -> Upstream:
+        """A long write (an imported file) on its own client with a generous timeout."""
+        async with httpx.AsyncClient(timeout=max(self.cfg.timeout, 60.0)) as http:
+            return await call(http, method, url, token=token, json=json)
+
+    def unit_url(self, unit_id: str, suffix: str = "") -> str:
+        return f"{self.scoring}/v1/units/{quote(unit_id, safe='')}{suffix}"
+
+    def tracking_url(self, officer_id: str, suffix: str = "") -> str:
+        return f"{self.scoring}/v1/officers/{quote(officer_id, safe='')}/tracking{suffix}"
+
+    async def movement_stages(self) -> list[str]:
+        """The configured movements' stages, from scoring's active rulebook (none when it does not answer)."""
+        answer = await self.fetch(f"{self.scoring}/v1/rulebook")
+        return pages.movement_stages(answer.body) if answer.ok else []
+
+    async def group_names(self) -> dict[str, str]:
+        """{group code: name} of the active rulebook's service-index groups (the file may head columns by either)."""
+        answer = await self.fetch(f"{self.scoring}/v1/rulebook")
+        groups = answer.body.get("content", {}).get("index", {}).get("groups", {}) if answer.ok else {}
+        return {str(c): str(g.get("name", c)) for c, g in groups.items() if isinstance(g, dict)}

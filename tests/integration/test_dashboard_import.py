@@ -19,9 +19,9 @@ from services.awards.app import create_app as awards_app
 from services.awards.config import Settings as AwardsSettings
 from services.dashboard import import_worker
 from services.dashboard import ratings_import as ri
-from services.dashboard.app import MAX_UPLOAD_BYTES
 from services.dashboard.app import create_app as web_app
 from services.dashboard.config import Settings as WebSettings
+from services.dashboard.rooms.ratings import MAX_UPLOAD_BYTES
 from services.dashboard.sheet_reader import Limits
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings

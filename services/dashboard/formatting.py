@@ -41,13 +41,6 @@ STATUS_CLASSES: dict[str, str] = {
     "needs_review": "tone-orange",
     "on_hold": "tone-purple",
 }
-GROUP_NAMES: dict[str, str] = {
-    "timeliness": "Tiến độ, kết quả giải quyết",
-    "online": "Cung cấp dịch vụ trực tuyến",
-    "digitisation": "Số hóa hồ sơ",
-    "satisfaction": "Mức độ hài lòng",
-    "culture": "Văn hóa công sở",
-}
 EVIDENCE_NAMES: dict[str, str] = {
     "dossiers_judged": "Hồ sơ đã xét hạn",
     "dossiers_finished": "Hồ sơ đã hoàn thành",

@@ -36,7 +36,6 @@ def environment() -> Environment:
         band_chart=charts.band_chart,
         trend_chart=charts.trend,
         month_labels=charts.month_labels,
-        group_names=formatting.GROUP_NAMES,
         evidence_names=formatting.EVIDENCE_NAMES,
         subject_names=formatting.SUBJECT_NAMES,
         role_names=formatting.ROLE_NAMES,

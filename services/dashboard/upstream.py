@@ -157,13 +157,25 @@ class Services:
     def tracking_url(self, officer_id: str, suffix: str = "") -> str:
         return f"{self.scoring}/v1/officers/{quote(officer_id, safe='')}/tracking{suffix}"
 
+    async def rulebook(self) -> Upstream:
+        """Scoring's active rulebook (public)."""
+        return await self.fetch(f"{self.scoring}/v1/rulebook")
+
     async def movement_stages(self) -> list[str]:
         """The configured movements' stages, from scoring's active rulebook (none when it does not answer)."""
-        answer = await self.fetch(f"{self.scoring}/v1/rulebook")
-        return pages.movement_stages(answer.body) if answer.ok else []
+        return stages_of(await self.rulebook())
 
     async def group_names(self) -> dict[str, str]:
         """{group code: name} of the active rulebook's service-index groups (the file may head columns by either)."""
-        answer = await self.fetch(f"{self.scoring}/v1/rulebook")
-        groups = answer.body.get("content", {}).get("index", {}).get("groups", {}) if answer.ok else {}
-        return {str(c): str(g.get("name", c)) for c, g in groups.items() if isinstance(g, dict)}
+        return group_names_of(await self.rulebook())
+
+
+def stages_of(rulebook: Upstream) -> list[str]:
+    """The configured movements' stages in a rulebook answer (none when scoring did not answer)."""
+    return pages.movement_stages(rulebook.body) if rulebook.ok else []
+
+
+def group_names_of(rulebook: Upstream) -> dict[str, str]:
+    """{group code: name} of the service-index groups in a rulebook answer: the rule file's own names."""
+    groups = rulebook.body.get("content", {}).get("index", {}).get("groups", {}) if rulebook.ok else {}
+    return {str(c): str(g.get("name", c)) for c, g in groups.items() if isinstance(g, dict)}

@@ -15,7 +15,7 @@ from services.dashboard import pages
 from services.dashboard.formatting import period_label, unit_path, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.security import valid_unit_id
-from services.dashboard.upstream import Services, Upstream
+from services.dashboard.upstream import Services, Upstream, group_names_of, stages_of
 from services.dashboard.web import CurrentUser, Upstreams, User, Web, bad_period, bad_request, known_unit, page
 
 router = APIRouter()
@@ -86,11 +86,13 @@ async def unit_context(up: Services, unit_id: str, chosen: str, year: int) -> tu
         else []
     )
     values, problem = pages.monthly([(r.ok, r.not_found, r.body, r.problem) for r in monthly])
+    book = await up.rulebook()
     return card, {
         "unit_id": unit_id,
         "period": chosen,
         "this_year": year,
-        "choices": pages.picker_choices(chosen, year, await up.movement_stages()),
+        "choices": pages.picker_choices(chosen, year, stages_of(book)),
+        "group_names": group_names_of(book),  # the rule file's names of the scorecard's groups
         "trend": {"year": trend_year, "values": values, "problem": problem},
         "next_band": next_band.body if next_band.ok and isinstance(next_band.body, dict) else None,
         "agency": agency.body if agency is not None and agency.ok and isinstance(agency.body, dict) else None,

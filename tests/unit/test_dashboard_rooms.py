@@ -1,0 +1,69 @@
+"""The dashboard's rooms over a fake scoring service: the routes reach their pages through the app's dependencies."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.dashboard.app import create_app
+from services.dashboard.config import Settings
+
+RULEBOOK = Path(__file__).resolve().parents[2] / "services/scoring/rules/rulebook.toml"
+CARD: dict[str, Any] = {
+    "unit_id": "H40.11",
+    "name": "Sở Thử nghiệm",
+    "period": "2025",
+    "rule_version": "v1",
+    "indicators": [],
+    "groups": {
+        "publicity": {"points": 12.0, "scored_max": 18.0, "max": 18.0},
+        "timeliness": {"points": 20.0, "scored_max": 25.0, "max": 25.0},
+    },
+    "culture": [],
+    "score": 80.0,
+    "band": "Tốt",
+    "status": "scored",
+}
+
+
+def fake_scoring(request: httpx.Request) -> httpx.Response:
+    """Scoring's public answers for one unit: its card of 2025 and the rulebook parsed from the shipped rule file."""
+    path = request.url.path
+    if path == "/v1/rulebook":
+        return httpx.Response(200, json={"version": "v1", "content": tomllib.loads(RULEBOOK.read_text())})
+    if path == "/v1/units/H40.11/scorecard" and request.url.params.get("period") == "2025":
+        return httpx.Response(200, json=CARD)
+    return httpx.Response(404, json={"error": "not found", "details": []})
+
+
+async def test_the_web_scorecard_names_its_groups_as_the_rule_file_does() -> None:
+    app = create_app(Settings(scoring_url="http://scoring.test", public_cache_seconds=0))
+    # The upstream client's seam: its one httpx client, here answering as scoring would.
+    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=httpx.MockTransport(fake_scoring)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
+        answer = await web.get("/units/H40.11", params={"period": "2025"})
+    assert answer.status_code == 200, answer.text
+    named = tomllib.loads(RULEBOOK.read_text())["index"]["groups"]["publicity"]["name"]
+    assert named == "Công khai, minh bạch"
+    assert f'data-label="Nhóm">{named}</td>' in answer.text
+    assert 'data-label="Nhóm">publicity<' not in answer.text
+    assert 'data-label="Nhóm">Tiến độ, kết quả giải quyết</td>' in answer.text
+
+
+async def test_a_group_named_by_the_scorecard_answer_is_shown_by_that_name() -> None:
+    card = CARD | {"groups": {"publicity": {"name": "Công khai (theo phiếu)", "points": 1.0, "max": 18.0}}}
+
+    def scoring(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/units/H40.11/scorecard" and request.url.params.get("period") == "2025":
+            return httpx.Response(200, json=card)
+        return httpx.Response(503, json={"error": "unavailable", "details": []})
+
+    app = create_app(Settings(scoring_url="http://scoring.test", public_cache_seconds=0))
+    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=httpx.MockTransport(scoring)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
+        answer = await web.get("/units/H40.11", params={"period": "2025"})
+    assert answer.status_code == 200, answer.text
+    assert 'data-label="Nhóm">Công khai (theo phiếu)</td>' in answer.text

@@ -9,8 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from thidua.localinfra import stack as stack_module
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra import stack as stack_module
+from thidua.operator.localinfra.process import free_port
 
 
 @contextlib.contextmanager

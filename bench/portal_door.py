@@ -6,7 +6,7 @@
 Each client is a province's one-stop system pushing its dossiers as the portal's whole-dossier snapshots, signed
 in with its source's token: every dossier's received snapshot, for some the supplement asked and then answered,
 then its finished snapshot, each in a later call than the one before (a sync pushes what changed since its last
-push), so one call mixes new dossiers with finished ones. The snapshots are thidua.demo_portal's, made from
+push), so one call mixes new dossiers with finished ones. The snapshots are thidua.operator.demo_portal's, made from
 bench/evidence_ingest.py's envelopes: they carry an applicant's name, phone and e-mail as an upstream's do (the door
 drops them). Half of the units send a code of their own, which the operator maps; the others send our unit id.
 """
@@ -29,7 +29,7 @@ import httpx
 from bench.evidence_ingest import UNITS, envelope
 from schemas.dvcqg import SYNC_DOSSIERS
 from services.evidence.handlers.sources import add_source
-from thidua.demo_portal import PortalUnit, dossier_stages, unit_code_mappings
+from thidua.operator.demo_portal import PortalUnit, dossier_stages, unit_code_mappings
 
 FINISHED = "10"
 """TrangThaiHoSo of a dossier's last snapshot (result returned): the dossier is done."""

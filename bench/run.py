@@ -49,7 +49,7 @@ from bench.tracking import (
     unit_paths,
 )
 from services.evidence.handlers.sources import add_source
-from thidua.localinfra.stack import Stack, service
+from thidua.operator.localinfra.stack import Stack, service
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("evidence", "scoring", "awards", "notify")
@@ -251,7 +251,7 @@ class Bench:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "thidua.cli",
+            "thidua.operator.cli",
             "scoring",
             "rebuild",
             "--all",

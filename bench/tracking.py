@@ -257,7 +257,7 @@ def main() -> None:
             with endpoints(running=True, service="scoring") as (_, _, scoring_url):
                 asyncio.run(measure(database_url, evidence_url, scoring_url, args))
         return
-    from thidua.localinfra.stack import service
+    from thidua.operator.localinfra.stack import service
 
     with throwaway_stack() as stack:
         evidence, scoring = (f"http://127.0.0.1:{stack.port_of(service(name))}" for name in ("evidence", "scoring"))

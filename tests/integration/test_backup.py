@@ -12,7 +12,7 @@ import pytest
 
 from services.evidence.config import MIGRATIONS as EVIDENCE_MIGRATIONS
 from services.scoring.app import MIGRATIONS as SCORING_MIGRATIONS
-from thidua import backup, cli
+from thidua.operator import backup, cli
 from thidua.runtime import db_roles
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.tokens import issue_token

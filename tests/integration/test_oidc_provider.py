@@ -10,7 +10,7 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from thidua.localinfra.oidc_demo import (
+from thidua.operator.localinfra.oidc_demo import (
     AUDIENCE,
     CLIENT_ID,
     DEMO_UNIT,

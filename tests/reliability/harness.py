@@ -31,8 +31,9 @@ from aiokafka.structs import OffsetAndMetadata
 from schemas import topics
 from schemas.topics import TOPICS
 from services.evidence.handlers.sources import add_source
-from thidua import demo, registry
-from thidua.localinfra.process import free_port, spawn
+from thidua import registry
+from thidua.operator import demo
+from thidua.operator.localinfra.process import free_port, spawn
 from thidua.runtime import db_roles
 from thidua.runtime.kafka_access import kafka_options
 from thidua.runtime.tokens import add_token

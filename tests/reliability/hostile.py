@@ -12,7 +12,7 @@ from typing import Any
 from schemas import topics
 from schemas.evidence import EvidenceEvent
 from tests.reliability.harness import YEAR
-from thidua import demo
+from thidua.operator import demo
 
 EARLY, LATE = "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00"
 SQL, HTML = "'; DROP TABLE ledger; --", "<script>alert(1)</script>"

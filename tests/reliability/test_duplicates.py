@@ -15,7 +15,7 @@ from schemas import topics
 from tests.reliability import table
 from tests.reliability.conftest import heavy
 from tests.reliability.harness import System, compare
-from thidua import demo
+from thidua.operator import demo
 from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetchval
 from thidua.testing.infra import Infrastructure

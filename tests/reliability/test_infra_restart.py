@@ -29,9 +29,9 @@ from tests.reliability.harness import (
     province_events,
     run_province,
 )
-from thidua.localinfra.kafka import LocalKafka
-from thidua.localinfra.postgres import LocalPostgres
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.kafka import LocalKafka
+from thidua.operator.localinfra.postgres import LocalPostgres
+from thidua.operator.localinfra.process import free_port
 from thidua.runtime.topics import ensure_topics
 
 pytestmark = heavy()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from thidua import backup
+from thidua.operator import backup
 
 URL = "postgresql://postgres:s3cr%3At@127.0.0.1:15432/postgres?sslmode=disable"
 

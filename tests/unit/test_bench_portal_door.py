@@ -14,7 +14,7 @@ from bench.evidence_ingest import UNITS
 from bench.portal_door import DoorRun, percentile, portal_units, snapshot_calls, tally
 from schemas.dvcqg import Refused, Snapshot, SyncDossiers, parse_call
 from services.evidence.domain.dvcqg import Kept, snapshot_events, unit_of
-from thidua.demo_portal import unit_code_mappings
+from thidua.operator.demo_portal import unit_code_mappings
 
 PER_CALL = 50
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER, parse_evidence
-from thidua.demo import (
+from thidua.operator.demo import (
     FORMER,
     FORMER_IDS,
     MERGED_AT,

@@ -14,8 +14,8 @@ from typing import Any
 from schemas.dvcqg import SYNC_DOSSIERS, SYNC_STEPS, Refused, Snapshot, Step, SyncDossiers, parse_call
 from schemas.evidence import EVIDENCE_ADAPTER
 from services.evidence.domain.dvcqg import Kept, dossier_officer, snapshot_events, unit_of
-from thidua.demo import VN, events, province
-from thidua.demo_portal import (
+from thidua.operator.demo import VN, events, province
+from thidua.operator.demo_portal import (
     PORTAL,
     PORTAL_SOURCE,
     PORTAL_UNITS,
@@ -25,7 +25,7 @@ from thidua.demo_portal import (
     portal_live,
     unit_code_mappings,
 )
-from thidua.demo_present import live_events, present_events
+from thidua.operator.demo_present import live_events, present_events
 
 SEED = 7
 MINE = {u.unit_id for u in PORTAL_UNITS}

@@ -12,8 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER
-from thidua.demo import FORMER, FORMER_IDS, MERGED_AT, SUCCESSOR, VN, events, former_units, province, transferred
-from thidua.demo_present import (
+from thidua.operator.demo import (
+    FORMER,
+    FORMER_IDS,
+    MERGED_AT,
+    SUCCESSOR,
+    VN,
+    events,
+    former_units,
+    province,
+    transferred,
+)
+from thidua.operator.demo_present import (
     TimedEvent,
     after_close_events,
     directory,

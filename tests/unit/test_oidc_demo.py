@@ -6,9 +6,9 @@ import re
 from datetime import date
 
 from schemas.common import OFFICER_ID_PATTERN, UNIT_ID_PATTERN
-from thidua.demo_present import assessed_officer, present_events
-from thidua.localinfra.oidc_demo import DEMO_SEED, DEMO_UNIT, IDENTITY_RULES, demo_people
-from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP
+from thidua.operator.demo_present import assessed_officer, present_events
+from thidua.operator.localinfra.oidc_demo import DEMO_SEED, DEMO_UNIT, IDENTITY_RULES, demo_people
+from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP
 
 
 def test_the_demo_officer_gets_monthly_points_from_the_demo_unit() -> None:
@@ -39,7 +39,7 @@ def test_each_demo_person_meets_the_rule_meant_for_them() -> None:
 
 
 def test_the_demo_rules_are_commands_the_operator_cli_accepts() -> None:
-    from thidua.cli import build_parser
+    from thidua.operator.cli import build_parser
     from thidua.runtime.identity import rule_problem
 
     for rule in IDENTITY_RULES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
+from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
 
 
 def _realm(secret: str | None = "s3cret") -> dict[str, Any]:

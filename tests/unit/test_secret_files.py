@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from thidua.localinfra.secret_files import write_secret
+from thidua.operator.localinfra.secret_files import write_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from thidua import cli, registry, settings_doc
+from thidua import registry
+from thidua.operator import cli, settings_doc
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 

@@ -1,1 +1,1 @@
-"""Local Kafka and PostgreSQL as plain processes, for machines without a Docker engine."""
+"""Moved to thidua.operator.localinfra; these modules re-export what other parts' tests still import (issue 28)."""

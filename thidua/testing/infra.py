@@ -54,9 +54,9 @@ def _containers() -> Iterator[Infrastructure]:
 
 @contextlib.contextmanager
 def _local_processes() -> Iterator[Infrastructure]:
-    from thidua.localinfra.kafka import LocalKafka
-    from thidua.localinfra.postgres import LocalPostgres
-    from thidua.localinfra.process import free_port
+    from thidua.operator.localinfra.kafka import LocalKafka
+    from thidua.operator.localinfra.postgres import LocalPostgres
+    from thidua.operator.localinfra.process import free_port
 
     root = Path(tempfile.mkdtemp(prefix="thidua-test-"))
     kafka = LocalKafka(root / "kafka", port=free_port(), controller_port=free_port())

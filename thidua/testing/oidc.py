@@ -20,9 +20,9 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
-from thidua.localinfra.keycloak import KeycloakAdmin, LocalKeycloak
-from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.keycloak import KeycloakAdmin, LocalKeycloak
+from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
+from thidua.operator.localinfra.process import free_port
 
 __all__ = [
     "COUNCIL_GROUP",

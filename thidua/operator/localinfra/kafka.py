@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from thidua.localinfra.process import cache_dir, port_open, spawn, stop, wait_until
-from thidua.localinfra.secret_files import write_secret
+from thidua.operator.localinfra.process import cache_dir, port_open, spawn, stop, wait_until
+from thidua.operator.localinfra.secret_files import write_secret
 from thidua.runtime.kafka_access import KafkaAccess
 
 KAFKA_VERSION = os.environ.get("THIDUA_KAFKA_VERSION", "4.1.1")

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from schemas.dvcqg import SYNC_DOSSIERS, SYNC_STEPS
-from thidua.demo import FAMILY, GIVEN, SOURCE_ONE_STOP, VN, Event, province
+from thidua.operator.demo import FAMILY, GIVEN, SOURCE_ONE_STOP, VN, Event, province
 
 TimedEvent = tuple[datetime, str, dict[str, Any]]
 """(moment to send it, channel, body), as thidua.demo_present's live stream."""

@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from thidua.localinfra.keycloak import KeycloakAdmin, LocalKeycloak
-from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
-from thidua.localinfra.process import port_open
-from thidua.localinfra.secret_files import write_secret
+from thidua.operator.localinfra.keycloak import KeycloakAdmin, LocalKeycloak
+from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person, realm
+from thidua.operator.localinfra.process import port_open
+from thidua.operator.localinfra.secret_files import write_secret
 
 REALM = "thidua"
 CLIENT_ID = "thidua-dashboard"
@@ -52,8 +52,8 @@ def demo_people(officer_id: str) -> list[Person]:
 
 def demo_officer() -> str:
     """The demo officer: one of the demo unit's officers its head assesses every month this year."""
-    from thidua.demo import VN
-    from thidua.demo_present import assessed_officer
+    from thidua.operator.demo import VN
+    from thidua.operator.demo_present import assessed_officer
 
     return assessed_officer(DEMO_SEED, datetime.now(VN).year, DEMO_UNIT)
 

@@ -14,11 +14,11 @@ import urllib.request
 from pathlib import Path
 
 from thidua import registry
-from thidua.localinfra.kafka import LocalKafka
-from thidua.localinfra.oidc_demo import DemoProvider, missing_rules, start_demo_provider
-from thidua.localinfra.postgres import LocalPostgres
-from thidua.localinfra.process import port_open, spawn, stop
-from thidua.localinfra.secret_files import write_secret
+from thidua.operator.localinfra.kafka import LocalKafka
+from thidua.operator.localinfra.oidc_demo import DemoProvider, missing_rules, start_demo_provider
+from thidua.operator.localinfra.postgres import LocalPostgres
+from thidua.operator.localinfra.process import port_open, spawn, stop
+from thidua.operator.localinfra.secret_files import write_secret
 from thidua.registry import ServiceSpec
 from thidua.runtime import db_roles, kafka_acl
 from thidua.runtime.kafka_access import KafkaAccess
@@ -100,7 +100,7 @@ class Stack:
             _say(f"identity rules not added ({failure.__class__.__name__}): see `thidua identity map --help`")
             return
         for rule in rules:
-            command = [sys.executable, "-m", "thidua.cli", "identity", "map", *rule]
+            command = [sys.executable, "-m", "thidua.operator.cli", "identity", "map", *rule]
             subprocess.run(command, env=self.operator_env(), check=False, stdout=subprocess.DEVNULL)
         _say(f"identity rules: {len(rules)} added (`thidua identity rules` lists them)")
 
@@ -159,7 +159,7 @@ class Stack:
         if svc.name in self.database_urls:  # and to PostgreSQL as its own role
             env["DATABASE_URL"] = self.database_urls[svc.name]
         return spawn(
-            [sys.executable, "-m", "thidua.cli", svc.name],
+            [sys.executable, "-m", "thidua.operator.cli", svc.name],
             env=env,
             log_path=self.state_dir / "logs" / f"{svc.name}.log",
         )
@@ -212,7 +212,7 @@ class Stack:
 
     def _spawn_app(self, app: ServiceSpec) -> subprocess.Popen[bytes]:
         return spawn(
-            [sys.executable, "-m", "thidua.cli", app.name],
+            [sys.executable, "-m", "thidua.operator.cli", app.name],
             env=self._app_env(app),
             log_path=self.state_dir / "logs" / f"{app.name}.log",
         )
@@ -261,7 +261,7 @@ class Stack:
             return
         log = self.state_dir / "logs" / "demo-feed.log"
         self.children["demo-feed"] = spawn(
-            [sys.executable, "-m", "thidua.cli", "demo", "--live-only", "--live-rate", rate],
+            [sys.executable, "-m", "thidua.operator.cli", "demo", "--live-only", "--live-rate", rate],
             env=self.operator_env(),
             log_path=log,
         )
@@ -336,7 +336,7 @@ def run(state_dir: Path, *, after_start: list[str] | None = None) -> int:
             if stack._stopping:
                 break
             subprocess.run(
-                [sys.executable, "-m", "thidua.cli", *command.split()], env=stack.operator_env(), check=False
+                [sys.executable, "-m", "thidua.operator.cli", *command.split()], env=stack.operator_env(), check=False
             )
         if any(command.split()[0] == "demo" for command in after_start or []) and not stack._stopping:
             stack.start_demo_feed()

@@ -24,7 +24,7 @@ from thidua import registry
 
 BEGIN = "<!-- settings:begin -->"
 END = "<!-- settings:end -->"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "(secret)"
 
 # Fields that carry no comment of their own in the classes.

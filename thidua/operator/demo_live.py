@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from thidua import demo
-from thidua.demo import KafkaTarget
-from thidua.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, portal_backfill
-from thidua.demo_present import Event, TimedEvent
+from thidua.operator import demo
+from thidua.operator.demo import KafkaTarget
+from thidua.operator.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, portal_backfill
+from thidua.operator.demo_present import Event, TimedEvent
 
 Clock = Callable[[], datetime]
 

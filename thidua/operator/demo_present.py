@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from thidua.demo import (
+from thidua.operator.demo import (
     SOURCE_HR,
     SOURCE_ONE_STOP,
     VN,

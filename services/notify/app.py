@@ -15,6 +15,7 @@ from schemas.vietnam import VN_TZ
 from services.notify import api, channels_api
 from services.notify.adapters.channels import Kit
 from services.notify.adapters.sealing import SecretBox, prepare
+from services.notify.adapters.store import PostgresNotifyStore
 from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import Settings
 from services.notify.handlers import consume
@@ -52,7 +53,8 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
     def on_topic(topic: str) -> Handler:
         async def on_batch(deliveries: Sequence[Delivery[consume.Event]]) -> None:
             async with runtime.pool.acquire() as conn:
-                outcome = await consume.handle(conn, topic, [d.event for d in deliveries], settings=settings)
+                store = PostgresNotifyStore(conn)
+                outcome = await consume.handle(store, topic, [d.event for d in deliveries], settings=settings)
             if outcome.pushed:
                 deliverer.wake()
 
@@ -63,7 +65,7 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
         if not any(e.type == "unit.registered" for e in events):
             return  # nothing for the directory: no database round trip
         async with runtime.pool.acquire() as conn:
-            await consume.record_units(conn, events)
+            await consume.record_units(PostgresNotifyStore(conn), events)
 
     async def digest_clock() -> None:
         while True:

@@ -28,38 +28,6 @@ async def unit(conn: asyncpg.Connection, unit_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT unit_id, name, parent_id FROM units WHERE unit_id = $1", unit_id)
 
 
-async def observe(conn: asyncpg.Connection, c: Candidate) -> asyncpg.Record:
-    """Count one sighting of the condition and lock its row; return occurrences and notified_at before it."""
-    return await conn.fetchrow(
-        "INSERT INTO conditions AS k (unit_id, condition_key, kind, first_seen_at, last_seen_at)"
-        " VALUES ($1, $2, $3, $4, $4) ON CONFLICT (unit_id, condition_key) DO UPDATE"
-        " SET last_seen_at = greatest(k.last_seen_at, EXCLUDED.last_seen_at), seen = k.seen + 1"
-        " RETURNING occurrences, notified_at",
-        c.unit_id,
-        c.condition_key,
-        c.kind,
-        c.at,
-    )
-
-
-async def mark_notified(conn: asyncpg.Connection, c: Candidate, occurrence: int) -> None:
-    await conn.execute(
-        "UPDATE conditions SET occurrences = $3, notified_at = $4 WHERE unit_id = $1 AND condition_key = $2",
-        c.unit_id,
-        c.condition_key,
-        occurrence,
-        c.at,
-    )
-
-
-async def mark_damped(conn: asyncpg.Connection, c: Candidate) -> None:
-    await conn.execute(
-        "UPDATE conditions SET damped = damped + 1 WHERE unit_id = $1 AND condition_key = $2",
-        c.unit_id,
-        c.condition_key,
-    )
-
-
 async def insert_notification(
     conn: asyncpg.Connection, c: Candidate, occurrence: int, *, kind: str | None = None, priority: str | None = None
 ) -> int | None:
@@ -107,20 +75,6 @@ async def add_deliveries(conn: asyncpg.Connection, notification_id: int, unit_id
         unit_id,
     )
     return len(rows)
-
-
-async def count_overdue(conn: asyncpg.Connection, unit_id: str, kind: str, since: datetime, until: datetime) -> int:
-    """Distinct conditions of that kind (dossier_overdue, complaint_overdue) of the unit seen in (since, until]."""
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM conditions WHERE unit_id = $1 AND kind = $2"
-            " AND last_seen_at > $3 AND last_seen_at <= $4",
-            unit_id,
-            kind,
-            since,
-            until,
-        )
-    )
 
 
 async def mark_read(conn: asyncpg.Connection, notification_id: int) -> asyncpg.Record:

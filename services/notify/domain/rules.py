@@ -125,7 +125,12 @@ def escalation(
         base_url=base_url,
         kind=kind,
     )
-    return Candidate(parent_id, f"escalation:{kind}:{unit_id}", "escalation", "high", at, message)
+    return Candidate(parent_id, escalation_key(kind, unit_id), "escalation", "high", at, message)
+
+
+def escalation_key(kind: str, unit_id: str) -> str:
+    """The parent's condition about a child unit's pile-up of one kind (one condition per child and kind)."""
+    return f"escalation:{kind}:{unit_id}"
 
 
 def directory_entry(event: UnitRegisteredEvent) -> tuple[str, str, str | None]:

@@ -18,9 +18,10 @@ import asyncpg
 from schemas import topics
 from schemas.dvcqg import Call, Refused, Snapshot, Step, SyncDossiers
 from schemas.errors import FieldError
+from services.evidence.adapters import dvcqg_store as store
 from services.evidence.adapters import mappings
 from services.evidence.adapters import postgres as pg
-from services.evidence.domain.dvcqg import Kept, dossier_officer, dump_kept, load_kept, snapshot_events, unit_of
+from services.evidence.domain.dvcqg import Kept, dossier_officer, load_kept, snapshot_events, unit_of
 from services.evidence.domain.dvcqg_body import encoded, refused_body, snapshot_body, step_body
 from services.evidence.domain.intake import Submission
 from services.evidence.domain.principal import ALL_UNITS, SourceScope
@@ -114,13 +115,13 @@ async def _dossiers(
     source = scope.name
     snapshots = [(i, s) for i, s in enumerate(call.data) if isinstance(s, Snapshot)]
     codes = sorted({s.dossier_code for _, s in snapshots})
-    await _lock(conn, source, codes)
-    kept = await _kept(conn, source, codes)
-    steps = await _steps_of(conn, source, codes)
+    await store.lock_dossiers(conn, source, codes)
+    kept = await store.kept_of(conn, source, codes)
+    steps = await store.steps_of(conn, source, codes)
     unit_codes = await mappings.unit_codes(conn, source)
     users = await mappings.officer_users(conn, source)
     # A province-wide source may name any registered unit by its id: one look-up per call, not per dossier.
-    registered = await _registered(
+    registered = await store.registered_units(
         conn, {c for _, s in snapshots if (c := s.unit_code or call.unit_code)} if ALL_UNITS in scope.units else set()
     )
     planned: list[tuple[int, list[dict[str, Any]]]] = []
@@ -143,7 +144,7 @@ async def _dossiers(
     failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now)
     for code, (new, unit, officer, snapshot) in final.items():
         if code not in failed:
-            await _save(conn, source, code, new, unit, officer, snapshot, now)
+            await store.save_dossier(conn, source, code, new, unit, officer, snapshot, now)
 
 
 async def _steps(
@@ -156,7 +157,7 @@ async def _steps(
 ) -> None:
     """Steps stored (a repeat is a duplicate); a dossier whose last mapped actor changed is re-attributed."""
     source = scope.name
-    new = await _store_steps(conn, source, steps, now)
+    new = await store.store_steps(conn, source, steps, now)
     readable = [a for a in answers if a.status != "rejected"]
     users = await mappings.officer_users(conn, source)
     last_of: dict[str, int] = {}
@@ -166,14 +167,14 @@ async def _steps(
             answer.errors = [FieldError(field="NguoiXuLy", message=f"{step.handler!r} is not mapped to an officer")]
         last_of[step.dossier_code] = answer.index
     codes = sorted(last_of)
-    await _lock(conn, source, codes)
+    await store.lock_dossiers(conn, source, codes)
     stored = await conn.fetch(
         "SELECT dossier_code, unit_id, officer_id, kept, snapshot FROM dvcqg_dossiers"
         " WHERE source = $1 AND dossier_code = ANY($2::text[])",
         source,
         codes,
     )
-    all_steps = await _steps_of(conn, source, codes)
+    all_steps = await store.steps_of(conn, source, codes)
     planned: list[tuple[int, list[dict[str, Any]]]] = []
     changed: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
     for row in stored:
@@ -190,7 +191,7 @@ async def _steps(
     failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now, keep_status=True)
     for code, (kept, unit, officer, snapshot) in changed.items():
         if code not in failed:
-            await _save(conn, source, code, kept, unit, officer, snapshot, now)
+            await store.save_dossier(conn, source, code, kept, unit, officer, snapshot, now)
 
 
 async def _ingest(
@@ -247,108 +248,6 @@ def _unit(scope: SourceScope, code: str | None, unit_codes: dict[str, str], regi
             field="madonvi", message=f"unit code {code!r} maps to {unit}, which source '{scope.name}' does not cover"
         )
     return unit
-
-
-async def _registered(conn: asyncpg.Connection, codes: set[str]) -> set[str]:
-    """The codes that are units registered here (bounded like every code: at most 200 characters each)."""
-    if not codes:
-        return set()
-    rows = await conn.fetch(
-        "SELECT DISTINCT unit_id FROM ledger WHERE type = 'unit.registered' AND unit_id = ANY($1::text[])",
-        sorted(c[:200] for c in codes),
-    )
-    return {r["unit_id"] for r in rows}
-
-
-async def _lock(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> None:
-    """Serialise calls on the same dossiers until the transaction ends (one order: no deadlock)."""
-    if codes:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT"
-            " hashtextextended('evidence.dvcqg:' || $1 || ':' || c, 0) AS k"
-            " FROM unnest($2::text[]) AS c ORDER BY k) AS keys",
-            source,
-            list(codes),
-        )
-
-
-async def _kept(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> dict[str, Kept]:
-    rows = await conn.fetch(
-        "SELECT dossier_code, kept FROM dvcqg_dossiers WHERE source = $1 AND dossier_code = ANY($2::text[])",
-        source,
-        list(codes),
-    )
-    return {r["dossier_code"]: load_kept(json.loads(r["kept"])) for r in rows}
-
-
-async def _steps_of(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> dict[str, list[Step]]:
-    rows = await conn.fetch(
-        "SELECT dossier_code, acted_at, handler, status FROM dvcqg_steps"
-        " WHERE source = $1 AND dossier_code = ANY($2::text[]) ORDER BY acted_at",
-        source,
-        list(codes),
-    )
-    out: dict[str, list[Step]] = {}
-    for r in rows:
-        step = Step.model_validate(
-            {
-                "MaHoSo": r["dossier_code"],
-                "NguoiXuLy": r["handler"],
-                "ThoiDiemXuLy": r["acted_at"],
-                "TrangThai": r["status"],
-            }
-        )
-        out.setdefault(r["dossier_code"], []).append(step)
-    return out
-
-
-async def _store_steps(conn: asyncpg.Connection, source: str, steps: Sequence[Step], now: datetime) -> list[bool]:
-    """Insert the steps; for each, whether it is new (a step already stored, or twice in the call, is not)."""
-    if not steps:
-        return []
-    rows = await conn.fetch(
-        "INSERT INTO dvcqg_steps (source, dossier_code, acted_at, handler, status, received_at)"
-        " SELECT $1, c, a, h, s, $6 FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::smallint[])"
-        " AS x(c, a, h, s) ON CONFLICT DO NOTHING RETURNING dossier_code, acted_at, handler",
-        source,
-        [s.dossier_code for s in steps],
-        [s.acted_at for s in steps],
-        [s.handler or "" for s in steps],
-        [s.status for s in steps],
-        now,
-    )
-    fresh = {(r["dossier_code"], r["acted_at"], r["handler"]) for r in rows}
-    out = []
-    for s in steps:
-        key = (s.dossier_code, s.acted_at, s.handler or "")
-        out.append(key in fresh)
-        fresh.discard(key)  # the same step twice in one call: the second is a duplicate
-    return out
-
-
-async def _save(
-    conn: asyncpg.Connection,
-    source: str,
-    code: str,
-    kept: Kept,
-    unit: str,
-    officer: str | None,
-    snapshot: Snapshot,
-    now: datetime,
-) -> None:
-    await conn.execute(
-        "INSERT INTO dvcqg_dossiers (source, dossier_code, unit_id, officer_id, kept, snapshot, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) ON CONFLICT (source, dossier_code) DO UPDATE SET"
-        " unit_id = EXCLUDED.unit_id, officer_id = EXCLUDED.officer_id, kept = EXCLUDED.kept,"
-        " snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at",
-        source,
-        code,
-        unit,
-        officer,
-        json.dumps(dump_kept(kept), ensure_ascii=False),
-        json.dumps(snapshot_body(snapshot), ensure_ascii=False),
-        now,
-    )
 
 
 async def _record_refusals(

@@ -44,17 +44,9 @@ class Settings(BaseSettings):
     timeout: float = Field(5.0, gt=0, le=120)
     # Seconds between refreshes of the live leaderboards.
     refresh_seconds: int = Field(10, ge=2, le=3600)
-    # The council's quorum and approval shares shown beside the vote form (Decree 98/2023 art. 30, as in the
-    # awards service's rule file; the awards service decides, these only explain before submitting).
+    # The council's quorum written in the minutes (Decree 98/2023 art. 30, as in the awards service's rule file);
+    # the vote form explains awards' own rule, published with each nomination.
     council_quorum: float = Field(0.80, gt=0, le=1)
-    council_thresholds: dict[str, float] = Field(
-        default_factory=lambda: {
-            "chien_si_thi_dua_tinh": 0.90,
-            "chien_si_thi_dua_co_so": 0.80,
-            "co_thi_dua_tinh": 0.80,
-            "default": 0.50,
-        }
-    )
     # The issuer of every document (heading, place of the date line, signature): the province's name as written
     # in text; the default is the demo province on the map after 1 July 2025 (Resolution 202/2025/QH15).
     issuer_province: Name = "Ninh Bình"
@@ -99,7 +91,3 @@ class Settings(BaseSettings):
             return ()
         parts = urlsplit(self.oidc_issuer)
         return (f"{parts.scheme}://{parts.netloc}",)
-
-    def threshold(self, title: str) -> float:
-        """Share of all council members needed to approve title."""
-        return self.council_thresholds.get(title, self.council_thresholds.get("default", 0.5))

@@ -392,7 +392,10 @@ def fake_services() -> FastAPI:
                 "at": "2026-01-05T02:00:00Z",
             }
         ]
-        return {**n, "history": history + n.get("extra_history", [])}
+        # As awards publishes it: the council's rule for the title, from its rule file (Decree 98/2023 art. 30).
+        share = {"chien_si_thi_dua_tinh": 0.9, "chien_si_thi_dua_co_so": 0.8, "co_thi_dua_tinh": 0.8}
+        rule = {"quorum_present": 0.8, "approval_share": share.get(str(n.get("title")), 0.5)}
+        return {**n, "history": history + n.get("extra_history", []), "council_rule": rule}
 
     @app.post("/v1/nominations/{nomination_id}/votes", response_model=None)
     async def votes(

@@ -10,6 +10,9 @@ import httpx
 
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
+from services.dashboard.rendering import render
+from services.dashboard.rooms.nominations import vote_context
+from services.dashboard.web import User
 
 RULEBOOK = Path(__file__).resolve().parents[2] / "services/scoring/rules/rulebook.toml"
 CARD: dict[str, Any] = {
@@ -67,3 +70,17 @@ async def test_a_group_named_by_the_scorecard_answer_is_shown_by_that_name() -> 
         answer = await web.get("/units/H40.11", params={"period": "2025"})
     assert answer.status_code == 200, answer.text
     assert 'data-label="Nhóm">Công khai (theo phiếu)</td>' in answer.text
+
+
+def test_the_vote_form_explains_the_council_rule_awards_published_and_nothing_else() -> None:
+    council = User("t", "council")
+    published = {"id": "2025:co_thi_dua_tinh:H40.11", "title": "co_thi_dua_tinh", "status": "proposed"}
+    ruled = vote_context(council, published | {"council_rule": {"quorum_present": 0.75, "approval_share": 0.6}}, {})
+    assert ruled is not None and (ruled["quorum"], ruled["threshold"]) == (0.75, 0.6)
+    html = render("_vote_form.html", n=published, vote=ruled, csrf="x", vote_problem=None)
+    assert 'data-quorum="0.75"' in html and "<strong>75%</strong>" in html and "<strong>60%</strong>" in html
+    bare = vote_context(council, published | {"council_rule": {"quorum_present": "nhiều"}}, {})
+    assert bare is not None and bare["quorum"] is None and bare["threshold"] is None
+    html = render("_vote_form.html", n=published, vote=bare, csrf="x", vote_problem=None)
+    assert 'id="vote-form"' in html and "data-quorum" not in html and 'id="vote-rule"' not in html
+    assert vote_context(User("t", "unit", "H40.11"), published, {}) is None

@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
+from schemas.http.awards import CouncilRule
 from services.dashboard import pages
-from services.dashboard.config import Settings
 from services.dashboard.formatting import nomination_path, status_name, title_name
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.security import valid_unit_id
@@ -93,20 +94,19 @@ async def preview(
     )
 
 
-def vote_context(
-    cfg: Settings, user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """The vote form's quorum, threshold and values, for a council member on a nomination open to vote."""
+def vote_context(user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The vote form's values and the council's rule, for a council member on a nomination open to vote."""
     if user is None or not user.votes or nomination.get("status") not in pages.OPEN_TO_VOTE:
         return None
-    # The awards service publishes the council's rule with each nomination; the settings are a fallback
-    # for an older awards service.
-    rule = nomination.get("council_rule")
-    rule = rule if isinstance(rule, Mapping) else {}
-    quorum, share = rule.get("quorum_present"), rule.get("approval_share")
+    # The awards service publishes the council's rule with each nomination, from its rule file: the only copy.
+    # Without it (an answer that does not parse) the form stays, unexplained: awards decides in any case.
+    try:
+        rule: CouncilRule | None = CouncilRule.model_validate(nomination.get("council_rule"))
+    except ValidationError:
+        rule = None
     return {
-        "quorum": quorum if isinstance(quorum, int | float) else cfg.council_quorum,
-        "threshold": share if isinstance(share, int | float) else cfg.threshold(str(nomination.get("title"))),
+        "quorum": rule.quorum_present if rule else None,
+        "threshold": rule.approval_share if rule else None,
         "form": form,
     }
 
@@ -146,7 +146,7 @@ async def nomination_view(
         status,
         panel=None,
         nomination=result.body,
-        vote=vote_context(web.cfg, user, result.body, form or {}),
+        vote=vote_context(user, result.body, form or {}),
         vote_problem=vote_problem,
         **common,
     )

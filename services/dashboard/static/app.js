@@ -32,7 +32,7 @@
 
   // The vote form says, before submitting, whether the session has a quorum and what the votes decide.
   var form = document.getElementById("vote-form");
-  if (form) {
+  if (form && form.hasAttribute("data-quorum")) {  // no rule published with the nomination: nothing to explain
     var quorum = parseFloat(form.getAttribute("data-quorum"));
     var threshold = parseFloat(form.getAttribute("data-threshold"));
     var out = document.getElementById("vote-preview");

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from schemas.http import awards as answers
 from schemas.vietnam import VN_TZ
 from services.awards import views
+from services.awards.adapters.postgres import PostgresAwardsStore
 from services.awards.domain.money import cash_table_on, decision_date_problem, schedule
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.handlers.close import CloseRefused, close_year
@@ -125,7 +126,7 @@ async def preview(
         raise refuse(422, "bad unit", "unit", "a unit id of 1 to 200 characters")
     async with runtime.pool.acquire() as conn:
         body = await preview_year(
-            conn,
+            PostgresAwardsStore(conn),
             year,
             rules=rules,
             today=today_vn(),
@@ -168,7 +169,12 @@ async def close(
     async with runtime.pool.acquire() as conn:
         try:
             created = await close_year(
-                conn, year, rules=rules, now=datetime.now(UTC), actor=f"{who.role}:{who.unit_id or ''}", force=force
+                PostgresAwardsStore(conn),
+                year,
+                rules=rules,
+                now=datetime.now(UTC),
+                actor=f"{who.role}:{who.unit_id or ''}",
+                force=force,
             )
         except CloseRefused as exc:
             raise refuse(
@@ -199,7 +205,7 @@ async def votes(
     async with runtime.pool.acquire() as conn:
         try:
             row = await vote(
-                conn,
+                PostgresAwardsStore(conn),
                 nomination_id,
                 members_total=body.members_total,
                 members_present=body.members_present,

@@ -12,6 +12,7 @@ from schemas import topics
 from schemas.evidence import EvidenceEvent
 from schemas.outputs import OfficerRating, StandingChanged
 from services.awards import api
+from services.awards.adapters.postgres import PostgresAwardsStore
 from services.awards.adapters.rulefile import load_rules
 from services.awards.config import MIGRATIONS, Settings
 from services.awards.handlers.evidence import USED_TYPES, apply_evidence
@@ -37,17 +38,23 @@ def create_app(settings: Settings) -> FastAPI:
     # record by record and park the one at fault (and replay it after a fix, once in effect: the inbox).
     async def on_evidence(deliveries: Sequence[Delivery[EvidenceEvent]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await apply_evidence(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+            await apply_evidence(
+                PostgresAwardsStore(conn), [d.event for d in deliveries], rules=rules, now=datetime.now(UTC)
+            )
         relay.wake()
 
     async def on_standings(deliveries: Sequence[Delivery[StandingChanged]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await apply_standings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+            await apply_standings(
+                PostgresAwardsStore(conn), [d.event for d in deliveries], rules=rules, now=datetime.now(UTC)
+            )
         relay.wake()
 
     async def on_ratings(deliveries: Sequence[Delivery[OfficerRating]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await apply_ratings(conn, [d.event for d in deliveries], rules=rules, now=datetime.now(UTC))
+            await apply_ratings(
+                PostgresAwardsStore(conn), [d.event for d in deliveries], rules=rules, now=datetime.now(UTC)
+            )
         relay.wake()
 
     runtime.run_in_background(relay.run)

@@ -19,6 +19,7 @@ import pytest
 
 from schemas import topics
 from schemas.evidence import EVIDENCE_ADAPTER
+from services.awards.adapters.postgres import PostgresAwardsStore
 from services.awards.app import MIGRATIONS, create_app
 from services.awards.config import RULES, Settings
 from services.awards.domain.rulebook import AwardRules, build_award_rules
@@ -328,7 +329,9 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 async def _feed(
     conn: asyncpg.Connection, events: list[dict[str, Any]], now: datetime, rules: AwardRules = RULES_
 ) -> None:
-    await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in events], rules=rules, now=now)
+    await apply_evidence(
+        PostgresAwardsStore(conn), [EVIDENCE_ADAPTER.validate_python(e) for e in events], rules=rules, now=now
+    )
 
 
 async def _status(conn: asyncpg.Connection, nid: str) -> str | None:
@@ -357,12 +360,14 @@ async def test_streaks_count_approved_titles_only_and_a_revoked_title_leaves_the
         ),
     ]
     await _feed(conn, events, now)
-    await close_year(conn, 2024, rules=RULES_, now=now, actor="test")
-    await close_year(conn, 2025, rules=RULES_, now=now, actor="test")
+    await close_year(PostgresAwardsStore(conn), 2024, rules=RULES_, now=now, actor="test")
+    await close_year(PostgresAwardsStore(conn), 2025, rules=RULES_, now=now, actor="test")
     cstd_2024, tinh_2025 = f"chien_si_thi_dua_co_so:2024:officer:{o}", f"chien_si_thi_dua_tinh:2025:officer:{o}"
     assert await _status(conn, cstd_2024) == "proposed"
     assert await _status(conn, tinh_2025) is None  # 2024's CSTĐCS is merely proposed: no streak of 3
-    await vote(conn, cstd_2024, **APPROVE, rules=RULES_, now=now, actor="council", decision_date=None)
+    await vote(
+        PostgresAwardsStore(conn), cstd_2024, **APPROVE, rules=RULES_, now=now, actor="council", decision_date=None
+    )
     assert await _status(conn, tinh_2025) == "proposed"  # approved: 2023, 2024, 2025
     # A discipline dated in 2024, found later: the approved 2024 title is revoked and leaves the streak.
     await _feed(conn, [discipline("late", u, o, "reprimand", f"2024-06-01T09:00:00{T}")], now)
@@ -386,7 +391,7 @@ async def test_registration_required_is_checked_and_retraction_removes_it_law_06
     await _feed(
         conn, [_event("x-reg2", "evidence.retracted", u, {"target_event_id": "reg2", "reason": "nhầm"})], now, rules
     )
-    await close_year(conn, 2025, rules=rules, now=now, actor="test")
+    await close_year(PostgresAwardsStore(conn), 2025, rules=rules, now=now, actor="test")
     criteria = json.loads(
         await conn.fetchval("SELECT criteria FROM nominations WHERE id = $1", f"lao_dong_tien_tien:2025:officer:{u}-O1")
     )
@@ -402,8 +407,19 @@ async def test_close_before_the_rating_deadline_is_refused_unless_forced_decree_
     conn: asyncpg.Connection,
 ) -> None:
     with pytest.raises(CloseRefused):
-        await close_year(conn, 2026, rules=RULES_, now=datetime(2026, 12, 14, 10, tzinfo=UTC), actor="test")
+        await close_year(
+            PostgresAwardsStore(conn), 2026, rules=RULES_, now=datetime(2026, 12, 14, 10, tzinfo=UTC), actor="test"
+        )
     assert await conn.fetchval("SELECT count(*) FROM closed_years") == 0
-    await close_year(conn, 2026, rules=RULES_, now=datetime(2026, 12, 14, 10, tzinfo=UTC), actor="test", force=True)
-    await close_year(conn, 2027, rules=RULES_, now=datetime(2027, 12, 14, 17, tzinfo=UTC), actor="test")  # 15/12 VN
+    await close_year(
+        PostgresAwardsStore(conn),
+        2026,
+        rules=RULES_,
+        now=datetime(2026, 12, 14, 10, tzinfo=UTC),
+        actor="test",
+        force=True,
+    )
+    await close_year(
+        PostgresAwardsStore(conn), 2027, rules=RULES_, now=datetime(2027, 12, 14, 17, tzinfo=UTC), actor="test"
+    )  # 15/12 VN
     assert await conn.fetchval("SELECT count(*) FROM closed_years") == 2

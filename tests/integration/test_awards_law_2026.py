@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from services.awards.adapters.postgres import PostgresAwardsStore
 from services.awards.handlers.close import close_year
 from tests.integration.support import eventually
 from tests.integration.test_awards_law import (  # noqa: F401  (fixtures: service, conn)
@@ -144,7 +145,7 @@ async def test_retracting_the_closing_of_a_case_reopens_it_and_holds_again_decre
     now = datetime(2026, 1, 10, tzinfo=UTC)
     u = "C.U1"
     await _feed(conn, staff(u, {1: "good", 2: "good"}, "good"), now)
-    await close_year(conn, 2025, rules=RULES_, now=now, actor="test")
+    await close_year(PostgresAwardsStore(conn), 2025, rules=RULES_, now=now, actor="test")
     nid = f"lao_dong_tien_tien:2025:officer:{u}-O1"
     assert await _status(conn, nid) == "proposed"
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from schemas import topics
-from services.awards.adapters import postgres as pg
+from services.awards.adapters.facts import FactStore
 from services.awards.app import create_app
 from services.awards.config import Settings
 from tests.integration.kafka_tools import start_group_at_end
@@ -170,16 +170,16 @@ async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_
 ) -> None:
     p = "R" + uuid.uuid4().hex[:4].upper()
     good, bad, after = f"{p}.U1", f"{p}.U2", f"{p}.U3"
-    real = pg.upsert_unit
+    real = FactStore.upsert_unit
     calls: list[str] = []
 
-    async def broken(conn: Any, unit_id: str, *args: Any) -> None:
+    async def broken(store: FactStore, unit_id: str, *args: Any) -> None:
         calls.append(unit_id)
         if unit_id == bad:
             raise RuntimeError(f"a bug met by {unit_id}")
-        await real(conn, unit_id, *args)
+        await real(store, unit_id, *args)
 
-    monkeypatch.setattr(pg, "upsert_unit", broken)
+    monkeypatch.setattr(FactStore, "upsert_unit", broken)
     # One key, so one partition and (most likely) one batch: the batch fails, is rolled back, and is applied
     # record by record; the good records apply once, the bad one is parked, the partition moves on.
     await awards.send(
@@ -208,7 +208,7 @@ async def test_a_record_that_keeps_failing_is_parked_after_bounded_attempts_and_
     assert keys == {f"hr:{p}-1", f"hr:{p}-3"}  # the failed attempts left no claim behind
 
     # The fix is deployed; the operator lists the parked records and replays this one, twice.
-    monkeypatch.setattr(pg, "upsert_unit", real)
+    monkeypatch.setattr(FactStore, "upsert_unit", real)
     listed = await awards.http.get("/v1/parked")
     assert listed.status_code == 200, listed.text
     assert [r["id"] for r in listed.json()["parked"]] == [row["id"]]

@@ -275,6 +275,7 @@ async def test_closing_a_small_province_and_revoking_after_a_discipline(
 async def test_a_retracted_title_stops_counting_for_units_and_officers(database_url: str) -> None:
     import tomllib
 
+    from services.awards.adapters.postgres import PostgresAwardsStore
     from services.awards.app import MIGRATIONS
     from services.awards.config import RULES
     from services.awards.domain.rulebook import build_award_rules
@@ -307,9 +308,16 @@ async def test_a_retracted_title_stops_counting_for_units_and_officers(database_
         await prepare_schema(pool, schema="awards", directory=MIGRATIONS)
         async with pool.acquire() as conn:
             now = datetime.now(UTC)
-            await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in titles], rules=rules, now=now)
+            await apply_evidence(
+                PostgresAwardsStore(conn), [EVIDENCE_ADAPTER.validate_python(e) for e in titles], rules=rules, now=now
+            )
             assert await conn.fetchval("SELECT count(*) FROM titles") == 2
-            await apply_evidence(conn, [EVIDENCE_ADAPTER.validate_python(e) for e in retractions], rules=rules, now=now)
+            await apply_evidence(
+                PostgresAwardsStore(conn),
+                [EVIDENCE_ADAPTER.validate_python(e) for e in retractions],
+                rules=rules,
+                now=now,
+            )
             assert await conn.fetchval("SELECT count(*) FROM titles") == 0
     finally:
         await pool.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from schemas.lineage import Reorganization
 
@@ -29,6 +30,32 @@ class Discipline:
     violation_at: datetime | None = None
     duty_related: bool | None = None  # None: not said (the rule file's default applies)
     effective_until: datetime | None = None  # end of the discipline's term (Decree 152/2025 Art. 4)
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One event of a case as stored: its key (source|unit|case_id), whom it is about, open or closed, its kind."""
+
+    key: str
+    unit_id: str
+    officer_id: str | None
+    is_open: bool
+    substantiated: bool | None
+    event: str
+    at: datetime
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A nomination's move to a status with its reason; votes, held_from, evidence and criteria when they change."""
+
+    status: str
+    reason: str
+    votes: dict[str, int] | None = None
+    held_from: str | None = None
+    evidence_ids: list[str] | None = None
+    criteria: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

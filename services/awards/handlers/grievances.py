@@ -7,20 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from schemas.vietnam import VN_TZ
-from services.awards.adapters import postgres as pg
 from services.awards.domain.lifecycle import substantiated_reason
 from services.awards.domain.rulebook import AwardRules
 from services.awards.domain.titles import CASE_VI, OLD_HOLD_KINDS
 from services.awards.handlers.sync import Touched, revoke
-from thidua.runtime.outbox import Message, enqueue
+from services.awards.store import AwardsStore, Row
+from thidua.runtime.outbox import Message
 
 
-async def revoke_for_substantiated(
-    conn: asyncpg.Connection, g: asyncpg.Record, *, rules: AwardRules, now: datetime
-) -> Touched:
+async def revoke_for_substantiated(store: AwardsStore, g: Row, *, rules: AwardRules, now: datetime) -> Touched:
     """A substantiated complaint or denunciation revokes the subject's approved and held nominations of the year it
     was opened and the years before it the rule file names (Luật 06/2022, chương VII)."""
     opened_year = (g["opened_at"] or g["occurred_at"]).astimezone(VN_TZ).year
@@ -33,8 +29,8 @@ async def revoke_for_substantiated(
     messages: list[Message] = []
     years = (opened_year - rules.grievance_revoke_years_back, opened_year)
     # Only the nominations under the unit the case was sent under: another unit's records never reach them.
-    for row in await pg.subject_nominations(conn, kind, subject, g["unit_id"], ("approved", "on_hold"), years):
-        messages.append(await revoke(conn, row, reason, keys, "evidence", now))
+    for row in await store.subject_nominations(kind, subject, g["unit_id"], ("approved", "on_hold"), years):
+        messages.append(await revoke(store, row, reason, keys, "evidence", now))
         touched.add((row["unit_id"], row["year"] + 1))
-    await enqueue(conn, messages)
+    await store.enqueue(messages)
     return touched

@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
-
 from schemas.outputs import OfficerRating
-from services.awards.adapters import postgres as pg
 from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.sync import Touched, reevaluate
-from thidua.runtime import inbox
+from services.awards.store import AwardsStore
 
 
 def rating_key(r: OfficerRating) -> str:
@@ -21,17 +18,17 @@ def rating_key(r: OfficerRating) -> str:
 
 
 async def apply_ratings(
-    conn: asyncpg.Connection, ratings: Sequence[OfficerRating], *, rules: AwardRules, now: datetime
+    store: AwardsStore, ratings: Sequence[OfficerRating], *, rules: AwardRules, now: datetime
 ) -> None:
     """Keep each officer's latest evidence rating of a year; a closed year it changes is evaluated again (HR's rating,
     where sent, still decides: domain/titles.py effective_rating). One transaction per call, once per event."""
-    async with conn.transaction():
-        fresh = await inbox.claim(conn, [rating_key(r) for r in ratings])
+    async with store.transaction():
+        fresh = await store.claim([rating_key(r) for r in ratings])
         touched: Touched = set()
         for r in ratings:
             key = rating_key(r)
             if key not in fresh:
                 continue
             fresh.discard(key)  # the same rating twice in one batch counts once
-            touched |= await pg.set_evidence_rating(conn, r, key)
-        await reevaluate(conn, touched, rules=rules, now=now)
+            touched |= await store.set_evidence_rating(r, key)
+        await reevaluate(store, touched, rules=rules, now=now)

@@ -5,26 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import asyncpg
-
 from schemas import topics
 from schemas.outputs import StandingChanged
-from services.awards.adapters import postgres as pg
 from services.awards.domain.rulebook import AwardRules
 from services.awards.domain.signals import award_alert, on_track_signals, signal_due, signal_state
-from thidua.runtime import inbox
-from thidua.runtime.outbox import Message, enqueue
+from services.awards.store import AwardsStore
+from thidua.runtime.outbox import Message
 
 
 async def apply_standings(
-    conn: asyncpg.Connection, events: Sequence[StandingChanged], *, rules: AwardRules, now: datetime
+    store: AwardsStore, events: Sequence[StandingChanged], *, rules: AwardRules, now: datetime
 ) -> None:
     """Keep each unit's and officer's year standing; send on-track / at-risk signals for the flag when they change.
 
     Standings of other periods (quarters, months, terms) are not for the awards. One transaction per call."""
-    async with conn.transaction():
+    async with store.transaction():
         yearly = [d for d in events if d.period.isdigit()]
-        fresh = await inbox.claim(conn, [f"standings:{d.event_id}" for d in yearly])
+        fresh = await store.claim([f"standings:{d.event_id}" for d in yearly])
         messages: list[Message] = []
         for d in yearly:
             key = f"standings:{d.event_id}"
@@ -33,18 +30,16 @@ async def apply_standings(
             fresh.discard(key)  # the same event twice in one batch counts once
             year = int(d.period)
             if d.subject_kind == "officer":
-                await pg.set_officer_score(conn, d.subject_id, d.unit_id, year, d.score, d.event_id, d.occurred_at)
+                await store.set_officer_score(d.subject_id, d.unit_id, year, d.score, d.event_id, d.occurred_at)
                 continue
-            await pg.set_standing(
-                conn, d.unit_id, year, d.rank_in_cluster, d.band, d.score, d.event_id, d.occurred_at, d.cluster_id
-            )
+            await store.set_standing(d, year)
             for title, on_track in on_track_signals(d, rules).items():
-                messages += await _signal(conn, d, year, title, on_track, now, rules)
-        await enqueue(conn, messages)
+                messages += await _signal(store, d, year, title, on_track, now, rules)
+        await store.enqueue(messages)
 
 
 async def _signal(
-    conn: asyncpg.Connection,
+    store: AwardsStore,
     d: StandingChanged,
     year: int,
     title: str,
@@ -53,8 +48,8 @@ async def _signal(
     rules: AwardRules,
 ) -> list[Message]:
     """An award_on_track / award_at_risk alert when the unit's state for title changes."""
-    if not signal_due(await pg.signal_state(conn, d.unit_id, year, title), on_track):
+    if not signal_due(await store.signal_state(d.unit_id, year, title), on_track):
         return []
-    await pg.set_signal_state(conn, d.unit_id, year, title, signal_state(on_track))
+    await store.set_signal_state(d.unit_id, year, title, signal_state(on_track))
     alert = award_alert(d, year, title, on_track, now, rules)
     return [(topics.ALERTS, d.unit_id, alert.model_dump_json(exclude_none=True).encode(), {})]

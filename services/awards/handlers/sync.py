@@ -6,12 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from schemas import topics
 from schemas.vietnam import VN_TZ
-from services.awards.adapters import money as money_pg
-from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.lifecycle import (
     LIVE,
@@ -25,9 +21,11 @@ from services.awards.domain.lifecycle import (
     revocation_reason,
 )
 from services.awards.domain.lineage import only_ended
+from services.awards.domain.records import StatusChange
 from services.awards.domain.rulebook import AwardRules
 from services.awards.domain.titles import rating_basis
-from thidua.runtime.outbox import Message, enqueue
+from services.awards.store import AwardsStore, Row
+from thidua.runtime.outbox import Message
 
 Touched = set[tuple[str, int | None]]  # (unit, year); None: every closed year of the unit
 
@@ -39,14 +37,14 @@ def nomination_message(row: dict[str, Any], change: str, status: str, reason: st
 
 
 async def sync_unit_year(
-    conn: asyncpg.Connection, unit_id: str, year: int, *, rules: AwardRules, now: datetime, actor: str, create: bool
+    store: AwardsStore, unit_id: str, year: int, *, rules: AwardRules, now: datetime, actor: str, create: bool
 ) -> list[str]:
     """Evaluate the unit's titles for year: create nominations newly met (proposed, needs_review or on_hold),
     hold pending ones an open grievance now concerns, release those it no longer does, revoke live ones no longer
     met (a discipline in the year revokes even approved ones; an open grievance never does; the unit having ended
     revokes pending and held ones, never an approved one)."""
-    record = await pg.load_unit(conn, unit_id, year)
-    existing = await pg.nominations_of(conn, unit_id, year)
+    record = await store.load_unit(unit_id, year)
+    existing = await store.nominations_of(unit_id, year)
     messages: list[Message] = []
     created: list[str] = []
     members = {m.officer_id: m for m in record.members}
@@ -64,8 +62,8 @@ async def sync_unit_year(
                     row["held_from"], row["reason"] = "needs_review" if verdict.review else "proposed", held
                 elif status == "needs_review":
                     row["reason"] = failed_reasons(verdict, "review")
-                if await pg.create_nomination(conn, row, now):
-                    await pg.audit(conn, nid, None, status, row.get("reason") or "đủ tiêu chuẩn khi xét", actor, now)
+                if await store.create_nomination(row, now):
+                    await store.audit(nid, None, status, row.get("reason") or "đủ tiêu chuẩn khi xét", actor, now)
                     messages.append(nomination_message(row, "created", status, row.get("reason"), now))
                     created.append(nid)
             continue
@@ -78,23 +76,23 @@ async def sync_unit_year(
             before = set(json.loads(current["evidence_ids"]))
             new = [e for e in verdict.evidence if e not in before]
             criteria = nomination_row(nid, kind, subject, unit_id, year, verdict, rules)["criteria"]
-            messages.append(await revoke(conn, current, revocation_reason(verdict, new), new, actor, now, criteria))
+            messages.append(await revoke(store, current, revocation_reason(verdict, new), new, actor, now, criteria))
         elif status in PENDING and verdict.held:
-            await pg.set_status(conn, nid, "on_hold", held, now, held_from=status)
-            await pg.audit(conn, nid, status, "on_hold", held, actor, now)
+            await store.set_status(nid, StatusChange("on_hold", held, held_from=status), now)
+            await store.audit(nid, status, "on_hold", held, actor, now)
             messages.append(nomination_message(dict(current), "held", "on_hold", held, now))
         elif status == "on_hold" and not verdict.held:
             back = current["held_from"] or ("needs_review" if verdict.review else "proposed")
-            await pg.set_status(conn, nid, back, RELEASED, now)
-            await pg.audit(conn, nid, "on_hold", back, RELEASED, actor, now)
+            await store.set_status(nid, StatusChange(back, RELEASED), now)
+            await store.audit(nid, "on_hold", back, RELEASED, actor, now)
             messages.append(nomination_message(dict(current), "released", back, RELEASED, now))
-    await enqueue(conn, messages)
+    await store.enqueue(messages)
     return created
 
 
 async def revoke(
-    conn: asyncpg.Connection,
-    current: asyncpg.Record,
+    store: AwardsStore,
+    current: Row,
     reason: str,
     evidence: list[str],
     actor: str,
@@ -105,22 +103,22 @@ async def revoke(
     its title stops counting."""
     nid = current["id"]
     ids = sorted(set(json.loads(current["evidence_ids"])) | set(evidence))
-    await pg.set_status(conn, nid, "revoked", reason, now, evidence_ids=ids, criteria=criteria)
-    await money_pg.record_recovery(conn, nid, current)  # the approved amount is to be recovered
-    await pg.audit(conn, nid, current["status"], "revoked", reason, actor, now)
-    await pg.remove_title(conn, nid)
+    await store.set_status(nid, StatusChange("revoked", reason, evidence_ids=ids, criteria=criteria), now)
+    await store.record_recovery(nid, current)  # the approved amount is to be recovered
+    await store.audit(nid, current["status"], "revoked", reason, actor, now)
+    await store.remove_title(nid)
     row = {**dict(current), "evidence_ids": ids, "criteria": criteria or current["criteria"]}
     return nomination_message(row, "revoked", "revoked", reason, now)
 
 
-async def reevaluate(conn: asyncpg.Connection, touched: Touched, *, rules: AwardRules, now: datetime) -> None:
+async def reevaluate(store: AwardsStore, touched: Touched, *, rules: AwardRules, now: datetime) -> None:
     """Evaluate again every closed year touched, and the closed years after it (streaks count earlier titles)."""
-    closed = await pg.closed_years(conn)
+    closed = await store.closed_years()
     todo: dict[str, set[int]] = {}
     for unit, year in touched:
         todo.setdefault(unit, set()).update(y for y in closed if year is None or y >= year)
     for unit in sorted(todo):
         for y in sorted(todo[unit]):
             await sync_unit_year(
-                conn, unit, y, rules=rules, now=now, actor="evidence", create=before_deadline(y, rules, now)
+                store, unit, y, rules=rules, now=now, actor="evidence", create=before_deadline(y, rules, now)
             )

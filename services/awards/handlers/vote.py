@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import asyncpg
-
 from schemas.vietnam import VN_TZ
-from services.awards.adapters import money as money_pg
-from services.awards.adapters import postgres as pg
 from services.awards.domain.evaluate import council_decision
 from services.awards.domain.lifecycle import ON_HOLD_NO_VOTE, PENDING, decided_money
+from services.awards.domain.records import StatusChange
 from services.awards.domain.rulebook import AwardRules
 from services.awards.handlers.sync import nomination_message, reevaluate
-from thidua.runtime.outbox import enqueue
+from services.awards.store import AwardsStore, Row
 
 
 class VoteRefused(Exception):
@@ -21,7 +18,7 @@ class VoteRefused(Exception):
 
 
 async def vote(
-    conn: asyncpg.Connection,
+    store: AwardsStore,
     nomination_id: str,
     *,
     members_total: int,
@@ -31,7 +28,7 @@ async def vote(
     now: datetime,
     actor: str,
     decision_date: date | None = None,
-) -> asyncpg.Record:
+) -> Row:
     """Record a council vote and decide the nomination by the thresholds and quorum of the rule file.
 
     actor names the voter in the audit row: role and token number, e.g. `council:token#12`. A session that cannot
@@ -39,8 +36,8 @@ async def vote(
     The decision fixes the amount: the multiple and base salary in force on decision_date (default: the Vietnam
     date of the vote), rounded up to 10,000 VND (docs/rules.md, "Money and the year-end preview")."""
     undecided: str | None = None
-    async with conn.transaction():
-        row = await pg.lock_nomination(conn, nomination_id)
+    async with store.transaction():
+        row = await store.lock_nomination(nomination_id)
         if row is None:
             raise KeyError(nomination_id)
         if row["status"] == "on_hold":
@@ -55,22 +52,22 @@ async def vote(
         decision, reason = council_decision(row["title"], members_total, members_present, votes_for, rules)
         votes = {"members_total": members_total, "members_present": members_present, "votes_for": votes_for}
         if decision is None:
-            await pg.audit(
-                conn, nomination_id, row["status"], row["status"], f"phiên họp không quyết định: {reason}", actor, now
+            await store.audit(
+                nomination_id, row["status"], row["status"], f"phiên họp không quyết định: {reason}", actor, now
             )
             undecided = reason
         else:
-            await pg.set_status(conn, nomination_id, decision, reason, now, votes)
+            await store.set_status(nomination_id, StatusChange(decision, reason, votes=votes), now)
             day = decision_date or now.astimezone(VN_TZ).date()
             money = decided_money(row, rules, day)
             if decision == "approved":  # only an award that is granted has its amount fixed
-                await money_pg.fix_amount(conn, nomination_id, money, day)
-            await pg.audit(conn, nomination_id, row["status"], decision, reason, actor, now)
+                await store.fix_amount(nomination_id, money, day)
+            await store.audit(nomination_id, row["status"], decision, reason, actor, now)
             if decision == "approved":
                 subject = (row["subject_kind"], row["subject_id"], row["unit_id"])
-                await pg.add_title(conn, *subject, row["year"], row["title"], nomination_id)
+                await store.add_title(*subject, row["year"], row["title"], nomination_id)
                 # Streaks count approved titles: later closed years may now qualify (CSTĐ cấp tỉnh, Bằng khen).
-                await reevaluate(conn, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
+                await reevaluate(store, {(row["unit_id"], row["year"] + 1)}, rules=rules, now=now)
             decided = {
                 **dict(row),
                 "decision_date": day,
@@ -79,8 +76,8 @@ async def vote(
                 "base_salary_vnd": money.base_salary_vnd,
                 "cash_source": money.source,
             }
-            await enqueue(conn, [nomination_message(decided, "decided", decision, reason, now)])
-        updated = await pg.nomination(conn, nomination_id)
+            await store.enqueue([nomination_message(decided, "decided", decision, reason, now)])
+        updated = await store.nomination(nomination_id)
         assert updated is not None
     if undecided is not None:
         raise VoteRefused(undecided)

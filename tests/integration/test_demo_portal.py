@@ -22,10 +22,10 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
-from thidua.operator.demo import province
 from thidua.operator.demo_live import register_portal_mappings, send_all
 from thidua.operator.demo_portal import PORTAL, PORTAL_UNITS, portal_backfill, unit_code_mappings, username
 from thidua.operator.demo_present import Event, present_events
+from thidua.operator.demo_units import province
 from thidua.runtime.tokens import add_token
 
 MINE = {u.unit_id for u in PORTAL_UNITS}

@@ -32,7 +32,7 @@ from schemas import topics
 from schemas.topics import TOPICS
 from services.evidence.handlers.sources import add_source
 from thidua import registry
-from thidua.operator import demo
+from thidua.operator import demo, demo_units
 from thidua.operator.localinfra.process import free_port, spawn
 from thidua.runtime import db_roles
 from thidua.runtime.kafka_access import kafka_options
@@ -149,8 +149,8 @@ class System:
         for service, consumed in CONSUMED.items():
             for topic in consumed:
                 await start_group_at_end(self.kafka, f"{self.group(service)}.{topic}", topic)
-        self.tokens["motcua-demo"] = await add_source(self.database_url, name=demo.SOURCE_ONE_STOP, units=["*"])
-        self.tokens["noivu-demo"] = await add_source(self.database_url, name=demo.SOURCE_HR, units=["*"])
+        self.tokens["motcua-demo"] = await add_source(self.database_url, name=demo_units.SOURCE_ONE_STOP, units=["*"])
+        self.tokens["noivu-demo"] = await add_source(self.database_url, name=demo_units.SOURCE_HR, units=["*"])
         self.tokens["council"] = await add_token(self.database_url, role="council", unit_id=None, label="faults")
         self.tokens["admin"] = await add_token(self.database_url, role="admin", unit_id=None, label="faults")
         self.service_urls = await db_roles.provision(self.database_url, DB_PASSWORDS)
@@ -279,7 +279,7 @@ class System:
         )
         await producer.start()
         started = time.monotonic()
-        pending: dict[str, list[dict[str, Any]]] = {demo.SOURCE_ONE_STOP: [], demo.SOURCE_HR: []}
+        pending: dict[str, list[dict[str, Any]]] = {demo_units.SOURCE_ONE_STOP: [], demo_units.SOURCE_HR: []}
         try:
             async with httpx.AsyncClient(timeout=60) as http:
                 for i, (channel, body) in enumerate(events):

@@ -15,7 +15,7 @@ from schemas import topics
 from tests.reliability import table
 from tests.reliability.conftest import heavy
 from tests.reliability.harness import System, compare
-from thidua.operator import demo
+from thidua.operator import demo, demo_units
 from thidua.runtime.kafka_access import kafka_options
 from thidua.testing.database import fetchval
 from thidua.testing.infra import Infrastructure
@@ -31,7 +31,7 @@ def first_events(count: int) -> list[dict[str, Any]]:
 async def send_http(system: System, events: list[dict[str, Any]]) -> dict[str, int]:
     statuses: dict[str, int] = {}
     async with httpx.AsyncClient(timeout=120) as http:
-        for source in (demo.SOURCE_ONE_STOP, demo.SOURCE_HR):
+        for source in (demo_units.SOURCE_ONE_STOP, demo_units.SOURCE_HR):
             mine = [e for e in events if e["source"] == source]
             for i in range(0, len(mine), 1000):
                 for result in await system.post_events(http, source, mine[i : i + 1000]):

@@ -11,18 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER, parse_evidence
-from thidua.operator.demo import (
-    FORMER,
-    FORMER_IDS,
-    MERGED_AT,
-    NEW_TYPES,
-    SUCCESSOR,
-    VN,
-    events,
-    former_units,
-    is_addition,
-    province,
-)
+from thidua.operator.demo import events, is_addition
+from thidua.operator.demo_additions import NEW_TYPES
+from thidua.operator.demo_map import FORMER, FORMER_IDS, MERGED_AT, SUCCESSOR, former_units
+from thidua.operator.demo_units import VN, province
 
 # thidua.demo.events(7, 2025, 12) at commit c23daba (before the contract's additions): how many envelopes, and the
 # SHA-256 of their lines f"{channel} {json.dumps(envelope)}\n" in order. Recomputed from that commit's demo.py.

@@ -14,7 +14,7 @@ from typing import Any
 from schemas.dvcqg import SYNC_DOSSIERS, SYNC_STEPS, Refused, Snapshot, Step, SyncDossiers, parse_call
 from schemas.evidence import EVIDENCE_ADAPTER
 from services.evidence.domain.dvcqg import Kept, dossier_officer, snapshot_events, unit_of
-from thidua.operator.demo import VN, events, province
+from thidua.operator.demo import events
 from thidua.operator.demo_portal import (
     PORTAL,
     PORTAL_SOURCE,
@@ -26,6 +26,7 @@ from thidua.operator.demo_portal import (
     unit_code_mappings,
 )
 from thidua.operator.demo_present import live_events, present_events
+from thidua.operator.demo_units import VN, province
 
 SEED = 7
 MINE = {u.unit_id for u in PORTAL_UNITS}

@@ -12,17 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER
-from thidua.operator.demo import (
-    FORMER,
-    FORMER_IDS,
-    MERGED_AT,
-    SUCCESSOR,
-    VN,
-    events,
-    former_units,
-    province,
-    transferred,
-)
+from thidua.operator.demo import events
+from thidua.operator.demo_map import FORMER, FORMER_IDS, MERGED_AT, SUCCESSOR, former_units, transferred
 from thidua.operator.demo_present import (
     TimedEvent,
     after_close_events,
@@ -32,6 +23,7 @@ from thidua.operator.demo_present import (
     present_events,
     profiles,
 )
+from thidua.operator.demo_units import VN, province
 
 SEED = 7
 TODAY = date(2026, 11, 25)

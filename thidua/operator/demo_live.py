@@ -1,10 +1,10 @@
 """Sends the demo through the evidence service's front doors: a year or a backfill at once, the live day in time.
 
 HTTP `POST /v1/events` with each source's token for the "http" events, the source's Kafka topic
-(`thidua.demo.source_topic`) through its own producer (`thidua.demo.source_producer`) for the "kafka" ones, and
-`POST /v1/dvcqg` for the national portal's calls (channel "dvcqg", thidua/demo_portal.py), as an upstream makes
+(`source_topic`) through its own producer (`source_producer`) for the "kafka" ones, and
+`POST /v1/dvcqg` for the national portal's calls (channel "dvcqg", thidua/operator/demo_portal.py), as an upstream makes
 them: signed in first (`POST /v1/dvcqg/login` with the one-stop source's name and token), the session in the body.
-The streams themselves are pure (thidua/demo_present.py); this module only sends them.
+The streams themselves are pure (thidua/operator/demo_present.py); this module only sends them.
 """
 
 from __future__ import annotations
@@ -13,19 +13,43 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from schemas.topics import source_inbound
 from thidua.operator import demo
-from thidua.operator.demo import KafkaTarget
 from thidua.operator.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, portal_backfill
 from thidua.operator.demo_present import Event, TimedEvent
+from thidua.runtime.kafka_access import KafkaAccess
 
 Clock = Callable[[], datetime]
+
+KafkaTarget = str | KafkaAccess | Mapping[str, KafkaAccess]
+"""Bootstrap servers (credentials from the environment), one access, or each source's own access."""
+
+
+def source_producer(kafka: KafkaTarget, source: str) -> AIOKafkaProducer:
+    """A Kafka producer that speaks as `source` (its own SASL user where the broker authenticates)."""
+    access = kafka[source] if isinstance(kafka, Mapping) else KafkaAccess.coerce(kafka)
+    return AIOKafkaProducer(**access.aiokafka_options(), linger_ms=20)
+
+
+def source_topic(source: str) -> str:
+    """The topic a demo source writes its Kafka evidence to: its own, writable by that source only."""
+    return source_inbound(source)
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    """A progress bar on the terminal."""
+    width = 30
+    filled = int(width * done / max(total, 1))
+    rate = done / max(time.monotonic() - started, 1e-6)
+    sys.stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} events  {rate:,.0f}/s")
+    sys.stdout.flush()
 
 
 def _now() -> datetime:
@@ -63,12 +87,10 @@ class Sender:
                 await self.flush(source)
             return
         if source not in self.producers:
-            producer = demo.source_producer(self.kafka, source)
+            producer = source_producer(self.kafka, source)
             await producer.start()
             self.producers[source] = producer
-        await self.producers[source].send(
-            demo.source_topic(source), json.dumps(body).encode(), key=body["unit_id"].encode()
-        )
+        await self.producers[source].send(source_topic(source), json.dumps(body).encode(), key=body["unit_id"].encode())
         self.counts["kafka"] += 1
 
     async def flush(self, source: str | None = None) -> None:
@@ -154,11 +176,11 @@ async def send_all(
                 if pause and i % 500 == 499:
                     await asyncio.sleep(pause)
                 if progress and i % 2000 == 0:
-                    demo._progress(i, len(items), started)
+                    _progress(i, len(items), started)
         finally:
             await sender.close()
     if progress:
-        demo._progress(len(items), len(items), started)
+        _progress(len(items), len(items), started)
         print(flush=True)
     return sender.counts
 
@@ -174,7 +196,7 @@ async def feed(
     live: bool = False,
 ) -> dict[str, int]:
     """Send the demo year: HTTP in batches of 500 with each source's token, the Kafka envelopes to each source's
-    topic, the portal units' dossiers as the national portal's calls (thidua/demo_portal.py)."""
+    topic, the portal units' dossiers as the national portal's calls (thidua/operator/demo_portal.py)."""
     all_events = list(demo.events(seed, year, dossiers_per_unit))
     if live:  # as they would arrive: in time order
         all_events.sort(key=lambda e: e[1]["occurred_at"])

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from schemas.dvcqg import SYNC_DOSSIERS, SYNC_STEPS
-from thidua.operator.demo import FAMILY, GIVEN, SOURCE_ONE_STOP, VN, Event, province
+from thidua.operator.demo_units import FAMILY, GIVEN, SOURCE_ONE_STOP, VN, Event, province
 
 TimedEvent = tuple[datetime, str, dict[str, Any]]
 """(moment to send it, channel, body), as thidua.demo_present's live stream."""
@@ -48,7 +48,7 @@ class PortalUnit:
 
 PORTAL_UNITS = (
     # ILLUSTRATIVE codes: a department's electronic identification code (mã định danh, 000.00.xx.H40 style), a
-    # commune's Decision 19/2025 code (thidua.demo.ADMIN_CODES), and a commune that sends our own id.
+    # commune's Decision 19/2025 code (thidua.operator.demo_map.ADMIN_CODES), and a commune that sends our own id.
     PortalUnit("H40.11", "000.00.11.H40", "stp"),  # Sở Tư pháp
     PortalUnit("H40.40.03", "H40.40.03", "haihau"),  # Xã Hải Hậu
     PortalUnit("H40.40.05", "13684", "yyen"),  # Xã Ý Yên

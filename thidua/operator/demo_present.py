@@ -30,19 +30,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from thidua.operator.demo import (
-    SOURCE_HR,
-    SOURCE_ONE_STOP,
-    VN,
-    Unit,
-    _Additions,
-    _env,
-    _original_events,
-    former_directory,
-    new_map,
-    province,
-    transferred,
-)
+from thidua.operator.demo_additions import _Additions
+from thidua.operator.demo_map import former_directory, new_map, transferred
+from thidua.operator.demo_original import _original_events
+from thidua.operator.demo_units import SOURCE_HR, SOURCE_ONE_STOP, VN, Unit, _env, province
 
 Event = tuple[str, dict[str, Any]]
 """(channel, envelope): channel is "http" (POST /v1/events) or "kafka" (the source's topic)."""

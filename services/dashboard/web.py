@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,10 +27,13 @@ from services.dashboard.sessions import Session, SessionStore
 from services.dashboard.sign_in_provider import ProviderSignIn, Wiring
 from services.dashboard.throttle import SignInThrottle
 from services.dashboard.upstream import Services, Upstream
+from thidua.runtime import policy
+from thidua.runtime.auth import Principal, Role
 
 log = logging.getLogger("services.dashboard")
 
 NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz")
+COUNCIL = ("council", "admin")  # the roles that vote and import the official index (as awards and scoring ask)
 EXPIRED_FORM = "Biểu mẫu đã hết hạn, hãy thử lại."
 
 
@@ -47,13 +50,36 @@ class User:
     subject: str | None = None  # a person signed in through the provider
     name: str | None = None  # that person's name (from the ID token)
 
+    @property
+    def principal(self) -> Principal:
+        """The same grant as the services see it, for the policy to decide on (the dashboard decides nothing itself)."""
+        role = cast(Role, self.role)
+        return Principal(role, self.source, self.unit_id, self.token_id, self.officer_id, self.subject)
+
     def may_read_unit(self, unit_id: str) -> bool:
-        """Council and admin read officer data of every unit; a unit its own."""
-        return self.role in ("council", "admin") or (self.role == "unit" and self.unit_id == unit_id)
+        """Officer data of the unit: council and admin, and the unit's own sign-in."""
+        return policy.may_see_officers(self.principal, unit_id)
+
+    def may_use_inbox(self, unit_id: str) -> bool:
+        """The unit's inbox: the unit's own sign-in and admin (not the council)."""
+        return policy.may_use_inbox(self.principal, unit_id)
+
+    def may_read_sheet(self, officer_id: str) -> bool:
+        """An officer's sign-in reads only its own tracking sheet (others are decided by scoring from the unit)."""
+        return self.role != "officer" or policy.may_see_officer(self.principal, officer_id, None)
+
+    def may_import_ratings(self) -> bool:
+        """The officers' yearly ratings come from a source (the HR office) or admin."""
+        return policy.may_submit(self.principal) or policy.is_admin(self.principal)
+
+    def may_import_official(self) -> bool:
+        """The official service index is the council's (or admin's) to import."""
+        return policy.allowed(self.principal, COUNCIL)
 
     @property
     def votes(self) -> bool:
-        return self.role in ("council", "admin")
+        """Records the council's vote: council and admin."""
+        return policy.allowed(self.principal, COUNCIL)
 
 
 def today() -> date:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
@@ -84,3 +85,23 @@ def test_the_vote_form_explains_the_council_rule_awards_published_and_nothing_el
     html = render("_vote_form.html", n=published, vote=bare, csrf="x", vote_problem=None)
     assert 'id="vote-form"' in html and "data-quorum" not in html and 'id="vote-rule"' not in html
     assert vote_context(User("t", "unit", "H40.11"), published, {}) is None
+
+
+@pytest.mark.parametrize(
+    ("user", "reads_unit", "inbox", "ratings", "official", "votes"),
+    [
+        (User("t", "council"), True, False, False, True, True),
+        (User("t", "admin"), True, True, True, True, True),
+        (User("t", "unit", "H40.11"), True, True, False, False, False),
+        (User("t", "unit", "H40.12"), False, False, False, False, False),
+        (User("t", "source", source="hr"), False, False, True, False, False),
+        (User("t", "officer", "H40.11", officer_id="H40.11-CB02"), False, False, False, False, False),
+        (User("t", "person", subject="p"), False, False, False, False, False),
+    ],
+)
+def test_what_a_signed_in_user_may_open_is_the_policy_s_word(
+    user: User, reads_unit: bool, inbox: bool, ratings: bool, official: bool, votes: bool
+) -> None:
+    assert user.may_read_unit("H40.11") is reads_unit and user.may_use_inbox("H40.11") is inbox
+    assert user.may_import_ratings() is ratings and user.may_import_official() is official and user.votes is votes
+    assert user.may_read_sheet("H40.11-CB02") and user.may_read_sheet("H40.11-CB09") is (user.role != "officer")

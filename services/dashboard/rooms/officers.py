@@ -33,7 +33,7 @@ def known_officer(officer_id: str) -> None:
 def not_own_sheet(user: User | None, officer_id: str) -> dict[str, Any] | None:
     """An officer's token reads only its own sheet: another officer's is refused here, before any upstream call
     (scoring refuses it too)."""
-    if user is None or user.role != "officer" or user.officer_id == officer_id:
+    if user is None or user.may_read_sheet(officer_id):
         return None
     return panel(
         "Không có quyền xem",

@@ -41,7 +41,7 @@ def import_denied(request: Request, user: User | None) -> Response | None:
     if user is None:
         message = "Nhập xếp loại dành cho phòng tổ chức cán bộ (mã nguồn dữ liệu)."
         return import_page(request, 401, panel=sign_in_panel(message, "/ratings/import"))
-    if user.role not in ("source", "admin"):
+    if not user.may_import_ratings():
         the_panel = panel("Không có quyền", "Chỉ nguồn dữ liệu (phòng tổ chức cán bộ) nhập xếp loại.")
         return import_page(request, 403, panel=the_panel)
     return None

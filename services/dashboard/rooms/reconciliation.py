@@ -39,7 +39,7 @@ def official_denied(request: Request, user: User | None) -> Response | None:
     if user is None:
         message = "Nhập kết quả chính thức dành cho Hội đồng thi đua – khen thưởng hoặc quản trị."
         return official_page(request, 401, panel=sign_in_panel(message, "/reconciliation/import"))
-    if user.role not in ("council", "admin"):
+    if not user.may_import_official():
         the_panel = panel("Không có quyền", "Chỉ Hội đồng thi đua – khen thưởng hoặc quản trị nhập kết quả chính thức.")
         return official_page(request, 403, panel=the_panel)
     return None

@@ -164,7 +164,7 @@ async def inbox(request: Request, web: Web, user: CurrentUser, unit_id: str) -> 
         "active": "inbox",
     }
     denied = needs_unit(request, user, unit_id, "Hộp thư thông báo")
-    if denied is None and user is not None and user.role == "council":
+    if denied is None and user is not None and not user.may_use_inbox(unit_id):
         denied = panel("Không có quyền xem", "Hộp thư thông báo chỉ dành cho đơn vị và quản trị."), 403
     if denied is not None:
         return page(request, "inbox.html", denied[1], panel=denied[0], **common)

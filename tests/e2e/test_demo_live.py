@@ -25,7 +25,9 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.operator.demo_live import play, send_all
-from thidua.operator.demo_present import Event, TimedEvent, live_events, present_events
+from thidua.operator.demo_live_day import live_events
+from thidua.operator.demo_present import present_events
+from thidua.operator.demo_profiles import Event, TimedEvent
 from thidua.operator.demo_units import VN, Unit, province
 from thidua.runtime.tokens import add_token
 

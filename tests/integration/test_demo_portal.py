@@ -24,7 +24,8 @@ from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from thidua.operator.demo_live import register_portal_mappings, send_all
 from thidua.operator.demo_portal import PORTAL, PORTAL_UNITS, portal_backfill, unit_code_mappings, username
-from thidua.operator.demo_present import Event, present_events
+from thidua.operator.demo_present import present_events
+from thidua.operator.demo_profiles import Event
 from thidua.operator.demo_units import province
 from thidua.runtime.tokens import add_token
 

@@ -15,6 +15,7 @@ from schemas.dvcqg import SYNC_DOSSIERS, SYNC_STEPS, Refused, Snapshot, Step, Sy
 from schemas.evidence import EVIDENCE_ADAPTER
 from services.evidence.domain.dvcqg import Kept, dossier_officer, snapshot_events, unit_of
 from thidua.operator.demo import events
+from thidua.operator.demo_live_day import live_events
 from thidua.operator.demo_portal import (
     PORTAL,
     PORTAL_SOURCE,
@@ -25,7 +26,7 @@ from thidua.operator.demo_portal import (
     portal_live,
     unit_code_mappings,
 )
-from thidua.operator.demo_present import live_events, present_events
+from thidua.operator.demo_present import present_events
 from thidua.operator.demo_units import VN, province
 
 SEED = 7

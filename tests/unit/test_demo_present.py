@@ -13,16 +13,10 @@ from typing import Any
 
 from schemas.evidence import EVIDENCE_ADAPTER
 from thidua.operator.demo import events
+from thidua.operator.demo_live_day import live_events
 from thidua.operator.demo_map import FORMER, FORMER_IDS, MERGED_AT, SUCCESSOR, former_units, transferred
-from thidua.operator.demo_present import (
-    TimedEvent,
-    after_close_events,
-    directory,
-    in_office_hours,
-    live_events,
-    present_events,
-    profiles,
-)
+from thidua.operator.demo_present import after_close_events, directory, present_events
+from thidua.operator.demo_profiles import TimedEvent, in_office_hours, profiles
 from thidua.operator.demo_units import VN, province
 
 SEED = 7

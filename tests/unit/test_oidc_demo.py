@@ -6,7 +6,8 @@ import re
 from datetime import date
 
 from schemas.common import OFFICER_ID_PATTERN, UNIT_ID_PATTERN
-from thidua.operator.demo_present import assessed_officer, present_events
+from thidua.operator.demo_present import present_events
+from thidua.operator.demo_staff import assessed_officer
 from thidua.operator.localinfra.oidc_demo import DEMO_SEED, DEMO_UNIT, IDENTITY_RULES, demo_people
 from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP
 

@@ -12,8 +12,9 @@ import httpx
 
 from thidua import registry
 from thidua.operator.demo_live import feed, play, register_portal_mappings, send_all
+from thidua.operator.demo_live_day import live_events
 from thidua.operator.demo_portal import officer_user_mappings, portal_backfill, portal_live, unit_code_mappings
-from thidua.operator.demo_present import after_close_events, live_events, present_events
+from thidua.operator.demo_present import after_close_events, present_events
 from thidua.operator.demo_units import SOURCE_HR, SOURCE_ONE_STOP, VN
 from thidua.operator.provision import SERVICE_NAMES, database_url, kafka_admin
 from thidua.runtime.kafka_access import KafkaAccess

@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaProducer
 from schemas.topics import source_inbound
 from thidua.operator import demo
 from thidua.operator.demo_portal import MAX_ITEMS, PORTAL, PORTAL_SOURCE, merge_calls, portal_backfill
-from thidua.operator.demo_present import Event, TimedEvent
+from thidua.operator.demo_profiles import Event, TimedEvent
 from thidua.runtime.kafka_access import KafkaAccess
 
 Clock = Callable[[], datetime]

@@ -5,7 +5,7 @@ one-stop system that points its existing DVCQG sync at us: their dossiers are se
 (received; supplement requested and received for some; finished and returned) with the officers' processing steps,
 over `POST /v1/dvcqg` by the one-stop demo source, instead of envelopes. Everything else stays an envelope.
 
-The calls are made from the envelopes the generators already draw (`thidua/demo.py`, `thidua/demo_present.py`), so
+The calls are made from the envelopes the generators already draw (`thidua/operator/demo*.py`), so
 their streams stay byte for byte what they were, and a dossier keeps its verdict: a supplement is added only to a
 dossier finished on time (its wait can only help it). The snapshots carry an applicant's name, phone, e-mail and
 free texts as an upstream's do: the door must drop them (docs/contract.md, "Upstream: the national portal's format").
@@ -117,8 +117,43 @@ def dossier_stages(body: dict[str, Any], unit: PortalUnit, *, received_only: boo
     finished = None if received_only else datetime.fromisoformat(p["finished_at"])
     person = _applicant(code)
     user = username(unit, officer) if officer else ""
-    snapshot: dict[str, Any] = {
-        "MaHoSo": code,
+    snapshot = _received_snapshot(p, unit, person, received, due)
+    step = {"MaHoSo": code, "NguoiXuLy": user, "ChucDanh": "Chuyên viên", "PhongBanXuLy": "Bộ phận một cửa"}
+    step |= {"NgayKetThucTheoQuyDinh": compact(due)}
+    out = [
+        Stage(
+            RECEIPT_STEP,
+            SYNC_STEPS,
+            step
+            | {
+                "ThoiDiemXuLy": compact(received),
+                "NgayBatDau": compact(received),
+                "TrangThai": "2",
+                "NoiDungXuLy": f"Tiếp nhận hồ sơ của {person['name']}",
+            },
+        ),
+        Stage(RECEIVED, SYNC_DOSSIERS, snapshot),
+    ]
+    if finished is None:
+        return out
+    if finished <= due and _draw(code, "supplement") < SUPPLEMENT_SHARE:
+        supplement = _supplement(snapshot, user, person, (received, finished, due))
+        out += supplement
+        snapshot = supplement[-1].item
+    working = received + (finished - received) * 0.1
+    for at, status, what in ((working, "4", "Thụ lý, thẩm định hồ sơ"), (finished, "9", "Hoàn thành xử lý")):
+        item = step | {"ThoiDiemXuLy": compact(at), "NgayBatDau": compact(working), "TrangThai": status}
+        out.append(Stage(WORK_STEPS, SYNC_STEPS, item | {"NoiDungXuLy": f"{what} của {person['name']}"}))
+    out.append(Stage(FINISHED, SYNC_DOSSIERS, snapshot | _finished(p, person, finished)))
+    return out
+
+
+def _received_snapshot(
+    p: dict[str, Any], unit: PortalUnit, person: dict[str, Any], received: datetime, due: datetime
+) -> dict[str, Any]:
+    """The dossier's snapshot as received (TrangThaiHoSo 2)."""
+    return {
+        "MaHoSo": p["dossier_code"],
         "MaTTHC": p["procedure_code"],
         "MaDonVi": unit.code,
         "ChuHoSo": person["name"],
@@ -143,48 +178,39 @@ def dossier_stages(body: dict[str, Any], unit: PortalUnit, *, received_only: boo
         "DanhSachHoSoBoSung": [],
         "DanhSachGiayToKetQua": [],
     }
-    step = {"MaHoSo": code, "NguoiXuLy": user, "ChucDanh": "Chuyên viên", "PhongBanXuLy": "Bộ phận một cửa"}
-    step |= {"NgayKetThucTheoQuyDinh": compact(due)}
-    out = [
-        Stage(
-            RECEIPT_STEP,
-            SYNC_STEPS,
-            step
-            | {
-                "ThoiDiemXuLy": compact(received),
-                "NgayBatDau": compact(received),
-                "TrangThai": "2",
-                "NoiDungXuLy": f"Tiếp nhận hồ sơ của {person['name']}",
-            },
-        ),
-        Stage(RECEIVED, SYNC_DOSSIERS, snapshot),
-    ]
-    if finished is None:
-        return out
-    if finished <= due and _draw(code, "supplement") < SUPPLEMENT_SHARE:
-        span = finished - received
-        asked, supplied = received + span * 0.3, received + span * 0.5
-        request = {
-            "HoSoBoSungId": f"{code}-BS1",
-            "NguoiYeuCauBoSung": user,
-            "NoiDungBoSung": f"Đề nghị {person['name']} bổ sung bản sao giấy tờ",
-            "NgayBoSung": compact(asked),
-            "NgayTiepNhanBoSung": "",
-            "TrangThaiBoSung": "0",
-            "NgayHenTraTruoc": compact(due),
-            "NgayHenTraMoi": "",
-        }
-        snapshot = snapshot | {"TrangThaiHoSo": "5", "DanhSachHoSoBoSung": [request]}
-        out.append(Stage(ASKED, SYNC_DOSSIERS, snapshot))
-        moved = due + (supplied - asked)  # upstream pushes the due date by the wait (NgayHenTraMoi)
-        request = request | {"NgayTiepNhanBoSung": compact(supplied), "TrangThaiBoSung": "1"}
-        request |= {"NgayHenTraMoi": compact(moved)}
-        snapshot = snapshot | {"TrangThaiHoSo": "4", "NgayHenTra": compact(moved), "DanhSachHoSoBoSung": [request]}
-        out.append(Stage(SUPPLIED, SYNC_DOSSIERS, snapshot))
-    working = received + (finished - received) * 0.1
-    for at, status, what in ((working, "4", "Thụ lý, thẩm định hồ sơ"), (finished, "9", "Hoàn thành xử lý")):
-        item = step | {"ThoiDiemXuLy": compact(at), "NgayBatDau": compact(working), "TrangThai": status}
-        out.append(Stage(WORK_STEPS, SYNC_STEPS, item | {"NoiDungXuLy": f"{what} của {person['name']}"}))
+
+
+def _supplement(
+    snapshot: dict[str, Any], user: str, person: dict[str, Any], times: tuple[datetime, datetime, datetime]
+) -> list[Stage]:
+    """A supplement asked (TrangThaiHoSo 5) and answered (4), the due date pushed by the wait."""
+    received, finished, due = times
+    code = snapshot["MaHoSo"]
+    span = finished - received
+    asked, supplied = received + span * 0.3, received + span * 0.5
+    request = {
+        "HoSoBoSungId": f"{code}-BS1",
+        "NguoiYeuCauBoSung": user,
+        "NoiDungBoSung": f"Đề nghị {person['name']} bổ sung bản sao giấy tờ",
+        "NgayBoSung": compact(asked),
+        "NgayTiepNhanBoSung": "",
+        "TrangThaiBoSung": "0",
+        "NgayHenTraTruoc": compact(due),
+        "NgayHenTraMoi": "",
+    }
+    snapshot = snapshot | {"TrangThaiHoSo": "5", "DanhSachHoSoBoSung": [request]}
+    out = [Stage(ASKED, SYNC_DOSSIERS, snapshot)]
+    moved = due + (supplied - asked)  # upstream pushes the due date by the wait (NgayHenTraMoi)
+    request = request | {"NgayTiepNhanBoSung": compact(supplied), "TrangThaiBoSung": "1"}
+    request |= {"NgayHenTraMoi": compact(moved)}
+    snapshot = snapshot | {"TrangThaiHoSo": "4", "NgayHenTra": compact(moved), "DanhSachHoSoBoSung": [request]}
+    out.append(Stage(SUPPLIED, SYNC_DOSSIERS, snapshot))
+    return out
+
+
+def _finished(p: dict[str, Any], person: dict[str, Any], finished: datetime) -> dict[str, Any]:
+    """What the finished snapshot changes (TrangThaiHoSo 10): dates, documents, payment and results."""
+    code = p["dossier_code"]
     documents = [
         {
             "TepDinhKemId": f"{code}-TL1",
@@ -197,7 +223,7 @@ def dossier_stages(body: dict[str, Any], unit: PortalUnit, *, received_only: boo
         }
     ]
     results = [{"TenGiayTo": "Kết quả giải quyết", "DuongDanTepTinKetQua": f"https://motcua.example.vn/kq/{code}.pdf"}]
-    done = {
+    return {
         "TrangThaiHoSo": "10",
         "NgayKetThucXuLy": compact(finished),
         "NgayTra": compact(finished),
@@ -206,8 +232,6 @@ def dossier_stages(body: dict[str, Any], unit: PortalUnit, *, received_only: boo
         "TaiLieuNop": documents,
         "DanhSachGiayToKetQua": results if p["e_result"] else [],
     }
-    out.append(Stage(FINISHED, SYNC_DOSSIERS, snapshot | done))
-    return out
 
 
 def call(service: str, unit: PortalUnit, items: list[dict[str, Any]], *, updating: bool = True) -> dict[str, Any]:

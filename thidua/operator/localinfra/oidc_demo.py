@@ -52,7 +52,7 @@ def demo_people(officer_id: str) -> list[Person]:
 
 def demo_officer() -> str:
     """The demo officer: one of the demo unit's officers its head assesses every month this year."""
-    from thidua.operator.demo_present import assessed_officer
+    from thidua.operator.demo_staff import assessed_officer
     from thidua.operator.demo_units import VN
 
     return assessed_officer(DEMO_SEED, datetime.now(VN).year, DEMO_UNIT)

@@ -33,9 +33,9 @@ class AwardsStore(Protocol):
         """Queue messages to publish once the unit of work is kept."""
         ...
 
-    async def upsert_unit(
-        self, unit_id: str, name: str, cluster: str | None, parent: str | None, at: datetime
-    ) -> None: ...
+    async def upsert_unit(self, unit_id: str, name: str, cluster: str | None, parent: str | None, at: datetime) -> None:
+        """The unit's latest registration: name, cluster, parent (an older one is ignored)."""
+        ...
 
     async def upsert_officer(self, officer_id: str, name: str, joined: Membership) -> None:
         """The officer's latest registration: unit, name, date, staff kind and peer group (an older one is ignored)."""
@@ -121,7 +121,9 @@ class AwardsStore(Protocol):
         units merged or renamed into a successor before the year began (their people and year are the successor's)."""
         ...
 
-    async def closed_year(self, year: int) -> Row | None: ...
+    async def closed_year(self, year: int) -> Row | None:
+        """The closed year (year, closed_at, rule_version), or None."""
+        ...
 
     async def closed_years(self) -> set[int]:
         """Every year closed so far."""
@@ -131,7 +133,9 @@ class AwardsStore(Protocol):
         """Record that year was closed (the first close counts; closing again changes nothing)."""
         ...
 
-    async def nominations_of(self, unit_id: str, year: int) -> dict[str, Row]: ...
+    async def nominations_of(self, unit_id: str, year: int) -> dict[str, Row]:
+        """The unit's nominations of year by id, locked."""
+        ...
 
     async def subject_nominations(
         self, kind: str, subject: str, unit: str, statuses: tuple[str, ...], years: tuple[int, int]
@@ -166,7 +170,9 @@ class AwardsStore(Protocol):
 
     async def audit(
         self, nomination_id: str, before: str | None, after: str, reason: str, actor: str, now: datetime
-    ) -> None: ...
+    ) -> None:
+        """One transition of a nomination, for the audit trail."""
+        ...
 
     async def signal_state(self, unit_id: str, year: int, title: str) -> str | None:
         """The last award signal sent for the unit, year and title (on_track, at_risk), or None."""

@@ -22,6 +22,7 @@ class FactStore:
     conn: asyncpg.Connection
 
     async def upsert_unit(self, unit_id: str, name: str, cluster: str | None, parent: str | None, at: datetime) -> None:
+        """The unit's latest registration: name, cluster, parent (an older one is ignored)."""
         await self.conn.execute(
             "INSERT INTO units VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id) DO UPDATE SET"
             " name = EXCLUDED.name, cluster_id = EXCLUDED.cluster_id, parent_id = EXCLUDED.parent_id,"

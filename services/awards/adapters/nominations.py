@@ -18,6 +18,7 @@ class NominationStore:
     conn: asyncpg.Connection
 
     async def closed_year(self, year: int) -> asyncpg.Record | None:
+        """The closed year (year, closed_at, rule_version), or None."""
         return await self.conn.fetchrow("SELECT year, closed_at, rule_version FROM closed_years WHERE year = $1", year)
 
     async def closed_years(self) -> set[int]:
@@ -31,6 +32,7 @@ class NominationStore:
         )
 
     async def nominations_of(self, unit_id: str, year: int) -> dict[str, asyncpg.Record]:
+        """The unit's nominations of year by id, locked."""
         rows = await self.conn.fetch(
             "SELECT * FROM nominations WHERE (unit_id = $1) AND year = $2 FOR UPDATE", unit_id, year
         )
@@ -125,6 +127,7 @@ class NominationStore:
     async def audit(
         self, nomination_id: str, before: str | None, after: str, reason: str, actor: str, now: datetime
     ) -> None:
+        """One transition of a nomination, for the audit trail."""
         await self.conn.execute(
             "INSERT INTO audit (nomination_id, from_status, to_status, reason, actor, at)"
             " VALUES ($1, $2, $3, $4, $5, $6)",

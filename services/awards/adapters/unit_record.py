@@ -21,6 +21,7 @@ from services.awards.domain.rulebook import REORGANIZATION_KINDS
 
 
 def reorganization_of(r: asyncpg.Record) -> Reorganization:
+    """A reorganizations row as the domain's Reorganization."""
     return Reorganization(
         r["event"], r["kind"], tuple(r["predecessors"]), tuple(r["successors"]), r["at"], r["decision_no"]
     )

@@ -9,23 +9,24 @@ from datetime import date, datetime
 import pytest
 
 from services.awards.config import RULES
-from services.awards.domain.evaluate import cash_table, close_refusal, evaluate_unit, quota_rank
-from services.awards.domain.lifecycle import vn_year
-from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
-from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import (
-    Verdict,
-    bang_khen_ca_nhan,
-    chien_si_thi_dua_co_so,
-    chien_si_thi_dua_tinh,
+from services.awards.domain.caps import excellence_cap, excellence_within_cap
+from services.awards.domain.collective_titles import (
     co_thi_dua_tinh,
-    effective_rating,
-    excellence_cap,
-    excellence_within_cap,
-    lao_dong_tien_tien,
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
 )
+from services.awards.domain.evaluate import cash_table, close_refusal, evaluate_unit, quota_rank
+from services.awards.domain.lifecycle import vn_year
+from services.awards.domain.ratings import effective_rating
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
+from services.awards.domain.rulebook import build_award_rules
+from services.awards.domain.titles import (
+    bang_khen_ca_nhan,
+    chien_si_thi_dua_co_so,
+    chien_si_thi_dua_tinh,
+    lao_dong_tien_tien,
+)
+from services.awards.domain.verdicts import Verdict
 
 DOC = tomllib.loads(RULES.read_text(encoding="utf-8"))
 RULES_ = build_award_rules(DOC)

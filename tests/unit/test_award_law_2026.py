@@ -10,19 +10,18 @@ from datetime import datetime
 import pytest
 
 from services.awards.config import RULES
-from services.awards.domain.evaluate import council_decision, evaluate_unit
-from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
-from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import (
-    Verdict,
+from services.awards.domain.caps import excellence_within_cap, member_caps
+from services.awards.domain.collective_titles import (
     co_thi_dua_tinh,
-    effective_rating,
-    excellence_within_cap,
-    lao_dong_tien_tien,
-    member_caps,
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
 )
+from services.awards.domain.evaluate import council_decision, evaluate_unit
+from services.awards.domain.ratings import effective_rating
+from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
+from services.awards.domain.rulebook import build_award_rules
+from services.awards.domain.titles import lao_dong_tien_tien
+from services.awards.domain.verdicts import Verdict
 
 DOC = tomllib.loads(RULES.read_text(encoding="utf-8"))
 RULES_ = build_award_rules(DOC)

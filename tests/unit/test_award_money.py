@@ -29,7 +29,7 @@ from services.awards.domain.money import (
 from services.awards.domain.preview import assemble, closed, deadlines, preview_unit
 from services.awards.domain.records import Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import Check, Verdict
+from services.awards.domain.verdicts import Check, Verdict
 from services.dashboard.config import Settings
 from services.dashboard.documents import issuer_of
 from services.dashboard.documents.content import nominations as nominations_document

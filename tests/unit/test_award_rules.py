@@ -8,6 +8,12 @@ from dataclasses import replace
 import pytest
 
 from services.awards.config import RULES
+from services.awards.domain.caps import excellence_within_cap
+from services.awards.domain.collective_titles import (
+    co_thi_dua_tinh,
+    tap_the_lao_dong_tien_tien,
+    tap_the_lao_dong_xuat_sac,
+)
 from services.awards.domain.evaluate import council_decision, evaluate_unit
 from services.awards.domain.records import Discipline, Fact, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
@@ -15,11 +21,7 @@ from services.awards.domain.titles import (
     bang_khen_ca_nhan,
     chien_si_thi_dua_co_so,
     chien_si_thi_dua_tinh,
-    co_thi_dua_tinh,
-    excellence_within_cap,
     lao_dong_tien_tien,
-    tap_the_lao_dong_tien_tien,
-    tap_the_lao_dong_xuat_sac,
 )
 
 RULES_ = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))

@@ -22,7 +22,7 @@ from services.awards.domain.money import cash_table_on, schedule
 from services.awards.domain.preview import assemble, closed, preview_unit
 from services.awards.domain.records import Fact, Forebear, OfficerRecord, OpenCase, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import Check, Verdict
+from services.awards.domain.verdicts import Check, Verdict
 
 RULES_ = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))
 TODAY = date(2026, 12, 4)

@@ -19,7 +19,7 @@ from services.awards.domain.memberships import Membership, members_for
 from services.awards.domain.preview import preview_unit
 from services.awards.domain.records import Fact, Forebear, OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import Verdict
+from services.awards.domain.verdicts import Verdict
 
 DOC = tomllib.loads(RULES.read_text(encoding="utf-8"))
 RULES_ = build_award_rules(DOC)

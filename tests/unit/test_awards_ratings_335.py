@@ -9,18 +9,14 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from services.awards.config import RULES
+from services.awards.domain.caps import excellence_within_cap
 from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.preview import preview_unit
+from services.awards.domain.ratings import effective_rating, rating_basis, rating_reason
 from services.awards.domain.records import Discipline, EvidenceRating, Fact, OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import build_award_rules
-from services.awards.domain.titles import (
-    Verdict,
-    effective_rating,
-    excellence_within_cap,
-    lao_dong_tien_tien,
-    rating_basis,
-    rating_reason,
-)
+from services.awards.domain.titles import lao_dong_tien_tien
+from services.awards.domain.verdicts import Verdict
 
 RULES_ = build_award_rules(tomllib.loads(RULES.read_text(encoding="utf-8")))
 T = "+07:00"

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.awards.domain.caps import excellence_within_cap, member_caps, registered_check
+from services.awards.domain.collective_titles import (
+    bang_khen_tap_the,
+    co_thi_dua_tinh,
+    tap_the_lao_dong_tien_tien,
+    tap_the_lao_dong_xuat_sac,
+)
 from services.awards.domain.lineage import carried_titles, ended_check
 from services.awards.domain.money import cash_table_on, title_key
+from services.awards.domain.ratings import effective_rating
 from services.awards.domain.records import OfficerRecord, UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import (
-    LEVEL_RANK,
-    Check,
-    Verdict,
     bang_khen_ca_nhan,
-    bang_khen_tap_the,
     chien_si_thi_dua_co_so,
     chien_si_thi_dua_tinh,
-    co_thi_dua_tinh,
-    effective_rating,
-    excellence_within_cap,
     lao_dong_tien_tien,
-    member_caps,
-    registered_check,
-    tap_the_lao_dong_tien_tien,
-    tap_the_lao_dong_xuat_sac,
-    with_check,
 )
+from services.awards.domain.verdicts import LEVEL_RANK, Check, Verdict, with_check
 
 Decision = tuple[str, str, Verdict]  # subject kind, subject id, verdict
 QUOTA_ORDER = "điểm thi đua cao hơn, xếp loại cao hơn, họ tên, mã cán bộ"

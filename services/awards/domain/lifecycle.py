@@ -11,7 +11,7 @@ from schemas.outputs import Criterion, NominationChanged
 from schemas.vietnam import VN_TZ
 from services.awards.domain.money import Money, money_on, recover_vnd, title_key
 from services.awards.domain.rulebook import AwardRules, deadline
-from services.awards.domain.titles import Verdict
+from services.awards.domain.verdicts import Verdict
 
 PENDING = ("proposed", "needs_review")  # open to a council vote
 LIVE = ("proposed", "needs_review", "on_hold", "approved")  # not yet rejected or revoked

@@ -16,7 +16,7 @@ from schemas.vietnam import VN_TZ
 from services.awards.domain.memberships import year_end
 from services.awards.domain.records import UnitRecord
 from services.awards.domain.rulebook import AwardRules
-from services.awards.domain.titles import Check
+from services.awards.domain.verdicts import Check
 
 CIRCULAR_15 = "Thông tư 15/2025/TT-BNV"
 ENDED_VI = {"merge": "hợp nhất, sáp nhập vào", "rename": "đổi tên thành", "split": "chia tách thành"}

@@ -10,9 +10,9 @@ from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.lifecycle import PENDING, failed_reasons, nomination_id
 from services.awards.domain.lineage import lineage_view
 from services.awards.domain.money import money_on, title_key
+from services.awards.domain.ratings import evidence_rating, rating_basis
 from services.awards.domain.records import UnitRecord
 from services.awards.domain.rulebook import AwardRules, deadline
-from services.awards.domain.titles import evidence_rating, rating_basis
 
 
 def deadlines(year: int, rules: AwardRules, today: date) -> dict[str, Any]:

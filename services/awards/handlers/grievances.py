@@ -10,7 +10,7 @@ from datetime import datetime
 from schemas.vietnam import VN_TZ
 from services.awards.domain.lifecycle import substantiated_reason
 from services.awards.domain.rulebook import AwardRules
-from services.awards.domain.titles import CASE_VI, OLD_HOLD_KINDS
+from services.awards.domain.verdicts import CASE_VI, OLD_HOLD_KINDS
 from services.awards.handlers.sync import Touched, revoke
 from services.awards.store import AwardsStore, Row
 from thidua.runtime.outbox import Message

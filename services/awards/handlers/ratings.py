@@ -21,7 +21,7 @@ async def apply_ratings(
     store: AwardsStore, ratings: Sequence[OfficerRating], *, rules: AwardRules, now: datetime
 ) -> None:
     """Keep each officer's latest evidence rating of a year; a closed year it changes is evaluated again (HR's rating,
-    where sent, still decides: domain/titles.py effective_rating). One transaction per call, once per event."""
+    where sent, still decides: domain/ratings.py effective_rating). One transaction per call, once per event."""
     async with store.transaction():
         fresh = await store.claim([rating_key(r) for r in ratings])
         touched: Touched = set()

@@ -21,9 +21,9 @@ from services.awards.domain.lifecycle import (
     revocation_reason,
 )
 from services.awards.domain.lineage import only_ended
+from services.awards.domain.ratings import rating_basis
 from services.awards.domain.records import StatusChange
 from services.awards.domain.rulebook import AwardRules
-from services.awards.domain.titles import rating_basis
 from services.awards.store import AwardsStore, Row
 from thidua.runtime.outbox import Message
 

@@ -12,11 +12,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from schemas.http.common import SignIn
 from services.dashboard import oidc
 from services.dashboard.config import Settings
 from services.dashboard.formatting import local_path
 from services.dashboard.sessions import ProviderTokens, Session, SessionStore
-from services.dashboard.upstream import Upstream
+from services.dashboard.upstream import Upstream, parsed
 
 log = logging.getLogger("services.dashboard.sign_in")
 
@@ -135,25 +136,24 @@ class ProviderSignIn:
         if answer.status == 401:
             message = "Các dịch vụ không chấp nhận tài khoản này (nhà cung cấp định danh chưa được cấu hình cho chúng)."
             return self.refused(request, 401, message, "services_refused")
-        body = answer.body if isinstance(answer.body, dict) else {}
-        if not answer.ok or not isinstance(body.get("role"), str):
+        grant = parsed(SignIn, answer)
+        if grant is None:
             message = f"Không ghi nhận được việc đăng nhập: dịch vụ chấm điểm không phản hồi ({answer.problem})."
             return self.refused(request, 502, message, "services_unavailable")
         now = self.wiring.clock()
         cookie = self.wiring.cookie(request)
         self.store.end(cookie.get("sid"))  # a new id at every sign-in (no fixation)
         cookie.clear()
-        officer = body.get("officer_id")
         fresh = Session(
             tokens.access_token,
-            body["role"],
-            body.get("unit_id") if isinstance(body.get("unit_id"), str) else None,
+            grant.role,
+            grant.unit_id,
             None,
             None,
             created=now,
             seen=now,
             checked=now,
-            officer_id=officer if isinstance(officer, str) else None,
+            officer_id=grant.officer_id,
             subject=str(claims["sub"]),
             name=oidc.display_name(claims),
             provider=ProviderTokens(tokens.refresh_token, tokens.id_token, tokens.expires_at),

@@ -6,10 +6,11 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from services.dashboard import pages
 from services.dashboard.config import Settings
@@ -39,6 +40,20 @@ class Upstream:
         """The messages of the contract's error details ({"details": [{"field", "message"}]})."""
         details = self.body.get("details") if isinstance(self.body, dict) else None
         return [str(d.get("message")) for d in details or [] if isinstance(d, dict) and d.get("message")]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parsed(model: type[M], answer: Upstream) -> M | None:
+    """A useful answer as the contract's model (schemas/http); None when there is none or it does not parse, so the
+    page shows the service's panel as for any failed call — an upstream answer never crashes a page."""
+    if not answer.ok:
+        return None
+    try:
+        return model.model_validate(answer.body)
+    except ValidationError:
+        return None
 
 
 async def call(

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.http.common import Whoami
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents
 from services.dashboard.config import Settings
@@ -26,7 +27,7 @@ from services.dashboard.security import security_headers, valid_unit_id
 from services.dashboard.sessions import Session, SessionStore
 from services.dashboard.sign_in_provider import ProviderSignIn, Wiring
 from services.dashboard.throttle import SignInThrottle
-from services.dashboard.upstream import Services, Upstream
+from services.dashboard.upstream import Services, Upstream, parsed
 from thidua.runtime import policy
 from thidua.runtime.auth import Principal, Role
 
@@ -271,9 +272,9 @@ class Dashboard:
         who = await self.services.fetch(f"{self.services.scoring}/v1/whoami", user=User(found.token, "?"))
         if who.status == 401:  # revoked or expired since sign-in: every session with that token ends
             return "Phiên đăng nhập đã hết hạn hoặc mã truy cập đã bị thu hồi. Vui lòng đăng nhập lại."
-        body = who.body if isinstance(who.body, dict) else {}
+        grant = parsed(Whoami, who)
         # The rules may move a person to another unit or officer, not only another role: any change ends it.
-        granted = (body.get("role"), body.get("unit_id"), body.get("officer_id"))
+        granted = (grant.role, grant.unit_id, grant.officer_id) if grant else (None, None, None)
         if who.ok and found.provider is not None and granted != (found.role, found.unit_id, found.officer_id):
             return "Quyền của bạn đã thay đổi nên phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
         if who.ok:

@@ -7,8 +7,10 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from schemas.http.common import Whoami
 from services.dashboard.formatting import local_path
 from services.dashboard.sessions import Session
+from services.dashboard.upstream import parsed
 from services.dashboard.web import User, Web, cookie_of, csrf_ok, expired_form, home_of, page, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -66,13 +68,13 @@ async def sign_in(request: Request, web: Web) -> Response:
     if who.status == 401:
         web.throttle.failed(client, web.clock())
         return sign_in_page(request, web, 401, back, "Mã truy cập không đúng, đã bị thu hồi hoặc đã hết hạn.")
-    if not who.ok or not isinstance(who.body, dict) or not who.body.get("role"):
+    grant = parsed(Whoami, who)
+    if grant is None or not grant.role:
         problem = f"Không kiểm tra được mã truy cập: dịch vụ chấm điểm không phản hồi ({who.problem})."
         return sign_in_page(request, web, 502, back, problem)
     web.throttle.succeeded(client)
-    body, now = who.body, web.clock()
-    officer_id = body.get("officer_id") if isinstance(body.get("officer_id"), str) else None
-    user = User(token, str(body["role"]), body.get("unit_id"), body.get("source"), body.get("token_id"), officer_id)
+    now = web.clock()
+    user = User(token, grant.role, grant.unit_id, grant.source, grant.token_id, grant.officer_id)
     cookie = cookie_of(request)
     web.store.end(cookie.get("sid"))  # a new id at every sign-in: an id known before it (fixation) opens nothing
     cookie.clear()

@@ -41,6 +41,7 @@ ROWS = [
         "previous_rank": 2,
         "unit_id": "SO.TP",
         "cluster_id": "K1",
+        "cluster_name": None,
     },
     {
         "rank": 2,
@@ -51,6 +52,7 @@ ROWS = [
         "previous_rank": 1,
         "unit_id": "UB.HT",
         "cluster_id": "K2",
+        "cluster_name": None,
     },
     {
         "rank": 3,
@@ -61,6 +63,7 @@ ROWS = [
         "previous_rank": 3,
         "unit_id": "SO.KHDT",
         "cluster_id": "K1",
+        "cluster_name": None,
     },
     {
         "rank": 4,
@@ -71,6 +74,7 @@ ROWS = [
         "previous_rank": None,
         "unit_id": "SO.GTVT",
         "cluster_id": "K1",
+        "cluster_name": None,
     },
     {
         "rank": 5,
@@ -81,6 +85,7 @@ ROWS = [
         "previous_rank": 4,
         "unit_id": "UB.XT",
         "cluster_id": "K2",
+        "cluster_name": None,
     },
 ]
 
@@ -256,18 +261,17 @@ def fake_services() -> FastAPI:
         unit: str | None = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
+        # As scoring answers (schemas.http.scoring.Standings): every key, nulls included.
+        scope = {"period": period, "cluster": None, "rule_version": "2025.1", "as_of": "2025-12-31T16:59:00+00:00"}
+        scope["unranked"] = []
         if subject == "officer":
             caller = who(authorization)
             if caller["role"] == "unit" and caller["unit_id"] != unit:
                 raise HTTPException(403, "this token may not do that")
-            rows = [{"rank": 1, "subject_id": "CB.0042", "name": "Nguyễn Văn An", "score": 91.5, "band": "Tốt"}]
-            return {"period": period, "rows": rows, "rule_version": "2025.1"}
-        return {
-            "period": period,
-            "rows": ROWS if period == "2025" else [],
-            "rule_version": "2025.1",
-            "as_of": "2025-12-31T16:59:00+00:00",
-        }
+            officer = {"rank": 1, "subject_id": "CB.0042", "name": "Nguyễn Văn An", "score": 91.5, "band": "Tốt"}
+            row = officer | {"previous_rank": None, "unit_id": unit, "cluster_id": None, "cluster_name": None}
+            return {**scope, "subject": "officer", "unit": unit, "rows": [row], "as_of": None}
+        return {**scope, "subject": "unit", "unit": None, "rows": ROWS if period == "2025" else [], "unranked": []}
 
     @app.get("/v1/units/{unit_id}/scorecard", response_model=None)
     async def scorecard(unit_id: str, period: str) -> dict[str, Any] | JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.http.scoring import Standings
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents, pages, tracking
 from services.dashboard.documents import lineage_text
@@ -18,7 +19,7 @@ from services.dashboard.formatting import period_label, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.officers import NOT_PUBLIC, TRACKING_PERIOD, known_officer, not_own_sheet
 from services.dashboard.rooms.units import no_card_panel, successor_of
-from services.dashboard.upstream import Services
+from services.dashboard.upstream import Services, parsed
 from services.dashboard.web import (
     CurrentUser,
     User,
@@ -41,7 +42,7 @@ async def standings_file(request: Request, web: Web, period: str | None = None) 
         return bad_period(request, chosen)
     up = web.services
     result = await up.fetch(f"{up.scoring}/v1/standings", {"period": chosen})  # public: the units' standings
-    if not result.ok or not isinstance(result.body, dict):
+    if parsed(Standings, result) is None:
         return error_page(request, "Không tạo được tệp", upstream_panel("chấm điểm", result), status_for(result))
     body = result.body
     return await file_of(
@@ -127,10 +128,10 @@ async def names_for(up: Services, period: str, user: User) -> dict[str, str]:
         calls.append(up.fetch(standings, {"period": period, "subject": "officer", "unit": user.unit_id}, user=user))
     names: dict[str, str] = {}
     for result in await asyncio.gather(*calls):
-        rows = result.body.get("rows") if result.ok and isinstance(result.body, dict) else None
-        for row in rows if isinstance(rows, list) else []:
-            if isinstance(row, dict) and isinstance(row.get("subject_id"), str) and isinstance(row.get("name"), str):
-                names.setdefault(row["subject_id"], row["name"])
+        table = parsed(Standings, result)
+        for row in table.rows if table else []:
+            if row.name is not None:
+                names.setdefault(row.subject_id, row.name)
     return names
 
 

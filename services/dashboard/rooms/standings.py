@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.http.scoring import Standings
 from services.dashboard import pages
 from services.dashboard.formatting import period_label, valid_period
 from services.dashboard.panels import panel, upstream_panel
 from services.dashboard.rendering import render
-from services.dashboard.upstream import Services, Upstream
+from services.dashboard.upstream import Services, Upstream, parsed
 from services.dashboard.web import Upstreams, Web, bad_period, page
 
 router = APIRouter()
@@ -27,14 +28,13 @@ async def standings_of(up: Services, periods: list[str]) -> dict[str, Upstream]:
 async def boards(up: Services, period: str, known: Upstream | None = None) -> tuple[dict[str, Any], int]:
     """The leaderboards' context and status; an empty period names the periods that have data."""
     result = known or await up.fetch(f"{up.scoring}/v1/standings", {"period": period})
-    if not result.ok or not isinstance(result.body, dict):
+    if parsed(Standings, result) is None:
         return {"panel": upstream_panel("chấm điểm", result), "period": period}, (404 if result.status == 404 else 502)
     available: list[str] = []
     if not pages.has_rows(result.body):  # say where the data is instead of an empty page
         others = [p for p in pages.candidate_periods() if p != period]
         available = [p for p, r in (await standings_of(up, others)).items() if r.ok and pages.has_rows(r.body)]
-    rows: list[Any] = result.body["rows"] if isinstance(result.body.get("rows"), list) else []
-    unranked = result.body.get("unranked")
+    rows: list[dict[str, Any]] = result.body["rows"]  # the answer as sent, for the templates
     return {
         "panel": None,
         "period": period,
@@ -42,7 +42,7 @@ async def boards(up: Services, period: str, known: Upstream | None = None) -> tu
         "rows": rows,
         "clusters": pages.clusters_of(rows),
         "available": available,
-        "unranked": [r for r in unranked if isinstance(r, dict)] if isinstance(unranked, list) else [],
+        "unranked": result.body["unranked"],
     }, 200
 
 

@@ -10,12 +10,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from schemas.http.scoring import Standings
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
 from services.dashboard.formatting import period_label, unit_path, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.security import valid_unit_id
-from services.dashboard.upstream import Services, Upstream, group_names_of, stages_of
+from services.dashboard.upstream import Services, Upstream, group_names_of, parsed, stages_of
 from services.dashboard.web import CurrentUser, Upstreams, User, Web, bad_period, bad_request, known_unit, page
 
 router = APIRouter()
@@ -197,8 +198,7 @@ async def officers(request: Request, web: Web, user: CurrentUser, unit_id: str, 
         return page(request, "officers.html", denied[1], panel=denied[0], **common)
     params = {"period": chosen, "subject": "officer", "unit": unit_id}
     result = await up.fetch(f"{up.scoring}/v1/standings", params, user=user)
-    if not result.ok or not isinstance(result.body, dict):
+    if parsed(Standings, result) is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("chấm điểm", result)
         return page(request, "officers.html", status_for(result), panel=the_panel, **common)
-    rows = result.body.get("rows")
-    return page(request, "officers.html", panel=None, rows=rows if isinstance(rows, list) else [], **common)
+    return page(request, "officers.html", panel=None, rows=result.body["rows"], **common)

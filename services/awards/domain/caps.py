@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from schemas.labels import CRITERIA_TITLE_NAMES
 from services.awards.domain.ratings import effective_rating
 from services.awards.domain.records import OfficerRecord, UnitRecord
+from services.awards.domain.registry import title_name
 from services.awards.domain.rulebook import AwardRules
 from services.awards.domain.verdicts import CAP_SOURCE, CAP_SOURCE_335, Check
 
@@ -108,7 +108,7 @@ def member_caps(unit: UnitRecord, year: int, rules: AwardRules) -> dict[str, Che
 
 def registered_check(registered: Mapping[int, set[str]], year: int, title: str) -> Check:
     """Đăng ký thi đua: did the subject register this title for the year?"""
-    name = CRITERIA_TITLE_NAMES.get(title, title)
+    name = title_name(title)
     ok = title in registered.get(year, set())
     return Check(
         "registered",

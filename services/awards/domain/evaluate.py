@@ -11,10 +11,12 @@ from services.awards.domain.collective_titles import (
     tap_the_lao_dong_tien_tien,
     tap_the_lao_dong_xuat_sac,
 )
+from services.awards.domain.conduct import not_blocked
 from services.awards.domain.lineage import carried_titles, ended_check
-from services.awards.domain.money import cash_table_on, title_key
+from services.awards.domain.money import cash_table_on
 from services.awards.domain.ratings import effective_rating
 from services.awards.domain.records import OfficerRecord, UnitRecord
+from services.awards.domain.registry import REGISTERED, TitleSpec, title_money
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.titles import (
     bang_khen_ca_nhan,
@@ -22,7 +24,7 @@ from services.awards.domain.titles import (
     chien_si_thi_dua_tinh,
     lao_dong_tien_tien,
 )
-from services.awards.domain.verdicts import LEVEL_RANK, Check, Verdict, with_check
+from services.awards.domain.verdicts import LEVEL_RANK, Check, Verdict, verdict_of, with_check
 
 Decision = tuple[str, str, Verdict]  # subject kind, subject id, verdict
 QUOTA_ORDER = "điểm thi đua cao hơn, xếp loại cao hơn, họ tên, mã cán bộ"
@@ -116,6 +118,9 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules, on: date | Non
         _gate(co_thi_dua_tinh(unit, year, rules), unit, year, rules),
         _gate(khen, unit, year, rules),
     ]
+    extra = _registered(unit, year, rules)
+    decisions += [d for d in extra if d[0] == "officer"]
+    collective += [v for kind, _, v in extra if kind == "unit"]
     # A unit that ended gets no collective title (issue 24; Circular 15/2025/TT-BNV for a dissolved one); its
     # members are judged where they are registered at the year's end.
     ended = ended_check(unit, year, on)
@@ -123,9 +128,29 @@ def evaluate_unit(unit: UnitRecord, year: int, rules: AwardRules, on: date | Non
     return decisions
 
 
+def _registered(unit: UnitRecord, year: int, rules: AwardRules) -> list[Decision]:
+    """The titles added by registration (domain/registry.py): each subject's criteria and the conduct ones, the
+    registration gate, and for an individual title the cap on the share of members (best-ranked first)."""
+    decisions: list[Decision] = []
+    for spec in REGISTERED.values():
+        if spec.subject == "unit":
+            decisions.append(("unit", unit.unit_id, _gate(_spec_verdict(spec, unit, year, rules), unit, year, rules)))
+            continue
+        found = [(m, _gate(_spec_verdict(spec, m, year, rules), m, year, rules)) for m in unit.members]
+        capped = _quota(found, len(unit.members), spec.quota_share, year, rules)
+        decisions += [("officer", o.officer_id, v) for o, v in capped]
+    return decisions
+
+
+def _spec_verdict(spec: TitleSpec, record: OfficerRecord | UnitRecord, year: int, rules: AwardRules) -> Verdict:
+    """A registered title's verdict: its own criteria, then the conduct every title requires."""
+    checks = [criterion(record, year, rules) for criterion in spec.criteria] + not_blocked(record, year, rules)
+    return verdict_of(spec.code, checks, spec.evidence(record, year, rules))
+
+
 def cash_multiple(kind: str, title: str, rules: AwardRules, on: date) -> float:
     """Cash reward as a multiple of the base salary for a decision on a date (docs/rules.md, "Money")."""
-    return rules.money.table_on(on).multiples.get(title_key(kind, title), 0.0)
+    return title_money(rules, kind, title, on).multiple
 
 
 def cash_table(rules: AwardRules, on: date) -> dict[str, dict[str, float | int]]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from schemas.outputs import Criterion, NominationChanged
 from schemas.vietnam import VN_TZ
-from services.awards.domain.money import Money, money_on, recover_vnd, title_key
+from services.awards.domain.money import Money, recover_vnd
+from services.awards.domain.registry import title_money
 from services.awards.domain.rulebook import AwardRules, deadline
 from services.awards.domain.verdicts import Verdict
 
@@ -56,7 +57,7 @@ def nomination_row(
 
     The stored multiple is an estimate for a decision on `on` (default: the year's rating deadline) until the
     council decides; the API and messages show the estimate at the day's tables (cash_fields)."""
-    estimate = money_on(rules.money, title_key(kind, verdict.title), on or deadline(year, rules.rating_deadline))
+    estimate = title_money(rules, kind, verdict.title, on or deadline(year, rules.rating_deadline))
     return {
         "id": nid,
         "title": verdict.title,
@@ -76,7 +77,7 @@ def nomination_row(
 
 def decided_money(row: Mapping[str, Any], rules: AwardRules, decision_date: date) -> Money:
     """The cash of a nomination decided on decision_date: the tables and base salary in force that day."""
-    return money_on(rules.money, title_key(row["subject_kind"], row["title"]), decision_date)
+    return title_money(rules, row["subject_kind"], row["title"], decision_date)
 
 
 def cash_fields(row: Mapping[str, Any], rules: AwardRules, today: date) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from typing import Any
 from services.awards.domain.evaluate import evaluate_unit
 from services.awards.domain.lifecycle import PENDING, failed_reasons, nomination_id
 from services.awards.domain.lineage import lineage_view
-from services.awards.domain.money import money_on, title_key
 from services.awards.domain.ratings import evidence_rating, rating_basis
 from services.awards.domain.records import UnitRecord
+from services.awards.domain.registry import title_money
 from services.awards.domain.rulebook import AwardRules, deadline
 
 
@@ -40,7 +40,7 @@ def preview_unit(
     for kind, subject, verdict in evaluate_unit(unit, year, rules, today):
         if not verdict.met:
             continue
-        money = money_on(rules.money, title_key(kind, verdict.title), today)
+        money = title_money(rules, kind, verdict.title, today)
         nominations.append(
             {
                 "id": nomination_id(verdict.title, year, kind, subject),

@@ -50,7 +50,7 @@ from typing import Any
 
 from services.dashboard import tracking
 from services.dashboard.config import Settings
-from services.dashboard.documents import content, docx_writer, pdf_writer, tracking_sheet, xlsx
+from services.dashboard.documents import content, docx_writer, minutes, pdf_writer, tracking_sheet, xlsx
 from services.dashboard.documents.content import Issuer, Meeting
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 
@@ -149,7 +149,7 @@ def minutes_docx(
     data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
-    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
+    doc = minutes.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
     return docx_writer.render(doc)
 
 
@@ -157,7 +157,7 @@ def minutes_pdf(
     data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
-    doc = content.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
+    doc = minutes.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
     return pdf_writer.render(doc)
 
 

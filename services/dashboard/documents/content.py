@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -249,119 +249,6 @@ def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, nam
     ]
     return Document(
         f"Danh sách đề nghị khen thưởng {period_words(period)}", _midnight(issued_on), tuple(blocks), landscape=True
-    )
-
-
-# ---------------------------------------------------------------------------------------------- council minutes
-
-
-def _mode(values: Sequence[int]) -> int | None:
-    return Counter(values).most_common(1)[0][0] if values else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-MINUTES_COLUMNS = (
-    Column("STT", 5, "center"),
-    Column("Đề nghị khen thưởng", 24),
-    Column("Đơn vị", 15),
-    Column("Có mặt", 8, "right"),
-    Column("Tán thành", 9, "right"),
-    Column("Không tán thành", 10, "right"),
-    Column("Tỷ lệ tán thành / tổng số thành viên", 12, "right"),
-    Column("Kết quả", 17),
-)
-
-
-def minutes(data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str]) -> Document:
-    """Biên bản họp Hội đồng Thi đua – Khen thưởng: the session, its quorum and every nomination's vote."""
-    noms = _items(data.get("nominations"))
-    votes = {id(n): n["votes"] for n in noms if isinstance(n.get("votes"), Mapping)}
-    total = meeting.members_total or _mode([t for v in votes.values() if (t := _int(v.get("members_total")))])
-    present = meeting.members_present
-    if present is None:
-        present = _mode([p for v in votes.values() if (p := _int(v.get("members_present"))) is not None])
-    held = meeting.held_at.astimezone(VN_TZ) if meeting.held_at.tzinfo else meeting.held_at
-    rows: list[Row] = []
-    tally: Counter[str] = Counter()
-    for i, (title, group) in enumerate(by_title(noms), start=1):
-        rows.append(Row((f"{roman(i)}. {award_form(title)} ({number(len(group))})",), "group"))
-        for k, n in enumerate(group, start=1):
-            v = votes.get(id(n))
-            if v is None:
-                cells: tuple[str, ...] = (NO_VALUE, NO_VALUE, NO_VALUE, NO_VALUE, NOT_VOTED)
-                tally["not_voted"] += 1
-            else:
-                v_total, v_present, v_for = (
-                    _int(v.get("members_total")),
-                    _int(v.get("members_present")),
-                    _int(v.get("votes_for")),
-                )
-                against = v_present - v_for if v_present is not None and v_for is not None else None
-                share = v_for / v_total if v_for is not None and v_total else None
-                outcome = OUTCOMES.get(str(n.get("status")), STATUS_WORDS.get(str(n.get("status")), NOT_VOTED))
-                tally[str(n.get("status"))] += 1
-                cells = (number(v_present), number(v_for), number(against), percent(share), outcome)
-            rows.append(Row((str(k), f"{_subject_name(n, names)}", _unit_name(n, names), *cells)))
-    paragraphs = [
-        Paragraph(f"Thời gian: {moment(held)}.", align="left"),
-    ]
-    if meeting.place:
-        paragraphs.append(Paragraph(f"Địa điểm: {meeting.place}.", align="left"))
-    if meeting.chair:
-        paragraphs.append(Paragraph(f"Chủ trì: {meeting.chair}.", align="left"))
-    if meeting.secretary:
-        paragraphs.append(Paragraph(f"Thư ký: {meeting.secretary}.", align="left"))
-    if total:
-        absent = total - present if present is not None else None
-        paragraphs.append(
-            Paragraph(
-                f"Thành phần: tổng số thành viên Hội đồng: {number(total)}; có mặt: {number(present)} "
-                f"({percent(present / total if present is not None else None)}); vắng mặt: {number(absent)}."
-            )
-        )
-        quorate = present is not None and present >= meeting.quorum_share * total - 1e-9
-        paragraphs.append(
-            Paragraph(
-                (
-                    "Phiên họp đủ điều kiện tiến hành"
-                    if quorate
-                    else "Phiên họp không đủ điều kiện biểu quyết (chưa đủ túc số)"
-                )
-                + f": số thành viên có mặt cần từ {percent(meeting.quorum_share)} tổng số thành viên trở lên."
-            )
-        )
-    else:
-        paragraphs.append(Paragraph("Thành phần: chưa ghi nhận số thành viên Hội đồng (chưa có biểu quyết)."))
-    paragraphs.append(
-        Paragraph(
-            f"Nội dung: Hội đồng xem xét {number(len(noms))} đề nghị khen thưởng {period_words(period)} và "
-            "biểu quyết; tỷ lệ tán thành tính trên tổng số thành viên Hội đồng. Kết quả như sau:"
-        )
-    )
-    voted = len(votes)
-    summary = Paragraph(
-        f"Tổng hợp: {number(voted)} đề nghị đã biểu quyết, trong đó {number(tally['approved'])} thông qua, "
-        f"{number(tally['rejected'])} không thông qua; {number(tally['not_voted'])} đề nghị chưa biểu quyết."
-    )
-    blocks: list[Block] = [
-        _heading(issuer, "BB-HĐTĐKT", held.date()),
-        Title("BIÊN BẢN", (f"Họp Hội đồng Thi đua – Khen thưởng xét khen thưởng {period_words(period)}",)),
-        *paragraphs,
-        Table(MINUTES_COLUMNS, tuple(rows))
-        if rows
-        else Paragraph("Không có đề nghị khen thưởng nào được đưa ra xem xét.", italic=True, align="center"),
-        summary,
-        Paragraph("Biên bản đã được thông qua tại phiên họp.", italic=True),
-        Signature(
-            Signer(("CHỦ TRÌ",), meeting.chair),
-            left=Signer(("THƯ KÝ",), meeting.secretary),
-        ),
-    ]
-    return Document(
-        f"Biên bản họp Hội đồng Thi đua – Khen thưởng {period_words(period)}", held, tuple(blocks), landscape=True
     )
 
 

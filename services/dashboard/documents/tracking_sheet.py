@@ -88,49 +88,8 @@ def document(
     sheet = tracking.sheet_of(body, period) or {"period": period}
     row = tracking.period_row(sheet)
     unit = row.unit_id or body.get("unit_id")
-    task_rows = tuple(
-        Row(
-            (
-                str(n),
-                t.kind,
-                t.key,
-                number(t.weight),
-                _yes(t.done),
-                _yes(t.late),
-                str(t.quality_failures),
-                _excused(t),
-            )
-        )
-        for n, t in enumerate(tasks, start=1)
-    )
-    cut = tracking.deductions(sheet)
-    deduction_rows = tuple(
-        Row(
-            (
-                str(n),
-                d.name,
-                d.key,
-                d.event,
-                f"Đã miễn trừ ({d.cause_event})" if d.excused and d.cause_event else "Đã miễn trừ" if d.excused else "",
-            )
-        )
-        for n, d in enumerate(cut, start=1)
-    )
-    general = tracking.criteria(sheet)
-    criteria_rows = tuple(
-        Row(
-            (
-                c.name,
-                score(c.points) if c.points is not None else NO_VALUE,
-                score(c.max) if c.max is not None else NO_VALUE,
-                "vượt mức tối đa, đã tính bằng mức tối đa" if c.capped else "",
-            )
-        )
-        for c in general
-    )
-    evidence_rows = tuple(
-        Row((e.name, number(e.count), "; ".join(e.items) or NO_VALUE)) for e in tracking.evidence(sheet)
-    )
+    task_rows, deduction_rows = _task_rows(tasks), _deduction_rows(sheet)
+    criteria_rows, evidence_rows = _criteria_rows(sheet), _evidence_rows(sheet)
     assessed = sheet.get("general")
     assessor = assessed.get("assessor") if isinstance(assessed, Mapping) else None
     blocks: list[Block] = [
@@ -178,6 +137,61 @@ def document(
     return Document(
         f"Phiếu theo dõi, đánh giá {who_line(body)} {period_words(period)}", _midnight(issued_on), tuple(blocks)
     )
+
+
+def _task_rows(tasks: Sequence[tracking.TaskRow]) -> tuple[Row, ...]:
+    """The tasks assigned in the period: kind, key, weight, done, late, quality failures, excuse."""
+    return tuple(
+        Row(
+            (
+                str(n),
+                t.kind,
+                t.key,
+                number(t.weight),
+                _yes(t.done),
+                _yes(t.late),
+                str(t.quality_failures),
+                _excused(t),
+            )
+        )
+        for n, t in enumerate(tasks, start=1)
+    )
+
+
+def _deduction_rows(sheet: Json) -> tuple[Row, ...]:
+    """Each deduction with its task, its evidence and the objective cause that excused it."""
+    return tuple(
+        Row(
+            (
+                str(n),
+                d.name,
+                d.key,
+                d.event,
+                f"Đã miễn trừ ({d.cause_event})" if d.excused and d.cause_event else "Đã miễn trừ" if d.excused else "",
+            )
+        )
+        for n, d in enumerate(tracking.deductions(sheet), start=1)
+    )
+
+
+def _criteria_rows(sheet: Json) -> tuple[Row, ...]:
+    """The general criteria the unit head scored, capped ones marked."""
+    return tuple(
+        Row(
+            (
+                c.name,
+                score(c.points) if c.points is not None else NO_VALUE,
+                score(c.max) if c.max is not None else NO_VALUE,
+                "vượt mức tối đa, đã tính bằng mức tối đa" if c.capped else "",
+            )
+        )
+        for c in tracking.criteria(sheet)
+    )
+
+
+def _evidence_rows(sheet: Json) -> tuple[Row, ...]:
+    """What the system recorded beside the criteria (for reference, not scored)."""
+    return tuple(Row((e.name, number(e.count), "; ".join(e.items) or NO_VALUE)) for e in tracking.evidence(sheet))
 
 
 def xlsx(body: Json, period: str, tasks: Sequence[tracking.TaskRow], *, issued_on: date, issuer: Issuer) -> bytes:

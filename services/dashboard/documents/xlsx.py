@@ -200,6 +200,15 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     )
     _header(ws, row, headers)
     first = row
+    row = _indicator_rows(ws, row, card)
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{row}"
+    _scorecard_footer(ws, row + 2, card)
+    return _bytes(wb, title.capitalize(), issued_on)
+
+
+def _indicator_rows(ws: Worksheet, row: int, card: Json) -> int:
+    """One row per indicator, service index then office culture; the last row written."""
     indicators = [i for key in ("indicators", "culture") for i in card.get(key) or [] if isinstance(i, Mapping)]
     for i in indicators:
         row += 1
@@ -215,9 +224,11 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         points = i.get("points")
         _put(ws, row, 8, float(points) if isinstance(points, int | float) else None, SCORE_FORMAT)
         _put(ws, row, 9, _number(i.get("max_points")), SCORE_FORMAT)
-    ws.freeze_panes = ws.cell(row=first + 1, column=1)
-    ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{row}"
-    row += 2
+    return row
+
+
+def _scorecard_footer(ws: Worksheet, row: int, card: Json) -> None:
+    """The indices, score, band and rule version below the indicators; the unit's lineage and the notes."""
     band = card.get("band") or card.get("status_label")
     for label, value, text in (
         ("Chỉ số phục vụ người dân, doanh nghiệp", card.get("service_index"), card.get("service_band")),
@@ -247,4 +258,3 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         for note in notes:
             row += 1
             _put(ws, row, 1, note)
-    return _bytes(wb, title.capitalize(), issued_on)

@@ -37,270 +37,96 @@ not imported from this sheet.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
-import re
 import unicodedata
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-import httpx
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from pydantic import BaseModel, ConfigDict
-
-from schemas.common import OFFICER_ID_PATTERN, UNIT_ID_PATTERN
-from schemas.errors import EvidenceInvalid, FieldError
+from schemas.errors import EvidenceInvalid
 from schemas.evidence import parse_evidence
 from schemas.vietnam import VN_TZ
 from services.dashboard import sheet_reader
+from services.dashboard.ratings_model import (
+    _OFFICER_ID,
+    _SCORE_TEXT,
+    _UNIT_ID,
+    _YEAR_TEXT,
+    BATCH_SIZE,
+    COL_LEVEL,
+    COL_NAME,
+    COL_OFFICER,
+    COL_SCORE,
+    COL_UNIT,
+    COL_YEAR,
+    EVENT_PREFIX,
+    FIRST_YEAR,
+    HEADERS,
+    LAST_YEAR,
+    LEVEL_ABBREVIATIONS,
+    LEVEL_NAMES,
+    LISTS_SHEET,
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    NOTES_SHEET,
+    REQUIRED_HEADERS,
+    SHEET,
+    CellProblem,
+    EvidenceUnavailable,
+    ImportPlan,
+    ImportReport,
+    Level,
+    PlannedRow,
+    RatingsFileError,
+    RefusedRow,
+    RowResult,
+    _problem,
+    _shown,
+)
+from services.dashboard.ratings_send import send
+from services.dashboard.ratings_template import EXAMPLE_ROW, template_xlsx
 from services.dashboard.sheet_reader import Limits, WorkbookError
 
-# The sheet and its columns, as the HR office reads them.
-SHEET = "Xếp loại"
-LISTS_SHEET = "Danh mục"
-NOTES_SHEET = "Hướng dẫn"
-COL_UNIT = "Mã đơn vị"
-COL_OFFICER = "Mã cán bộ"
-COL_NAME = "Họ và tên"
-COL_YEAR = "Năm"
-COL_LEVEL = "Mức xếp loại"
-COL_SCORE = "Điểm"
-HEADERS: tuple[str, ...] = (COL_UNIT, COL_OFFICER, COL_NAME, COL_YEAR, COL_LEVEL, COL_SCORE)
-REQUIRED_HEADERS: tuple[str, ...] = (COL_UNIT, COL_OFFICER, COL_YEAR, COL_LEVEL)
-
-Level = Literal["excellent", "good", "complete", "incomplete"]
-LEVEL_NAMES: dict[Level, str] = {
-    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
-    "good": "Hoàn thành tốt nhiệm vụ",
-    "complete": "Hoàn thành nhiệm vụ",
-    "incomplete": "Không hoàn thành nhiệm vụ",
-}
-"""The contract's level codes and the words of the HR rating (Decree 90/2020)."""
-LEVEL_ABBREVIATIONS: dict[str, Level] = {
-    "htxsnv": "excellent",
-    "httnv": "good",
-    "htnv": "complete",
-    "khtnv": "incomplete",
-}
-
-# Bounds of what is read from an upload (the package's and the sheet's are sheet_reader's: see `Limits`).
-MAX_FILE_BYTES = sheet_reader.MAX_FILE_BYTES
-MAX_ROWS = 5000  # data rows (not blank) of one file
-MAX_CELL_CHARS = 200  # of one field's text, after trimming
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-BATCH_SIZE = 500
-EVENT_PREFIX = "xeploai"
-
-_UNIT_ID = re.compile(UNIT_ID_PATTERN)
-_OFFICER_ID = re.compile(OFFICER_ID_PATTERN)
-_YEAR_TEXT = re.compile(r"^\d{4}$")
-_SCORE_TEXT = re.compile(r"^\d{1,3}(?:[.,]\d{1,6})?$")
-# Evidence fields as the columns of the sheet (anything else concerns the whole row).
-_FIELD_COLUMNS: dict[str, str] = {
-    "unit_id": COL_UNIT,
-    "officer_id": COL_OFFICER,
-    "payload.year": COL_YEAR,
-    "payload.level": COL_LEVEL,
-    "payload.score": COL_SCORE,
-}
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class CellProblem(_Frozen):
-    """Why a row is refused: the Excel row number, the column's header (None: the whole row), the value, why."""
-
-    row: int
-    column: str | None
-    value: str
-    reason: str
-
-
-class PlannedRow(_Frozen):
-    """A valid row and the envelope it becomes (JSON-ready, validated by the contract's model)."""
-
-    row: int
-    unit_id: str
-    officer_id: str
-    full_name: str | None
-    year: int
-    level: Level
-    score: float | None
-    event_id: str
-    envelope: dict[str, Any]
-
-
-class RefusedRow(_Frozen):
-    """A row refused before sending, with every problem found in it."""
-
-    row: int
-    unit_id: str | None
-    officer_id: str | None
-    problems: tuple[CellProblem, ...]
-
-
-class ImportPlan(_Frozen):
-    """What `parse` read: the sheet, the valid rows to send and the refused ones, each in sheet order."""
-
-    source: str | None
-    sheet: str
-    valid: tuple[PlannedRow, ...]
-    refused: tuple[RefusedRow, ...]
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.valid) + len(self.refused)
-
-    @property
-    def envelopes(self) -> list[dict[str, Any]]:
-        return [r.envelope for r in self.valid]
-
-
-class RowResult(_Frozen):
-    """The outcome of one row: `accepted`, `duplicate` (sent before with the same content: nothing changed) or
-    `rejected`, by this page (`refused_by` "file") or by the evidence service ("evidence")."""
-
-    row: int
-    status: Literal["accepted", "duplicate", "rejected"]
-    refused_by: Literal["file", "evidence"] | None
-    event_id: str | None
-    unit_id: str | None
-    officer_id: str | None
-    year: int | None
-    level: str | None
-    problems: tuple[CellProblem, ...] = ()
-
-
-class ImportReport(_Frozen):
-    """Every row's outcome in sheet order, and the counts."""
-
-    rows: tuple[RowResult, ...]
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.rows if r.status == status)
-
-    @property
-    def accepted(self) -> int:
-        return self.count("accepted")
-
-    @property
-    def duplicate(self) -> int:
-        return self.count("duplicate")
-
-    @property
-    def rejected(self) -> int:
-        return self.count("rejected")
-
-
-class RatingsFileError(ValueError):
-    """The upload as a whole cannot be read (not an XLSX, too large, no header row...); the message is Vietnamese.
-    `status` is the HTTP status the page answers with."""
-
-    status = 422
-
-
-class EvidenceUnavailable(RuntimeError):
-    """The evidence service could not answer (network, 5xx, 408/429, an answer outside the contract). `partial`
-    has the rows answered before it failed; sending the same file again is safe (those rows come back duplicate)."""
-
-    def __init__(self, message: str, partial: ImportReport) -> None:
-        super().__init__(message)
-        self.partial = partial
-
-
-# --- the template -------------------------------------------------------------------------------------------
-
-
-def template_xlsx() -> bytes:
-    """The template the HR office fills in: sheet "Xếp loại", a drop-down of levels, notes and an example."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append(list(HEADERS))
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for letter, width in zip("ABCDEF", (16, 16, 28, 8, 32, 8), strict=True):
-        ws.column_dimensions[letter].width = width
-    for letter in "ABC":  # identifiers are text: Excel must not drop leading zeros
-        ws.column_dimensions[letter].number_format = "@"
-    ws.freeze_panes = "A2"
-
-    lists = wb.create_sheet(LISTS_SHEET)
-    lists.append([COL_LEVEL, "Mã"])
-    for code, name in LEVEL_NAMES.items():
-        lists.append([name, code])
-    lists.sheet_state = "hidden"
-
-    last = MAX_ROWS + 1
-    level = DataValidation(
-        type="list",
-        formula1=f"'{LISTS_SHEET}'!$A$2:$A${len(LEVEL_NAMES) + 1}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",
-        errorTitle=COL_LEVEL,
-        error="Chọn một mức trong danh sách (hoặc mã excellent, good, complete, incomplete).",
-    )
-    year = DataValidation(
-        type="whole", operator="between", formula1=str(FIRST_YEAR), formula2=str(LAST_YEAR), allow_blank=True
-    )
-    year.error, year.errorTitle, year.showErrorMessage = f"Năm từ {FIRST_YEAR} đến {LAST_YEAR}.", COL_YEAR, True
-    score = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
-    score.error, score.errorTitle, score.showErrorMessage = "Điểm từ 0 đến 100 (có thể để trống).", COL_SCORE, True
-    for validation, column in ((level, "E"), (year, "D"), (score, "F")):
-        validation.add(f"{column}2:{column}{last}")
-        ws.add_data_validation(validation)
-
-    notes = wb.create_sheet(NOTES_SHEET)
-    notes.column_dimensions["A"].width = 110
-    for line in _NOTES:
-        notes.append([line])
-    notes["A1"].font = Font(bold=True, size=13)
-    notes.append([])
-    notes.append(["Ví dụ (một dòng điền đúng):"])
-    notes.append(list(HEADERS))
-    notes.append(list(EXAMPLE_ROW))
-    for cell in notes[notes.max_row - 1]:
-        cell.font, cell.fill = bold, fill
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-EXAMPLE_ROW: tuple[str | int | float, ...] = (
-    "H40.12.05",
-    "CB-004512",
-    "Nguyễn Văn An",
-    2025,
-    LEVEL_NAMES["good"],
-    86.5,
-)
-_NOTES: tuple[str, ...] = (
-    "Mẫu nhập kết quả đánh giá, xếp loại cán bộ, công chức, viên chức hằng năm",
-    f"Điền mỗi cán bộ một dòng ở trang '{SHEET}', bắt đầu từ dòng 2; giữ nguyên dòng tiêu đề.",
-    f"{COL_UNIT}: mã định danh điện tử của đơn vị, chữ in hoa, số và dấu chấm (ví dụ H40.12.05). Bắt buộc.",
-    f"{COL_OFFICER}: mã cán bộ, 1–64 ký tự gồm chữ, số và . _ : - (ví dụ CB-004512). Bắt buộc.",
-    f"{COL_NAME}: để đối chiếu, không bắt buộc.",
-    f"{COL_YEAR}: năm được đánh giá, từ {FIRST_YEAR} đến năm hiện tại. Bắt buộc.",
-    f"{COL_LEVEL}: chọn trong danh sách: "
-    + "; ".join(LEVEL_NAMES.values())
-    + ". Cũng nhận mã excellent, good, complete, incomplete và các chữ viết tắt HTXSNV, HTTNV, HTNV, KHTNV. Bắt buộc.",
-    f"{COL_SCORE}: điểm đánh giá từ 0 đến 100 nếu có (dấu phẩy hoặc dấu chấm thập phân), có thể để trống.",
-    f"Mỗi tệp tối đa {MAX_ROWS} dòng. Mỗi đơn vị, cán bộ và năm chỉ một dòng.",
-    "Tải lại cùng một tệp không thay đổi gì (các dòng được báo là đã gửi trước đó). "
-    "Sửa mức xếp loại hoặc điểm rồi tải lên lại: kết quả mới được ghi nhận và thay kết quả cũ.",
-)
-
-
-# --- reading and checking -----------------------------------------------------------------------------------
+# The import's whole vocabulary, from here as before the modules were split (tests and the worker use it).
+__all__ = [
+    "BATCH_SIZE",
+    "COL_LEVEL",
+    "COL_NAME",
+    "COL_OFFICER",
+    "COL_SCORE",
+    "COL_UNIT",
+    "COL_YEAR",
+    "EVENT_PREFIX",
+    "EXAMPLE_ROW",
+    "FIRST_YEAR",
+    "HEADERS",
+    "LAST_YEAR",
+    "LEVEL_ABBREVIATIONS",
+    "LEVEL_NAMES",
+    "LISTS_SHEET",
+    "MAX_CELL_CHARS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "NOTES_SHEET",
+    "REQUIRED_HEADERS",
+    "SHEET",
+    "CellProblem",
+    "EvidenceUnavailable",
+    "ImportPlan",
+    "ImportReport",
+    "Level",
+    "PlannedRow",
+    "RatingsFileError",
+    "RefusedRow",
+    "RowResult",
+    "level_code",
+    "parse",
+    "rating_event_id",
+    "send",
+    "template_xlsx",
+]
 
 
 def parse(data: bytes, *, source: str | None, now: datetime, limits: Limits | None = None) -> ImportPlan:
@@ -382,14 +208,6 @@ def _plan(
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _shown(value: object) -> str:
-    """A cell's value as the page shows it back (bounded)."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _Row:
@@ -558,118 +376,3 @@ def _refuse_repeats(checked: list[PlannedRow | RefusedRow]) -> list[PlannedRow |
 def _refused(row: PlannedRow, reason: str) -> RefusedRow:
     problem = CellProblem(row=row.row, column=COL_OFFICER, value=row.officer_id, reason=reason)
     return RefusedRow(row=row.row, unit_id=row.unit_id, officer_id=row.officer_id, problems=(problem,))
-
-
-def _problem(row: int, error: FieldError, envelope: dict[str, Any]) -> CellProblem:
-    """An evidence field error as the sheet's column, value and a Vietnamese reason."""
-    column = _FIELD_COLUMNS.get(error.field)
-    value: object = envelope
-    for part in error.field.split(".") if column else ():
-        value = value.get(part) if isinstance(value, dict) else None
-    return CellProblem(row=row, column=column, value=_shown(value if column else None), reason=_reason(error))
-
-
-def _reason(error: FieldError) -> str:
-    if error.field == "unit_id" and "is not registered for unit" in error.message:
-        return "tài khoản tải lên không được gửi minh chứng cho đơn vị này"
-    if error.field == "source" and "must match the caller's source" in error.message:
-        return "tài khoản tải lên không phải nguồn dữ liệu của tệp này"
-    if error.field == "Authorization":
-        return f"tài khoản tải lên không được gửi minh chứng ({error.message})"
-    return f"dịch vụ minh chứng từ chối {error.field}: {error.message}"
-
-
-# --- sending --------------------------------------------------------------------------------------------------
-
-
-async def send(plan: ImportPlan, *, evidence_url: str, token: str, http: httpx.AsyncClient) -> ImportReport:
-    """Send the plan's envelopes to the evidence service with the uploader's token; every row's outcome."""
-    results: dict[int, RowResult] = {r.row: _file_result(r) for r in plan.refused}
-    url = evidence_url.rstrip("/") + "/v1/events"
-    headers = {"Authorization": f"Bearer {token}"}
-    refused_all: list[FieldError] | None = None  # 401/403 answer every batch alike: sent once
-    for start in range(0, len(plan.valid), BATCH_SIZE):
-        batch = plan.valid[start : start + BATCH_SIZE]
-        if refused_all is not None:
-            results.update((r.row, _evidence_result(r, "rejected", refused_all)) for r in batch)
-            continue
-        try:
-            answer = await http.post(url, json=[r.envelope for r in batch], headers=headers)
-        except httpx.HTTPError as exc:
-            raise _unavailable(f"không kết nối được dịch vụ minh chứng ({type(exc).__name__})", results) from exc
-        if answer.status_code >= 500 or answer.status_code in (408, 429):
-            raise _unavailable(f"dịch vụ minh chứng trả lời {answer.status_code}; hãy thử lại sau", results)
-        if answer.status_code >= 400:
-            details = _error_details(answer)
-            results.update((r.row, _evidence_result(r, "rejected", details)) for r in batch)
-            if answer.status_code in (401, 403):
-                refused_all = details
-            continue
-        for row, item in zip(batch, _items(answer, batch, results), strict=True):
-            status, errors = item
-            results[row.row] = _evidence_result(row, status, errors)
-    return ImportReport(rows=tuple(results[k] for k in sorted(results)))
-
-
-def _unavailable(message: str, results: dict[int, RowResult]) -> EvidenceUnavailable:
-    return EvidenceUnavailable(message, ImportReport(rows=tuple(results[k] for k in sorted(results))))
-
-
-def _error_details(answer: httpx.Response) -> list[FieldError]:
-    """The {field, message} pairs of a contract error document (or its status alone)."""
-    try:
-        doc = answer.json()
-        details = [FieldError.model_validate(d) for d in doc.get("details") or []]
-        return details or [FieldError(field="body", message=str(doc.get("error") or answer.status_code))]
-    except (ValueError, AttributeError, TypeError):
-        return [FieldError(field="body", message=f"HTTP {answer.status_code}")]
-
-
-def _items(
-    answer: httpx.Response, batch: Sequence[PlannedRow], results: dict[int, RowResult]
-) -> list[tuple[Literal["accepted", "duplicate", "rejected"], list[FieldError]]]:
-    """The 200 answer: one {event_id, status, errors?} per envelope, in order; anything else is unavailable."""
-    try:
-        doc = answer.json()
-        if not isinstance(doc, list) or len(doc) != len(batch):
-            raise ValueError("not one result per envelope")
-        out: list[tuple[Literal["accepted", "duplicate", "rejected"], list[FieldError]]] = []
-        for row, item in zip(batch, doc, strict=True):
-            status = item.get("status")
-            if item.get("event_id") != row.event_id or status not in ("accepted", "duplicate", "rejected"):
-                raise ValueError(f"unexpected result for row {row.row}")
-            out.append((status, [FieldError.model_validate(e) for e in item.get("errors") or []]))
-        return out
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise _unavailable(f"câu trả lời của dịch vụ minh chứng không đúng hợp đồng ({exc})", results) from None
-
-
-def _file_result(row: RefusedRow) -> RowResult:
-    return RowResult(
-        row=row.row,
-        status="rejected",
-        refused_by="file",
-        event_id=None,
-        unit_id=row.unit_id,
-        officer_id=row.officer_id,
-        year=None,
-        level=None,
-        problems=row.problems,
-    )
-
-
-def _evidence_result(
-    row: PlannedRow, status: Literal["accepted", "duplicate", "rejected"], errors: Sequence[FieldError]
-) -> RowResult:
-    problems = tuple(_problem(row.row, e, row.envelope) for e in errors) if status == "rejected" else ()
-    return RowResult(
-        row=row.row,
-        status=status,
-        refused_by="evidence" if status == "rejected" else None,
-        event_id=row.event_id,
-        unit_id=row.unit_id,
-        officer_id=row.officer_id,
-        year=row.year,
-        level=row.level,
-        problems=problems,
-    )

@@ -16,7 +16,6 @@ MAX_FUNCTION_LINES = 80
 # Still over the limit: path -> lines when listed (to be split; never to grow).
 LONG_MODULES: dict[str, int] = {
     "services/scoring/adapters/postgres.py": 723,
-    "services/dashboard/sheet_reader.py": 500,
     "services/scoring/domain/tracking.py": 487,
     "services/scoring/domain/scorecard.py": 440,
     "services/scoring/domain/contributions.py": 404,

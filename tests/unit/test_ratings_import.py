@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from schemas.evidence import EvaluationRecordedEvent, parse_evidence
 from schemas.vietnam import VN_TZ
 from services.dashboard import ratings_import as ri
-from services.dashboard import sheet_reader
+from services.dashboard import sheet_parts
 from services.dashboard.sheet_reader import Limits
 from tests import hostile_xlsx as hostile
 
@@ -318,7 +318,7 @@ def test_a_zip_bomb_is_refused_before_parsing() -> None:
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("xl/worksheets/sheet1.xml", b"\0" * (sheet_reader.MAX_UNPACKED_BYTES + 1))
+        package.writestr("xl/worksheets/sheet1.xml", b"\0" * (sheet_parts.MAX_UNPACKED_BYTES + 1))
     with pytest.raises(ri.RatingsFileError, match="giải nén"):
         ri.parse(out.getvalue(), source=SOURCE, now=NOW)
 

@@ -155,6 +155,12 @@ CARD = {
     "groups": {"timeliness": {"max": 20, "points": 19.67, "scored_max": 20}},
     "evidence": {"dossiers_judged": 4903, "officers": 42},
     "as_of": "2025-12-31T16:59:00+00:00",
+    # The rest of scoring's answer (schemas.http.scoring.UnitScorecard), as it sends it.
+    "status": "scored",
+    "status_label": "Tốt",
+    "missing": [],
+    "notes": [],
+    "calendar": {"provisional": False, "provisional_years": []},
 }
 
 NOMINATIONS = [

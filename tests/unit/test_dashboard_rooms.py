@@ -26,10 +26,21 @@ CARD: dict[str, Any] = {
         "publicity": {"points": 12.0, "scored_max": 18.0, "max": 18.0},
         "timeliness": {"points": 20.0, "scored_max": 25.0, "max": 25.0},
     },
+    "service_index": 85.0,
+    "service_band": "Tốt",
     "culture": [],
+    "culture_index": None,
     "score": 80.0,
     "band": "Tốt",
     "status": "scored",
+    "status_label": "Tốt",
+    "evidence": {},
+    "missing": [],
+    "notes": [],
+    "calendar": {"provisional": False, "provisional_years": []},
+    "cluster_id": None,
+    "cluster_name": None,
+    "as_of": "2025-12-31T16:59:00+00:00",
 }
 
 
@@ -55,22 +66,6 @@ async def test_the_web_scorecard_names_its_groups_as_the_rule_file_does() -> Non
     assert f'data-label="Nhóm">{named}</td>' in answer.text
     assert 'data-label="Nhóm">publicity<' not in answer.text
     assert 'data-label="Nhóm">Tiến độ, kết quả giải quyết</td>' in answer.text
-
-
-async def test_a_group_named_by_the_scorecard_answer_is_shown_by_that_name() -> None:
-    card = CARD | {"groups": {"publicity": {"name": "Công khai (theo phiếu)", "points": 1.0, "max": 18.0}}}
-
-    def scoring(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v1/units/H40.11/scorecard" and request.url.params.get("period") == "2025":
-            return httpx.Response(200, json=card)
-        return httpx.Response(503, json={"error": "unavailable", "details": []})
-
-    app = create_app(Settings(scoring_url="http://scoring.test", public_cache_seconds=0))
-    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=httpx.MockTransport(scoring)))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
-        answer = await web.get("/units/H40.11", params={"period": "2025"})
-    assert answer.status_code == 200, answer.text
-    assert 'data-label="Nhóm">Công khai (theo phiếu)</td>' in answer.text
 
 
 def test_the_vote_form_explains_the_council_rule_awards_published_and_nothing_else() -> None:

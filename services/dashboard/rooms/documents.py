@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.http.scoring import Standings
+from schemas.http.scoring import Standings, UnitScorecard
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents, pages, tracking
 from services.dashboard.documents import lineage_text
@@ -63,7 +63,7 @@ async def scorecard_file(request: Request, web: Web, unit_id: str, ext: str, per
         return bad_period(request, chosen)
     up = web.services
     card = await up.fetch(up.unit_url(unit_id, "/scorecard"), {"period": chosen})  # public: the unit's own card
-    if not card.ok or not isinstance(card.body, dict):
+    if parsed(UnitScorecard, card) is None:
         if card.not_found and (folded := await successor_of(up, unit_id, chosen, card)) is not None:
             # Issue 24: a predecessor folded into its successor has no card of its own; say whose it is.
             words = lineage_text.folded_words(unit_id, folded, period_label(chosen).lower())

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from schemas.http.scoring import Standings
+from schemas.http.scoring import Standings, UnitScorecard
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
 from services.dashboard.formatting import period_label, unit_path, valid_period
@@ -108,7 +108,8 @@ async def unit_page(request: Request, up: Upstreams, unit_id: str, period: str |
     if not valid_period(chosen):
         return bad_period(request, chosen)
     card, common = await unit_context(up, unit_id, chosen, year)
-    if not card.ok or not isinstance(card.body, dict):
+    scored = parsed(UnitScorecard, card)
+    if scored is None:
         title = f"Phiếu điểm: {unit_id} — {period_label(chosen)}"
         if card.not_found:
             if (folded := await successor_of(up, unit_id, chosen, card)) is not None:
@@ -125,8 +126,7 @@ async def unit_page(request: Request, up: Upstreams, unit_id: str, period: str |
             card={},
             **{**common, "trend": None},
         )
-    name = card.body.get("name")
-    title = f"Phiếu điểm: {name if isinstance(name, str) and name else unit_id} — {period_label(chosen)}"
+    title = f"Phiếu điểm: {scored.name or unit_id} — {period_label(chosen)}"
     lineage = unit_lineage.lineage_of(card.body)
     return page(request, "unit.html", title=title, panel=None, card=card.body, lineage=lineage, **common)
 

@@ -221,6 +221,34 @@ NOMINATIONS = [
 ]
 
 
+# What awards sends beside the fields above (schemas.http.awards.Nomination): every key, nulls included.
+AS_SENT: dict[str, Any] = {
+    "reason": None,
+    "created_at": "2026-01-05T02:00:00+00:00",
+    "updated_at": "2026-01-05T02:00:00+00:00",
+    "held_from": None,
+    "decision_date": None,
+    "cash_vnd": None,
+    "base_salary_vnd": 2340000,
+    "cash_source": "Nghị định 152/2025/NĐ-CP",
+    "recover_vnd": None,
+    "rating_basis": None,
+    "cash_estimate": True,
+}
+CASH_TABLES: dict[str, Any] = {
+    "on": "2026-01-05",
+    "base_salary_vnd": 2340000,
+    "base_salary_source": "Nghị định 73/2024/NĐ-CP",
+    "cash_source": "Nghị định 152/2025/NĐ-CP",
+    "cash_multiples": {},
+}
+
+
+def as_sent(n: dict[str, Any]) -> dict[str, Any]:
+    """A stored nomination as awards answers it (the fake's own bookkeeping left out)."""
+    return AS_SENT | {k: v for k, v in n.items() if k != "extra_history"}
+
+
 MERGED = {
     **CARD,
     "unit_id": "NB.13669",
@@ -379,7 +407,7 @@ def fake_services() -> FastAPI:
         listed = [n for n in nominations_now if str(n["year"]) == period]
         if caller["role"] == "unit":
             listed = [n for n in listed if n["unit_id"] == caller["unit_id"]]
-        return {"period": period, "rule_version": "2025.1", "nominations": listed}
+        return {"period": period, "rule_version": "2025.1", "nominations": [as_sent(n) for n in listed], **CASH_TABLES}
 
     def find(nomination_id: str, authorization: str | None) -> dict[str, Any]:
         caller = who(authorization)
@@ -405,7 +433,7 @@ def fake_services() -> FastAPI:
         # As awards publishes it: the council's rule for the title, from its rule file (Decree 98/2023 art. 30).
         share = {"chien_si_thi_dua_tinh": 0.9, "chien_si_thi_dua_co_so": 0.8, "co_thi_dua_tinh": 0.8}
         rule = {"quorum_present": 0.8, "approval_share": share.get(str(n.get("title")), 0.5)}
-        return {**n, "history": history + n.get("extra_history", []), "council_rule": rule}
+        return {**as_sent(n), "history": history + n.get("extra_history", []), "council_rule": rule}
 
     @app.post("/v1/nominations/{nomination_id}/votes", response_model=None)
     async def votes(

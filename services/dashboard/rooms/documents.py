@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.http.awards import Nominations
 from schemas.http.scoring import Standings, UnitScorecard
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents, pages, tracking
@@ -155,7 +156,7 @@ async def nominations_file(
     result, names = await asyncio.gather(
         up.fetch(f"{up.awards}/v1/nominations", {"period": chosen}, user=user), names_for(up, chosen, user)
     )
-    if not result.ok or not isinstance(result.body, dict):
+    if parsed(Nominations, result) is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(result))
     body, on, issuer = result.body, today(), web.issuer

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from schemas.http.awards import CouncilRule
+from schemas.http.awards import CouncilRule, NominationDetail, Nominations
 from services.dashboard import pages
 from services.dashboard.formatting import nomination_path, status_name, title_name
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.security import valid_unit_id
+from services.dashboard.upstream import parsed
 from services.dashboard.web import (
     CurrentUser,
     User,
@@ -51,12 +52,12 @@ async def nominations(request: Request, web: Web, user: CurrentUser, period: str
         return page(request, "nominations.html", 401, panel=sign_in_panel(message, "/nominations"), **common)
     up = web.services
     result = await up.fetch(f"{up.awards}/v1/nominations", {"period": chosen}, user=user)
-    if not result.ok or not isinstance(result.body, dict):
+    listing = parsed(Nominations, result)
+    if listing is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return page(request, "nominations.html", status_for(result), panel=the_panel, **common)
-    listed = result.body.get("nominations")
-    groups = pages.by_title(listed) if isinstance(listed, list) else None
-    count = len(listed) if isinstance(listed, list) else 0
+    groups = pages.by_title(result.body["nominations"])  # the answer as sent, for the templates
+    count = len(listing.nominations)
     return page(request, "nominations.html", panel=None, groups=groups, count=count, body=result.body, **common)
 
 
@@ -131,15 +132,14 @@ async def nomination_view(
         return page(request, "nomination.html", 401, panel=the_panel, **common)
     up = web.services
     result = await up.fetch(f"{up.awards}/v1/nominations/{quote(nomination_id, safe='')}", user=user)
-    if not result.ok or not isinstance(result.body, dict):
+    detail = parsed(NominationDetail, result)
+    if detail is None:
         if result.not_found:
             the_panel = panel("Không tìm thấy đề nghị", f"Không có đề nghị khen thưởng mã {nomination_id}.")
         else:
             the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return page(request, "nomination.html", status_for(result), panel=the_panel, **common)
-    title = result.body.get("title")
-    if isinstance(title, str):
-        common["title"] = f"{title_name(title)} — {nomination_id}"
+    common["title"] = f"{title_name(detail.title)} — {nomination_id}"
     return page(
         request,
         "nomination.html",

@@ -335,15 +335,24 @@ def fake_services() -> FastAPI:
         return {
             "unit_id": unit_id,
             "period": period,
+            "rule_version": "2025.1",
             "status": "below_next_band",
+            "score": 88.5,
             "band": "Khá",
             "next_band": "Tốt",
             "next_band_from": 90.0,
             "points_needed": 1.5,
+            "dossiers_needed": None,
+            "name": "Sở Tư pháp",
+            "cluster_id": "K1",
+            "as_of": "2025-12-31T16:59:00+00:00",
+            "max_successes": 100000,
             "indicators": [
                 {
                     "code": "on_time",
                     "name": "Tỷ lệ hồ sơ giải quyết đúng hạn",
+                    "group": "timeliness",
+                    "best_score": 90.1,
                     "points": 19.67,
                     "max_points": 20,
                     "capped": False,
@@ -355,6 +364,8 @@ def fake_services() -> FastAPI:
                 {
                     "code": "training_share",
                     "name": "Bồi dưỡng",
+                    "group": "culture",
+                    "best_score": None,
                     "points": 40,
                     "max_points": 40,
                     "capped": True,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from schemas.http.scoring import Standings, UnitScorecard
+from schemas.http.scoring import NextBand, Standings, UnitScorecard
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
 from services.dashboard.formatting import period_label, unit_path, valid_period
@@ -95,7 +95,7 @@ async def unit_context(up: Services, unit_id: str, chosen: str, year: int) -> tu
         "choices": pages.picker_choices(chosen, year, stages_of(book)),
         "group_names": group_names_of(book),  # the rule file's names of the scorecard's groups
         "trend": {"year": trend_year, "values": values, "problem": problem},
-        "next_band": next_band.body if next_band.ok and isinstance(next_band.body, dict) else None,
+        "next_band": next_band.body if parsed(NextBand, next_band) else None,
         "agency": agency.body if agency is not None and agency.ok and isinstance(agency.body, dict) else None,
     }
 

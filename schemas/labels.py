@@ -23,7 +23,7 @@ UNIT_LEVEL_NAMES: dict[str, str] = {
     "special_zone": "Đặc khu",
     "other": "Khác",
 }
-"""The levels of unit.registered (schemas.payloads.UnitLevel) in Vietnamese."""
+"""The levels of unit.registered (schemas.evidence_types.units.UnitLevel) in Vietnamese."""
 BANDS: tuple[str, ...] = ("Tốt", "Khá", "Trung bình", "Yếu")  # best first
 
 # Kinds of alerts.v1 and their Vietnamese titles; {code} is the dossier's or complaint's code.

@@ -217,7 +217,7 @@ class FactItem(Answer):
     unit_id: str = ""
     officer_id: str | None
     at: Moment
-    data: dict[str, Any]  # the evidence payload as sent: its shape is the evidence type's (schemas/payloads.py)
+    data: dict[str, Any]  # the evidence payload as sent: its shape is the evidence type's (schemas/evidence_types/)
 
 
 class EventFacts(Answer):

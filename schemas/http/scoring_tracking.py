@@ -69,7 +69,7 @@ class ConductSeen(Answer):
 class InspectionSeen(Answer):
     """An inspection's findings in the period."""
 
-    findings: list[dict[str, Any]]  # the inspection payload's findings as sent (schemas/payloads.py: Finding)
+    findings: list[dict[str, Any]]  # the inspection payload's findings as sent (schemas/evidence_types: Finding)
     event: str
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import uvicorn
 from fastapi import FastAPI
 
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.process import free_port
 
 
 @contextlib.asynccontextmanager

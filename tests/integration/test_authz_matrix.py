@@ -31,7 +31,7 @@ from services.scoring.config import Settings as ScoringSettings
 from services.scoring.domain.scorecard import evidence_behind
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
-from thidua import demo
+from thidua.operator import demo, demo_units
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch
 
@@ -158,7 +158,7 @@ async def province(kafka_bootstrap: str, database_url: str) -> AsyncIterator[Pro
     """Three units of the demo province (every evidence type), the year closed, a nomination told to the unit."""
     suffix = uuid.uuid4().hex[:6]
     apps = await _start(database_url, kafka_bootstrap, suffix)
-    chosen = {u.unit_id for u in demo.province(__import__("random").Random(7))[:3]}
+    chosen = {u.unit_id for u in demo_units.province(__import__("random").Random(7))[:3]}
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     officers: set[str] = set()
     for _, envelope in demo.events(7, 2025, 20):

@@ -20,7 +20,7 @@ from services.evidence.config import Settings
 from services.evidence.domain.dvcqg import unit_of
 from services.evidence.handlers.sources import add_source
 from tests.integration.support import running_app
-from thidua import cli
+from thidua.operator import cli
 from thidua.runtime import db_roles
 from thidua.runtime.tokens import add_token
 

@@ -20,7 +20,7 @@ from services.evidence.handlers.sources import add_source
 from tests.integration.evidence_support import envelope
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.support import eventually
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.process import free_port
 from thidua.testing.database import fetch, fetchval
 
 

@@ -23,7 +23,7 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import running_app
 from tests.integration.test_awards_law import APPROVE, Service, staff
-from thidua import cli
+from thidua.operator import cli
 from thidua.runtime import db_roles, identity_rules
 from thidua.runtime.kafka import BatchPublisher
 from thidua.runtime.tokens import add_token

@@ -29,7 +29,7 @@ from services.notify.domain.delivery import verify
 from services.notify.handlers.digest import assemble_digests
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.process import free_port
 from thidua.runtime.db import create_pool
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 from thidua.runtime.kafka_access import kafka_options

@@ -154,8 +154,8 @@ async def test_service_runs_as_its_own_database_role(name: str, kafka_bootstrap:
 async def test_a_cluster_made_with_trust_is_upgraded_in_place(tmp_path: Path) -> None:
     """A `.state/postgres` from before issue 23 (pg_hba.conf `trust`, no password file) asks for a password after
     its next start, its data kept."""
-    from thidua.localinfra.postgres import LocalPostgres
-    from thidua.localinfra.process import free_port
+    from thidua.operator.localinfra.postgres import LocalPostgres
+    from thidua.operator.localinfra.process import free_port
 
     tmp_path.chmod(0o711)  # the server's own user (when run as root) traverses to its data directory
     pg = LocalPostgres(tmp_path / "postgres", port=free_port(), durable=False)
@@ -187,7 +187,7 @@ async def test_thidua_db_provision_takes_the_passwords_from_the_environment(
 ) -> None:
     import asyncio
 
-    from thidua import cli
+    from thidua.operator import cli
 
     monkeypatch.setenv("DATABASE_URL", _without_password(database_url))
     monkeypatch.setenv("DATABASE_PASSWORD", urlsplit(database_url).password or "")

@@ -18,7 +18,7 @@ from services.scoring.handlers import consume
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
-from thidua import parked as parked_cli
+from thidua.operator import parked as parked_cli
 from thidua.runtime.kafka import BatchPublisher, Outgoing
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch, fetchval

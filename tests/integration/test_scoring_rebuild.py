@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import rulebook_store
 from services.scoring.adapters.rulefiles import RulesCache, read_rules_file, seed
 from services.scoring.app import MIGRATIONS
 from services.scoring.config import RULES
@@ -181,7 +181,16 @@ async def test_the_command_rebuilds_every_period_and_says_how_long_writers_waite
 ) -> None:
     await _prepare(database_url, RULES, province(P))
     done = subprocess.run(  # noqa: ASYNC221 - the command as an operator runs it, nothing else to wait for
-        [sys.executable, "-m", "thidua.cli", "scoring", "rebuild", "--all", "--rules", str(new_rules(tmp_path))],
+        [
+            sys.executable,
+            "-m",
+            "thidua.operator.cli",
+            "scoring",
+            "rebuild",
+            "--all",
+            "--rules",
+            str(new_rules(tmp_path)),
+        ],
         env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True,
         text=True,
@@ -205,8 +214,8 @@ async def test_a_batch_that_meets_the_switch_waits_for_it_and_applies_under_the_
     consumer = await asyncpg.connect(database_url, server_settings={"search_path": "scoring"})
     try:
         async with switch.transaction():
-            await pg.lock_for_rebuild(switch)  # what a rebuild's switch holds until it commits
-            await pg.store_rulebook(switch, str(doc["version"]), doc, activate=True)
+            await rulebook_store.lock_for_rebuild(switch)  # what a rebuild's switch holds until it commits
+            await rulebook_store.store_rulebook(switch, str(doc["version"]), doc, activate=True)
             batch = asyncio.create_task(
                 apply_under_active_rules(consumer, records(LIVE[:1]), cache=RulesCache(), now=NOW)
             )

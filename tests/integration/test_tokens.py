@@ -182,7 +182,7 @@ async def test_the_token_command_lists_revokes_rotates_and_expires(database_url:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "thidua.cli",
+            "thidua.operator.cli",
             "token",
             *args,
             env=env,

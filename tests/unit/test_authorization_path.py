@@ -13,7 +13,7 @@ import pytest
 
 from thidua.runtime import policy
 from thidua.runtime.auth import Principal
-from thidua.runtime.http import ApiError, require
+from thidua.runtime.callers import ApiError, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DECIDERS = {"thidua/runtime/policy.py", "thidua/runtime/auth.py", "thidua/runtime/identity.py"}

@@ -21,7 +21,7 @@ from schemas.vietnam import VN_TZ, number, percent, score
 from services.awards.domain.evaluate import cash_multiple, cash_table, council_decision
 from services.awards.domain.lifecycle import decided_money, nomination_row
 from services.awards.domain.rulebook import AwardRules, build_award_rules
-from services.awards.domain.titles import Check, Verdict
+from services.awards.domain.verdicts import Check, Verdict
 from services.awards.views import as_json
 from services.dashboard import documents
 from services.dashboard.config import Settings

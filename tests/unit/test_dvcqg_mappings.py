@@ -6,8 +6,8 @@ import pytest
 
 from services.evidence.domain.mappings import MAX_CODE_CHARS, officer_target, unit_target, upstream_name
 from services.evidence.domain.principal import SourceScope
-from thidua import source_mappings
-from thidua.cli import build_parser
+from thidua.operator import source_mappings
+from thidua.operator.cli import build_parser
 
 SCOPE = SourceScope("motcua-namdinh", frozenset({"H40.12.05", "H40.12.06"}))
 PROVINCE = SourceScope("tinh", frozenset({"*"}))

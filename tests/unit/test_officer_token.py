@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from thidua import cli
-from thidua.cli import build_parser
+from thidua.operator import cli
+from thidua.operator.cli import build_parser
 from thidua.runtime.auth import Principal
 from thidua.runtime.policy import may_see_officer, may_see_officers, may_use_inbox, officer_denial
 

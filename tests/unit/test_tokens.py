@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.notify.config import Settings as NotifySettings
-from thidua.cli import build_parser
+from thidua.operator.cli import build_parser
 from thidua.runtime.auth import Principal
 
 
@@ -49,7 +49,7 @@ def test_no_unit_token_is_issued_for_the_operators_inbox(capsys: pytest.CaptureF
     """docs/contract.md (notify, issue 22 item 1): `thidua token add --role unit --unit ADMIN` is refused with a
     clear message before any database is touched; any other unit id passes this check."""
     from schemas.outputs import ADMIN_INBOX
-    from thidua import cli
+    from thidua.operator import cli
     from thidua.runtime.policy import reserved_unit
 
     assert cli.main(["token", "add", "--role", "unit", "--unit", ADMIN_INBOX]) == 2

@@ -11,8 +11,8 @@ import pytest
 
 from schemas.errors import EvidenceInvalid, FieldError
 from schemas.evidence import UnitRegisteredEvent, parse_evidence
+from schemas.evidence_types.units import COMMUNE_LEVELS, PROVINCE_LEVELS, TWO_LEVEL_SINCE, UnitLevel
 from schemas.labels import UNIT_LEVEL_NAMES
-from schemas.payloads import COMMUNE_LEVELS, PROVINCE_LEVELS, TWO_LEVEL_SINCE, UnitLevel
 from schemas.vietnam import VN_TZ
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

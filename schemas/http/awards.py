@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from datetime import date
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
-from schemas.http.common import Answer
-
-# Timestamps are sent as Python's isoformat ("+00:00", never "Z"), as the answers were before they were typed.
-IsoDatetime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")]
-# A number is sent as it was computed: an integer multiple stays 1, never becomes 1.0 (int first in the union).
-Number = int | float
+from schemas.http.common import Answer, Moment, Num
 
 
 class Criterion(Answer):
@@ -41,14 +35,14 @@ class Nomination(Answer):
     subject_id: str
     unit_id: str
     status: str
-    cash_multiple: Number
+    cash_multiple: Num
     rule_version: str
     criteria: list[Criterion]
     evidence_ids: list[str]
     votes: Votes | None
     reason: str | None
-    created_at: IsoDatetime
-    updated_at: IsoDatetime
+    created_at: Moment
+    updated_at: Moment
     held_from: str | None
     decision_date: date | None
     cash_vnd: int | None
@@ -67,14 +61,14 @@ class Transition(Answer):
     to_status: str
     reason: str
     actor: str
-    at: IsoDatetime
+    at: Moment
 
 
 class CouncilRule(Answer):
     """The council's rule for a nomination's title, from the rule file (quorum, share of votes for approval)."""
 
-    quorum_present: Number
-    approval_share: Number
+    quorum_present: Num
+    approval_share: Num
 
 
 class NominationDetail(Nomination):
@@ -87,7 +81,7 @@ class NominationDetail(Nomination):
 class CashAmount(Answer):
     """A multiple of the base salary and its amount in VND."""
 
-    multiple: Number
+    multiple: Num
     vnd: int
 
 
@@ -122,7 +116,7 @@ class CashTable(Answer):
 
     start: str = Field(alias="from")
     source: str
-    multiples: dict[str, Number]
+    multiples: dict[str, Num]
 
 
 class CashMultiples(CashTableOn):
@@ -159,7 +153,7 @@ class ProvisionalNomination(Answer):
     status: str
     criteria: list[Criterion] | None
     evidence_ids: list[str] | None
-    cash_multiple: Number
+    cash_multiple: Num
     cash_vnd: int
     base_salary_vnd: int
     cash_source: str

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from schemas.errors import FieldError
+
+# A moment is sent as Python's isoformat (the offset written "+00:00", never pydantic's "Z"), as every answer was
+# written before it was typed.
+Moment = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+# A number is sent as it was computed: an int stays an int (a whole cash multiple stays 1, never 1.0), a float a
+# float — int first in the union.
+Num = int | float
 
 
 class Answer(BaseModel):

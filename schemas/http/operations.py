@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from pydantic import PlainSerializer
-
-from schemas.http.common import Answer
-
-# The answers have always carried Python's isoformat ("+00:00"), not pydantic's "Z": kept as sent.
-IsoTime = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_type=str)]
+from schemas.http.common import Answer, Moment
 
 
 class ParkedRecord(Answer):
@@ -24,8 +16,8 @@ class ParkedRecord(Answer):
     value: str
     error: str | None
     attempts: int
-    parked_at: IsoTime
-    replayed_at: IsoTime | None
+    parked_at: Moment
+    replayed_at: Moment | None
 
 
 class Parked(Answer):

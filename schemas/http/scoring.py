@@ -7,16 +7,11 @@ routes serialize with `response_model_exclude_unset=True`, so a key is sent exac
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
-from schemas.http.common import Answer
-
-Num = int | float
-Moment = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
-
+from schemas.http.common import Answer, Moment, Num
 
 # Standings -------------------------------------------------------------------------------------------------------
 

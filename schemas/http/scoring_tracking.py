@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.http.common import Answer
-from schemas.http.scoring import Moment, Num
+from schemas.http.common import Answer, Moment, Num
 
 # Officers' tracking under Decree 335/2025 ------------------------------------------------------------------------
 

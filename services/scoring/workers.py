@@ -13,7 +13,7 @@ from functools import partial
 from prometheus_client import Histogram
 
 from schemas.evidence import EvidenceEvent
-from services.scoring.adapters.postgres import hold_rulebook
+from services.scoring.adapters.rulebook_store import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.adapters.tracking_store import queue_everyone
 from services.scoring.config import Settings

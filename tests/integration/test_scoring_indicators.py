@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from services.scoring.adapters.postgres import store_rulebook
+from services.scoring.adapters.rulebook_store import store_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, load_rules, read_rules_file
 from services.scoring.app import MIGRATIONS
 from services.scoring.app import create_app as scoring_app

@@ -15,7 +15,7 @@ from schemas import topics
 from services.evidence.app import create_app as evidence_app
 from services.evidence.config import Settings as EvidenceSettings
 from services.evidence.handlers.sources import add_source
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import case_store, fact_store
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from services.scoring.domain.next_band import Inputs, apply, lever, score_card, what_it_takes
@@ -37,9 +37,9 @@ async def _rescored(database_url: str, unit: str, version: str) -> tuple[Inputs,
         book = build_rulebook(
             json.loads(await conn.fetchval("SELECT content::text FROM rulebooks WHERE version = $1", version))
         )
-        counters = (await pg.counters_of(conn, "unit", [(unit, PERIOD)]))[(unit, PERIOD)]
+        counters = (await case_store.counters_of(conn, "unit", [(unit, PERIOD)]))[(unit, PERIOD)]
         x = (
-            await pg.culture_inputs(
+            await fact_store.culture_inputs(
                 conn,
                 parse_period(PERIOD),
                 [unit],

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import rulebook_store
 from services.scoring.domain.calendar import load_calendar
 from services.scoring.domain.rulebook import Rules, rules_from
 
@@ -45,7 +45,7 @@ class RulesCache:
         )
         if version is not None and version in self._by_version:
             return self._by_version[version]
-        found = await pg.active_rulebook(conn)
+        found = await rulebook_store.active_rulebook(conn)
         if found is None:
             raise RuntimeError("no rulebook stored: the service seeds one at start")
         version, doc = found
@@ -57,6 +57,6 @@ class RulesCache:
 async def seed(conn: asyncpg.Connection, rules_file: Path) -> str:
     """Store the configured rule file; it becomes active only if no rulebook is active yet."""
     doc = read_rules_file(rules_file)
-    current = await pg.active_rulebook(conn)
-    await pg.store_rulebook(conn, str(doc["version"]), doc, activate=current is None)
+    current = await rulebook_store.active_rulebook(conn)
+    await rulebook_store.store_rulebook(conn, str(doc["version"]), doc, activate=current is None)
     return str(doc["version"]) if current is None else current[0]

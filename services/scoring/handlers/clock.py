@@ -7,7 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import case_store
+from services.scoring.adapters.postgres import PostgresScoringStore
 from services.scoring.domain.judging import Affected
 from services.scoring.domain.rulebook import Rules
 from services.scoring.handlers import QUARANTINED
@@ -28,17 +29,18 @@ async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: 
         if is_transient(exc):
             raise
         log.warning("scoring: clock pass failed (%s); isolating the case at fault", exc)
-    cases = await pg.due_cases(conn, now, limit, lock=False)
+    cases = await case_store.due_cases(conn, now, limit, lock=False)
     for case in cases:
         try:
             async with conn.transaction():
                 affected = Affected()
-                await apply_cases(conn, {}, {case: []}, affected, rules=rules, now=now)
-                await mark(conn, affected, now)
+                store = PostgresScoringStore(conn)
+                await apply_cases(store, {}, {case: []}, affected, rules=rules, now=now)
+                await mark(store, affected, now)
         except Exception as exc:
             if is_transient(exc):
                 raise
-            await pg.take_off_clock(conn, case)
+            await case_store.take_off_clock(conn, case)
             QUARANTINED.labels("clock").inc()
             log.error("scoring: case %s cannot be judged by the clock; taken off it: %s", case, describe(exc))
     return len(cases)
@@ -46,10 +48,11 @@ async def tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: 
 
 async def _tick(conn: asyncpg.Connection, *, rules: Rules, now: datetime, limit: int) -> int:
     async with conn.transaction():
-        cases = await pg.due_cases(conn, now, limit, lock=True)
+        cases = await case_store.due_cases(conn, now, limit, lock=True)
         if not cases:
             return 0
         affected = Affected()
-        await apply_cases(conn, {}, {case: [] for case in cases}, affected, rules=rules, now=now)
-        await mark(conn, affected, now)
+        store = PostgresScoringStore(conn)
+        await apply_cases(store, {}, {case: [] for case in cases}, affected, rules=rules, now=now)
+        await mark(store, affected, now)
         return len(cases)

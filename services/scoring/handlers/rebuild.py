@@ -27,8 +27,8 @@ from typing import Any
 
 import asyncpg
 
-from services.scoring.adapters import postgres as pg
 from services.scoring.adapters import rebuild_store as store
+from services.scoring.adapters import rulebook_store
 from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain.judging import Affected
 from services.scoring.domain.periods import Period, parse_period, periods_of
@@ -177,7 +177,7 @@ class _Switched:
 
 
 async def _active_doc(conn: asyncpg.Connection) -> dict[str, Any]:
-    active = await pg.active_rulebook(conn)
+    active = await rulebook_store.active_rulebook(conn)
     if active is None:
         raise ValueError("no rulebook stored: the service seeds one at start")
     return active[1]
@@ -291,7 +291,7 @@ async def _switch(
     """Inside the locked transaction: the staged counters in, the rulebook active, every subject rescored."""
     labels = sorted(chosen)
     await store.switch_counters(conn, labels)
-    await pg.store_rulebook(conn, str(doc["version"]), doc, activate=True)
+    await rulebook_store.store_rulebook(conn, str(doc["version"]), doc, activate=True)
     # Deadlines move with the rules (a new calendar, other clocks): every case whose clock still matters is due
     # for the clock now, which judges it under the new rules and stores its next tick from them.
     await store.retick(conn, now)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import asyncpg
 
-from services.scoring.adapters import postgres as pg
 from services.scoring.adapters import rebuild_store as store
+from services.scoring.adapters import rulebook_store
 from services.scoring.adapters.rulefiles import read_rules_file
 from services.scoring.domain.recalendar import (
     calendar_version,
@@ -40,7 +40,7 @@ async def recalendar(pool: asyncpg.Pool, url: str, rules_file: Path, *, now: dat
     """Re-judge under the rule file's calendar when only the calendar differs from the active rulebook's; None
     when there is nothing to do."""
     async with pool.acquire() as conn:
-        current = await pg.active_rulebook(conn)
+        current = await rulebook_store.active_rulebook(conn)
         if current is None:
             return None
         doc = await store.as_stored(conn, read_rules_file(rules_file))
@@ -66,5 +66,5 @@ async def recalendar(pool: asyncpg.Pool, url: str, rules_file: Path, *, now: dat
     else:
         async with pool.acquire() as conn, conn.transaction():
             await store.lock_writers(conn)  # the switch's protocol: writers hold the rulebook while they judge
-            await pg.store_rulebook(conn, str(doc["version"]), doc, activate=True)
+            await rulebook_store.store_rulebook(conn, str(doc["version"]), doc, activate=True)
     return Recalendared(str(doc["version"]), days, periods)

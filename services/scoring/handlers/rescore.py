@@ -14,7 +14,7 @@ import orjson
 
 from schemas import topics
 from schemas.outputs import StandingChanged
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import case_store, directory_store, fact_store, score_store
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.clusters import cluster_at
@@ -102,7 +102,7 @@ async def rescore_kind(
         except Exception as exc:
             if is_transient(exc):
                 raise
-            row = await pg.drop_first_dirty(conn, kind)
+            row = await score_store.drop_first_dirty(conn, kind)
             QUARANTINED.labels("rescore").inc()
             log.error(
                 "scoring: %s %s cannot be scored for %s; left as it was: %s",
@@ -122,7 +122,7 @@ async def _rescore_some(
     conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
 ) -> list[tuple[str, datetime]]:
     async with conn.transaction():
-        rows = await pg.take_dirty(conn, kind, limit)
+        rows = await score_store.take_dirty(conn, kind, limit)
         if not rows:
             return []
         affected = Affected()
@@ -142,22 +142,22 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     book = rules.book
     # The lineage, read once per pass: a unit a period no longer lists has no row there, and the successor carrying
     # its evidence is scored with the evidence of every unit it combines (docs/contract.md, "Unit lineage").
-    lineage = Lineage(await pg.reorganizations(conn) if affected.units else [], book.year_of_change)
+    lineage = Lineage(await directory_store.reorganizations(conn) if affected.units else [], book.year_of_change)
     rows = plan(affected.units, lineage, _bounds)
     gone: list[tuple[str, str, str]] = [("unit", u, p) for u, p in sorted(rows.hidden)]
     every = {(m, p) for (_, p), members in rows.members.items() for m in members}
-    counters = await pg.counters_of(conn, "unit", every)
+    counters = await case_store.counters_of(conn, "unit", every)
     by_period: defaultdict[str, list[str]] = defaultdict(list)
     for unit, period in sorted(rows.members):
         by_period[period].append(unit)
     unit_rows = []
     unranked: list[tuple[str, str]] = []
-    clusters = await pg.cluster_timelines(conn, {u for u, _ in rows.members})
+    clusters = await directory_store.cluster_timelines(conn, {u for u, _ in rows.members})
     # Officers' registrations once for every period of the pass (each period's headcount is read from them).
-    timelines = await pg.timelines_of_units(conn, sorted({u for u, _ in every}))
+    timelines = await directory_store.timelines_of_units(conn, sorted({u for u, _ in every}))
     for label, units in by_period.items():
         end = parse_period(label).end
-        inputs = await pg.culture_inputs(
+        inputs = await fact_store.culture_inputs(
             conn,
             parse_period(label),
             sorted({m for u in units for m in rows.members[(u, label)]}),
@@ -212,13 +212,13 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
                     member.cluster_name if member else None,
                 )
             )
-    await pg.save_unit_scores(conn, unit_rows, now)
+    await score_store.save_unit_scores(conn, unit_rows, now)
     officers_unranked: list[tuple[str, str]] = []
     officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked)
-    await pg.forget_scores(conn, gone)
-    await pg.forget_standings(conn, "unit", unranked)
-    await pg.forget_standings(conn, "officer", officers_unranked)
-    await pg.save_officer_scores(conn, officer_rows, now)
+    await score_store.forget_scores(conn, gone)
+    await score_store.forget_standings(conn, "unit", unranked)
+    await score_store.forget_standings(conn, "officer", officers_unranked)
+    await score_store.save_officer_scores(conn, officer_rows, now)
     messages: list[Message] = []
     # Only the kinds rescored are re-ranked: a unit pass must not rank thousands of officers.
     if affected.units:
@@ -262,9 +262,9 @@ async def _officer_rows(
     if not affected.officers:
         return []
     officers = sorted({o for o, _, _ in affected.officers})
-    timelines = await pg.timelines(conn, officers)
-    counters = await pg.counters_of(conn, "officer", {(o, p) for o, _, p in affected.officers})
-    sent_under = await pg.officer_period_units(conn, {(o, p) for o, _, p in affected.officers})
+    timelines = await directory_store.timelines(conn, officers)
+    counters = await case_store.counters_of(conn, "officer", {(o, p) for o, _, p in affected.officers})
+    sent_under = await case_store.officer_period_units(conn, {(o, p) for o, _, p in affected.officers})
     by_period: defaultdict[str, set[str]] = defaultdict(set)
     for officer, unit, period in affected.officers:
         by_period[period].add(officer)
@@ -272,7 +272,7 @@ async def _officer_rows(
     rows = []
     for label, members in by_period.items():
         bounds = parse_period(label)
-        facts = await pg.officer_inputs(conn, bounds, sorted(members))
+        facts = await fact_store.officer_inputs(conn, bounds, sorted(members))
         for n, officer in enumerate(sorted(members)):
             if n % 256 == 255:
                 await asyncio.sleep(0)  # thousands of scorecards: let the consumers and the unit pass run between
@@ -317,7 +317,7 @@ async def _publish_changes(
     changed = []
     messages: list[Message] = []
     order = [name for name, _ in rules.book.bands]
-    for r in await pg.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage):
+    for r in await score_store.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage):
         score = round(float(r["score"]), 2)
         old_score = None if r["old_score"] is None else round(float(r["old_score"]), 2)
         same = (
@@ -376,5 +376,5 @@ async def _publish_changes(
                     )
                 )
             )
-    await pg.save_standings(conn, kind, changed, now)
+    await score_store.save_standings(conn, kind, changed, now)
     return messages

@@ -15,7 +15,7 @@ import asyncpg
 from schemas import topics
 from schemas.outputs import Alert, OfficerRating
 from schemas.vietnam import VN_TZ
-from services.scoring.adapters import postgres as pg
+from services.scoring.adapters import directory_store
 from services.scoring.adapters import tracking_store as ts
 from services.scoring.domain import cases as c
 from services.scoring.domain.memberships import unit_at
@@ -84,7 +84,7 @@ async def officer_year(
         StoredCase(r["kind"], r["unit_id"], r["case_id"], json.loads(r["state"]))
         for r in await ts.officer_cases(conn, officer_id)
     ]
-    timeline = (await pg.timelines(conn, [officer_id])).get(officer_id, [])
+    timeline = (await directory_store.timelines(conn, [officer_id])).get(officer_id, [])
     units = sorted({s.unit_id for s in stored} | {r.unit_id for r in timeline} | {entry["unit_id"]})
     facts = Facts(_facts(await ts.case_facts(conn, units)))
     own = await ts.officer_facts(conn, officer_id)

@@ -1,0 +1,141 @@
+"""Facts from evidence (returns, trainings, inspections, catalogue...): kept, retracted, summed per period."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import asyncpg
+
+from services.scoring.adapters.directory_store import timelines_of_units
+from services.scoring.domain.evidence import Fact
+from services.scoring.domain.memberships import Registration, headcount
+from services.scoring.domain.periods import Period
+
+
+async def insert_facts(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, Fact, bool]]) -> None:
+    """Store (source, event_id, fact, retracted) rows."""
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO facts (source, event_id, kind, unit_id, officer_id, at, data, retracted)"
+        " SELECT s, e, k, u, o, a, d::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::timestamptz[], $7::text[], $8::bool[]) AS x(s, e, k, u, o, a, d, r) ON CONFLICT DO NOTHING",
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2].kind for r in rows],
+        [r[2].unit_id for r in rows],
+        [r[2].officer_id for r in rows],
+        [r[2].at for r in rows],
+        [json.dumps(r[2].data) for r in rows],
+        [r[3] for r in rows],
+    )
+
+
+async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> list[asyncpg.Record]:
+    """Mark facts retracted; return them (kind, unit_id, officer_id, at, data as text)."""
+    if not keys:
+        return []
+    return list(
+        await conn.fetch(
+            "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
+            " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at,"
+            " f.data::text AS data",
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+        )
+    )
+
+
+async def culture_inputs(
+    conn: asyncpg.Connection,
+    period: Period,
+    units: Sequence[str],
+    topics: Sequence[str],
+    weights: Mapping[str, float],
+    timelines: Mapping[str, list[Registration]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined
+    (timelines: the officers' registrations when the caller read them once for several periods)."""
+    found: dict[str, dict[str, float]] = {
+        u: {
+            "officers": 0,
+            "trained": 0,
+            "inspections": 0,
+            "findings": 0.0,
+            "disciplined": 0,
+            "procedures": 0,
+            "procedures_online": 0,
+            "procedures_published": 0,
+        }
+        for u in units
+    }
+    # The officers in each unit at the period's end (a transfer leaves the periods before it with the old unit).
+    if timelines is None:
+        timelines = await timelines_of_units(conn, units)
+    for unit, n in headcount(timelines, units, period.end).items():
+        found[unit]["officers"] = n
+    rows = await conn.fetch(
+        "SELECT unit_id,"
+        " count(DISTINCT officer_id) FILTER (WHERE kind = 'training' AND data->>'topic' = ANY($4::text[])) AS trained,"
+        " count(*) FILTER (WHERE kind = 'inspection') AS inspections,"
+        " count(*) FILTER (WHERE kind = 'discipline') AS disciplined,"
+        " coalesce(sum((SELECT sum(coalesce((x->>'count')::float8, 1)"
+        "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1))"
+        "   FROM jsonb_array_elements(data->'findings') x)) FILTER (WHERE kind = 'inspection'), 0) AS findings"
+        " FROM facts WHERE unit_id = ANY($1::text[]) AND NOT retracted AND at >= $2 AND at < $3 GROUP BY unit_id",
+        list(units),
+        period.start,
+        period.end,
+        list(topics),
+        json.dumps(dict(weights)),
+    )
+    for r in rows:
+        found[r["unit_id"]].update(
+            trained=r["trained"],
+            inspections=r["inspections"],
+            disciplined=r["disciplined"],
+            findings=float(r["findings"]),
+        )
+    # The procedure catalogue as it stood at the period's end: the latest statement of each procedure counts.
+    for r in await conn.fetch(
+        "SELECT unit_id, count(*) FILTER (WHERE active) AS procedures,"
+        " count(*) FILTER (WHERE active AND online) AS online, count(*) FILTER (WHERE active AND published)"
+        " AS published FROM (SELECT DISTINCT ON (unit_id, data->>'procedure_code') unit_id,"
+        " coalesce((data->>'active')::bool, true) AS active, (data->>'online')::bool AS online,"
+        " (data->>'published')::bool AS published FROM facts WHERE kind = 'catalogue'"
+        " AND unit_id = ANY($1::text[]) AND NOT retracted AND at < $2"
+        " ORDER BY unit_id, data->>'procedure_code', at DESC, event_id DESC) latest GROUP BY unit_id",
+        list(units),
+        period.end,
+    ):
+        found[r["unit_id"]].update(
+            procedures=r["procedures"], procedures_online=r["online"], procedures_published=r["published"]
+        )
+    return found
+
+
+async def officer_inputs(
+    conn: asyncpg.Connection, period: Period, officers: Sequence[str]
+) -> dict[str, tuple[float, int]]:
+    """Per officer, for one period: training hours and disciplinary decisions."""
+    found = {o: (0.0, 0) for o in officers}
+    rows = await conn.fetch(
+        "SELECT officer_id, coalesce(sum((data->>'hours')::float8) FILTER (WHERE kind = 'training'), 0) AS hours,"
+        " count(*) FILTER (WHERE kind = 'discipline') AS disciplined FROM facts WHERE officer_id = ANY($1::text[])"
+        " AND kind IN ('training', 'discipline') AND NOT retracted AND at >= $2 AND at < $3 GROUP BY officer_id",
+        list(officers),
+        period.start,
+        period.end,
+    )
+    for r in rows:
+        found[r["officer_id"]] = (float(r["hours"]), int(r["disciplined"]))
+    return found
+
+
+async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[str, str | None]]:
+    """(unit_id, officer_id) of every fact of the period."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT unit_id, officer_id FROM facts WHERE at >= $1 AND at < $2", period.start, period.end
+    )
+    return [(r["unit_id"], r["officer_id"]) for r in rows]

@@ -1,4 +1,5 @@
-"""The READMEs' topic tables, written from the topics' declarations (schemas/topics.py) between two markers."""
+"""The topic tables of the READMEs and of docs/contract.md, written from the topics' declarations (schemas/topics.py)
+between two markers."""
 
 from __future__ import annotations
 
@@ -50,9 +51,32 @@ def service_table(service: str) -> str:
     return "\n".join(["| | topic | message | other end |", "|---|---|---|---|", *rows])
 
 
+def _retention(configs: dict[str, str]) -> str:
+    ms = configs.get("retention.ms")
+    if ms is None:
+        return "the broker's default"
+    return "kept (`-1`)" if ms == "-1" else f"{int(ms) // 86_400_000} days"
+
+
+def contract_table() -> str:
+    """The contract's table: every topic with its message, its two ends, what it carries, partitions, retention."""
+    rows = [
+        f"| `{spec.name}` | `{spec.message}` | {_who(spec.producers)} → {_who(spec.consumers)} | {spec.description} "
+        f"| {spec.partitions} | {_retention(spec.configs)} |"
+        for spec in topics.TOPICS
+    ]
+    rows += [
+        f"| `{family.prefix}<source>` | `{family.message}` | the source's Kafka user `source-<source>`, and only it → "
+        f"{_who(family.consumers)} | {family.description} | {family.partitions} each | {_retention(family.configs)} |"
+        for family in topics.FAMILIES
+    ]
+    header = "| topic | message | producer → consumers | content | partitions | retention |"
+    return "\n".join([header, "|---|---|---|---|---|---|", *rows])
+
+
 def tables() -> dict[Path, str]:
-    """README path -> the table it carries."""
-    found = {ROOT / "README.md": system_table()}
+    """README (and the contract's) path -> the table it carries."""
+    found = {ROOT / "README.md": system_table(), ROOT / "docs/contract.md": contract_table()}
     found.update({ROOT / "services" / name / "README.md": service_table(name) for name in topics.kafka_services()})
     return found
 

@@ -74,11 +74,18 @@ class TopicFamily:
     message: str
     description: str
     consumers: tuple[str, ...]
+    # Each source's topic of the family is created with these partitions and the shared inbound topic's settings.
+    partitions: int = 3
 
     @property
     def pattern(self) -> str:
         """How a subscription to the family is shown (`evidence.inbound.v1.*`)."""
         return self.prefix + "*"
+
+    @property
+    def configs(self) -> dict[str, str]:
+        """The settings of each source's topic: the shared inbound topic's (its retention)."""
+        return dict(next(s for s in TOPICS if s.name == EVIDENCE_INBOUND).configs)
 
 
 TOPICS: tuple[TopicSpec, ...] = (
@@ -149,10 +156,18 @@ TOPICS: tuple[TopicSpec, ...] = (
 
 FAMILIES: tuple[TopicFamily, ...] = (
     TopicFamily(
-        EVIDENCE_INBOUND_PREFIX, "evidence", "Evidence envelopes of one source, written by it only.", (EVIDENCE,)
+        EVIDENCE_INBOUND_PREFIX,
+        "evidence",
+        "Evidence envelopes of one source, written by it only, keyed by unit_id.",
+        (EVIDENCE,),
     ),
     # The portal's call bodies have no JSON Schema of their own: the portal's format is docs/contract.md's.
-    TopicFamily(EVIDENCE_DVCQG_PREFIX, "dvcqg_call", "The national portal's calls of one source (DVCQG).", (EVIDENCE,)),
+    TopicFamily(
+        EVIDENCE_DVCQG_PREFIX,
+        "dvcqg_call",
+        "The national portal's calls of one source (DVCQG), any key (MaHoSo suggested).",
+        (EVIDENCE,),
+    ),
 )
 
 

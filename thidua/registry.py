@@ -1,7 +1,10 @@
 """Where the platform kit learns which services exist: they register themselves, the kit never imports them.
 
 Each service declares a `ServiceSpec` in its `registration` module and names it in pyproject.toml's entry-point
-group `thidua.services`; the CLI, the local stack and the tests read the group. Operator tasks a service
+group `thidua.services`; the CLI, the local stack and the tests read the group. What a service consumes and produces
+is declared once, on each topic (`schemas/topics.py`: its producers and consumers): the contract's exports and the
+Kafka rights are drawn from there and may not import a service, and a topic's two ends are then written once, not
+at each end; `ServiceSpec.consumes`/`produces` are this service's view of it. Operator tasks a service
 offers (e.g. evidence's source registration, scoring's rebuild) are callables in its spec, so the kit can run
 them without knowing the service's modules.
 """
@@ -43,7 +46,7 @@ class ServiceSpec:
 
     @property
     def consumes(self) -> dict[str, str]:
-        """Topic -> message this service reads, as the contract's topics declare it (none for a non-Kafka app)."""
+        """Topic -> message this service reads (none for a non-Kafka app), as the topic declares its readers."""
         return topics.consumed_by(self.name) if self.kafka else {}
 
     @property

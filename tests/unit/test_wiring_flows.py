@@ -125,3 +125,41 @@ def test_a_readme_table_edited_by_hand_is_caught(tmp_path: Path, monkeypatch: py
     readme.write_text(readme.read_text(encoding="utf-8").replace("`alerts.v1`", "`alerts.v2`"), encoding="utf-8")
     assert tables.drift() == ["services/notify/README.md"]
     assert "| consumes | `evidence.accepted.v1` | `evidence` | evidence |" in table
+
+
+def test_the_contracts_topic_table_is_drawn_from_the_declarations() -> None:
+    assert ROOT / "docs/contract.md" in tables.tables()
+    table = tables.contract_table()
+    rows = table.splitlines()[2:]
+    assert len(rows) == len(topics.TOPICS) + len(topics.FAMILIES)
+    assert "| `ratings.v1` | `officer_rating` | scoring → awards |" in table
+    assert "| `evidence.rejected.v1` | `rejected_evidence` | evidence → operators |" in table
+    assert "| 3 | kept (`-1`) |" in table and "| 6 | 30 days |" in table
+    assert "| `evidence.dvcqg.v1.<source>` | `dvcqg_call` |" in table and "| 3 each | 30 days |" in table
+
+
+def test_a_contract_table_edited_by_hand_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    contract = tmp_path / "docs" / "contract.md"
+    contract.parent.mkdir(parents=True)
+    table = tables.contract_table()
+    contract.write_text(f"# Contract\n\n## Kafka topics\n{tables.BEGIN}\n{table}\n{tables.END}\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "tables", lambda: {contract: table})
+    monkeypatch.setattr(tables, "ROOT", tmp_path)
+    assert tables.drift() == []
+    contract.write_text(contract.read_text(encoding="utf-8").replace("awards → notify", "awards → scoring"), "utf-8")
+    assert tables.drift() == ["docs/contract.md"]
+    assert tables.write() == ["docs/contract.md"] and tables.drift() == []
+
+
+def test_a_sources_topics_follow_their_familys_declaration() -> None:
+    for spec, prefix in (
+        (kafka_acl.source_inbound_spec("hcc"), topics.EVIDENCE_INBOUND_PREFIX),
+        (kafka_acl.source_dvcqg_spec("hcc"), topics.EVIDENCE_DVCQG_PREFIX),
+    ):
+        family = next(f for f in topics.FAMILIES if f.prefix == prefix)
+        assert spec.name == prefix + "hcc"
+        assert (
+            (spec.partitions, spec.configs)
+            == (family.partitions, family.configs)
+            == (3, {"retention.ms": "2592000000"})
+        )

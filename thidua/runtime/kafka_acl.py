@@ -155,18 +155,26 @@ def _ensure_topic(access: KafkaAccess, spec: TopicSpec, *, timeout: float) -> st
 
 def source_inbound_spec(source: str) -> TopicSpec:
     """The inbound topic of one source, with the shared inbound topic's settings."""
-    shared = next(s for s in topics.TOPICS if s.name == topics.EVIDENCE_INBOUND)
+    family = _family(topics.EVIDENCE_INBOUND_PREFIX)
     return TopicSpec(
-        source_inbound(source), 3, f"Evidence written by source {source} only (ACL).", dict(shared.configs)
+        source_inbound(source), family.partitions, f"Evidence written by source {source} only (ACL).", family.configs
     )
 
 
 def source_dvcqg_spec(source: str) -> TopicSpec:
     """The portal-format topic of one source (the national portal's call bodies), settings as the inbound one's."""
-    shared = next(s for s in topics.TOPICS if s.name == topics.EVIDENCE_INBOUND)
+    family = _family(topics.EVIDENCE_DVCQG_PREFIX)
     return TopicSpec(
-        source_dvcqg(source), 3, f"Portal calls (DVCQG) written by source {source} only (ACL).", dict(shared.configs)
+        source_dvcqg(source),
+        family.partitions,
+        f"Portal calls (DVCQG) written by source {source} only (ACL).",
+        family.configs,
     )
+
+
+def _family(prefix: str) -> topics.TopicFamily:
+    """The declared family of per-source topics named by prefix."""
+    return next(f for f in topics.FAMILIES if f.prefix == prefix)
 
 
 def provision_source(access: KafkaAccess, source: str, password: str) -> str:

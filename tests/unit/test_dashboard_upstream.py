@@ -36,6 +36,6 @@ def test_a_missing_or_mistyped_field_is_still_no_answer() -> None:
 def test_unknown_fields_are_taken_out_where_they_are_nested_too() -> None:
     from services.dashboard.upstream import _without
 
-    body = {"rows": [{"a": 1, "new": 2}, {"a": 3}], "new": {"x": 1}}
+    body: dict[str, Any] = {"rows": [{"a": 1, "new": 2}, {"a": 3}], "new": {"x": 1}}
     assert _without(body, [("rows", 0, "new"), ("new",)]) == {"rows": [{"a": 1}, {"a": 3}]}
     assert body["rows"][0]["new"] == 2  # the answer itself is left as it came

@@ -36,6 +36,8 @@ log = logging.getLogger("services.dashboard")
 NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz")
 COUNCIL = ("council", "admin")  # the roles that vote and import the official index (as awards and scoring ask)
 EXPIRED_FORM = "Biểu mẫu đã hết hạn, hãy thử lại."
+# The first page after sign-in by role; a person signed in through the provider with no role yet sees whom to ask.
+HOMES = {"source": "/ratings/import", "officer": "/me/tracking", "person": "/me"}
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,11 @@ class User:
 
     def may_read_sheet(self, officer_id: str) -> bool:
         """An officer's sign-in reads only its own tracking sheet (others are decided by scoring from the unit)."""
-        return self.role != "officer" or policy.may_see_officer(self.principal, officer_id, None)
+        return policy.may_open_sheet(self.principal, officer_id)
 
     def may_import_ratings(self) -> bool:
         """The officers' yearly ratings come from a source (the HR office) or admin."""
-        return policy.may_submit(self.principal) or policy.is_admin(self.principal)
+        return policy.may_import_ratings(self.principal)
 
     def may_import_official(self) -> bool:
         """The official service index is the council's (or admin's) to import."""
@@ -95,16 +97,11 @@ def known_unit(unit_id: str) -> None:
 
 
 def home_of(user: User) -> str:
-    """The first page after sign-in, by role."""
-    if user.role == "unit" and user.unit_id:
-        return unit_path(user.unit_id, "/inbox")
-    if user.role == "source":
-        return "/ratings/import"
-    if user.role == "officer":
-        return "/me/tracking"
-    if user.role == "person":  # signed in through the provider with no role yet: whom to ask
-        return "/me"
-    return "/nominations"
+    """The first page after sign-in, by role (a view's choice: each page still asks the policy what it may show)."""
+    unit_id = policy.own_unit(user.principal)
+    if unit_id:
+        return unit_path(unit_id, "/inbox")
+    return HOMES.get(user.role, "/nominations")
 
 
 def cookie_of(request: Request) -> dict[str, Any]:

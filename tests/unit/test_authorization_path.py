@@ -2,7 +2,8 @@
 
 Read from the source: no comparison of a `.role` (==, !=, in, not in) outside thidua/runtime/policy.py, auth.py (the
 token's holder) and identity.py (which maps the provider's rules to a role, deciding who one is, not what one may do).
-The dashboard's own `User.may_*` are being moved onto the policy in the same issue and join this test then."""
+The dashboard is scanned too: its `User.may_*` ask the policy, and what a page is scoped to (a unit's, an officer's
+or a source's own token) is the policy's `own_*` word."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from thidua.runtime.callers import ApiError, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DECIDERS = {"thidua/runtime/policy.py", "thidua/runtime/auth.py", "thidua/runtime/identity.py"}
-NOT_YET = ("services/dashboard/",)
 
 
 def _role_comparisons(path: Path) -> list[int]:
@@ -33,7 +33,7 @@ def _role_comparisons(path: Path) -> list[int]:
 
 def _modules() -> list[Path]:
     found = [*(ROOT / "services").rglob("*.py"), *(ROOT / "thidua" / "runtime").rglob("*.py")]
-    return sorted(p for p in found if not str(p.relative_to(ROOT)).startswith(NOT_YET))
+    return sorted(found)
 
 
 def test_no_module_but_the_policy_decides_a_role() -> None:
@@ -43,6 +43,32 @@ def test_no_module_but_the_policy_decides_a_role() -> None:
         if str(p.relative_to(ROOT)) not in DECIDERS and (lines := _role_comparisons(p))
     }
     assert offenders == {}
+
+
+def test_the_scan_reads_the_dashboard() -> None:
+    assert any(str(p.relative_to(ROOT)) == "services/dashboard/rooms/officers.py" for p in _modules())
+
+
+def test_the_dashboards_imports_and_sheets_are_the_policys_word() -> None:
+    assert policy.may_import_ratings(Principal("source", source="hr-ninhbinh", token_id=2))
+    assert policy.may_import_ratings(Principal("admin"))
+    assert not policy.may_import_ratings(Principal("source"))
+    assert not policy.may_import_ratings(Principal("council"))
+    assert not policy.may_import_ratings(Principal("unit", unit_id="H40.01"))
+    officer = Principal("officer", officer_id="CB001")
+    assert policy.may_open_sheet(officer, "CB001") and not policy.may_open_sheet(officer, "CB002")
+    assert not policy.may_open_sheet(Principal("officer"), "CB001")
+    assert policy.may_open_sheet(Principal("unit", unit_id="H40.01"), "CB002")  # scoring decides from the unit
+
+
+def test_a_page_is_scoped_to_the_tokens_own_unit_officer_or_source() -> None:
+    unit = Principal("unit", unit_id="H40.01")
+    assert (policy.own_unit(unit), policy.own_officer(unit), policy.own_source(unit)) == ("H40.01", None, None)
+    officer = Principal("officer", unit_id="H40.01", officer_id="CB001")
+    assert (policy.own_unit(officer), policy.own_officer(officer)) == (None, "CB001")
+    assert policy.own_source(Principal("source", source="hr")) == "hr"
+    assert policy.own_source(Principal("admin", source="hr")) is None
+    assert policy.own_unit(Principal("council", unit_id="H40.01")) is None
 
 
 def test_the_scan_sees_a_role_decided_in_a_route(tmp_path: Path) -> None:

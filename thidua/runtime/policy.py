@@ -87,3 +87,29 @@ def may_use_inbox(principal: Principal | None, unit_id: str) -> bool:
 def reserved_unit(unit_id: str | None) -> bool:
     """True for the unit id of the operators' inbox, for which no unit token may be issued or honoured."""
     return unit_id == ADMIN_INBOX
+
+
+def may_open_sheet(principal: Principal, officer_id: str) -> bool:
+    """An officer's own token opens only that officer's tracking sheet; for the other roles scoring decides from the
+    officer's unit when the sheet is fetched."""
+    return principal.role != "officer" or may_see_officer(principal, officer_id, None)
+
+
+def may_import_ratings(principal: Principal) -> bool:
+    """The officers' yearly ratings come from a source (the HR office) or admin."""
+    return may_submit(principal) or is_admin(principal)
+
+
+def own_unit(principal: Principal) -> str | None:
+    """The unit a unit's own token speaks for (what it is shown is scoped to it); None for the other roles."""
+    return principal.unit_id if principal.role == "unit" else None
+
+
+def own_officer(principal: Principal) -> str | None:
+    """The officer an officer's own token speaks for; None for the other roles."""
+    return principal.officer_id if principal.role == "officer" else None
+
+
+def own_source(principal: Principal) -> str | None:
+    """The source a source token speaks for (the sender its evidence names); None for the other roles."""
+    return principal.source if principal.role == "source" else None

@@ -32,6 +32,7 @@ from services.dashboard.web import (
     known_unit,
     today,
 )
+from thidua.runtime import policy
 
 router = APIRouter()
 
@@ -125,8 +126,8 @@ async def names_for(up: Services, period: str, user: User) -> dict[str, str]:
     calls = [up.fetch(standings, {"period": period})]
     if user.votes:
         calls.append(up.fetch(standings, {"period": period, "subject": "officer"}, user=user))
-    elif user.role == "unit" and user.unit_id:
-        calls.append(up.fetch(standings, {"period": period, "subject": "officer", "unit": user.unit_id}, user=user))
+    elif own := policy.own_unit(user.principal):
+        calls.append(up.fetch(standings, {"period": period, "subject": "officer", "unit": own}, user=user))
     names: dict[str, str] = {}
     for result in await asyncio.gather(*calls):
         table = parsed(Standings, result)
@@ -175,7 +176,7 @@ async def nominations_file(
         f"nominations_{ext}",
         lambda: listing(body, period=chosen, issued_on=on, issuer=issuer, names=names),
         chosen,
-        user.unit_id if user.role == "unit" else None,
+        policy.own_unit(user.principal),
     )
 
 

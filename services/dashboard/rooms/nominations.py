@@ -29,6 +29,7 @@ from services.dashboard.web import (
     state,
     user_of,
 )
+from thidua.runtime import policy
 
 router = APIRouter()
 
@@ -70,7 +71,7 @@ async def preview(
     chosen = (period or "").strip() or str(pages.current_year())
     if not re.fullmatch(r"[0-9]{4}", chosen) or not 2000 <= int(chosen) <= 2100:
         return bad_request(request, f"Năm “{chosen}” không hợp lệ: xem trước theo năm, từ 2000 đến 2100.")
-    wanted = (unit or "").strip() or (user.unit_id if user and user.role == "unit" else None)
+    wanted = (unit or "").strip() or (policy.own_unit(user.principal) if user else None)
     if wanted is not None and not valid_unit_id(wanted):
         return bad_request(request, "Mã đơn vị không hợp lệ.")
     common: dict[str, Any] = {"title": f"Xem trước kết quả cuối năm {chosen}", "period": chosen}

@@ -17,6 +17,7 @@ from services.dashboard.formatting import period_label
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.units import needs_unit
 from services.dashboard.web import CurrentUser, User, Web, bad_request, error_page, known_unit, page
+from thidua.runtime import policy
 
 router = APIRouter()
 
@@ -57,20 +58,21 @@ async def my_tracking(request: Request, user: CurrentUser, year: str | None = No
     if user is None:
         message = "Đăng nhập bằng mã truy cập của cán bộ để xem phiếu theo dõi của mình."
         return error_page(request, "Cần đăng nhập", sign_in_panel(message, request.url.path), 401)
-    if user.role != "officer" or not user.officer_id or not tracking.valid_officer_id(user.officer_id):
+    officer_id = policy.own_officer(user.principal)
+    if not officer_id or not tracking.valid_officer_id(officer_id):
         the_panel = panel(
             "Không có phiếu của riêng bạn",
             "Trang này dành cho cán bộ đăng nhập bằng mã truy cập của chính mình "
             "(thidua token add --role officer --officer MÃ_CÁN_BỘ).",
         )
         return error_page(request, "Phiếu theo dõi của tôi", the_panel, 403)
-    own = tracking_url_path(user.officer_id)
+    own = tracking_url_path(officer_id)
     return RedirectResponse(f"{own}?year={year}" if year and re.fullmatch(r"[0-9]{4}", year) else own, 303)
 
 
 def sheet_context(officer_id: str, chosen: int, user: User | None) -> dict[str, Any]:
     """The officer page's heading, year picker and whether it is the user's own sheet."""
-    mine = user is not None and user.role == "officer" and user.officer_id == officer_id
+    mine = user is not None and policy.own_officer(user.principal) == officer_id
     return {
         "title": f"Phiếu theo dõi của tôi — năm {chosen}"
         if mine

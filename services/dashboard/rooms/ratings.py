@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from services.dashboard import import_worker, ratings_import
 from services.dashboard.panels import panel, sign_in_panel
 from services.dashboard.web import CurrentUser, User, Web, csrf_ok, download, expired_form, page
+from thidua.runtime import policy
 
 router = APIRouter()
 
@@ -89,7 +90,7 @@ async def ratings_import_upload(request: Request, web: Web, user: CurrentUser) -
     if len(data) > MAX_UPLOAD_BYTES:
         problem = f"Tệp tải lên lớn hơn {MAX_MB} MB; hãy chia thành nhiều tệp."
         return import_page(request, 413, panel=None, problem=problem)
-    source = user.source if user.role == "source" else None
+    source = policy.own_source(user.principal)
     try:
         # In a child process with a CPU, memory and time limit: no file can stall this event loop.
         plan = await import_worker.parse_in_worker(data, source=source, now=datetime.now(UTC))

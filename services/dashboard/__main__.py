@@ -1,10 +1,9 @@
-"""`python -m services.dashboard`: serve the dashboard (WEB_HTTP_HOST, WEB_HTTP_PORT) like `thidua dashboard`."""
+"""`python -m services.dashboard`: serve the dashboard (WEB_HTTP_HOST, WEB_HTTP_PORT) as `thidua dashboard` does."""
 
-from __future__ import annotations
-
-import sys
-
-from thidua.cli import main
+from thidua import registry
+from thidua.runtime.serve import serve
 
 if __name__ == "__main__":
-    sys.exit(main(["dashboard"]))
+    # Through its registration, as `thidua dashboard` runs it: the same app, settings and logs.
+    spec = registry.service("dashboard")
+    serve(spec.create_app, spec.settings())

@@ -35,7 +35,7 @@ from tests.e2e.test_whole_system import CONSUMED, province
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import eventually, running_app
 from tests.integration.test_tracking import processed
-from thidua.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person
+from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person
 from thidua.runtime.identity_rules import add_rule, list_sign_ins
 from thidua.runtime.tokens import add_token
 from thidua.testing.oidc import Provider, RealmInfo, new_realm

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
 from tests.integration.support import running_app
-from thidua.localinfra.process import free_port
+from thidua.operator.localinfra.process import free_port
 
 UNIT = "unit-so-tp-token"
 OTHER_UNIT = "unit-ub-ht-token"

@@ -28,7 +28,7 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.support import running_app
 from tests.integration.test_dashboard import csrf
-from thidua.localinfra.keycloak import KeycloakAdmin
+from thidua.operator.localinfra.keycloak import KeycloakAdmin
 from thidua.runtime import identity_rules
 from thidua.testing.oidc import (
     COUNCIL_GROUP,

@@ -1,1 +1,0 @@
-"""Moved to thidua.operator.localinfra; these modules re-export what other parts' tests still import (issue 28)."""

@@ -14,7 +14,7 @@ import pytest
 from schemas import topics
 from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
-from services.scoring.handlers import consume
+from services.scoring.domain import batch as scoring_batch
 from tests.integration.kafka_tools import start_group_at_end
 from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app
@@ -109,7 +109,7 @@ async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(
     group = f"test-replay-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(kafka_bootstrap, f"{group}.{topics.EVIDENCE_ACCEPTED}", topics.EVIDENCE_ACCEPTED)
     admin = await add_token(database_url, role="admin", unit_id=None, label="test")
-    real_meaning = consume.meaning
+    real_meaning = scoring_batch.meaning
     victim = f"{prefix}-e-7"
 
     def buggy(e: Any) -> Any:  # a bug that only this event meets
@@ -117,7 +117,7 @@ async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(
             raise ZeroDivisionError("a bug in the rules")
         return real_meaning(e)
 
-    monkeypatch.setattr(consume, "meaning", buggy)
+    monkeypatch.setattr(scoring_batch, "meaning", buggy)
     app = scoring_app(
         ScoringSettings(kafka_bootstrap_servers=kafka_bootstrap, database_url=database_url, group_id=group)
     )
@@ -136,7 +136,7 @@ async def test_a_record_parked_for_a_bug_is_replayed_after_the_fix_exactly_once(
         assert len(listed) == 1 and "ZeroDivisionError" in listed[0]["error"] and listed[0]["attempts"] == 3
         refused = await http.post(f"{url}/v1/parked/replay", json={"all": True})
         assert refused.json()["replayed"] == 0  # the bug is still there: it stays parked
-        monkeypatch.setattr(consume, "meaning", real_meaning)  # the fix
+        monkeypatch.setattr(scoring_batch, "meaning", real_meaning)  # the fix
         first = (await http.post(f"{url}/v1/parked/replay", json={"all": True})).json()
         again = (await http.post(f"{url}/v1/parked/replay", json={"ids": [listed[0]["id"]]})).json()
         assert first["replayed"] == 1 and again["replayed"] == 0

@@ -109,6 +109,33 @@ async def test_an_event_delivered_twice_counts_once(rules: Rules) -> None:
     assert store.counters == counted
     assert list(store.inbox) == [("motcua", "e-1")]
     assert store.wakes == 2  # each unit of work wakes the rescorer; only the first changed anything
+    assert (store.loads, store.saves) == (2, 2)  # one load and one save per batch
+
+
+async def test_a_substantiated_complaint_hands_its_verdict_to_the_dossier_and_its_retraction_takes_it_back(
+    rules: Rules,
+) -> None:
+    store = FakeScoringStore()
+    received = {"complaint_id": "PA-1", "category": "procedure", "received_at": "2025-03-15T08:00:00+07:00"}
+    resolved = {
+        "complaint_id": "PA-1",
+        "resolved_at": "2025-03-18T08:00:00+07:00",
+        "outcome": "answered",
+        "substantiated": True,
+    }
+    await _apply(
+        store,
+        rules,
+        _dossier("e-1", "HS-1"),
+        _event("c-1", "complaint.received", received | {"dossier_code": "HS-1"}),
+        _event("c-2", "complaint.resolved", resolved),
+    )
+    assert (store.loads, store.saves) == (1, 1)
+    verdicts = store.cases[("dossier", UNIT, "HS-1")]["state"]["slots"]["complaints"]
+    assert [r["substantiated"] for r in verdicts.values()] == [True]
+    await _apply(store, rules, _retraction("r-1", "c-2"))  # the resolution no longer counts: no verdict
+    verdicts = store.cases[("dossier", UNIT, "HS-1")]["state"]["slots"]["complaints"]
+    assert [r["substantiated"] for r in verdicts.values()] == [False]
 
 
 async def test_a_retraction_undoes_its_target(rules: Rules) -> None:
@@ -146,10 +173,10 @@ async def test_a_late_event_counts_in_its_closed_period_and_queues_it_again(rule
 
 
 async def test_a_failed_unit_of_work_leaves_nothing_and_the_redelivery_counts(rules: Rules) -> None:
-    store = FakeScoringStore(fail_on_register=True)
+    store = FakeScoringStore(fail_on_save=True)
     with pytest.raises(RuntimeError):
         await _apply(store, rules, _dossier("e-1", "HS-1"))
     assert not store.inbox and not store.counters and not store.cases and store.wakes == 0
-    store.fail_on_register = False
+    store.fail_on_save = False
     await _apply(store, rules, _dossier("e-1", "HS-1"))
     assert _march(store) and list(store.inbox) == [("motcua", "e-1")]

@@ -172,3 +172,22 @@ async def timelines_of_units(conn: asyncpg.Connection, units: Sequence[str]) -> 
     ):
         found.setdefault(r["officer_id"], []).append(Registration(r["at"], r["event"], r["unit_id"]))
     return found
+
+
+async def every_reorganization(conn: asyncpg.Connection) -> dict[str, tuple[Reorganization, bool]]:
+    """{event: (reorganization, retracted)} of every reorganization kept: few."""
+    rows = await conn.fetch("SELECT * FROM reorganizations ORDER BY at, event")
+    return {r["event"]: (_reorganization(r), r["retracted"]) for r in rows}
+
+
+async def periods_of_units(conn: asyncpg.Connection, units: Sequence[str]) -> dict[str, set[str]]:
+    """{unit: every period it has counters or a score in}."""
+    found: dict[str, set[str]] = {}
+    for r in await conn.fetch(
+        "SELECT DISTINCT subject_id AS unit_id, period FROM counters WHERE subject_kind = 'unit'"
+        " AND subject_id = ANY($1::text[])"
+        " UNION SELECT unit_id, period FROM unit_scores WHERE unit_id = ANY($1::text[])",
+        sorted(set(units)),
+    ):
+        found.setdefault(r["unit_id"], set()).add(r["period"])
+    return found

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 import asyncpg
+import orjson
 
 from services.scoring.adapters.directory_store import timelines_of_units
 from services.scoring.domain.evidence import Fact
@@ -139,3 +140,19 @@ async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[
         "SELECT DISTINCT unit_id, officer_id FROM facts WHERE at >= $1 AND at < $2", period.start, period.end
     )
     return [(r["unit_id"], r["officer_id"]) for r in rows]
+
+
+async def facts_of(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Fact]:
+    """The kept facts of (source, event_id), retracted or not."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        "SELECT f.source, f.event_id, f.kind, f.unit_id, f.officer_id, f.at, f.data::text AS data FROM facts f"
+        " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {
+        (r["source"], r["event_id"]): Fact(r["kind"], r["unit_id"], r["officer_id"], r["at"], orjson.loads(r["data"]))
+        for r in rows
+    }

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
 from schemas.lineage import Reorganization
 from services.scoring.adapters import (
@@ -21,11 +20,11 @@ from services.scoring.adapters import (
     score_store,
     tracking_store,
 )
+from services.scoring.domain import batch as b
+from services.scoring.domain.batch_decide import Decided, Loaded, withdrawn
 from services.scoring.domain.contributions import CounterKey
-from services.scoring.domain.evidence import CaseEvent, Fact, OfficerEntry, UnitEntry
 from services.scoring.domain.judging import CaseId
-from services.scoring.domain.memberships import Registration
-from services.scoring.store import CaseRow, DirtyRow, EventKey, InboxRow
+from services.scoring.store import DirtyRow
 from thidua.runtime.outbox import Message, enqueue
 
 
@@ -43,95 +42,81 @@ class PostgresScoringStore:
         """Share-lock the rulebooks."""
         await rulebook_store.hold_rulebook(self.conn)
 
-    async def claim(self, rows: Sequence[InboxRow]) -> set[EventKey]:
-        """Insert into the inbox, returning the new keys."""
-        return await inbox_store.claim(self.conn, rows)
+    async def load(self, plan: b.Plan) -> Loaded:
+        """Claim, then read in set-based statements what the new events need (cases held in key order)."""
+        conn = self.conn
+        fresh = await inbox_store.claim(conn, plan.inbox)
+        if not fresh:
+            return Loaded()
+        found = Loaded(fresh=fresh, early=await inbox_store.early_retracted(conn, b.plain_keys(plan, fresh)))
+        found.touched = await inbox_store.targets(conn, b.wanted(plan, fresh))
+        s = b.sort(plan, fresh, found.early, found.touched)
+        found.cases = await case_store.lock_cases(conn, s.cases())
+        # The dossiers complaints may hand a verdict to, held after the cases (as the second pass did).
+        found.cases |= await case_store.lock_cases(conn, b.dossiers_named(found.cases, s) - set(found.cases))
+        found.facts = await fact_store.facts_of(conn, s.fact_retractions)
+        if b.moves_lineage(plan, fresh, s):
+            found.reorganizations = await directory_store.every_reorganization(conn)
+            named = {u for c, _ in found.reorganizations.values() for u in (*c.predecessors, *c.successors)}
+            named |= {
+                u
+                for k in fresh
+                if isinstance(m := plan.meanings[k], Reorganization)
+                for u in (*m.predecessors, *m.successors)
+            }
+            found.unit_periods = await directory_store.periods_of_units(conn, sorted(named))
+        await self._directory(plan, found)
+        facts = [f[2] for f in b.new_facts(plan, fresh, found.early)]
+        about = b.cases_about(plan, fresh, s, facts + withdrawn(found, s, b.new_facts(plan, fresh, found.early)))
+        found.case_officers = await tracking_store.case_officers(conn, about)
+        return found
 
-    async def early_retracted(self, keys: Iterable[EventKey]) -> set[EventKey]:
-        """Read early_retractions."""
-        return await inbox_store.early_retracted(self.conn, keys)
+    async def _directory(self, plan: b.Plan, found: Loaded) -> None:
+        """The registered officers' timelines and the periods their units and they are scored in."""
+        units, officers = b.entries(plan, found.fresh)
+        found.timelines = await directory_store.timelines(self.conn, {o.officer_id for o in officers})
+        listed = {u.unit_id for u in units} | {o.unit_id for o in officers}
+        listed |= {r.unit_id for regs in found.timelines.values() for r in regs}
+        for unit, period in await score_store.periods_scored(self.conn, sorted(listed)):
+            found.periods_scored.setdefault(unit, set()).add(period)
+        scored = await score_store.officer_periods_scored(self.conn, sorted({o.officer_id for o in officers}))
+        for officer, unit, period in scored:
+            found.officer_periods.setdefault(officer, set()).add((unit, period))
 
-    async def targets(self, keys: Iterable[EventKey]) -> dict[EventKey, str | None]:
-        """Read the inbox's targets."""
-        return await inbox_store.targets(self.conn, keys)
-
-    async def remember_early_retractions(self, rows: Sequence[tuple[str, str, str]]) -> None:
-        """Insert into early_retractions."""
-        await inbox_store.remember_early_retractions(self.conn, rows)
+    async def save(
+        self, decided: Decided, messages: Sequence[Sequence[Message]], dirty: Sequence[DirtyRow], accepted_at: datetime
+    ) -> None:
+        """Write in the order the rows were decided; the rescorer wakes at commit."""
+        conn = self.conn
+        await inbox_store.remember_early_retractions(conn, decided.early)
+        for done, alerts in zip(decided.passes, messages, strict=True):
+            await self.save_cases(done.rows, done.deltas, alerts)
+        await fact_store.insert_facts(conn, decided.facts)
+        await fact_store.retract_facts(conn, decided.fact_retractions)
+        await directory_store.insert_reorganizations(conn, decided.reorganizations)
+        await directory_store.retract_reorganizations(conn, decided.lineage_retractions)
+        await directory_store.upsert_units(conn, decided.units)
+        await directory_store.add_unit_memberships(conn, decided.units)
+        await directory_store.upsert_officers(conn, decided.officers)
+        await directory_store.add_memberships(conn, decided.officers)
+        await tracking_store.attribute(conn, decided.attributions)
+        await tracking_store.save_profiles(conn, decided.officers)
+        await tracking_store.queue(conn, decided.tracking, decided.now)
+        await score_store.mark_dirty(conn, dirty, accepted_at)
+        await score_store.wake_rescorer(conn)
 
     async def lock_cases(self, keys: Iterable[CaseId]) -> dict[CaseId, tuple[dict[str, Any], datetime]]:
         """SELECT … FOR UPDATE in key order."""
         return await case_store.lock_cases(self.conn, keys)
 
     async def save_cases(
-        self, rows: Sequence[CaseRow], deltas: Mapping[CounterKey, Sequence[float]], messages: Sequence[Message]
+        self, rows: Sequence[b.CaseRow], deltas: Mapping[CounterKey, Sequence[float]], messages: Sequence[Message]
     ) -> None:
         """Upsert cases, add counters, insert into the outbox."""
         await case_store.save_cases(self.conn, rows)
         await case_store.add_counters(self.conn, deltas)
         await enqueue(self.conn, messages)
 
-    async def insert_facts(self, rows: Sequence[tuple[str, str, Fact, bool]]) -> None:
-        """Insert facts."""
-        await fact_store.insert_facts(self.conn, rows)
-
-    async def retract_facts(self, keys: Sequence[EventKey]) -> list[Fact]:
-        """Update facts, returning them."""
-        rows = await fact_store.retract_facts(self.conn, keys)
-        return [Fact(r["kind"], r["unit_id"], r["officer_id"], r["at"], orjson.loads(r["data"])) for r in rows]
-
-    async def insert_reorganizations(self, rows: Sequence[tuple[Reorganization, bool]]) -> None:
-        """Insert reorganizations."""
-        await directory_store.insert_reorganizations(self.conn, rows)
-
-    async def retract_reorganizations(self, keys: Sequence[EventKey]) -> list[Reorganization]:
-        """Update reorganizations, returning those that counted."""
-        return await directory_store.retract_reorganizations(self.conn, keys)
-
-    async def reorganizations(self) -> list[Reorganization]:
-        """Read the reorganizations that count."""
-        return await directory_store.reorganizations(self.conn)
-
-    async def unit_periods(self, units: Sequence[str]) -> set[str]:
-        """Read counters and unit_scores."""
-        return await directory_store.unit_periods(self.conn, units)
-
-    async def register(self, units: Sequence[UnitEntry], officers: Sequence[OfficerEntry]) -> None:
-        """Upsert units and officers, insert memberships, upsert tracking profiles."""
-        await directory_store.upsert_units(self.conn, units)
-        await directory_store.add_unit_memberships(self.conn, units)
-        await directory_store.upsert_officers(self.conn, officers)
-        await directory_store.add_memberships(self.conn, officers)
-        await tracking_store.save_profiles(self.conn, officers)
-
-    async def timelines(self, officers: Iterable[str]) -> dict[str, list[Registration]]:
-        """Read officer_memberships."""
-        return await directory_store.timelines(self.conn, officers)
-
-    async def periods_scored(self, units: Sequence[str]) -> list[tuple[str, str]]:
-        """Read unit_scores."""
-        return await score_store.periods_scored(self.conn, units)
-
-    async def officer_periods_scored(self, officers: Sequence[str]) -> list[tuple[str, str, str]]:
-        """Read officer_scores."""
-        return await score_store.officer_periods_scored(self.conn, officers)
-
-    async def attribute(self, events: Iterable[CaseEvent]) -> set[str]:
-        """Insert into tracking_cases."""
-        return await tracking_store.attribute(self.conn, events)
-
-    async def officers_of_cases(self, cases: Iterable[CaseId]) -> set[str]:
-        """Read tracking_cases."""
-        return await tracking_store.officers_of_cases(self.conn, cases)
-
-    async def queue_tracking(self, officers: Iterable[str], now: datetime) -> None:
-        """Insert into tracking_dirty."""
-        await tracking_store.queue(self.conn, officers, now)
-
     async def mark_dirty(self, rows: Sequence[DirtyRow], accepted_at: datetime) -> None:
         """Upsert into dirty."""
         await score_store.mark_dirty(self.conn, rows, accepted_at)
-
-    async def wake_rescorer(self) -> None:
-        """pg_notify, delivered at commit."""
-        await score_store.wake_rescorer(self.conn)

@@ -9,38 +9,37 @@ from typing import Any
 
 import asyncpg
 
-from services.scoring.domain.evidence import CaseEvent, OfficerEntry
+from services.scoring.domain.evidence import OfficerEntry
 
 
-async def attribute(conn: asyncpg.Connection, events: Iterable[CaseEvent]) -> set[str]:
-    """Remember whose work each case is (a dossier's officer, a complaint's handler); the officers named."""
-    rows = sorted(
-        {
-            (officer, e.kind, e.unit_id, e.case_id)
-            for e in events
-            if (officer := e.record.get("officer_id" if e.kind == "dossier" else "handler_id"))
-        }
-    )
-    if rows:
+async def attribute(conn: asyncpg.Connection, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    """Remember whose work each case is: (officer_id, kind, unit_id, case_id) rows (a dossier's officer, a
+    complaint's handler)."""
+    ordered = sorted(set(rows))
+    if ordered:
         await conn.execute(
             "INSERT INTO tracking_cases (officer_id, kind, unit_id, case_id) SELECT * FROM unnest($1::text[],"
             " $2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
-            *([r[i] for r in rows] for i in range(4)),
+            *([r[i] for r in ordered] for i in range(4)),
         )
-    return {r[0] for r in rows}
 
 
-async def officers_of_cases(conn: asyncpg.Connection, cases: Iterable[tuple[str, str, str]]) -> set[str]:
-    """The officers whose work the (kind, unit_id, case_id) cases are."""
+async def case_officers(
+    conn: asyncpg.Connection, cases: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], set[str]]:
+    """{(kind, unit_id, case_id): the officers whose work the case is}."""
     keys = sorted(set(cases))
+    found: dict[tuple[str, str, str], set[str]] = {}
     if not keys:
-        return set()
+        return found
     rows = await conn.fetch(
-        "SELECT DISTINCT t.officer_id FROM tracking_cases t JOIN unnest($1::text[], $2::text[], $3::text[])"
-        " AS x(k, u, c) ON t.kind = x.k AND t.unit_id = x.u AND t.case_id = x.c",
+        "SELECT DISTINCT t.officer_id, t.kind, t.unit_id, t.case_id FROM tracking_cases t JOIN unnest($1::text[],"
+        " $2::text[], $3::text[]) AS x(k, u, c) ON t.kind = x.k AND t.unit_id = x.u AND t.case_id = x.c",
         *([k[i] for k in keys] for i in range(3)),
     )
-    return {r["officer_id"] for r in rows}
+    for r in rows:
+        found.setdefault((r["kind"], r["unit_id"], r["case_id"]), set()).add(r["officer_id"])
+    return found
 
 
 async def save_profiles(conn: asyncpg.Connection, entries: Sequence[OfficerEntry]) -> None:

@@ -296,7 +296,12 @@ def fake_services() -> FastAPI:
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         # As scoring answers (schemas.http.scoring.Standings): every key, nulls included.
-        scope = {"period": period, "cluster": None, "rule_version": "2025.1", "as_of": "2025-12-31T16:59:00+00:00"}
+        scope: dict[str, Any] = {
+            "period": period,
+            "cluster": None,
+            "rule_version": "2025.1",
+            "as_of": "2025-12-31T16:59:00+00:00",
+        }
         scope["unranked"] = []
         if subject == "officer":
             caller = who(authorization)
@@ -471,7 +476,7 @@ def fake_services() -> FastAPI:
                 "at": "2026-11-25T02:00:00Z",
             }
         ]
-        return n
+        return as_sent(n)  # as awards answers a vote (schemas.http.awards.Nomination)
 
     @app.get("/v1/periods/{period}/preview")
     async def preview(
@@ -479,28 +484,46 @@ def fake_services() -> FastAPI:
     ) -> dict[str, Any]:
         caller = who(authorization) if authorization else None
         if period == "2025":
-            return {"period": period, "closed": True, "closed_at": "2025-12-16T01:00:00Z", "units": []}
+            return {
+                "period": period,
+                "closed": True,
+                "provisional": False,
+                "closed_at": "2025-12-16T01:00:00Z",
+                "message": f"năm {period} đã kết thúc xét khen thưởng: xem danh sách đề nghị (the year is closed)",
+                "nominations": f"/v1/nominations?period={period}",
+                "units": [],
+            }
         visible = caller is not None and (caller["role"] in ("council", "admin") or caller["unit_id"] == "SO.TP")
         officer = {
             "id": f"lao_dong_tien_tien:{period}:officer:CB.0042",
             "provisional": True,
             "title": "lao_dong_tien_tien",
             "subject_kind": "officer",
+            "year": int(period),
             "subject_id": "CB.0042",
+            "unit_id": "SO.TP",
             "status": "proposed",
             "criteria": [{"code": "rating_good_or_better", "met": True, "reason": "tốt"}],
+            "evidence_ids": ["ev-rating-0042"],
+            "cash_multiple": 0.3,
             "cash_vnd": 760000,
+            "base_salary_vnd": 2340000,
+            "cash_source": "decree_152_2025",
             "cash_estimate": True,
+            "rating_basis": "officer_rating",
         }
         flag = {**officer, "id": f"co_thi_dua_tinh:{period}:unit:SO.TP", "title": "co_thi_dua_tinh"}
         flag |= {"subject_kind": "unit", "subject_id": "SO.TP", "status": "on_hold", "cash_vnd": 20240000}
         flag["criteria"] = [{"code": "no_open_case", "met": False, "reason": "vụ việc KN-7 đang giải quyết"}]
+        flag |= {"cash_multiple": 8.6, "rating_basis": None}
         if not visible:
-            flag["criteria"] = None
+            flag |= {"criteria": None, "evidence_ids": None}
         part = {
             "unit_id": "SO.TP",
             "name": "Sở Tư pháp",
+            "cluster_id": "khoi-so-nganh",
             "officers_visible": visible,
+            "lineage": None,
             "members": 3,
             "nominations": [officer, flag] if visible else [flag],
             "nomination_count": 2,
@@ -509,9 +532,11 @@ def fake_services() -> FastAPI:
             "missing": {
                 "unit_rating": True,
                 "unrated_count": 1,
+                "rated_by_evidence_count": 0,
                 "unrated_members": [{"officer_id": "CB.0077", "name": "Lê Thị Hoa"}] if visible else None,
                 "open_case_count": 1,
                 "open_cases": [{"subject_kind": "unit", "subject_id": "SO.TP", "kind": "complaint", "case_id": "KN-7"}],
+                "dossier_deadline": f"{period}-12-10",
                 "hold_count": 1,
                 "holds": [],
                 "votes_to_come": 1,

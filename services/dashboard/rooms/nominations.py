@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from schemas.http.awards import CouncilRule, NominationDetail, Nominations
+from schemas.http.awards import CouncilRule, Nomination, NominationDetail, Nominations, Preview, PreviewClosed
 from services.dashboard import pages
 from services.dashboard.formatting import nomination_path, status_name, title_name
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
@@ -79,21 +79,15 @@ async def preview(
     params = {"unit": wanted} if wanted else None
     up = web.services
     result = await up.fetch(f"{up.awards}/v1/periods/{chosen}/preview", params, user=user)
-    if not result.ok or not isinstance(result.body, dict):
+    opened = parsed(Preview, result)
+    if opened is None and parsed(PreviewClosed, result) is None:
         if result.not_found:
             the_panel = panel("Không tìm thấy đơn vị", f"Không có đơn vị mã {wanted} trong năm {chosen}.")
         else:
             the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return page(request, "preview.html", status_for(result), panel=the_panel, **common)
-    units = result.body.get("units")
-    return page(
-        request,
-        "preview.html",
-        panel=None,
-        body=result.body,
-        units=[u for u in units if isinstance(u, dict)] if isinstance(units, list) else [],
-        **common,
-    )
+    units = result.body["units"] if opened else []  # a closed year has no preview, only where its nominations are
+    return page(request, "preview.html", panel=None, body=result.body, units=units, **common)
 
 
 def vote_context(user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -185,7 +179,7 @@ async def record_vote(request: Request, web: Web, user: CurrentUser, nomination_
     up = web.services
     result = await up.fetch(f"{up.awards}/v1/nominations/{quote(nomination_id, safe='')}/votes", user=user, json=body)
     if result.ok:
-        decided = result.body.get("status") if isinstance(result.body, dict) else None
+        decided = voted.status if (voted := parsed(Nomination, result)) else None
         state(request)["flash"] = f"Đã ghi biểu quyết: {status_name(decided) or 'đã ghi'}."
         return RedirectResponse(nomination_path(nomination_id), status_code=303)
     if result.status in (409, 422):

@@ -125,16 +125,6 @@ def monthly(bodies: Sequence[tuple[bool, bool, object, str | None]]) -> tuple[li
     return values, problem
 
 
-def notifications(body: object) -> tuple[list[Any] | None, object]:
-    """The inbox's items (None when the shape is unknown) and its unread count."""
-    if isinstance(body, list):
-        return body, None
-    if isinstance(body, Mapping):
-        items = next((body[k] for k in ("items", "notifications", "rows") if isinstance(body.get(k), list)), None)
-        return items, body.get("unread_count")
-    return None, None
-
-
 def by_title(nominations: Iterable[object]) -> list[tuple[str, list[Mapping[str, Any]]]]:
     """Nominations grouped by title, in the order of the titles' precedence."""
     grouped: dict[str, list[Mapping[str, Any]]] = {}

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from schemas.http.notify import Inbox
 from schemas.http.scoring import NextBand, Standings, UnitScorecard
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
@@ -171,11 +172,12 @@ async def inbox(request: Request, web: Web, user: CurrentUser, unit_id: str) -> 
         return page(request, "inbox.html", denied[1], panel=denied[0], **common)
     up = web.services
     result = await up.fetch(f"{up.notify}/v1/units/{quote(unit_id, safe='')}/notifications", user=user)
-    if not result.ok:
+    box = parsed(Inbox, result)
+    if box is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("thông báo", result)
         return page(request, "inbox.html", status_for(result), panel=the_panel, **common)
-    items, unread = pages.notifications(result.body)
-    return page(request, "inbox.html", panel=None, items=items, unread=unread, body=result.body, **common)
+    items = result.body["items"]
+    return page(request, "inbox.html", panel=None, items=items, unread=box.unread_count, body=result.body, **common)
 
 
 @router.get("/units/{unit_id}/officers", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.config import RULES
 from services.scoring.config import Settings as ScoringSettings
 from services.scoring.domain.calendar import load_calendar
-from services.scoring.domain.contributions import working_deadline
+from services.scoring.domain.working_time import working_deadline
 from tests.integration.kafka_tools import read_topic, start_group_at_end
 from tests.integration.scoring_support import event, processed
 from tests.integration.support import eventually, running_app

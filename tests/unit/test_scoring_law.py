@@ -33,9 +33,10 @@ from services.scoring.domain.contributions import (
     next_dossier_tick,
 )
 from services.scoring.domain.judging import hand_verdict
+from services.scoring.domain.officer_scorecard import OfficerInputs, officer_scorecard
 from services.scoring.domain.periods import STAGE
 from services.scoring.domain.rulebook import RulebookInvalid, build_rulebook, rules_from
-from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
+from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
 RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")))

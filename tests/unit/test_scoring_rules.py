@@ -25,22 +25,11 @@ from services.scoring.domain.cases import (
     merge,
     retract,
 )
-from services.scoring.domain.contributions import (
-    Tally,
-    complaint_contribution,
-    difference,
-    dossier_contribution,
-)
+from services.scoring.domain.contributions import Tally, complaint_contribution, difference, dossier_contribution
+from services.scoring.domain.officer_scorecard import OfficerInputs, officer_scorecard
 from services.scoring.domain.periods import STAGE, parse_period, period_ends_between, periods_of
 from services.scoring.domain.rulebook import Rulebook, RulebookInvalid, build_rulebook
-from services.scoring.domain.scorecard import (
-    CultureInputs,
-    Evidence,
-    OfficerInputs,
-    evidence_behind,
-    officer_scorecard,
-    unit_scorecard,
-)
+from services.scoring.domain.scorecard import CultureInputs, Evidence, evidence_behind, unit_scorecard
 from tests.integration.scoring_support import rulebook_with_an_indicator
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"

@@ -21,12 +21,11 @@ from services.scoring.domain.contributions import (
     complaint_contribution,
     difference,
     dossier_contribution,
-    dossier_due,
     next_complaint_tick,
     next_dossier_tick,
-    working_deadline,
 )
 from services.scoring.domain.rulebook import build_rulebook
+from services.scoring.domain.working_time import dossier_due, working_deadline
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "services" / "scoring" / "rules"
 RB = build_rulebook(tomllib.loads((RULES_DIR / "rulebook.toml").read_text(encoding="utf-8")))

@@ -17,8 +17,6 @@ from services.scoring.domain.tracking import (
     Sheet,
     Task,
     TrackingRules,
-    YearRating,
-    apply_cap,
     is_civil_servant,
     leave_only,
     period_bounds,
@@ -26,8 +24,8 @@ from services.scoring.domain.tracking import (
     period_sheet,
     periods_of,
     task_part,
-    year_rating,
 )
+from services.scoring.domain.tracking_year import YearRating, apply_cap, year_rating
 
 R = TrackingRules()
 QUARTER = replace(R, period_kind="quarter")

@@ -10,8 +10,9 @@ from schemas.outputs import Alert
 from schemas.vietnam import VN_TZ
 from services.scoring.domain.calendar import CalendarYearMissing, WorkingCalendar
 from services.scoring.domain.cases import Complaint, Dossier
-from services.scoring.domain.contributions import complaint_deadline, dossier_due
+from services.scoring.domain.contributions import complaint_deadline
 from services.scoring.domain.rulebook import Rules
+from services.scoring.domain.working_time import dossier_due
 
 # Alerts about moments further back than this are history, not news (e.g. when a year is backfilled).
 HORIZON = timedelta(days=2)

@@ -157,29 +157,7 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
             )
             for code, i in doc["index"]["indicators"].items()
         }
-        c = doc["culture"]
-        culture = Culture(
-            float(c["training_max"]),
-            float(c["training_threshold"]),
-            frozenset(c["training_topics"]),
-            float(c["conduct_max"]),
-            float(c["conduct_limit_per_100"]),
-            float(c["inspection_max"]),
-            float(c["inspection_limit_per_100"]),
-            float(c["discipline_max"]),
-            {k: float(v) for k, v in c["finding_weights"].items()},
-            float(c["min_covered_share"]),
-        )
-        o = doc["officer"]
-        officer = OfficerRules(
-            float(o["on_time_max"]),
-            float(o["training_max"]),
-            float(o["training_hours_per_year"]),
-            float(o["conduct_max"]),
-            float(o["conduct_penalty"]),
-            float(o["disciplined_cap"]),
-            float(o["min_ranked_coverage"]),
-        )
+        culture, officer = _culture(doc["culture"]), _officer(doc["officer"])
         bands = tuple(sorted(((str(k), float(v)) for k, v in doc["bands"].items()), key=lambda b: -b[1]))
         rulebook = Rulebook(
             str(doc["version"]),
@@ -234,6 +212,35 @@ def build_rulebook(doc: Mapping[str, Any]) -> Rulebook:
     if problems:
         raise RulebookInvalid("; ".join(problems))
     return rulebook
+
+
+def _culture(c: Mapping[str, Any]) -> Culture:
+    """The [culture] table (a missing or malformed key raises: build_rulebook names it)."""
+    return Culture(
+        float(c["training_max"]),
+        float(c["training_threshold"]),
+        frozenset(c["training_topics"]),
+        float(c["conduct_max"]),
+        float(c["conduct_limit_per_100"]),
+        float(c["inspection_max"]),
+        float(c["inspection_limit_per_100"]),
+        float(c["discipline_max"]),
+        {k: float(v) for k, v in c["finding_weights"].items()},
+        float(c["min_covered_share"]),
+    )
+
+
+def _officer(o: Mapping[str, Any]) -> OfficerRules:
+    """The [officer] table (a missing or malformed key raises: build_rulebook names it)."""
+    return OfficerRules(
+        float(o["on_time_max"]),
+        float(o["training_max"]),
+        float(o["training_hours_per_year"]),
+        float(o["conduct_max"]),
+        float(o["conduct_penalty"]),
+        float(o["disciplined_cap"]),
+        float(o["min_ranked_coverage"]),
+    )
 
 
 def _year_of_change(raw: object) -> tuple[YearOfChange, list[str]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.vietnam import number
 from services.scoring.domain.contributions import COUNTERS
-from services.scoring.domain.rulebook import Indicator, Rulebook
+from services.scoring.domain.rulebook import Culture, Indicator, Rulebook
 
 Counters = Mapping[str, tuple[float, float]]  # counter -> (numerator, denominator)
 
@@ -160,10 +160,11 @@ def evidence_behind(rules: Rulebook) -> dict[str, Evidence]:
 NO_CASE_REASON = "không có hồ sơ, phản ánh hoặc danh mục thủ tục làm căn cứ trong kỳ"
 
 
-def unit_scorecard(
-    unit_id: str, period: str, counters: Counters, culture_in: CultureInputs, rules: Rulebook
-) -> UnitScorecard:
-    """Score a unit: the 766-style service index, the office-culture index and their weighted sum."""
+def _service_indicators(
+    counters: Counters, culture_in: CultureInputs, rules: Rulebook
+) -> tuple[list[IndicatorResult], list[dict[str, Any]]]:
+    """Each indicator of the rulebook judged from its counters (the catalogue's from the procedures), and the ones
+    without evidence with the reason why."""
     catalogue = {
         "procedures_published": (float(culture_in.procedures_published), float(culture_in.procedures)),
         "procedures_online": (float(culture_in.procedures_online), float(culture_in.procedures)),
@@ -185,6 +186,11 @@ def unit_scorecard(
         elif result.points is None:
             missing.append({"code": i.code, "name": i.name, "max_points": i.max_points, "reason": NO_CASE_REASON})
         indicators.append(result)
+    return indicators, missing
+
+
+def _groups(indicators: list[IndicatorResult], rules: Rulebook) -> dict[str, dict[str, float | None]]:
+    """Per group of the rulebook: its maximum, the points of its scored indicators, and their maximum."""
     groups: dict[str, dict[str, float | None]] = {}
     for code, (_, maximum) in rules.groups.items():
         scored = [i for i in indicators if i.group == code and i.points is not None]
@@ -193,6 +199,15 @@ def unit_scorecard(
             "points": sum(i.points or 0 for i in scored) if scored else None,
             "scored_max": sum(i.max_points for i in scored),
         }
+    return groups
+
+
+def unit_scorecard(
+    unit_id: str, period: str, counters: Counters, culture_in: CultureInputs, rules: Rulebook
+) -> UnitScorecard:
+    """Score a unit: the 766-style service index, the office-culture index and their weighted sum."""
+    indicators, missing = _service_indicators(counters, culture_in, rules)
+    groups = _groups(indicators, rules)
     scored_max = sum(i.max_points for i in indicators if i.points is not None)
     total_max = sum(i.max_points for i in indicators)
     finished = counters.get("dossier_ok", (0.0, 0.0))[1]
@@ -273,6 +288,28 @@ def culture_score(parts: list[IndicatorResult], rules: Rulebook) -> tuple[float 
     )
 
 
+def _conduct_part(x: CultureInputs, conduct: float, r: Culture) -> IndicatorResult:
+    """Substantiated conduct complaints per 100 officers (missing without a headcount)."""
+    rate = conduct * 100 / x.officers if x.officers > 0 else None
+    points = None if rate is None else r.conduct_max * max(0.0, 1 - rate / r.conduct_limit_per_100)
+    name = "Phản ánh có cơ sở về thái độ, tác phong (trên 100 cán bộ)"
+    limit = r.conduct_limit_per_100
+    return IndicatorResult(
+        "conduct_complaints", name, "culture", conduct, x.officers, rate, limit, r.conduct_max, points
+    )
+
+
+def _findings_part(x: CultureInputs, r: Culture) -> IndicatorResult:
+    """Weighted inspection findings per inspection per 100 officers (missing without a headcount or an inspection)."""
+    rate = x.weighted_findings / x.inspections * 100 / x.officers if x.officers > 0 and x.inspections > 0 else None
+    points = None if rate is None else r.inspection_max * max(0.0, 1 - rate / r.inspection_limit_per_100)
+    name = "Vi phạm qua kiểm tra công vụ (có trọng số, mỗi lần kiểm tra, trên 100 cán bộ)"
+    found, inspections, limit = x.weighted_findings, float(x.inspections), r.inspection_limit_per_100
+    return IndicatorResult(
+        "inspection_findings", name, "culture", found, inspections, rate, limit, r.inspection_max, points
+    )
+
+
 def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[IndicatorResult]:
     """The office-culture index in four parts: training, conduct complaints, inspections, discipline.
 
@@ -290,54 +327,8 @@ def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[Ind
         x.trained_officers,
         x.officers,
     )
-    conduct_part = IndicatorResult(
-        "conduct_complaints",
-        "Phản ánh có cơ sở về thái độ, tác phong (trên 100 cán bộ)",
-        "culture",
-        conduct,
-        x.officers,
-        None,
-        r.conduct_limit_per_100,
-        r.conduct_max,
-        None,
-    )
-    findings = IndicatorResult(
-        "inspection_findings",
-        "Vi phạm qua kiểm tra công vụ (có trọng số, mỗi lần kiểm tra, trên 100 cán bộ)",
-        "culture",
-        x.weighted_findings,
-        float(x.inspections),
-        None,
-        r.inspection_limit_per_100,
-        r.inspection_max,
-        None,
-    )
-    if x.officers > 0:
-        conduct_rate = conduct * 100 / x.officers
-        conduct_part = IndicatorResult(
-            conduct_part.code,
-            conduct_part.name,
-            "culture",
-            conduct,
-            x.officers,
-            conduct_rate,
-            r.conduct_limit_per_100,
-            r.conduct_max,
-            r.conduct_max * max(0.0, 1 - conduct_rate / r.conduct_limit_per_100),
-        )
-        if x.inspections > 0:
-            rate = x.weighted_findings / x.inspections * 100 / x.officers
-            findings = IndicatorResult(
-                findings.code,
-                findings.name,
-                "culture",
-                x.weighted_findings,
-                float(x.inspections),
-                rate,
-                r.inspection_limit_per_100,
-                r.inspection_max,
-                r.inspection_max * max(0.0, 1 - rate / r.inspection_limit_per_100),
-            )
+    conduct_part = _conduct_part(x, conduct, r)
+    findings = _findings_part(x, r)
     return [
         training,
         conduct_part,
@@ -354,87 +345,3 @@ def culture_parts(x: CultureInputs, conduct: float, rules: Rulebook) -> list[Ind
             0.0 if x.disciplined else r.discipline_max,
         ),
     ]
-
-
-@dataclass(frozen=True)
-class OfficerInputs:
-    """What the evidence says about one officer in a period."""
-
-    on_time: tuple[float, float]
-    training_hours: float
-    conduct_substantiated: float
-    disciplined: int
-    period_fraction: float  # 1 for a year, 0.25 for a quarter, 1/12 for a month, 7 for the stage
-
-
-@dataclass(frozen=True)
-class OfficerScorecard:
-    """An officer's evidence-based score for one period, over the parts that have evidence."""
-
-    officer_id: str
-    period: str
-    rule_version: str
-    parts: list[IndicatorResult]
-    score: float
-    band: str
-    weight_covered: float = 1.0
-    notes: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "officer_id": self.officer_id,
-            "period": self.period,
-            "rule_version": self.rule_version,
-            "parts": [p.as_json() for p in self.parts],
-            "score": self.score,
-            "band": self.band,
-            "weight_covered": self.weight_covered,
-            "notes": self.notes,
-        }
-
-
-def officer_scorecard(officer_id: str, period: str, x: OfficerInputs, rules: Rulebook) -> OfficerScorecard:
-    """Dossiers on time, training hours, conduct; discipline caps the score (docs/rules.md, "Individuals"). A part
-    without evidence (no dossiers handled) is missing and the score is taken over the parts that have it."""
-    o = rules.officer
-    on_time = _ratio(Indicator("on_time", "officer", "Hồ sơ giải quyết đúng hạn", o.on_time_max, 1.0), *x.on_time)
-    target = o.training_hours_per_year * x.period_fraction
-    training = _ratio(
-        Indicator("training_hours", "officer", "Số giờ bồi dưỡng", o.training_max, 1.0), x.training_hours, target
-    )
-    conduct = IndicatorResult(
-        "conduct",
-        "Phản ánh có cơ sở về tác phong",
-        "officer",
-        x.conduct_substantiated,
-        0,
-        None,
-        None,
-        o.conduct_max,
-        max(0.0, o.conduct_max - o.conduct_penalty * x.conduct_substantiated),
-    )
-    parts = [on_time, training, conduct]
-    covered = sum(p.max_points for p in parts if p.points is not None)
-    total = sum(p.max_points for p in parts)
-    score = 100 * sum(p.points or 0 for p in parts) / covered if covered else 0.0
-    notes = []
-    if covered < total:
-        lacking = ", ".join(p.name for p in parts if p.points is None)
-        notes.append(
-            f"Điểm tính trên {number(covered)}/{number(total)} điểm có dữ liệu (thiếu: {lacking}), "
-            "quy đổi về thang 100."
-        )
-    if x.disciplined:
-        score = min(score, o.disciplined_cap)
-        notes.append(f"Bị kỷ luật trong kỳ: điểm tối đa {number(o.disciplined_cap)}.")
-    score = _rounded(score)
-    return OfficerScorecard(
-        officer_id,
-        period,
-        rules.version,
-        parts,
-        score,
-        rules.band(score),
-        round(covered / total, 4) if total else 0.0,
-        notes,
-    )

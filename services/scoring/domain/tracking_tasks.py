@@ -14,9 +14,10 @@ from typing import Any
 
 from services.scoring.domain import cases as c
 from services.scoring.domain.calendar import CalendarYearMissing
-from services.scoring.domain.contributions import complaint_deadline, complaint_on_time, dossier_due, dossier_on_time
+from services.scoring.domain.contributions import complaint_deadline, complaint_on_time
 from services.scoring.domain.rulebook import Rules
 from services.scoring.domain.tracking import Task, period_bounds, period_of
+from services.scoring.domain.working_time import dossier_due, dossier_on_time
 
 
 @dataclass(frozen=True)

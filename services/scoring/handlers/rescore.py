@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,13 +18,14 @@ from schemas.outputs import StandingChanged
 from services.scoring.adapters import case_store, directory_store, fact_store, score_store
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
-from services.scoring.domain.clusters import cluster_at
+from services.scoring.domain.clusters import ClusterMembership, cluster_at
 from services.scoring.domain.judging import Affected
 from services.scoring.domain.lineage import Lineage, Plan, plan, sum_counters, sum_inputs
 from services.scoring.domain.memberships import listed_under, unit_at
+from services.scoring.domain.officer_scorecard import OfficerInputs, officer_scorecard
 from services.scoring.domain.periods import parse_period, period_fraction
 from services.scoring.domain.rulebook import Rules
-from services.scoring.domain.scorecard import CultureInputs, OfficerInputs, officer_scorecard, unit_scorecard
+from services.scoring.domain.scorecard import CultureInputs, UnitScorecard, unit_scorecard
 from services.scoring.handlers import QUARANTINED, alert_message
 from thidua.runtime.outbox import Message, enqueue
 from thidua.runtime.parking import describe, is_transient
@@ -172,46 +174,12 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
             if not _has_evidence(got) and not (x["trained"] or x["inspections"] or x["disciplined"]):
                 gone.append(("unit", unit, label))  # e.g. its only evidence was retracted
                 continue
-            card = unit_scorecard(
-                unit,
-                label,
-                got,
-                CultureInputs(
-                    int(x["officers"]),
-                    int(x["trained"]),
-                    x["findings"],
-                    int(x["inspections"]),
-                    int(x["disciplined"]),
-                    int(x["procedures"]),
-                    int(x["procedures_online"]),
-                    int(x["procedures_published"]),
-                ),
-                book,
-            )
+            card = unit_scorecard(unit, label, got, _culture_inputs(x), book)
             if card.score is None:
                 unranked.append((unit, label))  # listed as "chưa đủ dữ liệu", never on the leaderboard
             # Ranked in the cluster it belonged to at the period's end (a later move leaves the period as it was).
             member = cluster_at(clusters.get(unit, ()), end)
-            unit_rows.append(
-                (
-                    unit,
-                    label,
-                    card.score,
-                    card.band,
-                    card.service_index,
-                    card.culture_index,
-                    book.version,
-                    orjson.dumps(
-                        {
-                            **card.as_json(),
-                            "calendar": calendar_of(rules, label),
-                            **lineage_of(rows, unit, label, book.year_of_change),
-                        }
-                    ).decode(),
-                    member.cluster_id if member else None,
-                    member.cluster_name if member else None,
-                )
-            )
+            unit_rows.append(_unit_row(card, rules, lineage_of(rows, unit, label, book.year_of_change), member))
     await score_store.save_unit_scores(conn, unit_rows, now)
     officers_unranked: list[tuple[str, str]] = []
     officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked)
@@ -226,6 +194,40 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     if affected.officers:
         messages += await _publish_changes(conn, "officer", sorted({p for _, _, p in affected.officers}), rules, now)
     await enqueue(conn, messages)
+
+
+def _culture_inputs(x: Mapping[str, float]) -> CultureInputs:
+    """A unit's summed culture inputs for the scorecard."""
+    return CultureInputs(
+        int(x["officers"]),
+        int(x["trained"]),
+        x["findings"],
+        int(x["inspections"]),
+        int(x["disciplined"]),
+        int(x["procedures"]),
+        int(x["procedures_online"]),
+        int(x["procedures_published"]),
+    )
+
+
+def _unit_row(
+    card: UnitScorecard, rules: Rules, lineage: Mapping[str, Any], member: ClusterMembership | None
+) -> tuple[Any, ...]:
+    """The unit_scores row of a scorecard: the card as sent (calendar and lineage added), its cluster of the period."""
+    label = card.period
+    body = {**card.as_json(), "calendar": calendar_of(rules, label), **lineage}
+    cluster = (member.cluster_id, member.cluster_name) if member else (None, None)
+    return (
+        card.unit_id,
+        label,
+        card.score,
+        card.band,
+        card.service_index,
+        card.culture_index,
+        rules.book.version,
+        orjson.dumps(body).decode(),
+        *cluster,
+    )
 
 
 def _bounds(label: str) -> tuple[datetime, datetime]:

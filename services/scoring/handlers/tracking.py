@@ -23,16 +23,14 @@ from services.scoring.domain.rulebook import Rules
 from services.scoring.domain.tracking import (
     Sheet,
     Task,
-    YearRating,
-    apply_cap,
     is_civil_servant,
     leave_only,
     period_bounds,
     period_sheet,
     periods_of,
-    year_rating,
 )
 from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase, days_left_to_save, tasks_by_period
+from services.scoring.domain.tracking_year import YearRating, apply_cap, year_rating
 from services.scoring.handlers import alert_message
 from thidua.runtime.outbox import Message, enqueue
 

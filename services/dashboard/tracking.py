@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.common import OFFICER_ID_PATTERN
+from schemas.http.scoring_tracking import UnitOfficerSheet, UnitTracking
 
 Json = Mapping[str, Any]
 
@@ -302,10 +303,9 @@ def year_view(body: Json) -> YearView:
     )
 
 
-def unit_rows(body: Json) -> list[Json]:
+def unit_rows(sheets: UnitTracking) -> list[UnitOfficerSheet]:
     """A unit's officers for one period (GET /v1/units/{id}/tracking), lowest total last, unassessed as such."""
-    rows = _items(body.get("officers"))
-    return sorted(rows, key=lambda r: -(_num(r.get("total")) or _num(r.get("task_points")) or 0.0))
+    return sorted(sheets.officers, key=lambda r: -(r.total or r.task_points or 0.0))
 
 
 def year_choices(year: int, this_year: int) -> Sequence[int]:

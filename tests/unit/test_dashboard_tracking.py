@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from schemas.http.scoring_tracking import UnitTracking
 from services.dashboard import documents, tracking
 from services.dashboard.documents import tracking_sheet
 from services.dashboard.documents.content import Issuer
@@ -165,28 +166,33 @@ def test_officer_page_renders_escaped_with_tasks_and_general_evidence() -> None:
 
 def test_unit_page_lists_officers_and_links_their_sheets() -> None:
     rows = tracking.unit_rows(
-        {
-            "officers": [
-                {
-                    "officer_id": "CB.1",
-                    "name": "A",
-                    "task_points": 15.0,
-                    "general_points": None,
-                    "total": None,
-                    "below_complete": True,
-                },
-                {
-                    "officer_id": "CB.0042",
-                    "name": "B",
-                    "task_points": 69.5625,
-                    "general_points": 27.0,
-                    "total": 96.5625,
-                    "below_complete": False,
-                },
-            ]
-        }
+        UnitTracking.model_validate(
+            {
+                "unit_id": "SO.TP",
+                "period": "2026-03",
+                "rule_version": "2026.3",
+                "officers": [
+                    {
+                        "officer_id": "CB.1",
+                        "name": "A",
+                        "task_points": 15.0,
+                        "general_points": None,
+                        "total": None,
+                        "below_complete": True,
+                    },
+                    {
+                        "officer_id": "CB.0042",
+                        "name": "B",
+                        "task_points": 69.5625,
+                        "general_points": 27.0,
+                        "total": 96.5625,
+                        "below_complete": False,
+                    },
+                ],
+            }
+        )
     )
-    assert [r["officer_id"] for r in rows] == ["CB.0042", "CB.1"]
+    assert [r.officer_id for r in rows] == ["CB.0042", "CB.1"]
     html = render(
         "unit_tracking.html",
         **BASE,

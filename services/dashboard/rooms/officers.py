@@ -11,11 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.http.scoring_tracking import UnitTracking
 from schemas.vietnam import VN_TZ
 from services.dashboard import pages, tracking
 from services.dashboard.formatting import period_label
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.units import needs_unit
+from services.dashboard.upstream import parsed
 from services.dashboard.web import CurrentUser, User, Web, bad_request, error_page, known_unit, page
 from thidua.runtime import policy
 
@@ -161,8 +163,9 @@ async def unit_tracking(
         return page(request, "unit_tracking.html", denied[1], panel=denied[0], **common)
     up = web.services
     answer = await up.fetch(up.unit_url(unit_id, "/tracking"), {"period": chosen}, user=user)
-    if not answer.ok or not isinstance(answer.body, dict):
+    sheets = parsed(UnitTracking, answer)
+    if sheets is None:
         the_panel = web.forget_if_refused(request, user, answer) or upstream_panel("chấm điểm", answer)
         return page(request, "unit_tracking.html", status_for(answer), panel=the_panel, **common)
-    rows = tracking.unit_rows(answer.body)
+    rows = tracking.unit_rows(sheets)
     return page(request, "unit_tracking.html", panel=None, body=answer.body, rows=rows, **common)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.http.notify import Inbox
 from schemas.http.scoring import NextBand, Standings, UnitScorecard
+from schemas.http.scoring_tracking import AgencyRating
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
 from services.dashboard.formatting import period_label, unit_path, valid_period
@@ -97,7 +98,7 @@ async def unit_context(up: Services, unit_id: str, chosen: str, year: int) -> tu
         "group_names": group_names_of(book),  # the rule file's names of the scorecard's groups
         "trend": {"year": trend_year, "values": values, "problem": problem},
         "next_band": next_band.body if parsed(NextBand, next_band) else None,
-        "agency": agency.body if agency is not None and agency.ok and isinstance(agency.body, dict) else None,
+        "agency": agency.body if agency is not None and parsed(AgencyRating, agency) else None,
     }
 
 

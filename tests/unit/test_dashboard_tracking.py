@@ -41,18 +41,21 @@ def march_sheet(**extra: Any) -> dict[str, Any]:
         "general_points": None,
         "general_evidence": {
             "disciplines": [],
-            "conduct_complaints": [{"complaint_id": "PA-1", "at": "2026-03-02"}],
+            "conduct_complaints": [{"complaint_id": "PA-1", "unit_id": "SO.TP", "events": ["pakn:PA-1"]}],
             "inspection_findings": [],
             "training_hours": 8,
         },
         "total": None,
         "below_complete": False,
+        "note": None,
     } | extra
 
 
 ASSESSED = {
     "criteria": {"pham_chat": 10, "nang_luc": 9, "doi_moi": 8},
     "max": {"pham_chat": 10, "nang_luc": 10, "doi_moi": 10},
+    "capped": [],
+    "unknown": [],
     "assessor": "Trần Thị Bình",
     "event": "hr:assess-1",
 }
@@ -66,6 +69,7 @@ def answer(**sheet: Any) -> dict[str, Any]:
         "year": 2026,
         "rule_version": "2026.3",
         "period_kind": "month",
+        "civil_servant": True,
         "as_of": "2026-04-01T00:00:00+07:00",
         "periods": [march_sheet(**sheet)],
         "year_rating": {
@@ -74,6 +78,9 @@ def answer(**sheet: Any) -> dict[str, Any]:
             "periods": ["2026-03"],
             "not_complete": [],
             "capped": False,
+            "cap_reason": None,
+            "unseen": [],
+            "partial": False,
             "hr_rating": None,
         },
     }

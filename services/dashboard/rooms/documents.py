@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.http.awards import Nominations
 from schemas.http.scoring import Standings, UnitScorecard
+from schemas.http.scoring_tracking import OfficerTracking
 from schemas.vietnam import VN_TZ
 from services.dashboard import documents, pages, tracking
 from services.dashboard.documents import lineage_text
@@ -105,7 +106,7 @@ async def officer_tracking_file(
         up.fetch(up.tracking_url(officer_id, "/tasks"), {"period": period}, user=user),
     )
     failed = next((a for a in (answer, listed) if not a.ok), None)
-    if failed is not None or not isinstance(answer.body, dict):
+    if failed is not None or parsed(OfficerTracking, answer) is None:
         failed = failed or answer
         the_panel = web.forget_if_refused(request, user, failed) or upstream_panel("chấm điểm", failed)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(failed))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.http.scoring_tracking import UnitTracking
+from schemas.http.scoring_tracking import OfficerTracking, UnitTracking
 from schemas.vietnam import VN_TZ
 from services.dashboard import pages, tracking
 from services.dashboard.formatting import period_label
@@ -106,7 +106,8 @@ async def officer_tracking(
         return page(request, "officer_tracking.html", 403, panel=refused, **common)
     up = web.services
     answer = await up.fetch(up.tracking_url(officer_id), {"year": str(chosen)}, user=user)
-    if not answer.ok or not isinstance(answer.body, dict):
+    tracked = parsed(OfficerTracking, answer)
+    if tracked is None:
         if answer.not_found:
             the_panel = panel(
                 "Chưa có phiếu theo dõi",
@@ -119,9 +120,8 @@ async def officer_tracking(
     body = answer.body
     shown = tracking.chosen_period(body, period)
     listed = await up.fetch(up.tracking_url(officer_id, "/tasks"), {"period": shown}, user=user) if shown else None
-    name = body.get("name")
-    if isinstance(name, str) and name and not common["mine"]:
-        common["title"] = f"Theo dõi, đánh giá công chức — {name} — năm {chosen}"
+    if tracked.name and not common["mine"]:
+        common["title"] = f"Theo dõi, đánh giá công chức — {tracked.name} — năm {chosen}"
     sheet = tracking.sheet_of(body, shown) or {}
     return page(
         request,

@@ -52,6 +52,10 @@ class Stack:
         self.provider: DemoProvider | None = None
         self._provider_thread: threading.Thread | None = None
         self._provider_error: BaseException | None = None
+        # The thread that starts Keycloak lives until shutdown: the child's parent-death signal (PR_SET_PDEATHSIG)
+        # follows the thread that forked it, so a thread that ended would take Keycloak down with it.
+        self._provider_ready = threading.Event()
+        self._provider_release = threading.Event()
         self._stopping = False
 
     def begin_provider(self) -> None:
@@ -76,6 +80,9 @@ class Stack:
                 _say(f"Keycloak ready in {time.monotonic() - started:.1f}s")
             except BaseException as failure:  # reported by await_provider, in the main thread
                 self._provider_error = failure
+            finally:
+                self._provider_ready.set()
+            self._provider_release.wait()  # until shutdown (see _provider_release)
 
         self._provider_thread = threading.Thread(target=start, name="keycloak", daemon=True)
         self._provider_thread.start()
@@ -84,7 +91,7 @@ class Stack:
         """Wait for the provider begun by begin_provider: its issuer to the services, its client to the dashboard."""
         if self._provider_thread is None:
             return
-        self._provider_thread.join()
+        self._provider_ready.wait()
         if self._provider_error is not None:
             raise SystemExit(f"Keycloak did not start ({self._provider_error}); THIDUA_OIDC=off runs without it")
         if self.provider is not None:
@@ -287,10 +294,13 @@ class Stack:
         for name, proc in reversed(list(self.children.items())):
             _say(f"stopping {name}")
             stop(proc, timeout=20)
-        if self._provider_thread is not None:
-            self._provider_thread.join(timeout=200)
         if self.provider is not None:
             _say("stopping Keycloak")
+            self.provider.server.stop()
+        self._provider_release.set()  # the starting thread ends (after a start still under way)
+        if self._provider_thread is not None:
+            self._provider_thread.join(timeout=200)
+        if self.provider is not None:  # started while shutting down: stopped now (stop() is idempotent)
             self.provider.server.stop()
         if self.kafka is not None:
             _say("stopping Kafka")

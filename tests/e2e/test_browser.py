@@ -33,7 +33,7 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province
 from tests.integration.kafka_tools import start_group_at_end
-from tests.integration.support import eventually, running_app
+from tests.integration.support import eventually, open_unit_nomination, running_app
 from tests.integration.test_ratings_import import two_hundred, workbook
 from thidua.runtime.tokens import add_token
 from thidua.testing.database import fetch
@@ -151,23 +151,7 @@ async def test_nobody_a_unit_and_the_council_sign_in_and_the_council_votes(
     ):
         answer = await http.post(f"{ev}/v1/events", json=province(p), headers={"Authorization": f"Bearer {source}"})
         assert {r["status"] for r in answer.json()} == {"accepted"}
-        bearer = {"Authorization": f"Bearer {council}"}
-
-        found: list[str] = []
-
-        async def nominated() -> None:
-            assert (await http.post(f"{aw}/v1/periods/2025/close", headers=bearer)).status_code == 200
-            listed = (await http.get(f"{aw}/v1/nominations", params={"period": "2025"}, headers=bearer)).json()
-            open_ones = [
-                n["id"]
-                for n in listed["nominations"]
-                if n["unit_id"] == unit and n["subject_kind"] == "unit" and n["status"] in ("proposed", "needs_review")
-            ]
-            assert open_ones, listed
-            found.append(str(open_ones[0]))
-
-        await eventually(nominated, timeout=90, interval=1.0)
-        nomination = found[-1]
+        nomination = await open_unit_nomination(http, aw, council, unit)
 
         async def told() -> None:
             inbox = await http.get(

@@ -33,7 +33,7 @@ from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_browser import browser  # noqa: F401  (the fixture: Debian's Chromium through chromedriver)
 from tests.e2e.test_whole_system import CONSUMED, province
 from tests.integration.kafka_tools import start_group_at_end
-from tests.integration.support import eventually, running_app
+from tests.integration.support import eventually, open_unit_nomination, running_app
 from tests.integration.test_tracking import processed
 from thidua.operator.localinfra.oidc_realm import COUNCIL_GROUP, UNIT_HEAD_GROUP, Person
 from thidua.runtime.identity_rules import add_rule, list_sign_ins
@@ -166,20 +166,7 @@ async def nominated(
     """2025 closed with the operator's council token: an open nomination of the unit, its inbox told, the sheet made."""
     council, own = tokens
     bearer = {"Authorization": f"Bearer {council}"}
-    found: list[str] = []
-
-    async def open_one() -> None:
-        assert (await http.post(f"{aw}/v1/periods/2025/close", headers=bearer)).status_code == 200
-        listed = (await http.get(f"{aw}/v1/nominations", params={"period": "2025"}, headers=bearer)).json()
-        open_ones = [
-            n["id"]
-            for n in listed["nominations"]
-            if n["unit_id"] == unit and n["subject_kind"] == "unit" and n["status"] in ("proposed", "needs_review")
-        ]
-        assert open_ones, listed
-        found.append(str(open_ones[0]))
-
-    await eventually(open_one, timeout=90, interval=1.0)
+    nomination = await open_unit_nomination(http, aw, council, unit)
 
     async def told() -> None:
         inbox = await http.get(f"{nt}/v1/units/{unit}/notifications", headers={"Authorization": f"Bearer {own}"})
@@ -191,7 +178,7 @@ async def nominated(
 
     await eventually(told, timeout=30, interval=0.5)
     await eventually(sheet, timeout=60, interval=0.5)
-    return found[-1]
+    return nomination
 
 
 def officials(chrome: webdriver.Chrome, scene: Scene) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -45,3 +46,23 @@ async def eventually(check: Callable[[], object], *, timeout: float = 20.0, inte
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(interval)
+
+
+async def open_unit_nomination(http: httpx.AsyncClient, awards_url: str, council: str, unit: str) -> str:
+    """Close 2025 at awards with the council's token until the unit has an open collective nomination; its id."""
+    bearer = {"Authorization": f"Bearer {council}"}
+    found: list[str] = []
+
+    async def open_one() -> None:
+        assert (await http.post(f"{awards_url}/v1/periods/2025/close", headers=bearer)).status_code == 200
+        listed = (await http.get(f"{awards_url}/v1/nominations", params={"period": "2025"}, headers=bearer)).json()
+        open_ones = [
+            n["id"]
+            for n in listed["nominations"]
+            if n["unit_id"] == unit and n["subject_kind"] == "unit" and n["status"] in ("proposed", "needs_review")
+        ]
+        assert open_ones, listed
+        found.append(str(open_ones[0]))
+
+    await eventually(open_one, timeout=90, interval=1.0)
+    return found[-1]

@@ -32,7 +32,7 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.config import Settings as ScoringSettings
 from tests.e2e.test_whole_system import province
 from tests.integration.kafka_tools import start_group_at_end
-from tests.integration.support import eventually, running_app
+from tests.integration.support import open_unit_nomination, running_app
 from tests.integration.test_dashboard import sign_in
 from thidua.runtime.tokens import add_token
 
@@ -100,22 +100,9 @@ async def test_documents_download_with_the_users_rights(
         answer = await http.post(f"{ev}/v1/events", json=province(p), headers={"Authorization": f"Bearer {source}"})
         assert {r["status"] for r in answer.json()} == {"accepted"}
         bearer = {"Authorization": f"Bearer {council}"}
-        found: list[str] = []
-
-        async def nominated() -> None:
-            assert (await http.post(f"{aw}/v1/periods/2025/close", headers=bearer)).status_code == 200
-            listed = (await http.get(f"{aw}/v1/nominations", params={"period": "2025"}, headers=bearer)).json()
-            open_ones = [
-                n["id"]
-                for n in listed["nominations"]
-                if n["unit_id"] == unit and n["subject_kind"] == "unit" and n["status"] in ("proposed", "needs_review")
-            ]
-            assert open_ones, listed
-            found.append(str(open_ones[0]))
-
-        await eventually(nominated, timeout=90, interval=1.0)
+        nomination = await open_unit_nomination(http, aw, council, unit)
         vote = {"members_total": 10, "members_present": 9, "votes_for": 8}
-        voted = await http.post(f"{aw}/v1/nominations/{found[-1]}/votes", json=vote, headers=bearer)
+        voted = await http.post(f"{aw}/v1/nominations/{nomination}/votes", json=vote, headers=bearer)
         assert voted.status_code == 200, voted.text
         standings = (await http.get(f"{sc}/v1/standings", params={"period": "2025"})).json()
         scores = {r["subject_id"]: r["score"] for r in standings["rows"]}

@@ -28,14 +28,6 @@ def test_a_field_added_by_a_newer_service_is_read_past_not_refused() -> None:
 
 def test_a_missing_or_mistyped_field_is_still_no_answer() -> None:
     assert parsed(Whoami, answer({k: v for k, v in WHO.items() if k != "role"})) is None
-    assert parsed(Whoami, answer(WHO | {"token_id": "three", "extra": 1})) is None
+    assert parsed(Whoami, answer(WHO | {"token_id": "three"})) is None
     assert parsed(SignIn, answer(WHO)) is None  # sign_in_id missing
     assert parsed(Whoami, answer(WHO, status=503)) is None
-
-
-def test_unknown_fields_are_taken_out_where_they_are_nested_too() -> None:
-    from services.dashboard.upstream import _without
-
-    body: dict[str, Any] = {"rows": [{"a": 1, "new": 2}, {"a": 3}], "new": {"x": 1}}
-    assert _without(body, [("rows", 0, "new"), ("new",)]) == {"rows": [{"a": 1}, {"a": 3}]}
-    assert body["rows"][0]["new"] == 2  # the answer itself is left as it came

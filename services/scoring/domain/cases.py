@@ -12,19 +12,6 @@ from typing import Any
 
 State = dict[str, Any]  # JSON-serialisable: {"slots": {slot: {key: record}}, "retracted": [keys]}
 
-DOSSIER_SLOTS = {
-    "procedure.received": "received",
-    "procedure.processed": "processed",
-    "procedure.rated": "rated",
-    "procedure.published": "published",
-}
-COMPLAINT_SLOTS = {
-    "complaint.received": "received",
-    "complaint.resolved": "resolved",
-    "complaint.feedback": "feedback",
-    "complaint.supplement_requested": "supplement",
-    "complaint.published": "published",
-}
 # Derived slot of a dossier: the verdict of each complaint about it, keyed by the complaint's case id.
 COMPLAINTS_ABOUT = "complaints"
 

@@ -1,8 +1,8 @@
-"""A unit's lineage as its page tells it (issue 24), shaped from scoring's JSON (pure: no I/O, no markup).
+"""A unit's lineage as its page tells it (issue 24), shaped from scoring's answers (pure: no I/O, no markup).
 
-Scoring's scorecard carries `lineage` when the unit has one (docs/contract.md "Unit lineage"); a folded predecessor's
-scorecard for a later period answers 404 naming its successor. Older scoring sends neither: every helper then
-answers None or nothing, and the page looks as before."""
+Scoring's scorecard (schemas.http.scoring.UnitScorecard) carries `lineage` when the unit has one (docs/contract.md
+"Unit lineage"); a folded predecessor's scorecard for a later period answers 404 naming its successor. Older scoring
+sends neither: every helper then answers None or nothing, and the page looks as before."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from schemas.http.scoring import Lineage as LineageAnswer
+from schemas.http.scoring import LineageEntry, UnitScorecard
 from schemas.lineage import KIND_VI
 from schemas.vietnam import VN_TZ
 from services.dashboard.formatting import day
@@ -59,9 +60,7 @@ class Lineage:
     year_of_change: str | None
 
 
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+def _instant(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -75,9 +74,9 @@ def quarter(moment: datetime) -> str:
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
-def decision_label(decision_no: object) -> str | None:
+def decision_label(decision_no: str | None) -> str | None:
     """The resolution as people cite it: 'Nghị quyết số 1674/NQ-UBTVQH15', 'Quyết định số 12/QĐ-UBND'."""
-    if not isinstance(decision_no, str) or not decision_no.strip():
+    if decision_no is None or not decision_no.strip():
         return None
     text = decision_no.strip()
     if text[0].isalpha():  # already cited with its kind ("Nghị quyết 1674/…")
@@ -87,19 +86,12 @@ def decision_label(decision_no: object) -> str | None:
     return f"{kind} số {text}"
 
 
-def _entries(lineage: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    found = lineage.get(key)
-    if not isinstance(found, list):
-        return []
-    return [e for e in found if isinstance(e, Mapping) and isinstance(e.get("unit_id"), str)]
-
-
-def _lines(entries: Sequence[Mapping[str, Any]], verbs: Mapping[str, str], link: str) -> tuple[Line, ...]:
+def _lines(entries: Sequence[LineageEntry], verbs: Mapping[str, str], link: str) -> tuple[Line, ...]:
     """Entries grouped by (kind, date, decision) in their order; link: 'before' (the quarter before the date, when the
     unit still had its own page) or 'after' (the quarter the date opens)."""
-    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    groups: dict[tuple[str, str, str], list[LineageEntry]] = {}
     for e in entries:
-        key = (str(e.get("kind") or ""), str(e.get("effective_at") or ""), str(e.get("decision_no") or ""))
+        key = (e.kind, e.effective_at, e.decision_no or "")
         groups.setdefault(key, []).append(e)
     lines = []
     for (kind, at, decision), members in groups.items():
@@ -107,36 +99,36 @@ def _lines(entries: Sequence[Mapping[str, Any]], verbs: Mapping[str, str], link:
         period = None
         if moment is not None:
             period = quarter(moment - timedelta(microseconds=1) if link == "before" else moment)
-        units = tuple(LinkedUnit(str(e["unit_id"]), _name(e), period) for e in members)
+        units = tuple(LinkedUnit(e.unit_id, _name(e), period) for e in members)
         verb = verbs.get(kind) or f"Sắp xếp ({KIND_VI.get(kind, kind) or 'không rõ'})"
-        lines.append(Line(verb, units, day(moment) if moment else None, decision_label(decision)))
+        lines.append(Line(verb, units, day(moment) if moment else None, decision_label(decision or None)))
     return tuple(lines)
 
 
-def _name(entry: Mapping[str, Any]) -> str:
-    name = entry.get("name")
-    return name if isinstance(name, str) and name else str(entry["unit_id"])
+def _name(entry: LineageEntry) -> str:
+    return entry.name or entry.unit_id
 
 
-def lineage_of(card: object) -> Lineage | None:
+def lineage_of(card: UnitScorecard) -> Lineage | None:
     """The block for a scorecard carrying `lineage`; None without one (older scoring, or a unit never reorganized)."""
-    lineage = card.get("lineage") if isinstance(card, Mapping) else None
-    if not isinstance(lineage, Mapping):
+    return block_of(card.lineage)
+
+
+def block_of(lineage: LineageAnswer | None) -> Lineage | None:
+    """The block for a scorecard's `lineage` answer; None when there is none or it tells nothing."""
+    if lineage is None:
         return None
-    before, after = _entries(lineage, "predecessors"), _entries(lineage, "successors")
+    before, after = lineage.predecessors, lineage.successors
     came_from, became = _lines(before, CAME_FROM, "before"), _lines(after, BECAME, "after")
-    ended = lineage.get("ended")
-    if not after and isinstance(ended, Mapping) and ended.get("kind") == "dissolution":
-        moment = _instant(ended.get("effective_at"))
-        became = (
-            Line(BECAME["dissolution"], (), day(moment) if moment else None, decision_label(ended.get("decision_no"))),
-        )
+    ended = lineage.ended
+    if not after and ended is not None and ended.kind == "dissolution":
+        moment = _instant(ended.effective_at)
+        became = (Line(BECAME["dissolution"], (), day(moment) if moment else None, decision_label(ended.decision_no)),)
     if not came_from and not became:
         return None
-    combined = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is True)
-    apart = tuple(LinkedUnit(str(e["unit_id"]), _name(e), None) for e in before if e.get("combined") is not True)
-    mode = lineage.get("year_of_change")
-    return Lineage(came_from, became, combined, apart, mode if isinstance(mode, str) else None)
+    combined = tuple(LinkedUnit(e.unit_id, _name(e), None) for e in before if e.combined is True)
+    apart = tuple(LinkedUnit(e.unit_id, _name(e), None) for e in before if e.combined is not True)
+    return Lineage(came_from, became, combined, apart, lineage.year_of_change)
 
 
 def successors_named(unit_id: str, answer: object) -> list[str]:
@@ -179,18 +171,17 @@ class Folded:
         return Folded(self.verb, self.successors + other.successors, self.since, self.decision)
 
 
-def folded_into(unit_id: str, successor_id: str, successor_card: object, period: str) -> Folded | None:
+def folded_into(unit_id: str, successor_id: str, successor_card: UnitScorecard, period: str) -> Folded | None:
     """What became of unit_id, when the successor's scorecard for the period names it among its predecessors."""
-    if not isinstance(successor_card, Mapping) or not isinstance(lineage := successor_card.get("lineage"), Mapping):
+    if successor_card.lineage is None:
         return None
-    entry = next((e for e in _entries(lineage, "predecessors") if e["unit_id"] == unit_id), None)
+    entry = next((e for e in successor_card.lineage.predecessors if e.unit_id == unit_id), None)
     if entry is None:
         return None
-    name = successor_card.get("name")
-    successor = LinkedUnit(successor_id, name if isinstance(name, str) and name else successor_id, period)
-    moment = _instant(entry.get("effective_at"))
-    verb = BECAME.get(str(entry.get("kind")), BECAME["merge"])
-    return Folded(verb, (successor,), day(moment) if moment else None, decision_label(entry.get("decision_no")))
+    successor = LinkedUnit(successor_id, successor_card.name or successor_id, period)
+    moment = _instant(entry.effective_at)
+    verb = BECAME.get(entry.kind, BECAME["merge"])
+    return Folded(verb, (successor,), day(moment) if moment else None, decision_label(entry.decision_no))
 
 
 def predecessors_of_row(row: object) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from schemas.http.scoring import IndicatorLine, UnitScorecard
 from schemas.labels import TITLE_NAMES
 from schemas.periods import STAGE_PATTERN
 from schemas.vietnam import VN_TZ
@@ -107,22 +108,16 @@ def movement(rank: object, previous: object) -> Movement | None:
     return Movement("same", "=", "giữ nguyên")
 
 
-def is_share(row: Mapping[str, Any]) -> bool:
+def is_share(row: IndicatorLine) -> bool:
     """An indicator measured as a share 0..1 (else a rate per 100 officers)."""
-    threshold = row.get("threshold")
-    return not (isinstance(threshold, int | float) and threshold > 1)
+    return not (row.threshold is not None and row.threshold > 1)
 
 
-def monthly(bodies: Sequence[tuple[bool, bool, object, str | None]]) -> tuple[list[float | None], str | None]:
-    """Scores month by month from (ok, not_found, body, problem) answers, and the first failure, if any."""
-    values: list[float | None] = []
-    problem: str | None = None
-    for ok, not_found, body, why in bodies:
-        value: Any = body.get("score") if ok and isinstance(body, Mapping) else None
-        values.append(float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None)
-        if not ok and not not_found and problem is None:
-            problem = why
-    return values, problem
+def monthly(months: Sequence[tuple[UnitScorecard | None, str | None]]) -> tuple[list[float | None], str | None]:
+    """Scores month by month from (card, failure) pairs — failure: why a month's call failed, None when it answered
+    or had no card — and the first failure, if any."""
+    values = [float(card.score) if card is not None and card.score is not None else None for card, _ in months]
+    return values, next((why for _, why in months if why is not None), None)
 
 
 def by_title(nominations: Iterable[object]) -> list[tuple[str, list[Mapping[str, Any]]]]:

@@ -389,6 +389,7 @@ def fake_services() -> FastAPI:
                 "unit_id": unit_id,
                 "period": period,
                 "indicator": indicator,
+                "calendar": {"provisional": False, "provisional_years": []},
                 "events": [
                     {
                         "event_id": "hr-train-0001",
@@ -404,6 +405,7 @@ def fake_services() -> FastAPI:
             "period": period,
             "indicator": indicator,
             "rule_version": "2025.1",
+            "calendar": {"provisional": False, "provisional_years": []},
             "cases": [
                 {
                     "case": "dossier:HS-2025-000123",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.http.scoring import UnitScorecard
 from services.dashboard import lineage, pages
 from services.dashboard.rendering import render
+from tests.unit.test_dashboard_rooms import CARD
 
 BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
 MERGED_AT = "2025-07-01T00:00:00+07:00"
@@ -23,14 +25,22 @@ def predecessor(unit_id: str, name: str, combined: bool = True) -> dict[str, Any
     }
 
 
-def card(**extra: Any) -> dict[str, Any]:
-    return {"unit_id": "NB.13669", "period": "2025", "name": "Phường Nam Định", "score": 88.0, "band": "Khá"} | extra
+def card(**extra: Any) -> UnitScorecard:
+    """Scoring's scorecard answer for Phường Nam Định; `lineage` as scoring sends it (year_of_change always)."""
+    named = {"unit_id": "NB.13669", "period": "2025", "name": "Phường Nam Định", "score": 88.0, "band": "Khá"}
+    if extra.get("lineage"):
+        extra["lineage"] = {"year_of_change": "combine", "predecessors": [], "successors": []} | extra["lineage"]
+    return UnitScorecard.model_validate(CARD | named | extra)
 
 
-def unit_page(the_card: dict[str, Any], period: str = "2025", **extra: Any) -> str:
-    context = {"unit_id": the_card.get("unit_id", "NB.13669"), "period": period, "this_year": 2026}
+def unit_page(the_card: UnitScorecard | None, period: str = "2025", **extra: Any) -> str:
+    """The unit page of a card, or (None) of a unit without one, shown with `folded` or a panel."""
+    unit_id = the_card.unit_id if the_card is not None else extra.pop("unit_id")
+    context = {"unit_id": unit_id, "period": period, "this_year": 2026}
     context |= {"choices": [period], "trend": None, "next_band": None, "panel": None, "title": "Phiếu điểm"}
-    return render("unit.html", **BASE, **context, card=the_card, lineage=lineage.lineage_of(the_card), **extra)
+    context |= {"group_names": {}}
+    block = lineage.lineage_of(the_card) if the_card is not None else None
+    return render("unit.html", **BASE, **context, card=the_card, lineage=block, **extra)
 
 
 def test_a_merged_unit_names_its_predecessors_with_links_and_says_their_evidence_is_counted() -> None:
@@ -67,6 +77,7 @@ def test_with_split_at_the_date_the_page_says_the_predecessors_are_not_counted()
 
 def test_a_predecessor_page_before_the_date_names_what_it_became() -> None:
     successor = {"unit_id": "NB.13669", "name": "Phường Nam Định", "kind": "merge", "effective_at": MERGED_AT}
+    successor["decision_no"] = "1674/NQ-UBTVQH15"
     before = card(unit_id="ND.PA", name="Phường A", period="2025-Q1", lineage={"successors": [successor]})
     page = unit_page(before, period="2025-Q1")
     assert 'Đã hợp nhất vào <a href="/units/NB.13669?period=2025-Q3">Phường Nam Định</a> từ 01/07/2025' in page
@@ -76,7 +87,7 @@ def test_older_scoring_without_lineage_renders_as_before() -> None:
     page = unit_page(card())
     assert "Lịch sử sắp xếp đơn vị" not in page and "Phường Nam Định" in page
     assert lineage.lineage_of(card(lineage=None)) is None
-    assert lineage.lineage_of(card(lineage={"predecessors": "x", "successors": [{"name": "no id"}]})) is None
+    assert lineage.lineage_of(card(lineage={"predecessors": [], "successors": []})) is None  # nothing to tell
 
 
 def test_a_folded_predecessor_page_names_its_successor_instead_of_an_error() -> None:
@@ -92,7 +103,7 @@ def test_a_folded_predecessor_page_names_its_successor_instead_of_an_error() -> 
     assert folded is not None and folded.since == "01/07/2025"
     assert lineage.folded_into("ND.PB", "NB.13669", successor_card, "2026") is None  # not named: no claim
     assert lineage.folded_into("ND.PA", "NB.13669", card(), "2026") is None  # older scoring
-    page = unit_page({"unit_id": "ND.PA"}, period="2026", folded=folded)
+    page = unit_page(None, period="2026", unit_id="ND.PA", folded=folded)
     notice = page[page.index('id="unit-folded"') :]
     assert 'Đã hợp nhất vào <a href="/units/NB.13669?period=2026">Phường Nam Định</a>' in notice
     assert "từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)" in notice
@@ -100,7 +111,13 @@ def test_a_folded_predecessor_page_names_its_successor_instead_of_an_error() -> 
 
 
 def test_a_renamed_unit_and_decisions_cited_as_people_do() -> None:
-    renamed = {"unit_id": "ND.OLD", "name": "Phường Cũ", "kind": "rename", "effective_at": MERGED_AT}
+    renamed = {
+        "unit_id": "ND.OLD",
+        "name": "Phường Cũ",
+        "kind": "rename",
+        "effective_at": MERGED_AT,
+        "decision_no": None,
+    }
     block = unit_page(card(lineage={"predecessors": [renamed | {"combined": True}]}))
     assert 'Đổi tên từ <a href="/units/ND.OLD?period=2025-Q2">Phường Cũ</a> từ 01/07/2025' in block
     assert lineage.decision_label("12/QĐ-UBND") == "Quyết định số 12/QĐ-UBND"
@@ -135,8 +152,9 @@ def test_a_dissolved_unit_says_so_and_a_split_names_every_successor() -> None:
     before = card(unit_id="ND.BQL", name="Ban quản lý", lineage={"predecessors": [], "successors": [], "ended": ended})
     assert "Đã giải thể từ 01/07/2025 (Quyết định số 5/QĐ-UBND)" in unit_page(before, period="2025-Q1")
     split = {"unit_id": "ND.X", "name": "Xã X", "kind": "split", "effective_at": MERGED_AT, "combined": False}
+    split |= {"decision_no": None}
     first = lineage.folded_into("ND.X", "NB.1", card(name="Xã Một", lineage={"predecessors": [split]}), "2026")
     second = lineage.folded_into("ND.X", "NB.2", card(name="Xã Hai", lineage={"predecessors": [split]}), "2026")
     assert first is not None and second is not None and first.split
-    page = unit_page({"unit_id": "ND.X"}, period="2026", folded=first.joined(second))
+    page = unit_page(None, period="2026", unit_id="ND.X", folded=first.joined(second))
     assert "Đã chia tách thành" in page and ">Xã Một</a>" in page and ">Xã Hai</a>" in page

@@ -68,6 +68,56 @@ async def test_the_web_scorecard_names_its_groups_as_the_rule_file_does() -> Non
     assert 'data-label="Nhóm">Tiến độ, kết quả giải quyết</td>' in answer.text
 
 
+CALENDAR = {"provisional": False, "provisional_years": []}
+WHICH = {"unit_id": "H40.11", "period": "2025", "calendar": CALENDAR}
+EVENTS: dict[str, dict[str, Any]] = {
+    "on_time": WHICH
+    | {
+        "indicator": "on_time",
+        "rule_version": "v1",
+        "cases": [
+            {"case": "dossier:HS-1", "counter": "on_time", "numerator": 1, "denominator": 1, "events": ["mc:e-17"]}
+        ],
+    },
+    "training_share": WHICH
+    | {
+        "indicator": "training_share",
+        "events": [
+            {"event_id": "hr-1", "source": "hr", "officer_id": None, "at": "2025-03-04T01:00:00Z", "data": {"h": 8}}
+        ],
+    },
+    "conduct": WHICH
+    | {"indicator": "conduct", "count": 2, "by_month": {"2025-03": 2}, "events": None, "restricted": "officers"},
+    "broken": {"unit_id": "H40.11", "cases": "not a list"},
+}
+
+
+def fake_events(request: httpx.Request) -> httpx.Response:
+    """Scoring's answers behind an indicator, in each of their three shapes, and one that is none of them."""
+    return httpx.Response(200, json=EVENTS[request.url.params["indicator"]])
+
+
+@pytest.mark.parametrize(
+    ("indicator", "status", "shown", "absent"),
+    [
+        ("on_time", 200, ["Hồ sơ, vụ việc (1)", "dossier:HS-1", "mc:e-17"], ["Sự kiện (", "Không nhận ra"]),
+        ("training_share", 200, ["Sự kiện (1)", "hr-1", "08:00 04/03/2025", '"h": 8'], ["Hồ sơ, vụ việc"]),
+        ("conduct", 200, ["Không nhận ra dạng dữ liệu", '"count": 2'], ["Hồ sơ, vụ việc", "Sự kiện ("]),
+        ("broken", 502, ['role="alert"'], ["Không nhận ra", "not a list"]),
+    ],
+)
+async def test_the_events_page_shows_the_shape_scoring_answers_and_a_panel_for_none(
+    indicator: str, status: int, shown: list[str], absent: list[str]
+) -> None:
+    app = create_app(Settings(scoring_url="http://scoring.test", public_cache_seconds=0))
+    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=httpx.MockTransport(fake_events)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
+        answer = await web.get("/units/H40.11/events", params={"period": "2025", "indicator": indicator})
+    assert answer.status_code == status, answer.text
+    assert all(s in answer.text for s in shown), answer.text
+    assert not any(s in answer.text for s in absent)
+
+
 def test_the_vote_form_explains_the_council_rule_awards_published_and_nothing_else() -> None:
     council = User("t", "council")
     published = {"id": "2025:co_thi_dua_tinh:H40.11", "title": "co_thi_dua_tinh", "status": "proposed"}

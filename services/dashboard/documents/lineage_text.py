@@ -6,9 +6,12 @@ sentences, each unit named with its id ("Phường A (H40.40.81)") since a file 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from services.dashboard.lineage import Folded, Line, LinkedUnit, lineage_of, predecessors_of_row
+from pydantic import ValidationError
+
+from schemas.http.scoring import Lineage as LineageAnswer
+from services.dashboard.lineage import Folded, Line, LinkedUnit, block_of, predecessors_of_row
 
 HEADING = "Lịch sử sắp xếp đơn vị"
 """The section's name, the same as on the unit's page."""
@@ -35,7 +38,7 @@ def sentence(line: Line) -> str:
 def lines_of(card: object) -> list[str]:
     """The section's lines for a scorecard: where the unit came from, what it became (or that it was dissolved),
     then whose evidence this period's figures include or leave out; empty without a lineage."""
-    lineage = lineage_of(card)
+    lineage = block_of(_lineage_answer(card))
     if lineage is None:
         return []
     lines = [sentence(line) + "." for line in (*lineage.came_from, *lineage.became)]
@@ -45,6 +48,18 @@ def lines_of(card: object) -> list[str]:
         why = SPLIT_NOTE if lineage.year_of_change == "split" else ""
         lines.append(f"Số liệu kỳ này không gồm minh chứng của {named(lineage.apart)}{why}.")
     return lines
+
+
+def _lineage_answer(card: object) -> LineageAnswer | None:
+    # The documents still carry the card as sent (a dict); its `lineage` is read as the page reads it. A card whose
+    # year_of_change is missing (older scoring) is read as one without a split, as before.
+    raw = card.get("lineage") if isinstance(card, Mapping) else None
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return LineageAnswer.model_validate({"year_of_change": "", **raw})
+    except ValidationError:
+        return None
 
 
 def row_mark(row: object) -> str | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schemas.http.notify import Inbox
-from schemas.http.scoring import NextBand, Standings, UnitScorecard
+from schemas.http.scoring import EventCases, EventCounts, EventFacts, NextBand, Standings, UnitScorecard
 from schemas.http.scoring_tracking import AgencyRating
 from services.dashboard import lineage as unit_lineage
 from services.dashboard import pages
@@ -36,7 +36,8 @@ async def successor_of(up: Services, unit_id: str, period: str, answer: Upstream
     found: unit_lineage.Folded | None = None
     for successor in unit_lineage.successors_named(unit_id, answer.body)[:6]:
         theirs = await up.fetch(up.unit_url(successor, "/scorecard"), {"period": period})
-        if not theirs.ok or (one := unit_lineage.folded_into(unit_id, successor, theirs.body, period)) is None:
+        card = parsed(UnitScorecard, theirs)
+        if card is None or (one := unit_lineage.folded_into(unit_id, successor, card, period)) is None:
             continue
         found = one if found is None else found.joined(one)
         if not found.split:  # a merge or rename has one successor
@@ -88,7 +89,9 @@ async def unit_context(up: Services, unit_id: str, chosen: str, year: int) -> tu
         if card.ok
         else []
     )
-    values, problem = pages.monthly([(r.ok, r.not_found, r.body, r.problem) for r in monthly])
+    values, problem = pages.monthly(
+        [(parsed(UnitScorecard, r), None if r.ok or r.not_found else r.problem) for r in monthly]
+    )
     book = await up.rulebook()
     return card, {
         "unit_id": unit_id,
@@ -97,8 +100,8 @@ async def unit_context(up: Services, unit_id: str, chosen: str, year: int) -> tu
         "choices": pages.picker_choices(chosen, year, stages_of(book)),
         "group_names": group_names_of(book),  # the rule file's names of the scorecard's groups
         "trend": {"year": trend_year, "values": values, "problem": problem},
-        "next_band": next_band.body if parsed(NextBand, next_band) else None,
-        "agency": agency.body if agency is not None and parsed(AgencyRating, agency) else None,
+        "next_band": parsed(NextBand, next_band),
+        "agency": parsed(AgencyRating, agency) if agency is not None else None,
     }
 
 
@@ -116,21 +119,21 @@ async def unit_page(request: Request, up: Upstreams, unit_id: str, period: str |
         if card.not_found:
             if (folded := await successor_of(up, unit_id, chosen, card)) is not None:
                 context = {**common, "trend": None, "folded": folded}
-                return page(request, "unit.html", 404, title=title, panel=None, card={}, **context)
+                return page(request, "unit.html", 404, title=title, panel=None, card=None, **context)
             the_panel = no_card_panel(unit_id, chosen, card)
-            return page(request, "unit.html", 404, title=title, panel=the_panel, card={}, **common)
+            return page(request, "unit.html", 404, title=title, panel=the_panel, card=None, **common)
         return page(
             request,
             "unit.html",
             status_for(card),
             title=title,
             panel=upstream_panel("chấm điểm", card),
-            card={},
+            card=None,
             **{**common, "trend": None},
         )
     title = f"Phiếu điểm: {scored.name or unit_id} — {period_label(chosen)}"
-    lineage = unit_lineage.lineage_of(card.body)
-    return page(request, "unit.html", title=title, panel=None, card=card.body, lineage=lineage, **common)
+    lineage = unit_lineage.lineage_of(scored)
+    return page(request, "unit.html", title=title, panel=None, card=scored, lineage=lineage, **common)
 
 
 @router.get("/units/{unit_id}/events", response_class=HTMLResponse)
@@ -150,11 +153,23 @@ async def events_page(
     )
     title = f"Căn cứ của chỉ tiêu {indicator} — {unit_id}"
     common: dict[str, Any] = {"unit_id": unit_id, "period": chosen, "indicator": indicator, "title": title}
-    if not result.ok or not isinstance(result.body, dict):
+    cases = parsed(EventCases, result)
+    facts = None if cases is not None else parsed(EventFacts, result)
+    if cases is None and facts is None and parsed(EventCounts, result) is None:
         refused = web.forget_if_refused(request, user, result)
         status = 400 if result.status == 422 else status_for(result)
         return page(request, "events.html", status, panel=refused or upstream_panel("chấm điểm", result), **common)
-    return page(request, "events.html", panel=None, body=result.body, **common)
+    # Counts by month (the public's view of records about named officers) are shown as sent, as ever.
+    shown = cases.cases if cases else None
+    return page(
+        request,
+        "events.html",
+        panel=None,
+        cases=shown,
+        facts=facts.events if facts else None,
+        raw=result.body,
+        **common,
+    )
 
 
 @router.get("/units/{unit_id}/inbox", response_class=HTMLResponse)

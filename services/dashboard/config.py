@@ -44,9 +44,6 @@ class Settings(BaseSettings):
     timeout: float = Field(5.0, gt=0, le=120)
     # Seconds between refreshes of the live leaderboards.
     refresh_seconds: int = Field(10, ge=2, le=3600)
-    # The council's quorum written in the minutes (Decree 98/2023 art. 30, as in the awards service's rule file);
-    # the vote form explains awards' own rule, published with each nomination.
-    council_quorum: float = Field(0.80, gt=0, le=1)
     # The issuer of every document (heading, place of the date line, signature): the province's name as written
     # in text; the default is the demo province on the map after 1 July 2025 (Resolution 202/2025/QH15).
     issuer_province: Name = "Ninh Bình"

@@ -192,6 +192,7 @@ def test_settings_read_plain_service_urls(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.session_secret is not None and settings.session_secret.get_secret_value() == "s" * 40
     assert not hasattr(settings, "admin_token")
     assert not hasattr(settings, "council_thresholds")  # the vote form explains awards' published council_rule
+    assert not hasattr(settings, "council_quorum")  # the minutes take the quorum from the same council_rule
 
 
 def test_templates_hold_the_content_security_policy() -> None:

@@ -35,8 +35,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 25)
 DECIDED_ON = date(2025, 12, 20)
 YEAR = 2025
+AWARDS_TOML = ROOT / "services/awards/rules/awards.toml"
+QUORUM = float(tomllib.loads(AWARDS_TOML.read_text(encoding="utf-8"))["council"]["quorum_present"])
+"""The council's quorum as awards publishes it (its rule file): the minutes are given it, they keep no copy."""
 MEETING = documents.Meeting(
     held_at=datetime(2026, 11, 25, 7, 30, tzinfo=UTC),  # 14:30 in Vietnam
+    quorum_share=QUORUM,
     place="Phòng họp tầng 3, Sở Nội vụ",
     chair="Lê Văn Hùng",
     secretary="Phạm Thị Hoa",
@@ -399,12 +403,25 @@ def test_minutes_pdf_read_back_with_vote_counts(nominations: dict[str, Any], tmp
 
 def test_minutes_without_a_quorum_say_so_and_take_the_council_size_given() -> None:
     meeting = documents.Meeting(
-        held_at=datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ), members_total=15, members_present=11
+        held_at=datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ), quorum_share=QUORUM, members_total=15, members_present=11
     )
     text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=meeting, issuer=ISSUER))
     assert "có mặt: 11 (73,33%); vắng mặt: 4" in text
     assert "không đủ điều kiện biểu quyết (chưa đủ túc số)" in text
     assert "Không có đề nghị khen thưởng nào được đưa ra xem xét." in text
+
+
+def test_minutes_judge_the_quorum_by_the_share_they_are_given_and_by_none_without_one() -> None:
+    at = datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ)
+    stricter = documents.Meeting(held_at=at, quorum_share=0.9, members_total=10, members_present=8)
+    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=stricter, issuer=ISSUER))
+    assert "chưa đủ túc số" in text and "cần từ 90% tổng số thành viên" in text
+    looser = documents.Meeting(held_at=at, quorum_share=0.75, members_total=10, members_present=8)
+    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=looser, issuer=ISSUER))
+    assert "Phiên họp đủ điều kiện tiến hành: số thành viên có mặt cần từ 75%" in text
+    unruled = documents.Meeting(held_at=at, quorum_share=None, members_total=10, members_present=8)
+    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=unruled, issuer=ISSUER))
+    assert "có mặt: 8 (80%)" in text and "túc số" not in text and "điều kiện" not in text
 
 
 def _scorecard_expectations(text: str, card: dict[str, Any]) -> None:

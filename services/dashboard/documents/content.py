@@ -69,17 +69,17 @@ class Issuer:
 
 @dataclass(frozen=True)
 class Meeting:
-    """A session of the council: when (Vietnam time unless the datetime says otherwise), where, who chaired and
-    kept the minutes, how many members it has and how many came (None: read from the votes), and the share of
-    all members that must be present (Decree 98/2023 art. 30; awards.toml quorum_present)."""
+    """A session of the council: when (Vietnam time unless the datetime says otherwise), the share of all members
+    that must be present as awards publishes it (its rule file's quorum_present; None: no vote to judge), where,
+    who chaired and kept the minutes, how many members it has and how many came (None: read from the votes)."""
 
     held_at: datetime
+    quorum_share: float | None
     place: str = ""
     chair: str = ""
     secretary: str = ""
     members_total: int | None = None
     members_present: int | None = None
-    quorum_share: float = 0.8
 
 
 # ---------------------------------------------------------------------------------------------------- words

@@ -132,17 +132,17 @@ def _session(meeting: Meeting, held: datetime, total: int | None, present: int |
                 f"({percent(present / total if present is not None else None)}); vắng mặt: {number(absent)}."
             )
         )
-        quorate = present is not None and present >= meeting.quorum_share * total - 1e-9
-        paragraphs.append(
-            Paragraph(
-                (
-                    "Phiên họp đủ điều kiện tiến hành"
-                    if quorate
-                    else "Phiên họp không đủ điều kiện biểu quyết (chưa đủ túc số)"
-                )
-                + f": số thành viên có mặt cần từ {percent(meeting.quorum_share)} tổng số thành viên trở lên."
-            )
-        )
+        if meeting.quorum_share is not None:  # awards' published rule; no rule, no verdict on the quorum
+            paragraphs.append(_quorum(meeting.quorum_share, total, present))
     else:
         paragraphs.append(Paragraph("Thành phần: chưa ghi nhận số thành viên Hội đồng (chưa có biểu quyết)."))
     return paragraphs
+
+
+def _quorum(share: float, total: int, present: int | None) -> Paragraph:
+    """Whether the session had its quorum: the share of all members present that awards' rule asks for."""
+    quorate = present is not None and present >= share * total - 1e-9
+    verdict = (
+        "Phiên họp đủ điều kiện tiến hành" if quorate else "Phiên họp không đủ điều kiện biểu quyết (chưa đủ túc số)"
+    )
+    return Paragraph(f"{verdict}: số thành viên có mặt cần từ {percent(share)} tổng số thành viên trở lên.")

@@ -6,12 +6,13 @@ import asyncio
 import re
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.http.awards import Nominations
+from schemas.http.awards import NominationDetail, Nominations
 from schemas.http.scoring import Standings, UnitScorecard
 from schemas.http.scoring_tracking import OfficerTracking
 from schemas.vietnam import VN_TZ
@@ -21,7 +22,7 @@ from services.dashboard.formatting import period_label, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.officers import NOT_PUBLIC, TRACKING_PERIOD, known_officer, not_own_sheet
 from services.dashboard.rooms.units import no_card_panel, successor_of
-from services.dashboard.upstream import Services, parsed
+from services.dashboard.upstream import Services, Upstream, parsed
 from services.dashboard.web import (
     CurrentUser,
     User,
@@ -105,18 +106,19 @@ async def officer_tracking_file(
         up.fetch(up.tracking_url(officer_id), {"year": period[:4]}, user=user),
         up.fetch(up.tracking_url(officer_id, "/tasks"), {"period": period}, user=user),
     )
-    failed = next((a for a in (answer, listed) if not a.ok), None)
-    if failed is not None or parsed(OfficerTracking, answer) is None:
-        failed = failed or answer
+    tracked, tasks = parsed(OfficerTracking, answer), tracking.parsed_tasks(listed)
+    if tracked is None or tasks is None:
+        failed = next((a for a in (answer, listed) if not a.ok), answer if tracked is None else listed)
         the_panel = web.forget_if_refused(request, user, failed) or upstream_panel("chấm điểm", failed)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(failed))
-    if tracking.sheet_of(answer.body, period) is None:
+    sheet = tracking.sheet_of(tracked, period)
+    if sheet is None:
         the_panel = panel("Chưa có phiếu theo dõi", f"Cán bộ {officer_id} chưa có phiếu của kỳ {period}.")
         return error_page(request, "Không tạo được tệp", the_panel, 404)
-    body, on, tasks_body, issuer = answer.body, today(), listed.body, web.issuer
+    on, issuer = today(), web.issuer
     renderers: dict[str, Callable[[], bytes]] = {
-        "pdf": lambda: documents.tracking_pdf(body, period=period, tasks=tasks_body, issued_on=on, issuer=issuer),
-        "xlsx": lambda: documents.tracking_xlsx(body, period=period, tasks=tasks_body, issued_on=on, issuer=issuer),
+        "pdf": lambda: documents.tracking_pdf(tracked, sheet, tasks=tasks, issued_on=on, issuer=issuer),
+        "xlsx": lambda: documents.tracking_xlsx(tracked, sheet, tasks=tasks, issued_on=on, issuer=issuer),
     }
     return await file_of(request, f"tracking_{ext}", renderers[ext], period, officer_id)
 
@@ -136,6 +138,19 @@ async def names_for(up: Services, period: str, user: User) -> dict[str, str]:
             if row.name is not None:
                 names.setdefault(row.subject_id, row.name)
     return names
+
+
+async def published_quorum(up: Services, listing: Nominations, user: User) -> tuple[float | None, Upstream | None]:
+    """(the council's quorum as awards publishes it with a voted nomination — its rule file, the only copy — or
+    None when no nomination was voted: no session to judge; the answer that did not give it, if any)."""
+    voted = next((n for n in listing.nominations if n.votes is not None), None)
+    if voted is None:
+        return None, None
+    answer = await up.fetch(f"{up.awards}/v1/nominations/{quote(voted.id, safe='')}", user=user)
+    detail = parsed(NominationDetail, answer)
+    if detail is None:
+        return None, answer
+    return float(detail.council_rule.quorum_present), None
 
 
 async def nominations_file(
@@ -158,12 +173,17 @@ async def nominations_file(
     result, names = await asyncio.gather(
         up.fetch(f"{up.awards}/v1/nominations", {"period": chosen}, user=user), names_for(up, chosen, user)
     )
-    if parsed(Nominations, result) is None:
+    listing = parsed(Nominations, result)
+    if listing is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(result))
     body, on, issuer = result.body, today(), web.issuer
     if what == "minutes":
-        meeting = documents.Meeting(held_at=datetime.now(VN_TZ), quorum_share=web.cfg.council_quorum)
+        quorum, failed = await published_quorum(up, listing, user)
+        if failed is not None:  # the minutes never write a quorum awards did not publish
+            the_panel = web.forget_if_refused(request, user, failed) or upstream_panel("khen thưởng", failed)
+            return error_page(request, "Không tạo được tệp", the_panel, status_for(failed))
+        meeting = documents.Meeting(held_at=datetime.now(VN_TZ), quorum_share=quorum)
         minutes = documents.minutes_pdf if ext == "pdf" else documents.minutes_docx
         return await file_of(
             request,
@@ -171,11 +191,11 @@ async def nominations_file(
             lambda: minutes(body, period=chosen, meeting=meeting, issuer=issuer, names=names),
             chosen,
         )
-    listing = documents.nominations_pdf if ext == "pdf" else documents.nominations_docx
+    draw = documents.nominations_pdf if ext == "pdf" else documents.nominations_docx
     return await file_of(
         request,
         f"nominations_{ext}",
-        lambda: listing(body, period=chosen, issued_on=on, issuer=issuer, names=names),
+        lambda: draw(body, period=chosen, issued_on=on, issuer=issuer, names=names),
         chosen,
         policy.own_unit(user.principal),
     )

@@ -1,17 +1,27 @@
 """An officer's Decree 335/2025 tracking as its pages and documents show it: pure shaping of scoring's answers
-(GET /v1/officers/{id}/tracking, …/tracking/tasks, GET /v1/units/{id}/tracking; docs/contract.md)."""
+parsed as their contract models (schemas.http.scoring_tracking: OfficerTracking, TrackedTask, UnitTracking)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import OFFICER_ID_PATTERN
-from schemas.http.scoring_tracking import UnitOfficerSheet, UnitTracking
-
-Json = Mapping[str, Any]
+from schemas.http.common import Num
+from schemas.http.scoring_tracking import (
+    ConductSeen,
+    DisciplineSeen,
+    InspectionSeen,
+    OfficerTracking,
+    Sheet,
+    TrackedTask,
+    UnitOfficerSheet,
+    UnitTracking,
+)
+from services.dashboard.upstream import Upstream
 
 _OFFICER_ID = re.compile(OFFICER_ID_PATTERN)
 NO_GENERAL = "chưa có điểm tiêu chí chung"
@@ -29,7 +39,7 @@ GENERAL_NAMES: dict[str, str] = {
     "doi_moi": "Tinh thần đổi mới, sáng tạo",
 }
 """The rule file's default general criteria (Art. 12–13; the split is unconfirmed): a code not here is shown as
-itself, or by the name scoring sends beside it."""
+itself."""
 DEDUCTION_NAMES: dict[str, str] = {
     "late": "Chậm tiến độ (trừ 25% điểm của việc)",
     "quality": "Không đạt chất lượng, bị trả lại do sai sót (trừ 25% điểm của việc)",
@@ -42,6 +52,10 @@ EVIDENCE_NAMES: dict[str, str] = {
     "training_hours": "Giờ bồi dưỡng, tập huấn",
 }
 """The evidence shown beside the general criteria: shown to the manager, never scored by the system."""
+OFF_DUTY = "không gắn với thực thi công vụ"
+
+
+TASK_LIST = TypeAdapter(list[TrackedTask])
 
 
 def valid_officer_id(officer_id: str) -> bool:
@@ -49,54 +63,39 @@ def valid_officer_id(officer_id: str) -> bool:
     return bool(_OFFICER_ID.fullmatch(officer_id)) and officer_id not in (".", "..")
 
 
-def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _num(value: Num | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _mapping(value: object) -> Json:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: object) -> list[Json]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def level_name(level: object) -> str | None:
-    """A rating's words ('Hoàn thành tốt nhiệm vụ'); None for no rating."""
-    if not isinstance(level, str) or not level:
+def parsed_tasks(answer: Upstream) -> list[TrackedTask] | None:
+    """GET …/tracking/tasks as its contract's list; None when failed or not parseable (scoring's panel then)."""
+    if not answer.ok:
         return None
-    return LEVEL_NAMES.get(level, level)
+    try:
+        return TASK_LIST.validate_python(answer.body)
+    except ValidationError:
+        return None
 
 
-def sheets(body: Json) -> list[Json]:
-    """The period sheets of a tracking answer, in the order scoring gives them."""
-    return _items(body.get("periods"))
+def level_name(level: str | None) -> str | None:
+    """A rating's words ('Hoàn thành tốt nhiệm vụ'); None for no rating."""
+    return LEVEL_NAMES.get(level, level) if level else None
 
 
-def sheet_of(body: Json, period: str | None) -> Json | None:
+def sheet_of(tracked: OfficerTracking, period: str | None) -> Sheet | None:
     """The sheet of one period, if the answer has it."""
-    return next((s for s in sheets(body) if s.get("period") == period), None)
+    return next((s for s in tracked.periods if s.period == period), None)
 
 
-def chosen_period(body: Json, wanted: str | None) -> str | None:
+def chosen_period(tracked: OfficerTracking, wanted: str | None) -> str | None:
     """The period whose detail the page opens: the one asked for, else the latest with assigned work, else the
     latest."""
-    found = sheets(body)
-    if wanted and any(s.get("period") == wanted for s in found):
+    found = tracked.periods
+    if wanted and any(s.period == wanted for s in found):
         return wanted
-    worked = [s for s in found if (_num(_tasks(s).get("assigned")) or 0) > 0]
-    pick = (worked or found)[-1:] if found else []
-    return str(pick[0].get("period")) if pick else None
-
-
-def _tasks(sheet: Json) -> Json:
-    tasks = sheet.get("tasks")
-    return tasks if isinstance(tasks, Mapping) else {}
-
-
-def _shares(sheet: Json) -> Json:
-    shares = sheet.get("shares")
-    return shares if isinstance(shares, Mapping) else {}
+    worked = [s for s in found if s.tasks.assigned > 0]
+    pick = (worked or found)[-1:]
+    return pick[0].period if pick else None
 
 
 @dataclass(frozen=True)
@@ -118,31 +117,29 @@ class PeriodRow:
     below_complete: bool
 
 
-def period_row(sheet: Json) -> PeriodRow:
+def period_row(sheet: Sheet) -> PeriodRow:
     """A sheet as one line of the year's table."""
-    tasks, shares = _tasks(sheet), _shares(sheet)
-    total = _num(sheet.get("total"))
-    unit = sheet.get("unit_id")
+    tasks, shares = sheet.tasks, sheet.shares
     return PeriodRow(
-        period=str(sheet.get("period") or ""),
-        unit_id=unit if isinstance(unit, str) else None,
-        assigned=_num(tasks.get("assigned")),
-        done=_num(tasks.get("done")),
-        a=_num(shares.get("a")),
-        b=_num(shares.get("b")),
-        c=_num(shares.get("c")),
-        task_points=_num(sheet.get("task_points")),
-        general_points=_num(sheet.get("general_points")),
-        total=total,
-        total_note=NO_GENERAL if sheet.get("general") is None else None,
-        deductions=sum(1 for d in _items(sheet.get("deductions")) if not d.get("excused")),
-        below_complete=sheet.get("below_complete") is True,
+        period=sheet.period,
+        unit_id=sheet.unit_id,
+        assigned=_num(tasks.assigned),
+        done=_num(tasks.done),
+        a=_num(shares.a),
+        b=_num(shares.b),
+        c=_num(shares.c),
+        task_points=_num(sheet.task_points),
+        general_points=_num(sheet.general_points),
+        total=_num(sheet.total),
+        total_note=NO_GENERAL if sheet.general is None else None,
+        deductions=sum(1 for d in sheet.deductions if not d.excused),
+        below_complete=sheet.below_complete,
     )
 
 
-def period_rows(body: Json) -> list[PeriodRow]:
+def period_rows(tracked: OfficerTracking) -> list[PeriodRow]:
     """Every period of the year, one line each."""
-    return [period_row(s) for s in sheets(body)]
+    return [period_row(s) for s in tracked.periods]
 
 
 @dataclass(frozen=True)
@@ -156,20 +153,17 @@ class Criterion:
     capped: bool
 
 
-def criteria(sheet: Json, names: Mapping[str, str] | None = None) -> list[Criterion]:
+def criteria(sheet: Sheet) -> list[Criterion]:
     """The general criteria of a sheet (Art. 12–13): the assessed ones, else the rule file's default codes."""
-    general = sheet.get("general")
-    general = general if isinstance(general, Mapping) else {}
-    given, maxima, sent_names = (_mapping(general.get(k)) for k in ("criteria", "max", "names"))
-    known = {**GENERAL_NAMES, **(names or {}), **{str(k): str(v) for k, v in sent_names.items()}}
+    general = sheet.general
+    given = general.criteria if general else {}
+    maxima = general.max if general else {}
+    capped = set(general.capped) if general else set()
     codes = list(dict.fromkeys([*maxima, *given])) or list(GENERAL_NAMES)
-    found = []
-    for code in codes:
-        points, top = _num(given.get(code)), _num(maxima.get(code))
-        found.append(Criterion(str(code), known.get(str(code), str(code)), points, top, False))
-    capped = general.get("capped")
-    flagged = set(capped) if isinstance(capped, list) else set()
-    return [Criterion(c.code, c.name, c.points, c.max, c.code in flagged) for c in found]
+    return [
+        Criterion(code, GENERAL_NAMES.get(code, code), _num(given.get(code)), _num(maxima.get(code)), code in capped)
+        for code in codes
+    ]
 
 
 @dataclass(frozen=True)
@@ -182,32 +176,33 @@ class EvidenceLine:
     items: tuple[str, ...]
 
 
-def _evidence_item(item: object) -> str:
-    """One piece of evidence as a line: its decision, form, reason or title and date, whatever it carries."""
-    if not isinstance(item, Mapping):
-        return str(item)
-    parts = [
-        str(item[k])
-        for k in ("decision_no", "form", "complaint_id", "finding", "title", "reason", "at", "decided_at", "event")
-        if item.get(k) not in (None, "")
-    ]
-    if item.get("duty_related") is False:
-        parts.append("không gắn với thực thi công vụ")
-    return "; ".join(parts) or "—"
+def _line(parts: Sequence[str | None]) -> str:
+    return "; ".join(p for p in parts if p) or "—"
 
 
-def evidence(sheet: Json) -> list[EvidenceLine]:
+def _discipline(item: DisciplineSeen) -> str:
+    """A disciplinary decision as a line: its number, form and event, and whether it is outside official duty."""
+    return _line([item.decision_no, item.form, item.event, None if item.duty_related else OFF_DUTY])
+
+
+def _conduct(item: ConductSeen) -> str:
+    return _line([item.complaint_id])
+
+
+def _inspection(item: InspectionSeen) -> str:
+    return _line([item.event])
+
+
+def evidence(sheet: Sheet) -> list[EvidenceLine]:
     """The evidence the system holds beside the general criteria (shown, never scored)."""
-    held = sheet.get("general_evidence")
-    held = held if isinstance(held, Mapping) else {}
-    lines = []
-    for code, name in EVIDENCE_NAMES.items():
-        value = held.get(code)
-        if isinstance(value, list):
-            lines.append(EvidenceLine(code, name, len(value), tuple(_evidence_item(v) for v in value)))
-        else:
-            lines.append(EvidenceLine(code, name, _num(value) or 0.0, ()))
-    return lines
+    held = sheet.general_evidence
+    listed = {
+        "disciplines": tuple(_discipline(d) for d in held.disciplines),
+        "conduct_complaints": tuple(_conduct(c) for c in held.conduct_complaints),
+        "inspection_findings": tuple(_inspection(i) for i in held.inspection_findings),
+    }
+    lines = [EvidenceLine(code, EVIDENCE_NAMES[code], len(items), items) for code, items in listed.items()]
+    return [*lines, EvidenceLine("training_hours", EVIDENCE_NAMES["training_hours"], float(held.training_hours), ())]
 
 
 @dataclass(frozen=True)
@@ -220,23 +215,12 @@ class DeductionRow:
     cause_event: str | None
 
 
-def deductions(sheet: Json) -> list[DeductionRow]:
+def deductions(sheet: Sheet) -> list[DeductionRow]:
     """The 25 % deductions of a sheet (Art. 14), cancelled ones with the confirmation that cancelled them."""
-    rows = []
-    for d in _items(sheet.get("deductions")):
-        kind = str(d.get("kind") or "")
-        cause = d.get("cause_event")
-        rows.append(
-            DeductionRow(
-                kind,
-                DEDUCTION_NAMES.get(kind, kind),
-                str(d.get("key") or ""),
-                str(d.get("event") or ""),
-                d.get("excused") is True,
-                cause if isinstance(cause, str) and cause else None,
-            )
-        )
-    return rows
+    return [
+        DeductionRow(d.kind, DEDUCTION_NAMES.get(d.kind, d.kind), d.key, d.event, d.excused, d.cause_event or None)
+        for d in sheet.deductions
+    ]
 
 
 @dataclass(frozen=True)
@@ -252,26 +236,21 @@ class TaskRow:
     events: tuple[str, ...]
 
 
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def tasks(body: object) -> list[TaskRow]:
-    """The tasks behind a period's numbers (GET …/tracking/tasks): a list, or {"tasks": [...]}."""
-    listed = body.get("tasks") if isinstance(body, Mapping) else body
+def tasks(listed: Sequence[TrackedTask]) -> list[TaskRow]:
+    """The tasks behind a period's numbers (GET …/tracking/tasks)."""
     return [
         TaskRow(
-            key=str(t.get("key") or ""),
-            kind=TASK_KINDS.get(str(t.get("kind")), str(t.get("kind") or "")),
-            weight=_num(t.get("weight")),
-            done=t.get("done") is True,
-            late=t.get("late") is True,
-            quality_failures=_count(t.get("quality_failures")),
-            excused_late=_count(t.get("excused_late")),
-            excused_quality=_count(t.get("excused_quality")),
-            events=tuple(str(e) for e in t.get("events") or [] if isinstance(e, str)),
+            key=t.key,
+            kind=TASK_KINDS.get(t.kind, t.kind),
+            weight=float(t.weight),
+            done=t.done,
+            late=t.late,
+            quality_failures=t.quality_failures,
+            excused_late=t.excused_late,
+            excused_quality=t.excused_quality,
+            events=tuple(t.events),
         )
-        for t in _items(listed)
+        for t in listed
     ]
 
 
@@ -286,20 +265,19 @@ class YearView:
     cap_reason: str | None = None
 
 
-def year_view(body: Json) -> YearView:
+def year_view(tracked: OfficerTracking) -> YearView:
     """The year's rating (Art. 20–21): score, level, periods counted, the "not complete" reasons, the cap."""
-    rating = body.get("year_rating")
-    rating = rating if isinstance(rating, Mapping) else {}
-    periods = rating.get("periods")
-    reasons = rating.get("not_complete")
+    rating = tracked.year_rating
+    if rating is None:
+        return YearView(score=None, level=None, periods=(), not_complete=(), capped=False, hr_level=None)
     return YearView(
-        score=_num(rating.get("score")),
-        level=level_name(rating.get("level")),
-        periods=tuple(str(p) for p in periods) if isinstance(periods, list) else (),
-        not_complete=tuple(str(r) for r in reasons) if isinstance(reasons, list) else (),
-        capped=rating.get("capped") is True,
-        hr_level=level_name(rating.get("hr_rating")),
-        cap_reason=str(rating["cap_reason"]) if rating.get("cap_reason") else None,
+        score=_num(rating.score),
+        level=level_name(rating.level),
+        periods=tuple(rating.periods),
+        not_complete=tuple(rating.not_complete),
+        capped=rating.capped,
+        hr_level=level_name(rating.hr_rating),
+        cap_reason=rating.cap_reason or None,
     )
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from schemas.http.scoring_tracking import UnitTracking
+from schemas.http.scoring_tracking import OfficerTracking, Sheet, TrackedTask, UnitTracking
 from services.dashboard import documents, tracking
 from services.dashboard.documents import tracking_sheet
 from services.dashboard.documents.content import Issuer
 from services.dashboard.documents.model import Heading
 from services.dashboard.rendering import render
+from services.dashboard.upstream import Upstream
 from services.notify.domain import templates
 
 BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
@@ -90,6 +91,7 @@ TASKS = [
     {
         "key": f"HS-{n}",
         "kind": "dossier",
+        "unit_id": "SO.TP",
         "weight": 1,
         "done": True,
         "late": n in (1, 2, 3),
@@ -102,48 +104,92 @@ TASKS = [
 ]
 
 
+def sheet_model(**extra: Any) -> Sheet:
+    """The March sheet as the page reads it: parsed as the contract's model."""
+    return Sheet.model_validate(march_sheet(**extra))
+
+
+def tracked(**sheet: Any) -> OfficerTracking:
+    return OfficerTracking.model_validate(answer(**sheet))
+
+
+def task_models(listed: list[dict[str, Any]]) -> list[TrackedTask]:
+    return [TrackedTask.model_validate(t) for t in listed]
+
+
 def test_march_case_shapes_shares_points_and_deductions_art14() -> None:
-    row = tracking.period_row(march_sheet())
+    row = tracking.period_row(sheet_model())
     assert (row.a, row.b, row.c, row.task_points) == (100.0, 99.375, 98.75, 69.5625)
     assert row.total is None and row.total_note == tracking.NO_GENERAL  # Art. 12–13: general points not yet given
     assert row.deductions == 3  # the excused delay does not count (Art. 14: objective cause)
-    cut = tracking.deductions(march_sheet())
+    cut = tracking.deductions(sheet_model())
     assert [d.excused for d in cut] == [False, False, True, False]
     assert cut[2].cause_event == "office:cause-1" and cut[3].kind == "quality"
-    listed = tracking.tasks(TASKS)
+    parsed = tracking.parsed_tasks(Upstream(200, TASKS))
+    assert parsed is not None
+    listed = tracking.tasks(parsed)
     assert len(listed) == 40 and sum(t.late for t in listed) == 3 and listed[0].kind == "Hồ sơ thủ tục hành chính"
-    assert tracking.tasks({"tasks": TASKS[:2]})[1].key == "HS-2"
+    assert listed[0].weight == 1.0 and listed[0].events == ("motcua:e1",)
+
+
+def test_a_tasks_answer_that_is_not_the_contracts_list_is_no_answer() -> None:
+    # The page shows scoring's panel in the tasks' place, as for a failed call.
+    assert tracking.parsed_tasks(Upstream(200, {"tasks": TASKS[:2]})) is None
+    assert tracking.parsed_tasks(Upstream(200, [{"key": "HS-1"}])) is None
+    assert tracking.parsed_tasks(Upstream(503, TASKS, problem="HTTP 503")) is None
+    assert tracking.parsed_tasks(Upstream(200, [])) == []
 
 
 def test_general_criteria_are_the_managers_points_with_evidence_beside_art12_13() -> None:
-    unassessed = tracking.criteria(march_sheet())
+    unassessed = tracking.criteria(sheet_model())
     assert [c.code for c in unassessed] == ["pham_chat", "nang_luc", "doi_moi"]
     assert all(c.points is None for c in unassessed)
-    capped = tracking.criteria(march_sheet(general={**ASSESSED, "capped": ["doi_moi"]}))
+    capped = tracking.criteria(sheet_model(general={**ASSESSED, "capped": ["doi_moi"]}))
     assert [(c.points, c.max, c.capped) for c in capped][2] == (8.0, 10.0, True)
-    held = {e.code: e for e in tracking.evidence(march_sheet())}
-    assert held["conduct_complaints"].count == 1 and "PA-1" in held["conduct_complaints"].items[0]
+    held = {e.code: e for e in tracking.evidence(sheet_model())}
+    assert held["conduct_complaints"].count == 1 and held["conduct_complaints"].items == ("PA-1",)
     assert held["training_hours"].count == 8 and held["disciplines"].count == 0
+
+
+def test_general_evidence_lines_say_what_each_piece_carries() -> None:
+    seen = {
+        "disciplines": [
+            {"form": "khiển trách", "decision_no": "12/QĐ", "duty_related": False, "event": "hr:d-1"},
+            {"form": None, "decision_no": None, "duty_related": True, "event": ""},
+        ],
+        "conduct_complaints": [],
+        "inspection_findings": [{"findings": [{"code": "F1"}], "event": "inspect:i-1"}],
+        "training_hours": 2.5,
+    }
+    held = {e.code: e for e in tracking.evidence(sheet_model(general_evidence=seen))}
+    assert held["disciplines"].items == ("12/QĐ; khiển trách; hr:d-1; không gắn với thực thi công vụ", "—")
+    assert held["inspection_findings"].items == ("inspect:i-1",) and held["training_hours"].count == 2.5
+    assert [e.code for e in tracking.evidence(sheet_model())] == list(tracking.EVIDENCE_NAMES)
 
 
 def test_year_view_and_period_choice_art20_21() -> None:
     body = answer()
     body["year_rating"] |= {"level": "good", "capped": True, "hr_rating": "complete", "cap_reason": "vượt 20%"}
-    view = tracking.year_view(body)
+    view = tracking.year_view(OfficerTracking.model_validate(body))
     assert view.cap_reason == "vượt 20%"
     assert view.level == "Hoàn thành tốt nhiệm vụ" and view.capped and view.hr_level == "Hoàn thành nhiệm vụ"
-    empty = march_sheet(period="2026-04", tasks={"assigned": 0, "done": 0})
+    empty = march_sheet(period="2026-04", tasks={"assigned": 0, "done": 0, "at_quality": 0, "on_time": 0})
     body["periods"].append(empty)
-    assert tracking.chosen_period(body, None) == "2026-03"  # the latest with assigned work
-    assert tracking.chosen_period(body, "2026-04") == "2026-04" and tracking.chosen_period(body, "2026-09") == "2026-03"
+    both = OfficerTracking.model_validate(body)
+    assert tracking.chosen_period(both, None) == "2026-03"  # the latest with assigned work
+    assert tracking.chosen_period(both, "2026-04") == "2026-04" and tracking.chosen_period(both, "2026-09") == "2026-03"
+    assert tracking.sheet_of(both, "2026-04") is both.periods[1] and tracking.sheet_of(both, "2026-09") is None
+    unrated = OfficerTracking.model_validate(answer() | {"year_rating": None, "periods": []})
+    assert tracking.year_view(unrated).score is None and tracking.chosen_period(unrated, None) is None
     assert tracking.valid_officer_id("CB.0042") and not tracking.valid_officer_id("..")
     assert not tracking.valid_officer_id("a/b") and not tracking.valid_officer_id("")
     assert tracking.year_choices(2026, 2026) == [2026]
 
 
 def test_officer_page_renders_escaped_with_tasks_and_general_evidence() -> None:
-    body = answer()
-    sheet = tracking.sheet_of(body, "2026-03") or {}
+    body = tracked()
+    sheet = tracking.sheet_of(body, "2026-03")
+    assert sheet is not None
     html = render(
         "officer_tracking.html",
         **BASE,
@@ -160,7 +206,7 @@ def test_officer_page_renders_escaped_with_tasks_and_general_evidence() -> None:
         criteria=tracking.criteria(sheet),
         evidence=tracking.evidence(sheet),
         deductions=tracking.deductions(sheet),
-        tasks=tracking.tasks(TASKS),
+        tasks=tracking.tasks(task_models(TASKS)),
         tasks_problem=None,
         rating=tracking.year_view(body),
     )
@@ -172,33 +218,32 @@ def test_officer_page_renders_escaped_with_tasks_and_general_evidence() -> None:
 
 
 def test_unit_page_lists_officers_and_links_their_sheets() -> None:
-    rows = tracking.unit_rows(
-        UnitTracking.model_validate(
-            {
-                "unit_id": "SO.TP",
-                "period": "2026-03",
-                "rule_version": "2026.3",
-                "officers": [
-                    {
-                        "officer_id": "CB.1",
-                        "name": "A",
-                        "task_points": 15.0,
-                        "general_points": None,
-                        "total": None,
-                        "below_complete": True,
-                    },
-                    {
-                        "officer_id": "CB.0042",
-                        "name": "B",
-                        "task_points": 69.5625,
-                        "general_points": 27.0,
-                        "total": 96.5625,
-                        "below_complete": False,
-                    },
-                ],
-            }
-        )
+    sheets = UnitTracking.model_validate(
+        {
+            "unit_id": "SO.TP",
+            "period": "2026-03",
+            "rule_version": "2026.3",
+            "officers": [
+                {
+                    "officer_id": "CB.1",
+                    "name": "A",
+                    "task_points": 15.0,
+                    "general_points": None,
+                    "total": None,
+                    "below_complete": True,
+                },
+                {
+                    "officer_id": "CB.0042",
+                    "name": "B",
+                    "task_points": 69.5625,
+                    "general_points": 27.0,
+                    "total": 96.5625,
+                    "below_complete": False,
+                },
+            ],
+        }
     )
+    rows = tracking.unit_rows(sheets)
     assert [r.officer_id for r in rows] == ["CB.0042", "CB.1"]
     html = render(
         "unit_tracking.html",
@@ -209,7 +254,7 @@ def test_unit_page_lists_officers_and_links_their_sheets() -> None:
         year=2026,
         months=["2026-03"],
         panel=None,
-        body={"rule_version": "2026.3"},
+        body=sheets,
         rows=rows,
     )
     assert "/officers/CB.0042/tracking?year=2026&amp;period=2026-03" in html and "96,56" in html
@@ -217,8 +262,10 @@ def test_unit_page_lists_officers_and_links_their_sheets() -> None:
 
 
 def test_sheet_xlsx_holds_the_numbers_tasks_and_signatures() -> None:
-    body = answer(general=ASSESSED, general_points=27.0, total=96.5625)
-    data = documents.tracking_xlsx(body, period="2026-03", tasks=TASKS, issued_on=date(2026, 4, 2), issuer=ISSUER)
+    body = tracked(general=ASSESSED, general_points=27.0, total=96.5625)
+    data = documents.tracking_xlsx(
+        body, body.periods[0], tasks=task_models(TASKS), issued_on=date(2026, 4, 2), issuer=ISSUER
+    )
     wb = load_workbook(io.BytesIO(data))
     first = wb["Phiếu theo dõi"]
     values = {r[0]: r[1] for r in first.iter_rows(values_only=True) if r[0]}
@@ -231,7 +278,9 @@ def test_sheet_xlsx_holds_the_numbers_tasks_and_signatures() -> None:
 
 
 def test_sheet_document_layout_office_files() -> None:
-    doc = tracking_sheet.document(answer(), "2026-03", tracking.tasks(TASKS), issued_on=date(2026, 4, 2), issuer=ISSUER)
+    body = tracked()
+    tasks = tracking.tasks(task_models(TASKS))
+    doc = tracking_sheet.document(body, body.periods[0], tasks, issued_on=date(2026, 4, 2), issuer=ISSUER)
     texts = [getattr(b, "text", "") for b in doc.blocks]
     assert any("Nghị định số 335/2025/NĐ-CP" in t for t in texts)
     [heading] = [b for b in doc.blocks if isinstance(b, Heading)]  # the issuer setting heads the sheet

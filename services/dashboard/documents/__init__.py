@@ -44,10 +44,11 @@ xlsx files name it in their title lines). For HTTP answers: ``CONTENT_TYPES[ext]
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from schemas.http.scoring_tracking import OfficerTracking, Sheet, TrackedTask
 from services.dashboard import tracking
 from services.dashboard.config import Settings
 from services.dashboard.documents import content, docx_writer, minutes, pdf_writer, tracking_sheet, xlsx
@@ -181,12 +182,16 @@ def standings_xlsx(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     return xlsx.standings(data, issued_on=issued_on, issuer=issuer)
 
 
-def tracking_pdf(data: Json, *, period: str, tasks: object, issued_on: date, issuer: Issuer) -> bytes:
+def tracking_pdf(
+    tracked: OfficerTracking, sheet: Sheet, *, tasks: Sequence[TrackedTask], issued_on: date, issuer: Issuer
+) -> bytes:
     """Phiếu theo dõi, đánh giá công chức of one period (PDF) from GET /v1/officers/{id}/tracking and its tasks."""
-    doc = tracking_sheet.document(data, period, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)
+    doc = tracking_sheet.document(tracked, sheet, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)
     return pdf_writer.render(doc)
 
 
-def tracking_xlsx(data: Json, *, period: str, tasks: object, issued_on: date, issuer: Issuer) -> bytes:
+def tracking_xlsx(
+    tracked: OfficerTracking, sheet: Sheet, *, tasks: Sequence[TrackedTask], issued_on: date, issuer: Issuer
+) -> bytes:
     """Phiếu theo dõi, đánh giá công chức of one period (XLSX) from GET /v1/officers/{id}/tracking and its tasks."""
-    return tracking_sheet.xlsx(data, period, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)
+    return tracking_sheet.xlsx(tracked, sheet, tracking.tasks(tasks), issued_on=issued_on, issuer=issuer)

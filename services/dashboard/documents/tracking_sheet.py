@@ -3,20 +3,19 @@ from scoring's GET /v1/officers/{id}/tracking and …/tracking/tasks answers (pu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from schemas.http.scoring_tracking import OfficerTracking, Sheet
 from schemas.vietnam import NO_VALUE, moment, number, score
 from services.dashboard import tracking
 from services.dashboard.documents.content import Issuer, _heading, _midnight, period_words
 from services.dashboard.documents.model import Block, Column, Document, Paragraph, Row, Signature, Signer, Table, Title
 from services.dashboard.documents.xlsx import SCORE_FORMAT, _bytes, _header, _issued_by, _put, _title
 
-Json = Mapping[str, Any]
 TITLE = "PHIẾU THEO DÕI, ĐÁNH GIÁ CÔNG CHỨC"
 SOURCE = (
     "Căn cứ Nghị định số 335/2025/NĐ-CP: điểm kết quả thực hiện nhiệm vụ (tối đa 70) theo Điều 14, điểm tiêu chí "
@@ -51,11 +50,10 @@ def _excused(t: tracking.TaskRow) -> str:
     return ", ".join(parts) or "—"
 
 
-def who_line(body: Json) -> str:
+def who_line(tracked: OfficerTracking) -> str:
     """'Nguyễn Văn An (CB.0042)'."""
-    officer = str(body.get("officer_id") or "")
-    name = body.get("name")
-    return f"{name} ({officer})" if isinstance(name, str) and name else officer or NO_VALUE
+    officer = tracked.officer_id
+    return f"{tracked.name} ({officer})" if tracked.name else officer or NO_VALUE
 
 
 def _total_text(row: tracking.PeriodRow) -> str:
@@ -81,25 +79,23 @@ def summary(row: tracking.PeriodRow) -> list[tuple[str, str, str]]:
 
 
 def document(
-    body: Json, period: str, tasks: Sequence[tracking.TaskRow], *, issued_on: date, issuer: Issuer
+    tracked: OfficerTracking, sheet: Sheet, tasks: Sequence[tracking.TaskRow], *, issued_on: date, issuer: Issuer
 ) -> Document:
     """The sheet of one period as the office files it: heading, officer, unit, period, the task table, the
     deductions, the general criteria with the evidence beside them, the total and the two signatures."""
-    sheet = tracking.sheet_of(body, period) or {"period": period}
-    row = tracking.period_row(sheet)
-    unit = row.unit_id or body.get("unit_id")
+    period, row = sheet.period, tracking.period_row(sheet)
+    unit = row.unit_id or tracked.unit_id
     task_rows, deduction_rows = _task_rows(tasks), _deduction_rows(sheet)
     criteria_rows, evidence_rows = _criteria_rows(sheet), _evidence_rows(sheet)
-    assessed = sheet.get("general")
-    assessor = assessed.get("assessor") if isinstance(assessed, Mapping) else None
+    assessor = sheet.general.assessor if sheet.general else None
     blocks: list[Block] = [
         _heading(issuer, None, issued_on),
         Title(TITLE, (f"{period_words(period).capitalize()}",)),
-        Paragraph(f"Họ và tên: {who_line(body)}.", align="left"),
+        Paragraph(f"Họ và tên: {who_line(tracked)}.", align="left"),
         Paragraph(f"Đơn vị: {unit or NO_VALUE}.", align="left"),
         Paragraph(
-            f"Kỳ đánh giá: {period_words(period)}; bộ quy tắc {body.get('rule_version') or NO_VALUE}; "
-            f"số liệu đến {moment(body.get('as_of'))}.",
+            f"Kỳ đánh giá: {period_words(period)}; bộ quy tắc {tracked.rule_version or NO_VALUE}; "
+            f"số liệu đến {moment(tracked.as_of)}.",
             align="left",
         ),
         Paragraph(SOURCE, italic=True),
@@ -125,17 +121,17 @@ def document(
             criteria_rows,
         ),
         Paragraph(
-            f"Người chấm: {assessor}." if isinstance(assessor, str) and assessor else f"Kỳ này {tracking.NO_GENERAL}.",
+            f"Người chấm: {assessor}." if assessor else f"Kỳ này {tracking.NO_GENERAL}.",
             align="left",
         ),
         Paragraph("Minh chứng hệ thống ghi nhận (để tham khảo, không tự tính điểm)", bold=True, align="left"),
         Table((Column("Minh chứng", 40), Column("Số lượng", 12, "right"), Column("Chi tiết", 48)), evidence_rows),
         Paragraph("III. Tổng hợp", bold=True, align="left"),
         Table(SUMMARY_COLUMNS, tuple(Row(c, "total" if i == 2 else "body") for i, c in enumerate(summary(row)[5:]))),
-        Signature(Signer(SIGNERS[1]), left=Signer(SIGNERS[0], str(body.get("name") or ""))),
+        Signature(Signer(SIGNERS[1]), left=Signer(SIGNERS[0], tracked.name or "")),
     ]
     return Document(
-        f"Phiếu theo dõi, đánh giá {who_line(body)} {period_words(period)}", _midnight(issued_on), tuple(blocks)
+        f"Phiếu theo dõi, đánh giá {who_line(tracked)} {period_words(period)}", _midnight(issued_on), tuple(blocks)
     )
 
 
@@ -158,7 +154,7 @@ def _task_rows(tasks: Sequence[tracking.TaskRow]) -> tuple[Row, ...]:
     )
 
 
-def _deduction_rows(sheet: Json) -> tuple[Row, ...]:
+def _deduction_rows(sheet: Sheet) -> tuple[Row, ...]:
     """Each deduction with its task, its evidence and the objective cause that excused it."""
     return tuple(
         Row(
@@ -174,7 +170,7 @@ def _deduction_rows(sheet: Json) -> tuple[Row, ...]:
     )
 
 
-def _criteria_rows(sheet: Json) -> tuple[Row, ...]:
+def _criteria_rows(sheet: Sheet) -> tuple[Row, ...]:
     """The general criteria the unit head scored, capped ones marked."""
     return tuple(
         Row(
@@ -189,15 +185,16 @@ def _criteria_rows(sheet: Json) -> tuple[Row, ...]:
     )
 
 
-def _evidence_rows(sheet: Json) -> tuple[Row, ...]:
+def _evidence_rows(sheet: Sheet) -> tuple[Row, ...]:
     """What the system recorded beside the criteria (for reference, not scored)."""
     return tuple(Row((e.name, number(e.count), "; ".join(e.items) or NO_VALUE)) for e in tracking.evidence(sheet))
 
 
-def xlsx(body: Json, period: str, tasks: Sequence[tracking.TaskRow], *, issued_on: date, issuer: Issuer) -> bytes:
+def xlsx(
+    tracked: OfficerTracking, sheet: Sheet, tasks: Sequence[tracking.TaskRow], *, issued_on: date, issuer: Issuer
+) -> bytes:
     """The same sheet as a workbook: the results and criteria on the first sheet, the tasks on the second."""
-    sheet = tracking.sheet_of(body, period) or {"period": period}
-    row = tracking.period_row(sheet)
+    period, row = sheet.period, tracking.period_row(sheet)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -207,8 +204,8 @@ def xlsx(body: Json, period: str, tasks: Sequence[tracking.TaskRow], *, issued_o
         ws,
         [
             title,
-            f"Họ và tên: {who_line(body)}; đơn vị: {row.unit_id or body.get('unit_id') or NO_VALUE}",
-            f"Bộ quy tắc {body.get('rule_version') or NO_VALUE}; số liệu đến {moment(body.get('as_of'))}; "
+            f"Họ và tên: {who_line(tracked)}; đơn vị: {row.unit_id or tracked.unit_id or NO_VALUE}",
+            f"Bộ quy tắc {tracked.rule_version or NO_VALUE}; số liệu đến {moment(tracked.as_of)}; "
             f"ngày lập {issued_on:%d/%m/%Y}",
             _issued_by(issuer),
             SOURCE,
@@ -257,7 +254,7 @@ def xlsx(body: Json, period: str, tasks: Sequence[tracking.TaskRow], *, issued_o
     listed = wb.create_sheet("Các việc được giao")
     head = [("STT", 6), ("Loại việc", 24), ("Mã", 24), ("Quy đổi", 10), ("Hoàn thành", 12), ("Trễ hạn", 10)]
     head += [("Số lần bị trả lại", 14), ("Miễn trừ trễ hạn", 14), ("Miễn trừ chất lượng", 16), ("Minh chứng", 40)]
-    at = _title(listed, [f"CÁC VIỆC ĐƯỢC GIAO {period_words(period).upper()}", who_line(body)], len(head))
+    at = _title(listed, [f"CÁC VIỆC ĐƯỢC GIAO {period_words(period).upper()}", who_line(tracked)], len(head))
     _header(listed, at, head)
     first = at
     for n, t in enumerate(tasks, start=1):

@@ -17,7 +17,7 @@ from services.dashboard import pages, tracking
 from services.dashboard.formatting import period_label
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.units import needs_unit
-from services.dashboard.upstream import parsed
+from services.dashboard.upstream import Upstream, parsed
 from services.dashboard.web import CurrentUser, User, Web, bad_request, error_page, known_unit, page
 from thidua.runtime import policy
 
@@ -117,29 +117,37 @@ async def officer_tracking(
         else:
             the_panel = web.forget_if_refused(request, user, answer) or upstream_panel("chấm điểm", answer)
         return page(request, "officer_tracking.html", status_for(answer), panel=the_panel, **common)
-    body = answer.body
-    shown = tracking.chosen_period(body, period)
+    shown = tracking.chosen_period(tracked, period)
     listed = await up.fetch(up.tracking_url(officer_id, "/tasks"), {"period": shown}, user=user) if shown else None
     if tracked.name and not common["mine"]:
         common["title"] = f"Theo dõi, đánh giá công chức — {tracked.name} — năm {chosen}"
-    sheet = tracking.sheet_of(body, shown) or {}
+    sheet = tracking.sheet_of(tracked, shown)
     return page(
         request,
         "officer_tracking.html",
         panel=None,
-        body=body,
-        rows=tracking.period_rows(body),
+        body=tracked,
+        rows=tracking.period_rows(tracked),
         shown=shown,
         sheet=sheet,
         row=tracking.period_row(sheet) if sheet else None,
-        criteria=tracking.criteria(sheet),
-        evidence=tracking.evidence(sheet),
-        deductions=tracking.deductions(sheet),
-        tasks=tracking.tasks(listed.body) if listed is not None and listed.ok else [],
-        tasks_problem=None if listed is None or listed.ok else upstream_panel("chấm điểm", listed),
-        rating=tracking.year_view(body),
+        criteria=tracking.criteria(sheet) if sheet else [],
+        evidence=tracking.evidence(sheet) if sheet else [],
+        deductions=tracking.deductions(sheet) if sheet else [],
+        **tasks_shown(listed),
+        rating=tracking.year_view(tracked),
         **common,
     )
+
+
+def tasks_shown(listed: Upstream | None) -> dict[str, Any]:
+    """The chosen period's tasks, or scoring's panel in their place when the list failed or does not parse."""
+    if listed is None:
+        return {"tasks": [], "tasks_problem": None}
+    found = tracking.parsed_tasks(listed)
+    if found is None:
+        return {"tasks": [], "tasks_problem": upstream_panel("chấm điểm", listed)}
+    return {"tasks": tracking.tasks(found), "tasks_problem": None}
 
 
 @router.get("/units/{unit_id}/tracking", response_class=HTMLResponse)
@@ -168,4 +176,4 @@ async def unit_tracking(
         the_panel = web.forget_if_refused(request, user, answer) or upstream_panel("chấm điểm", answer)
         return page(request, "unit_tracking.html", status_for(answer), panel=the_panel, **common)
     rows = tracking.unit_rows(sheets)
-    return page(request, "unit_tracking.html", panel=None, body=answer.body, rows=rows, **common)
+    return page(request, "unit_tracking.html", panel=None, body=sheets, rows=rows, **common)

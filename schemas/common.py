@@ -60,16 +60,6 @@ Bool = StrictBool
 Number = StrictFloat
 """A JSON number: integers are taken as floats, strings and booleans are refused."""
 
-TitleCode = Literal[
-    "lao_dong_tien_tien",
-    "chien_si_thi_dua_co_so",
-    "chien_si_thi_dua_tinh",
-    "bang_khen_chu_tich_tinh",
-    "tap_the_lao_dong_tien_tien",
-    "tap_the_lao_dong_xuat_sac",
-    "co_thi_dua_tinh",
-]
-
 
 class Strict(BaseModel):
     """Base of every contract model: frozen, unknown fields refused."""

@@ -1,18 +1,48 @@
 """Vietnamese labels of the contract's codes, for everything people read (defined once)."""
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 from schemas.vietnam import day
 
-TITLE_NAMES: dict[str, str] = {
-    "lao_dong_tien_tien": "Lao động tiên tiến",
-    "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
-    "chien_si_thi_dua_tinh": "Chiến sĩ thi đua cấp tỉnh",
-    "bang_khen_chu_tich_tinh": "Bằng khen của Chủ tịch UBND tỉnh",
-    "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
-    "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
-    "co_thi_dua_tinh": "Cờ thi đua của UBND tỉnh",
+TitleCode = Literal[
+    "lao_dong_tien_tien",
+    "chien_si_thi_dua_co_so",
+    "chien_si_thi_dua_tinh",
+    "bang_khen_chu_tich_tinh",
+    "tap_the_lao_dong_tien_tien",
+    "tap_the_lao_dong_xuat_sac",
+    "co_thi_dua_tinh",
+]
+"""A year-end title of the contract (nominations.v1, emulation.registered, title.awarded); its words: TITLES."""
+
+
+@dataclass(frozen=True)
+class TitleWords:
+    """How people read a title: its name, and where awards word it otherwise (None: the name)."""
+
+    name: str
+    in_criteria: str | None = None  # in award criteria ("chưa đăng ký thi đua danh hiệu …")
+    short: str | None = None  # in award alerts (collective titles only)
+
+
+TITLES: dict[TitleCode, TitleWords] = {
+    "lao_dong_tien_tien": TitleWords("Lao động tiên tiến"),
+    "chien_si_thi_dua_co_so": TitleWords("Chiến sĩ thi đua cơ sở"),
+    "chien_si_thi_dua_tinh": TitleWords("Chiến sĩ thi đua cấp tỉnh"),
+    "bang_khen_chu_tich_tinh": TitleWords("Bằng khen của Chủ tịch UBND tỉnh"),
+    "tap_the_lao_dong_tien_tien": TitleWords("Tập thể lao động tiên tiến", short="Tập thể lao động tiên tiến"),
+    "tap_the_lao_dong_xuat_sac": TitleWords("Tập thể lao động xuất sắc", short="Tập thể lao động xuất sắc"),
+    # The flag by its level in criteria, kept byte-identical so nominations and alerts.v1 messages do not change.
+    "co_thi_dua_tinh": TitleWords("Cờ thi đua của UBND tỉnh", in_criteria="Cờ thi đua cấp tỉnh", short="Cờ thi đua"),
 }
+"""Every title of TitleCode with its words, in the order documents list them: the one place a title is declared
+(TitleCode above spells the codes for the type checker, which cannot read them from a table)."""
+if set(TITLES) != set(get_args(TitleCode)):
+    raise TypeError("every TitleCode needs its words in TITLES, and only those")
+TITLE_NAMES: dict[str, str] = {code: words.name for code, words in TITLES.items()}
+"""The name people read for each title."""
 UNIT_LEVEL_NAMES: dict[str, str] = {
     "province": "Cấp tỉnh",
     "department": "Sở, ban, ngành",
@@ -46,13 +76,9 @@ def alert_title(kind: str, code: str | None = None) -> str:
 
 # Added for the awards (additive): the names and alert titles the awards have always used, kept byte-identical so
 # nominations and alerts.v1 messages do not change.
-CRITERIA_TITLE_NAMES: dict[str, str] = {**TITLE_NAMES, "co_thi_dua_tinh": "Cờ thi đua cấp tỉnh"}
+CRITERIA_TITLE_NAMES: dict[str, str] = {code: words.in_criteria or words.name for code, words in TITLES.items()}
 """How award criteria name a title ("chưa đăng ký thi đua danh hiệu …"): the flag by its level."""
-TITLE_SHORT_NAMES: dict[str, str] = {
-    "co_thi_dua_tinh": "Cờ thi đua",
-    "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
-    "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
-}
+TITLE_SHORT_NAMES: dict[str, str] = {code: words.short for code, words in TITLES.items() if words.short}
 """Collective titles as award alerts name them."""
 AWARD_ALERT_TITLES: dict[str, str] = {
     "award_on_track": "Đang đạt tiêu chí hướng tới {name}; nộp hồ sơ trước {deadline}",

@@ -5,8 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
-from schemas.common import Code, Name, Strict, Text, Timestamp, TitleCode, UnitId, Year
+from schemas.common import Code, Name, Strict, Text, Timestamp, UnitId, Year
 from schemas.errors import FieldError
+from schemas.labels import TitleCode
 
 Band = Literal["Tốt", "Khá", "Trung bình", "Yếu"]
 Period = Annotated[str, Field(pattern=r"^(\d{4}|\d{4}-Q[1-4]|\d{4}-(0[1-9]|1[0-2])|\d{4}-\d{4})$")]

@@ -15,10 +15,10 @@ from schemas.common import (
     Strict,
     Text,
     Timestamp,
-    TitleCode,
     Year,
 )
 from schemas.envelope import Envelope, OfficerEnvelope
+from schemas.labels import TitleCode
 
 
 class TrainingCompleted(Strict):

@@ -5,13 +5,17 @@ other file edited."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from typing import get_args
 
 import pytest
 
+from schemas import export
+from schemas.labels import CRITERIA_TITLE_NAMES, TITLE_NAMES, TITLE_SHORT_NAMES, TITLES, TitleCode
 from services.awards.config import RULES
 from services.awards.domain import registry
 from services.awards.domain.evaluate import evaluate_unit
@@ -131,3 +135,29 @@ def test_a_title_is_registered_once_and_the_built_in_ones_are_not_replaced() -> 
 def test_without_registrations_the_built_in_titles_are_all_there_is() -> None:
     registry.REGISTERED.pop(CODE)
     assert not verdicts(unit())
+
+
+def test_a_title_of_the_contract_is_declared_once_with_its_words_and_the_tables_follow() -> None:
+    """schemas/labels.py: TitleCode spells the codes (the type checker cannot read them from a table) and TITLES holds
+    each one's words once; the name tables and the JSON Schemas' enumerations follow from them."""
+    assert tuple(TITLES) == get_args(TitleCode)
+    assert list(TITLE_NAMES) == list(CRITERIA_TITLE_NAMES) == list(TITLES)  # documents list titles in this order
+    assert TITLE_NAMES["co_thi_dua_tinh"] == "Cờ thi đua của UBND tỉnh"
+    assert CRITERIA_TITLE_NAMES["co_thi_dua_tinh"] == "Cờ thi đua cấp tỉnh"  # the flag by its level, in criteria
+    assert CRITERIA_TITLE_NAMES["lao_dong_tien_tien"] == TITLE_NAMES["lao_dong_tien_tien"] == "Lao động tiên tiến"
+    assert TITLE_SHORT_NAMES == {
+        "tap_the_lao_dong_tien_tien": "Tập thể lao động tiên tiến",
+        "tap_the_lao_dong_xuat_sac": "Tập thể lao động xuất sắc",
+        "co_thi_dua_tinh": "Cờ thi đua",
+    }
+    files = export.generated()
+    evidence = json.loads(files["evidence.json"])["$defs"]
+    enums = [
+        json.loads(files["nomination_changed.json"])["properties"]["title"]["enum"],
+        evidence["TitleAwarded"]["properties"]["title"]["enum"],
+        evidence["EmulationRegistered"]["properties"]["titles"]["items"]["enum"],
+    ]
+    assert all(enum == list(TITLES) for enum in enums)
+    for code in TITLES:  # awards knows each as built in: a registration cannot take its code
+        with pytest.raises(ValueError, match="already known"):
+            register(replace(SPEC, code=code))

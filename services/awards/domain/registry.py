@@ -4,7 +4,7 @@ and its money — registered once; evaluate_unit evaluates it after the built-in
 The built-in titles (titles.py, collective_titles.py) feed each other (Lao động tiên tiến counts towards the
 collective titles, Chiến sĩ thi đua cơ sở towards the provincial ones) and stay named functions evaluated in the
 law's order; a registered title stands on its own criteria. Publishing its nominations (nominations.v1) needs its
-code in the contract's TitleCode (schemas/common.py)."""
+code in the contract's TitleCode, with its words in TITLES (schemas/labels.py)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from schemas.labels import BANDS
 from services.dashboard.formatting import NO_DATA, band_colour, number, score
@@ -32,11 +31,10 @@ class BandChart:
     bars: list[Bar]
 
 
-def band_chart(rows: Iterable[Mapping[str, Any]], *, width: int = 320, height: int = 150) -> BandChart:
-    """Bars of the band distribution, one per band (the four, then any unknown one)."""
+def band_chart(bands: Iterable[str | None], *, width: int = 320, height: int = 150) -> BandChart:
+    """Bars of the band distribution (the rows' bands), one per band (the four, then any unknown one)."""
     counts: dict[str, int] = dict.fromkeys(BANDS, 0)
-    for row in rows:
-        band = row.get("band")
+    for band in bands:
         key = str(band) if band not in (None, "") else NO_DATA
         counts[key] = counts.get(key, 0) + 1
     top = max(counts.values()) or 1

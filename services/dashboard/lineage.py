@@ -182,9 +182,3 @@ def folded_into(unit_id: str, successor_id: str, successor_card: UnitScorecard, 
     moment = _instant(entry.effective_at)
     verb = BECAME.get(entry.kind, BECAME["merge"])
     return Folded(verb, (successor,), day(moment) if moment else None, decision_label(entry.decision_no))
-
-
-def predecessors_of_row(row: object) -> list[str]:
-    """A standings row's `predecessors` (unit ids combined in it); empty when absent."""
-    found = row.get("predecessors") if isinstance(row, Mapping) else None
-    return [str(p) for p in found if isinstance(p, str)] if isinstance(found, list) else []

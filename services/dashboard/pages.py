@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.http.scoring import IndicatorLine, UnitScorecard
+from schemas.http.scoring import IndicatorLine, StandingRow, UnitScorecard
 from schemas.labels import TITLE_NAMES
 from schemas.periods import STAGE_PATTERN
 from schemas.vietnam import VN_TZ
@@ -50,40 +50,32 @@ def movement_stages(rulebook: object) -> list[str]:
     return sorted({s for s in stages if isinstance(s, str) and STAGE_PATTERN.match(s) and valid_period(s)})
 
 
-def has_rows(body: object) -> bool:
-    """Standings with at least one ranked row."""
-    return isinstance(body, Mapping) and isinstance(body.get("rows"), list) and bool(body["rows"])
+class BoardRow(StandingRow):
+    """A standings row as the leaderboards show it: with its rank within its cluster."""
+
+    cluster_rank: int
 
 
-def clusters_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def clusters_of(rows: Iterable[StandingRow]) -> dict[str, list[BoardRow]]:
     """Group the province's standings by cluster, ranked within the cluster in the province's order."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[str, list[StandingRow]] = {}
     for row in rows:
-        if not isinstance(row, Mapping):
-            continue
-        cluster = row.get("cluster_id")
-        grouped.setdefault(str(cluster) if cluster not in (None, "") else "", []).append(dict(row))
+        grouped.setdefault(row.cluster_id or "", []).append(row)
 
-    def order(r: Mapping[str, Any]) -> tuple[int, float, str]:
-        rank = r.get("rank")
-        score = r.get("score")
-        return (
-            rank if isinstance(rank, int) else 10**9,
-            -float(score) if isinstance(score, int | float) else 0.0,
-            str(r.get("subject_id", "")),
-        )
+    def order(r: StandingRow) -> tuple[int, float, str]:
+        return (r.rank if r.rank is not None else 10**9, -float(r.score) if r.score is not None else 0.0, r.subject_id)
 
-    for members in grouped.values():
-        members.sort(key=order)
-        for i, member in enumerate(members, start=1):
-            member["cluster_rank"] = i
-    return dict(sorted(grouped.items(), key=lambda kv: (kv[0] == "", kv[0])))
+    ranked = {
+        cluster: [BoardRow(**r.model_dump(), cluster_rank=i) for i, r in enumerate(sorted(members, key=order), 1)]
+        for cluster, members in grouped.items()
+    }
+    return dict(sorted(ranked.items(), key=lambda kv: (kv[0] == "", kv[0])))
 
 
-def cluster_title(cluster: str, rows: Sequence[Mapping[str, Any]]) -> str:
+def cluster_title(cluster: str, rows: Sequence[StandingRow]) -> str:
     """The cluster's name from its rows, or its code."""
-    named = next((r.get("cluster_name") for r in rows if r.get("cluster_name")), None)
-    return (str(named) if named else f"Cụm, khối thi đua {cluster}") if cluster else "Chưa xếp cụm, khối"
+    named = next((r.cluster_name for r in rows if r.cluster_name), None)
+    return (named or f"Cụm, khối thi đua {cluster}") if cluster else "Chưa xếp cụm, khối"
 
 
 @dataclass(frozen=True)
@@ -95,11 +87,11 @@ class Movement:
     hint: str
 
 
-def movement(rank: object, previous: object) -> Movement | None:
+def movement(rank: int | None, previous: int | None) -> Movement | None:
     """How the rank moved since the previous one."""
-    if not isinstance(rank, int) or isinstance(rank, bool):
+    if rank is None:
         return None
-    if not isinstance(previous, int) or isinstance(previous, bool):
+    if previous is None:
         return Movement("new", "mới", "chưa có thứ hạng trước")
     if previous > rank:
         return Movement("up", f"▲{previous - rank}", f"tăng {previous - rank} bậc (trước: {previous})")

@@ -8,7 +8,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.dashboard import charts, formatting, pages
-from services.dashboard.lineage import predecessors_of_row
 
 SITE_TITLE = "Thi đua — Văn hóa công sở"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,7 +31,6 @@ def environment() -> Environment:
         movement=pages.movement,
         is_share=pages.is_share,
         cluster_title=pages.cluster_title,
-        predecessors_of_row=predecessors_of_row,
         band_chart=charts.band_chart,
         trend_chart=charts.trend,
         month_labels=charts.month_labels,

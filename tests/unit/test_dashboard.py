@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from schemas.http.scoring import StandingRow
 from services.dashboard import charts, formatting, pages
 from services.dashboard.config import Settings
 from services.dashboard.rendering import ENV, STATIC, TEMPLATES, render
@@ -15,18 +16,18 @@ BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
 
 
 def test_escape_everything_from_data() -> None:
-    rows = [
-        {
-            "rank": 1,
-            "subject_id": "X<1>",
-            "name": "<script>alert('x')</script>",
-            "score": 90,
-            "band": "Tốt",
-            "previous_rank": 1,
-            "unit_id": "X<1>",
-            "cluster_id": '"><img>',
-        }
-    ]
+    row = {
+        "rank": 1,
+        "subject_id": "X<1>",
+        "name": "<script>alert('x')</script>",
+        "score": 90,
+        "band": "Tốt",
+        "previous_rank": 1,
+        "unit_id": "X<1>",
+        "cluster_id": '"><img>',
+        "cluster_name": None,
+    }
+    rows = [StandingRow.model_validate(row)]
     html = render(
         "_leaderboards.html",
         panel=None,
@@ -60,11 +61,11 @@ def test_band_colours() -> None:
 
 
 def test_band_chart_has_one_bar_per_band() -> None:
-    chart = charts.band_chart([{"band": "Tốt"}, {"band": "Tốt"}, {"band": "Yếu"}])
+    chart = charts.band_chart(["Tốt", "Tốt", "Yếu"])
     assert [b.band for b in chart.bars] == ["Tốt", "Khá", "Trung bình", "Yếu"]
     heights = {b.band: b.height for b in chart.bars}
     assert heights["Tốt"] > heights["Yếu"] > 0 and heights["Khá"] == heights["Trung bình"] == 0
-    assert len(charts.band_chart([{"band": "Xuất sắc"}, {"band": None}]).bars) == 6
+    assert len(charts.band_chart(["Xuất sắc", None]).bars) == 6
     svg = ENV.get_template("macros.html").module.band_chart_svg([{"band": "Tốt"}])  # type: ignore[attr-defined]
     assert svg.count('class="bar"') == 4 and "viewBox" in svg
 
@@ -104,16 +105,20 @@ def test_movement_arrows() -> None:
 
 
 def test_clusters_rerank_within_cluster() -> None:
+    unnamed = {"name": None, "score": None, "band": None, "previous_rank": None, "unit_id": None, "cluster_name": None}
     rows = [
-        {"rank": 3, "subject_id": "B", "cluster_id": "K1"},
-        {"rank": 1, "subject_id": "A", "cluster_id": "K1"},
-        {"rank": 2, "subject_id": "C", "cluster_id": "K2"},
-        {"rank": 4, "subject_id": "D", "cluster_id": None},
+        StandingRow.model_validate(unnamed | row)
+        for row in (
+            {"rank": 3, "subject_id": "B", "cluster_id": "K1"},
+            {"rank": 1, "subject_id": "A", "cluster_id": "K1"},
+            {"rank": 2, "subject_id": "C", "cluster_id": "K2"},
+            {"rank": 4, "subject_id": "D", "cluster_id": None},
+        )
     ]
     grouped = pages.clusters_of(rows)
     assert list(grouped) == ["K1", "K2", ""]
-    assert [(r["subject_id"], r["cluster_rank"]) for r in grouped["K1"]] == [("A", 1), ("B", 2)]
-    assert grouped["K2"][0]["cluster_rank"] == 1
+    assert [(r.subject_id, r.cluster_rank) for r in grouped["K1"]] == [("A", 1), ("B", 2)]
+    assert grouped["K2"][0].cluster_rank == 1 and pages.cluster_title("K2", grouped["K2"]) == "Cụm, khối thi đua K2"
 
 
 def test_periods() -> None:

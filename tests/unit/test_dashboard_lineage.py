@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.http.scoring import UnitScorecard
+from schemas.http.scoring import StandingRow, UnitScorecard
 from services.dashboard import lineage, pages
+from services.dashboard.documents import lineage_text
 from services.dashboard.rendering import render
 from tests.unit.test_dashboard_rooms import CARD
 
@@ -126,11 +127,15 @@ def test_a_renamed_unit_and_decisions_cited_as_people_do() -> None:
 
 
 def test_a_standings_row_combining_predecessors_is_marked() -> None:
+    listed = {"previous_rank": None, "unit_id": None, "cluster_id": None, "cluster_name": None}
     rows = [
-        {"rank": 1, "subject_id": "NB.13669", "name": "Phường Nam Định", "score": 90, "band": "Tốt"},
-        {"rank": 2, "subject_id": "NB.1", "name": "Phường Một", "score": 80, "band": "Khá", "predecessors": []},
+        StandingRow.model_validate(listed | row)
+        for row in (
+            {"rank": 1, "subject_id": "NB.13669", "name": "Phường Nam Định", "score": 90, "band": "Tốt"},
+            {"rank": 2, "subject_id": "NB.1", "name": "Phường Một", "score": 80, "band": "Khá", "predecessors": []},
+        )
     ]
-    rows[0]["predecessors"] = ["ND.PA", "ND.PB"]
+    rows[0] = rows[0].model_copy(update={"predecessors": ["ND.PA", "ND.PB"]})
     html = render(
         "_leaderboards.html",
         panel=None,
@@ -144,7 +149,7 @@ def test_a_standings_row_combining_predecessors_is_marked() -> None:
     assert html.count("gồm đơn vị tiền thân") == 1
     marked = html[html.index("Phường Nam Định") :]
     assert 'title="Số liệu gồm cả minh chứng của: ND.PA, ND.PB"' in marked[: marked.index("</td>")]
-    assert lineage.predecessors_of_row({"predecessors": None}) == []
+    assert lineage_text.row_mark({"predecessors": None}) is None  # the standings file's rows, as sent
 
 
 def test_a_dissolved_unit_says_so_and_a_split_names_every_successor() -> None:

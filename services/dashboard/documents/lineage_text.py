@@ -1,6 +1,6 @@
 """A unit's lineage in words for the documents (issue 24), as its page tells it (pure: no I/O).
 
-The shaping is services/dashboard/lineage.py's (`lineage_of`, `predecessors_of_row`); here it becomes plain
+The shaping is services/dashboard/lineage.py's (`block_of`); here it becomes plain
 sentences, each unit named with its id ("Phường A (H40.40.81)") since a file has no links. A scorecard without
 `lineage` (older scoring, or a unit never reorganized) gives nothing, and the document looks as before."""
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import ValidationError
 
 from schemas.http.scoring import Lineage as LineageAnswer
-from services.dashboard.lineage import Folded, Line, LinkedUnit, block_of, predecessors_of_row
+from services.dashboard.lineage import Folded, Line, LinkedUnit, block_of
 
 HEADING = "Lịch sử sắp xếp đơn vị"
 """The section's name, the same as on the unit's page."""
@@ -64,7 +64,9 @@ def _lineage_answer(card: object) -> LineageAnswer | None:
 
 def row_mark(row: object) -> str | None:
     """A standings row's predecessors combined in it ('H40.40.81, H40.40.82'); None for a row without any."""
-    before = predecessors_of_row(row)
+    # The standings file still carries the rows as sent (dicts).
+    found = row.get("predecessors") if isinstance(row, Mapping) else None
+    before = [p for p in found if isinstance(p, str)] if isinstance(found, list) else []
     return ", ".join(before) if before else None
 
 

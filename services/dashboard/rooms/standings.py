@@ -28,22 +28,28 @@ async def standings_of(up: Services, periods: list[str]) -> dict[str, Upstream]:
 async def boards(up: Services, period: str, known: Upstream | None = None) -> tuple[dict[str, Any], int]:
     """The leaderboards' context and status; an empty period names the periods that have data."""
     result = known or await up.fetch(f"{up.scoring}/v1/standings", {"period": period})
-    if parsed(Standings, result) is None:
+    standings = parsed(Standings, result)
+    if standings is None:
         return {"panel": upstream_panel("chấm điểm", result), "period": period}, (404 if result.status == 404 else 502)
     available: list[str] = []
-    if not pages.has_rows(result.body):  # say where the data is instead of an empty page
+    if not standings.rows:  # say where the data is instead of an empty page
         others = [p for p in pages.candidate_periods() if p != period]
-        available = [p for p, r in (await standings_of(up, others)).items() if r.ok and pages.has_rows(r.body)]
-    rows: list[dict[str, Any]] = result.body["rows"]  # the answer as sent, for the templates
+        available = [p for p, r in (await standings_of(up, others)).items() if ranked(r)]
     return {
         "panel": None,
         "period": period,
-        "standings": result.body,
-        "rows": rows,
-        "clusters": pages.clusters_of(rows),
+        "standings": standings,
+        "rows": standings.rows,
+        "clusters": pages.clusters_of(standings.rows),
         "available": available,
-        "unranked": result.body["unranked"],
+        "unranked": standings.unranked,
     }, 200
+
+
+def ranked(answer: Upstream) -> bool:
+    """Standings with at least one ranked row."""
+    standings = parsed(Standings, answer)
+    return standings is not None and bool(standings.rows)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -56,7 +62,7 @@ async def home(request: Request, web: Web, up: Upstreams, period: str | None = N
     if not chosen:  # the first screen opens where the data is: the first candidate with standings
         candidates = pages.candidate_periods()
         found = await standings_of(up, candidates)
-        chosen = next((p for p in candidates if found[p].ok and pages.has_rows(found[p].body)), candidates[0])
+        chosen = next((p for p in candidates if ranked(found[p])), candidates[0])
         known = found[chosen]
     context, status = await boards(up, chosen, known)
     return page(

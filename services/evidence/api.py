@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from schemas.http.evidence import EventStatus, ItemResult
 from services.evidence import views
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.config import Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers.ingest import ingest
@@ -66,7 +67,7 @@ async def post_events(request: Request, principal: Source, edge: Ingress) -> lis
         for item in items
     ]
     async with runtime_of(request).pool.acquire() as conn:
-        results = await ingest(conn, submissions, channel="http", now=datetime.now(UTC))
+        results = await ingest(PostgresEvidenceStore(conn), submissions, channel="http", now=datetime.now(UTC))
     edge.wake()
     return [r.as_json() for r in results]
 

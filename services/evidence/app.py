@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from schemas import topics
 from services.evidence import api, dvcqg_api, mappings_api
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.config import MIGRATIONS, Settings
 from services.evidence.domain.intake import Submission
 from services.evidence.handlers import dvcqg_kafka
@@ -33,7 +34,9 @@ def create_app(settings: Settings) -> FastAPI:
         submissions = [Submission(d.event, token_source=topics.inbound_source(d.record.topic)) for d in deliveries]
         positions = [(d.record.topic, d.record.partition, d.record.offset) for d in deliveries]
         async with runtime.pool.acquire() as conn:
-            await ingest(conn, submissions, channel="kafka", now=datetime.now(UTC), positions=positions)
+            await ingest(
+                PostgresEvidenceStore(conn), submissions, channel="kafka", now=datetime.now(UTC), positions=positions
+            )
         relay.wake()
 
     runtime.subscribe(
@@ -55,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def on_portal(deliveries: Sequence[Delivery[object]]) -> None:
         async with runtime.pool.acquire() as conn:
-            await dvcqg_kafka.apply(conn, deliveries)  # type: ignore[arg-type]
+            await dvcqg_kafka.apply(PostgresEvidenceStore(conn), deliveries)  # type: ignore[arg-type]
         relay.wake()
 
     # evidence.dvcqg.v1.<source>: the national portal's calls, one topic per source (ACL), parked without personal data.

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from schemas.dvcqg import MAX_DOSSIERS, SYNC_DOSSIERS, SYNC_STEPS, parse_call
 from schemas.errors import EvidenceInvalid
 from schemas.http.evidence import PortalAnswer, PortalError, PortalSession
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.api import Edge, Ingress, bounded_body, not_a_source
 from services.evidence.handlers.dvcqg import Origin, take_call
 from thidua.runtime import auth, policy
@@ -84,7 +85,9 @@ async def call(request: Request, edge: Edge, service: str | None) -> Any:
         except EvidenceInvalid as invalid:
             raise ApiError(422, "not a portal call", [e.model_dump() for e in invalid.details]) from None
         async with runtime.pool.acquire() as conn:
-            answers = await take_call(conn, parsed, source=source, origin=Origin("http"), now=datetime.now(UTC))
+            answers = await take_call(
+                PostgresEvidenceStore(conn), parsed, source=source, origin=Origin("http"), now=datetime.now(UTC)
+            )
     except ApiError as exc:
         return portal_error(exc)
     edge.wake()

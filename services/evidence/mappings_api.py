@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from schemas.http.evidence import OfficerUser, OfficerUsers, UnitCode, UnitCodes
-from services.evidence.adapters.mappings import Kind
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.handlers import mappings
+from services.evidence.store import Kind
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, OptionalCaller, require, runtime_of
 
@@ -41,17 +42,17 @@ Admin = Annotated[Principal, Depends(admin)]
 
 
 async def run(request: Request, call: Any) -> Any:
-    """Run a mapping use case on a connection; its refusal answered with its status and field."""
+    """Run a mapping use case on the store; its refusal answered with its status and field."""
     try:
         async with runtime_of(request).pool.acquire() as conn:
-            return await call(conn)
+            return await call(PostgresEvidenceStore(conn))
     except mappings.MappingRefused as exc:
         raise ApiError(exc.status, exc.error, [exc.problem.model_dump()]) from exc
 
 
 async def listed(request: Request, kind: Kind, source: str) -> dict[str, Any]:
     """A source's mappings of one kind."""
-    rows = await run(request, lambda conn: mappings.list_mappings(conn, kind, source))
+    rows = await run(request, lambda store: mappings.list_mappings(store, kind, source))
     return {"source": source, "unit_codes" if kind == "unit" else "officer_users": rows}
 
 
@@ -72,7 +73,7 @@ async def get_unit_codes(request: Request, source: str, _: Admin) -> dict[str, A
     response_model=UnitCode,
 )
 async def put_unit_code(request: Request, source: str, code: str, body: UnitTarget, _: Admin) -> dict[str, Any]:
-    return dict(await run(request, lambda conn: mappings.put_mapping(conn, "unit", source, code, body.unit_id)))
+    return dict(await run(request, lambda store: mappings.put_mapping(store, "unit", source, code, body.unit_id)))
 
 
 @router.delete(
@@ -83,7 +84,7 @@ async def put_unit_code(request: Request, source: str, code: str, body: UnitTarg
     response_model_exclude_unset=True,
 )
 async def delete_unit_code(request: Request, source: str, code: str, _: Admin) -> dict[str, Any]:
-    return dict(await run(request, lambda conn: mappings.remove_mapping(conn, "unit", source, code)))
+    return dict(await run(request, lambda store: mappings.remove_mapping(store, "unit", source, code)))
 
 
 @router.get(
@@ -105,7 +106,7 @@ async def put_officer_user(
     request: Request, source: str, username: str, body: OfficerTarget, _: Admin
 ) -> dict[str, Any]:
     return dict(
-        await run(request, lambda conn: mappings.put_mapping(conn, "officer", source, username, body.officer_id))
+        await run(request, lambda store: mappings.put_mapping(store, "officer", source, username, body.officer_id))
     )
 
 
@@ -118,4 +119,4 @@ async def put_officer_user(
     response_model_exclude_unset=True,
 )
 async def delete_officer_user(request: Request, source: str, username: str, _: Admin) -> dict[str, Any]:
-    return dict(await run(request, lambda conn: mappings.remove_mapping(conn, "officer", source, username)))
+    return dict(await run(request, lambda store: mappings.remove_mapping(store, "officer", source, username)))

@@ -14,10 +14,11 @@ import httpx
 import pytest
 
 from schemas.errors import FieldError
-from services.evidence.adapters import mappings as store
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.app import create_app
 from services.evidence.config import Settings
 from services.evidence.domain.dvcqg import unit_of
+from services.evidence.handlers.dvcqg import door_names
 from services.evidence.handlers.sources import add_source
 from tests.integration.support import running_app
 from thidua.operator import cli
@@ -64,7 +65,8 @@ async def _door_view(door: Door, source: str) -> tuple[dict[str, str], dict[str,
     """The mappings as the door reads them, on the service's own role."""
     conn = await asyncpg.connect(door.service_url, server_settings={"search_path": "evidence"})
     try:
-        return await store.unit_codes(conn, source), await store.officer_users(conn, source)
+        store = PostgresEvidenceStore(conn)
+        return await door_names(store, "unit", source), await door_names(store, "officer", source)
     finally:
         await conn.close()
 

@@ -11,6 +11,7 @@ import asyncpg
 from schemas.dvcqg import Snapshot, Step
 from services.evidence.domain.dvcqg import Kept, dump_kept, load_kept
 from services.evidence.domain.dvcqg_body import snapshot_body
+from services.evidence.store import StoredDossier
 
 
 async def registered_units(conn: asyncpg.Connection, codes: set[str]) -> set[str]:
@@ -92,16 +93,27 @@ async def store_steps(conn: asyncpg.Connection, source: str, steps: Sequence[Ste
     return out
 
 
-async def save_dossier(
-    conn: asyncpg.Connection,
-    source: str,
-    code: str,
-    kept: Kept,
-    unit: str,
-    officer: str | None,
-    snapshot: Snapshot,
-    now: datetime,
-) -> None:
+async def stored_dossiers(conn: asyncpg.Connection, source: str, codes: Sequence[str]) -> list[StoredDossier]:
+    """Everything kept of each of the source's dossiers named."""
+    rows = await conn.fetch(
+        "SELECT dossier_code, unit_id, officer_id, kept, snapshot FROM dvcqg_dossiers"
+        " WHERE source = $1 AND dossier_code = ANY($2::text[])",
+        source,
+        list(codes),
+    )
+    return [
+        StoredDossier(
+            r["dossier_code"],
+            r["unit_id"],
+            r["officer_id"],
+            load_kept(json.loads(r["kept"])),
+            Snapshot.model_validate(json.loads(r["snapshot"])),
+        )
+        for r in rows
+    ]
+
+
+async def save_dossier(conn: asyncpg.Connection, source: str, dossier: StoredDossier, now: datetime) -> None:
     """Keep what a snapshot left of a dossier (its unit, last officer, kept state and the snapshot as read)."""
     await conn.execute(
         "INSERT INTO dvcqg_dossiers (source, dossier_code, unit_id, officer_id, kept, snapshot, updated_at)"
@@ -109,10 +121,10 @@ async def save_dossier(
         " unit_id = EXCLUDED.unit_id, officer_id = EXCLUDED.officer_id, kept = EXCLUDED.kept,"
         " snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at",
         source,
-        code,
-        unit,
-        officer,
-        json.dumps(dump_kept(kept), ensure_ascii=False),
-        json.dumps(snapshot_body(snapshot), ensure_ascii=False),
+        dossier.code,
+        dossier.unit_id,
+        dossier.officer_id,
+        json.dumps(dump_kept(dossier.kept), ensure_ascii=False),
+        json.dumps(snapshot_body(dossier.snapshot), ensure_ascii=False),
         now,
     )

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
-
 import asyncpg
 
-Kind = Literal["unit", "officer"]
+from services.evidence.store import Kind, Mapping
+
 # Table, upstream column and our column of each kind: fixed names, never from input.
 _TABLES: dict[Kind, tuple[str, str, str]] = {
     "unit": ("dvcqg_unit_codes", "code", "unit_id"),
     "officer": ("dvcqg_officer_users", "username", "officer_id"),
 }
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """One upstream name (unit code or user name) of a source and what it stands for here."""
-
-    upstream: str
-    target: str
-    created_at: datetime
-
-
-async def unit_codes(conn: asyncpg.Connection, source: str) -> dict[str, str]:
-    """The source's unit codes → unit ids, for the door (what the operator mapped; a source's own ids need none)."""
-    return {m.upstream: m.target for m in await listing(conn, "unit", source)}
-
-
-async def officer_users(conn: asyncpg.Connection, source: str) -> dict[str, str]:
-    """The source's upstream user names → officer ids, for the door."""
-    return {m.upstream: m.target for m in await listing(conn, "officer", source)}
 
 
 async def listing(conn: asyncpg.Connection, kind: Kind, source: str) -> list[Mapping]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
+from services.evidence.store import LedgerRow, RejectionRow
 
 
 async def load_scopes(conn: asyncpg.Connection) -> dict[str, SourceScope]:
@@ -42,19 +42,6 @@ async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
     return {(r["source"], r["event_id"]) for r in rows}
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """An accepted event as the ledger stores it."""
-
-    source: str
-    event_id: str
-    type: str
-    unit_id: str
-    officer_id: str | None
-    occurred_at: datetime
-    envelope: str  # canonical JSON
-
-
 async def append(
     conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel: str, accepted_at: datetime
 ) -> dict[tuple[str, str], int]:
@@ -82,18 +69,6 @@ async def append(
         accepted_at,
     )
     return {(r["source"], r["event_id"]): r["seq"] for r in inserted}
-
-
-@dataclass(frozen=True)
-class RejectionRow:
-    """A refused item with its reasons and original bytes."""
-
-    source: str | None
-    event_id: str | None
-    unit_id: str | None
-    reasons: list[dict[str, str]]
-    original: bytes
-    position: tuple[str, int, int] | None = None  # Kafka topic, partition, offset
 
 
 async def record_rejections(

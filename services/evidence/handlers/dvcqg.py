@@ -6,29 +6,23 @@ they change who acted last, re-attribute the dossier's events. Nothing personal 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-import asyncpg
-
 from schemas import topics
 from schemas.dvcqg import Call, Refused, Snapshot, Step, SyncDossiers
 from schemas.errors import FieldError
-from services.evidence.adapters import dvcqg_store as store
-from services.evidence.adapters import mappings
-from services.evidence.adapters import postgres as pg
-from services.evidence.domain.dvcqg import Kept, dossier_officer, load_kept, snapshot_events, unit_of
+from services.evidence.domain.dvcqg import dossier_officer, snapshot_events, unit_of
 from services.evidence.domain.dvcqg_body import encoded, refused_body, snapshot_body, step_body
 from services.evidence.domain.intake import Submission
 from services.evidence.domain.principal import ALL_UNITS, SourceScope
 from services.evidence.handlers.ingest import Channel, ingest, rejected_message
-from thidua.runtime import inbox
+from services.evidence.store import EvidenceStore, Kind, RejectionRow, StoredDossier
 from thidua.runtime.metrics import REJECTED
-from thidua.runtime.outbox import Message, enqueue
+from thidua.runtime.outbox import Message
 
 log = logging.getLogger(__name__)
 Status = Literal["accepted", "duplicate", "unchanged", "rejected"]
@@ -64,13 +58,13 @@ class Origin:
 
 
 async def take_call(
-    conn: asyncpg.Connection, call: Call, *, source: str, origin: Origin, now: datetime
+    store: EvidenceStore, call: Call, *, source: str, origin: Origin, now: datetime
 ) -> list[Answer] | None:
     """Apply one call in one transaction; the answers, or None for a Kafka record applied before."""
-    async with conn.transaction():
-        if origin.position is not None and not await inbox.claim(conn, [_inbox_key(origin.position)]):
+    async with store.transaction():
+        if origin.position is not None and not await store.claim([_inbox_key(origin.position)]):
             return None
-        scope = (await pg.load_scopes(conn)).get(source)
+        scope = (await store.load_scopes()).get(source)
         answers = [Answer(i, item.dossier_code) for i, item in enumerate(call.data)]
         for answer, item in zip(answers, call.data, strict=True):
             if isinstance(item, Refused):
@@ -80,23 +74,29 @@ async def take_call(
                 answer.status = "rejected"
                 answer.errors = [FieldError(field="source", message=f"unknown source '{source}'")]
         elif isinstance(call, SyncDossiers):
-            await _dossiers(conn, call, answers, scope, origin, now)
+            await _dossiers(store, call, answers, scope, origin, now)
         else:
-            await _steps(conn, [s for s in call.data if isinstance(s, Step)], answers, scope, origin, now)
+            await _steps(store, [s for s in call.data if isinstance(s, Step)], answers, scope, origin, now)
         refused = [(a, item) for a, item in zip(answers, call.data, strict=True) if a.status == "rejected"]
-        await _record_refusals(conn, refused, source=source, origin=origin, now=now)
+        await _record_refusals(store, refused, source=source, origin=origin, now=now)
     return answers
 
 
 async def refuse_record(
-    conn: asyncpg.Connection, errors: Sequence[FieldError], *, source: str | None, origin: Origin, now: datetime
+    store: EvidenceStore, errors: Sequence[FieldError], *, source: str | None, origin: Origin, now: datetime
 ) -> None:
     """A Kafka record that is not a readable call: refused once, with its reasons and none of its bytes (they may
     be personal; the upstream system still has them)."""
-    async with conn.transaction():
-        if origin.position is not None and not await inbox.claim(conn, [_inbox_key(origin.position)]):
+    async with store.transaction():
+        if origin.position is not None and not await store.claim([_inbox_key(origin.position)]):
             return
-        await _refuse(conn, [(list(errors), b"", None)], source=source, origin=origin, now=now)
+        await _refuse(store, [(list(errors), b"", None)], source=source, origin=origin, now=now)
+
+
+async def door_names(store: EvidenceStore, kind: Kind, source: str) -> dict[str, str]:
+    """The source's unit codes → unit ids, or upstream user names → officer ids, as the door reads them (what the
+    operator mapped; a source's own unit ids need none)."""
+    return {m.upstream: m.target for m in await store.mappings(kind, source)}
 
 
 def _inbox_key(position: tuple[str, int, int]) -> str:
@@ -104,7 +104,7 @@ def _inbox_key(position: tuple[str, int, int]) -> str:
 
 
 async def _dossiers(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     call: SyncDossiers,
     answers: list[Answer],
     scope: SourceScope,
@@ -115,17 +115,17 @@ async def _dossiers(
     source = scope.name
     snapshots = [(i, s) for i, s in enumerate(call.data) if isinstance(s, Snapshot)]
     codes = sorted({s.dossier_code for _, s in snapshots})
-    await store.lock_dossiers(conn, source, codes)
-    kept = await store.kept_of(conn, source, codes)
-    steps = await store.steps_of(conn, source, codes)
-    unit_codes = await mappings.unit_codes(conn, source)
-    users = await mappings.officer_users(conn, source)
+    await store.lock_dossiers(source, codes)
+    kept = await store.kept_of(source, codes)
+    steps = await store.steps_of(source, codes)
+    unit_codes = await door_names(store, "unit", source)
+    users = await door_names(store, "officer", source)
     # A province-wide source may name any registered unit by its id: one look-up per call, not per dossier.
     registered = await store.registered_units(
-        conn, {c for _, s in snapshots if (c := s.unit_code or call.unit_code)} if ALL_UNITS in scope.units else set()
+        {c for _, s in snapshots if (c := s.unit_code or call.unit_code)} if ALL_UNITS in scope.units else set()
     )
     planned: list[tuple[int, list[dict[str, Any]]]] = []
-    final: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
+    final: dict[str, StoredDossier] = {}
     for i, snapshot in snapshots:
         answer = answers[i]
         unit = _unit(scope, snapshot.unit_code or call.unit_code, unit_codes, registered)
@@ -134,21 +134,21 @@ async def _dossiers(
             continue
         officer, _ = dossier_officer(steps.get(snapshot.dossier_code, []), users)
         previous = (
-            final[snapshot.dossier_code][0] if snapshot.dossier_code in final else kept.get(snapshot.dossier_code)
+            final[snapshot.dossier_code].kept if snapshot.dossier_code in final else kept.get(snapshot.dossier_code)
         )
         diff = snapshot_events(previous, snapshot, unit_id=unit, source=source, officer_of=officer)
         answer.errors = list(diff.problems)
         if diff.kept is not None:
-            final[snapshot.dossier_code] = (diff.kept, unit, officer, snapshot)
+            final[snapshot.dossier_code] = StoredDossier(snapshot.dossier_code, unit, officer, diff.kept, snapshot)
         planned.append((i, list(diff.events)))
-    failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now)
-    for code, (new, unit, officer, snapshot) in final.items():
+    failed = await _ingest(store, planned, answers, source=source, origin=origin, now=now)
+    for code, dossier in final.items():
         if code not in failed:
-            await store.save_dossier(conn, source, code, new, unit, officer, snapshot, now)
+            await store.save_dossier(source, dossier, now)
 
 
 async def _steps(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     steps: list[Step],
     answers: list[Answer],
     scope: SourceScope,
@@ -157,9 +157,9 @@ async def _steps(
 ) -> None:
     """Steps stored (a repeat is a duplicate); a dossier whose last mapped actor changed is re-attributed."""
     source = scope.name
-    new = await store.store_steps(conn, source, steps, now)
+    new = await store.store_steps(source, steps, now)
     readable = [a for a in answers if a.status != "rejected"]
-    users = await mappings.officer_users(conn, source)
+    users = await door_names(store, "officer", source)
     last_of: dict[str, int] = {}
     for answer, step, fresh in zip(readable, steps, new, strict=True):
         answer.status = "accepted" if fresh else "duplicate"
@@ -167,35 +167,27 @@ async def _steps(
             answer.errors = [FieldError(field="NguoiXuLy", message=f"{step.handler!r} is not mapped to an officer")]
         last_of[step.dossier_code] = answer.index
     codes = sorted(last_of)
-    await store.lock_dossiers(conn, source, codes)
-    stored = await conn.fetch(
-        "SELECT dossier_code, unit_id, officer_id, kept, snapshot FROM dvcqg_dossiers"
-        " WHERE source = $1 AND dossier_code = ANY($2::text[])",
-        source,
-        codes,
-    )
-    all_steps = await store.steps_of(conn, source, codes)
+    await store.lock_dossiers(source, codes)
+    stored = await store.stored_dossiers(source, codes)
+    all_steps = await store.steps_of(source, codes)
     planned: list[tuple[int, list[dict[str, Any]]]] = []
-    changed: dict[str, tuple[Kept, str, str | None, Snapshot]] = {}
+    changed: list[StoredDossier] = []
     for row in stored:
-        code = row["dossier_code"]
-        officer, _ = dossier_officer(all_steps.get(code, []), users)
-        if officer is None or officer == row["officer_id"]:
+        officer, _ = dossier_officer(all_steps.get(row.code, []), users)
+        if officer is None or officer == row.officer_id:
             continue  # who acted last is unknown or unchanged: the events stand
-        snapshot = Snapshot.model_validate(json.loads(row["snapshot"]))
-        previous = load_kept(json.loads(row["kept"]))
-        diff = snapshot_events(previous, snapshot, unit_id=row["unit_id"], source=source, officer_of=officer)
+        diff = snapshot_events(row.kept, row.snapshot, unit_id=row.unit_id, source=source, officer_of=officer)
         if diff.kept is not None:
-            changed[code] = (diff.kept, row["unit_id"], officer, snapshot)
-        planned.append((last_of[code], list(diff.events)))
-    failed = await _ingest(conn, planned, answers, source=source, origin=origin, now=now, keep_status=True)
-    for code, (kept, unit, officer, snapshot) in changed.items():
-        if code not in failed:
-            await store.save_dossier(conn, source, code, kept, unit, officer, snapshot, now)
+            changed.append(StoredDossier(row.code, row.unit_id, officer, diff.kept, row.snapshot))
+        planned.append((last_of[row.code], list(diff.events)))
+    failed = await _ingest(store, planned, answers, source=source, origin=origin, now=now, keep_status=True)
+    for dossier in changed:
+        if dossier.code not in failed:
+            await store.save_dossier(source, dossier, now)
 
 
 async def _ingest(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     planned: list[tuple[int, list[dict[str, Any]]]],
     answers: list[Answer],
     *,
@@ -208,7 +200,7 @@ async def _ingest(
     an event refused (what is kept for them stays as it was, so a corrected resend makes them again)."""
     events = [(i, e) for i, batch in planned for e in batch]
     results = (
-        await ingest(conn, [Submission(e, token_source=source) for _, e in events], channel=origin.channel, now=now)
+        await ingest(store, [Submission(e, token_source=source) for _, e in events], channel=origin.channel, now=now)
         if events
         else []
     )
@@ -251,7 +243,7 @@ def _unit(scope: SourceScope, code: str | None, unit_codes: dict[str, str], regi
 
 
 async def _record_refusals(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     refused: list[tuple[Answer, Snapshot | Step | Refused]],
     *,
     source: str,
@@ -270,11 +262,11 @@ async def _record_refusals(
         else:
             body = refused_body(item)
         items.append((answer.errors, encoded(body), answer.dossier_code))
-    await _refuse(conn, items, source=source, origin=origin, now=now)
+    await _refuse(store, items, source=source, origin=origin, now=now)
 
 
 async def _refuse(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     items: list[tuple[list[FieldError], bytes, str | None]],
     *,
     source: str | None,
@@ -286,10 +278,10 @@ async def _refuse(
     if not items:
         return
     rows = [
-        pg.RejectionRow(source, f"dvcqg:{code}"[:128] if code else None, None, [e.model_dump() for e in errors], body)
+        RejectionRow(source, f"dvcqg:{code}"[:128] if code else None, None, [e.model_dump() for e in errors], body)
         for errors, body, code in items
     ]
-    await pg.record_rejections(conn, rows, channel=origin.channel, rejected_at=now)
+    await store.record_rejections(rows, channel=origin.channel, rejected_at=now)
     # The message names the record's position (the row does not: its position is unique per refusal).
     messages: list[Message] = [
         (
@@ -300,7 +292,7 @@ async def _refuse(
         )
         for row in rows
     ]
-    await enqueue(conn, messages)
+    await store.enqueue(messages)
     REJECTED.labels("evidence", origin.channel).inc(len(rows))
     first = rows[0].reasons[0] if rows[0].reasons else {}
     log.info(

@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
-
 from schemas import topics
 from schemas.dvcqg import Call, parse_call
 from schemas.errors import EvidenceInvalid, FieldError
 from services.evidence.domain.dvcqg_body import call_body, encoded
 from services.evidence.handlers.dvcqg import Origin, refuse_record, take_call
+from services.evidence.store import EvidenceStore
 from thidua.runtime.decoding import BadInput, load_json
 from thidua.runtime.parking import Delivery
 
@@ -48,7 +47,7 @@ def scrub(value: bytes | None) -> bytes | None:
     return b"" if isinstance(read, Unreadable) else encoded(call_body(read))
 
 
-async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery[Call | Unreadable]]) -> None:
+async def apply(store: EvidenceStore, deliveries: Sequence[Delivery[Call | Unreadable]]) -> None:
     """Each record in its own transaction (a call is a unit of its own, like an HTTP request), the source taken from
     the topic only that source may write to."""
     for d in deliveries:
@@ -56,11 +55,11 @@ async def apply(conn: asyncpg.Connection, deliveries: Sequence[Delivery[Call | U
         source = topics.dvcqg_source(d.record.topic)
         now = datetime.now(UTC)
         if source is None:
-            await refuse_record(conn, [_no_source()], source=None, origin=origin, now=now)
+            await refuse_record(store, [_no_source()], source=None, origin=origin, now=now)
         elif isinstance(d.event, Unreadable):
-            await refuse_record(conn, d.event.errors, source=source, origin=origin, now=now)
+            await refuse_record(store, d.event.errors, source=source, origin=origin, now=now)
         else:
-            await take_call(conn, d.event, source=source, origin=origin, now=now)
+            await take_call(store, d.event, source=source, origin=origin, now=now)
 
 
 def _no_source() -> FieldError:

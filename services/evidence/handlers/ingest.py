@@ -10,18 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import asyncpg
-
 from schemas import topics
 from schemas.errors import FieldError
 from schemas.evidence import OfficerRegisteredEvent
 from schemas.outputs import RejectedEvidence
-from services.evidence.adapters import postgres as pg
 from services.evidence.domain.intake import BatchDuplicate, Candidate, Refusal, Submission, Verdict, decide_batch
 from services.evidence.domain.officers import HomeChange, apply_change, check_officers, named_officers
 from services.evidence.domain.principal import SourceScope
+from services.evidence.store import EvidenceStore, LedgerRow, RejectionRow
 from thidua.runtime.metrics import REJECTED
-from thidua.runtime.outbox import Message, enqueue
+from thidua.runtime.outbox import Message
 
 log = logging.getLogger(__name__)
 Channel = Literal["http", "kafka"]
@@ -48,7 +46,7 @@ def _original(item: Submission) -> bytes:
 
 
 async def ingest(
-    conn: asyncpg.Connection,
+    store: EvidenceStore,
     items: Sequence[Submission],
     *,
     channel: Channel,
@@ -60,14 +58,14 @@ async def ingest(
     Accepted events and refusals are queued in the outbox with the ledger rows, so a crash after
     the commit loses nothing: the relay publishes them later.
     """
-    async with conn.transaction():
-        scopes = await pg.load_scopes(conn)
+    async with store.transaction():
+        scopes = await store.load_scopes()
         verdicts = decide_batch(items, now=now, scopes=scopes)
-        verdicts = await _check_retraction_targets(conn, verdicts)
-        verdicts, changes = await _check_officers(conn, verdicts, scopes)
+        verdicts = await _check_retraction_targets(store, verdicts)
+        verdicts, changes = await _check_officers(store, verdicts, scopes)
         candidates = [v for v in verdicts if isinstance(v, Candidate)]
         rows = [
-            pg.LedgerRow(
+            LedgerRow(
                 c.source,
                 c.event.event_id,
                 c.event.type,
@@ -78,12 +76,12 @@ async def ingest(
             )
             for c in candidates
         ]
-        seqs = await pg.append(conn, rows, channel=channel, accepted_at=now)
+        seqs = await store.append(rows, channel=channel, accepted_at=now)
         # Only what entered the ledger moves an officer (a concurrent copy of the same event moved it already).
-        await pg.save_homes(conn, [(s, c) for s, c in changes if (s, c.event_id) in seqs], recorded_at=now)
+        await store.save_homes([(s, c) for s, c in changes if (s, c.event_id) in seqs], recorded_at=now)
         refusals = [(i, v) for i, v in enumerate(verdicts) if isinstance(v, Refusal)]
         rejection_rows = [
-            pg.RejectionRow(
+            RejectionRow(
                 v.source,
                 v.event_id,
                 v.unit_id,
@@ -93,7 +91,7 @@ async def ingest(
             )
             for i, v in refusals
         ]
-        new_refusals = await pg.record_rejections(conn, rejection_rows, channel=channel, rejected_at=now)
+        new_refusals = await store.record_rejections(rejection_rows, channel=channel, rejected_at=now)
         outbox: list[Message] = [
             (
                 topics.EVIDENCE_ACCEPTED,
@@ -107,7 +105,7 @@ async def ingest(
         for index in new_refusals:
             row = rejection_rows[index]
             outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, rejected_message(row, channel, now), {}))
-        await enqueue(conn, outbox)
+        await store.enqueue(outbox)
     if new_refusals:
         REJECTED.labels("evidence", channel).inc(len(new_refusals))
         for index in new_refusals:
@@ -115,7 +113,7 @@ async def ingest(
     return [_result(v, seqs) for v in verdicts]
 
 
-def _log_refusal(row: pg.RejectionRow, channel: Channel) -> None:
+def _log_refusal(row: RejectionRow, channel: Channel) -> None:
     position = dict(zip(("topic", "partition", "offset"), row.position, strict=True)) if row.position else {}
     first = row.reasons[0] if row.reasons else {}
     log.info(
@@ -137,7 +135,7 @@ def _result(verdict: Candidate | Refusal | BatchDuplicate, seqs: dict[tuple[str,
 
 
 async def _check_retraction_targets(
-    conn: asyncpg.Connection, verdicts: list[Candidate | Refusal | BatchDuplicate]
+    store: EvidenceStore, verdicts: list[Candidate | Refusal | BatchDuplicate]
 ) -> list[Candidate | Refusal | BatchDuplicate]:
     """A retraction must name an event of the same source, already in the ledger or earlier in the batch."""
     wanted = {
@@ -147,7 +145,7 @@ async def _check_retraction_targets(
     }
     if not wanted:
         return verdicts
-    known = await pg.existing_events(conn, wanted)
+    known = await store.existing_events(wanted)
     checked: list[Candidate | Refusal | BatchDuplicate] = []
     for v in verdicts:
         if isinstance(v, Candidate) and v.event.type == "evidence.retracted":
@@ -171,7 +169,7 @@ async def _check_retraction_targets(
 
 
 async def _check_officers(
-    conn: asyncpg.Connection, verdicts: list[Verdict], scopes: dict[str, SourceScope]
+    store: EvidenceStore, verdicts: list[Verdict], scopes: dict[str, SourceScope]
 ) -> tuple[list[Verdict], list[tuple[str, HomeChange]]]:
     """Refuse events naming an officer of a unit the source does not cover; collect the registrations' changes.
 
@@ -180,9 +178,9 @@ async def _check_officers(
     naming = [v for v in verdicts if isinstance(v, Candidate) and named_officers(v.event)]
     if not naming:
         return verdicts, []
-    known = await pg.existing_events(conn, {(v.source, v.event.event_id) for v in naming})
-    await pg.lock_officers(conn, [v.event.officer_id for v in naming if isinstance(v.event, OfficerRegisteredEvent)])
-    homes = await pg.officer_homes(conn, {officer for v in naming for _, officer in named_officers(v.event)})
+    known = await store.existing_events({(v.source, v.event.event_id) for v in naming})
+    await store.lock_officers([v.event.officer_id for v in naming if isinstance(v.event, OfficerRegisteredEvent)])
+    homes = await store.officer_homes({officer for v in naming for _, officer in named_officers(v.event)})
     changes: list[tuple[str, HomeChange]] = []
     checked: list[Verdict] = []
     for v in verdicts:
@@ -197,7 +195,7 @@ async def _check_officers(
     return checked, changes
 
 
-def rejected_message(row: pg.RejectionRow, channel: Channel, now: datetime) -> bytes:
+def rejected_message(row: RejectionRow, channel: Channel, now: datetime) -> bytes:
     topic, partition, offset = row.position if row.position else (None, None, None)
     return (
         RejectedEvidence(

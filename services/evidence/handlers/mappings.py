@@ -11,18 +11,18 @@ import asyncpg
 
 from schemas.common import SOURCE_PATTERN
 from schemas.errors import FieldError
-from services.evidence.adapters import mappings as store
-from services.evidence.adapters import postgres as pg
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.config import MIGRATIONS
 from services.evidence.domain import mappings as rules
 from services.evidence.domain.principal import SourceScope
+from services.evidence.store import EvidenceStore, Kind, Mapping
 from thidua.runtime.db import create_pool, prepare_schema
 
 log = logging.getLogger(__name__)
 _SOURCE = re.compile(SOURCE_PATTERN)
 
 # The words of each kind in answers: the upstream name's field and ours.
-FIELDS: dict[store.Kind, tuple[str, str]] = {"unit": ("code", "unit_id"), "officer": ("username", "officer_id")}
+FIELDS: dict[Kind, tuple[str, str]] = {"unit": ("code", "unit_id"), "officer": ("username", "officer_id")}
 
 
 class MappingRefused(ValueError):
@@ -36,9 +36,9 @@ class MappingRefused(ValueError):
         self.problem = problem
 
 
-async def _scope(conn: asyncpg.Connection, source: str) -> SourceScope:
+async def _scope(store: EvidenceStore, source: str) -> SourceScope:
     # A name no source may have is not looked up (nor sent to PostgreSQL, which refuses some characters).
-    units = await store.source_units(conn, source) if _SOURCE.fullmatch(source) else None
+    units = await store.source_units(source) if _SOURCE.fullmatch(source) else None
     if units is None:
         raise MappingRefused(
             404,
@@ -53,7 +53,7 @@ def _checked(problem: FieldError | None) -> None:
         raise MappingRefused(422, "mapping refused", problem)
 
 
-def _row(kind: store.Kind, source: str, found: store.Mapping) -> dict[str, Any]:
+def _row(kind: Kind, source: str, found: Mapping) -> dict[str, Any]:
     upstream, target = FIELDS[kind]
     return {
         "source": source,
@@ -63,33 +63,33 @@ def _row(kind: store.Kind, source: str, found: store.Mapping) -> dict[str, Any]:
     }
 
 
-async def put_mapping(conn: asyncpg.Connection, kind: store.Kind, source: str, name: str, value: str) -> dict[str, Any]:
+async def put_mapping(store: EvidenceStore, kind: Kind, source: str, name: str, value: str) -> dict[str, Any]:
     """Map a source's upstream unit code (kind "unit") or user name ("officer") to our unit or officer; the mapping
     with `replaced` (what it meant before, or None). Refused: an unknown source (404), a bad name or a target the
     source does not cover (422, naming the field)."""
     upstream, _ = FIELDS[kind]
     _checked(rules.upstream_name(name, upstream))
-    async with conn.transaction():
-        scope = await _scope(conn, source)
+    async with store.transaction():
+        scope = await _scope(store, source)
         if kind == "unit":
             _checked(rules.unit_target(scope, value))
         else:
             _checked(rules.officer_target(scope, value, None))
-            home = (await pg.officer_homes(conn, [value])).get(value)
+            home = (await store.officer_homes([value])).get(value)
             _checked(rules.officer_target(scope, value, home.unit_id if home else None))
-        found, previous = await store.put(conn, kind, source, name, value)
+        found, previous = await store.put_mapping(kind, source, name, value)
     # The operator's change is worth a line in the log (names and ids, never an applicant's data).
     log.info("dvcqg mapping of source %s: %s %r -> %s (was %s)", source, upstream, name, value, previous)
     return {**_row(kind, source, found), "replaced": previous}
 
 
-async def remove_mapping(conn: asyncpg.Connection, kind: store.Kind, source: str, name: str) -> dict[str, Any]:
+async def remove_mapping(store: EvidenceStore, kind: Kind, source: str, name: str) -> dict[str, Any]:
     """Forget a mapping; the one removed. 404 for an unknown source or a name not mapped."""
     upstream, _ = FIELDS[kind]
     _checked(rules.upstream_name(name, upstream))
-    async with conn.transaction():
-        await _scope(conn, source)
-        found = await store.remove(conn, kind, source, name)
+    async with store.transaction():
+        await _scope(store, source)
+        found = await store.remove_mapping(kind, source, name)
     if found is None:
         raise MappingRefused(
             404, "no such mapping", FieldError(field=upstream, message=f"{name[:200]!r} is not mapped for {source!r}")
@@ -98,11 +98,11 @@ async def remove_mapping(conn: asyncpg.Connection, kind: store.Kind, source: str
     return _row(kind, source, found)
 
 
-async def list_mappings(conn: asyncpg.Connection, kind: store.Kind, source: str) -> list[dict[str, Any]]:
+async def list_mappings(store: EvidenceStore, kind: Kind, source: str) -> list[dict[str, Any]]:
     """A source's mappings of one kind, by upstream name; 404 for an unknown source."""
-    async with conn.transaction():
-        await _scope(conn, source)
-        found = await store.listing(conn, kind, source)
+    async with store.transaction():
+        await _scope(store, source)
+        found = await store.mappings(kind, source)
     return [_row(kind, source, m) for m in found]
 
 
@@ -113,22 +113,22 @@ async def _pool(database_url: str) -> asyncpg.Pool:
     return pool
 
 
-async def map_task(database_url: str, *, kind: store.Kind, source: str, name: str, value: str) -> dict[str, Any]:
+async def map_task(database_url: str, *, kind: Kind, source: str, name: str, value: str) -> dict[str, Any]:
     """`thidua source map-unit|map-officer`: put_mapping on the database at database_url."""
     pool = await _pool(database_url)
     try:
         async with pool.acquire() as conn:
-            return await put_mapping(conn, kind, source, name, value)
+            return await put_mapping(PostgresEvidenceStore(conn), kind, source, name, value)
     finally:
         await pool.close()
 
 
-async def unmap_task(database_url: str, *, kind: store.Kind, source: str, name: str) -> dict[str, Any]:
+async def unmap_task(database_url: str, *, kind: Kind, source: str, name: str) -> dict[str, Any]:
     """`thidua source map-unit|map-officer … --remove`: remove_mapping on the database at database_url."""
     pool = await _pool(database_url)
     try:
         async with pool.acquire() as conn:
-            return await remove_mapping(conn, kind, source, name)
+            return await remove_mapping(PostgresEvidenceStore(conn), kind, source, name)
     finally:
         await pool.close()
 
@@ -138,9 +138,10 @@ async def mappings_task(database_url: str, *, source: str) -> dict[str, list[dic
     pool = await _pool(database_url)
     try:
         async with pool.acquire() as conn:
+            store = PostgresEvidenceStore(conn)
             return {
-                "unit_codes": await list_mappings(conn, "unit", source),
-                "officer_users": await list_mappings(conn, "officer", source),
+                "unit_codes": await list_mappings(store, "unit", source),
+                "officer_users": await list_mappings(store, "officer", source),
             }
     finally:
         await pool.close()

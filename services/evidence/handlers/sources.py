@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from schemas import topics
-from services.evidence.adapters import postgres as pg
+from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.config import MIGRATIONS
 from thidua.runtime import auth, kafka_acl
 from thidua.runtime.db import create_pool, prepare_schema
@@ -21,9 +21,11 @@ async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
         # An operator may register sources before the service ever started: migrate first.
         await prepare_schema(pool, schema="evidence", directory=MIGRATIONS)
         await auth.ensure_schema(pool)
-        async with pool.acquire() as conn, conn.transaction():
-            await pg.add_source(conn, name=name, units=units)
-            await auth.store_token(conn, token, role="source", source=name, label=name)
+        async with pool.acquire() as conn:
+            store = PostgresEvidenceStore(conn)
+            async with store.transaction():
+                await store.add_source(name, units)
+                await auth.store_token(conn, token, role="source", source=name, label=name)
     finally:
         await pool.close()
     return token

@@ -216,7 +216,8 @@ async def officers(request: Request, web: Web, user: CurrentUser, unit_id: str, 
         return page(request, "officers.html", denied[1], panel=denied[0], **common)
     params = {"period": chosen, "subject": "officer", "unit": unit_id}
     result = await up.fetch(f"{up.scoring}/v1/standings", params, user=user)
-    if parsed(Standings, result) is None:
+    standings = parsed(Standings, result)
+    if standings is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("chấm điểm", result)
         return page(request, "officers.html", status_for(result), panel=the_panel, **common)
-    return page(request, "officers.html", panel=None, rows=result.body["rows"], **common)
+    return page(request, "officers.html", panel=None, rows=standings.rows, **common)

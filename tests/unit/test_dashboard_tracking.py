@@ -6,16 +6,20 @@ import io
 from datetime import date
 from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 
 from schemas.http.scoring_tracking import OfficerTracking, Sheet, TrackedTask, UnitTracking
 from services.dashboard import documents, tracking
+from services.dashboard.app import create_app
+from services.dashboard.config import Settings
 from services.dashboard.documents import tracking_sheet
 from services.dashboard.documents.content import Issuer
 from services.dashboard.documents.model import Heading
 from services.dashboard.rendering import render
 from services.dashboard.upstream import Upstream
 from services.notify.domain import templates
+from tests.integration.test_dashboard import csrf
 
 BASE = {"user": None, "csrf": "x", "flash": None, "active": "", "refresh": None}
 ISSUER = Issuer("UBND TỈNH NINH BÌNH", "SỞ TƯ PHÁP", "Ninh Bình", "tỉnh Ninh Bình", ("THỦ TRƯỞNG",), "")
@@ -319,3 +323,53 @@ def test_notify_tells_the_task_score_low_alert_in_vietnamese() -> None:
     )
     assert raised.title.startswith("Điểm kết quả nhiệm vụ của Nguyễn Văn An") and "Dưới 20 điểm" in raised.body
     assert raised.link is not None and raised.link.endswith("/officers/CB.0042/tracking?year=2026&period=2026-03")
+
+
+OFFICER = {
+    "role": "officer",
+    "unit_id": "SO.TP",
+    "source": None,
+    "officer_id": "CB.0042",
+    "token_id": 9,
+    "subject": None,
+}
+
+
+def fake_scoring(tasks: object) -> httpx.MockTransport:
+    """Scoring as an officer's token sees it: whoami, the year's sheets as sent, and `tasks` as the tasks' answer."""
+
+    def answer_for(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/v1/whoami":
+            return httpx.Response(200, json=OFFICER)
+        if path == "/v1/officers/CB.0042/tracking":
+            return httpx.Response(200, json=answer())
+        if path == "/v1/officers/CB.0042/tracking/tasks":
+            return httpx.Response(200, json=tasks)
+        return httpx.Response(404, json={"error": "not found", "details": []})
+
+    return httpx.MockTransport(answer_for)
+
+
+async def officer_sees(tasks: object, *paths: str) -> list[httpx.Response]:
+    """The officer signs in and opens `paths` while scoring answers the tasks with `tasks`."""
+    app = create_app(Settings(scoring_url="http://scoring.test"))
+    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=fake_scoring(tasks)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
+        form = await web.get("/sign-in")
+        await web.post("/sign-in", data={"token": "officer-token", "csrf_token": csrf(form.text), "next": ""})
+        return [await web.get(path, params={"period": "2026-03"}) for path in paths]
+
+
+async def test_the_officer_page_and_files_read_the_contracts_tasks() -> None:
+    page_, xlsx = await officer_sees(TASKS, "/officers/CB.0042/tracking", "/officers/CB.0042/tracking.xlsx")
+    assert page_.status_code == 200 and page_.text.count('data-task="HS-') == 40
+    assert xlsx.status_code == 200 and load_workbook(io.BytesIO(xlsx.content))["Các việc được giao"].max_row >= 43
+
+
+async def test_a_tasks_answer_that_does_not_parse_shows_scorings_panel() -> None:
+    # {"tasks": [...]} is not the contract's list: the page shows scoring's panel where the tasks go, no file is made.
+    page_, pdf = await officer_sees({"tasks": TASKS}, "/officers/CB.0042/tracking", "/officers/CB.0042/tracking.pdf")
+    assert page_.status_code == 200 and 'data-task="HS-' not in page_.text
+    assert "Không lấy được dữ liệu từ dịch vụ chấm điểm" in page_.text and 'data-points="task">69,56' in page_.text
+    assert pdf.status_code == 502 and not pdf.content.startswith(b"%PDF")

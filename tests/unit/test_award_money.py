@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from schemas.http.awards import Nominations
 from services.awards.config import RULES
 from services.awards.domain.evaluate import cash_multiple
 from services.awards.domain.lifecycle import cash_fields, decided_money, nomination_changed, nomination_row
@@ -215,7 +216,15 @@ def test_nominations_document_shows_the_amount_to_recover_law_06_2022_chapter_vi
         "cash_estimate": False,
         "recover_vnd": 760_000,
     }
-    data = {"nominations": [revoked], "rule_version": "2026.1", "base_salary_vnd": 2_530_000}
+    # The rest of awards' answer (schemas.http.awards.Nomination), as the dashboard parses it.
+    revoked |= {"year": 2026, "cash_multiple": 0.3, "rule_version": "2026.1", "evidence_ids": [], "votes": None}
+    revoked |= {"reason": "thu hồi", "created_at": "2026-12-01T02:00:00Z", "updated_at": "2026-12-03T02:00:00Z"}
+    revoked |= {"held_from": None, "decision_date": "2026-01-15", "base_salary_vnd": 2_530_000, "cash_source": "NĐ 152"}
+    revoked |= {"rating_basis": None, "blocks": []}
+    tables = {"on": "2026-12-04", "base_salary_vnd": 2_530_000, "base_salary_source": "NĐ", "cash_source": "NĐ"}
+    data = Nominations.model_validate(
+        tables | {"cash_multiples": {}, "period": "2026", "rule_version": "2026.1", "nominations": [revoked]}
+    )
     doc = nominations_document(data, period="2026", issued_on=date(2026, 12, 4), issuer=issuer_of(Settings()), names={})
     text = json.dumps([getattr(b, "__dict__", str(b)) for b in doc.blocks], ensure_ascii=False, default=str)
     assert "Phải thu hồi: 760.000 ₫" in text and "phải thu hồi do thu hồi khen thưởng: 760.000 ₫" in text

@@ -9,11 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
+from schemas.http.awards import NominationDetail
 from services.dashboard.app import create_app
 from services.dashboard.config import Settings
 from services.dashboard.rendering import render
 from services.dashboard.rooms.nominations import vote_context
+from services.dashboard.upstream import Upstream, parsed
 from services.dashboard.web import User
+from tests.integration.test_dashboard import NOMINATIONS, as_sent
 
 RULEBOOK = Path(__file__).resolve().parents[2] / "services/scoring/rules/rulebook.toml"
 CARD: dict[str, Any] = {
@@ -120,16 +123,17 @@ async def test_the_events_page_shows_the_shape_scoring_answers_and_a_panel_for_n
 
 def test_the_vote_form_explains_the_council_rule_awards_published_and_nothing_else() -> None:
     council = User("t", "council")
-    published = {"id": "2025:co_thi_dua_tinh:H40.11", "title": "co_thi_dua_tinh", "status": "proposed"}
-    ruled = vote_context(council, published | {"council_rule": {"quorum_present": 0.75, "approval_share": 0.6}}, {})
+    sent = as_sent(NOMINATIONS[0]) | {"history": [], "council_rule": {"quorum_present": 0.75, "approval_share": 0.6}}
+    published = NominationDetail.model_validate(sent)
+    ruled = vote_context(council, published, {})
     assert ruled is not None and (ruled["quorum"], ruled["threshold"]) == (0.75, 0.6)
     html = render("_vote_form.html", n=published, vote=ruled, csrf="x", vote_problem=None)
     assert 'data-quorum="0.75"' in html and "<strong>75%</strong>" in html and "<strong>60%</strong>" in html
-    bare = vote_context(council, published | {"council_rule": {"quorum_present": "nhiều"}}, {})
-    assert bare is not None and bare["quorum"] is None and bare["threshold"] is None
-    html = render("_vote_form.html", n=published, vote=bare, csrf="x", vote_problem=None)
-    assert 'id="vote-form"' in html and "data-quorum" not in html and 'id="vote-rule"' not in html
+    # A detail without its rule does not parse: the page shows awards' panel, never a form with a made-up rule.
+    unruled = {k: v for k, v in sent.items() if k != "council_rule"}
+    assert parsed(NominationDetail, Upstream(200, unruled)) is None
     assert vote_context(User("t", "unit", "H40.11"), published, {}) is None
+    assert vote_context(council, published.model_copy(update={"status": "approved"}), {}) is None
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from schemas.http.awards import Nominations
 from schemas.vietnam import VN_TZ, number, percent, score
-from services.awards.domain.evaluate import cash_multiple, cash_table, council_decision
+from services.awards.domain.evaluate import cash_multiple, cash_table_on, council_decision
 from services.awards.domain.lifecycle import decided_money, nomination_row
 from services.awards.domain.rulebook import AwardRules, build_award_rules
 from services.awards.domain.verdicts import Check, Verdict
@@ -191,6 +192,7 @@ def _nomination(
         "held_from": None,
         "decision_date": None,
         "recover_vnd": None,
+        "rating_basis": None,
         **money,
         "created_at": datetime(2025, 12, 16, 8, 0, tzinfo=UTC),
         "updated_at": datetime(2025, 12, 20, 8, 0, tzinfo=UTC),
@@ -202,7 +204,7 @@ def _nomination(
 
 
 @pytest.fixture(scope="module")
-def nominations(award_rules: AwardRules) -> dict[str, Any]:
+def nominations(award_rules: AwardRules) -> Nominations:
     """GET /v1/nominations?period=2025: two individuals, two collectives, three of them decided by the council."""
     rules = award_rules
     rating = Check("rating_good_or_better", True, f"xếp loại hoàn thành tốt nhiệm vụ năm {YEAR}")
@@ -243,15 +245,20 @@ def nominations(award_rules: AwardRules) -> dict[str, Any]:
             ],
         ),
     ]
-    return as_api(
-        {
-            "period": str(YEAR),
-            "rule_version": rules.version,
-            "base_salary_vnd": rules.money.base_on(TODAY).vnd,
-            "cash_multiples": cash_table(rules, TODAY),
-            "nominations": noms,
-        }
-    )
+    sent = {
+        **cash_table_on(rules.money, TODAY),
+        "period": str(YEAR),
+        "rule_version": rules.version,
+        "nominations": noms,
+    }
+    return Nominations.model_validate(as_api(sent))  # the dashboard draws the answer as parsed
+
+
+def no_nominations(rule_version: str = "2025.2") -> Nominations:
+    """GET /v1/nominations of a year without any."""
+    tables = {"on": "2026-11-25", "base_salary_vnd": 2340000, "base_salary_source": "Nghị định 73/2024/NĐ-CP"}
+    tables |= {"cash_source": "Nghị định 152/2025/NĐ-CP", "cash_multiples": {}}
+    return Nominations.model_validate(tables | {"period": "2025", "rule_version": rule_version, "nominations": []})
 
 
 # -------------------------------------------------------------------------------------------------- readers
@@ -339,7 +346,7 @@ def _nominations_expectations(text: str) -> None:
 
 
 def test_nominations_docx_lists_the_nominations_by_title_under_the_statutory_heading(
-    nominations: dict[str, Any],
+    nominations: Nominations,
 ) -> None:
     blob = documents.nominations_docx(nominations, period="2025", issued_on=TODAY, issuer=ISSUER, names=NAMES)
     _nominations_expectations(docx_text(blob))
@@ -348,12 +355,12 @@ def test_nominations_docx_lists_the_nominations_by_title_under_the_statutory_hea
     assert header[1:5] == ["Họ và tên / Tên tập thể", "Đơn vị", "Thành tích, tiêu chuẩn đạt được", "Hình thức đề nghị"]
     lan = next(r for r in rows if r[1] == "Nguyễn Thị Lan (CB-004512)")
     assert lan[0] == "1" and lan[2] == "Sở Tư pháp" and lan[4] == "Lao động tiên tiến"
-    cash = nominations["nominations"][0]["cash_vnd"]
+    cash = nominations.nominations[0].cash_vnd
     assert f"Tiền thưởng (ước tính): {number(cash, 0)} ₫" in lan[5]  # not decided yet: an estimate
     assert Document(io.BytesIO(blob)).core_properties.title == "Danh sách đề nghị khen thưởng năm 2025"
 
 
-def test_nominations_pdf_reads_back_with_the_same_vietnamese_text(nominations: dict[str, Any], tmp_path: Path) -> None:
+def test_nominations_pdf_reads_back_with_the_same_vietnamese_text(nominations: Nominations, tmp_path: Path) -> None:
     blob = documents.nominations_pdf(nominations, period="2025", issued_on=TODAY, issuer=ISSUER, names=NAMES)
     _nominations_expectations(pdf_text(blob, tmp_path))
 
@@ -381,7 +388,7 @@ def _minutes_expectations(text: str) -> None:
         assert words in text, words
 
 
-def test_minutes_docx_give_each_vote_its_counts_share_and_outcome(nominations: dict[str, Any]) -> None:
+def test_minutes_docx_give_each_vote_its_counts_share_and_outcome(nominations: Nominations) -> None:
     blob = documents.minutes_docx(nominations, period="2025", meeting=MEETING, issuer=ISSUER, names=NAMES)
     text = docx_text(blob)
     _minutes_expectations(text)
@@ -393,7 +400,7 @@ def test_minutes_docx_give_each_vote_its_counts_share_and_outcome(nominations: d
     ]
 
 
-def test_minutes_pdf_read_back_with_vote_counts(nominations: dict[str, Any], tmp_path: Path) -> None:
+def test_minutes_pdf_read_back_with_vote_counts(nominations: Nominations, tmp_path: Path) -> None:
     text = pdf_text(
         documents.minutes_pdf(nominations, period="2025", meeting=MEETING, issuer=ISSUER, names=NAMES), tmp_path
     )
@@ -405,7 +412,7 @@ def test_minutes_without_a_quorum_say_so_and_take_the_council_size_given() -> No
     meeting = documents.Meeting(
         held_at=datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ), quorum_share=QUORUM, members_total=15, members_present=11
     )
-    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=meeting, issuer=ISSUER))
+    text = docx_text(documents.minutes_docx(no_nominations(), period="2025", meeting=meeting, issuer=ISSUER))
     assert "có mặt: 11 (73,33%); vắng mặt: 4" in text
     assert "không đủ điều kiện biểu quyết (chưa đủ túc số)" in text
     assert "Không có đề nghị khen thưởng nào được đưa ra xem xét." in text
@@ -414,13 +421,13 @@ def test_minutes_without_a_quorum_say_so_and_take_the_council_size_given() -> No
 def test_minutes_judge_the_quorum_by_the_share_they_are_given_and_by_none_without_one() -> None:
     at = datetime(2026, 11, 25, 14, 0, tzinfo=VN_TZ)
     stricter = documents.Meeting(held_at=at, quorum_share=0.9, members_total=10, members_present=8)
-    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=stricter, issuer=ISSUER))
+    text = docx_text(documents.minutes_docx(no_nominations(), period="2025", meeting=stricter, issuer=ISSUER))
     assert "chưa đủ túc số" in text and "cần từ 90% tổng số thành viên" in text
     looser = documents.Meeting(held_at=at, quorum_share=0.75, members_total=10, members_present=8)
-    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=looser, issuer=ISSUER))
+    text = docx_text(documents.minutes_docx(no_nominations(), period="2025", meeting=looser, issuer=ISSUER))
     assert "Phiên họp đủ điều kiện tiến hành: số thành viên có mặt cần từ 75%" in text
     unruled = documents.Meeting(held_at=at, quorum_share=None, members_total=10, members_present=8)
-    text = docx_text(documents.minutes_docx({"nominations": []}, period="2025", meeting=unruled, issuer=ISSUER))
+    text = docx_text(documents.minutes_docx(no_nominations(), period="2025", meeting=unruled, issuer=ISSUER))
     assert "có mặt: 8 (80%)" in text and "túc số" not in text and "điều kiện" not in text
 
 
@@ -554,7 +561,7 @@ def test_xlsx_text_from_upstream_is_never_a_formula(standings: dict[str, Any]) -
 
 
 def test_an_empty_year_is_said_in_words(tmp_path: Path) -> None:
-    empty = {"nominations": [], "rule_version": "2025.2", "base_salary_vnd": 2340000}
+    empty = no_nominations("2025.2")
     text = pdf_text(documents.nominations_pdf(empty, period="2025", issued_on=TODAY, issuer=ISSUER), tmp_path)
     assert "Không có đề nghị khen thưởng nào trong kỳ." in text
     assert "Tổng số: 0 đề nghị (0 cá nhân, 0 tập thể)" in text
@@ -594,10 +601,10 @@ def test_scorecard_docx_and_pdf_drop_control_characters(card: dict[str, Any], tm
     assert "Phòng A" in pdf_text(documents.scorecard_pdf(dirty_card, issued_on=TODAY, issuer=ISSUER), tmp_path)
 
 
-def test_nominations_and_minutes_drop_control_characters(nominations: dict[str, Any], tmp_path: Path) -> None:
+def test_nominations_and_minutes_drop_control_characters(nominations: Nominations, tmp_path: Path) -> None:
     names = {**NAMES, "H40.12.07": DIRTY, "CB-004512": "Nguyễn\x00 Thị Lan"}
-    reasoned = [{**n, "reason": f"lý do{UNFIT}"} for n in nominations["nominations"]]
-    data = {**nominations, "nominations": reasoned}
+    reasoned = [n.model_copy(update={"reason": f"lý do{UNFIT}"}) for n in nominations.nominations]
+    data = nominations.model_copy(update={"nominations": reasoned})
     for render in (documents.nominations_docx, documents.minutes_docx):
         kwargs: dict[str, Any] = {"meeting": MEETING} if render is documents.minutes_docx else {"issued_on": TODAY}
         text = docx_text(render(data, period=str(YEAR), issuer=ISSUER, names=names, **kwargs))

@@ -48,6 +48,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from schemas.http.awards import Nominations
 from schemas.http.scoring_tracking import OfficerTracking, Sheet, TrackedTask
 from services.dashboard import tracking
 from services.dashboard.config import Settings
@@ -131,7 +132,7 @@ def issuer_of(settings: Settings) -> Issuer:
 
 
 def nominations_docx(
-    data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
+    data: Nominations, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Danh sách đề nghị khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
     doc = content.nominations(data, period=period, issued_on=issued_on, issuer=issuer, names=names or {})
@@ -139,7 +140,7 @@ def nominations_docx(
 
 
 def nominations_pdf(
-    data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
+    data: Nominations, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Danh sách đề nghị khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
     doc = content.nominations(data, period=period, issued_on=issued_on, issuer=issuer, names=names or {})
@@ -147,7 +148,7 @@ def nominations_pdf(
 
 
 def minutes_docx(
-    data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
+    data: Nominations, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (DOCX) from GET /v1/nominations?period=YYYY."""
     doc = minutes.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})
@@ -155,7 +156,7 @@ def minutes_docx(
 
 
 def minutes_pdf(
-    data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
+    data: Nominations, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str] | None = None
 ) -> bytes:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng (PDF) from GET /v1/nominations?period=YYYY."""
     doc = minutes.minutes(data, period=period, meeting=meeting, issuer=issuer, names=names or {})

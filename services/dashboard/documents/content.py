@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from schemas.http.awards import Nomination, Nominations
 from schemas.labels import TITLE_NAMES
 from schemas.vietnam import NO_VALUE, VN_TZ, moment, money, number, percent, score
 from services.dashboard.documents import lineage_text
@@ -148,50 +149,41 @@ def _items(value: object) -> list[Json]:
 # ---------------------------------------------------------------------------------------------- nominations
 
 
-def _subject_name(n: Json, names: Mapping[str, str]) -> str:
-    subject = str(n.get("subject_id") or "")
-    name = names.get(subject) or n.get("subject_name") or ""
-    return f"{name} ({subject})" if name and name != subject else subject or NO_VALUE
+def _subject_name(n: Nomination, names: Mapping[str, str]) -> str:
+    name = names.get(n.subject_id) or ""
+    return f"{name} ({n.subject_id})" if name and name != n.subject_id else n.subject_id or NO_VALUE
 
 
-def _unit_name(n: Json, names: Mapping[str, str]) -> str:
-    unit = str(n.get("unit_id") or "")
-    return names.get(unit) or str(n.get("unit_name") or "") or unit or NO_VALUE
+def _unit_name(n: Nomination, names: Mapping[str, str]) -> str:
+    return names.get(n.unit_id) or n.unit_id or NO_VALUE
 
 
-def by_title(nominations: Iterable[Json]) -> list[tuple[str, list[Json]]]:
+def by_title(nominations: Iterable[Nomination]) -> list[tuple[str, list[Nomination]]]:
     """Nominations grouped by title, titles in TITLE_NAMES' order (unknown codes last), each group in API order."""
-    groups: dict[str, list[Json]] = {}
+    groups: dict[str, list[Nomination]] = {}
     for n in nominations:
-        groups.setdefault(str(n.get("title")), []).append(n)
+        groups.setdefault(n.title, []).append(n)
     order = list(TITLE_NAMES)
     return [(t, groups[t]) for t in sorted(groups, key=lambda t: (order.index(t) if t in order else len(order), t))]
 
 
-def achievements(n: Json) -> str:
+def achievements(n: Nomination) -> str:
     """The criteria in words: what is met, then what is not ('Chưa đạt: …')."""
-    criteria = _items(n.get("criteria"))
-    met = [str(c.get("reason") or c.get("code")) for c in criteria if c.get("met")]
-    unmet = [str(c.get("reason") or c.get("code")) for c in criteria if not c.get("met")]
+    met = [c.reason or c.code for c in n.criteria if c.met]
+    unmet = [c.reason or c.code for c in n.criteria if not c.met]
     text = "; ".join(met)
     if unmet:
         text += ("\n" if text else "") + "Chưa đạt: " + "; ".join(unmet)
     return text or NO_VALUE
 
 
-def _amount(n: Json, key: str) -> int | float:
-    value = n.get(key)
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
-
-
-def _note(n: Json) -> str:
+def _note(n: Nomination) -> str:
     """Status, the amount (an estimate until the council decides) and, once revoked, the amount to recover."""
-    status = STATUS_WORDS.get(str(n.get("status")), _text(n.get("status")))
-    cash, recover = _amount(n, "cash_vnd"), _amount(n, "recover_vnd")
-    if cash:
-        status += f"\nTiền thưởng{' (ước tính)' if n.get('cash_estimate') else ''}: {money(cash)}"
-    if recover:
-        status += f"\nPhải thu hồi: {money(recover)}"
+    status = STATUS_WORDS.get(n.status, _text(n.status))
+    if n.cash_vnd:
+        status += f"\nTiền thưởng{' (ước tính)' if n.cash_estimate else ''}: {money(n.cash_vnd)}"
+    if n.recover_vnd:
+        status += f"\nPhải thu hồi: {money(n.recover_vnd)}"
     return status
 
 
@@ -205,9 +197,11 @@ NOMINATION_COLUMNS = (
 )
 
 
-def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str]) -> Document:
+def nominations(
+    data: Nominations, *, period: str, issued_on: date, issuer: Issuer, names: Mapping[str, str]
+) -> Document:
     """Danh sách đề nghị khen thưởng: the year's nominations grouped by title."""
-    noms = _items(data.get("nominations"))
+    noms = data.nominations
     rows: list[Row] = []
     for i, (title, group) in enumerate(by_title(noms), start=1):
         rows.append(Row((f"{roman(i)}. {award_form(title)} ({number(len(group))})",), "group"))
@@ -224,16 +218,16 @@ def nominations(data: Json, *, period: str, issued_on: date, issuer: Issuer, nam
                     )
                 )
             )
-    kinds = Counter(str(n.get("subject_kind")) for n in noms)
-    cash = sum(_amount(n, "cash_vnd") for n in noms if n.get("status") not in NO_CASH_STATUSES)
-    recover = sum(_amount(n, "recover_vnd") for n in noms)
+    kinds = Counter(n.subject_kind for n in noms)
+    cash = sum(n.cash_vnd or 0 for n in noms if n.status not in NO_CASH_STATUSES)
+    recover = sum(n.recover_vnd or 0 for n in noms)
     summary = (
         f"Tổng số: {number(len(noms))} đề nghị ({number(kinds['officer'])} cá nhân, "
         f"{number(kinds['unit'])} tập thể); tổng tiền thưởng theo mức lương cơ sở tại ngày quyết định (đề nghị "
-        f"chưa quyết định: ước tính theo mức hiện hành {money(data.get('base_salary_vnd'))}), không tính đề nghị "
+        f"chưa quyết định: ước tính theo mức hiện hành {money(data.base_salary_vnd)}), không tính đề nghị "
         f"không duyệt hoặc thu hồi: {money(cash)}."
         + (f" Tiền thưởng phải thu hồi do thu hồi khen thưởng: {money(recover)}." if recover else "")
-        + f" Bộ quy tắc khen thưởng {_text(data.get('rule_version'))}."
+        + f" Bộ quy tắc khen thưởng {_text(data.rule_version)}."
     )
     blocks: list[Block] = [
         _heading(issuer, "DS-HĐTĐKT", issued_on),

@@ -6,16 +6,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from schemas.http.awards import Nomination, Nominations
 from schemas.vietnam import NO_VALUE, VN_TZ, moment, number, percent
 from services.dashboard.documents.content import (
     NOT_VOTED,
     OUTCOMES,
     STATUS_WORDS,
     Issuer,
-    Json,
     Meeting,
     _heading,
-    _items,
     _subject_name,
     _unit_name,
     award_form,
@@ -30,10 +29,6 @@ def _mode(values: Sequence[int]) -> int | None:
     return Counter(values).most_common(1)[0][0] if values else None
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 MINUTES_COLUMNS = (
     Column("STT", 5, "center"),
     Column("Đề nghị khen thưởng", 24),
@@ -46,16 +41,16 @@ MINUTES_COLUMNS = (
 )
 
 
-def minutes(data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str]) -> Document:
+def minutes(data: Nominations, *, period: str, meeting: Meeting, issuer: Issuer, names: Mapping[str, str]) -> Document:
     """Biên bản họp Hội đồng Thi đua – Khen thưởng: the session, its quorum and every nomination's vote."""
-    noms = _items(data.get("nominations"))
-    votes = {id(n): n["votes"] for n in noms if isinstance(n.get("votes"), Mapping)}
-    total = meeting.members_total or _mode([t for v in votes.values() if (t := _int(v.get("members_total")))])
+    noms = data.nominations
+    votes = [n.votes for n in noms if n.votes is not None]
+    total = meeting.members_total or _mode([v.members_total for v in votes if v.members_total])
     present = meeting.members_present
     if present is None:
-        present = _mode([p for v in votes.values() if (p := _int(v.get("members_present"))) is not None])
+        present = _mode([v.members_present for v in votes])
     held = meeting.held_at.astimezone(VN_TZ) if meeting.held_at.tzinfo else meeting.held_at
-    rows, tally = _vote_rows(noms, votes, names)
+    rows, tally = _vote_rows(noms, names)
     paragraphs = _session(meeting, held, total, present)
     paragraphs.append(
         Paragraph(
@@ -87,28 +82,23 @@ def minutes(data: Json, *, period: str, meeting: Meeting, issuer: Issuer, names:
     )
 
 
-def _vote_rows(noms: list[Json], votes: dict[int, Json], names: Mapping[str, str]) -> tuple[list[Row], Counter[str]]:
+def _vote_rows(noms: list[Nomination], names: Mapping[str, str]) -> tuple[list[Row], Counter[str]]:
     """One row per nomination under its title, with its vote; the count of outcomes."""
     rows: list[Row] = []
     tally: Counter[str] = Counter()
     for i, (title, group) in enumerate(by_title(noms), start=1):
         rows.append(Row((f"{roman(i)}. {award_form(title)} ({number(len(group))})",), "group"))
         for k, n in enumerate(group, start=1):
-            v = votes.get(id(n))
+            v = n.votes
             if v is None:
                 cells: tuple[str, ...] = (NO_VALUE, NO_VALUE, NO_VALUE, NO_VALUE, NOT_VOTED)
                 tally["not_voted"] += 1
             else:
-                v_total, v_present, v_for = (
-                    _int(v.get("members_total")),
-                    _int(v.get("members_present")),
-                    _int(v.get("votes_for")),
-                )
-                against = v_present - v_for if v_present is not None and v_for is not None else None
-                share = v_for / v_total if v_for is not None and v_total else None
-                outcome = OUTCOMES.get(str(n.get("status")), STATUS_WORDS.get(str(n.get("status")), NOT_VOTED))
-                tally[str(n.get("status"))] += 1
-                cells = (number(v_present), number(v_for), number(against), percent(share), outcome)
+                share = v.votes_for / v.members_total if v.members_total else None
+                outcome = OUTCOMES.get(n.status, STATUS_WORDS.get(n.status, NOT_VOTED))
+                tally[n.status] += 1
+                against = v.members_present - v.votes_for
+                cells = (number(v.members_present), number(v.votes_for), number(against), percent(share), outcome)
             rows.append(Row((str(k), f"{_subject_name(n, names)}", _unit_name(n, names), *cells)))
     return rows, tally
 

@@ -177,7 +177,7 @@ async def nominations_file(
     if listing is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(result))
-    body, on, issuer = result.body, today(), web.issuer
+    on, issuer = today(), web.issuer
     if what == "minutes":
         quorum, failed = await published_quorum(up, listing, user)
         if failed is not None:  # the minutes never write a quorum awards did not publish
@@ -188,14 +188,14 @@ async def nominations_file(
         return await file_of(
             request,
             f"minutes_{ext}",
-            lambda: minutes(body, period=chosen, meeting=meeting, issuer=issuer, names=names),
+            lambda: minutes(listing, period=chosen, meeting=meeting, issuer=issuer, names=names),
             chosen,
         )
     draw = documents.nominations_pdf if ext == "pdf" else documents.nominations_docx
     return await file_of(
         request,
         f"nominations_{ext}",
-        lambda: draw(body, period=chosen, issued_on=on, issuer=issuer, names=names),
+        lambda: draw(listing, period=chosen, issued_on=on, issuer=issuer, names=names),
         chosen,
         policy.own_unit(user.principal),
     )

@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from schemas.http.awards import CouncilRule, Nomination, NominationDetail, Nominations, Preview, PreviewClosed
+from schemas.http.awards import Nomination, NominationDetail, Nominations, Preview, PreviewClosed
 from services.dashboard import pages
+from services.dashboard.documents.content import by_title
 from services.dashboard.formatting import nomination_path, status_name, title_name
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.security import valid_unit_id
@@ -57,9 +57,9 @@ async def nominations(request: Request, web: Web, user: CurrentUser, period: str
     if listing is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return page(request, "nominations.html", status_for(result), panel=the_panel, **common)
-    groups = pages.by_title(result.body["nominations"])  # the answer as sent, for the templates
+    groups = by_title(listing.nominations)
     count = len(listing.nominations)
-    return page(request, "nominations.html", panel=None, groups=groups, count=count, body=result.body, **common)
+    return page(request, "nominations.html", panel=None, groups=groups, count=count, listing=listing, **common)
 
 
 @router.get("/nominations/preview", response_class=HTMLResponse)
@@ -79,32 +79,24 @@ async def preview(
     params = {"unit": wanted} if wanted else None
     up = web.services
     result = await up.fetch(f"{up.awards}/v1/periods/{chosen}/preview", params, user=user)
-    opened = parsed(Preview, result)
-    if opened is None and parsed(PreviewClosed, result) is None:
+    year = parsed(Preview, result) or parsed(PreviewClosed, result)
+    if year is None:
         if result.not_found:
             the_panel = panel("Không tìm thấy đơn vị", f"Không có đơn vị mã {wanted} trong năm {chosen}.")
         else:
             the_panel = web.forget_if_refused(request, user, result) or upstream_panel("khen thưởng", result)
         return page(request, "preview.html", status_for(result), panel=the_panel, **common)
-    units = result.body["units"] if opened else []  # a closed year has no preview, only where its nominations are
-    return page(request, "preview.html", panel=None, body=result.body, units=units, **common)
+    units = [] if year.closed else year.units  # a closed year has no preview, only where its nominations are
+    return page(request, "preview.html", panel=None, year=year, units=units, **common)
 
 
-def vote_context(user: User | None, nomination: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any] | None:
+def vote_context(user: User | None, nomination: NominationDetail, form: Mapping[str, Any]) -> dict[str, Any] | None:
     """The vote form's values and the council's rule, for a council member on a nomination open to vote."""
-    if user is None or not user.votes or nomination.get("status") not in pages.OPEN_TO_VOTE:
+    if user is None or not user.votes or nomination.status not in pages.OPEN_TO_VOTE:
         return None
     # The awards service publishes the council's rule with each nomination, from its rule file: the only copy.
-    # Without it (an answer that does not parse) the form stays, unexplained: awards decides in any case.
-    try:
-        rule: CouncilRule | None = CouncilRule.model_validate(nomination.get("council_rule"))
-    except ValidationError:
-        rule = None
-    return {
-        "quorum": rule.quorum_present if rule else None,
-        "threshold": rule.approval_share if rule else None,
-        "form": form,
-    }
+    rule = nomination.council_rule
+    return {"quorum": rule.quorum_present, "threshold": rule.approval_share, "form": form}
 
 
 async def nomination_view(
@@ -140,8 +132,8 @@ async def nomination_view(
         "nomination.html",
         status,
         panel=None,
-        nomination=result.body,
-        vote=vote_context(user, result.body, form or {}),
+        nomination=detail,
+        vote=vote_context(user, detail, form or {}),
         vote_problem=vote_problem,
         **common,
     )

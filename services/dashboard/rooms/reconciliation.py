@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
+from schemas.http.scoring_tracking import Reconciliation
 from services.dashboard import official_file, pages
 from services.dashboard.formatting import period_label, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
-from services.dashboard.upstream import Upstream
+from services.dashboard.upstream import Upstream, parsed
 from services.dashboard.web import CurrentUser, User, Web, bad_period, csrf_ok, expired_form, known_unit, page
 
 router = APIRouter()
@@ -126,7 +127,8 @@ async def reconciliation_view(request: Request, web: Web, unit_id: str | None, p
     whose = f"{unit_id} — " if unit_id else ""
     title = f"Đối chiếu Chỉ số phục vụ với kết quả chính thức: {whose}{period_label(chosen)}"
     context: dict[str, Any] = {"title": title, "period": chosen, "unit_id": unit_id, "report": None}
-    if not answer.ok or not isinstance(answer.body, dict):
+    report = parsed(Reconciliation, answer)
+    if report is None:
         the_panel = (
             panel(
                 "Chưa có kết quả chính thức",
@@ -138,7 +140,7 @@ async def reconciliation_view(request: Request, web: Web, unit_id: str | None, p
             else upstream_panel("chấm điểm", answer)
         )
         return page(request, "reconciliation.html", status_for(answer), panel=the_panel, **context)
-    return page(request, "reconciliation.html", panel=None, **context | {"report": answer.body})
+    return page(request, "reconciliation.html", panel=None, **context | {"report": report})
 
 
 @router.get("/reconciliation", response_class=HTMLResponse)

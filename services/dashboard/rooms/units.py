@@ -192,8 +192,7 @@ async def inbox(request: Request, web: Web, user: CurrentUser, unit_id: str) -> 
     if box is None:
         the_panel = web.forget_if_refused(request, user, result) or upstream_panel("thông báo", result)
         return page(request, "inbox.html", status_for(result), panel=the_panel, **common)
-    items = result.body["items"]
-    return page(request, "inbox.html", panel=None, items=items, unread=box.unread_count, body=result.body, **common)
+    return page(request, "inbox.html", panel=None, items=box.items, unread=box.unread_count, **common)
 
 
 @router.get("/units/{unit_id}/officers", response_class=HTMLResponse)

@@ -80,6 +80,10 @@ class EvidenceStore(Protocol):
         """Register a source, or replace the units it may submit for."""
         ...
 
+    async def store_source_token(self, source: str, token: str) -> None:
+        """Keep a new HTTP token of the source (only its hash is kept)."""
+        ...
+
     async def source_units(self, source: str) -> list[str] | None:
         """The units a source is registered for, None for no such source (held against a change for the unit of
         work)."""

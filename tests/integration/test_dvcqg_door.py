@@ -290,7 +290,12 @@ async def test_four_snapshots_and_steps_reach_the_scorecards_and_nothing_persona
     rows: list[Any] = []
 
     async def refused_twice() -> None:
-        rows[:] = await fetch(database_url, "SELECT event_id, reasons FROM evidence.rejections WHERE channel = 'kafka'")
+        # This source's only: the session's database holds what other test files refused on Kafka.
+        rows[:] = await fetch(
+            database_url,
+            "SELECT event_id, reasons FROM evidence.rejections WHERE channel = 'kafka' AND source = $1",
+            d.source,
+        )
         assert len(rows) == 2
 
     await eventually(refused_twice, timeout=30, interval=0.3)

@@ -1,7 +1,7 @@
 """Evidence's use cases on an in-memory store (tests/unit/fakes/evidence_store.py), without Kafka or PostgreSQL: a
 batch's items accepted, duplicates in the batch and in the ledger, refusals kept with their reasons and queued to
 evidence.rejected.v1, retractions and officers checked, a failed unit of work leaving nothing; the national portal's
-snapshots mapped to our unit and officer, a re-sent one changing nothing; the operator's mappings."""
+snapshots mapped to our unit and officer, a re-sent one changing nothing; the operator's mappings and sources."""
 
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ from services.evidence.domain.officers import Home
 from services.evidence.handlers.dvcqg import Origin, refuse_record, take_call
 from services.evidence.handlers.ingest import ingest
 from services.evidence.handlers.mappings import MappingRefused, list_mappings, put_mapping, remove_mapping
+from services.evidence.handlers.sources import record_source
 from services.evidence.store import EvidenceStore
 from tests.unit.fakes.evidence_store import FakeEvidenceStore
 from tests.unit.test_contract import envelope
 from tests.unit.test_dvcqg import dossier, step
+from thidua.runtime.auth import token_hash
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 SOURCE, UNIT, OTHER = "motcua-namdinh", "H40.12.05", "H40.12.06"
@@ -231,3 +233,15 @@ async def test_the_operators_mappings_are_checked_listed_and_removed() -> None:
     with pytest.raises(MappingRefused) as gone:
         await remove_mapping(store, "unit", SOURCE, PORTAL_CODE)
     assert (gone.value.status, gone.value.error) == (404, "no such mapping")
+
+
+async def test_registering_a_source_again_replaces_its_units_and_adds_a_token_and_a_failure_keeps_nothing() -> None:
+    store = FakeEvidenceStore()
+    first = await record_source(store, name=SOURCE, units=[UNIT])
+    second = await record_source(store, name=SOURCE, units=[UNIT, OTHER])
+    assert first != second and store.sources == {SOURCE: [UNIT, OTHER]}
+    assert store.tokens == [(SOURCE, token_hash(first)), (SOURCE, token_hash(second))]  # the old one stays valid
+    store.fail_on = "store_source_token"
+    with pytest.raises(RuntimeError):
+        await record_source(store, name="hr", units=["*"])
+    assert "hr" not in store.sources and len(store.tokens) == 2

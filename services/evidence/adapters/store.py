@@ -16,7 +16,7 @@ from services.evidence.domain.dvcqg import Kept
 from services.evidence.domain.officers import Home, HomeChange
 from services.evidence.domain.principal import SourceScope
 from services.evidence.store import Kind, LedgerRow, Mapping, RejectionRow, StoredDossier
-from thidua.runtime import inbox, outbox
+from thidua.runtime import auth, inbox, outbox
 from thidua.runtime.outbox import Message
 
 
@@ -37,6 +37,10 @@ class PostgresEvidenceStore:
     async def add_source(self, name: str, units: Sequence[str]) -> None:
         """An upsert of the source's row."""
         await postgres.add_source(self.conn, name=name, units=units)
+
+    async def store_source_token(self, source: str, token: str) -> None:
+        """The shared tokens table, labelled with the source's name."""
+        await auth.store_token(self.conn, token, role="source", source=source, label=source)
 
     async def source_units(self, source: str) -> list[str] | None:
         """Share-locked until commit."""

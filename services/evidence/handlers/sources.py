@@ -8,27 +8,33 @@ from dataclasses import dataclass
 from schemas import topics
 from services.evidence.adapters.store import PostgresEvidenceStore
 from services.evidence.config import MIGRATIONS
+from services.evidence.store import EvidenceStore
 from thidua.runtime import auth, kafka_acl
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka_access import KafkaAccess
 
 
-async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
-    """Register source `name` for `units` ('*' for all) and return its new token (shown once)."""
+async def record_source(store: EvidenceStore, *, name: str, units: list[str]) -> str:
+    """Register source `name` for `units` ('*' for all) with a new token, in one unit of work; the token (shown
+    once)."""
     token = auth.new_token()
+    async with store.transaction():
+        await store.add_source(name, units)
+        await store.store_source_token(name, token)
+    return token
+
+
+async def add_source(database_url: str, *, name: str, units: list[str]) -> str:
+    """Register source `name` for `units` ('*' for all) on the database at database_url; its new token."""
     pool = await create_pool(database_url, schema="evidence", max_size=1)
     try:
         # An operator may register sources before the service ever started: migrate first.
         await prepare_schema(pool, schema="evidence", directory=MIGRATIONS)
         await auth.ensure_schema(pool)
         async with pool.acquire() as conn:
-            store = PostgresEvidenceStore(conn)
-            async with store.transaction():
-                await store.add_source(name, units)
-                await auth.store_token(conn, token, role="source", source=name, label=name)
+            return await record_source(PostgresEvidenceStore(conn), name=name, units=units)
     finally:
         await pool.close()
-    return token
 
 
 @dataclass(frozen=True)

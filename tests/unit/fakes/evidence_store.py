@@ -16,6 +16,7 @@ from services.evidence.domain.dvcqg import Kept
 from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
 from services.evidence.store import Kind, LedgerRow, Mapping, RejectionRow, StoredDossier
+from thidua.runtime.auth import token_hash
 from thidua.runtime.outbox import Message
 
 MAPPED_AT = datetime(2025, 1, 2, tzinfo=UTC)
@@ -32,6 +33,7 @@ class FakeEvidenceStore:
     transfers: dict[str, HomeChange] = field(default_factory=dict)  # by "source:event_id"
     outbox: list[Message] = field(default_factory=list)
     inbox: set[str] = field(default_factory=set)
+    tokens: list[tuple[str, str]] = field(default_factory=list)  # (source, token hash)
     dossiers: dict[tuple[str, str], StoredDossier] = field(default_factory=dict)
     steps: dict[tuple[str, str], list[Step]] = field(default_factory=dict)
     mapped: dict[tuple[Kind, str, str], Mapping] = field(default_factory=dict)  # (kind, source, upstream name)
@@ -60,6 +62,11 @@ class FakeEvidenceStore:
     async def add_source(self, name: str, units: Sequence[str]) -> None:
         """Registered, or its units replaced."""
         self.sources[name] = list(units)
+
+    async def store_source_token(self, source: str, token: str) -> None:
+        """Only the hash, as the tokens table keeps it."""
+        self._write("store_source_token")
+        self.tokens.append((source, token_hash(token)))
 
     async def source_units(self, source: str) -> list[str] | None:
         """None for no such source."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from schemas.http.scoring import IndicatorLine, StandingRow, UnitScorecard
-from schemas.labels import TITLE_NAMES
 from schemas.periods import STAGE_PATTERN
 from schemas.vietnam import VN_TZ
 from services.dashboard.formatting import period_year, valid_period
@@ -110,19 +108,6 @@ def monthly(months: Sequence[tuple[UnitScorecard | None, str | None]]) -> tuple[
     or had no card — and the first failure, if any."""
     values = [float(card.score) if card is not None and card.score is not None else None for card, _ in months]
     return values, next((why for _, why in months if why is not None), None)
-
-
-def by_title(nominations: Iterable[object]) -> list[tuple[str, list[Mapping[str, Any]]]]:
-    """Nominations grouped by title, in the order of the titles' precedence."""
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for n in nominations:
-        if isinstance(n, Mapping):
-            grouped.setdefault(str(n.get("title")), []).append(n)
-    order = list(TITLE_NAMES)
-    return [
-        (title, grouped[title])
-        for title in sorted(grouped, key=lambda t: (order.index(t) if t in order else len(order), t))
-    ]
 
 
 @dataclass(frozen=True)

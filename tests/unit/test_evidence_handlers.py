@@ -186,6 +186,20 @@ async def test_a_resent_snapshot_changes_nothing_and_its_events_are_duplicates_o
     assert (store.ledger, store.outbox) == (ledger, outbox)
 
 
+@pytest.mark.parametrize("failing", ["append", "enqueue", "save_dossier"])
+async def test_a_portal_call_that_fails_leaves_nothing_not_even_its_kafka_claim(failing: str) -> None:
+    store = await _mapped_portal()
+    before = (dict(store.ledger), list(store.outbox), dict(store.dossiers), set(store.inbox))
+    origin = Origin("kafka", (topics.source_dvcqg(SOURCE), 0, 5))
+    store.fail_on = failing
+    with pytest.raises(RuntimeError, match=failing):
+        await take_call(store, _sync(), source=SOURCE, origin=origin, now=NOW)
+    assert (store.ledger, store.outbox, store.dossiers, store.inbox) == before
+    store.fail_on = None
+    [answer] = await take_call(store, _sync(), source=SOURCE, origin=origin, now=NOW) or []  # redelivered: taken
+    assert answer.status == "accepted" and len(store.ledger) == 1
+
+
 async def test_a_kafka_record_taken_before_is_not_taken_again() -> None:
     store = await _mapped_portal()
     origin = Origin("kafka", (topics.source_dvcqg(SOURCE), 0, 3))

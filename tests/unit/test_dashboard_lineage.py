@@ -149,7 +149,8 @@ def test_a_standings_row_combining_predecessors_is_marked() -> None:
     assert html.count("gồm đơn vị tiền thân") == 1
     marked = html[html.index("Phường Nam Định") :]
     assert 'title="Số liệu gồm cả minh chứng của: ND.PA, ND.PB"' in marked[: marked.index("</td>")]
-    assert lineage_text.row_mark({"predecessors": None}) is None  # the standings file's rows, as sent
+    # The standings file marks the same rows from the same parsed rows.
+    assert lineage_text.row_mark(rows[0]) == "ND.PA, ND.PB" and lineage_text.row_mark(rows[1]) is None
 
 
 def test_a_dissolved_unit_says_so_and_a_split_names_every_successor() -> None:

@@ -18,6 +18,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from schemas.http.awards import Nominations
+from schemas.http.scoring import Standings, UnitScorecard
 from schemas.vietnam import VN_TZ, number, percent, score
 from services.awards.domain.evaluate import cash_multiple, cash_table_on, council_decision
 from services.awards.domain.lifecycle import decided_money, nomination_row
@@ -76,6 +77,16 @@ def as_api(body: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def as_card(answer: dict[str, Any]) -> UnitScorecard:
+    """A scorecard answer as the dashboard parses it before drawing it (schemas.http.scoring.UnitScorecard)."""
+    return UnitScorecard.model_validate(as_api(answer))
+
+
+def as_table(answer: dict[str, Any]) -> Standings:
+    """A standings answer as the dashboard parses it before drawing it (schemas.http.scoring.Standings)."""
+    return Standings.model_validate(as_api(answer))
+
+
 @pytest.fixture(scope="module")
 def card(scoring_rules: Rulebook) -> dict[str, Any]:
     """GET /v1/units/H40.05/scorecard?period=2025: the scoring domain's own card plus the API's name fields."""
@@ -110,6 +121,7 @@ def card(scoring_rules: Rulebook) -> dict[str, Any]:
             "cluster_id": "K01",
             "cluster_name": "Khối các sở, ban, ngành",
             "as_of": datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+            "calendar": {"provisional": False, "provisional_years": []},
         }
     )
 
@@ -463,7 +475,7 @@ def _scorecard_expectations(text: str, card: dict[str, Any]) -> None:
 
 
 def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, Any]) -> None:
-    blob = documents.scorecard_docx(card, issued_on=TODAY, issuer=ISSUER)
+    blob = documents.scorecard_docx(as_card(card), issued_on=TODAY, issuer=ISSUER)
     _scorecard_expectations(docx_text(blob), card)
     rows = docx_rows(blob)
     on_time = next(r for r in rows if r[1:2] == ["Tỷ lệ hồ sơ giải quyết đúng hạn"])
@@ -473,11 +485,13 @@ def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, An
 
 
 def test_scorecard_pdf_reads_back(card: dict[str, Any], tmp_path: Path) -> None:
-    _scorecard_expectations(pdf_text(documents.scorecard_pdf(card, issued_on=TODAY, issuer=ISSUER), tmp_path), card)
+    _scorecard_expectations(
+        pdf_text(documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER), tmp_path), card
+    )
 
 
 def test_standings_xlsx_keeps_numbers_as_numbers(standings: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(documents.standings_xlsx(standings, issued_on=TODAY, issuer=ISSUER)))
+    wb = load_workbook(io.BytesIO(documents.standings_xlsx(as_table(standings), issued_on=TODAY, issuer=ISSUER)))
     assert wb.sheetnames == ["Bảng xếp hạng", "Chưa xếp hạng"]
     ws = wb["Bảng xếp hạng"]
     assert ws["A1"].value == "BẢNG XẾP HẠNG THI ĐUA NĂM 2025"
@@ -507,7 +521,7 @@ def test_standings_xlsx_keeps_numbers_as_numbers(standings: dict[str, Any]) -> N
 
 
 def test_scorecard_xlsx_has_counts_rates_and_points_as_numbers(card: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(documents.scorecard_xlsx(card, issued_on=TODAY, issuer=ISSUER)))
+    wb = load_workbook(io.BytesIO(documents.scorecard_xlsx(as_card(card), issued_on=TODAY, issuer=ISSUER)))
     ws = wb["Phiếu chấm điểm"]
     assert ws["A1"].value == "PHIẾU CHẤM ĐIỂM THI ĐUA NĂM 2025"
     assert "Sở Tư pháp (mã định danh H40.05)" in str(ws["A2"].value)
@@ -555,7 +569,9 @@ def test_file_names_and_content_types() -> None:
 
 def test_xlsx_text_from_upstream_is_never_a_formula(standings: dict[str, Any]) -> None:
     hostile = {**standings, "rows": [{**standings["rows"][0], "name": '=HYPERLINK("http://example.invalid","Sở")'}]}
-    ws = load_workbook(io.BytesIO(documents.standings_xlsx(hostile, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(as_table(hostile), issued_on=TODAY, issuer=ISSUER)))[
+        "Bảng xếp hạng"
+    ]
     cell = next(r[2] for r in ws.iter_rows() if r[1].value == "H40.07")
     assert cell.value == '=HYPERLINK("http://example.invalid","Sở")' and cell.data_type == "s"
 
@@ -582,10 +598,12 @@ def test_printable_leaves_out_what_no_format_holds() -> None:
 
 def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[str, Any], card: dict[str, Any]) -> None:
     dirty = {**standings, "rows": [{**standings["rows"][0], "name": DIRTY + UNFIT}]}
-    ws = load_workbook(io.BytesIO(documents.standings_xlsx(dirty, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(as_table(dirty), issued_on=TODAY, issuer=ISSUER)))[
+        "Bảng xếp hạng"
+    ]
     assert next(r[2].value for r in ws.iter_rows() if r[1].value == "H40.07") == "Phòng A"
     dirty_card = {**card, "name": DIRTY, "cluster_name": "Khối\x01 sở", "notes": [f"ghi chú{UNFIT}"]}
-    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(dirty_card, issued_on=TODAY, issuer=ISSUER)))[
+    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER)))[
         "Phiếu chấm điểm"
     ]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
@@ -595,10 +613,10 @@ def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[st
 
 def test_scorecard_docx_and_pdf_drop_control_characters(card: dict[str, Any], tmp_path: Path) -> None:
     dirty_card = {**card, "name": DIRTY + UNFIT, "notes": ["ghi\x0b chú\tmột"]}
-    text = docx_text(documents.scorecard_docx(dirty_card, issued_on=TODAY, issuer=ISSUER))
+    text = docx_text(documents.scorecard_docx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER))
     assert "Phòng A" in text and "ghi chú một" in text
     assert not any(ch in text for ch in "\x0b\x00\x7f\ud800")
-    assert "Phòng A" in pdf_text(documents.scorecard_pdf(dirty_card, issued_on=TODAY, issuer=ISSUER), tmp_path)
+    assert "Phòng A" in pdf_text(documents.scorecard_pdf(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER), tmp_path)
 
 
 def test_nominations_and_minutes_drop_control_characters(nominations: Nominations, tmp_path: Path) -> None:

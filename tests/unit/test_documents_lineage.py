@@ -18,7 +18,7 @@ from services.dashboard.documents import lineage_text
 from services.dashboard.lineage import Folded, LinkedUnit
 from services.scoring.domain.rulebook import build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
-from tests.unit.test_documents import ISSUER, ROOT, TODAY, as_api, docx_text, flat, pdf_text
+from tests.unit.test_documents import ISSUER, ROOT, TODAY, as_api, as_card, as_table, docx_text, flat, pdf_text
 
 MERGED_AT = "2025-07-01T00:00:00+07:00"
 DECISION = "1674/NQ-UBTVQH15"
@@ -44,7 +44,8 @@ def card() -> dict[str, Any]:
     counters = {"on_time": (184.0, 190.0), "online_submission": (88.0, 190.0), "dossier_ok": (176.0, 190.0)}
     culture = CultureInputs(58, 47, weighted_findings=3, inspections=2, disciplined=0)
     scored = unit_scorecard("H40.40.90", "2025", counters, culture, rules)
-    return as_api({**scored.as_json(), "name": "Phường Nam Định", "cluster_id": "K07", "cluster_name": "Khối phường"})
+    named = {"name": "Phường Nam Định", "cluster_id": "K07", "cluster_name": "Khối phường", "as_of": MERGED_AT}
+    return as_api({**scored.as_json(), **named, "calendar": {"provisional": False, "provisional_years": []}})
 
 
 @pytest.fixture
@@ -54,9 +55,13 @@ def standings() -> dict[str, Any]:
     return {
         "period": "2025",
         "subject": "unit",
+        "cluster": None,
+        "unit": None,
         "rule_version": "2026.1",
+        "as_of": None,
         "rows": [
             {"rank": k, "subject_id": u, "name": n, "score": v, "band": "Khá", "previous_rank": None, "unit_id": u}
+            | {"cluster_id": None, "cluster_name": None}
             for k, (u, n, v) in enumerate(rows, start=1)
         ],
         "unranked": [],
@@ -75,14 +80,16 @@ def merged(base: dict[str, Any], *, combined: bool = True, mode: str = "combine"
 
 def dissolved(base: dict[str, Any]) -> dict[str, Any]:
     ended = {"kind": "dissolution", "effective_at": MERGED_AT, "decision_no": "12/QĐ-UBND"}
-    return {**base, "period": "2025-Q2", "lineage": {"predecessors": [], "successors": [], "ended": ended}}
+    lineage = {"year_of_change": "", "predecessors": [], "successors": [], "ended": ended}
+    return {**base, "period": "2025-Q2", "lineage": lineage}
 
 
 def folded(base: dict[str, Any]) -> dict[str, Any]:
     """A predecessor's card for the last quarter it was listed on its own: what it became."""
     successor = entry("H40.40.90", "Phường Nam Định", combined=None)
     ended = {"kind": "merge", "effective_at": MERGED_AT, "decision_no": DECISION}
-    return {**base, "period": "2025-Q2", "lineage": {"predecessors": [], "successors": [successor], "ended": ended}}
+    lineage = {"year_of_change": "", "predecessors": [], "successors": [successor], "ended": ended}
+    return {**base, "period": "2025-Q2", "lineage": lineage}
 
 
 def xlsx_cells(blob: bytes, sheet: str) -> list[str]:
@@ -91,15 +98,20 @@ def xlsx_cells(blob: bytes, sheet: str) -> list[str]:
 
 
 def test_the_lines_are_the_pages_shaping_in_words(card: dict[str, Any]) -> None:
-    assert lineage_text.lines_of(card) == []  # no lineage: nothing
-    assert lineage_text.lines_of({**card, "lineage": {"predecessors": [], "successors": []}}) == []
-    lines = [line.replace("\x0b", "").replace("\x00", "") for line in lineage_text.lines_of(merged(card))]
+    assert lineage_text.lines_of(as_card(card).lineage) == []  # no lineage: nothing
+    bare = as_card({**card, "lineage": {"year_of_change": "", "predecessors": [], "successors": []}})
+    assert bare.lineage is not None and lineage_text.lines_of(bare.lineage) == []
+    lines = [
+        line.replace("\x0b", "").replace("\x00", "") for line in lineage_text.lines_of(as_card(merged(card)).lineage)
+    ]
     assert lines == [CAME_FROM, COMBINED]
-    apart = lineage_text.lines_of(merged(card, combined=False, mode="split"))
+    apart = lineage_text.lines_of(as_card(merged(card, combined=False, mode="split")).lineage)
     assert apart[1].startswith("Số liệu kỳ này không gồm minh chứng của Phường A (H40.40.81)")
     assert "bộ quy tắc tách năm sắp xếp tại ngày có hiệu lực" in apart[1]
-    assert lineage_text.lines_of(dissolved(card)) == ["Đã giải thể từ 01/07/2025 (Quyết định số 12/QĐ-UBND)."]
-    assert lineage_text.lines_of(folded(card)) == [
+    assert lineage_text.lines_of(as_card(dissolved(card)).lineage) == [
+        "Đã giải thể từ 01/07/2025 (Quyết định số 12/QĐ-UBND)."
+    ]
+    assert lineage_text.lines_of(as_card(folded(card)).lineage) == [
         "Đã hợp nhất vào Phường Nam Định (H40.40.90) từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)."
     ]
     # A unit known only by its id is not named twice.
@@ -107,20 +119,22 @@ def test_the_lines_are_the_pages_shaping_in_words(card: dict[str, Any]) -> None:
 
 
 def test_a_merged_units_scorecard_docx_and_pdf_tell_its_lineage(card: dict[str, Any], tmp_path: Path) -> None:
-    text = flat(docx_text(documents.scorecard_docx(merged(card), issued_on=TODAY, issuer=ISSUER)))
+    text = flat(docx_text(documents.scorecard_docx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER)))
     assert "Lịch sử sắp xếp đơn vị" in text
     assert f"- {CAME_FROM}" in text and f"- {COMBINED}" in text
     assert not any(ch in text for ch in "\x0b\x00")  # the stored name's control characters are dropped
     # The section sits among the unit's particulars, before the indicators.
     assert text.index("Lịch sử sắp xếp đơn vị") < text.index("A. Chỉ số phục vụ người dân, doanh nghiệp")
-    pdf = pdf_text(documents.scorecard_pdf(merged(card), issued_on=TODAY, issuer=ISSUER), tmp_path)
+    pdf = pdf_text(documents.scorecard_pdf(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER), tmp_path)
     assert "Lịch sử sắp xếp đơn vị" in pdf
     assert "Hợp nhất từ Phường A (H40.40.81), Phường B (H40.40.82)" in pdf
     assert "(Nghị quyết số 1674/NQ-UBTVQH15)" in pdf and "minh chứng của các đơn vị tiền thân" in pdf
 
 
 def test_a_merged_units_scorecard_xlsx_tells_its_lineage(card: dict[str, Any]) -> None:
-    cells = xlsx_cells(documents.scorecard_xlsx(merged(card), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm")
+    cells = xlsx_cells(
+        documents.scorecard_xlsx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+    )
     assert "Lịch sử sắp xếp đơn vị" in cells
     assert CAME_FROM in cells and COMBINED in cells
     assert cells.index("Lịch sử sắp xếp đơn vị") == cells.index(CAME_FROM) - 1
@@ -132,28 +146,34 @@ def test_an_ended_units_documents_say_what_it_became_or_that_it_was_dissolved(
     became = "Đã hợp nhất vào Phường Nam Định (H40.40.90) từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)."
     gone = "Đã giải thể từ 01/07/2025 (Quyết định số 12/QĐ-UBND)."
     for the_card, words in ((folded(card), became), (dissolved(card), gone)):
-        text = flat(docx_text(documents.scorecard_docx(the_card, issued_on=TODAY, issuer=ISSUER)))
+        text = flat(docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER)))
         assert f"Lịch sử sắp xếp đơn vị - {words}" in text
         assert "minh chứng" not in text  # no predecessors: nothing said of whose evidence counts
-        cells = xlsx_cells(documents.scorecard_xlsx(the_card, issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm")
+        cells = xlsx_cells(
+            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+        )
         assert words in cells
-    pdf = pdf_text(documents.scorecard_pdf(dissolved(card), issued_on=TODAY, issuer=ISSUER), tmp_path)
+    pdf = pdf_text(documents.scorecard_pdf(as_card(dissolved(card)), issued_on=TODAY, issuer=ISSUER), tmp_path)
     assert gone in pdf
 
 
 def test_a_scorecard_without_lineage_gets_nothing_new(card: dict[str, Any], tmp_path: Path) -> None:
     for the_card in (card, {**card, "lineage": None}):
-        text = docx_text(documents.scorecard_docx(the_card, issued_on=TODAY, issuer=ISSUER))
-        cells = xlsx_cells(documents.scorecard_xlsx(the_card, issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm")
+        text = docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER))
+        cells = xlsx_cells(
+            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+        )
         for words in ("Lịch sử sắp xếp", "tiền thân", "Hợp nhất"):
             assert words not in text and not any(words in c for c in cells)
-    assert "Lịch sử sắp xếp" not in pdf_text(documents.scorecard_pdf(card, issued_on=TODAY, issuer=ISSUER), tmp_path)
+    assert "Lịch sử sắp xếp" not in pdf_text(
+        documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER), tmp_path
+    )
 
 
 def test_standings_xlsx_names_the_predecessors_a_row_combines(standings: dict[str, Any]) -> None:
     rows = [dict(r, predecessors=[]) for r in standings["rows"]]
     rows[2]["predecessors"] = ["H40.40.81", "H40.40.82\x01"]
-    blob = documents.standings_xlsx({**standings, "rows": rows}, issued_on=TODAY, issuer=ISSUER)
+    blob = documents.standings_xlsx(as_table({**standings, "rows": rows}), issued_on=TODAY, issuer=ISSUER)
     ws = load_workbook(io.BytesIO(blob))["Bảng xếp hạng"]
     header = next(r for r in ws.iter_rows() if r[0].value == "Hạng")
     assert [c.value for c in header][6:] == ["Hạng kỳ trước", "Gồm đơn vị tiền thân"]
@@ -165,12 +185,14 @@ def test_standings_xlsx_names_the_predecessors_a_row_combines(standings: dict[st
 
 def test_standings_xlsx_without_predecessors_has_no_new_column(standings: dict[str, Any]) -> None:
     for rows in (standings["rows"], [dict(r, predecessors=[]) for r in standings["rows"]]):
-        blob = documents.standings_xlsx({**standings, "rows": rows}, issued_on=TODAY, issuer=ISSUER)
+        blob = documents.standings_xlsx(as_table({**standings, "rows": rows}), issued_on=TODAY, issuer=ISSUER)
         ws = load_workbook(io.BytesIO(blob))["Bảng xếp hạng"]
         header = next(r for r in ws.iter_rows() if r[0].value == "Hạng")
         assert [c.value for c in header][-1] == "Hạng kỳ trước" and ws.max_column == 7
     officers = {**standings, "subject": "officer", "rows": [dict(r, predecessors=["X.1"]) for r in standings["rows"]]}
-    ws = load_workbook(io.BytesIO(documents.standings_xlsx(officers, issued_on=TODAY, issuer=ISSUER)))["Bảng xếp hạng"]
+    ws = load_workbook(io.BytesIO(documents.standings_xlsx(as_table(officers), issued_on=TODAY, issuer=ISSUER)))[
+        "Bảng xếp hạng"
+    ]
     assert ws.max_column == 7  # officers' rows never combine units
 
 

@@ -49,6 +49,7 @@ from datetime import date
 from typing import Any
 
 from schemas.http.awards import Nominations
+from schemas.http.scoring import Standings, UnitScorecard
 from schemas.http.scoring_tracking import OfficerTracking, Sheet, TrackedTask
 from services.dashboard import tracking
 from services.dashboard.config import Settings
@@ -163,22 +164,22 @@ def minutes_pdf(
     return pdf_writer.render(doc)
 
 
-def scorecard_docx(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_docx(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (DOCX) from GET /v1/units/{unit_id}/scorecard?period=P."""
     return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
 
 
-def scorecard_pdf(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_pdf(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (PDF) from GET /v1/units/{unit_id}/scorecard?period=P."""
     return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
 
 
-def scorecard_xlsx(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_xlsx(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (XLSX) from GET /v1/units/{unit_id}/scorecard?period=P."""
     return xlsx.scorecard(card, issued_on=issued_on, issuer=issuer)
 
 
-def standings_xlsx(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def standings_xlsx(data: Standings, *, issued_on: date, issuer: Issuer) -> bytes:
     """Bảng xếp hạng (XLSX) from GET /v1/standings?period=P."""
     return xlsx.standings(data, issued_on=issued_on, issuer=issuer)
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from schemas.http.awards import Nomination, Nominations
+from schemas.http.scoring import GroupPoints, IndicatorLine, UnitScorecard
 from schemas.labels import TITLE_NAMES
 from schemas.vietnam import NO_VALUE, VN_TZ, moment, money, number, percent, score
 from services.dashboard.documents import lineage_text
@@ -142,10 +143,6 @@ def _text(value: object) -> str:
     return NO_VALUE if value is None or value == "" else str(value)
 
 
-def _items(value: object) -> list[Json]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
 # ---------------------------------------------------------------------------------------------- nominations
 
 
@@ -249,13 +246,12 @@ def nominations(
 # ---------------------------------------------------------------------------------------------- unit scorecard
 
 
-def rate_text(indicator: Json, key: str = "rate") -> str:
+def rate_text(code: str, value: float | None) -> str:
     """A rate as a percentage, or a plain number for the office-culture parts counted per 100 officers (their
     names say so: "… (trên 100 cán bộ)")."""
-    value = indicator.get(key)
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if value is None:
         return NO_VALUE
-    if indicator.get("code") in PER_100_OFFICERS:
+    if code in PER_100_OFFICERS:
         return number(value)
     return percent(value)
 
@@ -272,24 +268,24 @@ SCORECARD_COLUMNS = (
 )
 
 
-def indicator_cells(n: int, i: Json) -> tuple[str, ...]:
+def indicator_cells(n: int, i: IndicatorLine) -> tuple[str, ...]:
     return (
         str(n),
-        _text(i.get("name") or i.get("code")),
-        number(i.get("numerator")),
-        number(i.get("denominator")),
-        rate_text(i),
-        rate_text(i, "threshold"),
-        score(i.get("points")),
-        number(i.get("max_points")),
+        _text(i.name or i.code),
+        number(i.numerator),
+        number(i.denominator),
+        rate_text(i.code, i.rate),
+        rate_text(i.code, i.threshold),
+        score(i.points),
+        number(i.max_points),
     )
 
 
-def _indicator_rows(indicators: list[Json], groups: Json) -> list[Row]:
+def _indicator_rows(indicators: list[IndicatorLine], groups: Mapping[str, GroupPoints]) -> list[Row]:
     rows: list[Row] = []
-    by_group: dict[str, list[Json]] = {}
+    by_group: dict[str, list[IndicatorLine]] = {}
     for i in indicators:
-        by_group.setdefault(str(i.get("group")), []).append(i)
+        by_group.setdefault(i.group, []).append(i)
     n = 0
     for k, (code, items) in enumerate(by_group.items(), start=1):
         rows.append(Row((f"{roman(k)}. {GROUP_NAMES.get(code, code)}",), "group"))
@@ -297,54 +293,46 @@ def _indicator_rows(indicators: list[Json], groups: Json) -> list[Row]:
             n += 1
             rows.append(Row(indicator_cells(n, i)))
         g = groups.get(code)
-        if isinstance(g, Mapping):
-            rows.append(Row(("", "Cộng nhóm", "", "", "", "", score(g.get("points")), number(g.get("max"))), "total"))
+        if g is not None:
+            rows.append(Row(("", "Cộng nhóm", "", "", "", "", score(g.points), number(g.max)), "total"))
     return rows
 
 
-def unit_label(card: Json) -> str:
-    unit = _text(card.get("unit_id"))
-    name = card.get("name")
-    return f"{name} (mã định danh {unit})" if name else unit
+def unit_label(card: UnitScorecard) -> str:
+    unit = _text(card.unit_id)
+    return f"{card.name} (mã định danh {unit})" if card.name else unit
 
 
-def _lineage_blocks(card: Json) -> list[Block]:
+def _lineage_blocks(card: UnitScorecard) -> list[Block]:
     """The section 'Lịch sử sắp xếp đơn vị' of a unit merged, renamed, split or dissolved (issue 24); nothing for
     a card without a lineage."""
-    lines = lineage_text.lines_of(card)
+    lines = lineage_text.lines_of(card.lineage)
     if not lines:
         return []
     return [Paragraph(lineage_text.HEADING, bold=True, align="left"), *(Paragraph(f"- {t}") for t in lines)]
 
 
-def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> Document:
+def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> Document:
     """Phiếu chấm điểm thi đua of one unit: every indicator with its counts, rate, points and maximum."""
-    period = str(card.get("period") or "")
-    service = _indicator_rows(_items(card.get("indicators")), card.get("groups") or {})
-    culture = _items(card.get("culture"))
-    culture_rows = tuple(Row(indicator_cells(n, i)) for n, i in enumerate(culture, start=1))
-    band = card.get("band") or card.get("status_label")
+    period = card.period
+    service = _indicator_rows(card.indicators, card.groups)
+    culture_rows = tuple(Row(indicator_cells(n, i)) for n, i in enumerate(card.culture, start=1))
+    band = card.band or card.status_label
     totals = (
         Column("Kết quả", 50),
         Column("Điểm (thang 100)", 20, "right"),
         Column("Xếp loại", 30),
     )
     total_rows = (
-        Row(
-            (
-                "Chỉ số phục vụ người dân, doanh nghiệp",
-                score(card.get("service_index")),
-                _text(card.get("service_band")),
-            )
-        ),
-        Row(("Chỉ số văn hóa công sở", score(card.get("culture_index")), NO_VALUE)),
-        Row(("Điểm thi đua", score(card.get("score")), _text(band)), "total"),
+        Row(("Chỉ số phục vụ người dân, doanh nghiệp", score(card.service_index), _text(card.service_band))),
+        Row(("Chỉ số văn hóa công sở", score(card.culture_index), NO_VALUE)),
+        Row(("Điểm thi đua", score(card.score), _text(band)), "total"),
     )
     info: list[Block] = [
         Paragraph(f"Đơn vị: {unit_label(card)}.", align="left"),
-        Paragraph(f"Cụm, khối thi đua: {_text(card.get('cluster_name') or card.get('cluster_id'))}.", align="left"),
-        Paragraph(f"Kỳ đánh giá: {period_words(period)}; số liệu đến {moment(card.get('as_of'))}.", align="left"),
-        Paragraph(f"Bộ quy tắc chấm điểm: phiên bản {_text(card.get('rule_version'))}.", align="left"),
+        Paragraph(f"Cụm, khối thi đua: {_text(card.cluster_name or card.cluster_id)}.", align="left"),
+        Paragraph(f"Kỳ đánh giá: {period_words(period)}; số liệu đến {moment(card.as_of)}.", align="left"),
+        Paragraph(f"Bộ quy tắc chấm điểm: phiên bản {_text(card.rule_version)}.", align="left"),
         *_lineage_blocks(card),
         Paragraph("A. Chỉ số phục vụ người dân, doanh nghiệp", bold=True, align="left"),
         Table(SCORECARD_COLUMNS, tuple(service)),
@@ -353,21 +341,15 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> Document:
         Paragraph("C. Tổng hợp", bold=True, align="left"),
         Table(totals, total_rows),
     ]
-    notes = [str(n) for n in card.get("notes") or []]
-    notes += [
-        f"{m.get('name') or m.get('code')}: {m.get('reason')}" for m in _items(card.get("missing")) if m.get("reason")
-    ]
+    notes = [*card.notes, *(f"{m.name or m.code}: {m.reason}" for m in card.missing if m.reason)]
     if notes:
         info.append(Paragraph("Ghi chú:", bold=True, align="left"))
         info += [Paragraph(f"- {n}") for n in notes]
+    who = card.name or card.unit_id
     blocks: list[Block] = [
         _heading(issuer, None, issued_on),
-        Title("PHIẾU CHẤM ĐIỂM THI ĐUA", (f"{card.get('name') or card.get('unit_id')} — {period_words(period)}",)),
+        Title("PHIẾU CHẤM ĐIỂM THI ĐUA", (f"{who} — {period_words(period)}",)),
         *info,
         Signature(Signer(issuer.capacity, issuer.signer)),
     ]
-    return Document(
-        f"Phiếu chấm điểm thi đua {card.get('name') or card.get('unit_id')} {period_words(period)}",
-        _midnight(issued_on),
-        tuple(blocks),
-    )
+    return Document(f"Phiếu chấm điểm thi đua {who} {period_words(period)}", _midnight(issued_on), tuple(blocks))

@@ -6,11 +6,10 @@ sentences, each unit named with its id ("Phường A (H40.40.81)") since a file 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from pydantic import ValidationError
+from collections.abc import Sequence
 
 from schemas.http.scoring import Lineage as LineageAnswer
+from schemas.http.scoring import StandingRow
 from services.dashboard.lineage import Folded, Line, LinkedUnit, block_of
 
 HEADING = "Lịch sử sắp xếp đơn vị"
@@ -35,10 +34,10 @@ def sentence(line: Line) -> str:
     return text + (f" ({line.decision})" if line.decision else "")
 
 
-def lines_of(card: object) -> list[str]:
-    """The section's lines for a scorecard: where the unit came from, what it became (or that it was dissolved),
-    then whose evidence this period's figures include or leave out; empty without a lineage."""
-    lineage = block_of(_lineage_answer(card))
+def lines_of(answer: LineageAnswer | None) -> list[str]:
+    """The section's lines for a scorecard's lineage: where the unit came from, what it became (or that it was
+    dissolved), then whose evidence this period's figures include or leave out; empty without a lineage."""
+    lineage = block_of(answer)
     if lineage is None:
         return []
     lines = [sentence(line) + "." for line in (*lineage.came_from, *lineage.became)]
@@ -50,24 +49,9 @@ def lines_of(card: object) -> list[str]:
     return lines
 
 
-def _lineage_answer(card: object) -> LineageAnswer | None:
-    # The documents still carry the card as sent (a dict); its `lineage` is read as the page reads it. A card whose
-    # year_of_change is missing (older scoring) is read as one without a split, as before.
-    raw = card.get("lineage") if isinstance(card, Mapping) else None
-    if not isinstance(raw, Mapping):
-        return None
-    try:
-        return LineageAnswer.model_validate({"year_of_change": "", **raw})
-    except ValidationError:
-        return None
-
-
-def row_mark(row: object) -> str | None:
+def row_mark(row: StandingRow) -> str | None:
     """A standings row's predecessors combined in it ('H40.40.81, H40.40.82'); None for a row without any."""
-    # The standings file still carries the rows as sent (dicts).
-    found = row.get("predecessors") if isinstance(row, Mapping) else None
-    before = [p for p in found if isinstance(p, str)] if isinstance(found, list) else []
-    return ", ".join(before) if before else None
+    return ", ".join(row.predecessors) or None
 
 
 def folded_words(unit_id: str, folded: Folded, period_label: str) -> str:

@@ -4,15 +4,15 @@ percentages), Vietnamese headers, a frozen header row and a filter."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from schemas.http.scoring import Standings, UnitScorecard
 from schemas.vietnam import moment
 from services.dashboard.documents import lineage_text
 from services.dashboard.documents.content import (
@@ -25,7 +25,6 @@ from services.dashboard.documents.content import (
 )
 from services.dashboard.documents.text import printable
 
-Json = Mapping[str, Any]
 SCORE_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
@@ -34,10 +33,8 @@ HEADER_FILL = PatternFill("solid", fgColor="E8EAED")
 BOLD = Font(bold=True)
 
 
-def _number(value: object) -> float | int | None:
-    """A JSON number as a cell value (whole floats as integers); anything else is no value."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
+def _number(value: float | None) -> float | int | None:
+    """A number as a cell value (whole floats as integers)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -88,19 +85,19 @@ def _bytes(wb: Workbook, title: str, created: date) -> bytes:
     return buffer.getvalue()
 
 
-def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def standings(data: Standings, *, issued_on: date, issuer: Issuer) -> bytes:
     """Bảng xếp hạng: rank, unit (or officer), cluster, score, band, previous rank; the unranked on a second sheet."""
-    period = str(data.get("period") or "")
-    officers = data.get("subject") == "officer"
+    period = data.period
+    officers = data.subject == "officer"
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "Bảng xếp hạng"
     scope = (
-        f"cụm, khối thi đua {data['cluster']}"
-        if data.get("cluster")
-        else f"đơn vị {data['unit']}"
-        if data.get("unit")
+        f"cụm, khối thi đua {data.cluster}"
+        if data.cluster
+        else f"đơn vị {data.unit}"
+        if data.unit
         else f"toàn {issuer.province}"
     )
     headers = [
@@ -112,7 +109,7 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         ("Xếp loại", 14),
         ("Hạng kỳ trước", 14),
     ]
-    rows = [r for r in data.get("rows") or [] if isinstance(r, Mapping)]
+    rows = data.rows
     # Issue 24: a column naming the predecessors a row combines, only when some row combines any.
     marked = not officers and any(lineage_text.row_mark(r) for r in rows)
     if marked:
@@ -122,8 +119,8 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         ws,
         [
             title,
-            f"Phạm vi xếp hạng: {scope}; bộ quy tắc {data.get('rule_version') or '—'}; "
-            f"số liệu đến {moment(data.get('as_of'))}; ngày lập {issued_on:%d/%m/%Y}",
+            f"Phạm vi xếp hạng: {scope}; bộ quy tắc {data.rule_version or '—'}; "
+            f"số liệu đến {moment(data.as_of)}; ngày lập {issued_on:%d/%m/%Y}",
             _issued_by(issuer),
         ],
         len(headers),
@@ -132,19 +129,18 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     first = row
     for r in rows:
         row += 1
-        _put(ws, row, 1, _number(r.get("rank")))
-        _put(ws, row, 2, r.get("subject_id"))
-        _put(ws, row, 3, r.get("name") or r.get("subject_id"))
-        _put(ws, row, 4, r.get("unit_id") if officers else r.get("cluster_name") or r.get("cluster_id"))
-        score = r.get("score")
-        _put(ws, row, 5, float(score) if isinstance(score, int | float) else None, SCORE_FORMAT)
-        _put(ws, row, 6, r.get("band"))
-        _put(ws, row, 7, _number(r.get("previous_rank")))
+        _put(ws, row, 1, r.rank)
+        _put(ws, row, 2, r.subject_id)
+        _put(ws, row, 3, r.name or r.subject_id)
+        _put(ws, row, 4, r.unit_id if officers else r.cluster_name or r.cluster_id)
+        _put(ws, row, 5, None if r.score is None else float(r.score), SCORE_FORMAT)
+        _put(ws, row, 6, r.band)
+        _put(ws, row, 7, r.previous_rank)
         if marked:
             _put(ws, row, 8, lineage_text.row_mark(r))
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{max(row, first)}"
-    unranked = [u for u in data.get("unranked") or [] if isinstance(u, Mapping)]
+    unranked = data.unranked
     if unranked:
         extra = wb.create_sheet("Chưa xếp hạng")
         cols = [("Mã đơn vị", 16), ("Tên đơn vị", 40), ("Cụm, khối", 16), ("Tình trạng", 20)]
@@ -153,12 +149,12 @@ def standings(data: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         _header(extra, row, cols)
         for u in unranked:
             row += 1
-            _put(extra, row, 1, u.get("subject_id"))
-            _put(extra, row, 2, u.get("name") or u.get("subject_id"))
-            _put(extra, row, 3, u.get("cluster_id"))
-            _put(extra, row, 4, u.get("status_label") or INSUFFICIENT)
-            _put(extra, row, 5, _number(u.get("dossiers")), COUNT_FORMAT)
-            _put(extra, row, 6, _number(u.get("min_dossiers")), COUNT_FORMAT)
+            _put(extra, row, 1, u.subject_id)
+            _put(extra, row, 2, u.name or u.subject_id)
+            _put(extra, row, 3, u.cluster_id)
+            _put(extra, row, 4, u.status_label or INSUFFICIENT)
+            _put(extra, row, 5, _number(u.dossiers), COUNT_FORMAT)
+            _put(extra, row, 6, _number(u.min_dossiers), COUNT_FORMAT)
     return _bytes(wb, title.capitalize(), issued_on)
 
 
@@ -166,10 +162,10 @@ def _count_format(value: float | int | None) -> str:
     return COUNT_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
 
 
-def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
     """Phiếu chấm điểm: every indicator (service index, then office culture) with numerator, denominator, rate,
     threshold, points and maximum; the indices, score, band and rule version below."""
-    period = str(card.get("period") or "")
+    period = card.period
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -190,10 +186,8 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
         ws,
         [
             title,
-            f"Đơn vị: {unit_label(card)}; cụm, khối thi đua: "
-            f"{card.get('cluster_name') or card.get('cluster_id') or '—'}",
-            f"Bộ quy tắc {card.get('rule_version') or '—'}; số liệu đến {moment(card.get('as_of'))}; "
-            f"ngày lập {issued_on:%d/%m/%Y}",
+            f"Đơn vị: {unit_label(card)}; cụm, khối thi đua: {card.cluster_name or card.cluster_id or '—'}",
+            f"Bộ quy tắc {card.rule_version or '—'}; số liệu đến {moment(card.as_of)}; ngày lập {issued_on:%d/%m/%Y}",
             _issued_by(issuer),
         ],
         len(headers),
@@ -207,51 +201,49 @@ def scorecard(card: Json, *, issued_on: date, issuer: Issuer) -> bytes:
     return _bytes(wb, title.capitalize(), issued_on)
 
 
-def _indicator_rows(ws: Worksheet, row: int, card: Json) -> int:
+def _indicator_rows(ws: Worksheet, row: int, card: UnitScorecard) -> int:
     """One row per indicator, service index then office culture; the last row written."""
-    indicators = [i for key in ("indicators", "culture") for i in card.get(key) or [] if isinstance(i, Mapping)]
-    for i in indicators:
+    for i in (*card.indicators, *card.culture):
         row += 1
-        rate_fmt = DECIMAL_FORMAT if i.get("code") in PER_100_OFFICERS else PERCENT_FORMAT
-        numerator, denominator = _number(i.get("numerator")), _number(i.get("denominator"))
-        _put(ws, row, 1, GROUP_NAMES.get(str(i.get("group")), i.get("group")))
-        _put(ws, row, 2, i.get("code"))
-        _put(ws, row, 3, i.get("name"))
+        rate_fmt = DECIMAL_FORMAT if i.code in PER_100_OFFICERS else PERCENT_FORMAT
+        numerator, denominator = _number(i.numerator), _number(i.denominator)
+        _put(ws, row, 1, GROUP_NAMES.get(i.group, i.group))
+        _put(ws, row, 2, i.code)
+        _put(ws, row, 3, i.name)
         _put(ws, row, 4, numerator, _count_format(numerator))
         _put(ws, row, 5, denominator, _count_format(denominator))
-        _put(ws, row, 6, _number(i.get("rate")), rate_fmt)
-        _put(ws, row, 7, _number(i.get("threshold")), rate_fmt)
-        points = i.get("points")
-        _put(ws, row, 8, float(points) if isinstance(points, int | float) else None, SCORE_FORMAT)
-        _put(ws, row, 9, _number(i.get("max_points")), SCORE_FORMAT)
+        _put(ws, row, 6, _number(i.rate), rate_fmt)
+        _put(ws, row, 7, _number(i.threshold), rate_fmt)
+        _put(ws, row, 8, None if i.points is None else float(i.points), SCORE_FORMAT)
+        _put(ws, row, 9, _number(i.max_points), SCORE_FORMAT)
     return row
 
 
-def _scorecard_footer(ws: Worksheet, row: int, card: Json) -> None:
+def _scorecard_footer(ws: Worksheet, row: int, card: UnitScorecard) -> None:
     """The indices, score, band and rule version below the indicators; the unit's lineage and the notes."""
-    band = card.get("band") or card.get("status_label")
+    band = card.band or card.status_label
     for label, value, text in (
-        ("Chỉ số phục vụ người dân, doanh nghiệp", card.get("service_index"), card.get("service_band")),
-        ("Chỉ số văn hóa công sở", card.get("culture_index"), None),
-        ("Điểm thi đua", card.get("score"), band),
+        ("Chỉ số phục vụ người dân, doanh nghiệp", card.service_index, card.service_band),
+        ("Chỉ số văn hóa công sở", card.culture_index, None),
+        ("Điểm thi đua", card.score, band),
     ):
         _put(ws, row, 3, label, bold=True)
-        _put(ws, row, 8, float(value) if isinstance(value, int | float) else None, SCORE_FORMAT, bold=True)
+        _put(ws, row, 8, None if value is None else float(value), SCORE_FORMAT, bold=True)
         _put(ws, row, 9, text)
         row += 1
     _put(ws, row, 3, "Xếp loại", bold=True)
     _put(ws, row, 8, band or "—")
     row += 1
     _put(ws, row, 3, "Bộ quy tắc chấm điểm", bold=True)
-    _put(ws, row, 8, card.get("rule_version"))
-    lineage = lineage_text.lines_of(card)  # issue 24: a unit merged, renamed, split or dissolved
+    _put(ws, row, 8, card.rule_version)
+    lineage = lineage_text.lines_of(card.lineage)  # issue 24: a unit merged, renamed, split or dissolved
     if lineage:
         row += 2
         _put(ws, row, 1, lineage_text.HEADING, bold=True)
         for line in lineage:
             row += 1
             _put(ws, row, 1, line)
-    notes = [str(n) for n in card.get("notes") or []]
+    notes = card.notes
     if notes:
         row += 2
         _put(ws, row, 1, "Ghi chú", bold=True)

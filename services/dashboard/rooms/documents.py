@@ -46,13 +46,13 @@ async def standings_file(request: Request, web: Web, period: str | None = None) 
         return bad_period(request, chosen)
     up = web.services
     result = await up.fetch(f"{up.scoring}/v1/standings", {"period": chosen})  # public: the units' standings
-    if parsed(Standings, result) is None:
+    table = parsed(Standings, result)
+    if table is None:
         return error_page(request, "Không tạo được tệp", upstream_panel("chấm điểm", result), status_for(result))
-    body = result.body
     return await file_of(
         request,
         "standings_xlsx",
-        lambda: documents.standings_xlsx(body, issued_on=today(), issuer=web.issuer),
+        lambda: documents.standings_xlsx(table, issued_on=today(), issuer=web.issuer),
         chosen,
     )
 
@@ -67,7 +67,8 @@ async def scorecard_file(request: Request, web: Web, unit_id: str, ext: str, per
         return bad_period(request, chosen)
     up = web.services
     card = await up.fetch(up.unit_url(unit_id, "/scorecard"), {"period": chosen})  # public: the unit's own card
-    if parsed(UnitScorecard, card) is None:
+    scored = parsed(UnitScorecard, card)
+    if scored is None:
         if card.not_found and (folded := await successor_of(up, unit_id, chosen, card)) is not None:
             # Issue 24: a predecessor folded into its successor has no card of its own; say whose it is.
             words = lineage_text.folded_words(unit_id, folded, period_label(chosen).lower())
@@ -77,11 +78,11 @@ async def scorecard_file(request: Request, web: Web, unit_id: str, ext: str, per
         else:
             the_panel = upstream_panel("chấm điểm", card)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(card))
-    body, on, issuer = card.body, today(), web.issuer
+    on, issuer = today(), web.issuer
     renderers: dict[str, Callable[[], bytes]] = {
-        "docx": lambda: documents.scorecard_docx(body, issued_on=on, issuer=issuer),
-        "pdf": lambda: documents.scorecard_pdf(body, issued_on=on, issuer=issuer),
-        "xlsx": lambda: documents.scorecard_xlsx(body, issued_on=on, issuer=issuer),
+        "docx": lambda: documents.scorecard_docx(scored, issued_on=on, issuer=issuer),
+        "pdf": lambda: documents.scorecard_pdf(scored, issued_on=on, issuer=issuer),
+        "xlsx": lambda: documents.scorecard_xlsx(scored, issued_on=on, issuer=issuer),
     }
     return await file_of(request, f"scorecard_{ext}", renderers[ext], chosen, unit_id)
 

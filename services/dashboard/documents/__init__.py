@@ -46,7 +46,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from schemas.http.awards import Nominations
 from schemas.http.scoring import Standings, UnitScorecard
@@ -79,7 +78,6 @@ __all__ = [
     "tracking_xlsx",
 ]
 
-Json = Mapping[str, Any]
 
 CONTENT_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

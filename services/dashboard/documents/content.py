@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from schemas.http.awards import Nomination, Nominations
 from schemas.http.scoring import GroupPoints, IndicatorLine, UnitScorecard
@@ -25,8 +24,6 @@ from services.dashboard.documents.model import (
     Table,
     Title,
 )
-
-Json = Mapping[str, Any]
 
 STATUS_WORDS: dict[str, str] = {
     "proposed": "Đề nghị",

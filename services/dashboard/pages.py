@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,12 +40,9 @@ def picker_choices(period: str, this_year: int, stages: Sequence[str] = ()) -> l
     return choices
 
 
-def movement_stages(rulebook: object) -> list[str]:
+def movement_stages(stages: Sequence[str]) -> list[str]:
     """The stage periods scoring's active rulebook configures (GET /v1/rulebook, `stages`); well-formed ones only."""
-    stages = rulebook.get("stages") if isinstance(rulebook, Mapping) else None
-    if not isinstance(stages, list):
-        return []
-    return sorted({s for s in stages if isinstance(s, str) and STAGE_PATTERN.match(s) and valid_period(s)})
+    return sorted({s for s in stages if STAGE_PATTERN.match(s) and valid_period(s)})
 
 
 class BoardRow(StandingRow):

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from schemas.http.scoring import Rulebook
 from services.dashboard import pages
 from services.dashboard.config import Settings
 
@@ -188,10 +189,12 @@ class Services:
 
 def stages_of(rulebook: Upstream) -> list[str]:
     """The configured movements' stages in a rulebook answer (none when scoring did not answer)."""
-    return pages.movement_stages(rulebook.body) if rulebook.ok else []
+    return pages.movement_stages(book.stages) if (book := parsed(Rulebook, rulebook)) else []
 
 
 def group_names_of(rulebook: Upstream) -> dict[str, str]:
     """{group code: name} of the service-index groups in a rulebook answer: the rule file's own names."""
-    groups = rulebook.body.get("content", {}).get("index", {}).get("groups", {}) if rulebook.ok else {}
+    book = parsed(Rulebook, rulebook)
+    # The rule file itself is free-form in the contract (the rulebook reads it): its groups are read as written.
+    groups = book.content.get("index", {}).get("groups", {}) if book else {}
     return {str(c): str(g.get("name", c)) for c, g in groups.items() if isinstance(g, dict)}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 import io
 import re
+import tomllib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -271,6 +273,9 @@ MERGED = {
 }
 
 
+RULEBOOK_FILE = Path(__file__).resolve().parents[2] / "services/scoring/rules/rulebook.toml"
+
+
 def fake_services() -> FastAPI:
     """Scoring, awards and notify answering like the real ones (tokens, roles, votes), on one app."""
     app = FastAPI()
@@ -334,6 +339,15 @@ def fake_services() -> FastAPI:
         if month and int(month[1]) in (1, 2, 3, 5, 6):  # April missing: a gap; no data after June
             return {**CARD, "period": period, "score": 80.0 + int(month[1])}
         return JSONResponse({"error": "no score for this unit and period", "details": []}, status_code=404)
+
+    @app.get("/v1/rulebook")
+    async def rulebook() -> dict[str, Any]:
+        # As scoring answers (schemas.http.scoring.Rulebook): the shipped rule file as content.
+        content = tomllib.loads(RULEBOOK_FILE.read_text(encoding="utf-8"))
+        return {"version": "v1", "activated_at": "2025-01-01T00:00:00+00:00", "content": content} | {
+            "stages": [],
+            "movements": [],
+        }
 
     @app.get("/v1/units/{unit_id}/scorecard/next-band")
     async def next_band(unit_id: str, period: str) -> dict[str, Any]:

@@ -51,7 +51,9 @@ def fake_scoring(request: httpx.Request) -> httpx.Response:
     """Scoring's public answers for one unit: its card of 2025 and the rulebook parsed from the shipped rule file."""
     path = request.url.path
     if path == "/v1/rulebook":
-        return httpx.Response(200, json={"version": "v1", "content": tomllib.loads(RULEBOOK.read_text())})
+        content = tomllib.loads(RULEBOOK.read_text())
+        book = {"version": "v1", "activated_at": "2025-01-01T00:00:00+00:00", "content": content}
+        return httpx.Response(200, json={**book, "stages": ["2025-2030"], "movements": []})
     if path == "/v1/units/H40.11/scorecard" and request.url.params.get("period") == "2025":
         return httpx.Response(200, json=CARD)
     return httpx.Response(404, json={"error": "not found", "details": []})
@@ -154,3 +156,19 @@ def test_what_a_signed_in_user_may_open_is_the_policy_s_word(
     assert user.may_read_unit("H40.11") is reads_unit and user.may_use_inbox("H40.11") is inbox
     assert user.may_import_ratings() is ratings and user.may_import_official() is official and user.votes is votes
     assert user.may_read_sheet("H40.11-CB02") and user.may_read_sheet("H40.11-CB09") is (user.role != "officer")
+
+
+async def test_a_scorecard_file_without_the_rule_files_group_names_is_not_made() -> None:
+    """The official file names its groups as the rule file does; without scoring's rulebook it is not drawn."""
+
+    def no_rulebook(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/rulebook":
+            return httpx.Response(503, json={"error": "unavailable", "details": []})
+        return fake_scoring(request)
+
+    app = create_app(Settings(scoring_url="http://scoring.test", public_cache_seconds=0))
+    app.state.dashboard.services.clients.append(httpx.AsyncClient(transport=httpx.MockTransport(no_rulebook)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test") as web:
+        refused = await web.get("/units/H40.11/scorecard.xlsx", params={"period": "2025"})
+    assert refused.status_code == 502 and "Không tạo được tệp" in refused.text
+    assert not refused.headers["content-type"].startswith("application/vnd")

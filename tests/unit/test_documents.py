@@ -27,7 +27,7 @@ from services.awards.domain.verdicts import Check, Verdict
 from services.awards.views import as_json
 from services.dashboard import documents
 from services.dashboard.config import Settings
-from services.dashboard.documents.content import GROUP_NAMES, place_date
+from services.dashboard.documents.content import CULTURE_GROUP, place_date
 from services.dashboard.documents.pdf_writer import FontMissing, font_files
 from services.dashboard.documents.text import printable
 from services.scoring.domain.rulebook import Rulebook, build_rulebook
@@ -57,6 +57,15 @@ NAMES = {
 
 
 # ------------------------------------------------------------------------------------------ sample API answers
+
+
+GROUPS = {
+    code: group["name"]
+    for code, group in tomllib.loads((ROOT / "services/scoring/rules/rulebook.toml").read_text(encoding="utf-8"))[
+        "index"
+    ]["groups"].items()
+}
+"""The rule file's group names, as the dashboard reads them from scoring's published rulebook."""
 
 
 @pytest.fixture(scope="module")
@@ -475,7 +484,7 @@ def _scorecard_expectations(text: str, card: dict[str, Any]) -> None:
 
 
 def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, Any]) -> None:
-    blob = documents.scorecard_docx(as_card(card), issued_on=TODAY, issuer=ISSUER)
+    blob = documents.scorecard_docx(as_card(card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS)
     _scorecard_expectations(docx_text(blob), card)
     rows = docx_rows(blob)
     on_time = next(r for r in rows if r[1:2] == ["Tỷ lệ hồ sơ giải quyết đúng hạn"])
@@ -486,7 +495,7 @@ def test_scorecard_docx_shows_every_indicator_with_its_counts(card: dict[str, An
 
 def test_scorecard_pdf_reads_back(card: dict[str, Any], tmp_path: Path) -> None:
     _scorecard_expectations(
-        pdf_text(documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER), tmp_path), card
+        pdf_text(documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS), tmp_path), card
     )
 
 
@@ -521,7 +530,9 @@ def test_standings_xlsx_keeps_numbers_as_numbers(standings: dict[str, Any]) -> N
 
 
 def test_scorecard_xlsx_has_counts_rates_and_points_as_numbers(card: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(documents.scorecard_xlsx(as_card(card), issued_on=TODAY, issuer=ISSUER)))
+    wb = load_workbook(
+        io.BytesIO(documents.scorecard_xlsx(as_card(card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
+    )
     ws = wb["Phiếu chấm điểm"]
     assert ws["A1"].value == "PHIẾU CHẤM ĐIỂM THI ĐUA NĂM 2025"
     assert "Sở Tư pháp (mã định danh H40.05)" in str(ws["A2"].value)
@@ -545,9 +556,18 @@ def test_scorecard_xlsx_has_counts_rates_and_points_as_numbers(card: dict[str, A
     assert labels["Bộ quy tắc chấm điểm"][7].value == card["rule_version"]
 
 
-def test_group_names_are_the_rulebooks(scoring_rules: Rulebook) -> None:
-    named = {code: name for code, (name, _) in scoring_rules.groups.items()}
-    assert named == {code: name for code, name in GROUP_NAMES.items() if code != "culture"}
+def test_the_scorecard_files_name_the_groups_as_the_rule_file_does(
+    scoring_rules: Rulebook, card: dict[str, Any]
+) -> None:
+    """The groups' names come with the rulebook scoring publishes (the rule file's), never from a copy here."""
+    assert GROUPS == {code: name for code, (name, _) in scoring_rules.groups.items()}
+    scored = as_card(card)
+    renamed = {**GROUPS, "publicity": "Nhóm đổi tên"}
+    text = docx_text(documents.scorecard_docx(scored, issued_on=TODAY, issuer=ISSUER, groups=renamed))
+    assert ". Nhóm đổi tên\n" in text and f". {GROUPS['publicity']}\n" not in text
+    sheet = documents.scorecard_xlsx(scored, issued_on=TODAY, issuer=ISSUER, groups=renamed)
+    ws = load_workbook(io.BytesIO(sheet)).active
+    assert "Nhóm đổi tên" in {c.value for c in ws["A"]} and CULTURE_GROUP in {c.value for c in ws["A"]}
 
 
 def test_pdf_without_the_fonts_says_how_to_install_them(tmp_path: Path) -> None:
@@ -603,9 +623,9 @@ def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[st
     ]
     assert next(r[2].value for r in ws.iter_rows() if r[1].value == "H40.07") == "Phòng A"
     dirty_card = {**card, "name": DIRTY, "cluster_name": "Khối\x01 sở", "notes": [f"ghi chú{UNFIT}"]}
-    sheet = load_workbook(io.BytesIO(documents.scorecard_xlsx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER)))[
-        "Phiếu chấm điểm"
-    ]
+    sheet = load_workbook(
+        io.BytesIO(documents.scorecard_xlsx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
+    )["Phiếu chấm điểm"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("Đơn vị: Phòng A (" in c and "cụm, khối thi đua: Khối sở" in c for c in cells)
     assert "ghi chú" in cells and not any(ch in c for c in cells for ch in "\x0b\x01\x00\x7f")
@@ -613,10 +633,12 @@ def test_standings_and_scorecard_xlsx_drop_control_characters(standings: dict[st
 
 def test_scorecard_docx_and_pdf_drop_control_characters(card: dict[str, Any], tmp_path: Path) -> None:
     dirty_card = {**card, "name": DIRTY + UNFIT, "notes": ["ghi\x0b chú\tmột"]}
-    text = docx_text(documents.scorecard_docx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER))
+    text = docx_text(documents.scorecard_docx(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
     assert "Phòng A" in text and "ghi chú một" in text
     assert not any(ch in text for ch in "\x0b\x00\x7f\ud800")
-    assert "Phòng A" in pdf_text(documents.scorecard_pdf(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER), tmp_path)
+    assert "Phòng A" in pdf_text(
+        documents.scorecard_pdf(as_card(dirty_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS), tmp_path
+    )
 
 
 def test_nominations_and_minutes_drop_control_characters(nominations: Nominations, tmp_path: Path) -> None:

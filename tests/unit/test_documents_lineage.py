@@ -18,7 +18,7 @@ from services.dashboard.documents import lineage_text
 from services.dashboard.lineage import Folded, LinkedUnit
 from services.scoring.domain.rulebook import build_rulebook
 from services.scoring.domain.scorecard import CultureInputs, unit_scorecard
-from tests.unit.test_documents import ISSUER, ROOT, TODAY, as_api, as_card, as_table, docx_text, flat, pdf_text
+from tests.unit.test_documents import GROUPS, ISSUER, ROOT, TODAY, as_api, as_card, as_table, docx_text, flat, pdf_text
 
 MERGED_AT = "2025-07-01T00:00:00+07:00"
 DECISION = "1674/NQ-UBTVQH15"
@@ -119,13 +119,17 @@ def test_the_lines_are_the_pages_shaping_in_words(card: dict[str, Any]) -> None:
 
 
 def test_a_merged_units_scorecard_docx_and_pdf_tell_its_lineage(card: dict[str, Any], tmp_path: Path) -> None:
-    text = flat(docx_text(documents.scorecard_docx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER)))
+    text = flat(
+        docx_text(documents.scorecard_docx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
+    )
     assert "Lịch sử sắp xếp đơn vị" in text
     assert f"- {CAME_FROM}" in text and f"- {COMBINED}" in text
     assert not any(ch in text for ch in "\x0b\x00")  # the stored name's control characters are dropped
     # The section sits among the unit's particulars, before the indicators.
     assert text.index("Lịch sử sắp xếp đơn vị") < text.index("A. Chỉ số phục vụ người dân, doanh nghiệp")
-    pdf = pdf_text(documents.scorecard_pdf(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER), tmp_path)
+    pdf = pdf_text(
+        documents.scorecard_pdf(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER, groups=GROUPS), tmp_path
+    )
     assert "Lịch sử sắp xếp đơn vị" in pdf
     assert "Hợp nhất từ Phường A (H40.40.81), Phường B (H40.40.82)" in pdf
     assert "(Nghị quyết số 1674/NQ-UBTVQH15)" in pdf and "minh chứng của các đơn vị tiền thân" in pdf
@@ -133,7 +137,8 @@ def test_a_merged_units_scorecard_docx_and_pdf_tell_its_lineage(card: dict[str, 
 
 def test_a_merged_units_scorecard_xlsx_tells_its_lineage(card: dict[str, Any]) -> None:
     cells = xlsx_cells(
-        documents.scorecard_xlsx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+        documents.scorecard_xlsx(as_card(merged(card)), issued_on=TODAY, issuer=ISSUER, groups=GROUPS),
+        "Phiếu chấm điểm",
     )
     assert "Lịch sử sắp xếp đơn vị" in cells
     assert CAME_FROM in cells and COMBINED in cells
@@ -146,27 +151,33 @@ def test_an_ended_units_documents_say_what_it_became_or_that_it_was_dissolved(
     became = "Đã hợp nhất vào Phường Nam Định (H40.40.90) từ 01/07/2025 (Nghị quyết số 1674/NQ-UBTVQH15)."
     gone = "Đã giải thể từ 01/07/2025 (Quyết định số 12/QĐ-UBND)."
     for the_card, words in ((folded(card), became), (dissolved(card), gone)):
-        text = flat(docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER)))
+        text = flat(
+            docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
+        )
         assert f"Lịch sử sắp xếp đơn vị - {words}" in text
         assert "minh chứng" not in text  # no predecessors: nothing said of whose evidence counts
         cells = xlsx_cells(
-            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS),
+            "Phiếu chấm điểm",
         )
         assert words in cells
-    pdf = pdf_text(documents.scorecard_pdf(as_card(dissolved(card)), issued_on=TODAY, issuer=ISSUER), tmp_path)
+    pdf = pdf_text(
+        documents.scorecard_pdf(as_card(dissolved(card)), issued_on=TODAY, issuer=ISSUER, groups=GROUPS), tmp_path
+    )
     assert gone in pdf
 
 
 def test_a_scorecard_without_lineage_gets_nothing_new(card: dict[str, Any], tmp_path: Path) -> None:
     for the_card in (card, {**card, "lineage": None}):
-        text = docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER))
+        text = docx_text(documents.scorecard_docx(as_card(the_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS))
         cells = xlsx_cells(
-            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER), "Phiếu chấm điểm"
+            documents.scorecard_xlsx(as_card(the_card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS),
+            "Phiếu chấm điểm",
         )
         for words in ("Lịch sử sắp xếp", "tiền thân", "Hợp nhất"):
             assert words not in text and not any(words in c for c in cells)
     assert "Lịch sử sắp xếp" not in pdf_text(
-        documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER), tmp_path
+        documents.scorecard_pdf(as_card(card), issued_on=TODAY, issuer=ISSUER, groups=GROUPS), tmp_path
     )
 
 

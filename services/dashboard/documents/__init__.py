@@ -20,9 +20,10 @@ Documents (``data`` is the JSON of the endpoint named):
   đồng Thi đua – Khen thưởng from the same answer: the session (``Meeting``: time, place, chair, secretary,
   members total and present, read from the votes when not given; the quorum), and per nomination the members
   present, votes for, not for (present − for), the share of all members and the outcome.
-- ``scorecard_docx(card, *, issued_on, issuer)``, ``scorecard_pdf`` and ``scorecard_xlsx(card, *,
-  issued_on, issuer)``: phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
-  with numerator, denominator, rate, threshold, points and maximum, group subtotals, the indices, score, band,
+- ``scorecard_docx(card, *, issued_on, issuer, groups)``, ``scorecard_pdf`` and ``scorecard_xlsx`` (the same
+  arguments): phiếu chấm điểm from ``GET /v1/units/{unit_id}/scorecard?period=P`` (scoring): every indicator
+  with numerator, denominator, rate, threshold, points and maximum, group subtotals (groups named by the rule
+  file: ``groups`` is the published rulebook's {code: name}), the indices, score, band,
   rule version and notes; a card with ``lineage`` (issue 24) adds the section "Lịch sử sắp xếp đơn vị" (where the
   unit came from, what it became or that it was dissolved, whose evidence the figures include), worded by
   ``lineage_text`` from the unit page's shaping (``services/dashboard/lineage.py``).
@@ -162,19 +163,19 @@ def minutes_pdf(
     return pdf_writer.render(doc)
 
 
-def scorecard_docx(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_docx(card: UnitScorecard, *, issued_on: date, issuer: Issuer, groups: Mapping[str, str]) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (DOCX) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
+    return docx_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer, groups=groups))
 
 
-def scorecard_pdf(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_pdf(card: UnitScorecard, *, issued_on: date, issuer: Issuer, groups: Mapping[str, str]) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (PDF) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer))
+    return pdf_writer.render(content.scorecard(card, issued_on=issued_on, issuer=issuer, groups=groups))
 
 
-def scorecard_xlsx(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard_xlsx(card: UnitScorecard, *, issued_on: date, issuer: Issuer, groups: Mapping[str, str]) -> bytes:
     """Phiếu chấm điểm thi đua of a unit (XLSX) from GET /v1/units/{unit_id}/scorecard?period=P."""
-    return xlsx.scorecard(card, issued_on=issued_on, issuer=issuer)
+    return xlsx.scorecard(card, issued_on=issued_on, issuer=issuer, groups=groups)
 
 
 def standings_xlsx(data: Standings, *, issued_on: date, issuer: Issuer) -> bytes:

@@ -39,16 +39,16 @@ NO_CASH_STATUSES = frozenset({"rejected", "revoked"})
 INSUFFICIENT = "Chưa đủ dữ liệu"
 AWARD_FORMS = frozenset({"bang_khen_chu_tich_tinh"})
 """Title codes that are a hình thức khen thưởng (named as they are); every other one is a danh hiệu thi đua."""
-GROUP_NAMES: dict[str, str] = {
-    "publicity": "Công khai, minh bạch",
-    "timeliness": "Tiến độ, kết quả giải quyết",
-    "online": "Cung cấp dịch vụ trực tuyến",
-    "digitisation": "Số hóa hồ sơ",
-    "satisfaction": "Mức độ hài lòng",
-    "culture": "Văn hóa công sở",
-}
-"""The rulebook's groups of indicators (services/scoring/rules/rulebook.toml, [index.groups]; a test keeps them
-equal), which the scorecard JSON names by code only; "culture" is the office-culture part."""
+CULTURE_GROUP = "Văn hóa công sở"
+"""The office-culture part's heading (its indicators carry the group "culture"); the service-index groups are named
+by the rule file, through scoring's published rulebook (upstream.Services.group_names)."""
+
+
+def group_name(code: str, names: Mapping[str, str]) -> str:
+    """A group's name: the rule file's, the office-culture part's heading, else its code."""
+    return names.get(code) or (CULTURE_GROUP if code == "culture" else code)
+
+
 PER_100_OFFICERS = frozenset({"conduct_complaints", "inspection_findings"})
 """Office-culture parts whose rate is a count per 100 officers, not a share."""
 
@@ -278,14 +278,16 @@ def indicator_cells(n: int, i: IndicatorLine) -> tuple[str, ...]:
     )
 
 
-def _indicator_rows(indicators: list[IndicatorLine], groups: Mapping[str, GroupPoints]) -> list[Row]:
+def _indicator_rows(
+    indicators: list[IndicatorLine], groups: Mapping[str, GroupPoints], names: Mapping[str, str]
+) -> list[Row]:
     rows: list[Row] = []
     by_group: dict[str, list[IndicatorLine]] = {}
     for i in indicators:
         by_group.setdefault(i.group, []).append(i)
     n = 0
     for k, (code, items) in enumerate(by_group.items(), start=1):
-        rows.append(Row((f"{roman(k)}. {GROUP_NAMES.get(code, code)}",), "group"))
+        rows.append(Row((f"{roman(k)}. {group_name(code, names)}",), "group"))
         for i in items:
             n += 1
             rows.append(Row(indicator_cells(n, i)))
@@ -309,10 +311,11 @@ def _lineage_blocks(card: UnitScorecard) -> list[Block]:
     return [Paragraph(lineage_text.HEADING, bold=True, align="left"), *(Paragraph(f"- {t}") for t in lines)]
 
 
-def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> Document:
-    """Phiếu chấm điểm thi đua of one unit: every indicator with its counts, rate, points and maximum."""
+def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer, groups: Mapping[str, str]) -> Document:
+    """Phiếu chấm điểm thi đua of one unit: every indicator with its counts, rate, points and maximum; groups are the
+    rule file's {group code: name}."""
     period = card.period
-    service = _indicator_rows(card.indicators, card.groups)
+    service = _indicator_rows(card.indicators, card.groups, groups)
     culture_rows = tuple(Row(indicator_cells(n, i)) for n, i in enumerate(card.culture, start=1))
     band = card.band or card.status_label
     totals = (

@@ -4,7 +4,7 @@ percentages), Vietnamese headers, a frozen header row and a filter."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -16,10 +16,10 @@ from schemas.http.scoring import Standings, UnitScorecard
 from schemas.vietnam import moment
 from services.dashboard.documents import lineage_text
 from services.dashboard.documents.content import (
-    GROUP_NAMES,
     INSUFFICIENT,
     PER_100_OFFICERS,
     Issuer,
+    group_name,
     period_words,
     unit_label,
 )
@@ -162,7 +162,7 @@ def _count_format(value: float | int | None) -> str:
     return COUNT_FORMAT if isinstance(value, int) else DECIMAL_FORMAT
 
 
-def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
+def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer, groups: Mapping[str, str]) -> bytes:
     """Phiếu chấm điểm: every indicator (service index, then office culture) with numerator, denominator, rate,
     threshold, points and maximum; the indices, score, band and rule version below."""
     period = card.period
@@ -194,20 +194,20 @@ def scorecard(card: UnitScorecard, *, issued_on: date, issuer: Issuer) -> bytes:
     )
     _header(ws, row, headers)
     first = row
-    row = _indicator_rows(ws, row, card)
+    row = _indicator_rows(ws, row, card, groups)
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     ws.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{row}"
     _scorecard_footer(ws, row + 2, card)
     return _bytes(wb, title.capitalize(), issued_on)
 
 
-def _indicator_rows(ws: Worksheet, row: int, card: UnitScorecard) -> int:
+def _indicator_rows(ws: Worksheet, row: int, card: UnitScorecard, groups: Mapping[str, str]) -> int:
     """One row per indicator, service index then office culture; the last row written."""
     for i in (*card.indicators, *card.culture):
         row += 1
         rate_fmt = DECIMAL_FORMAT if i.code in PER_100_OFFICERS else PERCENT_FORMAT
         numerator, denominator = _number(i.numerator), _number(i.denominator)
-        _put(ws, row, 1, GROUP_NAMES.get(i.group, i.group))
+        _put(ws, row, 1, group_name(i.group, groups))
         _put(ws, row, 2, i.code)
         _put(ws, row, 3, i.name)
         _put(ws, row, 4, numerator, _count_format(numerator))

@@ -22,7 +22,7 @@ from services.dashboard.formatting import period_label, valid_period
 from services.dashboard.panels import panel, sign_in_panel, status_for, upstream_panel
 from services.dashboard.rooms.officers import NOT_PUBLIC, TRACKING_PERIOD, known_officer, not_own_sheet
 from services.dashboard.rooms.units import no_card_panel, successor_of
-from services.dashboard.upstream import Services, Upstream, parsed
+from services.dashboard.upstream import Services, Upstream, group_names_of, parsed
 from services.dashboard.web import (
     CurrentUser,
     User,
@@ -78,11 +78,15 @@ async def scorecard_file(request: Request, web: Web, unit_id: str, ext: str, per
         else:
             the_panel = upstream_panel("chấm điểm", card)
         return error_page(request, "Không tạo được tệp", the_panel, status_for(card))
+    # The groups are named by the rule file (scoring's published rulebook): an official file never shows a code.
+    rulebook = await up.rulebook()
+    if not (groups := group_names_of(rulebook)):
+        return error_page(request, "Không tạo được tệp", upstream_panel("chấm điểm", rulebook), status_for(rulebook))
     on, issuer = today(), web.issuer
     renderers: dict[str, Callable[[], bytes]] = {
-        "docx": lambda: documents.scorecard_docx(scored, issued_on=on, issuer=issuer),
-        "pdf": lambda: documents.scorecard_pdf(scored, issued_on=on, issuer=issuer),
-        "xlsx": lambda: documents.scorecard_xlsx(scored, issued_on=on, issuer=issuer),
+        "docx": lambda: documents.scorecard_docx(scored, issued_on=on, issuer=issuer, groups=groups),
+        "pdf": lambda: documents.scorecard_pdf(scored, issued_on=on, issuer=issuer, groups=groups),
+        "xlsx": lambda: documents.scorecard_xlsx(scored, issued_on=on, issuer=issuer, groups=groups),
     }
     return await file_of(request, f"scorecard_{ext}", renderers[ext], chosen, unit_id)
 

@@ -5,9 +5,7 @@ transaction would."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,6 +14,7 @@ from services.evidence.domain.dvcqg import Kept
 from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
 from services.evidence.store import Kind, LedgerRow, Mapping, RejectionRow, StoredDossier
+from tests.unit.fakes.unit_of_work import AllOrNothing
 from thidua.runtime.auth import token_hash
 from thidua.runtime.outbox import Message
 
@@ -23,7 +22,7 @@ MAPPED_AT = datetime(2025, 1, 2, tzinfo=UTC)
 
 
 @dataclass
-class FakeEvidenceStore:
+class FakeEvidenceStore(AllOrNothing):
     """Evidence's tables in memory; `fail_on` names a write that raises (to see the unit of work undo)."""
 
     sources: dict[str, list[str]] = field(default_factory=dict)
@@ -40,16 +39,6 @@ class FakeEvidenceStore:
     locked_officers: list[str] = field(default_factory=list)
     locked_dossiers: list[tuple[str, str]] = field(default_factory=list)
     fail_on: str | None = None
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Keep a copy of the tables; put it back when the unit of work fails."""
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            yield
-        except BaseException:
-            self.__dict__.update(saved)
-            raise
 
     def _write(self, name: str) -> None:
         if self.fail_on == name:

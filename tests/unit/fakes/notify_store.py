@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.notify.domain.batch import Condition, Decided, Key, Loaded, Needs, Unit
 from services.notify.store import Saved
+from tests.unit.fakes.unit_of_work import AllOrNothing
 
 
 @dataclass
@@ -24,7 +23,7 @@ class Row:
 
 
 @dataclass
-class FakeNotifyStore:
+class FakeNotifyStore(AllOrNothing):
     """Notify's tables in memory; `fail_on_save` makes the next save raise (to see the transaction undo)."""
 
     inbox: set[str] = field(default_factory=set)
@@ -41,15 +40,6 @@ class FakeNotifyStore:
     def unit(self, unit_id: str, name: str, parent_id: str | None = None) -> None:
         """Register a unit in the directory."""
         self.units[unit_id] = Unit(unit_id, name, parent_id)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        kept = copy.deepcopy(self.__dict__)
-        try:
-            yield
-        except BaseException:
-            self.__dict__.update(kept)
-            raise
 
     async def load(self, inbox_keys: Sequence[str], needs: Needs) -> tuple[set[str], Loaded]:
         self.loads += 1

@@ -5,8 +5,7 @@ unit of work that fails leaves nothing behind, as a PostgreSQL transaction would
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,11 +21,12 @@ from services.scoring.domain.evidence import Fact, OfficerEntry, UnitEntry
 from services.scoring.domain.judging import CaseId
 from services.scoring.domain.memberships import Registration
 from services.scoring.store import DirtyRow
+from tests.unit.fakes.unit_of_work import AllOrNothing
 from thidua.runtime.outbox import Message
 
 
 @dataclass
-class FakeScoringStore:
+class FakeScoringStore(AllOrNothing):
     """Scoring's tables in memory; `fail_on_save` makes saving raise halfway (to see the unit of work undo)."""
 
     inbox: dict[EventKey, str | None] = field(default_factory=dict)
@@ -50,16 +50,6 @@ class FakeScoringStore:
     fail_on_save: bool = False
     loads: int = 0
     saves: int = 0
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Keep a copy of the tables; put it back when the unit of work fails."""
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            yield
-        except BaseException:
-            self.__dict__.update(saved)
-            raise
 
     async def load(self, plan: b.Plan) -> Loaded:
         """What PostgresScoringStore.load reads, from the dictionaries."""

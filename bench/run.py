@@ -29,10 +29,11 @@ import asyncpg
 
 from bench import table as t
 from bench.compare import compare, our_counters
+from bench.cpu import CpuWindow, per_event_text
 from bench.dataset import backlog, produce_fast
 from bench.evidence_ingest import http_ingest
 from bench.limits import raw_consumption, upsert_limit
-from bench.machine import Window
+from bench.machine import Load, Window
 from bench.peer_quix import run_peer
 from bench.portal_door import add_portal_source, portal_ingest
 from bench.soak import SoakResult, soak
@@ -53,6 +54,8 @@ from thidua.operator.localinfra.stack import Stack, service
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("evidence", "scoring", "awards", "notify")
+CPU_PER_EVENT_LIMIT = 120.0  # µs of the whole stack's CPU per backfilled event (issue 29)
+REBUILD_LIMIT = 30.0  # seconds for rebuild --all of 1,000,000 events (issue 29; 60 s before)
 REBUILT = re.compile(r"rebuilt ([\d,]+) cases in ([\d.]+) s; writers blocked ([\d.]+) s")
 
 
@@ -115,6 +118,11 @@ class Bench:
         self.evidence_url = f"http://127.0.0.1:{stack.port_of(service('evidence'))}"
         self.scoring_url = f"http://127.0.0.1:{stack.port_of(service('scoring'))}"
         self.pids = {name: stack.children[name].pid for name in SERVICES}
+        # Every part of the stack whose CPU a backfilled event costs (the bench's own producer is not one).
+        self.parts = dict(self.pids)
+        for name, infra in (("PostgreSQL", stack.postgres), ("Kafka", stack.kafka)):
+            if infra is not None and infra.proc is not None:
+                self.parts[name] = infra.proc.pid
         self.rows: list[t.Row] = []
         self.envelope_rate: float | None = None  # the HTTP ingest figure's, the portal door's reference
         self.notes: list[str] = []
@@ -135,10 +143,11 @@ class Bench:
         say(f"encoding {s.events:,} backfill events")
         records = await asyncio.to_thread(backlog, s.events, source)
         say(f"producing {s.events:,} events to evidence.accepted.v1 and waiting for standings to be committed")
-        window = Window()
+        window, cpu = Window(), CpuWindow(self.parts)
         produced = await asyncio.to_thread(produce_fast, records)
         await wait_scored(self.db, source, s.events, timeout=600 + s.events / 200)
         ours = window.end()
+        self.cpu_row(cpu.seconds(), s.events, ours)
         ours_rate = s.events / ours.seconds
         say(f"backfill: {ours_rate:,.0f} ev/s ({ours.seconds:.1f} s; producing took {produced:.1f} s)")
         self.notes.append(
@@ -184,8 +193,8 @@ class Bench:
                     t.rate(ours_rate),
                     f"raw {t.rate(value)} ({t.passes(passes)})",
                     t.ratio(ours_rate, value),
-                    "≥ 0.4×",
-                    t.met(ours_rate / value >= 0.4),
+                    "≥ 0.2×",
+                    t.met(ours_rate / value >= 0.2),
                     t.durations(ours, load, labels=("ours", "raw")),
                     t.machine(ours, load, labels=("ours", "raw")),
                     slot=2,
@@ -204,8 +213,8 @@ class Bench:
                     t.rate(ours_rate),
                     f"limit {t.rate(value)} ({t.passes(passes)})",
                     t.ratio(ours_rate, value),
-                    "none (informational)",
-                    t.met(None),
+                    "≥ 0.5×",
+                    t.met(ours_rate / value >= 0.5),
                     t.durations(ours, load, labels=("ours", "limit")),
                     t.machine(ours, load, labels=("ours", "limit")),
                     slot=3,
@@ -220,6 +229,23 @@ class Bench:
         await self.guarded(8, "top-up before the rebuild", self.top_up)
         await self.guarded(8, "rebuild --all", self.rebuild)
         await self.guarded(4, "soak (freshness and RSS)", self.soak)
+
+    def cpu_row(self, seconds: dict[str, float], events: int, ours: Load) -> None:
+        """Whole-stack CPU per backfilled event, by part (issue 29's goal: ≤ 120 µs)."""
+        total, parts = per_event_text(seconds, events)
+        self.rows.append(
+            t.Row(
+                f"whole-stack CPU per backfilled event ({events:,} events)",
+                f"{total:,.0f} µs ({parts})",
+                f"limit {CPU_PER_EVENT_LIMIT:.0f} µs",
+                f"{total / CPU_PER_EVENT_LIMIT:.2f}×",
+                f"≤ {CPU_PER_EVENT_LIMIT:.0f} µs",
+                t.met(total <= CPU_PER_EVENT_LIMIT),
+                t.durations(ours),
+                t.machine(ours),
+                slot=3,
+            )
+        )
 
     async def top_up(self) -> None:
         """Bring scoring to at least rebuild_events events (more backfill, produced in chunks) and wait for it;
@@ -274,10 +300,10 @@ class Bench:
             t.Row(
                 f"rebuild --all of {events:,} events ({cases:,} cases)",
                 f"{seconds:.1f} s (writers blocked {blocked:.1f} s)",
-                "limit 60 s",
-                f"{seconds / 60:.2f}×",
-                "≤ 60 s",
-                t.met(seconds <= 60) + size_note,
+                f"limit {REBUILD_LIMIT:.0f} s",
+                f"{seconds / REBUILD_LIMIT:.2f}×",
+                f"≤ {REBUILD_LIMIT:.0f} s",
+                t.met(seconds <= REBUILD_LIMIT) + size_note,
                 t.durations(load),
                 t.machine(load),
                 slot=8,

@@ -83,3 +83,20 @@ def save(text: str, path: Path = SAVED) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def at_most(
+    figure: str, ours: str, value: float, limit: float, shown: str, load: Load, slot: int, met_note: str = ""
+) -> Row:
+    """A figure held to an upper limit: reference "limit L", ratio value / limit, goal "≤ L", met when within."""
+    return Row(
+        figure,
+        ours,
+        f"limit {shown}",
+        f"{value / limit:.2f}×",
+        f"≤ {shown}",
+        met(value <= limit) + met_note,
+        durations(load),
+        machine(load),
+        slot,
+    )

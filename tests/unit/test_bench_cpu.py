@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 from bench.cpu import TICKS_PER_SECOND, CpuWindow, part_ticks, per_event_text
+from bench.machine import Load
+from bench.table import at_most
 
 BURN = "import time\nend = time.process_time() + 5\nwhile time.process_time() < end: pass\n"
 
@@ -41,3 +43,17 @@ def test_a_gone_root_counts_nothing_and_per_event_is_microseconds() -> None:
     assert total == 375.0
     assert parts == "scoring 250, PostgreSQL 125, Kafka 0"
     assert TICKS_PER_SECOND > 0
+
+
+def test_a_figure_held_to_a_limit_reads_its_ratio_and_verdict() -> None:
+    load = Load(seconds=60.0, cpu_busy=50.0, load1=1.0)
+    over = at_most("CPU per event", "308 µs", 308.0, 120.0, "120 µs", load, 3)
+    assert (over.reference, over.ratio, over.goal, over.met, over.slot) == (
+        "limit 120 µs",
+        "2.57×",
+        "≤ 120 µs",
+        "NO",
+        3,
+    )
+    within = at_most("rebuild", "27.7 s", 27.7, 30.0, "30 s", load, 8, " (small)")
+    assert (within.ratio, within.met) == ("0.92×", "yes (small)")

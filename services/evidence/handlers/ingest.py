@@ -97,7 +97,8 @@ async def ingest(
                 topics.EVIDENCE_ACCEPTED,
                 row.unit_id,
                 row.envelope.encode(),
-                {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat()},
+                # type: a consumer that keeps a few types skips the others without parsing them (issue 29).
+                {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat(), "type": row.type},
             )
             for row in rows
             if (row.source, row.event_id) in seqs

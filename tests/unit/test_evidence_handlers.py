@@ -58,6 +58,7 @@ async def test_an_accepted_event_enters_the_ledger_and_the_outbox_together() -> 
     assert json.loads(value)["event_id"] == "e-1" and headers == {
         "ledger_seq": str(seq),
         "accepted_at": NOW.isoformat(),
+        "type": "procedure.processed",
     }
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from schemas import topics
-from schemas.evidence import EvidenceEvent
+from schemas.evidence import EVIDENCE_TYPES, EvidenceEvent
 from schemas.outputs import OfficerRating, StandingChanged
 from services.awards import api
 from services.awards.adapters.postgres import PostgresAwardsStore
@@ -20,8 +20,9 @@ from services.awards.handlers.ratings import apply_ratings
 from services.awards.handlers.standings import apply_standings
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as, evidence_of
+from thidua.runtime.kafka import BULK_FETCH_WAIT_MS
 from thidua.runtime.outbox import OutboxRelay
-from thidua.runtime.parking import Delivery
+from thidua.runtime.parking import Delivery, TypeFilter
 from thidua.runtime.service import Runtime
 
 decode_standing = partial(decode_as, StandingChanged)
@@ -64,6 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
         handler=on_evidence,
         group_id=settings.group_id,
         max_records=settings.max_batch,
+        types=TypeFilter(USED_TYPES, frozenset(EVIDENCE_TYPES)),
+        # Off the freshness path and dropping most of the stream: big fetches, few commits, during a backfill.
+        patience_ms=BULK_FETCH_WAIT_MS,
     )
     runtime.subscribe(
         topics.STANDINGS_CHANGED,

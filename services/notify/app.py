@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from schemas import topics
-from schemas.evidence import EvidenceEvent, UnitRegisteredEvent, types_of
+from schemas.evidence import EVIDENCE_TYPES, EvidenceEvent, UnitRegisteredEvent, types_of
 from schemas.vietnam import VN_TZ
 from services.notify import api, channels_api
 from services.notify.adapters.channels import Kit
@@ -23,11 +23,14 @@ from services.notify.handlers.deliver import Deliverer
 from services.notify.handlers.digest import assemble_digests
 from thidua.runtime import http
 from thidua.runtime.decoding import decode_as, evidence_of
-from thidua.runtime.parking import Delivery, Handler
+from thidua.runtime.kafka import BULK_FETCH_WAIT_MS
+from thidua.runtime.parking import Delivery, Handler, TypeFilter
 from thidua.runtime.service import Runtime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 INPUTS = (topics.ALERTS, topics.NOMINATIONS, topics.STANDINGS_CHANGED)
+DIRECTORY_TYPES = types_of(UnitRegisteredEvent)
+"""The evidence types notify keeps (its directory of units); the others are committed unread."""
 log = logging.getLogger(__name__)
 
 
@@ -89,10 +92,13 @@ def create_app(settings: Settings, *, resolver: Resolver = system_resolver) -> F
         )
     runtime.subscribe(
         topics.EVIDENCE_ACCEPTED,
-        decode=evidence_of(types_of(UnitRegisteredEvent)),
+        decode=evidence_of(DIRECTORY_TYPES),
         handler=on_directory,
         group_id=settings.group_id,
         max_records=settings.max_batch,
+        types=TypeFilter(DIRECTORY_TYPES, frozenset(EVIDENCE_TYPES)),
+        # Off the freshness path and dropping most of the stream: big fetches, few commits, during a backfill.
+        patience_ms=BULK_FETCH_WAIT_MS,
     )
     runtime.run_in_background(deliverer.run)
     if settings.digest_enabled:

@@ -16,7 +16,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from thidua.runtime.kafka_access import KafkaAccess
 from thidua.runtime.metrics import BATCH_FAILURES, BATCHES, CONSUMED, CONSUMER_LAG, PUBLISHED
-from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub
+from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub, TypeFilter
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,33 @@ def _position(record: Any) -> dict[str, Any]:
     return {"topic": record.topic, "partition": record.partition, "offset": record.offset}
 
 
+@dataclass(frozen=True)
+class Fetch:
+    """How a consumer fetches: the bytes a fetch waits for, how long at most, and a partition's share of one."""
+
+    min_bytes: int
+    max_wait_ms: int
+    partition_bytes: int
+
+
+# On the freshness path a fetch is answered at its first record (no wait added at a light load); an idle long poll
+# is answered after 500 ms, data or not.
+PROMPT_FETCH = Fetch(min_bytes=1, max_wait_ms=500, partition_bytes=1 << 20)
+
+BULK_FETCH_WAIT_MS = 200
+"""The patience of a consumer off the freshness path that keeps few records of a busy topic (awards, notify on
+evidence): what it keeps is at most this much later, and a backfill reaches it in big fetches."""
+
+
+def fetch_for(patience_ms: int) -> Fetch:
+    """The fetch of a consumer that may wait patience_ms for a fuller one (0: the prompt one)."""
+    if patience_ms <= 0:
+        return PROMPT_FETCH
+    # The broker answers once 256 KiB are there or after patience_ms, so catching up costs few fetches and few
+    # commits; a backlog is read 4 MiB a partition at a time (≈7,000 evidence records), not 1 MiB.
+    return Fetch(min_bytes=256 << 10, max_wait_ms=patience_ms, partition_bytes=4 << 20)
+
+
 def subscribe_batches(
     broker: KafkaBroker,
     *,
@@ -187,6 +214,8 @@ def subscribe_batches(
     max_records: int,
     prefix: bool = False,
     scrub: Scrub | None = None,
+    types: TypeFilter | None = None,
+    patience_ms: int = 0,
 ) -> Subscription:
     """Register handler for fetched batches of topic, decoded by the contract's model; offsets are committed
     only after it returns.
@@ -196,10 +225,14 @@ def subscribe_batches(
     parked with its error after bounded attempts (ParkingLot) and the partition moves on.
     With prefix=True, every topic whose name starts with `topic` is consumed (new ones within the metadata age).
     scrub: what a parked record keeps of its value (default: all of it).
+    types: the record types used; a record whose `type` header names another known type is committed unparsed.
+    patience_ms: how long a fetch may wait for a fuller one (0: answered at the first record, for consumers on the
+    freshness path; a consumer off it that drops most of a busy topic reads it in big fetches instead).
     """
-    parking.register(topic, decode, handler, prefix=prefix, scrub=scrub)
+    parking.register(topic, decode, handler, prefix=prefix, scrub=scrub, types=types)
     group = f"{group_id}.{topic}*" if prefix else f"{group_id}.{topic}"
     subscription = Subscription(service, f"{topic}*" if prefix else topic, group)
+    fetch = fetch_for(patience_ms)
     where: dict[str, Any] = {"pattern": "^" + re.escape(topic) + ".+$"} if prefix else {}
     subscriber = broker.subscriber(
         # One group per (service, topic): members of a group then share identical subscriptions.
@@ -212,6 +245,9 @@ def subscribe_batches(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=_raw_body,
         batch_timeout_ms=50,
+        fetch_min_bytes=fetch.min_bytes,
+        fetch_max_wait_ms=fetch.max_wait_ms,
+        max_partition_fetch_bytes=fetch.partition_bytes,
         description=f"{service} consumes {topic} in batches; offsets committed after the database commit",
     )
     subscription.subscriber = subscriber

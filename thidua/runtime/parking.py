@@ -46,6 +46,28 @@ Decoder = Callable[[bytes | None], Any]
 Scrub = Callable[[bytes | None], bytes | None]
 """What of a record's value may be kept when it is parked (e.g. without personal data); it must never raise."""
 
+
+@dataclass(frozen=True)
+class TypeFilter:
+    """The record types (a record's `type` header) a consumer uses, among those its topic's contract knows."""
+
+    used: frozenset[str]
+    known: frozenset[str]
+
+    def skipped(self) -> frozenset[bytes]:
+        """Header values of the known types not used: such a record is acknowledged unparsed. A record without the
+        header, or naming a type the contract does not know, is decoded as before (and parked if bad)."""
+        return frozenset(t.encode() for t in self.known - self.used)
+
+
+def type_header(record: ConsumerRecord[bytes, bytes]) -> bytes | None:
+    """The record's `type` header, as sent (None when absent)."""
+    for key, value in record.headers or ():
+        if key == "type":
+            return value
+    return None
+
+
 # Errors that say "try again later", never "this record is bad": retried without limit, never parked.
 _TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57", "58", "40")
 
@@ -77,6 +99,7 @@ class _Route:
     decode: Decoder
     handler: Handler
     scrub: Scrub | None = None
+    skip: frozenset[bytes] = frozenset()
 
 
 class ParkingLot:
@@ -90,11 +113,20 @@ class ParkingLot:
         self._prefixes: dict[str, _Route] = {}
 
     def register(
-        self, topic: str, decode: Decoder, handler: Handler, *, prefix: bool = False, scrub: Scrub | None = None
+        self,
+        topic: str,
+        decode: Decoder,
+        handler: Handler,
+        *,
+        prefix: bool = False,
+        scrub: Scrub | None = None,
+        types: TypeFilter | None = None,
     ) -> None:
         """Route records of topic (or, with prefix, of every topic whose name starts with it); scrub, if given, is
-        what a parked record keeps of its value (it is replayed from that)."""
-        (self._prefixes if prefix else self._routes)[topic] = _Route(decode, handler, scrub)
+        what a parked record keeps of its value (it is replayed from that); types, if given, lets a record whose
+        `type` header names a known type not used pass unparsed."""
+        skip = types.skipped() if types is not None else frozenset()
+        (self._prefixes if prefix else self._routes)[topic] = _Route(decode, handler, scrub, skip)
 
     def _route(self, topic: str) -> _Route | None:
         if topic in self._routes:
@@ -142,7 +174,10 @@ class ParkingLot:
         if route is None:
             raise LookupError(f"{self.service}: no route for {topic}")
         good: list[Delivery[Any]] = []
+        skip = route.skip
         for r in records:
+            if skip and type_header(r) in skip:
+                continue  # a type this consumer does not use, named by its header: its value is never parsed
             try:
                 event = route.decode(r.value)
             except Poison as exc:

@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from thidua.runtime import auth
 from thidua.runtime.db import create_pool, prepare_schema
 from thidua.runtime.kafka import BatchPublisher, Subscription, subscribe_batches
-from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub
+from thidua.runtime.parking import Decoder, Handler, ParkingLot, Scrub, TypeFilter
 from thidua.runtime.settings import ServiceSettings
 from thidua.runtime.topics import ensure_topics
 
@@ -56,9 +56,13 @@ class Runtime:
         max_records: int,
         prefix: bool = False,
         scrub: Scrub | None = None,
+        types: TypeFilter | None = None,
+        patience_ms: int = 0,
     ) -> Subscription:
         """Consume topic (or every topic starting with it) in batches, each record decoded by the contract's
-        model; poison is parked (its value through scrub when given)."""
+        model; poison is parked (its value through scrub when given); records whose `type` header names a known
+        type not in types.used are committed unparsed; patience_ms lets a consumer off the freshness path wait for
+        fuller fetches."""
         subscription = subscribe_batches(
             self.broker,
             service=self.name,
@@ -70,6 +74,8 @@ class Runtime:
             max_records=max_records,
             prefix=prefix,
             scrub=scrub,
+            types=types,
+            patience_ms=patience_ms,
         )
         self.subscriptions.append(subscription)
         return subscription

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.cpu import CpuWindow, per_event_text
 from schemas.topics import EVIDENCE_INBOUND
 from services.evidence.handlers.sources import add_source
 from thidua.runtime.kafka_access import kafka_options
@@ -113,18 +114,28 @@ async def bench_kafka(bootstrap: str, database_url: str, source: str, *, count: 
     return count / (time.perf_counter() - started)
 
 
-async def measure(kafka: str, database_url: str, evidence_url: str, args: argparse.Namespace) -> None:
+async def measure(
+    kafka: str, database_url: str, evidence_url: str, args: argparse.Namespace, parts: dict[str, int]
+) -> None:
     http_source = f"bench-http-{uuid.uuid4().hex[:6]}"
     kafka_source = f"bench-kafka-{uuid.uuid4().hex[:6]}"
     token = await add_source(database_url, name=http_source, units=["*"])
     await add_source(database_url, name=kafka_source, units=["*"])
     await bench_http(evidence_url, token, seconds=3, batch=args.batch, clients=args.clients)  # warm-up
-    rate = await bench_http(
+    cpu = CpuWindow(parts)
+    accepted, elapsed = await http_ingest(
         evidence_url, token, seconds=args.seconds, batch=args.batch, clients=args.clients, first=10**9
     )
     print(
-        f"HTTP ingest : {rate:8.0f} events/s  (batches of {args.batch}, {args.clients} clients, {args.seconds:.0f} s)"
+        f"HTTP ingest : {accepted / elapsed:8.0f} events/s"
+        f"  (batches of {args.batch}, {args.clients} clients, {args.seconds:.0f} s)"
     )
+    if parts:
+        # CPU per accepted event, by process tree: meaningful on a shared machine where events/s is not.
+        _, text = per_event_text(cpu.seconds(), max(accepted, 1))
+        print(f"HTTP ingest CPU per event (µs): {text}")
+    if args.kafka_events <= 0:
+        return
     rate = await bench_kafka(kafka, database_url, kafka_source, count=args.kafka_events)
     print(f"Kafka ingest: {rate:8.0f} events/s  ({args.kafka_events} events, produce to ledger commit)")
 
@@ -137,10 +148,21 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--kafka-events", type=int, default=100_000)
     args = parser.parse_args()
-    from bench._stack import endpoints
+    from bench._stack import endpoints, throwaway_stack
+    from thidua.operator.localinfra.stack import service
 
-    with endpoints(running=args.running, service="evidence") as (kafka, database_url, evidence_url):
-        asyncio.run(measure(kafka, database_url, evidence_url, args))
+    if args.running:
+        with endpoints(running=True, service="evidence") as (kafka, database_url, evidence_url):
+            asyncio.run(measure(kafka, database_url, evidence_url, args, {}))
+        return
+    with throwaway_stack() as stack:
+        parts = {"evidence": stack.children["evidence"].pid}
+        for name, infra in (("PostgreSQL", stack.postgres), ("Kafka", stack.kafka)):
+            if infra is not None and infra.proc is not None:
+                parts[name] = infra.proc.pid
+        evidence_url = f"http://127.0.0.1:{stack.port_of(service('evidence'))}"
+        env = stack.env
+        asyncio.run(measure(env["KAFKA_BOOTSTRAP_SERVERS"], env["DATABASE_URL"], evidence_url, args, parts))
 
 
 if __name__ == "__main__":

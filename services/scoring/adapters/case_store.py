@@ -35,16 +35,19 @@ async def save_cases(
     conn: asyncpg.Connection,
     rows: Sequence[tuple[str, str, str, str, datetime | None, datetime | None, datetime, datetime | None]],
 ) -> None:
-    """Upsert (kind, unit_id, case_id, state json, opened_at, closed_at, as_of, next_tick)."""
+    """Upsert (kind, unit_id, case_id, state json, opened_at, closed_at, as_of, next_tick), stamped with the
+    transaction's id (the rebuild's "written since"; the table's trigger then has nothing to do)."""
     if not rows:
         return
     ordered = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
     await conn.execute(
-        "INSERT INTO cases (kind, unit_id, case_id, state, opened_at, closed_at, as_of, next_tick)"
-        " SELECT k, u, c, s::jsonb, o, cl, a, n FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-        " $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) AS x(k, u, c, s, o, cl, a, n)"
+        "INSERT INTO cases (kind, unit_id, case_id, state, opened_at, closed_at, as_of, next_tick, revision)"
+        " SELECT k, u, c, s::jsonb, o, cl, a, n, (SELECT pg_current_xact_id()::text::bigint) FROM unnest($1::text[],"
+        " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[],"
+        " $8::timestamptz[]) AS x(k, u, c, s, o, cl, a, n)"
         " ON CONFLICT (kind, unit_id, case_id) DO UPDATE SET state = EXCLUDED.state, opened_at = EXCLUDED.opened_at,"
-        " closed_at = EXCLUDED.closed_at, as_of = EXCLUDED.as_of, next_tick = EXCLUDED.next_tick",
+        " closed_at = EXCLUDED.closed_at, as_of = EXCLUDED.as_of, next_tick = EXCLUDED.next_tick,"
+        " revision = EXCLUDED.revision",
         *[[r[i] for r in ordered] for i in range(8)],
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from schemas import topics
 from schemas.dvcqg import Snapshot, Step
 from services.evidence.domain.dvcqg import Kept
 from services.evidence.domain.officers import Home, HomeChange
@@ -64,6 +65,13 @@ class StoredDossier:
     snapshot: Snapshot
 
 
+def accepted_message(row: LedgerRow, seq: int, accepted_at: datetime) -> Message:
+    """The evidence.accepted.v1 record of an event the ledger took (the PostgreSQL store builds the same in SQL)."""
+    # type: a consumer that keeps a few types skips the others without parsing them (issue 29).
+    headers = {"ledger_seq": str(seq), "accepted_at": accepted_at.isoformat(), "type": row.type}
+    return (topics.EVIDENCE_ACCEPTED, row.unit_id, row.envelope.encode(), headers)
+
+
 class EvidenceStore(Protocol):
     """Everything evidence's use cases keep: sources, ledger, rejections, officers, outbox, inbox, the portal's
     dossiers and steps, and the operator's mappings."""
@@ -96,8 +104,8 @@ class EvidenceStore(Protocol):
     async def append(
         self, rows: Sequence[LedgerRow], *, channel: str, accepted_at: datetime
     ) -> dict[tuple[str, str], int]:
-        """Add the new events to the ledger; {(source, event_id): seq} of those added (a key there already is a
-        duplicate, left alone)."""
+        """Add the new events to the ledger and queue each added one in the outbox (accepted_message, ledger order);
+        {(source, event_id): seq} of those added (a key there already is a duplicate, left alone)."""
         ...
 
     async def record_rejections(

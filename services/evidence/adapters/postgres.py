@@ -8,6 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
+from schemas import topics
 from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
 from services.evidence.store import LedgerRow, RejectionRow
@@ -45,19 +46,24 @@ async def existing_events(conn: asyncpg.Connection, keys: Iterable[tuple[str, st
 async def append(
     conn: asyncpg.Connection, rows: Sequence[LedgerRow], *, channel: str, accepted_at: datetime
 ) -> dict[tuple[str, str], int]:
-    """Insert the new events in one statement; return {(source, event_id): seq} of those inserted.
+    """Insert the new events and queue them in the outbox, in one statement; {(source, event_id): seq} of those added.
 
-    Rows whose key exists already are left alone (ON CONFLICT DO NOTHING): they are duplicates.
+    Rows whose key exists already are left alone (ON CONFLICT DO NOTHING): they are duplicates, and queue nothing.
+    The outbox rows are store.accepted_message's, built here from the envelopes sent once (not a second array).
     """
     if not rows:
         return {}
     inserted = await conn.fetch(
-        "INSERT INTO ledger (source, event_id, type, unit_id, officer_id, occurred_at, envelope, channel,"
-        " accepted_at)"
-        " SELECT s, e, t, u, o, oc, env::jsonb, $8, $9 FROM unnest($1::text[], $2::text[], $3::text[],"
-        " $4::text[], $5::text[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(s, e, t, u, o, oc, env, n)"
-        " ORDER BY n"
-        " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id, seq",
+        "WITH x AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::timestamptz[], $7::text[]) WITH ORDINALITY AS x(s, e, t, u, o, oc, env, n)),"
+        " added AS (INSERT INTO ledger (source, event_id, type, unit_id, officer_id, occurred_at, envelope, channel,"
+        " accepted_at) SELECT s, e, t, u, o, oc, env::jsonb, $8, $9 FROM x ORDER BY n"
+        " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id, seq),"
+        " queued AS (INSERT INTO outbox (topic, key, value, headers)"
+        " SELECT $10, x.u, convert_to(x.env, 'UTF8'),"
+        " jsonb_build_object('ledger_seq', added.seq::text, 'accepted_at', $11::text, 'type', x.t)"
+        " FROM added JOIN x ON x.s = added.source AND x.e = added.event_id ORDER BY added.seq)"
+        " SELECT source, event_id, seq FROM added",
         [r.source for r in rows],
         [r.event_id for r in rows],
         [r.type for r in rows],
@@ -67,6 +73,8 @@ async def append(
         [r.envelope for r in rows],
         channel,
         accepted_at,
+        topics.EVIDENCE_ACCEPTED,
+        accepted_at.isoformat(),
     )
     return {(r["source"], r["event_id"]): r["seq"] for r in inserted}
 

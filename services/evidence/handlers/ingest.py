@@ -92,17 +92,7 @@ async def ingest(
             for i, v in refusals
         ]
         new_refusals = await store.record_rejections(rejection_rows, channel=channel, rejected_at=now)
-        outbox: list[Message] = [
-            (
-                topics.EVIDENCE_ACCEPTED,
-                row.unit_id,
-                row.envelope.encode(),
-                # type: a consumer that keeps a few types skips the others without parsing them (issue 29).
-                {"ledger_seq": str(seqs[(row.source, row.event_id)]), "accepted_at": now.isoformat(), "type": row.type},
-            )
-            for row in rows
-            if (row.source, row.event_id) in seqs
-        ]
+        outbox: list[Message] = []  # the accepted ones were queued by the append
         for index in new_refusals:
             row = rejection_rows[index]
             outbox.append((topics.EVIDENCE_REJECTED, row.unit_id, rejected_message(row, channel, now), {}))

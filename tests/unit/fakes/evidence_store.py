@@ -13,7 +13,7 @@ from schemas.dvcqg import Step
 from services.evidence.domain.dvcqg import Kept
 from services.evidence.domain.officers import Home, HomeChange, is_transfer
 from services.evidence.domain.principal import SourceScope
-from services.evidence.store import Kind, LedgerRow, Mapping, RejectionRow, StoredDossier
+from services.evidence.store import Kind, LedgerRow, Mapping, RejectionRow, StoredDossier, accepted_message
 from tests.unit.fakes.unit_of_work import AllOrNothing
 from thidua.runtime.auth import token_hash
 from thidua.runtime.outbox import Message
@@ -68,7 +68,7 @@ class FakeEvidenceStore(AllOrNothing):
     async def append(
         self, rows: Sequence[LedgerRow], *, channel: str, accepted_at: datetime
     ) -> dict[tuple[str, str], int]:
-        """A key in the ledger already is left alone; the others get the next seq."""
+        """A key in the ledger already is left alone; the others get the next seq and their outbox message."""
         self._write("append")
         added: dict[tuple[str, str], int] = {}
         for row in rows:
@@ -76,6 +76,7 @@ class FakeEvidenceStore(AllOrNothing):
             if key not in self.ledger:
                 self.ledger[key] = (len(self.ledger) + 1, row, channel)
                 added[key] = self.ledger[key][0]
+                self.outbox.append(accepted_message(row, added[key], accepted_at))
         return added
 
     async def record_rejections(

@@ -20,10 +20,13 @@ async def lock_cases(
     ordered = sorted(set(keys))
     if not ordered:
         return {}
+    # One primary-key probe per key, locked in the keys' order: a join let the planner hash the whole table (a scan
+    # of every case per batch, growing with the history).
     rows = await conn.fetch(
-        "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state, c.as_of FROM cases c"
-        " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, unit_id, case_id) USING (kind, unit_id, case_id)"
-        " ORDER BY c.kind, c.unit_id, c.case_id FOR UPDATE OF c",
+        "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state, c.as_of"
+        " FROM unnest($1::text[], $2::text[], $3::text[]) AS k(kind, unit_id, case_id) CROSS JOIN LATERAL"
+        " (SELECT * FROM cases c WHERE c.kind = k.kind AND c.unit_id = k.unit_id AND c.case_id = k.case_id"
+        "  FOR UPDATE) c",
         [k[0] for k in ordered],
         [k[1] for k in ordered],
         [k[2] for k in ordered],

@@ -7,6 +7,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -120,3 +121,96 @@ async def soak(
         for s in SUBJECTS:
             p99[s] = quantile(before[s], freshness_buckets(f"{freshness_url}/metrics", s), 0.99)
     return SoakResult(sent, accepted, load, memory, p99, freshness_load, failures)
+
+
+async def _watch(database_url: str, source: str, every: float, lines: list[str]) -> None:
+    """Each `every` s: what waits for the rescorer (dirty subjects by kind), for the clock (cases due now) and for
+    the consumer (events of source accepted, not yet applied), and how long ago a unit's standing last moved."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    start = time.perf_counter()
+    try:
+        while True:
+            dirty = await conn.fetch("SELECT subject_kind, count(*) AS n FROM scoring.dirty GROUP BY 1")
+            due = await conn.fetchval("SELECT count(*) FROM scoring.cases WHERE next_tick <= now()")
+            waiting = await conn.fetchval(
+                "SELECT (SELECT count(*) FROM evidence.ledger WHERE source = $1)"
+                " - (SELECT count(*) FROM scoring.inbox WHERE source = $1)",
+                source,
+            )
+            moved = await conn.fetchval(
+                "SELECT extract(epoch FROM now() - max(changed_at)) FROM scoring.standings WHERE subject_kind = 'unit'"
+            )
+            queued = ", ".join(f"{r['subject_kind']} {r['n']}" for r in dirty) or "none"
+            lines.append(
+                f"  {time.perf_counter() - start:5.0f} s: dirty {queued}; clock due {due}; not yet consumed {waiting};"
+                f" a unit standing last moved {float(moved or 0):.1f} s ago"
+            )
+            await asyncio.sleep(every)
+    finally:
+        await conn.close()
+
+
+async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, args: Any) -> None:
+    """Backfill, optionally rebuild --all, then soak through HTTP and print freshness and what waited."""
+    import os
+    import sys
+
+    from bench.dataset import backlog, produce_fast
+    from bench.run import wait_scored
+    from services.evidence.handlers.sources import add_source
+
+    if args.events:
+        source = f"soak-backfill-{int(time.time())}"
+        await asyncio.to_thread(produce_fast, backlog(args.events, source))
+        started = time.perf_counter()
+        await wait_scored(database_url, source, args.events, timeout=1800)
+        print(f"backfill of {args.events:,} events scored in {time.perf_counter() - started:.0f} s")
+    if args.rebuild:
+        cli = (sys.executable, "-m", "thidua.operator.cli", "scoring", "rebuild", "--all")
+        proc = await asyncio.create_subprocess_exec(*cli, env=dict(os.environ), stdout=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate()
+        print(f"rebuild: {out.decode(errors='replace').strip().splitlines()[-1:]}")
+    source = f"soak-{int(time.time())}"
+    token = await add_source(database_url, name=source, units=["*"])
+    lines: list[str] = []
+    watcher = asyncio.create_task(_watch(database_url, source, args.watch, lines))
+    result = await soak(
+        evidence_url,
+        token,
+        source,
+        {},
+        seconds=args.seconds,
+        rate=args.rate,
+        freshness_url=scoring_url,
+        freshness_seconds=args.seconds,
+    )
+    watcher.cancel()
+    print("\n".join(lines))
+    print(f"soak: {result.sent:,} sent, {result.accepted:,} accepted, {result.failures} failed requests")
+    for subject, p99 in result.freshness_p99.items():
+        print(f"freshness p99 of {subject} standings at {args.rate:,} ev/s (HTTP): {p99 * 1000:,.0f} ms")
+
+
+def main() -> None:
+    """A short soak on a throw-away stack (or the running one): freshness through evidence's HTTP front door."""
+    import argparse
+
+    from bench._stack import throwaway_stack
+    from thidua.operator.localinfra.stack import service
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--events", type=int, default=0, help="backfill scored before the soak")
+    parser.add_argument("--rebuild", action="store_true", help="`scoring rebuild --all` before the soak")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--watch", type=float, default=2.0, help="seconds between looks at the queues")
+    args = parser.parse_args()
+    with throwaway_stack() as stack:
+        evidence, scoring = (f"http://127.0.0.1:{stack.port_of(service(name))}" for name in ("evidence", "scoring"))
+        asyncio.run(_short_soak(stack.env["DATABASE_URL"], evidence, scoring, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,12 @@ FRESHNESS = Histogram(
 )
 
 
+CLOCK_STEP = 500
+"""Cases one tick judges. A rebuild's switch makes every open case due at once (hundreds of thousands after a big
+rebuild): judged in short steps, paced, the live consumer in this process waits one step at a time, never the whole
+backlog (its lag would also put the rescorer in backlog mode, with its long pauses)."""
+
+
 class Workers:
     """The service's background work over one runtime, rules cache and outbox relay (today: the local day)."""
 
@@ -169,13 +175,17 @@ class Workers:
                 await self.watch()
                 async with self.runtime.pool.acquire() as conn:
                     while True:
+                        started = time.monotonic()
                         async with conn.transaction():
                             await hold_rulebook(conn)
                             rules = await self.cache.active(conn)
-                            ticked = await tick(conn, rules=rules, now=datetime.now(UTC))
+                            ticked = await tick(conn, rules=rules, now=datetime.now(UTC), limit=CLOCK_STEP)
                         if not ticked:
                             break
                         self.wake_rescorers()
+                        if ticked >= CLOCK_STEP:
+                            # A backlog: as long a pause as the step took, so the consumer keeps half the process.
+                            await asyncio.sleep(time.monotonic() - started)
             except Exception:
                 log.exception("scoring clock failed; retrying")
             await asyncio.sleep(self.settings.tick_seconds)

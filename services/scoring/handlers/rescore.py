@@ -242,11 +242,26 @@ def lineage_of(rows: Plan, unit: str, label: str, mode: str) -> dict[str, Any]:
     return {"combined": combined, "year_of_change": mode} if combined else {}
 
 
+_NOTES: dict[tuple[int, str], tuple[object, dict[str, Any]]] = {}
+"""calendar_of's answers by (calendar, period): every scorecard and standing of a pass asks for the same few periods
+(the note walks the calendar's years each time). The calendar itself is kept beside its note, so its id cannot be
+reused by another object while the entry lives."""
+
+
 def calendar_of(rules: Rules, label: str) -> dict[str, Any]:
     """The scorecard's calendar note: whether the period's clocks can reach a year judged on a provisional
     calendar (no official file yet)."""
-    p = parse_period(label)
-    return calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date())
+    key = (id(rules.calendar), label)
+    found = _NOTES.get(key)
+    if found is None or found[0] is not rules.calendar:
+        if len(_NOTES) >= 4096:  # periods are few; many rule versions over a long life must not grow it for ever
+            _NOTES.clear()
+        p = parse_period(label)
+        found = _NOTES[key] = (
+            rules.calendar,
+            calendar_note(rules.calendar, p.start.date(), (p.end - timedelta(days=1)).date()),
+        )
+    return dict(found[1])  # a copy: callers embed it in cards
 
 
 def _has_evidence(counters: dict[str, tuple[float, float]]) -> bool:
@@ -319,7 +334,9 @@ async def _publish_changes(
     changed = []
     messages: list[Message] = []
     order = [name for name, _ in rules.book.bands]
-    for r in await score_store.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage):
+    for n, r in enumerate(await score_store.ranked(conn, kind, periods, rules.book.officer.min_ranked_coverage)):
+        if n % 256 == 255:
+            await asyncio.sleep(0)  # thousands of officers' standings: the consumer and the unit pass run between
         score = round(float(r["score"]), 2)
         old_score = None if r["old_score"] is None else round(float(r["old_score"]), 2)
         same = (

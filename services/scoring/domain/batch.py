@@ -14,7 +14,7 @@ from schemas.lineage import Reorganization
 from schemas.outputs import Alert
 from services.scoring.domain import cases as c
 from services.scoring.domain.alerts import complaint_alerts, dossier_alerts
-from services.scoring.domain.contributions import CounterKey, accumulate, difference
+from services.scoring.domain.contributions import CounterKey, accumulate_change
 from services.scoring.domain.evidence import CaseEvent, Fact, Meaning, OfficerEntry, Retraction, UnitEntry, meaning
 from services.scoring.domain.judging import CaseId, case_view, contribution, hand_verdict, next_tick, span
 from services.scoring.domain.lineage import Lineage
@@ -187,7 +187,7 @@ def judge_cases(
         for key in retractions.get(case, []):
             state = c.retract(state, key)
         view = case_view(kind, unit, case_id, state)
-        accumulate(deltas, difference(contribution(view, now, rules), old))
+        accumulate_change(deltas, contribution(view, now, rules), old)
         if isinstance(view, c.Dossier):
             before = old_view if isinstance(old_view, c.Dossier) else NO_DOSSIER
             alerts += dossier_alerts(before, old_as_of, view, rules, now)

@@ -40,10 +40,15 @@ def holds(state: State, key: str) -> bool:
 
 def effective(state: State, slot: str) -> tuple[str, dict[str, Any]] | None:
     """The (key, record) that counts for slot, or None."""
+    records = state["slots"].get(slot)
+    if not records:
+        return None
+    retracted = state["retracted"]
+    if len(records) == 1:  # one record: it counts unless retracted (no instant to compare, none to parse)
+        ((key, record),) = records.items()
+        return None if key in retracted else (key, record)
     # By instant, not by text: sources write occurred_at with different offsets (Z, +07:00).
-    live = [
-        (_at(r["occurred_at"]), k, r) for k, r in state["slots"].get(slot, {}).items() if k not in state["retracted"]
-    ]
+    live = [(_at(r["occurred_at"]), k, r) for k, r in records.items() if k not in retracted]
     if not live:
         return None
     _, key, record = max(live, key=lambda item: (item[0], item[1]))

@@ -123,14 +123,24 @@ def dossier_contribution(d: Dossier, as_of: datetime, rules: Rulebook, calendar:
     return out.result()
 
 
+# The last result deadline worked out: a case is judged (its counters), then its next tick asked, with the same
+# finish, days and calendar (held here by reference, so `is` can never match another calendar at the same address).
+_last_result: list[tuple[datetime, int, WorkingCalendar, datetime | None]] = []
+
+
 def result_deadline(d: Dossier, rules: Rulebook, calendar: WorkingCalendar) -> datetime | None:
     """When a finished dossier's result must be on the public portal; None when the calendar cannot say."""
-    if d.finished_at is None:
+    finished, days = d.finished_at, rules.result_days
+    if finished is None:
         return None
+    if _last_result and (last := _last_result[0])[2] is calendar and last[1] == days and last[0] == finished:
+        return last[3]
     try:
-        return working_deadline(calendar, d.finished_at, rules.result_days)
+        deadline: datetime | None = working_deadline(calendar, finished, days)
     except CalendarYearMissing:
-        return None
+        deadline = None
+    _last_result[:] = [(finished, days, calendar, deadline)]
+    return deadline
 
 
 def result_published_on_time(d: Dossier, as_of: datetime, rules: Rulebook, calendar: WorkingCalendar) -> bool | None:
@@ -237,9 +247,17 @@ def difference(new: Tally, old: Tally) -> Tally:
     return delta
 
 
-def accumulate(into: dict[CounterKey, list[float]], tally: Tally) -> None:
-    """Add tally to a running total."""
+def accumulate_change(into: dict[CounterKey, list[float]], new: Tally, old: Tally) -> None:
+    """Add new − old to a running total, without the cells that did not change (accumulate(difference(…)) in one
+    pass for a case seen for the first time, the common case of a backfill)."""
+    accumulate(into, difference(new, old) if old else new, changed_only=True)
+
+
+def accumulate(into: dict[CounterKey, list[float]], tally: Tally, *, changed_only: bool = False) -> None:
+    """Add tally to a running total (changed_only: leave out the cells (0, 0))."""
     for key, (num, den) in tally.items():
+        if changed_only and num == 0.0 and den == 0.0:
+            continue
         cell = into.get(key)
         if cell is None:
             into[key] = [num, den]

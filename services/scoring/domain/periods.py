@@ -111,8 +111,11 @@ def period_ends_between(after: datetime, until: datetime, stages: Stages = LEGAC
     """Periods whose end falls in (after, until]: those a still-open case outlived (linear in the months)."""
     if until <= after:
         return ()
+    local = after.astimezone(VN_TZ)
+    cursor = _local(local.year, local.month)
+    if until < _next_month(cursor):  # every period ends at a month's start: none before the next one (most cases)
+        return ()
     found: dict[Period, None] = {}  # insertion-ordered set: each period once, in the order met
-    cursor = _local(after.astimezone(VN_TZ).year, after.astimezone(VN_TZ).month)
     while cursor <= until:
         for period in periods_of(cursor, stages):
             if after < period.end <= until:

@@ -28,7 +28,7 @@ from thidua.runtime.kafka_access import kafka_options
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dataset import TOPIC, make_event
+from bench.dataset import TOPIC, accepted_headers, make_event
 
 
 def freshness_buckets(url: str, subject: str) -> dict[float, float]:
@@ -67,7 +67,7 @@ async def produce(producer: AIOKafkaProducer, events: list[tuple[str, dict[str, 
             TOPIC,
             json.dumps(body).encode(),
             key=unit.encode(),
-            headers=[("ledger_seq", str(seq0 + i).encode()), ("accepted_at", stamp)],
+            headers=accepted_headers(seq0 + i, stamp, str(body["type"]).encode()),
         )
 
 

@@ -13,13 +13,21 @@ async def claim(
     """Record (source, event_id, type, unit_id, target, ledger_seq) in the inbox; return the keys that are new."""
     if not rows:
         return set()
-    inserted = await conn.fetch(
-        "INSERT INTO inbox (source, event_id, type, unit_id, target, ledger_seq)"
+    # Nearly always every row is new: then one count comes back instead of a row per event.
+    found = await conn.fetchrow(
+        "WITH new AS (INSERT INTO inbox (source, event_id, type, unit_id, target, ledger_seq)"
         " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])"
-        " ON CONFLICT DO NOTHING RETURNING source, event_id",
+        " ON CONFLICT DO NOTHING RETURNING source, event_id)"
+        " SELECT count(*) AS n, CASE WHEN count(*) < $7 THEN array_agg(source) END AS sources,"
+        " CASE WHEN count(*) < $7 THEN array_agg(event_id) END AS ids FROM new",
         *[[r[i] for r in rows] for i in range(6)],
+        len(rows),
     )
-    return {(r["source"], r["event_id"]) for r in inserted}
+    if found is None:  # an aggregate always answers one row
+        raise RuntimeError("the inbox claim answered no row")
+    if found["n"] == len(rows):  # every row inserted: the keys were distinct and all new
+        return {(r[0], r[1]) for r in rows}
+    return set(zip(found["sources"] or [], found["ids"] or [], strict=True))
 
 
 async def targets(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
@@ -27,9 +35,11 @@ async def targets(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> 
     pairs = sorted(set(keys))
     if not pairs:
         return {}
+    # One primary-key probe per key (OFFSET 0 keeps it a nested loop): a join could hash the whole inbox.
     rows = await conn.fetch(
-        "SELECT i.source, i.event_id, i.target FROM inbox i"
-        " JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)",
+        "SELECT k.source, k.event_id, i.target FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
+        " CROSS JOIN LATERAL (SELECT target FROM inbox i WHERE i.source = k.source AND i.event_id = k.event_id"
+        " OFFSET 0) i",
         [p[0] for p in pairs],
         [p[1] for p in pairs],
     )

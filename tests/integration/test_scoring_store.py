@@ -1,0 +1,69 @@
+"""The scoring store's set-based statements on a real PostgreSQL: the inbox claim says exactly which events are new
+(repeats within a batch and across batches), the case and attribution probes find exactly the stored keys, and a
+written case carries its transaction's revision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from services.scoring.adapters import case_store, inbox_store, tracking_store
+from thidua.runtime.db import create_pool, prepare_schema
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "scoring" / "migrations"
+AT = datetime(2025, 3, 13, 2, 30, tzinfo=UTC)
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    pool = await create_pool(url, schema="scoring", max_size=1)
+    try:
+        await prepare_schema(pool, schema="scoring", directory=MIGRATIONS)
+    finally:
+        await pool.close()
+    return await asyncpg.connect(url, server_settings={"search_path": "scoring"})
+
+
+def _row(event_id: str) -> tuple[str, str, str, str, str | None, int | None]:
+    return ("src", event_id, "procedure.processed", "U1", f"dossier|U1|{event_id}", 1)
+
+
+async def test_the_claim_returns_only_the_new_events(database_url: str) -> None:
+    conn = await _connect(database_url)
+    try:
+        async with conn.transaction():
+            assert await inbox_store.claim(conn, [_row("a"), _row("b")]) == {("src", "a"), ("src", "b")}
+        async with conn.transaction():
+            fresh = await inbox_store.claim(conn, [_row("b"), _row("c"), _row("c"), _row("d")])
+        assert fresh == {("src", "c"), ("src", "d")}
+        async with conn.transaction():
+            assert await inbox_store.claim(conn, [_row("a"), _row("d")]) == set()
+        targets = await inbox_store.targets(conn, [("src", "a"), ("src", "zz"), ("other", "b")])
+        assert targets == {("src", "a"): "dossier|U1|a"}
+    finally:
+        await conn.close()
+
+
+async def test_the_probes_find_exactly_the_stored_cases_and_stamp_their_revision(database_url: str) -> None:
+    conn = await _connect(database_url)
+    try:
+        rows = [(k, "U1", c, '{"slots": {}}', None, None, AT, None) for k, c in (("dossier", "A"), ("complaint", "B"))]
+        async with conn.transaction():
+            await case_store.save_cases(conn, rows)
+            await tracking_store.attribute(conn, [("O1", "dossier", "U1", "A"), ("O2", "dossier", "U1", "A")])
+            xid = int(await conn.fetchval("SELECT pg_current_xact_id()::text::bigint"))
+        revisions = await conn.fetch("SELECT revision FROM cases ORDER BY case_id")
+        assert [r["revision"] for r in revisions] == [xid, xid]
+        wanted = [("dossier", "U1", "A"), ("dossier", "U1", "B"), ("complaint", "U1", "B"), ("complaint", "U2", "B")]
+        async with conn.transaction():
+            found = await case_store.lock_cases(conn, wanted)
+        assert found == {("dossier", "U1", "A"): ({"slots": {}}, AT), ("complaint", "U1", "B"): ({"slots": {}}, AT)}
+        officers = await tracking_store.case_officers(conn, wanted)
+        assert officers == {("dossier", "U1", "A"): {"O1", "O2"}}
+        async with conn.transaction():  # a writer that leaves the revision alone is still stamped by the trigger
+            await case_store.take_off_clock(conn, ("dossier", "U1", "A"))
+            later = int(await conn.fetchval("SELECT pg_current_xact_id()::text::bigint"))
+        assert await conn.fetchval("SELECT revision FROM cases WHERE case_id = 'A'") == later != xid
+    finally:
+        await conn.close()

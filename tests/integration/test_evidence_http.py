@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 
 from schemas import topics
@@ -33,6 +34,36 @@ async def test_an_event_sent_twice_is_published_once_and_reported_duplicate(evid
     published = await accepted_on_topic(evidence, expect=1)
     assert [p["event_id"] for p in published] == ["e-1"]
     assert published[0]["source"] == evidence.source  # filled in from the token
+
+
+async def test_the_accepted_record_is_the_ledgers_envelope_with_its_seq_time_and_type(evidence: Evidence) -> None:
+    # The ledger insert queues the record in SQL (issue 29): the same key, bytes and headers as the event's own.
+    sent = await evidence.http.post("/v1/events", json=[envelope("e-1"), envelope("e-2", unit_id="H40.12.06")])
+    assert [r["status"] for r in sent.json()] == ["accepted", "accepted"]
+    records = await read_topic(
+        evidence.kafka, topics.EVIDENCE_ACCEPTED, lambda r: evidence.source.encode() in (r.value or b""), expect=2
+    )
+    conn = await asyncpg.connect(evidence.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT event_id, seq, type, unit_id, accepted_at, envelope::text AS envelope FROM evidence.ledger"
+            " WHERE source = $1 ORDER BY seq",
+            evidence.source,
+        )
+    finally:
+        await conn.close()
+    by_event = {json.loads(r.value or b"")["event_id"]: r for r in records}
+    assert sorted(by_event) == [row["event_id"] for row in rows] == ["e-1", "e-2"]
+    for row in rows:
+        record = by_event[row["event_id"]]
+        assert record.key == row["unit_id"].encode()
+        assert (record.value or b"").startswith(b'{"event_id":"' + row["event_id"].encode() + b'",')  # compact, ordered
+        assert json.loads(record.value or b"") == json.loads(row["envelope"])
+        headers = {k: v.decode() for k, v in record.headers}
+        assert sorted(headers) == ["accepted_at", "ledger_seq", "type"]
+        assert headers["ledger_seq"] == str(row["seq"])
+        assert headers["type"] == row["type"] == "procedure.processed"
+        assert datetime.fromisoformat(headers["accepted_at"]) == row["accepted_at"]
 
 
 async def test_a_repeat_inside_one_batch_counts_once(evidence: Evidence) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -23,10 +22,6 @@ from thidua.runtime.service import Runtime
 
 def create_app(settings: Settings) -> FastAPI:
     """The evidence service as an ASGI app: HTTP and Kafka ingest share one path into the ledger."""
-    # A batch of 500 envelopes allocates some 10,000 containers, nearly all freed by reference counting; at the
-    # default thresholds (700, 10, 10) the collector walked the whole heap every few batches: a third of intake's CPU
-    # (issue 29). Rarer young collections keep what cycles there are bounded.
-    gc.set_threshold(50_000, 20, 20)
     runtime = Runtime(name="evidence", settings=settings, migrations=MIGRATIONS)
     relay = OutboxRelay(runtime, batch=settings.relay_batch)
     if settings.relay_enabled:

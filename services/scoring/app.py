@@ -16,7 +16,7 @@ from services.scoring.config import Settings
 from services.scoring.web import Scoring, attach
 from services.scoring.workers import Workers
 from thidua.runtime import http
-from thidua.runtime.decoding import decode_evidence
+from thidua.runtime.decoding import EVIDENCE_DECODER
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.service import Runtime
 
@@ -49,7 +49,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
         for _ in range(settings.consumers):
             runtime.subscribe(
                 topics.EVIDENCE_ACCEPTED,
-                decode=decode_evidence,
+                decode=EVIDENCE_DECODER,
                 handler=work.on_accepted,
                 group_id=settings.group_id,
                 max_records=settings.max_batch,

@@ -43,6 +43,8 @@ class Delivery(Generic[T]):
 
 Handler = Callable[[Sequence[Delivery[Any]]], Awaitable[None]]
 Decoder = Callable[[bytes | None], Any]
+"""A record's value as its typed event (Poison when bad). A decoder may also have `many(values) -> list`: the
+values of a batch in one call, Poison when any is bad (see decoding.BatchDecoder)."""
 Scrub = Callable[[bytes | None], bytes | None]
 """What of a record's value may be kept when it is parked (e.g. without personal data); it must never raise."""
 
@@ -173,18 +175,7 @@ class ParkingLot:
         route = self._route(records[0].topic if records else topic) or self._route(topic)
         if route is None:
             raise LookupError(f"{self.service}: no route for {topic}")
-        good: list[Delivery[Any]] = []
-        skip = route.skip
-        for r in records:
-            if skip and type_header(r) in skip:
-                continue  # a type this consumer does not use, named by its header: its value is never parsed
-            try:
-                event = route.decode(r.value)
-            except Poison as exc:
-                await self.park(topic, r, f"Poison: {exc}", 0)
-                continue
-            if event is not SKIPPED:  # a type this consumer does not use
-                good.append(Delivery(r, event))
+        good = await self._decoded(topic, route, records)
         if not good:
             return
         try:
@@ -203,6 +194,33 @@ class ParkingLot:
         # The batch's transaction rolled back: apply record by record, each with bounded attempts.
         for delivery in good:
             await self._one(topic, route, delivery)
+
+    async def _decoded(
+        self, topic: str, route: _Route, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> list[Delivery[Any]]:
+        """The batch's records as typed events: in one call when the decoder takes batches, else (or when that call
+        refuses the batch) one by one, so a bad record is parked alone with its own error and the rest handled."""
+        skip = route.skip
+        # A type this consumer does not use, named by its header: its value is never parsed.
+        wanted = [r for r in records if not skip or type_header(r) not in skip]
+        many = getattr(route.decode, "many", None)
+        if many is not None and wanted:
+            try:
+                events = many([r.value for r in wanted])
+            except Poison:
+                pass  # some record is bad: the record-by-record pass below finds it and names its fault
+            else:
+                return [Delivery(r, e) for r, e in zip(wanted, events, strict=True) if e is not SKIPPED]
+        good: list[Delivery[Any]] = []
+        for r in wanted:
+            try:
+                event = route.decode(r.value)
+            except Poison as exc:
+                await self.park(topic, r, f"Poison: {exc}", 0)
+                continue
+            if event is not SKIPPED:  # a type this consumer does not use
+                good.append(Delivery(r, event))
+        return good
 
     async def _one(self, topic: str, route: _Route, delivery: Delivery[Any]) -> None:
         last: BaseException | None = None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.scoring.adapters import case_store, inbox_store, tracking_store
+from services.scoring.adapters import case_store, inbox_store, score_store, tracking_store
 from thidua.runtime.db import create_pool, prepare_schema
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "scoring" / "migrations"
@@ -67,3 +67,33 @@ async def test_the_probes_find_exactly_the_stored_cases_and_stamp_their_revision
         assert await conn.fetchval("SELECT revision FROM cases WHERE case_id = 'A'") == later != xid
     finally:
         await conn.close()
+
+
+async def test_a_batch_queues_a_subject_the_rescorer_holds_without_waiting(database_url: str) -> None:
+    """The rescorer's claim is held for its whole pass; a batch marking the same subject meanwhile must not wait
+    for it (it used to: an upsert on the claimed row), and its row stays queued for the next pass."""
+    url = database_url
+    schema = "scoring_queue_test"  # a schema of its own: no service of the session takes these rows
+    pool = await create_pool(url, schema=schema, max_size=1)
+    try:
+        await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
+    finally:
+        await pool.close()
+    rescorer = await asyncpg.connect(url, server_settings={"search_path": schema})
+    batch = await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"})
+    later = datetime(2025, 3, 13, 2, 31, tzinfo=UTC)
+    try:
+        await rescorer.execute("DELETE FROM dirty")
+        await score_store.mark_dirty(rescorer, [("unit", "U1", "U1", "2025-03"), ("unit", "U2", "U2", "2025-03")], AT)
+        await score_store.mark_dirty(rescorer, [("unit", "U1", "U1", "2025-03")], later)
+        async with rescorer.transaction():
+            taken = await score_store.take_dirty(rescorer, "unit", 10)
+            # One row per standing with its oldest evidence, however many batches queued it.
+            assert [(r["subject_id"], r["accepted_at"]) for r in taken] == [("U1", AT), ("U2", AT)]
+            async with batch.transaction():
+                await score_store.mark_dirty(batch, [("unit", "U1", "U1", "2025-03")], later)  # no lock wait
+        left = await rescorer.fetch("SELECT subject_id, accepted_at FROM dirty")
+        assert [(r["subject_id"], r["accepted_at"]) for r in left] == [("U1", later)]
+    finally:
+        await rescorer.close()
+        await batch.close()

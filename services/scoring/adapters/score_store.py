@@ -61,27 +61,28 @@ async def save_officer_scores(conn: asyncpg.Connection, rows: Sequence[tuple[Any
 async def mark_dirty(
     conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str]], accepted_at: datetime
 ) -> None:
-    """Queue (kind, subject, unit, period) for the rescorer, keeping the oldest pending evidence time."""
+    """Queue (kind, subject, unit, period) for the rescorer: an append, never an update (a subject the rescorer is
+    working on does not hold the batch up; its rows are coalesced when taken)."""
     if not rows:
         return
-    unique = {(r[0], r[1], r[3]): r for r in sorted(rows)}  # one row per subject and period
-    ordered = [unique[k] for k in sorted(unique)]
+    unique = sorted(set(rows))
     await conn.execute(
-        "INSERT INTO dirty SELECT k, s, u, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-        " AS x(k, s, u, p) ON CONFLICT (subject_kind, subject_id, period) DO UPDATE"
-        " SET accepted_at = least(dirty.accepted_at, EXCLUDED.accepted_at)",
-        *[[r[i] for r in ordered] for i in range(4)],
+        "INSERT INTO dirty (subject_kind, subject_id, unit_id, period, accepted_at)"
+        " SELECT k, s, u, p, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(k, s, u, p)",
+        *[[r[i] for r in unique] for i in range(4)],
         accepted_at,
     )
 
 
 async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[asyncpg.Record]:
-    """Claim queued subjects of kind for this transaction (other rescorers skip them)."""
+    """Claim up to `limit` queued rows of kind for this transaction, oldest evidence first (other rescorers skip
+    them); one row per (subject, unit, period) with its oldest evidence time."""
     return list(
         await conn.fetch(
-            "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-            " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT $2"
-            " FOR UPDATE SKIP LOCKED) RETURNING *",
+            "WITH taken AS (DELETE FROM dirty WHERE id IN (SELECT id FROM dirty WHERE subject_kind = $1"
+            " ORDER BY accepted_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING *)"
+            " SELECT subject_kind, subject_id, unit_id, period, min(accepted_at) AS accepted_at FROM taken"
+            " GROUP BY subject_kind, subject_id, unit_id, period ORDER BY 5, 2, 4",
             kind,
             limit,
         )
@@ -89,12 +90,21 @@ async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[as
 
 
 async def drop_first_dirty(conn: asyncpg.Connection, kind: str) -> asyncpg.Record | None:
-    """Take the first queued subject of kind off the queue (one that cannot be scored); return it."""
-    return await conn.fetchrow(
-        "DELETE FROM dirty WHERE (subject_kind, subject_id, period) IN (SELECT subject_kind, subject_id, period"
-        " FROM dirty WHERE subject_kind = $1 ORDER BY accepted_at, subject_id, period LIMIT 1) RETURNING *",
+    """Take the first queued subject of kind off the queue, every row of it (one that cannot be scored); return
+    it."""
+    first = await conn.fetchrow(
+        "SELECT subject_kind, subject_id, unit_id, period, accepted_at FROM dirty WHERE subject_kind = $1"
+        " ORDER BY accepted_at, id LIMIT 1",
         kind,
     )
+    if first is not None:
+        await conn.execute(
+            "DELETE FROM dirty WHERE subject_kind = $1 AND subject_id = $2 AND period = $3",
+            kind,
+            first["subject_id"],
+            first["period"],
+        )
+    return first
 
 
 async def forget_scores(conn: asyncpg.Connection, subjects: Sequence[tuple[str, str, str]]) -> None:

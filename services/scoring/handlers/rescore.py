@@ -128,13 +128,16 @@ async def _rescore_some(
         if not rows:
             return []
         affected = Affected()
+        waited: dict[tuple[str, str], datetime] = {}  # each standing once, with its oldest evidence
         for r in rows:
             if r["subject_kind"] == "unit":
                 affected.units.add((r["subject_id"], r["period"]))
             else:
                 affected.officers.add((r["subject_id"], r["unit_id"], r["period"]))
+            standing = (r["subject_id"], r["period"])
+            waited[standing] = min(waited.get(standing, r["accepted_at"]), r["accepted_at"])
         await rescore(conn, affected, rules=rules, now=now)
-        return [(kind, r["accepted_at"]) for r in rows]
+        return [(kind, since) for since in waited.values()]
 
 
 async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules, now: datetime) -> None:
@@ -243,9 +246,7 @@ def lineage_of(rows: Plan, unit: str, label: str, mode: str) -> dict[str, Any]:
 
 
 _NOTES: dict[tuple[int, str], tuple[object, dict[str, Any]]] = {}
-"""calendar_of's answers by (calendar, period): every scorecard and standing of a pass asks for the same few periods
-(the note walks the calendar's years each time). The calendar itself is kept beside its note, so its id cannot be
-reused by another object while the entry lives."""
+"""calendar_of's notes by (calendar, period), each kept beside its calendar (so that id is not reused meanwhile)."""
 
 
 def calendar_of(rules: Rules, label: str) -> dict[str, Any]:

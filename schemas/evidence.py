@@ -1,8 +1,9 @@
 """The v1 evidence envelope's union of types, its registry, and parse_evidence() with field-path errors."""
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -115,12 +116,71 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
         event = adapter.validate_json(data) if isinstance(data, bytes | str) else adapter.validate_python(data)
     except ValidationError as error:
         raise EvidenceInvalid([_field_error(e, data) for e in error.errors(include_url=False)]) from None
+    problems = _problems(event, now + FUTURE_TOLERANCE, now + FUTURE_HORIZON, source_required)
+    if problems:
+        raise EvidenceInvalid(problems)
+    return event
+
+
+def parse_evidence_batch(
+    docs: Sequence[dict[str, Any]], *, now: datetime, source_required: Sequence[bool]
+) -> list[EvidenceEvent | EvidenceInvalid]:
+    """Validate many envelopes in one call: each item's event, or the EvidenceInvalid parse_evidence would raise."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    try:  # the usual batch is all valid: one pass of the validator over the list, not one call per item
+        parsed: list[EvidenceEvent | EvidenceInvalid] = _list_adapter().validate_python(docs)
+    except ValidationError as error:
+        parsed = _one_by_one(docs, error)
+    late, horizon = now + FUTURE_TOLERANCE, now + FUTURE_HORIZON
+    for i, event in enumerate(parsed):
+        if not isinstance(event, EvidenceInvalid):
+            problems = _problems(event, late, horizon, source_required[i])
+            if problems:
+                parsed[i] = EvidenceInvalid(problems)
+    return parsed
+
+
+def _one_by_one(docs: Sequence[dict[str, Any]], error: ValidationError) -> list[EvidenceEvent | EvidenceInvalid]:
+    """The list's errors handed back to their items (the index dropped from the path); the others validated alone."""
+    refused: dict[int, list[FieldError]] = {}
+    for detail in error.errors(include_url=False):
+        index, *rest = detail["loc"]
+        assert isinstance(index, int)  # the input is a list: every error lies in one of its items
+        detail["loc"] = tuple(rest)
+        refused.setdefault(index, []).append(_field_error(detail, docs[index]))
+    adapter = evidence_adapter()
+    return [EvidenceInvalid(refused[i]) if i in refused else adapter.validate_python(doc) for i, doc in enumerate(docs)]
+
+
+_LIST: list[tuple[tuple[type[Envelope], ...], TypeAdapter[list[Any]]]] = []
+
+
+def _list_adapter() -> TypeAdapter[list[Any]]:
+    """A validator of a list of envelopes of the registered types (built once per set of types)."""
+    classes = REGISTRY.classes
+    if not _LIST or _LIST[0][0] != classes:
+        # The same union as the registry's adapter (same classes, same order), so the same errors item by item.
+        union: Any = EvidenceEvent
+        if classes != EVIDENCE_CLASSES:
+            union = Annotated[Union[classes], Field(discriminator="type")]  # noqa: UP007 (built at run time)
+        _LIST[:] = [(classes, TypeAdapter(list[union]))]
+    return _LIST[0][1]
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+"""Value classes that are never a moment nor hold one: the horizon walk passes them by at once."""
+
+
+def _problems(event: EvidenceEvent, late: datetime, horizon: datetime, source_required: bool) -> list[FieldError]:
+    """The contract's checks past the shapes: moments not too far ahead, the reserved unit, source, unit rules."""
     problems: list[FieldError] = []
-    if event.occurred_at > now + FUTURE_TOLERANCE:
+    if event.occurred_at > late:
         problems.append(FieldError(field="occurred_at", message="is more than 5 minutes in the future"))
-    horizon = now + FUTURE_HORIZON
-    for name in type(event.payload).model_fields:
-        value = getattr(event.payload, name)
+    # The payload's fields in declaration order (a model's __dict__ holds exactly its fields, in that order).
+    for name, value in event.payload.__dict__.items():
+        if value.__class__ in _PLAIN:
+            continue
         if isinstance(value, datetime) and value > horizon:
             problems.append(FieldError(field=f"payload.{name}", message="is more than a year in the future"))
         elif isinstance(value, tuple | list):  # supplements: dated items one level down, held to the same horizon
@@ -139,9 +199,7 @@ def parse_evidence(data: bytes | str | dict[str, Any], *, now: datetime, source_
         problems += _unit_problems(event)
     if isinstance(event, UnitReorganizedEvent):
         problems += _reorganization_problems(event)
-    if problems:
-        raise EvidenceInvalid(problems)
-    return event
+    return problems
 
 
 def _unit_problems(event: UnitRegisteredEvent) -> list[FieldError]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.errors import EvidenceInvalid, FieldError
-from schemas.evidence import EvidenceEvent, UnitReorganizedEvent, parse_evidence
+from schemas.evidence import EvidenceEvent, UnitReorganizedEvent, parse_evidence_batch
 from services.evidence.domain.principal import SourceScope
 from thidua.runtime.decoding import BadInput, load_json
 
@@ -63,22 +63,45 @@ def _hint(doc: object, key: str) -> str | None:
     return value[:128] if isinstance(value, str) else None
 
 
-def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope], seen: _Seen) -> Verdict:
-    """Validate one item, settle its source and check that the source may speak for the unit."""
-    try:
-        # One parse, bounded (depth, sizes, numbers, UTF-8) before any model looks at it; Kafka bytes then take
-        # the same path as HTTP items, which the API decoded with the same function.
-        doc = load_json(item.data) if isinstance(item.data, bytes) else item.data
+def decide_batch(items: Sequence[Submission], *, now: datetime, scopes: Mapping[str, SourceScope]) -> list[Verdict]:
+    """Verdicts in the order of the items; a repeat inside the batch counts once."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    docs: list[dict[str, Any]] = []
+    where: list[int] = []
+    for i, item in enumerate(items):
+        try:
+            # One parse, bounded (depth, sizes, numbers, UTF-8) before any model looks at it; Kafka bytes then take
+            # the same path as HTTP items, which the API decoded with the same function.
+            doc = load_json(item.data) if isinstance(item.data, bytes) else item.data
+        except BadInput as bad:
+            verdicts[i] = Refusal([FieldError(field=bad.field, message=bad.message)], item.token_source, None, None)
+            continue
         if not isinstance(doc, Mapping):
-            raise EvidenceInvalid([FieldError(field="body", message="must be a JSON object (an evidence envelope)")])
-        event = parse_evidence(dict(doc), now=now, source_required=item.token_source is None)
-    except BadInput as bad:
-        return Refusal([FieldError(field=bad.field, message=bad.message)], item.token_source, None, None)
-    except EvidenceInvalid as invalid:
-        hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}
-        return Refusal(list(invalid.details), hints["source"] or item.token_source, hints["event_id"], hints["unit_id"])
+            verdicts[i] = Refusal([_NOT_AN_OBJECT], item.token_source, None, None)
+            continue
+        docs.append(doc if type(doc) is dict else dict(doc))
+        where.append(i)
+    # The items' envelopes validated together (one validator call for the batch), each with its own errors.
+    parsed = parse_evidence_batch(docs, now=now, source_required=[items[i].token_source is None for i in where])
+    seen = _Seen()
+    for i, doc, event in zip(where, docs, parsed, strict=True):
+        item = items[i]
+        if isinstance(event, EvidenceInvalid):
+            hints = {k: _hint(doc, k) for k in ("source", "event_id", "unit_id")}
+            source = hints["source"] or item.token_source
+            verdicts[i] = Refusal(list(event.details), source, hints["event_id"], hints["unit_id"])
+        else:
+            verdicts[i] = _settle(item, event, scopes=scopes, seen=seen)
+    return [v for v in verdicts if v is not None]
+
+
+_NOT_AN_OBJECT = FieldError(field="body", message="must be a JSON object (an evidence envelope)")
+
+
+def _settle(item: Submission, event: EvidenceEvent, *, scopes: Mapping[str, SourceScope], seen: _Seen) -> Verdict:
+    """A valid envelope's source settled, checked against what the source may speak for, and against the batch."""
     source = item.token_source or event.source
-    assert source is not None  # parse_evidence requires it when no token names it
+    assert source is not None  # parse_evidence_batch requires it when no token names it
     if item.token_source is not None and event.source not in (None, item.token_source):
         return Refusal(
             [FieldError(field="source", message=f"must match the caller's source '{item.token_source}'")],
@@ -119,9 +142,3 @@ def decide(item: Submission, *, now: datetime, scopes: Mapping[str, SourceScope]
     if event.source is None:
         event = event.model_copy(update={"source": source})
     return Candidate(event, source)
-
-
-def decide_batch(items: Sequence[Submission], *, now: datetime, scopes: Mapping[str, SourceScope]) -> list[Verdict]:
-    """Verdicts in the order of the items; a repeat inside the batch counts once."""
-    seen = _Seen()
-    return [decide(item, now=now, scopes=scopes, seen=seen) for item in items]

@@ -173,7 +173,10 @@ class Meanings:
 
 def _payload(event: Any) -> dict[str, Any]:
     """The payload as stored with a case or a fact: JSON values, absent fields left out."""
-    payload: dict[str, Any] = event.payload.model_dump(mode="json", exclude_none=True)
+    # The model's serializer itself (what model_dump calls, without its keyword plumbing: once per case event).
+    payload: dict[str, Any] = event.payload.__pydantic_serializer__.to_python(
+        event.payload, mode="json", exclude_none=True
+    )
     return payload
 
 

@@ -106,6 +106,15 @@ def test_the_batch_call_refuses_a_value_out_of_bounds_before_validating() -> Non
     try:
         EVIDENCE_DECODER.many(values)
     except Poison as exc:
-        assert "nested deeper" in str(exc)
+        assert "out of bounds" in str(exc)
     else:
         raise AssertionError("an unbounded value passed the batch call")
+
+
+async def test_a_value_out_of_bounds_is_parked_alone_with_where_and_why() -> None:
+    values = [*envelopes(2), b'{"a": "' + b"x" * 100_000 + b'"}', b"[" * 200 + b"]" * 200]
+    seen, parked, _ = await handled(values)
+    assert [d.record.offset for d in seen] == [0, 1]
+    assert [offset for offset, _ in parked] == [2, 3]
+    assert "a: longer than" in parked[0][1]
+    assert "nested deeper" in parked[1][1]

@@ -87,13 +87,14 @@ async def test_a_batch_queues_a_subject_the_rescorer_holds_without_waiting(datab
         await score_store.mark_dirty(rescorer, [("unit", "U1", "U1", "2025-03"), ("unit", "U2", "U2", "2025-03")], AT)
         await score_store.mark_dirty(rescorer, [("unit", "U1", "U1", "2025-03")], later)
         async with rescorer.transaction():
-            taken = await score_store.take_dirty(rescorer, "unit", 10)
-            # One row per standing with its oldest evidence, however many batches queued it.
-            assert [(r["subject_id"], r["accepted_at"]) for r in taken] == [("U1", AT), ("U2", AT)]
+            # The limit counts standings: U1's two rows leave together, U2 waits for the next pass.
+            taken = await score_store.take_dirty(rescorer, "unit", 1)
+            assert [(r["subject_id"], r["accepted_at"]) for r in taken] == [("U1", AT)]
             async with batch.transaction():
                 await score_store.mark_dirty(batch, [("unit", "U1", "U1", "2025-03")], later)  # no lock wait
-        left = await rescorer.fetch("SELECT subject_id, accepted_at FROM dirty")
-        assert [(r["subject_id"], r["accepted_at"]) for r in left] == [("U1", later)]
+                assert await score_store.take_dirty(batch, "unit", 10) == []  # one pass of a kind at a time
+        left = await rescorer.fetch("SELECT subject_id, accepted_at FROM dirty ORDER BY subject_id")
+        assert [(r["subject_id"], r["accepted_at"]) for r in left] == [("U1", later), ("U2", AT)]
     finally:
         await rescorer.close()
         await batch.close()

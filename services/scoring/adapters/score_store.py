@@ -75,12 +75,19 @@ async def mark_dirty(
 
 
 async def take_dirty(conn: asyncpg.Connection, kind: str, limit: int) -> list[asyncpg.Record]:
-    """Claim up to `limit` queued rows of kind for this transaction, oldest evidence first (other rescorers skip
-    them); one row per (subject, unit, period) with its oldest evidence time."""
+    """Claim the `limit` queued standings of kind with the oldest evidence, every queued row of each, for this
+    transaction; one row per (subject, unit, period) with its oldest evidence time. None while another rescorer of
+    kind holds its pass (it takes what is queued; rows queued meanwhile wait for the next pass)."""
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext('scoring.dirty'), hashtext($1))", kind):
+        return []
+    # Chosen by standing, not by row: a standing queued by many batches leaves the queue in one pass (an index
+    # lookup per standing, whatever the planner thinks of a queue that grew since its last statistics).
     return list(
         await conn.fetch(
-            "WITH taken AS (DELETE FROM dirty WHERE id IN (SELECT id FROM dirty WHERE subject_kind = $1"
-            " ORDER BY accepted_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING *)"
+            "WITH chosen AS (SELECT subject_id, period FROM dirty WHERE subject_kind = $1 GROUP BY subject_id, period"
+            " ORDER BY min(accepted_at), subject_id, period LIMIT $2),"
+            " taken AS (DELETE FROM dirty d USING chosen c WHERE d.subject_kind = $1 AND d.subject_id = c.subject_id"
+            " AND d.period = c.period RETURNING d.*)"
             " SELECT subject_kind, subject_id, unit_id, period, min(accepted_at) AS accepted_at FROM taken"
             " GROUP BY subject_kind, subject_id, unit_id, period ORDER BY 5, 2, 4",
             kind,

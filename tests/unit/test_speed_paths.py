@@ -78,18 +78,18 @@ def test_the_year_shortcut_of_timestamp_bounds_agrees_at_every_offset(hours: int
                 _bounded(local)
 
 
-def test_the_rescorer_pauses_as_long_as_a_pass_took_and_officers_twice_at_least_their_floor() -> None:
+def test_the_rescorer_pauses_half_as_long_as_a_unit_pass_took_and_as_long_as_an_officer_pass_at_least_a_floor() -> None:
     cadence = Cadence()
     assert cadence.due("unit", 0.0) and cadence.due("officer", 0.0) and cadence.delay(0.0) == 0.0
     cadence.ran("unit", 10.0, 10.5)  # a 0.5 s pass
-    assert not cadence.due("unit", 10.9) and cadence.due("unit", 11.0)
+    assert not cadence.due("unit", 10.74) and cadence.due("unit", 10.75)
     cadence.ran("officer", 10.0, 10.05)  # a short pass still waits the floor
     assert not cadence.due("officer", 10.2) and cadence.due("officer", 10.3)
     cadence.ran("officer", 20.0, 21.0)
     assert cadence.delay(21.0) == 0.0  # units are due again: nothing to wait for
     cadence.ran("unit", 21.0, 21.4)
-    assert cadence.delay(21.4) == pytest.approx(0.4)  # the earlier of units (21.8) and officers (23.0)
-    assert cadence.due("officer", 23.0) and not cadence.due("officer", 22.9)
+    assert cadence.delay(21.4) == pytest.approx(0.2)  # the earlier of units (21.6) and officers (22.0)
+    assert cadence.due("officer", 22.0) and not cadence.due("officer", 21.9)
     assert set(LIMITS) == {"unit", "officer"}
 
 

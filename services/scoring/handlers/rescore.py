@@ -41,8 +41,8 @@ big pass is cheaper than many small ones)."""
 @dataclass
 class Cadence:
     """When the rescorer may next run a pass of each kind: after a pass it pauses `factor` times as long as the
-    pass took (at least `floor` seconds), so the consumer keeps most of the process and each pass coalesces more
-    batches; under a light load passes are short and so are the pauses.
+    pass took (at least `floor` seconds), so the consumer keeps its share of the process and each pass coalesces
+    more batches; under a light load passes and pauses are short (issue 29's freshness: 500 ms, 1 s).
 
     Behind a backlog (the consumer applies evidence accepted more than `behind` seconds ago, e.g. a replay or a
     restart) the pauses are longer (`backlog_floor`): every pass republishes the standings it moved, and
@@ -51,7 +51,7 @@ class Cadence:
     rescorer: its own pauses must not keep it in backlog mode."""
 
     floor: dict[str, float] = field(default_factory=lambda: {"unit": 0.0, "officer": 0.25})
-    factor: dict[str, float] = field(default_factory=lambda: {"unit": 1.0, "officer": 2.0})
+    factor: dict[str, float] = field(default_factory=lambda: {"unit": 0.5, "officer": 1.0})
     behind: float = 5.0
     backlog_floor: dict[str, float] = field(default_factory=lambda: {"unit": 2.0, "officer": 10.0})
     next_at: dict[str, float] = field(default_factory=dict)

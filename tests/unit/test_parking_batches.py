@@ -11,19 +11,9 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from bench.dataset import make_event
+from tests.unit.fakes.parking import MemoryParking
 from thidua.runtime.decoding import EVIDENCE_DECODER, BatchDecoder, Poison, decode_evidence
-from thidua.runtime.parking import Delivery, ParkingLot
-
-
-class MemoryParking(ParkingLot):
-    """A parking lot that keeps what it parks in a list (no database)."""
-
-    def __init__(self) -> None:
-        super().__init__("unit", lambda: None, attempts=1)
-        self.parked: list[tuple[int, str]] = []
-
-    async def park(self, topic: str, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        self.parked.append((record.offset, error))
+from thidua.runtime.parking import Delivery
 
 
 class Watched(BatchDecoder):

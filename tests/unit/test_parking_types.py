@@ -10,22 +10,12 @@ import orjson
 from aiokafka import ConsumerRecord
 
 from schemas.evidence import EVIDENCE_TYPES
+from tests.unit.fakes.parking import MemoryParking
 from thidua.runtime.decoding import evidence_of
-from thidua.runtime.parking import Delivery, ParkingLot, TypeFilter, type_header
+from thidua.runtime.parking import Delivery, TypeFilter, type_header
 
 USED = frozenset({"unit.registered"})
 KNOWN = frozenset(EVIDENCE_TYPES)
-
-
-class MemoryParking(ParkingLot):
-    """A parking lot that keeps what it parks in a list (no database)."""
-
-    def __init__(self) -> None:
-        super().__init__("unit", lambda: None, attempts=1)
-        self.parked: list[tuple[int, str]] = []
-
-    async def park(self, topic: str, record: ConsumerRecord[bytes, bytes], error: str, attempts: int) -> None:
-        self.parked.append((record.offset, error))
 
 
 def record(offset: int, value: bytes, kind: str | None) -> ConsumerRecord[bytes, bytes]:

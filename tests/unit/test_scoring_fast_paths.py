@@ -67,11 +67,15 @@ def _outlived_the_long_way(after: datetime, until: datetime) -> tuple[str, ...]:
 
 
 def test_the_periods_a_case_outlived_are_those_ending_in_between() -> None:
-    start = datetime(2025, 3, 30, 23, tzinfo=VN_TZ)
-    for hours in (0, 1, 2, 24, 25, 24 * 40, 24 * 95, 24 * 400):
-        until = start + timedelta(hours=hours)
-        got = tuple(sorted(p.label for p in period_ends_between(start, until, LEGACY)))
-        assert got == _outlived_the_long_way(start, until)
+    # Mid-month, an hour before a month's end, exactly at a month's start (local time), at a year's end.
+    starts = [datetime(2025, 3, 30, 23, tzinfo=VN_TZ), datetime(2025, 5, 1, tzinfo=VN_TZ)]
+    starts += [datetime(2025, 6, 17, 10, tzinfo=VN_TZ), datetime(2024, 12, 31, 23, 59, tzinfo=VN_TZ)]
+    for start in starts:
+        for hours in (0, 1, 2, 24, 25, 24 * 31, 24 * 40, 24 * 95, 24 * 400, 24 * 800):
+            until = start + timedelta(hours=hours)
+            for _ in range(2):  # the second answer comes from the months' cache
+                got = tuple(sorted(p.label for p in period_ends_between(start, until, LEGACY)))
+                assert got == _outlived_the_long_way(start, until), (start, until)
 
 
 def test_the_one_record_of_a_slot_counts_until_it_is_retracted() -> None:

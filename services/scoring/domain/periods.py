@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from schemas.periods import FORMS, PERIOD_PATTERN, STAGE_PATTERN
 from schemas.periods import STAGE as STAGE  # re-exported: the legacy stage label
@@ -108,17 +109,26 @@ def periods_of(moment: datetime, stages: Stages = LEGACY) -> tuple[Period, ...]:
 
 
 def period_ends_between(after: datetime, until: datetime, stages: Stages = LEGACY) -> tuple[Period, ...]:
-    """Periods whose end falls in (after, until]: those a still-open case outlived (linear in the months)."""
+    """Periods whose end falls in (after, until]: those a still-open case outlived."""
     if until <= after:
         return ()
-    local = after.astimezone(VN_TZ)
-    cursor = _local(local.year, local.month)
-    if until < _next_month(cursor):  # every period ends at a month's start: none before the next one (most cases)
+    a, u = after.astimezone(VN_TZ), until.astimezone(VN_TZ)
+    if (a.year, a.month) == (u.year, u.month):  # every period ends at a month's start: none within one month
         return ()
+    return _ends_between_months(a.year, a.month, u.year, u.month, stages)
+
+
+@lru_cache(maxsize=4096)
+def _ends_between_months(from_year: int, from_month: int, year: int, month: int, stages: Stages) -> tuple[Period, ...]:
+    """Periods ending after the start of one month and at or before the start of a later one (an end is a month's
+    start, so that is (after, until] for any moments in those months): computed once per pair of months — an open
+    dossier judged long after its due date walked every month between, for every event of its unit (issue 29)."""
+    first = cursor = _local(from_year, from_month)
+    last = _local(year, month)
     found: dict[Period, None] = {}  # insertion-ordered set: each period once, in the order met
-    while cursor <= until:
+    while cursor <= last:
         for period in periods_of(cursor, stages):
-            if after < period.end <= until:
+            if first < period.end <= last:
                 found[period] = None
         cursor = _next_month(cursor)
     return tuple(found)

@@ -84,12 +84,12 @@ def make_event(n: int, rng: random.Random, source: str, live: bool = False) -> t
     return unit, base
 
 
-def backlog(count: int, source: str, seed: int = 42) -> list[Record]:
-    """`count` backfill events of source, encoded once: (key, value) bytes ready to produce."""
+def backlog(count: int, source: str, seed: int = 42, live: bool = False) -> list[Record]:
+    """`count` backfill events of source (of this month when live), encoded once: (key, value) ready to produce."""
     rng = random.Random(seed)
     out: list[Record] = []
     for n in range(count):
-        unit, body = make_event(n, rng, source)
+        unit, body = make_event(n, rng, source, live=live)
         out.append((unit.encode(), orjson.dumps(body)))
     return out
 

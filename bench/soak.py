@@ -163,7 +163,7 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
 
     if args.events:
         source = f"soak-backfill-{int(time.time())}"
-        await asyncio.to_thread(produce_fast, backlog(args.events, source))
+        await asyncio.to_thread(produce_fast, backlog(args.events, source, live=args.live))
         started = time.perf_counter()
         await wait_scored(database_url, source, args.events, timeout=1800)
         print(f"backfill of {args.events:,} events scored in {time.perf_counter() - started:.0f} s")
@@ -203,6 +203,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--events", type=int, default=0, help="backfill scored before the soak")
     parser.add_argument("--rebuild", action="store_true", help="`scoring rebuild --all` before the soak")
+    parser.add_argument(
+        "--live", action="store_true", help="the backfill is of this month (the soak's periods), not of 2025"
+    )
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--watch", type=float, default=2.0, help="seconds between looks at the queues")

@@ -167,6 +167,15 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
         started = time.perf_counter()
         await wait_scored(database_url, source, args.events, timeout=1800)
         print(f"backfill of {args.events:,} events scored in {time.perf_counter() - started:.0f} s")
+    if args.tracked:
+        from datetime import UTC, datetime
+
+        from bench.tracking import months_before, send_tracking_year
+
+        source = f"soak-tracking-{int(time.time())}"
+        count = await send_tracking_year(database_url, evidence_url, source, months_before(datetime.now(UTC).date()))
+        await wait_scored(database_url, source, count, timeout=600)
+        print(f"tracked 2026 scored: {count:,} events (make bench's Decree 335 figure's year)")
     if args.rebuild:
         cli = (sys.executable, "-m", "thidua.operator.cli", "scoring", "rebuild", "--all")
         proc = await asyncio.create_subprocess_exec(*cli, env=dict(os.environ), stdout=asyncio.subprocess.PIPE)
@@ -206,6 +215,7 @@ def main() -> None:
     parser.add_argument(
         "--live", action="store_true", help="the backfill is of this month (the soak's periods), not of 2025"
     )
+    parser.add_argument("--tracked", action="store_true", help="make bench's tracked 2026 sent and scored first")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--watch", type=float, default=2.0, help="seconds between looks at the queues")

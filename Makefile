@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # doc-deps: DejaVu fonts (Vietnamese diacritics in PDFs) and poppler's pdftotext (tests read PDFs back).
-.PHONY: doc-deps run test lint typecheck schemas install clean-state browser-deps web test-faults bench
+.PHONY: doc-deps run test lint typecheck schemas install clean-state browser-deps web test-faults bench \
+	test-deploy deploy-deps
 
 install: $(STAMP)
 
@@ -38,6 +39,21 @@ test-faults: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r bench/requirements.lock
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The deployment suite (docs/operations.md, "Containers"): the images built with Podman from Debian's packages, the
+# compose stack run end to end (TLS, SCRAM), restarted and killed; deploy/k8s applied to a real kube-apiserver.
+test-deploy: $(STAMP) deploy-deps
+	THIDUA_DEPLOY=1 $(BIN)/pytest -q -rA tests/deploy
+
+# Podman (runc: crun cannot set cgroups on these machines), mmdebstrap for the base images; Go and kubectl for the
+# API server (Go builds kube-apiserver and etcd from the module proxy once, cached in ~/.cache/thidua).
+deploy-deps:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v mmdebstrap >/dev/null \
+	  && command -v slirp4netns >/dev/null && command -v fuse-overlayfs >/dev/null || { \
+	  echo "==> installing Debian's podman, runc, uidmap, fuse-overlayfs, slirp4netns and mmdebstrap"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    podman runc uidmap fuse-overlayfs slirp4netns mmdebstrap; }
 
 web: $(STAMP)
 	$(BIN)/thidua web

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds the images the compose file runs, with no image registry needed:
+#   deploy/images/build.sh [--base debian|python] [--refresh] [app] [kafka] [postgres]   (none named: all three)
+#   thidua:local            the application (deploy/Dockerfile), every service and the operator commands
+#   thidua-kafka:local      Apache Kafka 4.1 in KRaft mode (deploy/images/kafka)
+#   thidua-postgres:local   PostgreSQL from Debian (deploy/images/postgres)
+# --base debian (the default): the base images are built from Debian's packages (deploy/images/base.sh, mmdebstrap).
+# --base python: the public python:3.11-slim and debian:bookworm-slim images, for hosts that reach a registry.
+# --refresh: rebuild the Debian base images (Debian's updates) and build without the layer cache.
+# Uses podman, or docker with CONTAINER_ENGINE=docker. With podman and no CONTAINERS_CONF set, deploy/podman/
+# containers.conf is used. Kafka's jars come from Maven Central through the project's own fetcher (needs Java and
+# Maven, as `make run` does). Idempotent: a second run reuses the cached root filesystems, jars and layers.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+engine=${CONTAINER_ENGINE:-podman}
+base=debian
+refresh=()
+targets=()
+while (($#)); do
+    case "$1" in
+        --base) base=${2:?--base needs debian or python}; shift ;;
+        --base=*) base=${1#--base=} ;;
+        --refresh) refresh=(--refresh) ;;
+        app | kafka | postgres) targets+=("$1") ;;
+        *) echo "usage: $0 [--base debian|python] [--refresh] [app] [kafka] [postgres]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $base == debian || $base == python ]] || { echo "--base is debian or python, not $base" >&2; exit 2; }
+((${#targets[@]})) || targets=(app kafka postgres)
+
+if [[ $engine == podman && -z ${CONTAINERS_CONF:-} ]]; then
+    export CONTAINERS_CONF="$root/deploy/podman/containers.conf"
+fi
+started_all=$SECONDS
+
+build=("$engine" build)
+((${#refresh[@]})) && build+=(--no-cache)
+# pip and Maven inside a build trust the host's CA bundle (a host behind a TLS-inspecting proxy needs it); podman
+# mounts it into each build step, docker has no build-time mounts, so its builds use the base image's own bundle.
+ca=${THIDUA_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+if [[ $engine == podman && -f $ca ]]; then
+    build+=(-v "$ca:/etc/ssl/certs/ca-certificates.crt:ro")
+fi
+
+if [[ $base == debian ]]; then
+    variants=()
+    for target in "${targets[@]}"; do
+        case "$target" in
+            app) variants+=(python) ;;
+            kafka) variants+=(jre) ;;
+            postgres) variants+=(postgresql) ;;
+        esac
+    done
+    "$root/deploy/images/base.sh" "${refresh[@]}" "${variants[@]}"
+    # The bases exist only locally: never look for them in a registry.
+    [[ $engine == podman ]] && build+=(--pull=never)
+    app_base=thidua-base:bookworm
+    jre_base=thidua-base-jre:bookworm
+    postgres_base=thidua-base-postgresql:bookworm
+else
+    app_base=python:3.11-slim
+    jre_base=debian:bookworm-slim
+    postgres_base=debian:bookworm-slim
+fi
+
+image_size() {
+    "$engine" image inspect --format '{{.Size}}' "$1"
+}
+
+declare -A sizes
+for target in "${targets[@]}"; do
+    step=$SECONDS
+    case "$target" in
+        app)
+            image=thidua:local
+            "${build[@]}" --build-arg "BASE=$app_base" -f deploy/Dockerfile -t "$image" .
+            ;;
+        kafka)
+            image=thidua-kafka:local
+            version=$(sed -n 's/^KAFKA_VERSION = os.environ.get("THIDUA_KAFKA_VERSION", "\(.*\)")$/\1/p' \
+                thidua/operator/localinfra/kafka.py)
+            python=${PYTHON:-$root/.venv/bin/python}
+            [[ -x $python ]] || python=python3
+            libs=$(PYTHONPATH=$root "$python" -c \
+                "from thidua.operator.localinfra.kafka import ensure_jars; print(ensure_jars('$version'))")
+            # The build context: the entrypoint and the jars (hard links where the cache shares the file system).
+            context="$root/.state/images/kafka"
+            rm -rf "$context"
+            mkdir -p "$context"
+            cp deploy/images/kafka/* "$context/"
+            cp -al "$libs" "$context/libs" 2>/dev/null || cp -a "$libs" "$context/libs"
+            "${build[@]}" --build-arg "BASE=$jre_base" --build-arg "KAFKA_VERSION=$version" \
+                -f "$context/Dockerfile" -t "$image" "$context"
+            ;;
+        postgres)
+            image=thidua-postgres:local
+            "${build[@]}" --build-arg "BASE=$postgres_base" -f deploy/images/postgres/Dockerfile -t "$image" \
+                deploy/images/postgres
+            ;;
+    esac
+    sizes[$image]=$(image_size "$image")
+    echo "==> $image built in $((SECONDS - step)) s"
+done
+
+echo "==> images ($engine, base $base; all built in $((SECONDS - started_all)) s):"
+for image in "${!sizes[@]}"; do
+    printf '%-24s %6d MB\n' "$image" $((sizes[$image] / 1000000))
+done | sort

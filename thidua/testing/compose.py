@@ -1,0 +1,483 @@
+"""A throw-away run of deploy/compose.yaml with podman-compose: generated secrets and TLS, bounded waits, logs.
+
+The deploy directory is generated under `.state/deploy/<project>/` (git-ignored): a copy of compose.yaml whose
+build context points back at the repository, `.env` with a long random value for every variable the file requires
+(`${NAME:?}`), the images and free published ports, and `tls/` with a CA and the broker's PKCS#12 keystore for the
+name `kafka`. Every command run is recorded with its duration (`ComposeStack.history`), and `running_stack()` always
+saves the containers' logs under `.state/deploy-logs/<project>/` and tears the stack down (`down -v`, then whatever
+network, volume or container of the project is left)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from thidua import registry
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COMPOSE_FILE = DEPLOY / "compose.yaml"
+PODMAN_CONF = DEPLOY / "podman" / "containers.conf"
+BUILD_SCRIPT = DEPLOY / "images" / "build.sh"
+STATE = ROOT / ".state"
+LOGS = STATE / "deploy-logs"
+# The images deploy/images/build.sh makes where no registry is reachable (compose.yaml's defaults are the public ones).
+IMAGES = {
+    "THIDUA_IMAGE": "thidua:local",
+    "KAFKA_IMAGE": "thidua-kafka:local",
+    "POSTGRES_IMAGE": "thidua-postgres:local",
+}
+BACKING = ("kafka", "postgres")  # what the one-shots and the services need up first
+ONE_SHOTS = ("provision", "db-provision")
+LABEL = "io.podman.compose.project"
+REQUIRED = re.compile(r"\$\{([A-Z][A-Z0-9_]*):\?[^}]*\}")
+TOKEN_LINE = "(shown once, keep it secret):"
+
+
+class StackError(AssertionError):
+    """The stack did not get where it was asked to within its time; the message carries the containers' logs."""
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One command the harness ran: what, how long, how it ended."""
+
+    command: str
+    seconds: float
+    code: int
+
+
+def http_services() -> dict[str, int]:
+    """Every registered service (the dashboard too) and the port it listens on inside its container."""
+    return {spec.name: spec.port for spec in registry.services()}
+
+
+def required_variables(compose_text: str) -> list[str]:
+    """The variables compose.yaml refuses to run without (`${NAME:?}`), sorted."""
+    return sorted(set(REQUIRED.findall(compose_text)))
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at the moment (the stack publishes on it soon after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def secret() -> str:
+    """A long random value safe inside a JAAS line and a URL (no quotes, no separators)."""
+    return secrets.token_urlsafe(32)
+
+
+def write_tls(directory: Path, keystore_password: str, *, host: str = "kafka", days: int = 7) -> None:
+    """A throw-away CA (ca.pem) and the broker's key and certificate for host in a PKCS#12 keystore."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC) - timedelta(minutes=5)  # a container clock a little behind still accepts it
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Thi dua deploy test CA")])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(x509, cert_sign=True), critical=True)
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(x509, cert_sign=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    keystore = pkcs12.serialize_key_and_certificates(
+        host.encode(), key, cert, [ca], serialization.BestAvailableEncryption(keystore_password.encode())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    # Readable by the containers' own users (bind mounts keep the host's modes); the parent directory is private.
+    directory.chmod(0o755)
+    for name, data in (("ca.pem", ca.public_bytes(serialization.Encoding.PEM)), (f"{host}.keystore.p12", keystore)):
+        (directory / name).write_bytes(data)
+        (directory / name).chmod(0o644)
+
+
+def _key_usage(x509: Any, *, cert_sign: bool) -> Any:
+    """A CA signs certificates; a server signs its handshakes (ECDHE)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def write_env(path: Path, values: dict[str, str]) -> None:
+    """The env file compose reads, private to its owner."""
+    path.write_text("".join(f"{name}={value}\n" for name, value in sorted(values.items())), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def compose_copy(text: str) -> str:
+    """compose.yaml for a directory outside deploy/: the same services, the build context pointing back here."""
+    data = yaml.safe_load(text)
+    for service in data["services"].values():
+        build = service.get("build")
+        if isinstance(build, dict) and build.get("context") == "..":
+            service["build"] = {**build, "context": str(ROOT)}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+@dataclass
+class ComposeStack:
+    """One project of deploy/compose.yaml run by podman-compose, and the commands it took."""
+
+    project: str = field(default_factory=lambda: f"thidua-test-{uuid.uuid4().hex[:8]}")
+    directory: Path = field(init=False)
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    history: list[Ran] = field(default_factory=list)
+    startup_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.directory = STATE / "deploy" / self.project
+
+    # --- the deploy directory -----------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """The compose file, its env file (secrets, images, ports) and TLS material in a private directory."""
+        text = COMPOSE_FILE.read_text(encoding="utf-8")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
+        (self.directory / "compose.yaml").write_text(compose_copy(text), encoding="utf-8")
+        self.env = {name: secret() for name in required_variables(text)}
+        self.env.update({name: os.environ.get(name, image) for name, image in IMAGES.items()})
+        self.ports = {name: free_port() for name in http_services()}
+        self.env.update({f"{name.upper()}_PUBLISHED_PORT": str(port) for name, port in self.ports.items()})
+        self.env["PUBLISH_ADDRESS"] = "127.0.0.1"
+        write_env(self.directory / ".env", self.env)
+        write_tls(self.directory / "tls", self.env["KAFKA_KEYSTORE_PASSWORD"])
+
+    def url(self, service: str) -> str:
+        """Where a service is published on this machine."""
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    # --- commands -----------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = 300,
+        check: bool = True,
+        show: str | None = None,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command with Podman's settings, record it, and fail with its output (and the logs) when asked.
+
+        Secrets go in through env (named by `-e NAME` without a value) or input, never on the command line."""
+        environment = {**os.environ, **(env or {})}
+        environment.setdefault("CONTAINERS_CONF", str(PODMAN_CONF))
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                list(argv),
+                cwd=self.directory,
+                env=environment,
+                input=input if input is not None else "",
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as expired:
+            self.history.append(Ran(show or shlex.join(argv), time.monotonic() - started, -1))
+            raise StackError(f"{show or shlex.join(argv)}: no answer in {timeout:.0f} s\n{self.diagnostics()}") from (
+                expired
+            )
+        self.history.append(Ran(show or shlex.join(argv), time.monotonic() - started, done.returncode))
+        if check and done.returncode != 0:
+            raise StackError(
+                f"{show or shlex.join(argv)} exited {done.returncode}\n--- stdout\n{done.stdout[-3000:]}"
+                f"\n--- stderr\n{done.stderr[-3000:]}\n{self.diagnostics()}"
+            )
+        return done
+
+    def compose(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """podman-compose on this project (`--env-file .env -f compose.yaml -p <project>`)."""
+        tool = Path(sys.executable).with_name("podman-compose")
+        argv = [str(tool), "--env-file", ".env", "-f", "compose.yaml", "-p", self.project, *args]
+        return self.run(argv, timeout=timeout, check=check, show=shlex.join(["podman-compose", *args]))
+
+    def podman(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """podman itself."""
+        return self.run(["podman", *args], timeout=timeout, check=check)
+
+    def containers(self) -> dict[str, dict[str, Any]]:
+        """The project's containers by service: name, state, exit code."""
+        listed = self.run(
+            ["podman", "ps", "-a", "--filter", f"label={LABEL}={self.project}", "--format", "json"],
+            check=False,
+            show="podman ps -a (the project's containers)",
+        )
+        if listed.returncode != 0 or not listed.stdout.strip():
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for entry in json.loads(listed.stdout):
+            service = (entry.get("Labels") or {}).get("com.docker.compose.service", "?")
+            found[service] = {"name": entry["Names"][0], "state": entry.get("State"), "exit": entry.get("ExitCode")}
+        return found
+
+    def container(self, service: str) -> str:
+        """The name of a service's container."""
+        found = self.containers()
+        if service not in found:
+            raise StackError(f"no container for {service} in {sorted(found)}\n{self.diagnostics()}")
+        return str(found[service]["name"])
+
+    def operator(self, *args: str, input: str | None = None) -> str:
+        """`thidua <args>` as the stack's operator (the `admin` service of the tools profile); its output."""
+        return self.tool("run", "--rm", "admin", *args, input=input).stdout
+
+    def tool(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """podman-compose with the tools profile (the `admin` service)."""
+        tool = Path(sys.executable).with_name("podman-compose")
+        argv = [str(tool), "--env-file", ".env", "-f", "compose.yaml", "-p", self.project, "--profile", "tools", *args]
+        return self.run(
+            argv, timeout=180, input=input, show=shlex.join(["podman-compose", "--profile", "tools", *args])
+        )
+
+    # --- lifecycle ----------------------------------------------------------------------------------------------
+
+    def up(self, *, timeout: float = 600) -> float:
+        """Start the stack the way the operator's manual says for podman-compose before Podman 4.6 (which skips
+        `service_healthy`): Kafka and PostgreSQL first until healthy, then the rest; the seconds it took to ready."""
+        started = time.monotonic()
+        self.compose("up", "-d", "--no-build", *BACKING, timeout=timeout)
+        self.wait_healthy(BACKING, deadline=started + timeout)
+        self.compose("up", "-d", "--no-build", timeout=timeout)
+        self.check_one_shots()
+        self.wait_ready(deadline=started + timeout)
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        """`podman-compose stop`: every container stopped, nothing removed."""
+        self.compose("stop", timeout=300)
+
+    def start(self, *, timeout: float = 600) -> float:
+        """`podman-compose start` after a stop, backing services first; the seconds until every /readyz is 200."""
+        started = time.monotonic()
+        self.compose("start", *BACKING, timeout=timeout)
+        self.wait_healthy(BACKING, deadline=started + timeout)
+        services = [name for name in self.containers() if name not in BACKING]
+        self.compose("start", *services, timeout=timeout)
+        self.wait_ready(deadline=started + timeout)
+        return time.monotonic() - started
+
+    def down(self) -> None:
+        """Remove everything of the project, volumes included, even what `down -v` left behind."""
+        self.compose("down", "-v", "-t", "5", timeout=300, check=False)
+        label = f"label={LABEL}={self.project}"
+        leftovers = {
+            "container": ["podman", "ps", "-a", "-q", "--filter", label],
+            "pod": ["podman", "pod", "ps", "-q", "--filter", f"name=pod_{self.project}"],
+            "volume": ["podman", "volume", "ls", "-q", "--filter", label],
+        }
+        for kind, listing in leftovers.items():
+            for ident in self.run(listing, check=False).stdout.split():
+                self.run(["podman", kind, "rm", "-f", ident], check=False)
+        if self.run(["podman", "network", "exists", f"{self.project}_default"], check=False).returncode == 0:
+            self.run(["podman", "network", "rm", "-f", f"{self.project}_default"], check=False)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # --- waiting ------------------------------------------------------------------------------------------------
+
+    def wait_healthy(self, services: Sequence[str], *, deadline: float) -> None:
+        """Run each service's own healthcheck until it passes (Podman 4.3 has no timer without systemd)."""
+        for service in services:
+            name = self.container(service)
+            while True:
+                check = self.run(
+                    ["podman", "healthcheck", "run", name], check=False, timeout=60, show=f"healthcheck {service}"
+                )
+                if check.returncode == 0:
+                    break
+                if time.monotonic() > deadline:
+                    raise StackError(
+                        f"{service} not healthy in time: {check.stdout}{check.stderr}\n{self.diagnostics()}"
+                    )
+                time.sleep(2)
+        self._squash_polls()
+
+    def check_one_shots(self) -> None:
+        """The provisioning containers ran to the end and succeeded."""
+        found = self.containers()
+        for service in ONE_SHOTS:
+            state = found.get(service)
+            if state is None or state["state"] != "exited" or state["exit"] != 0:
+                raise StackError(f"{service}: {state}\n{self.diagnostics()}")
+
+    def wait_ready(self, services: Sequence[str] | None = None, *, deadline: float) -> None:
+        """Every service's /readyz answers 200 on its published port before deadline."""
+        waiting = list(services or self.ports)
+        answers: dict[str, str] = {}
+        with httpx.Client(timeout=3) as http:
+            while waiting:
+                for service in list(waiting):
+                    try:
+                        answer = http.get(f"{self.url(service)}/readyz")
+                        answers[service] = f"{answer.status_code} {answer.text[:200]}"
+                        if answer.status_code == 200:
+                            waiting.remove(service)
+                    except httpx.HTTPError as error:
+                        answers[service] = repr(error)
+                if waiting and time.monotonic() > deadline:
+                    raise StackError(
+                        f"/readyz not 200 in time: { {s: answers.get(s) for s in waiting} }\n{self.diagnostics()}"
+                    )
+                if waiting:
+                    time.sleep(1)
+
+    def eventually(self, check: Callable[[], Any], *, timeout: float, what: str, interval: float = 1.0) -> Any:
+        """check()'s value once it stops raising AssertionError or httpx.HTTPError, within timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return check()
+            except (AssertionError, httpx.HTTPError) as error:
+                if time.monotonic() > deadline:
+                    raise StackError(f"{what}: not within {timeout:.0f} s: {error}\n{self.diagnostics()}") from error
+            time.sleep(interval)
+
+    def _squash_polls(self) -> None:
+        """One line in the history for a run of healthcheck polls (their count and total time)."""
+        squashed: list[Ran] = []
+        for ran in self.history:
+            last = squashed[-1] if squashed else None
+            if last is not None and ran.command.startswith("healthcheck ") and last.command.startswith(ran.command):
+                count = int(last.command.rsplit("×", 1)[1]) + 1 if "×" in last.command else 2
+                squashed[-1] = Ran(f"{ran.command} ×{count}", last.seconds + ran.seconds, ran.code)
+            else:
+                squashed.append(ran)
+        self.history = squashed
+
+    # --- what happened ------------------------------------------------------------------------------------------
+
+    def diagnostics(self, lines: int = 25) -> str:
+        """Each container's state and the last lines of its log."""
+        parts: list[str] = []
+        for service, state in sorted(self.containers().items()):
+            log = subprocess.run(
+                ["podman", "logs", "--tail", str(lines), state["name"]],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
+            )
+            parts.append(f"--- {service} ({state['state']}, exit {state['exit']})\n{log.stdout}{log.stderr}".rstrip())
+        return "\n".join(parts) or "(no containers)"
+
+    def save_logs(self) -> Path:
+        """Every container's whole log under .state/deploy-logs/<project>/, and the commands run."""
+        target = LOGS / self.project
+        target.mkdir(parents=True, exist_ok=True)
+        for service, state in self.containers().items():
+            log = subprocess.run(
+                ["podman", "logs", state["name"]],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
+            )
+            (target / f"{service}.log").write_text(log.stdout + log.stderr, encoding="utf-8")
+        (target / "commands.txt").write_text(self.report(), encoding="utf-8")
+        return target
+
+    def report(self) -> str:
+        """The commands run, with their durations and exit codes."""
+        return "\n".join(f"{ran.seconds:8.1f} s  rc={ran.code:<3} {ran.command}" for ran in self.history)
+
+
+def token_after(output: str, marker: str = TOKEN_LINE) -> str:
+    """The secret an operator command printed on the line after marker."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.rstrip().endswith(marker) and index + 1 < len(lines) and lines[index + 1].strip():
+            return lines[index + 1].strip()
+    raise AssertionError(f"no line after {marker!r} in:\n{output}")
+
+
+def missing_images(names: Sequence[str]) -> list[str]:
+    """Those of the images that Podman's store lacks."""
+    missing = []
+    for image in names:
+        found = subprocess.run(
+            ["podman", "image", "exists", image],
+            env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
+            check=False,
+        )
+        if found.returncode != 0:
+            missing.append(image)
+    return missing
+
+
+@contextlib.contextmanager
+def running_stack(stack: ComposeStack | None = None) -> Iterator[ComposeStack]:
+    """A prepared and started stack; its logs saved and everything removed afterwards, whatever happened."""
+    stack = stack or ComposeStack()
+    try:
+        stack.prepare()
+        stack.startup_seconds = stack.up()
+        yield stack
+    finally:
+        try:
+            stack.save_logs()
+        finally:
+            stack.down()

@@ -16,7 +16,9 @@ checked:
   the service uses; the rule files and calendars are the image's (no copy here), and the overlay's commented
   example mounts its own where the settings look; the local overlay has one replica each, image thidua:local,
   one namespace;
-- deploy/compose.yaml: the same service, port, command and variable checks.
+- deploy/compose.yaml: the same service, port, command and variable checks; images, published ports and their
+  address are variables with today's defaults; Kafka's log in a volume; the `admin` tools service; what the
+  deployment test's harness (thidua/testing/compose.py) generates covers what the file requires.
 """
 
 from __future__ import annotations
@@ -412,3 +414,76 @@ def test_compose_provision_variables(compose: dict[str, Any]) -> None:
     passwords = {f"{name.upper()}_KAFKA_PASSWORD" for name in registry.kafka_names()}
     # LOG_FORMAT comes with the shared client block (every container logs alike).
     assert set(entry["environment"]) - global_kafka_names() - {"LOG_FORMAT"} == passwords
+
+
+def test_compose_images_and_ports_are_variables_with_todays_defaults() -> None:
+    """Where no registry is reachable the images are named in the env file; the published ports and address too
+    (a second stack, the deployment test, publishes beside the first); unset, everything is as before."""
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    services = data["services"]
+    assert services["kafka"]["image"] == "${KAFKA_IMAGE:-apache/kafka:4.1.1}"
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:17}"
+    for name, entry in services.items():
+        if name not in ("kafka", "postgres"):
+            assert entry["image"] == "${THIDUA_IMAGE:-thidua:local}", name
+    for spec in registry.services():
+        published = f"${{PUBLISH_ADDRESS:-0.0.0.0}}:${{{spec.name.upper()}_PUBLISHED_PORT:-{spec.port}}}:{spec.port}"
+        assert services[spec.name]["ports"] == [published]
+    # Kafka's log and PostgreSQL's data outlive the containers (an upgrade recreates them).
+    assert "kafkadata:/var/lib/kafka/data" in services["kafka"]["volumes"]
+    assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    assert set(data["volumes"]) == {"pgdata", "kafkadata"}
+
+
+def test_compose_admin_runs_operator_commands_only_when_asked() -> None:
+    """The `admin` service (profile tools, never started by `up`) signs in as both admins for `thidua source add`
+    and `thidua token add`: the Kafka admin over TLS, PostgreSQL's admin for the token store."""
+    admin = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["admin"]
+    assert admin["profiles"] == ["tools"]
+    env = admin["environment"]
+    assert (env["KAFKA_USERNAME"], env["KAFKA_SASL_MECHANISM"], env["KAFKA_SECURITY_PROTOCOL"]) == (
+        "admin",
+        "PLAIN",
+        "SASL_SSL",
+    )
+    assert env["KAFKA_PASSWORD"] == "${KAFKA_ADMIN_PASSWORD:?}"
+    assert urlsplit(env["DATABASE_URL"]).username == "thidua" and env["DATABASE_PASSWORD"] == "${POSTGRES_PASSWORD:?}"
+    assert "./tls/ca.pem:/run/tls/ca.pem:ro" in admin["volumes"]
+
+
+def test_compose_harness_generates_what_compose_requires(tmp_path: Path) -> None:
+    """The deployment test's env file covers every `${NAME:?}`; its TLS material is a CA and a keystore for `kafka`
+    that the CA signed, opened with the keystore password; its copy of compose.yaml differs only in build context."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from thidua.testing import compose as harness
+
+    text = COMPOSE.read_text(encoding="utf-8")
+    required = set(harness.required_variables(text))
+    assert {"KAFKA_ADMIN_PASSWORD", "KAFKA_KEYSTORE_PASSWORD", "POSTGRES_PASSWORD", "WEB_SESSION_SECRET"} <= required
+    assert {f"{name.upper()}_KAFKA_PASSWORD" for name in registry.kafka_names()} <= required
+    assert {f"{name.upper()}_DATABASE_PASSWORD" for name in registry.kafka_names()} <= required
+    assert len(harness.secret()) >= 40
+    harness.write_tls(tmp_path, "keystore-password")
+    ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    key, cert, extra = pkcs12.load_key_and_certificates(
+        (tmp_path / "kafka.keystore.p12").read_bytes(), b"keystore-password"
+    )
+    assert cert is not None and key is not None and [c.subject for c in extra] == [ca.subject]
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert names == ["kafka"]
+    public = ca.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey) and cert.signature_hash_algorithm is not None
+    public.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates((tmp_path / "kafka.keystore.p12").read_bytes(), b"wrong")
+    copied = yaml.safe_load(harness.compose_copy(text))
+    original = yaml.safe_load(text)
+    for name, entry in copied["services"].items():
+        if "build" in entry:
+            assert entry["build"]["context"] == str(ROOT), name
+            entry["build"]["context"] = ".."
+    assert copied == original
+    assert harness.token_after("source x registered\nHTTP token (shown once, keep it secret):\nabc\n") == "abc"

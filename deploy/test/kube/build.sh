@@ -28,7 +28,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X ${pkg}.gitTreeState=clean"
 done
 
-tmp="$(mktemp -d "${out%/bin}.build.XXXXXX")"
+mkdir -p "$(dirname "$out")"
+tmp="$(mktemp -d "${out}.build.XXXXXX")"
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 cd "$here"
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 GOMAXPROCS="${GOMAXPROCS:-1}"
@@ -39,7 +41,6 @@ nice -n 10 "$go_bin" build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$tmp/etc
 nice -n 10 "$go_bin" build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$tmp/kube-apiserver" \
   k8s.io/kubernetes/cmd/kube-apiserver
 echo "$stamp" > "$tmp/.stamp"
-mkdir -p "$(dirname "$out")"
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT

@@ -44,6 +44,17 @@ packages_of() {
     esac
 }
 
+# Options for one variant only. PostgreSQL's JIT (off in deploy/images/postgres) is the only user of LLVM and Z3,
+# 130 MB of the image: their files are not unpacked.
+extra_options_of() {
+    case "$1" in
+        postgresql)
+            echo "--dpkgopt=path-exclude=/usr/lib/*/libLLVM-* --dpkgopt=path-exclude=/usr/lib/*/libz3.so*"
+            echo "--dpkgopt=path-exclude=/usr/lib/postgresql/*/lib/llvmjit* --dpkgopt=path-exclude=/usr/lib/postgresql/*/lib/bitcode/*"
+            ;;
+    esac
+}
+
 image_of() {
     case "$1" in
         python) echo "thidua-base:$suite" ;;
@@ -55,7 +66,8 @@ for variant in "${variants[@]}"; do
     packages=$(packages_of "$variant")
     image=$(image_of "$variant")
     # What the root filesystem is made of; the same key finds the same tarball and the same image.
-    key=$( { echo "$suite $packages"; cat "${sources[@]:-/dev/null}"; echo v1; } | sha256sum | cut -c1-16)
+    read -r -a extra <<<"$(extra_options_of "$variant" | tr '\n' ' ')"
+    key=$( { echo "$suite $packages ${extra[*]}"; cat "${sources[@]:-/dev/null}"; echo v2; } | sha256sum | cut -c1-16)
     tarball="$cache/$variant-$suite-$key.tar"
     if ((refresh == 0)) && [[ $("$engine" image inspect --format '{{index .Labels "org.thidua.base.key"}}' "$image" 2>/dev/null) == "$key" ]]; then
         echo "==> $image is up to date ($key)"
@@ -66,14 +78,18 @@ for variant in "${variants[@]}"; do
         echo "==> mmdebstrap $suite: $packages"
         partial="${tarball%.tar}.partial.tar"  # mmdebstrap picks the format by the extension
         started=$SECONDS
-        # Documentation, manual pages and translations are dropped (the copyright files stay): a smaller image.
+        # Documentation, manual pages and translations are dropped (the copyright files stay): a smaller image. The
+        # JRE's postinst links its manual pages all the same, so their directory must exist. postgresql's postinst
+        # creates a cluster "main" the images never use (the entrypoint makes its own): removed.
         mmdebstrap --quiet --variant=minbase --include="${packages// /,}" \
             --dpkgopt='path-exclude=/usr/share/man/*' \
             --dpkgopt='path-exclude=/usr/share/locale/*' \
             --dpkgopt='path-exclude=/usr/share/doc/*' \
             --dpkgopt='path-include=/usr/share/doc/*/copyright' \
             --aptopt='APT::Install-Recommends "false"' \
-            "$suite" "$partial" "${sources[@]}"
+            --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
+            --customize-hook='rm -rf "$1"/var/lib/postgresql/*/main "$1"/etc/postgresql/*/main' \
+            "${extra[@]}" "$suite" "$partial" "${sources[@]}"
         mv "$partial" "$tarball"
         echo "==> $tarball in $((SECONDS - started)) s"
         # Older tarballs of this variant are of no further use.

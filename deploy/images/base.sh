@@ -81,6 +81,7 @@ for variant in "${variants[@]}"; do
         # Documentation, manual pages and translations are dropped (the copyright files stay): a smaller image. The
         # JRE's postinst links its manual pages all the same, so their directory must exist. postgresql's postinst
         # creates a cluster "main" the images never use (the entrypoint makes its own): removed.
+        # shellcheck disable=SC2016  # mmdebstrap itself expands "$1" (the new root) in its hooks
         mmdebstrap --quiet --variant=minbase --include="${packages// /,}" \
             --dpkgopt='path-exclude=/usr/share/man/*' \
             --dpkgopt='path-exclude=/usr/share/locale/*' \

@@ -43,6 +43,7 @@ while IFS= read -r -d '' entry; do
 done < <(env -0)
 
 if ((${#props[@]} == 0)); then
+    # shellcheck disable=SC2054  # the commas are the values'
     props=(
         [process.roles]=broker,controller
         [node.id]=1

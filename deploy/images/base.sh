@@ -29,6 +29,9 @@ if [[ $engine == podman && -z ${CONTAINERS_CONF:-} ]]; then
     export CONTAINERS_CONF
 fi
 
+quiet=()
+[[ $engine == podman ]] && quiet=(--quiet)  # docker import has no such option
+
 # The host's own Debian sources when it runs the same release (its mirror, and the security and updates suites);
 # otherwise mmdebstrap's default mirror, release suite only.
 sources=()
@@ -96,11 +99,16 @@ for variant in "${variants[@]}"; do
         # Older tarballs of this variant are of no further use.
         find "$cache" -maxdepth 1 -name "$variant-$suite-*.tar" ! -name "$(basename "$tarball")" -delete
     fi
-    "$engine" import --quiet \
+    previous=$("$engine" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+    "$engine" import "${quiet[@]}" \
         --change "LABEL org.thidua.base.key=$key" \
         --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
         --change "ENV LANG=C.UTF-8" \
         --change 'CMD ["/bin/bash"]' \
         "$tarball" "$image" >/dev/null
     echo "==> $image imported"
+    # The image this one replaces, unless a container or another image still uses it.
+    if [[ -n $previous && $previous != $("$engine" image inspect --format '{{.Id}}' "$image") ]]; then
+        "$engine" image rm "$previous" >/dev/null 2>&1 || true
+    fi
 done

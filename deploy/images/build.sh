@@ -70,22 +70,27 @@ image_size() {
     "$engine" image inspect --format '{{.Size}}' "$1"
 }
 
+declare -A images=([app]=thidua:local [kafka]=thidua-kafka:local [postgres]=thidua-postgres:local)
 declare -A sizes
+image_id() {
+    "$engine" image inspect --format '{{.Id}}' "$1" 2>/dev/null || true
+}
+
 for target in "${targets[@]}"; do
     step=$SECONDS
+    image=${images[$target]}
+    previous=$(image_id "$image")
     case "$target" in
         app)
-            image=thidua:local
             "${build[@]}" --build-arg "BASE=$app_base" -f deploy/Dockerfile -t "$image" .
             ;;
         kafka)
-            image=thidua-kafka:local
-            version=$(sed -n 's/^KAFKA_VERSION = os.environ.get("THIDUA_KAFKA_VERSION", "\(.*\)")$/\1/p' \
-                thidua/operator/localinfra/kafka.py)
             python=${PYTHON:-$root/.venv/bin/python}
             [[ -x $python ]] || python=python3
-            libs=$(PYTHONPATH=$root "$python" -c \
-                "from thidua.operator.localinfra.kafka import ensure_jars; print(ensure_jars('$version'))")
+            # The version and jars `make run` uses (THIDUA_KAFKA_VERSION chooses another), fetched once with Maven.
+            { read -r version; read -r libs; } < <(PYTHONPATH=$root "$python" -c \
+                "from thidua.operator.localinfra.kafka import KAFKA_VERSION as v, ensure_jars; print(v); print(ensure_jars(v))")
+            [[ -n ${libs:-} && -d $libs ]] || { echo "the Kafka jars could not be fetched" >&2; exit 1; }
             # The build context: the entrypoint and the jars (hard links where the cache shares the file system).
             context="$root/.state/images/kafka"
             rm -rf "$context"
@@ -96,11 +101,14 @@ for target in "${targets[@]}"; do
                 -f "$context/Dockerfile" -t "$image" "$context"
             ;;
         postgres)
-            image=thidua-postgres:local
             "${build[@]}" --build-arg "BASE=$postgres_base" -f deploy/images/postgres/Dockerfile -t "$image" \
                 deploy/images/postgres
             ;;
     esac
+    # The image this build replaced, unless a container still uses it (its build cache stays).
+    if [[ -n $previous && $previous != $(image_id "$image") ]]; then
+        "$engine" image rm "$previous" >/dev/null 2>&1 || true
+    fi
     sizes[$image]=$(image_size "$image")
     echo "==> $image built in $((SECONDS - step)) s"
 done

@@ -318,6 +318,43 @@ def test_rule_files_are_the_images_and_no_copy_is_kept(base: list[dict[str, Any]
     assert sorted((ROOT / "services/scoring/rules/calendar").glob("*.toml"))
 
 
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in joined.splitlines() if line.strip()]
+
+
+def test_the_image_installs_the_runtime_lock_as_a_numeric_user() -> None:
+    """No test tools in the image (the runtime lock only), any base given as BASE, a user Kubernetes can check."""
+    steps = dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    assert steps[0] == ("ARG", "BASE=python:3.11-slim")
+    stages = [arguments.split()[0] for instruction, arguments in steps if instruction == "FROM"]
+    assert stages and set(stages) == {"${BASE}"}
+    installs = " ".join(arguments for instruction, arguments in steps if instruction in {"COPY", "RUN"})
+    assert "requirements-runtime.lock" in installs
+    assert "requirements.lock" not in installs, "the development lock (pytest, mypy, selenium...) is not for the image"
+    final = steps[max(i for i, (instruction, _) in enumerate(steps) if instruction == "FROM") :]
+    users = [arguments for instruction, arguments in final if instruction == "USER"]
+    assert users and re.fullmatch(r"[1-9][0-9]*(:[0-9]+)?", users[-1]), f"USER {users}: runAsNonRoot needs a number"
+    assert ("ENTRYPOINT", '["thidua"]') in final
+
+
+def test_the_build_context_holds_only_what_the_image_copies() -> None:
+    """.dockerignore (and Podman's .containerignore, the same): everything out (.venv, .state, .git: large or
+    private) but what deploy/Dockerfile copies."""
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8")
+    assert (ROOT / ".containerignore").read_text(encoding="utf-8") == ignore
+    patterns = [line.strip() for line in ignore.splitlines() if line.strip() and not line.startswith("#")]
+    assert patterns[0] == "*"
+    included = {pattern[1:].rstrip("/") for pattern in patterns if pattern.startswith("!")}
+    assert not included & {".venv", ".state", ".git", "deploy", "tests", "requirements.lock"}
+    copied = set()
+    for instruction, arguments in dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8")):
+        if instruction == "COPY" and not arguments.startswith("--from"):
+            copied |= {source.rstrip("/") for source in arguments.split()[:-1]}
+    assert copied == included, f"the context lets in {sorted(included)}, the image copies {sorted(copied)}"
+
+
 def test_the_overlay_example_mounts_rule_files_where_the_settings_look() -> None:
     text = (LOCAL / "kustomization.yaml").read_text(encoding="utf-8")
     example = text[text.index("# configMapGenerator:") :]

@@ -23,6 +23,9 @@ for arg in "$@"; do
     esac
 done
 ((${#variants[@]})) || variants=(python jre postgresql)
+for tool in mmdebstrap "$engine"; do
+    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install mmdebstrap podman)" >&2; exit 1; }
+done
 
 if [[ $engine == podman && -z ${CONTAINERS_CONF:-} ]]; then
     CONTAINERS_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/podman/containers.conf"

@@ -30,6 +30,7 @@ while (($#)); do
 done
 [[ $base == debian || $base == python ]] || { echo "--base is debian or python, not $base" >&2; exit 2; }
 ((${#targets[@]})) || targets=(app kafka postgres)
+command -v "$engine" >/dev/null || { echo "$engine is not installed (CONTAINER_ENGINE chooses the engine)" >&2; exit 1; }
 
 if [[ $engine == podman && -z ${CONTAINERS_CONF:-} ]]; then
     export CONTAINERS_CONF="$root/deploy/podman/containers.conf"

@@ -182,6 +182,7 @@ class ComposeStack:
     ports: dict[str, int] = field(default_factory=dict)
     history: list[Ran] = field(default_factory=list)
     startup_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what went wrong and was dealt with (reported at the end)
 
     def __post_init__(self) -> None:
         self.directory = STATE / "deploy" / self.project
@@ -217,6 +218,7 @@ class ComposeStack:
         show: str | None = None,
         env: dict[str, str] | None = None,
         input: str | None = None,
+        record: bool = True,
     ) -> subprocess.CompletedProcess[str]:
         """Run a command with Podman's settings, record it, and fail with its output (and the logs) when asked.
 
@@ -240,7 +242,8 @@ class ComposeStack:
             raise StackError(f"{show or shlex.join(argv)}: no answer in {timeout:.0f} s\n{self.diagnostics()}") from (
                 expired
             )
-        self.history.append(Ran(show or shlex.join(argv), time.monotonic() - started, done.returncode))
+        if record:
+            self.history.append(Ran(show or shlex.join(argv), time.monotonic() - started, done.returncode))
         if check and done.returncode != 0:
             raise StackError(
                 f"{show or shlex.join(argv)} exited {done.returncode}\n--- stdout\n{done.stdout[-3000:]}"
@@ -263,7 +266,7 @@ class ComposeStack:
         listed = self.run(
             ["podman", "ps", "-a", "--filter", f"label={LABEL}={self.project}", "--format", "json"],
             check=False,
-            show="podman ps -a (the project's containers)",
+            record=False,
         )
         if listed.returncode != 0 or not listed.stdout.strip():
             return {}
@@ -282,27 +285,31 @@ class ComposeStack:
 
     def operator(self, *args: str, input: str | None = None) -> str:
         """`thidua <args>` as the stack's operator (the `admin` service of the tools profile); its output."""
-        return self.tool("run", "--rm", "admin", *args, input=input).stdout
+        return self.tool("run", "--rm", "-T", "admin", *args, input=input).stdout
 
-    def tool(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        """podman-compose with the tools profile (the `admin` service)."""
+    def tool(self, *args: str, input: str | None = None, show: str | None = None) -> subprocess.CompletedProcess[str]:
+        """podman-compose with the tools profile (the `admin` service); `run -T`: no TTY, so stdin ends and is not
+        echoed into the container's log."""
         tool = Path(sys.executable).with_name("podman-compose")
         argv = [str(tool), "--env-file", ".env", "-f", "compose.yaml", "-p", self.project, "--profile", "tools", *args]
-        return self.run(
-            argv, timeout=180, input=input, show=shlex.join(["podman-compose", "--profile", "tools", *args])
-        )
+        shown = show or shlex.join(["podman-compose", "--profile", "tools", *args])
+        return self.run(argv, timeout=180, input=input, show=shown)
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
     def up(self, *, timeout: float = 600) -> float:
-        """Start the stack the way the operator's manual says for podman-compose before Podman 4.6 (which skips
-        `service_healthy`): Kafka and PostgreSQL first until healthy, then the rest; the seconds it took to ready."""
+        """Start the stack in the order its depends_on asks for, the way the operator's manual says for podman-compose
+        on Podman 4.3: each step `up -d --no-deps` (Podman 4.3 cannot start a container whose `--requires` names an
+        exited one-shot that requires a running one, and podman-compose skips `service_healthy` before Podman 4.6),
+        the waits done here; the seconds until every /readyz answers 200."""
         started = time.monotonic()
-        self.compose("up", "-d", "--no-build", *BACKING, timeout=timeout)
-        self.wait_healthy(BACKING, deadline=started + timeout)
-        self.compose("up", "-d", "--no-build", timeout=timeout)
-        self.check_one_shots()
-        self.wait_ready(deadline=started + timeout)
+        deadline = started + timeout
+        self.compose("up", "-d", "--no-build", "--no-deps", *BACKING, timeout=timeout)
+        self.wait_healthy(BACKING, deadline=deadline)
+        for service in ONE_SHOTS:
+            self.one_shot(service, deadline=deadline)
+        self.compose("up", "-d", "--no-build", "--no-deps", *self.ports, timeout=timeout)
+        self.wait_ready(deadline=deadline)
         return time.monotonic() - started
 
     def stop(self) -> None:
@@ -310,14 +317,20 @@ class ComposeStack:
         self.compose("stop", timeout=300)
 
     def start(self, *, timeout: float = 600) -> float:
-        """`podman-compose start` after a stop, backing services first; the seconds until every /readyz is 200."""
+        """`podman-compose start` after a stop: everything at once, as after a reboot (services that find Kafka not
+        up yet exit and their restart policy tries again); the seconds until every /readyz is 200."""
         started = time.monotonic()
-        self.compose("start", *BACKING, timeout=timeout)
-        self.wait_healthy(BACKING, deadline=started + timeout)
-        services = [name for name in self.containers() if name not in BACKING]
-        self.compose("start", *services, timeout=timeout)
+        self.compose("start", timeout=timeout)
         self.wait_ready(deadline=started + timeout)
         return time.monotonic() - started
+
+    def restarts(self) -> dict[str, int]:
+        """How often the restart policy restarted each long-running service's container."""
+        counts: dict[str, int] = {}
+        for service in self.ports:
+            shown = self.podman("inspect", "--format", "{{.RestartCount}}", self.container(service), check=False)
+            counts[service] = int(shown.stdout.strip() or -1)
+        return counts
 
     def down(self) -> None:
         """Remove everything of the project, volumes included, even what `down -v` left behind."""
@@ -347,6 +360,8 @@ class ComposeStack:
                 )
                 if check.returncode == 0:
                     break
+                if self.containers().get(service, {}).get("state") == "exited":
+                    raise StackError(f"{service} exited before it was healthy\n{self.diagnostics()}")
                 if time.monotonic() > deadline:
                     raise StackError(
                         f"{service} not healthy in time: {check.stdout}{check.stderr}\n{self.diagnostics()}"
@@ -354,13 +369,28 @@ class ComposeStack:
                 time.sleep(2)
         self._squash_polls()
 
-    def check_one_shots(self) -> None:
-        """The provisioning containers ran to the end and succeeded."""
-        found = self.containers()
-        for service in ONE_SHOTS:
-            state = found.get(service)
-            if state is None or state["state"] != "exited" or state["exit"] != 0:
-                raise StackError(f"{service}: {state}\n{self.diagnostics()}")
+    def one_shot(self, service: str, *, deadline: float, attempts: int = 3) -> None:
+        """Run a one-shot container to its end; started again (`podman-compose start`) when it failed, since a name
+        lookup in the container network can fail while Podman 4.3's DNS server reloads (seen once, for 40 s)."""
+        self.compose("up", "-d", "--no-build", "--no-deps", service)
+        for attempt in range(1, attempts + 1):
+            state = self.wait_exited(service, deadline=deadline)
+            if state.get("exit") == 0:
+                return
+            if attempt < attempts:
+                self.notes.append(f"{service} exited {state.get('exit')} (attempt {attempt}): started again")
+                self.compose("start", service)
+        raise StackError(f"{service} failed {attempts} times: {state}\n{self.diagnostics()}")
+
+    def wait_exited(self, service: str, *, deadline: float) -> dict[str, Any]:
+        """A one-shot container's state once it exited."""
+        while True:
+            state: dict[str, Any] = self.containers().get(service) or {}
+            if state.get("state") == "exited":
+                return state
+            if time.monotonic() > deadline:
+                raise StackError(f"{service} still not done: {state}\n{self.diagnostics()}")
+            time.sleep(1)
 
     def wait_ready(self, services: Sequence[str] | None = None, *, deadline: float) -> None:
         """Every service's /readyz answers 200 on its published port before deadline."""
@@ -441,8 +471,9 @@ class ComposeStack:
         return target
 
     def report(self) -> str:
-        """The commands run, with their durations and exit codes."""
-        return "\n".join(f"{ran.seconds:8.1f} s  rc={ran.code:<3} {ran.command}" for ran in self.history)
+        """The commands run, with their durations and exit codes, and the notes."""
+        lines = [f"{ran.seconds:8.1f} s  rc={ran.code:<3} {ran.command}" for ran in self.history]
+        return "\n".join(lines + [f"note: {note}" for note in self.notes])
 
 
 def token_after(output: str, marker: str = TOKEN_LINE) -> str:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from thidua.testing.compose import (
 T = "+07:00"
 BATCH = 25  # envelopes per POST while scoring is killed
 PER_ROUND = 150  # procedure.processed per kill round (every third late)
+FIRST = 100  # of them sent in one request just before the kill
 # deploy/images/build.sh's targets and the variable naming each image.
 BUILD_TARGETS = {"app": "THIDUA_IMAGE", "kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE"}
 
@@ -342,13 +343,17 @@ def test_down_and_up_with_the_volumes_keeps_the_data(scene: Scene) -> None:
     print(f"[compose] down + up: ready again in {scene.timings['up after down']:.1f} s, data kept")
 
 
-def stream_with_a_fault(scene: Scene, unit: str, month: int, fault: Any) -> int:
-    """PER_ROUND dossiers of unit in month, in batches; fault() after the second batch; the late ones' count."""
+def stream_with_a_fault(scene: Scene, unit: str, month: int, fault: Callable[[], None]) -> int:
+    """PER_ROUND dossiers of unit in month: FIRST in one request, fault() as soon as it is answered (scoring is
+    still applying them), then the rest in batches of BATCH; the number of late ones."""
     events = [processed(unit, f"K{month}-{d}", month, late=d % 3 == 0) for d in range(PER_ROUND)]
-    for index, start in enumerate(range(0, len(events), BATCH)):
+    post(scene, events[:FIRST])
+    fault()
+    sent = sum(1 for event in scene.sent if event["unit_id"] == unit)
+    applied = sql(scene, f"SELECT count(*) FROM scoring.inbox WHERE unit_id = '{unit}'")
+    print(f"[compose] 2025-{month:02d}: scoring had applied {applied} of the {sent} events of {unit} when killed")
+    for start in range(FIRST, len(events), BATCH):
         post(scene, events[start : start + BATCH])
-        if index == 1:
-            fault()
     return sum(1 for d in range(PER_ROUND) if d % 3 == 0)
 
 

@@ -50,6 +50,7 @@ ONE_SHOTS = ("provision", "db-provision")
 LABEL = "io.podman.compose.project"
 REQUIRED = re.compile(r"\$\{([A-Z][A-Z0-9_]*):\?[^}]*\}")
 TOKEN_LINE = "(shown once, keep it secret):"
+INSPECTIONS = {"inspect", "ps", "ls", "exists"}
 
 
 class StackError(AssertionError):
@@ -218,7 +219,7 @@ class ComposeStack:
         show: str | None = None,
         env: dict[str, str] | None = None,
         input: str | None = None,
-        record: bool = True,
+        record: bool | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a command with Podman's settings, record it, and fail with its output (and the logs) when asked.
 
@@ -242,8 +243,13 @@ class ComposeStack:
             raise StackError(f"{show or shlex.join(argv)}: no answer in {timeout:.0f} s\n{self.diagnostics()}") from (
                 expired
             )
+        if record is None:  # looking (inspect, ps, ls, exists) is not part of what ran, unless asked
+            record = not INSPECTIONS.intersection(argv[:3])
         if record:
             self.history.append(Ran(show or shlex.join(argv), time.monotonic() - started, done.returncode))
+        for line in done.stderr.splitlines():
+            if "resorting to SIGKILL" in line:  # a container that ignored SIGTERM for its whole grace period
+                self.notes.append(f"{show or shlex.join(argv)}: {line.strip()}")
         if check and done.returncode != 0:
             raise StackError(
                 f"{show or shlex.join(argv)} exited {done.returncode}\n--- stdout\n{done.stdout[-3000:]}"
@@ -266,7 +272,6 @@ class ComposeStack:
         listed = self.run(
             ["podman", "ps", "-a", "--filter", f"label={LABEL}={self.project}", "--format", "json"],
             check=False,
-            record=False,
         )
         if listed.returncode != 0 or not listed.stdout.strip():
             return {}

@@ -51,6 +51,7 @@ LABEL = "io.podman.compose.project"
 REQUIRED = re.compile(r"\$\{([A-Z][A-Z0-9_]*):\?[^}]*\}")
 TOKEN_LINE = "(shown once, keep it secret):"
 INSPECTIONS = {"inspect", "ps", "ls", "exists"}
+KEEP_LOGS = 5  # runs whose logs stay under .state/deploy-logs/
 
 
 class StackError(AssertionError):
@@ -473,6 +474,10 @@ class ComposeStack:
             )
             (target / f"{service}.log").write_text(log.stdout + log.stderr, encoding="utf-8")
         (target / "commands.txt").write_text(self.report(), encoding="utf-8")
+        # The last few runs' logs are kept, not every run's.
+        runs = sorted(LOGS.glob("thidua-test-*/commands.txt"), key=lambda path: path.stat().st_mtime)
+        for old in runs[:-KEEP_LOGS]:
+            shutil.rmtree(old.parent, ignore_errors=True)
         return target
 
     def report(self) -> str:

@@ -4,6 +4,7 @@ to a real Kubernetes API server. It needs Podman and builds images, so it runs o
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(marker)
+
+
+# deploy/images/build.sh's targets and the compose variable that may name another image instead.
+TARGET_VARIABLES = {"app": "THIDUA_IMAGE", "kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE"}
+
+
+@pytest.fixture(scope="session")
+def built_images() -> dict[str, int]:
+    """The images of this work tree, built every run (the layer cache makes an unchanged tree take seconds), so the
+    stack never runs a stale image; a target whose variable names another image is left alone. Sizes by name."""
+    from thidua.testing.images import build_images
+
+    targets = [target for target, variable in TARGET_VARIABLES.items() if not os.environ.get(variable)]
+    started = time.monotonic()
+    sizes = build_images(targets) if targets else {}
+    print(f"\n[images] {', '.join(targets) or 'none'} built in {time.monotonic() - started:.1f} s:")
+    for name, size in sizes.items():
+        print(f"[images]   {name}: {size / 1e6:.0f} MB")
+    return sizes

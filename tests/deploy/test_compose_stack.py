@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,12 +22,8 @@ import httpx
 import pytest
 
 from thidua.testing.compose import (
-    BUILD_SCRIPT,
-    IMAGES,
-    ROOT,
     ComposeStack,
     StackError,
-    missing_images,
     running_stack,
     token_after,
 )
@@ -37,8 +32,6 @@ T = "+07:00"
 BATCH = 25  # envelopes per POST while scoring is killed
 PER_ROUND = 150  # procedure.processed per kill round (every third late)
 FIRST = 100  # of them sent in one request just before the kill
-# deploy/images/build.sh's targets and the variable naming each image.
-BUILD_TARGETS = {"app": "THIDUA_IMAGE", "kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE"}
 
 
 @dataclass
@@ -60,14 +53,8 @@ class Scene:
 
 
 @pytest.fixture(scope="module")
-def scene() -> Iterator[Scene]:
+def scene(built_images: dict[str, int]) -> Iterator[Scene]:
     started = time.monotonic()
-    wanted = {target: os.environ.get(name, IMAGES[name]) for target, name in BUILD_TARGETS.items()}
-    missing = [target for target, image in wanted.items() if missing_images([image])]
-    if missing:  # a fresh clone: build what is missing (the script reuses its caches and layers)
-        built = subprocess.run([str(BUILD_SCRIPT), *missing], cwd=ROOT, check=False, timeout=3600)
-        assert built.returncode == 0, f"deploy/images/build.sh {' '.join(missing)} failed"
-        print(f"\n[compose] built {', '.join(missing)} in {time.monotonic() - started:.1f} s")
     stack = ComposeStack()
     try:
         with running_stack(stack):

@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 PODMAN_CONF = DEPLOY / "podman" / "containers.conf"
-BUILD_SCRIPT = DEPLOY / "images" / "build.sh"
 STATE = ROOT / ".state"
 LOGS = STATE / "deploy-logs"
 # The images deploy/images/build.sh makes where no registry is reachable (compose.yaml's defaults are the public ones).
@@ -493,20 +492,6 @@ def token_after(output: str, marker: str = TOKEN_LINE) -> str:
         if line.rstrip().endswith(marker) and index + 1 < len(lines) and lines[index + 1].strip():
             return lines[index + 1].strip()
     raise AssertionError(f"no line after {marker!r} in:\n{output}")
-
-
-def missing_images(names: Sequence[str]) -> list[str]:
-    """Those of the images that Podman's store lacks."""
-    missing = []
-    for image in names:
-        found = subprocess.run(
-            ["podman", "image", "exists", image],
-            env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
-            check=False,
-        )
-        if found.returncode != 0:
-            missing.append(image)
-    return missing
 
 
 @contextlib.contextmanager

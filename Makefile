@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP) doc-deps
 	$(BIN)/thidua run
 
-test: $(STAMP) browser-deps doc-deps
+# The deployment suite (tests/deploy, `make test-deploy` alone) is part of it: a few minutes with the caches warm,
+# about ten more on a new machine (Kafka's jars, Debian's root filesystems, kube-apiserver built once).
+test: $(STAMP) browser-deps doc-deps deploy-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m schemas.export --check
-	$(BIN)/pytest -q
+	THIDUA_DEPLOY=1 $(BIN)/pytest -q
 
 # The whole fault suite (kill -9 of each service, Kafka and PostgreSQL restarts, 10,000 events sent three times,
 # hostile input); `make test` runs only its sample. The table it prints is also saved in .state/fault-table.txt.

@@ -41,6 +41,7 @@ def create_app(settings: Settings, *, today: Callable[[], date] = local_today) -
         runtime.run_in_background(work.recalendar_once)
         runtime.run_in_background(work.clock)
         runtime.run_in_background(work.rescorer)
+    if "track" in settings.roles:
         runtime.run_in_background(work.tracker)
     if "consume" in settings.roles:
         # Several members of the group in one process: while one batch waits for PostgreSQL, another is decoded

@@ -37,9 +37,11 @@ class Settings(ServiceSettings):
     reconcile_alert_points: float = Field(10.0, ge=0, le=100)
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
-    # What this process does: consume evidence into counters, rescore queued subjects (and run the clock), or
-    # both. Split them over two processes to use two cores: SCORING_ROLES='["consume"]' and '["rescore"]'.
-    roles: frozenset[Literal["consume", "rescore"]] = frozenset({"consume", "rescore"})
+    # What this process does: consume evidence into counters ("consume"), rescore queued subjects and run the clock
+    # ("rescore"), the officers' Decree 335 tracking ("track"), or several. Split over processes to use more cores:
+    # `make run` runs '["consume", "rescore"]' and '["track"]' (a tracking pass recomputes whole unit-years; in the
+    # consumer's process it held the event loop and standings came seconds late under a live load).
+    roles: frozenset[Literal["consume", "rescore", "track"]] = frozenset({"consume", "rescore", "track"})
     # Longest wait of the rescorer between two looks at the queue (it also wakes after every batch).
     rescore_seconds: float = Field(0.2, gt=0)
     # How often every officer with tracked work is queued for the Decree 335 tracking pass (ratings.v1 and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tomllib
 import uuid
@@ -172,6 +173,34 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
     assert after["service_index"] == expected_index
     assert after["score"] == round(0.7 * expected_index + 0.3 * after["culture_index"], 2)
     assert after["score"] < card["score"]
+
+
+async def test_the_decree_335_tracking_runs_only_where_the_track_role_is(
+    kafka_bootstrap: str, database_url: str
+) -> None:
+    """make run splits scoring: consume+rescore in one process, the tracking pass in another (issue 29)."""
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "database_url": database_url,
+        "group_id": f"test-track-{uuid.uuid4().hex[:6]}",
+    }
+    officer = f"T{uuid.uuid4().hex[:6].upper()}"
+    queued = "SELECT count(*) AS n FROM scoring.tracking_dirty WHERE officer_id = $1"
+    consumer = scoring_app(ScoringSettings(**common, roles=frozenset({"consume", "rescore"})))
+    async with running_app(consumer):
+        await fetch(
+            database_url, "INSERT INTO scoring.tracking_dirty VALUES ($1, now()) ON CONFLICT DO NOTHING", officer
+        )
+        await asyncio.sleep(2.0)  # ten of the tracker's polls, had it been running here
+        [left] = await fetch(database_url, queued, officer)
+        assert left["n"] == 1, "the consume+rescore process ran the tracking pass"
+        async with running_app(scoring_app(ScoringSettings(**common, roles=frozenset({"track"})))):
+
+            async def taken() -> None:
+                [row] = await fetch(database_url, queued, officer)
+                assert row["n"] == 0
+
+            await eventually(taken, timeout=20)
 
 
 async def test_consumer_and_rescorer_in_two_processes_share_the_work(kafka_bootstrap: str, database_url: str) -> None:

@@ -23,7 +23,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,70 +90,29 @@ def secret() -> str:
 
 def write_tls(directory: Path, keystore_password: str, *, host: str = "kafka", days: int = 7) -> None:
     """A throw-away CA (ca.pem) and the broker's key and certificate for host in a PKCS#12 keystore."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.now(UTC) - timedelta(minutes=5)  # a container clock a little behind still accepts it
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Thi dua deploy test CA")])
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(x509, cert_sign=True), critical=True)
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(x509, cert_sign=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    from thidua.testing.tls import certificate_authority, server_certificate
+
+    ca = certificate_authority("Thi dua deploy test CA", days=days)
+    server = server_certificate(ca, host, names=[host], days=days)
     keystore = pkcs12.serialize_key_and_certificates(
-        host.encode(), key, cert, [ca], serialization.BestAvailableEncryption(keystore_password.encode())
+        host.encode(),
+        server.key,
+        server.cert,
+        [ca.cert],
+        serialization.BestAvailableEncryption(keystore_password.encode()),
     )
     directory.mkdir(parents=True, exist_ok=True)
     # Readable by the containers' own users (bind mounts keep the host's modes); the parent directory is private.
     directory.chmod(0o755)
-    for name, data in (("ca.pem", ca.public_bytes(serialization.Encoding.PEM)), (f"{host}.keystore.p12", keystore)):
+    for name, data in (
+        ("ca.pem", ca.cert.public_bytes(serialization.Encoding.PEM)),
+        (f"{host}.keystore.p12", keystore),
+    ):
         (directory / name).write_bytes(data)
         (directory / name).chmod(0o644)
-
-
-def _key_usage(x509: Any, *, cert_sign: bool) -> Any:
-    """A CA signs certificates; a server signs its handshakes (ECDHE)."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
 
 
 def write_env(path: Path, values: dict[str, str]) -> None:

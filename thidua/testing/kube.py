@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime
-import ipaddress
 import json
 import os
 import secrets
@@ -26,12 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from thidua.operator.localinfra.process import free_port, spawn, stop, wait_until
+from thidua.testing.tls import certificate_authority, server_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = ROOT / "deploy" / "test" / "kube" / "build.sh"
@@ -132,59 +129,17 @@ def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
 
 def _certificates(directory: Path) -> dict[str, Path]:
     """A throwaway CA, the server's certificate for 127.0.0.1 signed by it, and a service-account signing key."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "thidua-test-ca")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca = certificate_authority("thidua-test-ca", days=1)
+    server = server_certificate(ca, "kube-apiserver", names=["localhost", "127.0.0.1"], days=1)
     # Service-account tokens are signed with it (the server refuses to start without one); never used here.
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     sa_public = sa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return {
-        "ca": _write_pem(directory / "ca.crt", ca.public_bytes(serialization.Encoding.PEM)),
-        "server_cert": _write_pem(directory / "apiserver.crt", server.public_bytes(serialization.Encoding.PEM)),
-        "server_key": _write_pem(directory / "apiserver.key", _key_pem(server_key)),
+        "ca": _write_pem(directory / "ca.crt", ca.cert.public_bytes(serialization.Encoding.PEM)),
+        "server_cert": _write_pem(directory / "apiserver.crt", server.cert.public_bytes(serialization.Encoding.PEM)),
+        "server_key": _write_pem(directory / "apiserver.key", _key_pem(server.key)),
         "sa_key": _write_pem(directory / "sa.key", _key_pem(sa_key)),
         "sa_pub": _write_pem(directory / "sa.pub", sa_public),
     }

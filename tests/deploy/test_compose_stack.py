@@ -21,12 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from thidua.testing.compose import (
-    ComposeStack,
-    StackError,
-    running_stack,
-    token_after,
-)
+from thidua.testing.compose import ComposeStack, StackError, running_stack
+from thidua.testing.compose_files import token_after
 
 T = "+07:00"
 BATCH = 25  # envelopes per POST while scoring is killed

@@ -495,7 +495,7 @@ def test_compose_harness_generates_what_compose_requires(tmp_path: Path) -> None
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    from thidua.testing import compose as harness
+    from thidua.testing import compose_files as harness
 
     text = COMPOSE.read_text(encoding="utf-8")
     required = set(harness.required_variables(text))

@@ -12,11 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import secrets
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,9 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
-from thidua import registry
+from thidua.operator.localinfra.process import free_port
+from thidua.testing.compose_files import (
+    compose_copy,
+    http_services,
+    required_variables,
+    secret,
+    write_env,
+    write_tls,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -46,8 +50,6 @@ IMAGES = {
 BACKING = ("kafka", "postgres")  # what the one-shots and the services need up first
 ONE_SHOTS = ("provision", "db-provision")
 LABEL = "io.podman.compose.project"
-REQUIRED = re.compile(r"\$\{([A-Z][A-Z0-9_]*):\?[^}]*\}")
-TOKEN_LINE = "(shown once, keep it secret):"
 INSPECTIONS = {"inspect", "ps", "ls", "exists"}
 KEEP_LOGS = 5  # runs whose logs stay under .state/deploy-logs/
 
@@ -63,72 +65,6 @@ class Ran:
     command: str
     seconds: float
     code: int
-
-
-def http_services() -> dict[str, int]:
-    """Every registered service (the dashboard too) and the port it listens on inside its container."""
-    return {spec.name: spec.port for spec in registry.services()}
-
-
-def required_variables(compose_text: str) -> list[str]:
-    """The variables compose.yaml refuses to run without (`${NAME:?}`), sorted."""
-    return sorted(set(REQUIRED.findall(compose_text)))
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on at the moment (the stack publishes on it soon after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def secret() -> str:
-    """A long random value safe inside a JAAS line and a URL (no quotes, no separators)."""
-    return secrets.token_urlsafe(32)
-
-
-def write_tls(directory: Path, keystore_password: str, *, host: str = "kafka", days: int = 7) -> None:
-    """A throw-away CA (ca.pem) and the broker's key and certificate for host in a PKCS#12 keystore."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    from thidua.testing.tls import certificate_authority, server_certificate
-
-    ca = certificate_authority("Thi dua deploy test CA", days=days)
-    server = server_certificate(ca, host, names=[host], days=days)
-    keystore = pkcs12.serialize_key_and_certificates(
-        host.encode(),
-        server.key,
-        server.cert,
-        [ca.cert],
-        serialization.BestAvailableEncryption(keystore_password.encode()),
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    # Readable by the containers' own users (bind mounts keep the host's modes); the parent directory is private.
-    directory.chmod(0o755)
-    for name, data in (
-        ("ca.pem", ca.cert.public_bytes(serialization.Encoding.PEM)),
-        (f"{host}.keystore.p12", keystore),
-    ):
-        (directory / name).write_bytes(data)
-        (directory / name).chmod(0o644)
-
-
-def write_env(path: Path, values: dict[str, str]) -> None:
-    """The env file compose reads, private to its owner."""
-    path.write_text("".join(f"{name}={value}\n" for name, value in sorted(values.items())), encoding="utf-8")
-    path.chmod(0o600)
-
-
-def compose_copy(text: str) -> str:
-    """compose.yaml for a directory outside deploy/: the same services, the build context pointing back here."""
-    data = yaml.safe_load(text)
-    for service in data["services"].values():
-        build = service.get("build")
-        if isinstance(build, dict) and build.get("context") == "..":
-            service["build"] = {**build, "context": str(ROOT)}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
 @dataclass
@@ -441,15 +377,6 @@ class ComposeStack:
         """The commands run, with their durations and exit codes, and the notes."""
         lines = [f"{ran.seconds:8.1f} s  rc={ran.code:<3} {ran.command}" for ran in self.history]
         return "\n".join(lines + [f"note: {note}" for note in self.notes])
-
-
-def token_after(output: str, marker: str = TOKEN_LINE) -> str:
-    """The secret an operator command printed on the line after marker."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if line.rstrip().endswith(marker) and index + 1 < len(lines) and lines[index + 1].strip():
-            return lines[index + 1].strip()
-    raise AssertionError(f"no line after {marker!r} in:\n{output}")
 
 
 @contextlib.contextmanager

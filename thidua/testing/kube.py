@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from thidua.operator.localinfra.process import free_port, spawn, stop, wait_until
+from thidua.operator.localinfra.secret_files import write_secret
 from thidua.testing.tls import certificate_authority, server_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +117,7 @@ def _get(url: str, token: str | None, ca_file: Path | None) -> tuple[int, str]:
 
 
 def _write_pem(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    path.chmod(0o600)
+    write_secret(path, data.decode("ascii"))
     return path
 
 
@@ -162,8 +162,7 @@ def _kubeconfig(path: Path, server: str, ca_file: Path, token: str) -> Path:
         "contexts": [{"name": "thidua-test", "context": {"cluster": "thidua-test", "user": ADMIN_USER}}],
         "current-context": "thidua-test",
     }
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    path.chmod(0o600)
+    write_secret(path, yaml.safe_dump(config))
     return path
 
 
@@ -171,6 +170,39 @@ def _fresh_log(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     return path
+
+
+def _start_etcd(
+    bin_dir: Path, data_dir: Path, client_url: str, peer_url: str, log: Path, timeout: float
+) -> subprocess.Popen[bytes]:
+    """A one-member etcd on loopback, healthy when it returns."""
+    etcd = spawn(
+        [
+            str(bin_dir / "etcd"),
+            "--name=test",
+            f"--data-dir={data_dir}",
+            f"--listen-client-urls={client_url}",
+            f"--advertise-client-urls={client_url}",
+            f"--listen-peer-urls={peer_url}",
+            f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster=test={peer_url}",
+            # Throwaway data: no fsync keeps writes cheap on a busy disk.
+            "--unsafe-no-fsync",
+        ],
+        log_path=log,
+    )
+    try:
+        wait_until(
+            lambda: '"health":"true"' in _get(f"{client_url}/health", None, None)[1],
+            timeout=timeout,
+            what=f"etcd (log {log})",
+            proc=etcd,
+            log_path=log,
+        )
+    except BaseException:
+        stop(etcd, timeout=20.0)
+        raise
+    return etcd
 
 
 @contextlib.contextmanager
@@ -182,30 +214,9 @@ def api_server(bin_dir: Path, *, log_dir: Path = LOG_DIR, start_timeout: float =
     processes: list[subprocess.Popen[bytes]] = []
     try:
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
-        etcd_url, peer_url = f"http://127.0.0.1:{etcd_port}", f"http://127.0.0.1:{peer_port}"
-        etcd = spawn(
-            [
-                str(bin_dir / "etcd"),
-                "--name=test",
-                f"--data-dir={root / 'etcd'}",
-                f"--listen-client-urls={etcd_url}",
-                f"--advertise-client-urls={etcd_url}",
-                f"--listen-peer-urls={peer_url}",
-                f"--initial-advertise-peer-urls={peer_url}",
-                f"--initial-cluster=test={peer_url}",
-                # Throwaway data: no fsync keeps writes cheap on a busy disk.
-                "--unsafe-no-fsync",
-            ],
-            log_path=etcd_log,
-        )
+        etcd_url = f"http://127.0.0.1:{etcd_port}"
+        etcd = _start_etcd(bin_dir, root / "etcd", etcd_url, f"http://127.0.0.1:{peer_port}", etcd_log, start_timeout)
         processes.append(etcd)
-        wait_until(
-            lambda: '"health":"true"' in _get(f"{etcd_url}/health", None, None)[1],
-            timeout=start_timeout,
-            what=f"etcd (log {etcd_log})",
-            proc=etcd,
-            log_path=etcd_log,
-        )
 
         pki = root / "pki"
         pki.mkdir()
@@ -213,8 +224,7 @@ def api_server(bin_dir: Path, *, log_dir: Path = LOG_DIR, start_timeout: float =
         token = secrets.token_hex(24)
         tokens = pki / "tokens.csv"
         # A static token for one user in system:masters, which RBAC's bootstrap policy makes a cluster admin.
-        tokens.write_text(f'{token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n', encoding="utf-8")
-        tokens.chmod(0o600)
+        write_secret(tokens, f'{token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
         server = f"https://127.0.0.1:{api_port}"
         apiserver = spawn(
             [

@@ -117,10 +117,7 @@ class Bench:
         self.db: str = stack.env["DATABASE_URL"]
         self.evidence_url = f"http://127.0.0.1:{stack.port_of(service('evidence'))}"
         self.scoring_url = f"http://127.0.0.1:{stack.port_of(service('scoring'))}"
-        # Every process of each service (scoring's Decree 335 tracking has its own: ServiceSpec.local_processes).
-        self.pids = {
-            process: stack.children[process].pid for name in SERVICES for process in stack.processes(service(name))
-        }
+        self.pids = {name: stack.children[name].pid for name in SERVICES}
         # Every part of the stack whose CPU a backfilled event costs (the bench's own producer is not one).
         self.parts = dict(self.pids)
         for name, infra in (("PostgreSQL", stack.postgres), ("Kafka", stack.kafka)):

@@ -43,10 +43,6 @@ class ServiceSpec:
     kafka: bool = True
     # Prefix of its environment variables when not its name in capitals (the dashboard's WEB_HTTP_PORT).
     env_prefix: str | None = None
-    # How the local stack (`thidua run`, the bench) splits it over processes: process name -> the environment that
-    # process adds (the first named after the service keeps its port; the others listen on free ones). Empty: one
-    # process. An operator who sets one of these variables gets one process with their value.
-    local_processes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def consumes(self) -> dict[str, str]:

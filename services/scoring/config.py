@@ -38,9 +38,9 @@ class Settings(ServiceSettings):
     # How often the clock is checked for open dossiers and complaints turning overdue or outliving a period.
     tick_seconds: float = Field(2.0, gt=0)
     # What this process does: consume evidence into counters ("consume"), rescore queued subjects and run the clock
-    # ("rescore"), the officers' Decree 335 tracking ("track"), or several. Split over processes to use more cores:
-    # `make run` runs '["consume", "rescore"]' and '["track"]' (a tracking pass recomputes whole unit-years; in the
-    # consumer's process it held the event loop and standings came seconds late under a live load).
+    # ("rescore"), the officers' Decree 335 tracking ("track"), or several: split them over processes on a machine
+    # with cores to spare. (On two cores, tracking in a process of its own made freshness worse, not better: the
+    # work is the same and competes for the same cores; bench/RESULTS.md.)
     roles: frozenset[Literal["consume", "rescore", "track"]] = frozenset({"consume", "rescore", "track"})
     # Longest wait of the rescorer between two looks at the queue (it also wakes after every batch).
     rescore_seconds: float = Field(0.2, gt=0)

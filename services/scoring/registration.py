@@ -130,10 +130,4 @@ SERVICE = ServiceSpec(
     settings_class="services.scoring.config:Settings",
     summary="live emulation scores and standings (chấm điểm thi đua)",
     add_commands=_add_commands,
-    # The Decree 335 tracking in a process of its own: a pass recomputes whole unit-years and, in the consumer's
-    # process, held its event loop (standings seconds late under a live load, issue 29).
-    local_processes={
-        "scoring": {"SCORING_ROLES": '["consume", "rescore"]'},
-        "scoring-tracking": {"SCORING_ROLES": '["track"]'},
-    },
 )

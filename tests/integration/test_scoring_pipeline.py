@@ -178,7 +178,7 @@ async def test_standings_match_a_from_scratch_recomputation_and_a_rebuild_applie
 async def test_the_decree_335_tracking_runs_only_where_the_track_role_is(
     kafka_bootstrap: str, database_url: str
 ) -> None:
-    """make run splits scoring: consume+rescore in one process, the tracking pass in another (issue 29)."""
+    """Scoring's roles split over processes: the tracking pass runs only in the process with the track role."""
     common: dict[str, Any] = {
         "kafka_bootstrap_servers": kafka_bootstrap,
         "database_url": database_url,

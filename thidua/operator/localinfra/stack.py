@@ -17,7 +17,7 @@ from thidua import registry
 from thidua.operator.localinfra.kafka import LocalKafka
 from thidua.operator.localinfra.oidc_demo import DemoProvider, missing_rules, start_demo_provider
 from thidua.operator.localinfra.postgres import LocalPostgres
-from thidua.operator.localinfra.process import free_port, port_open, spawn, stop
+from thidua.operator.localinfra.process import port_open, spawn, stop
 from thidua.operator.localinfra.secret_files import write_secret
 from thidua.registry import ServiceSpec
 from thidua.runtime import db_roles, kafka_acl
@@ -57,8 +57,6 @@ class Stack:
         self._provider_ready = threading.Event()
         self._provider_release = threading.Event()
         self._stopping = False
-        # Free ports of the services' extra local processes (ServiceSpec.local_processes), kept across restarts.
-        self._extra_ports: dict[str, int] = {}
 
     def begin_provider(self) -> None:
         """Start Keycloak with the demo realm in the background unless THIDUA_OIDC=off or OIDC_ISSUER names one."""
@@ -160,18 +158,9 @@ class Stack:
         write_secret(saved, json.dumps(passwords))
         return {svc.name: kafka_acl.provision_service(admin, svc.name, passwords[svc.name]) for svc in SERVICES}
 
-    def processes(self, svc: ServiceSpec) -> dict[str, dict[str, str]]:
-        """The service's local processes (name -> the environment each adds): its split, unless the operator set
-        one of the split's variables (then one process with theirs)."""
-        split = {name: dict(env) for name, env in svc.local_processes.items()}
-        if not split or any(key in self.env for env in split.values() for key in env):
-            return {svc.name: {}}
-        return split
-
-    def _spawn(self, svc: ServiceSpec, process: str | None = None) -> subprocess.Popen[bytes]:
-        process = process or svc.name
-        env = {**self.env, **self.processes(svc).get(process, {})}
-        env[svc.port_env] = str(self.process_port(svc, process))
+    def _spawn(self, svc: ServiceSpec) -> subprocess.Popen[bytes]:
+        env = {**self.env}
+        env.setdefault(svc.port_env, str(svc.port))
         if svc.name in self.service_access:  # the service speaks to Kafka as itself, never as the admin
             env.update(self.service_access[svc.name].as_env())
         if svc.name in self.database_urls:  # and to PostgreSQL as its own role
@@ -179,39 +168,29 @@ class Stack:
         return spawn(
             [sys.executable, "-m", "thidua.operator.cli", svc.name],
             env=env,
-            log_path=self.state_dir / "logs" / f"{process}.log",
+            log_path=self.state_dir / "logs" / f"{svc.name}.log",
         )
 
     def port_of(self, svc: ServiceSpec) -> int:
         return int(self.env.get(svc.port_env, svc.port))
 
-    def process_port(self, svc: ServiceSpec, process: str) -> int:
-        """The service's port for its first process; a free port, kept across restarts, for each other one."""
-        if process == svc.name:
-            return self.port_of(svc)
-        if process not in self._extra_ports:
-            self._extra_ports[process] = free_port()
-        return self._extra_ports[process]
-
     def start_services(self, *, timeout: float = 90.0) -> None:
-        """Start the services' processes and wait until each /readyz answers 200."""
+        """Start the four services and wait until each /readyz answers 200."""
         for svc in SERVICES:
-            for process in self.processes(svc):
-                self.children[process] = self._spawn(svc, process)
+            self.children[svc.name] = self._spawn(svc)
         deadline = time.monotonic() + timeout
         for svc in SERVICES:
-            for process in self.processes(svc):
-                url = f"http://127.0.0.1:{self.process_port(svc, process)}/readyz"
-                while not _ready(url):
-                    proc = self.children[process]
-                    if proc.poll() is not None:
-                        raise SystemExit(
-                            f"{process} exited with code {proc.returncode}; see "
-                            f"{self.state_dir / 'logs' / (process + '.log')}"
-                        )
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"{process} not ready after {timeout:.0f}s")
-                    time.sleep(0.2)
+            url = f"http://127.0.0.1:{self.port_of(svc)}/readyz"
+            while not _ready(url):
+                proc = self.children[svc.name]
+                if proc.poll() is not None:
+                    raise SystemExit(
+                        f"{svc.name} exited with code {proc.returncode}; see "
+                        f"{self.state_dir / 'logs' / (svc.name + '.log')}"
+                    )
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{svc.name} not ready after {timeout:.0f}s")
+                time.sleep(0.2)
 
     def start_web(self) -> None:
         """The HTTP-only apps (the dashboard), once the services are ready: they only call the services' APIs, with
@@ -269,10 +248,6 @@ class Stack:
         for svc in SERVICES:
             url = f"http://127.0.0.1:{self.port_of(svc)}/"
             lines.append(f"  {svc.name:<12} {url}  (/readyz, /metrics, /docs)")
-            for process, env in self.processes(svc).items():
-                if process != svc.name:
-                    added = " ".join(f"{k}={v}" for k, v in env.items())
-                    lines.append(f"  {process:<12} http://127.0.0.1:{self.process_port(svc, process)}/  ({added})")
         for app in APPS:
             url = f"http://127.0.0.1:{self.env.get(app.port_env, app.port)}/"
             how = "đăng nhập một lần hoặc bằng mã truy cập" if self.provider else "đăng nhập bằng mã truy cập"
@@ -303,12 +278,11 @@ class Stack:
         """Block until a signal; restart a service that dies, with a pause between tries."""
         while not self._stopping:
             for svc in (*SERVICES, *APPS):
-                for process in self.processes(svc) if svc in SERVICES else (svc.name,):
-                    proc = self.children.get(process)
-                    if proc is not None and proc.poll() is not None and not self._stopping:
-                        _say(f"{process} exited with code {proc.returncode}; restarting in 2s")
-                        time.sleep(2)
-                        self.children[process] = self._spawn_app(svc) if svc in APPS else self._spawn(svc, process)
+                proc = self.children.get(svc.name)
+                if proc is not None and proc.poll() is not None and not self._stopping:
+                    _say(f"{svc.name} exited with code {proc.returncode}; restarting in 2s")
+                    time.sleep(2)
+                    self.children[svc.name] = self._spawn_app(svc) if svc in APPS else self._spawn(svc)
             time.sleep(0.5)
 
     def request_stop(self, *_: object) -> None:

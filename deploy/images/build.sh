@@ -89,8 +89,11 @@ for target in "${targets[@]}"; do
             python=${PYTHON:-$root/.venv/bin/python}
             [[ -x $python ]] || python=python3
             # The version and jars `make run` uses (THIDUA_KAFKA_VERSION chooses another), fetched once with Maven.
+            # The answer comes on fd 3; the fetch's own output (a first run's Maven) goes to stderr, the log: on the
+            # pipe it would be read as the answer, and Maven killed by SIGPIPE once two lines were read.
             { read -r version; read -r libs; } < <(PYTHONPATH=$root "$python" -c \
-                "from thidua.operator.localinfra.kafka import KAFKA_VERSION as v, ensure_jars; print(v); print(ensure_jars(v))")
+                "import os; from thidua.operator.localinfra.kafka import KAFKA_VERSION as v, ensure_jars; \
+p = ensure_jars(v); os.write(3, f'{v}\n{p}\n'.encode())" 3>&1 1>&2)
             [[ -n ${libs:-} && -d $libs ]] || { echo "the Kafka jars could not be fetched" >&2; exit 1; }
             # The build context: the entrypoint and the jars (hard links where the cache shares the file system).
             context="$root/.state/images/kafka"

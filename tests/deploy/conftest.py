@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from thidua.testing.images import VARIABLES, build_images
+
 HERE = Path(__file__).resolve().parent
 DEPLOY_REASON = "deployment suite: set THIDUA_DEPLOY=1 or run `make test-deploy`"
 
@@ -28,17 +30,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(marker)
 
 
-# deploy/images/build.sh's targets and the compose variable that may name another image instead.
-TARGET_VARIABLES = {"app": "THIDUA_IMAGE", "kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE"}
-
-
 @pytest.fixture(scope="session")
 def built_images() -> dict[str, int]:
     """The images of this work tree, built every run (the layer cache makes an unchanged tree take seconds), so the
     stack never runs a stale image; a target whose variable names another image is left alone. Sizes by name."""
-    from thidua.testing.images import build_images
-
-    targets = [target for target, variable in TARGET_VARIABLES.items() if not os.environ.get(variable)]
+    targets = [target for target, variable in VARIABLES.items() if not os.environ.get(variable)]
     started = time.monotonic()
     sizes = build_images(targets) if targets else {}
     print(f"\n[images] {', '.join(targets) or 'none'} built in {time.monotonic() - started:.1f} s:")

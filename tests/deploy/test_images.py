@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
+from tests.unit.test_runtime_lock import RUNTIME, normalize
 from thidua.testing.images import IMAGES, engine, engine_env
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = IMAGES["app"]
 DEV_ONLY = ("pytest", "mypy", "selenium", "kubernetes_validate", "ruff", "hypothesis", "schemathesis", "testcontainers")
 # What the image must carry beside the code, as package data (paths inside site-packages).
@@ -46,24 +45,14 @@ def _run(image: str, *argv: str, entrypoint: str) -> str:
     return result.stdout
 
 
-def _runtime_pins() -> dict[str, str]:
-    pins = {}
-    for line in (ROOT / "requirements-runtime.lock").read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if "==" in line:
-            name, version = line.split("==")
-            pins[name.strip().lower().replace("_", "-")] = version.split(";")[0].strip()
-    return pins
-
-
 def test_the_app_image_is_non_root_without_test_tools_and_pinned(built_images: dict[str, int]) -> None:
     probe = json.loads(_run(APP, "-c", _PROBE % (DEV_ONLY, DATA), entrypoint="/opt/venv/bin/python"))
     assert (probe["uid"], probe["gid"]) == (10001, 10001)
     assert probe["dev"] == [], f"test tools in the runtime image: {probe['dev']}"
     assert all(probe["data"].values()), f"package data missing: {probe['data']}"
     assert {"2025.toml", "2026.toml"} <= set(probe["calendars"]), probe["calendars"]
-    pins = _runtime_pins()
-    installed = {name: version for name, version in probe["dists"].items() if name != "thidua"}
+    pins = RUNTIME
+    installed = {normalize(name): version for name, version in probe["dists"].items() if name != "thidua"}
     assert installed == pins, {
         "not pinned": sorted(set(installed) - set(pins)),
         "missing": sorted(set(pins) - set(installed)),

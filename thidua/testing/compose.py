@@ -34,19 +34,16 @@ from thidua.testing.compose_files import (
     write_env,
     write_tls,
 )
+from thidua.testing.images import IMAGES as BUILT
+from thidua.testing.images import VARIABLES, podman_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "compose.yaml"
-PODMAN_CONF = DEPLOY / "podman" / "containers.conf"
 STATE = ROOT / ".state"
 LOGS = STATE / "deploy-logs"
 # The images deploy/images/build.sh makes where no registry is reachable (compose.yaml's defaults are the public ones).
-IMAGES = {
-    "THIDUA_IMAGE": "thidua:local",
-    "KAFKA_IMAGE": "thidua-kafka:local",
-    "POSTGRES_IMAGE": "thidua-postgres:local",
-}
+IMAGES = {VARIABLES[target]: image for target, image in BUILT.items()}
 BACKING = ("kafka", "postgres")  # what the one-shots and the services need up first
 ONE_SHOTS = ("provision", "db-provision")
 LABEL = "io.podman.compose.project"
@@ -118,8 +115,7 @@ class ComposeStack:
         """Run a command with Podman's settings, record it, and fail with its output (and the logs) when asked.
 
         Secrets go in through env (named by `-e NAME` without a value) or input, never on the command line."""
-        environment = {**os.environ, **(env or {})}
-        environment.setdefault("CONTAINERS_CONF", str(PODMAN_CONF))
+        environment = {**podman_env(), **(env or {})}
         started = time.monotonic()
         try:
             done = subprocess.run(
@@ -347,7 +343,7 @@ class ComposeStack:
                 text=True,
                 timeout=30,
                 check=False,
-                env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
+                env=podman_env(),
             )
             parts.append(f"--- {service} ({state['state']}, exit {state['exit']})\n{log.stdout}{log.stderr}".rstrip())
         return "\n".join(parts) or "(no containers)"
@@ -363,7 +359,7 @@ class ComposeStack:
                 text=True,
                 timeout=60,
                 check=False,
-                env={**os.environ, "CONTAINERS_CONF": os.environ.get("CONTAINERS_CONF", str(PODMAN_CONF))},
+                env=podman_env(),
             )
             (target / f"{service}.log").write_text(log.stdout + log.stderr, encoding="utf-8")
         (target / "commands.txt").write_text(self.report(), encoding="utf-8")

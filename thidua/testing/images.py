@@ -17,6 +17,8 @@ PODMAN_CONF = ROOT / "deploy" / "podman" / "containers.conf"
 LOG_DIR = ROOT / ".state" / "deploy-logs"
 # The script's targets and the images they make.
 IMAGES = {"app": "thidua:local", "kafka": "thidua-kafka:local", "postgres": "thidua-postgres:local"}
+# The compose file's variable that names each target's image (deploy/compose.yaml).
+VARIABLES = {"app": "THIDUA_IMAGE", "kafka": "KAFKA_IMAGE", "postgres": "POSTGRES_IMAGE"}
 # Cold: three Debian root filesystems (~30 s each), pip's downloads, Kafka's jars from Maven; cached: seconds.
 BUILD_TIMEOUT = 30 * 60.0
 TAIL_LINES = 40
@@ -31,12 +33,16 @@ def engine() -> str:
     return os.environ.get("CONTAINER_ENGINE", "podman")
 
 
-def engine_env() -> dict[str, str]:
-    """The environment for the engine: with podman, the repository's containers.conf unless one is chosen."""
+def podman_env() -> dict[str, str]:
+    """The environment for podman: the repository's containers.conf (runc, ulimits) unless one is chosen."""
     env = dict(os.environ)
-    if engine() == "podman":
-        env.setdefault("CONTAINERS_CONF", str(PODMAN_CONF))
+    env.setdefault("CONTAINERS_CONF", str(PODMAN_CONF))
     return env
+
+
+def engine_env() -> dict[str, str]:
+    """The environment for the engine the script uses (podman's settings when it is podman)."""
+    return podman_env() if engine() == "podman" else dict(os.environ)
 
 
 def image_size(image: str) -> int:

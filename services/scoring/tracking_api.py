@@ -13,7 +13,7 @@ from schemas.http.scoring_tracking import OfficerTracking, TrackedTask, UnitTrac
 from services.scoring import views
 from services.scoring.adapters.tracking_store import unit_officers
 from services.scoring.domain.tracking import period_year
-from services.scoring.handlers.tracking import officer_view, officer_year, task_json
+from services.scoring.handlers.tracking import officer_view, officer_year, officers_years, task_json
 from services.scoring.web import Caller, Service
 from thidua.runtime.auth import Principal
 from thidua.runtime.http import ApiError, refuse
@@ -95,10 +95,10 @@ async def unit_tracking(unit_id: str, period: str, service: Service, principal: 
     officers = []
     async with service.runtime.pool.acquire() as conn:
         rules = await service.cache.active(conn)
-        for officer_id in await _members(conn, unit_id):
-            y = await officer_year(conn, officer_id, period_year(label), rules, now)
-            sheet = next((s for s in (y.sheet_json if y else []) if s["period"] == label), None)
-            if y is None or sheet is None or sheet["unit_id"] != unit_id:
+        found = await officers_years(conn, await _members(conn, unit_id), period_year(label), rules, now)
+        for officer_id, y in found.items():
+            sheet = next((s for s in y.sheet_json if s["period"] == label), None)
+            if sheet is None or sheet["unit_id"] != unit_id:
                 continue
             officers.append(
                 {

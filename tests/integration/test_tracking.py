@@ -304,3 +304,97 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
         assert not [d for d in m["deductions"] if d["kind"] == "quality"]
 
     await eventually(withdrawn, timeout=60)
+
+
+async def test_a_year_holds_what_can_count_in_it_in_vietnam_time(province: Province) -> None:
+    """The year's sheets read only the cases that can count in it (issue 29: the pass no longer re-reads an
+    officer's whole history): still an open dossier of 2025 due in January, a dossier finished at 00:30 on 1 January
+    Vietnam time (still 2025 in UTC) and a conduct complaint received in 2025 and resolved in February; not a dossier
+    finished at 23:30 on 31 December."""
+    tag = uuid.uuid4().hex[:4].upper()
+    u, o = f"TY{tag}.U1", f"TY{tag}-O"
+
+    def dossier(i: int, received: str, due: str, finished: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"dossier_code": f"HS-{o}-{i}", "procedure_code": "1.001", "channel": "online"}
+        payload |= {"received_at": received, "due_at": due, "fee_required": False}
+        if finished is None:
+            return envelope(f"{o}-r{i}", "procedure.received", u, received, payload, o)
+        payload |= {"finished_at": finished, "status": "resolved", "supplement_requests": 0, "supplement_days": 0}
+        payload |= {"paid_online": False, "digitized": True, "e_result": True, "data_reused": False}
+        return envelope(f"{o}-p{i}", "procedure.processed", u, finished, payload, o)
+
+    await province.send(
+        envelope(
+            f"{u}-reg",
+            "unit.registered",
+            u,
+            f"2025-06-01T08:00:00{T}",
+            {"name": u, "level": "department", "cluster_id": f"{u}-K"},
+        ),
+        envelope(
+            f"{o}-reg",
+            "officer.registered",
+            u,
+            f"2025-06-01T08:00:00{T}",
+            {"full_name": "Lê Văn C", "category": "civil_servant", "staff_kind": "civil_servant"},
+            o,
+        ),
+    )
+    await province.send(
+        dossier(1, f"2025-12-29T08:00:00{T}", f"2026-01-05T17:00:00{T}", None),
+        dossier(2, f"2025-12-30T08:00:00{T}", f"2026-01-02T17:00:00{T}", f"2026-01-01T00:30:00{T}"),
+        dossier(3, f"2025-12-30T08:00:00{T}", f"2026-01-02T17:00:00{T}", f"2025-12-31T23:30:00{T}"),
+        envelope(
+            f"{o}-pa",
+            "complaint.received",
+            u,
+            f"2025-11-10T08:00:00{T}",
+            {
+                "complaint_id": f"PA-{o}",
+                "category": "conduct",
+                "received_at": f"2025-11-10T08:00:00{T}",
+                "officer_id": o,
+            },
+        ),
+        envelope(
+            f"{o}-pa-done",
+            "complaint.resolved",
+            u,
+            f"2026-02-10T08:00:00{T}",
+            {"complaint_id": f"PA-{o}", "resolved_at": f"2026-02-10T08:00:00{T}", "outcome": "answered"}
+            | {"substantiated": True},
+        ),
+        envelope(
+            f"{o}-assess",
+            "officer.assessed",
+            u,
+            f"2026-03-02T09:00:00{T}",
+            {
+                "period": "2026-02",
+                "criteria": {"pham_chat": 5, "nang_luc": 9, "doi_moi": 8},
+                "assessor": "Trưởng phòng",
+            },
+            o,
+        ),
+    )
+
+    async def year() -> dict[str, dict[str, Any]]:
+        answer = await province.get(f"/v1/officers/{o}/tracking", year=2026)
+        assert answer.status_code == 200, answer.text[:300]
+        periods = {p["period"]: p for p in answer.json()["periods"]}
+        assert {"2026-01", "2026-02"} <= set(periods), sorted(periods)
+        return periods
+
+    await eventually(year, timeout=60)
+    periods = await year()
+    tasks = await province.get(f"/v1/officers/{o}/tracking/tasks", period="2026-01")
+    by_key = {t["key"]: t for t in tasks.json()}
+    assert set(by_key) == {f"dossier:{u}:HS-{o}-1", f"dossier:{u}:HS-{o}-2"}
+    assert not by_key[f"dossier:{u}:HS-{o}-1"]["done"] and by_key[f"dossier:{u}:HS-{o}-1"]["late"]
+    assert by_key[f"dossier:{u}:HS-{o}-2"]["done"] and not by_key[f"dossier:{u}:HS-{o}-2"]["late"]
+    assert periods["2026-01"]["tasks"]["assigned"] == 2
+    conduct = periods["2026-02"]["general_evidence"]["conduct_complaints"]
+    assert [c["complaint_id"] for c in conduct] == [f"PA-{o}"]
+    assert periods["2026-01"]["general_evidence"]["conduct_complaints"] == []
+    unit = await province.get(f"/v1/units/{u}/tracking", period="2026-01")
+    assert [r["officer_id"] for r in unit.json()["officers"]] == [o]

@@ -91,14 +91,31 @@ async def queue_everyone(conn: asyncpg.Connection, now: datetime) -> None:
     )
 
 
-async def officer_cases(conn: asyncpg.Connection, officer_id: str) -> list[asyncpg.Record]:
-    """The cases attributed to the officer, with their raw state."""
+async def officers_cases(
+    conn: asyncpg.Connection, officers: Sequence[str], start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    """The cases attributed to the officers that can count in [start, end): closed within it, or still open and
+    opened before its end (an open case counts in the period of its due date, which only judging tells)."""
     return await conn.fetch(
-        "SELECT c.kind, c.unit_id, c.case_id, c.state::text AS state FROM tracking_cases t JOIN cases c"
-        " ON c.kind = t.kind AND c.unit_id = t.unit_id AND c.case_id = t.case_id WHERE t.officer_id = $1"
-        " ORDER BY c.kind, c.unit_id, c.case_id",
-        officer_id,
+        "SELECT t.officer_id, c.kind, c.unit_id, c.case_id, c.state::text AS state FROM tracking_cases t JOIN cases c"
+        " ON c.kind = t.kind AND c.unit_id = t.unit_id AND c.case_id = t.case_id WHERE t.officer_id = ANY($1::text[])"
+        " AND (c.closed_at >= $2 AND c.closed_at < $3 OR c.closed_at IS NULL AND (c.opened_at IS NULL"
+        " OR c.opened_at < $3)) ORDER BY t.officer_id, c.kind, c.unit_id, c.case_id",
+        sorted(set(officers)),
+        start,
+        end,
     )
+
+
+async def officers_units(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, set[str]]:
+    """{officer_id: the units of every case attributed to the officer, of any year}."""
+    found: dict[str, set[str]] = {}
+    for r in await conn.fetch(
+        "SELECT DISTINCT officer_id, unit_id FROM tracking_cases WHERE officer_id = ANY($1::text[])",
+        sorted(set(officers)),
+    ):
+        found.setdefault(r["officer_id"], set()).add(r["unit_id"])
+    return found
 
 
 async def case_facts(conn: asyncpg.Connection, units: Sequence[str]) -> list[dict[str, Any]]:
@@ -107,32 +124,45 @@ async def case_facts(conn: asyncpg.Connection, units: Sequence[str]) -> list[dic
         "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts"
         " WHERE unit_id = ANY($1::text[]) AND kind IN ('returned', 'cause', 'catalogue') AND NOT retracted"
         " ORDER BY at, source, event_id",
-        list(units),
+        sorted(set(units)),
     )
     return [_fact(r) for r in rows]
 
 
-async def officer_facts(conn: asyncpg.Connection, officer_id: str) -> list[dict[str, Any]]:
-    """The officer's assessments, leave, disciplines, trainings and inspections (shown beside general criteria)."""
+async def officers_facts(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """{officer_id: assessments, leave, disciplines, trainings and inspections, oldest first} (shown beside general
+    criteria)."""
     rows = await conn.fetch(
-        "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts WHERE officer_id = $1"
-        " AND kind IN ('assessment', 'leave', 'discipline', 'training', 'inspection', 'evaluation') AND NOT retracted"
-        " ORDER BY at, source, event_id",
-        officer_id,
+        "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts"
+        " WHERE officer_id = ANY($1::text[]) AND kind IN ('assessment', 'leave', 'discipline', 'training',"
+        " 'inspection', 'evaluation') AND NOT retracted ORDER BY at, source, event_id",
+        sorted(set(officers)),
     )
-    return [_fact(r) for r in rows]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        found.setdefault(r["officer_id"], []).append(_fact(r))
+    return found
 
 
-async def conduct_complaints(conn: asyncpg.Connection, officer_id: str, units: Sequence[str]) -> list[dict[str, Any]]:
-    """Complaints about the officer's conduct (the officer named in complaint.received's payload)."""
+async def conduct_complaints(
+    conn: asyncpg.Connection, officers: Sequence[str], units: Sequence[str], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Complaints of the units resolved in [start, end) that name one of the officers in complaint.received's
+    payload, with the officers they name."""
     rows = await conn.fetch(
-        "SELECT unit_id, case_id, state::text AS state FROM cases WHERE kind = 'complaint'"
-        " AND unit_id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM jsonb_each(state->'slots'->'received') r"
-        " WHERE r.value->>'officer_id' = $2)",
-        list(units),
-        officer_id,
+        "SELECT unit_id, case_id, state::text AS state, named FROM (SELECT unit_id, case_id, state, ARRAY(SELECT"
+        " DISTINCT r.value->>'officer_id' FROM jsonb_each(state->'slots'->'received') r) AS named FROM cases"
+        " WHERE kind = 'complaint' AND unit_id = ANY($2::text[]) AND closed_at >= $3 AND closed_at < $4) x"
+        " WHERE named && $1::text[]",
+        sorted(set(officers)),
+        sorted(set(units)),
+        start,
+        end,
     )
-    return [{"unit_id": r["unit_id"], "case_id": r["case_id"], "state": json.loads(r["state"])} for r in rows]
+    return [
+        {"unit_id": r["unit_id"], "case_id": r["case_id"], "state": json.loads(r["state"]), "named": set(r["named"])}
+        for r in rows
+    ]
 
 
 def _fact(r: asyncpg.Record) -> dict[str, Any]:
@@ -146,13 +176,14 @@ def _fact(r: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-async def officer_entry(conn: asyncpg.Connection, officer_id: str) -> asyncpg.Record | None:
-    """The directory's officer with its tracking profile."""
-    return await conn.fetchrow(
+async def officer_entries(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, asyncpg.Record]:
+    """{officer_id: the directory's officer with its tracking profile} of those the directory knows."""
+    rows = await conn.fetch(
         "SELECT o.officer_id, o.unit_id, o.full_name, o.category, p.staff_kind, p.peer_group FROM officers o"
-        " LEFT JOIN tracking_profiles p USING (officer_id) WHERE o.officer_id = $1",
-        officer_id,
+        " LEFT JOIN tracking_profiles p USING (officer_id) WHERE o.officer_id = ANY($1::text[])",
+        sorted(set(officers)),
     )
+    return {r["officer_id"]: r for r in rows}
 
 
 async def unit_officers(conn: asyncpg.Connection, unit_ids: Sequence[str]) -> list[str]:

@@ -3,6 +3,7 @@ request and by a pass that publishes ratings.v1 and task_score_low alerts)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -15,7 +16,6 @@ import asyncpg
 from schemas import topics
 from schemas.outputs import Alert, OfficerRating
 from schemas.vietnam import VN_TZ
-from services.scoring.adapters import directory_store
 from services.scoring.adapters import tracking_store as ts
 from services.scoring.domain import cases as c
 from services.scoring.domain.memberships import unit_at
@@ -29,9 +29,10 @@ from services.scoring.domain.tracking import (
     period_sheet,
     periods_of,
 )
-from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase, days_left_to_save, tasks_by_period
+from services.scoring.domain.tracking_tasks import days_left_to_save, tasks_by_period
 from services.scoring.domain.tracking_year import YearRating, apply_cap, year_rating
 from services.scoring.handlers import alert_message
+from services.scoring.handlers.tracking_load import Held, hold
 from thidua.runtime.outbox import Message, enqueue
 
 PASS_LIMIT = 200
@@ -57,10 +58,6 @@ class OfficerYear:
     hr_rating: str | None = None
 
 
-def _facts(rows: Sequence[dict[str, Any]]) -> list[FactRow]:
-    return [FactRow(r["event"], r["kind"], r["unit_id"], r["officer_id"], r["at"], r["data"]) for r in rows]
-
-
 def _local_day(value: str) -> date:
     return datetime.fromisoformat(value).astimezone(VN_TZ).date()
 
@@ -74,20 +71,34 @@ async def officer_year(
     conn: asyncpg.Connection, officer_id: str, year: int, rules: Rules, now: datetime
 ) -> OfficerYear | None:
     """The officer's sheets and rating of a year at now; None for an officer the directory does not know."""
-    entry = await ts.officer_entry(conn, officer_id)
+    return (await officers_years(conn, [officer_id], year, rules, now)).get(officer_id)
+
+
+async def officers_years(
+    conn: asyncpg.Connection, officers: Sequence[str], year: int, rules: Rules, now: datetime
+) -> dict[str, OfficerYear]:
+    """The years of the officers the directory knows (their evidence read once for all of them)."""
+    held = await hold(conn, officers, year)
+    found: dict[str, OfficerYear] = {}
+    for officer_id in officers:
+        y = year_of(officer_id, held, year, rules, now)
+        if y is not None:
+            found[officer_id] = y
+        await asyncio.sleep(0)  # judging an officer's cases is CPU: the consumer and the rescorers go between
+    return found
+
+
+def year_of(officer_id: str, held: Held, year: int, rules: Rules, now: datetime) -> OfficerYear | None:
+    """An officer's sheets and rating of a year at now from the held evidence (None: not in the directory)."""
+    entry = held.entries.get(officer_id)
     if entry is None:
         return None
     track = rules.book.tracking
-    stored = [
-        StoredCase(r["kind"], r["unit_id"], r["case_id"], json.loads(r["state"]))
-        for r in await ts.officer_cases(conn, officer_id)
-    ]
-    timeline = (await directory_store.timelines(conn, [officer_id])).get(officer_id, [])
-    units = sorted({s.unit_id for s in stored} | {r.unit_id for r in timeline} | {entry["unit_id"]})
-    facts = Facts(_facts(await ts.case_facts(conn, units)))
-    own = await ts.officer_facts(conn, officer_id)
-    complaints = await ts.conduct_complaints(conn, officer_id, units)
-    found = tasks_by_period(officer_id, stored, facts, now, rules)
+    timeline = held.timelines.get(officer_id, [])
+    units = set(held.units.get(officer_id, []))
+    own = held.own.get(officer_id, [])
+    complaints = [r for r in held.complaints if officer_id in r["named"] and r["unit_id"] in units]
+    found = tasks_by_period(officer_id, held.cases.get(officer_id, []), held.facts, now, rules)
     out = OfficerYear(
         officer_id,
         entry["full_name"],
@@ -168,12 +179,8 @@ async def unit_year(
     conn: asyncpg.Connection, unit_id: str, year: int, rules: Rules, now: datetime
 ) -> dict[str, OfficerYear]:
     """The years of the unit's officers (those whose home is the unit), the excellence cap applied to their ratings."""
-    officers = [o for o in await ts.unit_officers(conn, [unit_id])]
-    found: dict[str, OfficerYear] = {}
-    for officer_id in officers:
-        y = await officer_year(conn, officer_id, year, rules, now)
-        if y is not None and y.unit_id == unit_id:
-            found[officer_id] = y
+    every = await officers_years(conn, await ts.unit_officers(conn, [unit_id]), year, rules, now)
+    found = {o: y for o, y in every.items() if y.unit_id == unit_id}
     rated = {o: y.rating for o, y in found.items() if y.civil_servant and y.rating is not None and y.rating.level}
     capped = apply_cap(rated, {o: found[o].peer_group for o in rated}, rules.book.tracking)
     for officer_id, rating in capped.items():

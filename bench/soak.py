@@ -123,6 +123,31 @@ async def soak(
     return SoakResult(sent, accepted, load, memory, p99, freshness_load, failures)
 
 
+def arrival_buckets(url: str) -> dict[float, float]:
+    """The cumulative buckets of scoring's arrival histogram (accepted → the consumer's batch committed)."""
+    import urllib.request
+
+    out = {}
+    for line in urllib.request.urlopen(url, timeout=5).read().decode().splitlines():
+        if line.startswith("thidua_scoring_arrival_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            out[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def pass_totals(url: str) -> dict[str, tuple[float, float]]:
+    """{work: (passes, seconds)} of scoring's pass histogram."""
+    import urllib.request
+
+    found: dict[str, list[float]] = {}
+    for line in urllib.request.urlopen(url, timeout=5).read().decode().splitlines():
+        for part, index in (("_count{", 0), ("_sum{", 1)):
+            if line.startswith("thidua_scoring_pass_seconds" + part):
+                work = line.split('work="')[1].split('"')[0]
+                found.setdefault(work, [0.0, 0.0])[index] = float(line.rsplit(" ", 1)[1])
+    return {w: (v[0], v[1]) for w, v in found.items()}
+
+
 async def _watch(database_url: str, source: str, every: float, lines: list[str]) -> None:
     """Each `every` s: what waits for the rescorer (dirty subjects by kind), for the clock (cases due now) and for
     the consumer (events of source accepted, not yet applied), and how long ago a unit's standing last moved."""
@@ -185,6 +210,8 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
     token = await add_source(database_url, name=source, units=["*"])
     lines: list[str] = []
     watcher = asyncio.create_task(_watch(database_url, source, args.watch, lines))
+    metrics = f"{scoring_url}/metrics"
+    arrived, passed = arrival_buckets(metrics), pass_totals(metrics)
     result = await soak(
         evidence_url,
         token,
@@ -200,6 +227,11 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
     print(f"soak: {result.sent:,} sent, {result.accepted:,} accepted, {result.failures} failed requests")
     for subject, p99 in result.freshness_p99.items():
         print(f"freshness p99 of {subject} standings at {args.rate:,} ev/s (HTTP): {p99 * 1000:,.0f} ms")
+    arrival = quantile(arrived, arrival_buckets(metrics), 0.99)
+    print(f"scoring's batches over the soak, oldest evidence accepted → committed: p99 {arrival * 1000:,.0f} ms")
+    for work, (passes, seconds) in sorted(pass_totals(metrics).items()):
+        passes, seconds = passes - passed.get(work, (0, 0))[0], seconds - passed.get(work, (0, 0))[1]
+        print(f"scoring's {work} passes over the soak: {passes:,.0f}, mean {1000 * seconds / max(passes, 1):,.0f} ms")
 
 
 def main() -> None:

@@ -50,3 +50,12 @@ class Settings(ServiceSettings):
     # The open month's provisional task_score_low (Decree 335/2025 tracking) is raised only while at least this many
     # working days remain in it: the work pending can still be finished ("while the month can still be saved").
     tracking_save_days: float = Field(5.0, ge=0, le=31)
+    # The Decree 335 tracking pass's share of the time when officers keep moving: after a pass it pauses so that
+    # passes take at most this share of the time, and at least tracking_pause_seconds. Its ratings and alerts are
+    # about months and years; the public standings, computed on the same cores, must stay fresh (issue 29: at a
+    # pause as long as the pass, tracking took a third of scoring at 1,000 ev/s and freshness p99 was 1.3 s).
+    tracking_share: float = Field(0.1, gt=0, le=1)
+    tracking_pause_seconds: float = Field(1.0, ge=0, le=600)
+    # The pass judges officers' cases in a worker process of its own at this niceness (0–19: higher yields the CPU
+    # to the consumer, the rescorers, PostgreSQL and Kafka), not in this process's event loop.
+    tracking_nice: int = Field(10, ge=0, le=19)

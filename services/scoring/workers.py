@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from functools import partial
+from multiprocessing import get_context
 
 from prometheus_client import Histogram
 
@@ -23,7 +26,7 @@ from services.scoring.handlers.consume import accepted_moment, apply_under_activ
 from services.scoring.handlers.rebuild import RebuildBusy
 from services.scoring.handlers.recalendar import recalendar
 from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
-from services.scoring.handlers.tracking import run_pass
+from services.scoring.handlers.tracking import Judge, in_process, in_thread, run_pass
 from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
@@ -37,6 +40,17 @@ FRESHNESS = Histogram(
     ["subject"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
 )
+ARRIVAL = Histogram(
+    "thidua_scoring_arrival_seconds",
+    "Per consumed batch: from its oldest evidence accepted to the batch committed (freshness before the rescorer)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60),
+)
+PASSES = Histogram(
+    "thidua_scoring_pass_seconds",
+    "Per pass of the background work that did something: its duration (what freshness waits behind)",
+    ["work"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30),
+)
 
 
 CLOCK_STEP = 200
@@ -44,6 +58,11 @@ CLOCK_STEP = 200
 million events): judged in short paced steps (≈ 30 ms of judging each), the live consumer and the rescorers in this
 process wait one step at a time, never the whole backlog (the consumer's lag would also put the rescorer in backlog
 mode, with its long pauses)."""
+
+
+def tracking_pause(took: float, settings: Settings) -> float:
+    """Seconds to wait after a tracking pass that took `took`, so that passes keep to their share of the process."""
+    return max(settings.tracking_pause_seconds, took * (1 - settings.tracking_share) / settings.tracking_share)
 
 
 class Workers:
@@ -56,6 +75,7 @@ class Workers:
         self.cadence = Cadence()
         self.wakers = {kind: Waker() for kind in LIMITS}
         self.tracking_waker = Waker()
+        self.judge: Judge = in_thread  # where the pass judges: a worker process while the tracker runs
         self.watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
 
     async def seed_rules(self) -> None:
@@ -76,6 +96,8 @@ class Workers:
         async with self.runtime.pool.acquire() as conn:
             await apply_under_active_rules(conn, batch, cache=self.cache, now=now, accepted_at=oldest)
         self.cadence.consumed((now - oldest).total_seconds())
+        if accepted:
+            ARRIVAL.observe(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
         self.wake_rescorers()
 
     def wake_rescorers(self, *_: object) -> None:
@@ -95,7 +117,9 @@ class Workers:
             waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=LIMITS[kind])
         if not waited:
             return False
-        self.cadence.ran(kind, started, time.monotonic())
+        ended = time.monotonic()
+        self.cadence.ran(kind, started, ended)
+        PASSES.labels(f"rescore_{kind}").observe(ended - started)
         done = datetime.now(UTC)
         for subject, since in waited:
             FRESHNESS.labels(subject).observe(max(0.0, (done - since).total_seconds()))
@@ -131,13 +155,16 @@ class Workers:
         async with self.runtime.pool.acquire() as conn, conn.transaction():
             await hold_rulebook(conn)
             rules = await self.cache.active(conn)
-            done = await run_pass(conn, rules=rules, now=datetime.now(UTC), save_days=self.settings.tracking_save_days)
+            done = await run_pass(
+                conn, rules=rules, now=datetime.now(UTC), save_days=self.settings.tracking_save_days, judge=self.judge
+            )
         if done:
+            PASSES.labels("tracking").observe(time.monotonic() - started)
             self.relay.wake()
-            # A pass recomputes whole unit-years; woken by every batch, back-to-back passes took 37 % of the process
-            # and left the consumer 1,000+ events behind under a live load (freshness p99 2.6 s, issue 29). As long a
-            # pause as the pass took: the consumer and the rescorers keep half, the next pass coalesces more officers.
-            await asyncio.sleep(time.monotonic() - started)
+            # A pass recomputes the unit-years of the officers queued; woken by every batch, back-to-back passes took
+            # 37 % of the process under a live load (freshness p99 2.6 s, issue 29), a pause as long as the pass
+            # still a third: the pause keeps the pass to its share, and the next pass coalesces more officers.
+            await asyncio.sleep(tracking_pause(time.monotonic() - started, self.settings))
         return done
 
     async def sweep(self) -> None:
@@ -153,16 +180,27 @@ class Workers:
             await asyncio.sleep(self.settings.tracking_sweep_seconds)
 
     async def tracker(self) -> None:
-        await asyncio.gather(
-            self.sweep(),
-            drain_then_wait(
-                self.tracking_pass,
-                self.tracking_waker,
-                poll=self.settings.rescore_seconds,
-                log=log,
-                what="scoring tracking pass",
-            ),
+        # Judging a unit's year is CPU for up to seconds: in this process's event loop (or a thread of it) it held
+        # the consumer and the rescorers back (issue 29: the consumer's batches 400 ms later at p99). A worker
+        # process at a lower priority takes the CPU the rest of the machine leaves.
+        pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=get_context("spawn"), initializer=os.nice, initargs=(self.settings.tracking_nice,)
         )
+        self.judge = in_process(pool)
+        try:
+            await asyncio.gather(
+                self.sweep(),
+                drain_then_wait(
+                    self.tracking_pass,
+                    self.tracking_waker,
+                    poll=self.settings.rescore_seconds,
+                    log=log,
+                    what="scoring tracking pass",
+                ),
+            )
+        finally:
+            self.judge = in_thread
+            pool.shutdown(wait=False, cancel_futures=True)
 
     async def watch(self) -> None:
         day = self.today()

@@ -125,3 +125,15 @@ def test_behind_a_backlog_the_rescorer_publishes_less_often() -> None:
 def test_an_accepted_at_header_counts_only_when_it_is_a_sane_moment(stamp: str | None, sane: bool) -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert (accepted_moment(stamp, now) is not None) is sane
+
+
+def test_the_tracking_pass_keeps_to_its_share_of_the_process_and_waits_at_least_its_pause() -> None:
+    from services.scoring.config import Settings
+    from services.scoring.workers import tracking_pause
+
+    settings = Settings(tracking_share=0.1, tracking_pause_seconds=1.0)
+    assert tracking_pause(0.5, settings) == pytest.approx(4.5)  # 0.5 s of 5 s: a tenth
+    assert tracking_pause(0.01, settings) == 1.0  # a short pass still waits the pause
+    assert tracking_pause(2.0, Settings(tracking_share=0.5)) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="tracking_share"):
+        Settings(tracking_share=0)

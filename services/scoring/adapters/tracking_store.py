@@ -68,25 +68,31 @@ async def queue(conn: asyncpg.Connection, officers: Iterable[str], now: datetime
     names = sorted({o for o in officers if o})
     if names:
         await conn.execute(
-            "INSERT INTO tracking_dirty SELECT o, $2 FROM unnest($1::text[]) o ON CONFLICT DO NOTHING", names, now
+            # Appended, never upserted: an upsert waited for a pass that had taken the officer (migration 014).
+            "INSERT INTO tracking_dirty SELECT o, $2 FROM unnest($1::text[]) o",
+            names,
+            now,
         )
 
 
 async def take_queued(conn: asyncpg.Connection, limit: int) -> list[str]:
-    """Take up to limit queued officers (in the caller's transaction)."""
+    """Take up to limit queued officers, every queued row of each, in the caller's transaction; none while another
+    pass holds the queue (it takes what is queued; rows queued meanwhile wait for the next pass)."""
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext('scoring.tracking_dirty'))"):
+        return []
     rows = await conn.fetch(
-        "DELETE FROM tracking_dirty WHERE officer_id IN (SELECT officer_id FROM tracking_dirty ORDER BY queued_at"
-        " LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING officer_id",
+        "WITH chosen AS (SELECT officer_id FROM tracking_dirty GROUP BY officer_id ORDER BY min(queued_at), officer_id"
+        " LIMIT $1), taken AS (DELETE FROM tracking_dirty d USING chosen c WHERE d.officer_id = c.officer_id"
+        " RETURNING d.officer_id) SELECT DISTINCT officer_id FROM taken ORDER BY 1",
         limit,
     )
-    return sorted(r["officer_id"] for r in rows)
+    return [r["officer_id"] for r in rows]
 
 
 async def queue_everyone(conn: asyncpg.Connection, now: datetime) -> None:
     """Queue every officer with tracked work (a period may have closed with nothing new arriving)."""
     await conn.execute(
-        "INSERT INTO tracking_dirty SELECT DISTINCT officer_id, $1::timestamptz FROM tracking_cases"
-        " ON CONFLICT DO NOTHING",
+        "INSERT INTO tracking_dirty SELECT DISTINCT officer_id, $1::timestamptz FROM tracking_cases",
         now,
     )
 
@@ -118,15 +124,15 @@ async def officers_units(conn: asyncpg.Connection, officers: Sequence[str]) -> d
     return found
 
 
-async def case_facts(conn: asyncpg.Connection, units: Sequence[str]) -> list[dict[str, Any]]:
-    """Returns, objective causes and catalogue statements of the units (what the tasks of their cases need)."""
-    rows = await conn.fetch(
-        "SELECT source, event_id, kind, unit_id, officer_id, at, data::text AS data FROM facts"
+async def case_facts(conn: asyncpg.Connection, units: Sequence[str]) -> list[asyncpg.Record]:
+    """Returns, objective causes and catalogue statements of the units (what the tasks of their cases need), their
+    data as stored (JSON text: parsed by the caller, off the event loop)."""
+    return await conn.fetch(
+        "SELECT source || ':' || event_id AS event, kind, unit_id, officer_id, at, data::text AS data FROM facts"
         " WHERE unit_id = ANY($1::text[]) AND kind IN ('returned', 'cause', 'catalogue') AND NOT retracted"
         " ORDER BY at, source, event_id",
         sorted(set(units)),
     )
-    return [_fact(r) for r in rows]
 
 
 async def officers_facts(conn: asyncpg.Connection, officers: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,10 +30,10 @@ from services.scoring.domain.tracking import (
     period_sheet,
     periods_of,
 )
-from services.scoring.domain.tracking_tasks import days_left_to_save, tasks_by_period
+from services.scoring.domain.tracking_tasks import Facts, days_left_to_save, tasks_by_period
 from services.scoring.domain.tracking_year import YearRating, apply_cap, year_rating
 from services.scoring.handlers import alert_message
-from services.scoring.handlers.tracking_load import Held, hold
+from services.scoring.handlers.tracking_load import Held, held_facts, hold, stored_cases
 from thidua.runtime.outbox import Message, enqueue
 
 PASS_LIMIT = 200
@@ -74,21 +75,49 @@ async def officer_year(
     return (await officers_years(conn, [officer_id], year, rules, now)).get(officer_id)
 
 
+Judge = Callable[[Held, Sequence[str], int, Rules, datetime], Awaitable[dict[str, OfficerYear]]]
+"""Runs judge_years somewhere: in a thread of this process (a request) or in a worker process (the pass)."""
+
+
+async def in_thread(
+    held: Held, officers: Sequence[str], year: int, rules: Rules, now: datetime
+) -> dict[str, OfficerYear]:
+    """judge_years in a thread: the interpreter hands the event loop its turn every few milliseconds."""
+    return await asyncio.to_thread(judge_years, held, officers, year, rules, now)
+
+
+def in_process(pool: Executor) -> Judge:
+    """judge_years in the pool's worker process (the pass's judging, off the consumer's and rescorers' process)."""
+
+    async def judge(
+        held: Held, officers: Sequence[str], year: int, rules: Rules, now: datetime
+    ) -> dict[str, OfficerYear]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, judge_years, held, list(officers), year, rules, now)
+
+    return judge
+
+
 async def officers_years(
-    conn: asyncpg.Connection, officers: Sequence[str], year: int, rules: Rules, now: datetime
+    conn: asyncpg.Connection,
+    officers: Sequence[str],
+    year: int,
+    rules: Rules,
+    now: datetime,
+    judge: Judge = in_thread,
 ) -> dict[str, OfficerYear]:
     """The years of the officers the directory knows (their evidence read once for all of them)."""
-    held = await hold(conn, officers, year)
-    found: dict[str, OfficerYear] = {}
-    for officer_id in officers:
-        y = year_of(officer_id, held, year, rules, now)
-        if y is not None:
-            found[officer_id] = y
-        await asyncio.sleep(0)  # judging an officer's cases is CPU: the consumer and the rescorers go between
-    return found
+    return await judge(await hold(conn, officers, year), officers, year, rules, now)
 
 
-def year_of(officer_id: str, held: Held, year: int, rules: Rules, now: datetime) -> OfficerYear | None:
+def judge_years(held: Held, officers: Sequence[str], year: int, rules: Rules, now: datetime) -> dict[str, OfficerYear]:
+    """The years of the held officers the directory knows."""
+    facts = held_facts(held)
+    found = {o: year_of(o, held, facts, year, rules, now) for o in officers}
+    return {o: y for o, y in found.items() if y is not None}
+
+
+def year_of(officer_id: str, held: Held, facts: Facts, year: int, rules: Rules, now: datetime) -> OfficerYear | None:
     """An officer's sheets and rating of a year at now from the held evidence (None: not in the directory)."""
     entry = held.entries.get(officer_id)
     if entry is None:
@@ -98,7 +127,7 @@ def year_of(officer_id: str, held: Held, year: int, rules: Rules, now: datetime)
     units = set(held.units.get(officer_id, []))
     own = held.own.get(officer_id, [])
     complaints = [r for r in held.complaints if officer_id in r["named"] and r["unit_id"] in units]
-    found = tasks_by_period(officer_id, held.cases.get(officer_id, []), held.facts, now, rules)
+    found = tasks_by_period(officer_id, stored_cases(held, officer_id), facts, now, rules)
     out = OfficerYear(
         officer_id,
         entry["full_name"],
@@ -176,10 +205,10 @@ def _general_evidence(
 
 
 async def unit_year(
-    conn: asyncpg.Connection, unit_id: str, year: int, rules: Rules, now: datetime
+    conn: asyncpg.Connection, unit_id: str, year: int, rules: Rules, now: datetime, judge: Judge = in_thread
 ) -> dict[str, OfficerYear]:
     """The years of the unit's officers (those whose home is the unit), the excellence cap applied to their ratings."""
-    every = await officers_years(conn, await ts.unit_officers(conn, [unit_id]), year, rules, now)
+    every = await officers_years(conn, await ts.unit_officers(conn, [unit_id]), year, rules, now, judge)
     found = {o: y for o, y in every.items() if y.unit_id == unit_id}
     rated = {o: y.rating for o, y in found.items() if y.civil_servant and y.rating is not None and y.rating.level}
     capped = apply_cap(rated, {o: found[o].peer_group for o in rated}, rules.book.tracking)
@@ -234,7 +263,13 @@ def task_json(unit_id: str, t: Task) -> dict[str, Any]:
 
 
 async def run_pass(
-    conn: asyncpg.Connection, rules: Rules, now: datetime, *, limit: int = PASS_LIMIT, save_days: float = SAVE_DAYS
+    conn: asyncpg.Connection,
+    rules: Rules,
+    now: datetime,
+    *,
+    limit: int = PASS_LIMIT,
+    save_days: float = SAVE_DAYS,
+    judge: Judge = in_thread,
 ) -> int:
     """Take queued officers; publish the ratings of their units that changed and the low task scores; the count."""
     officers = await ts.take_queued(conn, limit)
@@ -252,7 +287,7 @@ async def run_pass(
     messages: list[Message] = []
     for y in years:
         for unit_id in sorted(set(homes.values())):
-            found = await unit_year(conn, unit_id, y, rules, now)
+            found = await unit_year(conn, unit_id, y, rules, now, judge)
             for officer_id, oy in sorted(found.items()):
                 if oy.civil_servant and oy.rating is not None and oy.rating.level is not None:
                     messages += await _publish(conn, oy, rules, now)

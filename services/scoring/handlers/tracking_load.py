@@ -20,11 +20,13 @@ from services.scoring.domain.tracking_tasks import FactRow, Facts, StoredCase
 class Held:
     """The stored evidence of some officers that can count in one year."""
 
-    entries: dict[str, asyncpg.Record]
-    cases: dict[str, list[StoredCase]]
+    entries: dict[str, dict[str, Any]]
+    cases: dict[str, list[tuple[str, str, str, str]]]  # officer → (kind, unit, case, state as stored): parsed per
+    # officer when judged, so the loop gets its turns between officers
     timelines: dict[str, list[Registration]]
     units: dict[str, list[str]]  # officer → the units whose facts and complaints concern the officer
-    facts: Facts
+    fact_rows: list[tuple[Any, ...]]  # the units' returns, causes and catalogue statements (FactRow's fields), data
+    # as stored: plain values, so a worker process can be handed them
     own: dict[str, list[dict[str, Any]]]
     complaints: list[dict[str, Any]]
 
@@ -34,13 +36,11 @@ async def hold(conn: asyncpg.Connection, officers: Sequence[str], year: int) -> 
     history: a tracking pass re-reads them on every change), their units' facts, their own facts and the conduct
     complaints naming them resolved in the year."""
     start, end = period_bounds(f"{year}-01")[0], period_bounds(f"{year}-12")[1]
-    entries = await ts.officer_entries(conn, officers)
+    entries = {o: dict(r) for o, r in (await ts.officer_entries(conn, officers)).items()}
     known = sorted(entries)
-    cases: dict[str, list[StoredCase]] = {}
+    cases: dict[str, list[tuple[str, str, str, str]]] = {}
     for r in await ts.officers_cases(conn, known, start, end):
-        cases.setdefault(r["officer_id"], []).append(
-            StoredCase(r["kind"], r["unit_id"], r["case_id"], json.loads(r["state"]))
-        )
+        cases.setdefault(r["officer_id"], []).append((r["kind"], r["unit_id"], r["case_id"], r["state"]))
     timelines = await directory_store.timelines(conn, known)
     attributed = await ts.officers_units(conn, known)
     units = {
@@ -48,10 +48,20 @@ async def hold(conn: asyncpg.Connection, officers: Sequence[str], year: int) -> 
         for o in known
     }
     every = sorted({u for listed in units.values() for u in listed})
-    facts = Facts(
-        FactRow(r["event"], r["kind"], r["unit_id"], r["officer_id"], r["at"], r["data"])
-        for r in await ts.case_facts(conn, every)
-    )
+    fact_rows = [tuple(r) for r in await ts.case_facts(conn, every)]
     own = await ts.officers_facts(conn, known)
     complaints = await ts.conduct_complaints(conn, known, every, start, end) if known else []
-    return Held(entries, cases, timelines, units, facts, own, complaints)
+    return Held(entries, cases, timelines, units, fact_rows, own, complaints)
+
+
+def held_facts(held: Held) -> Facts:
+    """The held facts, parsed and indexed."""
+    return Facts(
+        FactRow(event, kind, unit_id, officer_id, at, json.loads(data))
+        for event, kind, unit_id, officer_id, at, data in held.fact_rows
+    )
+
+
+def stored_cases(held: Held, officer_id: str) -> list[StoredCase]:
+    """The officer's held cases, their states parsed."""
+    return [StoredCase(k, u, c, json.loads(state)) for k, u, c, state in held.cases.get(officer_id, [])]

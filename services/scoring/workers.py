@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from functools import partial
-from multiprocessing import get_context
 
 from prometheus_client import Histogram
 
@@ -31,6 +28,7 @@ from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
+from thidua.runtime.worker_pool import low_priority_pool
 
 # The name the service has always logged under (operators filter on it).
 log = logging.getLogger("services.scoring.app")
@@ -183,9 +181,7 @@ class Workers:
         # Judging a unit's year is CPU for up to seconds: in this process's event loop (or a thread of it) it held
         # the consumer and the rescorers back (issue 29: the consumer's batches 400 ms later at p99). A worker
         # process at a lower priority takes the CPU the rest of the machine leaves.
-        pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=get_context("spawn"), initializer=os.nice, initargs=(self.settings.tracking_nice,)
-        )
+        pool = low_priority_pool(self.settings.tracking_nice)
         self.judge = in_process(pool)
         try:
             await asyncio.gather(

@@ -125,21 +125,27 @@ async def counters_of(
     return found
 
 
-async def officer_period_units(
+async def officer_counters(
     conn: asyncpg.Connection, subjects: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], set[str]]:
-    """{(officer_id, period): units its counters of the period were sent under}."""
+) -> tuple[dict[tuple[str, str], dict[str, tuple[float, float]]], dict[tuple[str, str], set[str]]]:
+    """For the given (officer_id, period): its counters summed over units, and the units they were sent under, in
+    one read (an officer pass read the same rows twice, the second time by a join that scanned every officer)."""
     pairs = sorted(set(subjects))
-    found: dict[tuple[str, str], set[str]] = {p: set() for p in pairs}
+    sums: dict[tuple[str, str], dict[str, tuple[float, float]]] = {p: {} for p in pairs}
+    units: dict[tuple[str, str], set[str]] = {p: set() for p in pairs}
     if not pairs:
-        return found
+        return sums, units
     rows = await conn.fetch(
-        "SELECT DISTINCT c.subject_id, c.period, c.unit_id FROM counters c"
-        " JOIN unnest($1::text[], $2::text[]) AS k(subject_id, period) USING (subject_id, period)"
-        " WHERE c.subject_kind = 'officer'",
+        "SELECT k.subject_id, k.period, c.unit_id, c.counter, c.num, c.den"
+        " FROM unnest($1::text[], $2::text[]) AS k(subject_id, period) CROSS JOIN LATERAL"
+        " (SELECT unit_id, counter, num, den FROM counters WHERE subject_kind = 'officer'"
+        "  AND subject_id = k.subject_id AND period = k.period) c",
         [p[0] for p in pairs],
         [p[1] for p in pairs],
     )
     for r in rows:
-        found[(r["subject_id"], r["period"])].add(r["unit_id"])
-    return found
+        key = (r["subject_id"], r["period"])
+        units[key].add(r["unit_id"])
+        num, den = sums[key].get(r["counter"], (0.0, 0.0))
+        sums[key][r["counter"]] = (num + float(r["num"]), den + float(r["den"]))
+    return sums, units

@@ -281,8 +281,7 @@ async def _officer_rows(
         return []
     officers = sorted({o for o, _, _ in affected.officers})
     timelines = await directory_store.timelines(conn, officers)
-    counters = await case_store.counters_of(conn, "officer", {(o, p) for o, _, p in affected.officers})
-    sent_under = await case_store.officer_period_units(conn, {(o, p) for o, _, p in affected.officers})
+    counters, sent_under = await case_store.officer_counters(conn, {(o, p) for o, _, p in affected.officers})
     by_period: defaultdict[str, set[str]] = defaultdict(set)
     for officer, unit, period in affected.officers:
         by_period[period].add(officer)

@@ -36,7 +36,7 @@ from bench.limits import raw_consumption, upsert_limit
 from bench.machine import Load, Window
 from bench.peer_quix import run_peer
 from bench.portal_door import add_portal_source, portal_ingest
-from bench.soak import SoakResult, soak
+from bench.soak import SoakResult, freshness_parts, soak
 from bench.tracking import (
     OFFICERS_PER_UNIT,
     TRACKING_UNITS,
@@ -450,7 +450,7 @@ class Bench:
             f"- Soak: {result.sent:,} events sent through evidence's HTTP front door in batches of {s.rate // 10}"
             f" every 100 ms ({result.sent / result.load.seconds:,.0f} ev/s achieved), {result.accepted:,} accepted,"
             f" {result.failures} failed requests. Freshness was read from scoring's histogram over the soak's first"
-            f" {s.figure_seconds:.0f} s (the same load)."
+            f" {s.figure_seconds:.0f} s (the same load); over that window, {freshness_parts(result)}."
         )
 
     def freshness_rows(self, result: SoakResult) -> None:

@@ -45,6 +45,8 @@ class SoakResult:
     freshness_p99: dict[str, float]  # subject → seconds
     freshness_load: Load | None
     failures: int
+    arrival_p99: float = float("nan")  # the consumer's part of freshness over the same window, seconds
+    passes: dict[str, tuple[float, float]] = field(default_factory=dict)  # work → (passes, mean seconds), same window
 
 
 async def soak(
@@ -89,6 +91,8 @@ async def soak(
 
         window = Window()
         before = {s: await asyncio.to_thread(freshness_buckets, f"{freshness_url}/metrics", s) for s in SUBJECTS}
+        parts_before = await asyncio.to_thread(_parts, f"{freshness_url}/metrics")
+        parts: tuple[float, dict[str, tuple[float, float]]] | None = None
         freshness_window: Window | None = window
         p99: dict[str, float] = {}
         freshness_load: Load | None = None
@@ -103,6 +107,7 @@ async def soak(
                 for s in SUBJECTS:
                     after = await asyncio.to_thread(freshness_buckets, f"{freshness_url}/metrics", s)
                     p99[s] = quantile(before[s], after, 0.99)
+                parts = _since(parts_before, await asyncio.to_thread(_parts, f"{freshness_url}/metrics"))
                 freshness_window = None
             body = [make_event(n + i, rng, source, live=True)[1] for i in range(size)]
             n += size
@@ -120,7 +125,37 @@ async def soak(
         freshness_load = freshness_window.end()
         for s in SUBJECTS:
             p99[s] = quantile(before[s], freshness_buckets(f"{freshness_url}/metrics", s), 0.99)
-    return SoakResult(sent, accepted, load, memory, p99, freshness_load, failures)
+        parts = _since(parts_before, _parts(f"{freshness_url}/metrics"))
+    arrival, passes = parts if parts is not None else (float("nan"), {})
+    return SoakResult(sent, accepted, load, memory, p99, freshness_load, failures, arrival, passes)
+
+
+Parts = tuple[dict[float, float], dict[str, tuple[float, float]]]
+
+
+def _parts(url: str) -> Parts:
+    """Scoring's arrival buckets and pass totals now."""
+    return arrival_buckets(url), pass_totals(url)
+
+
+def _since(before: Parts, after: Parts) -> tuple[float, dict[str, tuple[float, float]]]:
+    """The arrival p99 and each work's (passes, mean seconds) between two readings."""
+    passes = {}
+    for work, (count, seconds) in after[1].items():
+        n, total = count - before[1].get(work, (0.0, 0.0))[0], seconds - before[1].get(work, (0.0, 0.0))[1]
+        passes[work] = (n, total / n if n else float("nan"))
+    return quantile(before[0], after[0], 0.99), passes
+
+
+def freshness_parts(result: SoakResult) -> str:
+    """What the freshness waited behind over its window: the consumer's batches, then the passes."""
+    passes = "; ".join(
+        f"{work} {n:,.0f} × {mean * 1000:,.0f} ms" for work, (n, mean) in sorted(result.passes.items()) if n
+    )
+    return (
+        f"scoring's batches, oldest evidence accepted → committed: p99 {result.arrival_p99 * 1000:,.0f} ms;"
+        f" passes (count × mean): {passes or 'none'}"
+    )
 
 
 def arrival_buckets(url: str) -> dict[float, float]:
@@ -210,8 +245,6 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
     token = await add_source(database_url, name=source, units=["*"])
     lines: list[str] = []
     watcher = asyncio.create_task(_watch(database_url, source, args.watch, lines))
-    metrics = f"{scoring_url}/metrics"
-    arrived, passed = arrival_buckets(metrics), pass_totals(metrics)
     result = await soak(
         evidence_url,
         token,
@@ -227,11 +260,7 @@ async def _short_soak(database_url: str, evidence_url: str, scoring_url: str, ar
     print(f"soak: {result.sent:,} sent, {result.accepted:,} accepted, {result.failures} failed requests")
     for subject, p99 in result.freshness_p99.items():
         print(f"freshness p99 of {subject} standings at {args.rate:,} ev/s (HTTP): {p99 * 1000:,.0f} ms")
-    arrival = quantile(arrived, arrival_buckets(metrics), 0.99)
-    print(f"scoring's batches over the soak, oldest evidence accepted → committed: p99 {arrival * 1000:,.0f} ms")
-    for work, (passes, seconds) in sorted(pass_totals(metrics).items()):
-        passes, seconds = passes - passed.get(work, (0, 0))[0], seconds - passed.get(work, (0, 0))[1]
-        print(f"scoring's {work} passes over the soak: {passes:,.0f}, mean {1000 * seconds / max(passes, 1):,.0f} ms")
+    print(freshness_parts(result))
 
 
 def main() -> None:

@@ -89,6 +89,12 @@ def envelope(
     return {**body, "payload": payload} | ({"officer_id": officer} if officer else {})
 
 
+def unit_registered(unit: str, at: str) -> dict[str, Any]:
+    """A department registered at `at`, in a cluster of its own."""
+    payload = {"name": unit, "level": "department", "cluster_id": f"{unit}-K"}
+    return envelope(f"{unit}-reg", "unit.registered", unit, at, payload)
+
+
 def processed(unit: str, officer: str, i: int, *, late: bool) -> dict[str, Any]:
     """A dossier of March 2026 finished on the 15th; due the 14th when late, else the 20th."""
     finished = f"2026-03-15T10:00:00{T}"
@@ -129,13 +135,7 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
     u, o, b = f"TD{tag}.U1", f"TD{tag}-O", f"TD{tag}-B"
     officer = {"category": "civil_servant", "staff_kind": "civil_servant"}
     await province.send(
-        envelope(
-            f"{u}-reg",
-            "unit.registered",
-            u,
-            f"2025-12-01T08:00:00{T}",
-            {"name": u, "level": "department", "cluster_id": f"{u}-K"},
-        ),
+        unit_registered(u, f"2025-12-01T08:00:00{T}"),
         envelope(f"{u}-eval", "evaluation.recorded", u, f"2026-01-05T08:00:00{T}", {"year": 2026, "level": "good"}),
         envelope(
             f"{o}-reg", "officer.registered", u, f"2025-12-01T08:00:00{T}", {"full_name": "Nguyễn Văn A", **officer}, o
@@ -324,13 +324,7 @@ async def test_a_year_holds_what_can_count_in_it_in_vietnam_time(province: Provi
         return envelope(f"{o}-p{i}", "procedure.processed", u, finished, payload, o)
 
     await province.send(
-        envelope(
-            f"{u}-reg",
-            "unit.registered",
-            u,
-            f"2025-06-01T08:00:00{T}",
-            {"name": u, "level": "department", "cluster_id": f"{u}-K"},
-        ),
+        unit_registered(u, f"2025-06-01T08:00:00{T}"),
         envelope(
             f"{o}-reg",
             "officer.registered",

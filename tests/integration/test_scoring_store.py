@@ -98,3 +98,38 @@ async def test_a_batch_queues_a_subject_the_rescorer_holds_without_waiting(datab
     finally:
         await rescorer.close()
         await batch.close()
+
+
+async def test_a_batch_queues_an_officer_the_tracking_pass_holds_without_waiting(database_url: str) -> None:
+    """The tracking pass holds the officers it took for its whole pass (migration 014): a batch queueing one of them
+    meanwhile must not wait, and its row stays for the next pass; only officers of the directory are queued."""
+    url = database_url
+    schema = "scoring_tracking_queue_test"  # a schema of its own: no service of the session takes these rows
+    pool = await create_pool(url, schema=schema, max_size=1)
+    try:
+        await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
+    finally:
+        await pool.close()
+    tracker = await asyncpg.connect(url, server_settings={"search_path": schema})
+    batch = await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"})
+    later = datetime(2025, 3, 13, 2, 31, tzinfo=UTC)
+    try:
+        await tracker.execute("DELETE FROM tracking_dirty")
+        await tracker.execute(
+            "INSERT INTO officers VALUES ('O1', 'U1', 'A', 'civil_servant', NULL, $1), ('O2', 'U1', 'B',"
+            " 'civil_servant', NULL, $1) ON CONFLICT DO NOTHING",
+            AT,
+        )
+        await tracking_store.queue(tracker, ["O1", "O2", "NOT-REGISTERED"], AT)
+        await tracking_store.queue(tracker, ["O1"], later)
+        async with tracker.transaction():
+            # The limit counts officers: O1's two rows leave together, O2 waits for the next pass.
+            assert await tracking_store.take_queued(tracker, 1) == ["O1"]
+            async with batch.transaction():
+                await tracking_store.queue(batch, ["O1"], later)  # no lock wait
+                assert await tracking_store.take_queued(batch, 10) == []  # one pass at a time
+        left = await tracker.fetch("SELECT officer_id, queued_at FROM tracking_dirty ORDER BY officer_id")
+        assert [(r["officer_id"], r["queued_at"]) for r in left] == [("O1", later), ("O2", AT)]
+    finally:
+        await tracker.close()
+        await batch.close()

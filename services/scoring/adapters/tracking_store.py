@@ -64,12 +64,14 @@ async def save_profiles(conn: asyncpg.Connection, entries: Sequence[OfficerEntry
 
 
 async def queue(conn: asyncpg.Connection, officers: Iterable[str], now: datetime) -> None:
-    """Queue officers for the next tracking pass."""
+    """Queue the registered ones among officers for the next tracking pass (a pass rates only officers the directory
+    knows; a registration queues its officer, so the work done before it is rated then)."""
     names = sorted({o for o in officers if o})
     if names:
         await conn.execute(
-            # Appended, never upserted: an upsert waited for a pass that had taken the officer (migration 014).
-            "INSERT INTO tracking_dirty SELECT o, $2 FROM unnest($1::text[]) o",
+            # Appended, never upserted: an upsert waited for a pass that had taken the officer (migration 014). Only
+            # registered officers: a province's unregistered ones would otherwise add a row per batch each.
+            "INSERT INTO tracking_dirty SELECT o.officer_id, $2 FROM officers o WHERE o.officer_id = ANY($1::text[])",
             names,
             now,
         )
@@ -92,7 +94,8 @@ async def take_queued(conn: asyncpg.Connection, limit: int) -> list[str]:
 async def queue_everyone(conn: asyncpg.Connection, now: datetime) -> None:
     """Queue every officer with tracked work (a period may have closed with nothing new arriving)."""
     await conn.execute(
-        "INSERT INTO tracking_dirty SELECT DISTINCT officer_id, $1::timestamptz FROM tracking_cases",
+        "INSERT INTO tracking_dirty SELECT DISTINCT t.officer_id, $1::timestamptz FROM tracking_cases t"
+        " JOIN officers o USING (officer_id)",
         now,
     )
 

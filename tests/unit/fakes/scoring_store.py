@@ -233,9 +233,9 @@ class FakeScoringStore(AllOrNothing):
         return found
 
     async def _queue_tracking(self, officers: Iterable[str], now: datetime) -> None:
-        """Queued once (the first time kept)."""
+        """Registered officers queued once (the first time kept)."""
         for o in officers:
-            if o:
+            if o and o in self.officers:
                 self.tracking_dirty.setdefault(o, now)
 
     async def mark_dirty(self, rows: Sequence[DirtyRow], accepted_at: datetime) -> None:

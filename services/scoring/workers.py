@@ -28,7 +28,7 @@ from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.outbox import OutboxRelay
 from thidua.runtime.parking import Delivery
 from thidua.runtime.service import Runtime
-from thidua.runtime.worker_pool import low_priority_pool
+from thidua.runtime.worker_pool import LowPriorityWorker
 
 # The name the service has always logged under (operators filter on it).
 log = logging.getLogger("services.scoring.app")
@@ -181,8 +181,8 @@ class Workers:
         # Judging a unit's year is CPU for up to seconds: in this process's event loop (or a thread of it) it held
         # the consumer and the rescorers back (issue 29: the consumer's batches 400 ms later at p99). A worker
         # process at a lower priority takes the CPU the rest of the machine leaves.
-        pool = low_priority_pool(self.settings.tracking_nice)
-        self.judge = in_process(pool)
+        worker = LowPriorityWorker(self.settings.tracking_nice)
+        self.judge = in_process(worker)
         try:
             await asyncio.gather(
                 self.sweep(),
@@ -196,7 +196,7 @@ class Workers:
             )
         finally:
             self.judge = in_thread
-            pool.shutdown(wait=False, cancel_futures=True)
+            worker.close()
 
     async def watch(self) -> None:
         day = self.today()

@@ -244,6 +244,7 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
         for r in records:
             body = json.loads(r.value)
             latest[body["officer_id"]] = body
+        assert {o, b} <= set(latest), "not yet published"  # an assertion, so eventually() retries it
         assert latest[o]["level"] == "good" and latest[o]["score"] == 95.5625 and latest[o]["periods"] == 1
         assert latest[b]["level"] == "incomplete"
 
@@ -258,6 +259,7 @@ async def test_decree_335_2025_art_14_march_sheet_assessment_and_year_rating_rea
             timeout=5,
             settle=0.2,
         )
+        assert len(records) == 1, f"{len(records)} task_score_low alerts"  # an assertion: eventually() retries it
         [alert] = [json.loads(r.value) for r in records]
         assert alert["unit_id"] == u and alert["subject_id"] == b and alert["period"] == "2026-03"
         assert alert["data"]["task_points"] == 0 and alert["data"]["line"] == 20

@@ -8,15 +8,16 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from thidua.runtime.worker_pool import low_priority_pool
+from thidua.runtime.worker_pool import LowPriorityWorker, low_priority_pool
 
 PARENT = textwrap.dedent(
     """
     import os, sys, time
-    from thidua.runtime.worker_pool import low_priority_pool
+    from thidua.runtime.worker_pool import LowPriorityWorker, low_priority_pool
     pool = low_priority_pool(7)
     print(pool.submit(os.getpid).result(), flush=True)
     time.sleep(120)
@@ -52,3 +53,17 @@ def test_the_worker_dies_with_a_parent_killed_by_sigkill() -> None:
         assert not _alive(worker), "the worker outlived its parent"
     finally:
         parent.kill()
+
+
+async def test_a_worker_that_died_is_replaced_at_the_next_call() -> None:
+    worker = LowPriorityWorker(3)
+    try:
+        first = await worker.run(os.getpid)
+        assert first != os.getpid()
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            await worker.run(time.sleep, 0.5)  # the call that finds it dead fails: the pass rolls back
+        second = await worker.run(os.getpid)
+        assert second not in (first, os.getpid()) and _alive(second)
+    finally:
+        worker.close()

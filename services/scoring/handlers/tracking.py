@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +34,7 @@ from services.scoring.domain.tracking_year import YearRating, apply_cap, year_ra
 from services.scoring.handlers import alert_message
 from services.scoring.handlers.tracking_load import Held, held_facts, hold, stored_cases
 from thidua.runtime.outbox import Message, enqueue
+from thidua.runtime.worker_pool import LowPriorityWorker
 
 PASS_LIMIT = 200
 """Officers taken from the queue per pass."""
@@ -86,14 +86,13 @@ async def in_thread(
     return await asyncio.to_thread(judge_years, held, officers, year, rules, now)
 
 
-def in_process(pool: Executor) -> Judge:
-    """judge_years in the pool's worker process (the pass's judging, off the consumer's and rescorers' process)."""
+def in_process(worker: LowPriorityWorker) -> Judge:
+    """judge_years in a worker process (the pass's judging, off the consumer's and rescorers' process)."""
 
     async def judge(
         held: Held, officers: Sequence[str], year: int, rules: Rules, now: datetime
     ) -> dict[str, OfficerYear]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, judge_years, held, list(officers), year, rules, now)
+        return await worker.run(judge_years, held, list(officers), year, rules, now)
 
     return judge
 

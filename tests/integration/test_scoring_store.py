@@ -25,6 +25,20 @@ async def _connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(url, server_settings={"search_path": "scoring"})
 
 
+async def _queue_pair(url: str, schema: str) -> tuple[asyncpg.Connection, asyncpg.Connection]:
+    """A pass's connection and a batch's (which gives up after 2 s of lock wait) on a schema of their own: no service
+    of the session takes its queues' rows."""
+    pool = await create_pool(url, schema=schema, max_size=1)
+    try:
+        await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
+    finally:
+        await pool.close()
+    return (
+        await asyncpg.connect(url, server_settings={"search_path": schema}),
+        await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"}),
+    )
+
+
 def _row(event_id: str) -> tuple[str, str, str, str, str | None, int | None]:
     return ("src", event_id, "procedure.processed", "U1", f"dossier|U1|{event_id}", 1)
 
@@ -72,15 +86,7 @@ async def test_the_probes_find_exactly_the_stored_cases_and_stamp_their_revision
 async def test_a_batch_queues_a_subject_the_rescorer_holds_without_waiting(database_url: str) -> None:
     """The rescorer's claim is held for its whole pass; a batch marking the same subject meanwhile must not wait
     for it (it used to: an upsert on the claimed row), and its row stays queued for the next pass."""
-    url = database_url
-    schema = "scoring_queue_test"  # a schema of its own: no service of the session takes these rows
-    pool = await create_pool(url, schema=schema, max_size=1)
-    try:
-        await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
-    finally:
-        await pool.close()
-    rescorer = await asyncpg.connect(url, server_settings={"search_path": schema})
-    batch = await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"})
+    rescorer, batch = await _queue_pair(database_url, "scoring_queue_test")
     later = datetime(2025, 3, 13, 2, 31, tzinfo=UTC)
     try:
         await rescorer.execute("DELETE FROM dirty")
@@ -103,15 +109,7 @@ async def test_a_batch_queues_a_subject_the_rescorer_holds_without_waiting(datab
 async def test_a_batch_queues_an_officer_the_tracking_pass_holds_without_waiting(database_url: str) -> None:
     """The tracking pass holds the officers it took for its whole pass (migration 014): a batch queueing one of them
     meanwhile must not wait, and its row stays for the next pass; only officers of the directory are queued."""
-    url = database_url
-    schema = "scoring_tracking_queue_test"  # a schema of its own: no service of the session takes these rows
-    pool = await create_pool(url, schema=schema, max_size=1)
-    try:
-        await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
-    finally:
-        await pool.close()
-    tracker = await asyncpg.connect(url, server_settings={"search_path": schema})
-    batch = await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"})
+    tracker, batch = await _queue_pair(database_url, "scoring_tracking_queue_test")
     later = datetime(2025, 3, 13, 2, 31, tzinfo=UTC)
     try:
         await tracker.execute("DELETE FROM tracking_dirty")

@@ -226,11 +226,15 @@ async def officer_view(
     conn: asyncpg.Connection, officer_id: str, year: int, rules: Rules, now: datetime
 ) -> dict[str, Any] | None:
     """GET /v1/officers/{id}/tracking: the sheets of the year and its rating (cap within the unit applied)."""
-    own = await officer_year(conn, officer_id, year, rules, now)
-    if own is None:
+    entry = (await ts.officer_entries(conn, [officer_id])).get(officer_id)
+    if entry is None:
         return None
-    unit = await unit_year(conn, own.unit_id, year, rules, now)
-    rated = unit.get(officer_id, own)
+    # The unit's year holds the officer's own (read and judged once, its cap applied); one not listed in the unit's
+    # memberships is judged alone.
+    own = (await unit_year(conn, entry["unit_id"], year, rules, now)).get(officer_id)
+    if own is None and (own := await officer_year(conn, officer_id, year, rules, now)) is None:
+        return None
+    rated = own
     return {
         "officer_id": officer_id,
         "name": own.name,

@@ -1,6 +1,7 @@
 """The scoring store's set-based statements on a real PostgreSQL: the inbox claim says exactly which events are new
-(repeats within a batch and across batches), the case and attribution probes find exactly the stored keys, and a
-written case carries its transaction's revision."""
+(repeats within a batch and across batches), the case and attribution probes find exactly the stored keys, a
+written case carries its transaction's revision, and the culture inputs of several periods read at once are each
+period's own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import asyncpg
 
-from services.scoring.adapters import case_store, inbox_store, score_store, tracking_store
+from services.scoring.adapters import case_store, fact_store, inbox_store, score_store, tracking_store
+from services.scoring.domain.evidence import Fact
+from services.scoring.domain.periods import parse_period
 from thidua.runtime.db import create_pool, prepare_schema
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "scoring" / "migrations"
@@ -25,16 +28,20 @@ async def _connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(url, server_settings={"search_path": "scoring"})
 
 
-async def _queue_pair(url: str, schema: str) -> tuple[asyncpg.Connection, asyncpg.Connection]:
-    """A pass's connection and a batch's (which gives up after 2 s of lock wait) on a schema of their own: no service
-    of the session takes its queues' rows."""
+async def _own_schema(url: str, schema: str) -> asyncpg.Connection:
+    """A connection to a migrated schema of the test's own: no service of the session reads or takes its rows."""
     pool = await create_pool(url, schema=schema, max_size=1)
     try:
         await prepare_schema(pool, schema=schema, directory=MIGRATIONS)
     finally:
         await pool.close()
+    return await asyncpg.connect(url, server_settings={"search_path": schema})
+
+
+async def _queue_pair(url: str, schema: str) -> tuple[asyncpg.Connection, asyncpg.Connection]:
+    """A pass's connection and a batch's (which gives up after 2 s of lock wait) on a schema of their own."""
     return (
-        await asyncpg.connect(url, server_settings={"search_path": schema}),
+        await _own_schema(url, schema),
         await asyncpg.connect(url, server_settings={"search_path": schema, "lock_timeout": "2s"}),
     )
 
@@ -131,3 +138,46 @@ async def test_a_batch_queues_an_officer_the_tracking_pass_holds_without_waiting
     finally:
         await tracker.close()
         await batch.close()
+
+
+def _fact(kind: str, unit: str, officer: str | None, day: str, **data: object) -> Fact:
+    return Fact(kind, unit, officer, datetime.fromisoformat(f"{day}T03:00:00+00:00"), dict(data))
+
+
+async def test_the_culture_inputs_of_several_periods_are_each_periods_own(database_url: str) -> None:
+    conn = await _own_schema(database_url, "store_culture")
+    facts = [
+        _fact("training", "U1", "O1", "2025-03-10", topic="office_culture"),
+        _fact("training", "U1", "O1", "2025-05-10", topic="office_culture"),  # the same officer: trained once
+        _fact("training", "U1", "O2", "2025-03-11", topic="other"),  # a topic the movement does not count
+        _fact("training", "U1", "O3", "2025-03-12", topic="office_culture"),  # retracted below
+        _fact("inspection", "U1", None, "2025-03-20", findings=[{"code": "A", "count": 2}, {"code": "B"}]),
+        _fact("discipline", "U1", "O2", "2025-04-02"),
+        _fact("returned", "U1", "O1", "2025-03-05"),  # another kind of fact: not a culture input
+        _fact("training", "U2", "O9", "2025-06-30", topic="office_culture"),
+        _fact("catalogue", "U1", None, "2025-02-01", procedure_code="P1", online=True, published=True),
+        _fact("catalogue", "U1", None, "2025-04-15", procedure_code="P1", online=False, published=True),
+        _fact("catalogue", "U1", None, "2025-06-01", procedure_code="P2", online=True, published=False),
+    ]
+    try:
+        async with conn.transaction():
+            await conn.execute("TRUNCATE facts")
+            await fact_store.insert_facts(conn, [("src", f"e{n}", fact, n == 3) for n, fact in enumerate(facts)])
+        wanted = {"2025-03": ["U1"], "2025-Q2": ["U1", "U2"], "2025": ["U1", "U2"]}
+        topics, weights = ["office_culture"], {"A": 1.5}
+        together = await fact_store.culture_inputs_of_periods(
+            conn, {label: (parse_period(label), units) for label, units in wanted.items()}, topics, weights, {}
+        )
+        for label, units in wanted.items():  # the same as each period read alone
+            alone = await fact_store.culture_inputs(conn, parse_period(label), units, topics, weights, {})
+            assert together[label] == alone, label
+        march, quarter, year = together["2025-03"]["U1"], together["2025-Q2"]["U1"], together["2025"]["U1"]
+        assert (march["trained"], march["inspections"], march["findings"], march["disciplined"]) == (1, 1, 4.0, 0)
+        assert (quarter["trained"], quarter["inspections"], quarter["disciplined"]) == (1, 0, 1)
+        assert (year["trained"], year["inspections"], year["disciplined"]) == (1, 1, 1)
+        # The catalogue as it stood at each period's end: P1 went offline in April, P2 came in June.
+        assert (march["procedures"], march["procedures_online"], march["procedures_published"]) == (1, 1, 1)
+        assert (quarter["procedures"], quarter["procedures_online"], quarter["procedures_published"]) == (2, 1, 1)
+        assert together["2025-Q2"]["U2"]["trained"] == 1 and "U2" not in together["2025-03"]
+    finally:
+        await conn.close()

@@ -160,16 +160,21 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     clusters = await directory_store.cluster_timelines(conn, {u for u, _ in rows.members})
     # Officers' registrations once for every period of the pass (each period's headcount is read from them).
     timelines = await directory_store.timelines_of_units(conn, sorted({u for u, _ in every}))
+    # Every period's culture inputs in one read (one per period was ten round trips a pass, each waiting its turn
+    # in the event loop beside the consumer's batches).
+    culture = await fact_store.culture_inputs_of_periods(
+        conn,
+        {
+            label: (parse_period(label), sorted({m for u in units for m in rows.members[(u, label)]}))
+            for label, units in by_period.items()
+        },
+        sorted(book.culture.training_topics),
+        book.culture.finding_weights,
+        timelines,
+    )
     for label, units in by_period.items():
         end = parse_period(label).end
-        inputs = await fact_store.culture_inputs(
-            conn,
-            parse_period(label),
-            sorted({m for u in units for m in rows.members[(u, label)]}),
-            sorted(book.culture.training_topics),
-            book.culture.finding_weights,
-            timelines,
-        )
+        inputs = culture[label]
         for unit in units:
             members = rows.members[(unit, label)]
             got = sum_counters([counters[(m, label)] for m in members])

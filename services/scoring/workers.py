@@ -93,7 +93,7 @@ class Workers:
         oldest = min(accepted, default=now)
         async with self.runtime.pool.acquire() as conn:
             await apply_under_active_rules(conn, batch, cache=self.cache, now=now, accepted_at=oldest)
-        self.cadence.consumed((now - oldest).total_seconds())
+        self.cadence.consumed((now - oldest).total_seconds(), time.monotonic())
         if accepted:
             ARRIVAL.observe(max(0.0, (datetime.now(UTC) - oldest).total_seconds()))
         self.wake_rescorers()

@@ -95,19 +95,32 @@ def test_the_rescorer_pauses_half_as_long_as_a_unit_pass_took_and_as_long_as_an_
 
 def test_behind_a_backlog_the_rescorer_publishes_less_often() -> None:
     cadence = Cadence()
-    cadence.consumed(0.4)  # live: the consumer applies evidence accepted under a second ago
+    cadence.consumed(0.4, 0.0)  # live: the consumer applies evidence accepted under a second ago
     cadence.ran("unit", 0.0, 0.1)
     assert cadence.due("unit", 0.2)
-    cadence.consumed(cadence.behind + 1)  # a replay: evidence accepted long ago
+    cadence.consumed(cadence.behind + 1, 1.0)  # a replay: evidence accepted long ago
     cadence.ran("unit", 1.0, 1.1)
     assert not cadence.due("unit", 1.1 + cadence.backlog_floor["unit"] - 0.01)
     assert cadence.due("unit", 1.1 + cadence.backlog_floor["unit"])
-    cadence.ran("officer", 0.0, 0.5)
-    assert not cadence.due("officer", 0.5 + cadence.backlog_floor["officer"] - 0.01)
-    cadence.consumed(0.1)  # caught up: the long pauses end at once, and the short ones come back
-    assert cadence.due("officer", 0.6) and cadence.due("unit", 1.2)
+    cadence.ran("officer", 3.0, 3.5)
+    cadence.consumed(cadence.behind + 1, 3.5)  # the replay goes on
+    assert not cadence.due("officer", 3.5 + cadence.idle - 0.01)
+    cadence.consumed(0.1, 4.0)  # caught up: the long pauses end at once, and the short ones come back
+    assert cadence.due("officer", 4.1) and cadence.due("unit", 4.1)
     cadence.ran("officer", 20.0, 20.1)
     assert cadence.due("officer", 20.1 + cadence.floor["officer"])
+
+
+def test_a_backlog_ends_when_no_batch_comes_for_a_while() -> None:
+    cadence = Cadence()
+    cadence.consumed(cadence.behind + 1, 0.0)  # the last batch of a burst, applied long after it was accepted
+    cadence.ran("officer", 0.0, 1.0)  # its long pause would last until 11 s
+    assert cadence.delay(1.0, "officer") == pytest.approx(cadence.backlog_floor["officer"])
+    assert not cadence.due("officer", cadence.idle - 0.01)
+    assert cadence.delay(cadence.idle + 0.01, "officer") == 0.0  # nothing came since: the burst is over
+    assert not cadence.backlog
+    cadence.ran("officer", 5.0, 5.1)
+    assert cadence.due("officer", 5.1 + cadence.floor["officer"])  # the short pauses are back
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,13 @@ from services.scoring.adapters.rulebook_store import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.adapters.tracking_store import queue_everyone
 from services.scoring.config import Settings
+from services.scoring.handlers.cadence import LIMITS, Cadence
 from services.scoring.handlers.calendar_watch import watch_calendar
 from services.scoring.handlers.clock import tick
 from services.scoring.handlers.consume import accepted_moment, apply_under_active_rules
 from services.scoring.handlers.rebuild import RebuildBusy
 from services.scoring.handlers.recalendar import recalendar
-from services.scoring.handlers.rescore import LIMITS, Cadence, rescore_kind
+from services.scoring.handlers.rescore import rescore_kind
 from services.scoring.handlers.tracking import Judge, in_process, in_thread, run_pass
 from thidua.runtime.loop import Waker, drain_then_wait
 from thidua.runtime.outbox import OutboxRelay

@@ -9,8 +9,8 @@ import pytest
 
 from schemas.bounds import EARLIEST, LATEST, MAX_ABS_NUMBER, MAX_JSON_DEPTH, MAX_STRING_CHARS
 from schemas.common import _bounded
+from services.scoring.handlers.cadence import LIMITS, Cadence
 from services.scoring.handlers.consume import accepted_moment
-from services.scoring.handlers.rescore import LIMITS, Cadence
 from thidua.runtime.decoding import BadInput, _locate_violation, _within_bounds, check_bounds
 
 

@@ -48,6 +48,20 @@ async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]
     )
 
 
+def _no_culture() -> dict[str, float]:
+    """A unit's culture inputs before any fact is read."""
+    return {
+        "officers": 0,
+        "trained": 0,
+        "inspections": 0,
+        "findings": 0.0,
+        "disciplined": 0,
+        "procedures": 0,
+        "procedures_online": 0,
+        "procedures_published": 0,
+    }
+
+
 async def culture_inputs(
     conn: asyncpg.Connection,
     period: Period,
@@ -71,22 +85,7 @@ async def culture_inputs_of_periods(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """culture_inputs of several periods ({label: (period, units)}) in two statements, whatever their number (a
     unit pass asks for five periods: ten round trips, each waiting for the event loop, made it 60 ms longer)."""
-    found: dict[str, dict[str, dict[str, float]]] = {
-        label: {
-            u: {
-                "officers": 0,
-                "trained": 0,
-                "inspections": 0,
-                "findings": 0.0,
-                "disciplined": 0,
-                "procedures": 0,
-                "procedures_online": 0,
-                "procedures_published": 0,
-            }
-            for u in units
-        }
-        for label, (_, units) in wanted.items()
-    }
+    found = {label: {u: _no_culture() for u in units} for label, (_, units) in wanted.items()}
     every = sorted({u for _, units in wanted.values() for u in units})
     if not every:
         return found

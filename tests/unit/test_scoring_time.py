@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from schemas.vietnam import VN_TZ
-from services.scoring.domain.alerts import dossier_conditions
+from services.scoring.domain.alerts import dossier_conditions, new_conditions
 from services.scoring.domain.calendar import WorkingCalendar, load_calendar
 from services.scoring.domain.cases import Complaint, Dossier, complaint_view, dossier_view, empty, merge
 from services.scoring.domain.contributions import (
@@ -215,6 +215,25 @@ def test_decision_766_supplied_dossier_is_overdue_only_after_its_pushed_due(as_o
         assert conditions == {"dossier_overdue": vn(2025, 5, 7, 17)}
     else:
         assert conditions == {"dossier_due_soon": vn(2025, 5, 6, 17)}  # one working day before the pushed due
+
+
+@pytest.mark.parametrize(
+    ("received", "due", "as_of"),
+    [
+        (vn(2025, 3, 17, 9), vn(2025, 3, 17, 11), vn(2025, 3, 17, 9, 30)),  # a Monday's quick procedure
+        (vn(2025, 3, 16, 10), vn(2025, 3, 17, 10), vn(2025, 3, 16, 10, 5)),  # online on a Sunday, due on Monday
+    ],
+)
+def test_a_dossier_is_due_soon_from_its_receipt_at_the_earliest(
+    received: datetime, due: datetime, as_of: datetime
+) -> None:
+    """The working day before a Monday due date is the Friday before it: dated then, the condition of a dossier
+    received on the Monday (or over the weekend) looked days old, older than the alerts' horizon, and no "due
+    soon" alert was ever sent. It begins at the receipt."""
+    d = dossier(("received", _received(received.isoformat(), due.isoformat(), None, received.isoformat())))
+    assert CAL.next_working_day_before(due) == vn(2025, 3, 14, due.hour)  # the Friday before
+    assert dossier_conditions(d, as_of, CAL) == {"dossier_due_soon": received}
+    assert new_conditions({}, dossier_conditions(d, as_of, CAL), as_of) == {"dossier_due_soon": received}
 
 
 def test_decision_766_the_clock_ticks_again_once_supplied() -> None:

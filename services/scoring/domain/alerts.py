@@ -32,7 +32,12 @@ def dossier_conditions(d: Dossier, as_of: datetime, calendar: WorkingCalendar) -
         due_soon = calendar.next_working_day_before(due)
     except CalendarYearMissing:
         return {}  # no calendar for that year: no "due tomorrow" guess
-    return {"dossier_due_soon": due_soon} if as_of >= due_soon else {}
+    if as_of < due_soon:
+        return {}
+    # Not before the dossier came in: one received on a Saturday and due on Monday (or due within hours) is "due
+    # soon" from its receipt; dated the working day before its due date, the condition looked days old and older
+    # than HORIZON, so its alert was never sent.
+    return {"dossier_due_soon": max(due_soon, d.received_at) if d.received_at else due_soon}
 
 
 def complaint_conditions(c: Complaint, as_of: datetime, deadline: datetime | None) -> dict[str, datetime]:

@@ -234,7 +234,6 @@ async def officer_view(
     own = (await unit_year(conn, entry["unit_id"], year, rules, now)).get(officer_id)
     if own is None and (own := await officer_year(conn, officer_id, year, rules, now)) is None:
         return None
-    rated = own
     return {
         "officer_id": officer_id,
         "name": own.name,
@@ -245,7 +244,7 @@ async def officer_view(
         "as_of": now.isoformat(),
         "civil_servant": own.civil_servant,
         "periods": own.sheet_json,
-        "year_rating": rating_json(rated) if rated.rating is not None and own.civil_servant else None,
+        "year_rating": rating_json(own) if own.rating is not None and own.civil_servant else None,
     }
 
 

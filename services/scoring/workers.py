@@ -13,6 +13,7 @@ from functools import partial
 from prometheus_client import Histogram
 
 from schemas.evidence import EvidenceEvent
+from services.scoring.adapters.fact_memo import FactMemo
 from services.scoring.adapters.rulebook_store import hold_rulebook
 from services.scoring.adapters.rulefiles import RulesCache, seed
 from services.scoring.adapters.tracking_store import queue_everyone
@@ -73,6 +74,8 @@ class Workers:
         self.runtime, self.settings, self.relay, self.cache, self.today = runtime, settings, relay, cache, today
         self.cadence = Cadence()
         self.wakers = {kind: Waker() for kind in LIMITS}
+        # Each rescorer's memory of the facts' sums (read again only where a fact changed: issue 29).
+        self.memos = {kind: FactMemo() for kind in LIMITS}
         self.tracking_waker = Waker()
         self.judge: Judge = in_thread  # where the pass judges: a worker process while the tracker runs
         self.watched: list[date] = []  # the day the calendar was last checked (at start, then daily)
@@ -113,7 +116,9 @@ class Workers:
         async with self.runtime.pool.acquire() as conn, conn.transaction():
             await hold_rulebook(conn)
             rules = await self.cache.active(conn)
-            waited = await rescore_kind(conn, kind, rules=rules, now=datetime.now(UTC), limit=LIMITS[kind])
+            waited = await rescore_kind(
+                conn, kind, rules=rules, now=datetime.now(UTC), limit=LIMITS[kind], memo=self.memos[kind]
+            )
         if not waited:
             return False
         ended = time.monotonic()

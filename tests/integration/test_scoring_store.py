@@ -1,16 +1,18 @@
 """The scoring store's set-based statements on a real PostgreSQL: the inbox claim says exactly which events are new
 (repeats within a batch and across batches), the case and attribution probes find exactly the stored keys, a
-written case carries its transaction's revision, and the culture inputs of several periods read at once are each
-period's own."""
+written case carries its transaction's revision, the culture inputs of several periods read at once are each
+period's own, and a rescorer's memory of the facts' sums is read again exactly where a fact changed."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
 from services.scoring.adapters import case_store, fact_store, inbox_store, score_store, tracking_store
+from services.scoring.adapters.fact_memo import FactMemo
 from services.scoring.domain.evidence import Fact
 from services.scoring.domain.periods import parse_period
 from thidua.runtime.db import create_pool, prepare_schema
@@ -181,3 +183,74 @@ async def test_the_culture_inputs_of_several_periods_are_each_periods_own(databa
         assert together["2025-Q2"]["U2"]["trained"] == 1 and "U2" not in together["2025-03"]
     finally:
         await conn.close()
+
+
+async def test_a_rescorers_memory_of_the_facts_is_read_again_exactly_where_a_fact_changed(database_url: str) -> None:
+    conn = await _own_schema(database_url, "store_fact_memo")
+    writer = await asyncpg.connect(database_url, server_settings={"search_path": "store_fact_memo"})
+    topics, weights = ["office_culture"], {"A": 1.5}
+    units = {label: (parse_period(label), ["U1", "U2"]) for label in ("2025-03", "2025")}
+    officers = {label: (parse_period(label), ["O1", "O2"]) for label in ("2025-03", "2025")}
+    memo = FactMemo()
+
+    async def both() -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, dict[str, tuple[float, int]]]]:
+        """What the memory answers, checked against a read of everything, in one pass's transaction."""
+        async with conn.transaction():
+            got = await memo.culture_inputs_of_periods(conn, units, topics, weights, {})
+            assert got == await fact_store.culture_inputs_of_periods(conn, units, topics, weights, {})
+            hours = await memo.officer_inputs_of_periods(conn, officers)
+            read = await fact_store.officer_sums(conn, [(lb, p, o) for lb, (p, os) in officers.items() for o in os])
+            assert hours == {lb: {o: read[(lb, o)] for o in os} for lb, (_, os) in officers.items()}
+        return got, hours
+
+    async def settle() -> None:
+        """Wait until every transaction that wrote a fact is older than the oldest one running (in this shared
+        cluster another test's transaction may still run): the counts below are then exact."""
+        for _ in range(200):
+            horizon, _, _ = await fact_store.fact_revisions(conn, None)
+            if horizon > await conn.fetchval("SELECT max(revision) FROM facts"):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("a transaction of the cluster ran for 10 s")
+
+    async def add(event_id: str, fact: Fact) -> None:
+        await fact_store.insert_facts(writer, [("src", event_id, fact, False)])
+
+    try:
+        await conn.execute("TRUNCATE facts")
+        await add("t1", _fact("training", "U1", "O1", "2025-03-10", topic="office_culture", hours=4))
+        await add("t2", _fact("training", "U2", "O2", "2025-03-11", topic="office_culture", hours=2))
+        await settle()
+        culture, hours = await both()
+        assert memo.read == 8 and memo.kept == 0  # 2 units and 2 officers, 2 periods each
+        assert culture["2025"]["U1"]["trained"] == 1 and hours["2025"]["O1"] == (4.0, 0)
+        await both()
+        assert memo.read == 8 and memo.kept == 8  # nothing changed: nothing read again
+        # A new fact of U1 and O1: only they are read again, in every period.
+        await add("t3", _fact("training", "U1", "O3", "2025-03-12", topic="office_culture", hours=8))
+        await add("d1", _fact("discipline", "U1", "O1", "2025-05-02"))
+        culture, hours = await both()
+        assert memo.read == 8 + 2 + 2  # U1 (it has O3's training and O1's decision) and O1, both periods
+        assert (culture["2025"]["U1"]["trained"], culture["2025"]["U1"]["disciplined"]) == (2, 1)
+        assert hours["2025"]["O1"] == (4.0, 1) and hours["2025-03"]["O1"] == (4.0, 0)
+        # A retraction changes the fact in place: it is seen too.
+        await fact_store.retract_facts(writer, [("src", "t2")])
+        culture, hours = await both()
+        assert culture["2025"]["U2"]["trained"] == 0 and hours["2025"]["O2"] == (0.0, 0)
+        # A fact written by a transaction still running while the memory looked, committed afterwards.
+        async with writer.transaction():
+            await add("t4", _fact("training", "U2", "O2", "2025-03-20", topic="office_culture", hours=3))
+            # A younger transaction finishes first: what it wrote is seen, the older one's write is still to come.
+            await fact_store.insert_facts(conn, [("src", "t5", _fact("training", "U3", "O4", "2025-03-21"), False)])
+            culture, hours = await both()
+            assert culture["2025"]["U2"]["trained"] == 0  # not committed yet
+        culture, hours = await both()
+        assert culture["2025"]["U2"]["trained"] == 1 and hours["2025"]["O2"] == (3.0, 0)
+        # Other topics or weights: every unit is read again.
+        before = memo.read
+        async with conn.transaction():
+            await memo.culture_inputs_of_periods(conn, units, ["other"], weights, {})
+        assert memo.read == before + 4
+    finally:
+        await conn.close()
+        await writer.close()

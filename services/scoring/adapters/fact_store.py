@@ -39,7 +39,9 @@ async def retract_facts(conn: asyncpg.Connection, keys: Sequence[tuple[str, str]
         return []
     return list(
         await conn.fetch(
-            "UPDATE facts f SET retracted = true FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
+            # The revision tells the rescorers' memories (adapters/fact_memo.py) that the fact changed.
+            "UPDATE facts f SET retracted = true, revision = (pg_current_xact_id()::text)::bigint"
+            " FROM unnest($1::text[], $2::text[]) AS k(source, event_id)"
             " WHERE f.source = k.source AND f.event_id = k.event_id RETURNING f.kind, f.unit_id, f.officer_id, f.at,"
             " f.data::text AS data",
             [k[0] for k in keys],
@@ -85,21 +87,46 @@ async def culture_inputs_of_periods(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """culture_inputs of several periods ({label: (period, units)}) in two statements, whatever their number (a
     unit pass asks for five periods: ten round trips, each waiting for the event loop, made it 60 ms longer)."""
-    found = {label: {u: _no_culture() for u in units} for label, (_, units) in wanted.items()}
+    pairs = [(label, period, u) for label, (period, units) in wanted.items() for u in units]
+    return await with_headcounts(conn, wanted, await culture_sums(conn, pairs, topics, weights), timelines)
+
+
+async def with_headcounts(
+    conn: asyncpg.Connection,
+    wanted: Mapping[str, tuple[Period, Sequence[str]]],
+    sums: Mapping[tuple[str, str], Mapping[str, float]],
+    timelines: Mapping[str, list[Registration]] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """The culture inputs of each (label, unit): the facts' sums and the officers in the unit at the period's end
+    (a transfer leaves the periods before it with the old unit)."""
+    found = {label: {u: {**sums[(label, u)], "officers": 0} for u in units} for label, (_, units) in wanted.items()}
     every = sorted({u for _, units in wanted.values() for u in units})
     if not every:
         return found
-    # The officers in each unit at the period's end (a transfer leaves the periods before it with the old unit).
     if timelines is None:
         timelines = await timelines_of_units(conn, every)
     for label, (period, units) in wanted.items():
         for unit, n in headcount(timelines, units, period.end).items():
             found[label][unit]["officers"] = n
-    labels = list(wanted)
-    starts = [wanted[label][0].start for label in labels]
-    ends = [wanted[label][0].end for label in labels]
+    return found
+
+
+async def culture_sums(
+    conn: asyncpg.Connection,
+    pairs: Sequence[tuple[str, Period, str]],
+    topics: Sequence[str],
+    weights: Mapping[str, float],
+) -> dict[tuple[str, str], dict[str, float]]:
+    """What the facts say of each (label, period, unit)'s culture, in two statements: trained officers, weighted
+    findings, inspections, disciplinary decisions, and the procedure catalogue as it stood at the period's end."""
+    found = {(label, u): _no_culture() for label, _, u in pairs}
+    if not pairs:
+        return found
+    labels = [label for label, _, _ in pairs]
+    units = [u for _, _, u in pairs]
+    ends = [period.end for _, period, _ in pairs]
     rows = await conn.fetch(
-        "SELECT p.label, f.unit_id,"
+        "SELECT p.label, p.unit_id,"
         " count(DISTINCT f.officer_id) FILTER (WHERE f.kind = 'training' AND f.data->>'topic' = ANY($4::text[]))"
         " AS trained,"
         " count(*) FILTER (WHERE f.kind = 'inspection') AS inspections,"
@@ -107,62 +134,83 @@ async def culture_inputs_of_periods(
         " coalesce(sum((SELECT sum(coalesce((x->>'count')::float8, 1)"
         "   * coalesce(($5::jsonb->>(x->>'code'))::float8, 1))"
         "   FROM jsonb_array_elements(f.data->'findings') x)) FILTER (WHERE f.kind = 'inspection'), 0) AS findings"
-        " FROM unnest($6::text[], $2::timestamptz[], $3::timestamptz[]) AS p(label, start_at, end_at)"
+        " FROM unnest($6::text[], $1::text[], $2::timestamptz[], $3::timestamptz[]) AS p(label, unit_id, start_at,"
+        " end_at)"
         # Only the kinds counted here (a unit's returns, leaves and assessments are not read for its culture).
-        " CROSS JOIN LATERAL (SELECT unit_id, officer_id, kind, data FROM facts WHERE unit_id = ANY($1::text[])"
+        " CROSS JOIN LATERAL (SELECT officer_id, kind, data FROM facts WHERE unit_id = p.unit_id"
         "  AND kind IN ('training', 'inspection', 'discipline') AND NOT retracted AND at >= p.start_at"
-        "  AND at < p.end_at) f GROUP BY p.label, f.unit_id",
-        every,
-        starts,
+        "  AND at < p.end_at) f GROUP BY p.label, p.unit_id",
+        units,
+        [period.start for _, period, _ in pairs],
         ends,
         list(topics),
         json.dumps(dict(weights)),
         labels,
     )
     for r in rows:
-        if (got := found[r["label"]].get(r["unit_id"])) is not None:
-            got.update(
-                trained=r["trained"],
-                inspections=r["inspections"],
-                disciplined=r["disciplined"],
-                findings=float(r["findings"]),
-            )
+        found[(r["label"], r["unit_id"])].update(
+            trained=r["trained"],
+            inspections=r["inspections"],
+            disciplined=r["disciplined"],
+            findings=float(r["findings"]),
+        )
     # The procedure catalogue as it stood at each period's end: the latest statement of each procedure counts.
     for r in await conn.fetch(
-        "SELECT p.label, c.unit_id, count(*) FILTER (WHERE c.active) AS procedures,"
+        "SELECT p.label, p.unit_id, count(*) FILTER (WHERE c.active) AS procedures,"
         " count(*) FILTER (WHERE c.active AND c.online) AS online,"
         " count(*) FILTER (WHERE c.active AND c.published) AS published"
-        " FROM unnest($3::text[], $2::timestamptz[]) AS p(label, end_at) CROSS JOIN LATERAL"
-        " (SELECT DISTINCT ON (unit_id, data->>'procedure_code') unit_id,"
-        "  coalesce((data->>'active')::bool, true) AS active, (data->>'online')::bool AS online,"
-        "  (data->>'published')::bool AS published FROM facts WHERE kind = 'catalogue'"
-        "  AND unit_id = ANY($1::text[]) AND NOT retracted AND at < p.end_at"
-        "  ORDER BY unit_id, data->>'procedure_code', at DESC, event_id DESC) c GROUP BY p.label, c.unit_id",
-        every,
+        " FROM unnest($3::text[], $1::text[], $2::timestamptz[]) AS p(label, unit_id, end_at) CROSS JOIN LATERAL"
+        " (SELECT DISTINCT ON (data->>'procedure_code') coalesce((data->>'active')::bool, true) AS active,"
+        "  (data->>'online')::bool AS online, (data->>'published')::bool AS published FROM facts"
+        "  WHERE kind = 'catalogue' AND unit_id = p.unit_id AND NOT retracted AND at < p.end_at"
+        "  ORDER BY data->>'procedure_code', at DESC, event_id DESC) c GROUP BY p.label, p.unit_id",
+        units,
         ends,
         labels,
     ):
-        if (got := found[r["label"]].get(r["unit_id"])) is not None:
-            got.update(procedures=r["procedures"], procedures_online=r["online"], procedures_published=r["published"])
+        found[(r["label"], r["unit_id"])].update(
+            procedures=r["procedures"], procedures_online=r["online"], procedures_published=r["published"]
+        )
     return found
 
 
-async def officer_inputs(
-    conn: asyncpg.Connection, period: Period, officers: Sequence[str]
-) -> dict[str, tuple[float, int]]:
-    """Per officer, for one period: training hours and disciplinary decisions."""
-    found = {o: (0.0, 0) for o in officers}
+async def officer_sums(
+    conn: asyncpg.Connection, pairs: Sequence[tuple[str, Period, str]]
+) -> dict[tuple[str, str], tuple[float, int]]:
+    """Per (label, period, officer): training hours and disciplinary decisions, every period in one statement."""
+    found = {(label, o): (0.0, 0) for label, _, o in pairs}
+    if not pairs:
+        return found
     rows = await conn.fetch(
-        "SELECT officer_id, coalesce(sum((data->>'hours')::float8) FILTER (WHERE kind = 'training'), 0) AS hours,"
-        " count(*) FILTER (WHERE kind = 'discipline') AS disciplined FROM facts WHERE officer_id = ANY($1::text[])"
-        " AND kind IN ('training', 'discipline') AND NOT retracted AND at >= $2 AND at < $3 GROUP BY officer_id",
-        list(officers),
-        period.start,
-        period.end,
+        "SELECT p.label, p.officer_id,"
+        " coalesce(sum((f.data->>'hours')::float8) FILTER (WHERE f.kind = 'training'), 0) AS hours,"
+        " count(*) FILTER (WHERE f.kind = 'discipline') AS disciplined"
+        " FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS p(label, officer_id, start_at,"
+        " end_at) CROSS JOIN LATERAL (SELECT kind, data FROM facts WHERE officer_id = p.officer_id"
+        "  AND kind IN ('training', 'discipline') AND NOT retracted AND at >= p.start_at AND at < p.end_at) f"
+        " GROUP BY p.label, p.officer_id",
+        [label for label, _, _ in pairs],
+        [o for _, _, o in pairs],
+        [period.start for _, period, _ in pairs],
+        [period.end for _, period, _ in pairs],
     )
     for r in rows:
-        found[r["officer_id"]] = (float(r["hours"]), int(r["disciplined"]))
+        found[(r["label"], r["officer_id"])] = (float(r["hours"]), int(r["disciplined"]))
     return found
+
+
+async def fact_revisions(conn: asyncpg.Connection, since: int | None) -> tuple[int, set[str], set[str]]:
+    """(horizon, units, officers): the oldest transaction still running now (every fact written before it is
+    visible from now on), and the units and officers of the facts written at or after `since` (a previous horizon;
+    None: none asked)."""
+    row = await conn.fetchrow(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon,"
+        " ARRAY(SELECT DISTINCT unit_id FROM facts WHERE $1::bigint IS NOT NULL AND revision >= $1) AS units,"
+        " ARRAY(SELECT DISTINCT officer_id FROM facts WHERE $1::bigint IS NOT NULL AND revision >= $1"
+        "  AND officer_id IS NOT NULL) AS officers",
+        since,
+    )
+    return int(row["horizon"]), set(row["units"]), set(row["officers"])
 
 
 async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[str, str | None]]:

@@ -14,7 +14,8 @@ import orjson
 
 from schemas import topics
 from schemas.outputs import StandingChanged
-from services.scoring.adapters import case_store, directory_store, fact_store, score_store
+from services.scoring.adapters import case_store, directory_store, score_store
+from services.scoring.adapters.fact_memo import FactMemo
 from services.scoring.domain.alerts import band_dropped, band_dropped_alert
 from services.scoring.domain.calendar import calendar_note
 from services.scoring.domain.clusters import ClusterMembership, cluster_at
@@ -43,10 +44,12 @@ async def rescore_dirty(
 
 
 async def rescore_kind(
-    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int, memo: FactMemo | None = None
 ) -> list[tuple[str, datetime]]:
+    """rescore_dirty for one kind (memo: what this rescorer read of the facts in earlier passes)."""
+    memo = memo or FactMemo()
     try:
-        return await _rescore_some(conn, kind, rules=rules, now=now, limit=limit)
+        return await _rescore_some(conn, kind, rules=rules, now=now, limit=limit, memo=memo)
     except Exception as exc:
         if is_transient(exc):
             raise
@@ -55,7 +58,7 @@ async def rescore_kind(
     waited: list[tuple[str, datetime]] = []
     for _ in range(limit):
         try:
-            done = await _rescore_some(conn, kind, rules=rules, now=now, limit=1)
+            done = await _rescore_some(conn, kind, rules=rules, now=now, limit=1, memo=memo)
         except Exception as exc:
             if is_transient(exc):
                 raise
@@ -76,7 +79,7 @@ async def rescore_kind(
 
 
 async def _rescore_some(
-    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int
+    conn: asyncpg.Connection, kind: str, *, rules: Rules, now: datetime, limit: int, memo: FactMemo
 ) -> list[tuple[str, datetime]]:
     async with conn.transaction():
         rows = await score_store.take_dirty(conn, kind, limit)
@@ -91,14 +94,18 @@ async def _rescore_some(
                 affected.officers.add((r["subject_id"], r["unit_id"], r["period"]))
             standing = (r["subject_id"], r["period"])
             waited[standing] = min(waited.get(standing, r["accepted_at"]), r["accepted_at"])
-        await rescore(conn, affected, rules=rules, now=now)
+        await rescore(conn, affected, rules=rules, now=now, memo=memo)
         return [(kind, since) for since in waited.values()]
 
 
-async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules, now: datetime) -> None:
-    """Recompute the scorecards of the affected subjects, then the standings of their periods."""
+async def rescore(
+    conn: asyncpg.Connection, affected: Affected, *, rules: Rules, now: datetime, memo: FactMemo | None = None
+) -> None:
+    """Recompute the scorecards of the affected subjects, then the standings of their periods (memo: the facts'
+    sums a rescorer read in earlier passes, kept where no fact changed since)."""
     if not affected.units and not affected.officers:
         return
+    memo = memo or FactMemo()
     book = rules.book
     # The lineage, read once per pass: a unit a period no longer lists has no row there, and the successor carrying
     # its evidence is scored with the evidence of every unit it combines (docs/contract.md, "Unit lineage").
@@ -116,8 +123,8 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
     # Officers' registrations once for every period of the pass (each period's headcount is read from them).
     timelines = await directory_store.timelines_of_units(conn, sorted({u for u, _ in every}))
     # Every period's culture inputs in one read (one per period was ten round trips a pass, each waiting its turn
-    # in the event loop beside the consumer's batches).
-    culture = await fact_store.culture_inputs_of_periods(
+    # in the event loop beside the consumer's batches), the facts' sums read only for units whose facts changed.
+    culture = await memo.culture_inputs_of_periods(
         conn,
         {
             label: (parse_period(label), sorted({m for u in units for m in rows.members[(u, label)]}))
@@ -145,7 +152,7 @@ async def rescore(conn: asyncpg.Connection, affected: Affected, *, rules: Rules,
             unit_rows.append(_unit_row(card, rules, lineage_of(rows, unit, label, book.year_of_change), member))
     await score_store.save_unit_scores(conn, unit_rows, now)
     officers_unranked: list[tuple[str, str]] = []
-    officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked)
+    officer_rows = await _officer_rows(conn, affected, rules, gone, officers_unranked, memo)
     await score_store.forget_scores(conn, gone)
     await score_store.forget_standings(conn, "unit", unranked)
     await score_store.forget_standings(conn, "officer", officers_unranked)
@@ -236,6 +243,7 @@ async def _officer_rows(
     rules: Rules,
     gone: list[tuple[str, str, str]],
     unranked: list[tuple[str, str]],
+    memo: FactMemo,
 ) -> list[tuple[Any, ...]]:
     if not affected.officers:
         return []
@@ -247,9 +255,12 @@ async def _officer_rows(
         by_period[period].add(officer)
         sent_under[(officer, period)].add(unit)
     rows = []
+    inputs = await memo.officer_inputs_of_periods(
+        conn, {label: (parse_period(label), sorted(members)) for label, members in by_period.items()}
+    )
     for label, members in by_period.items():
         bounds = parse_period(label)
-        facts = await fact_store.officer_inputs(conn, bounds, sorted(members))
+        facts = inputs[label]
         for n, officer in enumerate(sorted(members)):
             if n % 256 == 255:
                 await asyncio.sleep(0)  # thousands of scorecards: let the consumers and the unit pass run between

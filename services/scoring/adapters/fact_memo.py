@@ -23,7 +23,8 @@ class FactMemo:
     Anything written by an older transaction was visible to every read since, so what was read stands; anything
     newer, committed or not then, is found at the next look. Periods run up to five years: without this memory a
     pass read the whole history of its subjects' facts again, and cost more as the history grew. Any number of
-    services may write facts; each memory is checked against the database, never told by a peer."""
+    services may write facts; each memory is checked against the database, never told by a peer. Facts are never
+    deleted while the services run (a restore stops them, docs/operations.md), so a change is always a revision."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity

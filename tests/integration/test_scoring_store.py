@@ -251,6 +251,12 @@ async def test_a_rescorers_memory_of_the_facts_is_read_again_exactly_where_a_fac
         async with conn.transaction():
             await memo.culture_inputs_of_periods(conn, units, ["other"], weights, {})
         assert memo.read == before + 4
+        # Past its capacity a memory starts again empty (4 subjects kept here, room for 3).
+        small = FactMemo(capacity=3)
+        for _ in range(2):
+            await small.culture_inputs_of_periods(conn, units, topics, weights, {})
+            await small.officer_inputs_of_periods(conn, officers)
+        assert small.read == 16 and small.kept == 0  # the second round found 4 kept, emptied it and read again
     finally:
         await conn.close()
         await writer.close()

@@ -11,7 +11,8 @@ from services.scoring.domain.memberships import Registration
 from services.scoring.domain.periods import Period
 
 CAPACITY = 100_000
-"""Most (subject, period) sums kept; past it the memory starts again empty (a pass then reads what it needs)."""
+"""Most units and officers kept (each with the few periods its passes ask for: tens of MB at most); past it the
+memory starts again empty, and a pass reads what it needs."""
 
 
 class FactMemo:

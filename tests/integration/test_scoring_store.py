@@ -167,7 +167,7 @@ async def test_the_culture_inputs_of_several_periods_are_each_periods_own(databa
             await fact_store.insert_facts(conn, [("src", f"e{n}", fact, n == 3) for n, fact in enumerate(facts)])
         wanted = {"2025-03": ["U1"], "2025-Q2": ["U1", "U2"], "2025": ["U1", "U2"]}
         topics, weights = ["office_culture"], {"A": 1.5}
-        together = await fact_store.culture_inputs_of_periods(
+        together = await FactMemo().culture_inputs_of_periods(  # a memory of its own: everything is read
             conn, {label: (parse_period(label), units) for label, units in wanted.items()}, topics, weights, {}
         )
         for label, units in wanted.items():  # the same as each period read alone
@@ -197,7 +197,10 @@ async def test_a_rescorers_memory_of_the_facts_is_read_again_exactly_where_a_fac
         """What the memory answers, checked against a read of everything, in one pass's transaction."""
         async with conn.transaction():
             got = await memo.culture_inputs_of_periods(conn, units, topics, weights, {})
-            assert got == await fact_store.culture_inputs_of_periods(conn, units, topics, weights, {})
+            assert got == {
+                label: await fact_store.culture_inputs(conn, p, us, topics, weights, {})
+                for label, (p, us) in units.items()
+            }
             hours = await memo.officer_inputs_of_periods(conn, officers)
             read = await fact_store.officer_sums(conn, [(lb, p, o) for lb, (p, os) in officers.items() for o in os])
             assert hours == {lb: {o: read[(lb, o)] for o in os} for lb, (_, os) in officers.items()}

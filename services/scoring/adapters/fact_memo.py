@@ -56,18 +56,14 @@ class FactMemo:
         weights: Mapping[str, float],
         timelines: Mapping[str, list[Registration]] | None = None,
     ) -> dict[str, dict[str, dict[str, float]]]:
-        """fact_store.culture_inputs_of_periods, the facts' sums read only where they changed."""
+        """fact_store.culture_inputs of several periods ({label: (period, units)}) in two statements whatever their
+        number (one per period was ten round trips a unit pass), the facts' sums read only where they changed."""
         book = (tuple(topics), tuple(sorted(weights.items())))
         if book != self.book:  # a rulebook with other topics or weights: every unit's sums are read again
             self.units.clear()
             self.book = book
         await self.look(conn)
-        missing = [
-            (label, period, u)
-            for label, (period, units) in wanted.items()
-            for u in units
-            if label not in self.units.get(u, {})
-        ]
+        missing = _missing(wanted, self.units)
         for (label, unit), sums in (await fact_store.culture_sums(conn, missing, topics, weights)).items():
             self.units.setdefault(unit, {})[label] = sums
         self._count(len(missing), sum(len(units) for _, units in wanted.values()))
@@ -79,12 +75,7 @@ class FactMemo:
     ) -> dict[str, dict[str, tuple[float, int]]]:
         """Per label and officer: training hours and disciplinary decisions, read only where they changed."""
         await self.look(conn)
-        missing = [
-            (label, period, o)
-            for label, (period, officers) in wanted.items()
-            for o in officers
-            if label not in self.officers.get(o, {})
-        ]
+        missing = _missing(wanted, self.officers)
         for (label, officer), sums in (await fact_store.officer_sums(conn, missing)).items():
             self.officers.setdefault(officer, {})[label] = sums
         self._count(len(missing), sum(len(officers) for _, officers in wanted.values()))
@@ -93,3 +84,10 @@ class FactMemo:
     def _count(self, read: int, asked: int) -> None:
         self.read += read
         self.kept += asked - read
+
+
+def _missing(
+    wanted: Mapping[str, tuple[Period, Sequence[str]]], kept: Mapping[str, Mapping[str, object]]
+) -> list[tuple[str, Period, str]]:
+    """The (label, period, subject) of wanted that the memory does not hold."""
+    return [(label, p, s) for label, (p, subjects) in wanted.items() for s in subjects if label not in kept.get(s, {})]

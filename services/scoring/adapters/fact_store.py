@@ -74,21 +74,9 @@ async def culture_inputs(
 ) -> dict[str, dict[str, float]]:
     """Per unit, for one period: officers, trained officers, weighted findings, inspections, disciplined
     (timelines: the officers' registrations when the caller read them once for several periods)."""
-    found = await culture_inputs_of_periods(conn, {"": (period, units)}, topics, weights, timelines)
-    return found[""]
-
-
-async def culture_inputs_of_periods(
-    conn: asyncpg.Connection,
-    wanted: Mapping[str, tuple[Period, Sequence[str]]],
-    topics: Sequence[str],
-    weights: Mapping[str, float],
-    timelines: Mapping[str, list[Registration]] | None = None,
-) -> dict[str, dict[str, dict[str, float]]]:
-    """culture_inputs of several periods ({label: (period, units)}) in two statements, whatever their number (a
-    unit pass asks for five periods: ten round trips, each waiting for the event loop, made it 60 ms longer)."""
-    pairs = [(label, period, u) for label, (period, units) in wanted.items() for u in units]
-    return await with_headcounts(conn, wanted, await culture_sums(conn, pairs, topics, weights), timelines)
+    wanted = {"": (period, units)}
+    sums = await culture_sums(conn, [("", period, u) for u in units], topics, weights)
+    return (await with_headcounts(conn, wanted, sums, timelines))[""]
 
 
 async def with_headcounts(

@@ -229,6 +229,9 @@ async def test_a_rescorers_memory_of_the_facts_is_read_again_exactly_where_a_fac
         assert culture["2025"]["U1"]["trained"] == 1 and hours["2025"]["O1"] == (4.0, 0)
         await both()
         assert memo.read == 8 and memo.kept == 8  # nothing changed: nothing read again
+        await add("r1", _fact("returned", "U1", "O1", "2025-03-12"))  # a kind neither sum reads
+        await both()
+        assert memo.read == 8 and memo.kept == 16
         # A new fact of U1 and O1: only they are read again, in every period.
         await add("t3", _fact("training", "U1", "O3", "2025-03-12", topic="office_culture", hours=8))
         await add("d1", _fact("discipline", "U1", "O1", "2025-05-02"))

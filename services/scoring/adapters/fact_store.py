@@ -187,18 +187,26 @@ async def officer_sums(
     return found
 
 
+UNIT_KINDS = ("training", "inspection", "discipline", "catalogue")
+"""The kinds of fact culture_sums reads (a unit's other facts, returns, leaves, assessments, do not change them)."""
+OFFICER_KINDS = ("training", "discipline")
+"""The kinds of fact officer_sums reads."""
+
+
 async def fact_revisions(conn: asyncpg.Connection, since: int | None) -> tuple[int, set[str], set[str]]:
     """(horizon, units, officers): the oldest transaction still running now (every fact written before it is
-    visible from now on), and the units and officers of the facts written at or after `since` (a previous horizon;
-    None: none asked)."""
+    visible from now on), and the units and officers whose sums may have changed: a fact of a kind their sums read,
+    written at or after `since` (a previous horizon; None: none asked). One scan of the recent facts."""
     row = await conn.fetchrow(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon,"
-        " ARRAY(SELECT DISTINCT unit_id FROM facts WHERE $1::bigint IS NOT NULL AND revision >= $1) AS units,"
-        " ARRAY(SELECT DISTINCT officer_id FROM facts WHERE $1::bigint IS NOT NULL AND revision >= $1"
-        "  AND officer_id IS NOT NULL) AS officers",
+        " array_agg(DISTINCT unit_id) FILTER (WHERE kind = ANY($2::text[])) AS units,"
+        " array_agg(DISTINCT officer_id) FILTER (WHERE officer_id IS NOT NULL AND kind = ANY($3::text[]))"
+        " AS officers FROM facts WHERE $1::bigint IS NOT NULL AND revision >= $1",
         since,
+        list(UNIT_KINDS),
+        list(OFFICER_KINDS),
     )
-    return int(row["horizon"]), set(row["units"]), set(row["officers"])
+    return int(row["horizon"]), set(row["units"] or ()), set(row["officers"] or ())
 
 
 async def fact_subjects(conn: asyncpg.Connection, period: Period) -> list[tuple[str, str | None]]:
